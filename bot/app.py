@@ -1,0 +1,139 @@
+"""The composition root: build the Application with everything wired in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.application import Services, SpotterApplication
+from bot.config import Settings
+from bot.errors import on_error
+from bot.persistence import SqlPersistence
+from coaching.clock import Clock, SystemClock
+from coaching.services.base import ServiceContext
+from conversations import fallbacks, flow_builders
+from conversations.menus import set_default_menu
+from storage.db import create_engine, create_session_factory
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger("spotter")
+
+FALLBACK_GROUP = 1000
+
+
+def _command_names(handlers: list[Any]) -> set[str]:
+    names: set[str] = set()
+    for handler in handlers:
+        inner = getattr(handler, "inner", handler)
+        if isinstance(inner, CommandHandler):
+            names.update(inner.commands)
+        elif isinstance(inner, ConversationHandler):
+            names.update(_command_names(list(inner.entry_points)))
+    return names
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    rate_limiter: bool = True,
+) -> SpotterApplication:
+    """Build the bot. Tests pass a fake ``request``, a manual ``clock`` and their engine."""
+    engine = engine or create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    ctx = ServiceContext(
+        uow=UnitOfWorkFactory(session_factory),
+        clock=clock or SystemClock(),
+        default_timezone=settings.default_timezone,
+    )
+
+    builder = (
+        ApplicationBuilder()
+        .application_class(SpotterApplication)
+        .token(settings.bot_token.get_secret_value())
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .persistence(SqlPersistence(session_factory))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url
+        builder = builder.base_url(base).base_file_url(_file_url(base))
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+
+    app = builder.build()
+    assert isinstance(app, SpotterApplication)
+    app.services = Services(settings=settings, ctx=ctx, extras={"engine": engine})
+
+    handlers: list[Any] = []
+    for group, build in enumerate(flow_builders(), start=1):
+        built = build()
+        group_handlers = list(built) if isinstance(built, list | tuple) else [built]
+        for handler in group_handlers:
+            app.add_handler(handler, group=group)
+        handlers.extend(group_handlers)
+    for handler in fallbacks.build_handler():
+        app.add_handler(handler, group=FALLBACK_GROUP)
+    app.add_error_handler(on_error)
+    app.services.commands = frozenset(_command_names(handlers))
+    return app
+
+
+def _file_url(base: str) -> str:
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file"
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert isinstance(app, SpotterApplication)
+    await set_default_menu(app.bot, app.services.commands)
+    settings = app.services.settings
+    url = make_url(settings.database_url)
+    log.info(
+        "Spotter started: @%s, %s mode, %s database%s, %d commands",
+        app.bot.username,
+        settings.bot_mode.value,
+        url.get_backend_name(),
+        f" ({url.database})" if url.get_backend_name() == "sqlite" else f" ({url.host})",
+        len(app.services.commands),
+    )
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert isinstance(app, SpotterApplication)
+    engine = app.services.extras.get("engine")
+    if isinstance(engine, AsyncEngine):
+        await engine.dispose()
+    log.info("Spotter stopped")
+
+
+__all__ = ["BaseHandler", "build_application"]

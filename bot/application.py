@@ -1,0 +1,78 @@
+"""The PTB Application subclass: per-update persistence flush and update de-duplication."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext
+
+from coaching.services.base import ServiceContext
+from storage.repositories.updates import ProcessedUpdateRepository
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger("spotter.updates")
+
+
+@dataclass
+class Services:
+    """What handlers reach through ``context``: settings and the service context."""
+
+    settings: Settings
+    ctx: ServiceContext
+    commands: frozenset[str] = frozenset()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class SpotterApplication(Application):  # type: ignore[type-arg]
+    """Handles each update once and flushes conversation state after every update.
+
+    PTB writes persistence on a timer by default; a bot killed between two steps would then
+    lose the step. Here the flush happens as soon as the update is handled. An update whose id
+    was already handled (Telegram re-delivers after crashes and webhook time-outs) is skipped.
+    """
+
+    services: Services
+
+    async def process_update(self, update: object) -> None:
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        uow_factory = self.services.ctx.uow
+        async with uow_factory() as uow:
+            if await ProcessedUpdateRepository(uow.session).seen(update.update_id):
+                log.debug("update %s already handled; skipped", update.update_id)
+                return
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+        async with uow_factory() as uow:
+            await ProcessedUpdateRepository(uow.session).mark(update.update_id)
+            await uow.commit()
+        user = update.effective_user
+        log.debug(
+            "handled update %s from %s (%s)",
+            update.update_id,
+            user.id if user else "-",
+            _kind(update),
+        )
+
+
+def _kind(update: Update) -> str:
+    if update.callback_query is not None:
+        return f"button {update.callback_query.data!r}"
+    message = update.effective_message
+    if message is not None and message.text:
+        return "command" if message.text.startswith("/") else "text"
+    if message is not None:
+        return "media"
+    return "other"
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The services of the running application, from a handler's context."""
+    return cast(SpotterApplication, context.application).services

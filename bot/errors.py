@@ -1,0 +1,43 @@
+"""The global error handler: log with the update id, tell the user in plain words."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import CallbackContext
+
+log = logging.getLogger("spotter.errors")
+
+SORRY = (
+    "Sorry, something went wrong on my side and that last step didn't go through. "
+    "Please try again, or send /cancel to start over."
+)
+
+
+async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        log.info("update %s: the user has blocked the bot (%s)", update_id, error)
+        return
+    if isinstance(error, NetworkError):
+        log.warning("update %s: network error talking to Telegram: %s", update_id, error)
+    else:
+        log.error(
+            "update %s: unhandled %s: %s",
+            update_id,
+            type(error).__name__,
+            error,
+            exc_info=error,
+        )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, SORRY)
+    except TelegramError as send_error:
+        log.warning("update %s: could not tell the user about the error: %s", update_id, send_error)

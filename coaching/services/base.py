@@ -1,0 +1,15 @@
+"""What every use case is built from: a unit-of-work factory and a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coaching.clock import Clock, SystemClock
+from storage.uow import UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    uow: UnitOfWorkFactory
+    clock: Clock = SystemClock()
+    default_timezone: str = "UTC"

@@ -1,0 +1,155 @@
+"""Registering Telegram accounts, roles, and personal settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain.enums import Role, Units
+from coaching.errors import InvalidInput, NotFound
+from coaching.services.base import ServiceContext
+from storage.models import TrainerProfile, User
+from storage.repositories.users import UserRepository
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramIdentity:
+    """Who Telegram says is talking: taken from the update, never from callback data."""
+
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    id: int
+    telegram_id: int
+    name: str
+    first_name: str
+    is_trainer: bool
+    is_client: bool
+    onboarded: bool
+    timezone: str
+    units: Units
+    reachable: bool
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        roles: set[Role] = set()
+        if self.is_trainer:
+            roles.add(Role.TRAINER)
+        if self.is_client:
+            roles.add(Role.CLIENT)
+        return frozenset(roles)
+
+
+def user_view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        name=user.display_name,
+        first_name=user.first_name,
+        is_trainer=user.is_trainer,
+        is_client=user.is_client,
+        onboarded=user.onboarded,
+        timezone=user.timezone,
+        units=user.units,
+        reachable=user.reachable,
+    )
+
+
+def validate_timezone(name: str) -> str:
+    """Return the canonical IANA name, or raise a clear error."""
+    cleaned = name.strip().replace(" ", "_")
+    if not cleaned or len(cleaned) > 64:
+        raise InvalidInput("Please send a time zone name.", example="Europe/Madrid")
+    candidates = [cleaned, cleaned.title(), cleaned.upper()]
+    if "/" in cleaned:
+        area, _, city = cleaned.partition("/")
+        candidates.append(f"{area.title()}/{city.title()}")
+    for candidate in candidates:
+        try:
+            ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return candidate
+    raise InvalidInput(
+        f"I don't know the time zone “{name.strip()[:64]}”. "
+        "Use a region/city name from the IANA list.",
+        example="Europe/Madrid or America/Chicago",
+    )
+
+
+class UserService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def register(self, who: TelegramIdentity) -> tuple[UserView, bool]:
+        """Find or create the account; refresh the names Telegram reports.
+
+        Returns the user and whether the account was created just now.
+        """
+        async with self.ctx.uow() as uow:
+            repo = UserRepository(uow.session)
+            user = await repo.by_telegram_id(who.telegram_id)
+            created = user is None
+            if user is None:
+                user = User(
+                    telegram_id=who.telegram_id,
+                    first_name=who.first_name[:64] or "Friend",
+                    timezone=self.ctx.default_timezone,
+                )
+                repo.add(user)
+            else:
+                user.first_name = who.first_name[:64] or user.first_name
+            user.last_name = (who.last_name or "")[:64] or None
+            user.username = (who.username or "")[:32] or None
+            user.language_code = who.language_code
+            if not user.reachable:
+                # Writing to us means they can be reached again.
+                user.reachable = True
+                user.unreachable_since = None
+            await uow.commit()
+            return user_view(user), created
+
+    async def get(self, telegram_id: int) -> UserView | None:
+        async with self.ctx.uow() as uow:
+            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            return user_view(user) if user else None
+
+    async def choose_roles(self, telegram_id: int, roles: frozenset[Role]) -> UserView:
+        """Set the roles a new user picked. A trainer gets an (empty) trainer profile."""
+        if not roles:
+            raise InvalidInput("Pick at least one role.", example="I'm a trainer")
+        async with self.ctx.uow() as uow:
+            user = await self._require(uow.session, telegram_id)
+            if Role.TRAINER in roles and not user.is_trainer:
+                user.is_trainer = True
+                await uow.flush()
+                uow.session.add(TrainerProfile(user_id=user.id, created_by=user.id))
+            if Role.CLIENT in roles:
+                user.is_client = True
+            await uow.commit()
+            return user_view(user)
+
+    async def set_timezone(self, telegram_id: int, timezone: str, *, finish: bool) -> UserView:
+        tz = validate_timezone(timezone)
+        async with self.ctx.uow() as uow:
+            user = await self._require(uow.session, telegram_id)
+            user.timezone = tz
+            if finish:
+                user.onboarded = True
+            await uow.commit()
+            return user_view(user)
+
+    @staticmethod
+    async def _require(session: AsyncSession, telegram_id: int) -> User:
+        user = await UserRepository(session).by_telegram_id(telegram_id)
+        if user is None:
+            raise NotFound("I don't know you yet. Send /start first.")
+        return user

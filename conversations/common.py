@@ -1,0 +1,110 @@
+"""Pieces every flow shares: who is talking, replying in place, keyboards, cancel."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import CallbackContext, ConversationHandler
+
+from coaching.services.users import TelegramIdentity
+
+log = logging.getLogger(__name__)
+
+Context = CallbackContext[Any, Any, Any, Any]
+END = ConversationHandler.END
+
+Button = tuple[str, str]
+
+
+def esc(text: object) -> str:
+    """Escape user-provided text for HTML parse mode."""
+    return html.escape(str(text), quote=False)
+
+
+def identity(update: Update) -> TelegramIdentity:
+    """The acting user, as Telegram authenticated them."""
+    user = update.effective_user
+    if user is None:
+        raise RuntimeError("update without a user")
+    return TelegramIdentity(
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (stops the client's spinner); harmless for messages."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(text, show_alert=alert)
+        except BadRequest as error:  # the query is too old to answer; nothing to do
+            log.debug("could not answer callback query: %s", error)
+
+
+async def show(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = True,
+) -> Message | None:
+    """Move the flow on: edit the message whose button was pressed, else send a new one."""
+    query: CallbackQuery | None = update.callback_query
+    if edit and query is not None and query.message is not None:
+        await answer(update)
+        try:
+            result = await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return None
+            if "not found" not in str(error).lower() and "can't be edited" not in str(
+                error
+            ).lower():
+                raise
+        else:
+            return result if isinstance(result, Message) else None
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    if query is not None:
+        await answer(update)
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """/cancel: leave whatever flow is open. Nothing half-entered is stored."""
+    context.user_data.clear() if context.user_data is not None else None
+    await show(update, "Cancelled. Nothing was changed. Send /help to see what you can do.")
+    return END
+
+
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message("There is nothing to cancel right now.")
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button from an old or finished message, or one not meant for this user."""
+    await answer(update, "This button has expired. Send /help to start again.", alert=True)

@@ -1,0 +1,191 @@
+"""/start: register, pick a role and a time zone. /help: what you can do."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import Role
+from coaching.errors import DomainError
+from coaching.services.users import UserService, UserView
+from conversations.common import END, Context, esc, identity, keyboard, show
+from conversations.flow import Flow, command
+from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS, commands_for, set_menu_for
+
+ROLE, TIMEZONE = range(2)
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+WELCOME = (
+    "👋 <b>Welcome to Spotter</b>, {name}!\n\n"
+    "Spotter runs personal training from this chat: programs, live set logging, reminders "
+    "and feedback.\n\nAre you a trainer or a client? (A trainer can also be someone's client.)"
+)
+ROLE_BUTTONS = keyboard(
+    [
+        [("🏋️ I'm a trainer", "start:role:trainer"), ("🙋 I'm a client", "start:role:client")],
+        [("Both", "start:role:both")],
+    ]
+)
+COMMON_ZONES = (
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Australia/Sydney",
+    "UTC",
+)
+ASK_TIMEZONE = (
+    "Which <b>time zone</b> are you in? Reminders and schedules use it.\n\n"
+    "Pick one below, or type its name, e.g. <code>Europe/Madrid</code>."
+)
+ZONE_BUTTONS = keyboard(
+    [
+        [(zone, f"start:tz:{zone}") for zone in COMMON_ZONES[i : i + 3]]
+        for i in range(0, len(COMMON_ZONES), 3)
+    ]
+)
+ROLE_TEXT = {
+    frozenset({Role.TRAINER}): "a trainer",
+    frozenset({Role.CLIENT}): "a client",
+    frozenset({Role.TRAINER, Role.CLIENT}): "a trainer and a client",
+}
+DONE = (
+    "✅ <b>All set</b>, {name}! You're registered as {role}, in {tz}.\n\n"
+    "{next_steps}\n\nSend /help any time to see what you can do."
+)
+TRAINER_NEXT = "Start with /newclient to add a client and get an invite link."
+CLIENT_NEXT = (
+    "If your trainer sent you an invite link, open it now. Or find one with /trainers, "
+    "or log your own workout with /log."
+)
+WELCOME_BACK = "Welcome back, {name}! Send /help to see what you can do."
+HELP_HEADER = "<b>Spotter</b> — here is what you can do:\n"
+HELP_NEWCOMER = "Send /start to register as a trainer or a client."
+
+
+def _next_steps(view: UserView) -> str:
+    parts = []
+    if view.is_trainer:
+        parts.append(TRAINER_NEXT)
+    if view.is_client:
+        parts.append(CLIENT_NEXT)
+    return "\n".join(parts)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> int:
+    """Register the user; a newcomer picks a role, anyone else is welcomed back."""
+    svc = UserService(services(context).ctx)
+    view, _created = await svc.register(identity(update))
+    if view.onboarded:
+        await show(update, WELCOME_BACK.format(name=esc(view.first_name)), edit=False)
+        return END
+    if view.roles:
+        await show(update, ASK_TIMEZONE, ZONE_BUTTONS, edit=False)
+        return TIMEZONE
+    await show(update, WELCOME.format(name=esc(view.first_name)), ROLE_BUTTONS, edit=False)
+    return ROLE
+
+
+async def pick_role(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    choice = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    roles = {
+        "trainer": frozenset({Role.TRAINER}),
+        "client": frozenset({Role.CLIENT}),
+        "both": frozenset({Role.TRAINER, Role.CLIENT}),
+    }.get(choice)
+    if roles is None:
+        await show(update, WELCOME.format(name=esc(identity(update).first_name)), ROLE_BUTTONS)
+        return ROLE
+    await UserService(services(context).ctx).choose_roles(identity(update).telegram_id, roles)
+    await show(update, ASK_TIMEZONE, ZONE_BUTTONS)
+    return TIMEZONE
+
+
+async def role_typed(update: Update, context: Context) -> int:
+    await show(update, "Please tap one of the buttons: trainer, client or both.", ROLE_BUTTONS)
+    return ROLE
+
+
+async def _finish(update: Update, context: Context, zone: str) -> int:
+    svc = services(context)
+    try:
+        view = await UserService(svc.ctx).set_timezone(
+            identity(update).telegram_id, zone, finish=True
+        )
+    except DomainError as error:
+        await show(update, f"{esc(error)}\n\n{ASK_TIMEZONE}", ZONE_BUTTONS, edit=False)
+        return TIMEZONE
+    await show(
+        update,
+        DONE.format(
+            name=esc(view.first_name),
+            role=ROLE_TEXT.get(view.roles, "a member"),
+            tz=esc(view.timezone),
+            next_steps=_next_steps(view),
+        ),
+    )
+    if update.effective_chat is not None:
+        await set_menu_for(context.bot, update.effective_chat.id, view.roles, svc.commands)
+    return END
+
+
+async def pick_zone(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    zone = (update.callback_query.data or "").split(":", 2)[-1]
+    return await _finish(update, context, zone)
+
+
+async def zone_typed(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    return await _finish(update, context, update.effective_message.text or "")
+
+
+async def help_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    view = await UserService(svc.ctx).get(identity(update).telegram_id)
+    if view is None or not view.onboarded:
+        text = HELP_HEADER + "\n" + HELP_NEWCOMER
+    else:
+        lines = [HELP_HEADER]
+        if view.is_trainer:
+            lines.append("<b>As a trainer</b>")
+            lines += _lines(TRAINER_COMMANDS, svc.commands)
+        if view.is_client:
+            lines.append("\n<b>As a client</b>" if view.is_trainer else "<b>As a client</b>")
+            lines += _lines(CLIENT_COMMANDS, svc.commands)
+        text = "\n".join(lines)
+    await show(update, text, edit=False)
+
+
+def _lines(group: tuple[tuple[str, str], ...], available: frozenset[str]) -> list[str]:
+    return [f"/{name} — {esc(desc)}" for name, desc in group if name in available]
+
+
+def build_handler() -> list[object]:
+    flow = Flow(
+        "start",
+        entry_points=[CommandHandler("start", start)],
+        states={
+            ROLE: [
+                CallbackQueryHandler(pick_role, pattern=r"^start:role:"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, role_typed),
+            ],
+            TIMEZONE: [
+                CallbackQueryHandler(pick_zone, pattern=r"^start:tz:"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, zone_typed),
+            ],
+        },
+    )
+    return [flow, command("help", help_command)]
+
+
+__all__ = ["build_handler", "commands_for"]

@@ -1,0 +1,130 @@
+"""Shared fixtures: a migrated database per test, a manual clock, the bot on a fake Bot API.
+
+The suite runs on a SQLite file per test. With ``TEST_DATABASE_URL`` set to a PostgreSQL
+database, every database test runs there instead (tables are emptied between tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import build_application
+from bot.application import SpotterApplication
+from bot.config import Settings
+from coaching.clock import ManualClock
+from coaching.services.base import ServiceContext
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.uow import UnitOfWorkFactory
+from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.fakes.chat import ChatSimulator
+
+TEST_TOKEN = "123456789:" + "T" * 35
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or None
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "process: runs the real entry point as a subprocess")
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once per run: a SQLite template file, or the PostgreSQL database itself."""
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+        asyncio.run(upgrade(POSTGRES_URL))
+        yield POSTGRES_URL
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    yield str(path)
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _truncate_all(engine: AsyncEngine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> str:
+    """A migrated, empty database for this test."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    target = tmp_path / "spotter.db"
+    shutil.copyfile(_migrated_template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if POSTGRES_URL:
+        await _truncate_all(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def ctx(session_factory: async_sessionmaker[AsyncSession], clock: ManualClock) -> ServiceContext:
+    return ServiceContext(uow=UnitOfWorkFactory(session_factory), clock=clock)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(bot_token=TEST_TOKEN, database_url=database_url)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def api(clock: ManualClock) -> FakeBotAPI:
+    return FakeBotAPI(clock=lambda: clock.now())
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[SpotterApplication]:
+    application = build_application(
+        settings,
+        request=FakeRequest(api),
+        get_updates_request=FakeRequest(api),
+        clock=clock,
+        engine=engine,
+    )
+    await application.initialize()
+    yield application
+    await application.shutdown()
+
+
+@pytest.fixture
+def sim(app: SpotterApplication, api: FakeBotAPI) -> ChatSimulator:
+    return ChatSimulator(app, api)
