@@ -24,18 +24,18 @@ def _fail(message: str) -> None:
 
 
 def migrate(settings: Settings) -> None:
-    from storage.migrate import upgrade  # noqa: PLC0415 - keeps start-up errors clean
+    from storage.migrate import upgrade
 
     try:
         asyncio.run(upgrade(settings.database_url))
     except (OSError, ConnectionError) as error:
         _fail(f"DATABASE_URL: cannot reach the database: {error}")
-    except Exception as error:  # noqa: BLE001 - report any driver error as one line
+    except Exception as error:
         _fail(f"DATABASE_URL: could not prepare the database: {type(error).__name__}: {error}")
 
 
 def run(settings: Settings) -> None:
-    from bot.app import build_application  # noqa: PLC0415
+    from bot.app import build_application
 
     app = build_application(settings)
     stop_signals = (signal.SIGINT, signal.SIGTERM)
@@ -58,7 +58,7 @@ def run(settings: Settings) -> None:
 
 
 def _run_guarded(settings: Settings) -> None:
-    from telegram.error import InvalidToken, TelegramError  # noqa: PLC0415
+    from telegram.error import InvalidToken, TelegramError
 
     try:
         run(settings)

@@ -80,7 +80,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url
         builder = builder.base_url(base).base_file_url(_file_url(base))
@@ -96,14 +96,15 @@ def build_application(
     handlers: list[Any] = []
     for group, build in enumerate(flow_builders(), start=1):
         built = build()
-        group_handlers = list(built) if isinstance(built, list | tuple) else [built]
+        group_handlers: list[Any] = list(built) if isinstance(built, list | tuple) else [built]
         for handler in group_handlers:
             app.add_handler(handler, group=group)
         handlers.extend(group_handlers)
     for handler in fallbacks.build_handler():
         app.add_handler(handler, group=FALLBACK_GROUP)
     app.add_error_handler(on_error)
-    app.services.commands = frozenset(_command_names(handlers))
+    # /cancel is answered everywhere: by every flow and by the catch-all group.
+    app.services.commands = frozenset(_command_names(handlers) | {"cancel"})
     return app
 
 

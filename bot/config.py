@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
-            raise ValueError("is empty: put the token BotFather gave you in the environment or .env")
+            raise ValueError(
+                "is empty: put the token BotFather gave you in the environment or .env"
+            )
         if not TOKEN_PATTERN.match(value.get_secret_value().strip()):
             raise ValueError("must look like 123456789:AAH..., as BotFather gives it")
         return SecretStr(value.get_secret_value().strip())

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
-from telegram.ext import CallbackContext
+from telegram.ext import ApplicationHandlerStop, CallbackContext
 
 log = logging.getLogger("spotter.errors")
 
@@ -22,7 +22,7 @@ async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any])
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, Forbidden):
         log.info("update %s: the user has blocked the bot (%s)", update_id, error)
-        return
+        raise ApplicationHandlerStop
     if isinstance(error, NetworkError):
         log.warning("update %s: network error talking to Telegram: %s", update_id, error)
     else:
@@ -33,11 +33,12 @@ async def on_error(update: object, context: CallbackContext[Any, Any, Any, Any])
             error,
             exc_info=error,
         )
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, SORRY)
-    except TelegramError as send_error:
-        log.warning("update %s: could not tell the user about the error: %s", update_id, send_error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except TelegramError as send_error:
+            log.warning("update %s: could not tell the user: %s", update_id, send_error)
+    # The user has had their answer: no later handler group may answer the same update.
+    raise ApplicationHandlerStop

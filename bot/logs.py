@@ -20,7 +20,7 @@ class OneLineFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    def formatException(self, ei: ExcInfo | tuple[None, None, None]) -> str:  # noqa: N802
+    def formatException(self, ei: ExcInfo | tuple[None, None, None]) -> str:
         _type, error, tb = ei
         if error is None:
             return ""
@@ -37,7 +37,7 @@ class OneLineFormatter(logging.Formatter):
         message = super().format(record)
         return " | ".join(line for line in message.splitlines() if line.strip())
 
-    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+    def formatStack(self, stack_info: str) -> str:
         return ""
 
 

@@ -52,7 +52,8 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             rows = await session.execute(select(UserData.user_id, UserData.data))
             loaded = {user_id: dict(data or {}) for user_id, data in rows}
         self._written_user_data = {
-            user_id: json.dumps(data, sort_keys=True, default=str) for user_id, data in loaded.items()
+            user_id: json.dumps(data, sort_keys=True, default=str)
+            for user_id, data in loaded.items()
         }
         return loaded
 

@@ -79,9 +79,10 @@ async def show(
         except BadRequest as error:
             if "not modified" in str(error).lower():
                 return None
-            if "not found" not in str(error).lower() and "can't be edited" not in str(
-                error
-            ).lower():
+            if (
+                "not found" not in str(error).lower()
+                and "can't be edited" not in str(error).lower()
+            ):
                 raise
         else:
             return result if isinstance(result, Message) else None

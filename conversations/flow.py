@@ -9,7 +9,7 @@ arrives mid-flow, the open flow ends quietly and lets the command through to its
 from __future__ import annotations
 
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from conversations.common import END, Context, cancel
 
-Callback = Callable[[Update, Context], Awaitable[Any]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 
 async def _yield_to_other_command(update: Update, context: Context) -> int:
@@ -74,7 +74,7 @@ class Flow(ConversationHandler[Any]):
             per_user=True,
         )
 
-    async def handle_update(  # type: ignore[override]
+    async def handle_update(
         self,
         update: Update,
         application: Any,
@@ -97,7 +97,7 @@ class Final(BaseHandler[Update, Any, Any]):
     def check_update(self, update: object) -> Any:
         return self.inner.check_update(update)
 
-    async def handle_update(  # type: ignore[override]
+    async def handle_update(
         self, update: Update, application: Any, check_result: Any, context: Any
     ) -> Any:
         await self.inner.handle_update(update, application, check_result, context)

@@ -54,9 +54,7 @@ NEWCOMER_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def commands_for(
-    roles: Iterable[Role], available: frozenset[str]
-) -> list[tuple[str, str]]:
+def commands_for(roles: Iterable[Role], available: frozenset[str]) -> list[tuple[str, str]]:
     """The menu for someone with these roles: trainer commands first, then client ones."""
     chosen: list[tuple[str, str]] = []
     seen: set[str] = set()

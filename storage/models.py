@@ -195,9 +195,7 @@ class TrainerProfile(Owned, Base):
         Boolean, default=False, server_default=text("false")
     )
     alert_decline_pct: Mapped[int] = mapped_column(SmallInteger, default=10, server_default="10")
-    alert_decline_sessions: Mapped[int] = mapped_column(
-        SmallInteger, default=3, server_default="3"
-    )
+    alert_decline_sessions: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
     alert_inactivity_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
     alert_missed_grace_hours: Mapped[int] = mapped_column(
         SmallInteger, default=12, server_default="12"
@@ -350,7 +348,8 @@ class ClientProfile(Owned, Base):
             name="body_fat_range",
         ),
         CheckConstraint(
-            "resting_heart_rate IS NULL OR (resting_heart_rate >= 25 AND resting_heart_rate <= 220)",
+            "resting_heart_rate IS NULL OR "
+            "(resting_heart_rate >= 25 AND resting_heart_rate <= 220)",
             name="rhr_range",
         ),
         UniqueConstraint("trainer_user_id", "user_id", name="uq_client_profiles_trainer_user"),
@@ -511,9 +510,7 @@ class Invite(Owned, Base):
         nullable=False,
     )
     used_at: Mapped[datetime | None] = mapped_column()
-    used_by_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class InviteAttempt(Base):
@@ -555,9 +552,7 @@ class Exercise(Owned, Base):
     measure: Mapped[str] = mapped_column(String(16), default="weight_reps", nullable=False)
     is_main_lift: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
-    __table_args__ = (
-        UniqueConstraint("owner_user_id", "name", name="uq_exercises_owner_name"),
-    )
+    __table_args__ = (UniqueConstraint("owner_user_id", "name", name="uq_exercises_owner_name"),)
 
 
 class SessionTemplate(Owned, Base):
@@ -829,9 +824,7 @@ class CoachingSession(Owned, Base):
         _len_check("trainer_notes", NOTES_MAX),
         _len_check("client_feedback", NOTES_MAX),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
-        CheckConstraint(
-            "duration_minutes > 0 AND duration_minutes <= 600", name="duration_range"
-        ),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 600", name="duration_range"),
         Index("ix_coaching_sessions_rel_when", "relationship_id", "scheduled_at"),
         Index("ix_coaching_sessions_status_when", "status", "scheduled_at"),
     )

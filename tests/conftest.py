@@ -101,7 +101,7 @@ def ctx(session_factory: async_sessionmaker[AsyncSession], clock: ManualClock) -
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(bot_token=TEST_TOKEN, database_url=database_url)  # type: ignore[arg-type]
+    return Settings(bot_token=TEST_TOKEN, database_url=database_url)
 
 
 @pytest.fixture
@@ -125,6 +125,23 @@ async def app(
     await application.shutdown()
 
 
+def make_sim(app: SpotterApplication, api: FakeBotAPI) -> ChatSimulator:
+    """A chat simulator whose error collector runs before the bot's own error handler.
+
+    The bot's handler stops the update once the user has been told (ApplicationHandlerStop),
+    which would otherwise keep later error handlers from seeing the error.
+    """
+    simulator = ChatSimulator(app, api)
+    handlers = dict(app.error_handlers)
+    app.error_handlers.clear()
+    collector = simulator._collect_error
+    app.add_error_handler(collector)
+    for callback, block in handlers.items():
+        if callback != collector:
+            app.add_error_handler(callback, block=block)
+    return simulator
+
+
 @pytest.fixture
 def sim(app: SpotterApplication, api: FakeBotAPI) -> ChatSimulator:
-    return ChatSimulator(app, api)
+    return make_sim(app, api)

@@ -87,9 +87,9 @@ async def test_downgrade_then_upgrade_round_trips(migration_url: str) -> None:
 async def _migrate(url: str, action: str) -> None:
     if url.startswith("postgresql"):
         # Run Alembic on a connection whose search path is the test schema.
-        from alembic import command  # noqa: PLC0415
+        from alembic import command
 
-        from storage.migrate import alembic_config  # noqa: PLC0415
+        from storage.migrate import alembic_config
 
         engine = _engine(url)
         async with engine.connect() as conn:

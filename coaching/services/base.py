@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coaching.clock import Clock, SystemClock
 from storage.uow import UnitOfWorkFactory
@@ -11,5 +11,5 @@ from storage.uow import UnitOfWorkFactory
 @dataclass(frozen=True, slots=True)
 class ServiceContext:
     uow: UnitOfWorkFactory
-    clock: Clock = SystemClock()
+    clock: Clock = field(default_factory=SystemClock)
     default_timezone: str = "UTC"

@@ -23,7 +23,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") if has_ini else None
     if url:
         return url
-    from bot.config import load_settings  # noqa: PLC0415 - only when run from the CLI
+    from bot.config import load_settings
 
     return load_settings().database_url
 
