@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 from bot.application import Services, SpotterApplication
 from bot.config import Settings
 from bot.errors import on_error
+from bot.jobs import register_jobs
 from bot.persistence import SqlPersistence
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
@@ -103,6 +104,7 @@ def build_application(
     for handler in fallbacks.build_handler():
         app.add_handler(handler, group=FALLBACK_GROUP)
     app.add_error_handler(on_error)
+    register_jobs(app)
     # /cancel is answered everywhere: by every flow and by the catch-all group.
     app.services.commands = frozenset(_command_names(handlers) | {"cancel"})
     return app

@@ -14,7 +14,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ConversationHandler
 
 from coaching.services.users import TelegramIdentity
@@ -109,3 +109,26 @@ async def nothing_to_cancel(update: Update, context: Context) -> None:
 async def stale_button(update: Update, context: Context) -> None:
     """A button from an old or finished message, or one not meant for this user."""
     await answer(update, "This button has expired. Send /help to start again.", alert=True)
+
+
+async def notify(
+    context: Context,
+    telegram_id: int | None,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Tell the other party something. A user who blocked the bot is skipped, not an error.
+
+    Returns whether the message was delivered.
+    """
+    if telegram_id is None:
+        return False
+    try:
+        await context.bot.send_message(telegram_id, text, reply_markup=markup)
+    except Forbidden:
+        log.info("user %s has blocked the bot; notice not delivered", telegram_id)
+        return False
+    except BadRequest as error:
+        log.warning("notice to %s refused: %s", telegram_id, error)
+        return False
+    return True

@@ -1,0 +1,148 @@
+"""The one permission check every trainer read and write goes through.
+
+``await trainer_access(session, trainer_user_id, client_profile_id, Permission.X)`` returns the
+relationship and the client's flags, or raises :class:`NotFound` (not your client: we do not
+even confirm the client exists) or :class:`NotAllowed` (your client, but not shared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain.enums import Permission, RelationshipStatus
+from coaching.domain.permissions import WRITE_PERMISSIONS, PermissionFlags, require
+from coaching.errors import NotFound
+from storage.models import ClientProfile, PermissionSet, Relationship
+
+NOT_YOUR_CLIENT = "I can't find that client among yours."
+
+# The relationship that counts for a profile is its newest one that has not ended.
+LIVE_STATUSES = (RelationshipStatus.PENDING, RelationshipStatus.ACTIVE, RelationshipStatus.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    relationship_id: int
+    client_profile_id: int
+    trainer_user_id: int
+    client_user_id: int | None
+    status: RelationshipStatus
+    flags: PermissionFlags
+
+
+def flags_of(row: PermissionSet | None) -> PermissionFlags:
+    if row is None:
+        return PermissionFlags()
+    return PermissionFlags(
+        view_workout_history=row.view_workout_history,
+        view_progression_data=row.view_progression_data,
+        view_personal_data=row.view_personal_data,
+        assign_workouts=row.assign_workouts,
+        assign_programs=row.assign_programs,
+        modify_workouts=row.modify_workouts,
+        view_activity_status=row.view_activity_status,
+        contact_outside_hours=row.contact_outside_hours,
+    )
+
+
+async def relationship_for(
+    session: AsyncSession, trainer_user_id: int, client_profile_id: int
+) -> Access | None:
+    """The trainer's current relationship with this client profile, if any (one query)."""
+    row = (
+        await session.execute(
+            select(Relationship, PermissionSet, ClientProfile.user_id)
+            .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
+            .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
+            .where(
+                Relationship.trainer_user_id == trainer_user_id,
+                Relationship.client_profile_id == client_profile_id,
+                Relationship.is_active.is_(True),
+            )
+            .order_by(Relationship.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    relationship, permissions, client_user_id = row
+    return Access(
+        relationship_id=relationship.id,
+        client_profile_id=client_profile_id,
+        trainer_user_id=trainer_user_id,
+        client_user_id=client_user_id,
+        status=relationship.status,
+        flags=flags_of(permissions),
+    )
+
+
+async def trainer_access(
+    session: AsyncSession,
+    trainer_user_id: int,
+    client_profile_id: int,
+    permission: Permission | None = None,
+) -> Access:
+    """Authorise a trainer's access to a client profile, for one permission.
+
+    ``permission=None`` checks only that this is the trainer's client in a live relationship
+    (to show the card's header, say). A profile whose client has not joined yet is the
+    trainer's own record: every permission holds while the relationship is pending or active.
+    """
+    access = await relationship_for(session, trainer_user_id, client_profile_id)
+    if access is None or access.status not in LIVE_STATUSES:
+        raise NotFound(NOT_YOUR_CLIENT)
+    if permission is None:
+        return access
+    if access.client_user_id is None:
+        # The client has no account yet: the trainer works with the profile they created
+        # (an in-person client who never joins can still be coached). Consent applies from
+        # the moment the client links their account.
+        if access.status is RelationshipStatus.PAUSED and permission in WRITE_PERMISSIONS:
+            require(access.flags, permission, access.status)
+        return access
+    require(access.flags, permission, access.status)
+    return access
+
+
+async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
+    """The client profiles whose rows a trainer may read for this client.
+
+    That is the trainer's own profile of the client plus the client's self profile (what the
+    client logged or measured on their own), never another trainer's profile of them.
+    """
+    scope = [access.client_profile_id]
+    if access.client_user_id is not None:
+        own = await session.execute(
+            select(ClientProfile.id).where(
+                ClientProfile.user_id == access.client_user_id,
+                ClientProfile.trainer_user_id.is_(None),
+            )
+        )
+        scope.extend(own.scalars())
+    return scope
+
+
+async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:
+    """Every profile of this person: their self profile and each trainer's profile of them."""
+    rows = await session.execute(select(ClientProfile.id).where(ClientProfile.user_id == user_id))
+    return list(rows.scalars())
+
+
+async def self_profile(session: AsyncSession, user_id: int, name: str) -> ClientProfile:
+    """The client's own profile (no trainer): where self-logged data lives. Made on first use."""
+    found = await session.execute(
+        select(ClientProfile).where(
+            ClientProfile.user_id == user_id, ClientProfile.trainer_user_id.is_(None)
+        )
+    )
+    profile = found.scalar_one_or_none()
+    if profile is None:
+        profile = ClientProfile(
+            user_id=user_id, trainer_user_id=None, name=name, created_by=user_id
+        )
+        session.add(profile)
+        await session.flush()
+    return profile
