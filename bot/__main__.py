@@ -7,8 +7,12 @@ database schema up to date, then runs in polling or webhook mode until SIGINT or
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
+
+# Take PTB's future behaviour now (RetryAfter.retry_after as a timedelta) and avoid its warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Update
 
