@@ -27,6 +27,7 @@ from bot.jobs import register_jobs
 from bot.persistence import SqlPersistence
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
+from coaching.services.catalogue import sync_builtin_exercises
 from conversations import fallbacks, flow_builders
 from conversations.menus import set_default_menu
 from storage.db import create_engine, create_session_factory
@@ -118,16 +119,18 @@ def _file_url(base: str) -> str:
 
 async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert isinstance(app, SpotterApplication)
+    exercises = await sync_builtin_exercises(app.services.ctx)
     await set_default_menu(app.bot, app.services.commands)
     settings = app.services.settings
     url = make_url(settings.database_url)
     log.info(
-        "Spotter started: @%s, %s mode, %s database%s, %d commands",
+        "Spotter started: @%s, %s mode, %s database%s, %d commands, %d built-in exercises",
         app.bot.username,
         settings.bot_mode.value,
         url.get_backend_name(),
         f" ({url.database})" if url.get_backend_name() == "sqlite" else f" ({url.host})",
         len(app.services.commands),
+        exercises,
     )
 
 

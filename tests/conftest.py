@@ -26,6 +26,7 @@ from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.services.base import ServiceContext
+from coaching.services.catalogue import sync_builtin_exercises
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
@@ -51,8 +52,21 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield POSTGRES_URL
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(upgrade(url))
+    asyncio.run(_seed(url))
     yield str(path)
+
+
+async def _seed(url: str) -> None:
+    """What a started bot has in its database: the built-in exercise catalogue."""
+    engine = create_engine(url)
+    try:
+        await sync_builtin_exercises(
+            ServiceContext(uow=UnitOfWorkFactory(create_session_factory(engine)))
+        )
+    finally:
+        await engine.dispose()
 
 
 async def _reset_postgres(url: str) -> None:
@@ -84,6 +98,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     if POSTGRES_URL:
         await _truncate_all(engine)
+        await sync_builtin_exercises(
+            ServiceContext(uow=UnitOfWorkFactory(create_session_factory(engine)))
+        )
     yield engine
     await engine.dispose()
 
