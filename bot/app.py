@@ -24,6 +24,7 @@ from bot.application import Services, SpotterApplication
 from bot.config import Settings
 from bot.errors import on_error
 from bot.jobs import register_jobs
+from bot.maintenance import prune_processed_updates
 from bot.persistence import SqlPersistence
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
@@ -106,6 +107,10 @@ def build_application(
         app.add_handler(handler, group=FALLBACK_GROUP)
     app.add_error_handler(on_error)
     register_jobs(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            prune_processed_updates, interval=6 * 3600, first=60, name="prune-updates"
+        )
     # /cancel is answered everywhere: by every flow and by the catch-all group.
     app.services.commands = frozenset(_command_names(handlers) | {"cancel"})
     return app
