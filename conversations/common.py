@@ -96,7 +96,8 @@ async def show(
 
 async def cancel(update: Update, context: Context) -> int:
     """/cancel: leave whatever flow is open. Nothing half-entered is stored."""
-    context.user_data.clear() if context.user_data is not None else None
+    if context.user_data is not None:
+        context.user_data.clear()
     await show(update, "Cancelled. Nothing was changed. Send /help to see what you can do.")
     return END
 
