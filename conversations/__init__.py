@@ -8,7 +8,12 @@ from typing import Any
 
 # Flows in the order they get the first look at an update. Earlier entries win when two could
 # take the same update (an invite link's /start payload before the plain /start).
-FLOW_MODULES: tuple[str, ...] = ("start",)
+FLOW_MODULES: tuple[str, ...] = (
+    "directory",
+    "start",
+    "profile",
+    "measure",
+)
 
 
 def flow_builders() -> list[Callable[[], Sequence[Any] | Any]]:

@@ -1,0 +1,649 @@
+"""/profile: a trainer views and edits their profile, certificates, categories and tags.
+
+The profile message is the hub: its buttons open the edit menu and each edit. Typed fields ask
+for text and come back to the profile; one-tap fields (independent, accepting new clients,
+visibility, categories) change in place. Every button works on the acting trainer's own profile
+only, whatever its callback data says.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import Visibility
+from coaching.domain.profile_rules import (
+    CATEGORIES,
+    CertificateState,
+    format_rate,
+    validate_certificate_text,
+    validate_link,
+)
+from coaching.errors import DomainError
+from coaching.services.profiles import (
+    CertificateDraft,
+    CertificateView,
+    ProfileService,
+    TrainerProfileView,
+)
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.flow import Flow
+
+(
+    VIEW,
+    BIO,
+    SPECS,
+    EXPERIENCE,
+    RATE,
+    LIMIT,
+    TAGS,
+    CERT_NAME,
+    CERT_ISSUER,
+    CERT_OBTAINED,
+    CERT_EXPIRY,
+    CERT_LINK,
+) = range(12)
+
+DRAFT_KEY = "profile_certificate"
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+VISIBILITY_TEXT = {
+    Visibility.PUBLIC: "🌍 public — listed in /trainers",
+    Visibility.UNLISTED: "🔗 unlisted — only people with your link find you",
+    Visibility.PRIVATE: "🔒 private — not in the directory; clients join by invite",
+}
+PROMPTS: dict[int, str] = {
+    BIO: (
+        "Send your <b>bio</b>: who you coach and how (up to 2000 characters). Send - to clear it."
+    ),
+    SPECS: (
+        "Send your <b>specializations</b>, separated by commas, e.g. "
+        "<code>powerlifting, knee rehab, marathon prep</code>. Send - to clear them."
+    ),
+    EXPERIENCE: "How many <b>years of experience</b> do you have? e.g. <code>8</code>",
+    RATE: (
+        "Send your <b>hourly rate</b> with its currency, e.g. <code>60 EUR</code>, "
+        "<code>€60</code> or <code>45.50 USD</code>. Send - to hide it."
+    ),
+    LIMIT: "How many clients do you take at most (1–500)? e.g. <code>25</code>",
+    TAGS: (
+        "Send up to 10 <b>tags</b> clients can find you by, separated by commas, e.g. "
+        "<code>kettlebells, online, beginners</code>. Send - to remove them all."
+    ),
+    CERT_NAME: "New certificate. What is its <b>name</b>? e.g. <code>NASM CPT</code>",
+    CERT_ISSUER: "Which <b>body issued</b> it? e.g. <code>NASM</code>",
+    CERT_OBTAINED: "When did you <b>obtain</b> it? e.g. <code>2023-05-01</code>",
+    CERT_EXPIRY: "When does it <b>expire</b>? e.g. <code>2027-05-01</code>",
+    CERT_LINK: (
+        "A <b>verification link</b>, if there is one? e.g. "
+        "<code>https://www.nasm.org/verify/123456</code>"
+    ),
+}
+SAVED: dict[int, str] = {
+    BIO: "✅ Bio saved.",
+    SPECS: "✅ Specializations saved.",
+    EXPERIENCE: "✅ Experience saved.",
+    RATE: "✅ Hourly rate saved.",
+    LIMIT: "✅ Client limit saved.",
+    TAGS: "✅ Tags saved.",
+}
+TRY_AGAIN = "\n\nTry again, or press « Back."
+BACK: Button = ("« Back", "pf:view")
+SKIP: Button = ("Skip ›", "pf:skip")
+CANCEL_CERT: Button = ("✖ Cancel", "pf:certs")
+
+
+def trainer_link(bot_username: str | None, code: str) -> str:
+    return f"https://t.me/{bot_username or 'bot'}?start=tr_{code}"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _certificate_line(cert: CertificateView) -> str:
+    issuer = f" — {esc(cert.issuing_body)}" if cert.issuing_body else ""
+    if cert.state is CertificateState.EXPIRED:
+        assert cert.expiration_date is not None
+        status = f"❌ expired {cert.expiration_date.isoformat()}"
+    elif cert.state is CertificateState.EXPIRING:
+        assert cert.expiration_date is not None
+        days = "today" if cert.days_left == 0 else f"in {cert.days_left} days"
+        status = f"⚠️ expires {days} ({cert.expiration_date.isoformat()})"
+    elif cert.expiration_date is not None:
+        status = f"✅ valid until {cert.expiration_date.isoformat()}"
+    else:
+        status = "✅ valid"
+    link = ""
+    if cert.verification_link:
+        link = f' · <a href="{html.escape(cert.verification_link)}">verify</a>'
+    return f"• <b>{esc(cert.name)}</b>{issuer}: {status}{link}"
+
+
+def render_profile(view: TrainerProfileView, bot_username: str | None, note: str = "") -> str:
+    lines = []
+    if note:
+        lines += [note, ""]
+    lines.append(f"👤 <b>Your trainer profile</b> — {esc(view.name)}")
+    expiring = view.expiring_certificates
+    if expiring:
+        names = ", ".join(esc(c.name) for c in expiring)
+        lines.append(f"⚠️ Expiring within 30 days: {names}. Renew and update the date.")
+    lines.append("")
+    lines.append(f"<b>Bio:</b> {esc(view.bio) if view.bio else '<i>not set</i>'}")
+    specs = ", ".join(esc(s) for s in view.specializations) or "<i>none</i>"
+    lines.append(f"<b>Specializations:</b> {specs}")
+    years = view.experience_years
+    experience = "<i>not set</i>" if years is None else f"{years} year{'' if years == 1 else 's'}"
+    lines.append(f"<b>Experience:</b> {experience}")
+    lines.append("<b>Certifications:</b>" + ("" if view.certificates else " <i>none</i>"))
+    lines += [_certificate_line(c) for c in view.certificates]
+    lines.append(f"<b>Hourly rate:</b> {esc(format_rate(view.hourly_rate, view.currency))}")
+    lines.append(f"<b>Independent:</b> {_yes(view.is_independent)}")
+    taking = "yes" if view.can_accept_new_clients else "no"
+    if view.accepts_new_clients and not view.can_accept_new_clients:
+        taking = "no — your client limit is reached"
+    lines.append(f"<b>Accepting new clients:</b> {taking}")
+    lines.append(
+        f"<b>Client limit:</b> {view.client_limit} ({view.active_clients} active or pending)"
+    )
+    lines.append(f"<b>Visibility:</b> {VISIBILITY_TEXT[view.visibility]}")
+    primary = view.primary_category
+    others = [esc(c.name) for c in view.categories if not c.is_primary]
+    if primary is None:
+        categories = "<i>none</i>"
+    else:
+        categories = ", ".join([f"⭐ {esc(primary.name)} (primary)", *others])
+    lines.append(f"<b>Categories:</b> {categories}")
+    lines.append(f"<b>Tags:</b> {', '.join(esc(t) for t in view.tags) or '<i>none</i>'}")
+    lines.append(f"<b>Rating:</b> {esc(view.rating)}")
+    if view.visibility is Visibility.UNLISTED and view.share_code:
+        lines += ["", f"🔗 Your link: {esc(trainer_link(bot_username, view.share_code))}"]
+    return "\n".join(lines)
+
+
+def profile_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = [[("✏️ Edit profile", "pf:edit"), ("📜 Certificates", "pf:certs")]]
+    if view.visibility is Visibility.UNLISTED:
+        rows.append([("🔄 New link", "pf:newlink")])
+    return keyboard(rows)
+
+
+def edit_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [("Bio", "pf:e:bio"), ("Specializations", "pf:e:specs")],
+            [("Experience", "pf:e:exp"), ("Hourly rate", "pf:e:rate")],
+            [("Client limit", "pf:e:limit"), ("Tags", "pf:e:tags")],
+            [
+                (f"Independent: {_yes(view.is_independent)}", "pf:t:ind"),
+                (f"Accepting clients: {_yes(view.accepts_new_clients)}", "pf:t:acc"),
+            ],
+            [("Visibility", "pf:vis"), ("Categories", "pf:cats")],
+            [("📜 Certificates", "pf:certs")],
+            [BACK],
+        ]
+    )
+
+
+EDIT_MENU = "✏️ <b>Edit your profile</b>: pick a field. The rating comes from your clients."
+VISIBILITY_MENU = (
+    "Who can find you?\n\n• <b>Public</b>: listed in /trainers.\n"
+    "• <b>Unlisted</b>: only people you give your link to.\n"
+    "• <b>Private</b>: nobody; clients join by your invites.\n\nNow: {now}"
+)
+CATEGORIES_MENU = (
+    "Tap categories to add or remove them (✅ = yours, ⭐ = primary).\n"
+    "Use “Set primary” to choose the one you're listed under first."
+)
+PRIMARY_MENU = "Which category is your <b>primary</b> one?"
+
+
+def visibility_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    def label(value: Visibility, text: str) -> Button:
+        mark = "● " if view.visibility is value else ""
+        return (f"{mark}{text}", f"pf:vis:{value.value}")
+
+    return keyboard(
+        [
+            [
+                label(Visibility.PUBLIC, "🌍 Public"),
+                label(Visibility.UNLISTED, "🔗 Unlisted"),
+                label(Visibility.PRIVATE, "🔒 Private"),
+            ],
+            [BACK],
+        ]
+    )
+
+
+def category_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    mine = {c.slug: c for c in view.categories}
+    buttons: list[Button] = []
+    for slug, name in CATEGORIES:
+        chosen = mine.get(slug)
+        mark = "" if chosen is None else ("⭐ " if chosen.is_primary else "✅ ")
+        buttons.append((f"{mark}{name}", f"pf:cat:{slug}"))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    footer: list[Button] = []
+    if len(view.categories) > 1:
+        footer.append(("⭐ Set primary", "pf:prim"))
+    footer.append(("Done", "pf:view"))
+    rows.append(footer)
+    return keyboard(rows)
+
+
+def primary_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    rows = [
+        [(f"{'⭐ ' if c.is_primary else ''}{c.name}", f"pf:pri:{c.slug}")] for c in view.categories
+    ]
+    rows.append([("« Back", "pf:cats")])
+    return keyboard(rows)
+
+
+def certificates_text(view: TrainerProfileView) -> str:
+    if not view.certificates:
+        return "📜 <b>Certificates</b>\n\nNone yet. Add your first one."
+    lines = ["📜 <b>Certificates</b>", ""]
+    lines += [_certificate_line(c) for c in view.certificates]
+    return "\n".join(lines)
+
+
+def certificate_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = [[("➕ Add certificate", "pf:cert:add")]]
+    rows += [[(f"🗑 Delete {c.name[:40]}", f"pf:cert:del:{c.id}")] for c in view.certificates]
+    rows.append([BACK])
+    return keyboard(rows)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def _svc(context: Context) -> ProfileService:
+    return ProfileService(services(context).ctx)
+
+
+async def _refuse(update: Update, error: DomainError, state: int) -> int:
+    if update.callback_query is not None:
+        await answer(update, str(error), alert=True)
+        return state
+    await show(update, esc(error), edit=False)
+    return END
+
+
+async def profile_command(update: Update, context: Context) -> int:
+    """/profile: show the whole profile with its buttons."""
+    try:
+        view = await _svc(context).get(identity(update).telegram_id)
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return END
+    await show(
+        update, render_profile(view, context.bot.username), profile_buttons(view), edit=False
+    )
+    return VIEW
+
+
+async def _show_view(update: Update, context: Context, view: TrainerProfileView, note: str) -> int:
+    await show(update, render_profile(view, context.bot.username, note), profile_buttons(view))
+    return VIEW
+
+
+Action = Callable[[Update, Context, list[str]], Awaitable[int]]
+
+
+async def _view(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).get(identity(update).telegram_id)
+    return await _show_view(update, context, view, "")
+
+
+async def _edit_menu(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).get(identity(update).telegram_id)
+    await show(update, EDIT_MENU, edit_buttons(view))
+    return VIEW
+
+
+FIELD_STATES = {
+    "bio": BIO,
+    "specs": SPECS,
+    "exp": EXPERIENCE,
+    "rate": RATE,
+    "limit": LIMIT,
+    "tags": TAGS,
+}
+
+
+async def _ask_field(update: Update, context: Context, parts: list[str]) -> int:
+    await _svc(context).get(identity(update).telegram_id)  # trainers only
+    state = FIELD_STATES.get(parts[2] if len(parts) > 2 else "")
+    if state is None:
+        await answer(update, "That field can't be edited here.", alert=True)
+        return VIEW
+    await show(update, PROMPTS[state], keyboard([[BACK]]))
+    return state
+
+
+async def _toggle(update: Update, context: Context, parts: list[str]) -> int:
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    which = parts[2] if len(parts) > 2 else ""
+    if which == "ind":
+        view = await svc.toggle_independent(who)
+        note = f"✅ Independent: {_yes(view.is_independent)}."
+    elif which == "acc":
+        view = await svc.toggle_accepting(who)
+        note = (
+            "✅ You're accepting new clients."
+            if view.accepts_new_clients
+            else "✅ You're no longer accepting new clients."
+        )
+    else:
+        await answer(update, "That setting can't be switched here.", alert=True)
+        return VIEW
+    return await _show_view(update, context, view, note)
+
+
+async def _visibility(update: Update, context: Context, parts: list[str]) -> int:
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    if len(parts) == 2:
+        view = await svc.get(who)
+        now = VISIBILITY_TEXT[view.visibility]
+        await show(update, VISIBILITY_MENU.format(now=now), visibility_buttons(view))
+        return VIEW
+    view = await svc.set_visibility(who, parts[2])
+    return await _show_view(update, context, view, f"✅ Visibility: {view.visibility.value}.")
+
+
+async def _categories(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).get(identity(update).telegram_id)
+    await show(update, CATEGORIES_MENU, category_buttons(view))
+    return VIEW
+
+
+async def _toggle_category(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).toggle_category(identity(update).telegram_id, parts[2])
+    await show(update, CATEGORIES_MENU, category_buttons(view))
+    return VIEW
+
+
+async def _primary_menu(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).get(identity(update).telegram_id)
+    if not view.categories:
+        await answer(update, "Add a category first.", alert=True)
+        return VIEW
+    await show(update, PRIMARY_MENU, primary_buttons(view))
+    return VIEW
+
+
+async def _set_primary(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).set_primary_category(identity(update).telegram_id, parts[2])
+    await show(update, CATEGORIES_MENU, category_buttons(view))
+    return VIEW
+
+
+async def _new_link(update: Update, context: Context, parts: list[str]) -> int:
+    view = await _svc(context).regenerate_share_code(identity(update).telegram_id)
+    note = "✅ New link made. The old one no longer works."
+    return await _show_view(update, context, view, note)
+
+
+async def _certificates(update: Update, context: Context, parts: list[str]) -> int:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+    view = await _svc(context).get(identity(update).telegram_id)
+    await show(update, certificates_text(view), certificate_buttons(view))
+    return VIEW
+
+
+async def _certificate_action(update: Update, context: Context, parts: list[str]) -> int:
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    action = parts[2] if len(parts) > 2 else ""
+    if action == "add":
+        await svc.get(who)  # trainers only
+        _draft(context).clear()
+        await show(update, PROMPTS[CERT_NAME], keyboard([[CANCEL_CERT]]))
+        return CERT_NAME
+    if action == "del" and len(parts) == 4 and parts[3].isdigit():
+        view = await svc.get(who)
+        cert = next((c for c in view.certificates if c.id == int(parts[3])), None)
+        if cert is None:
+            await answer(update, "That certificate is not on your profile (any more).", alert=True)
+            return VIEW
+        await show(
+            update,
+            f"Delete the certificate <b>{esc(cert.name)}</b>?",
+            keyboard([[("🗑 Yes, delete", f"pf:cert:rm:{cert.id}"), ("Keep it", "pf:certs")]]),
+        )
+        return VIEW
+    if action == "rm" and len(parts) == 4 and parts[3].isdigit():
+        view = await svc.delete_certificate(who, int(parts[3]))
+        await show(update, "🗑 Deleted.\n\n" + certificates_text(view), certificate_buttons(view))
+        return VIEW
+    await answer(update, "This button has expired. Send /profile to start again.", alert=True)
+    return VIEW
+
+
+ACTIONS: dict[str, Action] = {
+    "view": _view,
+    "edit": _edit_menu,
+    "e": _ask_field,
+    "t": _toggle,
+    "vis": _visibility,
+    "cats": _categories,
+    "cat": _toggle_category,
+    "prim": _primary_menu,
+    "pri": _set_primary,
+    "newlink": _new_link,
+    "certs": _certificates,
+    "cert": _certificate_action,
+}
+
+
+async def on_button(update: Update, context: Context) -> int:
+    """Every ``pf:`` button, re-checked against the acting trainer."""
+    assert update.callback_query is not None
+    parts = (update.callback_query.data or "").split(":")
+    action = ACTIONS.get(parts[1] if len(parts) > 1 else "")
+    if action is None or (parts[1] in {"cat", "pri"} and len(parts) != 3):
+        await answer(update, "This button has expired. Send /profile to start again.", alert=True)
+        return VIEW
+    try:
+        return await action(update, context, parts)
+    except DomainError as error:
+        return await _refuse(update, error, VIEW)
+
+
+# --- typed fields -------------------------------------------------------------------------------
+
+SETTERS: dict[int, Callable[[ProfileService, int, str], Awaitable[TrainerProfileView]]] = {
+    BIO: ProfileService.set_bio,
+    SPECS: ProfileService.set_specializations,
+    EXPERIENCE: ProfileService.set_experience,
+    RATE: ProfileService.set_rate,
+    LIMIT: ProfileService.set_client_limit,
+    TAGS: ProfileService.set_tags,
+}
+
+
+def _typed_field(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
+    async def handler(update: Update, context: Context) -> int:
+        assert update.effective_message is not None
+        text = update.effective_message.text or ""
+        try:
+            view = await SETTERS[state](_svc(context), identity(update).telegram_id, text)
+        except DomainError as error:
+            await show(update, f"⚠️ {esc(error)}{TRY_AGAIN}", keyboard([[BACK]]), edit=False)
+            return state
+        note = SAVED[state]
+        await show(
+            update,
+            render_profile(view, context.bot.username, note),
+            profile_buttons(view),
+            edit=False,
+        )
+        return VIEW
+
+    return handler
+
+
+# --- adding a certificate -----------------------------------------------------------------------
+
+
+def _draft(context: Context) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft = context.user_data.setdefault(DRAFT_KEY, {})
+    assert isinstance(draft, dict)
+    return draft
+
+
+def _step_keyboard(skippable: bool = True) -> InlineKeyboardMarkup:
+    return keyboard([[SKIP, CANCEL_CERT]] if skippable else [[CANCEL_CERT]])
+
+
+async def _ask(update: Update, state: int, *, edit: bool) -> int:
+    await show(update, PROMPTS[state], _step_keyboard(state != CERT_NAME), edit=edit)
+    return state
+
+
+async def _cert_error(update: Update, error: DomainError, state: int) -> int:
+    await show(
+        update,
+        f"⚠️ {esc(error)}\n\n{PROMPTS[state]}",
+        _step_keyboard(state != CERT_NAME),
+        edit=False,
+    )
+    return state
+
+
+async def cert_name(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    try:
+        name = validate_certificate_text(
+            update.effective_message.text or "", "certificate name", "NASM CPT"
+        )
+    except DomainError as error:
+        return await _cert_error(update, error, CERT_NAME)
+    _draft(context)["name"] = name
+    return await _ask(update, CERT_ISSUER, edit=False)
+
+
+async def cert_issuer(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    try:
+        issuer = validate_certificate_text(
+            update.effective_message.text or "", "issuing body", "NASM"
+        )
+    except DomainError as error:
+        return await _cert_error(update, error, CERT_ISSUER)
+    _draft(context)["issuer"] = issuer
+    return await _ask(update, CERT_OBTAINED, edit=False)
+
+
+async def cert_obtained(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    try:
+        day = await _svc(context).read_certificate_date(
+            identity(update).telegram_id, update.effective_message.text or "", which="obtained"
+        )
+    except DomainError as error:
+        return await _cert_error(update, error, CERT_OBTAINED)
+    _draft(context)["obtained"] = day.isoformat()
+    return await _ask(update, CERT_EXPIRY, edit=False)
+
+
+async def cert_expiry(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    obtained = _draft(context).get("obtained")
+    try:
+        day = await _svc(context).read_certificate_date(
+            identity(update).telegram_id,
+            update.effective_message.text or "",
+            which="expiry",
+            obtained=date.fromisoformat(obtained) if obtained else None,
+        )
+    except DomainError as error:
+        return await _cert_error(update, error, CERT_EXPIRY)
+    _draft(context)["expiry"] = day.isoformat()
+    return await _ask(update, CERT_LINK, edit=False)
+
+
+async def cert_link(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    try:
+        link = validate_link(update.effective_message.text or "")
+    except DomainError as error:
+        return await _cert_error(update, error, CERT_LINK)
+    _draft(context)["link"] = link
+    return await _save_certificate(update, context, edit=False)
+
+
+async def _save_certificate(update: Update, context: Context, *, edit: bool) -> int:
+    draft = _draft(context)
+    if "name" not in draft:
+        await answer(update, "This button has expired. Send /profile to start again.", alert=True)
+        return VIEW
+    obtained, expiry = draft.get("obtained"), draft.get("expiry")
+    try:
+        view = await _svc(context).add_certificate(
+            identity(update).telegram_id,
+            CertificateDraft(
+                name=str(draft["name"]),
+                issuing_body=draft.get("issuer"),
+                date_obtained=date.fromisoformat(obtained) if obtained else None,
+                expiration_date=date.fromisoformat(expiry) if expiry else None,
+                verification_link=draft.get("link"),
+            ),
+        )
+    except DomainError as error:
+        await show(update, f"⚠️ {esc(error)}", edit=False)
+        return END
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+    text = f"✅ Certificate <b>{esc(draft['name'])}</b> added.\n\n" + certificates_text(view)
+    await show(update, text, certificate_buttons(view), edit=edit)
+    return VIEW
+
+
+NEXT_AFTER_SKIP = {CERT_ISSUER: CERT_OBTAINED, CERT_OBTAINED: CERT_EXPIRY, CERT_EXPIRY: CERT_LINK}
+
+
+def _skip(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
+    async def handler(update: Update, context: Context) -> int:
+        if state == CERT_LINK:
+            return await _save_certificate(update, context, edit=True)
+        return await _ask(update, NEXT_AFTER_SKIP[state], edit=True)
+
+    return handler
+
+
+def build_handler() -> Flow:
+    buttons = CallbackQueryHandler(on_button, pattern=r"^pf:(?!skip$)")
+    text = filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[Any]] = {VIEW: [buttons]}
+    for state in SETTERS:
+        states[state] = [buttons, MessageHandler(text, _typed_field(state))]
+    steps = {
+        CERT_NAME: cert_name,
+        CERT_ISSUER: cert_issuer,
+        CERT_OBTAINED: cert_obtained,
+        CERT_EXPIRY: cert_expiry,
+        CERT_LINK: cert_link,
+    }
+    for state, step in steps.items():
+        handlers: list[Any] = [buttons, MessageHandler(text, step)]
+        if state != CERT_NAME:
+            handlers.insert(0, CallbackQueryHandler(_skip(state), pattern=r"^pf:skip$"))
+        states[state] = handlers
+    return Flow(
+        "profile",
+        entry_points=[CommandHandler("profile", profile_command), buttons],
+        states=states,
+    )
