@@ -10,6 +10,8 @@ from typing import Any
 # take the same update (an invite link's /start payload before the plain /start).
 FLOW_MODULES: tuple[str, ...] = (
     "directory",
+    "templates",
+    "programs",
     "start",
     "profile",
     "measure",

@@ -1,0 +1,589 @@
+"""Programs: weeks of blueprint sessions, copied from templates or built ad hoc.
+
+A program session owns its exercise rows (copied from a template when it is made from one), so
+later weeks can differ: "repeat week 1 for weeks 2–4, adding 2.5 kg each week" copies the
+sessions and raises their loads week on week (see ``coaching.domain.progression``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain.enums import Difficulty, Units
+from coaching.domain.progression import (
+    MAX_PROGRAM_WEEKS,
+    Increment,
+    LoadTarget,
+    ProgressionError,
+    WeekStep,
+    plan_repeat,
+    plate_step_kg,
+    progress_load,
+)
+from coaching.errors import Conflict, InvalidInput, NotFound
+from coaching.services.base import ServiceContext
+from coaching.services.exercises import PAGE_SIZE, Page, page_bounds, require_trainer
+from coaching.services.templates import (
+    SESSION_NOT_FOUND,
+    TEMPLATE_NOT_FOUND,
+    Parent,
+    ParentKind,
+    PrescribedView,
+    clean_title,
+    copy_row,
+    optional_text,
+    parse_difficulty,
+    parse_list,
+    parse_minutes,
+    prescribed_views,
+)
+from storage.models import NOTES_MAX, ExerciseTemplate, Program, ProgramSession
+from storage.repositories.programs import ProgramRepository
+from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
+
+PROGRAM_NOT_FOUND = "I can't find that program among yours."
+MAX_SESSIONS_PER_WEEK = 14
+MAX_LINES = 15
+
+
+class ProgramField(StrEnum):
+    NAME = "name"
+    DESCRIPTION = "description"
+    DIFFICULTY = "difficulty"
+    WEEKS = "weeks"
+    GOALS = "goals"
+
+
+class SessionField(StrEnum):
+    NAME = "name"
+    FOCUS = "focus"
+    DURATION = "duration"
+    WARMUP = "warmup"
+    COOLDOWN = "cooldown"
+
+
+@dataclass(frozen=True, slots=True)
+class NewProgram:
+    name: str
+    description: str | None = None
+    difficulty: Difficulty | None = None
+    duration_weeks: int = 4
+    goals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramSummary:
+    id: int
+    name: str
+    duration_weeks: int
+    difficulty: Difficulty | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    id: int
+    week: int
+    number: int
+    name: str
+    focus_area: str | None
+    estimated_duration: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramView:
+    id: int
+    name: str
+    description: str | None
+    difficulty: Difficulty | None
+    duration_weeks: int
+    goals: tuple[str, ...]
+    sessions: tuple[SessionSummary, ...]
+    units: Units
+
+    def week(self, week: int) -> tuple[SessionSummary, ...]:
+        return tuple(s for s in self.sessions if s.week == week)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    id: int
+    program_id: int
+    program_name: str
+    duration_weeks: int
+    week: int
+    number: int
+    name: str
+    focus_area: str | None
+    estimated_duration: int | None
+    warmup: tuple[str, ...]
+    cooldown: tuple[str, ...]
+    exercises: tuple[PrescribedView, ...]
+    units: Units
+
+    @property
+    def parent(self) -> Parent:
+        return Parent(ParentKind.SESSION, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatPreview:
+    source_sessions: int
+    occupied_weeks: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatResult:
+    program: ProgramView
+    filled_weeks: tuple[int, ...]
+    kept_weeks: tuple[int, ...]
+    sessions_copied: int
+
+
+def parse_weeks(text: str) -> int:
+    """A program length: ``4`` or ``4 weeks``, 1 to 52."""
+    match = re.fullmatch(r"\s*(\d{1,3})\s*(?:w|wk|wks|weeks?)?\s*", text, re.IGNORECASE)
+    if match is None or not 1 <= int(match[1]) <= MAX_PROGRAM_WEEKS:
+        raise InvalidInput(
+            f"Send the length in weeks, 1 to {MAX_PROGRAM_WEEKS}.", example="4 or 12 weeks"
+        )
+    return int(match[1])
+
+
+def parse_lines(text: str) -> list[str]:
+    """Free-text lines (warm-up, cool-down): one item per line, blank lines dropped."""
+    lines = [" ".join(line.split())[:200] for line in text.splitlines()]
+    lines = [line.lstrip("-•* ").strip() for line in lines]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"Send at most {MAX_LINES} lines.", example="5 min bike")
+    return lines
+
+
+def _summary(s: ProgramSession) -> SessionSummary:
+    return SessionSummary(
+        id=s.id,
+        week=s.week_number,
+        number=s.session_number,
+        name=s.name,
+        focus_area=s.focus_area,
+        estimated_duration=s.estimated_duration,
+    )
+
+
+def program_view(program: Program, sessions: Sequence[ProgramSession], unit: Units) -> ProgramView:
+    ordered = sorted(sessions, key=lambda s: (s.week_number, s.session_number))
+    return ProgramView(
+        id=program.id,
+        name=program.name,
+        description=program.description,
+        difficulty=program.difficulty,
+        duration_weeks=program.duration_weeks,
+        goals=tuple(program.goals or ()),
+        sessions=tuple(_summary(s) for s in ordered),
+        units=unit,
+    )
+
+
+def session_view(
+    program: Program, s: ProgramSession, rows: Sequence[ExerciseTemplate], unit: Units
+) -> SessionView:
+    return SessionView(
+        id=s.id,
+        program_id=program.id,
+        program_name=program.name,
+        duration_weeks=program.duration_weeks,
+        week=s.week_number,
+        number=s.session_number,
+        name=s.name,
+        focus_area=s.focus_area,
+        estimated_duration=s.estimated_duration,
+        warmup=tuple(s.warmup or ()),
+        cooldown=tuple(s.cooldown or ()),
+        exercises=prescribed_views(rows, unit),
+        units=unit,
+    )
+
+
+def _copy_session(s: ProgramSession, program_id: int, week: int, number: int) -> ProgramSession:
+    return ProgramSession(
+        program_id=program_id,
+        session_template_id=s.session_template_id,
+        trainer_user_id=s.trainer_user_id,
+        name=s.name,
+        description=s.description,
+        session_type=s.session_type,
+        focus_area=s.focus_area,
+        estimated_duration=s.estimated_duration,
+        warmup=list(s.warmup or []),
+        cooldown=list(s.cooldown or []),
+        week_number=week,
+        session_number=number,
+        created_by=s.created_by,
+    )
+
+
+class ProgramService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # ---------------------------------------------------------------- programs
+
+    async def create(self, telegram_id: int, new: NewProgram) -> ProgramView:
+        name = clean_title(new.name, "program", "Strength block 1")
+        if not 1 <= new.duration_weeks <= MAX_PROGRAM_WEEKS:
+            raise InvalidInput(
+                f"A program runs 1 to {MAX_PROGRAM_WEEKS} weeks.", example="4 or 12 weeks"
+            )
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = Program(
+                trainer_user_id=trainer.id,
+                name=name,
+                description=optional_text(new.description, NOTES_MAX),
+                difficulty=new.difficulty,
+                duration_weeks=new.duration_weeks,
+                goals=list(new.goals),
+                created_by=trainer.id,
+            )
+            ProgramRepository(uow.session).add(program)
+            await uow.flush()
+            view = program_view(program, [], trainer.units)
+            await uow.commit()
+            return view
+
+    async def page(self, telegram_id: int, page: int = 0) -> Page[ProgramSummary]:
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            repo = ProgramRepository(uow.session)
+            rows, total = await repo.page_for(
+                trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
+            )
+            page, pages = page_bounds(page, total)
+            if not rows and total:
+                rows, total = await repo.page_for(
+                    trainer.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+                )
+            items = tuple(
+                ProgramSummary(p.id, p.name, p.duration_weeks, p.difficulty) for p in rows
+            )
+            return Page(items, page, pages, total)
+
+    async def get(self, telegram_id: int, program_id: int) -> ProgramView:
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            return program_view(program, program.sessions, trainer.units)
+
+    async def set_detail(
+        self, telegram_id: int, program_id: int, field: ProgramField, text: str | None
+    ) -> ProgramView:
+        """Change one detail; ``None`` clears it (name and length cannot be cleared)."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            if field is ProgramField.NAME:
+                program.name = clean_title(text or "", "program", "Strength block 1")
+            elif field is ProgramField.DESCRIPTION:
+                program.description = optional_text(text, NOTES_MAX)
+            elif field is ProgramField.DIFFICULTY:
+                program.difficulty = parse_difficulty(text) if text else None
+            elif field is ProgramField.WEEKS:
+                weeks = parse_weeks(text or "")
+                used = max((s.week_number for s in program.sessions), default=0)
+                if used > weeks:
+                    raise Conflict(
+                        f"Week {used} has sessions. Remove them first, or keep at least "
+                        f"{used} weeks."
+                    )
+                program.duration_weeks = weeks
+            else:
+                program.goals = parse_list(text) if text else []
+            await uow.flush()
+            view = program_view(program, program.sessions, trainer.units)
+            await uow.commit()
+            return view
+
+    async def copy(self, telegram_id: int, program_id: int) -> ProgramView:
+        """A deep copy: details, every session and every exercise, named "… (copy)"."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            original = await self._owned(uow.session, program_id, trainer.id, exercises=True)
+            suffix = " (copy)"
+            twin = Program(
+                trainer_user_id=trainer.id,
+                name=original.name[: 120 - len(suffix)] + suffix,
+                description=original.description,
+                difficulty=original.difficulty,
+                duration_weeks=original.duration_weeks,
+                goals=list(original.goals or []),
+                created_by=trainer.id,
+            )
+            repo = ProgramRepository(uow.session)
+            repo.add(twin)
+            await uow.flush()
+            copies = await self._copy_sessions(uow.session, original.sessions, twin.id)
+            view = program_view(twin, copies, trainer.units)
+            await uow.commit()
+            return view
+
+    async def archive(self, telegram_id: int, program_id: int) -> ProgramSummary:
+        """Hide the program from lists; assignments made from it keep working."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id)
+            program.is_active = False
+            result = ProgramSummary(
+                program.id, program.name, program.duration_weeks, program.difficulty
+            )
+            await uow.commit()
+            return result
+
+    # ---------------------------------------------------------------- sessions
+
+    async def add_session(
+        self,
+        telegram_id: int,
+        program_id: int,
+        week: int,
+        *,
+        template_id: int | None = None,
+        name: str | None = None,
+    ) -> SessionView:
+        """Add a session as the next number in ``week``: a copy of a template's exercises,
+        or an empty ad hoc session called ``name``."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            if not 1 <= week <= program.duration_weeks:
+                raise InvalidInput(
+                    f"This program has {program.duration_weeks} weeks; pick one of them.",
+                    example="1",
+                )
+            in_week = [s.session_number for s in program.sessions if s.week_number == week]
+            if len(in_week) >= MAX_SESSIONS_PER_WEEK:
+                raise Conflict(f"Week {week} already has {MAX_SESSIONS_PER_WEEK} sessions.")
+            number = max(in_week, default=0) + 1
+            program_session = ProgramSession(
+                program_id=program.id,
+                trainer_user_id=trainer.id,
+                week_number=week,
+                session_number=number,
+                created_by=trainer.id,
+                name="",
+            )
+            rows: list[ExerciseTemplate] = []
+            rows_repo = ExerciseRowRepository(uow.session)
+            if template_id is not None:
+                template = await TemplateRepository(uow.session).get_owned(template_id, trainer.id)
+                if template is None:
+                    raise NotFound(TEMPLATE_NOT_FOUND)
+                program_session.session_template_id = template.id
+                program_session.name = template.name
+                program_session.description = template.description
+                program_session.estimated_duration = template.duration_minutes
+                program_session.focus_area = template.category
+                template_rows = await rows_repo.for_template(template.id)
+            else:
+                program_session.name = clean_title(name or "", "session", "Lower body A")
+                template_rows = []
+            ProgramRepository(uow.session).add_session(program_session)
+            await uow.flush()
+            for row in template_rows:
+                copied = copy_row(row, program_session_id=program_session.id)
+                copied.exercise = row.exercise
+                rows_repo.add(copied)
+                rows.append(copied)
+            await uow.flush()
+            view = session_view(program, program_session, rows, trainer.units)
+            await uow.commit()
+            return view
+
+    async def session(self, telegram_id: int, program_session_id: int) -> SessionView:
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program_session, program = await self._session(
+                uow.session, program_session_id, trainer.id
+            )
+            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            return session_view(program, program_session, rows, trainer.units)
+
+    async def set_session_detail(
+        self, telegram_id: int, program_session_id: int, field: SessionField, text: str | None
+    ) -> SessionView:
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program_session, program = await self._session(
+                uow.session, program_session_id, trainer.id
+            )
+            if field is SessionField.NAME:
+                program_session.name = clean_title(text or "", "session", "Lower body A")
+            elif field is SessionField.FOCUS:
+                program_session.focus_area = optional_text(text, 120)
+            elif field is SessionField.DURATION:
+                program_session.estimated_duration = parse_minutes(text) if text else None
+            elif field is SessionField.WARMUP:
+                program_session.warmup = parse_lines(text) if text else []
+            else:
+                program_session.cooldown = parse_lines(text) if text else []
+            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            await uow.flush()
+            view = session_view(program, program_session, rows, trainer.units)
+            await uow.commit()
+            return view
+
+    async def remove_session(self, telegram_id: int, program_session_id: int) -> ProgramView:
+        """Delete a session and renumber the rest of its week."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program_session, program = await self._session(
+                uow.session, program_session_id, trainer.id
+            )
+            repo = ProgramRepository(uow.session)
+            week = program_session.week_number
+            in_week = await repo.sessions_in_weeks(program.id, [week])
+            doomed = next(s for s in in_week if s.id == program_session.id)
+            await repo.delete_session(doomed)
+            await uow.flush()
+            for number, kept in enumerate((s for s in in_week if s is not doomed), start=1):
+                kept.session_number = number
+                await uow.flush()
+            view = program_view(program, await repo.sessions_of(program.id), trainer.units)
+            await uow.commit()
+            return view
+
+    # ---------------------------------------------------------------- repeat with progression
+
+    async def repeat_preview(
+        self, telegram_id: int, program_id: int, source_week: int, first: int, last: int
+    ) -> RepeatPreview:
+        """How many sessions would be copied, and which target weeks already have sessions."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            steps = _plan(source_week, first, last, program.duration_weeks)
+            source = [s for s in program.sessions if s.week_number == source_week]
+            if not source:
+                raise Conflict(f"Week {source_week} has no sessions to repeat yet.")
+            targets = {step.week for step in steps}
+            occupied = sorted({s.week_number for s in program.sessions if s.week_number in targets})
+            return RepeatPreview(len(source), tuple(occupied))
+
+    async def repeat_week(
+        self,
+        telegram_id: int,
+        program_id: int,
+        source_week: int,
+        first: int,
+        last: int,
+        increment: Increment,
+        *,
+        replace_existing: bool,
+    ) -> RepeatResult:
+        """Copy week ``source_week`` into weeks ``first``–``last``, each week's loads raised by
+        one more ``increment``. Weeks that already have sessions are replaced, or kept as they
+        are when ``replace_existing`` is false."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            program = await self._owned(uow.session, program_id, trainer.id)
+            steps = _plan(source_week, first, last, program.duration_weeks)
+            repo = ProgramRepository(uow.session)
+            weeks = [source_week, *(step.week for step in steps)]
+            existing = await repo.sessions_in_weeks(program.id, weeks)
+            source = [s for s in existing if s.week_number == source_week]
+            if not source:
+                raise Conflict(f"Week {source_week} has no sessions to repeat yet.")
+            occupied = {s.week_number for s in existing if s.week_number != source_week}
+            kept = tuple(sorted(occupied)) if not replace_existing else ()
+            if replace_existing:
+                for doomed in (s for s in existing if s.week_number in occupied):
+                    await repo.delete_session(doomed)
+                await uow.flush()
+            step_kg = plate_step_kg(trainer.units)
+            filled: list[int] = []
+            copied = 0
+            for step in steps:
+                if step.week in kept:
+                    continue
+                for s in source:
+                    twin = _copy_session(s, program.id, step.week, s.session_number)
+                    repo.add_session(twin)
+                    await uow.flush()
+                    for row in s.exercises:
+                        new_row = copy_row(row, program_session_id=twin.id)
+                        load = progress_load(
+                            LoadTarget(
+                                row.target_weight_kg, row.target_percent_e1rm, row.bodyweight
+                            ),
+                            increment,
+                            step.steps,
+                            step_kg=step_kg,
+                        )
+                        new_row.target_weight_kg = load.weight_kg
+                        new_row.target_percent_e1rm = load.percent_e1rm
+                        uow.session.add(new_row)
+                    copied += 1
+                filled.append(step.week)
+            await uow.flush()
+            result = RepeatResult(
+                program=program_view(program, await repo.sessions_of(program.id), trainer.units),
+                filled_weeks=tuple(filled),
+                kept_weeks=kept,
+                sessions_copied=copied,
+            )
+            await uow.commit()
+            return result
+
+    # ---------------------------------------------------------------- internals
+
+    @staticmethod
+    async def _owned(
+        session: AsyncSession,
+        program_id: int,
+        trainer_id: int,
+        *,
+        sessions: bool = False,
+        exercises: bool = False,
+    ) -> Program:
+        program = await ProgramRepository(session).get_owned(
+            program_id, trainer_id, with_sessions=sessions, with_exercises=exercises
+        )
+        if program is None:
+            raise NotFound(PROGRAM_NOT_FOUND)
+        return program
+
+    @staticmethod
+    async def _session(
+        session: AsyncSession, program_session_id: int, trainer_id: int
+    ) -> tuple[ProgramSession, Program]:
+        found = await ProgramRepository(session).get_session_owned(program_session_id, trainer_id)
+        if found is None:
+            raise NotFound(SESSION_NOT_FOUND)
+        return found
+
+    @staticmethod
+    async def _copy_sessions(
+        session: AsyncSession, sources: Sequence[ProgramSession], program_id: int
+    ) -> list[ProgramSession]:
+        """Copies of ``sources`` and their exercises (loaded) in another program."""
+        copies: list[ProgramSession] = []
+        for source in sources:
+            twin = _copy_session(source, program_id, source.week_number, source.session_number)
+            session.add(twin)
+            await session.flush()
+            for row in source.exercises:
+                session.add(copy_row(row, program_session_id=twin.id))
+            copies.append(twin)
+        await session.flush()
+        return copies
+
+
+def _plan(source_week: int, first: int, last: int, duration_weeks: int) -> tuple[WeekStep, ...]:
+    try:
+        return plan_repeat(source_week, first, last, duration_weeks=duration_weeks)
+    except ProgressionError as error:
+        raise InvalidInput(error.message, example=error.example) from None

@@ -1,0 +1,1136 @@
+"""/programs: programs of weeks and sessions, and "repeat a week with progression".
+
+A trainer creates a program (name, description, difficulty, weeks, goals), fills weeks with
+sessions copied from a template or built ad hoc (the same exercise entry as templates), and
+repeats a week into later weeks with loads rising week on week, in one action.
+
+Every button carries the ids it acts on; the services re-check them against the acting user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.application import services
+from coaching.domain.enums import Difficulty, Units
+from coaching.domain.progression import (
+    Increment,
+    IncrementKind,
+    ProgressionError,
+    parse_increment,
+    parse_week_range,
+)
+from coaching.domain.sets import to_unit
+from coaching.errors import DomainError
+from coaching.services.programs import (
+    NewProgram,
+    ProgramField,
+    ProgramService,
+    ProgramView,
+    SessionField,
+    SessionView,
+    parse_weeks,
+)
+from coaching.services.templates import (
+    ParentKind,
+    TemplateService,
+    parse_difficulty,
+    parse_list,
+)
+from coaching.services.users import UserService
+from conversations.common import END, Button, Context, esc, identity, keyboard, show
+from conversations.flow import Flow
+from conversations.templates import (
+    TEXT,
+    ExerciseEntry,
+    data_parts,
+    error_text,
+    int_part,
+    message_text,
+    pager,
+    refuse,
+    render_rows,
+)
+
+LIST, NEW, VIEW, VALUE, SVALUE, ADHOC, REPEAT = (
+    "prg_list",
+    "prg_new",
+    "prg_view",
+    "prg_value",
+    "prg_svalue",
+    "prg_adhoc",
+    "prg_repeat",
+)
+EXPIRED = "This button has expired. Send /programs to start again."
+MAX_LISTED_SESSIONS = 60
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+LIST_EMPTY = (
+    "🗓 <b>Programs</b>\n\nYou have no programs yet. A program is weeks of sessions you "
+    "assign to clients. Tap <b>New program</b>."
+)
+LIST_HEADER = "🗓 <b>Your programs</b> ({total})"
+IDLE_TEXT = "Tap one of the buttons above, or send /cancel to leave /programs."
+NEW_STEPS = {
+    "name": "What's the program called? e.g. <code>Strength block 1</code>",
+    "description": "A short <b>description</b>? e.g. <code>Build the base</code>, or skip.",
+    "difficulty": "How hard is it? Pick a <b>difficulty</b>, or skip.",
+    "weeks": "How many <b>weeks</b> does it run (1 to 52)? Tap or type, e.g. <code>6</code>.",
+    "goals": (
+        "Its <b>goals</b>, separated by commas, e.g. <code>squat 140, bench 100</code>, or skip."
+    ),
+}
+WEEK_BUTTONS = ("4", "6", "8", "12")
+FIELD_LABELS = {
+    ProgramField.NAME: "Name",
+    ProgramField.DESCRIPTION: "Description",
+    ProgramField.DIFFICULTY: "Difficulty",
+    ProgramField.WEEKS: "Weeks",
+    ProgramField.GOALS: "Goals",
+}
+ASK_FIELD = {
+    ProgramField.NAME: "Send the new name, e.g. <code>Strength block 2</code>.",
+    ProgramField.DESCRIPTION: "Send a description, e.g. <code>Build the base</code>.",
+    ProgramField.WEEKS: "How many weeks (1 to 52)? e.g. <code>8</code>.",
+    ProgramField.GOALS: "Send the goals, separated by commas, e.g. <code>squat 140</code>.",
+}
+SESSION_LABELS = {
+    SessionField.NAME: "Name",
+    SessionField.FOCUS: "Focus area",
+    SessionField.DURATION: "Duration",
+    SessionField.WARMUP: "Warm-up",
+    SessionField.COOLDOWN: "Cool-down",
+}
+ASK_SESSION_FIELD = {
+    SessionField.NAME: "Send the session's name, e.g. <code>Lower A</code>.",
+    SessionField.FOCUS: "Send the focus area, e.g. <code>Squat pattern</code>.",
+    SessionField.DURATION: "About how long? e.g. <code>60</code> or <code>1h15</code>.",
+    SessionField.WARMUP: (
+        "Send the warm-up, one item per line, e.g.\n<code>5 min bike\nHip openers</code>"
+    ),
+    SessionField.COOLDOWN: (
+        "Send the cool-down, one item per line, e.g.\n<code>Easy walk\nHamstring stretch</code>"
+    ),
+}
+ASK_ADHOC = "Week {week}: what's the new session called? e.g. <code>Lower A</code>"
+REPEAT_SOURCE = (
+    "🔁 <b>Repeat a week</b> of {name}\n\nWhich week do you want to repeat? "
+    "(Only weeks with sessions are shown.)"
+)
+REPEAT_RANGE = (
+    "Repeat <b>week {source}</b> into which weeks? Tap, or send a range like "
+    "<code>{example}</code>. The program has {weeks} weeks."
+)
+REPEAT_INCREMENT = (
+    "Repeat week {source} into {target}. How much <b>heavier each week</b>?\n\n"
+    "Tap, or type an amount: <code>2.5</code> (in {unit}), <code>5lb</code>, "
+    "<code>2.5%</code>, or <code>0</code> for the same loads."
+)
+REPEAT_OCCUPIED = (
+    "{weeks} already {have} sessions. Replace them with copies of week {source}, "
+    "or keep them and fill only the empty weeks?"
+)
+CONFIRM_ARCHIVE = (
+    "Archive <b>{name}</b>? It leaves your list; clients it was assigned to keep their plan."
+)
+CONFIRM_DELETE = "Delete <b>{name}</b> (week {week}, session {number}) and its exercises?"
+
+
+def _difficulty(value: Difficulty | None) -> str | None:
+    return value.value.title() if value else None
+
+
+def program_text(view: ProgramView, notice: str = "") -> str:
+    lines = [notice] if notice else []
+    facts = [f"{view.duration_weeks} week{'s' if view.duration_weeks != 1 else ''}"]
+    if view.difficulty:
+        facts.append(view.difficulty.value.title())
+    lines.append(f"🗓 <b>{esc(view.name)}</b> · " + " · ".join(facts))
+    if view.description:
+        lines.append(f"<i>{esc(view.description)}</i>")
+    if view.goals:
+        lines.append("Goals: " + esc(", ".join(view.goals)))
+    lines.append("")
+    listed = 0
+    empty: list[int] = []
+    for week in range(1, view.duration_weeks + 1):
+        sessions = view.week(week)
+        if not sessions:
+            empty.append(week)
+            continue
+        lines.append(f"<b>Week {week}</b>")
+        for s in sessions:
+            listed += 1
+            if listed > MAX_LISTED_SESSIONS:
+                break
+            extra = ", ".join(
+                part
+                for part in (
+                    esc(s.focus_area) if s.focus_area else None,
+                    f"{s.estimated_duration} min" if s.estimated_duration else None,
+                )
+                if part
+            )
+            lines.append(f"  {s.number}. {esc(s.name)}" + (f" ({extra})" if extra else ""))
+    if listed > MAX_LISTED_SESSIONS:
+        lines.append("  …")
+    if empty:
+        lines.append(f"<i>No sessions yet in {_weeks_phrase(empty)}.</i>")
+    lines.append("\nOpen a week to add or change its sessions.")
+    return "\n".join(lines)
+
+
+def _weeks_phrase(weeks: Sequence[int]) -> str:
+    """``week 3`` / ``weeks 2–4`` / ``weeks 2, 5–6``."""
+    runs: list[str] = []
+    start = prev = weeks[0]
+    for week in [*weeks[1:], None]:
+        if week is not None and week == prev + 1:
+            prev = week
+            continue
+        runs.append(f"{start}" if start == prev else f"{start}–{prev}")
+        if week is not None:
+            start = prev = week
+    single = len(weeks) == 1
+    return ("week " if single else "weeks ") + ", ".join(runs)
+
+
+def session_text(view: SessionView, notice: str = "") -> str:
+    lines = [notice] if notice else []
+    lines.append(
+        f"<b>Week {view.week} · Session {view.number}: {esc(view.name)}</b>\n"
+        f"<i>{esc(view.program_name)}</i>"
+    )
+    facts = [
+        part
+        for part in (
+            f"Focus: {esc(view.focus_area)}" if view.focus_area else None,
+            f"about {view.estimated_duration} min" if view.estimated_duration else None,
+        )
+        if part
+    ]
+    if facts:
+        lines.append(" · ".join(facts))
+    if view.warmup:
+        lines.append("\n<b>Warm-up</b>\n" + "\n".join(f"• {esc(w)}" for w in view.warmup))
+    lines.append("\n<b>Exercises</b>\n" + render_rows(view.exercises, view.units))
+    if view.cooldown:
+        lines.append("\n<b>Cool-down</b>\n" + "\n".join(f"• {esc(c)}" for c in view.cooldown))
+    return "\n".join(lines)
+
+
+def _user_data(context: Context) -> dict[Any, Any]:
+    return context.user_data if context.user_data is not None else {}
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+async def show_program(update: Update, context: Context, program_id: int, notice: str) -> object:
+    svc = ProgramService(services(context).ctx)
+    try:
+        view = await svc.get(identity(update).telegram_id, program_id)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    weeks = [(f"Week {w}", f"prg:wk:{view.id}:{w}") for w in range(1, view.duration_weeks + 1)]
+    rows: list[list[Button]] = [weeks[i : i + 4] for i in range(0, len(weeks), 4)]
+    rows += [
+        [("🔁 Repeat a week", f"prg:rep:{view.id}"), ("✏️ Edit details", f"prg:det:{view.id}")],
+        [("📄 Copy", f"prg:copy:{view.id}"), ("📦 Archive", f"prg:arc:{view.id}")],
+        [("⬅️ All programs", "prg:list:0")],
+    ]
+    await show(update, program_text(view, notice), keyboard(rows))
+    return VIEW
+
+
+async def show_week(
+    update: Update, context: Context, program_id: int, week: int, notice: str = ""
+) -> object:
+    svc = ProgramService(services(context).ctx)
+    try:
+        view = await svc.get(identity(update).telegram_id, program_id)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    if not 1 <= week <= view.duration_weeks:
+        await refuse(update, EXPIRED)
+        return None
+    sessions = view.week(week)
+    lines = [notice] if notice else []
+    lines.append(f"🗓 <b>{esc(view.name)} — week {week}</b>\n")
+    lines += [f"{s.number}. {esc(s.name)}" for s in sessions] or ["<i>No sessions yet.</i>"]
+    rows: list[list[Button]] = [[(f"{s.number}. {s.name}"[:60], f"prg:s:{s.id}")] for s in sessions]
+    rows += [
+        [
+            ("➕ From a template", f"prg:at:{view.id}:{week}:0"),
+            ("➕ New session", f"prg:ah:{view.id}:{week}"),
+        ],
+        [("⬅️ Program", f"prg:open:{view.id}")],
+    ]
+    await show(update, "\n".join(lines), keyboard(rows))
+    return VIEW
+
+
+async def show_session(update: Update, context: Context, session_id: int, notice: str) -> object:
+    svc = ProgramService(services(context).ctx)
+    try:
+        view = await svc.session(identity(update).telegram_id, session_id)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    rows = ENTRY.edit_buttons(view.id)
+    rows += [
+        [("✏️ Session details", f"prg:sd:{view.id}"), ("❌ Delete session", f"prg:del:{view.id}")],
+        [(f"⬅️ Week {view.week}", f"prg:wk:{view.program_id}:{view.week}")],
+    ]
+    await show(update, session_text(view, notice), keyboard(rows))
+    return VIEW
+
+
+ENTRY = ExerciseEntry("prg", ParentKind.SESSION, show_session, VIEW)
+
+
+async def _show_list(
+    update: Update, context: Context, page_no: int, *, edit: bool = True, notice: str = ""
+) -> object:
+    svc = ProgramService(services(context).ctx)
+    try:
+        page = await svc.page(identity(update).telegram_id, page_no)
+    except DomainError as error:
+        if update.callback_query:
+            await refuse(update, error)
+        else:
+            await show(update, error_text(error), edit=False)
+        return END
+    for key in ("prg_new", "prg_detail", "prg_repeat", "prg_adhoc", ENTRY.key):
+        _user_data(context).pop(key, None)
+    head = notice + "\n\n" if notice else ""
+    new = [("➕ New program", "prg:new")]
+    if not page.items:
+        await show(update, head + LIST_EMPTY, keyboard([new]), edit=edit)
+        return LIST
+    rows: list[list[Button]] = [[(p.name[:60], f"prg:open:{p.id}")] for p in page.items]
+    nav = pager("prg:list:", page)
+    if nav:
+        rows.append(nav)
+    rows.append(new)
+    lines = [head + LIST_HEADER.format(total=page.total), ""]
+    for p in page.items:
+        facts = [f"{p.duration_weeks} wk"]
+        if p.difficulty:
+            facts.append(p.difficulty.value)
+        lines.append(f"• {esc(p.name)} · " + " · ".join(facts))
+    if page.pages > 1:
+        lines.append(f"\nPage {page.page + 1} of {page.pages}")
+    await show(update, "\n".join(lines), keyboard(rows), edit=edit)
+    return LIST
+
+
+# --- handlers: list and creation ------------------------------------------------------------
+
+
+async def programs_command(update: Update, context: Context) -> object:
+    return await _show_list(update, context, 0, edit=False)
+
+
+async def on_list(update: Update, context: Context) -> object:
+    return await _show_list(update, context, int_part(data_parts(update), 2) or 0)
+
+
+async def on_open(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await show_program(update, context, program_id, "")
+
+
+async def on_new(update: Update, context: Context) -> object:
+    _user_data(context)["prg_new"] = {"at": "name"}
+    return await _ask_new(update, context)
+
+
+async def _ask_new(update: Update, context: Context, error: str = "") -> object:
+    state = _user_data(context).get("prg_new")
+    if not isinstance(state, dict):
+        return await ENTRY.gone(update, context)
+    at = state["at"]
+    skip = ("Skip", "prg:nv:-")
+    rows: list[list[Button]] = []
+    if at == "difficulty":
+        rows = [[(d.value.title(), f"prg:nv:{d.value}") for d in Difficulty], [skip]]
+    elif at == "weeks":
+        rows = [[(f"{w} weeks", f"prg:nv:{w}") for w in WEEK_BUTTONS]]
+    elif at in ("description", "goals"):
+        rows = [[skip]]
+    rows.append([("⬅️ Back", "prg:list:0")])
+    await show(update, (error + "\n\n" if error else "") + NEW_STEPS[at], keyboard(rows))
+    return NEW
+
+
+async def _new_input(update: Update, context: Context, value: str | None) -> object:
+    state = _user_data(context).get("prg_new")
+    if not isinstance(state, dict):
+        return await ENTRY.gone(update, context)
+    at = state["at"]
+    order = ["name", "description", "difficulty", "weeks", "goals"]
+    try:
+        if at == "name":
+            if not value or not value.strip():
+                return await _ask_new(update, context, "⚠️ The program needs a name.")
+            state["name"] = " ".join(value.split())
+        elif at == "description":
+            state["description"] = value
+        elif at == "difficulty":
+            state["difficulty"] = _parse_difficulty(value) if value else None
+        elif at == "weeks":
+            state["weeks"] = parse_weeks(value or "")
+        else:
+            state["goals"] = parse_list(value) if value else []
+    except DomainError as error:
+        return await _ask_new(update, context, error_text(error))
+    if at != "goals":
+        state["at"] = order[order.index(at) + 1]
+        _user_data(context)["prg_new"] = state
+        return await _ask_new(update, context)
+    svc = ProgramService(services(context).ctx)
+    try:
+        view = await svc.create(
+            identity(update).telegram_id,
+            NewProgram(
+                name=state["name"],
+                description=state.get("description"),
+                difficulty=Difficulty(state["difficulty"]) if state.get("difficulty") else None,
+                duration_weeks=state["weeks"],
+                goals=tuple(state.get("goals") or ()),
+            ),
+        )
+    except DomainError as error:
+        state["at"] = "name"
+        _user_data(context)["prg_new"] = state
+        return await _ask_new(update, context, error_text(error))
+    _user_data(context).pop("prg_new", None)
+    notice = f"✅ Program <b>{esc(view.name)}</b> created. Open week 1 to add its sessions."
+    return await show_program(update, context, view.id, notice)
+
+
+def _parse_difficulty(value: str) -> str:
+    return parse_difficulty(value).value
+
+
+async def on_new_button(update: Update, context: Context) -> object:
+    state = _user_data(context).get("prg_new")
+    query = update.callback_query
+    if not isinstance(state, dict) or state.get("at") == "name" or query is None:
+        await refuse(update, EXPIRED)
+        return None
+    value = (query.data or "").split(":", 2)[-1]
+    if value == "-" and state["at"] == "weeks":
+        await refuse(update, EXPIRED)
+        return None
+    return await _new_input(update, context, None if value == "-" else value)
+
+
+async def on_new_text(update: Update, context: Context) -> object:
+    return await _new_input(update, context, message_text(update))
+
+
+# --- handlers: weeks and sessions -------------------------------------------------------------
+
+
+async def on_week(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, week = int_part(parts, 2), int_part(parts, 3)
+    if program_id is None or week is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await show_week(update, context, program_id, week)
+
+
+async def on_from_template(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, week, page_no = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
+    if program_id is None or week is None:
+        await refuse(update, EXPIRED)
+        return None
+    telegram_id = identity(update).telegram_id
+    try:
+        program = await ProgramService(services(context).ctx).get(telegram_id, program_id)
+        page = await TemplateService(services(context).ctx).page(telegram_id, page_no or 0)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    back = [("⬅️ Back", f"prg:wk:{program.id}:{week}")]
+    if not page.items:
+        text = "You have no session templates yet. Make one with /templates, or add a new session."
+        await show(update, text, keyboard([back]))
+        return VIEW
+    rows: list[list[Button]] = [
+        [(t.name[:60], f"prg:atp:{program.id}:{week}:{t.id}")] for t in page.items
+    ]
+    nav = pager(f"prg:at:{program.id}:{week}:", page)
+    if nav:
+        rows.append(nav)
+    rows.append(back)
+    text = f"Add which template to <b>{esc(program.name)}</b>, week {week}?"
+    await show(update, text, keyboard(rows))
+    return VIEW
+
+
+async def on_template_pick(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, week, template_id = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
+    if program_id is None or week is None or template_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).add_session(
+            identity(update).telegram_id, program_id, week, template_id=template_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    notice = f"✅ Added <b>{esc(view.name)}</b> to week {view.week} as session {view.number}."
+    return await show_session(update, context, view.id, notice)
+
+
+async def on_adhoc(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, week = int_part(parts, 2), int_part(parts, 3)
+    if program_id is None or week is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        await ProgramService(services(context).ctx).get(identity(update).telegram_id, program_id)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    _user_data(context)["prg_adhoc"] = {"program": program_id, "week": week}
+    back = [[("⬅️ Back", f"prg:wk:{program_id}:{week}")]]
+    await show(update, ASK_ADHOC.format(week=week), keyboard(back))
+    return ADHOC
+
+
+async def on_adhoc_name(update: Update, context: Context) -> object:
+    pending = _user_data(context).get("prg_adhoc")
+    if not isinstance(pending, dict):
+        return await ENTRY.gone(update, context)
+    try:
+        view = await ProgramService(services(context).ctx).add_session(
+            identity(update).telegram_id,
+            int(pending["program"]),
+            int(pending["week"]),
+            name=message_text(update),
+        )
+    except DomainError as error:
+        await show(update, f"{error_text(error)}\n\n{ASK_ADHOC.format(week=pending['week'])}")
+        return ADHOC
+    _user_data(context).pop("prg_adhoc", None)
+    notice = f"✅ Session <b>{esc(view.name)}</b> added to week {view.week}."
+    return await ENTRY.start(update, context, view.id, view.name, notice)
+
+
+async def on_session(update: Update, context: Context) -> object:
+    session_id = int_part(data_parts(update), 2)
+    if session_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await show_session(update, context, session_id, "")
+
+
+async def on_session_details(update: Update, context: Context) -> object:
+    session_id = int_part(data_parts(update), 2)
+    if session_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).session(
+            identity(update).telegram_id, session_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    fields = list(SessionField)
+    rows: list[list[Button]] = [
+        [(SESSION_LABELS[f], f"prg:sf:{view.id}:{f.value}") for f in fields[i : i + 3]]
+        for i in range(0, len(fields), 3)
+    ]
+    rows.append([("⬅️ Back", f"prg:s:{view.id}")])
+    await show(
+        update, session_text(view) + "\n\nWhich detail do you want to change?", keyboard(rows)
+    )
+    return VIEW
+
+
+def _session_field(parts: Sequence[str]) -> SessionField | None:
+    try:
+        return SessionField(parts[3])
+    except (IndexError, ValueError):
+        return None
+
+
+async def on_session_field(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    session_id, field = int_part(parts, 2), _session_field(parts)
+    if session_id is None or field is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        await ProgramService(services(context).ctx).session(
+            identity(update).telegram_id, session_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    _user_data(context)["prg_detail"] = {"session": session_id, "field": field.value}
+    rows: list[list[Button]] = [[("⬅️ Back", f"prg:sd:{session_id}")]]
+    if field is not SessionField.NAME:
+        rows.insert(0, [("Clear", f"prg:sc:{session_id}:{field.value}")])
+    await show(update, ASK_SESSION_FIELD[field], keyboard(rows))
+    return SVALUE
+
+
+async def _set_session_detail(
+    update: Update, context: Context, session_id: int, field: SessionField, value: str | None
+) -> object:
+    try:
+        await ProgramService(services(context).ctx).set_session_detail(
+            identity(update).telegram_id, session_id, field, value
+        )
+    except DomainError as error:
+        if update.callback_query:
+            await refuse(update, error)
+            return None
+        await show(update, f"{error_text(error)}\n\n{ASK_SESSION_FIELD[field]}")
+        return SVALUE
+    _user_data(context).pop("prg_detail", None)
+    return await show_session(update, context, session_id, f"✅ {SESSION_LABELS[field]} saved.")
+
+
+async def on_session_value(update: Update, context: Context) -> object:
+    pending = _user_data(context).get("prg_detail")
+    if not isinstance(pending, dict) or "session" not in pending:
+        return await ENTRY.gone(update, context)
+    return await _set_session_detail(
+        update,
+        context,
+        int(pending["session"]),
+        SessionField(pending["field"]),
+        message_text(update),
+    )
+
+
+async def on_session_clear(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    session_id, field = int_part(parts, 2), _session_field(parts)
+    if session_id is None or field is None or field is SessionField.NAME:
+        await refuse(update, EXPIRED)
+        return None
+    return await _set_session_detail(update, context, session_id, field, None)
+
+
+async def on_delete(update: Update, context: Context) -> object:
+    session_id = int_part(data_parts(update), 2)
+    if session_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).session(
+            identity(update).telegram_id, session_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    rows = [[("❌ Yes, delete", f"prg:dely:{view.id}"), ("⬅️ Keep it", f"prg:s:{view.id}")]]
+    text = CONFIRM_DELETE.format(name=esc(view.name), week=view.week, number=view.number)
+    await show(update, text, keyboard(rows))
+    return VIEW
+
+
+async def on_delete_yes(update: Update, context: Context) -> object:
+    session_id = int_part(data_parts(update), 2)
+    if session_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    svc = ProgramService(services(context).ctx)
+    telegram_id = identity(update).telegram_id
+    try:
+        doomed = await svc.session(telegram_id, session_id)
+        await svc.remove_session(telegram_id, session_id)
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    notice = f"❌ Deleted {esc(doomed.name)}."
+    return await show_week(update, context, doomed.program_id, doomed.week, notice)
+
+
+# --- handlers: program details, copy, archive -------------------------------------------------
+
+
+async def on_details(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).get(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    fields = list(ProgramField)
+    rows: list[list[Button]] = [
+        [(FIELD_LABELS[f], f"prg:df:{view.id}:{f.value}") for f in fields[i : i + 3]]
+        for i in range(0, len(fields), 3)
+    ]
+    rows.append([("⬅️ Back", f"prg:open:{view.id}")])
+    await show(
+        update, program_text(view) + "\n\nWhich detail do you want to change?", keyboard(rows)
+    )
+    return VIEW
+
+
+def _program_field(parts: Sequence[str]) -> ProgramField | None:
+    try:
+        return ProgramField(parts[3])
+    except (IndexError, ValueError):
+        return None
+
+
+async def on_detail_field(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, field = int_part(parts, 2), _program_field(parts)
+    if program_id is None or field is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).get(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    back = ("⬅️ Back", f"prg:det:{view.id}")
+    clear = ("Clear", f"prg:dc:{view.id}:{field.value}")
+    if field is ProgramField.DIFFICULTY:
+        rows = [
+            [(d.value.title(), f"prg:dv:{view.id}:{d.value}") for d in Difficulty],
+            [clear, back],
+        ]
+        await show(update, f"How hard is <b>{esc(view.name)}</b>?", keyboard(rows))
+        return VIEW
+    _user_data(context)["prg_detail"] = {"program": view.id, "field": field.value}
+    rows = [[back]]
+    if field not in (ProgramField.NAME, ProgramField.WEEKS):
+        rows.insert(0, [clear])
+    await show(update, ASK_FIELD[field], keyboard(rows))
+    return VALUE
+
+
+async def _set_detail(
+    update: Update, context: Context, program_id: int, field: ProgramField, value: str | None
+) -> object:
+    try:
+        await ProgramService(services(context).ctx).set_detail(
+            identity(update).telegram_id, program_id, field, value
+        )
+    except DomainError as error:
+        if update.callback_query:
+            await refuse(update, error)
+            return None
+        await show(update, f"{error_text(error)}\n\n{ASK_FIELD.get(field, '')}")
+        return VALUE
+    _user_data(context).pop("prg_detail", None)
+    return await show_program(update, context, program_id, f"✅ {FIELD_LABELS[field]} saved.")
+
+
+async def on_detail_value(update: Update, context: Context) -> object:
+    pending = _user_data(context).get("prg_detail")
+    if not isinstance(pending, dict) or "program" not in pending:
+        return await ENTRY.gone(update, context)
+    return await _set_detail(
+        update,
+        context,
+        int(pending["program"]),
+        ProgramField(pending["field"]),
+        message_text(update),
+    )
+
+
+async def on_difficulty(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id = int_part(parts, 2)
+    value = parts[3] if len(parts) > 3 else ""
+    if program_id is None or value not in {d.value for d in Difficulty}:
+        await refuse(update, EXPIRED)
+        return None
+    return await _set_detail(update, context, program_id, ProgramField.DIFFICULTY, value)
+
+
+async def on_clear(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, field = int_part(parts, 2), _program_field(parts)
+    if program_id is None or field in (None, ProgramField.NAME, ProgramField.WEEKS):
+        await refuse(update, EXPIRED)
+        return None
+    assert field is not None
+    return await _set_detail(update, context, program_id, field, None)
+
+
+async def on_copy(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        twin = await ProgramService(services(context).ctx).copy(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    return await show_program(update, context, twin.id, "📄 Copied. This is the new copy.")
+
+
+async def on_archive(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).get(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    rows = [[("📦 Yes, archive", f"prg:arcy:{view.id}"), ("⬅️ Keep it", f"prg:open:{view.id}")]]
+    await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
+    return VIEW
+
+
+async def on_archive_yes(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        done = await ProgramService(services(context).ctx).archive(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    return await _show_list(update, context, 0, notice=f"📦 Archived {esc(done.name)}.")
+
+
+# --- handlers: repeat a week with progression ---------------------------------------------------
+
+
+def _repeat(context: Context, program_id: int) -> dict[str, Any] | None:
+    state = _user_data(context).get("prg_repeat")
+    if isinstance(state, dict) and state.get("program") == program_id:
+        return state
+    return None
+
+
+async def on_repeat(update: Update, context: Context) -> object:
+    program_id = int_part(data_parts(update), 2)
+    if program_id is None:
+        await refuse(update, EXPIRED)
+        return None
+    try:
+        view = await ProgramService(services(context).ctx).get(
+            identity(update).telegram_id, program_id
+        )
+    except DomainError as error:
+        await refuse(update, error)
+        return None
+    weeks = sorted({s.week for s in view.sessions})
+    if not weeks:
+        await refuse(update, "Add sessions to a week first; then you can repeat it.")
+        return None
+    if view.duration_weeks < 2:
+        await refuse(update, "This program has one week. Give it more weeks to repeat into.")
+        return None
+    _user_data(context)["prg_repeat"] = {"program": view.id, "weeks": view.duration_weeks}
+    buttons = [(f"Week {w}", f"prg:rw:{view.id}:{w}") for w in weeks]
+    rows: list[list[Button]] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([("⬅️ Back", f"prg:open:{view.id}")])
+    await show(update, REPEAT_SOURCE.format(name=esc(view.name)), keyboard(rows))
+    return VIEW
+
+
+async def on_repeat_source(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, week = int_part(parts, 2), int_part(parts, 3)
+    state = _repeat(context, program_id) if program_id is not None else None
+    if state is None or week is None:
+        await refuse(update, EXPIRED)
+        return None
+    weeks = int(state["weeks"])
+    if not 1 <= week <= weeks:
+        await refuse(update, EXPIRED)
+        return None
+    state.update(source=week, first=None, last=None, increment=None)
+    return await _ask_range(update, state)
+
+
+async def _ask_range(update: Update, state: dict[str, Any], error: str = "") -> object:
+    weeks, week, program_id = int(state["weeks"]), int(state["source"]), state["program"]
+    first = week + 1 if week < weeks else 1
+    last = weeks if week < weeks else week - 1
+    label = f"Weeks {first}–{last}" if first != last else f"Week {first}"
+    rows: list[list[Button]] = [
+        [(label, f"prg:rr:{program_id}:{week}:{first}:{last}")],
+        [("⬅️ Back", f"prg:open:{program_id}")],
+    ]
+    text = REPEAT_RANGE.format(source=week, example=f"{first}-{last}", weeks=weeks)
+    await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
+    return REPEAT
+
+
+async def _ask_increment(
+    update: Update, context: Context, state: dict[str, Any], error: str = ""
+) -> object:
+    view = await UserService(services(context).ctx).get(identity(update).telegram_id)
+    unit = view.units if view else Units.KG
+    state["unit"] = unit.value
+    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
+    program_id = state["program"]
+    rows: list[list[Button]] = [
+        [
+            (f"+{small} {unit.value}", f"prg:ri:{program_id}:{small}{unit.value}"),
+            (f"+{big} {unit.value}", f"prg:ri:{program_id}:{big}{unit.value}"),
+            ("+2.5%", f"prg:ri:{program_id}:2.5%"),
+        ],
+        [("Same loads", f"prg:ri:{program_id}:0")],
+        [("⬅️ Back", f"prg:open:{program_id}")],
+    ]
+    first, last = state["first"], state["last"]
+    target = f"week {first}" if first == last else f"weeks {first}–{last}"
+    text = REPEAT_INCREMENT.format(source=state["source"], target=target, unit=unit.value)
+    await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
+    return REPEAT
+
+
+async def _set_range(
+    update: Update, context: Context, state: dict[str, Any], first: int, last: int
+) -> object:
+    try:
+        preview = await ProgramService(services(context).ctx).repeat_preview(
+            identity(update).telegram_id, state["program"], state["source"], first, last
+        )
+    except DomainError as error:
+        if update.callback_query:
+            await refuse(update, error)
+            return None
+        return await _ask_range(update, state, error_text(error))
+    state.update(first=first, last=last, occupied=list(preview.occupied_weeks))
+    _user_data(context)["prg_repeat"] = state
+    return await _ask_increment(update, context, state)
+
+
+async def on_repeat_range(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id = int_part(parts, 2)
+    source, first, last = int_part(parts, 3), int_part(parts, 4), int_part(parts, 5)
+    state = _repeat(context, program_id) if program_id is not None else None
+    if state is None or state.get("source") != source or first is None or last is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await _set_range(update, context, state, first, last)
+
+
+async def on_repeat_text(update: Update, context: Context) -> object:
+    state = _user_data(context).get("prg_repeat")
+    if not isinstance(state, dict) or state.get("source") is None:
+        return await ENTRY.gone(update, context)
+    text = message_text(update)
+    if state.get("first") is None:
+        try:
+            first, last = parse_week_range(text, duration_weeks=int(state["weeks"]))
+        except ProgressionError as error:
+            message = error_text(DomainError(error.message, example=error.example))
+            return await _ask_range(update, state, message)
+        return await _set_range(update, context, state, first, last)
+    return await _increment(update, context, state, text)
+
+
+async def on_repeat_increment(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id = int_part(parts, 2)
+    state = _repeat(context, program_id) if program_id is not None else None
+    if state is None or state.get("first") is None or len(parts) < 4:
+        await refuse(update, EXPIRED)
+        return None
+    return await _increment(update, context, state, parts[3])
+
+
+async def _increment(update: Update, context: Context, state: dict[str, Any], text: str) -> object:
+    try:
+        increment = parse_increment(text, Units(state.get("unit", Units.KG.value)))
+    except ProgressionError as error:
+        if update.callback_query:
+            await refuse(update, error.message)
+            return None
+        message = error_text(DomainError(error.message, example=error.example))
+        return await _ask_increment(update, context, state, message)
+    state["increment"] = {"kind": increment.kind.value, "amount": str(increment.amount)}
+    _user_data(context)["prg_repeat"] = state
+    occupied = state.get("occupied") or []
+    if occupied:
+        program_id = state["program"]
+        rows: list[list[Button]] = [
+            [("Replace them", f"prg:rx:{program_id}:1")],
+            [("Keep them, fill empty weeks only", f"prg:rx:{program_id}:0")],
+            [("⬅️ Back", f"prg:open:{program_id}")],
+        ]
+        phrase = _weeks_phrase(occupied)
+        text = REPEAT_OCCUPIED.format(
+            weeks=phrase[0].upper() + phrase[1:],
+            have="has" if len(occupied) == 1 else "have",
+            source=state["source"],
+        )
+        await show(update, text, keyboard(rows))
+        return REPEAT
+    return await _do_repeat(update, context, state, replace_existing=True)
+
+
+async def on_repeat_replace(update: Update, context: Context) -> object:
+    parts = data_parts(update)
+    program_id, choice = int_part(parts, 2), int_part(parts, 3)
+    state = _repeat(context, program_id) if program_id is not None else None
+    if state is None or state.get("increment") is None or choice not in (0, 1):
+        await refuse(update, EXPIRED)
+        return None
+    return await _do_repeat(update, context, state, replace_existing=choice == 1)
+
+
+async def _do_repeat(
+    update: Update, context: Context, state: dict[str, Any], *, replace_existing: bool
+) -> object:
+    raw = state["increment"]
+    increment = Increment(IncrementKind(raw["kind"]), Decimal(raw["amount"]))
+    try:
+        result = await ProgramService(services(context).ctx).repeat_week(
+            identity(update).telegram_id,
+            state["program"],
+            state["source"],
+            state["first"],
+            state["last"],
+            increment,
+            replace_existing=replace_existing,
+        )
+    except DomainError as error:
+        if update.callback_query:
+            await refuse(update, error)
+            return None
+        await show(update, error_text(error))
+        return REPEAT
+    _user_data(context).pop("prg_repeat", None)
+    unit = Units(state.get("unit", Units.KG.value))
+    notice = _repeat_notice(
+        state["source"],
+        result.filled_weeks,
+        result.kept_weeks,
+        result.sessions_copied,
+        increment,
+        unit,
+    )
+    return await show_program(update, context, result.program.id, notice)
+
+
+def _repeat_notice(
+    source: int,
+    filled: Sequence[int],
+    kept: Sequence[int],
+    copied: int,
+    increment: Increment,
+    unit: Units,
+) -> str:
+    if not filled:
+        return f"Nothing to fill: {_weeks_phrase(kept)} already had sessions and were kept."
+    if increment.is_zero:
+        how = "with the same loads"
+    elif increment.kind is IncrementKind.PERCENT:
+        how = f"adding {increment.amount.normalize():f}% each week"
+    else:
+        amount = to_unit(increment.amount, unit).quantize(Decimal("0.01")).normalize()
+        how = f"adding {amount:f} {unit.value} each week"
+    text = (
+        f"🔁 Week {source} repeated into {_weeks_phrase(filled)}, {how} "
+        f"({copied} session{'s' if copied != 1 else ''})."
+    )
+    if kept:
+        text += f" {_weeks_phrase(kept)[0].upper()}{_weeks_phrase(kept)[1:]} kept as they were."
+    return text
+
+
+async def on_idle_text(update: Update, context: Context) -> object:
+    await show(update, IDLE_TEXT, edit=False)
+    return None
+
+
+async def stale(update: Update, context: Context) -> object:
+    await refuse(update, EXPIRED)
+    return None
+
+
+def build_handler() -> list[object]:
+    routes = [
+        ("list", on_list),
+        ("new", on_new),
+        ("nv", on_new_button),
+        ("open", on_open),
+        ("wk", on_week),
+        ("at", on_from_template),
+        ("atp", on_template_pick),
+        ("ah", on_adhoc),
+        ("s", on_session),
+        ("sd", on_session_details),
+        ("sf", on_session_field),
+        ("sc", on_session_clear),
+        ("del", on_delete),
+        ("dely", on_delete_yes),
+        ("det", on_details),
+        ("df", on_detail_field),
+        ("dv", on_difficulty),
+        ("dc", on_clear),
+        ("copy", on_copy),
+        ("arc", on_archive),
+        ("arcy", on_archive_yes),
+        ("rep", on_repeat),
+        ("rw", on_repeat_source),
+        ("rr", on_repeat_range),
+        ("ri", on_repeat_increment),
+        ("rx", on_repeat_replace),
+    ]
+    buttons: list[BaseHandler[Update, Any, Any]] = [
+        CallbackQueryHandler(callback, pattern=rf"^prg:{name}(:|$)") for name, callback in routes
+    ]
+    buttons += ENTRY.handlers()
+    buttons.append(CallbackQueryHandler(stale, pattern=r"^prg:"))
+    flow = Flow(
+        "programs",
+        entry_points=[CommandHandler("programs", programs_command), *buttons],
+        states={
+            LIST: [MessageHandler(TEXT, on_idle_text)],
+            VIEW: [MessageHandler(TEXT, on_idle_text)],
+            NEW: [MessageHandler(TEXT, on_new_text)],
+            VALUE: [MessageHandler(TEXT, on_detail_value)],
+            SVALUE: [MessageHandler(TEXT, on_session_value)],
+            ADHOC: [MessageHandler(TEXT, on_adhoc_name)],
+            REPEAT: [MessageHandler(TEXT, on_repeat_text)],
+            **ENTRY.states(),
+        },
+    )
+    return [flow]
