@@ -1,0 +1,380 @@
+"""Reading what a trainer types about a new client (seed 001 TRAINEE), as pure validators.
+
+Every parser takes the raw text and returns a clean value, or raises :class:`InvalidInput`
+whose sentence says what was wrong and gives an example. Units are converted here: heights in
+feet and inches become centimetres, weights in pounds become kilograms.
+
+Dates of birth are read day first when they are not year-month-day: ``17.05.1990`` and
+``17/05/1990`` are both the 17th of May 1990, as ``1990-05-17`` is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from coaching.domain.enums import RelationshipType
+from coaching.errors import InvalidInput
+
+NAME_MAX = 120
+EMAIL_MAX = 254
+PHONE_MAX = 32
+GENDER_MAX = 32
+EMERGENCY_MAX = 200
+NOTES_MAX = 2000
+LIST_ITEM_MAX = 200
+LIST_MAX_ITEMS = 20
+MAX_AGE_YEARS = 120
+
+HEIGHT_RANGE = (Decimal(50), Decimal(260))
+WEIGHT_RANGE = (Decimal(20), Decimal(400))
+BODY_FAT_RANGE = (Decimal(2), Decimal(75))
+RHR_RANGE = (25, 220)
+
+LB_TO_KG = Decimal("0.45359237")
+INCH_CM = Decimal("2.54")
+
+GENDERS = ("female", "male", "non-binary", "prefer not to say")
+FITNESS_LEVELS = ("beginner", "intermediate", "advanced", "athlete")
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,24}$")
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _number(raw: str) -> Decimal:
+    try:
+        return Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(raw) from None
+
+
+def parse_name(text: str) -> str:
+    name = _clean(text)
+    if not name:
+        raise InvalidInput("Please send the client's name.", example="Maria Lopez")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(
+            f"That name is {len(name)} characters long; the limit is {NAME_MAX}.",
+            example="Maria Lopez",
+        )
+    if not any(ch.isalpha() for ch in name):
+        raise InvalidInput("A name needs at least one letter.", example="Maria Lopez")
+    return name
+
+
+def parse_contact(text: str) -> tuple[str | None, str | None]:
+    """An email address, a phone number, or both (separated by a comma or a new line)."""
+    example = "maria@example.com, +44 7700 900123"
+    parts = [p.strip() for p in re.split(r"[,;\n]+", text) if p.strip()]
+    if not parts:
+        raise InvalidInput("Please send an email address or a phone number.", example=example)
+    email: str | None = None
+    phone: str | None = None
+    for part in parts:
+        if "@" in part:
+            if email is not None or len(part) > EMAIL_MAX or not _EMAIL.match(part):
+                raise InvalidInput(
+                    f"“{part[:60]}” is not an email address I can use.", example=example
+                )
+            email = part.lower()
+        else:
+            digits = sum(ch.isdigit() for ch in part)
+            if phone is not None or not _PHONE.match(part) or not 6 <= digits <= 15:
+                raise InvalidInput(
+                    f"“{part[:60]}” is not a phone number I can use (6 to 15 digits).",
+                    example=example,
+                )
+            phone = _clean(part)[:PHONE_MAX]
+    return email, phone
+
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 2, 1)),
+)
+
+
+def parse_date(text: str, *, example: str = "1990-05-17 or 17.05.1990") -> date:
+    """A calendar date: ``1990-05-17``, ``17.05.1990`` or ``17/05/1990`` (day first)."""
+    raw = text.strip()
+    for pattern, (y, m, d) in _DATE_FORMS:
+        match = pattern.match(raw)
+        if match is None:
+            continue
+        try:
+            return date(int(match.group(y)), int(match.group(m)), int(match.group(d)))
+        except ValueError:
+            raise InvalidInput(f"“{raw[:40]}” is not a real date.", example=example) from None
+    raise InvalidInput(
+        f"I can't read “{raw[:40]}” as a date. Use year-month-day, or day.month.year.",
+        example=example,
+    )
+
+
+def parse_date_of_birth(text: str, today: date) -> date:
+    born = parse_date(text)
+    if born >= today:
+        raise InvalidInput("A date of birth must be in the past.", example="1990-05-17")
+    try:
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS, day=28)
+    if born < oldest:
+        raise InvalidInput(
+            f"That would make the client over {MAX_AGE_YEARS} years old.", example="1990-05-17"
+        )
+    return born
+
+
+def parse_gender(text: str) -> str:
+    value = _clean(text)
+    if not value:
+        raise InvalidInput("Please tap a button or type a gender.", example="female")
+    if len(value) > GENDER_MAX:
+        raise InvalidInput(
+            f"Please keep it to {GENDER_MAX} characters.", example="female, male or non-binary"
+        )
+    lowered = value.lower()
+    return lowered if lowered in GENDERS else value
+
+
+def _in_range(value: Decimal, bounds: tuple[Decimal, Decimal], what: str, example: str) -> Decimal:
+    low, high = bounds
+    if not low <= value <= high:
+        raise InvalidInput(
+            f"{what} must be between {low} and {high}; {value.normalize():f} is not possible.",
+            example=example,
+        )
+    return value
+
+
+def parse_height(text: str) -> Decimal:
+    """Centimetres, from ``180``, ``180 cm``, ``1.80 m``, ``5'11"`` or ``5 ft 11 in``."""
+    example = "180 cm, 1.80 m or 5'11\""
+    raw = text.strip().lower().replace("’", "'").replace("”", '"').replace("″", '"')
+    raw = raw.replace("′", "'")
+    feet = re.match(
+        r"^(\d)\s*(?:'|ft|feet|foot)\s*(?:(\d{1,2}(?:[.,]\d+)?)\s*(?:\"|''|in|inches)?)?$", raw
+    )
+    if feet:
+        inches = Decimal(feet.group(1)) * 12 + (_number(feet.group(2)) if feet.group(2) else 0)
+        if feet.group(2) and _number(feet.group(2)) >= 12:
+            raise InvalidInput("Inches must be below 12.", example=example)
+        cm = (inches * INCH_CM).quantize(Decimal("0.1"))
+        return _in_range(cm, HEIGHT_RANGE, "Height in cm", example)
+    metric = re.match(rf"^{_NUMBER}\s*(cm|m)?$", raw)
+    if metric is None:
+        raise InvalidInput(f"I can't read “{text.strip()[:40]}” as a height.", example=example)
+    value = _number(metric.group(1))
+    unit = metric.group(2)
+    if unit == "m" or (unit is None and value < 3):
+        value *= 100
+    return _in_range(value.quantize(Decimal("0.1")), HEIGHT_RANGE, "Height in cm", example)
+
+
+def parse_weight(text: str, *, default_unit: str = "kg") -> Decimal:
+    """Kilograms, from ``82.5``, ``82.5 kg`` or ``180 lb`` (a bare number is ``default_unit``)."""
+    example = "82.5 kg or 180 lb"
+    raw = text.strip().lower()
+    match = re.match(rf"^{_NUMBER}\s*(kg|kgs|kilos?|lb|lbs|pounds?)?$", raw)
+    if match is None:
+        raise InvalidInput(f"I can't read “{text.strip()[:40]}” as a weight.", example=example)
+    value = _number(match.group(1))
+    unit = match.group(2) or default_unit
+    if unit.startswith(("lb", "pound")):
+        value = value * LB_TO_KG
+    return _in_range(value.quantize(Decimal("0.01")), WEIGHT_RANGE, "Weight in kg", example)
+
+
+def parse_body_fat(text: str) -> Decimal:
+    example = "18 or 18.5%"
+    match = re.match(rf"^{_NUMBER}\s*%?$", text.strip())
+    if match is None:
+        raise InvalidInput(
+            f"I can't read “{text.strip()[:40]}” as a body fat percentage.", example=example
+        )
+    return _in_range(
+        _number(match.group(1)).quantize(Decimal("0.1")), BODY_FAT_RANGE, "Body fat %", example
+    )
+
+
+def parse_resting_hr(text: str) -> int:
+    example = "62 or 62 bpm"
+    match = re.match(r"^(\d{1,3})\s*(?:bpm)?$", text.strip().lower())
+    if match is None:
+        raise InvalidInput(
+            f"I can't read “{text.strip()[:40]}” as a heart rate in beats per minute.",
+            example=example,
+        )
+    value = int(match.group(1))
+    low, high = RHR_RANGE
+    if not low <= value <= high:
+        raise InvalidInput(
+            f"A resting heart rate must be between {low} and {high} bpm; {value} is not possible.",
+            example=example,
+        )
+    return value
+
+
+def parse_fitness_level(text: str) -> str:
+    value = _clean(text).lower()
+    if value not in FITNESS_LEVELS:
+        raise InvalidInput(
+            "Please pick one of: " + ", ".join(FITNESS_LEVELS) + ".", example="intermediate"
+        )
+    return value
+
+
+def parse_list(text: str, what: str, example: str) -> list[str]:
+    """Items separated by commas or new lines (goals, injuries)."""
+    items = [_clean(p) for p in re.split(r"[,\n;]+", text)]
+    items = [p for p in items if p]
+    if not items:
+        raise InvalidInput(f"Please send at least one {what}.", example=example)
+    if len(items) > LIST_MAX_ITEMS:
+        raise InvalidInput(f"Please send at most {LIST_MAX_ITEMS} {what}s.", example=example)
+    for item in items:
+        if len(item) > LIST_ITEM_MAX:
+            raise InvalidInput(
+                f"Each {what} can be at most {LIST_ITEM_MAX} characters; one is {len(item)}.",
+                example=example,
+            )
+    return items
+
+
+def parse_goals(text: str) -> list[str]:
+    return parse_list(text, "goal", "lose 5 kg, run a 10k, deadlift 100 kg")
+
+
+def parse_injuries(text: str) -> list[str]:
+    return parse_list(text, "injury", "left knee (ACL, 2021), lower back pain")
+
+
+def parse_notes(
+    text: str, *, limit: int = NOTES_MAX, example: str = "asthma; uses an inhaler"
+) -> str:
+    value = text.strip()
+    if not value:
+        raise InvalidInput("Please send some text.", example=example)
+    if len(value) > limit:
+        raise InvalidInput(
+            f"That is {len(value)} characters long; the limit is {limit}. Please shorten it.",
+            example=example,
+        )
+    return value
+
+
+def parse_medical_notes(text: str) -> str:
+    return parse_notes(text)
+
+
+def parse_emergency_contact(text: str) -> str:
+    example = "Ana Lopez (sister), +44 7700 900456"
+    value = _clean(text)
+    if not value:
+        raise InvalidInput("Please send a name and a phone number.", example=example)
+    if len(value) > EMERGENCY_MAX:
+        raise InvalidInput(
+            f"Please keep it to {EMERGENCY_MAX} characters; that is {len(value)}.",
+            example=example,
+        )
+    return value
+
+
+def parse_relationship_type(text: str) -> RelationshipType:
+    value = _clean(text).lower().replace("-", " ").replace("_", " ")
+    table = {
+        "in person": RelationshipType.IN_PERSON,
+        "online": RelationshipType.ONLINE,
+        "hybrid": RelationshipType.HYBRID,
+    }
+    if value not in table:
+        raise InvalidInput("Please pick in person, online or hybrid.", example="online")
+    return table[value]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDraft:
+    """A new client's validated details; only the name is required."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: date | None = None
+    gender: str | None = None
+    height_cm: Decimal | None = None
+    weight_kg: Decimal | None = None
+    body_fat_pct: Decimal | None = None
+    resting_heart_rate: int | None = None
+    fitness_level: str | None = None
+    goals: tuple[str, ...] = field(default_factory=tuple)
+    injuries: tuple[str, ...] = field(default_factory=tuple)
+    medical_notes: str | None = None
+    emergency_contact: str | None = None
+    relationship_type: RelationshipType = RelationshipType.IN_PERSON
+
+
+def _opt(values: Mapping[str, object], key: str) -> str | None:
+    value = values.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def _items(value: object) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return []
+
+
+def draft_from_values(values: Mapping[str, object]) -> ClientDraft:
+    """Rebuild a draft from JSON-able values (dates as ISO text, decimals as text).
+
+    The values were validated as they were typed; they are checked again here so a tampered
+    or outdated draft can never reach the database.
+    """
+    name = parse_name(str(values.get("name") or ""))
+    dob = _opt(values, "date_of_birth")
+    height = _opt(values, "height_cm")
+    weight = _opt(values, "weight_kg")
+    fat = _opt(values, "body_fat_pct")
+    rhr = _opt(values, "resting_heart_rate")
+    level = _opt(values, "fitness_level")
+    gender = _opt(values, "gender")
+    medical = _opt(values, "medical_notes")
+    emergency = _opt(values, "emergency_contact")
+    email = _opt(values, "email")
+    phone = _opt(values, "phone")
+    contact = ", ".join(v for v in (email, phone) if v)
+    parsed_email, parsed_phone = parse_contact(contact) if contact else (None, None)
+    goals = _items(values.get("goals"))
+    injuries = _items(values.get("injuries"))
+    kind = _opt(values, "relationship_type")
+    return ClientDraft(
+        name=name,
+        email=parsed_email,
+        phone=parsed_phone,
+        date_of_birth=date.fromisoformat(dob) if dob else None,
+        gender=parse_gender(gender) if gender else None,
+        height_cm=_in_range(Decimal(height), HEIGHT_RANGE, "Height in cm", "180")
+        if height
+        else None,
+        weight_kg=_in_range(Decimal(weight), WEIGHT_RANGE, "Weight in kg", "82.5")
+        if weight
+        else None,
+        body_fat_pct=_in_range(Decimal(fat), BODY_FAT_RANGE, "Body fat %", "18") if fat else None,
+        resting_heart_rate=parse_resting_hr(rhr) if rhr else None,
+        fitness_level=parse_fitness_level(level) if level else None,
+        goals=tuple(parse_goals("\n".join(goals))) if goals else (),
+        injuries=tuple(parse_injuries("\n".join(injuries))) if injuries else (),
+        medical_notes=parse_medical_notes(medical) if medical else None,
+        emergency_contact=parse_emergency_contact(emergency) if emergency else None,
+        relationship_type=RelationshipType(kind) if kind else RelationshipType.IN_PERSON,
+    )

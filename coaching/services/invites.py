@@ -1,0 +1,395 @@
+"""Invite links: issue, revoke, open, accept and decline.
+
+A link carries ``/start inv_<token>``; only the token's SHA-256 is stored. Opening a link that
+is expired, used, revoked or made up gets its own message and changes nothing but the count of
+failed look-ups, which rate-limits guessing from one account.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain.enums import InviteStatus, RelationshipStatus, RelationshipType, Role
+from coaching.domain.invites import (
+    ATTEMPT_WINDOW,
+    INVITE_REFUSALS,
+    TOKEN_BYTES,
+    InviteState,
+    expires_at,
+    hash_token,
+    invite_state,
+    make_token,
+    minutes_blocked,
+    rate_limit_message,
+    token_from_payload,
+)
+from coaching.domain.permissions import PermissionFlags
+from coaching.errors import Conflict, NotAllowed, NotFound
+from coaching.services.access import LIVE_STATUSES, flags_of, relationship_for, trainer_access
+from coaching.services.base import ServiceContext
+from coaching.services.relationships import ensure_capacity
+from storage.models import ClientProfile, Invite, PermissionSet, Relationship, User
+from storage.repositories.clients import (
+    ClientRepository,
+    InviteAttemptRepository,
+    InviteRepository,
+)
+from storage.repositories.relationships import RelationshipRepository
+from storage.repositories.users import UserRepository
+
+RandomBytes = Callable[[int], bytes]
+
+ALREADY_JOINED = (
+    "This client has already joined, so they don't need an invite link. "
+    "Their card shows what they share with you."
+)
+NO_OPEN_INVITE = "There is no open invite link for this client. Tap “New invite link” to make one."
+OWN_INVITE = (
+    "This is your own invite link: forward it to your client so they can open it. "
+    "You can't accept it yourself."
+)
+
+
+class InviteRefused(NotFound):
+    """An invite link that cannot be used; ``state`` says why."""
+
+    def __init__(self, state: InviteState) -> None:
+        super().__init__(INVITE_REFUSALS[state])
+        self.state = state
+
+
+class TooManyAttempts(NotAllowed):
+    def __init__(self, minutes: int) -> None:
+        super().__init__(rate_limit_message(minutes))
+        self.minutes = minutes
+
+
+class AlreadyLinked(Conflict):
+    """The client is already connected with this trainer."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvite:
+    invite_id: int
+    client_profile_id: int
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvitePreview:
+    invite_id: int
+    trainer_name: str
+    trainer_username: str | None
+    profile_name: str
+    relationship_type: RelationshipType
+    requested: PermissionFlags
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    relationship_id: int
+    client_profile_id: int
+    trainer_telegram_id: int
+    trainer_name: str
+    client_name: str
+    profile_name: str
+    start_date: date
+    flags: PermissionFlags
+    needs_onboarding: bool
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True, slots=True)
+class Declined:
+    trainer_telegram_id: int
+    trainer_name: str
+    client_name: str
+    profile_name: str
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    profile_id: int,
+    trainer_user_id: int,
+    relationship_type: RelationshipType,
+    now: datetime,
+    ttl_days: int,
+    random_bytes: RandomBytes,
+) -> tuple[Invite, str]:
+    """Revoke the profile's open invites and add a fresh one. Returns it and its token."""
+    repo = InviteRepository(session)
+    await repo.revoke_open(profile_id)
+    token = make_token(random_bytes(TOKEN_BYTES))
+    invite = Invite(
+        token_hash=hash_token(token),
+        client_profile_id=profile_id,
+        trainer_user_id=trainer_user_id,
+        relationship_type=relationship_type,
+        requested_permissions=PermissionFlags().as_dict(),
+        expires_at=expires_at(now, ttl_days),
+        status=InviteStatus.OPEN,
+        created_by=trainer_user_id,
+    )
+    repo.add(invite)
+    await session.flush()
+    return invite, token
+
+
+class InviteService:
+    def __init__(
+        self, ctx: ServiceContext, random_bytes: RandomBytes = secrets.token_bytes
+    ) -> None:
+        self.ctx = ctx
+        self.random_bytes = random_bytes
+
+    # --- the trainer's side ------------------------------------------------------------------
+
+    async def issue(self, trainer_telegram_id: int, profile_id: int, ttl_days: int) -> IssuedInvite:
+        """A new link for a client who has not joined yet; the previous open link stops working."""
+        async with self.ctx.uow() as uow:
+            trainer = await _user(uow.session, trainer_telegram_id)
+            access = await trainer_access(uow.session, trainer.id, profile_id)
+            if access.client_user_id is not None:
+                raise Conflict(ALREADY_JOINED)
+            if access.status is not RelationshipStatus.PENDING:
+                raise Conflict(
+                    "This relationship is no longer waiting for the client, "
+                    "so a new invite link can't be made for it."
+                )
+            relationship = await RelationshipRepository(uow.session).get(access.relationship_id)
+            assert relationship is not None
+            invite, token = await create_invite(
+                uow.session,
+                profile_id=profile_id,
+                trainer_user_id=trainer.id,
+                relationship_type=relationship.relationship_type,
+                now=self.ctx.clock.now(),
+                ttl_days=ttl_days,
+                random_bytes=self.random_bytes,
+            )
+            await uow.commit()
+            return IssuedInvite(invite.id, profile_id, token, invite.expires_at)
+
+    async def revoke(self, trainer_telegram_id: int, profile_id: int) -> None:
+        async with self.ctx.uow() as uow:
+            trainer = await _user(uow.session, trainer_telegram_id)
+            await trainer_access(uow.session, trainer.id, profile_id)
+            if await InviteRepository(uow.session).revoke_open(profile_id) == 0:
+                raise Conflict(NO_OPEN_INVITE)
+            await uow.commit()
+
+    # --- the client's side -------------------------------------------------------------------
+
+    async def open(self, telegram_id: int, payload: str) -> InvitePreview:
+        """Look up the invite in a ``/start`` payload for the user who opened it."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            attempts = InviteAttemptRepository(uow.session)
+            blocked = minutes_blocked(await attempts.since(telegram_id, now - ATTEMPT_WINDOW), now)
+            if blocked:
+                raise TooManyAttempts(blocked)
+            token = token_from_payload(payload)
+            invite = (
+                await InviteRepository(uow.session).by_hash(hash_token(token)) if token else None
+            )
+            state = (
+                invite_state(invite.status, invite.expires_at, now)
+                if invite is not None
+                else InviteState.UNKNOWN
+            )
+            if invite is None or state is not InviteState.VALID:
+                await attempts.forget_before(now - ATTEMPT_WINDOW)
+                attempts.record(telegram_id, now)
+                await uow.commit()
+                raise InviteRefused(state)
+            user = await _user(uow.session, telegram_id)
+            trainer, profile = await self._parties(uow.session, invite)
+            await _check_not_linked(uow.session, user, trainer)
+            return InvitePreview(
+                invite_id=invite.id,
+                trainer_name=trainer.display_name,
+                trainer_username=trainer.username,
+                profile_name=profile.name,
+                relationship_type=invite.relationship_type,
+                requested=PermissionFlags.from_mapping(invite.requested_permissions),
+                expires_at=invite.expires_at,
+            )
+
+    async def accept(self, telegram_id: int, invite_id: int, flags: PermissionFlags) -> Accepted:
+        """Link the account, make the relationship ACTIVE and save the chosen permissions."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            invite, user, trainer, profile = await self._usable(session, telegram_id, invite_id)
+            relationships = RelationshipRepository(session)
+            relationship = await relationships.pending_for_profile(profile.id)
+            if relationship is None or relationship.trainer_user_id != trainer.id:
+                raise InviteRefused(InviteState.REVOKED)
+            await ensure_capacity(session, trainer, excluding=relationship.id, for_trainer=False)
+            profile = await _link_profile(session, profile, relationship, invite, user, trainer)
+            today = now.astimezone(ZoneInfo(user.timezone)).date()
+            relationship.status = RelationshipStatus.ACTIVE
+            relationship.start_date = today
+            relationship.status_changed_at = now
+            relationship.status_reason = None
+            if relationship.end_date is not None and relationship.end_date < today:
+                relationship.end_date = None
+            permissions = await relationships.permissions(relationship.id)
+            if permissions is None:
+                permissions = PermissionSet(relationship_id=relationship.id)
+                session.add(permissions)
+            for name, value in flags.as_dict().items():
+                setattr(permissions, name, value)
+            user.is_client = True
+            invite.status = InviteStatus.USED
+            invite.used_at = now
+            invite.used_by_user_id = user.id
+            await uow.commit()
+            roles = {Role.CLIENT} | ({Role.TRAINER} if user.is_trainer else set())
+            return Accepted(
+                relationship_id=relationship.id,
+                client_profile_id=profile.id,
+                trainer_telegram_id=trainer.telegram_id,
+                trainer_name=trainer.display_name,
+                client_name=user.display_name,
+                profile_name=profile.name,
+                start_date=today,
+                flags=flags_of(permissions),
+                needs_onboarding=not user.onboarded,
+                roles=frozenset(roles),
+            )
+
+    async def decline(self, telegram_id: int, invite_id: int) -> Declined:
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            invite, user, trainer, profile = await self._usable(session, telegram_id, invite_id)
+            relationship = await RelationshipRepository(session).pending_for_profile(profile.id)
+            if relationship is not None and relationship.trainer_user_id == trainer.id:
+                relationship.status = RelationshipStatus.TERMINATED
+                relationship.status_reason = "invite declined"
+                relationship.status_changed_at = now
+            invite.status = InviteStatus.DECLINED
+            invite.used_at = now
+            invite.used_by_user_id = user.id
+            await uow.commit()
+            return Declined(
+                trainer_telegram_id=trainer.telegram_id,
+                trainer_name=trainer.display_name,
+                client_name=user.display_name,
+                profile_name=profile.name,
+            )
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _usable(
+        self, session: AsyncSession, telegram_id: int, invite_id: int
+    ) -> tuple[Invite, User, User, ClientProfile]:
+        """Re-check an invite the user opened earlier: still open, not theirs, not linked."""
+        invite = await InviteRepository(session).get(invite_id)
+        if invite is None:
+            raise InviteRefused(InviteState.UNKNOWN)
+        state = invite_state(invite.status, invite.expires_at, self.ctx.clock.now())
+        if state is not InviteState.VALID:
+            raise InviteRefused(state)
+        user = await _user(session, telegram_id)
+        trainer, profile = await self._parties(session, invite)
+        await _check_not_linked(session, user, trainer)
+        return invite, user, trainer, profile
+
+    @staticmethod
+    async def _parties(session: AsyncSession, invite: Invite) -> tuple[User, ClientProfile]:
+        trainer = await UserRepository(session).get(invite.trainer_user_id)
+        profile = await ClientRepository(session).get(invite.client_profile_id)
+        if trainer is None or profile is None or profile.user_id is not None:
+            raise InviteRefused(InviteState.USED if profile else InviteState.UNKNOWN)
+        return trainer, profile
+
+
+async def _user(session: AsyncSession, telegram_id: int) -> User:
+    user = await UserRepository(session).by_telegram_id(telegram_id)
+    if user is None:
+        raise NotFound("I don't know you yet. Send /start first.")
+    return user
+
+
+async def _check_not_linked(session: AsyncSession, user: User, trainer: User) -> None:
+    if user.id == trainer.id:
+        raise NotAllowed(OWN_INVITE)
+    linked = await ClientRepository(session).linked(trainer.id, user.id)
+    if linked is None:
+        return
+    access = await relationship_for(session, trainer.id, linked.id)
+    if access is not None and access.status in LIVE_STATUSES:
+        raise AlreadyLinked(
+            f"You're already connected with {trainer.display_name}. "
+            "Send /permissions to see what you share with them."
+        )
+
+
+async def _link_profile(
+    session: AsyncSession,
+    profile: ClientProfile,
+    relationship: Relationship,
+    invite: Invite,
+    user: User,
+    trainer: User,
+) -> ClientProfile:
+    """Link the invited profile to the account.
+
+    A client coming back to a trainer they worked with before already has a (linked) profile
+    with that trainer, holding their history; the new relationship moves onto it, taking the
+    newly entered details, and the new profile is retired.
+    """
+    earlier = await ClientRepository(session).linked(trainer.id, user.id)
+    if earlier is None:
+        profile.user_id = user.id
+        return profile
+    for column in (
+        "name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "gender",
+        "emergency_contact",
+        "height_cm",
+        "current_weight_kg",
+        "body_fat_pct",
+        "resting_heart_rate",
+        "fitness_level",
+        "medical_notes",
+    ):
+        value = getattr(profile, column)
+        if value is not None:
+            setattr(earlier, column, value)
+    if profile.goals:
+        earlier.goals = list(profile.goals)
+    if profile.injuries:
+        earlier.injuries = list(profile.injuries)
+    relationship.client_profile_id = earlier.id
+    invite.client_profile_id = earlier.id
+    profile.is_active = False
+    await session.flush()
+    return earlier
+
+
+__all__ = [
+    "Accepted",
+    "AlreadyLinked",
+    "Declined",
+    "InvitePreview",
+    "InviteRefused",
+    "InviteService",
+    "IssuedInvite",
+    "TooManyAttempts",
+    "create_invite",
+]

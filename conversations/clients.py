@@ -1,0 +1,523 @@
+"""/clients: the trainer's clients by status, each client's card, and the card's actions.
+
+The card text comes from :func:`render_card` and its keyboard from :func:`card_keyboard`;
+later features add buttons by appending ``(label, callback prefix)`` to :data:`CARD_ACTIONS`
+(the button's data is ``<prefix>:<client profile id>``; the feature re-checks the id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import RelationshipStatus, RelationshipType
+from coaching.domain.invites import invite_link
+from coaching.errors import DomainError
+from coaching.services.clients import ClientCard, ClientGroup, ClientPage, ClientService
+from coaching.services.invites import InviteService
+from coaching.services.relationships import RelationshipService, StatusChange
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    keyboard,
+    notify,
+    show,
+)
+from conversations.flow import Flow
+
+REASON, EXTEND, NOTES = range(3)
+KEY = "clients"
+
+# Buttons later features add to every live client's card: (label, callback data prefix).
+CARD_ACTIONS: list[tuple[str, str]] = []
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+GROUP_LABELS = {
+    ClientGroup.ACTIVE: "Active",
+    ClientGroup.PENDING: "Pending",
+    ClientGroup.PAUSED: "Paused",
+    ClientGroup.ENDED: "Ended",
+}
+STATUS_TEXT = {
+    RelationshipStatus.PENDING: "⏳ pending: invited, not joined yet",
+    RelationshipStatus.ACTIVE: "🟢 active",
+    RelationshipStatus.PAUSED: "⏸ paused",
+    RelationshipStatus.TERMINATED: "🛑 ended",
+    RelationshipStatus.EXPIRED: "⌛ expired",
+}
+TYPE_TEXT = {
+    RelationshipType.IN_PERSON: "in person",
+    RelationshipType.ONLINE: "online",
+    RelationshipType.HYBRID: "hybrid",
+}
+NO_CLIENTS = "No {group} clients. Add one with /newclient."
+PRIVATE_LINE = "🔒 The client has not shared personal details."
+ENDED_LINE = "The coaching relationship has ended; the client's data stays with them."
+ASK_PAUSE = (
+    "⏸ Why are you pausing coaching with <b>{name}</b>? They will see the reason.\n"
+    "For example: <i>holiday until 10 January</i>. Or tap Skip."
+)
+ASK_END = (
+    "🛑 Why are you ending coaching with <b>{name}</b>? They will see the reason "
+    "(up to 500 characters).\nFor example: <i>moving to another city</i>"
+)
+ASK_EXTEND = (
+    "📅 New <b>end date</b> for coaching <b>{name}</b>? It must be after today.\n"
+    "For example: <i>2027-03-31</i>"
+)
+ASK_NOTES = (
+    "🗒 Send your <b>notes</b> on <b>{name}</b> (only you see them, up to 2000 characters). "
+    "They replace the current notes.\nFor example: <i>prefers mornings; knee rehab until March</i>"
+)
+LOST = "That step is no longer open. Send /clients to start again."
+NEW_LINK = (
+    "🔗 New invite link for <b>{name}</b> (the previous one no longer works):\n{link}\n\n"
+    "It works once and expires on {expires}."
+)
+NOTICE = {
+    RelationshipStatus.PAUSED: "⏸ <b>{actor}</b> paused your coaching relationship.",
+    RelationshipStatus.ACTIVE: "▶️ <b>{actor}</b> resumed your coaching relationship.",
+    RelationshipStatus.TERMINATED: "🛑 <b>{actor}</b> ended your coaching relationship.",
+}
+EXPIRED_NOTICE = (
+    "⌛ Your coaching relationship with <b>{other}</b> reached its end date ({end}) "
+    "and has expired."
+)
+
+
+def lifecycle_notice(change: StatusChange) -> str:
+    """What the other side reads about a pause, resume or end."""
+    text = NOTICE.get(change.status, "Your coaching relationship changed.").format(
+        actor=esc(change.actor_name)
+    )
+    if change.reason:
+        text += f"\nReason: <i>{esc(change.reason)}</i>"
+    if not change.by_trainer:
+        return text
+    if change.status is RelationshipStatus.TERMINATED:
+        return text + "\nYour data stays yours."
+    return text + "\nSend /permissions to see it or to respond."
+
+
+def notice_markup(change: StatusChange) -> InlineKeyboardMarkup | None:
+    """The trainer's notice links to the client's card."""
+    if change.by_trainer:
+        return None
+    return keyboard([[("📇 Open card", f"cl:card:{change.client_profile_id}")]])
+
+
+def list_text(page: ClientPage) -> str:
+    title = GROUP_LABELS[page.group]
+    lines = [f"👥 <b>Your clients</b> · {title} ({page.counts[page.group]})"]
+    if not page.rows:
+        lines.append("\n" + NO_CLIENTS.format(group=title.lower()))
+    elif page.pages > 1:
+        lines.append(f"Page {page.page + 1} of {page.pages}")
+    if page.rows:
+        lines.append("Tap a client to open their card.")
+    return "\n".join(lines)
+
+
+def list_keyboard(page: ClientPage) -> InlineKeyboardMarkup:
+    tabs: list[Button] = []
+    for group, label in GROUP_LABELS.items():
+        mark = "• " if group is page.group else ""
+        tabs.append((f"{mark}{label} {page.counts[group]}", f"cl:ls:{group.value}:0"))
+    rows: list[list[Button]] = [tabs[:2], tabs[2:]]
+    for row in page.rows:
+        suffix = " ⏳" if not row.joined and row.status is RelationshipStatus.PENDING else ""
+        rows.append([(f"{row.name}{suffix}", f"cl:card:{row.client_profile_id}")])
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append(("◀", f"cl:ls:{page.group.value}:{page.page - 1}"))
+    if page.page + 1 < page.pages:
+        nav.append(("▶", f"cl:ls:{page.group.value}:{page.page + 1}"))
+    if nav:
+        rows.append(nav)
+    return keyboard(rows)
+
+
+def _fmt(value: object, unit: str = "") -> str:
+    return f"{esc(value)}{unit}" if value not in (None, "", ()) else "—"
+
+
+def render_card(card: ClientCard) -> str:
+    """The card's text: header, personal details within permissions, and the trainer's notes."""
+    zone = ZoneInfo(card.viewer_timezone)
+    lines = [f"📇 <b>{esc(card.name)}</b>", f"Status: {STATUS_TEXT[card.status]}"]
+    lines.append(f"Coaching: {TYPE_TEXT[card.relationship_type]}")
+    if card.start_date:
+        lines.append(f"Started: {card.start_date.isoformat()}")
+    if card.end_date:
+        lines.append(f"Ends: {card.end_date.isoformat()}")
+    if card.status_reason and card.status is not RelationshipStatus.ACTIVE:
+        lines.append(f"Reason: <i>{esc(card.status_reason)}</i>")
+    if card.invite_expires_at is not None:
+        expires = card.invite_expires_at.astimezone(zone).strftime("%d %b %Y, %H:%M")
+        lines.append(f"Invite link open until {expires}")
+    lines.append("")
+    if not card.is_live:
+        lines.append(ENDED_LINE)
+    elif card.personal_visible:
+        contact = ", ".join(v for v in (card.email, card.phone) if v)
+        lines += [
+            f"Contact: {_fmt(contact)}",
+            f"Date of birth: {_fmt(card.date_of_birth)}",
+            f"Gender: {_fmt(card.gender)}",
+            f"Height: {_fmt(card.height_cm, ' cm')}",
+            f"Weight: {_fmt(card.weight_kg, ' kg')}",
+            f"Body fat: {_fmt(card.body_fat_pct, '%')}",
+            f"Resting heart rate: {_fmt(card.resting_heart_rate, ' bpm')}",
+            f"Fitness level: {_fmt(card.fitness_level)}",
+            f"Goals: {_fmt('; '.join(card.goals))}",
+            f"Injuries: {_fmt('; '.join(card.injuries))}",
+            f"Medical notes: {_fmt(card.medical_notes)}",
+            f"Emergency contact: {_fmt(card.emergency_contact)}",
+        ]
+    else:
+        lines.append(PRIVATE_LINE)
+    lines.append("")
+    lines.append(f"🗒 Notes: {esc(card.notes) if card.notes else '—'}")
+    return "\n".join(lines)
+
+
+def card_keyboard(card: ClientCard) -> InlineKeyboardMarkup:
+    """Actions by status, then the actions later features registered in CARD_ACTIONS."""
+    rid, pid = card.relationship_id, card.client_profile_id
+    rows: list[list[Button]] = []
+    if card.is_live:
+        first: list[Button] = []
+        if card.status is RelationshipStatus.ACTIVE:
+            first.append(("⏸ Pause", f"cl:pause:{rid}"))
+        elif card.status is RelationshipStatus.PAUSED:
+            first.append(("▶️ Resume", f"cl:resume:{rid}"))
+        first.append(("🛑 End", f"cl:end:{rid}"))
+        rows.append(first)
+        rows.append([("📅 Extend", f"cl:ext:{rid}"), ("🗒 Notes", f"cl:note:{rid}")])
+        if not card.joined and card.status is RelationshipStatus.PENDING:
+            invite_row: list[Button] = [("🔗 New invite link", f"cl:inv:{pid}")]
+            if card.invite_expires_at is not None:
+                invite_row.append(("🚫 Revoke invite", f"cl:rev:{pid}"))
+            rows.append(invite_row)
+        extra = [(label, f"{prefix}:{pid}") for label, prefix in CARD_ACTIONS]
+        rows.extend(extra[i : i + 2] for i in range(0, len(extra), 2))
+    rows.append([("◀ All clients", f"cl:ls:{_group_of(card.status).value}:0")])
+    return keyboard(rows)
+
+
+def _group_of(status: RelationshipStatus) -> ClientGroup:
+    return {
+        RelationshipStatus.ACTIVE: ClientGroup.ACTIVE,
+        RelationshipStatus.PENDING: ClientGroup.PENDING,
+        RelationshipStatus.PAUSED: ClientGroup.PAUSED,
+    }.get(status, ClientGroup.ENDED)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def _id(update: Update, position: int = 2) -> int | None:
+    assert update.callback_query is not None
+    parts = (update.callback_query.data or "").split(":")
+    if len(parts) <= position or not parts[position].isdigit():
+        return None
+    return int(parts[position])
+
+
+async def _refuse(update: Update, error: DomainError | str) -> int:
+    await answer(update, str(error), alert=True)
+    return END
+
+
+async def clients_command(update: Update, context: Context) -> int:
+    svc = ClientService(services(context).ctx)
+    who = identity(update).telegram_id
+    try:
+        page = await svc.list_clients(who, ClientGroup.ACTIVE, 0)
+        if not page.rows:
+            for group in (ClientGroup.PENDING, ClientGroup.PAUSED):
+                if page.counts[group]:
+                    page = await svc.list_clients(who, group, 0)
+                    break
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return END
+    await show(update, list_text(page), list_keyboard(page), edit=False)
+    return END
+
+
+async def list_pressed(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    parts = (update.callback_query.data or "").split(":")
+    groups = {g.value: g for g in ClientGroup}
+    if len(parts) != 4 or parts[2] not in groups or not parts[3].isdigit():
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    try:
+        page = await ClientService(services(context).ctx).list_clients(
+            identity(update).telegram_id, groups[parts[2]], int(parts[3])
+        )
+    except DomainError as error:
+        return await _refuse(update, error)
+    await show(update, list_text(page), list_keyboard(page))
+    return END
+
+
+async def _show_card(update: Update, context: Context, profile_id: int, note: str = "") -> int:
+    try:
+        card = await ClientService(services(context).ctx).card(
+            identity(update).telegram_id, profile_id
+        )
+    except DomainError as error:
+        return await _refuse(update, error)
+    text = render_card(card)
+    await show(update, f"{note}\n\n{text}" if note else text, card_keyboard(card))
+    return END
+
+
+async def card_pressed(update: Update, context: Context) -> int:
+    profile_id = _id(update)
+    if profile_id is None:
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    return await _show_card(update, context, profile_id)
+
+
+async def _ask(
+    update: Update,
+    context: Context,
+    action: str,
+    state: int,
+    prompt: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> int:
+    """Check the action is possible (and the client is ours) before asking for text."""
+    relationship_id = _id(update)
+    if relationship_id is None:
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    target = {"pause": RelationshipStatus.PAUSED, "end": RelationshipStatus.TERMINATED}.get(action)
+    try:
+        parties = await RelationshipService(services(context).ctx).prepare(
+            identity(update).telegram_id, relationship_id, target, trainer_only=True
+        )
+    except DomainError as error:
+        return await _refuse(update, error)
+    assert context.user_data is not None
+    context.user_data[KEY] = {"action": action, "rid": relationship_id, "name": parties.other_name}
+    await show(update, prompt.format(name=esc(parties.other_name)), markup)
+    return state
+
+
+async def pause_pressed(update: Update, context: Context) -> int:
+    return await _ask(
+        update, context, "pause", REASON, ASK_PAUSE, keyboard([[("Skip ⏭", "cl:skip")]])
+    )
+
+
+async def end_pressed(update: Update, context: Context) -> int:
+    return await _ask(update, context, "end", REASON, ASK_END)
+
+
+async def extend_pressed(update: Update, context: Context) -> int:
+    return await _ask(update, context, "extend", EXTEND, ASK_EXTEND)
+
+
+async def notes_pressed(update: Update, context: Context) -> int:
+    return await _ask(update, context, "notes", NOTES, ASK_NOTES)
+
+
+async def resume_pressed(update: Update, context: Context) -> int:
+    relationship_id = _id(update)
+    if relationship_id is None:
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    try:
+        change = await RelationshipService(services(context).ctx).resume(
+            identity(update).telegram_id, relationship_id
+        )
+    except DomainError as error:
+        return await _refuse(update, error)
+    await notify(context, change.other_telegram_id, lifecycle_notice(change))
+    return await _show_card(update, context, change.client_profile_id, "▶️ Coaching resumed.")
+
+
+def _pending(context: Context, action: str) -> dict[str, Any] | None:
+    data = context.user_data
+    state = data.get(KEY) if data is not None else None
+    if isinstance(state, dict) and state.get("action") in action.split("|"):
+        return state
+    return None
+
+
+async def reason_typed(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    return await _apply_reason(update, context, update.effective_message.text or "")
+
+
+async def reason_skipped(update: Update, context: Context) -> int:
+    state = _pending(context, "pause")
+    if state is None:
+        await answer(update, "Please type the reason.", alert=True)
+        return REASON
+    return await _apply_reason(update, context, None)
+
+
+async def _apply_reason(update: Update, context: Context, reason: str | None) -> int:
+    state = _pending(context, "pause|end")
+    if state is None:
+        await show(update, LOST, edit=False)
+        return END
+    svc = RelationshipService(services(context).ctx)
+    who = identity(update).telegram_id
+    try:
+        if state["action"] == "pause":
+            change = await svc.pause(who, int(state["rid"]), reason)
+        else:
+            change = await svc.terminate(who, int(state["rid"]), reason or "")
+    except DomainError as error:
+        prompt = ASK_END if state["action"] == "end" else ASK_PAUSE
+        markup = keyboard([[("Skip ⏭", "cl:skip")]]) if state["action"] == "pause" else None
+        name = esc(state.get("name", ""))
+        await show(update, f"⚠️ {esc(error)}\n\n" + prompt.format(name=name), markup, edit=False)
+        return REASON
+    _clear(context)
+    await notify(context, change.other_telegram_id, lifecycle_notice(change))
+    note = "⏸ Coaching paused." if change.status is RelationshipStatus.PAUSED else "🛑 Ended."
+    told = " The client has been told." if change.other_telegram_id else ""
+    return await _show_card(update, context, change.client_profile_id, note + told)
+
+
+async def extend_typed(update: Update, context: Context) -> int:
+    state = _pending(context, "extend")
+    assert update.effective_message is not None
+    if state is None:
+        await show(update, LOST, edit=False)
+        return END
+    try:
+        change = await RelationshipService(services(context).ctx).extend(
+            identity(update).telegram_id, int(state["rid"]), update.effective_message.text or ""
+        )
+    except DomainError as error:
+        await show(update, f"⚠️ {esc(error)}", edit=False)
+        return EXTEND
+    _clear(context)
+    assert change.end_date is not None
+    await notify(
+        context,
+        change.other_telegram_id,
+        f"📅 <b>{esc(change.trainer_name)}</b> set the end of your coaching to "
+        f"{change.end_date.isoformat()}.",
+    )
+    return await _show_card(
+        update, context, change.client_profile_id, f"📅 End date set to {change.end_date}."
+    )
+
+
+async def notes_typed(update: Update, context: Context) -> int:
+    state = _pending(context, "notes")
+    assert update.effective_message is not None
+    if state is None:
+        await show(update, LOST, edit=False)
+        return END
+    try:
+        profile_id = await RelationshipService(services(context).ctx).set_notes(
+            identity(update).telegram_id, int(state["rid"]), update.effective_message.text or ""
+        )
+    except DomainError as error:
+        await show(update, f"⚠️ {esc(error)}", edit=False)
+        return NOTES
+    _clear(context)
+    return await _show_card(update, context, profile_id, "🗒 Notes saved.")
+
+
+def _clear(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+
+
+async def new_invite_pressed(update: Update, context: Context) -> int:
+    profile_id = _id(update)
+    if profile_id is None:
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    svc = services(context)
+    who = identity(update).telegram_id
+    try:
+        issued = await InviteService(svc.ctx).issue(who, profile_id, svc.settings.invite_ttl_days)
+        card = await ClientService(svc.ctx).card(who, profile_id)
+    except DomainError as error:
+        return await _refuse(update, error)
+    expires = issued.expires_at.astimezone(ZoneInfo(card.viewer_timezone))
+    await show(
+        update,
+        NEW_LINK.format(
+            name=esc(card.name),
+            link=esc(invite_link(context.bot.username, issued.token)),
+            expires=expires.strftime("%d %b %Y, %H:%M"),
+        ),
+        keyboard([[("📇 Back to card", f"cl:card:{profile_id}")]]),
+    )
+    return END
+
+
+async def revoke_pressed(update: Update, context: Context) -> int:
+    profile_id = _id(update)
+    if profile_id is None:
+        return await _refuse(update, "This button has expired. Send /clients to start again.")
+    try:
+        await InviteService(services(context).ctx).revoke(identity(update).telegram_id, profile_id)
+    except DomainError as error:
+        return await _refuse(update, error)
+    return await _show_card(update, context, profile_id, "🚫 Invite link revoked.")
+
+
+async def expire_relationships(context: Context) -> None:
+    """Repeating job: relationships past their end date become EXPIRED; both sides are told."""
+    notices = await RelationshipService(services(context).ctx).expire_due()
+    for item in notices:
+        end = item.end_date.isoformat()
+        await notify(
+            context,
+            item.trainer_telegram_id,
+            EXPIRED_NOTICE.format(other=esc(item.client_name), end=end),
+            keyboard([[("📇 Open card", f"cl:card:{item.client_profile_id}")]]),
+        )
+        await notify(
+            context,
+            item.client_telegram_id,
+            EXPIRED_NOTICE.format(other=esc(item.trainer_name), end=end),
+        )
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    entry_points = [
+        CommandHandler("clients", clients_command),
+        CallbackQueryHandler(list_pressed, pattern=r"^cl:ls:"),
+        CallbackQueryHandler(card_pressed, pattern=r"^cl:card:"),
+        CallbackQueryHandler(pause_pressed, pattern=r"^cl:pause:"),
+        CallbackQueryHandler(resume_pressed, pattern=r"^cl:resume:"),
+        CallbackQueryHandler(end_pressed, pattern=r"^cl:end:"),
+        CallbackQueryHandler(extend_pressed, pattern=r"^cl:ext:"),
+        CallbackQueryHandler(notes_pressed, pattern=r"^cl:note:"),
+        CallbackQueryHandler(new_invite_pressed, pattern=r"^cl:inv:"),
+        CallbackQueryHandler(revoke_pressed, pattern=r"^cl:rev:"),
+    ]
+    flow = Flow(
+        "clients",
+        entry_points=entry_points,
+        states={
+            REASON: [
+                CallbackQueryHandler(reason_skipped, pattern=r"^cl:skip$"),
+                MessageHandler(text, reason_typed),
+            ],
+            EXTEND: [MessageHandler(text, extend_typed)],
+            NOTES: [MessageHandler(text, notes_typed)],
+        },
+    )
+    return [flow]

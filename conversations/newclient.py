@@ -1,0 +1,450 @@
+"""/newclient: create a client profile step by step, then hand the trainer an invite link.
+
+Only the name is required; every other step has a Skip button. The draft lives in
+``context.user_data["newclient"]`` (JSON values only), so a restarted bot resumes at the same
+step. Nothing is written until the trainer taps Create on the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain import client_profile as cp
+from coaching.domain.enums import RelationshipType
+from coaching.domain.invites import invite_link
+from coaching.errors import DomainError, InvalidInput
+from coaching.services.clients import ClientService
+from coaching.services.users import UserService
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.flow import Flow
+
+ASK, CONFIRM = range(2)
+KEY = "newclient"
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+INTRO = "➕ <b>New client</b>\n\nI'll ask a few questions; only the name is required."
+NOT_TRAINER = "Only trainers can add clients. Send /start to register as a trainer."
+NOT_REGISTERED = "I don't know you yet. Send /start first."
+LOST = "That form is no longer open. Send /newclient to add a client."
+OLD_BUTTON = "This button belongs to an earlier question."
+SKIP = "Skip ⏭"
+TYPE_LABELS = {
+    RelationshipType.IN_PERSON.value: "In person",
+    RelationshipType.ONLINE.value: "Online",
+    RelationshipType.HYBRID.value: "Hybrid",
+}
+SUMMARY_HEAD = "📋 <b>Check the new client</b>\n\n"
+SUMMARY_TAIL = "\n\nTap <b>Create</b> to save and get the invite link, or edit a detail."
+CREATED = (
+    "✅ <b>{name}</b> is now one of your clients ({kind}), waiting to join.\n\n"
+    "Forward this invite link to them:\n{link}\n\n"
+    "It works once and expires on {expires}. I'll tell you when they accept or decline. "
+    "You can revoke it or make a new one from their card."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    label: str
+    prompt: str
+    parse: Callable[[str, dict[str, Any]], dict[str, Any]]
+    options: tuple[tuple[str, str], ...] = ()
+    required: bool = False
+
+
+def _contact(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+    email, phone = cp.parse_contact(text)
+    return {"email": email, "phone": phone}
+
+
+def _dob(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+    today = date.fromisoformat(str(draft["today"]))
+    return {"date_of_birth": cp.parse_date_of_birth(text, today).isoformat()}
+
+
+def _type(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+    return {"relationship_type": cp.parse_relationship_type(text).value}
+
+
+def _weight(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+    return {"weight_kg": str(cp.parse_weight(text, default_unit=str(draft.get("unit", "kg"))))}
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "name",
+        "Name",
+        "What is the client's <b>name</b>?\nFor example: <i>Maria Lopez</i>",
+        lambda t, d: {"name": cp.parse_name(t)},
+        required=True,
+    ),
+    Step(
+        "contact",
+        "Contact",
+        "Their <b>email and/or phone</b>?\nFor example: <i>maria@example.com, +44 7700 900123</i>",
+        _contact,
+    ),
+    Step(
+        "dob",
+        "Date of birth",
+        "<b>Date of birth</b>? Year-month-day, or day first.\n"
+        "For example: <i>1990-05-17</i> or <i>17.05.1990</i>",
+        _dob,
+    ),
+    Step(
+        "gender",
+        "Gender",
+        "<b>Gender</b>? Tap one or type it.",
+        lambda t, d: {"gender": cp.parse_gender(t)},
+        options=(
+            ("Female", "female"),
+            ("Male", "male"),
+            ("Non-binary", "non-binary"),
+            ("Prefer not to say", "prefer not to say"),
+        ),
+    ),
+    Step(
+        "height",
+        "Height",
+        "<b>Height</b>?\nFor example: <i>180 cm</i>, <i>1.80 m</i> or <i>5'11\"</i>",
+        lambda t, d: {"height_cm": str(cp.parse_height(t))},
+    ),
+    Step(
+        "weight",
+        "Weight",
+        "<b>Weight</b>?\nFor example: <i>82.5 kg</i> or <i>180 lb</i>",
+        _weight,
+    ),
+    Step(
+        "body_fat",
+        "Body fat",
+        "<b>Body fat %</b>?\nFor example: <i>18</i> or <i>18.5%</i>",
+        lambda t, d: {"body_fat_pct": str(cp.parse_body_fat(t))},
+    ),
+    Step(
+        "rhr",
+        "Resting heart rate",
+        "<b>Resting heart rate</b> in beats per minute?\nFor example: <i>62</i>",
+        lambda t, d: {"resting_heart_rate": cp.parse_resting_hr(t)},
+    ),
+    Step(
+        "fitness",
+        "Fitness level",
+        "<b>Fitness level</b>?",
+        lambda t, d: {"fitness_level": cp.parse_fitness_level(t)},
+        options=tuple((level.title(), level) for level in cp.FITNESS_LEVELS),
+    ),
+    Step(
+        "goals",
+        "Goals",
+        "<b>Goals</b>? Separate them with commas or new lines.\n"
+        "For example: <i>lose 5 kg, run a 10k</i>",
+        lambda t, d: {"goals": cp.parse_goals(t)},
+    ),
+    Step(
+        "injuries",
+        "Injuries",
+        "<b>Injuries</b> or limitations? Separate them with commas or new lines.\n"
+        "For example: <i>left knee (ACL, 2021), lower back pain</i>",
+        lambda t, d: {"injuries": cp.parse_injuries(t)},
+    ),
+    Step(
+        "medical",
+        "Medical notes",
+        "<b>Medical notes</b> (up to 2000 characters)?\n"
+        "For example: <i>asthma; uses an inhaler</i>",
+        lambda t, d: {"medical_notes": cp.parse_medical_notes(t)},
+    ),
+    Step(
+        "emergency",
+        "Emergency contact",
+        "<b>Emergency contact</b>: a name and a phone number?\n"
+        "For example: <i>Ana Lopez (sister), +44 7700 900456</i>",
+        lambda t, d: {"emergency_contact": cp.parse_emergency_contact(t)},
+    ),
+    Step(
+        "type",
+        "Coaching type",
+        "How will you coach them? (Skip means in person.)",
+        _type,
+        options=tuple((label, value) for value, label in TYPE_LABELS.items()),
+    ),
+)
+STEP_BY_KEY = {step.key: step for step in STEPS}
+# What each step sets, so Skip can clear it when a detail is edited.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "contact": ("email", "phone"),
+    "dob": ("date_of_birth",),
+    "gender": ("gender",),
+    "height": ("height_cm",),
+    "weight": ("weight_kg",),
+    "body_fat": ("body_fat_pct",),
+    "rhr": ("resting_heart_rate",),
+    "fitness": ("fitness_level",),
+    "goals": ("goals",),
+    "injuries": ("injuries",),
+    "medical": ("medical_notes",),
+    "emergency": ("emergency_contact",),
+    "type": ("relationship_type",),
+}
+
+
+def step_markup(step: Step) -> InlineKeyboardMarkup | None:
+    rows: list[list[Button]] = []
+    options = [(label, f"nc:opt:{step.key}:{i}") for i, (label, _v) in enumerate(step.options)]
+    rows.extend(options[i : i + 2] for i in range(0, len(options), 2))
+    if not step.required:
+        rows.append([(SKIP, f"nc:skip:{step.key}")])
+    return keyboard(rows) if rows else None
+
+
+def step_text(step: Step) -> str:
+    number = STEPS.index(step) + 1
+    return f"<i>Step {number} of {len(STEPS)}</i>\n{step.prompt}"
+
+
+CONFIRM_BUTTONS = keyboard(
+    [[("✅ Create", "nc:create"), ("✏️ Edit a detail", "nc:edit")], [("✖ Cancel", "nc:cancel")]]
+)
+EDIT_BUTTONS = keyboard(
+    [[(s.label, f"nc:field:{s.key}") for s in STEPS[i : i + 3]] for i in range(0, len(STEPS), 3)]
+    + [[("◀ Back to summary", "nc:summary")]]
+)
+
+
+def _value_lines(values: dict[str, Any]) -> list[str]:
+    def line(label: str, value: object) -> str:
+        return f"{label}: {esc(value)}" if value not in (None, "", []) else f"{label}: —"
+
+    goals = values.get("goals") or []
+    injuries = values.get("injuries") or []
+    height = values.get("height_cm")
+    weight = values.get("weight_kg")
+    fat = values.get("body_fat_pct")
+    rhr = values.get("resting_heart_rate")
+    contact = ", ".join(str(v) for v in (values.get("email"), values.get("phone")) if v)
+    return [
+        f"<b>{esc(values.get('name', ''))}</b>",
+        line("Contact", contact),
+        line("Date of birth", values.get("date_of_birth")),
+        line("Gender", values.get("gender")),
+        line("Height", f"{height} cm" if height else None),
+        line("Weight", f"{weight} kg" if weight else None),
+        line("Body fat", f"{fat}%" if fat else None),
+        line("Resting heart rate", f"{rhr} bpm" if rhr else None),
+        line("Fitness level", values.get("fitness_level")),
+        line("Goals", "; ".join(goals)),
+        line("Injuries", "; ".join(injuries)),
+        line("Medical notes", values.get("medical_notes")),
+        line("Emergency contact", values.get("emergency_contact")),
+        line(
+            "Coaching",
+            TYPE_LABELS.get(str(values.get("relationship_type")), "In person"),
+        ),
+    ]
+
+
+def summary_text(values: dict[str, Any]) -> str:
+    return SUMMARY_HEAD + "\n".join(_value_lines(values)) + SUMMARY_TAIL
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def _draft(context: Context) -> dict[str, Any] | None:
+    data = context.user_data
+    draft = data.get(KEY) if data is not None else None
+    return draft if isinstance(draft, dict) else None
+
+
+async def start(update: Update, context: Context) -> int:
+    svc = services(context)
+    who = identity(update)
+    view = await UserService(svc.ctx).get(who.telegram_id)
+    if view is None:
+        await show(update, NOT_REGISTERED, edit=False)
+        return END
+    if not view.is_trainer:
+        await show(update, NOT_TRAINER, edit=False)
+        return END
+    room = await ClientService(svc.ctx).capacity(who.telegram_id)
+    if not room.can_accept:
+        await show(update, f"You can't add a client right now. {room.reason()}", edit=False)
+        return END
+    today = svc.ctx.clock.now().astimezone(ZoneInfo(view.timezone)).date()
+    assert context.user_data is not None
+    context.user_data[KEY] = {
+        "step": STEPS[0].key,
+        "values": {},
+        "editing": False,
+        "today": today.isoformat(),
+        "unit": view.units.value,
+    }
+    await show(update, f"{INTRO}\n\n{step_text(STEPS[0])}", step_markup(STEPS[0]), edit=False)
+    return ASK
+
+
+async def _advance(update: Update, draft: dict[str, Any], *, edit: bool) -> int:
+    """Ask the next question, or show the summary when done (or when editing one detail)."""
+    current = STEP_BY_KEY[draft["step"]]
+    index = STEPS.index(current)
+    if draft.get("editing") or index + 1 >= len(STEPS):
+        draft["editing"] = False
+        draft["step"] = "confirm"
+        await show(update, summary_text(draft["values"]), CONFIRM_BUTTONS, edit=edit)
+        return CONFIRM
+    following = STEPS[index + 1]
+    draft["step"] = following.key
+    await show(update, step_text(following), step_markup(following), edit=edit)
+    return ASK
+
+
+def _apply(draft: dict[str, Any], step: Step, text: str) -> None:
+    values = draft["values"]
+    values.update(step.parse(text, draft))
+
+
+async def typed(update: Update, context: Context) -> int:
+    draft = _draft(context)
+    if draft is None or draft.get("step") not in STEP_BY_KEY:
+        await show(update, LOST, edit=False)
+        return END
+    step = STEP_BY_KEY[draft["step"]]
+    assert update.effective_message is not None
+    try:
+        _apply(draft, step, update.effective_message.text or "")
+    except InvalidInput as error:
+        await show(update, f"⚠️ {esc(error)}\n\n{step_text(step)}", step_markup(step), edit=False)
+        return ASK
+    return await _advance(update, draft, edit=False)
+
+
+async def pressed(update: Update, context: Context) -> int:
+    """Skip or an option button of the current question."""
+    draft = _draft(context)
+    assert update.callback_query is not None
+    parts = (update.callback_query.data or "").split(":")
+    if draft is None or draft.get("step") not in STEP_BY_KEY:
+        await answer(update, LOST, alert=True)
+        return END
+    step = STEP_BY_KEY[draft["step"]]
+    if len(parts) < 3 or parts[2] != step.key:
+        await answer(update, OLD_BUTTON, alert=True)
+        return ASK
+    if parts[1] == "skip" and not step.required:
+        for name in STEP_FIELDS[step.key]:
+            draft["values"].pop(name, None)
+        return await _advance(update, draft, edit=True)
+    if parts[1] == "opt" and len(parts) == 4 and parts[3].isdigit():
+        index = int(parts[3])
+        if index < len(step.options):
+            _apply(draft, step, step.options[index][1])
+            return await _advance(update, draft, edit=True)
+    await answer(update, OLD_BUTTON, alert=True)
+    return ASK
+
+
+async def confirm_typed(update: Update, context: Context) -> int:
+    draft = _draft(context)
+    if draft is None:
+        await show(update, LOST, edit=False)
+        return END
+    await show(
+        update,
+        "Please tap a button: Create, Edit a detail or Cancel.\n\n" + summary_text(draft["values"]),
+        CONFIRM_BUTTONS,
+        edit=False,
+    )
+    return CONFIRM
+
+
+async def confirm_pressed(update: Update, context: Context) -> int:
+    draft = _draft(context)
+    assert update.callback_query is not None
+    data = update.callback_query.data or ""
+    if draft is None:
+        await answer(update, LOST, alert=True)
+        return END
+    if data == "nc:summary":
+        await show(update, summary_text(draft["values"]), CONFIRM_BUTTONS)
+        return CONFIRM
+    if data == "nc:edit":
+        await show(update, "Which detail do you want to change?", EDIT_BUTTONS)
+        return CONFIRM
+    if data.startswith("nc:field:") and data[len("nc:field:") :] in STEP_BY_KEY:
+        step = STEP_BY_KEY[data[len("nc:field:") :]]
+        draft["step"] = step.key
+        draft["editing"] = True
+        await show(update, step_text(step), step_markup(step))
+        return ASK
+    if data == "nc:cancel":
+        assert context.user_data is not None
+        context.user_data.pop(KEY, None)
+        await show(update, "Cancelled. No client was created.")
+        return END
+    if data == "nc:create":
+        return await _create(update, context, draft)
+    await answer(update, OLD_BUTTON, alert=True)
+    return CONFIRM
+
+
+async def _create(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    svc = services(context)
+    who = identity(update)
+    try:
+        client = await ClientService(svc.ctx).create_client(
+            who.telegram_id,
+            cp.draft_from_values(draft["values"]),
+            ttl_days=svc.settings.invite_ttl_days,
+        )
+    except DomainError as error:
+        await show(update, f"⚠️ {esc(error)}\n\n" + summary_text(draft["values"]), CONFIRM_BUTTONS)
+        return CONFIRM
+    view = await UserService(svc.ctx).get(who.telegram_id)
+    zone = ZoneInfo(view.timezone if view else "UTC")
+    assert context.user_data is not None
+    context.user_data.pop(KEY, None)
+    link = invite_link(context.bot.username, client.token)
+    await show(
+        update,
+        CREATED.format(
+            name=esc(client.name),
+            kind=TYPE_LABELS[client.relationship_type.value].lower(),
+            link=esc(link),
+            expires=client.expires_at.astimezone(zone).strftime("%d %b %Y, %H:%M"),
+        ),
+        keyboard([[("📇 Open card", f"cl:card:{client.client_profile_id}")]]),
+    )
+    return END
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    flow = Flow(
+        "newclient",
+        entry_points=[CommandHandler("newclient", start)],
+        states={
+            ASK: [
+                CallbackQueryHandler(pressed, pattern=r"^nc:(skip|opt):"),
+                MessageHandler(text, typed),
+            ],
+            CONFIRM: [
+                CallbackQueryHandler(
+                    confirm_pressed, pattern=r"^nc:(create|edit|cancel|summary|field:)"
+                ),
+                MessageHandler(text, confirm_typed),
+            ],
+        },
+    )
+    return [flow]
