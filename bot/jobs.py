@@ -12,18 +12,30 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
+from bot.dispatch import dispatch_job, scan_interval
+from conversations.clients import expire_relationships
+from conversations.log import abandon_stale_sessions
+
 log = logging.getLogger("spotter.jobs")
 
 JobCallback = Callable[[CallbackContext[Any, Any, Any, Any]], Coroutine[Any, Any, None]]
 
+# The interval may also be read from the application (its settings) when the jobs are scheduled.
+Interval = float | Callable[[Application[Any, Any, Any, Any, Any, Any]], float]
+
 # (name, interval in seconds, first run after seconds, callback). Features append here.
-REPEATING_JOBS: list[tuple[str, float, float, JobCallback]] = []
+REPEATING_JOBS: list[tuple[str, Interval, float, JobCallback]] = [
+    ("relationship_expiry", 3600.0, 60.0, expire_relationships),
+    ("reminders", scan_interval, 5.0, dispatch_job),
+    ("abandon_live_sessions", 600.0, 60.0, abandon_stale_sessions),
+]
 
 
 def register_jobs(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Schedule every repeating job. Without a JobQueue (some tests) nothing is scheduled."""
     if app.job_queue is None:
         return
-    for name, interval, first, callback in REPEATING_JOBS:
+    for name, every, first, callback in REPEATING_JOBS:
+        interval = every(app) if callable(every) else every
         app.job_queue.run_repeating(callback, interval=interval, first=first, name=name)
         log.debug("scheduled job %s every %.0f s", name, interval)

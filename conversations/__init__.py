@@ -9,7 +9,16 @@ from typing import Any
 # Flows in the order they get the first look at an update. Earlier entries win when two could
 # take the same update (an invite link's /start payload before the plain /start).
 FLOW_MODULES: tuple[str, ...] = (
+    "invite",
+    "newclient",
+    "clients",
+    "permissions",
     "directory",
+    "assign",
+    "schedule",
+    "plan",
+    "settings",
+    "log",
     "templates",
     "programs",
     "start",

@@ -1,0 +1,211 @@
+"""The reminder dispatcher: the one repeating job that empties the outbox.
+
+Every run reclaims rows a stopped process left behind, claims up to :data:`BATCH` due rows
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one ``UPDATE ... RETURNING`` on SQLite), and sends
+them one by one through ``context.bot`` (AIORateLimiter in production). There is no job per
+reminder: 100,000 scheduled reminders are 100,000 rows and one index scan.
+
+Delivery policy
+---------------
+* **Sent**: the row becomes SENT with the Telegram message id.
+* **Not useful any more** (the session has started; the bot was down past it): SKIPPED, unsent.
+* **Client unreachable**: CANCELLED.
+* **Forbidden** (the client blocked the bot): the client is marked unreachable, every pending
+  reminder of theirs is cancelled, and each of their trainers is told once. Unblocking the bot
+  (or writing to it) makes them reachable again and restores their future reminders.
+* **RetryAfter** (flood control): the rate limiter already waited and retried; when it gives up,
+  the row goes back to PENDING after ``retry_after``, and so does the rest of the batch, unsent.
+* **A failure before the request reached Telegram** (connection refused, connect or pool
+  time-out): back to PENDING with a growing back-off (30 s, 1, 2, 4 min); FAILED after 5 tries.
+  It is sent on a later run only if it is still useful then.
+* **A failure after the request may have reached Telegram** (a read or write time-out, a
+  connection dropped mid-answer): Telegram may well have delivered the message, and the Bot API
+  has neither an idempotency key nor a way to ask whether a message arrived. Resending would be a
+  blind double send, so the row is closed as SENT with ``payload["uncertain"] = true`` and never
+  resent. At most once beats twice for a nudge: a duplicate reminder teaches people to ignore
+  reminders. The same holds for a row whose send had started when its process stopped: before each
+  send the row is marked ``in_flight`` (committed), so after a crash only that one row is
+  uncertain, and the rest of the claimed batch is simply sent by the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import CallbackContext
+
+from bot.application import services
+from coaching.domain.enums import ReminderKind
+from coaching.domain.reminders import describe_minutes, relative_day
+from coaching.domain.schedule import load_zone
+from coaching.services.base import ServiceContext
+from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
+from conversations.common import esc, keyboard
+
+log = logging.getLogger("spotter.reminders")
+
+BATCH = 100
+WORKER_ID = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+# --- wording ----------------------------------------------------------------------------------
+
+EVENING = "🔔 {day} at {at}: <b>{title}</b>"
+BEFORE = "⏰ In {left} ({at}): <b>{title}</b>"
+STARTING = "⏰ Starting now ({at}): <b>{title}</b>"
+WHERE = "\n📍 {location}"
+TRAINER_MESSAGE = "💬 <b>{trainer}</b> wrote:\n\n{text}"
+BLOCKED = "⚠️ {client} has blocked Spotter; reminders are paused until they come back."
+SEE_PLAN = "📋 See plan"
+
+# Transport errors that mean the request never reached Telegram.
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout", "ProxyError", "UnsupportedProtocol")
+
+
+@dataclass
+class DispatchReport:
+    """What one run did (for logs and tests)."""
+
+    sent: int = 0
+    retried: int = 0
+    unconfirmed: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+
+def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The message text and buttons of one reminder, in the client's time zone."""
+    payload = item.payload
+    if item.kind is ReminderKind.TRAINER_MESSAGE:
+        text = TRAINER_MESSAGE.format(
+            trainer=esc(payload.get("trainer_name") or "Your trainer"),
+            text=esc(payload.get("text", "")),
+        )
+        return text, None
+    if item.kind not in (ReminderKind.EVENING_BEFORE, ReminderKind.BEFORE_SESSION):
+        return esc(payload.get("text") or ""), None
+    zone = load_zone(item.timezone)
+    start = datetime.fromisoformat(str(payload["scheduled_at"]))
+    local = start.astimezone(zone)
+    at = f"{local:%H:%M}"
+    title = esc(payload.get("title") or "Training session")
+    if item.kind is ReminderKind.EVENING_BEFORE:
+        day = relative_day(local.date(), now.astimezone(zone).date())
+        text = EVENING.format(day=day, at=at, title=title)
+    else:
+        minutes_left = round((start - now).total_seconds() / 60)
+        text = (
+            BEFORE.format(left=describe_minutes(minutes_left), at=at, title=title)
+            if minutes_left >= 1
+            else STARTING.format(at=at, title=title)
+        )
+    if payload.get("location"):
+        text += WHERE.format(location=esc(payload["location"]))
+    markup = None
+    if item.coaching_session_id is not None:
+        markup = keyboard([[(SEE_PLAN, f"rm:plan:{item.coaching_session_id}")]])
+    return text, markup
+
+
+def may_have_been_delivered(error: NetworkError) -> bool:
+    """False only when the request certainly never reached Telegram."""
+    names = {type(error).__name__}
+    cause: BaseException | None = error.__cause__
+    while cause is not None:
+        names.add(type(cause).__name__)
+        cause = cause.__cause__
+    message = str(error)
+    if any(name in names for name in _NOT_SENT) or "Pool timeout" in message:
+        return False
+    if not isinstance(error, TimedOut):
+        return not any(message.startswith(f"httpx.{name}") for name in _NOT_SENT)
+    return True
+
+
+def _retry_delay(error: RetryAfter) -> timedelta:
+    value = error.retry_after
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+async def _tell_trainers(bot: Bot, notices: list[BlockedNotice]) -> None:
+    for notice in notices:
+        try:
+            await bot.send_message(
+                notice.trainer_chat_id, BLOCKED.format(client=esc(notice.client_name))
+            )
+        except TelegramError as error:
+            log.info("could not tell trainer %s: %s", notice.trainer_chat_id, error)
+
+
+async def dispatch_due(
+    bot: Bot, ctx: ServiceContext, *, worker: str = WORKER_ID, batch: int = BATCH
+) -> DispatchReport:
+    """One dispatcher run: reclaim, claim a batch, send each row, record each outcome."""
+    svc = ReminderService(ctx)
+    report = DispatchReport()
+    await svc.reclaim_stuck()
+    items = await svc.claim(worker, batch)
+    for index, item in enumerate(items):
+        if not await svc.begin_send(item, worker):
+            continue
+        text, markup = render(item, ctx.clock.now())
+        try:
+            message = await bot.send_message(item.chat_id, text, reply_markup=markup)
+        except Forbidden:
+            report.blocked += 1
+            await _tell_trainers(bot, await svc.blocked(item, worker, item.user_id))
+        except RetryAfter as error:
+            delay = _retry_delay(error)
+            report.retried += 1
+            await svc.retry_later(item, worker, f"flood control: {error}", delay=delay)
+            resume = ctx.clock.now() + delay
+            for rest in items[index + 1 :]:
+                await svc.release(rest, worker, resume)
+            log.warning("flood control: %d reminders wait %s", len(items) - index, delay)
+            break
+        except BadRequest as error:
+            report.failed += 1
+            await svc.failed(item, worker, str(error))
+            log.warning("reminder %s refused by Telegram: %s", item.id, error)
+        except NetworkError as error:
+            if may_have_been_delivered(error):
+                report.unconfirmed += 1
+                await svc.unconfirmed(item, worker, str(error) or type(error).__name__)
+            else:
+                report.retried += 1
+                await svc.retry_later(item, worker, str(error) or type(error).__name__)
+        except TelegramError as error:
+            report.failed += 1
+            await svc.failed(item, worker, str(error))
+        else:
+            report.sent += 1
+            await svc.sent(item, worker, message.message_id)
+    if items:
+        log.info(
+            "reminders: %d sent, %d retried, %d unconfirmed, %d failed, %d blocked",
+            report.sent,
+            report.retried,
+            report.unconfirmed,
+            report.failed,
+            report.blocked,
+        )
+    return report
+
+
+async def dispatch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """The repeating JobQueue callback."""
+    await dispatch_due(context.bot, services(context).ctx)
+
+
+def scan_interval(app: object) -> float:
+    """The job's interval: ``REMINDER_SCAN_SECONDS`` from the running bot's settings."""
+    found = getattr(app, "services", None)
+    settings = getattr(found, "settings", None)
+    return float(getattr(settings, "reminder_scan_seconds", 30.0))

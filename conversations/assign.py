@@ -1,0 +1,887 @@
+"""/assign: put a program on a client's calendar, and manage running assignments.
+
+Assigning: client → program → start date → training days → time → confirm. Managing (from
+"Current assignments"): view, swap an exercise for this client, shift the schedule, cancel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import AssignmentStatus
+from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.errors import DomainError
+from coaching.services.assignments import (
+    AssignDraft,
+    AssignmentService,
+    AssignPreview,
+    ChangeNotice,
+    ClientPage,
+    PlannedLine,
+    check_days,
+)
+from conversations.clients import CARD_ACTIONS
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.flow import Flow
+
+(
+    CLIENT,
+    PROGRAM,
+    START,
+    DAYS,
+    TIME,
+    CONFIRM,
+    LIST,
+    VIEW,
+    SWAP_SCOPE,
+    SWAP_EXERCISE,
+    SWAP_SEARCH,
+    SWAP_PICK,
+    SWAP_REASON,
+    SHIFT,
+    CANCEL_CONFIRM,
+) = range(15)
+
+KEY = "assign"
+SCOPE_PAGE = 8
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+PICK_CLIENT = "📋 <b>Assign a program</b>\n\nWho is it for? ({total} active client{s})"
+NO_CLIENTS = (
+    "📋 <b>Assign a program</b>\n\nYou have no active clients yet. Add one with /newclient; "
+    "once they accept your invite you can assign them a program here."
+)
+CURRENT_BUTTON: Button = ("📂 Current assignments", "asg:cur")
+PICK_PROGRAM = "Which program for <b>{client}</b>?"
+NO_PROGRAMS = "You have no programs yet. Build one with /programs, then come back to /assign."
+ASK_START = (
+    "When does <b>{client}</b> start <b>{program}</b>?\n\n"
+    "Type a date in {client}'s calendar ({tz}), e.g. <code>2026-12-01</code>, "
+    "<code>tomorrow</code> or <code>mon</code>, or tap a button."
+)
+START_BUTTONS = keyboard([[("Tomorrow", "asg:sd:tomorrow"), ("Next Monday", "asg:sd:monday")]])
+START_WORDS = {"tomorrow": "tomorrow", "monday": "next monday"}
+ASK_DAYS = (
+    "Which days does <b>{client}</b> train? <b>{program}</b> has up to {need} session{s} a "
+    "week, so pick {need} day{s}.\n\nTap to select, then Done."
+)
+ASK_TIME = (
+    "At what time, in {client}'s time zone ({tz})? One time for all training days, "
+    "e.g. <code>07:00</code>, <code>7am</code> or <code>18:30</code>."
+)
+CONFIRM_TEXT = (
+    "<b>Assign {program} to {client}?</b>\n\n"
+    "Starts {start} · {days} at {at}\n"
+    "{total} sessions, last one {end}.\n\n"
+    "<b>First sessions</b> ({tz_note}):\n{lines}"
+)
+CONFIRM_BUTTONS = keyboard([[("✅ Assign", "asg:ok"), ("✖️ Cancel", "asg:no")]])
+ASSIGNED = "✅ <b>{program}</b> is assigned to <b>{client}</b>: {total} sessions from {start}."
+CLIENT_TOLD = "{client} has been told and can see it with /plan."
+CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
+CLIENT_NOTICE = (
+    "📋 <b>New program from {trainer}</b>: {program}\n"
+    "{total} sessions, {days} at {at}, from {start} to {end}.\n\n"
+    "<b>Your first sessions:</b>\n{lines}"
+)
+SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
+NOT_ASSIGNED = "Nothing was assigned. Send /assign to start again."
+
+CURRENT_HEADER = "📂 <b>Current assignments</b>"
+CURRENT_EMPTY = "📂 No running assignments. Pick a client to assign a program."
+BACK_TO_CLIENTS: Button = ("⬅️ Clients", "asg:pg:0")
+STATUS_LABELS = {
+    AssignmentStatus.ASSIGNED: "assigned",
+    AssignmentStatus.IN_PROGRESS: "in progress",
+    AssignmentStatus.MODIFIED: "modified",
+    AssignmentStatus.COMPLETED: "completed",
+    AssignmentStatus.CANCELLED: "cancelled",
+}
+VIEW_TEXT = (
+    "📋 <b>{name}</b> for <b>{client}</b>\n"
+    "Status: <b>{status}</b>\n"
+    "{start} – {end} · {days}\n"
+    "{done} of {total} sessions done."
+)
+ASK_SCOPE = "🔁 Swap an exercise for <b>{client}</b> only. In which session?"
+ALL_SESSIONS: Button = ("All sessions", "asg:ss:0")
+ASK_EXERCISE = "Which exercise should {client} stop doing{scope}?"
+NO_EXERCISES = "That session has no exercises to swap. Pick another one."
+ASK_REPLACEMENT = (
+    "Replace <b>{exercise}</b> with what? Type its name, e.g. <code>leg press</code> "
+    "or <code>goblet squat</code>."
+)
+PICK_REPLACEMENT = "Tap the replacement for <b>{exercise}</b>, or type another name."
+ASK_REASON = (
+    "Why swap <b>{exercise}</b> for <b>{replacement}</b>? {client} will see the reason. "
+    "E.g. <code>knee pain on deep flexion</code>."
+)
+SWAPPED = "✅ Swapped for {client}: {summary}"
+SWAP_NOTICE = "🔁 <b>{trainer} changed your program {program}</b>\n{summary}"
+ASK_SHIFT = (
+    "📆 Move every upcoming session of <b>{name}</b> by how many days? Times of day stay the "
+    "same. Type a number, e.g. <code>2</code> (later) or <code>-1</code> (earlier), or tap one."
+)
+SHIFT_BUTTONS = [
+    ("-7", "asg:shd:-7"),
+    ("-1", "asg:shd:-1"),
+    ("+1", "asg:shd:1"),
+    ("+7", "asg:shd:7"),
+]
+SHIFTED = "✅ {summary} for {client}."
+SHIFT_NOTICE = (
+    "📆 <b>{trainer} moved your program {program}</b>\n{summary}.\n\n<b>Next:</b>\n{lines}"
+)
+ASK_CANCEL = (
+    "Cancel <b>{name}</b> for <b>{client}</b>? Their upcoming sessions are cancelled too. "
+    "This can't be undone."
+)
+CANCELLED = "✖️ <b>{name}</b> is cancelled for {client}; {summary}."
+CANCEL_NOTICE = "✖️ <b>{trainer} cancelled your program {program}</b>; {summary}."
+CARD_HEADER = "📋 <b>Programs</b> for this client. Tap one to manage it, or assign another."
+CARD_EMPTY = "📋 No running program for this client yet."
+CARD_ACTION = ("📋 Programs", "asg:card")
+BAD_NUMBER = "Please type a whole number of days, e.g. <code>2</code> or <code>-1</code>."
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _when(moment: datetime) -> str:
+    return f"{_day(moment.date())} {moment:%H:%M}"
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _state(context: Context) -> dict[str, Any]:
+    data = context.user_data
+    assert data is not None
+    found = data.get(KEY)
+    if not isinstance(found, dict):
+        found = {}
+        data[KEY] = found
+    return found
+
+
+def _pressed_id(update: Update) -> int:
+    assert update.callback_query is not None
+    return int((update.callback_query.data or "").rsplit(":", 1)[-1])
+
+
+def _text(update: Update) -> str:
+    assert update.effective_message is not None
+    return update.effective_message.text or ""
+
+
+def _svc(context: Context) -> AssignmentService:
+    return AssignmentService(services(context).ctx)
+
+
+async def _refuse(update: Update, error: DomainError | str) -> None:
+    """A press that can't be honoured: say why in an alert and change nothing."""
+    await answer(update, str(error), alert=True)
+
+
+def _client_keyboard(page: ClientPage) -> list[list[Button]]:
+    rows: list[list[Button]] = [[(c.name, f"asg:c:{c.profile_id}")] for c in page.items]
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append(("◀️", f"asg:pg:{page.page - 1}"))
+    if page.page + 1 < page.pages:
+        nav.append(("▶️", f"asg:pg:{page.page + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([CURRENT_BUTTON])
+    return rows
+
+
+def _planned(line: PlannedLine, *, trainer: bool) -> str:
+    text = f"• W{line.week} S{line.session} {esc(line.name)} — {_when(line.client_time)}"
+    if trainer and line.client_time.utcoffset() != line.trainer_time.utcoffset():
+        text += f" (yours: {_when(line.trainer_time)})"
+    return text
+
+
+def _confirm_text(preview: AssignPreview) -> str:
+    if preview.client_timezone == preview.trainer_timezone:
+        tz_note = f"{esc(preview.client_timezone)}"
+    else:
+        tz_note = (
+            f"{esc(preview.client_name)}'s time, {esc(preview.client_timezone)}; "
+            f"yours, {esc(preview.trainer_timezone)}"
+        )
+    return CONFIRM_TEXT.format(
+        program=esc(preview.program_name),
+        client=esc(preview.client_name),
+        start=_day(preview.start_date),
+        days=preview.days,
+        at=f"{preview.at:%H:%M}",
+        total=preview.total,
+        end=_day(preview.end_date),
+        tz_note=tz_note,
+        lines="\n".join(_planned(line, trainer=True) for line in preview.first),
+    )
+
+
+# --- assigning --------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> int:
+    assert context.user_data is not None
+    context.user_data[KEY] = {}
+    return await _clients(update, context, 0, edit=False)
+
+
+async def _clients(update: Update, context: Context, page: int, *, edit: bool = True) -> int:
+    try:
+        result = await _svc(context).client_page(identity(update).telegram_id, page)
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return END
+    if not result.total:
+        await show(update, NO_CLIENTS, keyboard([[CURRENT_BUTTON]]), edit=edit)
+        return CLIENT
+    text = PICK_CLIENT.format(total=result.total, s=_plural(result.total))
+    await show(update, text, keyboard(_client_keyboard(result)), edit=edit)
+    return CLIENT
+
+
+async def client_page(update: Update, context: Context) -> int:
+    return await _clients(update, context, _pressed_id(update))
+
+
+async def pick_client(update: Update, context: Context) -> int:
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    try:
+        target = await svc.client_target(who, _pressed_id(update))
+        programs = await svc.programs(who)
+    except DomainError as error:
+        await _refuse(update, error)
+        return CLIENT
+    if not programs:
+        await show(update, NO_PROGRAMS)
+        return END
+    state = _state(context)
+    state.clear()
+    state.update(client=target.profile_id, client_name=target.name)
+    rows: list[list[Button]] = [
+        [
+            (
+                f"{p.name} · {p.weeks} wk · {p.per_week}×/wk",
+                f"asg:p:{p.id}",
+            )
+        ]
+        for p in programs
+    ]
+    rows.append([BACK_TO_CLIENTS])
+    await show(update, PICK_PROGRAM.format(client=esc(target.name)), keyboard(rows))
+    return PROGRAM
+
+
+async def pick_program(update: Update, context: Context) -> int:
+    state = _state(context)
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    try:
+        program = await svc.program(who, _pressed_id(update))
+        target = await svc.client_target(who, int(state["client"]))
+    except (DomainError, KeyError) as error:
+        await _refuse(update, error if isinstance(error, DomainError) else "Start again: /assign")
+        return PROGRAM
+    state.update(program=program.id, program_name=program.name, per_week=program.per_week)
+    await show(
+        update,
+        ASK_START.format(
+            client=esc(target.name), program=esc(program.name), tz=esc(target.timezone)
+        ),
+        START_BUTTONS,
+    )
+    return START
+
+
+async def _take_start(update: Update, context: Context, text: str, *, edit: bool) -> int:
+    state = _state(context)
+    svc = _svc(context)
+    try:
+        target = await svc.client_target(identity(update).telegram_id, int(state["client"]))
+        day = svc.start_date(target, text)
+    except DomainError as error:
+        if update.callback_query is not None:
+            await _refuse(update, error)
+        else:
+            await show(update, f"{esc(error)}", START_BUTTONS, edit=False)
+        return START
+    state.update(start=day.isoformat(), days=[])
+    await _show_days(update, context, edit=edit)
+    return DAYS
+
+
+async def start_typed(update: Update, context: Context) -> int:
+    return await _take_start(update, context, _text(update), edit=False)
+
+
+async def start_pressed(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    word = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    if word not in START_WORDS:
+        await _refuse(update, "That button isn't one I offered. Tap Tomorrow or Next Monday.")
+        return START
+    return await _take_start(update, context, START_WORDS[word], edit=True)
+
+
+async def _show_days(update: Update, context: Context, *, edit: bool = True) -> None:
+    state = _state(context)
+    chosen = set(state.get("days", []))
+    need = int(state["per_week"])
+    buttons: list[Button] = [
+        (f"{'✅ ' if day in chosen else ''}{WEEKDAY_NAMES[day][:3]}", f"asg:wd:{day}")
+        for day in range(7)
+    ]
+    rows = [buttons[:4], buttons[4:], [(f"Done ({len(chosen)}/{need})", "asg:wd:ok")]]
+    text = ASK_DAYS.format(
+        client=esc(state["client_name"]),
+        program=esc(state["program_name"]),
+        need=need,
+        s=_plural(need),
+    )
+    await show(update, text, keyboard(rows), edit=edit)
+
+
+async def toggle_day(update: Update, context: Context) -> int:
+    state = _state(context)
+    day = _pressed_id(update)
+    if not 0 <= day <= 6:
+        await _refuse(update, "Pick a day from Monday to Sunday.")
+        return DAYS
+    chosen = set(state.get("days", []))
+    chosen.symmetric_difference_update({day})
+    state["days"] = sorted(chosen)
+    await _show_days(update, context)
+    return DAYS
+
+
+async def days_done(update: Update, context: Context) -> int:
+    state = _state(context)
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    try:
+        program = await svc.program(who, int(state["program"]))
+        check_days(program, tuple(state.get("days", [])))
+        client = await svc.client_target(who, int(state["client"]))
+    except DomainError as error:
+        await _refuse(update, error)
+        return DAYS
+    await show(update, ASK_TIME.format(client=esc(client.name), tz=esc(client.timezone)))
+    return TIME
+
+
+async def days_typed(update: Update, context: Context) -> int:
+    await show(update, "Tap the days on the buttons above, then Done.", edit=False)
+    return DAYS
+
+
+def _draft(state: dict[str, Any]) -> AssignDraft:
+    return AssignDraft(
+        client_profile_id=int(state["client"]),
+        program_id=int(state["program"]),
+        start_date=date.fromisoformat(state["start"]),
+        weekdays=tuple(int(d) for d in state["days"]),
+        at=time.fromisoformat(state["at"]),
+    )
+
+
+async def time_typed(update: Update, context: Context) -> int:
+    state = _state(context)
+    svc = _svc(context)
+    try:
+        at = svc.start_time(_text(update))
+        state["at"] = at.isoformat(timespec="minutes")
+        preview = await svc.preview(identity(update).telegram_id, _draft(state))
+    except DomainError as error:
+        await show(update, f"{esc(error)}", edit=False)
+        return TIME
+    await show(update, _confirm_text(preview), CONFIRM_BUTTONS, edit=False)
+    return CONFIRM
+
+
+async def confirm(update: Update, context: Context) -> int:
+    state = _state(context)
+    try:
+        done = await _svc(context).assign(identity(update).telegram_id, _draft(state))
+    except DomainError as error:
+        await show(update, f"{esc(error)}\n\n{NOT_ASSIGNED}")
+        state.clear()
+        return END
+    state.clear()
+    preview = done.preview
+    if done.client_telegram_id is not None:
+        await notify(
+            context,
+            done.client_telegram_id,
+            CLIENT_NOTICE.format(
+                trainer=esc(done.trainer_name),
+                program=esc(preview.program_name),
+                total=preview.total,
+                days=preview.days,
+                at=f"{preview.at:%H:%M}",
+                start=_day(preview.start_date),
+                end=_day(preview.end_date),
+                lines="\n".join(_planned(line, trainer=False) for line in preview.first),
+            ),
+            SEE_PLAN,
+        )
+        told = CLIENT_TOLD
+    else:
+        told = CLIENT_NOT_TOLD
+    text = ASSIGNED.format(
+        program=esc(preview.program_name),
+        client=esc(preview.client_name),
+        total=preview.total,
+        start=_day(preview.start_date),
+    )
+    await show(update, f"{text}\n{told.format(client=esc(preview.client_name))}")
+    return END
+
+
+async def decline(update: Update, context: Context) -> int:
+    _state(context).clear()
+    await show(update, NOT_ASSIGNED)
+    return END
+
+
+async def confirm_typed(update: Update, context: Context) -> int:
+    await show(update, "Tap ✅ Assign to save it, or ✖️ Cancel.", CONFIRM_BUTTONS, edit=False)
+    return CONFIRM
+
+
+# --- managing ---------------------------------------------------------------------------------
+
+
+async def current(update: Update, context: Context) -> int | None:
+    try:
+        items = await _svc(context).current(identity(update).telegram_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return None
+    if not items:
+        await show(update, CURRENT_EMPTY, keyboard([[BACK_TO_CLIENTS]]))
+        return LIST
+    rows: list[list[Button]] = [
+        [(f"{a.client_name} · {a.name} ({STATUS_LABELS[a.status]})", f"asg:v:{a.id}")]
+        for a in items
+    ]
+    rows.append([BACK_TO_CLIENTS])
+    await show(update, CURRENT_HEADER, keyboard(rows))
+    return LIST
+
+
+async def view(update: Update, context: Context) -> int | None:
+    return await _view(update, context, _pressed_id(update))
+
+
+async def _view(
+    update: Update, context: Context, assignment_id: int, *, prefix: str = "", edit: bool = True
+) -> int | None:
+    try:
+        detail = await _svc(context).detail(identity(update).telegram_id, assignment_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return None
+    state = _state(context)
+    state.clear()
+    state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
+    lines = [
+        VIEW_TEXT.format(
+            name=esc(detail.name),
+            client=esc(detail.client_name),
+            status=STATUS_LABELS[detail.status],
+            start=_day(detail.start_date),
+            end=_day(detail.end_date) if detail.end_date else "open",
+            days=esc(detail.days),
+            done=detail.done,
+            total=detail.total,
+        )
+    ]
+    if detail.upcoming:
+        lines.append(
+            f"\n<b>Next</b> ({esc(detail.timezone)}):\n"
+            + "\n".join(f"• {_when(at)} {esc(title)}" for at, title in detail.upcoming)
+        )
+    if detail.swaps:
+        lines.append(
+            "\n<b>Swaps for this client:</b>\n" + "\n".join(f"• {esc(s)}" for s in detail.swaps)
+        )
+    rows: list[list[Button]] = []
+    if not detail.is_final:
+        rows += [
+            [("🔁 Swap an exercise", f"asg:sw:{detail.id}")],
+            [("📆 Shift schedule", f"asg:sh:{detail.id}")],
+            [("✖️ Cancel program", f"asg:x:{detail.id}")],
+        ]
+    rows.append([("⬅️ Back", "asg:cur")])
+    await show(update, prefix + "\n".join(lines), keyboard(rows), edit=edit)
+    return VIEW
+
+
+def _aid(update: Update, context: Context) -> int:
+    """The assignment this step is about, as stored when it was opened."""
+    return int(_state(context)["aid"])
+
+
+async def swap_start(update: Update, context: Context) -> int:
+    return await _scopes(update, context, _pressed_id(update), 0)
+
+
+async def scope_page(update: Update, context: Context) -> int:
+    return await _scopes(update, context, _aid(update, context), _pressed_id(update))
+
+
+async def _scopes(update: Update, context: Context, assignment_id: int, page: int) -> int:
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    try:
+        await svc.check_change(who, assignment_id)
+        detail = await svc.detail(who, assignment_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return VIEW
+    state = _state(context)
+    state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
+    chunk = detail.program_sessions[page * SCOPE_PAGE : (page + 1) * SCOPE_PAGE]
+    rows: list[list[Button]] = [[ALL_SESSIONS]] if page == 0 else []
+    rows += [[(ps.label, f"asg:ss:{ps.id}")] for ps in chunk]
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(("◀️", f"asg:sp:{page - 1}"))
+    if (page + 1) * SCOPE_PAGE < len(detail.program_sessions):
+        nav.append(("▶️", f"asg:sp:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([("⬅️ Back", f"asg:v:{detail.id}")])
+    await show(update, ASK_SCOPE.format(client=esc(detail.client_name)), keyboard(rows))
+    return SWAP_SCOPE
+
+
+async def pick_scope(update: Update, context: Context) -> int:
+    state = _state(context)
+    scope = _pressed_id(update) or None
+    try:
+        options = await _svc(context).swap_options(
+            identity(update).telegram_id, _aid(update, context), scope
+        )
+    except (DomainError, KeyError) as error:
+        await _refuse(update, error if isinstance(error, DomainError) else "Start again: /assign")
+        return SWAP_SCOPE
+    if not options:
+        await _refuse(update, NO_EXERCISES)
+        return SWAP_SCOPE
+    state["scope"] = scope or 0
+    state["options"] = {str(o.id): o.name for o in options}
+    rows: list[list[Button]] = [[(o.name, f"asg:se:{o.id}")] for o in options]
+    rows.append([("⬅️ Back", f"asg:v:{state['aid']}")])
+    where = " in every session" if scope is None else " in that session"
+    await show(
+        update,
+        ASK_EXERCISE.format(client=esc(state["client_name"]), scope=where),
+        keyboard(rows),
+    )
+    return SWAP_EXERCISE
+
+
+async def pick_exercise(update: Update, context: Context) -> int:
+    state = _state(context)
+    chosen = str(_pressed_id(update))
+    name = state.get("options", {}).get(chosen)
+    if name is None:
+        await _refuse(update, "That exercise isn't one I offered. Pick one from the list.")
+        return SWAP_EXERCISE
+    state.update(original=int(chosen), original_name=name)
+    await show(update, ASK_REPLACEMENT.format(exercise=esc(name)))
+    return SWAP_SEARCH
+
+
+async def search_typed(update: Update, context: Context) -> int:
+    state = _state(context)
+    try:
+        hits = await _svc(context).find_replacements(identity(update).telegram_id, _text(update))
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return SWAP_PICK if state.get("hits") else SWAP_SEARCH
+    state["hits"] = {str(h.id): h.name for h in hits}
+    rows: list[list[Button]] = [[(h.name, f"asg:sr:{h.id}")] for h in hits]
+    rows.append([("⬅️ Back", f"asg:v:{state['aid']}")])
+    text = PICK_REPLACEMENT.format(exercise=esc(state["original_name"]))
+    await show(update, text, keyboard(rows), edit=False)
+    return SWAP_PICK
+
+
+async def pick_replacement(update: Update, context: Context) -> int:
+    state = _state(context)
+    chosen = str(_pressed_id(update))
+    name = state.get("hits", {}).get(chosen)
+    if name is None:
+        await _refuse(update, "That exercise isn't one I offered. Pick one from the list.")
+        return SWAP_PICK
+    if int(chosen) == state.get("original"):
+        await _refuse(update, f"That is {name} already. Pick a different exercise.")
+        return SWAP_PICK
+    state.update(replacement=int(chosen), replacement_name=name)
+    await show(
+        update,
+        ASK_REASON.format(
+            exercise=esc(state["original_name"]),
+            replacement=esc(name),
+            client=esc(state["client_name"]),
+        ),
+    )
+    return SWAP_REASON
+
+
+async def reason_typed(update: Update, context: Context) -> int | None:
+    state = _state(context)
+    try:
+        notice = await _svc(context).swap(
+            identity(update).telegram_id,
+            _aid(update, context),
+            int(state.get("scope") or 0) or None,
+            int(state["original"]),
+            int(state["replacement"]),
+            _text(update),
+        )
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return SWAP_REASON
+    await notify(
+        context,
+        notice.client_telegram_id,
+        SWAP_NOTICE.format(
+            trainer=esc(notice.trainer_name),
+            program=esc(notice.assignment_name),
+            summary=esc(notice.summary),
+        ),
+        SEE_PLAN,
+    )
+    prefix = SWAPPED.format(client=esc(notice.client_name), summary=esc(notice.summary)) + "\n\n"
+    return await _view(update, context, _aid(update, context), prefix=prefix, edit=False)
+
+
+async def shift_start(update: Update, context: Context) -> int:
+    assignment_id = _pressed_id(update)
+    try:
+        await _svc(context).check_change(identity(update).telegram_id, assignment_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return VIEW
+    state = _state(context)
+    state["aid"] = assignment_id
+    await show(update, ASK_SHIFT.format(name=esc(state.get("name", ""))), _shift_keyboard(context))
+    return SHIFT
+
+
+def _shift_keyboard(context: Context) -> Any:
+    return keyboard([SHIFT_BUTTONS, [("⬅️ Back", f"asg:v:{_state(context).get('aid', 0)}")]])
+
+
+async def _shift(update: Update, context: Context, days: int) -> int | None:
+    try:
+        notice = await _svc(context).shift(
+            identity(update).telegram_id, _aid(update, context), days
+        )
+    except DomainError as error:
+        if update.callback_query is not None:
+            await _refuse(update, error)
+        else:
+            await show(update, esc(error), _shift_keyboard(context), edit=False)
+        return SHIFT
+    await _tell_shift(context, notice)
+    prefix = SHIFTED.format(summary=esc(notice.summary), client=esc(notice.client_name)) + "\n\n"
+    return await _view(
+        update,
+        context,
+        _aid(update, context),
+        prefix=prefix,
+        edit=update.callback_query is not None,
+    )
+
+
+async def _tell_shift(context: Context, notice: ChangeNotice) -> None:
+    await notify(
+        context,
+        notice.client_telegram_id,
+        SHIFT_NOTICE.format(
+            trainer=esc(notice.trainer_name),
+            program=esc(notice.assignment_name),
+            summary=esc(notice.summary),
+            lines="\n".join(f"• {_when(at)}" for at in notice.next_times),
+        ),
+        SEE_PLAN,
+    )
+
+
+async def shift_pressed(update: Update, context: Context) -> int | None:
+    assert update.callback_query is not None
+    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    return await _shift(update, context, int(raw))
+
+
+async def shift_typed(update: Update, context: Context) -> int | None:
+    raw = _text(update).strip().replace("+", "").replace("−", "-")
+    raw = raw.removesuffix("days").removesuffix("day").strip()
+    try:
+        days = int(raw)
+    except ValueError:
+        await show(update, BAD_NUMBER, _shift_keyboard(context), edit=False)
+        return SHIFT
+    return await _shift(update, context, days)
+
+
+async def cancel_start(update: Update, context: Context) -> int:
+    assignment_id = _pressed_id(update)
+    try:
+        detail = await _svc(context).detail(identity(update).telegram_id, assignment_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return VIEW
+    if detail.is_final:
+        await _refuse(update, f"This program is already {STATUS_LABELS[detail.status]}.")
+        return VIEW
+    state = _state(context)
+    state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
+    rows = [[("Yes, cancel it", "asg:xok"), ("No, keep it", f"asg:v:{detail.id}")]]
+    await show(
+        update,
+        ASK_CANCEL.format(name=esc(detail.name), client=esc(detail.client_name)),
+        keyboard(rows),
+    )
+    return CANCEL_CONFIRM
+
+
+async def cancel_confirmed(update: Update, context: Context) -> int:
+    try:
+        notice = await _svc(context).cancel(identity(update).telegram_id, _aid(update, context))
+    except (DomainError, KeyError) as error:
+        await _refuse(update, error if isinstance(error, DomainError) else "Start again: /assign")
+        return CANCEL_CONFIRM
+    await notify(
+        context,
+        notice.client_telegram_id,
+        CANCEL_NOTICE.format(
+            trainer=esc(notice.trainer_name),
+            program=esc(notice.assignment_name),
+            summary=esc(notice.summary),
+        ),
+    )
+    _state(context).clear()
+    await show(
+        update,
+        CANCELLED.format(
+            name=esc(notice.assignment_name),
+            client=esc(notice.client_name),
+            summary=esc(notice.summary),
+        ),
+        keyboard([[("📂 Current assignments", "asg:cur")]]),
+    )
+    return LIST
+
+
+async def from_card(update: Update, context: Context) -> int | None:
+    """The client card's "Programs" button: this client's assignments, or assign one."""
+    assert context.user_data is not None
+    context.user_data[KEY] = {}
+    client_id = _pressed_id(update)
+    try:
+        items = await _svc(context).current(identity(update).telegram_id, client_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return None
+    rows: list[list[Button]] = [
+        [(f"{a.name} ({STATUS_LABELS[a.status]})", f"asg:v:{a.id}")] for a in items
+    ]
+    rows.append([("➕ Assign a program", f"asg:c:{client_id}")])
+    text = CARD_HEADER if items else CARD_EMPTY
+    await show(update, text, keyboard(rows), edit=False)
+    return CLIENT
+
+
+async def use_buttons(update: Update, context: Context) -> int | None:
+    await show(update, "Please use the buttons above, or /cancel.", edit=False)
+    return None
+
+
+def build_handler() -> list[object]:
+    def cb(callback: Any, pattern: str) -> CallbackQueryHandler[Any, Any]:
+        return CallbackQueryHandler(callback, pattern=pattern)
+
+    text = filters.TEXT & ~filters.COMMAND
+    nav = [
+        cb(view, r"^asg:v:\d+$"),
+        cb(current, r"^asg:cur$"),
+        cb(client_page, r"^asg:pg:\d+$"),
+    ]
+    flow = Flow(
+        "assign",
+        entry_points=[CommandHandler("assign", start), cb(from_card, r"^asg:card:\d+$")],
+        states={
+            CLIENT: [cb(pick_client, r"^asg:c:\d+$"), *nav, MessageHandler(text, use_buttons)],
+            PROGRAM: [cb(pick_program, r"^asg:p:\d+$"), *nav, MessageHandler(text, use_buttons)],
+            START: [cb(start_pressed, r"^asg:sd:\w+$"), *nav, MessageHandler(text, start_typed)],
+            DAYS: [
+                cb(days_done, r"^asg:wd:ok$"),
+                cb(toggle_day, r"^asg:wd:\d$"),
+                *nav,
+                MessageHandler(text, days_typed),
+            ],
+            TIME: [*nav, MessageHandler(text, time_typed)],
+            CONFIRM: [
+                cb(confirm, r"^asg:ok$"),
+                cb(decline, r"^asg:no$"),
+                *nav,
+                MessageHandler(text, confirm_typed),
+            ],
+            LIST: [*nav, MessageHandler(text, use_buttons)],
+            VIEW: [
+                cb(swap_start, r"^asg:sw:\d+$"),
+                cb(shift_start, r"^asg:sh:\d+$"),
+                cb(cancel_start, r"^asg:x:\d+$"),
+                *nav,
+                MessageHandler(text, use_buttons),
+            ],
+            SWAP_SCOPE: [
+                cb(pick_scope, r"^asg:ss:\d+$"),
+                cb(scope_page, r"^asg:sp:\d+$"),
+                *nav,
+                MessageHandler(text, use_buttons),
+            ],
+            SWAP_EXERCISE: [
+                cb(pick_exercise, r"^asg:se:\d+$"),
+                *nav,
+                MessageHandler(text, use_buttons),
+            ],
+            SWAP_SEARCH: [*nav, MessageHandler(text, search_typed)],
+            SWAP_PICK: [
+                cb(pick_replacement, r"^asg:sr:\d+$"),
+                *nav,
+                MessageHandler(text, search_typed),
+            ],
+            SWAP_REASON: [*nav, MessageHandler(text, reason_typed)],
+            SHIFT: [cb(shift_pressed, r"^asg:shd:-?\d+$"), *nav, MessageHandler(text, shift_typed)],
+            CANCEL_CONFIRM: [
+                cb(cancel_confirmed, r"^asg:xok$"),
+                *nav,
+                MessageHandler(text, use_buttons),
+            ],
+        },
+    )
+    if CARD_ACTION not in CARD_ACTIONS:
+        CARD_ACTIONS.append(CARD_ACTION)
+    return [flow]

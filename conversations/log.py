@@ -1,0 +1,986 @@
+"""/log: live set logging, for a trainer next to their client and for a client on their own.
+
+The session record is the state. This flow keeps only its id (``user_data["lg_record"]``) and
+re-reads everything it shows, so a restarted bot carries on at the next set. The live message
+is one message per chat, edited as the session moves on; its id is kept on the record.
+
+Callback data (every id is re-checked against the acting user on each press):
+
+* ``lg:c:<client_profile_id>``: a trainer picks a client (also the client card's button);
+* ``lg:p:<coaching_session_id>``: log a planned session (also the schedule's and reminders'
+  button); ``lg:u:<client_profile_id>``: an unplanned session; ``lg:own``: a client's own
+  workout; ``lg:me``: a trainer's own options as a client; ``lg:l``: back to the list;
+* ``lg:<op>:<record_id>[:<arg>]``: a button on the live message (see ``OPS``);
+* ``fb:rpe:<record_id>:<n>``: the client's "How hard was it?" answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import SetType, Units
+from coaching.domain.live import SummaryData, format_duration, format_kg, step_label
+from coaching.domain.sets import SetParseError
+from coaching.domain.strength import PerformedSet
+from coaching.errors import DomainError
+from coaching.services.live import (
+    FINISHED,
+    ExerciseChoice,
+    FinishResult,
+    LiveService,
+    ReasonNeeded,
+    StartResult,
+    TurnView,
+)
+from conversations.clients import CARD_ACTIONS
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify
+from conversations.common import show as show_message
+from conversations.flow import Flow, button
+
+log = logging.getLogger(__name__)
+
+CHOOSE, LOGGING, SEARCH, REASON, NOTE = range(5)
+RECORD_KEY = "lg_record"
+SWAP_KEY = "lg_swap"
+MODE_KEY = "lg_mode"
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+PICK_CLIENT = "🏋️ <b>Log a session</b>\n\nWho are you training? 🗓 = planned today, 🔴 = live now."
+NO_CLIENTS = (
+    "You have no active clients to log for yet. Add one with /newclient, "
+    "or log a workout of your own."
+)
+NO_CLIENTS_TRAINER_ONLY = "You have no active clients to log for yet. Add one with /newclient."
+PICK_OWN = "🏋️ <b>Log a workout</b>\n\n{planned}Pick one:"
+PLANNED_TODAY = "Planned for today:\n"
+NOTHING_PLANNED = "Nothing is planned for you today.\n\n"
+PICK_SESSION = "🏋️ <b>{name}</b>\n\n{planned}What are you logging?"
+NOTHING_PLANNED_CLIENT = "Nothing is planned for {name} today.\n\n"
+UNPLANNED = "➕ Unplanned session"
+OWN_WORKOUT = "🏋️ My own workout"
+MY_OPTIONS = "🙋 My own workout"
+BACK_TO_LIST = "‹ Back"
+PICK_WITH_BUTTONS = "Please pick with the buttons above, or send /cancel."
+UNKNOWN = "I don't know you yet. Send /start first."
+
+RESUMING = "▶️ Resuming <b>{title}</b> — nothing was lost."
+STARTED = "▶️ Started <b>{title}</b>."
+LOGGED = "✅ Logged: {sets}"
+ALREADY_LOGGED = "✅ Already logged — nothing was added twice."
+SET_ERROR = "⚠️ {message}\n\nTry <code>{first}</code> or <code>{second}</code>."
+HINT = "<i>Send the set, e.g. <code>100x5</code>, <code>5@100</code>, <code>bw x 12</code>.</i>"
+NO_EXERCISE_YET = "No exercises yet. Type the first exercise's name, e.g. <code>squat</code>."
+ALL_DONE = (
+    "All exercises done ({sets} sets). Type another exercise's name to add it, or tap 🏁 Finish."
+)
+TARGET_MET = "✅ All {n} planned sets done. Log an extra set, or tap <b>Next ›</b>."
+LOCKED_HISTORY = "🔒 Last time: not shared by the client"
+NO_HISTORY = "Last time: first time"
+ASK_SEARCH_SWAP = (
+    "🔁 Swap <b>{name}</b> for which exercise? Type its name, e.g. <code>leg press</code>."
+)
+ASK_SEARCH_ADD = "➕ Which exercise? Type its name, e.g. <code>romanian deadlift</code>."
+CHOICES = "Which one did you mean?"
+NO_MATCH = "No exercise matches “{query}”. Try another name, e.g. <code>bench press</code>."
+ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on rep 4</code>."
+NOTE_SAVED = "📝 Note saved."
+SWAPPED = "🔁 Swapped."
+ADDED = "➕ Added."
+ASK_FINISH = "🏁 Finish <b>{title}</b>? {sets} sets logged."
+ASK_DISCARD = "Nothing is logged yet. Close <b>{title}</b> without saving anything?"
+DISCARDED = "⏹ Session closed. Nothing was logged, so nothing was saved."
+PAUSED = (
+    "⏸ Logging paused. {sets} sets are saved and <b>{title}</b> stays open: send /log to carry on."
+)
+SUB_CANCELLED = "↩ Cancelled."
+NO_SESSION = "There is no session open. Send /log to start one."
+SESSION_OVER = "This session is finished. Send /log to start another."
+REST_OVER = "⏱ Rest over — next: {next}"
+FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
+FEEDBACK_THANKS = "🙏 Thanks! RPE {rpe} saved for <b>{title}</b>."
+FEEDBACK_TRAINER = "💬 {client} rated <b>{title}</b>: RPE {rpe}/10."
+ABANDONED_WITH_SETS = (
+    "⏹ <b>{title}</b> ({client}) was left open for over {hours} hours, so I closed it as "
+    "incomplete. The {sets} sets logged are saved."
+)
+ABANDONED_EMPTY = (
+    "⏹ <b>{title}</b> ({client}) was left open for over {hours} hours with nothing logged, "
+    "so I closed it."
+)
+
+# The client card's button: its data is ``lg:c:<client profile id>``, re-checked on press.
+CARD_ACTION = ("🏋️ Log a session", "lg:c")
+
+SET_TYPES = {"w": SetType.WARMUP, "d": SetType.DROP, "f": SetType.FAILURE}
+SET_TYPE_WORDS = {SetType.WARMUP: "warm-up", SetType.DROP: "drop", SetType.FAILURE: "failure"}
+RECORD_WORDS = {
+    "e1rm_epley": "e1RM (Epley)",
+    "e1rm_brzycki": "e1RM (Brzycki)",
+    "max_weight": "heaviest weight",
+}
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:g}"
+
+
+def main_keyboard(view: TurnView) -> InlineKeyboardMarkup:
+    rid = view.record_id
+    if view.exercise_name is None:
+        return keyboard([[("➕ Add exercise", f"lg:a:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")]])
+    step = step_label(view.units)
+    first: list[Button] = []
+    if view.has_plan:
+        first.append(("✓ As planned", f"lg:ok:{rid}"))
+    first += [("Same", f"lg:sm:{rid}"), (f"+{step}", f"lg:up:{rid}"), (f"−{step}", f"lg:dn:{rid}")]
+    return keyboard(
+        [
+            first,
+            [(f"@{n}", f"lg:r:{rid}:{n}") for n in range(6, 11)],
+            [("Next ›", f"lg:n:{rid}"), ("↩ Undo", f"lg:z:{rid}")],
+            [("More…", f"lg:m:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")],
+        ]
+    )
+
+
+def more_keyboard(view: TurnView) -> InlineKeyboardMarkup:
+    rid = view.record_id
+    timer = "⏱ Rest timer off" if view.timer_on else "⏱ Rest timer on"
+    return keyboard(
+        [
+            [(f"Last: {SET_TYPE_WORDS[t]}", f"lg:t:{rid}:l{k}") for k, t in SET_TYPES.items()],
+            [(f"Next: {SET_TYPE_WORDS[t]}", f"lg:t:{rid}:n{k}") for k, t in SET_TYPES.items()],
+            [(f"Form {n}", f"lg:f:{rid}:{n}") for n in range(1, 6)],
+            [("⏭ Skip exercise", f"lg:k:{rid}"), ("🔁 Swap exercise", f"lg:s:{rid}")],
+            [("➕ Add exercise", f"lg:a:{rid}"), ("📝 Note", f"lg:e:{rid}")],
+            [(timer, f"lg:tm:{rid}")],
+            [("‹ Back", f"lg:b:{rid}")],
+        ]
+    )
+
+
+def back_keyboard(rid: int) -> InlineKeyboardMarkup:
+    return keyboard([[("‹ Back", f"lg:b:{rid}")]])
+
+
+def choices_keyboard(rid: int, mode: str, choices: tuple[ExerciseChoice, ...]) -> Any:
+    rows: list[list[Button]] = [
+        [(choice.name, f"lg:x{mode}:{rid}:{choice.exercise_id}")] for choice in choices
+    ]
+    rows.append([("‹ Back", f"lg:b:{rid}")])
+    return keyboard(rows)
+
+
+def finish_keyboard(rid: int, empty: bool) -> InlineKeyboardMarkup:
+    yes = "⏹ Close without saving" if empty else "🏁 Yes, finish"
+    return keyboard([[(yes, f"lg:fy:{rid}"), ("‹ Keep logging", f"lg:b:{rid}")]])
+
+
+def feedback_keyboard(rid: int) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [(str(n), f"fb:rpe:{rid}:{n}") for n in range(1, 6)],
+            [(str(n), f"fb:rpe:{rid}:{n}") for n in range(6, 11)],
+        ]
+    )
+
+
+def turn_text(view: TurnView, header: str | None = None) -> str:
+    lines: list[str] = []
+    if header:
+        lines += [header, ""]
+    who = "" if view.viewer_is_client else f" · {esc(view.client_name)}"
+    lines.append(f"🏋️ <b>{esc(view.title)}</b>{who}")
+    if view.exercise_name is None:
+        lines.append(NO_EXERCISE_YET if view.count == 0 else ALL_DONE.format(sets=view.total_sets))
+        return "\n".join(lines)
+    lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
+    if view.target_sets is not None:
+        lines.append(f"Set {view.set_number} of {view.target_sets} · target {view.target_text}")
+    else:
+        lines.append(f"Set {view.set_number}")
+    if view.target_met and view.target_sets is not None:
+        lines.append(TARGET_MET.format(n=view.target_sets))
+    if view.history_locked:
+        lines.append(LOCKED_HISTORY)
+    elif view.last_time:
+        lines.append(f"Last time ({esc(view.last_time)})")
+    else:
+        lines.append(NO_HISTORY)
+    if view.today:
+        done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(view.today, start=1))
+        lines.append(f"Today:\n{done}")
+    if view.next_type is not None:
+        lines.append(f"Next set: {SET_TYPE_WORDS.get(view.next_type, view.next_type.value)}")
+    if view.timer_on and view.rest_s:
+        lines.append(f"⏱ Rest timer: {format_duration(view.rest_s)}")
+    if view.upcoming:
+        lines.append(f"Then: {esc(view.upcoming)}")
+    lines += ["", HINT]
+    return "\n".join(lines)
+
+
+def _best(performed: PerformedSet, unit: Units) -> str:
+    reps = f" × {performed.reps}" if performed.reps is not None else ""
+    if performed.bodyweight:
+        load = "bw"
+        if performed.weight_kg:
+            sign = "+" if performed.weight_kg > 0 else "−"
+            load += f"{sign}{format_kg(performed.weight_kg.copy_abs(), unit)}"
+        return load + reps
+    if performed.weight_kg is None:
+        return f"{performed.reps} reps" if performed.reps is not None else "—"
+    return format_kg(performed.weight_kg, unit) + reps
+
+
+def _delta(value: Decimal, unit: Units) -> str:
+    arrow = "▲" if value > 0 else "▼" if value < 0 else "="
+    return f"{arrow} {format_kg(value.copy_abs(), unit)}"
+
+
+def _minutes(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def summary_text(
+    title: str,
+    client: str,
+    data: SummaryData,
+    unit: Units,
+    *,
+    history: bool = True,
+    progress: bool = True,
+) -> str:
+    """The end-of-session summary; the parts a client did not share are left out and said so."""
+    lines = [
+        f"🏁 <b>Session complete</b>: {esc(title)} · {esc(client)}",
+        f"⏱ {_minutes(data.duration)} · {data.total_sets} sets · "
+        f"{format_kg(data.total_volume_kg, unit)} volume",
+    ]
+    when = data.previous_date.strftime("%d %b") if data.previous_date else None
+    for line in data.exercises:
+        if line.skipped:
+            lines.append(f"• <b>{esc(line.name)}</b>: skipped")
+            continue
+        parts = [f"{line.sets} sets"]
+        if line.best is not None:
+            parts.append(f"best {_best(line.best, unit)}")
+        if progress and line.best_e1rm_kg is not None:
+            parts.append(f"e1RM {format_kg(line.best_e1rm_kg, unit)}")
+        volume = f"volume {format_kg(line.volume_kg, unit)}"
+        if history and when and line.volume_delta_kg is not None:
+            volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
+        parts.append(volume)
+        lines.append(f"• <b>{esc(line.name)}</b>: " + " · ".join(parts))
+    if progress and data.records:
+        lines += ["", "🏆 <b>Personal records</b>"]
+        for record in data.records:
+            kind = RECORD_WORDS.get(record.kind, f"best for {record.reps} reps")
+            was = f", was {format_kg(record.previous_kg, unit)}" if record.previous_kg else ""
+            lines.append(f"• {esc(record.name)}: {kind} {format_kg(record.value_kg, unit)}{was}")
+    if history and data.previous_date is None:
+        lines += ["", "First time logging this session: next time you'll see the comparison."]
+    if not history:
+        lines += [
+            "",
+            "🔒 The client has not shared their workout history, "
+            "so there is no comparison with last time.",
+        ]
+    if not progress:
+        lines += [
+            "",
+            "🔒 The client has not shared their progress data, so records and e1RM are hidden.",
+        ]
+    return "\n".join(lines)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _svc(context: Context) -> LiveService:
+    return LiveService(services(context).ctx)
+
+
+def _op_key(update: Update) -> str:
+    return f"u{update.update_id}"
+
+
+def _remember(context: Context, record_id: int) -> None:
+    if context.user_data is not None:
+        context.user_data[RECORD_KEY] = record_id
+
+
+def _forget(context: Context) -> None:
+    if context.user_data is not None:
+        for key in (RECORD_KEY, SWAP_KEY, MODE_KEY):
+            context.user_data.pop(key, None)
+
+
+def _record_id(context: Context) -> int | None:
+    value = context.user_data.get(RECORD_KEY) if context.user_data is not None else None
+    return value if isinstance(value, int) else None
+
+
+async def _reply(update: Update, text: str) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text)
+
+
+async def _render(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    fresh: bool = False,
+    here: bool = False,
+) -> None:
+    """Show ``text`` on this chat's live message: edit it in place, or send a new one.
+
+    ``fresh`` sends a new live message (after /log); ``here`` makes the pressed message the
+    live one (a session picked from a list). Either way the old one loses its buttons.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return
+    query = update.callback_query
+    pressed = query.message.message_id if query and query.message else None
+    telegram_id = identity(update).telegram_id
+    if pressed is not None and (here or view.message_id in (None, pressed)):
+        message = await show_message(update, text, markup)
+        if message is not None and message.message_id != view.message_id:
+            if view.message_id is not None:
+                await _strip(context, chat.id, view.message_id)
+            await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+        return
+    await answer(update)
+    if fresh and view.message_id is not None:
+        await _strip(context, chat.id, view.message_id)
+    elif view.message_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=chat.id, message_id=view.message_id, reply_markup=markup
+            )
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+            log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
+    sent = await chat.send_message(text, reply_markup=markup)
+    await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+
+
+async def _strip(context: Context, chat_id: int, message_id: int) -> None:
+    """Take the buttons off an old live message (best effort)."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except (BadRequest, Forbidden) as error:
+        log.debug("could not strip old live message %s: %s", message_id, error)
+
+
+async def _show_turn(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    header: str | None = None,
+    *,
+    fresh: bool = False,
+    here: bool = False,
+) -> int:
+    _remember(context, view.record_id)
+    text, markup = turn_text(view, header), main_keyboard(view)
+    await _render(update, context, view, text, markup, fresh=fresh, here=here)
+    return LOGGING
+
+
+async def _started(update: Update, context: Context, result: StartResult) -> int:
+    view = result.turn
+    template = RESUMING if result.resumed else STARTED
+    pressed = update.callback_query is not None
+    header = template.format(title=esc(view.title))
+    return await _show_turn(update, context, view, header, fresh=not pressed, here=pressed)
+
+
+def _cancel_rest(context: Context, record_id: int) -> None:
+    if context.job_queue is None:
+        return
+    for job in context.job_queue.get_jobs_by_name(f"lg-rest:{record_id}"):
+        job.schedule_removal()
+
+
+def _schedule_rest(context: Context, chat_id: int, view: TurnView, seconds: int | None) -> None:
+    _cancel_rest(context, view.record_id)
+    if context.job_queue is None or not seconds:
+        return
+    if view.target_met and view.upcoming:
+        upcoming = esc(view.upcoming)
+    elif view.exercise_name:
+        upcoming = f"Set {view.set_number} of {esc(view.exercise_name)}"
+    else:
+        return
+    context.job_queue.run_once(
+        rest_over,
+        when=seconds,
+        data={"chat_id": chat_id, "text": REST_OVER.format(next=upcoming)},
+        name=f"lg-rest:{view.record_id}",
+        chat_id=chat_id,
+    )
+
+
+async def rest_over(context: Context) -> None:
+    """The rest timer's job: tell the chat the rest is over and what comes next."""
+    job = context.job
+    data = job.data if job is not None and isinstance(job.data, dict) else {}
+    chat_id = data.get("chat_id")
+    if isinstance(chat_id, int):
+        await notify(context, chat_id, str(data.get("text", "⏱ Rest over")))
+
+
+# --- starting ---------------------------------------------------------------------------------
+
+
+async def log_command(update: Update, context: Context) -> int:
+    """/log: a trainer picks a client; a client resumes or picks today's session."""
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    try:
+        menu = await svc.menu(telegram_id)
+    except DomainError as error:
+        await _reply(update, esc(error))
+        return END
+    if menu.is_trainer:
+        rows: list[list[Button]] = []
+        for client in menu.clients:
+            mark = "🔴 " if client.live else "🗓 " if client.planned_today else ""
+            rows.append([(f"{mark}{client.name}", f"lg:c:{client.profile_id}")])
+        if menu.is_client and menu.clients:
+            rows.append([(MY_OPTIONS, "lg:me")])
+        if not menu.clients:
+            if not menu.is_client:
+                await show_message(update, NO_CLIENTS_TRAINER_ONLY, edit=False)
+                return END
+            return await _client_menu(update, context, edit=False)
+        await show_message(update, PICK_CLIENT, keyboard(rows), edit=False)
+        return CHOOSE
+    if menu.live_record_id is not None:
+        try:
+            result = await svc.resume(telegram_id, menu.live_record_id)
+        except DomainError as error:
+            await _reply(update, esc(error))
+            return END
+        return await _started(update, context, result)
+    return await _client_menu(update, context, edit=False)
+
+
+async def _client_menu(update: Update, context: Context, *, edit: bool = True) -> int:
+    menu = await _svc(context).menu(identity(update).telegram_id)
+    rows: list[list[Button]] = []
+    planned_lines = []
+    for item in menu.planned:
+        with_whom = f" with {item.trainer_name}" if item.trainer_name else ""
+        planned_lines.append(f"🗓 {item.local_time} {esc(item.title)}{esc(with_whom)}")
+        rows.append([(f"🗓 {item.local_time} {item.title}", f"lg:p:{item.coaching_session_id}")])
+    rows.append([(OWN_WORKOUT, "lg:own")])
+    if menu.is_trainer:
+        rows.append([(BACK_TO_LIST, "lg:l")])
+    planned = (
+        PLANNED_TODAY + "\n".join(planned_lines) + "\n\n" if planned_lines else NOTHING_PLANNED
+    )
+    intro = NO_CLIENTS + "\n\n" if menu.is_trainer and not menu.clients else ""
+    await show_message(update, intro + PICK_OWN.format(planned=planned), keyboard(rows), edit=edit)
+    return CHOOSE
+
+
+async def _client_picked(update: Update, context: Context, profile_id: int) -> int:
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    options = await svc.client_options(telegram_id, profile_id)
+    if options.live_record_id is not None:
+        return await _started(
+            update, context, await svc.resume(telegram_id, options.live_record_id)
+        )
+    rows: list[list[Button]] = [
+        [(f"🗓 {p.local_time} {p.title}", f"lg:p:{p.coaching_session_id}")] for p in options.planned
+    ]
+    rows.append([(UNPLANNED, f"lg:u:{profile_id}")])
+    rows.append([(BACK_TO_LIST, "lg:l")])
+    if options.planned:
+        listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in options.planned)
+        planned = f"{PLANNED_TODAY}{listed}\n\n"
+    else:
+        planned = NOTHING_PLANNED_CLIENT.format(name=esc(options.name))
+    await show_message(
+        update, PICK_SESSION.format(name=esc(options.name), planned=planned), keyboard(rows)
+    )
+    return CHOOSE
+
+
+async def choose_typed(update: Update, context: Context) -> int:
+    await _reply(update, PICK_WITH_BUTTONS)
+    return CHOOSE
+
+
+# --- the live buttons -------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: Context) -> int:
+    """Every ``lg:`` button. Ids in the data are re-checked by the service on each press."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    op = parts[1] if len(parts) > 1 else ""
+    numbers = [int(p) for p in parts[2:] if p.isdigit()]
+    try:
+        return await _dispatch(update, context, op, parts, numbers)
+    except SetParseError as error:
+        await answer(
+            update, f"{error.message} Type it instead, e.g. {error.examples[0]}", alert=True
+        )
+    except DomainError as error:
+        if str(error) == FINISHED:
+            _forget(context)
+            await answer(update, FINISHED, alert=True)
+            return END
+        await answer(update, str(error), alert=True)
+    return LOGGING if _record_id(context) is not None else END
+
+
+async def _dispatch(
+    update: Update, context: Context, op: str, parts: list[str], numbers: list[int]
+) -> int:
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    key = _op_key(update)
+    if op == "l":
+        await answer(update)
+        return await _back_to_list(update, context)
+    if op == "me":
+        return await _client_menu(update, context)
+    if op == "own":
+        return await _started(update, context, await svc.start_own(telegram_id))
+    if not numbers:
+        await answer(update, "This button has expired. Send /log to start again.", alert=True)
+        return END
+    first = numbers[0]
+    if op == "c":
+        return await _client_picked(update, context, first)
+    if op == "p":
+        return await _started(update, context, await svc.start_planned(telegram_id, first))
+    if op == "u":
+        return await _started(update, context, await svc.start_unplanned(telegram_id, first))
+    rid, arg = first, numbers[1] if len(numbers) > 1 else None
+    _remember(context, rid)
+    if op in ("ok", "sm", "up", "dn"):
+        kind = {"ok": "planned", "sm": "same", "up": "up", "dn": "down"}[op]
+        result = await svc.log_button(telegram_id, rid, kind, key)
+        return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+    if op == "r" and arg is not None:
+        view = await svc.rate_last_set(telegram_id, rid, arg, key)
+        return await _show_turn(update, context, view, f"RPE {arg} noted on the last set.")
+    if op == "t" and len(parts) > 3 and len(parts[3]) == 2 and parts[3][1] in SET_TYPES:
+        which = "last" if parts[3][0] == "l" else "next"
+        set_type = SET_TYPES[parts[3][1]]
+        view = await svc.mark_set_type(telegram_id, rid, set_type, which, key)
+        return await _show_turn(update, context, view)
+    if op == "f" and arg is not None:
+        view = await svc.rate_form(telegram_id, rid, arg, key)
+        return await _show_turn(update, context, view, f"Form {arg}/5 noted.")
+    if op == "z":
+        view = await svc.undo(telegram_id, rid, key)
+        _cancel_rest(context, rid)
+        return await _show_turn(update, context, view, "↩ Last set removed.")
+    if op == "k":
+        return await _show_turn(
+            update, context, await svc.skip(telegram_id, rid, key), "⏭ Skipped."
+        )
+    if op == "n":
+        return await _show_turn(update, context, await svc.next_exercise(telegram_id, rid, key))
+    if op == "tm":
+        view = await svc.toggle_timer(telegram_id, rid, key)
+        if not view.timer_on:
+            _cancel_rest(context, rid)
+        await _render(update, context, view, turn_text(view), more_keyboard(view))
+        return LOGGING
+    if op == "m":
+        view = await svc.turn(telegram_id, rid)
+        _require_live(view)
+        await _render(update, context, view, turn_text(view), more_keyboard(view))
+        return LOGGING
+    if op == "b":
+        view = await svc.turn(telegram_id, rid)
+        _require_live(view)
+        return await _show_turn(update, context, view)
+    if op in ("s", "a"):
+        return await _ask_search(update, context, rid, "s" if op == "s" else "a")
+    if op == "e":
+        view = await svc.turn(telegram_id, rid)
+        _require_live(view)
+        if view.exercise_name is None:
+            await answer(update, "There is no exercise open: add one first.", alert=True)
+            return LOGGING
+        text = ASK_NOTE.format(name=esc(view.exercise_name))
+        await _render(update, context, view, text, back_keyboard(rid))
+        return NOTE
+    if op in ("xs", "xa") and arg is not None:
+        return await _picked(update, context, rid, op[1], arg)
+    if op == "fin":
+        view = await svc.turn(telegram_id, rid)
+        _require_live(view)
+        empty = view.total_sets == 0
+        text = (ASK_DISCARD if empty else ASK_FINISH).format(
+            title=esc(view.title), sets=view.total_sets
+        )
+        await _render(update, context, view, text, finish_keyboard(rid, empty))
+        return LOGGING
+    if op == "fy":
+        return await _finish(update, context, rid)
+    await answer(update, "This button has expired. Send /log to start again.", alert=True)
+    return LOGGING
+
+
+def _require_live(view: TurnView) -> None:
+    if not view.is_live:
+        raise DomainError(FINISHED)
+
+
+async def _back_to_list(update: Update, context: Context) -> int:
+    menu = await _svc(context).menu(identity(update).telegram_id)
+    if not menu.is_trainer:
+        return await _client_menu(update, context)
+    rows: list[list[Button]] = []
+    for client in menu.clients:
+        mark = "🔴 " if client.live else "🗓 " if client.planned_today else ""
+        rows.append([(f"{mark}{client.name}", f"lg:c:{client.profile_id}")])
+    if menu.is_client:
+        rows.append([(MY_OPTIONS, "lg:me")])
+    await show_message(update, PICK_CLIENT, keyboard(rows))
+    return CHOOSE
+
+
+async def _after_log(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    logged: tuple[str, ...],
+    rest_s: int | None,
+) -> int:
+    header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
+    state = await _show_turn(update, context, view, header)
+    chat = update.effective_chat
+    if logged and chat is not None:
+        _schedule_rest(context, chat.id, view, rest_s)
+    return state
+
+
+async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> int:
+    view = await _svc(context).turn(identity(update).telegram_id, rid)
+    _require_live(view)
+    if mode == "s" and view.exercise_name is None:
+        await answer(update, "There is no exercise open to swap.", alert=True)
+        return LOGGING
+    if context.user_data is not None:
+        context.user_data[MODE_KEY] = mode
+    text = ASK_SEARCH_SWAP.format(name=esc(view.exercise_name)) if mode == "s" else ASK_SEARCH_ADD
+    await _render(update, context, view, text, back_keyboard(rid))
+    return SEARCH
+
+
+async def _picked(update: Update, context: Context, rid: int, mode: str, exercise_id: int) -> int:
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    key = _op_key(update)
+    if mode == "a":
+        view = await svc.add_exercise(telegram_id, rid, exercise_id, key)
+        return await _show_turn(update, context, view, ADDED)
+    try:
+        view = await svc.swap(telegram_id, rid, exercise_id, key)
+    except ReasonNeeded as error:
+        if context.user_data is not None:
+            context.user_data[SWAP_KEY] = exercise_id
+        current = await svc.turn(telegram_id, rid)
+        await _render(update, context, current, f"🔁 {esc(error)}", back_keyboard(rid))
+        return REASON
+    return await _show_turn(update, context, view, SWAPPED)
+
+
+async def _finish(update: Update, context: Context, rid: int) -> int:
+    result = await _svc(context).finish(identity(update).telegram_id, rid, _op_key(update))
+    _cancel_rest(context, rid)
+    _forget(context)
+    await answer(update)
+    if result.discarded:
+        await show_message(update, DISCARDED)
+        return END
+    await _deliver_summary(update, context, result)
+    return END
+
+
+async def _deliver_summary(update: Update, context: Context, result: FinishResult) -> None:
+    client_text = trainer_text = None
+    if result.client is not None and result.client_summary is not None:
+        client_text = summary_text(
+            result.title, result.client_name, result.client_summary, result.client.units
+        )
+    if result.trainer is not None and result.trainer_summary is not None:
+        trainer_text = summary_text(
+            result.title,
+            result.client_name,
+            result.trainer_summary,
+            result.trainer.units,
+            history=result.trainer_sees_history,
+            progress=result.trainer_sees_progress,
+        )
+    if result.actor_is_client:
+        own, other, other_text = client_text, result.trainer, trainer_text
+    else:
+        own, other, other_text = trainer_text, result.client, client_text
+    if own is None and result.client_summary is not None:
+        own = summary_text(result.title, result.client_name, result.client_summary, Units.KG)
+    await show_message(update, own or "🏁 Session complete.")
+    if other is not None and other_text is not None:
+        await notify(context, other.telegram_id, other_text)
+    if result.ask_feedback and result.client is not None:
+        await notify(
+            context,
+            result.client.telegram_id,
+            FEEDBACK_ASK.format(title=esc(result.title)),
+            feedback_keyboard(result.record_id),
+        )
+
+
+# --- typed text -------------------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: Context) -> int:
+    """A set typed during the session (or, with no exercise open, an exercise's name)."""
+    rid = _record_id(context)
+    message = update.effective_message
+    if rid is None or message is None:
+        await _reply(update, NO_SESSION)
+        return END
+    text = message.text or ""
+    try:
+        result = await _svc(context).log_text(
+            identity(update).telegram_id, rid, text, _op_key(update)
+        )
+    except SetParseError as error:
+        first, second = error.examples
+        await _reply(
+            update,
+            SET_ERROR.format(message=esc(error.message), first=esc(first), second=esc(second)),
+        )
+        return LOGGING
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    if result.choices is not None:
+        return await _show_choices(update, context, result.turn, "a", text, result.choices)
+    return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+
+
+async def _lost_session(update: Update, context: Context, error: DomainError) -> int:
+    _forget(context)
+    await _reply(update, SESSION_OVER if str(error) == FINISHED else esc(error))
+    return END
+
+
+async def _show_choices(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    mode: str,
+    query: str,
+    choices: tuple[ExerciseChoice, ...],
+) -> int:
+    if not choices:
+        await _reply(update, NO_MATCH.format(query=esc(" ".join(query.split())[:60])))
+        return SEARCH if mode == "s" else LOGGING
+    markup = choices_keyboard(view.record_id, mode, choices)
+    await _render(update, context, view, CHOICES, markup)
+    return LOGGING
+
+
+async def search_typed(update: Update, context: Context) -> int:
+    rid = _record_id(context)
+    message = update.effective_message
+    if rid is None or message is None:
+        await _reply(update, NO_SESSION)
+        return END
+    mode = str((context.user_data or {}).get(MODE_KEY, "a"))
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    try:
+        choices = await svc.search(telegram_id, rid, message.text or "")
+        view = await svc.turn(telegram_id, rid)
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    if not choices:
+        await _reply(
+            update, NO_MATCH.format(query=esc(" ".join((message.text or "").split())[:60]))
+        )
+        return SEARCH
+    await _render(update, context, view, CHOICES, choices_keyboard(rid, mode, choices))
+    return LOGGING
+
+
+async def reason_typed(update: Update, context: Context) -> int:
+    rid = _record_id(context)
+    message = update.effective_message
+    exercise_id = (context.user_data or {}).get(SWAP_KEY)
+    if rid is None or message is None or not isinstance(exercise_id, int):
+        await _reply(update, NO_SESSION)
+        return END
+    try:
+        view = await _svc(context).swap(
+            identity(update).telegram_id, rid, exercise_id, _op_key(update), message.text or ""
+        )
+    except ReasonNeeded as error:
+        await _reply(update, esc(error))
+        return REASON
+    except DomainError as error:
+        if str(error) == FINISHED or "find that session" in str(error):
+            return await _lost_session(update, context, error)
+        await _reply(update, esc(error))
+        return REASON
+    if context.user_data is not None:
+        context.user_data.pop(SWAP_KEY, None)
+    return await _show_turn(update, context, view, SWAPPED)
+
+
+async def note_typed(update: Update, context: Context) -> int:
+    rid = _record_id(context)
+    message = update.effective_message
+    if rid is None or message is None:
+        await _reply(update, NO_SESSION)
+        return END
+    try:
+        view = await _svc(context).add_note(
+            identity(update).telegram_id, rid, message.text or "", _op_key(update)
+        )
+    except DomainError as error:
+        if str(error) == FINISHED or "find that session" in str(error):
+            return await _lost_session(update, context, error)
+        await _reply(update, esc(error))
+        return NOTE
+    return await _show_turn(update, context, view, NOTE_SAVED)
+
+
+# --- /cancel inside the session ---------------------------------------------------------------
+
+
+async def pause(update: Update, context: Context) -> int:
+    """/cancel while logging: nothing is lost; the session stays open for /log."""
+    rid = _record_id(context)
+    _forget(context)
+    if rid is None:
+        await _reply(update, NO_SESSION)
+        return END
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+    except DomainError:
+        await _reply(update, NO_SESSION)
+        return END
+    await _reply(update, PAUSED.format(sets=view.total_sets, title=esc(view.title)))
+    return END
+
+
+async def back_to_turn(update: Update, context: Context) -> int:
+    """/cancel in a sub-step (search, reason, note): back to the set in progress."""
+    rid = _record_id(context)
+    if context.user_data is not None:
+        context.user_data.pop(SWAP_KEY, None)
+        context.user_data.pop(MODE_KEY, None)
+    if rid is None:
+        await _reply(update, NO_SESSION)
+        return END
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        _require_live(view)
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    return await _show_turn(update, context, view, SUB_CANCELLED)
+
+
+# --- after the session ------------------------------------------------------------------------
+
+
+async def on_feedback(update: Update, context: Context) -> None:
+    """``fb:rpe:<record_id>:<n>``: the client's RPE for the whole session."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+        await answer(update, "This button has expired.", alert=True)
+        return
+    try:
+        result = await _svc(context).rate_session(
+            identity(update).telegram_id, int(parts[2]), int(parts[3])
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return
+    await show_message(update, FEEDBACK_THANKS.format(rpe=result.rpe, title=esc(result.title)))
+    if result.trainer is not None:
+        await notify(
+            context,
+            result.trainer.telegram_id,
+            FEEDBACK_TRAINER.format(
+                client=esc(result.client_name), title=esc(result.title), rpe=result.rpe
+            ),
+        )
+
+
+async def abandon_stale_sessions(context: Context) -> None:
+    """Repeating job: close sessions left live too long; tell both parties."""
+    svc = services(context)
+    hours = svc.settings.session_abandon_hours
+    closed = await LiveService(svc.ctx).abandon_stale(timedelta(hours=hours))
+    for item in closed:
+        template = ABANDONED_WITH_SETS if item.sets else ABANDONED_EMPTY
+        text = template.format(
+            title=esc(item.title),
+            client=esc(item.client_name),
+            hours=_fmt_hours(hours),
+            sets=item.sets,
+        )
+        _cancel_rest(context, item.record_id)
+        for recipient in item.recipients:
+            if recipient.message_id is not None:
+                await _strip(context, recipient.telegram_id, recipient.message_id)
+            await notify(context, recipient.telegram_id, text)
+    if closed:
+        log.info("closed %d abandoned live session(s)", len(closed))
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    flow = Flow(
+        "log",
+        entry_points=[
+            CommandHandler("log", log_command),
+            CallbackQueryHandler(on_button, pattern=r"^lg:"),
+        ],
+        states={
+            CHOOSE: [MessageHandler(text, choose_typed)],
+            LOGGING: [CommandHandler("cancel", pause), MessageHandler(text, on_text)],
+            SEARCH: [CommandHandler("cancel", back_to_turn), MessageHandler(text, search_typed)],
+            REASON: [CommandHandler("cancel", back_to_turn), MessageHandler(text, reason_typed)],
+            NOTE: [CommandHandler("cancel", back_to_turn), MessageHandler(text, note_typed)],
+        },
+    )
+    if CARD_ACTION not in CARD_ACTIONS:
+        CARD_ACTIONS.append(CARD_ACTION)
+    return [flow, button(r"^fb:rpe:", on_feedback)]

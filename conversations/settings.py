@@ -1,0 +1,574 @@
+"""/settings: time zone, units, reminder times and quiet hours (clients), digest time (trainers).
+
+One message with buttons, edited in place as the person moves between the settings. Also here:
+a reminder's "📋 See plan" button, and what happens when someone blocks or unblocks the bot.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import ChatMember, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.application import services
+from bot.dispatch import BLOCKED
+from coaching.domain.enums import SessionStatus, Units
+from coaching.domain.quiet_hours import QuietHours
+from coaching.domain.reminders import (
+    ReminderInputError,
+    describe_minutes,
+    parse_lead,
+    parse_quiet_hours,
+    parse_reminder_time,
+)
+from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.errors import DomainError
+from coaching.services.reminders import (
+    ReminderService,
+    SessionDetails,
+    SettingsService,
+    SettingsView,
+)
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    keyboard,
+    notify,
+    show,
+)
+from conversations.flow import Final, Flow, button
+from conversations.start import COMMON_ZONES
+
+MENU, TIMEZONE, EVENING, LEAD, QUIET, DIGEST = range(6)
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+HEADER = "⚙️ <b>Your settings</b>"
+LINE_TZ = "🌍 Time zone: <b>{tz}</b>"
+LINE_UNITS = "⚖️ Units: <b>{units}</b>"
+LINE_EVENING = "🔔 Evening-before reminder: <b>{value}</b>"
+LINE_LEAD = "⏰ Reminder before a session: <b>{value}</b>"
+LINE_QUIET = "🌙 Quiet hours: <b>{value}</b>"
+LINE_DIGEST = "📰 Daily digest: <b>{value}</b>"
+QUIET_NOTE = (
+    "<i>Your reminders come at the times you chose. During quiet hours your trainer's messages "
+    "wait until morning, unless you allowed them in /permissions.</i>"
+)
+FOOTER = "Tap a setting to change it."
+OFF = "off"
+SAVED = "✅ Saved."
+CLOSED = "✅ Settings saved. Send /settings any time to change them."
+NOT_REGISTERED = "I don't know you yet. Send /start first."
+
+ASK_TIMEZONE = (
+    "🌍 Which <b>time zone</b> are you in? Now: <b>{tz}</b>.\n\n"
+    "Pick one below, or type its name, e.g. <code>Europe/Madrid</code>."
+)
+ASK_EVENING = (
+    "🔔 At what time <b>the evening before</b> a session should I remind you? "
+    "Now: <b>{value}</b>.\n\nPick one, or type a time such as <code>19:30</code> or "
+    "<code>7pm</code>, or <code>off</code>."
+)
+ASK_LEAD = (
+    "⏰ How long <b>before a session</b> should I remind you? Now: <b>{value}</b>.\n\n"
+    "Pick one, or type minutes or hours such as <code>45</code>, <code>90 min</code> or "
+    "<code>2h</code>, or <code>off</code>."
+)
+ASK_QUIET = (
+    "🌙 When are your <b>quiet hours</b>? Now: <b>{value}</b>.\n\n"
+    "Pick one, or type a range such as <code>22:00-07:00</code> or <code>10pm to 7am</code>, "
+    "or <code>off</code>."
+)
+ASK_DIGEST = (
+    "📰 At what time should your <b>daily digest</b> arrive? Now: <b>{value}</b>.\n\n"
+    "Pick one, or type a time such as <code>07:30</code> or <code>8am</code>, or "
+    "<code>off</code>."
+)
+TAP_OR_TYPE = "Please pick a button or type your answer; /cancel leaves the settings."
+FOR_CLIENTS = "That setting is for clients."
+FOR_TRAINERS = "That setting is for trainers."
+BACK: Button = ("⬅️ Back", "set:back")
+
+ZONE_BUTTONS = keyboard(
+    [
+        *[
+            [(zone, f"set:tz:{zone}") for zone in COMMON_ZONES[i : i + 3]]
+            for i in range(0, len(COMMON_ZONES), 3)
+        ],
+        [BACK],
+    ]
+)
+EVENING_BUTTONS = keyboard(
+    [
+        [("18:00", "set:eve:1800"), ("19:00", "set:eve:1900"), ("20:00", "set:eve:2000")],
+        [("21:00", "set:eve:2100"), ("Off", "set:eve:off")],
+        [BACK],
+    ]
+)
+LEAD_BUTTONS = keyboard(
+    [
+        [("30 min", "set:lead:30"), ("1 hour", "set:lead:60"), ("2 hours", "set:lead:120")],
+        [("3 hours", "set:lead:180"), ("Off", "set:lead:off")],
+        [BACK],
+    ]
+)
+QUIET_BUTTONS = keyboard(
+    [
+        [("22:00–07:00", "set:quiet:2200-0700"), ("23:00–08:00", "set:quiet:2300-0800")],
+        [("21:00–06:00", "set:quiet:2100-0600"), ("Off", "set:quiet:off")],
+        [BACK],
+    ]
+)
+DIGEST_BUTTONS = keyboard(
+    [
+        [("06:30", "set:dig:0630"), ("07:30", "set:dig:0730"), ("08:30", "set:dig:0830")],
+        [("Off", "set:dig:off")],
+        [BACK],
+    ]
+)
+
+PLAN_TEXT = "📋 <b>{title}</b>\n🗓 {when} · {duration} min\n👤 With {trainer}"
+PLAN_WHERE = "\n📍 {location}"
+PLAN_EXERCISES = "\n\n<b>The plan</b>\n{lines}"
+PLAN_NO_EXERCISES = "\n\nNo exercises are attached to this session yet."
+PLAN_STATUS = {
+    SessionStatus.CANCELLED: "\n\n❌ This session was cancelled.",
+    SessionStatus.RESCHEDULED: "\n\n↪️ This session was moved; see /plan for the new time.",
+    SessionStatus.COMPLETED: "\n\n✅ This session is done.",
+}
+NOT_YOURS = "This button is not for a session of yours."
+
+
+def _clock(value: time | None) -> str:
+    return f"{value:%H:%M}" if value is not None else OFF
+
+
+def _quiet(value: QuietHours | None) -> str:
+    return f"{value.start:%H:%M}–{value.end:%H:%M}" if value is not None else OFF
+
+
+def _lead(value: int | None) -> str:
+    return describe_minutes(value) if value else OFF
+
+
+def screen(view: SettingsView, note: str | None = None) -> str:
+    lines = [note, ""] if note else []
+    lines += [
+        HEADER,
+        "",
+        LINE_TZ.format(tz=esc(view.timezone)),
+        LINE_UNITS.format(units=view.units.value),
+    ]
+    if view.is_client:
+        lines += [
+            LINE_EVENING.format(value=_clock(view.evening_at)),
+            LINE_LEAD.format(value=_lead(view.lead_minutes)),
+            LINE_QUIET.format(value=_quiet(view.quiet)),
+        ]
+    if view.is_trainer:
+        lines.append(LINE_DIGEST.format(value=_clock(view.digest_at)))
+    if view.is_client:
+        lines += ["", QUIET_NOTE]
+    lines += ["", FOOTER]
+    return "\n".join(lines)
+
+
+def menu_buttons(view: SettingsView) -> list[list[Button]]:
+    other = Units.LB if view.units is Units.KG else Units.KG
+    rows: list[list[Button]] = [
+        [("🌍 Time zone", "set:open:tz"), (f"⚖️ Switch to {other.value}", f"set:units:{other}")]
+    ]
+    if view.is_client:
+        rows += [
+            [("🔔 Evening reminder", "set:open:eve"), ("⏰ Before a session", "set:open:lead")],
+            [("🌙 Quiet hours", "set:open:quiet")],
+        ]
+    if view.is_trainer:
+        rows.append([("📰 Digest time", "set:open:dig")])
+    rows.append([("✅ Done", "set:done")])
+    return rows
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _data(update: Update) -> str:
+    query = update.callback_query
+    return (query.data or "") if query is not None else ""
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+def _hhmm(raw: str) -> time | None:
+    """``1930`` from callback data as a time; ``off`` as None. Raises ValueError otherwise."""
+    if raw == "off":
+        return None
+    if len(raw) != 4 or not raw.isdigit():
+        raise ValueError(raw)
+    return time(int(raw[:2]), int(raw[2:]))
+
+
+async def _menu(update: Update, context: Context, view: SettingsView, note: str | None) -> int:
+    await show(update, screen(view, note), keyboard(menu_buttons(view)))
+    return MENU
+
+
+async def _refuse(update: Update, message: str) -> None:
+    """A pressed button that cannot be honoured: an alert, nothing changed."""
+    await answer(update, message, alert=True)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+async def open_settings(update: Update, context: Context) -> int:
+    try:
+        view = await SettingsService(services(context).ctx).get(identity(update).telegram_id)
+    except DomainError:
+        await show(update, NOT_REGISTERED, edit=False)
+        return END
+    await show(update, screen(view), keyboard(menu_buttons(view)), edit=False)
+    return MENU
+
+
+async def open_step(update: Update, context: Context) -> int:
+    svc = SettingsService(services(context).ctx)
+    try:
+        view = await svc.get(identity(update).telegram_id)
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return END
+    which = _data(update).rsplit(":", 1)[-1]
+    if which in ("eve", "lead", "quiet") and not view.is_client:
+        await _refuse(update, FOR_CLIENTS)
+        return MENU
+    if which == "dig" and not view.is_trainer:
+        await _refuse(update, FOR_TRAINERS)
+        return MENU
+    if which == "tz":
+        await show(update, ASK_TIMEZONE.format(tz=esc(view.timezone)), ZONE_BUTTONS)
+        return TIMEZONE
+    if which == "eve":
+        await show(update, ASK_EVENING.format(value=_clock(view.evening_at)), EVENING_BUTTONS)
+        return EVENING
+    if which == "lead":
+        await show(update, ASK_LEAD.format(value=_lead(view.lead_minutes)), LEAD_BUTTONS)
+        return LEAD
+    if which == "quiet":
+        await show(update, ASK_QUIET.format(value=_quiet(view.quiet)), QUIET_BUTTONS)
+        return QUIET
+    if which == "dig":
+        await show(update, ASK_DIGEST.format(value=_clock(view.digest_at)), DIGEST_BUTTONS)
+        return DIGEST
+    await _refuse(update, "That button is not one of the settings.")
+    return MENU
+
+
+async def back(update: Update, context: Context) -> int:
+    view = await SettingsService(services(context).ctx).get(identity(update).telegram_id)
+    return await _menu(update, context, view, None)
+
+
+async def done(update: Update, context: Context) -> int:
+    await show(update, CLOSED)
+    return END
+
+
+async def switch_units(update: Update, context: Context) -> int:
+    raw = _data(update).rsplit(":", 1)[-1]
+    if raw not in (Units.KG.value, Units.LB.value):
+        await _refuse(update, "That unit is not one I know.")
+        return MENU
+    view = await SettingsService(services(context).ctx).set_units(
+        identity(update).telegram_id, Units(raw)
+    )
+    return await _menu(update, context, view, f"✅ Weights now show in {view.units.value}.")
+
+
+async def _save_timezone(update: Update, context: Context, zone: str) -> int:
+    try:
+        view = await SettingsService(services(context).ctx).set_timezone(
+            identity(update).telegram_id, zone
+        )
+    except DomainError as error:
+        if update.callback_query is not None:
+            await _refuse(update, str(error))
+        else:
+            await show(update, f"{esc(error)}\n\n{ASK_TIMEZONE.format(tz='—')}", ZONE_BUTTONS)
+        return TIMEZONE
+    note = f"✅ Time zone set to {esc(view.timezone)}. Your reminders follow it."
+    return await _menu(update, context, view, note)
+
+
+async def zone_pressed(update: Update, context: Context) -> int:
+    return await _save_timezone(update, context, _data(update).split(":", 2)[-1])
+
+
+async def zone_typed(update: Update, context: Context) -> int:
+    return await _save_timezone(update, context, _text(update))
+
+
+async def _bad_input(
+    update: Update, message: str, prompt: str, markup: InlineKeyboardMarkup
+) -> None:
+    """Typed input that could not be used: say why, ask again, stay in the same step."""
+    if update.callback_query is not None:
+        await _refuse(update, message)
+    else:
+        await show(update, f"⚠️ {esc(message)}\n\n{prompt}", markup)
+
+
+async def _save_evening(update: Update, context: Context, at: time | None) -> int:
+    view = await SettingsService(services(context).ctx).set_evening(
+        identity(update).telegram_id, at
+    )
+    note = (
+        f"✅ You'll get a reminder at {at:%H:%M} the evening before each session."
+        if at is not None
+        else "✅ No more evening-before reminders."
+    )
+    return await _menu(update, context, view, note)
+
+
+async def evening_pressed(update: Update, context: Context) -> int:
+    try:
+        at = _hhmm(_data(update).rsplit(":", 1)[-1])
+    except ValueError:
+        await _refuse(update, "That button is not one of the choices.")
+        return EVENING
+    return await _save_evening(update, context, at)
+
+
+async def evening_typed(update: Update, context: Context) -> int:
+    try:
+        at = parse_reminder_time(_text(update))
+    except ReminderInputError as error:
+        await _bad_input(update, str(error), ASK_EVENING.format(value="—"), EVENING_BUTTONS)
+        return EVENING
+    return await _save_evening(update, context, at)
+
+
+async def _save_lead(update: Update, context: Context, minutes: int | None) -> int:
+    try:
+        view = await SettingsService(services(context).ctx).set_lead(
+            identity(update).telegram_id, minutes
+        )
+    except DomainError as error:
+        await _bad_input(update, str(error), ASK_LEAD.format(value="—"), LEAD_BUTTONS)
+        return LEAD
+    note = (
+        f"✅ You'll get a reminder {describe_minutes(minutes)} before each session."
+        if minutes
+        else "✅ No more reminders shortly before a session."
+    )
+    return await _menu(update, context, view, note)
+
+
+async def lead_pressed(update: Update, context: Context) -> int:
+    raw = _data(update).rsplit(":", 1)[-1]
+    if raw != "off" and not raw.isdigit():
+        await _refuse(update, "That button is not one of the choices.")
+        return LEAD
+    return await _save_lead(update, context, None if raw == "off" else int(raw))
+
+
+async def lead_typed(update: Update, context: Context) -> int:
+    try:
+        minutes = parse_lead(_text(update))
+    except ReminderInputError as error:
+        await _bad_input(update, str(error), ASK_LEAD.format(value="—"), LEAD_BUTTONS)
+        return LEAD
+    return await _save_lead(update, context, minutes)
+
+
+async def _save_quiet(update: Update, context: Context, quiet: QuietHours | None) -> int:
+    view = await SettingsService(services(context).ctx).set_quiet(
+        identity(update).telegram_id, quiet
+    )
+    note = (
+        f"✅ Quiet hours set to {_quiet(quiet)}."
+        if quiet is not None
+        else "✅ Quiet hours are off: your trainer's messages arrive whenever they're sent."
+    )
+    return await _menu(update, context, view, note)
+
+
+async def quiet_pressed(update: Update, context: Context) -> int:
+    raw = _data(update).rsplit(":", 1)[-1]
+    try:
+        if raw == "off":
+            quiet = None
+        else:
+            start, end = (_hhmm(part) for part in raw.split("-"))
+            if start is None or end is None:
+                raise ValueError(raw)
+            quiet = QuietHours(start, end)
+    except ValueError:
+        await _refuse(update, "That button is not one of the choices.")
+        return QUIET
+    return await _save_quiet(update, context, quiet)
+
+
+async def quiet_typed(update: Update, context: Context) -> int:
+    try:
+        quiet = parse_quiet_hours(_text(update))
+    except ReminderInputError as error:
+        await _bad_input(update, str(error), ASK_QUIET.format(value="—"), QUIET_BUTTONS)
+        return QUIET
+    return await _save_quiet(update, context, quiet)
+
+
+async def _save_digest(update: Update, context: Context, at: time | None) -> int:
+    view = await SettingsService(services(context).ctx).set_digest(identity(update).telegram_id, at)
+    note = (
+        f"✅ Your daily digest will arrive at {at:%H:%M}."
+        if at is not None
+        else "✅ The daily digest is off."
+    )
+    return await _menu(update, context, view, note)
+
+
+async def digest_pressed(update: Update, context: Context) -> int:
+    try:
+        at = _hhmm(_data(update).rsplit(":", 1)[-1])
+    except ValueError:
+        await _refuse(update, "That button is not one of the choices.")
+        return DIGEST
+    return await _save_digest(update, context, at)
+
+
+async def digest_typed(update: Update, context: Context) -> int:
+    try:
+        at = parse_reminder_time(_text(update))
+    except ReminderInputError:
+        message = (
+            f"“{_text(update).strip()[:40]}” is not a time of day I can read. "
+            "Send a time such as 07:30 or 8am, or “off”."
+        )
+        await _bad_input(update, message, ASK_DIGEST.format(value="—"), DIGEST_BUTTONS)
+        return DIGEST
+    return await _save_digest(update, context, at)
+
+
+async def typed_in_menu(update: Update, context: Context) -> int:
+    view = await SettingsService(services(context).ctx).get(identity(update).telegram_id)
+    await show(update, screen(view, TAP_OR_TYPE), keyboard(menu_buttons(view)))
+    return MENU
+
+
+# --- a reminder's "See plan" button -------------------------------------------------------------
+
+
+def plan_text(details: SessionDetails) -> str:
+    local = details.starts_local
+    when = f"{WEEKDAY_NAMES[local.weekday()]} {local.day} {local:%b}, {local:%H:%M}"
+    text = PLAN_TEXT.format(
+        title=esc(details.title),
+        when=when,
+        duration=details.duration_minutes,
+        trainer=esc(details.trainer_name),
+    )
+    if details.location:
+        text += PLAN_WHERE.format(location=esc(details.location))
+    if details.description:
+        text += f"\n\n{esc(details.description)}"
+    if details.exercises:
+        lines = "\n".join(f"• {esc(line)}" for line in details.exercises)
+        text += PLAN_EXERCISES.format(lines=lines)
+    else:
+        text += PLAN_NO_EXERCISES
+    return text + PLAN_STATUS.get(details.status, "")
+
+
+async def see_plan(update: Update, context: Context) -> None:
+    raw = _data(update).rsplit(":", 1)[-1]
+    if not raw.isdigit():
+        await _refuse(update, NOT_YOURS)
+        return
+    try:
+        details = await ReminderService(services(context).ctx).session_details(
+            identity(update).telegram_id, int(raw)
+        )
+    except DomainError:
+        await _refuse(update, NOT_YOURS)
+        return
+    await show(update, plan_text(details), edit=False)
+
+
+# --- blocking and unblocking the bot ------------------------------------------------------------
+
+
+async def membership_changed(update: Update, context: Context) -> None:
+    change = update.my_chat_member
+    if change is None or update.effective_user is None:
+        return
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    svc = ReminderService(services(context).ctx)
+    telegram_id = update.effective_user.id
+    if new == ChatMember.BANNED and old != ChatMember.BANNED:
+        for notice in await svc.user_blocked(telegram_id):
+            await notify(
+                context, notice.trainer_chat_id, BLOCKED.format(client=esc(notice.client_name))
+            )
+    elif old == ChatMember.BANNED and new == ChatMember.MEMBER:
+        await svc.user_returned(telegram_id)
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    flow = Flow(
+        "settings",
+        entry_points=[CommandHandler("settings", open_settings)],
+        states={
+            MENU: [
+                CallbackQueryHandler(open_step, pattern=r"^set:open:"),
+                CallbackQueryHandler(switch_units, pattern=r"^set:units:"),
+                CallbackQueryHandler(done, pattern=r"^set:done$"),
+                MessageHandler(text, typed_in_menu),
+            ],
+            TIMEZONE: [
+                CallbackQueryHandler(zone_pressed, pattern=r"^set:tz:"),
+                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                MessageHandler(text, zone_typed),
+            ],
+            EVENING: [
+                CallbackQueryHandler(evening_pressed, pattern=r"^set:eve:"),
+                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                MessageHandler(text, evening_typed),
+            ],
+            LEAD: [
+                CallbackQueryHandler(lead_pressed, pattern=r"^set:lead:"),
+                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                MessageHandler(text, lead_typed),
+            ],
+            QUIET: [
+                CallbackQueryHandler(quiet_pressed, pattern=r"^set:quiet:"),
+                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                MessageHandler(text, quiet_typed),
+            ],
+            DIGEST: [
+                CallbackQueryHandler(digest_pressed, pattern=r"^set:dig:"),
+                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                MessageHandler(text, digest_typed),
+            ],
+        },
+    )
+    return [
+        flow,
+        button(r"^rm:plan:", see_plan),
+        Final(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)),
+    ]

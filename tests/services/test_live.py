@@ -1,0 +1,284 @@
+"""LiveService against a real database: idempotency, resume, swaps, finishing, abandoning."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from telegram.ext import CallbackContext
+
+from bot.application import SpotterApplication
+from coaching.clock import ManualClock
+from coaching.domain.enums import RecordStatus, SessionStatus, SetType
+from coaching.domain.permissions import PermissionFlags
+from coaching.domain.sets import SetParseError
+from coaching.errors import Conflict, NotAllowed, NotFound
+from coaching.services.base import ServiceContext
+from coaching.services.live import LiveService, ReasonNeeded
+from conversations.log import abandon_stale_sessions
+from storage.models import ProgramModification, User
+from tests.factories import make_coaching, make_user
+from tests.fakes.botapi import FakeBotAPI
+from tests.flows.test_log_trainer import (
+    Factory,
+    appointment,
+    exercise_id,
+    exercise_rows,
+    plan_session,
+    records,
+    sets_of,
+    trainer_and_client,
+)
+
+TOM, ALICE = 1001, 2001
+
+
+async def test_the_same_update_key_logs_once(ctx: ServiceContext, session_factory: Factory) -> None:
+    coaching = await trainer_and_client(session_factory)
+    svc = LiveService(ctx)
+    started = await svc.start_unplanned(TOM, coaching.profile.id)
+    rid = started.turn.record_id
+    squat = await exercise_id(session_factory, "barbell-back-squat")
+    await svc.add_exercise(TOM, rid, squat, "u1")
+
+    first = await svc.log_text(TOM, rid, "3x5x100", "u2")
+    again = await svc.log_text(TOM, rid, "3x5x100", "u2")
+    assert first.logged == ("100 kg × 5",) * 3
+    assert (again.duplicate, again.logged) == (True, ())
+    assert [s.source_key for s in await sets_of(session_factory, rid)] == ["u2:0", "u2:1", "u2:2"]
+
+    await svc.log_button(TOM, rid, "same", "u3")
+    await svc.log_button(TOM, rid, "same", "u3")
+    await svc.undo(TOM, rid, "u4")
+    await svc.undo(TOM, rid, "u4")
+    assert len(await sets_of(session_factory, rid)) == 3, "one undo for one update"
+
+
+async def test_starting_twice_resumes_the_live_session(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    svc = LiveService(ctx)
+    first = await svc.start_planned(TOM, planned.coaching_session_id)
+    second = await svc.start_planned(ALICE, planned.coaching_session_id)
+    third = await svc.start_unplanned(TOM, coaching.profile.id)
+    assert (first.resumed, second.resumed, third.resumed) == (False, True, True)
+    assert first.turn.record_id == second.turn.record_id == third.turn.record_id
+    assert second.turn.viewer_is_client
+    assert not first.turn.viewer_is_client
+    assert len(await records(session_factory)) == 1
+
+
+async def test_planned_session_applies_the_clients_swaps(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    leg_press = await exercise_id(session_factory, "leg-press")
+    async with session_factory() as session:
+        session.add(
+            ProgramModification(
+                assignment_id=planned.assignment_id,
+                program_session_id=None,
+                original_exercise_id=planned.exercise_ids[0],
+                replacement_exercise_id=leg_press,
+                reason="Back tweak",
+                modified_at=clock.now(),
+            )
+        )
+        await session.commit()
+    started = await LiveService(ctx).start_planned(TOM, planned.coaching_session_id)
+    assert started.turn.exercise_name == "Leg Press"
+    assert started.turn.target_text == "3×5, RPE 8, rest 3:00"
+    rows = await exercise_rows(session_factory, started.turn.record_id)
+    assert rows[0].modification_notes == "Swapped from Barbell Back Squat: Back tweak"
+
+
+async def test_swap_after_sets_keeps_them_and_inserts_the_replacement(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    svc = LiveService(ctx)
+    rid = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log_text(TOM, rid, "100x5", "u1")
+    leg_press = await exercise_id(session_factory, "leg-press")
+    with pytest.raises(ReasonNeeded):
+        await svc.swap(TOM, rid, leg_press, "u2")
+    view = await svc.swap(TOM, rid, leg_press, "u3", "Knee")
+    assert (view.exercise_name, view.position, view.count) == ("Leg Press", 2, 3)
+    rows = await exercise_rows(session_factory, rid)
+    assert [(r.exercise_name, r.completed) for r in rows][:2] == [
+        ("Barbell Back Squat", True),
+        ("Leg Press", False),
+    ]
+    assert rows[2].exercise_name == "Romanian Deadlift"
+    [squat_set] = await sets_of(session_factory, rid)
+    assert squat_set.exercise_id == planned.exercise_ids[0]
+    async with session_factory() as session:
+        mods = (await session.execute(select(ProgramModification))).scalars().all()
+    assert [m.reason for m in mods] == ["Knee"]
+    with pytest.raises(NotFound):
+        await svc.swap(TOM, rid, 999_999, "u4", "x")
+
+
+async def test_undo_reopens_the_previous_exercise(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    svc = LiveService(ctx)
+    rid = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log_text(TOM, rid, "100x5", "u1")
+    moved = await svc.next_exercise(TOM, rid, "u2")
+    assert moved.exercise_name == "Romanian Deadlift"
+    back = await svc.undo(TOM, rid, "u3")
+    assert back.exercise_name == "Barbell Back Squat"
+    assert back.set_number == 1
+    with pytest.raises(Conflict, match="Log a set first"):
+        await svc.undo(TOM, rid, "u4")
+
+
+async def test_set_types_rpe_form_and_notes(ctx: ServiceContext, session_factory: Factory) -> None:
+    coaching = await trainer_and_client(session_factory)
+    svc = LiveService(ctx)
+    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-bench-press"), "a")
+    view = await svc.mark_set_type(TOM, rid, SetType.WARMUP, "next", "b")
+    assert view.next_type is SetType.WARMUP
+    await svc.log_text(TOM, rid, "40x10", "c")
+    await svc.log_text(TOM, rid, "80x5", "d")
+    await svc.rate_last_set(TOM, rid, 9, "e")
+    await svc.mark_set_type(TOM, rid, SetType.FAILURE, "last", "f")
+    await svc.rate_form(TOM, rid, 3, "g")
+    await svc.add_note(TOM, rid, "Bar path drifts", "h")
+    await svc.add_note(TOM, rid, "Better on set 2", "i")
+    stored = await sets_of(session_factory, rid)
+    assert [(s.set_type, s.rpe) for s in stored] == [
+        (SetType.WARMUP, None),
+        (SetType.FAILURE, Decimal("9.0")),
+    ]
+    [row] = await exercise_rows(session_factory, rid)
+    assert (row.form_rating, row.notes) == (3, "Bar path drifts\nBetter on set 2")
+    with pytest.raises(SetParseError):
+        await svc.log_text(TOM, rid, "lots", "j")
+    with pytest.raises(Exception, match="too long"):
+        await svc.add_note(TOM, rid, "x" * 1001, "k")
+
+
+async def test_permissions_decide_who_may_log_and_see_history(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(
+        session_factory, flags=PermissionFlags(view_workout_history=False)
+    )
+    svc = LiveService(ctx)
+    own = await svc.start_unplanned(TOM, coaching.profile.id)
+    rid = own.turn.record_id
+    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a")
+    view = await svc.log_text(TOM, rid, "100x5", "b")
+    assert view.turn.history_locked
+    assert view.turn.last_time is None
+    client_view = await svc.turn(ALICE, rid)
+    assert not client_view.history_locked
+
+    await make_user(session_factory, 1999, "Stranger", trainer=True)
+    with pytest.raises(NotFound, match="among yours"):
+        await svc.log_text(1999, rid, "100x5", "c")
+    with pytest.raises(NotFound, match="Send /start"):
+        await svc.turn(424242, rid)
+
+    blocked = await trainer_and_client_again(session_factory)
+    with pytest.raises(NotAllowed):
+        await svc.start_unplanned(TOM, blocked)
+
+
+async def trainer_and_client_again(factory: Factory) -> int:
+    """A second client of Tom's who did not allow logging; returns the profile id."""
+    async with factory() as session:
+        tom = (await session.execute(select(User).where(User.telegram_id == TOM))).scalar_one()
+    other = await make_user(factory, 2002, "Ben", client=True)
+    made = await make_coaching(factory, tom, other, flags=PermissionFlags(modify_workouts=False))
+    return made.profile.id
+
+
+async def test_finish_completes_the_appointment_and_summarises(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(
+        session_factory, flags=PermissionFlags(view_progression_data=False)
+    )
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    svc = LiveService(ctx)
+    rid = (await svc.start_planned(ALICE, planned.coaching_session_id)).turn.record_id
+    await svc.log_text(ALICE, rid, "3x5x100", "a")
+    clock.advance(minutes=40)
+    result = await svc.finish(ALICE, rid, "b")
+    assert result.actor_is_client
+    assert result.ask_feedback
+    assert result.client_summary is not None
+    assert result.trainer_summary is not None
+    assert result.client_summary.total_sets == 3
+    assert result.client_summary.duration == timedelta(minutes=40)
+    assert result.trainer_sees_history
+    assert not result.trainer_sees_progress
+    assert result.trainer is not None
+    assert result.trainer.telegram_id == TOM
+    booked = await appointment(session_factory, planned.coaching_session_id)
+    assert booked.status is SessionStatus.COMPLETED
+    with pytest.raises(Conflict, match="finished"):
+        await svc.finish(ALICE, rid, "c")
+    feedback = await svc.rate_session(ALICE, rid, 7)
+    assert feedback.rpe == 7
+    with pytest.raises(NotFound):
+        await svc.rate_session(TOM, rid, 7)
+
+
+async def test_abandoning_stale_sessions(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    planned = await plan_session(session_factory, coaching, at=clock.now())
+    await make_user(session_factory, 3001, "Cleo", client=True)
+    svc = LiveService(ctx)
+    with_sets = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log_text(TOM, with_sets, "100x5", "a")
+    empty = (await svc.start_own(3001)).turn.record_id
+    clock.advance(hours=3)
+    assert await svc.abandon_stale(timedelta(hours=4)) == []
+    fresh = (await svc.start_own(ALICE)).turn.record_id
+    clock.advance(hours=1, minutes=1)
+
+    closed = await svc.abandon_stale(timedelta(hours=4))
+    assert sorted(c.record_id for c in closed) == sorted([with_sets, empty])
+    by_id = {r.id: r for r in await records(session_factory)}
+    assert by_id[with_sets].status is RecordStatus.INCOMPLETE
+    assert by_id[empty].status is RecordStatus.ABANDONED
+    assert not by_id[with_sets].is_live
+    assert not by_id[empty].is_live
+    assert by_id[fresh].is_live
+    booked = await appointment(session_factory, planned.coaching_session_id)
+    assert booked.status is SessionStatus.COMPLETED
+    told = {r.telegram_id for c in closed for r in c.recipients}
+    assert told == {TOM, ALICE, 3001}
+
+
+async def test_the_abandon_job_tells_both_parties(
+    app: SpotterApplication, api: FakeBotAPI, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    svc = LiveService(app.services.ctx)
+    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a")
+    await svc.log_text(TOM, rid, "100x5", "b")
+    clock.advance(hours=5)
+    await abandon_stale_sessions(CallbackContext(app))
+    for chat in (TOM, ALICE):
+        [message] = api.sent_to(chat)
+        assert "left open for over 4 hours" in message["text"]
+        assert "The 1 sets logged are saved" in message["text"]
+    [record] = await records(session_factory)
+    assert record.status is RecordStatus.INCOMPLETE

@@ -1,0 +1,138 @@
+"""A bot killed with SIGKILL mid-session resumes at the next set, with nothing lost.
+
+The real entry point runs as a subprocess against the fake Bot API over HTTP (see
+``tests/test_process.py``). The client logs two sets, the process is killed, a new one starts on
+the same database, and the third set lands in the same session and the same live message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import create_engine, create_session_factory
+from storage.migrate import upgrade
+from storage.models import ExerciseRecord, SessionRecord, SetRecord
+from tests.factories import make_user
+from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.test_process import (
+    BotProcess,
+    assert_clean_log,
+    bot_env,
+    press,
+    push_text,
+    wait_for_text,
+)
+
+pytestmark = pytest.mark.process
+
+
+@pytest.fixture
+def api() -> FakeBotAPI:
+    return FakeBotAPI()
+
+
+@pytest.fixture
+def server(api: FakeBotAPI) -> Iterator[FakeBotAPIServer]:
+    with FakeBotAPIServer(api) as running:
+        yield running
+
+
+@pytest.fixture
+def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], BotProcess]]:
+    started: list[BotProcess] = []
+
+    def start(env: dict[str, str]) -> BotProcess:
+        process = BotProcess(env, tmp_path, f"bot{len(started) + 1}", Path.cwd())
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+async def _prepare(url: str) -> None:
+    """A migrated database with one onboarded client in it."""
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        await make_user(create_session_factory(engine), 5001, "Cleo", client=True)
+    finally:
+        await engine.dispose()
+
+
+async def _stored(url: str) -> tuple[list[SessionRecord], list[SetRecord]]:
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            records = list((await session.execute(select(SessionRecord))).scalars())
+            sets = list(
+                (
+                    await session.execute(
+                        select(SetRecord)
+                        .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
+                        .order_by(SetRecord.id)
+                    )
+                ).scalars()
+            )
+            return records, sets
+    finally:
+        await engine.dispose()
+
+
+def test_sigkill_mid_session_resumes_at_the_next_set(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    start_bot: Callable[[dict[str, str]], BotProcess],
+) -> None:
+    env = bot_env(server, tmp_path)
+    url = env["DATABASE_URL"]
+    asyncio.run(_prepare(url))
+    cleo, bystander = FakeUser(5001, "Cleo"), FakeUser(5999, "Bea")
+
+    first = start_bot(env)
+    first.wait_for_output("Spotter started")
+    push_text(api, cleo, "/log")
+    wait_for_text(api, cleo.id, "Log a workout")
+    press(api, cleo, "My own workout")
+    wait_for_text(api, cleo.id, "Type the first exercise")
+    push_text(api, cleo, "squat")
+    wait_for_text(api, cleo.id, "Which one did you mean")
+    press(api, cleo, "Barbell Back Squat")
+    wait_for_text(api, cleo.id, "Added", "Set 1")
+    push_text(api, cleo, "100x5")
+    wait_for_text(api, cleo.id, "Set 2")
+    push_text(api, cleo, "102.5x5")
+    live = wait_for_text(api, cleo.id, "Set 3", "2. 102.5 kg × 5")
+    # Updates are handled one at a time: once the bystander is answered, Cleo's turn (and
+    # its state flush) is complete, so the kill lands between two sets.
+    push_text(api, bystander, "/start")
+    wait_for_text(api, bystander.id, "Welcome to Spotter")
+
+    first.process.send_signal(signal.SIGKILL)
+    assert first.wait() == -signal.SIGKILL
+
+    second = start_bot(env)
+    second.wait_for_output("Spotter started")
+    mark = len(api.calls)
+    push_text(api, cleo, "105x5")
+    resumed = wait_for_text(api, cleo.id, "Set 4", "3. 105 kg × 5", since=mark)
+    assert resumed.method == "editMessageText", "the same live message is edited on"
+    assert resumed.result["message_id"] == live.result["message_id"]
+
+    records, sets = asyncio.run(_stored(url))
+    assert len(records) == 1
+    assert records[0].is_live
+    assert [(str(s.weight_kg), s.reps) for s in sets] == [
+        ("100.000", 5),
+        ("102.500", 5),
+        ("105.000", 5),
+    ]
+    assert_clean_log(second)
