@@ -1,0 +1,334 @@
+"""Run the set-logging benchmark: ``python -m bench.run [--size large] [--updates 500]``.
+
+In one run it measures a bare PTB echo bot and the real bot logging sets on an empty
+(freshly migrated) database and on the generated large one, interleaved update by update.
+It prints a table and appends it, with the date and the machine, to ``bench/RESULTS.md``.
+
+Targets (DESIGN.md): a set-logging update costs at most 3× the echo's update, grows at most
+1.3× from the empty database to the large one, and sends a constant number of SQL statements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.driver import (
+    SETS_PER_SESSION,
+    BenchError,
+    EchoTarget,
+    Samples,
+    SpotterTarget,
+    Target,
+    run_interleaved,
+)
+from bench.generate import (
+    DEFAULT_SEED,
+    OUT_DIR,
+    Generated,
+    ensure_database,
+    migrated_database,
+    parse_size,
+)
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+MAX_COST_RATIO = 3.0
+MAX_GROWTH_RATIO = 1.3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    measure: str
+    value: str
+    target: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one run found."""
+
+    started: datetime
+    machine: str
+    load: tuple[str, str]
+    generated: Generated
+    updates: int
+    warmup: int
+    samples: Sequence[Samples]
+    stored: Sequence[int]
+    verdicts: Sequence[Verdict]
+    seconds: float
+
+    def table(self) -> str:
+        lines = [
+            "| target | updates | mean ms | p50 ms | p99 ms | SQL statements / update "
+            "| in SQL, mean ms | commits / update | Bot API calls / update |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in self.samples:
+            span = s.statements_range
+            statements = "–" if span is None else _span(span)
+            in_sql = "–" if s.sql_mean_ms is None else f"{s.sql_mean_ms:.2f}"
+            commits = "–" if s.commits_mean is None else f"{s.commits_mean:.1f}"
+            lines.append(
+                f"| {s.name} | {s.count} | {s.mean_ms:.2f} | {s.p50_ms:.2f} | {s.p99_ms:.2f} "
+                f"| {statements} | {in_sql} | {commits} | {s.api_calls_mean:.1f} |"
+            )
+        return "\n".join(lines)
+
+    def verdict_table(self) -> str:
+        lines = ["| measure | value | target | met |", "|---|---|---|---|"]
+        for v in self.verdicts:
+            lines.append(f"| {v.measure} | {v.value} | {v.target} | {'yes' if v.met else 'NO'} |")
+        return "\n".join(lines)
+
+    def markdown(self) -> str:
+        g = self.generated
+        data = "reused" if g.reused else f"generated in {g.seconds:.0f} s"
+        return "\n".join(
+            [
+                f"## {self.started:%Y-%m-%d %H:%M} UTC",
+                "",
+                f"- machine: {self.machine}; load average {self.load[0]} at the start, "
+                f"{self.load[1]} at the end",
+                f"- large database: {g.size} ({data}); empty database: freshly migrated",
+                f"- {self.updates} timed set-logging updates per target after {self.warmup} "
+                f"untimed ones, interleaved; run took {self.seconds:.0f} s",
+                "",
+                self.table(),
+                "",
+                self.verdict_table(),
+                "",
+            ]
+        )
+
+
+def _span(span: tuple[int, int]) -> str:
+    low, high = span
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine inflates every latency."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
+
+
+def machine() -> str:
+    """CPU count and model, Python and SQLite versions, OS."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} × {model}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
+def verdicts(echo: Samples, empty: Samples, large: Samples) -> list[Verdict]:
+    cost_empty = empty.mean_ms / echo.mean_ms
+    cost_large = large.mean_ms / echo.mean_ms
+    growth = large.mean_ms / empty.mean_ms
+    growth_p50 = large.p50_ms / empty.p50_ms
+    same_statements = empty.statements == large.statements
+    span_empty = empty.statements_range or (0, 0)
+    span_large = large.statements_range or (0, 0)
+    half = len(large.statements) // 2
+    steady = max(large.statements[:half] or [0]) >= max(large.statements[half:] or [0])
+    statements = (
+        f"{_span(span_empty)} on the empty database, {_span(span_large)} on the large one"
+        + ("; identical update by update" if same_statements else "; they differ")
+    )
+    return [
+        Verdict(
+            "cost per set vs echo, large database (mean)",
+            f"{cost_large:.2f}× (p50 {large.p50_ms / echo.p50_ms:.2f}×)",
+            f"≤ {MAX_COST_RATIO:g}×",
+            cost_large <= MAX_COST_RATIO,
+        ),
+        Verdict(
+            "cost per set vs echo, empty database (mean)",
+            f"{cost_empty:.2f}× (p50 {empty.p50_ms / echo.p50_ms:.2f}×)",
+            f"≤ {MAX_COST_RATIO:g}×",
+            cost_empty <= MAX_COST_RATIO,
+        ),
+        Verdict(
+            "growth, empty → large database (mean)",
+            f"{growth:.2f}× (p50 {growth_p50:.2f}×)",
+            f"≤ {MAX_GROWTH_RATIO:g}×",
+            growth <= MAX_GROWTH_RATIO,
+        ),
+        Verdict(
+            "SQL statements per set-logging update",
+            statements,
+            "constant",
+            same_statements and steady,
+        ),
+    ]
+
+
+async def run(
+    size_text: str,
+    updates: int,
+    warmup: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    out_dir: Path = OUT_DIR,
+    record: Path | None = RESULTS,
+    limiter_off_row: bool = True,
+    pace: bool = True,
+) -> Report:
+    """Build or reuse the data, drive every target, check what was stored, report."""
+    # PTB 22 warns about RetryAfter's future type unless this is set; the bot does the same.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    started_at = datetime.now(UTC)
+    load_at_start = load_average()
+    clock = time.perf_counter()
+    size = parse_size(size_text)
+    print(f"Spotter set-logging benchmark — {machine()}")
+    print(f"large database: {size}")
+    generated = await ensure_database(
+        size, out_dir=out_dir, seed=seed, progress=lambda line: print(f"  {line}", flush=True)
+    )
+    print(
+        f"  {'reused' if generated.reused else 'generated'} {generated.path.name}"
+        + ("" if generated.reused else f" in {generated.seconds:.0f} s")
+    )
+
+    work = out_dir / "run"
+    work.mkdir(parents=True, exist_ok=True)
+    large_copy = work / "large.db"
+    _remove(large_copy)
+    shutil.copyfile(generated.path, large_copy)
+    empty = work / "empty.db"
+    empty_no_limiter = work / "empty-no-limiter.db"
+    await migrated_database(empty)
+    if limiter_off_row:
+        await migrated_database(empty_no_limiter)
+
+    sessions = (warmup + updates) // SETS_PER_SESSION + 2
+    echo = EchoTarget()
+    spotter_empty = SpotterTarget("Spotter, empty database", empty, pace=pace, sessions=sessions)
+    spotter_large = SpotterTarget(
+        f"Spotter, large database ({size.sets:,} sets)", large_copy, pace=pace, sessions=sessions
+    )
+    targets: list[Target] = [echo, spotter_empty, spotter_large]
+    if limiter_off_row:
+        targets.append(
+            SpotterTarget(
+                "Spotter, empty database, no rate limiter",
+                empty_no_limiter,
+                rate_limiter=False,
+                sessions=sessions,
+            )
+        )
+    try:
+        for target in targets:
+            await target.start()
+        print(f"driving {updates} set-logging updates (+{warmup} warm-up) per target …")
+        await run_interleaved(targets, updates, warmup)
+        stored = [await check_stored(target, warmup + updates) for target in targets]
+    finally:
+        for target in targets:
+            await target.close()
+        for path in (large_copy, empty, empty_no_limiter):
+            _remove(path)
+
+    report = Report(
+        started=started_at,
+        machine=machine(),
+        load=(load_at_start, load_average()),
+        generated=generated,
+        updates=updates,
+        warmup=warmup,
+        samples=[target.samples for target in targets],
+        stored=stored,
+        verdicts=verdicts(echo.samples, spotter_empty.samples, spotter_large.samples),
+        seconds=time.perf_counter() - clock,
+    )
+    print()
+    print(report.table())
+    print()
+    print(report.verdict_table())
+    if record is not None:
+        append_results(record, report)
+        print(f"\nrecorded in {record.name}")
+    return report
+
+
+async def check_stored(target: Target, expected: int) -> int:
+    """Every set the bot acknowledged is stored, once (the echo: every message answered)."""
+    if isinstance(target, SpotterTarget):
+        stored = await target.set_rows()
+        what = "set rows stored"
+    else:
+        stored = len(target.api.sent_to(target.user.id))
+        what = "replies"
+    if stored != expected:
+        raise BenchError(f"{target.name}: {stored} {what}, expected {expected}")
+    return stored
+
+
+def append_results(path: Path, report: Report) -> None:
+    if not path.exists():
+        path.write_text("# Benchmark results\n\nAppended by `python -m bench.run`.\n\n")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(report.markdown() + "\n")
+
+
+def _remove(path: Path) -> None:
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        file.unlink(missing_ok=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description="Spotter's set-logging benchmark."
+    )
+    parser.add_argument(
+        "--size", default="large", help="tiny, small, large (default) or trainers,clients,sets"
+    )
+    parser.add_argument("--updates", type=int, default=500, help="timed updates per target")
+    parser.add_argument("--warmup", type=int, default=40, help="untimed updates first")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--no-record", action="store_true", help="print only; do not append to RESULTS.md"
+    )
+    args = parser.parse_args(argv)
+    if args.updates < 10 or args.warmup < 0:
+        parser.error("--updates must be at least 10 and --warmup not negative")
+    try:
+        asyncio.run(
+            run(
+                args.size,
+                args.updates,
+                args.warmup,
+                seed=args.seed,
+                record=None if args.no_record else RESULTS,
+            )
+        )
+    except (BenchError, ValueError) as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
