@@ -107,16 +107,18 @@ class LiveRepository:
         """The trainer's clients in an active relationship, by name."""
         rows = await self.session.execute(
             select(ClientProfile)
-            .join(Relationship, Relationship.client_profile_id == ClientProfile.id)
             .where(
-                Relationship.trainer_user_id == trainer_user_id,
-                Relationship.status == RelationshipStatus.ACTIVE,
-                Relationship.is_active.is_(True),
+                ClientProfile.id.in_(
+                    select(Relationship.client_profile_id).where(
+                        Relationship.trainer_user_id == trainer_user_id,
+                        Relationship.status == RelationshipStatus.ACTIVE,
+                        Relationship.is_active.is_(True),
+                    )
+                ),
                 ClientProfile.is_active.is_(True),
                 ClientProfile.erased_at.is_(None),
             )
             .order_by(func.lower(ClientProfile.name), ClientProfile.id)
-            .distinct()
         )
         return list(rows.scalars())
 
