@@ -21,6 +21,7 @@ FLOW_MODULES: tuple[str, ...] = (
     "log",
     "templates",
     "programs",
+    "exercises",
     "start",
     "profile",
     "measure",

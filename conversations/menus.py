@@ -21,6 +21,7 @@ TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("schedule", "Book and manage sessions"),
     ("templates", "Session templates"),
     ("programs", "Programs by week"),
+    ("exercises", "Exercise catalogue and your own exercises"),
     ("assign", "Assign a program to a client"),
     ("alerts", "Open alerts"),
     ("feedback", "Client feedback to review"),

@@ -2,18 +2,28 @@
 
 Each flag is a toggle button saved at once; the trainer is told what changed. The same screen
 pauses, resumes or ends the coaching relationship, with a reason the trainer sees.
+
+"📈 Per-exercise sharing" narrows what the trainer sees of single exercises (seed 000
+ProgressionAccess): pick an exercise, the numbers to share and optionally the dates. Every
+press carries the relationship and exercise ids; the service re-checks them against the client.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
-from coaching.domain.enums import RelationshipStatus
-from coaching.domain.permissions import PERMISSION_LABELS
+from coaching.domain.enums import Permission, RelationshipStatus
+from coaching.domain.permissions import (
+    PERMISSION_LABELS,
+    PROGRESSION_METRIC_ORDER,
+    metric_label,
+    ordered_metrics,
+)
 from coaching.errors import DomainError, NotFound
 from coaching.services.permissions import (
     NOT_YOUR_TRAINER,
@@ -21,6 +31,10 @@ from coaching.services.permissions import (
     PermissionChange,
     PermissionService,
     PermissionsView,
+    SharingChange,
+    SharingChoice,
+    SharingRule,
+    SharingView,
     TrainerLink,
 )
 from coaching.services.relationships import Parties, RelationshipService
@@ -40,7 +54,9 @@ from conversations.flow import Flow
 from conversations.invite import SHARED_NOUNS
 
 REASON = 0
+SHARE_SEARCH, SHARE_METRICS, SHARE_FROM, SHARE_TO = range(1, 5)
 KEY = "perm"
+SHARE_KEY = "perm_share"
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -70,6 +86,201 @@ ASK_END = (
 )
 LOST = "That step is no longer open. Send /permissions to start again."
 EXPIRED = "This button has expired. Send /permissions to start again."
+
+SHARING_TEXT = (
+    "📈 <b>Per-exercise sharing with {trainer}</b>\n\n"
+    "Without a rule, {trainer} sees all your progress numbers for every exercise. "
+    "A rule limits one exercise to the numbers you pick, and if you like to a range of dates."
+)
+SHARING_OFF = (
+    "⚠️ You have switched off <i>{label}</i>, so {trainer} sees none of your progress now. "
+    "These rules apply once you switch it back on."
+)
+SHARING_EMPTY = "<i>No rules yet: {trainer} sees every exercise.</i>"
+ASK_EXERCISE = (
+    "📈 <b>New rule</b> — which exercise? Type part of its name, e.g. <code>bench</code>, "
+    "<code>rdl</code> or <code>goblet squat</code>."
+)
+PICK_EXERCISE = "📈 Pick the exercise for “{query}”:"
+NO_EXERCISE = (
+    "No exercise matches “{query}”. Try another name, e.g. <code>squat</code> or "
+    "<code>bench</code>."
+)
+ASK_METRICS = (
+    "📈 <b>{exercise}</b> — what may {trainer} see?\n\n"
+    "Tap the numbers to share (✅ shared), then <b>Next</b>."
+)
+NEED_METRIC = "⚠️ Pick at least one number to share, for example <b>e1RM</b>."
+METRICS_BY_BUTTON = "Tap the numbers to share below, then Next. Or send /cancel."
+ASK_FROM = (
+    "📅 <b>{exercise}</b> · {metrics}\n\n"
+    "From which day may {trainer} see it? Type a date like <code>2026-12-01</code>, "
+    "or tap a button. <i>All history</i> includes everything you have logged."
+)
+ASK_TO = (
+    "📅 <b>{exercise}</b> · {metrics} · {start}\n\n"
+    "Until which day? Type a date like <code>{example}</code>, or tap <b>No end</b>."
+)
+RULE_TEXT = (
+    "📈 <b>{exercise}</b> — shared with {trainer}\n\nNumbers: {metrics}\nWhen: {window}{closed}"
+)
+CLOSED_NOTE = "\n<i>{state}, so {trainer} sees none of it now.</i>"
+METRIC_DESCRIPTIONS = {
+    "e1rm": "estimated one-rep max",
+    "weight": "the loads you lift",
+    "reps": "reps per set",
+    "volume": "total tonnage per session",
+    "rpe": "how hard it felt",
+}
+
+
+def window_text(start: date | None, end: date | None) -> str:
+    if start is None and end is None:
+        return "all history, no end"
+    if start is None:
+        assert end is not None
+        return f"all history until {end.isoformat()}"
+    if end is None:
+        return f"from {start.isoformat()}, no end"
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def metrics_text(metrics: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(metric_label(m) for m in ordered_metrics(metrics)) or "nothing"
+
+
+def closed_text(rule: SharingRule) -> str:
+    if rule.open_today:
+        return ""
+    return " (not started yet)" if rule.upcoming else " (ended)"
+
+
+def rule_line(rule: SharingRule) -> str:
+    closed = closed_text(rule)
+    return (
+        f"• <b>{esc(rule.exercise_name)}</b> — {metrics_text(rule.metrics)} · "
+        f"{window_text(rule.start, rule.end)}{closed}"
+    )
+
+
+def sharing_text(view: SharingView, note: str = "") -> str:
+    trainer = esc(view.trainer_name)
+    parts = [note] if note else []
+    parts.append(SHARING_TEXT.format(trainer=trainer))
+    if not view.progression_shared:
+        label = PERMISSION_LABELS[Permission.VIEW_PROGRESSION_DATA]
+        parts.append(SHARING_OFF.format(label=label, trainer=trainer))
+    if view.rules:
+        parts.append("\n".join(rule_line(rule) for rule in view.rules))
+    else:
+        parts.append(SHARING_EMPTY.format(trainer=trainer))
+    return "\n\n".join(parts)
+
+
+def sharing_keyboard(view: SharingView) -> InlineKeyboardMarkup:
+    rid = view.relationship_id
+    rows: list[list[Button]] = [
+        [(f"✏️ {rule.exercise_name[:50]}", f"perm:pe:{rid}:{rule.exercise_id}")]
+        for rule in view.rules
+    ]
+    rows.append([("➕ Add rule", f"perm:pa:{rid}"), ("◀ Back", f"perm:r:{rid}")])
+    return keyboard(rows)
+
+
+def sharing_notice(change: SharingChange) -> str:
+    """What the trainer reads when a client saves or removes a per-exercise rule."""
+    name, exercise = esc(change.client_name), esc(change.exercise_name)
+    if change.rule is None:
+        return (
+            f"📈 <b>{name}</b> removed the sharing rule for <b>{exercise}</b>: their general "
+            "progress setting applies to it again."
+        )
+    verb = "now shares" if change.created else "changed what they share of"
+    return (
+        f"📈 <b>{name}</b> {verb} <b>{exercise}</b>: {metrics_text(change.rule.metrics)} · "
+        f"{window_text(change.rule.start, change.rule.end)}."
+    )
+
+
+def metrics_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
+    rid, eid = draft["rid"], draft["eid"]
+    chosen = set(draft.get("metrics", []))
+    rows: list[list[Button]] = [
+        [
+            (
+                f"{'✅' if metric in chosen else '▫️'} {metric_label(metric)} · "
+                f"{METRIC_DESCRIPTIONS[metric]}",
+                f"perm:pm:{rid}:{eid}:{i}",
+            )
+        ]
+        for i, metric in enumerate(PROGRESSION_METRIC_ORDER)
+    ]
+    rows.append([("◀ Back", f"perm:pg:{rid}"), ("Next ▶", f"perm:pw:{rid}:{eid}")])
+    return keyboard(rows)
+
+
+def metrics_screen(draft: dict[str, Any]) -> str:
+    return ASK_METRICS.format(exercise=esc(draft["name"]), trainer=esc(draft["trainer"]))
+
+
+def from_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    rid, eid = draft["rid"], draft["eid"]
+    text = ASK_FROM.format(
+        exercise=esc(draft["name"]),
+        metrics=metrics_text(draft["metrics"]),
+        trainer=esc(draft["trainer"]),
+    )
+    markup = keyboard(
+        [
+            [
+                ("All history", f"perm:pf:{rid}:{eid}:all"),
+                ("From today", f"perm:pf:{rid}:{eid}:now"),
+            ],
+            [("◀ Back", f"perm:px:{rid}:{eid}")],
+        ]
+    )
+    return text, markup
+
+
+def to_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    rid, eid = draft["rid"], draft["eid"]
+    start = date.fromisoformat(draft["start"]) if draft.get("start") else None
+    example = draft.get("start") or "2027-03-31"
+    text = ASK_TO.format(
+        exercise=esc(draft["name"]),
+        metrics=metrics_text(draft["metrics"]),
+        start="all history" if start is None else f"from {start.isoformat()}",
+        example="2027-03-31" if example < "2027-03-31" else example,
+    )
+    markup = keyboard(
+        [[("◀ Back", f"perm:pw:{rid}:{eid}"), ("No end", f"perm:pt:{rid}:{eid}:none")]]
+    )
+    return text, markup
+
+
+def rule_screen(choice: SharingChoice) -> tuple[str, InlineKeyboardMarkup]:
+    rule = choice.rule
+    assert rule is not None
+    rid, eid = choice.relationship_id, choice.exercise_id
+    text = RULE_TEXT.format(
+        exercise=esc(choice.exercise_name),
+        trainer=esc(choice.trainer_name),
+        metrics=metrics_text(rule.metrics),
+        window=window_text(rule.start, rule.end),
+        closed=""
+        if rule.open_today
+        else CLOSED_NOTE.format(
+            state="Not started yet" if rule.upcoming else "Ended",
+            trainer=esc(choice.trainer_name),
+        ),
+    )
+    markup = keyboard(
+        [
+            [("✏️ Change", f"perm:px:{rid}:{eid}"), ("🗑 Remove rule", f"perm:pd:{rid}:{eid}")],
+            [("◀ Back", f"perm:pg:{rid}")],
+        ]
+    )
+    return text, markup
 
 
 def change_notice(change: PermissionChange) -> str:
@@ -101,6 +312,7 @@ def view_keyboard(view: PermissionsView, *, several: bool) -> InlineKeyboardMark
         [(f"{'✅' if view.flags.allows(p) else '❌'} {PERMISSION_LABELS[p]}", f"perm:t:{rid}:{i}")]
         for i, p in enumerate(PERMISSION_ORDER)
     ]
+    rows.append([("📈 Per-exercise sharing", f"perm:pg:{rid}")])
     actions: list[Button] = []
     if view.status is RelationshipStatus.ACTIVE:
         actions.append(("⏸ Pause coaching", f"perm:pause:{rid}"))
@@ -328,6 +540,318 @@ async def _apply(update: Update, context: Context, reason: str | None) -> int:
     return await _render(update, context, change.relationship_id, "⏸ Coaching paused.")
 
 
+# --- per-exercise sharing ----------------------------------------------------------------------
+
+
+def _ids(update: Update, count: int) -> list[int] | None:
+    """The ``count`` numeric ids after the action in the pressed button's data."""
+    parts = _parts(update)[2:]
+    if len(parts) < count or not all(p.isdigit() for p in parts[:count]):
+        return None
+    return [int(p) for p in parts[:count]]
+
+
+def _draft(
+    context: Context, ids: list[int] | None = None, at: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
+    """The rule being set up; with ``ids``, only if it is for that relationship and exercise,
+    and with ``at``, only while it is at one of those steps."""
+    data = context.user_data
+    draft = data.get(SHARE_KEY) if data is not None else None
+    if not isinstance(draft, dict):
+        return None
+    if ids is not None and [draft.get("rid"), draft.get("eid")] != ids[:2]:
+        return None
+    if at and draft.get("at") not in at:
+        return None
+    return draft
+
+
+def _drop_draft(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(SHARE_KEY, None)
+
+
+async def _sharing(update: Update, context: Context, relationship_id: int, note: str = "") -> int:
+    try:
+        view = await PermissionService(services(context).ctx).sharing(
+            identity(update).telegram_id, relationship_id
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return END
+    _drop_draft(context)
+    await show(update, sharing_text(view, note), sharing_keyboard(view))
+    return END
+
+
+async def sharing_pressed(update: Update, context: Context) -> int:
+    ids = _ids(update, 1)
+    if ids is None:
+        await answer(update, EXPIRED, alert=True)
+        return END
+    return await _sharing(update, context, ids[0])
+
+
+async def add_rule_pressed(update: Update, context: Context) -> int:
+    ids = _ids(update, 1)
+    if ids is None:
+        await answer(update, EXPIRED, alert=True)
+        return END
+    try:
+        view = await PermissionService(services(context).ctx).sharing(
+            identity(update).telegram_id, ids[0]
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return END
+    assert context.user_data is not None
+    context.user_data[SHARE_KEY] = {"rid": view.relationship_id, "searching": True}
+    back = keyboard([[("◀ Back", f"perm:pg:{view.relationship_id}")]])
+    await show(update, ASK_EXERCISE, back)
+    return SHARE_SEARCH
+
+
+async def exercise_typed(update: Update, context: Context) -> int | None:
+    draft = _draft(context)
+    if draft is None or not draft.get("searching"):
+        await show(update, LOST, edit=False)
+        return END
+    assert update.effective_message is not None
+    query = " ".join((update.effective_message.text or "").split())
+    rid = int(draft["rid"])
+    back: list[Button] = [("◀ Back", f"perm:pg:{rid}")]
+    try:
+        choices = await PermissionService(services(context).ctx).sharing_search(
+            identity(update).telegram_id, rid, query
+        )
+    except DomainError as error:
+        await show(update, f"⚠️ {esc(error)}\n\n{ASK_EXERCISE}", keyboard([back]), edit=False)
+        return SHARE_SEARCH
+    if not choices:
+        text = NO_EXERCISE.format(query=esc(query[:100]))
+        await show(update, text, keyboard([back]), edit=False)
+        return SHARE_SEARCH
+    rows: list[list[Button]] = [
+        [
+            (
+                c.exercise_name[:50] + (f" ({c.trainer_name[:20]}'s)" if c.trainers_own else ""),
+                f"perm:px:{rid}:{c.exercise_id}",
+            )
+        ]
+        for c in choices
+    ]
+    rows.append(back)
+    await show(update, PICK_EXERCISE.format(query=esc(query[:100])), keyboard(rows), edit=False)
+    return SHARE_SEARCH
+
+
+async def exercise_pressed(update: Update, context: Context) -> int:
+    """An exercise picked for a new rule, or an existing rule's Change: choose the numbers."""
+    ids = _ids(update, 2)
+    if ids is None:
+        await answer(update, EXPIRED, alert=True)
+        return END
+    try:
+        choice = await PermissionService(services(context).ctx).sharing_choice(
+            identity(update).telegram_id, ids[0], ids[1]
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return END
+    draft = _draft(context, [choice.relationship_id, choice.exercise_id])
+    if draft is None or "metrics" not in draft:
+        rule = choice.rule
+        draft = {
+            "rid": choice.relationship_id,
+            "eid": choice.exercise_id,
+            "metrics": list(rule.metrics) if rule else ["e1rm"],
+            "start": rule.start.isoformat() if rule and rule.start else None,
+        }
+    draft.update(
+        name=choice.exercise_name, trainer=choice.trainer_name, searching=False, at="metrics"
+    )
+    assert context.user_data is not None
+    context.user_data[SHARE_KEY] = draft
+    await show(update, metrics_screen(draft), metrics_keyboard(draft))
+    return SHARE_METRICS
+
+
+async def metric_pressed(update: Update, context: Context) -> int | None:
+    ids = _ids(update, 3)
+    draft = _draft(context, ids, ("metrics",)) if ids is not None else None
+    if ids is None or draft is None:
+        await answer(update, EXPIRED, alert=True)
+        return None
+    if ids[2] >= len(PROGRESSION_METRIC_ORDER):
+        await answer(update, EXPIRED, alert=True)
+        return None
+    metric = PROGRESSION_METRIC_ORDER[ids[2]]
+    chosen = list(draft.get("metrics", []))
+    chosen = [m for m in chosen if m != metric] if metric in chosen else [*chosen, metric]
+    draft["metrics"] = list(ordered_metrics(chosen))
+    assert context.user_data is not None
+    context.user_data[SHARE_KEY] = draft
+    await show(update, metrics_screen(draft), metrics_keyboard(draft))
+    return SHARE_METRICS
+
+
+async def metrics_typed(update: Update, context: Context) -> int:
+    draft = _draft(context, at=("metrics",))
+    if draft is None:
+        await show(update, LOST, edit=False)
+        return END
+    text = f"{METRICS_BY_BUTTON}\n\n{metrics_screen(draft)}"
+    await show(update, text, metrics_keyboard(draft), edit=False)
+    return SHARE_METRICS
+
+
+async def window_pressed(update: Update, context: Context) -> int | None:
+    """Next after the numbers (or Back from the end date): ask from when."""
+    ids = _ids(update, 2)
+    draft = _draft(context, ids, ("metrics", "from", "to")) if ids is not None else None
+    if draft is None:
+        await answer(update, EXPIRED, alert=True)
+        return None
+    if not draft.get("metrics"):
+        await show(update, f"{NEED_METRIC}\n\n{metrics_screen(draft)}", metrics_keyboard(draft))
+        return SHARE_METRICS
+    draft["at"] = "from"
+    assert context.user_data is not None
+    context.user_data[SHARE_KEY] = draft
+    text, markup = from_screen(draft)
+    await show(update, text, markup)
+    return SHARE_FROM
+
+
+async def _set_start(update: Update, context: Context, text: str) -> int | None:
+    draft = _draft(context, at=("from",))
+    if draft is None:
+        await show(update, LOST, edit=False)
+        return END
+    edit = update.callback_query is not None
+    try:
+        start = await PermissionService(services(context).ctx).window_start(
+            identity(update).telegram_id, text
+        )
+    except DomainError as error:
+        screen, markup = from_screen(draft)
+        await show(update, f"⚠️ {esc(error)}\n\n{screen}", markup, edit=edit)
+        return SHARE_FROM
+    draft.update(start=start.isoformat() if start else None, at="to")
+    assert context.user_data is not None
+    context.user_data[SHARE_KEY] = draft
+    screen, markup = to_screen(draft)
+    await show(update, screen, markup, edit=edit)
+    return SHARE_TO
+
+
+async def start_pressed(update: Update, context: Context) -> int | None:
+    ids = _ids(update, 2)
+    parts = _parts(update)
+    draft = _draft(context, ids, ("from",)) if ids is not None else None
+    if draft is None or parts[-1] not in ("all", "now"):
+        await answer(update, EXPIRED, alert=True)
+        return None
+    return await _set_start(update, context, "all" if parts[-1] == "all" else "today")
+
+
+async def start_typed(update: Update, context: Context) -> int | None:
+    assert update.effective_message is not None
+    return await _set_start(update, context, update.effective_message.text or "")
+
+
+async def _set_end(update: Update, context: Context, text: str) -> int | None:
+    draft = _draft(context, at=("to",))
+    if draft is None:
+        await show(update, LOST, edit=False)
+        return END
+    edit = update.callback_query is not None
+    svc = PermissionService(services(context).ctx)
+    who = identity(update).telegram_id
+    start = date.fromisoformat(draft["start"]) if draft.get("start") else None
+    try:
+        end = await svc.window_end(who, text, start)
+    except DomainError as error:
+        screen, markup = to_screen(draft)
+        await show(update, f"⚠️ {esc(error)}\n\n{screen}", markup, edit=edit)
+        return SHARE_TO
+    try:
+        change = await svc.share_exercise(
+            who, int(draft["rid"]), int(draft["eid"]), draft["metrics"], start, end
+        )
+    except DomainError as error:
+        _drop_draft(context)
+        await show(update, f"⚠️ {esc(error)}", edit=edit)
+        return END
+    _drop_draft(context)
+    await notify(context, change.trainer_telegram_id, sharing_notice(change))
+    assert change.rule is not None
+    note = (
+        f"✅ Saved: <b>{esc(change.exercise_name)}</b> — {metrics_text(change.rule.metrics)} · "
+        f"{window_text(change.rule.start, change.rule.end)}. "
+        f"{esc(change.view.trainer_name)} has been told."
+    )
+    await show(update, sharing_text(change.view, note), sharing_keyboard(change.view), edit=edit)
+    return END
+
+
+async def end_date_pressed(update: Update, context: Context) -> int | None:
+    ids = _ids(update, 2)
+    draft = _draft(context, ids, ("to",)) if ids is not None else None
+    if draft is None or _parts(update)[-1] != "none":
+        await answer(update, EXPIRED, alert=True)
+        return None
+    return await _set_end(update, context, "no end")
+
+
+async def end_date_typed(update: Update, context: Context) -> int | None:
+    assert update.effective_message is not None
+    return await _set_end(update, context, update.effective_message.text or "")
+
+
+async def rule_pressed(update: Update, context: Context) -> int:
+    ids = _ids(update, 2)
+    if ids is None:
+        await answer(update, EXPIRED, alert=True)
+        return END
+    try:
+        choice = await PermissionService(services(context).ctx).sharing_choice(
+            identity(update).telegram_id, ids[0], ids[1]
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return END
+    if choice.rule is None:
+        return await _sharing(update, context, choice.relationship_id)
+    _drop_draft(context)
+    text, markup = rule_screen(choice)
+    await show(update, text, markup)
+    return END
+
+
+async def remove_rule_pressed(update: Update, context: Context) -> int:
+    ids = _ids(update, 2)
+    if ids is None:
+        await answer(update, EXPIRED, alert=True)
+        return END
+    try:
+        change = await PermissionService(services(context).ctx).unshare_exercise(
+            identity(update).telegram_id, ids[0], ids[1]
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return END
+    _drop_draft(context)
+    await notify(context, change.trainer_telegram_id, sharing_notice(change))
+    note = (
+        f"🗑 Rule removed for <b>{esc(change.exercise_name)}</b>. "
+        f"{esc(change.view.trainer_name)} has been told."
+    )
+    await show(update, sharing_text(change.view, note), sharing_keyboard(change.view))
+    return END
+
+
 def build_handler() -> list[object]:
     text = filters.TEXT & ~filters.COMMAND
     flow = Flow(
@@ -340,12 +864,25 @@ def build_handler() -> list[object]:
             CallbackQueryHandler(pause_pressed, pattern=r"^perm:pause:"),
             CallbackQueryHandler(resume_pressed, pattern=r"^perm:resume:"),
             CallbackQueryHandler(end_pressed, pattern=r"^perm:end:"),
+            CallbackQueryHandler(sharing_pressed, pattern=r"^perm:pg:"),
+            CallbackQueryHandler(add_rule_pressed, pattern=r"^perm:pa:"),
+            CallbackQueryHandler(exercise_pressed, pattern=r"^perm:px:"),
+            CallbackQueryHandler(metric_pressed, pattern=r"^perm:pm:"),
+            CallbackQueryHandler(window_pressed, pattern=r"^perm:pw:"),
+            CallbackQueryHandler(start_pressed, pattern=r"^perm:pf:"),
+            CallbackQueryHandler(end_date_pressed, pattern=r"^perm:pt:"),
+            CallbackQueryHandler(rule_pressed, pattern=r"^perm:pe:"),
+            CallbackQueryHandler(remove_rule_pressed, pattern=r"^perm:pd:"),
         ],
         states={
             REASON: [
                 CallbackQueryHandler(reason_skipped, pattern=r"^perm:skip$"),
                 MessageHandler(text, reason_typed),
             ],
+            SHARE_SEARCH: [MessageHandler(text, exercise_typed)],
+            SHARE_METRICS: [MessageHandler(text, metrics_typed)],
+            SHARE_FROM: [MessageHandler(text, start_typed)],
+            SHARE_TO: [MessageHandler(text, end_date_typed)],
         },
     )
     return [flow]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 
 from coaching.domain.enums import Permission, RelationshipStatus
-from coaching.errors import NotAllowed
+from coaching.errors import InvalidInput, NotAllowed
 
 PERMISSION_LABELS: Mapping[Permission, str] = {
     Permission.VIEW_WORKOUT_HISTORY: "See your workout history",
@@ -152,3 +152,49 @@ def progression_visible(
             continue
         return True
     return False
+
+
+# The numbers of one exercise a client can share, in the order the chat offers them.
+PROGRESSION_METRIC_LABELS: Mapping[str, str] = {
+    "e1rm": "e1RM",
+    "weight": "Weight",
+    "reps": "Reps",
+    "volume": "Volume",
+    "rpe": "RPE",
+}
+PROGRESSION_METRIC_ORDER: tuple[str, ...] = tuple(PROGRESSION_METRIC_LABELS)
+
+# What people type for "no start" / "no end" when asked for a sharing window's dates.
+OPEN_ENDED_WORDS = frozenset(
+    {"no end", "no start", "none", "never", "no", "-", "all", "all history", "any", "forever"}
+)
+
+
+def ordered_metrics(metrics: Iterable[str]) -> tuple[str, ...]:
+    """The metrics in the chat's order; ones outside the vocabulary follow, sorted."""
+    chosen = {m.strip().lower() for m in metrics if m.strip()}
+    known = [m for m in PROGRESSION_METRIC_ORDER if m in chosen]
+    return (*known, *sorted(chosen - set(known)))
+
+
+def metric_label(metric: str) -> str:
+    return PROGRESSION_METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def is_open_ended(text: str) -> bool:
+    """Whether typed text means "no limit" for a window's start or end."""
+    return " ".join(text.lower().split()).rstrip(".!") in OPEN_ENDED_WORDS
+
+
+def check_progression_window(start: date | None, end: date | None, today: date) -> None:
+    """A window a client sets now: it ends on or after its start, and not before today."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(
+            f"The sharing must end on or after the day it starts ({start.isoformat()}).",
+            example=(start + timedelta(days=30)).isoformat(),
+        )
+    if end is not None and end < today:
+        raise InvalidInput(
+            f"{end.isoformat()} has already passed. Give today or a later day, or tap No end.",
+            example=today.isoformat(),
+        )

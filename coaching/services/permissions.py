@@ -11,13 +11,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Permission, RelationshipStatus, RelationshipType
-from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
+from coaching.domain.permissions import (
+    PermissionFlags,
+    ProgressionWindow,
+    check_progression_window,
+    is_open_ended,
+    ordered_metrics,
+    progression_visible,
+)
+from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.access import flags_of, trainer_access
 from coaching.services.base import ServiceContext
+from coaching.services.exercises import match_name
+from coaching.services.profiles import local_today
 from storage.models import (
     ClientProfile,
     Exercise,
@@ -26,10 +37,13 @@ from storage.models import (
     Relationship,
     User,
 )
+from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.relationships import RelationshipRepository
 from storage.repositories.users import UserRepository
 
 NOT_YOUR_TRAINER = "I can't find that trainer among yours."
+EXERCISE_NOT_FOUND = "I can't find that exercise."
+NO_RULE = "There is no sharing rule for that exercise any more."
 PERMISSION_ORDER: tuple[Permission, ...] = tuple(Permission)
 CLIENT_STATUSES = (
     RelationshipStatus.ACTIVE,
@@ -62,6 +76,53 @@ class PermissionChange:
     view: PermissionsView
     permission: Permission
     allowed: bool
+    trainer_telegram_id: int
+    client_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SharingRule:
+    """One exercise's ProgressionAccess as the client sees it."""
+
+    exercise_id: int
+    exercise_name: str
+    metrics: tuple[str, ...]
+    start: date | None
+    end: date | None
+    open_today: bool
+    upcoming: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SharingView:
+    """The per-exercise sharing rules of one relationship."""
+
+    relationship_id: int
+    trainer_name: str
+    progression_shared: bool
+    rules: tuple[SharingRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SharingChoice:
+    """An exercise the client may set a rule for, with its rule if it has one."""
+
+    relationship_id: int
+    trainer_name: str
+    exercise_id: int
+    exercise_name: str
+    trainers_own: bool
+    rule: SharingRule | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharingChange:
+    """A rule saved or removed; the trainer is told."""
+
+    view: SharingView
+    exercise_name: str
+    rule: SharingRule | None
+    created: bool
     trainer_telegram_id: int
     client_name: str
 
@@ -117,15 +178,7 @@ class PermissionService:
         end: date | None = None,
     ) -> ProgressionWindow:
         """Which metrics of one exercise the trainer may see, optionally within a window."""
-        chosen = frozenset(m.strip().lower() for m in metrics if m.strip())
-        unknown = chosen - PROGRESSION_METRICS
-        if unknown:
-            raise InvalidInput(
-                f"I don't know the metric “{sorted(unknown)[0]}”. Choose from "
-                + ", ".join(sorted(PROGRESSION_METRICS))
-                + ".",
-                example="weight, reps",
-            )
+        chosen = _metrics(metrics)
         if start is not None and end is not None and end < start:
             raise InvalidInput(
                 "The window must end on or after the day it starts.",
@@ -135,24 +188,10 @@ class PermissionService:
             session = uow.session
             user = await _user(session, client_telegram_id)
             relationship, _profile, _trainer = await _own(session, user, relationship_id)
-            exercise = await session.get(Exercise, exercise_id)
-            if exercise is None or (
-                exercise.owner_user_id is not None
-                and exercise.owner_user_id not in (user.id, relationship.trainer_user_id)
-            ):
-                raise NotFound("I can't find that exercise.")
-            repo = RelationshipRepository(session)
-            rule = await repo.progression_rule(relationship.id, exercise_id)
-            if rule is None:
-                rule = ProgressionAccess(
-                    relationship_id=relationship.id, exercise_id=exercise_id, created_by=user.id
-                )
-                session.add(rule)
-            rule.viewable_metrics = sorted(chosen)
+            await _rule_exercise(session, user, relationship, exercise_id)
+            rule, _created = await _save_rule(session, user, relationship, exercise_id, chosen)
             rule.visibility_start = start
             rule.visibility_end = end
-            rule.is_active = True
-            rule.is_auto_shared = False
             await uow.commit()
             return _window(rule)
 
@@ -177,6 +216,148 @@ class PermissionService:
             user = await _user(uow.session, client_telegram_id)
             relationship, _profile, _trainer = await _own(uow.session, user, relationship_id)
             return await progression_windows(uow.session, relationship.id)
+
+    # --- per-exercise sharing, as the chat offers it ------------------------------------------
+
+    async def sharing(self, client_telegram_id: int, relationship_id: int) -> SharingView:
+        """The relationship's per-exercise rules, by exercise name."""
+        async with self.ctx.uow() as uow:
+            user = await _user(uow.session, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow.session, user, relationship_id)
+            today = local_today(self.ctx.clock.now(), user.timezone)
+            return await _sharing_view(uow.session, relationship, trainer, today)
+
+    async def sharing_search(
+        self, client_telegram_id: int, relationship_id: int, query: str
+    ) -> tuple[SharingChoice, ...]:
+        """Exercises for a typed name: the built-ins plus this trainer's own."""
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidInput("Send part of the exercise's name.", example="bench")
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await _user(session, client_telegram_id)
+            relationship, _profile, trainer = await _own(session, user, relationship_id)
+            visible = await ExerciseRepository(session).visible_to(relationship.trainer_user_id)
+            found = match_name(visible, query[:100], limit=6)
+            return tuple(
+                SharingChoice(
+                    relationship_id=relationship.id,
+                    trainer_name=trainer.display_name,
+                    exercise_id=view.id,
+                    exercise_name=view.name,
+                    trainers_own=view.is_own,
+                )
+                for view in found.candidates
+            )
+
+    async def sharing_choice(
+        self, client_telegram_id: int, relationship_id: int, exercise_id: int
+    ) -> SharingChoice:
+        """One exercise the client may set a rule for (re-checked), with its current rule."""
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await _user(session, client_telegram_id)
+            relationship, _profile, trainer = await _own(session, user, relationship_id)
+            exercise = await _rule_exercise(session, user, relationship, exercise_id)
+            rule = await RelationshipRepository(session).progression_rule(
+                relationship.id, exercise_id
+            )
+            today = local_today(self.ctx.clock.now(), user.timezone)
+            return SharingChoice(
+                relationship_id=relationship.id,
+                trainer_name=trainer.display_name,
+                exercise_id=exercise.id,
+                exercise_name=exercise.name,
+                trainers_own=exercise.owner_user_id is not None,
+                rule=_rule(rule, exercise.name, today) if rule and rule.is_active else None,
+            )
+
+    async def window_start(self, client_telegram_id: int, text: str) -> date | None:
+        """The first day a rule covers, as typed (``2026-12-01``, ``today``); None for "all"."""
+        if is_open_ended(text):
+            return None
+        today = await self._today(client_telegram_id)
+        return _day(text, today)
+
+    async def window_end(
+        self, client_telegram_id: int, text: str, start: date | None
+    ) -> date | None:
+        """The last day a rule covers, as typed; None for "no end". Not before start or today."""
+        if is_open_ended(text):
+            return None
+        today = await self._today(client_telegram_id)
+        end = _day(text, today)
+        check_progression_window(start, end, today)
+        return end
+
+    async def share_exercise(
+        self,
+        client_telegram_id: int,
+        relationship_id: int,
+        exercise_id: int,
+        metrics: Iterable[str],
+        start: date | None = None,
+        end: date | None = None,
+    ) -> SharingChange:
+        """Save the rule for one exercise: these metrics only, within the window if given."""
+        chosen = _metrics(metrics)
+        if not chosen:
+            raise InvalidInput("Pick at least one number to share.", example="e1RM and Weight")
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await _user(session, client_telegram_id)
+            relationship, _profile, trainer = await _own(session, user, relationship_id)
+            exercise = await _rule_exercise(session, user, relationship, exercise_id)
+            today = local_today(self.ctx.clock.now(), user.timezone)
+            check_progression_window(start, end, today)
+            rule, created = await _save_rule(session, user, relationship, exercise_id, chosen)
+            rule.visibility_start = start
+            rule.visibility_end = end
+            await uow.flush()
+            view = await _sharing_view(session, relationship, trainer, today)
+            await uow.commit()
+            return SharingChange(
+                view=view,
+                exercise_name=exercise.name,
+                rule=_rule(rule, exercise.name, today),
+                created=created,
+                trainer_telegram_id=trainer.telegram_id,
+                client_name=user.display_name,
+            )
+
+    async def unshare_exercise(
+        self, client_telegram_id: int, relationship_id: int, exercise_id: int
+    ) -> SharingChange:
+        """Remove one exercise's rule: the general progress flag decides for it again."""
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await _user(session, client_telegram_id)
+            relationship, _profile, trainer = await _own(session, user, relationship_id)
+            rule = await RelationshipRepository(session).progression_rule(
+                relationship.id, exercise_id
+            )
+            exercise = await session.get(Exercise, exercise_id)
+            if rule is None or not rule.is_active or exercise is None:
+                raise NotFound(NO_RULE)
+            await session.delete(rule)
+            await uow.flush()
+            today = local_today(self.ctx.clock.now(), user.timezone)
+            view = await _sharing_view(session, relationship, trainer, today)
+            await uow.commit()
+            return SharingChange(
+                view=view,
+                exercise_name=exercise.name,
+                rule=None,
+                created=False,
+                trainer_telegram_id=trainer.telegram_id,
+                client_name=user.display_name,
+            )
+
+    async def _today(self, telegram_id: int) -> date:
+        async with self.ctx.uow() as uow:
+            user = await _user(uow.session, telegram_id)
+            return local_today(self.ctx.clock.now(), user.timezone)
 
 
 async def progression_windows(
@@ -210,6 +391,95 @@ async def trainer_progression_visible(
     windows = await progression_windows(session, access.relationship_id)
     return progression_visible(
         access.flags, windows, exercise_id=exercise_id, metric=metric, today=today, on=on
+    )
+
+
+def _metrics(metrics: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(m.strip().lower() for m in metrics if m.strip())
+    unknown = chosen - PROGRESSION_METRICS
+    if unknown:
+        raise InvalidInput(
+            f"I don't know the metric “{sorted(unknown)[0]}”. Choose from "
+            + ", ".join(sorted(PROGRESSION_METRICS))
+            + ".",
+            example="weight, reps",
+        )
+    return chosen
+
+
+def _day(text: str, today: date) -> date:
+    try:
+        return parse_local_date(text, today=today)
+    except WhenError as error:
+        raise InvalidInput(str(error)) from error
+
+
+async def _rule_exercise(
+    session: AsyncSession, user: User, relationship: Relationship, exercise_id: int
+) -> Exercise:
+    """An exercise a rule may name: a built-in, the trainer's own or the client's own."""
+    exercise = await session.get(Exercise, exercise_id)
+    if exercise is None or (
+        exercise.owner_user_id is not None
+        and exercise.owner_user_id not in (user.id, relationship.trainer_user_id)
+    ):
+        raise NotFound(EXERCISE_NOT_FOUND)
+    return exercise
+
+
+async def _save_rule(
+    session: AsyncSession,
+    user: User,
+    relationship: Relationship,
+    exercise_id: int,
+    metrics: frozenset[str],
+) -> tuple[ProgressionAccess, bool]:
+    """The exercise's rule with these metrics (window left to the caller); True if new."""
+    rule = await RelationshipRepository(session).progression_rule(relationship.id, exercise_id)
+    created = rule is None or not rule.is_active
+    if rule is None:
+        rule = ProgressionAccess(
+            relationship_id=relationship.id, exercise_id=exercise_id, created_by=user.id
+        )
+        session.add(rule)
+    rule.viewable_metrics = sorted(metrics)
+    rule.is_active = True
+    rule.is_auto_shared = False
+    return rule, created
+
+
+def _rule(rule: ProgressionAccess, exercise_name: str, today: date) -> SharingRule:
+    window = _window(rule)
+    return SharingRule(
+        exercise_id=rule.exercise_id,
+        exercise_name=exercise_name,
+        metrics=ordered_metrics(window.viewable_metrics),
+        start=window.visibility_start,
+        end=window.visibility_end,
+        open_today=window.is_currently_viewable(today),
+        upcoming=window.visibility_start is not None and today < window.visibility_start,
+    )
+
+
+async def _sharing_view(
+    session: AsyncSession, relationship: Relationship, trainer: User, today: date
+) -> SharingView:
+    rules = await RelationshipRepository(session).progression_rules(relationship.id)
+    names: dict[int, str] = {}
+    if rules:
+        found = await session.execute(
+            select(Exercise.id, Exercise.name).where(
+                Exercise.id.in_([rule.exercise_id for rule in rules])
+            )
+        )
+        names = dict(found.all())
+    permissions = await RelationshipRepository(session).permissions(relationship.id)
+    shared = [_rule(rule, names.get(rule.exercise_id, "?"), today) for rule in rules]
+    return SharingView(
+        relationship_id=relationship.id,
+        trainer_name=trainer.display_name,
+        progression_shared=flags_of(permissions).view_progression_data,
+        rules=tuple(sorted(shared, key=lambda r: (r.exercise_name.casefold(), r.exercise_id))),
     )
 
 
