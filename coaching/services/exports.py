@@ -1,0 +1,763 @@
+"""Exports: everything about a client for the client, permitted data for a trainer, libraries.
+
+* :meth:`ExportService.my_data`: a JSON file of every row about the person (every profile of
+  theirs, measurements, photo and media ``file_id`` references, relationships and permissions,
+  appointments, session records with exercises and sets, feedback, alerts about them) plus
+  their workout history as Strong and Hevy CSV files. Nothing is filtered by trainer
+  permissions: it is their own data.
+* :meth:`ExportService.trainer_export`: per client or for all clients, what each client lets the
+  trainer see: sessions and sets (``view_workout_history``) and an adherence summary
+  (``view_activity_status``). Every client goes through ``trainer_access``.
+* :meth:`ExportService.library` / :meth:`ExportService.import_library`: the trainer's templates and
+  programs as versioned JSON, and back as new rows owned by the importer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain.catalogue import CATEGORIES, normalise_name
+from coaching.domain.enums import Permission, RecordStatus, SessionStatus
+from coaching.domain.exchange import (
+    FileProblem,
+    Library,
+    LibraryExercise,
+    LibraryProgram,
+    LibrarySession,
+    LibraryTemplate,
+    LoggedExercise,
+    LoggedSet,
+    Workout,
+    format_decimal,
+    library_json,
+    parse_library,
+    write_hevy,
+    write_rows,
+    write_strong,
+)
+from coaching.errors import NotAllowed, NotFound
+from coaching.services.access import profile_scope, trainer_access
+from coaching.services.base import ServiceContext
+from coaching.services.exercises import require_trainer
+from storage.models import (
+    Base,
+    ClientProfile,
+    Exercise,
+    ExerciseTemplate,
+    Program,
+    ProgramSession,
+    SessionRecord,
+    SessionTemplate,
+    User,
+)
+from storage.repositories.exchange import ExchangeRepository
+from storage.repositories.exercises import ExerciseRepository
+from storage.repositories.users import UserRepository
+
+EXPORT_FORMAT = "spotter-personal-data"
+EXPORT_VERSION = 1
+UNKNOWN_USER = "I don't know you yet. Send /start first."
+RECENT_DAYS = 28
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    data: bytes
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportBundle:
+    files: tuple[ExportFile, ...]
+    sessions: int
+    sets: int
+    left_out: tuple[str, ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientChoice:
+    profile_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryImportResult:
+    templates: int
+    programs: int
+    new_exercises: tuple[str, ...]
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def slug_of(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", normalise_name(text)).strip("-")
+    return slug[:40] or "client"
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def row_dict(row: Base, *, skip: Sequence[str] = ()) -> dict[str, Any]:
+    """Every column of a row, JSON-ready."""
+    return {
+        column.key: jsonable(getattr(row, column.key))
+        for column in row.__table__.columns
+        if column.key not in skip
+    }
+
+
+def workouts_of(records: Sequence[SessionRecord]) -> list[Workout]:
+    """Performed sessions as exchange values; exercises and sessions without sets are left out."""
+    workouts = []
+    for record in records:
+        exercises = []
+        for exercise in record.exercises:
+            if not exercise.sets:
+                continue
+            sets = tuple(
+                LoggedSet(
+                    set_type=s.set_type,
+                    weight_kg=s.weight_kg,
+                    reps=s.reps,
+                    rpe=s.rpe,
+                    distance_m=s.distance_m,
+                    duration_s=s.duration_s,
+                    unit=s.entered_unit,
+                )
+                for s in sorted(exercise.sets, key=lambda s: (s.set_index, s.id or 0))
+            )
+            exercises.append(
+                LoggedExercise(name=exercise.exercise_name, sets=sets, notes=exercise.notes)
+            )
+        if not exercises:
+            continue
+        notes = (record.session_metadata or {}).get("notes")
+        workouts.append(
+            Workout(
+                title=record.title,
+                start=record.start_time,
+                end=record.end_time,
+                exercises=tuple(exercises),
+                notes=str(notes) if notes else None,
+            )
+        )
+    return workouts
+
+
+def _library_exercise(row: ExerciseTemplate) -> LibraryExercise:
+    exercise: Exercise = row.exercise
+    return LibraryExercise(
+        name=exercise.name,
+        slug=exercise.slug,
+        category=exercise.category,
+        measure=exercise.measure,
+        target_sets=row.target_sets,
+        reps_min=row.reps_min,
+        reps_max=row.reps_max,
+        target_weight_kg=row.target_weight_kg,
+        target_percent_e1rm=row.target_percent_e1rm,
+        bodyweight=row.bodyweight,
+        target_rpe=row.target_rpe,
+        target_rir=row.target_rir,
+        rest_seconds=row.rest_seconds,
+        duration_s=row.duration_s,
+        distance_m=row.distance_m,
+        instructions=row.instructions,
+        tips=row.tips,
+        notes=row.notes,
+    )
+
+
+class ExportService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # ------------------------------------------------------------------ the client's own data
+
+    async def my_data(self, telegram_id: int) -> ExportBundle:
+        """Everything stored about this person: a JSON file and their history as CSV."""
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await _user(session, telegram_id)
+            repo = ExchangeRepository(session)
+            profiles = await repo.profiles_of(user.id)
+            profile_ids = [p.id for p in profiles]
+            relationships = await repo.relationships_of(profile_ids)
+            relationship_ids = [r.id for r, _ in relationships]
+            trainers = await repo.users([r.trainer_user_id for r, _ in relationships])
+            records = await repo.records(profile_ids)
+            record_ids = [r.id for r in records]
+            appointments = await repo.appointments(relationship_ids)
+            measurements = await repo.measurements(profile_ids)
+            photos = await repo.photos(profile_ids)
+            feedback = await repo.feedback(profile_ids)
+            media = await repo.media(record_ids)
+            alerts = await repo.alerts(profile_ids)
+            windows = await repo.progression_access(relationship_ids)
+            now = self.ctx.clock.now()
+            document = {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "exported_at": now.isoformat(),
+                "account": row_dict(user),
+                "profiles": [row_dict(p) for p in profiles],
+                "relationships": [
+                    {
+                        **row_dict(r),
+                        "trainer_name": trainers[r.trainer_user_id].display_name
+                        if r.trainer_user_id in trainers
+                        else None,
+                        "permissions": row_dict(p, skip=("relationship_id",)) if p else None,
+                        "progression_access": [
+                            row_dict(w) for w in windows if w.relationship_id == r.id
+                        ],
+                    }
+                    for r, p in relationships
+                ],
+                "measurements": [row_dict(m) for m in measurements],
+                "progress_photos": [row_dict(p) for p in photos],
+                "appointments": [row_dict(a) for a in appointments],
+                "sessions": [
+                    {
+                        **row_dict(r),
+                        "exercises": [
+                            {**row_dict(e), "sets": [row_dict(s) for s in e.sets]}
+                            for e in r.exercises
+                        ],
+                    }
+                    for r in records
+                ],
+                "feedback": [row_dict(f) for f in feedback],
+                "media": [row_dict(m) for m in media],
+                "alerts": [row_dict(a) for a in alerts],
+            }
+            tz = zone(user.timezone)
+            workouts = workouts_of(records)
+            stamp = now.astimezone(tz).strftime("%Y-%m-%d")
+            sets = sum(w.set_count for w in workouts)
+            files = (
+                ExportFile(
+                    f"spotter-my-data-{stamp}.json",
+                    json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"),
+                    "Everything Spotter stores about you (JSON).",
+                ),
+                ExportFile(
+                    f"spotter-strong-{stamp}.csv",
+                    write_strong(workouts, tz),
+                    "Your workout history for Strong (semicolon CSV).",
+                ),
+                ExportFile(
+                    f"spotter-hevy-{stamp}.csv",
+                    write_hevy(workouts, tz),
+                    "Your workout history for Hevy (CSV).",
+                ),
+            )
+            return ExportBundle(files=files, sessions=len(workouts), sets=sets)
+
+    # ------------------------------------------------------------------ a trainer's clients
+
+    async def clients(self, telegram_id: int) -> tuple[ClientChoice, ...]:
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            rows = await ExchangeRepository(uow.session).trainer_clients(trainer.id)
+            return tuple(ClientChoice(p.id, p.name) for p in rows)
+
+    async def trainer_export(self, telegram_id: int, profile_id: int | None) -> ExportBundle:
+        """Sessions, sets and adherence of one client (or all), as each client permits."""
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            trainer = await require_trainer(session, telegram_id)
+            repo = ExchangeRepository(session)
+            if profile_id is None:
+                profiles = await repo.trainer_clients(trainer.id)
+                if not profiles:
+                    raise NotFound("You have no clients to export yet. Add one with /newclient.")
+            else:
+                await trainer_access(session, trainer.id, profile_id)
+                found = await session.get(ClientProfile, profile_id)
+                if found is None:
+                    raise NotFound("I can't find that client among yours.")
+                profiles = [found]
+            tz = zone(trainer.timezone)
+            now = self.ctx.clock.now()
+            session_rows: list[list[object]] = []
+            set_rows: list[list[object]] = []
+            adherence_rows: list[list[object]] = []
+            left_out: list[str] = []
+            for profile in profiles:
+                access = await trainer_access(session, trainer.id, profile.id)
+                scope = await profile_scope(session, access)
+                try:
+                    await trainer_access(
+                        session, trainer.id, profile.id, Permission.VIEW_WORKOUT_HISTORY
+                    )
+                    history = True
+                except NotAllowed:
+                    history = False
+                    left_out.append(f"{profile.name}: workout history not shared")
+                try:
+                    await trainer_access(
+                        session, trainer.id, profile.id, Permission.VIEW_ACTIVITY_STATUS
+                    )
+                    activity = True
+                except NotAllowed:
+                    activity = False
+                    left_out.append(f"{profile.name}: activity status not shared")
+                records = await repo.records(scope) if history or activity else []
+                if history:
+                    self._history_rows(profile, records, tz, session_rows, set_rows)
+                if activity:
+                    appointments = await repo.appointments([access.relationship_id])
+                    adherence_rows.append(
+                        _adherence(profile, access.status.value, records, appointments, now, tz)
+                    )
+            files: list[ExportFile] = []
+            label = slug_of(profiles[0].name) if profile_id is not None else "all-clients"
+            stamp = now.astimezone(tz).strftime("%Y-%m-%d")
+            if session_rows:
+                files.append(
+                    ExportFile(
+                        f"spotter-{label}-sessions-{stamp}.csv",
+                        write_rows(SESSION_COLUMNS, session_rows),
+                        f"Sessions ({len(session_rows)}).",
+                    )
+                )
+                files.append(
+                    ExportFile(
+                        f"spotter-{label}-sets-{stamp}.csv",
+                        write_rows(SET_COLUMNS, set_rows),
+                        f"Sets ({len(set_rows)}).",
+                    )
+                )
+            if adherence_rows:
+                files.append(
+                    ExportFile(
+                        f"spotter-{label}-adherence-{stamp}.csv",
+                        write_rows(ADHERENCE_COLUMNS, adherence_rows),
+                        "Adherence summary.",
+                    )
+                )
+            return ExportBundle(
+                files=tuple(files),
+                sessions=len(session_rows),
+                sets=len(set_rows),
+                left_out=tuple(left_out),
+                label=profiles[0].name if profile_id is not None else "all your clients",
+            )
+
+    @staticmethod
+    def _history_rows(
+        profile: ClientProfile,
+        records: Sequence[SessionRecord],
+        tz: ZoneInfo,
+        session_rows: list[list[object]],
+        set_rows: list[list[object]],
+    ) -> None:
+        for record in records:
+            sets = [s for e in record.exercises for s in e.sets]
+            volume = sum(
+                (s.weight_kg * s.reps for s in sets if s.weight_kg is not None and s.reps),
+                Decimal(0),
+            )
+            rpe = (record.trainee_feedback or {}).get("rpe")
+            session_rows.append(
+                [
+                    profile.name,
+                    record.session_date.isoformat(),
+                    record.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    record.end_time.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                    if record.end_time
+                    else "",
+                    record.title,
+                    record.status.value,
+                    record.source,
+                    sum(1 for e in record.exercises if e.sets),
+                    len(sets),
+                    format_decimal(volume),
+                    rpe if rpe is not None else "",
+                ]
+            )
+            for exercise in record.exercises:
+                for s in sorted(exercise.sets, key=lambda s: (s.set_index, s.id or 0)):
+                    set_rows.append(
+                        [
+                            profile.name,
+                            record.session_date.isoformat(),
+                            record.title,
+                            exercise.exercise_name,
+                            s.set_index,
+                            s.set_type.value,
+                            format_decimal(s.weight_kg),
+                            s.reps,
+                            format_decimal(s.rpe),
+                            s.rir,
+                            s.duration_s,
+                            format_decimal(s.distance_m),
+                        ]
+                    )
+
+    # ------------------------------------------------------------------ the library
+
+    async def library(self, telegram_id: int) -> tuple[ExportFile, int, int]:
+        """The trainer's active templates and programs as one JSON file, with their counts."""
+        async with self.ctx.uow() as uow:
+            trainer = await require_trainer(uow.session, telegram_id)
+            repo = ExchangeRepository(uow.session)
+            templates = await repo.templates(trainer.id)
+            programs = await repo.programs(trainer.id)
+            linked = {
+                s.session_template_id
+                for p in programs
+                for s in p.sessions
+                if s.session_template_id is not None
+            }
+            names = await repo.template_names(sorted(linked))
+            now = self.ctx.clock.now()
+            library = Library(
+                format="spotter-library",
+                version=1,
+                exported_at=now.isoformat(),
+                templates=[_library_template(t) for t in templates],
+                programs=[_library_program(p, names) for p in programs],
+            )
+            stamp = now.astimezone(zone(trainer.timezone)).strftime("%Y-%m-%d")
+            file = ExportFile(
+                f"spotter-library-{stamp}.json",
+                library_json(library),
+                "Your templates and programs. Send this file back to me (or to another Spotter "
+                "bot) to import them.",
+            )
+            return file, len(templates), len(programs)
+
+    async def import_library(self, telegram_id: int, data: bytes) -> LibraryImportResult:
+        """Create the file's templates and programs as the trainer's own, all or nothing."""
+        library = parse_library(data)
+        _check_library(library)
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            trainer = await require_trainer(session, telegram_id)
+            resolver = _ExerciseResolver(session, trainer)
+            await resolver.load()
+            repo = ExchangeRepository(session)
+            by_name: dict[str, SessionTemplate] = {}
+            for spec in library.templates:
+                template = SessionTemplate(
+                    trainer_user_id=trainer.id,
+                    name=spec.name,
+                    description=spec.description,
+                    category=spec.category,
+                    difficulty=spec.difficulty,
+                    duration_minutes=spec.duration_minutes,
+                    equipment_needed=list(spec.equipment_needed),
+                    notes=spec.notes,
+                    created_by=trainer.id,
+                    exercises=[
+                        await resolver.prescription(index, item)
+                        for index, item in enumerate(spec.exercises)
+                    ],
+                )
+                repo.add(template)
+                by_name.setdefault(spec.name, template)
+            await session.flush()
+            for program_spec in library.programs:
+                program = Program(
+                    trainer_user_id=trainer.id,
+                    name=program_spec.name,
+                    description=program_spec.description,
+                    difficulty=program_spec.difficulty,
+                    duration_weeks=program_spec.duration_weeks,
+                    goals=list(program_spec.goals),
+                    created_by=trainer.id,
+                    sessions=[],
+                )
+                for item in program_spec.sessions:
+                    linked = by_name.get(item.template) if item.template else None
+                    program.sessions.append(
+                        ProgramSession(
+                            trainer_user_id=trainer.id,
+                            session_template_id=linked.id if linked else None,
+                            name=item.name,
+                            description=item.description,
+                            session_type=item.session_type,
+                            focus_area=item.focus_area,
+                            estimated_duration=item.estimated_duration,
+                            warmup=list(item.warmup),
+                            cooldown=list(item.cooldown),
+                            week_number=item.week_number,
+                            session_number=item.session_number,
+                            created_by=trainer.id,
+                            exercises=[
+                                await resolver.prescription(index, ex)
+                                for index, ex in enumerate(item.exercises)
+                            ],
+                        )
+                    )
+                repo.add(program)
+            await session.flush()
+            await uow.commit()
+            return LibraryImportResult(
+                templates=len(library.templates),
+                programs=len(library.programs),
+                new_exercises=tuple(resolver.created),
+            )
+
+
+SESSION_COLUMNS = (
+    "client",
+    "date",
+    "start",
+    "end",
+    "session",
+    "status",
+    "source",
+    "exercises",
+    "sets",
+    "volume_kg",
+    "client_rpe",
+)
+SET_COLUMNS = (
+    "client",
+    "date",
+    "session",
+    "exercise",
+    "set",
+    "set_type",
+    "weight_kg",
+    "reps",
+    "rpe",
+    "rir",
+    "duration_s",
+    "distance_m",
+)
+ADHERENCE_COLUMNS = (
+    "client",
+    "relationship",
+    "planned_sessions",
+    "completed_sessions",
+    "missed_sessions",
+    "adherence_pct",
+    "workouts_logged",
+    f"workouts_last_{RECENT_DAYS}_days",
+    "sets_logged",
+    "last_workout",
+)
+
+
+def _adherence(
+    profile: ClientProfile,
+    status: str,
+    records: Sequence[SessionRecord],
+    appointments: Sequence[Any],
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[object]:
+    """Planned appointments that fell due, how many were completed, and what was logged."""
+    due = [
+        a
+        for a in appointments
+        if a.scheduled_at <= now
+        and a.is_active
+        and a.status not in (SessionStatus.CANCELLED, SessionStatus.RESCHEDULED)
+    ]
+    completed = sum(1 for a in due if a.status is SessionStatus.COMPLETED)
+    done = [r for r in records if r.status is RecordStatus.COMPLETED or r.completed]
+    recent = [r for r in done if r.start_time >= now - timedelta(days=RECENT_DAYS)]
+    last = max((r.start_time for r in done), default=None)
+    return [
+        profile.name,
+        status,
+        len(due),
+        completed,
+        len(due) - completed,
+        round(100 * completed / len(due)) if due else "",
+        len(done),
+        len(recent),
+        sum(len(e.sets) for r in done for e in r.exercises),
+        last.astimezone(tz).strftime("%Y-%m-%d") if last else "",
+    ]
+
+
+def _library_template(row: SessionTemplate) -> LibraryTemplate:
+    return LibraryTemplate(
+        name=row.name,
+        description=row.description,
+        category=row.category,
+        difficulty=row.difficulty,
+        duration_minutes=row.duration_minutes,
+        equipment_needed=list(row.equipment_needed or []),
+        notes=row.notes,
+        exercises=[_library_exercise(e) for e in row.exercises],
+    )
+
+
+def _library_program(row: Program, names: dict[int, str]) -> LibraryProgram:
+    return LibraryProgram(
+        name=row.name,
+        description=row.description,
+        difficulty=row.difficulty,
+        duration_weeks=row.duration_weeks,
+        goals=list(row.goals or []),
+        sessions=[
+            LibrarySession(
+                name=s.name,
+                week_number=s.week_number,
+                session_number=s.session_number,
+                description=s.description,
+                session_type=s.session_type,
+                focus_area=s.focus_area,
+                estimated_duration=s.estimated_duration,
+                warmup=list(s.warmup or []),
+                cooldown=list(s.cooldown or []),
+                template=names.get(s.session_template_id) if s.session_template_id else None,
+                exercises=[_library_exercise(e) for e in s.exercises],
+            )
+            for s in row.sessions
+        ],
+    )
+
+
+def _check_library(library: Library) -> None:
+    """Rules the schema alone cannot state; the message names the item at fault."""
+    for t_index, template in enumerate(library.templates):
+        _check_exercises(f"templates → {t_index} ({template.name})", template.exercises)
+    for p_index, program in enumerate(library.programs):
+        slots: set[tuple[int, int]] = set()
+        for s_index, item in enumerate(program.sessions):
+            where = f"programs → {p_index} ({program.name}) → sessions → {s_index}"
+            slot = (item.week_number, item.session_number)
+            if slot in slots:
+                raise FileProblem(
+                    f"the library file is wrong at {where}: week {slot[0]} session {slot[1]} "
+                    "appears twice."
+                )
+            slots.add(slot)
+            _check_exercises(where, item.exercises)
+
+
+def _check_exercises(where: str, exercises: Sequence[LibraryExercise]) -> None:
+    for index, item in enumerate(exercises):
+        if (
+            item.reps_min is not None
+            and item.reps_max is not None
+            and item.reps_min > item.reps_max
+        ):
+            raise FileProblem(
+                f"the library file is wrong at {where} → exercises → {index}: reps_min "
+                "is more than reps_max."
+            )
+
+
+class _ExerciseResolver:
+    """Maps a library exercise onto the catalogue: by slug, then by name, else a new own one."""
+
+    def __init__(self, session: AsyncSession, trainer: User) -> None:
+        self.session = session
+        self.trainer = trainer
+        self.created: list[str] = []
+        self._by_name: dict[str, Exercise] = {}
+        self._own_by_name: dict[str, Exercise] = {}
+
+    async def load(self) -> None:
+        visible = await ExerciseRepository(self.session).visible_to(self.trainer.id)
+        for exercise in visible:
+            keys = [exercise.name, *(exercise.aliases or [])]
+            for key in keys:
+                name = normalise_name(key)
+                if exercise.owner_user_id is not None or name not in self._by_name:
+                    self._by_name[name] = exercise
+        for exercise in await ExchangeRepository(self.session).own_exercises(self.trainer.id):
+            self._own_by_name[normalise_name(exercise.name)] = exercise
+
+    async def exercise(self, item: LibraryExercise) -> Exercise:
+        if item.slug:
+            found = await ExerciseRepository(self.session).by_slug(item.slug)
+            if found is not None and found.owner_user_id is None:
+                return found
+        name = normalise_name(item.name)
+        if name in self._by_name:
+            return self._by_name[name]
+        own = self._own_by_name.get(name)
+        if own is None:
+            own = Exercise(
+                owner_user_id=self.trainer.id,
+                created_by=self.trainer.id,
+                name=" ".join(item.name.split())[:100],
+                category=item.category if item.category in CATEGORIES else "other",
+                measure=item.measure,
+                aliases=[],
+                muscle_groups=[],
+                equipment=[],
+            )
+            self.session.add(own)
+            await self.session.flush()
+            self.created.append(own.name)
+            self._own_by_name[name] = own
+        own.is_active = True
+        self._by_name[name] = own
+        return own
+
+    async def prescription(self, index: int, item: LibraryExercise) -> ExerciseTemplate:
+        exercise = await self.exercise(item)
+        return ExerciseTemplate(
+            exercise_id=exercise.id,
+            order_index=index,
+            target_sets=item.target_sets,
+            reps_min=item.reps_min,
+            reps_max=item.reps_max,
+            target_weight_kg=item.target_weight_kg,
+            target_percent_e1rm=item.target_percent_e1rm,
+            bodyweight=item.bodyweight,
+            target_rpe=item.target_rpe,
+            target_rir=item.target_rir,
+            rest_seconds=item.rest_seconds,
+            duration_s=item.duration_s,
+            distance_m=item.distance_m,
+            instructions=item.instructions,
+            tips=item.tips,
+            notes=item.notes,
+        )
+
+
+async def _user(session: AsyncSession, telegram_id: int) -> User:
+    user = await UserRepository(session).by_telegram_id(telegram_id)
+    if user is None or user.erased_at is not None:
+        raise NotFound(UNKNOWN_USER)
+    return user
+
+
+__all__ = [
+    "ClientChoice",
+    "ExportBundle",
+    "ExportFile",
+    "ExportService",
+    "LibraryImportResult",
+    "workouts_of",
+]

@@ -1,0 +1,224 @@
+"""ImportService against a real database: plans, round trips, duplicates, undo, permissions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coaching.domain.enums import RecordStatus
+from coaching.domain.exchange import FileProblem, read_history
+from coaching.domain.permissions import PermissionFlags
+from coaching.errors import NotAllowed, NotFound
+from coaching.services.base import ServiceContext
+from coaching.services.exports import ExportService
+from coaching.services.imports import OWN, SKIP, ImportService
+from storage.models import ClientProfile, Exercise, ExerciseRecord, SessionRecord, SetRecord
+from tests.factories import make_coaching, make_user
+
+Factory = async_sessionmaker[AsyncSession]
+ALICE, TOM, MALLORY = 2001, 1001, 3001
+
+STRONG = (
+    b"Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;"
+    b"Distance Unit;Seconds;Notes;Workout Notes\n"
+    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);W;60;kg;5;;;;;Hook grip;\n"
+    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);1;140;kg;5;8;;;;;\n"
+    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);2;308.65;lbs;3;9;;;;;\n"
+    b"2026-11-18 18:00:00;Pull Day;Zottman Wiggle;1;12;kg;10;;;;;;\n"
+    b"2026-11-20 07:15:00;Cardio;Running;1;;;;;5.2;km;1620;;Easy pace\n"
+    b"2026-11-20 07:15:00;Cardio;Plank;1;;;;;;;90;;\n"
+)
+
+HEVY = (
+    b"title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,"
+    b"set_index,set_type,weight_kg,reps,distance_km,duration_seconds,rpe\n"
+    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Deadlift (Barbell)",,"",0,'
+    b"warmup,60,5,,,\n"
+    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Deadlift (Barbell)",,"",1,'
+    b"normal,150,3,,,9.5\n"
+    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Bench Press (Barbell)",,"",0,'
+    b"dropset,70,12,,,\n"
+)
+
+
+def _sets(data: bytes) -> list[tuple[object, ...]]:
+    history = read_history(data, ZoneInfo("UTC"))
+    return [
+        (w.start, w.title, s.set_type, s.weight_kg, s.reps, s.rpe, s.distance_m, s.duration_s)
+        for w in history.workouts
+        for e in w.exercises
+        for s in e.sets
+    ]
+
+
+async def _count(factory: Factory, model: type[object]) -> int:
+    async with factory() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def _bench_id(factory: Factory) -> int:
+    async with factory() as session:
+        found = await session.execute(
+            select(Exercise.id).where(Exercise.slug == "barbell-bench-press")
+        )
+        return int(found.scalar_one())
+
+
+async def test_plan_matches_names_and_stores_nothing(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    plan = await ImportService(ctx).plan(ALICE, STRONG, None)
+    assert (plan.workouts, plan.sets, plan.exercises) == (2, 6, 4)
+    assert ("Deadlift (Barbell)", "Barbell Deadlift") in plan.matched
+    assert [u.name for u in plan.unmatched] == ["Zottman Wiggle"]
+    assert plan.unmatched[0].sets == 1
+    assert str(plan.first_day) == "2026-11-18"
+    assert str(plan.last_day) == "2026-11-20"
+    assert await _count(session_factory, SessionRecord) == 0
+    assert await _count(session_factory, ClientProfile) == 0
+
+
+async def test_unmatched_name_offers_the_closest_matches(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    plan = await ImportService(ctx).plan(ALICE, HEVY, None)
+    (bench,) = plan.unmatched
+    assert bench.name == "Bench Press (Barbell)"
+    assert "Barbell Bench Press" in [c.name for c in bench.candidates]
+
+
+async def test_strong_import_export_reimport_gives_the_same_sets(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    svc = ImportService(ctx)
+    done = await svc.commit(ALICE, STRONG, None, {"Zottman Wiggle": OWN})
+    assert (done.workouts, done.sets, done.new_exercises) == (2, 6, ("Zottman Wiggle",))
+    async with session_factory() as session:
+        records = list((await session.execute(select(SessionRecord))).scalars())
+        assert {r.source for r in records} == {"import"}
+        assert {r.import_batch for r in records} == {done.batch}
+        assert {r.status for r in records} == {RecordStatus.COMPLETED}
+        assert records[0].trainer_user_id is None
+
+    exported = await ExportService(ctx).my_data(ALICE)
+    strong = next(f for f in exported.files if "strong" in f.filename).data
+    expected = _sets(STRONG)
+    assert _sets(strong) == expected
+
+    # A second account re-imports the exported file: the same sets again.
+    await make_user(session_factory, 2002, "Bea", client=True)
+    again = await svc.commit(2002, strong, None, {"Zottman Wiggle": OWN})
+    assert again.sets == 6
+    bea = await ExportService(ctx).my_data(2002)
+    assert _sets(next(f for f in bea.files if "strong" in f.filename).data) == expected
+
+
+async def test_hevy_import_export_reimport_gives_the_same_sets(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    svc = ImportService(ctx)
+    bench = await _bench_id(session_factory)
+    await svc.commit(ALICE, HEVY, None, {"Bench Press (Barbell)": bench})
+    exported = await ExportService(ctx).my_data(ALICE)
+    hevy = next(f for f in exported.files if "hevy" in f.filename).data
+    assert _sets(hevy) == _sets(HEVY)
+    assert "Barbell Bench Press" in hevy.decode()
+
+    await make_user(session_factory, 2002, "Bea", client=True)
+    await svc.commit(2002, hevy, None, {})
+    bea = await ExportService(ctx).my_data(2002)
+    assert _sets(next(f for f in bea.files if "hevy" in f.filename).data) == _sets(HEVY)
+
+
+async def test_weights_in_pounds_keep_their_unit(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    await ImportService(ctx).commit(ALICE, STRONG, None, {"Zottman Wiggle": SKIP})
+    async with session_factory() as session:
+        weights = sorted(
+            (s.weight_kg, s.entered_unit.value)
+            for s in (await session.execute(select(SetRecord))).scalars()
+            if s.weight_kg is not None
+        )
+    assert (Decimal("140.001"), "lb") in weights
+    assert await _count(session_factory, SetRecord) == 5, "the skipped exercise's set is not stored"
+
+
+async def test_the_same_file_twice_is_stored_once(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    svc = ImportService(ctx)
+    await svc.commit(ALICE, STRONG, None, {"Zottman Wiggle": SKIP})
+    plan = await svc.plan(ALICE, STRONG, None)
+    assert plan.duplicates == 2
+    with pytest.raises(Exception, match="already in Spotter"):
+        await svc.commit(ALICE, STRONG, None, {"Zottman Wiggle": SKIP})
+    assert await _count(session_factory, SessionRecord) == 2
+
+
+async def test_undo_removes_the_whole_batch(ctx: ServiceContext, session_factory: Factory) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    await make_user(session_factory, MALLORY, "Mallory", client=True)
+    svc = ImportService(ctx)
+    done = await svc.commit(ALICE, STRONG, None, {"Zottman Wiggle": OWN})
+    assert [b.batch for b in await svc.recent(ALICE)] == [done.batch]
+    with pytest.raises(NotFound):
+        await svc.undo(MALLORY, done.batch)
+    undone = await svc.undo(ALICE, done.batch)
+    assert (undone.workouts, undone.sets) == (2, 6)
+    for model in (SessionRecord, ExerciseRecord, SetRecord):
+        assert await _count(session_factory, model) == 0
+    with pytest.raises(NotFound):
+        await svc.undo(ALICE, done.batch)
+
+
+async def test_a_decision_needed_and_a_foreign_exercise_are_refused(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    svc = ImportService(ctx)
+    with pytest.raises(Exception, match="which exercise “Zottman Wiggle” is"):
+        await svc.commit(ALICE, STRONG, None, {})
+    with pytest.raises(NotFound):
+        await svc.commit(ALICE, STRONG, None, {"Zottman Wiggle": 999_999})
+    with pytest.raises(FileProblem):
+        await svc.commit(ALICE, b"nonsense", None, {})
+    assert await _count(session_factory, SessionRecord) == 0
+
+
+async def test_trainer_imports_for_a_client_only_with_permission(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    tom = await make_user(session_factory, TOM, "Tom", trainer=True)
+    alice = await make_user(session_factory, ALICE, "Alice", client=True)
+    coaching = await make_coaching(session_factory, tom, alice)
+    svc = ImportService(ctx)
+    targets = await svc.targets(TOM)
+    assert [t.profile_id for t in targets] == [coaching.profile.id]
+    done = await svc.commit(TOM, STRONG, coaching.profile.id, {"Zottman Wiggle": SKIP})
+    assert done.client_telegram_id == ALICE
+    async with session_factory() as session:
+        record = (await session.execute(select(SessionRecord).limit(1))).scalar_one()
+        assert (record.client_profile_id, record.trainer_user_id) == (coaching.profile.id, tom.id)
+
+    # Another trainer, or a client who withdrew "change and log", is refused.
+    eve = await make_user(session_factory, 1002, "Eve", trainer=True)
+    with pytest.raises(NotFound):
+        await svc.plan(eve.telegram_id, STRONG, coaching.profile.id)
+    bob = await make_user(session_factory, 2003, "Bob", client=True)
+    locked = await make_coaching(
+        session_factory, tom, bob, flags=PermissionFlags(modify_workouts=False)
+    )
+    with pytest.raises(NotAllowed):
+        await svc.plan(TOM, STRONG, locked.profile.id)
+    assert [t.profile_id for t in await svc.targets(TOM)] == [coaching.profile.id]
