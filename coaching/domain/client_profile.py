@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from coaching.domain.enums import RelationshipType
+from coaching.domain.units import KG_PER_LB
 from coaching.errors import InvalidInput
 
 NAME_MAX = 120
@@ -34,7 +35,6 @@ WEIGHT_RANGE = (Decimal(20), Decimal(400))
 BODY_FAT_RANGE = (Decimal(2), Decimal(75))
 RHR_RANGE = (25, 220)
 
-LB_TO_KG = Decimal("0.45359237")
 INCH_CM = Decimal("2.54")
 
 GENDERS = ("female", "male", "non-binary", "prefer not to say")
@@ -191,7 +191,7 @@ def parse_weight(text: str, *, default_unit: str = "kg") -> Decimal:
     value = _number(match.group(1))
     unit = match.group(2) or default_unit
     if unit.startswith(("lb", "pound")):
-        value = value * LB_TO_KG
+        value = value * KG_PER_LB
     return _in_range(value.quantize(Decimal("0.01")), WEIGHT_RANGE, "Weight in kg", example)
 
 

@@ -37,11 +37,11 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coaching.domain.enums import Difficulty, SessionType, SetType, Units
+from coaching.domain.units import KG_PER_LB
 from coaching.errors import InvalidInput
 
 MAX_IMPORT_BYTES: Final = 5 * 1024 * 1024
 MAX_IMPORT_ROWS: Final = 100_000
-LB_IN_KG: Final = Decimal("0.45359237")
 MILE_IN_M: Final = Decimal("1609.344")
 MAX_WEIGHT_KG: Final = Decimal(1000)
 MAX_DISTANCE_M: Final = Decimal(1_000_000)
@@ -194,7 +194,7 @@ def format_decimal(value: Decimal | None) -> str:
 
 
 def kg_to_lb(value: Decimal) -> Decimal:
-    return (value / LB_IN_KG).quantize(Decimal("0.01"))
+    return (value / KG_PER_LB).quantize(Decimal("0.01"))
 
 
 def _decimal(raw: str, line: int, what: str, example: str) -> Decimal | None:
@@ -239,7 +239,7 @@ def _rpe(raw: str, line: int) -> Decimal | None:
 def _weight(value: Decimal | None, unit: Units, line: int) -> Decimal | None:
     if value is None or value == 0:
         return None
-    kg = value * LB_IN_KG if unit is Units.LB else value
+    kg = value * KG_PER_LB if unit is Units.LB else value
     if kg > MAX_WEIGHT_KG:
         raise FileProblem(f"the weight {value} {unit.value} is more than 1000 kg.", line=line)
     return kg.quantize(Decimal("0.001"))

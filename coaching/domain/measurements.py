@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from coaching.domain.enums import Units
+from coaching.domain.units import KG_PER_LB
 from coaching.errors import InvalidInput
 
 BODY_WEIGHT = "body_weight"
@@ -28,7 +29,6 @@ BUILT_IN_KINDS = (BODY_WEIGHT, BODY_FAT, RESTING_HR)
 
 KIND_LABELS = {BODY_WEIGHT: "Weight", BODY_FAT: "Body fat", RESTING_HR: "Resting HR"}
 
-KG_PER_LB = Decimal("0.45359237")
 CM_PER_IN = Decimal("2.54")
 CUSTOM_NAME_MAX = 30
 MAX_AGE_DAYS = 3660

@@ -40,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
 from coaching.domain.enums import Units
+from coaching.domain.units import KG_PER_LB, to_kg
 
 __all__ = [
     "EXAMPLE_LINE",
@@ -54,7 +55,6 @@ __all__ = [
 EXAMPLE_LINE: Final = "Back squat 3x5 @100kg rest 180"
 """A well-formed line, quoted in every error message."""
 
-KG_PER_LB: Final = Decimal("0.45359237")
 """The international avoirdupois pound, exactly."""
 
 MAX_NAME_LENGTH: Final = 100
@@ -251,11 +251,6 @@ def _check_duration(seconds: int, what: str) -> int:
     return seconds
 
 
-def _to_kg(value: Decimal, unit: Units) -> Decimal:
-    kg = value * KG_PER_LB if unit is Units.LB else value
-    return kg.quantize(_WEIGHT_QUANTUM, rounding=ROUND_HALF_UP)
-
-
 def _weight_unit(raw: str | None, default_unit: Units) -> Units:
     if raw is None:
         return default_unit
@@ -325,7 +320,7 @@ def _apply_bodyweight(match: re.Match[str], mods: _Modifiers, default_unit: Unit
         unit = _weight_unit(match["unit"], default_unit)
         mods.unit = unit
         typed = f"+{match['num']} {unit}"
-        mods.weight_kg = _check_weight(_to_kg(_decimal(match["num"]), unit), typed)
+        mods.weight_kg = _check_weight(to_kg(_decimal(match["num"]), unit), typed)
 
 
 def _apply_percent(match: re.Match[str], mods: _Modifiers, _default: Units) -> None:
@@ -342,7 +337,7 @@ def _apply_weight(match: re.Match[str], mods: _Modifiers, default_unit: Units) -
     mods.claim_load(match.group(0).strip())
     unit = _weight_unit(match["unit"], default_unit)
     mods.unit = unit
-    mods.weight_kg = _check_weight(_to_kg(_decimal(match["num"]), unit), f"{match['num']} {unit}")
+    mods.weight_kg = _check_weight(to_kg(_decimal(match["num"]), unit), f"{match['num']} {unit}")
 
 
 def _apply_rest(match: re.Match[str], mods: _Modifiers, _default: Units) -> None:

@@ -40,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
+from coaching.domain.units import KG_PER_LB, KG_STEP, to_kg, to_unit
 
 __all__ = [
     "KG_PER_LB",
@@ -60,7 +61,6 @@ __all__ = [
     "to_unit",
 ]
 
-KG_PER_LB: Final = Decimal("0.45359237")
 """The international avoirdupois pound, exactly."""
 METRES_PER_MILE: Final = Decimal("1609.344")
 """The international mile, exactly."""
@@ -75,7 +75,7 @@ MAX_DISTANCE_M: Final = Decimal(1_000_000)
 MAX_INPUT_CHARS: Final = 100
 """Longer messages are not a set; refusing them early also bounds the parser's work."""
 
-_KG_STEP: Final = Decimal("0.001")
+_KG_STEP: Final = KG_STEP
 _DISTANCE_STEP: Final = Decimal("0.01")
 _SAME_UNIT_STEPS: Final = (Decimal("0.01"), _KG_STEP)
 _CONVERTED_STEPS: Final = (Decimal("0.1"), Decimal("0.01"), _KG_STEP)
@@ -135,17 +135,6 @@ class SetParseError(ValueError):
 
 
 # --------------------------------------------------------------------------- conversions
-
-
-def to_kg(value: Decimal, unit: Units) -> Decimal:
-    """Convert ``value`` in ``unit`` to kilograms, quantised to 0.001 kg (half up)."""
-    kg = value if unit is Units.KG else value * KG_PER_LB
-    return kg.quantize(_KG_STEP, rounding=ROUND_HALF_UP)
-
-
-def to_unit(weight_kg: Decimal, unit: Units) -> Decimal:
-    """Convert kilograms to ``unit`` at full precision; round only when displaying."""
-    return weight_kg if unit is Units.KG else weight_kg / KG_PER_LB
 
 
 # --------------------------------------------------------------------------- patterns
