@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from telegram import Update
 from telegram.ext import Application, CallbackContext
 
+from bot.persistence import SqlPersistence
 from coaching.services.base import ServiceContext
 from storage.repositories.updates import ProcessedUpdateRepository
 
@@ -34,6 +35,12 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     PTB writes persistence on a timer by default; a bot killed between two steps would then
     lose the step. Here the flush happens as soon as the update is handled. An update whose id
     was already handled (Telegram re-delivers after crashes and webhook time-outs) is skipped.
+
+    With :class:`SqlPersistence` the conversation states and ``user_data`` that changed and
+    the handled update's id are written in one transaction after the handler has answered (a
+    bot killed between its answer and that commit handles the update again when Telegram
+    re-delivers it, which every handler tolerates: set logging is idempotent). Whether an id
+    was handled is usually known without a query (see :meth:`SqlPersistence.handled`).
     """
 
     services: Services
@@ -42,17 +49,17 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        uow_factory = self.services.ctx.uow
-        async with uow_factory() as uow:
-            if await ProcessedUpdateRepository(uow.session).seen(update.update_id):
+        persistence = self.persistence
+        if isinstance(persistence, SqlPersistence):
+            if await persistence.handled(update.update_id):
                 log.debug("update %s already handled; skipped", update.update_id)
                 return
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
-        async with uow_factory() as uow:
-            await ProcessedUpdateRepository(uow.session).mark(update.update_id)
-            await uow.commit()
+            await super().process_update(update)
+            with persistence.collect() as pending:
+                await self.update_persistence()
+            await persistence.write(pending, handled_update_id=update.update_id)
+        elif not await self._process_with_own_marks(update):
+            return
         user = update.effective_user
         log.debug(
             "handled update %s from %s (%s)",
@@ -60,6 +67,22 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             user.id if user else "-",
             _kind(update),
         )
+
+    async def _process_with_own_marks(self, update: Update) -> bool:
+        """Without the SQL persistence: check and mark the update id in transactions of their
+        own. False when the update had been handled already."""
+        uow_factory = self.services.ctx.uow
+        async with uow_factory() as uow:
+            if await ProcessedUpdateRepository(uow.session).seen(update.update_id):
+                log.debug("update %s already handled; skipped", update.update_id)
+                return False
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+        async with uow_factory() as uow:
+            await ProcessedUpdateRepository(uow.session).mark(update.update_id)
+            await uow.commit()
+        return True
 
 
 def _kind(update: Update) -> str:

@@ -13,17 +13,23 @@ else is told the session does not exist among theirs, whether it exists or not.
 Idempotency: each set row carries ``source_key`` (``u<update_id>:<n>``), unique in the table,
 and every other change remembers the update that made it (``session_metadata["ops"]``), so an
 update delivered twice changes nothing twice.
+
+Logging a set is the hot path (a trainer does it every minute or two, phone in hand). It reads
+the user, the record, its profile, exercises, targets and sets as plain rows in one query
+(:meth:`LiveRepository.read_live`), authorises, inserts the set rows, and builds the next turn
+from the rows it read plus the ones it wrote, without reading the session again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import SearchCandidate, search_exercises
@@ -67,7 +73,7 @@ from storage.models import (
     User,
 )
 from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.live import LiveRepository
+from storage.repositories.live import LiveRead, LiveRepository, LiveSet, LiveTemplate
 from storage.repositories.users import UserRepository
 
 T = TypeVar("T")
@@ -257,7 +263,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _entry(row: SetRecord) -> SetEntry:
+def _entry(row: SetRecord | LiveSet) -> SetEntry:
     return SetEntry(
         reps=row.reps,
         weight_kg=row.weight_kg,
@@ -282,7 +288,7 @@ def _performed(row: SetRecord) -> PerformedSet:
     )
 
 
-def _target(template: ExerciseTemplate | None, exercise_id: int) -> Target | None:
+def _target(template: ExerciseTemplate | LiveTemplate | None, exercise_id: int) -> Target | None:
     if template is None:
         return None
     return Target(
@@ -317,6 +323,92 @@ def _states(loaded: _Loaded) -> list[ExerciseState]:
         )
         for row in _ordered(loaded.record)
     ]
+
+
+def _read_states(read: LiveRead) -> list[ExerciseState]:
+    """The exercises of a session read by :meth:`LiveRepository.read_live`, in order."""
+    return [
+        ExerciseState(
+            key=row.id,
+            exercise_id=row.exercise_id,
+            name=row.exercise_name,
+            target=_target(row.template, row.exercise_id),
+            sets=tuple(_entry(s) for s in row.sets),
+            skipped=row.skipped,
+            completed=row.completed,
+        )
+        for row in read.exercises
+    ]
+
+
+def _last_time(rows: Sequence[SetRecord | LiveSet], units: Units, tz: str) -> str | None:
+    """ "Tue 17 Nov: 100 kg × 5, …": the sets of the last session that had the exercise."""
+    if not rows:
+        return None
+    shown = ", ".join(format_set(_entry(r), units) for r in rows[:LAST_TIME_SETS])
+    if len(rows) > LAST_TIME_SETS:
+        shown += ", …"
+    when = max(r.performed_at for r in rows)
+    day = when.astimezone(_zone(tz)).strftime("%a %d %b").replace(" 0", " ")
+    return f"{day}: {shown}"
+
+
+def _turn_view(
+    *,
+    record_id: int,
+    title: str,
+    client_name: str,
+    is_live: bool,
+    meta: dict[str, Any],
+    viewer_telegram_id: int,
+    units: Units,
+    viewer_is_client: bool,
+    history_visible: bool,
+    states: Sequence[ExerciseState],
+    last_time: str | None,
+) -> TurnView:
+    turn = build_turn(states, meta.get("current"))
+    exercise = turn.exercise
+    target = exercise.target if exercise is not None else None
+    timer = meta.get("timer")
+    next_type = meta.get("next_type")
+    rest = rest_seconds(target, timer)
+    return TurnView(
+        record_id=record_id,
+        title=title,
+        client_name=client_name,
+        is_live=is_live,
+        exercise_name=exercise.name if exercise else None,
+        position=turn.position,
+        count=turn.count,
+        set_number=turn.set_number,
+        target_sets=target.sets if target else None,
+        target_text=format_target(target, units) if target else None,
+        target_met=turn.target_met,
+        has_plan=target is not None,
+        upcoming=turn.upcoming,
+        last_time=last_time,
+        history_locked=exercise is not None and not history_visible,
+        today=tuple(format_set(entry, units) for entry in exercise.sets) if exercise else (),
+        total_sets=sum(len(s.sets) for s in states),
+        rest_s=rest,
+        timer_on=rest is not None,
+        next_type=SetType(next_type) if next_type else None,
+        units=units,
+        message_id=meta.get("messages", {}).get(str(viewer_telegram_id)),
+        viewer_is_client=viewer_is_client,
+    )
+
+
+@dataclass
+class _Live:
+    """A live session read for one turn, after checking the user may log into it."""
+
+    read: LiveRead
+    record_id: int
+    is_client: bool
+    access: Access | None
+    history_visible: bool
 
 
 def _meta(record: SessionRecord) -> dict[str, Any]:
@@ -626,17 +718,19 @@ class LiveService:
         """
         async with self.ctx.uow() as uow:
             session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
-            states = _states(loaded)
-            turn = build_turn(states, _meta(loaded.record).get("current"))
+            live = await self._read(session, telegram_id, record_id)
+            states = _read_states(live.read)
+            meta = live.read.metadata
+            turn = build_turn(states, meta.get("current"))
             if turn.exercise is None:
-                choices = await self._search(session, loaded, text)
-                return LogResult(await self._view(session, loaded, states), choices=choices)
-            if await LiveRepository(session).source_key_exists(f"{source_key}:0"):
-                return LogResult(await self._view(session, loaded, states), duplicate=True)
-            entries = parse_sets(text, default_unit=user.units, last=turn.exercise.last)
-            return await self._store(session, uow, loaded, turn.exercise, entries, source_key)
+                choices = await self._search_for(session, live.read.trainer_user_id, text)
+                view = await self._read_view(session, live, states, meta)
+                return LogResult(view, choices=choices)
+            if _logged_by(live.read, source_key):
+                view = await self._read_view(session, live, states, meta)
+                return LogResult(view, duplicate=True)
+            entries = parse_sets(text, default_unit=live.read.units, last=turn.exercise.last)
+            return await self._store(session, uow, live, states, turn.exercise, entries, source_key)
 
     async def log_button(
         self, telegram_id: int, record_id: int, kind: str, source_key: str
@@ -644,69 +738,93 @@ class LiveService:
         """A logging button: ``planned`` (✓ as planned), ``same``, ``up`` or ``down``."""
         async with self.ctx.uow() as uow:
             session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
-            states = _states(loaded)
-            turn = build_turn(states, _meta(loaded.record).get("current"))
+            live = await self._read(session, telegram_id, record_id)
+            states = _read_states(live.read)
+            meta = live.read.metadata
+            turn = build_turn(states, meta.get("current"))
             if turn.exercise is None:
                 raise Conflict("There is no exercise to log into: add one first.")
-            if await LiveRepository(session).source_key_exists(f"{source_key}:0"):
-                return LogResult(await self._view(session, loaded, states), duplicate=True)
+            if _logged_by(live.read, source_key):
+                view = await self._read_view(session, live, states, meta)
+                return LogResult(view, duplicate=True)
             current = turn.exercise
+            units = live.read.units
             if kind == "planned":
-                entry = planned_entry(current.target, current.last, user.units)
+                entry = planned_entry(current.target, current.last, units)
             elif kind == "same":
-                entry = repeat_entry(current.last, user.units)
+                entry = repeat_entry(current.last, units)
             elif kind in ("up", "down"):
-                entry = step_entry(current.last, up=kind == "up", unit=user.units)
+                entry = step_entry(current.last, up=kind == "up", unit=units)
             else:
                 raise InvalidInput("That button is not known.")
-            return await self._store(session, uow, loaded, current, (entry,), source_key)
+            return await self._store(session, uow, live, states, current, (entry,), source_key)
 
     async def _store(
         self,
         session: AsyncSession,
         uow: Any,
-        loaded: _Loaded,
+        live: _Live,
+        states: list[ExerciseState],
         current: ExerciseState,
         entries: Sequence[SetEntry],
         source_key: str,
     ) -> LogResult:
-        record = loaded.record
-        row = next(e for e in record.exercises if e.id == current.key)
+        """Insert the set rows, commit, and build the next turn from what was read and written."""
+        read = live.read
+        row = next(e for e in read.exercises if e.id == current.key)
         now = self.ctx.clock.now()
-        meta = _meta(record)
+        meta = dict(read.metadata)
         next_type = meta.get("next_type")
         index = max((s.set_index for s in row.sets), default=0)
+        stored: list[SetEntry] = []
+        rows: list[dict[str, Any]] = []
         for offset, entry in enumerate(entries):
             set_type = entry.set_type
             if set_type is SetType.NORMAL and next_type:
                 set_type = SetType(next_type)
-            row.sets.append(
-                SetRecord(
-                    client_profile_id=record.client_profile_id,
-                    exercise_id=row.exercise_id,
-                    set_index=index + offset + 1,
-                    set_type=set_type,
-                    weight_kg=entry.weight_kg,
-                    bodyweight=entry.bodyweight,
-                    reps=entry.reps,
-                    rpe=entry.rpe,
-                    rir=entry.rir,
-                    duration_s=entry.duration_s,
-                    distance_m=entry.distance_m,
-                    entered_unit=entry.entered_unit,
-                    performed_at=now,
-                    source_key=f"{source_key}:{offset}",
-                )
+            stored.append(replace(entry, set_type=set_type))
+            rows.append(
+                {
+                    "exercise_record_id": row.id,
+                    "client_profile_id": read.client_profile_id,
+                    "exercise_id": row.exercise_id,
+                    "set_index": index + offset + 1,
+                    "set_type": set_type,
+                    "weight_kg": entry.weight_kg,
+                    "bodyweight": entry.bodyweight,
+                    "reps": entry.reps,
+                    "rpe": entry.rpe,
+                    "rir": entry.rir,
+                    "duration_s": entry.duration_s,
+                    "distance_m": entry.distance_m,
+                    "entered_unit": entry.entered_unit,
+                    "performed_at": now,
+                    "source_key": f"{source_key}:{offset}",
+                }
             )
+        repo = LiveRepository(session)
+        try:
+            await repo.insert_sets(rows)
+        except IntegrityError as error:
+            if "source_key" not in str(error.orig):
+                raise
+            # This update's sets are stored already (in another session): none are added.
+            await uow.rollback()
+            view = await self._read_view(session, live, states, read.metadata)
+            return LogResult(view, duplicate=True)
         if row.started_at is None:
-            row.started_at = now
-        _set_meta(record, current=row.id, next_type=None)
-        await session.flush()
-        view = await self._view(session, loaded)
+            await repo.exercise_started(row.id, now)
+        changed = {**meta, "current": row.id}
+        changed.pop("next_type", None)
+        if changed != meta:
+            await repo.set_metadata(live.record_id, changed)
+        after = [
+            replace(state, sets=(*state.sets, *stored)) if state.key == row.id else state
+            for state in states
+        ]
+        view = await self._read_view(session, live, after, changed)
         await uow.commit()
-        units = loaded.user.units
+        units = read.units
         logged = tuple(format_set(entry, units) for entry in entries)
         rest = rest_seconds(current.target, meta.get("timer"))
         return LogResult(view, logged=logged, rest_s=rest)
@@ -831,10 +949,14 @@ class LiveService:
     async def _search(
         self, session: AsyncSession, loaded: _Loaded, query: str
     ) -> tuple[ExerciseChoice, ...]:
+        return await self._search_for(session, loaded.record.trainer_user_id, query)
+
+    async def _search_for(
+        self, session: AsyncSession, owner: int | None, query: str
+    ) -> tuple[ExerciseChoice, ...]:
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
             return ()
-        owner = loaded.record.trainer_user_id
         rows = await ExerciseRepository(session).visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
         hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
@@ -1265,49 +1387,236 @@ class LiveService:
         record, user = loaded.record, loaded.user
         states = states if states is not None else _states(loaded)
         meta = _meta(record)
-        turn = build_turn(states, meta.get("current"))
-        exercise = turn.exercise
-        units = user.units
+        exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and loaded.history_visible:
-            found = await LiveRepository(session).last_performance(
+            rows = await LiveRepository(session).last_sets(
                 loaded.scope, exercise.exercise_id, record.id
             )
-            if found is not None:
-                when, rows = found
-                shown = ", ".join(format_set(_entry(r), units) for r in rows[:LAST_TIME_SETS])
-                if len(rows) > LAST_TIME_SETS:
-                    shown += ", …"
-                day = when.astimezone(_zone(user.timezone)).strftime("%a %d %b").replace(" 0", " ")
-                last_time = f"{day}: {shown}"
-        target = exercise.target if exercise is not None else None
-        timer = meta.get("timer")
-        next_type = meta.get("next_type")
-        return TurnView(
+            last_time = _last_time(rows, user.units, user.timezone)
+        return _turn_view(
             record_id=record.id,
             title=record.title,
             client_name=loaded.profile.name,
             is_live=record.is_live,
-            exercise_name=exercise.name if exercise else None,
-            position=turn.position,
-            count=turn.count,
-            set_number=turn.set_number,
-            target_sets=target.sets if target else None,
-            target_text=format_target(target, units) if target else None,
-            target_met=turn.target_met,
-            has_plan=target is not None,
-            upcoming=turn.upcoming,
-            last_time=last_time,
-            history_locked=exercise is not None and not loaded.history_visible,
-            today=tuple(format_set(entry, units) for entry in exercise.sets) if exercise else (),
-            total_sets=sum(len(s.sets) for s in states),
-            rest_s=rest_seconds(target, timer),
-            timer_on=rest_seconds(target, timer) is not None,
-            next_type=SetType(next_type) if next_type else None,
-            units=units,
-            message_id=meta.get("messages", {}).get(str(user.telegram_id)),
+            meta=meta,
+            viewer_telegram_id=user.telegram_id,
+            units=user.units,
             viewer_is_client=loaded.is_client,
+            history_visible=loaded.history_visible,
+            states=states,
+            last_time=last_time,
         )
+
+    # ------------------------------------------------------------------ the hot path
+
+    async def _read(self, session: AsyncSession, telegram_id: int, record_id: int) -> _Live:
+        """The live session for one turn, after checking this user may log into it."""
+        read = await LiveRepository(session).read_live(telegram_id, record_id)
+        if read is None:
+            raise NotFound(UNKNOWN_USER)
+        if read.record_id is None:
+            raise NotFound(NOT_YOUR_SESSION)
+        access: Access | None = None
+        if read.profile_user_id == read.user_id:
+            is_client, history_visible = True, True
+        else:
+            is_client = False
+            access = await self._trainer_may_log(session, read.user_id, read.client_profile_id)
+            history_visible = access.client_user_id is None or access.flags.view_workout_history
+        if not read.is_live:
+            raise Conflict(FINISHED)
+        return _Live(read, read.record_id, is_client, access, history_visible)
+
+    async def _read_view(
+        self,
+        session: AsyncSession,
+        live: _Live,
+        states: Sequence[ExerciseState],
+        meta: dict[str, Any],
+    ) -> TurnView:
+        read = live.read
+        exercise = build_turn(states, meta.get("current")).exercise
+        last_time: str | None = None
+        if exercise is not None and live.history_visible:
+            if live.access is not None:
+                scope = await profile_scope(session, live.access)
+            else:
+                scope = await client_profile_ids(session, read.user_id)
+            rows = await LiveRepository(session).last_sets(
+                scope, exercise.exercise_id, live.record_id
+            )
+            last_time = _last_time(rows, read.units, read.timezone)
+        return _turn_view(
+            record_id=live.record_id,
+            title=read.title,
+            client_name=read.profile_name,
+            is_live=read.is_live,
+            meta=meta,
+            viewer_telegram_id=read.telegram_id,
+            units=read.units,
+            viewer_is_client=live.is_client,
+            history_visible=live.history_visible,
+            states=states,
+            last_time=last_time,
+        )
+
+    # ------------------------------------------------------------------ done as prescribed
+
+    async def log_as_prescribed(
+        self, telegram_id: int, coaching_session_id: int, op_key: str
+    ) -> FinishResult:
+        """The client trained exactly as planned: log every target set in one tap.
+
+        A completed record gets one set per prescribed set (the planned load; with a load given
+        as a percentage, the client's last load; failing both, the reps alone). The appointment
+        becomes COMPLETED and its pending reminders are withdrawn. Only the session's client
+        may do this, and only once: a session already logged raises :class:`Conflict`.
+        ``ask_feedback`` is true once the session's time has passed (else the caller queues
+        the RPE prompt for its end).
+        """
+        # Imported here so this use case stays a self-contained addition to the module.
+        from coaching.domain.sets import SetParseError
+        from coaching.services.reminders import reminders_for_session_changed
+        from storage.repositories.feedback import FeedbackRepository
+
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await self._user(session, telegram_id)
+            repo = LiveRepository(session)
+            found = await repo.coaching_session(coaching_session_id)
+            if found is None or found[2].user_id != user.id or not found[0].is_active:
+                raise NotFound(NOT_YOUR_SESSION)
+            coaching, relationship, profile = found
+            if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
+                raise Conflict("This session is already logged.")
+            try:
+                check_transition(coaching.status, SessionStatus.COMPLETED)
+            except InvalidTransition:
+                raise Conflict(f"This session is {coaching.status.value.lower()}.") from None
+            if coaching.status is SessionStatus.RESCHEDULED:
+                raise Conflict("This session has been moved to a new time.")
+            if await repo.live_id_for_profile(profile.id) is not None:
+                raise Conflict("You have a session open in /log: finish it there first.")
+            planned = await effective_exercises(session, coaching.id)
+            if not planned:
+                raise Conflict(
+                    "This session has no planned exercises to log. Send /log to log what you did."
+                )
+            now = self.ctx.clock.now()
+            start = min(coaching.scheduled_at, now)
+            ends = coaching.scheduled_at + timedelta(minutes=coaching.duration_minutes)
+            record = self._new_record(
+                user, profile, coaching.title, start, trainer_user_id=relationship.trainer_user_id
+            )
+            record.is_live = False
+            record.completed = True
+            record.status = RecordStatus.COMPLETED
+            record.source = "prescribed"
+            record.coaching_session_id = coaching.id
+            record.program_session_id = coaching.program_session_id
+            record.location = coaching.location
+            record.end_time = max(start, min(now, ends))
+            templates = await repo.templates(sorted({p.exercise_template_id for p in planned}))
+            scope = await client_profile_ids(session, user.id)
+            for index, item in enumerate(planned):
+                target = _target(templates.get(item.exercise_template_id), item.exercise_id)
+                entry: SetEntry | None = None
+                if target is not None:
+                    previous = await repo.last_performance(scope, item.exercise_id, 0)
+                    last = _entry(previous[1][-1]) if previous and previous[1] else None
+                    try:
+                        entry = planned_entry(target, last, user.units)
+                    except SetParseError:
+                        if target.reps is not None:
+                            entry = SetEntry(
+                                target.reps, None, False, user.units, rpe=target.rpe, rir=target.rir
+                            )
+                count = target.sets if target is not None and entry is not None else 0
+                note = f"Swapped from {item.original_name}" if item.swapped else None
+                record.exercises.append(
+                    ExerciseRecord(
+                        exercise_template_id=item.exercise_template_id,
+                        exercise_id=item.exercise_id,
+                        exercise_name=item.name[:100],
+                        order_index=index,
+                        modification_notes=note,
+                        completed=count > 0,
+                        skipped=count == 0,
+                        started_at=start if count else None,
+                        completed_at=record.end_time if count else None,
+                        sets=[
+                            SetRecord(
+                                client_profile_id=profile.id,
+                                exercise_id=item.exercise_id,
+                                set_index=n + 1,
+                                set_type=SetType.NORMAL,
+                                weight_kg=entry.weight_kg,
+                                bodyweight=entry.bodyweight,
+                                reps=entry.reps,
+                                rpe=entry.rpe,
+                                rir=entry.rir,
+                                duration_s=entry.duration_s,
+                                distance_m=entry.distance_m,
+                                entered_unit=entry.entered_unit,
+                                performed_at=record.end_time,
+                                source_key=f"{op_key}:p{index}:{n}"[:64],
+                            )
+                            for n in range(count)
+                            if entry is not None
+                        ],
+                    )
+                )
+            repo.add(record)
+            await session.flush()
+            coaching.status = SessionStatus.COMPLETED
+            coaching.completed_at = now
+            coaching.started_at = coaching.started_at or start
+            await reminders_for_session_changed(session, coaching.id, now)
+            loaded = await self._load(session, user, record.id)
+            client_summary = await self._summary(session, loaded, scope, now)
+            people = await repo.users([u for u in (user.id, relationship.trainer_user_id) if u])
+            trainer_user = people.get(relationship.trainer_user_id)
+            sees_history = sees_progress = True
+            trainer_summary: SummaryData | None = None
+            if trainer_user is not None:
+                access = await relationship_for(session, trainer_user.id, profile.id)
+                if access is not None:
+                    sees_history = access.flags.view_workout_history
+                    sees_progress = access.flags.view_progression_data
+                trainer_scope = await profile_scope(session, access) if access else [profile.id]
+                trainer_summary = await self._summary(
+                    session,
+                    loaded,
+                    trainer_scope,
+                    now,
+                    history=sees_progress,
+                    previous=sees_history,
+                )
+            ask_now = ends <= now
+            if ask_now:
+                record.feedback_requested_at = now
+            await uow.commit()
+            return FinishResult(
+                record_id=record.id,
+                title=record.title,
+                client_name=profile.name,
+                discarded=False,
+                actor_is_client=True,
+                client_summary=client_summary,
+                trainer_summary=trainer_summary,
+                trainer_sees_history=sees_history,
+                trainer_sees_progress=sees_progress,
+                client=_recipient(user, {}),
+                trainer=_recipient(trainer_user, {}),
+                ask_feedback=ask_now,
+            )
+
+
+def _logged_by(read: LiveRead, source_key: str) -> bool:
+    """Whether this update's sets are already in the session (a re-delivered update)."""
+    first = f"{source_key}:0"
+    return any(s.source_key == first for e in read.exercises for s in e.sets)
 
 
 def _recipient(user: User | None, messages: dict[str, int]) -> Recipient | None:

@@ -8,14 +8,17 @@ uses a handful of indexed queries. Nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from coaching.domain.enums import RelationshipStatus, SessionStatus
+from coaching.domain.enums import RelationshipStatus, SessionStatus, SetType, Units
 from storage.models import (
     ClientProfile,
     CoachingSession,
@@ -36,10 +39,265 @@ OPEN_SESSION_STATUSES = (
     SessionStatus.IN_PROGRESS,
 )
 
+# --------------------------------------------------------------------------- the hot path
+# Logging a set reads the live session as plain rows (Core, no ORM objects), in one query.
+
+_USERS = cast(Table, User.__table__)
+_RECORDS = cast(Table, SessionRecord.__table__)
+_PROFILES = cast(Table, ClientProfile.__table__)
+_EXERCISES = cast(Table, ExerciseRecord.__table__)
+_TEMPLATES = cast(Table, ExerciseTemplate.__table__)
+_SETS = cast(Table, SetRecord.__table__)
+_U, _R, _P, _E, _T, _S = (t.c for t in (_USERS, _RECORDS, _PROFILES, _EXERCISES, _TEMPLATES, _SETS))
+
+_SET_COLUMNS = (
+    _S.id,
+    _S.exercise_record_id,
+    _S.set_index,
+    _S.set_type,
+    _S.weight_kg,
+    _S.bodyweight,
+    _S.reps,
+    _S.rpe,
+    _S.rir,
+    _S.duration_s,
+    _S.distance_m,
+    _S.entered_unit,
+    _S.performed_at,
+    _S.source_key,
+)
+_TEMPLATE_COLUMNS = (
+    _T.id,
+    _T.exercise_id,
+    _T.target_sets,
+    _T.reps_min,
+    _T.reps_max,
+    _T.target_weight_kg,
+    _T.bodyweight,
+    _T.target_rpe,
+    _T.target_rir,
+    _T.rest_seconds,
+    _T.duration_s,
+    _T.distance_m,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSet:
+    """A set of a live session (the columns of ``set_records`` that a turn shows)."""
+
+    id: int
+    exercise_record_id: int
+    set_index: int
+    set_type: SetType
+    weight_kg: Decimal | None
+    bodyweight: bool
+    reps: int | None
+    rpe: Decimal | None
+    rir: int | None
+    duration_s: int | None
+    distance_m: Decimal | None
+    entered_unit: Units
+    performed_at: datetime
+    source_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTemplate:
+    """The prescription of a planned exercise (the columns of ``exercise_templates``)."""
+
+    id: int
+    exercise_id: int
+    target_sets: int
+    reps_min: int | None
+    reps_max: int | None
+    target_weight_kg: Decimal | None
+    bodyweight: bool
+    target_rpe: Decimal | None
+    target_rir: int | None
+    rest_seconds: int | None
+    duration_s: int | None
+    distance_m: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveExercise:
+    """An exercise record of a live session with its template and its sets, in order."""
+
+    id: int
+    exercise_id: int
+    exercise_name: str
+    order_index: int
+    skipped: bool
+    completed: bool
+    started_at: datetime | None
+    template: LiveTemplate | None
+    sets: tuple[LiveSet, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRead:
+    """The acting user, the session record, its client profile and its exercises.
+
+    ``record_id`` is ``None`` when no such record exists.
+    """
+
+    user_id: int
+    telegram_id: int
+    units: Units
+    timezone: str
+    record_id: int | None
+    client_profile_id: int
+    is_live: bool
+    title: str
+    trainer_user_id: int | None
+    metadata: dict[str, Any]
+    profile_user_id: int | None
+    profile_name: str
+    exercises: tuple[LiveExercise, ...]
+
+
+def _live_set(row: Any, offset: int) -> LiveSet:
+    return LiveSet(*row[offset : offset + len(_SET_COLUMNS)])
+
 
 class LiveRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    # ------------------------------------------------------------------ the hot path
+
+    async def read_live(self, telegram_id: int, record_id: int) -> LiveRead | None:
+        """One query: the user, the record, its profile, exercises, templates and sets.
+
+        ``None`` when no user has this Telegram id.
+        """
+        head = (_U.id, _U.telegram_id, _U.units, _U.timezone)
+        record = (
+            _R.id,
+            _R.client_profile_id,
+            _R.is_live,
+            _R.title,
+            _R.trainer_user_id,
+            _R.session_metadata,
+            _P.user_id,
+            _P.name,
+        )
+        exercise = (
+            _E.id,
+            _E.exercise_id,
+            _E.exercise_name,
+            _E.order_index,
+            _E.skipped,
+            _E.completed,
+            _E.started_at,
+        )
+        statement = (
+            select(*head, *record, *exercise, *_TEMPLATE_COLUMNS, *_SET_COLUMNS)
+            .select_from(_USERS)
+            .outerjoin(_RECORDS, _R.id == record_id)
+            .outerjoin(_PROFILES, _P.id == _R.client_profile_id)
+            .outerjoin(_EXERCISES, _E.session_record_id == _R.id)
+            .outerjoin(_TEMPLATES, _T.id == _E.exercise_template_id)
+            .outerjoin(_SETS, _S.exercise_record_id == _E.id)
+            .where(_U.telegram_id == telegram_id)
+            .order_by(_E.order_index, _E.id, _S.set_index, _S.id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        if not rows:
+            return None
+        first = rows[0]
+        exercise_at = len(head) + len(record)
+        template_at = exercise_at + len(exercise)
+        set_at = template_at + len(_TEMPLATE_COLUMNS)
+        exercises: list[tuple[Any, ...]] = []
+        templates: dict[int, LiveTemplate | None] = {}
+        sets: dict[int, list[LiveSet]] = {}
+        for row in rows:
+            exercise_id = row[exercise_at]
+            if exercise_id is None:
+                continue
+            if exercise_id not in sets:
+                sets[exercise_id] = []
+                exercises.append(tuple(row[exercise_at:template_at]))
+                templates[exercise_id] = (
+                    LiveTemplate(*row[template_at:set_at]) if row[template_at] is not None else None
+                )
+            if row[set_at] is not None:
+                sets[exercise_id].append(_live_set(row, set_at))
+        user_id, user_telegram_id, units, timezone = first[: len(head)]
+        rid, profile_id, is_live, title, trainer_id, meta, profile_user, name = first[
+            len(head) : exercise_at
+        ]
+        return LiveRead(
+            user_id=user_id,
+            telegram_id=user_telegram_id,
+            units=units,
+            timezone=timezone,
+            record_id=rid if rid is not None and name is not None else None,
+            client_profile_id=profile_id or 0,
+            is_live=bool(is_live),
+            title=title or "",
+            trainer_user_id=trainer_id,
+            metadata=dict(meta or {}),
+            profile_user_id=profile_user,
+            profile_name=name or "",
+            exercises=tuple(
+                LiveExercise(
+                    id=e_id,
+                    exercise_id=exercise_id,
+                    exercise_name=name,
+                    order_index=order,
+                    skipped=bool(skipped),
+                    completed=bool(completed),
+                    started_at=started,
+                    template=templates[e_id],
+                    sets=tuple(sets[e_id]),
+                )
+                for e_id, exercise_id, name, order, skipped, completed, started in exercises
+            ),
+        )
+
+    async def last_sets(
+        self, profile_ids: Sequence[int], exercise_id: int, exclude_record_id: int
+    ) -> list[LiveSet]:
+        """One query: the sets of this exercise in the latest other session that had it."""
+        if not profile_ids:
+            return []
+        latest = (
+            select(_S.exercise_record_id)
+            .join(_EXERCISES, _E.id == _S.exercise_record_id)
+            .where(
+                _S.client_profile_id.in_(profile_ids),
+                _S.exercise_id == exercise_id,
+                _E.session_record_id != exclude_record_id,
+            )
+            .order_by(_S.performed_at.desc(), _S.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(*_SET_COLUMNS)
+            .where(_S.exercise_record_id == latest, _S.exercise_id == exercise_id)
+            .order_by(_S.set_index, _S.id)
+        )
+        return [_live_set(row, 0) for row in rows]
+
+    async def insert_sets(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New set rows (Core insert; the column defaults apply)."""
+        await self.session.execute(insert(_SETS), list(rows))
+
+    async def exercise_started(self, exercise_record_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(_EXERCISES)
+            .where(_E.id == exercise_record_id, _E.started_at.is_(None))
+            .values(started_at=at)
+        )
+
+    async def set_metadata(self, record_id: int, metadata: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(_RECORDS).where(_R.id == record_id).values(session_metadata=metadata)
+        )
 
     # ------------------------------------------------------------------ records
 

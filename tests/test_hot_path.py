@@ -1,0 +1,196 @@
+"""The set-logging hot path: few SQL statements per set, the same count set after set.
+
+Counted with a ``before_cursor_execute`` engine event through the chat simulator, so the
+numbers cover the whole update: de-duplication, the /log handler (read, authorise, write,
+commit) and the flush of conversation state with the handled update's id. Speed itself is
+measured in ``bench/``, never here; these are upper bounds on round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import build_application
+from bot.config import Settings
+from coaching.clock import ManualClock
+from storage.models import ProcessedUpdate, SetRecord
+from tests.conftest import make_sim
+from tests.factories import make_user
+from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.fakes.chat import ChatSimulator, SimUser
+from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
+
+Factory = async_sessionmaker[AsyncSession]
+
+# Logging one set as the client's trainer: read the session (1), authorise (1), the client's
+# profiles for "last time" (1), last time (1), insert the set (1), mark the update handled
+# (1); on an exercise's first set also its start time and the current exercise (up to 2).
+TRAINER_SET_STATEMENTS = 6
+TRAINER_FIRST_SET_STATEMENTS = 8
+# A client logging their own set needs no trainer check.
+CLIENT_SET_STATEMENTS = 7
+COMMITS_PER_SET = 2
+
+
+@dataclass
+class Counter:
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[Counter]:
+    counter = Counter()
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        counter.statements.append(sql)
+
+    def commit(_conn: Any) -> None:
+        counter.commits += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(engine.sync_engine, "commit", commit)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(engine.sync_engine, "commit", commit)
+
+
+async def _send_counted(user: SimUser, engine: AsyncEngine, text: str) -> Counter:
+    with counting(engine) as counter:
+        await user.send(text)
+    return counter
+
+
+async def _set_count(factory: Factory) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
+
+
+async def _start_trainer_session(
+    sim: ChatSimulator, factory: Factory, clock: ManualClock
+) -> SimUser:
+    coaching = await trainer_and_client(factory)
+    await plan_session(
+        factory,
+        coaching,
+        at=clock.now() + timedelta(hours=1),
+        exercises=(
+            ("barbell-back-squat", 4, 5, "100", 180),
+            ("romanian-deadlift", 4, 8, "80", None),
+        ),
+    )
+    tom = sim.user(1001, "Tom")
+    await tom.send("/log")
+    await tom.press("Alice")
+    await tom.press("Lower A")
+    assert "Started" in live_message(tom).text
+    return tom
+
+
+async def test_a_trainer_logs_each_set_in_a_few_constant_statements(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock, engine: AsyncEngine
+) -> None:
+    tom = await _start_trainer_session(sim, session_factory, clock)
+    notations = ("100x5", "same", "+2.5", "100x5 @8")
+
+    first: list[Counter] = [await _send_counted(tom, engine, text) for text in notations]
+    assert "Logged: 100 kg × 5 @8" in live_message(tom).text
+    await tom.press("Next ›")
+    second: list[Counter] = [await _send_counted(tom, engine, text) for text in notations]
+
+    assert len(first[0].statements) <= TRAINER_FIRST_SET_STATEMENTS
+    assert len(second[0].statements) <= TRAINER_FIRST_SET_STATEMENTS
+    # Every later set costs the same, in every exercise: nothing grows as sets accumulate.
+    later = [len(c.statements) for c in first[1:] + second[1:]]
+    assert later == [TRAINER_SET_STATEMENTS] * len(later)
+    assert all(c.commits == COMMITS_PER_SET for c in first + second)
+    # Later sets of an exercise touch nothing but the new row and the handled update.
+    writes = [s.split()[0] for s in first[-1].statements if not s.startswith("SELECT")]
+    assert writes == ["INSERT", "INSERT"]
+    assert await _set_count(session_factory) == 8
+    assert "Set 5 of 4" in live_message(tom).text
+
+
+async def test_a_client_logs_their_own_set_in_a_few_statements(
+    sim: ChatSimulator, session_factory: Factory, engine: AsyncEngine
+) -> None:
+    await make_user(session_factory, 5001, "Cleo", client=True)
+    cleo = sim.user(5001, "Cleo")
+    await cleo.send("/log")
+    await cleo.press("My own workout")
+    await cleo.send("squat")
+    await cleo.press("Barbell Back Squat")
+
+    counters = [await _send_counted(cleo, engine, text) for text in ("60x5", "same", "same")]
+
+    assert "Logged: 60 kg × 5" in cleo.last_reply.text or "Logged: 60 kg × 5" in (
+        live_message(cleo).text
+    )
+    assert max(len(c.statements) for c in counters) <= CLIENT_SET_STATEMENTS
+    assert len(counters[1].statements) == len(counters[2].statements)
+    assert await _set_count(session_factory) == 3
+
+
+async def test_a_redelivered_set_costs_no_query_and_logs_nothing(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock, engine: AsyncEngine
+) -> None:
+    tom = await _start_trainer_session(sim, session_factory, clock)
+    await tom.send("100x5")
+    update = sim.last_update
+    assert update is not None
+    shown = live_message(tom).text
+
+    with counting(engine) as counter:
+        await sim.replay(update)
+
+    assert counter.statements == []
+    assert await _set_count(session_factory) == 1
+    assert live_message(tom).text == shown
+
+
+async def test_after_a_restart_a_redelivered_set_is_still_handled_once(
+    settings: Settings,
+    sim: ChatSimulator,
+    session_factory: Factory,
+    clock: ManualClock,
+    engine: AsyncEngine,
+    api: FakeBotAPI,
+) -> None:
+    tom = await _start_trainer_session(sim, session_factory, clock)
+    await tom.send("100x5")
+    update = sim.last_update
+    assert update is not None
+    async with session_factory() as session:
+        marked = await session.get(ProcessedUpdate, update["update_id"])
+    assert marked is not None  # written with the conversation state, before the next update
+
+    # A new process on the same database: it has handled nothing yet, so it asks the database.
+    app2 = build_application(
+        settings,
+        request=FakeRequest(api),
+        get_updates_request=FakeRequest(api),
+        clock=clock,
+        engine=engine,
+    )
+    await app2.initialize()
+    try:
+        sim2 = make_sim(app2, api)
+        before = len(api.sent_to(1001))
+        await sim2.replay(update)
+        assert len(api.sent_to(1001)) == before
+        assert await _set_count(session_factory) == 1
+        tom2 = sim2.user(1001, "Tom")
+        await tom2.send("same")
+        assert "Logged: 100 kg × 5" in live_message(tom2).text
+        assert await _set_count(session_factory) == 2
+    finally:
+        await app2.shutdown()
