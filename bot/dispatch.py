@@ -34,6 +34,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,7 @@ from coaching.domain.schedule import load_zone
 from coaching.services.base import ServiceContext
 from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
 from conversations.common import esc, keyboard
+from conversations.feedback import FEEDBACK_ASK, rpe_keyboard
 
 log = logging.getLogger("spotter.reminders")
 
@@ -64,6 +66,9 @@ WHERE = "\n📍 {location}"
 TRAINER_MESSAGE = "💬 <b>{trainer}</b> wrote:\n\n{text}"
 BLOCKED = "⚠️ {client} has blocked Spotter; reminders are paused until they come back."
 SEE_PLAN = "📋 See plan"
+START_LOGGING = "▶️ Start logging"
+DONE_AS_PRESCRIBED = "✅ Done as prescribed"
+CANT_MAKE_IT = "🙅 Can't make it"
 
 # Transport errors that mean the request never reached Telegram.
 _NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout", "ProxyError", "UnsupportedProtocol")
@@ -73,11 +78,13 @@ _NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout", "ProxyError", "Uns
 class DispatchReport:
     """What one run did (for logs and tests)."""
 
+    claimed: int = 0
     sent: int = 0
     retried: int = 0
     unconfirmed: int = 0
     failed: int = 0
     blocked: int = 0
+    flood_control: bool = False
 
 
 def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -89,6 +96,9 @@ def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | N
             text=esc(payload.get("text", "")),
         )
         return text, None
+    if item.kind is ReminderKind.FEEDBACK_PROMPT and str(payload.get("record_id", "")).isdigit():
+        title = esc(payload.get("title") or "your session")
+        return FEEDBACK_ASK.format(title=title), rpe_keyboard(int(payload["record_id"]))
     if item.kind not in (ReminderKind.EVENING_BEFORE, ReminderKind.BEFORE_SESSION):
         return esc(payload.get("text") or ""), None
     zone = load_zone(item.timezone)
@@ -110,7 +120,17 @@ def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | N
         text += WHERE.format(location=esc(payload["location"]))
     markup = None
     if item.coaching_session_id is not None:
-        markup = keyboard([[(SEE_PLAN, f"rm:plan:{item.coaching_session_id}")]])
+        sid = item.coaching_session_id
+        if item.kind is ReminderKind.BEFORE_SESSION:
+            markup = keyboard(
+                [
+                    [(SEE_PLAN, f"rm:plan:{sid}"), (START_LOGGING, f"lg:p:{sid}")],
+                    [(DONE_AS_PRESCRIBED, f"rm:done:{sid}")],
+                    [(CANT_MAKE_IT, f"rm:cant:{sid}")],
+                ]
+            )
+        else:
+            markup = keyboard([[(SEE_PLAN, f"rm:plan:{sid}")], [(CANT_MAKE_IT, f"rm:cant:{sid}")]])
     return text, markup
 
 
@@ -152,6 +172,7 @@ async def dispatch_due(
     report = DispatchReport()
     await svc.reclaim_stuck()
     items = await svc.claim(worker, batch)
+    report.claimed = len(items)
     for index, item in enumerate(items):
         if not await svc.begin_send(item, worker):
             continue
@@ -164,6 +185,7 @@ async def dispatch_due(
         except RetryAfter as error:
             delay = _retry_delay(error)
             report.retried += 1
+            report.flood_control = True
             await svc.retry_later(item, worker, f"flood control: {error}", delay=delay)
             resume = ctx.clock.now() + delay
             for rest in items[index + 1 :]:
@@ -200,8 +222,21 @@ async def dispatch_due(
 
 
 async def dispatch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    """The repeating JobQueue callback."""
-    await dispatch_due(context.bot, services(context).ctx)
+    """The repeating JobQueue callback.
+
+    It sends batch after batch while full batches keep coming (a busy minute), within most of
+    one scan interval, so a backlog drains at the rate limiter's pace instead of one batch per
+    interval. Flood control ends the run early; the rows wait for their retry time.
+    """
+    found = services(context)
+    budget = 0.8 * found.settings.reminder_scan_seconds
+    started = time.monotonic()
+    while True:
+        report = await dispatch_due(context.bot, found.ctx, batch=BATCH)
+        if report.claimed < BATCH or report.flood_control:
+            return
+        if time.monotonic() - started >= budget:
+            return
 
 
 def scan_interval(app: object) -> float:

@@ -13,7 +13,9 @@ from typing import Any
 from telegram.ext import Application, CallbackContext
 
 from bot.dispatch import dispatch_job, scan_interval
+from conversations.alerts import alert_scan_job, urgent_job
 from conversations.clients import expire_relationships
+from conversations.dashboard import digest_job
 from conversations.log import abandon_stale_sessions
 
 log = logging.getLogger("spotter.jobs")
@@ -28,6 +30,9 @@ REPEATING_JOBS: list[tuple[str, Interval, float, JobCallback]] = [
     ("relationship_expiry", 3600.0, 60.0, expire_relationships),
     ("reminders", scan_interval, 5.0, dispatch_job),
     ("abandon_live_sessions", 600.0, 60.0, abandon_stale_sessions),
+    ("alert_scan", 3600.0, 120.0, alert_scan_job),
+    ("alert_notify", 60.0, 30.0, urgent_job),
+    ("daily_digest", 300.0, 90.0, digest_job),
 ]
 
 

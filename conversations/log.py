@@ -11,7 +11,8 @@ Callback data (every id is re-checked against the acting user on each press):
   button); ``lg:u:<client_profile_id>``: an unplanned session; ``lg:own``: a client's own
   workout; ``lg:me``: a trainer's own options as a client; ``lg:l``: back to the list;
 * ``lg:<op>:<record_id>[:<arg>]``: a button on the live message (see ``OPS``);
-* ``fb:rpe:<record_id>:<n>``: the client's "How hard was it?" answer.
+* ``fb:rpe:<record_id>:<n>``: the client's "How hard was it?" prompt sent after a finish;
+  its presses are handled by ``conversations.feedback`` (RPE, then text and a rating).
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ from coaching.services.live import (
     StartResult,
     TurnView,
 )
+from conversations.alerts import after_session_finished
 from conversations.clients import CARD_ACTIONS
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify
 from conversations.common import show as show_message
-from conversations.flow import Flow, button
+from conversations.flow import Flow
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +108,6 @@ NO_SESSION = "There is no session open. Send /log to start one."
 SESSION_OVER = "This session is finished. Send /log to start another."
 REST_OVER = "⏱ Rest over — next: {next}"
 FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
-FEEDBACK_THANKS = "🙏 Thanks! RPE {rpe} saved for <b>{title}</b>."
-FEEDBACK_TRAINER = "💬 {client} rated <b>{title}</b>: RPE {rpe}/10."
 ABANDONED_WITH_SETS = (
     "⏹ <b>{title}</b> ({client}) was left open for over {hours} hours, so I closed it as "
     "incomplete. The {sets} sets logged are saved."
@@ -726,6 +726,7 @@ async def _finish(update: Update, context: Context, rid: int) -> int:
         await show_message(update, DISCARDED)
         return END
     await _deliver_summary(update, context, result)
+    await after_session_finished(context, result.record_id)
     return END
 
 
@@ -917,32 +918,6 @@ async def back_to_turn(update: Update, context: Context) -> int:
 # --- after the session ------------------------------------------------------------------------
 
 
-async def on_feedback(update: Update, context: Context) -> None:
-    """``fb:rpe:<record_id>:<n>``: the client's RPE for the whole session."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
-    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
-        await answer(update, "This button has expired.", alert=True)
-        return
-    try:
-        result = await _svc(context).rate_session(
-            identity(update).telegram_id, int(parts[2]), int(parts[3])
-        )
-    except DomainError as error:
-        await answer(update, str(error), alert=True)
-        return
-    await show_message(update, FEEDBACK_THANKS.format(rpe=result.rpe, title=esc(result.title)))
-    if result.trainer is not None:
-        await notify(
-            context,
-            result.trainer.telegram_id,
-            FEEDBACK_TRAINER.format(
-                client=esc(result.client_name), title=esc(result.title), rpe=result.rpe
-            ),
-        )
-
-
 async def abandon_stale_sessions(context: Context) -> None:
     """Repeating job: close sessions left live too long; tell both parties."""
     svc = services(context)
@@ -983,4 +958,4 @@ def build_handler() -> list[object]:
     )
     if CARD_ACTION not in CARD_ACTIONS:
         CARD_ACTIONS.append(CARD_ACTION)
-    return [flow, button(r"^fb:rpe:", on_feedback)]
+    return [flow]

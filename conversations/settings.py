@@ -196,6 +196,7 @@ def menu_buttons(view: SettingsView) -> list[list[Button]]:
         ]
     if view.is_trainer:
         rows.append([("📰 Digest time", "set:open:dig")])
+        rows.append([("⚠️ Alert thresholds", "at:open")])
     rows.append([("✅ Done", "set:done")])
     return rows
 

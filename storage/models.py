@@ -200,6 +200,8 @@ class TrainerProfile(Owned, Base):
     alert_missed_grace_hours: Mapped[int] = mapped_column(
         SmallInteger, default=12, server_default="12"
     )
+    # The trainer's local date the last daily digest went out (sent at most once a day).
+    digest_last_sent: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(
         back_populates="trainer_profile", lazy="raise", foreign_keys=[user_id]
@@ -1056,6 +1058,8 @@ class ClientAlert(Owned, Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column()
     resolution_notes: Mapped[str | None] = mapped_column(Text)
+    # When the trainer was told at once (HIGH and CRITICAL alerts); never twice.
+    notified_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         Index("ix_client_alerts_trainer_open", "trainer_user_id", "is_resolved", "severity"),

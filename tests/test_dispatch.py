@@ -94,7 +94,10 @@ async def test_reminders_go_out_at_the_clients_local_times(
     [evening] = api.sent_to(CLIENT)
     assert evening["text"] == "🔔 Tomorrow at 18:00: Leg day"
     buttons = evening["reply_markup"]["inline_keyboard"]
-    assert buttons == [[{"text": "📋 See plan", "callback_data": f"rm:plan:{session_id}"}]]
+    assert buttons == [
+        [{"text": "📋 See plan", "callback_data": f"rm:plan:{session_id}"}],
+        [{"text": "🙅 Can't make it", "callback_data": f"rm:cant:{session_id}"}],
+    ]
 
     clock.set(u("2026-11-30 17:00"))
     await _run(app)

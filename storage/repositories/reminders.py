@@ -134,16 +134,16 @@ class ReminderRepository:
             .limit(limit)
         )
         if self.dialect == "postgresql":
-            locked = await self.session.execute(due.with_for_update(skip_locked=True))
-            ids = list(locked.scalars())
-            if not ids:
-                return []
-            target = Reminder.id.in_(ids)
-        else:
-            target = Reminder.id.in_(due.scalar_subquery())
+            # Another dispatcher's claimed rows are skipped, not waited for.
+            due = due.with_for_update(skip_locked=True)
+        # The ids first (an index range scan), then the update by primary key: a single
+        # UPDATE ... WHERE id IN (subquery) makes SQLite walk every pending row instead.
+        ids = list((await self.session.execute(due)).scalars())
+        if not ids:
+            return []
         claimed = await self.session.execute(
             update(Reminder)
-            .where(target, Reminder.status == ReminderStatus.PENDING)
+            .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.PENDING)
             .values(status=ReminderStatus.SENDING, claimed_at=now, claimed_by=worker)
             .returning(Reminder)
             .execution_options(synchronize_session=False)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 166d25a3fa9e
+Revision ID: d7274a04aeda
 Revises:
-Create Date: 2026-11-22 14:35:44.112014
+Create Date: 2026-11-22 15:08:30.934278
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "166d25a3fa9e"
+revision: str = "d7274a04aeda"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -481,6 +481,7 @@ def upgrade() -> None:
         sa.Column(
             "alert_missed_grace_hours", sa.SmallInteger(), server_default="12", nullable=False
         ),
+        sa.Column("digest_last_sent", sa.Date(), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column(
@@ -620,6 +621,7 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.Integer(), nullable=True),
         sa.Column("resolved_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolution_notes", sa.Text(), nullable=True),
+        sa.Column("notified_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column(

@@ -1,0 +1,757 @@
+"""The alert engine (seed 000 ClientAlert) and the trainer's alert list.
+
+:meth:`AlertService.scan_all` walks every trainer in batches; each batch costs a fixed number of
+set-based queries (clients, planned sessions, last activity, main-lift points, goals, program
+progress, known causes, one insert), whatever the number of clients or sets. The same checks run
+for one client right after a session is finished (:func:`on_session_finished`). The rules
+themselves are pure functions in :mod:`coaching.domain.alerts`.
+
+Every alert honours the client's permissions: activity alerts need "view activity status",
+performance and lift alerts need "view progression data" (and the exercise's ProgressionAccess
+window), a body-weight goal needs "view personal data". An alert's cause is its dedup key: the
+partial unique index ``uq_client_alerts_open_cause`` makes a second open alert for one cause
+impossible, and a cause already raised (even if resolved) is not raised again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain import alerts as rules
+from coaching.domain.enums import (
+    AlertSeverity,
+    AlertType,
+    AssignmentStatus,
+    Permission,
+    RecordStatus,
+)
+from coaching.domain.measurements import BODY_WEIGHT
+from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
+from coaching.domain.strength import PerformedSet, detect_records
+from coaching.domain.transitions import InvalidTransition, check_transition
+from coaching.errors import InvalidInput, NotFound
+from coaching.services.access import flags_of
+from coaching.services.base import ServiceContext
+from storage.models import (
+    ClientProfile,
+    Exercise,
+    ExerciseRecord,
+    Relationship,
+    SessionRecord,
+    SetRecord,
+    TrainerProfile,
+    User,
+)
+from storage.repositories.alerts import AlertRepository
+
+BATCH_TRAINERS = 50
+POINTS_DAYS = 90
+NOTES_MAX = 1000
+NOT_YOUR_ALERT = "I can't find that alert among yours."
+NOT_A_TRAINER = "Alerts are for trainers. Send /start to register as one."
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    id: int
+    client_profile_id: int
+    client_name: str
+    alert_type: AlertType
+    severity: AlertSeverity
+    message: str
+    raised_at: datetime
+    is_resolved: bool
+    resolved_at: datetime | None
+    resolution_notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertList:
+    timezone: str
+    alerts: tuple[AlertView, ...]
+    counts: dict[AlertSeverity, int]
+    client_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentNotice:
+    """A HIGH or CRITICAL alert to tell the trainer about now."""
+
+    alert_id: int
+    trainer_chat_id: int
+    client_profile_id: int
+    client_name: str
+    severity: AlertSeverity
+    alert_type: AlertType
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    trainers: int = 0
+    clients: int = 0
+    raised: int = 0
+    programs_completed: int = 0
+    statements_batches: int = 0
+
+
+@dataclass
+class _Client:
+    relationship: Relationship
+    profile: ClientProfile
+    flags: PermissionFlags
+    windows: list[ProgressionWindow] = field(default_factory=list)
+    scope: list[int] = field(default_factory=list)
+
+    def may(self, permission: Permission) -> bool:
+        if self.profile.user_id is None:
+            return True
+        return self.flags.allows(permission)
+
+
+def _view(row: Any, name: str) -> AlertView:
+    return AlertView(
+        id=row.id,
+        client_profile_id=row.client_profile_id,
+        client_name=name,
+        alert_type=row.alert_type,
+        severity=row.severity,
+        message=row.message,
+        raised_at=row.raised_at,
+        is_resolved=row.is_resolved,
+        resolved_at=row.resolved_at,
+        resolution_notes=row.resolution_notes,
+    )
+
+
+def thresholds_of(profile: TrainerProfile) -> rules.Thresholds:
+    return rules.Thresholds(
+        decline_pct=profile.alert_decline_pct,
+        decline_sessions=profile.alert_decline_sessions,
+        inactivity_days=profile.alert_inactivity_days,
+        missed_grace_hours=profile.alert_missed_grace_hours,
+    )
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+async def _load_clients(
+    repo: AlertRepository, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None
+) -> list[_Client]:
+    rows = await repo.active_clients(trainer_ids, profile_ids)
+    clients = [_Client(r, p, flags_of(s)) for r, p, s in rows]
+    windows = await repo.windows([c.relationship.id for c in clients])
+    by_rel: dict[int, list[ProgressionWindow]] = defaultdict(list)
+    for w in windows:
+        by_rel[w.relationship_id].append(
+            ProgressionWindow(
+                exercise_id=w.exercise_id,
+                viewable_metrics=frozenset(w.viewable_metrics or ()),
+                visibility_start=w.visibility_start,
+                visibility_end=w.visibility_end,
+            )
+        )
+    selves = await repo.self_profiles([c.profile.user_id for c in clients if c.profile.user_id])
+    for client in clients:
+        client.windows = by_rel.get(client.relationship.id, [])
+        client.scope = [client.profile.id]
+        own = selves.get(client.profile.user_id or 0)
+        if own is not None:
+            client.scope.append(own)
+    return clients
+
+
+def _drafts_for_batch(
+    clients: Sequence[_Client],
+    trainers: dict[int, tuple[User, TrainerProfile]],
+    *,
+    now: datetime,
+    planned: Sequence[tuple[int, int, str, datetime, int, bool]],
+    activity: dict[int, date],
+    points: Sequence[tuple[int, int, str, int, date, Any, Any, Any]],
+    lift_goals: dict[int, list[tuple[rules.Goal, Decimal]]],
+    weights: dict[int, tuple[Decimal | None, Decimal]],
+) -> list[tuple[_Client, rules.AlertDraft]]:
+    by_rel: dict[int, list[rules.PlannedSession]] = defaultdict(list)
+    for rel_id, cs_id, title, starts, minutes, logged in planned:
+        by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, logged))
+    # (profile, exercise) -> record -> [weight, e1rm, rpe, day, name]
+    sessions: dict[tuple[int, int], dict[int, list[Any]]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    for profile_id, exercise_id, name, record_id, day, weight, best, rpe in points:
+        names[exercise_id] = name
+        current = sessions[(profile_id, exercise_id)].get(record_id)
+        weight_d = Decimal(str(weight))
+        best_d = Decimal(str(best)).quantize(Decimal("0.01"))
+        rpe_d = Decimal(str(rpe)) if rpe is not None else None
+        if current is None:
+            sessions[(profile_id, exercise_id)][record_id] = [weight_d, best_d, rpe_d, day]
+        else:
+            if weight_d > current[0]:
+                current[0], current[2] = weight_d, rpe_d
+            current[1] = max(current[1], best_d)
+            current[3] = max(current[3], day)
+    by_profile: dict[int, dict[int, dict[int, list[Any]]]] = defaultdict(dict)
+    for (profile_id, exercise_id), per_record in sessions.items():
+        by_profile[profile_id][exercise_id] = per_record
+    drafts: list[tuple[_Client, rules.AlertDraft]] = []
+    for client in clients:
+        user, profile = trainers[client.relationship.trainer_user_id]
+        limits = thresholds_of(profile)
+        zone = _zone(user.timezone)
+        today = now.astimezone(zone).date()
+        if client.may(Permission.VIEW_ACTIVITY_STATUS):
+            for draft in rules.missed_workouts(
+                by_rel.get(client.relationship.id, []), now, limits.missed_grace_hours, zone
+            ):
+                drafts.append((client, draft))
+            last = max((activity[p] for p in client.scope if p in activity), default=None)
+            idle = rules.inactivity(
+                last, client.relationship.start_date, today, limits.inactivity_days
+            )
+            if idle is not None:
+                drafts.append((client, idle))
+        if client.may(Permission.VIEW_PROGRESSION_DATA):
+            merged: dict[int, list[rules.SessionPoint]] = defaultdict(list)
+            for profile_id in client.scope:
+                for exercise_id, per_record in by_profile.get(profile_id, {}).items():
+                    for record_id, (weight, best, rpe, day) in per_record.items():
+                        merged[exercise_id].append(
+                            rules.SessionPoint(record_id, day, best, weight, rpe)
+                        )
+            for exercise_id, series in merged.items():
+                if client.profile.user_id is not None and not progression_visible(
+                    client.flags,
+                    client.windows,
+                    exercise_id=exercise_id,
+                    metric="e1rm",
+                    today=today,
+                ):
+                    continue
+                for rule in (
+                    rules.e1rm_decline(
+                        series,
+                        exercise_id=exercise_id,
+                        exercise_name=names[exercise_id],
+                        decline_pct=limits.decline_pct,
+                        sessions=limits.decline_sessions,
+                    ),
+                    rules.rpe_rising(
+                        series,
+                        exercise_id=exercise_id,
+                        exercise_name=names[exercise_id],
+                        sessions=limits.decline_sessions,
+                    ),
+                ):
+                    if rule is not None:
+                        drafts.append((client, rule))
+            for goal, best_kg in lift_goals.get(client.profile.id, []):
+                if best_kg >= goal.target_kg:
+                    drafts.append((client, rules.goal_alert(goal, best_kg)))
+        if client.may(Permission.VIEW_PERSONAL_DATA) and client.profile.id in weights:
+            first, latest = weights[client.profile.id]
+            for text in client.profile.goals or ():
+                body_goal = rules.parse_goal(str(text))
+                if (
+                    body_goal is not None
+                    and body_goal.lift is None
+                    and rules.bodyweight_goal_reached(body_goal, first, latest)
+                ):
+                    drafts.append((client, rules.goal_alert(body_goal, latest)))
+    return drafts
+
+
+def match_exercise(lift: str, exercises: Sequence[Exercise]) -> int | None:
+    """The exercise a goal's lift names: exact name or alias, else the main lift it ends a
+    name of ("squat" is the barbell back squat, "deadlift" the barbell deadlift)."""
+    for exercise in exercises:
+        words = [exercise.name.lower(), *(str(a).lower() for a in exercise.aliases or ())]
+        if lift in words:
+            return exercise.id
+    loose = [e for e in exercises if e.is_main_lift and (lift in e.name.lower().split(" ", 1)[-1])]
+    loose.sort(key=lambda e: (not e.name.lower().startswith("barbell"), len(e.name)))
+    return loose[0].id if loose else None
+
+
+async def _lift_goals(
+    repo: AlertRepository, clients: Sequence[_Client]
+) -> dict[int, list[tuple[rules.Goal, Decimal]]]:
+    """Profile -> (lift goal, heaviest weight so far) for goals naming a known exercise."""
+    wanted: dict[int, list[rules.Goal]] = {}
+    for client in clients:
+        parsed = [rules.parse_goal(str(g)) for g in client.profile.goals or ()]
+        lifts = [g for g in parsed if g is not None and g.lift is not None]
+        if lifts:
+            wanted[client.profile.id] = lifts
+    if not wanted:
+        return {}
+    names = sorted({g.lift for goals in wanted.values() for g in goals if g.lift})
+    owners = sorted({c.relationship.trainer_user_id for c in clients})
+    found = await repo.exercises_named(names, owners)
+    by_name = {lift: match for lift in names if (match := match_exercise(lift, found))}
+    scopes = {c.profile.id: c.scope for c in clients}
+    best = await repo.heaviest(
+        sorted({p for pid in wanted for p in scopes[pid]}), sorted(by_name.values())
+    )
+    result: dict[int, list[tuple[rules.Goal, Decimal]]] = {}
+    for profile_id, goals in wanted.items():
+        for goal in goals:
+            exercise_id = by_name.get(goal.lift or "")
+            if exercise_id is None:
+                continue
+            values = [best.get((p, exercise_id)) for p in scopes[profile_id]]
+            heaviest = max((Decimal(str(v)) for v in values if v is not None), default=None)
+            if heaviest is not None:
+                result.setdefault(profile_id, []).append((goal, heaviest))
+    return result
+
+
+async def _body_weights(
+    repo: AlertRepository, clients: Sequence[_Client]
+) -> dict[int, tuple[Decimal | None, Decimal]]:
+    """Profile -> (first, latest) body weight, for clients with a body-weight goal."""
+    wanted = [
+        c
+        for c in clients
+        if any(
+            (goal := rules.parse_goal(str(g))) is not None and goal.lift is None
+            for g in c.profile.goals or ()
+        )
+    ]
+    if not wanted:
+        return {}
+    rows = await repo.body_weights([p for c in wanted for p in c.scope], BODY_WEIGHT)
+    by_profile: dict[int, list[Decimal]] = defaultdict(list)
+    for row in rows:
+        by_profile[row.client_profile_id].append(row.value)
+    result: dict[int, tuple[Decimal | None, Decimal]] = {}
+    for client in wanted:
+        series = [v for p in client.scope for v in by_profile.get(p, [])]
+        if series:
+            result[client.profile.id] = (series[0], series[-1])
+        elif client.profile.current_weight_kg is not None:
+            result[client.profile.id] = (None, client.profile.current_weight_kg)
+    return result
+
+
+async def _complete_programs(
+    repo: AlertRepository,
+    clients: Sequence[_Client],
+    rows: Sequence[tuple[int, int, int, datetime | None, datetime | None]],
+    now: datetime,
+) -> list[tuple[_Client, rules.AlertDraft]]:
+    """Assignments whose last planned session was logged become COMPLETED, with an alert."""
+    by_rel = {c.relationship.id: c for c in clients}
+    done = [r for r in rows if r[3] is not None and r[4] is not None and r[4] >= r[3]]
+    if not done:
+        return []
+    assignments = {a.id: a for a in await repo.assignments([r[0] for r in done])}
+    drafts: list[tuple[_Client, rules.AlertDraft]] = []
+    for assignment_id, rel_id, total, _last, _logged in done:
+        assignment, client = assignments.get(assignment_id), by_rel.get(rel_id)
+        if assignment is None or client is None:
+            continue
+        try:
+            if assignment.status is AssignmentStatus.ASSIGNED:
+                check_transition(assignment.status, AssignmentStatus.IN_PROGRESS)
+                assignment.status = AssignmentStatus.IN_PROGRESS
+            check_transition(assignment.status, AssignmentStatus.COMPLETED)
+        except InvalidTransition:
+            continue
+        assignment.status = AssignmentStatus.COMPLETED
+        assignment.updated_at = now
+        draft = rules.program_completed(
+            assignment_id, assignment.name, sessions_total=total, sessions_open=0, last_logged=True
+        )
+        if draft is not None:
+            drafts.append((client, draft))
+    return drafts
+
+
+async def _store(
+    repo: AlertRepository, drafts: Sequence[tuple[_Client, rules.AlertDraft]], now: datetime
+) -> list[int]:
+    keys = [(c.relationship.trainer_user_id, c.profile.id, d.dedup_key) for c, d in drafts]
+    known = await repo.known_keys(sorted(set(keys)))
+    values: list[dict[str, Any]] = []
+    seen: set[tuple[int, int, str]] = set()
+    for key, (client, draft) in zip(keys, drafts, strict=True):
+        if key in known or key in seen:
+            continue
+        seen.add(key)
+        values.append(
+            {
+                "client_profile_id": client.profile.id,
+                "trainer_user_id": client.relationship.trainer_user_id,
+                "alert_type": draft.alert_type,
+                "severity": draft.severity,
+                "raised_at": now,
+                "message": draft.message[:1000],
+                "dedup_key": draft.dedup_key,
+                "details": draft.details,
+                "is_resolved": False,
+                "created_at": now,
+                "updated_at": now,
+                "is_active": True,
+            }
+        )
+    return await repo.insert(values)
+
+
+async def scan_trainers(
+    session: AsyncSession,
+    trainers: Sequence[tuple[User, TrainerProfile]],
+    now: datetime,
+    *,
+    profile_ids: Sequence[int] | None = None,
+) -> tuple[int, int, int]:
+    """Run every rule for these trainers' active clients. (clients, raised, programs done)."""
+    repo = AlertRepository(session)
+    by_id = {u.id: (u, p) for u, p in trainers}
+    clients = await _load_clients(repo, sorted(by_id), profile_ids)
+    if not clients:
+        return 0, 0, 0
+    rel_ids = [c.relationship.id for c in clients]
+    scope = sorted({p for c in clients for p in c.scope})
+    lookback = now - timedelta(days=rules.MISSED_LOOKBACK_DAYS + 1)
+    planned = await repo.planned(rel_ids, lookback, now)
+    activity = await repo.last_activity(scope)
+    points = await repo.lift_points(scope, (now - timedelta(days=POINTS_DAYS)).date())
+    drafts = _drafts_for_batch(
+        clients,
+        by_id,
+        now=now,
+        planned=planned,
+        activity=activity,
+        points=points,
+        lift_goals=await _lift_goals(repo, clients),
+        weights=await _body_weights(repo, clients),
+    )
+    programs = await _complete_programs(repo, clients, await repo.assignment_progress(rel_ids), now)
+    raised = await _store(repo, [*drafts, *programs], now)
+    return len(clients), len(raised), len(programs)
+
+
+async def raise_alert(
+    session: AsyncSession,
+    trainer_user_id: int,
+    client_profile_id: int,
+    draft: rules.AlertDraft,
+    now: datetime,
+) -> int | None:
+    """Raise one alert (for an event such as an injury). ``None`` if its cause is known."""
+    repo = AlertRepository(session)
+    rows = await repo.active_clients([trainer_user_id], [client_profile_id])
+    if not rows:
+        relationship = Relationship(
+            trainer_user_id=trainer_user_id, client_profile_id=client_profile_id
+        )
+        profile = ClientProfile(id=client_profile_id, name="")
+        client = _Client(relationship, profile, PermissionFlags())
+    else:
+        r, p, s = rows[0]
+        client = _Client(r, p, flags_of(s))
+    ids = await _store(repo, [(client, draft)], now)
+    return ids[0] if ids else None
+
+
+async def on_injury(
+    session: AsyncSession,
+    trainer_user_id: int,
+    client_profile_id: int,
+    reference: str,
+    description: str,
+    now: datetime,
+    *,
+    severe: bool = False,
+) -> int | None:
+    """Hook for the injury report: an INJURY_REPORTED alert (HIGH, or CRITICAL when severe)."""
+    draft = rules.injury_reported(reference, description, severe=severe)
+    return await raise_alert(session, trainer_user_id, client_profile_id, draft, now)
+
+
+async def on_session_finished(session: AsyncSession, record_id: int, now: datetime) -> int:
+    """Hook after a session is finished: records, decline, goals, program completion.
+
+    Runs the scan for the client's trainers (only this client) and adds a GOAL_ACHIEVED alert
+    for the personal records the session set. Returns how many alerts were raised.
+    """
+    record = await session.get(SessionRecord, record_id)
+    if record is None or record.status is not RecordStatus.COMPLETED:
+        return 0
+    profile = await session.get(ClientProfile, record.client_profile_id)
+    if profile is None:
+        return 0
+    repo = AlertRepository(session)
+    if profile.trainer_user_id is not None:
+        profile_ids = [profile.id]
+        trainer_ids = [profile.trainer_user_id]
+    elif profile.user_id is not None:
+        found = await session.execute(
+            select(ClientProfile.id, ClientProfile.trainer_user_id).where(
+                ClientProfile.user_id == profile.user_id,
+                ClientProfile.trainer_user_id.is_not(None),
+            )
+        )
+        pairs = [(int(i), int(t)) for i, t in found if t is not None]
+        profile_ids = [i for i, _ in pairs]
+        trainer_ids = sorted({t for _, t in pairs})
+    else:
+        return 0
+    if not trainer_ids:
+        return 0
+    trainers = await repo.trainers(trainer_ids)
+    _, raised, _ = await scan_trainers(session, trainers, now, profile_ids=profile_ids)
+    clients = await _load_clients(repo, trainer_ids, profile_ids)
+    drafts = await _record_drafts(session, record, clients, now, trainers)
+    return raised + len(await _store(repo, drafts, now))
+
+
+async def _record_drafts(
+    session: AsyncSession,
+    record: SessionRecord,
+    clients: Sequence[_Client],
+    now: datetime,
+    trainers: Sequence[tuple[User, TrainerProfile]],
+) -> list[tuple[_Client, rules.AlertDraft]]:
+    rows = await session.execute(
+        select(SetRecord, ExerciseRecord.exercise_name)
+        .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
+        .where(ExerciseRecord.session_record_id == record.id)
+    )
+    new_rows = list(rows)
+    if not new_rows:
+        return []
+    names = {s.exercise_id: n for s, n in new_rows}
+    new = [_performed(s) for s, _ in new_rows]
+    zones = {u.id: _zone(u.timezone) for u, _ in trainers}
+    drafts: list[tuple[_Client, rules.AlertDraft]] = []
+    for client in clients:
+        if not client.may(Permission.VIEW_PROGRESSION_DATA):
+            continue
+        today = now.astimezone(zones.get(client.relationship.trainer_user_id, ZoneInfo("UTC")))
+        history_rows = await session.execute(
+            select(SetRecord).where(
+                SetRecord.client_profile_id.in_(client.scope),
+                SetRecord.exercise_id.in_(sorted(names)),
+                SetRecord.performed_at < record.start_time,
+            )
+        )
+        history = [_performed(s) for s in history_rows.scalars()]
+        found = [
+            rules.RecordLine(names[r.exercise_id], str(r.kind), r.value, r.reps)
+            for r in detect_records(history, new)
+            if client.profile.user_id is None
+            or progression_visible(
+                client.flags,
+                client.windows,
+                exercise_id=r.exercise_id,
+                metric="e1rm" if str(r.kind).startswith("e1rm") else "weight",
+                today=today.date(),
+            )
+        ]
+        draft = rules.personal_records(record.id, record.title, found)
+        if draft is not None:
+            drafts.append((client, draft))
+    return drafts
+
+
+def _performed(row: SetRecord) -> PerformedSet:
+    return PerformedSet(
+        exercise_id=row.exercise_id,
+        weight_kg=row.weight_kg,
+        reps=row.reps,
+        set_type=row.set_type,
+        performed_at=row.performed_at,
+        bodyweight=row.bodyweight,
+    )
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class AlertService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def scan_all(
+        self, now: datetime | None = None, batch: int = BATCH_TRAINERS
+    ) -> ScanReport:
+        """Every trainer, ``batch`` at a time, one transaction per batch."""
+        moment = now or self.ctx.clock.now()
+        after, trainers_seen, clients, raised, programs, batches = 0, 0, 0, 0, 0, 0
+        while True:
+            async with self.ctx.uow() as uow:
+                trainers = await AlertRepository(uow.session).trainers_after(after, batch)
+                if not trainers:
+                    break
+                counted = await scan_trainers(uow.session, trainers, moment)
+                await uow.commit()
+            after = trainers[-1][0].id
+            trainers_seen += len(trainers)
+            clients += counted[0]
+            raised += counted[1]
+            programs += counted[2]
+            batches += 1
+        return ScanReport(trainers_seen, clients, raised, programs, batches)
+
+    async def session_finished(self, record_id: int) -> int:
+        """The hook after /log's finish, in its own short transaction."""
+        async with self.ctx.uow() as uow:
+            count = await on_session_finished(uow.session, record_id, self.ctx.clock.now())
+            await uow.commit()
+            return count
+
+    async def urgent(self, limit: int = 100) -> list[UrgentNotice]:
+        """Claim HIGH/CRITICAL alerts not yet told (marked told first: never sent twice)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            rows = await AlertRepository(uow.session).urgent_unnotified(
+                now - timedelta(days=2), limit
+            )
+            notices = []
+            for alert, name, chat_id, reachable in rows:
+                alert.notified_at = now
+                if reachable:
+                    notices.append(
+                        UrgentNotice(
+                            alert.id,
+                            chat_id,
+                            alert.client_profile_id,
+                            name,
+                            alert.severity,
+                            alert.alert_type,
+                            alert.message,
+                        )
+                    )
+            await uow.commit()
+            return notices
+
+    async def _trainer(self, session: AsyncSession, telegram_id: int) -> User:
+        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+        user = found.scalar_one_or_none()
+        if user is None or not user.is_trainer:
+            raise NotFound(NOT_A_TRAINER)
+        return user
+
+    async def open_alerts(
+        self, telegram_id: int, client_profile_id: int | None = None
+    ) -> AlertList:
+        """Open alerts, most severe first, newest first within a severity."""
+        async with self.ctx.uow() as uow:
+            trainer = await self._trainer(uow.session, telegram_id)
+            repo = AlertRepository(uow.session)
+            name = None
+            if client_profile_id is not None:
+                profile = await uow.session.get(ClientProfile, client_profile_id)
+                if profile is None or profile.trainer_user_id != trainer.id:
+                    raise NotFound("I can't find that client among yours.")
+                name = profile.name
+            rows = await repo.open_alerts(trainer.id, client_profile_id)
+            counts = await repo.open_counts(trainer.id)
+            views = rules.by_severity([_view(a, n) for a, n in rows])
+            return AlertList(trainer.timezone, tuple(views), counts, name)
+
+    async def get(self, telegram_id: int, alert_id: int) -> tuple[AlertView, str]:
+        async with self.ctx.uow() as uow:
+            trainer = await self._trainer(uow.session, telegram_id)
+            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            if found is None:
+                raise NotFound(NOT_YOUR_ALERT)
+            return _view(*found), trainer.timezone
+
+    async def resolve(self, telegram_id: int, alert_id: int, notes: str | None) -> AlertView:
+        """seed 000 ``resolveAlert(notes)``: who, when and the notes are recorded."""
+        cleaned = (notes or "").strip() or None
+        if cleaned is not None and len(cleaned) > NOTES_MAX:
+            raise InvalidInput(
+                f"Those notes are {len(cleaned)} characters; the limit is {NOTES_MAX}.",
+                example="Called her; knee is fine, back to full load next week.",
+            )
+        async with self.ctx.uow() as uow:
+            trainer = await self._trainer(uow.session, telegram_id)
+            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            if found is None:
+                raise NotFound(NOT_YOUR_ALERT)
+            alert, name = found
+            if not alert.is_resolved:
+                now = self.ctx.clock.now()
+                alert.is_resolved = True
+                alert.resolved_by = trainer.id
+                alert.resolved_at = now
+                alert.resolution_notes = cleaned
+                alert.updated_at = now
+            view = _view(alert, name)
+            await uow.commit()
+            return view
+
+    async def thresholds(self, telegram_id: int) -> tuple[rules.Thresholds, bool]:
+        """The trainer's thresholds and whether an empty digest is still sent."""
+        async with self.ctx.uow() as uow:
+            profile = await self._profile(uow.session, telegram_id)
+            return thresholds_of(profile), profile.digest_when_empty
+
+    async def set_threshold(
+        self, telegram_id: int, name: str, value: int
+    ) -> tuple[rules.Thresholds, bool]:
+        try:
+            rules.check_threshold(name, value)
+        except ValueError as error:
+            low, high = rules.THRESHOLD_LIMITS.get(name, (0, 0))
+            raise InvalidInput(
+                f"That value is out of range (from {low} to {high}).", example=str(low)
+            ) from error
+        async with self.ctx.uow() as uow:
+            profile = await self._profile(uow.session, telegram_id)
+            setattr(profile, f"alert_{name}", value)
+            result = thresholds_of(profile), profile.digest_when_empty
+            await uow.commit()
+            return result
+
+    async def toggle_empty_digest(self, telegram_id: int) -> tuple[rules.Thresholds, bool]:
+        async with self.ctx.uow() as uow:
+            profile = await self._profile(uow.session, telegram_id)
+            profile.digest_when_empty = not profile.digest_when_empty
+            result = thresholds_of(profile), profile.digest_when_empty
+            await uow.commit()
+            return result
+
+    async def _profile(self, session: AsyncSession, telegram_id: int) -> TrainerProfile:
+        trainer = await self._trainer(session, telegram_id)
+        found = await session.execute(
+            select(TrainerProfile).where(TrainerProfile.user_id == trainer.id)
+        )
+        profile = found.scalar_one_or_none()
+        if profile is None:
+            raise NotFound(NOT_A_TRAINER)
+        return profile
+
+
+__all__ = [
+    "AlertList",
+    "AlertService",
+    "AlertView",
+    "ScanReport",
+    "UrgentNotice",
+    "on_injury",
+    "on_session_finished",
+    "raise_alert",
+    "scan_trainers",
+]

@@ -1,0 +1,198 @@
+"""The data behind the progress charts. Drawing them is the bot's job (``bot/charts.py``).
+
+Each method checks who is asking exactly as the progress card does (a trainer through
+``trainer_access`` and the client's permissions and ProgressionAccess windows; a client sees
+everything of their own) and returns a frozen series ready to plot.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from coaching.domain import adherence as adh
+from coaching.domain.enums import Permission
+from coaching.domain.measurements import kind_label
+from coaching.domain.permissions import REFUSALS
+from coaching.errors import NotAllowed, NotFound
+from coaching.services.base import ServiceContext
+from coaching.services.dashboard import (
+    Viewer,
+    _day_start,
+    _zone,
+    client_viewer,
+    trainer_viewer,
+)
+from storage.repositories.dashboard import DashboardRepository
+
+CHART_DAYS = 180
+CALENDAR_DAYS = 84
+NO_DATA = "There is nothing to chart yet for this."
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    label: str
+    unit: str
+    points: tuple[tuple[date, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    """One chart: ``kind`` is line, bars or calendar."""
+
+    kind: str
+    title: str
+    y_label: str
+    series: tuple[Series, ...] = ()
+    marks: tuple[tuple[date, str], ...] = ()
+    start: date | None = None
+    end: date | None = None
+    note: str = ""
+
+
+class ChartService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def _viewer(self, session: object, telegram_id: int, profile_id: int | None) -> Viewer:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        assert isinstance(session, AsyncSession)
+        if profile_id is None:
+            return await client_viewer(session, telegram_id)
+        return await trainer_viewer(session, telegram_id, profile_id)
+
+    async def e1rm(self, telegram_id: int, profile_id: int | None, exercise_id: int) -> ChartData:
+        """Best e1RM per training day of one exercise over the last six months."""
+        async with self.ctx.uow() as uow:
+            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            if not viewer.may(Permission.VIEW_PROGRESSION_DATA):
+                raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
+            today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
+            rows = await DashboardRepository(uow.session).daily_lifts(
+                viewer.profile_ids, today - timedelta(days=CHART_DAYS), exercise_id
+            )
+        if rows and not viewer.sees(exercise_id, "e1rm", today):
+            raise NotAllowed("The client has not shared this exercise's progress with you.")
+        points = tuple(
+            (day, float(best))
+            for _e, _n, _m, day, best, _v in rows
+            if best is not None and viewer.sees(exercise_id, "e1rm", today, on=day)
+        )
+        if not points:
+            raise NotFound(NO_DATA)
+        name = rows[0][1]
+        return ChartData(
+            "line",
+            f"{viewer.name} · {name}: estimated 1RM",
+            "Estimated 1RM (kg)",
+            (Series(name, "kg", points),),
+        )
+
+    async def volume(self, telegram_id: int, profile_id: int | None) -> ChartData:
+        """Weekly volume (kg × reps of working sets), the last 12 weeks, by Monday."""
+        async with self.ctx.uow() as uow:
+            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            if not viewer.may(Permission.VIEW_PROGRESSION_DATA):
+                raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
+            today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
+            monday = today - timedelta(days=today.weekday())
+            start = monday - timedelta(weeks=11)
+            rows = await DashboardRepository(uow.session).daily_lifts(viewer.profile_ids, start)
+        weeks: dict[date, Decimal] = defaultdict(Decimal)
+        hidden = 0
+        for exercise_id, _n, _m, day, _b, volume in rows:
+            if not viewer.sees(exercise_id, "volume", today, on=day):
+                hidden += 1
+                continue
+            weeks[day - timedelta(days=day.weekday())] += Decimal(str(volume or 0))
+        if not weeks:
+            raise NotFound(NO_DATA)
+        points = tuple(
+            (start + timedelta(weeks=i), float(weeks.get(start + timedelta(weeks=i), 0)))
+            for i in range(12)
+        )
+        note = "Some exercises are hidden by the client's sharing settings." if hidden else ""
+        return ChartData(
+            "bars",
+            f"{viewer.name} · weekly volume",
+            "Volume (kg × reps)",
+            (Series("Volume", "kg", points),),
+            note=note,
+        )
+
+    async def adherence(self, telegram_id: int, profile_id: int | None) -> ChartData:
+        """The last 12 weeks of planned sessions, day by day: done, partial or missed."""
+        async with self.ctx.uow() as uow:
+            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            if not viewer.may(Permission.VIEW_ACTIVITY_STATUS):
+                raise NotAllowed(REFUSALS[Permission.VIEW_ACTIVITY_STATUS])
+            zone = _zone(viewer.timezone)
+            now = self.ctx.clock.now()
+            today = now.astimezone(zone).date()
+            start_day = today - timedelta(days=CALENDAR_DAYS - 1)
+            start_day -= timedelta(days=start_day.weekday())
+            repo = DashboardRepository(uow.session)
+            relationship_ids = await _relationships(uow.session, viewer)
+            planned: list[adh.PlannedDay] = []
+            for relationship_id in relationship_ids:
+                rows = await repo.planned_sessions(
+                    relationship_id, _day_start(start_day, zone), now
+                )
+                planned += [
+                    adh.PlannedDay(at.astimezone(zone).date(), logged, p, d)
+                    for _i, at, _t, logged, p, d in rows
+                ]
+        if not planned:
+            raise NotFound("No planned sessions in the last 12 weeks to chart.")
+        marks = adh.calendar_marks(planned, today, (today - start_day).days + 1)
+        return ChartData(
+            "calendar",
+            f"{viewer.name} · adherence, last 12 weeks",
+            "",
+            marks=tuple(sorted(marks.items())),
+            start=start_day,
+            end=today,
+        )
+
+    async def body(self, telegram_id: int, profile_id: int | None) -> ChartData:
+        """Body weight and other measurements over the last six months."""
+        async with self.ctx.uow() as uow:
+            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            if not viewer.may(Permission.VIEW_PERSONAL_DATA):
+                raise NotAllowed(REFUSALS[Permission.VIEW_PERSONAL_DATA])
+            today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
+            rows = await DashboardRepository(uow.session).measurements(
+                viewer.profile_ids, today - timedelta(days=CHART_DAYS)
+            )
+            grouped: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
+            for row in rows:
+                grouped[(row.kind, row.unit)].append((row.measured_on, float(row.value)))
+        if not grouped:
+            raise NotFound("No body measurements yet. They are added with /measure.")
+        series = tuple(
+            Series(kind_label(kind), unit, tuple(points))
+            for (kind, unit), points in sorted(grouped.items())
+        )
+        return ChartData("line", f"{viewer.name} · body measurements", "Value", series)
+
+
+async def _relationships(session: object, viewer: Viewer) -> list[int]:
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Relationship
+
+    assert isinstance(session, AsyncSession)
+    if viewer.relationship_id is not None:
+        return [viewer.relationship_id]
+    rows = await session.execute(
+        select(Relationship.id).where(
+            Relationship.client_profile_id.in_(list(viewer.profile_ids)),
+            Relationship.is_active.is_(True),
+        )
+    )
+    return [int(i) for i in rows.scalars()][:5]

@@ -1,0 +1,552 @@
+"""The trainer dashboard (seed 000 TrainerDashboard) and a client's progress, as frozen views.
+
+Both are a small, fixed number of SQL statements whatever the number of clients or sets: the
+aggregates (adherence counts, last activity, best e1RM and volume per day) are GROUP BY queries,
+and the rest is arithmetic over their rows in :mod:`coaching.domain.adherence`.
+
+What the client has not shared stays hidden, and the views say so: adherence, missed sessions
+and activity need "view activity status"; lifts need "view progression data" and, per
+exercise, an open ProgressionAccess window; feedback needs "view workout history"; body
+measurements need "view personal data".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coaching.domain import adherence as adh
+from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus
+from coaching.domain.measurements import kind_label
+from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
+from coaching.errors import NotAllowed, NotFound
+from coaching.services.access import flags_of, profile_scope, trainer_access
+from coaching.services.base import ServiceContext
+from coaching.services.permissions import progression_windows
+from storage.models import ClientProfile, TrainerProfile, User
+from storage.repositories.alerts import AlertRepository
+from storage.repositories.dashboard import DashboardRepository
+
+NOT_A_TRAINER = "The dashboard is for trainers. Send /start to register as one."
+NOT_REGISTERED = "I don't know you yet. Send /start first."
+MISSED_DAYS = 14
+ATTENTION_MAX = 8
+FEEDBACK_DAYS = 30
+HISTORY_DAYS = 365
+CARD_WEEKS = 12
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionItem:
+    coaching_session_id: int
+    starts_at: datetime
+    title: str
+    client_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    record_id: int
+    client_profile_id: int
+    client_name: str
+    title: str
+    day: date
+    rpe: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    client_profile_id: int
+    name: str
+    score: int
+    missed: int
+    idle_days: int | None
+    adherence_30: Decimal | None
+    drop_points: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    trainer_name: str
+    timezone: str
+    today: date
+    today_sessions: tuple[SessionItem, ...]
+    week: tuple[tuple[date, int], ...]
+    week_sessions: tuple[SessionItem, ...]
+    feedback: tuple[FeedbackItem, ...]
+    alert_counts: dict[AlertSeverity, int]
+    attention: tuple[AttentionItem, ...]
+    clients: int
+    activity_hidden: int
+
+    @property
+    def open_alerts(self) -> int:
+        return sum(self.alert_counts.values())
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to report: no session today, no feedback, no alert, nobody to chase."""
+        return not (self.today_sessions or self.feedback or self.open_alerts or self.attention)
+
+
+@dataclass(frozen=True, slots=True)
+class MissedItem:
+    coaching_session_id: int
+    starts_at: datetime
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiftSummary:
+    exercise_id: int
+    name: str
+    best_e1rm: Decimal
+    change_4w: Decimal | None
+    change_12w: Decimal | None
+    weekly_volume: Decimal
+    recent_record: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientProgress:
+    client_profile_id: int
+    name: str
+    timezone: str
+    today: date
+    adherence: tuple[adh.WindowAdherence, ...] | None
+    missed: tuple[MissedItem, ...] | None
+    lifts: tuple[LiftSummary, ...] | None
+    lifts_hidden: int
+    measurements_visible: bool
+    chart_exercises: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who looks at progress and what they may see (a trainer, or the client themselves)."""
+
+    timezone: str
+    units: str
+    profile_ids: tuple[int, ...]
+    relationship_id: int | None
+    flags: PermissionFlags
+    windows: tuple[ProgressionWindow, ...]
+    name: str
+    is_client: bool
+
+    def may(self, permission: Permission) -> bool:
+        return self.is_client or self.flags.allows(permission)
+
+    def sees(self, exercise_id: int, metric: str, today: date, on: date | None = None) -> bool:
+        if self.is_client:
+            return True
+        return progression_visible(
+            self.flags, self.windows, exercise_id=exercise_id, metric=metric, today=today, on=on
+        )
+
+
+async def _user(session: AsyncSession, telegram_id: int) -> User:
+    found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+    user = found.scalar_one_or_none()
+    if user is None:
+        raise NotFound(NOT_REGISTERED)
+    return user
+
+
+async def trainer_viewer(session: AsyncSession, telegram_id: int, client_profile_id: int) -> Viewer:
+    """A trainer looking at one client: access checked, scope and windows loaded."""
+    user = await _user(session, telegram_id)
+    if not user.is_trainer:
+        raise NotFound(NOT_A_TRAINER)
+    access = await trainer_access(session, user.id, client_profile_id)
+    if access.status is RelationshipStatus.PENDING and access.client_user_id is not None:
+        raise NotAllowed("This client has not accepted your invite yet.")
+    profile = await session.get(ClientProfile, client_profile_id)
+    assert profile is not None
+    walk_in = access.client_user_id is None
+    flags = PermissionFlags(view_personal_data=True) if walk_in else access.flags
+    windows = () if walk_in else tuple(await progression_windows(session, access.relationship_id))
+    scope = await profile_scope(session, access)
+    return Viewer(
+        timezone=user.timezone,
+        units=user.units.value,
+        profile_ids=tuple(scope),
+        relationship_id=access.relationship_id,
+        flags=flags,
+        windows=windows,
+        name=profile.name,
+        is_client=False,
+    )
+
+
+async def client_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
+    """A client looking at their own progress: every profile of theirs, everything visible."""
+    user = await _user(session, telegram_id)
+    rows = await session.execute(
+        select(ClientProfile.id, ClientProfile.trainer_user_id).where(
+            ClientProfile.user_id == user.id
+        )
+    )
+    pairs = list(rows)
+    if not pairs:
+        raise NotFound(
+            "You have no training logged yet. Log a workout with /log, "
+            "or join a trainer with their invite link."
+        )
+    return Viewer(
+        timezone=user.timezone,
+        units=user.units.value,
+        profile_ids=tuple(int(p) for p, _ in pairs),
+        relationship_id=None,
+        flags=PermissionFlags(),
+        windows=(),
+        name=user.display_name,
+        is_client=True,
+    )
+
+
+def _pct_change(now: Decimal, before: Decimal | None) -> Decimal | None:
+    if before is None or before <= 0:
+        return None
+    return ((now - before) * 100 / before).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def summarise_lifts(
+    rows: Sequence[tuple[int, str, bool, date, Any, Any]],
+    viewer: Viewer,
+    today: date,
+) -> tuple[list[LiftSummary], int, list[tuple[int, str]]]:
+    """Per main exercise: best e1RM in 12 weeks, its change over 4 and 12 weeks, weekly volume.
+
+    Returns the summaries, how many exercises are hidden by the client's permissions, and the
+    exercises that can be charted.
+    """
+    by_exercise: dict[int, list[tuple[date, Decimal | None, Decimal]]] = defaultdict(list)
+    names: dict[int, str] = {}
+    main: set[int] = set()
+    hidden: set[int] = set()
+    for exercise_id, name, is_main, day, best, volume in rows:
+        names[exercise_id] = name
+        if is_main:
+            main.add(exercise_id)
+        if not viewer.sees(exercise_id, "e1rm", today, on=day):
+            hidden.add(exercise_id)
+            continue
+        best_d = Decimal(str(best)).quantize(Decimal("0.1")) if best is not None else None
+        by_exercise[exercise_id].append((day, best_d, Decimal(str(volume or 0))))
+    start_12 = today - timedelta(weeks=CARD_WEEKS)
+    start_4 = today - timedelta(weeks=4)
+    summaries: list[LiftSummary] = []
+    chartable: list[tuple[int, str]] = []
+    for exercise_id, series in by_exercise.items():
+        if any(b is not None for _, b, _ in series):
+            chartable.append((exercise_id, names[exercise_id]))
+        if exercise_id not in main:
+            continue
+        recent = [(d, b) for d, b, _ in series if b is not None and d >= start_12]
+        if not recent:
+            continue
+        best_now = max(b for _, b in recent)
+        latest_day = max(d for d, _ in recent)
+        latest = max(b for d, b in recent if d == latest_day)
+        before_4 = [b for d, b in recent if d < start_4]
+        at_start_4 = before_4[-1] if before_4 else None
+        first_12 = recent[0][1]
+        volume = sum((v for d, _, v in series if d >= start_4), Decimal(0)) / 4
+        earlier = [b for d, b, _ in series if b is not None and d < today - timedelta(days=28)]
+        record_day = None
+        peak = max(earlier, default=None)
+        for day, value in recent:
+            if day >= today - timedelta(days=28) and peak is not None and value > peak:
+                record_day = day
+            if peak is None or value > peak:
+                peak = value
+        summaries.append(
+            LiftSummary(
+                exercise_id=exercise_id,
+                name=names[exercise_id],
+                best_e1rm=best_now,
+                change_4w=_pct_change(latest, at_start_4),
+                change_12w=_pct_change(latest, first_12) if len(recent) > 1 else None,
+                weekly_volume=volume.quantize(Decimal(1), rounding=ROUND_HALF_UP),
+                recent_record=record_day,
+            )
+        )
+    summaries.sort(key=lambda s: s.best_e1rm, reverse=True)
+    chartable.sort(key=lambda item: (item[0] not in main, item[1]))
+    return summaries, len(hidden - set(by_exercise)), chartable
+
+
+class DashboardService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def dashboard(self, telegram_id: int) -> Dashboard:
+        async with self.ctx.uow() as uow:
+            user = await _user(uow.session, telegram_id)
+            if not user.is_trainer:
+                raise NotFound(NOT_A_TRAINER)
+            return await build_dashboard(uow.session, user, self.ctx.clock.now())
+
+    async def client_progress(self, telegram_id: int, client_profile_id: int) -> ClientProgress:
+        async with self.ctx.uow() as uow:
+            viewer = await trainer_viewer(uow.session, telegram_id, client_profile_id)
+            return await build_progress(
+                uow.session, viewer, client_profile_id, self.ctx.clock.now()
+            )
+
+    async def own_progress(self, telegram_id: int) -> ClientProgress:
+        async with self.ctx.uow() as uow:
+            viewer = await client_viewer(uow.session, telegram_id)
+            return await build_progress(uow.session, viewer, 0, self.ctx.clock.now())
+
+    async def due_digests(self, limit: int = 200) -> list[tuple[int, int, Dashboard]]:
+        """Trainers whose digest time has passed today (their time) and who have not had one.
+
+        Marks each as sent for today before returning it (at most one digest a day, even if
+        sending fails). Returns (trainer chat id, trainer user id, dashboard) for the
+        digests to send: an empty day is skipped unless the trainer asked for it.
+        """
+        now = self.ctx.clock.now()
+        out: list[tuple[int, int, Dashboard]] = []
+        async with self.ctx.uow() as uow:
+            rows = await uow.session.execute(
+                select(User, TrainerProfile)
+                .join(TrainerProfile, TrainerProfile.user_id == User.id)
+                .where(
+                    User.is_trainer.is_(True),
+                    User.reachable.is_(True),
+                    User.is_active.is_(True),
+                    TrainerProfile.digest_time.is_not(None),
+                )
+                .order_by(User.id)
+            )
+            due: list[tuple[User, TrainerProfile]] = []
+            for user, profile in rows:
+                local = now.astimezone(_zone(user.timezone))
+                if profile.digest_time is None or local.time() < profile.digest_time:
+                    continue
+                if (
+                    profile.digest_last_sent is not None
+                    and profile.digest_last_sent >= local.date()
+                ):
+                    continue
+                profile.digest_last_sent = local.date()
+                due.append((user, profile))
+                if len(due) >= limit:
+                    break
+            await uow.commit()
+        for user, profile in due:
+            async with self.ctx.uow() as uow:
+                board = await build_dashboard(uow.session, user, now)
+            if board.is_empty and not profile.digest_when_empty:
+                continue
+            out.append((user.telegram_id, user.id, board))
+        return out
+
+
+async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> Dashboard:
+    repo = DashboardRepository(session)
+    zone = _zone(user.timezone)
+    today = now.astimezone(zone).date()
+    clients = await repo.clients(user.id)
+    start = _day_start(today, zone)
+    sessions = await repo.upcoming(user.id, start, _day_start(today + timedelta(days=8), zone))
+    items = [SessionItem(i, at, title, name) for i, at, title, _m, name, _r in sessions]
+    today_items = tuple(s for s in items if s.starts_at.astimezone(zone).date() == today)
+    later = [s for s in items if s.starts_at.astimezone(zone).date() > today]
+    week_counts: dict[date, int] = {}
+    for item in later:
+        day = item.starts_at.astimezone(zone).date()
+        week_counts[day] = week_counts.get(day, 0) + 1
+    flags = {p.id: (flags_of(s) if p.user_id is not None else None) for _r, p, s in clients}
+    feedback: list[FeedbackItem] = []
+    for record, name, profile_id in await repo.pending_feedback(
+        user.id, today - timedelta(days=FEEDBACK_DAYS)
+    ):
+        shared = flags.get(profile_id)
+        if profile_id not in flags or (shared is not None and not shared.view_workout_history):
+            continue
+        data = record.trainee_feedback or {}
+        rpe = data.get("rpe")
+        comment = data.get("text") or data.get("comment")
+        feedback.append(
+            FeedbackItem(
+                record.id,
+                profile_id,
+                name,
+                record.title,
+                record.session_date,
+                int(rpe) if isinstance(rpe, int | float) else None,
+                str(comment) if comment else None,
+            )
+        )
+    counts = await AlertRepository(session).open_counts(user.id)
+    active = [(r, p, flags[p.id]) for r, p, _s in clients if r.status is RelationshipStatus.ACTIVE]
+    visible = [(r, p) for r, p, f in active if f is None or f.view_activity_status]
+    hidden = len(active) - len(visible)
+    inactivity_days, grace_hours = await _limits(session, user.id)
+    month = timedelta(days=30)
+    stats = await repo.adherence_by_relationship(
+        [r.id for r, _ in visible],
+        now,
+        now - month,
+        now - 2 * month,
+        now - timedelta(days=MISSED_DAYS),
+        now - timedelta(hours=grace_hours),
+    )
+    selves = await repo.self_profiles([p.user_id for _, p in visible if p.user_id])
+    scopes = {
+        p.id: [p.id, *([selves[p.user_id]] if p.user_id in selves else [])] for _, p in visible
+    }
+    activity = await repo.last_activity(sorted({x for s in scopes.values() for x in s}))
+    attention: list[AttentionItem] = []
+    for relationship, profile in visible:
+        planned, done, planned_before, done_before, missed = stats.get(
+            relationship.id, (0, 0, 0, 0, 0)
+        )
+        share = adh.Share(done, planned).percent
+        before = adh.Share(done_before, planned_before).percent
+        drop = share - before if share is not None and before is not None else None
+        last = max((activity[x] for x in scopes[profile.id] if x in activity), default=None)
+        since = last or relationship.start_date
+        idle = (today - since).days if since is not None else None
+        score = adh.attention_score(
+            missed_14d=missed, idle_days=idle, drop_points=drop, inactivity_days=inactivity_days
+        )
+        if score > 0:
+            attention.append(
+                AttentionItem(profile.id, profile.name, score, missed, idle, share, drop)
+            )
+    attention.sort(key=lambda a: (-a.score, a.name))
+    return Dashboard(
+        trainer_name=user.display_name,
+        timezone=user.timezone,
+        today=today,
+        today_sessions=today_items,
+        week=tuple(sorted(week_counts.items())),
+        week_sessions=tuple(later),
+        feedback=tuple(feedback),
+        alert_counts=counts,
+        attention=tuple(attention[:ATTENTION_MAX]),
+        clients=len(clients),
+        activity_hidden=hidden,
+    )
+
+
+async def _limits(session: AsyncSession, trainer_user_id: int) -> tuple[int, int]:
+    """The trainer's inactivity threshold (days) and missed-session grace (hours)."""
+    found = await session.execute(
+        select(TrainerProfile.alert_inactivity_days, TrainerProfile.alert_missed_grace_hours).where(
+            TrainerProfile.user_id == trainer_user_id
+        )
+    )
+    row = found.first()
+    return (int(row[0]), int(row[1])) if row is not None else (7, 12)
+
+
+async def build_progress(
+    session: AsyncSession, viewer: Viewer, client_profile_id: int, now: datetime
+) -> ClientProgress:
+    repo = DashboardRepository(session)
+    zone = _zone(viewer.timezone)
+    today = now.astimezone(zone).date()
+    adherence: tuple[adh.WindowAdherence, ...] | None = None
+    missed: tuple[MissedItem, ...] | None = None
+    if viewer.relationship_id is not None and viewer.may(Permission.VIEW_ACTIVITY_STATUS):
+        start = _day_start(today - timedelta(days=2 * max(adh.WINDOWS) - 1), zone)
+        rows = await repo.planned_sessions(viewer.relationship_id, start, now)
+        planned = [
+            adh.PlannedDay(at.astimezone(zone).date(), logged, p, d)
+            for _i, at, _t, logged, p, d in rows
+        ]
+        adherence = adh.adherence(planned, today)
+        cutoff = now - timedelta(days=MISSED_DAYS)
+        missed = tuple(
+            MissedItem(i, at, title)
+            for i, at, title, logged, _p, _d in rows
+            if not logged and at >= cutoff and at + timedelta(hours=12) <= now
+        )
+    elif viewer.is_client:
+        adherence, missed = await _own_adherence(session, viewer, now, zone)
+    lifts: tuple[LiftSummary, ...] | None = None
+    hidden = 0
+    chartable: list[tuple[int, str]] = []
+    if viewer.may(Permission.VIEW_PROGRESSION_DATA):
+        rows_l = await repo.daily_lifts(viewer.profile_ids, today - timedelta(days=HISTORY_DAYS))
+        summaries, hidden, chartable = summarise_lifts(rows_l, viewer, today)
+        lifts = tuple(summaries)
+    return ClientProgress(
+        client_profile_id=client_profile_id,
+        name=viewer.name,
+        timezone=viewer.timezone,
+        today=today,
+        adherence=adherence,
+        missed=missed,
+        lifts=lifts,
+        lifts_hidden=hidden,
+        measurements_visible=viewer.may(Permission.VIEW_PERSONAL_DATA),
+        chart_exercises=tuple(chartable[:8]),
+    )
+
+
+async def _own_adherence(
+    session: AsyncSession, viewer: Viewer, now: datetime, zone: ZoneInfo
+) -> tuple[tuple[adh.WindowAdherence, ...] | None, tuple[MissedItem, ...] | None]:
+    """A client's adherence across their trainers' plans (one query over their relationships)."""
+    from storage.models import Relationship
+
+    rels = await session.execute(
+        select(Relationship.id).where(
+            Relationship.client_profile_id.in_(list(viewer.profile_ids)),
+            Relationship.is_active.is_(True),
+        )
+    )
+    ids = [int(i) for i in rels.scalars()]
+    if not ids:
+        return None, None
+    repo = DashboardRepository(session)
+    today = now.astimezone(zone).date()
+    start = _day_start(today - timedelta(days=2 * max(adh.WINDOWS) - 1), zone)
+    planned: list[adh.PlannedDay] = []
+    missed: list[MissedItem] = []
+    cutoff = now - timedelta(days=MISSED_DAYS)
+    for relationship_id in ids[:5]:
+        for i, at, title, logged, p, d in await repo.planned_sessions(relationship_id, start, now):
+            planned.append(adh.PlannedDay(at.astimezone(zone).date(), logged, p, d))
+            if not logged and at >= cutoff and at + timedelta(hours=12) <= now:
+                missed.append(MissedItem(i, at, title))
+    return adh.adherence(planned, today), tuple(sorted(missed, key=lambda m: m.starts_at))
+
+
+__all__ = [
+    "ClientProgress",
+    "Dashboard",
+    "DashboardService",
+    "Viewer",
+    "build_dashboard",
+    "build_progress",
+    "client_viewer",
+    "kind_label",
+    "trainer_viewer",
+]

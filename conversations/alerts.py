@@ -1,0 +1,431 @@
+"""/alerts: the trainer's open alerts by severity; resolve one with notes (seed 000 resolveAlert).
+
+Also here: the per-client alert list behind the card's "⚠️ Alerts" button, the alert
+thresholds screen reached from /settings, the immediate notice for HIGH and CRITICAL alerts,
+and the jobs that scan for alerts and send those notices.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds
+from coaching.domain.enums import AlertSeverity, AlertType
+from coaching.errors import DomainError
+from coaching.services.alerts import AlertList, AlertService, AlertView
+from conversations.clients import CARD_ACTIONS
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.flow import Flow
+
+log = logging.getLogger("spotter.alerts")
+
+NOTES = 0
+KEY = "alerts"
+PAGE = 10
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+SEVERITY_ICON = {
+    AlertSeverity.CRITICAL: "🟥",
+    AlertSeverity.HIGH: "🟧",
+    AlertSeverity.MEDIUM: "🟨",
+    AlertSeverity.LOW: "🟩",
+}
+TYPE_LABEL = {
+    AlertType.MISSED_WORKOUT: "Missed workout",
+    AlertType.PERFORMANCE_DECLINE: "Performance decline",
+    AlertType.GOAL_ACHIEVED: "Goal achieved",
+    AlertType.INJURY_REPORTED: "Injury reported",
+    AlertType.PROGRAM_COMPLETED: "Program completed",
+    AlertType.INACTIVITY: "Inactivity",
+}
+HEADER = "⚠️ <b>Open alerts</b>"
+HEADER_CLIENT = "⚠️ <b>Open alerts · {name}</b>"
+NONE_OPEN = "✅ No open alerts. I'll flag missed sessions, declines, goals and more here."
+COUNTS = "{counts}"
+TAP = "Tap an alert to see it and resolve it."
+ALERT_TEXT = (
+    "{icon} <b>{type}</b> · {severity}\n👤 {client}\n🕒 Raised {when}\n\n{message}{resolved}"
+)
+RESOLVED_LINE = "\n\n✅ Resolved {when}{notes}"
+ASK_NOTES = (
+    "📝 Any <b>notes</b> on how you handled it? They're kept with the alert (up to 1000 "
+    "characters).\nFor example: <i>Called her; knee is fine, back to full load next week.</i>\n"
+    "Or tap Skip."
+)
+RESOLVED = "✅ Alert resolved."
+EXPIRED = "This button has expired. Send /alerts to start again."
+NOT_YOURS = "I can't find that alert among yours."
+LOST = "That step is no longer open. Send /alerts to start again."
+URGENT = "{icon} <b>{type}</b> · {severity}\n👤 {client}\n\n{message}"
+
+THRESHOLDS_TEXT = (
+    "⚠️ <b>Alert thresholds</b>\n\n"
+    "📉 Performance decline: e1RM down <b>{decline_pct}%</b> over <b>{decline_sessions}</b> "
+    "sessions\n"
+    "😴 Inactivity: no workout for <b>{inactivity_days}</b> days\n"
+    "⏰ Missed workout: <b>{missed_grace_hours} h</b> grace after the session's end\n"
+    "📰 Digest on a day with nothing to report: <b>{empty}</b>\n\n"
+    "Tap − or + to change a value."
+)
+THRESHOLD_LABELS = {
+    "decline_pct": "Decline %",
+    "decline_sessions": "Sessions",
+    "inactivity_days": "Inactive days",
+    "missed_grace_hours": "Grace hours",
+}
+THRESHOLD_STEPS = {
+    "decline_pct": 1,
+    "decline_sessions": 1,
+    "inactivity_days": 1,
+    "missed_grace_hours": 2,
+}
+THRESHOLD_CODES = {"dp": "decline_pct", "ds": "decline_sessions", "id": "inactivity_days"}
+THRESHOLD_CODES["mg"] = "missed_grace_hours"
+
+
+def _local(moment: object, zone: str) -> str:
+    from datetime import datetime
+
+    assert isinstance(moment, datetime)
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def counts_line(counts: dict[AlertSeverity, int]) -> str:
+    parts = [
+        f"{SEVERITY_ICON[s]} {counts[s]} {s.value.lower()}" for s in AlertSeverity if counts.get(s)
+    ]
+    return " · ".join(reversed(parts)) if parts else "none"
+
+
+def list_text(listing: AlertList) -> str:
+    header = HEADER_CLIENT.format(name=esc(listing.client_name)) if listing.client_name else HEADER
+    if not listing.alerts:
+        return f"{header}\n\n{NONE_OPEN}"
+    lines = [header, "", counts_line(listing.counts), ""]
+    for alert in listing.alerts[:PAGE]:
+        lines.append(
+            f"{SEVERITY_ICON[alert.severity]} <b>{esc(alert.client_name)}</b> · "
+            f"{TYPE_LABEL[alert.alert_type]}\n   {esc(alert.message)}"
+        )
+    if len(listing.alerts) > PAGE:
+        lines.append(f"\n…and {len(listing.alerts) - PAGE} more; resolve some to see the rest.")
+    lines += ["", TAP]
+    return "\n".join(lines)
+
+
+def list_keyboard(listing: AlertList, back: Button | None = None) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = []
+    for alert in listing.alerts[:PAGE]:
+        label = (
+            f"{SEVERITY_ICON[alert.severity]} {alert.client_name}: {TYPE_LABEL[alert.alert_type]}"
+        )
+        rows.append([(label[:60], f"al:o:{alert.id}")])
+    if back is not None:
+        rows.append([back])
+    return keyboard(rows)
+
+
+def alert_text(alert: AlertView, zone: str) -> str:
+    resolved = ""
+    if alert.is_resolved and alert.resolved_at is not None:
+        notes = f"\n🗒 {esc(alert.resolution_notes)}" if alert.resolution_notes else ""
+        resolved = RESOLVED_LINE.format(when=_local(alert.resolved_at, zone), notes=notes)
+    return ALERT_TEXT.format(
+        icon=SEVERITY_ICON[alert.severity],
+        type=TYPE_LABEL[alert.alert_type],
+        severity=alert.severity.value.lower(),
+        client=esc(alert.client_name),
+        when=_local(alert.raised_at, zone),
+        message=esc(alert.message),
+        resolved=resolved,
+    )
+
+
+def alert_keyboard(alert: AlertView) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = []
+    if not alert.is_resolved:
+        rows.append([("✅ Resolve", f"al:r:{alert.id}")])
+    rows.append(
+        [
+            ("📊 Progress", f"pg:{alert.client_profile_id}"),
+            ("📇 Card", f"cl:card:{alert.client_profile_id}"),
+        ]
+    )
+    rows.append([("◀ All alerts", "al:ls")])
+    return keyboard(rows)
+
+
+def thresholds_text(limits: Thresholds, empty: bool) -> str:
+    return THRESHOLDS_TEXT.format(
+        decline_pct=limits.decline_pct,
+        decline_sessions=limits.decline_sessions,
+        inactivity_days=limits.inactivity_days,
+        missed_grace_hours=limits.missed_grace_hours,
+        empty="sent" if empty else "not sent",
+    )
+
+
+def thresholds_keyboard(empty: bool) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = []
+    for code, name in THRESHOLD_CODES.items():
+        label = THRESHOLD_LABELS[name]
+        rows.append([(f"− {label}", f"at:{code}:-"), (f"+ {label}", f"at:{code}:+")])
+    rows.append([("📰 Send empty digests: " + ("on" if empty else "off"), "at:empty")])
+    rows.append([("✅ Done", "at:done")])
+    return keyboard(rows)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def _parts(update: Update) -> list[str]:
+    query = update.callback_query
+    return ((query.data or "") if query is not None else "").split(":")
+
+
+def _number(update: Update, position: int) -> int | None:
+    parts = _parts(update)
+    if len(parts) <= position or not parts[position].isdigit():
+        return None
+    return int(parts[position])
+
+
+async def _refuse(update: Update, message: str) -> int:
+    await answer(update, message, alert=True)
+    return END
+
+
+async def alerts_command(update: Update, context: Context) -> int:
+    try:
+        listing = await AlertService(services(context).ctx).open_alerts(
+            identity(update).telegram_id
+        )
+    except DomainError as error:
+        await show(update, esc(error), edit=False)
+        return END
+    await show(update, list_text(listing), list_keyboard(listing), edit=False)
+    return END
+
+
+async def list_pressed(update: Update, context: Context) -> int:
+    try:
+        listing = await AlertService(services(context).ctx).open_alerts(
+            identity(update).telegram_id
+        )
+    except DomainError as error:
+        return await _refuse(update, str(error))
+    await show(update, list_text(listing), list_keyboard(listing))
+    return END
+
+
+async def client_pressed(update: Update, context: Context) -> int:
+    profile_id = _number(update, 2)
+    if profile_id is None:
+        return await _refuse(update, EXPIRED)
+    try:
+        listing = await AlertService(services(context).ctx).open_alerts(
+            identity(update).telegram_id, profile_id
+        )
+    except DomainError as error:
+        return await _refuse(update, str(error))
+    back: Button = ("📇 Back to card", f"cl:card:{profile_id}")
+    await show(update, list_text(listing), list_keyboard(listing, back))
+    return END
+
+
+async def open_pressed(update: Update, context: Context) -> int:
+    alert_id = _number(update, 2)
+    if alert_id is None:
+        return await _refuse(update, EXPIRED)
+    try:
+        alert, zone = await AlertService(services(context).ctx).get(
+            identity(update).telegram_id, alert_id
+        )
+    except DomainError:
+        return await _refuse(update, NOT_YOURS)
+    await show(update, alert_text(alert, zone), alert_keyboard(alert))
+    return END
+
+
+async def resolve_pressed(update: Update, context: Context) -> int:
+    alert_id = _number(update, 2)
+    if alert_id is None:
+        return await _refuse(update, EXPIRED)
+    try:
+        alert, _zone = await AlertService(services(context).ctx).get(
+            identity(update).telegram_id, alert_id
+        )
+    except DomainError:
+        return await _refuse(update, NOT_YOURS)
+    if alert.is_resolved:
+        return await _refuse(update, "That alert is already resolved.")
+    assert context.user_data is not None
+    context.user_data[KEY] = {"alert": alert_id}
+    await show(update, ASK_NOTES, keyboard([[("Skip ⏭", "al:skip")]]))
+    return NOTES
+
+
+async def _resolve(update: Update, context: Context, notes: str | None) -> int:
+    data = context.user_data
+    state = data.get(KEY) if data is not None else None
+    if not isinstance(state, dict) or "alert" not in state:
+        await show(update, LOST, edit=False)
+        return END
+    svc = AlertService(services(context).ctx)
+    who = identity(update).telegram_id
+    try:
+        alert = await svc.resolve(who, int(state["alert"]), notes)
+    except DomainError as error:
+        if update.callback_query is not None:
+            return await _refuse(update, str(error))
+        await show(
+            update,
+            f"⚠️ {esc(error)}\n\n{ASK_NOTES}",
+            keyboard([[("Skip ⏭", "al:skip")]]),
+            edit=False,
+        )
+        return NOTES
+    if data is not None:
+        data.pop(KEY, None)
+    listing = await svc.open_alerts(who)
+    note = f"{RESOLVED} <i>{esc(alert.client_name)}: {TYPE_LABEL[alert.alert_type]}</i>"
+    await show(
+        update,
+        f"{note}\n\n{list_text(listing)}",
+        list_keyboard(listing),
+        edit=update.callback_query is not None,
+    )
+    return END
+
+
+async def notes_typed(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    return await _resolve(update, context, update.effective_message.text or "")
+
+
+async def notes_skipped(update: Update, context: Context) -> int:
+    return await _resolve(update, context, None)
+
+
+async def thresholds_open(update: Update, context: Context) -> int:
+    try:
+        limits, empty = await AlertService(services(context).ctx).thresholds(
+            identity(update).telegram_id
+        )
+    except DomainError as error:
+        return await _refuse(update, str(error))
+    await show(update, thresholds_text(limits, empty), thresholds_keyboard(empty))
+    return END
+
+
+async def threshold_pressed(update: Update, context: Context) -> int:
+    parts = _parts(update)
+    svc = AlertService(services(context).ctx)
+    who = identity(update).telegram_id
+    try:
+        if parts == ["at", "empty"]:
+            limits, empty = await svc.toggle_empty_digest(who)
+        elif len(parts) == 3 and parts[1] in THRESHOLD_CODES and parts[2] in ("+", "-"):
+            name = THRESHOLD_CODES[parts[1]]
+            current, _ = await svc.thresholds(who)
+            step = THRESHOLD_STEPS[name] * (1 if parts[2] == "+" else -1)
+            value = getattr(current, name) + step
+            low, high = THRESHOLD_LIMITS[name]
+            if not low <= value <= high:
+                return await _refuse(
+                    update, f"{THRESHOLD_LABELS[name]} stays between {low} and {high}."
+                )
+            limits, empty = await svc.set_threshold(who, name, value)
+        else:
+            return await _refuse(update, EXPIRED)
+    except DomainError as error:
+        return await _refuse(update, str(error))
+    await show(update, thresholds_text(limits, empty), thresholds_keyboard(empty))
+    return END
+
+
+async def thresholds_done(update: Update, context: Context) -> int:
+    await show(update, "✅ Alert thresholds saved. Send /settings any time to change them.")
+    return END
+
+
+# --- notices and jobs -------------------------------------------------------------------------
+
+
+async def send_urgent(context: Context) -> int:
+    """Tell trainers about new HIGH and CRITICAL alerts, once each. Returns how many."""
+    sent = 0
+    for item in await AlertService(services(context).ctx).urgent():
+        text = URGENT.format(
+            icon=SEVERITY_ICON[item.severity],
+            type=TYPE_LABEL[item.alert_type],
+            severity=item.severity.value.lower(),
+            client=esc(item.client_name),
+            message=esc(item.message),
+        )
+        markup = keyboard(
+            [
+                [
+                    ("👀 Open alert", f"al:o:{item.alert_id}"),
+                    ("📊 Progress", f"pg:{item.client_profile_id}"),
+                ]
+            ]
+        )
+        if await notify(context, item.trainer_chat_id, text, markup):
+            sent += 1
+    return sent
+
+
+async def after_session_finished(context: Context, record_id: int) -> None:
+    """After /log's finish: check this client's alerts now and send any urgent notice."""
+    try:
+        await AlertService(services(context).ctx).session_finished(record_id)
+        await send_urgent(context)
+    except Exception:  # an alert check must never spoil the finished session's reply
+        log.exception("alert check after session %s failed", record_id)
+
+
+async def alert_scan_job(context: Context) -> None:
+    """Repeating job: run every rule over every trainer, then send urgent notices."""
+    report = await AlertService(services(context).ctx).scan_all()
+    if report.raised:
+        log.info("alert scan: %s trainers, %s new alerts", report.trainers, report.raised)
+    await send_urgent(context)
+
+
+async def urgent_job(context: Context) -> None:
+    """Repeating job: alerts raised elsewhere (an injury report) reach the trainer quickly."""
+    await send_urgent(context)
+
+
+def build_handler() -> list[object]:
+    for action in (("⚠️ Alerts", "al:c"),):
+        if action not in CARD_ACTIONS:
+            CARD_ACTIONS.append(action)
+    flow = Flow(
+        "alerts",
+        entry_points=[
+            CommandHandler("alerts", alerts_command),
+            CallbackQueryHandler(list_pressed, pattern=r"^al:ls$"),
+            CallbackQueryHandler(client_pressed, pattern=r"^al:c:"),
+            CallbackQueryHandler(open_pressed, pattern=r"^al:o:"),
+            CallbackQueryHandler(resolve_pressed, pattern=r"^al:r:"),
+            CallbackQueryHandler(thresholds_open, pattern=r"^at:open$"),
+            CallbackQueryHandler(thresholds_done, pattern=r"^at:done$"),
+            CallbackQueryHandler(threshold_pressed, pattern=r"^at:"),
+        ],
+        states={
+            NOTES: [
+                CallbackQueryHandler(notes_skipped, pattern=r"^al:skip$"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, notes_typed),
+            ]
+        },
+    )
+    return [flow]

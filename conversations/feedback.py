@@ -1,0 +1,1226 @@
+"""Feedback both ways, and the buttons a client can act on in a reminder.
+
+The client: "How hard was it?" (RPE 1–10), then optional free text and a 1–5 session rating;
+``/feedback`` lists the last 14 days' sessions to give feedback later or send a video.
+The trainer: ``/feedback`` lists sessions with client feedback not reviewed yet; a session
+screen shows the feedback and (if shared) the sets; the trainer writes a training feedback
+(text, corrections, form, performance 1–5, progression; each step skippable) that is marked
+reviewed and sent to the client, or sends a photo or video with timestamped comments.
+
+Reminder buttons: "Done as prescribed" logs every planned set after a confirmation; "Can't make
+it" asks for a reason and another time, then the trainer accepts (the calendar moves the
+session), picks another time, or cancels.
+
+Callback data (every id is re-checked against the acting user on each press):
+
+* ``fb:rpe:<record>:<n>``, ``fb:tx:<record>`` (skip the text), ``fb:rt:<record>:<n>`` (rating,
+  ``0`` = skip), ``fb:s:<record>`` (open a session), ``fb:m:<record>`` (send media), ``fb:l``;
+* ``tf:o:<record>``, ``tf:l``, ``tf:me``, ``tf:w:<record>`` (write), ``tf:k`` (skip a step),
+  ``tf:pr:<n>`` (performance rating), ``tf:send:<record>``, ``tf:rv:<record>`` (mark reviewed),
+  ``tf:m:<record>`` (add media), ``tf:c:<media note>`` (comment on a client's media), ``tf:ck``
+  and ``tf:dk`` (skip comments / drawing);
+* ``rm:done:<session>``, ``rm:dy:<session>``, ``rm:dn:<session>``; ``rm:cant:<session>``,
+  ``rm:r:<session>:<reason>``, ``rm:nt:<session>`` (no new time); for the trainer
+  ``rm:ok:<session>:<epoch minutes>`` (accept), ``rm:pt:<session>`` (pick another time),
+  ``rm:x:<session>`` (cancel the session).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import MediaKind, SessionStatus
+from coaching.domain.feedback import TimedComment, format_timestamp
+from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.errors import DomainError
+from coaching.services.calendar import CalendarService, SessionNotice
+from coaching.services.feedback import (
+    ChangeRequest,
+    ClientFeedback,
+    FeedbackDraft,
+    FeedbackService,
+    MediaDelivery,
+    ReviewDetail,
+    clean_text,
+)
+from coaching.services.live import FinishResult, LiveService
+from coaching.services.users import UserService
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.flow import Flow
+from conversations.log import summary_text
+
+log = logging.getLogger(__name__)
+
+(
+    CLIENT_TEXT,
+    CLIENT_RATING,
+    CLIENT_MEDIA,
+    TRAINER_MENU,
+    T_TEXT,
+    T_CORR,
+    T_FORM,
+    T_PERF,
+    T_PROG,
+    T_CONFIRM,
+    T_MEDIA,
+    T_COMMENTS,
+    T_DRAW,
+) = range(13)
+RM_REASON, RM_WHEN, RM_TRAINER_TIME = range(100, 103)
+
+RECORD_KEY = "fb_record"
+DRAFT_KEY = "tf_draft"
+MEDIA_KEY = "tf_media"
+RM_SESSION_KEY = "rm_session"
+RM_REASON_KEY = "rm_reason"
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
+RPE_SAVED = "🙏 Thanks! RPE {rpe} saved for <b>{title}</b>."
+ASK_TEXT_TRAINER = (
+    "Anything to tell {trainer} about it? Type a note, e.g. "
+    "<i>squats felt heavy, bench was easy</i>, or tap Skip."
+)
+ASK_TEXT_OWN = "Anything to note about it? Type it, e.g. <i>slept badly, felt slow</i>, or Skip."
+ASK_RATING = "How was <b>{title}</b> overall? Rate it from 1 (poor) to 5 (great)."
+FEEDBACK_DONE = "✅ Feedback saved for <b>{title}</b>: {summary}."
+FEEDBACK_DONE_TRAINER = " {trainer} has it."
+TRAINER_RPE = "💬 {client} rated <b>{title}</b>: RPE {rpe}/10."
+TRAINER_FEEDBACK = "💬 <b>{client}</b> on <b>{title}</b>: {summary}"
+PAIN_SUGGESTION = (
+    "⚠️ <b>Possible injury</b>: {client}'s feedback on <b>{title}</b> mentions pain:\n"
+    "“{text}”\n\nCheck in with them, or dismiss this if it's nothing."
+)
+TYPE_OR_SKIP = "Please type a few words, or tap Skip."
+PICK_RATING = "Please tap a number from 1 to 5, or Skip."
+EXPIRED = "This button has expired. Send /feedback to start again."
+UNKNOWN = "I don't know you yet. Send /start first."
+
+CLIENT_LIST = "📝 <b>Your recent sessions</b> (last 14 days). ✍️ = no feedback yet."
+CLIENT_NONE = (
+    "You have no finished sessions from the last 14 days. After your next workout "
+    "I'll ask how it went."
+)
+CLIENT_SESSION = "📝 <b>{title}</b> · {day}"
+NO_FEEDBACK_YET = "No feedback yet."
+ASK_CLIENT_MEDIA = (
+    "🎥 Send a <b>video</b> or a <b>photo</b> of <b>{title}</b> (a set, your form) and "
+    "I'll pass it on."
+)
+MEDIA_SENT_TO = "✅ Sent to {trainer}: they can comment on it."
+MEDIA_SAVED = "✅ Saved with <b>{title}</b>."
+SEND_MEDIA = "Please send a photo or a video, or /cancel."
+CLIENT_MEDIA_TO_TRAINER = "🎥 {client} sent a {kind} on <b>{title}</b>."
+
+TRAINER_LIST = "📝 <b>Client feedback to review</b>"
+TRAINER_NONE = "✅ All caught up: no client feedback is waiting for review."
+MY_SESSIONS = "🙋 My own sessions"
+NOT_SHARED = "🔒 The client does not share their workout history, so the sets are hidden."
+ASK_T_TEXT = (
+    "✍️ Feedback for {client} on <b>{title}</b> (1/5).\n\nType your overall feedback, "
+    "e.g. <i>Great session, depth was solid</i>, or Skip."
+)
+ASK_T_CORR = "Correction notes (2/5), e.g. <i>brace before unracking</i>, or Skip."
+ASK_T_FORM = "Form comments (3/5), e.g. <i>knees track well, keep chest up</i>, or Skip."
+ASK_T_PERF = "Performance rating (4/5): 1 (poor) to 5 (excellent), or Skip."
+ASK_T_PROG = "Progression suggestions (5/5), e.g. <i>+2.5 kg on squats next week</i>, or Skip."
+CONFIRM_T = "📤 Send this to {client} and mark the session reviewed?\n\n{preview}"
+NOTHING_WRITTEN = "<i>(nothing written: the session is just marked reviewed)</i>"
+SENT_T = "✅ Sent to {client}; <b>{title}</b> is marked reviewed."
+SENT_T_NOT_TOLD = "✅ <b>{title}</b> is marked reviewed. {client} hasn't joined Spotter, so "
+SENT_T_NOT_TOLD += "they weren't sent it."
+REVIEWED_ONLY = "✅ <b>{title}</b> ({client}) is marked reviewed."
+CLIENT_REVIEW = "📝 <b>{trainer}</b> reviewed your session <b>{title}</b> ({day}):"
+ASK_T_MEDIA = (
+    "🎥 Send a <b>video</b> or a <b>photo</b> for {client} on <b>{title}</b>. "
+    "Then you can add timestamped comments."
+)
+ASK_COMMENTS_VIDEO = (
+    "Now type your comments, one per line, each starting with the time in the video:\n"
+    "<code>0:42 knees cave in</code>\n<code>1:05 good depth</code>\n\nOr tap Skip."
+)
+ASK_COMMENTS_PHOTO = (
+    "Now type your comments, one per line, e.g. <code>knees cave in</code>. Or tap Skip."
+)
+ASK_DRAWING = (
+    "Optional: describe a drawing for it, e.g. <i>line from hip to knee: keep it vertical</i>. "
+    "Or tap Skip."
+)
+MEDIA_DELIVERED = "✅ Sent the {kind} with your comments to {client}."
+MEDIA_NOT_DELIVERED = "✅ Saved. {client} hasn't joined Spotter, so they weren't sent it."
+CLIENT_MEDIA_NOTE = "🎥 <b>{trainer}</b> on <b>{title}</b>:"
+
+ASK_DONE = "Log every planned set of <b>{title}</b> as prescribed?"
+DONE_CANCELLED = "OK, nothing was logged. Tap ▶️ Start logging to log set by set."
+FEEDBACK_LATER = "I'll ask how it went after the session, at {at}."
+ASK_REASON = "🙅 Can't make <b>{title}</b> ({when})? What's the reason?"
+REASONS: dict[str, str] = {
+    "ill": "🤒 I'm ill",
+    "inj": "🤕 I'm injured",
+    "work": "💼 Work",
+    "trv": "✈️ Travelling",
+    "oth": "✏️ Other (type it)",
+}
+REASON_TEXT = {
+    "ill": "ill",
+    "inj": "injured",
+    "work": "work",
+    "trv": "travelling",
+}
+ASK_OTHER_REASON = "Type the reason in a few words, e.g. <i>family visit</i>."
+ASK_WHEN = (
+    "When could you do it instead? Type a time in your time zone ({tz}), e.g. "
+    "<code>thursday 18:00</code> or <code>tomorrow 7am</code>. Or tap No new time."
+)
+REQUEST_SENT = "📨 Sent to {trainer}. I'll tell you what they decide."
+REQUEST_SENT_TIME = "📨 Sent to {trainer}, proposing {when}. I'll tell you what they decide."
+TRAINER_REQUEST = "🙅 <b>{client} can't make {title}</b> ({when}).\nReason: {reason}\n{proposal}"
+PROPOSED = "Proposed instead: <b>{when}</b>."
+NO_PROPOSAL = "No new time proposed."
+ASK_TRAINER_TIME = (
+    "🔄 New time for <b>{title}</b> with {client}? Type it in your time zone ({tz}), e.g. "
+    "<code>friday 18:00</code>."
+)
+MOVED_T = "✅ Moved <b>{title}</b> with {client} to {when}. They've been told."
+MOVED_C = "✅ {trainer} moved <b>{title}</b> to <b>{when}</b>."
+CANCELLED_T = "✖️ Cancelled <b>{title}</b> with {client}. They've been told."
+CANCELLED_C = "✖️ {trainer} cancelled <b>{title}</b> ({when}). Get well / see you next time!"
+
+
+def rpe_keyboard(record_id: int) -> InlineKeyboardMarkup:
+    """The "How hard was it?" buttons (the same data as the live-logging finish prompt)."""
+    return keyboard(
+        [
+            [(str(n), f"fb:rpe:{record_id}:{n}") for n in range(1, 6)],
+            [(str(n), f"fb:rpe:{record_id}:{n}") for n in range(6, 11)],
+        ]
+    )
+
+
+def _text_keyboard(record_id: int) -> InlineKeyboardMarkup:
+    return keyboard([[("Skip ›", f"fb:tx:{record_id}")]])
+
+
+def _rating_keyboard(record_id: int) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [(f"{n} ⭐", f"fb:rt:{record_id}:{n}") for n in range(1, 6)],
+            [("Skip ›", f"fb:rt:{record_id}:0")],
+        ]
+    )
+
+
+SKIP_T = keyboard([[("Skip ›", "tf:k")]])
+PERF_KEYBOARD = keyboard([[(f"{n} ⭐", f"tf:pr:{n}") for n in range(1, 6)], [("Skip ›", "tf:k")]])
+
+
+def _day(value: date) -> str:
+    return f"{WEEKDAY_NAMES[value.weekday()][:3]} {value.day} {value:%b}"
+
+
+def _when(value: datetime) -> str:
+    return f"{WEEKDAY_NAMES[value.weekday()][:3]} {value.day} {value:%b}, {value:%H:%M}"
+
+
+def _summary(fb: ClientFeedback) -> str:
+    parts = []
+    if fb.rpe is not None:
+        parts.append(f"RPE {fb.rpe}/10")
+    if fb.rating is not None:
+        parts.append(f"rated {fb.rating}/5")
+    if fb.text:
+        parts.append(f"“{esc(fb.text)}”")
+    return " · ".join(parts) or "no feedback"
+
+
+def _comment_lines(comments: tuple[TimedComment, ...]) -> list[str]:
+    return [
+        (f"<b>{format_timestamp(c.at_s)}</b> {esc(c.text)}" if c.at_s is not None else esc(c.text))
+        for c in comments
+    ]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _svc(context: Context) -> FeedbackService:
+    return FeedbackService(services(context).ctx)
+
+
+def _data(update: Update) -> list[str]:
+    query = update.callback_query
+    return (query.data or "").split(":") if query is not None else []
+
+
+def _int(parts: list[str], index: int) -> int | None:
+    if len(parts) > index and parts[index].isdigit() and len(parts[index]) < 12:
+        return int(parts[index])
+    return None
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+def _user_data(context: Context) -> dict[Any, Any]:
+    return context.user_data if context.user_data is not None else {}
+
+
+async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=markup)
+
+
+async def _refuse(update: Update, message: str) -> None:
+    await answer(update, message, alert=True)
+
+
+async def _send_media(
+    context: Context,
+    telegram_id: int,
+    kind: MediaKind,
+    file_id: str,
+    caption: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Send a photo or video by ``file_id``; a long caption goes in a message of its own."""
+    short = caption if len(caption) <= 1000 else None
+    try:
+        if kind is MediaKind.VIDEO:
+            await context.bot.send_video(telegram_id, file_id, caption=short, reply_markup=markup)
+        else:
+            await context.bot.send_photo(telegram_id, file_id, caption=short, reply_markup=markup)
+    except (Forbidden, BadRequest) as error:
+        log.info("media to %s not delivered: %s", telegram_id, error)
+        return False
+    if short is None:
+        await notify(context, telegram_id, caption)
+    return True
+
+
+# --- the client's feedback ------------------------------------------------------------------
+
+
+async def on_client_button(update: Update, context: Context) -> int:
+    """``fb:*``: every press re-checked by the service against the acting user."""
+    parts = _data(update)
+    op = parts[1] if len(parts) > 1 else ""
+    rid = _int(parts, 2)
+    telegram_id = identity(update).telegram_id
+    svc = _svc(context)
+    try:
+        if op == "rpe" and rid is not None and (n := _int(parts, 3)) is not None:
+            fb = await svc.rate(telegram_id, rid, n)
+            return await _after_rpe(update, context, fb)
+        if op == "tx" and rid is not None:
+            fb = await svc.current(telegram_id, rid)
+            _user_data(context)[RECORD_KEY] = rid
+            await show(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+            return CLIENT_RATING
+        if op == "rt" and rid is not None and (n := _int(parts, 3)) is not None:
+            fb = await (
+                svc.rate_session(telegram_id, rid, n) if n else svc.current(telegram_id, rid)
+            )
+            return await _client_done(update, context, fb)
+        if op == "s" and rid is not None:
+            return await _client_session(update, context, rid)
+        if op == "m" and rid is not None:
+            fb = await svc.current(telegram_id, rid)
+            _user_data(context)[RECORD_KEY] = rid
+            await show(update, ASK_CLIENT_MEDIA.format(title=esc(fb.title)))
+            return CLIENT_MEDIA
+        if op == "l":
+            return await _client_list(update, context)
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return END
+    await _refuse(update, EXPIRED)
+    return END
+
+
+async def _after_rpe(update: Update, context: Context, fb: ClientFeedback) -> int:
+    _user_data(context)[RECORD_KEY] = fb.record_id
+    ask = ASK_TEXT_TRAINER.format(trainer=esc(fb.trainer.name)) if fb.trainer else ASK_TEXT_OWN
+    text = RPE_SAVED.format(rpe=fb.rpe, title=esc(fb.title)) + "\n\n" + ask
+    await show(update, text, _text_keyboard(fb.record_id))
+    if fb.trainer is not None:
+        await notify(
+            context,
+            fb.trainer.telegram_id,
+            TRAINER_RPE.format(client=esc(fb.client_name), title=esc(fb.title), rpe=fb.rpe),
+        )
+    return CLIENT_TEXT
+
+
+async def client_text_typed(update: Update, context: Context) -> int:
+    rid = _user_data(context).get(RECORD_KEY)
+    if not isinstance(rid, int):
+        await _say(update, EXPIRED)
+        return END
+    try:
+        fb = await _svc(context).add_text(identity(update).telegram_id, rid, _text(update))
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return CLIENT_TEXT
+    if fb.pain_flagged:
+        suggestion = await _svc(context).suggested_alert(identity(update).telegram_id, rid)
+        if suggestion is not None:
+            await notify(
+                context,
+                suggestion.trainer.telegram_id,
+                PAIN_SUGGESTION.format(
+                    client=esc(suggestion.client_name),
+                    title=esc(suggestion.title),
+                    text=esc(suggestion.text),
+                ),
+                keyboard([[("✖ Dismiss", f"inj:x:{suggestion.alert_id}")]]),
+            )
+    await _say(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+    return CLIENT_RATING
+
+
+async def client_rating_typed(update: Update, context: Context) -> int:
+    await _say(update, PICK_RATING)
+    return CLIENT_RATING
+
+
+async def _client_done(update: Update, context: Context, fb: ClientFeedback) -> int:
+    _user_data(context).pop(RECORD_KEY, None)
+    text = FEEDBACK_DONE.format(title=esc(fb.title), summary=_summary(fb))
+    if fb.trainer is not None:
+        text += FEEDBACK_DONE_TRAINER.format(trainer=esc(fb.trainer.name))
+    await show(update, text)
+    if fb.trainer is not None and (fb.text or fb.rating is not None):
+        await notify(
+            context,
+            fb.trainer.telegram_id,
+            TRAINER_FEEDBACK.format(
+                client=esc(fb.client_name), title=esc(fb.title), summary=_summary(fb)
+            ),
+            keyboard([[("📝 Review", f"tf:o:{fb.record_id}")]]),
+        )
+    return END
+
+
+async def _client_list(update: Update, context: Context) -> int:
+    choices = await _svc(context).recent(identity(update).telegram_id)
+    if not choices:
+        await show(update, CLIENT_NONE)
+        return END
+    rows: list[list[Button]] = [
+        [
+            (
+                f"{'✍️ ' if not c.has_feedback else ''}{c.title} · {_day(c.day)}",
+                f"fb:s:{c.record_id}",
+            )
+        ]
+        for c in choices
+    ]
+    await show(update, CLIENT_LIST, keyboard(rows))
+    return END
+
+
+async def _client_session(update: Update, context: Context, rid: int) -> int:
+    detail = await _svc(context).client_detail(identity(update).telegram_id, rid)
+    lines = [CLIENT_SESSION.format(title=esc(detail.title), day=_day(detail.started.date()))]
+    rows: list[list[Button]] = []
+    if detail.rpe is None and detail.text is None and detail.rating is None:
+        lines += ["", NO_FEEDBACK_YET, "", FEEDBACK_ASK.format(title=esc(detail.title))]
+        rows += [
+            [(b.text, str(b.callback_data)) for b in row]
+            for row in rpe_keyboard(rid).inline_keyboard
+        ]
+    else:
+        lines += ["", _detail_feedback(detail)]
+    if detail.media:
+        lines.append(f"🎥 {len(detail.media)} media note(s)")
+    rows.append([("🎥 Send a video or photo", f"fb:m:{rid}")])
+    rows.append([("‹ Back", "fb:l")])
+    await show(update, "\n".join(lines), keyboard(rows))
+    return END
+
+
+def _detail_feedback(detail: ReviewDetail) -> str:
+    parts = []
+    if detail.rpe is not None:
+        parts.append(f"RPE {detail.rpe}/10")
+    if detail.rating is not None:
+        parts.append(f"rated {detail.rating}/5")
+    text = "💬 " + (" · ".join(parts) or "no rating")
+    if detail.text:
+        text += f"\n“{esc(detail.text)}”"
+    return text
+
+
+async def client_media_sent(update: Update, context: Context) -> int:
+    rid = _user_data(context).get(RECORD_KEY)
+    message = update.effective_message
+    if not isinstance(rid, int) or message is None:
+        await _say(update, EXPIRED)
+        return END
+    found = _media_of(update)
+    if found is None:
+        await _say(update, SEND_MEDIA)
+        return CLIENT_MEDIA
+    kind, file_id, unique = found
+    try:
+        saved = await _svc(context).add_media(
+            identity(update).telegram_id, rid, kind, file_id, unique
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return END
+    _user_data(context).pop(RECORD_KEY, None)
+    if saved.other is None:
+        await _say(update, MEDIA_SAVED.format(title=esc(saved.title)))
+        return END
+    await _send_media(
+        context,
+        saved.other.telegram_id,
+        kind,
+        file_id,
+        CLIENT_MEDIA_TO_TRAINER.format(
+            client=esc(saved.client_name), kind=kind.value, title=esc(saved.title)
+        ),
+        keyboard([[("💬 Comment", f"tf:c:{saved.media_note_id}")]]),
+    )
+    await _say(update, MEDIA_SENT_TO.format(trainer=esc(saved.other.name)))
+    return END
+
+
+def _media_of(update: Update) -> tuple[MediaKind, str, str | None] | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.photo:
+        largest = message.photo[-1]
+        return MediaKind.PHOTO, largest.file_id, largest.file_unique_id
+    if message.video:
+        return MediaKind.VIDEO, message.video.file_id, message.video.file_unique_id
+    return None
+
+
+# --- /feedback ------------------------------------------------------------------------------
+
+
+async def feedback_command(update: Update, context: Context) -> int:
+    _clear(context)
+    me = await UserService(services(context).ctx).get(identity(update).telegram_id)
+    if me is None:
+        await _say(update, UNKNOWN)
+        return END
+    if me.is_trainer:
+        return await _trainer_list(update, context, me.is_client)
+    return await _client_list(update, context)
+
+
+def _clear(context: Context) -> None:
+    data = _user_data(context)
+    for key in (RECORD_KEY, DRAFT_KEY, MEDIA_KEY):
+        data.pop(key, None)
+
+
+async def _trainer_list(update: Update, context: Context, also_client: bool) -> int:
+    items = await _svc(context).review_list(identity(update).telegram_id)
+    rows: list[list[Button]] = []
+    for item in items:
+        extra = f" · RPE {item.rpe}" if item.rpe is not None else ""
+        rows.append(
+            [
+                (
+                    f"{item.client_name} · {item.title} · {_day(item.day)}{extra}",
+                    f"tf:o:{item.record_id}",
+                )
+            ]
+        )
+    if also_client:
+        rows.append([(MY_SESSIONS, "fb:l")])
+    text = TRAINER_LIST if items else TRAINER_NONE
+    await show(update, text, keyboard(rows) if rows else None)
+    return TRAINER_MENU
+
+
+def _review_text(detail: ReviewDetail) -> str:
+    lines = [
+        f"📝 <b>{esc(detail.client_name)}</b> · <b>{esc(detail.title)}</b>"
+        f" · {_when(detail.started)}",
+        _detail_feedback(detail),
+        "",
+    ]
+    if detail.exercises is None:
+        lines.append(NOT_SHARED)
+    else:
+        lines += [f"• {esc(line)}" for line in detail.exercises] or ["No sets logged."]
+    for item in detail.media:
+        who = "you" if item.by_trainer else detail.client_name
+        lines.append(
+            f"🎥 {item.kind.value} from {esc(who)}"
+            + (f": {len(item.comments)} comment(s)" if item.comments else "")
+        )
+    if detail.reviewed:
+        lines += ["", "✅ Reviewed."]
+    return "\n".join(lines)
+
+
+def _review_keyboard(detail: ReviewDetail) -> InlineKeyboardMarkup:
+    rid = detail.record_id
+    rows: list[list[Button]] = []
+    if not detail.reviewed:
+        rows.append([("✍️ Write feedback", f"tf:w:{rid}"), ("✅ Mark reviewed", f"tf:rv:{rid}")])
+    rows.append([("🎥 Add a video or photo", f"tf:m:{rid}")])
+    rows.append([("‹ Back", "tf:l")])
+    return keyboard(rows)
+
+
+async def on_trainer_button(update: Update, context: Context) -> int:
+    """``tf:*``: the trainer's review screens; every id re-checked by the service."""
+    parts = _data(update)
+    op = parts[1] if len(parts) > 1 else ""
+    arg = _int(parts, 2)
+    telegram_id = identity(update).telegram_id
+    svc = _svc(context)
+    data = _user_data(context)
+    try:
+        if op == "l":
+            _clear(context)
+            me = await UserService(services(context).ctx).get(telegram_id)
+            return await _trainer_list(update, context, bool(me and me.is_client))
+        if op == "o" and arg is not None:
+            _clear(context)
+            detail = await svc.review(telegram_id, arg)
+            await show(update, _review_text(detail), _review_keyboard(detail))
+            return TRAINER_MENU
+        if op == "w" and arg is not None:
+            detail = await svc.review(telegram_id, arg)
+            if detail.reviewed:
+                await _refuse(update, "You have already reviewed this session.")
+                return TRAINER_MENU
+            data[DRAFT_KEY] = {"rid": arg, "client": detail.client_name, "title": detail.title}
+            await show(
+                update,
+                ASK_T_TEXT.format(client=esc(detail.client_name), title=esc(detail.title)),
+                SKIP_T,
+            )
+            return T_TEXT
+        if op == "k":
+            return await _draft_step(update, context, None)
+        if op == "pr":
+            draft = data.get(DRAFT_KEY)
+            if not isinstance(draft, dict) or arg is None or not 1 <= arg <= 5:
+                await _refuse(update, EXPIRED)
+                return END
+            draft["rating"] = arg
+            draft["step"] = T_PROG
+            await show(update, ASK_T_PROG, SKIP_T)
+            return T_PROG
+        if op == "send" and arg is not None:
+            return await _send_feedback(update, context, arg)
+        if op == "rv" and arg is not None:
+            sent = await svc.submit(telegram_id, arg, FeedbackDraft())
+            await show(
+                update,
+                REVIEWED_ONLY.format(title=esc(sent.title), client=esc(sent.client_name)),
+                keyboard([[("‹ Back to the list", "tf:l")]]),
+            )
+            return TRAINER_MENU
+        if op == "m" and arg is not None:
+            detail = await svc.review(telegram_id, arg)
+            data[MEDIA_KEY] = {"rid": arg}
+            await show(
+                update,
+                ASK_T_MEDIA.format(client=esc(detail.client_name), title=esc(detail.title)),
+            )
+            return T_MEDIA
+        if op == "c" and arg is not None:
+            return await _prepare_comment(update, context, arg)
+        if op == "ck":
+            return await _ask_drawing(update, context)
+        if op == "dk":
+            return await _deliver_media(update, context, None)
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return TRAINER_MENU
+    await _refuse(update, EXPIRED)
+    return END
+
+
+async def _prepare_comment(update: Update, context: Context, media_note_id: int) -> int:
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    # Authorise through the service before asking for anything (no comments stored yet).
+    delivery = await svc.finish_media(telegram_id, media_note_id, None)
+    _user_data(context)[MEDIA_KEY] = {
+        "rid": delivery.record_id,
+        "note": delivery.media_note_id,
+        "kind": delivery.kind.value,
+    }
+    ask = ASK_COMMENTS_VIDEO if delivery.kind is MediaKind.VIDEO else ASK_COMMENTS_PHOTO
+    await answer(update)
+    await _say(update, ask, keyboard([[("Skip ›", "tf:ck")]]))
+    return T_COMMENTS
+
+
+_DRAFT_STEPS = {
+    T_TEXT: ("text", T_CORR, ASK_T_CORR),
+    T_CORR: ("corrections", T_FORM, ASK_T_FORM),
+    T_FORM: ("form", T_PERF, ASK_T_PERF),
+    T_PROG: ("progression", T_CONFIRM, ""),
+}
+
+
+async def _draft_step(update: Update, context: Context, value: str | None) -> int:
+    data = _user_data(context)
+    draft = data.get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        await _refuse(update, EXPIRED)
+        return END
+    step = int(draft.get("step", T_TEXT))
+    if step == T_PERF:
+        draft["step"] = T_PROG
+        await show(update, ASK_T_PROG, SKIP_T)
+        return T_PROG
+    field, following, ask = _DRAFT_STEPS[step]
+    draft[field] = value
+    draft["step"] = following
+    if following == T_PERF:
+        await show(update, ask, PERF_KEYBOARD)
+        return T_PERF
+    if following == T_CONFIRM:
+        return await _confirm(update, context, draft)
+    await show(update, ask, SKIP_T)
+    return following
+
+
+def _draft_of(draft: dict[str, Any]) -> FeedbackDraft:
+    rating = draft.get("rating")
+    return FeedbackDraft(
+        text=draft.get("text"),
+        corrections=draft.get("corrections"),
+        form=draft.get("form"),
+        rating=rating if isinstance(rating, int) else None,
+        progression=draft.get("progression"),
+    )
+
+
+def _feedback_lines(draft: FeedbackDraft) -> list[str]:
+    lines = []
+    if draft.text:
+        lines.append(esc(draft.text))
+    if draft.corrections:
+        lines.append(f"<b>Corrections:</b> {esc(draft.corrections)}")
+    if draft.form:
+        lines.append(f"<b>Form:</b> {esc(draft.form)}")
+    if draft.rating is not None:
+        lines.append(f"<b>Performance:</b> {draft.rating}/5")
+    if draft.progression:
+        lines.append(f"<b>Next steps:</b> {esc(draft.progression)}")
+    return lines
+
+
+async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    feedback = _draft_of(draft)
+    preview = "\n".join(_feedback_lines(feedback)) or NOTHING_WRITTEN
+    rid = int(draft["rid"])
+    await show(
+        update,
+        CONFIRM_T.format(client=esc(draft.get("client", "")), preview=preview),
+        keyboard([[("📤 Send", f"tf:send:{rid}"), ("✖ Discard", "tf:l")]]),
+    )
+    return T_CONFIRM
+
+
+async def draft_typed(update: Update, context: Context) -> int:
+    draft = _user_data(context).get(DRAFT_KEY)
+    if not isinstance(draft, dict):
+        await _say(update, EXPIRED)
+        return END
+    step = int(draft.get("step", T_TEXT))
+    if step == T_PERF:
+        await _say(update, PICK_RATING)
+        return T_PERF
+    if step == T_CONFIRM:
+        await _say(update, "Tap 📤 Send, or ✖ Discard.")
+        return T_CONFIRM
+    try:
+        cleaned = clean_text(_text(update), example="Great session, depth was solid")
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return step
+    return await _draft_step(update, context, cleaned)
+
+
+async def _send_feedback(update: Update, context: Context, rid: int) -> int:
+    draft = _user_data(context).get(DRAFT_KEY)
+    if not isinstance(draft, dict) or draft.get("rid") != rid:
+        await _refuse(update, EXPIRED)
+        return TRAINER_MENU
+    sent = await _svc(context).submit(identity(update).telegram_id, rid, _draft_of(draft))
+    _user_data(context).pop(DRAFT_KEY, None)
+    delivered = False
+    if sent.client is not None:
+        text = "\n\n".join(
+            [
+                CLIENT_REVIEW.format(
+                    trainer=esc(sent.trainer_name), title=esc(sent.title), day=_day(sent.day)
+                ),
+                "\n".join(_feedback_lines(sent.draft)) or "✅ Reviewed, nothing to add.",
+            ]
+        )
+        delivered = await notify(context, sent.client.telegram_id, text)
+    done = SENT_T if delivered else SENT_T_NOT_TOLD
+    await show(
+        update,
+        done.format(client=esc(sent.client_name), title=esc(sent.title)),
+        keyboard([[("‹ Back to the list", "tf:l")]]),
+    )
+    return TRAINER_MENU
+
+
+async def trainer_media_sent(update: Update, context: Context) -> int:
+    media = _user_data(context).get(MEDIA_KEY)
+    if not isinstance(media, dict) or not isinstance(media.get("rid"), int):
+        await _say(update, EXPIRED)
+        return END
+    found = _media_of(update)
+    if found is None:
+        await _say(update, SEND_MEDIA)
+        return T_MEDIA
+    kind, file_id, unique = found
+    try:
+        saved = await _svc(context).add_media(
+            identity(update).telegram_id, int(media["rid"]), kind, file_id, unique
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return END
+    media.update(note=saved.media_note_id, kind=kind.value)
+    ask = ASK_COMMENTS_VIDEO if kind is MediaKind.VIDEO else ASK_COMMENTS_PHOTO
+    await _say(update, ask, keyboard([[("Skip ›", "tf:ck")]]))
+    return T_COMMENTS
+
+
+async def comments_typed(update: Update, context: Context) -> int:
+    media = _user_data(context).get(MEDIA_KEY)
+    if not isinstance(media, dict) or not isinstance(media.get("note"), int):
+        await _say(update, EXPIRED)
+        return END
+    try:
+        await _svc(context).comment_media(
+            identity(update).telegram_id, int(media["note"]), _text(update)
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return T_COMMENTS
+    return await _ask_drawing(update, context)
+
+
+async def _ask_drawing(update: Update, context: Context) -> int:
+    media = _user_data(context).get(MEDIA_KEY)
+    if not isinstance(media, dict) or not isinstance(media.get("note"), int):
+        await _refuse(update, EXPIRED)
+        return END
+    await answer(update)
+    await _say(update, ASK_DRAWING, keyboard([[("Skip ›", "tf:dk")]]))
+    return T_DRAW
+
+
+async def drawing_typed(update: Update, context: Context) -> int:
+    return await _deliver_media(update, context, _text(update))
+
+
+async def _deliver_media(update: Update, context: Context, drawing: str | None) -> int:
+    media = _user_data(context).get(MEDIA_KEY)
+    if not isinstance(media, dict) or not isinstance(media.get("note"), int):
+        await _refuse(update, EXPIRED)
+        return END
+    try:
+        delivery = await _svc(context).finish_media(
+            identity(update).telegram_id, int(media["note"]), drawing
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return T_DRAW
+    _user_data(context).pop(MEDIA_KEY, None)
+    await answer(update)
+    delivered = False
+    if delivery.client is not None:
+        delivered = await _send_media(
+            context,
+            delivery.client.telegram_id,
+            delivery.kind,
+            delivery.file_id,
+            _caption(delivery),
+        )
+    text = MEDIA_DELIVERED if delivered else MEDIA_NOT_DELIVERED
+    detail_client = await _svc(context).review(identity(update).telegram_id, delivery.record_id)
+    await _say(
+        update,
+        text.format(kind=delivery.kind.value, client=esc(detail_client.client_name)),
+        keyboard([[("‹ Back to the session", f"tf:o:{delivery.record_id}")]]),
+    )
+    return TRAINER_MENU
+
+
+def _caption(delivery: MediaDelivery) -> str:
+    lines = [
+        CLIENT_MEDIA_NOTE.format(trainer=esc(delivery.trainer_name), title=esc(delivery.title))
+    ]
+    lines += _comment_lines(delivery.comments)
+    if delivery.drawing:
+        lines.append(f"✏️ {esc(delivery.drawing)}")
+    return "\n".join(lines)
+
+
+async def trainer_text_in_menu(update: Update, context: Context) -> int:
+    await _say(update, "Please pick with the buttons above, or send /cancel.")
+    return TRAINER_MENU
+
+
+async def client_media_wrong(update: Update, context: Context) -> int:
+    await _say(update, SEND_MEDIA)
+    return CLIENT_MEDIA
+
+
+async def trainer_media_wrong(update: Update, context: Context) -> int:
+    await _say(update, SEND_MEDIA)
+    return T_MEDIA
+
+
+# --- reminder buttons: done as prescribed ---------------------------------------------------
+
+
+async def on_reminder_button(update: Update, context: Context) -> int:
+    parts = _data(update)
+    op = parts[1] if len(parts) > 1 else ""
+    sid = _int(parts, 2)
+    telegram_id = identity(update).telegram_id
+    svc = _svc(context)
+    if sid is None:
+        await _refuse(update, EXPIRED)
+        return END
+    try:
+        if op == "done":
+            session = await svc.appointment(telegram_id, sid)
+            await show(
+                update,
+                ASK_DONE.format(title=esc(session.title)),
+                keyboard([[("✅ Yes, log it", f"rm:dy:{sid}"), ("✖ No", f"rm:dn:{sid}")]]),
+                edit=False,
+            )
+            return END
+        if op == "dy":
+            return await _done_as_prescribed(update, context, sid)
+        if op == "dn":
+            await svc.appointment(telegram_id, sid)
+            await show(update, DONE_CANCELLED)
+            return END
+        if op == "cant":
+            session = await svc.appointment(telegram_id, sid)
+            rows: list[list[Button]] = [
+                [(label, f"rm:r:{sid}:{code}")] for code, label in REASONS.items()
+            ]
+            await show(
+                update,
+                ASK_REASON.format(title=esc(session.title), when=_when(session.starts)),
+                keyboard(rows),
+                edit=False,
+            )
+            _user_data(context)[RM_SESSION_KEY] = sid
+            return RM_REASON
+        if op == "r":
+            code = parts[3] if len(parts) > 3 else ""
+            session = await svc.appointment(telegram_id, sid)
+            _user_data(context)[RM_SESSION_KEY] = sid
+            if code == "oth":
+                await show(update, ASK_OTHER_REASON)
+                return RM_REASON
+            if code not in REASON_TEXT:
+                await _refuse(update, EXPIRED)
+                return END
+            _user_data(context)[RM_REASON_KEY] = REASON_TEXT[code]
+            await show(
+                update,
+                ASK_WHEN.format(tz=esc(session.timezone)),
+                keyboard([[("No new time", f"rm:nt:{sid}")]]),
+            )
+            return RM_WHEN
+        if op == "nt":
+            return await _send_request(update, context, sid, None)
+        if op in ("ok", "pt", "x"):
+            return await _trainer_answer(update, context, op, sid, _int(parts, 3))
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return END
+    await _refuse(update, EXPIRED)
+    return END
+
+
+async def _done_as_prescribed(update: Update, context: Context, sid: int) -> int:
+    telegram_id = identity(update).telegram_id
+    result = await LiveService(services(context).ctx).log_as_prescribed(
+        telegram_id, sid, f"u{update.update_id}"
+    )
+    await _deliver_done(update, context, result)
+    if result.ask_feedback:
+        await _say(
+            update, FEEDBACK_ASK.format(title=esc(result.title)), rpe_keyboard(result.record_id)
+        )
+    else:
+        at = await _svc(context).schedule_prompt(telegram_id, result.record_id)
+        if at is not None:
+            await _say(update, FEEDBACK_LATER.format(at=f"{at:%H:%M}"))
+        else:
+            await _say(
+                update, FEEDBACK_ASK.format(title=esc(result.title)), rpe_keyboard(result.record_id)
+            )
+    return END
+
+
+async def _deliver_done(update: Update, context: Context, result: FinishResult) -> None:
+    client_text = trainer_text = "🏁 Session complete."
+    if result.client is not None and result.client_summary is not None:
+        client_text = summary_text(
+            result.title, result.client_name, result.client_summary, result.client.units
+        )
+    await show(update, client_text)
+    if result.trainer is not None and result.trainer_summary is not None:
+        trainer_text = summary_text(
+            result.title,
+            result.client_name,
+            result.trainer_summary,
+            result.trainer.units,
+            history=result.trainer_sees_history,
+            progress=result.trainer_sees_progress,
+        )
+        await notify(
+            context,
+            result.trainer.telegram_id,
+            f"✅ {esc(result.client_name)} logged it as prescribed.\n\n{trainer_text}",
+        )
+
+
+# --- reminder buttons: can't make it --------------------------------------------------------
+
+
+async def reason_typed(update: Update, context: Context) -> int:
+    sid = _user_data(context).get(RM_SESSION_KEY)
+    if not isinstance(sid, int):
+        await _say(update, EXPIRED)
+        return END
+    try:
+        reason = clean_text(_text(update), limit=200, example="family visit")
+        session = await _svc(context).appointment(identity(update).telegram_id, sid)
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return RM_REASON
+    _user_data(context)[RM_REASON_KEY] = reason
+    await _say(
+        update,
+        ASK_WHEN.format(tz=esc(session.timezone)),
+        keyboard([[("No new time", f"rm:nt:{sid}")]]),
+    )
+    return RM_WHEN
+
+
+async def when_typed(update: Update, context: Context) -> int:
+    sid = _user_data(context).get(RM_SESSION_KEY)
+    if not isinstance(sid, int):
+        await _say(update, EXPIRED)
+        return END
+    try:
+        proposed = await _svc(context).read_client_time(identity(update).telegram_id, _text(update))
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return RM_WHEN
+    return await _send_request(update, context, sid, proposed)
+
+
+async def _send_request(
+    update: Update, context: Context, sid: int, proposed: datetime | None
+) -> int:
+    data = _user_data(context)
+    reason = data.get(RM_REASON_KEY)
+    if data.get(RM_SESSION_KEY) != sid or not isinstance(reason, str):
+        await _refuse(update, EXPIRED)
+        return END
+    try:
+        request = await _svc(context).request_change(
+            identity(update).telegram_id, sid, reason, proposed
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return RM_WHEN
+    data.pop(RM_SESSION_KEY, None)
+    data.pop(RM_REASON_KEY, None)
+    await _notify_request(context, request)
+    if proposed is not None:
+        client_when = await _svc(context).appointment(identity(update).telegram_id, sid)
+        local = proposed.astimezone(client_when.starts.tzinfo)
+        await show(
+            update, REQUEST_SENT_TIME.format(trainer=esc(request.trainer.name), when=_when(local))
+        )
+    else:
+        await show(update, REQUEST_SENT.format(trainer=esc(request.trainer.name)))
+    return END
+
+
+async def _notify_request(context: Context, request: ChangeRequest) -> None:
+    sid = request.coaching_session_id
+    rows: list[list[Button]] = []
+    if request.proposed_utc is not None:
+        minutes = int(request.proposed_utc.timestamp() // 60)
+        rows.append([("✅ Accept", f"rm:ok:{sid}:{minutes}")])
+    rows.append([("🔄 Pick another time", f"rm:pt:{sid}"), ("✖ Cancel session", f"rm:x:{sid}")])
+    proposal = (
+        PROPOSED.format(when=_when(request.proposed))
+        if request.proposed is not None
+        else NO_PROPOSAL
+    )
+    await notify(
+        context,
+        request.trainer.telegram_id,
+        TRAINER_REQUEST.format(
+            client=esc(request.client_name),
+            title=esc(request.title),
+            when=_when(request.starts),
+            reason=esc(request.reason),
+            proposal=proposal,
+        ),
+        keyboard(rows),
+    )
+
+
+async def _trainer_answer(
+    update: Update, context: Context, op: str, sid: int, minutes: int | None
+) -> int:
+    calendar = CalendarService(services(context).ctx)
+    telegram_id = identity(update).telegram_id
+    if op == "ok":
+        if minutes is None:
+            await _refuse(update, EXPIRED)
+            return END
+        notice = await calendar.reschedule(
+            telegram_id, sid, datetime.fromtimestamp(minutes * 60, tz=UTC)
+        )
+        await _moved(update, context, notice)
+        return END
+    if op == "pt":
+        detail = await calendar.check(telegram_id, sid, SessionStatus.RESCHEDULED)
+        _user_data(context)[RM_SESSION_KEY] = sid
+        await show(
+            update,
+            ASK_TRAINER_TIME.format(
+                title=esc(detail.item.title),
+                client=esc(detail.item.client_name),
+                tz=esc(detail.timezone),
+            ),
+            edit=False,
+        )
+        return RM_TRAINER_TIME
+    notice = await calendar.cancel(telegram_id, sid, "The client couldn't make it")
+    item = notice.detail.item
+    await show(update, CANCELLED_T.format(title=esc(item.title), client=esc(item.client_name)))
+    await notify(
+        context,
+        notice.client_telegram_id,
+        CANCELLED_C.format(
+            trainer=esc(notice.trainer_name),
+            title=esc(item.title),
+            when=_when(notice.client_starts_at),
+        ),
+    )
+    return END
+
+
+async def _moved(update: Update, context: Context, notice: SessionNotice) -> None:
+    item = notice.detail.item
+    await show(
+        update,
+        MOVED_T.format(
+            title=esc(item.title), client=esc(item.client_name), when=_when(item.starts_at)
+        ),
+    )
+    await notify(
+        context,
+        notice.client_telegram_id,
+        MOVED_C.format(
+            trainer=esc(notice.trainer_name),
+            title=esc(item.title),
+            when=_when(notice.client_starts_at),
+        ),
+    )
+
+
+async def trainer_time_typed(update: Update, context: Context) -> int:
+    sid = _user_data(context).get(RM_SESSION_KEY)
+    if not isinstance(sid, int):
+        await _say(update, EXPIRED)
+        return END
+    calendar = CalendarService(services(context).ctx)
+    telegram_id = identity(update).telegram_id
+    try:
+        starts = await calendar.read_when(telegram_id, _text(update))
+        notice = await calendar.reschedule(telegram_id, sid, starts)
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return RM_TRAINER_TIME
+    _user_data(context).pop(RM_SESSION_KEY, None)
+    await _moved(update, context, notice)
+    return END
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    media = filters.PHOTO | filters.VIDEO
+    other = ~filters.COMMAND & ~media & ~filters.TEXT
+    feedback = Flow(
+        "feedback",
+        entry_points=[
+            CommandHandler("feedback", feedback_command),
+            CallbackQueryHandler(on_client_button, pattern=r"^fb:"),
+            CallbackQueryHandler(on_trainer_button, pattern=r"^tf:"),
+        ],
+        states={
+            CLIENT_TEXT: [MessageHandler(text, client_text_typed)],
+            CLIENT_RATING: [MessageHandler(text, client_rating_typed)],
+            CLIENT_MEDIA: [
+                MessageHandler(media, client_media_sent),
+                MessageHandler(text | other, client_media_wrong),
+            ],
+            TRAINER_MENU: [MessageHandler(text, trainer_text_in_menu)],
+            T_TEXT: [MessageHandler(text, draft_typed)],
+            T_CORR: [MessageHandler(text, draft_typed)],
+            T_FORM: [MessageHandler(text, draft_typed)],
+            T_PERF: [MessageHandler(text, draft_typed)],
+            T_PROG: [MessageHandler(text, draft_typed)],
+            T_CONFIRM: [MessageHandler(text, draft_typed)],
+            T_MEDIA: [
+                MessageHandler(media, trainer_media_sent),
+                MessageHandler(text | other, trainer_media_wrong),
+            ],
+            T_COMMENTS: [MessageHandler(text, comments_typed)],
+            T_DRAW: [MessageHandler(text, drawing_typed)],
+        },
+    )
+    reminder = Flow(
+        "reminder",
+        entry_points=[
+            CallbackQueryHandler(on_reminder_button, pattern=r"^rm:(done|dy|dn|cant|r|nt|ok|pt|x):")
+        ],
+        states={
+            RM_REASON: [MessageHandler(text, reason_typed)],
+            RM_WHEN: [MessageHandler(text, when_typed)],
+            RM_TRAINER_TIME: [MessageHandler(text, trainer_time_typed)],
+        },
+    )
+    return [feedback, reminder]

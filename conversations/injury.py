@@ -1,0 +1,262 @@
+"""/injury: a client reports pain or an injury; each of their trainers is alerted at once.
+
+Steps: body part (buttons for common parts, or typed) → severity 1–10 (buttons) → what happened
+(typed, or Skip). The report goes onto the client's profiles and raises an INJURY_REPORTED alert
+per trainer; HIGH and CRITICAL ones are flagged ⚠️.
+
+Callback data: ``inj:p:<code>`` (a common part), ``inj:s:<n>`` (severity), ``inj:k`` (skip the
+text), and for the trainer ``inj:x:<alert_id>`` (dismiss an alert, re-checked as theirs).
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.application import services
+from coaching.domain.enums import AlertSeverity
+from coaching.domain.feedback import PART_MAX, clean_part
+from coaching.errors import DomainError
+from coaching.services.feedback import FeedbackService, InjuryReport, clean_text
+from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.flow import Flow, button
+
+PART, SEVERITY, DETAILS = range(3)
+DRAFT_KEY = "inj_draft"
+
+# --- wording and keyboards -------------------------------------------------------------------
+
+PARTS: dict[str, str] = {
+    "knee": "Knee",
+    "lback": "Lower back",
+    "shoulder": "Shoulder",
+    "hip": "Hip",
+    "ankle": "Ankle",
+    "wrist": "Wrist",
+    "elbow": "Elbow",
+    "neck": "Neck",
+    "hams": "Hamstring",
+}
+ASK_PART = (
+    "🤕 <b>Report pain or an injury</b>\n\nWhere does it hurt? Tap a body part, or type it, "
+    "e.g. <code>left knee</code>."
+)
+ASK_SEVERITY = "<b>{part}</b>: how bad is it, from 1 (a slight twinge) to 10 (can't move it)?"
+ASK_DETAILS = (
+    "<b>{part}</b>, {severity}/10. What happened, and when does it hurt? e.g. "
+    "<i>sharp pain on the outside of the knee when squatting</i>. Or tap Skip."
+)
+BAD_PART = "⚠️ {error}"
+PICK_SEVERITY = "Please tap a number from 1 to 10 above, or send /cancel."
+SAVED = "✅ Noted: <b>{part}</b>, {severity}/10."
+TOLD = " {trainers} {verb} been told."
+NO_TRAINER = " It's saved on your profile; you have no active trainer to tell right now."
+ALREADY = (
+    " You already reported your {part} today, so your trainer's alert was updated, not repeated."
+)
+TAKE_CARE = "\n\nIf it's severe or getting worse, please see a doctor or physiotherapist."
+TRAINER_ALERT = "{icon}<b>{client} reported an injury</b>: {part}, {severity}/10 ({level}).{text}"
+DISMISSED = "✖ Alert about {client} dismissed."
+EXPIRED = "This button has expired. Send /injury to start again."
+
+LEVEL_WORDS = {
+    AlertSeverity.LOW: "low",
+    AlertSeverity.MEDIUM: "medium",
+    AlertSeverity.HIGH: "high",
+    AlertSeverity.CRITICAL: "critical",
+}
+
+
+def part_keyboard() -> InlineKeyboardMarkup:
+    codes = list(PARTS.items())
+    rows: list[list[Button]] = [
+        [(label, f"inj:p:{code}") for code, label in codes[i : i + 3]]
+        for i in range(0, len(codes), 3)
+    ]
+    return keyboard(rows)
+
+
+SEVERITY_KEYBOARD = keyboard(
+    [
+        [(str(n), f"inj:s:{n}") for n in range(1, 6)],
+        [(str(n), f"inj:s:{n}") for n in range(6, 11)],
+    ]
+)
+SKIP = keyboard([[("Skip ›", "inj:k")]])
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def _draft(context: Context) -> dict[str, object]:
+    if context.user_data is None:
+        return {}
+    found = context.user_data.get(DRAFT_KEY)
+    if not isinstance(found, dict):
+        found = {}
+        context.user_data[DRAFT_KEY] = found
+    return found
+
+
+async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, reply_markup=markup)
+
+
+async def start_report(update: Update, context: Context) -> int:
+    if context.user_data is not None:
+        context.user_data[DRAFT_KEY] = {}
+    await show(update, ASK_PART, part_keyboard())
+    return PART
+
+
+async def _ask_severity(update: Update, context: Context, part: str) -> int:
+    _draft(context)["part"] = part
+    await show(update, ASK_SEVERITY.format(part=esc(part)), SEVERITY_KEYBOARD)
+    return SEVERITY
+
+
+async def part_pressed(update: Update, context: Context) -> int:
+    code = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
+    if code not in PARTS:
+        await answer(update, EXPIRED, alert=True)
+        return PART
+    return await _ask_severity(update, context, PARTS[code])
+
+
+async def part_typed(update: Update, context: Context) -> int:
+    message = update.effective_message
+    raw = (message.text or "") if message else ""
+    part = clean_part(raw)
+    if not part or len(raw.strip()) > PART_MAX:
+        await _say(
+            update,
+            BAD_PART.format(
+                error=f"Please name the body part in a few words (under {PART_MAX} characters), "
+                "e.g. <code>left knee</code>."
+            ),
+        )
+        return PART
+    return await _ask_severity(update, context, part)
+
+
+async def severity_pressed(update: Update, context: Context) -> int:
+    raw = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
+    draft = _draft(context)
+    if not raw.isdigit() or not 1 <= int(raw) <= 10 or "part" not in draft:
+        await answer(update, EXPIRED, alert=True)
+        return SEVERITY
+    draft["severity"] = int(raw)
+    text = ASK_DETAILS.format(part=esc(draft["part"]), severity=raw)
+    await show(update, text, SKIP)
+    return DETAILS
+
+
+async def severity_typed(update: Update, context: Context) -> int:
+    await _say(update, PICK_SEVERITY)
+    return SEVERITY
+
+
+async def details_typed(update: Update, context: Context) -> int:
+    message = update.effective_message
+    try:
+        text = clean_text(
+            (message.text or "") if message else "", example="sharp pain when I squat"
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return DETAILS
+    return await _save(update, context, text)
+
+
+async def details_skipped(update: Update, context: Context) -> int:
+    return await _save(update, context, None)
+
+
+async def _save(update: Update, context: Context, text: str | None) -> int:
+    draft = _draft(context)
+    part, severity = draft.get("part"), draft.get("severity")
+    if not isinstance(part, str) or not isinstance(severity, int):
+        await answer(update, EXPIRED, alert=True)
+        return END
+    try:
+        report = await FeedbackService(services(context).ctx).report_injury(
+            identity(update).telegram_id, part, severity, text
+        )
+    except DomainError as error:
+        await _say(update, f"⚠️ {esc(error)}")
+        return DETAILS
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+    await show(update, _confirmation(report))
+    for notice in report.notices:
+        icon = "⚠️ " if notice.urgent else "🩹 "
+        details = f"\n“{esc(report.text)}”" if report.text else ""
+        await notify(
+            context,
+            notice.trainer.telegram_id,
+            TRAINER_ALERT.format(
+                icon=icon,
+                client=esc(notice.client_name),
+                part=esc(report.part),
+                severity=report.severity,
+                level=LEVEL_WORDS[notice.severity],
+                text=details,
+            ),
+        )
+    return END
+
+
+def _confirmation(report: InjuryReport) -> str:
+    text = SAVED.format(part=esc(report.part), severity=report.severity)
+    names = sorted({n.trainer.name for n in report.notices})
+    if names:
+        verb = "has" if len(names) == 1 else "have"
+        text += TOLD.format(trainers=esc(" and ".join(names)), verb=verb)
+    elif report.duplicate:
+        text += ALREADY.format(part=esc(report.part.lower()))
+    else:
+        text += NO_TRAINER
+    if report.severity >= 7:
+        text += TAKE_CARE
+    return text
+
+
+async def dismiss(update: Update, context: Context) -> None:
+    """``inj:x:<alert_id>``: the trainer dismisses an alert (checked as theirs)."""
+    raw = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
+    if not raw.isdigit():
+        await answer(update, EXPIRED, alert=True)
+        return
+    try:
+        done = await FeedbackService(services(context).ctx).dismiss_alert(
+            identity(update).telegram_id, int(raw)
+        )
+    except DomainError as error:
+        await answer(update, str(error), alert=True)
+        return
+    await show(update, DISMISSED.format(client=esc(done.client_name)))
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    flow = Flow(
+        "injury",
+        entry_points=[CommandHandler("injury", start_report)],
+        states={
+            PART: [
+                CallbackQueryHandler(part_pressed, pattern=r"^inj:p:"),
+                MessageHandler(text, part_typed),
+            ],
+            SEVERITY: [
+                CallbackQueryHandler(severity_pressed, pattern=r"^inj:s:"),
+                MessageHandler(text, severity_typed),
+            ],
+            DETAILS: [
+                CallbackQueryHandler(details_skipped, pattern=r"^inj:k$"),
+                MessageHandler(text, details_typed),
+            ],
+        },
+    )
+    return [flow, button(r"^inj:x:", dismiss)]
