@@ -33,7 +33,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import SearchCandidate, search_exercises
-from coaching.domain.enums import Permission, RecordStatus, SessionStatus, SetType, Units
+from coaching.domain.enums import (
+    AssignmentStatus,
+    Permission,
+    RecordStatus,
+    SessionStatus,
+    SetType,
+    Units,
+)
 from coaching.domain.live import (
     ExerciseState,
     SummaryData,
@@ -574,6 +581,12 @@ class LiveService:
                 check_transition(coaching.status, SessionStatus.IN_PROGRESS)
                 coaching.status = SessionStatus.IN_PROGRESS
                 coaching.started_at = now
+            if coaching.assignment_id is not None:
+                # The program's first logged session starts it.
+                assignment = await repo.assignment(coaching.assignment_id)
+                if assignment is not None and assignment.status is AssignmentStatus.ASSIGNED:
+                    check_transition(assignment.status, AssignmentStatus.IN_PROGRESS)
+                    assignment.status = AssignmentStatus.IN_PROGRESS
             repo.add(record)
             await session.flush()
             loaded = await self._load(session, user, record.id)

@@ -18,6 +18,7 @@ from coaching.domain.permissions import REFUSALS, PermissionFlags
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
+from coaching.services.live import LiveService
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
@@ -395,3 +396,28 @@ async def test_modify_permission_guards_swaps_and_shifts(
     assert dave.id
     with pytest.raises(NotFound, match="assignment among yours"):
         await AssignmentService(ctx).detail(4004, done.assignment_id)
+
+
+async def _status(factory: Factory, assignment_id: int) -> AssignmentStatus:
+    async with factory() as session:
+        found = await session.execute(
+            select(ProgramAssignment.status).where(ProgramAssignment.id == assignment_id)
+        )
+        return found.scalar_one()
+
+
+async def test_logging_the_first_session_starts_the_program(
+    ctx: ServiceContext, session_factory: Factory, world: World, clock: ManualClock
+) -> None:
+    assigned = await AssignmentService(ctx).assign(1001, draft(world))
+    assert await _status(session_factory, assigned.assignment_id) is AssignmentStatus.ASSIGNED
+    first = (await sessions_of(session_factory, assigned.assignment_id))[0]
+    clock.set(first.scheduled_at)
+
+    await LiveService(ctx).start_planned(2002, first.id)
+
+    assert await _status(session_factory, assigned.assignment_id) is AssignmentStatus.IN_PROGRESS
+    async with session_factory() as session:
+        row = await session.get(CoachingSession, first.id)
+        assert row is not None
+        assert row.status is SessionStatus.IN_PROGRESS
