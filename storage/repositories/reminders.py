@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from coaching.domain.enums import (
     RelationshipStatus,
@@ -141,9 +142,16 @@ class ReminderRepository:
         ids = list((await self.session.execute(due)).scalars())
         if not ids:
             return []
+        still_pending: ColumnElement[bool] | TextClause = Reminder.status == ReminderStatus.PENDING
+        if self.dialect == "sqlite":
+            # A unary plus keeps SQLite from choosing the (status, due_at) index for this term,
+            # which would walk every pending row; the ids lead it to the primary key instead.
+            still_pending = text("+status = :pending").bindparams(
+                pending=ReminderStatus.PENDING.value
+            )
         claimed = await self.session.execute(
             update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.PENDING)
+            .where(Reminder.id.in_(ids), still_pending)
             .values(status=ReminderStatus.SENDING, claimed_at=now, claimed_by=worker)
             .returning(Reminder)
             .execution_options(synchronize_session=False)
