@@ -11,7 +11,6 @@ from telegram.ext import Application, CallbackContext
 
 from bot.persistence import SqlPersistence
 from coaching.services.base import ServiceContext
-from storage.repositories.updates import ProcessedUpdateRepository
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -50,16 +49,15 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             await super().process_update(update)
             return
         persistence = self.persistence
-        if isinstance(persistence, SqlPersistence):
-            if await persistence.handled(update.update_id):
-                log.debug("update %s already handled; skipped", update.update_id)
-                return
-            await super().process_update(update)
-            with persistence.collect() as pending:
-                await self.update_persistence()
-            await persistence.write(pending, handled_update_id=update.update_id)
-        elif not await self._process_with_own_marks(update):
+        if not isinstance(persistence, SqlPersistence):
+            raise RuntimeError("SpotterApplication needs SqlPersistence (see bot.app)")
+        if await persistence.handled(update.update_id):
+            log.debug("update %s already handled; skipped", update.update_id)
             return
+        await super().process_update(update)
+        with persistence.collect() as pending:
+            await self.update_persistence()
+        await persistence.write(pending, handled_update_id=update.update_id)
         user = update.effective_user
         log.debug(
             "handled update %s from %s (%s)",
@@ -67,22 +65,6 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             user.id if user else "-",
             _kind(update),
         )
-
-    async def _process_with_own_marks(self, update: Update) -> bool:
-        """Without the SQL persistence: check and mark the update id in transactions of their
-        own. False when the update had been handled already."""
-        uow_factory = self.services.ctx.uow
-        async with uow_factory() as uow:
-            if await ProcessedUpdateRepository(uow.session).seen(update.update_id):
-                log.debug("update %s already handled; skipped", update.update_id)
-                return False
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
-        async with uow_factory() as uow:
-            await ProcessedUpdateRepository(uow.session).mark(update.update_id)
-            await uow.commit()
-        return True
 
 
 def _kind(update: Update) -> str:
