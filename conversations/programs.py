@@ -49,7 +49,9 @@ from conversations.templates import (
     TEXT,
     ExerciseEntry,
     data_parts,
+    enum_part,
     error_text,
+    field_menu,
     int_part,
     message_text,
     pager,
@@ -557,28 +559,14 @@ async def on_session_details(update: Update, context: Context) -> object:
     except DomainError as error:
         await refuse(update, error)
         return None
-    fields = list(SessionField)
-    rows: list[list[Button]] = [
-        [(SESSION_LABELS[f], f"prg:sf:{view.id}:{f.value}") for f in fields[i : i + 3]]
-        for i in range(0, len(fields), 3)
-    ]
-    rows.append([("⬅️ Back", f"prg:s:{view.id}")])
-    await show(
-        update, session_text(view) + "\n\nWhich detail do you want to change?", keyboard(rows)
-    )
+    menu = field_menu(list(SessionField), SESSION_LABELS, f"prg:sf:{view.id}", f"prg:s:{view.id}")
+    await show(update, session_text(view) + "\n\nWhich detail do you want to change?", menu)
     return VIEW
-
-
-def _session_field(parts: Sequence[str]) -> SessionField | None:
-    try:
-        return SessionField(parts[3])
-    except (IndexError, ValueError):
-        return None
 
 
 async def on_session_field(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    session_id, field = int_part(parts, 2), _session_field(parts)
+    session_id, field = int_part(parts, 2), enum_part(parts, 3, SessionField)
     if session_id is None or field is None:
         await refuse(update, EXPIRED)
         return None
@@ -629,7 +617,7 @@ async def on_session_value(update: Update, context: Context) -> object:
 
 async def on_session_clear(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    session_id, field = int_part(parts, 2), _session_field(parts)
+    session_id, field = int_part(parts, 2), enum_part(parts, 3, SessionField)
     if session_id is None or field is None or field is SessionField.NAME:
         await refuse(update, EXPIRED)
         return None
@@ -686,28 +674,14 @@ async def on_details(update: Update, context: Context) -> object:
     except DomainError as error:
         await refuse(update, error)
         return None
-    fields = list(ProgramField)
-    rows: list[list[Button]] = [
-        [(FIELD_LABELS[f], f"prg:df:{view.id}:{f.value}") for f in fields[i : i + 3]]
-        for i in range(0, len(fields), 3)
-    ]
-    rows.append([("⬅️ Back", f"prg:open:{view.id}")])
-    await show(
-        update, program_text(view) + "\n\nWhich detail do you want to change?", keyboard(rows)
-    )
+    menu = field_menu(list(ProgramField), FIELD_LABELS, f"prg:df:{view.id}", f"prg:open:{view.id}")
+    await show(update, program_text(view) + "\n\nWhich detail do you want to change?", menu)
     return VIEW
-
-
-def _program_field(parts: Sequence[str]) -> ProgramField | None:
-    try:
-        return ProgramField(parts[3])
-    except (IndexError, ValueError):
-        return None
 
 
 async def on_detail_field(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    program_id, field = int_part(parts, 2), _program_field(parts)
+    program_id, field = int_part(parts, 2), enum_part(parts, 3, ProgramField)
     if program_id is None or field is None:
         await refuse(update, EXPIRED)
         return None
@@ -777,7 +751,7 @@ async def on_difficulty(update: Update, context: Context) -> object:
 
 async def on_clear(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    program_id, field = int_part(parts, 2), _program_field(parts)
+    program_id, field = int_part(parts, 2), enum_part(parts, 3, ProgramField)
     if program_id is None or field in (None, ProgramField.NAME, ProgramField.WEEKS):
         await refuse(update, EXPIRED)
         return None

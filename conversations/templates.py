@@ -10,8 +10,9 @@ Every button carries the ids it acts on; the services re-check them against the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -167,12 +168,35 @@ def data_parts(update: Update) -> list[str]:
     return (query.data or "").split(":") if query is not None else []
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
 def int_part(parts: Sequence[str], index: int) -> int | None:
     try:
         value = int(parts[index])
     except (IndexError, ValueError):
         return None
     return value if value >= 0 else None
+
+
+def enum_part(parts: Sequence[str], index: int, kind: type[E]) -> E | None:
+    """The enum member named by callback data part ``index``, or None when it is not one."""
+    try:
+        return kind(parts[index])
+    except (IndexError, ValueError):
+        return None
+
+
+def field_menu(
+    fields: Sequence[E], labels: Mapping[E, str], prefix: str, back: str
+) -> InlineKeyboardMarkup:
+    """Buttons, three to a row, to pick which detail to edit (``<prefix>:<field>``)."""
+    rows: list[list[Button]] = [
+        [(labels[f], f"{prefix}:{f.value}") for f in fields[i : i + 3]]
+        for i in range(0, len(fields), 3)
+    ]
+    rows.append([("⬅️ Back", back)])
+    return keyboard(rows)
 
 
 def message_text(update: Update) -> str:
@@ -1061,28 +1085,14 @@ async def on_details(update: Update, context: Context) -> object:
     except DomainError as error:
         await refuse(update, error)
         return None
-    fields = list(TemplateField)
-    rows: list[list[Button]] = [
-        [(FIELD_LABELS[f], f"tpl:df:{view.id}:{f.value}") for f in fields[i : i + 3]]
-        for i in range(0, len(fields), 3)
-    ]
-    rows.append([("⬅️ Back", f"tpl:open:{view.id}")])
-    await show(
-        update, template_text(view) + "\n\nWhich detail do you want to change?", keyboard(rows)
-    )
+    menu = field_menu(list(TemplateField), FIELD_LABELS, f"tpl:df:{view.id}", f"tpl:open:{view.id}")
+    await show(update, template_text(view) + "\n\nWhich detail do you want to change?", menu)
     return VIEW
-
-
-def _field(parts: Sequence[str]) -> TemplateField | None:
-    try:
-        return TemplateField(parts[3])
-    except (IndexError, ValueError):
-        return None
 
 
 async def on_detail_field(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    template_id, field = int_part(parts, 2), _field(parts)
+    template_id, field = int_part(parts, 2), enum_part(parts, 3, TemplateField)
     if template_id is None or field is None:
         await refuse(update, EXPIRED)
         return None
@@ -1148,7 +1158,7 @@ async def on_difficulty(update: Update, context: Context) -> object:
 
 async def on_clear(update: Update, context: Context) -> object:
     parts = data_parts(update)
-    template_id, field = int_part(parts, 2), _field(parts)
+    template_id, field = int_part(parts, 2), enum_part(parts, 3, TemplateField)
     if template_id is None or field is None or field is TemplateField.NAME:
         await refuse(update, EXPIRED)
         return None
