@@ -147,20 +147,8 @@ async def app(
 
 
 def make_sim(app: SpotterApplication, api: FakeBotAPI) -> ChatSimulator:
-    """A chat simulator whose error collector runs before the bot's own error handler.
-
-    The bot's handler stops the update once the user has been told (ApplicationHandlerStop),
-    which would otherwise keep later error handlers from seeing the error.
-    """
-    simulator = ChatSimulator(app, api)
-    handlers = dict(app.error_handlers)
-    app.error_handlers.clear()
-    collector = simulator._collect_error
-    app.add_error_handler(collector)
-    for callback, block in handlers.items():
-        if callback != collector:
-            app.add_error_handler(callback, block=block)
-    return simulator
+    """A chat simulator driving ``app`` against ``api``."""
+    return ChatSimulator(app, api)
 
 
 @pytest.fixture

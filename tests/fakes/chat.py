@@ -438,7 +438,13 @@ class ChatSimulator:
         self.last_update: dict[str, Any] | None = None
         self.users: dict[int, SimUser] = {}
         self._state = _SimState()
+        # Collect errors before the application's own error handlers run: one of those may
+        # stop the update (ApplicationHandlerStop) once the user has been told.
+        existing = dict(app.error_handlers)
+        app.error_handlers.clear()
         app.add_error_handler(self._collect_error)
+        for callback, block in existing.items():
+            app.add_error_handler(callback, block=block)
 
     @property
     def action_seq(self) -> int:
