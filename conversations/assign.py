@@ -14,7 +14,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain.enums import AssignmentStatus
-from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.domain.schedule import WEEKDAY_NAMES, TrainingDay
+from coaching.domain.training_times import (
+    dump_training_days,
+    load_training_days,
+    same_time,
+    times_example,
+)
 from coaching.errors import DomainError
 from coaching.services.assignments import (
     AssignDraft,
@@ -72,12 +78,14 @@ ASK_DAYS = (
     "week, so pick {need} day{s}.\n\nTap to select, then Done."
 )
 ASK_TIME = (
-    "At what time, in {client}'s time zone ({tz})? One time for all training days, "
-    "e.g. <code>07:00</code>, <code>7am</code> or <code>18:30</code>."
+    "At what time, in {client}'s time zone ({tz})?\n\n"
+    "• One time for all training days, e.g. <code>07:00</code>, <code>7am</code> or "
+    "<code>18:30</code>\n"
+    "• Or a time per day, e.g. <code>{example}</code> (commas, semicolons or one day a line)"
 )
 CONFIRM_TEXT = (
     "<b>Assign {program} to {client}?</b>\n\n"
-    "Starts {start} · {days} at {at}\n"
+    "Starts {start} · {schedule}\n"
     "{total} sessions, last one {end}.\n\n"
     "<b>First sessions</b> ({tz_note}):\n{lines}"
 )
@@ -87,7 +95,7 @@ CLIENT_TOLD = "{client} has been told and can see it with /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 CLIENT_NOTICE = (
     "📋 <b>New program from {trainer}</b>: {program}\n"
-    "{total} sessions, {days} at {at}, from {start} to {end}.\n\n"
+    "{total} sessions, {schedule}, from {start} to {end}.\n\n"
     "<b>Your first sessions:</b>\n{lines}"
 )
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
@@ -223,8 +231,7 @@ def _confirm_text(preview: AssignPreview) -> str:
         program=esc(preview.program_name),
         client=esc(preview.client_name),
         start=_day(preview.start_date),
-        days=preview.days,
-        at=f"{preview.at:%H:%M}",
+        schedule=esc(preview.schedule),
         total=preview.total,
         end=_day(preview.end_date),
         tz_note=tz_note,
@@ -381,7 +388,12 @@ async def days_done(update: Update, context: Context) -> int:
     except DomainError as error:
         await _refuse(update, error)
         return DAYS
-    await show(update, ASK_TIME.format(client=esc(client.name), tz=esc(client.timezone)))
+    text = ASK_TIME.format(
+        client=esc(client.name),
+        tz=esc(client.timezone),
+        example=esc(times_example(int(d) for d in state.get("days", []))),
+    )
+    await show(update, text)
     return TIME
 
 
@@ -390,13 +402,23 @@ async def days_typed(update: Update, context: Context) -> int:
     return DAYS
 
 
-def _draft(state: dict[str, Any]) -> AssignDraft:
+def _training_days(state: dict[str, Any]) -> tuple[TrainingDay, ...]:
+    """The chosen days and times, stored as ``[[weekday, "HH:MM"], ...]``.
+
+    A flow opened before per-day times existed holds one ``"at"`` for all its days; it is read
+    as that time on every day, so such a flow can still be confirmed after a deploy.
+    """
+    if "times" in state:
+        return load_training_days(state["times"])
+    return same_time((int(d) for d in state["days"]), time.fromisoformat(state["at"]))
+
+
+def _draft(state: dict[str, Any], chosen: tuple[TrainingDay, ...] | None = None) -> AssignDraft:
     return AssignDraft(
         client_profile_id=int(state["client"]),
         program_id=int(state["program"]),
         start_date=date.fromisoformat(state["start"]),
-        weekdays=tuple(int(d) for d in state["days"]),
-        at=time.fromisoformat(state["at"]),
+        training_days=_training_days(state) if chosen is None else chosen,
     )
 
 
@@ -404,12 +426,13 @@ async def time_typed(update: Update, context: Context) -> int:
     state = _state(context)
     svc = _svc(context)
     try:
-        at = svc.start_time(_text(update))
-        state["at"] = at.isoformat(timespec="minutes")
-        preview = await svc.preview(identity(update).telegram_id, _draft(state))
+        chosen = svc.training_times(_text(update), [int(d) for d in state.get("days", [])])
+        preview = await svc.preview(identity(update).telegram_id, _draft(state, chosen))
     except DomainError as error:
         await show(update, f"{esc(error)}", edit=False)
         return TIME
+    state.pop("at", None)
+    state["times"] = dump_training_days(chosen)
     await show(update, _confirm_text(preview), CONFIRM_BUTTONS, edit=False)
     return CONFIRM
 
@@ -432,8 +455,7 @@ async def confirm(update: Update, context: Context) -> int:
                 trainer=esc(done.trainer_name),
                 program=esc(preview.program_name),
                 total=preview.total,
-                days=preview.days,
-                at=f"{preview.at:%H:%M}",
+                schedule=esc(preview.schedule),
                 start=_day(preview.start_date),
                 end=_day(preview.end_date),
                 lines="\n".join(_planned(line, trainer=False) for line in preview.first),

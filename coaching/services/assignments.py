@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +25,16 @@ from coaching.domain.schedule import (
     load_zone,
     shift_slots,
 )
+from coaching.domain.training_times import (
+    TrainingTimesError,
+    dump_training_days,
+    format_training_days,
+    load_training_days,
+    parse_training_times,
+    shift_training_days,
+)
 from coaching.domain.transitions import InvalidTransition, check_transition
-from coaching.domain.when import WhenError, parse_local_date, parse_local_time
+from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import Access, trainer_access
 from coaching.services.base import ServiceContext
@@ -99,8 +107,13 @@ class AssignDraft:
     client_profile_id: int
     program_id: int
     start_date: date
-    weekdays: tuple[int, ...]
-    at: time
+    training_days: tuple[TrainingDay, ...]
+    """Each training weekday with its own local start time, in the client's time zone.
+    ``coaching.domain.training_times.same_time`` builds one time for every day."""
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return tuple(sorted({day.weekday for day in self.training_days}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +134,10 @@ class AssignPreview:
     start_date: date
     end_date: date
     days: str
-    at: time
+    """The training weekdays alone, e.g. "Mon, Wed, Fri"."""
+    training_days: tuple[TrainingDay, ...]
+    schedule: str
+    """Days with their times: "Mon, Wed, Fri at 07:00" or "Mon 07:00, Wed 18:30, Fri 07:00"."""
     total: int
     first: tuple[PlannedLine, ...]
 
@@ -279,10 +295,12 @@ class AssignmentService:
             raise InvalidInput(str(error)) from error
 
     @staticmethod
-    def start_time(text: str) -> time:
+    def training_times(text: str, weekdays: Sequence[int]) -> tuple[TrainingDay, ...]:
+        """The start time of each picked weekday: one time for all (``07:00``) or a time per
+        day (``mon 7:00, wed 18:30, fri 7am``), in the client's wall-clock time."""
         try:
-            return parse_local_time(text).replace(second=0)
-        except WhenError as error:
+            return parse_training_times(text, weekdays)
+        except TrainingTimesError as error:
             raise InvalidInput(str(error)) from error
 
     # --- assigning -----------------------------------------------------------------------------
@@ -311,7 +329,7 @@ class AssignmentService:
                 assigned_at=self.ctx.clock.now(),
                 start_date=draft.start_date,
                 end_date=preview.end_date,
-                training_days=[[day, f"{draft.at:%H:%M}"] for day in sorted(draft.weekdays)],
+                training_days=dump_training_days(draft.training_days),
                 status=AssignmentStatus.ASSIGNED,
                 goals="\n".join(program.goals) or None,
                 created_by=trainer.id,
@@ -364,7 +382,7 @@ class AssignmentService:
             raise InvalidInput(
                 f"“{program.name}” has no sessions yet. Add sessions in /programs first."
             )
-        weekdays = tuple(sorted(set(draft.weekdays)))
+        weekdays = draft.weekdays
         check_days(choice, weekdays)
         target = await self._target(session, trainer, draft.client_profile_id)
         if draft.start_date < target.today:
@@ -377,7 +395,7 @@ class AssignmentService:
             slots = expand_schedule(
                 start_date=draft.start_date,
                 tz=target.timezone,
-                training_days=[TrainingDay(day, draft.at) for day in weekdays],
+                training_days=draft.training_days,
                 sessions=[(s.week_number, s.session_number) for s in program.sessions],
             )
         except ScheduleError as error:
@@ -392,7 +410,8 @@ class AssignmentService:
             start_date=draft.start_date,
             end_date=slots[-1].local_date,
             days=format_weekdays(weekdays),
-            at=draft.at,
+            training_days=tuple(sorted(draft.training_days, key=lambda d: d.weekday)),
+            schedule=format_training_days(draft.training_days),
             total=len(slots),
             first=tuple(
                 PlannedLine(
@@ -465,7 +484,7 @@ class AssignmentService:
                 status=assignment.status,
                 start_date=assignment.start_date,
                 end_date=assignment.end_date,
-                days=_days_text(assignment.training_days),
+                days=format_training_days(load_training_days(assignment.training_days)) or "—",
                 timezone=trainer.timezone,
                 done=sum(1 for s in live if s.status is SessionStatus.COMPLETED),
                 total=sum(1 for s in live if s.status is not SessionStatus.CANCELLED),
@@ -619,6 +638,11 @@ class AssignmentService:
                 )
             for row, slot in zip(movable, moved, strict=True):
                 row.scheduled_at = slot.starts_at_utc
+            if days % 7:
+                # The upcoming sessions now fall on other weekdays, at the same times.
+                assignment.training_days = dump_training_days(
+                    shift_training_days(load_training_days(assignment.training_days), days)
+                )
             zone = load_zone(tz)
             live_dates = [
                 s.scheduled_at.astimezone(zone).date()
@@ -763,12 +787,3 @@ def _transition(assignment: ProgramAssignment, target: AssignmentStatus) -> None
         check_transition(assignment.status, target)
     except InvalidTransition as error:
         raise Conflict(str(error)) from error
-
-
-def _days_text(training_days: list[object]) -> str:
-    parts: list[str] = []
-    for item in training_days:
-        if isinstance(item, list | tuple) and len(item) == 2:
-            day, at = item
-            parts.append(f"{format_weekdays([int(str(day))])} {at}")
-    return ", ".join(parts) or "—"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
-from coaching.domain.enums import AssignmentStatus, Permission, SessionStatus, SessionType
+from coaching.domain.enums import (
+    AssignmentStatus,
+    Permission,
+    ReminderKind,
+    SessionStatus,
+    SessionType,
+)
 from coaching.domain.permissions import REFUSALS, PermissionFlags
+from coaching.domain.schedule import TrainingDay
+from coaching.domain.training_times import same_time
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
@@ -27,6 +35,7 @@ from storage.models import (
     ProgramAssignment,
     ProgramModification,
     ProgramSession,
+    Reminder,
     User,
 )
 from storage.repositories.exercises import ExerciseRepository
@@ -137,16 +146,23 @@ async def world(session_factory: Factory) -> World:
     return World(alice, bob, coaching, program)
 
 
-def draft(w: World, **changes: Any) -> AssignDraft:
-    values: dict[str, Any] = {
-        "client_profile_id": w.coaching.profile.id,
-        "program_id": w.program.id,
-        "start_date": date(2026, 11, 30),
-        "weekdays": (0, 2, 4),
-        "at": time(7, 0),
-    }
-    values.update(changes)
-    return AssignDraft(**values)
+def draft(
+    w: World,
+    *,
+    weekdays: tuple[int, ...] = (0, 2, 4),
+    at: time = time(7, 0),
+    training_days: tuple[TrainingDay, ...] | None = None,
+    start_date: date = date(2026, 11, 30),
+    client_profile_id: int | None = None,
+    program_id: int | None = None,
+) -> AssignDraft:
+    """Bob on Strength Base, Monday, Wednesday and Friday at 07:00 from 30 Nov, unless told."""
+    return AssignDraft(
+        client_profile_id=client_profile_id or w.coaching.profile.id,
+        program_id=program_id or w.program.id,
+        start_date=start_date,
+        training_days=same_time(weekdays, at) if training_days is None else training_days,
+    )
 
 
 async def sessions_of(factory: Factory, assignment_id: int) -> list[CoachingSession]:
@@ -234,8 +250,10 @@ async def test_bad_drafts_are_refused_and_store_nothing(
         svc.start_date(target, "01/02")
     assert svc.start_date(target, "mon") == date(2026, 11, 23)
     with pytest.raises(InvalidInput, match="morning or evening"):
-        svc.start_time("7")
-    assert svc.start_time("6:15pm") == time(18, 15)
+        svc.training_times("7", (0, 2, 4))
+    assert svc.training_times("6:15pm", (0, 4)) == same_time((0, 4), time(18, 15))
+    with pytest.raises(InvalidInput, match="You gave no time for Friday"):
+        svc.training_times("mon 7am, wed 6pm", (0, 2, 4))
     assert await count(session_factory, ProgramAssignment) == 0
     assert await count(session_factory, CoachingSession) == 0
 
@@ -421,3 +439,104 @@ async def test_logging_the_first_session_starts_the_program(
         row = await session.get(CoachingSession, first.id)
         assert row is not None
         assert row.status is SessionStatus.IN_PROGRESS
+
+
+MON_7_WED_1830_FRI_7 = (
+    TrainingDay(0, time(7, 0)),
+    TrainingDay(2, time(18, 30)),
+    TrainingDay(4, time(7, 0)),
+)
+
+
+async def test_each_training_day_keeps_its_own_time(
+    ctx: ServiceContext, session_factory: Factory, world: World
+) -> None:
+    svc = AssignmentService(ctx)
+    per_day = draft(world, training_days=MON_7_WED_1830_FRI_7)
+    preview = await svc.preview(1001, per_day)
+    assert preview.days == "Mon, Wed, Fri"
+    assert preview.schedule == "Mon 07:00, Wed 18:30, Fri 07:00"
+    assert [(line.session, f"{line.client_time:%a %H:%M}") for line in preview.first] == [
+        (1, "Mon 07:00"),
+        (2, "Wed 18:30"),
+        (3, "Fri 07:00"),
+    ]
+    assert await count(session_factory, CoachingSession) == 0, "a preview stores nothing"
+
+    done = await svc.assign(1001, per_day)
+    async with session_factory() as session:
+        assignment = await session.get(ProgramAssignment, done.assignment_id)
+        assert assignment is not None
+        assert assignment.training_days == [[0, "07:00"], [2, "18:30"], [4, "07:00"]]
+    rows = await sessions_of(session_factory, done.assignment_id)
+    # New York is UTC-5 in winter: 07:00 is 12:00 UTC and 18:30 is 23:30 UTC.
+    assert [r.scheduled_at for r in rows] == [
+        datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 2, 23, 30, tzinfo=UTC),
+        datetime(2026, 12, 4, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 7, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 9, 23, 30, tzinfo=UTC),
+        datetime(2026, 12, 11, 12, 0, tzinfo=UTC),
+    ]
+    assert (await svc.detail(1001, done.assignment_id)).days == "Mon 07:00, Wed 18:30, Fri 07:00"
+
+    # The reminders follow each session's own time: an hour before, by Bob's default.
+    async with session_factory() as session:
+        reminders = (
+            await session.execute(
+                select(Reminder).where(Reminder.kind == ReminderKind.BEFORE_SESSION)
+            )
+        ).scalars()
+        due = sorted(r.due_at for r in reminders)
+    assert due == [r.scheduled_at - timedelta(hours=1) for r in rows]
+
+
+async def test_per_day_times_stay_local_across_a_clock_change(
+    ctx: ServiceContext, session_factory: Factory, world: World
+) -> None:
+    # New York moves to daylight time on Sunday 14 March 2027, from UTC-5 to UTC-4.
+    done = await AssignmentService(ctx).assign(
+        1001, draft(world, training_days=MON_7_WED_1830_FRI_7, start_date=date(2027, 3, 8))
+    )
+    rows = await sessions_of(session_factory, done.assignment_id)
+    assert [r.scheduled_at for r in rows] == [
+        datetime(2027, 3, 8, 12, 0, tzinfo=UTC),
+        datetime(2027, 3, 10, 23, 30, tzinfo=UTC),
+        datetime(2027, 3, 12, 12, 0, tzinfo=UTC),
+        datetime(2027, 3, 15, 11, 0, tzinfo=UTC),
+        datetime(2027, 3, 17, 22, 30, tzinfo=UTC),
+        datetime(2027, 3, 19, 11, 0, tzinfo=UTC),
+    ]
+
+
+async def test_one_time_for_all_days_reads_in_the_short_form(
+    ctx: ServiceContext, world: World
+) -> None:
+    svc = AssignmentService(ctx)
+    preview = await svc.preview(1001, draft(world, at=time(18, 0)))
+    assert preview.schedule == "Mon, Wed, Fri at 18:00"
+    done = await svc.assign(1001, draft(world, at=time(18, 0)))
+    assert (await svc.detail(1001, done.assignment_id)).days == "Mon, Wed, Fri at 18:00"
+
+
+async def test_a_day_given_twice_is_refused_and_stores_nothing(
+    ctx: ServiceContext, session_factory: Factory, world: World
+) -> None:
+    twice = (*MON_7_WED_1830_FRI_7, TrainingDay(0, time(9, 0)))
+    with pytest.raises(InvalidInput, match="Monday is chosen twice"):
+        await AssignmentService(ctx).assign(1001, draft(world, training_days=twice))
+    assert await count(session_factory, ProgramAssignment) == 0
+    assert await count(session_factory, CoachingSession) == 0
+
+
+async def test_shifting_moves_the_training_days_shown(
+    ctx: ServiceContext, session_factory: Factory, world: World
+) -> None:
+    svc = AssignmentService(ctx)
+    done = await svc.assign(1001, draft(world, training_days=MON_7_WED_1830_FRI_7))
+    await svc.shift(1001, done.assignment_id, 1)
+    assert (await svc.detail(1001, done.assignment_id)).days == "Tue 07:00, Thu 18:30, Sat 07:00"
+    rows = await sessions_of(session_factory, done.assignment_id)
+    assert rows[1].scheduled_at == datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+    await svc.shift(1001, done.assignment_id, 7)
+    assert (await svc.detail(1001, done.assignment_id)).days == "Tue 07:00, Thu 18:30, Sat 07:00"

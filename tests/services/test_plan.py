@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus, SessionType, Units
+from coaching.domain.training_times import same_time
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService, NewSession
@@ -73,8 +74,7 @@ async def assign_from_today(ctx: ServiceContext, factory: Factory, coaching: Coa
             client_profile_id=coaching.profile.id,
             program_id=program.id,
             start_date=date(2026, 11, 23),
-            weekdays=(0, 2, 4),
-            at=time(18, 0),
+            training_days=same_time((0, 2, 4), time(18, 0)),
         ),
     )
     return done.assignment_id
