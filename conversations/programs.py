@@ -44,20 +44,19 @@ from coaching.services.templates import (
 )
 from coaching.services.users import UserService
 from conversations.common import END, Button, Context, esc, identity, keyboard, show
-from conversations.flow import Flow
-from conversations.templates import (
-    TEXT,
-    ExerciseEntry,
+from conversations.fields import (
+    Codes,
+    FieldEditor,
     data_parts,
-    enum_part,
+    difficulty_choice,
     error_text,
-    field_menu,
     int_part,
     message_text,
-    pager,
+    pressed,
     refuse,
-    render_rows,
 )
+from conversations.flow import Flow
+from conversations.templates import TEXT, ExerciseEntry, pager, render_rows
 
 LIST, NEW, VIEW, VALUE, SVALUE, ADHOC, REPEAT = (
     "prg_list",
@@ -547,94 +546,28 @@ async def on_session(update: Update, context: Context) -> object:
     return await show_session(update, context, session_id, "")
 
 
-async def on_session_details(update: Update, context: Context) -> object:
-    session_id = int_part(data_parts(update), 2)
-    if session_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).session(
-            identity(update).telegram_id, session_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    menu = field_menu(list(SessionField), SESSION_LABELS, f"prg:sf:{view.id}", f"prg:s:{view.id}")
-    await show(update, session_text(view) + "\n\nWhich detail do you want to change?", menu)
-    return VIEW
-
-
-async def on_session_field(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    session_id, field = int_part(parts, 2), enum_part(parts, 3, SessionField)
-    if session_id is None or field is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        await ProgramService(services(context).ctx).session(
-            identity(update).telegram_id, session_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    _user_data(context)["prg_detail"] = {"session": session_id, "field": field.value}
-    rows: list[list[Button]] = [[("⬅️ Back", f"prg:sd:{session_id}")]]
-    if field is not SessionField.NAME:
-        rows.insert(0, [("Clear", f"prg:sc:{session_id}:{field.value}")])
-    await show(update, ASK_SESSION_FIELD[field], keyboard(rows))
-    return SVALUE
-
-
-async def _set_session_detail(
-    update: Update, context: Context, session_id: int, field: SessionField, value: str | None
-) -> object:
-    try:
-        await ProgramService(services(context).ctx).set_session_detail(
-            identity(update).telegram_id, session_id, field, value
-        )
-    except DomainError as error:
-        if update.callback_query:
-            await refuse(update, error)
-            return None
-        await show(update, f"{error_text(error)}\n\n{ASK_SESSION_FIELD[field]}")
-        return SVALUE
-    _user_data(context).pop("prg_detail", None)
-    return await show_session(update, context, session_id, f"✅ {SESSION_LABELS[field]} saved.")
-
-
-async def on_session_value(update: Update, context: Context) -> object:
-    pending = _user_data(context).get("prg_detail")
-    if not isinstance(pending, dict) or "session" not in pending:
-        return await ENTRY.gone(update, context)
-    return await _set_session_detail(
-        update,
-        context,
-        int(pending["session"]),
-        SessionField(pending["field"]),
-        message_text(update),
-    )
-
-
-async def on_session_clear(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    session_id, field = int_part(parts, 2), enum_part(parts, 3, SessionField)
-    if session_id is None or field is None or field is SessionField.NAME:
-        await refuse(update, EXPIRED)
-        return None
-    return await _set_session_detail(update, context, session_id, field, None)
+SESSION_DETAILS = FieldEditor(
+    prefix="prg",
+    codes=Codes(menu="sd", pick="sf", clear="sc", item="s"),
+    kind=SessionField,
+    labels=SESSION_LABELS,
+    prompts=ASK_SESSION_FIELD,
+    required=frozenset({SessionField.NAME}),
+    id_key="session",
+    value_state=SVALUE,
+    view_state=VIEW,
+    expired=EXPIRED,
+    load=lambda context: ProgramService(services(context).ctx).session,
+    save=lambda context: ProgramService(services(context).ctx).set_session_detail,
+    render=session_text,
+    show_item=show_session,
+    gone=ENTRY.gone,
+)
 
 
 async def on_delete(update: Update, context: Context) -> object:
-    session_id = int_part(data_parts(update), 2)
-    if session_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).session(
-            identity(update).telegram_id, session_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).session)
+    if view is None:
         return None
     rows = [[("❌ Yes, delete", f"prg:dely:{view.id}"), ("⬅️ Keep it", f"prg:s:{view.id}")]]
     text = CONFIRM_DELETE.format(name=esc(view.name), week=view.week, number=view.number)
@@ -662,129 +595,36 @@ async def on_delete_yes(update: Update, context: Context) -> object:
 # --- handlers: program details, copy, archive -------------------------------------------------
 
 
-async def on_details(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).get(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    menu = field_menu(list(ProgramField), FIELD_LABELS, f"prg:df:{view.id}", f"prg:open:{view.id}")
-    await show(update, program_text(view) + "\n\nWhich detail do you want to change?", menu)
-    return VIEW
-
-
-async def on_detail_field(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, field = int_part(parts, 2), enum_part(parts, 3, ProgramField)
-    if program_id is None or field is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).get(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    back = ("⬅️ Back", f"prg:det:{view.id}")
-    clear = ("Clear", f"prg:dc:{view.id}:{field.value}")
-    if field is ProgramField.DIFFICULTY:
-        rows = [
-            [(d.value.title(), f"prg:dv:{view.id}:{d.value}") for d in Difficulty],
-            [clear, back],
-        ]
-        await show(update, f"How hard is <b>{esc(view.name)}</b>?", keyboard(rows))
-        return VIEW
-    _user_data(context)["prg_detail"] = {"program": view.id, "field": field.value}
-    rows = [[back]]
-    if field not in (ProgramField.NAME, ProgramField.WEEKS):
-        rows.insert(0, [clear])
-    await show(update, ASK_FIELD[field], keyboard(rows))
-    return VALUE
-
-
-async def _set_detail(
-    update: Update, context: Context, program_id: int, field: ProgramField, value: str | None
-) -> object:
-    try:
-        await ProgramService(services(context).ctx).set_detail(
-            identity(update).telegram_id, program_id, field, value
-        )
-    except DomainError as error:
-        if update.callback_query:
-            await refuse(update, error)
-            return None
-        await show(update, f"{error_text(error)}\n\n{ASK_FIELD.get(field, '')}")
-        return VALUE
-    _user_data(context).pop("prg_detail", None)
-    return await show_program(update, context, program_id, f"✅ {FIELD_LABELS[field]} saved.")
-
-
-async def on_detail_value(update: Update, context: Context) -> object:
-    pending = _user_data(context).get("prg_detail")
-    if not isinstance(pending, dict) or "program" not in pending:
-        return await ENTRY.gone(update, context)
-    return await _set_detail(
-        update,
-        context,
-        int(pending["program"]),
-        ProgramField(pending["field"]),
-        message_text(update),
-    )
-
-
-async def on_difficulty(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id = int_part(parts, 2)
-    value = parts[3] if len(parts) > 3 else ""
-    if program_id is None or value not in {d.value for d in Difficulty}:
-        await refuse(update, EXPIRED)
-        return None
-    return await _set_detail(update, context, program_id, ProgramField.DIFFICULTY, value)
-
-
-async def on_clear(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, field = int_part(parts, 2), enum_part(parts, 3, ProgramField)
-    if program_id is None or field in (None, ProgramField.NAME, ProgramField.WEEKS):
-        await refuse(update, EXPIRED)
-        return None
-    assert field is not None
-    return await _set_detail(update, context, program_id, field, None)
+DETAILS = FieldEditor(
+    prefix="prg",
+    codes=Codes(menu="det", pick="df", clear="dc", item="open"),
+    kind=ProgramField,
+    labels=FIELD_LABELS,
+    prompts=ASK_FIELD,
+    required=frozenset({ProgramField.NAME, ProgramField.WEEKS}),
+    choice=difficulty_choice(ProgramField.DIFFICULTY, "dv"),
+    id_key="program",
+    value_state=VALUE,
+    view_state=VIEW,
+    expired=EXPIRED,
+    load=lambda context: ProgramService(services(context).ctx).get,
+    save=lambda context: ProgramService(services(context).ctx).set_detail,
+    render=program_text,
+    show_item=show_program,
+    gone=ENTRY.gone,
+)
 
 
 async def on_copy(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        twin = await ProgramService(services(context).ctx).copy(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    twin = await pressed(update, EXPIRED, ProgramService(services(context).ctx).copy)
+    if twin is None:
         return None
     return await show_program(update, context, twin.id, "📄 Copied. This is the new copy.")
 
 
 async def on_archive(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).get(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).get)
+    if view is None:
         return None
     rows = [[("📦 Yes, archive", f"prg:arcy:{view.id}"), ("⬅️ Keep it", f"prg:open:{view.id}")]]
     await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
@@ -792,16 +632,8 @@ async def on_archive(update: Update, context: Context) -> object:
 
 
 async def on_archive_yes(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        done = await ProgramService(services(context).ctx).archive(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    done = await pressed(update, EXPIRED, ProgramService(services(context).ctx).archive)
+    if done is None:
         return None
     return await _show_list(update, context, 0, notice=f"📦 Archived {esc(done.name)}.")
 
@@ -817,16 +649,8 @@ def _repeat(context: Context, program_id: int) -> dict[str, Any] | None:
 
 
 async def on_repeat(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await ProgramService(services(context).ctx).get(
-            identity(update).telegram_id, program_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).get)
+    if view is None:
         return None
     weeks = sorted({s.week for s in view.sessions})
     if not weeks:
@@ -1070,15 +894,10 @@ def build_handler() -> list[object]:
         ("atp", on_template_pick),
         ("ah", on_adhoc),
         ("s", on_session),
-        ("sd", on_session_details),
-        ("sf", on_session_field),
-        ("sc", on_session_clear),
+        *SESSION_DETAILS.routes(),
         ("del", on_delete),
         ("dely", on_delete_yes),
-        ("det", on_details),
-        ("df", on_detail_field),
-        ("dv", on_difficulty),
-        ("dc", on_clear),
+        *DETAILS.routes(),
         ("copy", on_copy),
         ("arc", on_archive),
         ("arcy", on_archive_yes),
@@ -1100,8 +919,8 @@ def build_handler() -> list[object]:
             LIST: [MessageHandler(TEXT, on_idle_text)],
             VIEW: [MessageHandler(TEXT, on_idle_text)],
             NEW: [MessageHandler(TEXT, on_new_text)],
-            VALUE: [MessageHandler(TEXT, on_detail_value)],
-            SVALUE: [MessageHandler(TEXT, on_session_value)],
+            VALUE: [MessageHandler(TEXT, DETAILS.on_value)],
+            SVALUE: [MessageHandler(TEXT, SESSION_DETAILS.on_value)],
             ADHOC: [MessageHandler(TEXT, on_adhoc_name)],
             REPEAT: [MessageHandler(TEXT, on_repeat_text)],
             **ENTRY.states(),

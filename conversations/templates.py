@@ -10,16 +10,15 @@ Every button carries the ids it acts on; the services re-check them against the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from enum import StrEnum
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
 from coaching.domain.catalogue import CATEGORIES
-from coaching.domain.enums import Difficulty, Units
+from coaching.domain.enums import Units
 from coaching.domain.prescription import format_prescription
 from coaching.domain.progression import (
     EntryError,
@@ -52,6 +51,17 @@ from coaching.services.templates import (
 )
 from coaching.services.users import UserService
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.fields import (
+    Codes,
+    FieldEditor,
+    data_parts,
+    difficulty_choice,
+    error_text,
+    int_part,
+    message_text,
+    pressed,
+    refuse,
+)
 from conversations.flow import Flow
 
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -149,59 +159,6 @@ def render_rows(exercises: Sequence[PrescribedView], unit: Units) -> str:
             line += f"\n    💡 {esc(item.tips)}"
         lines.append(line)
     return "\n".join(lines)
-
-
-def error_text(error: DomainError | EntryError) -> str:
-    if isinstance(error, EntryError):
-        return f"⚠️ {esc(error.message)} For example: <code>{esc(error.example)}</code>"
-    return f"⚠️ {esc(error)}"
-
-
-async def refuse(update: Update, error: DomainError | EntryError | str) -> None:
-    """A refused button press: an alert that changes nothing."""
-    text = error if isinstance(error, str) else str(error)
-    await answer(update, text[:190], alert=True)
-
-
-def data_parts(update: Update) -> list[str]:
-    query = update.callback_query
-    return (query.data or "").split(":") if query is not None else []
-
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def int_part(parts: Sequence[str], index: int) -> int | None:
-    try:
-        value = int(parts[index])
-    except (IndexError, ValueError):
-        return None
-    return value if value >= 0 else None
-
-
-def enum_part(parts: Sequence[str], index: int, kind: type[E]) -> E | None:
-    """The enum member named by callback data part ``index``, or None when it is not one."""
-    try:
-        return kind(parts[index])
-    except (IndexError, ValueError):
-        return None
-
-
-def field_menu(
-    fields: Sequence[E], labels: Mapping[E, str], prefix: str, back: str
-) -> InlineKeyboardMarkup:
-    """Buttons, three to a row, to pick which detail to edit (``<prefix>:<field>``)."""
-    rows: list[list[Button]] = [
-        [(labels[f], f"{prefix}:{f.value}") for f in fields[i : i + 3]]
-        for i in range(0, len(fields), 3)
-    ]
-    rows.append([("⬅️ Back", back)])
-    return keyboard(rows)
-
-
-def message_text(update: Update) -> str:
-    message = update.effective_message
-    return (message.text or "") if message is not None else ""
 
 
 def pager(prefix: str, page: Page[Any]) -> list[Button]:
@@ -312,6 +269,24 @@ class ExerciseEntry:
         svc = TemplateService(services(context).ctx)
         return await svc.exercises(identity(update).telegram_id, self.parent(parent_id))
 
+    async def _checked_list(
+        self, update: Update, context: Context, parent_id: int
+    ) -> ExerciseListView | None:
+        """The parent's exercises, or None once a refusal (not yours, gone) was answered."""
+        try:
+            return await self._list(update, context, parent_id)
+        except DomainError as error:
+            await refuse(update, error)
+            return None
+
+    async def _pressed_list(self, update: Update, context: Context) -> ExerciseListView | None:
+        """The exercises of the parent a button names (``<prefix>:<code>:<parent id>``)."""
+        parent_id = int_part(data_parts(update), 2)
+        if parent_id is None:
+            await refuse(update, EXPIRED)
+            return None
+        return await self._checked_list(update, context, parent_id)
+
     # ------------------------------------------------------------------ one message
 
     async def start(
@@ -334,16 +309,10 @@ class ExerciseEntry:
         return self.TEXT
 
     async def on_add(self, update: Update, context: Context) -> object:
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, EXPIRED)
+        listing = await self._pressed_list(update, context)
+        if listing is None:
             return None
-        try:
-            listing = await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        return await self.start(update, context, parent_id, listing.title)
+        return await self.start(update, context, listing.parent.id, listing.title)
 
     async def on_lines(self, update: Update, context: Context) -> object:
         entry = self.data(context)
@@ -505,15 +474,10 @@ class ExerciseEntry:
     # ------------------------------------------------------------------ step by step
 
     async def on_step(self, update: Update, context: Context) -> object:
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, EXPIRED)
+        listing = await self._pressed_list(update, context)
+        if listing is None:
             return None
-        try:
-            await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
+        parent_id = listing.parent.id
         view = await UserService(services(context).ctx).get(identity(update).telegram_id)
         unit = view.units if view else Units.KG
         self.set_data(context, {"parent": parent_id, "unit": unit.value, "step": {"at": "search"}})
@@ -719,14 +683,8 @@ class ExerciseEntry:
         await show(update, text, self._reorder_markup(listing))
 
     async def on_reorder(self, update: Update, context: Context) -> object:
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, EXPIRED)
-            return None
-        try:
-            listing = await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
+        listing = await self._pressed_list(update, context)
+        if listing is None:
             return None
         await self._show_reorder(update, listing)
         return self.idle
@@ -755,15 +713,10 @@ class ExerciseEntry:
     # ------------------------------------------------------------------ pick a row
 
     async def _row_menu(self, update: Update, context: Context, action: str, verb: str) -> object:
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, EXPIRED)
+        listing = await self._pressed_list(update, context)
+        if listing is None:
             return None
-        try:
-            listing = await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
+        parent_id = listing.parent.id
         if not listing.exercises:
             await answer(update, "There are no exercises yet; add some first.", alert=True)
             return None
@@ -790,10 +743,8 @@ class ExerciseEntry:
         if parent_id is None or row_id is None:
             await refuse(update, EXPIRED)
             return None
-        try:
-            listing = await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
+        listing = await self._checked_list(update, context, parent_id)
+        if listing is None:
             return None
         item = next((e for e in listing.exercises if e.row_id == row_id), None)
         if item is None:
@@ -1074,123 +1025,36 @@ async def on_name(update: Update, context: Context) -> object:
     return await ENTRY.start(update, context, view.id, view.name, notice)
 
 
-async def on_details(update: Update, context: Context) -> object:
-    template_id = int_part(data_parts(update), 2)
-    if template_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    svc = TemplateService(services(context).ctx)
-    try:
-        view = await svc.get(identity(update).telegram_id, template_id)
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    menu = field_menu(list(TemplateField), FIELD_LABELS, f"tpl:df:{view.id}", f"tpl:open:{view.id}")
-    await show(update, template_text(view) + "\n\nWhich detail do you want to change?", menu)
-    return VIEW
-
-
-async def on_detail_field(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    template_id, field = int_part(parts, 2), enum_part(parts, 3, TemplateField)
-    if template_id is None or field is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await TemplateService(services(context).ctx).get(
-            identity(update).telegram_id, template_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
-        return None
-    back = ("⬅️ Back", f"tpl:det:{view.id}")
-    if field is TemplateField.DIFFICULTY:
-        rows = [
-            [(d.value.title(), f"tpl:dv:{view.id}:{d.value}") for d in Difficulty],
-            [("Clear", f"tpl:dc:{view.id}:{field.value}"), back],
-        ]
-        await show(update, f"How hard is <b>{esc(view.name)}</b>?", keyboard(rows))
-        return VIEW
-    if context.user_data is not None:
-        context.user_data["tpl_detail"] = {"id": view.id, "field": field.value}
-    rows = [[back]]
-    if field is not TemplateField.NAME:
-        rows.insert(0, [("Clear", f"tpl:dc:{view.id}:{field.value}")])
-    await show(update, ASK_VALUE[field], keyboard(rows))
-    return VALUE
-
-
-async def _set_detail(
-    update: Update, context: Context, template_id: int, field: TemplateField, value: str | None
-) -> object:
-    svc = TemplateService(services(context).ctx)
-    try:
-        view = await svc.set_detail(identity(update).telegram_id, template_id, field, value)
-    except DomainError as error:
-        if update.callback_query:
-            await refuse(update, error)
-            return None
-        await show(update, f"{error_text(error)}\n\n{ASK_VALUE.get(field, '')}")
-        return VALUE
-    if context.user_data is not None:
-        context.user_data.pop("tpl_detail", None)
-    return await show_template(update, context, view.id, f"✅ {FIELD_LABELS[field]} saved.")
-
-
-async def on_detail_value(update: Update, context: Context) -> object:
-    pending = (context.user_data or {}).get("tpl_detail")
-    if not isinstance(pending, dict):
-        return await ENTRY.gone(update, context)
-    return await _set_detail(
-        update, context, int(pending["id"]), TemplateField(pending["field"]), message_text(update)
-    )
-
-
-async def on_difficulty(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    template_id = int_part(parts, 2)
-    value = parts[3] if len(parts) > 3 else ""
-    if template_id is None or value not in {d.value for d in Difficulty}:
-        await refuse(update, EXPIRED)
-        return None
-    return await _set_detail(update, context, template_id, TemplateField.DIFFICULTY, value)
-
-
-async def on_clear(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    template_id, field = int_part(parts, 2), enum_part(parts, 3, TemplateField)
-    if template_id is None or field is None or field is TemplateField.NAME:
-        await refuse(update, EXPIRED)
-        return None
-    return await _set_detail(update, context, template_id, field, None)
+DETAILS = FieldEditor(
+    prefix="tpl",
+    codes=Codes(menu="det", pick="df", clear="dc", item="open"),
+    kind=TemplateField,
+    labels=FIELD_LABELS,
+    prompts=ASK_VALUE,
+    required=frozenset({TemplateField.NAME}),
+    choice=difficulty_choice(TemplateField.DIFFICULTY, "dv"),
+    id_key="id",
+    value_state=VALUE,
+    view_state=VIEW,
+    expired=EXPIRED,
+    load=lambda context: TemplateService(services(context).ctx).get,
+    save=lambda context: TemplateService(services(context).ctx).set_detail,
+    render=template_text,
+    show_item=show_template,
+    gone=ENTRY.gone,
+)
 
 
 async def on_copy(update: Update, context: Context) -> object:
-    template_id = int_part(data_parts(update), 2)
-    if template_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        twin = await TemplateService(services(context).ctx).copy(
-            identity(update).telegram_id, template_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    twin = await pressed(update, EXPIRED, TemplateService(services(context).ctx).copy)
+    if twin is None:
         return None
     return await show_template(update, context, twin.id, "📄 Copied. This is the new copy.")
 
 
 async def on_archive(update: Update, context: Context) -> object:
-    template_id = int_part(data_parts(update), 2)
-    if template_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        view = await TemplateService(services(context).ctx).get(
-            identity(update).telegram_id, template_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    view = await pressed(update, EXPIRED, TemplateService(services(context).ctx).get)
+    if view is None:
         return None
     rows = [[("📦 Yes, archive", f"tpl:arcy:{view.id}"), ("⬅️ Keep it", f"tpl:open:{view.id}")]]
     await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
@@ -1198,16 +1062,8 @@ async def on_archive(update: Update, context: Context) -> object:
 
 
 async def on_archive_yes(update: Update, context: Context) -> object:
-    template_id = int_part(data_parts(update), 2)
-    if template_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    try:
-        done = await TemplateService(services(context).ctx).archive(
-            identity(update).telegram_id, template_id
-        )
-    except DomainError as error:
-        await refuse(update, error)
+    done = await pressed(update, EXPIRED, TemplateService(services(context).ctx).archive)
+    if done is None:
         return None
     return await _show_list(update, context, 0, notice=f"📦 Archived {esc(done.name)}.")
 
@@ -1217,10 +1073,7 @@ def build_handler() -> list[object]:
         CallbackQueryHandler(on_list, pattern=r"^tpl:list:"),
         CallbackQueryHandler(on_open, pattern=r"^tpl:open:"),
         CallbackQueryHandler(on_new, pattern=r"^tpl:new$"),
-        CallbackQueryHandler(on_details, pattern=r"^tpl:det:"),
-        CallbackQueryHandler(on_detail_field, pattern=r"^tpl:df:"),
-        CallbackQueryHandler(on_difficulty, pattern=r"^tpl:dv:"),
-        CallbackQueryHandler(on_clear, pattern=r"^tpl:dc:"),
+        *(CallbackQueryHandler(cb, pattern=rf"^tpl:{code}:") for code, cb in DETAILS.routes()),
         CallbackQueryHandler(on_copy, pattern=r"^tpl:copy:"),
         CallbackQueryHandler(on_archive, pattern=r"^tpl:arc:"),
         CallbackQueryHandler(on_archive_yes, pattern=r"^tpl:arcy:"),
@@ -1234,7 +1087,7 @@ def build_handler() -> list[object]:
             LIST: [MessageHandler(TEXT, on_idle_text)],
             VIEW: [MessageHandler(TEXT, on_idle_text)],
             NAME: [MessageHandler(TEXT, on_name)],
-            VALUE: [MessageHandler(TEXT, on_detail_value)],
+            VALUE: [MessageHandler(TEXT, DETAILS.on_value)],
             **ENTRY.states(),
         },
     )
