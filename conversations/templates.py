@@ -186,6 +186,7 @@ class ExerciseEntry:
         self.prefix = prefix
         self.idle = idle_state
         self.command = "/templates" if kind is ParentKind.TEMPLATE else "/programs"
+        self.expired = f"This button has expired. Send {self.command} to start again."
         self.kind = kind
         self.show_parent = show_parent
         self.key = f"{prefix}_entry"
@@ -283,7 +284,7 @@ class ExerciseEntry:
         """The exercises of the parent a button names (``<prefix>:<code>:<parent id>``)."""
         parent_id = int_part(data_parts(update), 2)
         if parent_id is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         return await self._checked_list(update, context, parent_id)
 
@@ -396,7 +397,7 @@ class ExerciseEntry:
         exercise_id = int_part(data_parts(update), 2)
         line = await self._pending_line(update, context)
         if exercise_id is None or line is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         try:
             await ExerciseService(services(context).ctx).get(
@@ -425,7 +426,7 @@ class ExerciseEntry:
             line = await self._pending_line(update, context)
             name = line.prescription.exercise_text if line else None
         if not name:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         cats = sorted(CATEGORIES)
         rows = [
@@ -442,7 +443,7 @@ class ExerciseEntry:
         step = entry.get("step")
         line = None if step else await self._pending_line(update, context)
         if category not in CATEGORIES or (not step and line is None):
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         if step:
             name = str(step.get("query", ""))
@@ -515,7 +516,7 @@ class ExerciseEntry:
     async def on_step_exercise(self, update: Update, context: Context) -> object:
         exercise_id = int_part(data_parts(update), 2)
         if exercise_id is None or self._step(context) is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         try:
             exercise = await ExerciseService(services(context).ctx).get(
@@ -589,7 +590,7 @@ class ExerciseEntry:
         step = self._step(context)
         query = update.callback_query
         if step is None or step.get("at") in (None, "search") or query is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         value = (query.data or "").split(":", 2)[-1]
         return await self._step_input(update, context, None if value == "-" else value)
@@ -694,7 +695,7 @@ class ExerciseEntry:
         parent_id, row_id = int_part(parts, 2), int_part(parts, 3)
         direction = parts[4] if len(parts) > 4 else ""
         if parent_id is None or row_id is None or direction not in ("u", "d"):
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         svc = TemplateService(services(context).ctx)
         try:
@@ -741,7 +742,7 @@ class ExerciseEntry:
         parts = data_parts(update)
         parent_id, row_id = int_part(parts, 2), int_part(parts, 3)
         if parent_id is None or row_id is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         listing = await self._checked_list(update, context, parent_id)
         if listing is None:
@@ -814,7 +815,7 @@ class ExerciseEntry:
         parts = data_parts(update)
         parent_id, row_id, exercise_id = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
         if parent_id is None or row_id is None or exercise_id is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         svc = TemplateService(services(context).ctx)
         try:
@@ -866,7 +867,7 @@ class ExerciseEntry:
     async def on_back(self, update: Update, context: Context) -> object:
         parent_id = int_part(data_parts(update), 2)
         if parent_id is None:
-            await refuse(update, EXPIRED)
+            await refuse(update, self.expired)
             return None
         self.set_data(context, None)
         return await self.show_parent(update, context, parent_id, "")

@@ -217,6 +217,11 @@ async def test_forged_and_stale_detail_buttons_are_refused(
         ("prg:det:x", "/programs"),
         ("prg:sd:x", "/programs"),
         ("tpl:det:x", "/templates"),
+        # a program session's exercise buttons point back to /programs, not /templates
+        ("prg:add:x", "/programs"),
+        ("prg:step:x", "/programs"),
+        ("prg:rm:x", "/programs"),
+        ("tpl:add:x", "/templates"),
     ):
         await tara.press_data(data)
         assert tara.last_answer == f"This button has expired. Send {command} to start again.", data
