@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.persistence import SqlPersistence
 from coaching.services.base import ServiceContext
+from storage.uow import handling_update
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -38,8 +39,11 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     With :class:`SqlPersistence` the conversation states and ``user_data`` that changed and
     the handled update's id are written in one transaction after the handler has answered (a
     bot killed between its answer and that commit handles the update again when Telegram
-    re-delivers it, which every handler tolerates: set logging is idempotent). Whether an id
-    was handled is usually known without a query (see :meth:`SqlPersistence.handled`).
+    re-delivers it, which every handler tolerates: set logging is idempotent). A service whose
+    commit is the update's whole work records the id in that commit instead
+    (``uow.commit(completes_update=True)``, e.g. logging a set), so the write and its mark are
+    atomic and nothing is left to write afterwards unless the conversation moved on. Whether
+    an id was handled is usually known without a query (see :meth:`SqlPersistence.handled`).
     """
 
     services: Services
@@ -54,10 +58,13 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         if await persistence.handled(update.update_id):
             log.debug("update %s already handled; skipped", update.update_id)
             return
-        await super().process_update(update)
+        with handling_update(update.update_id) as inbound:
+            await super().process_update(update)
         with persistence.collect() as pending:
             await self.update_persistence()
-        await persistence.write(pending, handled_update_id=update.update_id)
+        await persistence.write(
+            pending, handled_update_id=update.update_id, recorded=inbound.recorded
+        )
         user = update.effective_user
         log.debug(
             "handled update %s from %s (%s)",

@@ -125,8 +125,17 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         finally:
             _pending.reset(token)
 
-    async def write(self, pending: PendingWrites, *, handled_update_id: int | None) -> None:
-        """Store gathered writes and mark an update handled, in one transaction."""
+    async def write(
+        self, pending: PendingWrites, *, handled_update_id: int | None, recorded: bool = False
+    ) -> None:
+        """Store gathered writes and mark an update handled, in one transaction.
+
+        ``recorded`` says the handler's own commit has marked the update handled already
+        (see :func:`storage.uow.handling_update`); it is then only remembered.
+        """
+        if recorded and handled_update_id is not None:
+            self._remember_handled(handled_update_id)
+            handled_update_id = None
         if not pending and handled_update_id is None:
             return
         async with self._sessions() as session:

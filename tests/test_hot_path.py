@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import build_application
+from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
 from storage.models import ProcessedUpdate, SetRecord
@@ -29,14 +31,16 @@ from tests.flows.test_log_trainer import live_message, plan_session, trainer_and
 
 Factory = async_sessionmaker[AsyncSession]
 
-# Logging one set as the client's trainer: read the session (1), authorise (1), the client's
-# profiles for "last time" (1), last time (1), insert the set (1), mark the update handled
-# (1); on an exercise's first set also its start time and the current exercise (up to 2).
-TRAINER_SET_STATEMENTS = 6
-TRAINER_FIRST_SET_STATEMENTS = 8
+# Logging one set as the client's trainer: read the session (1), authorise (1), last time
+# (1, with the client's profiles as a subquery), insert the set (1) and mark the update
+# handled (1), committed together; on an exercise's first set also its start time and the
+# current exercise (up to 2).
+TRAINER_SET_STATEMENTS = 5
+TRAINER_FIRST_SET_STATEMENTS = 7
 # A client logging their own set needs no trainer check.
-CLIENT_SET_STATEMENTS = 7
-COMMITS_PER_SET = 2
+CLIENT_SET_STATEMENTS = 6
+# The set and its handled mark are one commit; the conversation stays in its state.
+COMMITS_PER_SET = 1
 
 
 @dataclass
@@ -171,7 +175,7 @@ async def test_after_a_restart_a_redelivered_set_is_still_handled_once(
     assert update is not None
     async with session_factory() as session:
         marked = await session.get(ProcessedUpdate, update["update_id"])
-    assert marked is not None  # written with the conversation state, before the next update
+    assert marked is not None  # committed with the set itself
 
     # A new process on the same database: it has handled nothing yet, so it asks the database.
     app2 = build_application(
@@ -192,5 +196,45 @@ async def test_after_a_restart_a_redelivered_set_is_still_handled_once(
         await tom2.send("same")
         assert "Logged: 100 kg × 5" in live_message(tom2).text
         assert await _set_count(session_factory) == 2
+    finally:
+        await app2.shutdown()
+
+
+async def test_a_set_and_its_handled_mark_are_committed_together(
+    settings: Settings,
+    sim: ChatSimulator,
+    app: SpotterApplication,
+    session_factory: Factory,
+    clock: ManualClock,
+    engine: AsyncEngine,
+    api: FakeBotAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tom = await _start_trainer_session(sim, session_factory, clock)
+
+    # The bot is killed right after answering: nothing after the handler's own commit lands.
+    async def killed(*_args: Any, **_kwargs: Any) -> None:
+        return None
+
+    monkeypatch.setattr(app.persistence, "write", killed)
+    await tom.send("100x5")
+    update = sim.last_update
+    assert update is not None
+    assert "Logged: 100 kg × 5" in live_message(tom).text
+
+    app2 = build_application(
+        settings,
+        request=FakeRequest(api),
+        get_updates_request=FakeRequest(api),
+        clock=clock,
+        engine=engine,
+    )
+    await app2.initialize()
+    try:
+        before = len(api.calls)
+        await make_sim(app2, api).replay(update)
+        # Telegram re-delivers it: the new process knows it was handled and stays silent.
+        assert len(api.calls) == before
+        assert await _set_count(session_factory) == 1
     finally:
         await app2.shutdown()

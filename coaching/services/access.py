@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Permission, RelationshipStatus
@@ -123,6 +123,22 @@ async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
         )
         scope.extend(own.scalars())
     return scope
+
+
+def profile_scope_query(access: Access) -> Select[int]:
+    """:func:`profile_scope` as a subquery, for a read that filters by it in one statement."""
+    mine = ClientProfile.id == access.client_profile_id
+    if access.client_user_id is None:
+        return select(ClientProfile.id).where(mine)
+    own = and_(
+        ClientProfile.user_id == access.client_user_id, ClientProfile.trainer_user_id.is_(None)
+    )
+    return select(ClientProfile.id).where(or_(mine, own))
+
+
+def client_profiles_query(user_id: int) -> Select[int]:
+    """:func:`client_profile_ids` as a subquery, for a read that filters by it."""
+    return select(ClientProfile.id).where(ClientProfile.user_id == user_id)
 
 
 async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:

@@ -61,7 +61,9 @@ from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.access import (
     Access,
     client_profile_ids,
+    client_profiles_query,
     profile_scope,
+    profile_scope_query,
     relationship_for,
     self_profile,
     trainer_access,
@@ -82,6 +84,7 @@ from storage.models import (
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.live import LiveRead, LiveRepository, LiveSet, LiveTemplate
 from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -633,7 +636,7 @@ class LiveService:
             return await self._resumed(uow.session, uow, user, record_id)
 
     async def _resumed(
-        self, session: AsyncSession, uow: Any, user: User, record_id: int
+        self, session: AsyncSession, uow: UnitOfWork, user: User, record_id: int
     ) -> StartResult:
         loaded = await self._load(session, user, record_id)
         if not loaded.record.is_live:
@@ -643,7 +646,7 @@ class LiveService:
         return StartResult(view, resumed=True)
 
     async def _created(
-        self, session: AsyncSession, uow: Any, user: User, record: SessionRecord
+        self, session: AsyncSession, uow: UnitOfWork, user: User, record: SessionRecord
     ) -> StartResult:
         LiveRepository(session).add(record)
         await session.flush()
@@ -775,7 +778,7 @@ class LiveService:
     async def _store(
         self,
         session: AsyncSession,
-        uow: Any,
+        uow: UnitOfWork,
         live: _Live,
         states: list[ExerciseState],
         current: ExerciseState,
@@ -836,7 +839,8 @@ class LiveService:
             for state in states
         ]
         view = await self._read_view(session, live, after, changed)
-        await uow.commit()
+        # The set is this update's whole work: its processed mark goes in the same commit.
+        await uow.commit(completes_update=True)
         units = read.units
         logged = tuple(format_set(entry, units) for entry in entries)
         rest = rest_seconds(current.target, meta.get("timer"))
@@ -1452,10 +1456,11 @@ class LiveService:
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and live.history_visible:
-            if live.access is not None:
-                scope = await profile_scope(session, live.access)
-            else:
-                scope = await client_profile_ids(session, read.user_id)
+            scope = (
+                profile_scope_query(live.access)
+                if live.access is not None
+                else client_profiles_query(read.user_id)
+            )
             rows = await LiveRepository(session).last_sets(
                 scope, exercise.exercise_id, live.record_id
             )

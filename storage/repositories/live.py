@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -259,10 +259,17 @@ class LiveRepository:
         )
 
     async def last_sets(
-        self, profile_ids: Sequence[int], exercise_id: int, exclude_record_id: int
+        self,
+        profile_ids: Sequence[int] | Select[int],
+        exercise_id: int,
+        exclude_record_id: int,
     ) -> list[LiveSet]:
-        """One query: the sets of this exercise in the latest other session that had it."""
-        if not profile_ids:
+        """One query: the sets of this exercise in the latest other session that had it.
+
+        ``profile_ids`` may be a subquery of the profile ids, so the scope costs no query of
+        its own.
+        """
+        if not isinstance(profile_ids, Select) and not profile_ids:
             return []
         latest = (
             select(_S.exercise_record_id)
