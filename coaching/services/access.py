@@ -7,15 +7,16 @@ even confirm the client exists) or :class:`NotAllowed` (your client, but not sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.domain.permissions import WRITE_PERMISSIONS, PermissionFlags, require
 from coaching.errors import NotFound
 from storage.models import ClientProfile, PermissionSet, Relationship
+from storage.repositories.live import ProfileScope
 
 NOT_YOUR_CLIENT = "I can't find that client among yours."
 
@@ -48,34 +49,53 @@ def flags_of(row: PermissionSet | None) -> PermissionFlags:
     )
 
 
+_FLAG_NAMES = tuple(f.name for f in fields(PermissionFlags))
+
+# Built once: the statement of every trainer's access check (values are bound per call).
+_RELATIONSHIP_FOR = (
+    select(
+        Relationship.id,
+        Relationship.status,
+        ClientProfile.user_id,
+        PermissionSet.relationship_id,
+        *(getattr(PermissionSet, name) for name in _FLAG_NAMES),
+    )
+    .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
+    .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
+    .where(
+        Relationship.trainer_user_id == bindparam("trainer_user_id"),
+        Relationship.client_profile_id == bindparam("client_profile_id"),
+        Relationship.is_active.is_(True),
+    )
+    .order_by(Relationship.id.desc())
+    .limit(1)
+)
+
+
 async def relationship_for(
     session: AsyncSession, trainer_user_id: int, client_profile_id: int
 ) -> Access | None:
     """The trainer's current relationship with this client profile, if any (one query)."""
     row = (
         await session.execute(
-            select(Relationship, PermissionSet, ClientProfile.user_id)
-            .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
-            .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
-            .where(
-                Relationship.trainer_user_id == trainer_user_id,
-                Relationship.client_profile_id == client_profile_id,
-                Relationship.is_active.is_(True),
-            )
-            .order_by(Relationship.id.desc())
-            .limit(1)
+            _RELATIONSHIP_FOR,
+            {"trainer_user_id": trainer_user_id, "client_profile_id": client_profile_id},
         )
     ).first()
     if row is None:
         return None
-    relationship, permissions, client_user_id = row
+    relationship_id, status, client_user_id, permission_set_id, *flags = row
     return Access(
-        relationship_id=relationship.id,
+        relationship_id=relationship_id,
         client_profile_id=client_profile_id,
         trainer_user_id=trainer_user_id,
         client_user_id=client_user_id,
-        status=relationship.status,
-        flags=flags_of(permissions),
+        status=status,
+        flags=(
+            PermissionFlags()
+            if permission_set_id is None
+            else PermissionFlags(**dict(zip(_FLAG_NAMES, map(bool, flags), strict=True)))
+        ),
     )
 
 
@@ -125,20 +145,19 @@ async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
     return scope
 
 
-def profile_scope_query(access: Access) -> Select[int]:
-    """:func:`profile_scope` as a subquery, for a read that filters by it in one statement."""
-    mine = ClientProfile.id == access.client_profile_id
-    if access.client_user_id is None:
-        return select(ClientProfile.id).where(mine)
-    own = and_(
-        ClientProfile.user_id == access.client_user_id, ClientProfile.trainer_user_id.is_(None)
+def readable_profiles(access: Access) -> ProfileScope:
+    """:func:`profile_scope` as a description, for a read that filters by it in its own
+    statement."""
+    return ProfileScope(
+        profile_id=access.client_profile_id,
+        person_user_id=access.client_user_id,
+        any_of_person=False,
     )
-    return select(ClientProfile.id).where(or_(mine, own))
 
 
-def client_profiles_query(user_id: int) -> Select[int]:
-    """:func:`client_profile_ids` as a subquery, for a read that filters by it."""
-    return select(ClientProfile.id).where(ClientProfile.user_id == user_id)
+def all_profiles_of(user_id: int) -> ProfileScope:
+    """:func:`client_profile_ids` as a description, for a read that filters by it."""
+    return ProfileScope(profile_id=None, person_user_id=user_id, any_of_person=True)
 
 
 async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:

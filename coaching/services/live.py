@@ -60,10 +60,10 @@ from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.access import (
     Access,
+    all_profiles_of,
     client_profile_ids,
-    client_profiles_query,
     profile_scope,
-    profile_scope_query,
+    readable_profiles,
     relationship_for,
     self_profile,
     trainer_access,
@@ -1457,9 +1457,9 @@ class LiveService:
         last_time: str | None = None
         if exercise is not None and live.history_visible:
             scope = (
-                profile_scope_query(live.access)
+                readable_profiles(live.access)
                 if live.access is not None
-                else client_profiles_query(read.user_id)
+                else all_profiles_of(read.user_id)
             )
             rows = await LiveRepository(session).last_sets(
                 scope, exercise.exercise_id, live.record_id

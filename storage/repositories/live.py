@@ -13,7 +13,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -157,8 +170,88 @@ class LiveRead:
     exercises: tuple[LiveExercise, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileScope:
+    """Whose client profiles a read covers: the profile ``profile_id`` and the person
+    ``person_user_id``'s profiles, all of them (``any_of_person``) or only their self profile
+    (the one no trainer keeps). Either part may be ``None``."""
+
+    profile_id: int | None
+    person_user_id: int | None
+    any_of_person: bool
+
+
 def _live_set(row: Any, offset: int) -> LiveSet:
     return LiveSet(*row[offset : offset + len(_SET_COLUMNS)])
+
+
+# The hot path's statements are built once; their values are bound per call.
+_READ_HEAD = (_U.id, _U.telegram_id, _U.units, _U.timezone)
+_READ_RECORD = (
+    _R.id,
+    _R.client_profile_id,
+    _R.is_live,
+    _R.title,
+    _R.trainer_user_id,
+    _R.session_metadata,
+    _P.user_id,
+    _P.name,
+)
+_READ_EXERCISE = (
+    _E.id,
+    _E.exercise_id,
+    _E.exercise_name,
+    _E.order_index,
+    _E.skipped,
+    _E.completed,
+    _E.started_at,
+)
+_READ_LIVE = (
+    select(*_READ_HEAD, *_READ_RECORD, *_READ_EXERCISE, *_TEMPLATE_COLUMNS, *_SET_COLUMNS)
+    .select_from(_USERS)
+    .outerjoin(_RECORDS, _R.id == bindparam("record_id"))
+    .outerjoin(_PROFILES, _P.id == _R.client_profile_id)
+    .outerjoin(_EXERCISES, _E.session_record_id == _R.id)
+    .outerjoin(_TEMPLATES, _T.id == _E.exercise_template_id)
+    .outerjoin(_SETS, _S.exercise_record_id == _E.id)
+    .where(_U.telegram_id == bindparam("telegram_id"))
+    .order_by(_E.order_index, _E.id, _S.set_index, _S.id)
+)
+
+
+def _last_sets_statement(in_profiles: ColumnElement[bool]) -> Select[Any]:
+    """The sets of an exercise in the latest session of these profiles that had it, other
+    than the one excluded (``exercise_id`` and ``exclude_record_id`` are bound per call)."""
+    exercise_id = bindparam("exercise_id", type_=Integer)
+    latest = (
+        select(_S.exercise_record_id)
+        .join(_EXERCISES, _E.id == _S.exercise_record_id)
+        .where(
+            in_profiles,
+            _S.exercise_id == exercise_id,
+            _E.session_record_id != bindparam("exclude_record_id"),
+        )
+        .order_by(_S.performed_at.desc(), _S.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(*_SET_COLUMNS)
+        .where(_S.exercise_record_id == latest, _S.exercise_id == exercise_id)
+        .order_by(_S.set_index, _S.id)
+    )
+
+
+_SCOPED_PROFILES = select(_P.id).where(
+    or_(
+        _P.id == bindparam("profile_id"),
+        and_(
+            _P.user_id == bindparam("person_user_id"),
+            or_(bindparam("any_of_person", type_=Boolean), _P.trainer_user_id.is_(None)),
+        ),
+    )
+)
+_LAST_SETS_IN_SCOPE = _last_sets_statement(_S.client_profile_id.in_(_SCOPED_PROFILES))
 
 
 class LiveRepository:
@@ -172,43 +265,16 @@ class LiveRepository:
 
         ``None`` when no user has this Telegram id.
         """
-        head = (_U.id, _U.telegram_id, _U.units, _U.timezone)
-        record = (
-            _R.id,
-            _R.client_profile_id,
-            _R.is_live,
-            _R.title,
-            _R.trainer_user_id,
-            _R.session_metadata,
-            _P.user_id,
-            _P.name,
-        )
-        exercise = (
-            _E.id,
-            _E.exercise_id,
-            _E.exercise_name,
-            _E.order_index,
-            _E.skipped,
-            _E.completed,
-            _E.started_at,
-        )
-        statement = (
-            select(*head, *record, *exercise, *_TEMPLATE_COLUMNS, *_SET_COLUMNS)
-            .select_from(_USERS)
-            .outerjoin(_RECORDS, _R.id == record_id)
-            .outerjoin(_PROFILES, _P.id == _R.client_profile_id)
-            .outerjoin(_EXERCISES, _E.session_record_id == _R.id)
-            .outerjoin(_TEMPLATES, _T.id == _E.exercise_template_id)
-            .outerjoin(_SETS, _S.exercise_record_id == _E.id)
-            .where(_U.telegram_id == telegram_id)
-            .order_by(_E.order_index, _E.id, _S.set_index, _S.id)
-        )
-        rows = (await self.session.execute(statement)).all()
+        rows = (
+            await self.session.execute(
+                _READ_LIVE, {"telegram_id": telegram_id, "record_id": record_id}
+            )
+        ).all()
         if not rows:
             return None
         first = rows[0]
-        exercise_at = len(head) + len(record)
-        template_at = exercise_at + len(exercise)
+        exercise_at = len(_READ_HEAD) + len(_READ_RECORD)
+        template_at = exercise_at + len(_READ_EXERCISE)
         set_at = template_at + len(_TEMPLATE_COLUMNS)
         exercises: list[tuple[Any, ...]] = []
         templates: dict[int, LiveTemplate | None] = {}
@@ -225,9 +291,9 @@ class LiveRepository:
                 )
             if row[set_at] is not None:
                 sets[exercise_id].append(_live_set(row, set_at))
-        user_id, user_telegram_id, units, timezone = first[: len(head)]
+        user_id, user_telegram_id, units, timezone = first[: len(_READ_HEAD)]
         rid, profile_id, is_live, title, trainer_id, meta, profile_user, name = first[
-            len(head) : exercise_at
+            len(_READ_HEAD) : exercise_at
         ]
         return LiveRead(
             user_id=user_id,
@@ -259,34 +325,30 @@ class LiveRepository:
         )
 
     async def last_sets(
-        self,
-        profile_ids: Sequence[int] | Select[int],
-        exercise_id: int,
-        exclude_record_id: int,
+        self, profiles: Sequence[int] | ProfileScope, exercise_id: int, exclude_record_id: int
     ) -> list[LiveSet]:
         """One query: the sets of this exercise in the latest other session that had it.
 
-        ``profile_ids`` may be a subquery of the profile ids, so the scope costs no query of
-        its own.
+        ``profiles`` is a list of profile ids, or a :class:`ProfileScope` that the same
+        statement resolves (so the scope costs no query of its own).
         """
-        if not isinstance(profile_ids, Select) and not profile_ids:
-            return []
-        latest = (
-            select(_S.exercise_record_id)
-            .join(_EXERCISES, _E.id == _S.exercise_record_id)
-            .where(
-                _S.client_profile_id.in_(profile_ids),
-                _S.exercise_id == exercise_id,
-                _E.session_record_id != exclude_record_id,
+        if isinstance(profiles, ProfileScope):
+            rows = await self.session.execute(
+                _LAST_SETS_IN_SCOPE,
+                {
+                    "profile_id": profiles.profile_id,
+                    "person_user_id": profiles.person_user_id,
+                    "any_of_person": profiles.any_of_person,
+                    "exercise_id": exercise_id,
+                    "exclude_record_id": exclude_record_id,
+                },
             )
-            .order_by(_S.performed_at.desc(), _S.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+            return [_live_set(row, 0) for row in rows]
+        if not profiles:
+            return []
         rows = await self.session.execute(
-            select(*_SET_COLUMNS)
-            .where(_S.exercise_record_id == latest, _S.exercise_id == exercise_id)
-            .order_by(_S.set_index, _S.id)
+            _last_sets_statement(_S.client_profile_id.in_(profiles)),
+            {"exercise_id": exercise_id, "exclude_record_id": exclude_record_id},
         )
         return [_live_set(row, 0) for row in rows]
 

@@ -282,3 +282,60 @@ async def test_the_abandon_job_tells_both_parties(
         assert "The 1 sets logged are saved" in message["text"]
     [record] = await records(session_factory)
     assert record.status is RecordStatus.INCOMPLETE
+
+
+async def _squat_session(
+    svc: LiveService, who: int, profile_id: int | None, squat: int, text: str, key: str
+) -> None:
+    """One finished session with a single squat set, as ``who`` logs it."""
+    if profile_id is None:
+        rid = (await svc.start_own(who)).turn.record_id
+    else:
+        rid = (await svc.start_unplanned(who, profile_id)).turn.record_id
+    await svc.add_exercise(who, rid, squat, f"{key}-add")
+    await svc.log_text(who, rid, text, f"{key}-set")
+    await svc.finish(who, rid, f"{key}-fin")
+
+
+async def test_last_time_covers_the_profiles_the_logger_may_read(
+    ctx: ServiceContext, session_factory: Factory, clock: ManualClock
+) -> None:
+    """A trainer sees their own sessions with the client and what the client logged alone,
+    never another trainer's; the client sees all of their own. The set-logging turn and the
+    other turns agree."""
+    coaching = await trainer_and_client(session_factory)
+    bea = await make_user(session_factory, 1002, "Bea", trainer=True)
+    async with session_factory() as session:
+        alice_user = (
+            await session.execute(select(User).where(User.telegram_id == ALICE))
+        ).scalar_one()
+    other = await make_coaching(session_factory, bea, alice_user)
+    squat = await exercise_id(session_factory, "barbell-back-squat")
+    svc = LiveService(ctx)
+
+    clock.advance(timedelta(days=-6))
+    await _squat_session(svc, TOM, coaching.profile.id, squat, "100x5", "t")
+    clock.advance(timedelta(days=2))
+    await _squat_session(svc, ALICE, None, squat, "120x5", "a")
+    clock.advance(timedelta(days=2))
+    await _squat_session(svc, 1002, other.profile.id, squat, "150x5", "b")
+    clock.advance(timedelta(days=2))
+
+    own = (await svc.start_own(ALICE)).turn.record_id
+    added = await svc.add_exercise(ALICE, own, squat, "a2-add")
+    logged = await svc.log_text(ALICE, own, "125x5", "a2-set")
+    for view in (added, logged.turn):
+        assert view.last_time is not None
+        assert "150 kg × 5" in view.last_time, "Alice sees every session of hers"
+    await svc.finish(ALICE, own, "a2-fin")
+    clock.advance(timedelta(hours=2))
+    await _squat_session(svc, 1002, other.profile.id, squat, "155x5", "b2")
+    clock.advance(timedelta(hours=2))
+
+    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    added = await svc.add_exercise(TOM, rid, squat, "t2-add")
+    logged = await svc.log_text(TOM, rid, "105x5", "t2-set")
+    for view in (added, logged.turn):
+        assert view.last_time is not None
+        assert "125 kg × 5" in view.last_time, "the client's own session is the latest Tom may see"
+        assert "155" not in view.last_time, "Bea's session with Alice is not Tom's to see"
