@@ -33,12 +33,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
+from bench.generate import migrated_database
 from bot.app import build_application
 from bot.application import SpotterApplication
 from bot.config import Settings
@@ -584,6 +595,171 @@ class LiveScript:
         await self.target.press_label("🏁 Finish")
         await self.target.press_label("🏁 Yes, finish")
         self.in_session = 0
+
+
+# ------------------------------------------------------------------------------------------
+# Floors: what any implementation of the turn must pay, measured beside the real bot
+# ------------------------------------------------------------------------------------------
+
+FLOOR_USER = FakeUser(990_000_004, "Floor")
+
+_FLOOR_READ = (
+    "SELECT e.id, e.exercise_id, s.set_index, s.weight_kg, s.reps FROM session_records r "
+    "JOIN exercise_records e ON e.session_record_id = r.id "
+    "LEFT JOIN set_records s ON s.exercise_record_id = e.id "
+    "WHERE r.id = ? AND r.is_live ORDER BY e.order_index, s.set_index"
+)
+_FLOOR_INSERT = (
+    "INSERT INTO set_records (exercise_record_id, client_profile_id, exercise_id, set_index, "
+    "set_type, weight_kg, bodyweight, reps, entered_unit, performed_at, source_key) "
+    "VALUES (?, ?, ?, ?, 'normal', 100, 0, 5, 'kg', ?, ?)"
+)
+_FLOOR_MARK = "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+
+
+class FloorTarget(Target):
+    """A lower bound for a set-logging turn, measured in the same run as the real bot.
+
+    A bare PTB application, built as the bot is (HTML by default, ``AIORateLimiter``), whose
+    one handler does what every implementation of the turn must do: edit the live message to
+    the text and keyboard the real bot showed for the same set (copied, untimed, from
+    ``source``). With ``database``, it first does the turn's storage work in raw SQL through
+    aiosqlite, the driver the bot uses: read the live session's sets, insert the set and the
+    update's handled mark, commit. No ORM, no authorisation, no conversation state, no parsing:
+    what is left when all of those cost nothing.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        source: SpotterTarget,
+        database: Path | None = None,
+        *,
+        pace: bool = True,
+    ) -> None:
+        super().__init__(name, FakeBotAPI(), FLOOR_USER)
+        self.source = source
+        self.database = database
+        app = (
+            ApplicationBuilder()
+            .token(BENCH_TOKEN)
+            .request(FakeRequest(self.api))
+            .get_updates_request(FakeRequest(self.api))
+            .defaults(Defaults(parse_mode=ParseMode.HTML))
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._handle))
+        self.app = app
+        self.paced = pace
+        self._text = ""
+        self._markup: InlineKeyboardMarkup | None = None
+        self._shown: dict[str, Any] | None = None
+        self._message_id = 0
+        self._db: aiosqlite.Connection | None = None
+        self._row: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._set_index = 0
+
+    async def start(self) -> None:
+        await super().start()
+        sent = await self.app.bot.send_message(self.user.id, "🏋️ Live session")
+        self._message_id = sent.message_id
+        if self.database is None:
+            return
+        await migrated_database(self.database)
+        self._row = await _floor_session(self.database)
+        db = await aiosqlite.connect(self.database)
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+            await db.execute(f"PRAGMA {pragma}")
+        self._db = db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+        await super().close()
+
+    def edits(self) -> int:
+        """Live-message edits the floor made."""
+        return len([c for c in self.api.calls if c.method == "editMessageText" and c.error is None])
+
+    async def set_rows(self) -> int | None:
+        """Set rows the floor inserted (``None`` without a database)."""
+        if self._db is None:
+            return None
+        rows = await self._db.execute_fetchall(
+            "SELECT COUNT(*) FROM set_records WHERE source_key LIKE 'floor:%'"
+        )
+        return int(next(iter(rows))[0])
+
+    async def before_set(self, number: int) -> None:
+        edits = [c for c in self.source.api.calls[-8:] if c.method == "editMessageText"]
+        if not edits:
+            raise BenchError(f"{self.name}: the real bot has not edited its live message yet")
+        params = edits[-1].params
+        self._text = str(params["text"])
+        shown = params.get("reply_markup")
+        if shown != self._shown:
+            self._shown = shown
+            self._markup = InlineKeyboardMarkup.de_json(shown, self.app.bot) if shown else None
+
+    async def _handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        db = self._db
+        if db is not None:
+            record_id, exercise_record_id, profile_id, exercise_id = self._row
+            await db.execute_fetchall(_FLOOR_READ, (record_id,))
+            self._set_index += 1
+            now = datetime.now(UTC).isoformat(sep=" ")
+            await db.execute(
+                _FLOOR_INSERT,
+                (
+                    exercise_record_id,
+                    profile_id,
+                    exercise_id,
+                    self._set_index,
+                    now,
+                    f"floor:{update.update_id}",
+                ),
+            )
+            await db.execute(_FLOOR_MARK, (update.update_id, now))
+            await db.commit()
+        await context.bot.edit_message_text(
+            self._text, chat_id=self.user.id, message_id=self._message_id, reply_markup=self._markup
+        )
+
+
+async def _floor_session(database: Path) -> tuple[int, int, int, int]:
+    """A live session with one exercise for the floor's client: (record, exercise record,
+    client profile, exercise) ids."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        factory = create_session_factory(engine)
+        today = datetime.now(UTC).date()
+        people = await add_bench_people(factory, today, 0)
+        async with factory() as session:
+            record = SessionRecord(
+                client_profile_id=people.coaching.profile.id,
+                trainer_user_id=people.coaching.trainer.id,
+                logged_by_user_id=people.coaching.trainer.id,
+                title="Floor",
+                session_date=today,
+                start_time=datetime.now(UTC),
+                is_live=True,
+                status=RecordStatus.LIVE,
+                created_by=people.coaching.trainer.id,
+            )
+            session.add(record)
+            await session.flush()
+            exercise = ExerciseRecord(
+                session_record_id=record.id,
+                exercise_id=people.exercise_ids[0],
+                exercise_name="Barbell Back Squat",
+                order_index=1,
+            )
+            session.add(exercise)
+            await session.commit()
+            return record.id, exercise.id, people.coaching.profile.id, people.exercise_ids[0]
+    finally:
+        await engine.dispose()
 
 
 # ------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from bench.driver import (
     SETS_PER_SESSION,
     BenchError,
     EchoTarget,
+    FloorTarget,
     Samples,
     SpotterTarget,
     Target,
@@ -142,7 +143,9 @@ def machine() -> str:
     )
 
 
-def verdicts(echo: Samples, empty: Samples, large: Samples) -> list[Verdict]:
+def verdicts(
+    echo: Samples, empty: Samples, large: Samples, floors: Sequence[Samples] = ()
+) -> list[Verdict]:
     cost_empty = empty.mean_ms / echo.mean_ms
     cost_large = large.mean_ms / echo.mean_ms
     growth = large.mean_ms / empty.mean_ms
@@ -180,6 +183,16 @@ def verdicts(echo: Samples, empty: Samples, large: Samples) -> list[Verdict]:
             statements,
             "constant",
             same_statements and steady,
+        ),
+        *(
+            Verdict(
+                f"{floor.name.removeprefix('Floor: ')} (a floor, not a target) vs echo (mean)",
+                f"{floor.mean_ms / echo.mean_ms:.2f}× (p50 {floor.p50_ms / echo.p50_ms:.2f}×); "
+                f"Spotter, empty database, is {empty.mean_ms / floor.mean_ms:.2f}× this",
+                f"≤ {MAX_COST_RATIO:g}× would leave room for the bot",
+                floor.mean_ms / echo.mean_ms <= MAX_COST_RATIO,
+            )
+            for floor in floors
         ),
     ]
 
@@ -229,7 +242,17 @@ async def run(
     spotter_large = SpotterTarget(
         f"Spotter, large database ({size.sets:,} sets)", large_copy, pace=pace, sessions=sessions
     )
-    targets: list[Target] = [echo, spotter_empty, spotter_large]
+    floor_database = work / "floor.db"
+    floors = [
+        FloorTarget("Floor: a bare PTB handler editing the live message", spotter_empty, pace=pace),
+        FloorTarget(
+            "Floor: the same plus raw aiosqlite read, insert, mark, commit",
+            spotter_empty,
+            floor_database,
+            pace=pace,
+        ),
+    ]
+    targets: list[Target] = [echo, spotter_empty, spotter_large, *floors]
     if limiter_off_row:
         targets.append(
             SpotterTarget(
@@ -248,7 +271,7 @@ async def run(
     finally:
         for target in targets:
             await target.close()
-        for path in (large_copy, empty, empty_no_limiter):
+        for path in (large_copy, empty, empty_no_limiter, floor_database):
             _remove(path)
 
     report = Report(
@@ -260,7 +283,12 @@ async def run(
         warmup=warmup,
         samples=[target.samples for target in targets],
         stored=stored,
-        verdicts=verdicts(echo.samples, spotter_empty.samples, spotter_large.samples),
+        verdicts=verdicts(
+            echo.samples,
+            spotter_empty.samples,
+            spotter_large.samples,
+            [floor.samples for floor in floors],
+        ),
         seconds=time.perf_counter() - clock,
     )
     print()
@@ -278,6 +306,11 @@ async def check_stored(target: Target, expected: int) -> int:
     if isinstance(target, SpotterTarget):
         stored = await target.set_rows()
         what = "set rows stored"
+    elif isinstance(target, FloorTarget):
+        stored, what = target.edits(), "edits"
+        rows = await target.set_rows()
+        if rows is not None and rows != stored:
+            raise BenchError(f"{target.name}: {rows} set rows stored for {stored} edits")
     else:
         stored = len(target.api.sent_to(target.user.id))
         what = "replies"

@@ -77,8 +77,11 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
     assert names[0].startswith("PTB echo")
     assert all(samples.count == 12 for samples in report.samples)
     # warm-up and timed sets: each one stored exactly once, in every database
-    assert report.stored == [15, 15, 15, 15]
-    spotter = report.samples[1:]
+    # the floors (a bare handler editing the live message, then with raw SQL) edited each time
+    assert report.stored == [15, 15, 15, 15, 15, 15]
+    assert [samples.name.split(":")[0] for samples in report.samples[3:5]] == ["Floor", "Floor"]
+    spotter = [samples for samples in report.samples if samples.name.startswith("Spotter")]
+    assert len(spotter) == 3
     # every set-logging update sent SQL and answered through the fake Bot API
     assert all(min(samples.statements) > 0 for samples in spotter)
     assert all(min(samples.api_calls) >= 1 for samples in spotter)
@@ -87,7 +90,11 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
         "cost per set vs echo, empty database (mean)",
         "growth, empty → large database (mean)",
     ]
+    floors = [v for v in report.verdicts if "a floor, not a target" in v.measure]
+    assert len(floors) == 2
+    assert all("Spotter, empty database, is" in v.value for v in floors)
     text = results.read_text()
     assert "| Spotter, empty database |" in text
+    assert "| Floor: the same plus raw aiosqlite read, insert, mark, commit |" in text
     assert "machine:" in text
     assert not list((tmp_path / "run").glob("*.db"))
