@@ -415,11 +415,18 @@ async def _started(update: Update, context: Context, result: StartResult) -> int
     return await _show_turn(update, context, view, header, fresh=not pressed, here=pressed)
 
 
+def _rest_job(record_id: int) -> str:
+    """The rest timer's job id (and name): one timer per live session."""
+    return f"lg-rest:{record_id}"
+
+
 def _cancel_rest(context: Context, record_id: int) -> None:
+    # By id, not by name: a name lookup walks every job of every live session.
     if context.job_queue is None:
         return
-    for job in context.job_queue.get_jobs_by_name(f"lg-rest:{record_id}"):
-        job.schedule_removal()
+    job = context.job_queue.scheduler.get_job(_rest_job(record_id))
+    if job is not None:
+        job.remove()
 
 
 def _schedule_rest(context: Context, chat_id: int, view: TurnView, seconds: int | None) -> None:
@@ -436,8 +443,9 @@ def _schedule_rest(context: Context, chat_id: int, view: TurnView, seconds: int 
         rest_over,
         when=seconds,
         data={"chat_id": chat_id, "text": REST_OVER.format(next=upcoming)},
-        name=f"lg-rest:{view.record_id}",
+        name=_rest_job(view.record_id),
         chat_id=chat_id,
+        job_kwargs={"id": _rest_job(view.record_id), "replace_existing": True},
     )
 
 
