@@ -31,13 +31,13 @@ from tests.flows.test_log_trainer import live_message, plan_session, trainer_and
 
 Factory = async_sessionmaker[AsyncSession]
 
-# Logging one set as the client's trainer: read the session (1), authorise (1), last time
-# (1, with the client's profiles as a subquery), insert the set (1) and mark the update
-# handled (1), committed together; on an exercise's first set also its start time and the
-# current exercise (up to 2).
-TRAINER_SET_STATEMENTS = 5
-TRAINER_FIRST_SET_STATEMENTS = 7
-# A client logging their own set needs no trainer check.
+# Logging one set as the client's trainer: read the session with the trainer's relationship
+# and permissions (1), last time (1, with the client's profiles as a subquery), insert the set
+# (1) and mark the update handled (1), committed together; on an exercise's first set also its
+# start time and the current exercise (up to 2).
+TRAINER_SET_STATEMENTS = 4
+TRAINER_FIRST_SET_STATEMENTS = 6
+# A client logging their own set: the same, and their own profiles are theirs to read.
 CLIENT_SET_STATEMENTS = 6
 # The set and its handled mark are one commit; the conversation stays in its state.
 COMMITS_PER_SET = 1

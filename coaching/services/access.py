@@ -7,7 +7,9 @@ even confirm the client exists) or :class:`NotAllowed` (your client, but not sha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from coaching.domain.permissions import WRITE_PERMISSIONS, PermissionFlags, requ
 from coaching.errors import NotFound
 from storage.models import ClientProfile, PermissionSet, Relationship
 from storage.repositories.live import ProfileScope
+from storage.repositories.relationships import PERMISSION_COLUMNS
 
 NOT_YOUR_CLIENT = "I can't find that client among yours."
 
@@ -58,7 +61,7 @@ _RELATIONSHIP_FOR = (
         Relationship.status,
         ClientProfile.user_id,
         PermissionSet.relationship_id,
-        *(getattr(PermissionSet, name) for name in _FLAG_NAMES),
+        *PERMISSION_COLUMNS,
     )
     .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
     .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
@@ -72,6 +75,29 @@ _RELATIONSHIP_FOR = (
 )
 
 
+def access_of(
+    trainer_user_id: int, client_profile_id: int, columns: Sequence[Any]
+) -> Access | None:
+    """An :class:`Access` from a row of (relationship id, status, the client's user id, the
+    permission set's key, *``PERMISSION_COLUMNS``); ``None`` when there is no relationship
+    (the id is null, as after an outer join)."""
+    relationship_id, status, client_user_id, permission_set_id, *flags = columns
+    if relationship_id is None:
+        return None
+    return Access(
+        relationship_id=relationship_id,
+        client_profile_id=client_profile_id,
+        trainer_user_id=trainer_user_id,
+        client_user_id=client_user_id,
+        status=RelationshipStatus(status),
+        flags=(
+            PermissionFlags()
+            if permission_set_id is None
+            else PermissionFlags(**dict(zip(_FLAG_NAMES, map(bool, flags), strict=True)))
+        ),
+    )
+
+
 async def relationship_for(
     session: AsyncSession, trainer_user_id: int, client_profile_id: int
 ) -> Access | None:
@@ -82,21 +108,25 @@ async def relationship_for(
             {"trainer_user_id": trainer_user_id, "client_profile_id": client_profile_id},
         )
     ).first()
-    if row is None:
-        return None
-    relationship_id, status, client_user_id, permission_set_id, *flags = row
-    return Access(
-        relationship_id=relationship_id,
-        client_profile_id=client_profile_id,
-        trainer_user_id=trainer_user_id,
-        client_user_id=client_user_id,
-        status=status,
-        flags=(
-            PermissionFlags()
-            if permission_set_id is None
-            else PermissionFlags(**dict(zip(_FLAG_NAMES, map(bool, flags), strict=True)))
-        ),
-    )
+    return None if row is None else access_of(trainer_user_id, client_profile_id, row)
+
+
+def authorise(access: Access | None, permission: Permission | None = None) -> Access:
+    """Whether a trainer's relationship (from :func:`relationship_for`, or read along with
+    other rows through :func:`access_of`) allows ``permission``; see :func:`trainer_access`."""
+    if access is None or access.status not in LIVE_STATUSES:
+        raise NotFound(NOT_YOUR_CLIENT)
+    if permission is None:
+        return access
+    if access.client_user_id is None:
+        # The client has no account yet: the trainer works with the profile they created
+        # (an in-person client who never joins can still be coached). Consent applies from
+        # the moment the client links their account.
+        if access.status is RelationshipStatus.PAUSED and permission in WRITE_PERMISSIONS:
+            require(access.flags, permission, access.status)
+        return access
+    require(access.flags, permission, access.status)
+    return access
 
 
 async def trainer_access(
@@ -111,20 +141,9 @@ async def trainer_access(
     (to show the card's header, say). A profile whose client has not joined yet is the
     trainer's own record: every permission holds while the relationship is pending or active.
     """
-    access = await relationship_for(session, trainer_user_id, client_profile_id)
-    if access is None or access.status not in LIVE_STATUSES:
-        raise NotFound(NOT_YOUR_CLIENT)
-    if permission is None:
-        return access
-    if access.client_user_id is None:
-        # The client has no account yet: the trainer works with the profile they created
-        # (an in-person client who never joins can still be coached). Consent applies from
-        # the moment the client links their account.
-        if access.status is RelationshipStatus.PAUSED and permission in WRITE_PERMISSIONS:
-            require(access.flags, permission, access.status)
-        return access
-    require(access.flags, permission, access.status)
-    return access
+    return authorise(
+        await relationship_for(session, trainer_user_id, client_profile_id), permission
+    )
 
 
 async def profile_scope(session: AsyncSession, access: Access) -> list[int]:

@@ -60,7 +60,9 @@ from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.access import (
     Access,
+    access_of,
     all_profiles_of,
+    authorise,
     client_profile_ids,
     profile_scope,
     readable_profiles,
@@ -1438,8 +1440,13 @@ class LiveService:
         if read.profile_user_id == read.user_id:
             is_client, history_visible = True, True
         else:
+            # The relationship came with the read: the same check as trainer_access, no query.
             is_client = False
-            access = await self._trainer_may_log(session, read.user_id, read.client_profile_id)
+            relationship = access_of(read.user_id, read.client_profile_id, read.relationship)
+            try:
+                access = authorise(relationship, Permission.MODIFY_WORKOUTS)
+            except NotFound:
+                raise NotFound(NOT_YOUR_SESSION) from None
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if not read.is_live:
             raise Conflict(FINISHED)

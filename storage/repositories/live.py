@@ -37,6 +37,7 @@ from storage.models import (
     CoachingSession,
     ExerciseRecord,
     ExerciseTemplate,
+    PermissionSet,
     ProgramAssignment,
     ProgramModification,
     Relationship,
@@ -44,6 +45,7 @@ from storage.models import (
     SetRecord,
     User,
 )
+from storage.repositories.relationships import PERMISSION_COLUMNS
 
 # Appointments that can still be logged today.
 OPEN_SESSION_STATUSES = (
@@ -168,6 +170,10 @@ class LiveRead:
     profile_user_id: int | None
     profile_name: str
     exercises: tuple[LiveExercise, ...]
+    relationship: tuple[Any, ...] = ()
+    """The acting user's newest relationship as the profile's trainer: (id, status, the
+    client's user id, the permission set's key, *``PERMISSION_COLUMNS``), all ``None`` when
+    there is none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,11 +212,38 @@ _READ_EXERCISE = (
     _E.completed,
     _E.started_at,
 )
+_REL = cast(Table, Relationship.__table__).c
+_NEWEST_RELATIONSHIP = (
+    select(func.max(_REL.id))
+    .where(
+        _REL.trainer_user_id == _U.id,
+        _REL.client_profile_id == _R.client_profile_id,
+        _REL.is_active.is_(True),
+    )
+    .correlate(_USERS, _RECORDS)
+    .scalar_subquery()
+)
+_READ_RELATIONSHIP = (
+    _REL.id,
+    _REL.status,
+    _P.user_id,
+    PermissionSet.relationship_id,
+    *PERMISSION_COLUMNS,
+)
 _READ_LIVE = (
-    select(*_READ_HEAD, *_READ_RECORD, *_READ_EXERCISE, *_TEMPLATE_COLUMNS, *_SET_COLUMNS)
+    select(
+        *_READ_HEAD,
+        *_READ_RECORD,
+        *_READ_RELATIONSHIP,
+        *_READ_EXERCISE,
+        *_TEMPLATE_COLUMNS,
+        *_SET_COLUMNS,
+    )
     .select_from(_USERS)
     .outerjoin(_RECORDS, _R.id == bindparam("record_id"))
     .outerjoin(_PROFILES, _P.id == _R.client_profile_id)
+    .outerjoin(Relationship, _REL.id == _NEWEST_RELATIONSHIP)
+    .outerjoin(PermissionSet, PermissionSet.relationship_id == _REL.id)
     .outerjoin(_EXERCISES, _E.session_record_id == _R.id)
     .outerjoin(_TEMPLATES, _T.id == _E.exercise_template_id)
     .outerjoin(_SETS, _S.exercise_record_id == _E.id)
@@ -273,7 +306,8 @@ class LiveRepository:
         if not rows:
             return None
         first = rows[0]
-        exercise_at = len(_READ_HEAD) + len(_READ_RECORD)
+        relationship_at = len(_READ_HEAD) + len(_READ_RECORD)
+        exercise_at = relationship_at + len(_READ_RELATIONSHIP)
         template_at = exercise_at + len(_READ_EXERCISE)
         set_at = template_at + len(_TEMPLATE_COLUMNS)
         exercises: list[tuple[Any, ...]] = []
@@ -293,7 +327,7 @@ class LiveRepository:
                 sets[exercise_id].append(_live_set(row, set_at))
         user_id, user_telegram_id, units, timezone = first[: len(_READ_HEAD)]
         rid, profile_id, is_live, title, trainer_id, meta, profile_user, name = first[
-            len(_READ_HEAD) : exercise_at
+            len(_READ_HEAD) : relationship_at
         ]
         return LiveRead(
             user_id=user_id,
@@ -322,6 +356,7 @@ class LiveRepository:
                 )
                 for e_id, exercise_id, name, order, skipped, completed, started in exercises
             ),
+            relationship=tuple(first[relationship_at:exercise_at]),
         )
 
     async def last_sets(

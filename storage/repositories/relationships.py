@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus
+from coaching.domain.permissions import PermissionFlags
 from storage.models import (
     ClientProfile,
     PermissionSet,
@@ -17,6 +19,10 @@ from storage.models import (
     TrainerProfile,
     User,
 )
+
+# The permission flags' columns, in the order of PermissionFlags' fields (a row of them reads
+# back into PermissionFlags by position).
+PERMISSION_COLUMNS = tuple(getattr(PermissionSet, f.name) for f in fields(PermissionFlags))
 
 RelationshipRow = tuple[Relationship, ClientProfile, User]
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+from sqlalchemy import update
+
 from coaching.clock import ManualClock
-from coaching.domain.enums import RecordStatus
+from coaching.domain.enums import RecordStatus, RelationshipStatus
 from coaching.domain.permissions import PermissionFlags
+from storage.models import PermissionSet, Relationship
 from tests.factories import make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
@@ -199,3 +203,65 @@ async def test_forged_malformed_data_is_refused(
         assert tom.last_answer is not None, data
         assert tom.last_answer_alert, data
     assert await records(session_factory) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "reply"),
+    [
+        ("revoke", "The client has not allowed you to change or log their workouts."),
+        ("terminate", NOT_YOURS),
+        (
+            "pause",
+            "Your coaching relationship with this client is paused, so this is not available.",
+        ),
+        ("keep", None),
+    ],
+)
+async def test_a_change_mid_session_binds_the_next_typed_set(
+    sim: ChatSimulator,
+    session_factory: Factory,
+    clock: ManualClock,
+    change: str,
+    reply: str | None,
+) -> None:
+    """The check rides on the set's own read: the client revoking "modify workouts", or the
+    relationship pausing or ending, binds the very next set."""
+    coaching = await trainer_and_client(session_factory)
+    await plan_session(session_factory, coaching, at=clock.now())
+    tom = sim.user(1001, "Tom")
+    await tom.send("/log")
+    await tom.press("Alice")
+    await tom.press("Lower A")
+    await tom.send("100x5")
+    [record] = await records(session_factory)
+
+    async with session_factory() as session:
+        if change == "keep":
+            pass
+        elif change == "revoke":
+            await session.execute(
+                update(PermissionSet)
+                .where(PermissionSet.relationship_id == coaching.relationship.id)
+                .values(modify_workouts=False)
+            )
+        else:
+            status = (
+                RelationshipStatus.TERMINATED
+                if change == "terminate"
+                else RelationshipStatus.PAUSED
+            )
+            await session.execute(
+                update(Relationship)
+                .where(Relationship.id == coaching.relationship.id)
+                .values(status=status)
+            )
+        await session.commit()
+    await tom.send("102.5x5")
+
+    logged = [s.weight_kg for s in await sets_of(session_factory, record.id)]
+    if reply is None:
+        assert logged == [Decimal(100), Decimal("102.5")]
+        assert "Logged: 102.5 kg × 5" in live_message(tom).text
+    else:
+        assert tom.last_reply.text == reply
+        assert logged == [Decimal(100)]
