@@ -14,8 +14,10 @@ import os
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -130,20 +132,43 @@ def api(clock: ManualClock) -> FakeBotAPI:
     return FakeBotAPI(clock=lambda: clock.now())
 
 
-@pytest.fixture
-async def app(
-    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
-) -> AsyncIterator[SpotterApplication]:
-    application = build_application(
+def new_app(
+    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock, **kwargs: Any
+) -> SpotterApplication:
+    """The bot as the tests build it: on ``api``, ``engine`` and ``clock``, not yet initialised.
+
+    ``kwargs`` go to ``build_application`` (``rate_limiter=False``, for instance).
+    """
+    return build_application(
         settings,
         request=FakeRequest(api),
         get_updates_request=FakeRequest(api),
         clock=clock,
         engine=engine,
+        **kwargs,
     )
+
+
+@asynccontextmanager
+async def restarted(
+    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock, **kwargs: Any
+) -> AsyncIterator[SpotterApplication]:
+    """Another bot process on the same database, as after a restart: initialised on entry,
+    shut down on exit. It shares ``api`` (the same Telegram) and ``clock`` with the test."""
+    application = new_app(settings, api, engine, clock, **kwargs)
     await application.initialize()
-    yield application
-    await application.shutdown()
+    try:
+        yield application
+    finally:
+        await application.shutdown()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[SpotterApplication]:
+    async with restarted(settings, api, engine, clock) as application:
+        yield application
 
 
 def make_sim(app: SpotterApplication, api: FakeBotAPI) -> ChatSimulator:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import NetworkError, TimedOut
 
-from bot.app import build_application
 from bot.application import SpotterApplication
 from bot.config import Settings
 from bot.dispatch import dispatch_due, may_have_been_delivered
@@ -23,8 +22,9 @@ from coaching.services.reminders import (
     reminders_for_session_changed,
 )
 from storage.models import CoachingSession, Reminder, User
+from tests.conftest import restarted
 from tests.factories import Coaching, make_coaching, make_user
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.fakes.botapi import FakeBotAPI
 
 Factory = async_sessionmaker[AsyncSession]
 TRAINER, CLIENT = 500, 600
@@ -144,14 +144,8 @@ async def test_restart_across_due_times_sends_each_useful_reminder_once(
     # session (and its start) and the evening-before time... of nothing else yet.
     clock.set(u("2026-11-24 09:00"))
     for _run_number in range(2):
-        restarted = build_application(
-            settings, request=FakeRequest(api), clock=clock, engine=engine
-        )
-        await restarted.initialize()
-        try:
-            await _run(restarted)
-        finally:
-            await restarted.shutdown()
+        async with restarted(settings, api, engine, clock) as app2:
+            await _run(app2)
     assert _texts(api, CLIENT) == []
     statuses = {(r.coaching_session_id, r.kind): r.status for r in await _rows(session_factory)}
     assert statuses[(early, ReminderKind.EVENING_BEFORE)] is ReminderStatus.SKIPPED
@@ -162,14 +156,8 @@ async def test_restart_across_due_times_sends_each_useful_reminder_once(
     # 18:00 session is late but still useful, so it goes out once, saying "Today".
     clock.set(u("2026-11-25 08:00"))
     for _run_number in range(2):
-        restarted = build_application(
-            settings, request=FakeRequest(api), clock=clock, engine=engine
-        )
-        await restarted.initialize()
-        try:
-            await _run(restarted)
-        finally:
-            await restarted.shutdown()
+        async with restarted(settings, api, engine, clock) as app2:
+            await _run(app2)
     assert _texts(api, CLIENT) == ["🔔 Today at 18:00: Leg day"]
     statuses = {(r.coaching_session_id, r.kind): r.status for r in await _rows(session_factory)}
     assert statuses[(late, ReminderKind.EVENING_BEFORE)] is ReminderStatus.SENT
@@ -211,12 +199,8 @@ async def bare_app(
     settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[SpotterApplication]:
     """The bot without AIORateLimiter, so flood control reaches the dispatcher at once."""
-    application = build_application(
-        settings, request=FakeRequest(api), clock=clock, engine=engine, rate_limiter=False
-    )
-    await application.initialize()
-    yield application
-    await application.shutdown()
+    async with restarted(settings, api, engine, clock, rate_limiter=False) as application:
+        yield application
 
 
 async def test_retry_after_puts_the_batch_back_and_sends_later(

@@ -7,13 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import build_application
 from bot.config import Settings
 from bot.persistence import SqlPersistence
 from coaching.clock import ManualClock
-from tests.conftest import make_sim
+from tests.conftest import make_sim, restarted
 from tests.fakes import FakeBotAPI
-from tests.fakes.botapi import FakeRequest
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_assign import assignments, sessions, setup
 
@@ -160,20 +158,10 @@ async def test_a_flow_left_open_across_a_deploy_still_confirms(
     await to_time_step(alice)
     await alice.send("mon 7am, wed 18:30, fri 7am")
 
-    restarted = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await restarted.initialize()
-    try:
-        alice2 = make_sim(restarted, api).user(1001, "Alice")
+    async with restarted(settings, api, engine, clock) as app2:
+        alice2 = make_sim(app2, api).user(1001, "Alice")
         await alice2.press("✅ Assign")
         assert "is assigned to Bob" in alice2.last_reply.text
-    finally:
-        await restarted.shutdown()
     (stored,) = await assignments(session_factory)
     assert stored.training_days == [[0, "07:00"], [2, "18:30"], [4, "07:00"]]
 
@@ -186,19 +174,9 @@ async def test_a_flow_left_open_across_a_deploy_still_confirms(
     assert step.pop("times") == [[0, "18:00"], [2, "18:00"], [4, "18:00"]]
     step["at"] = "06:30"
     await persistence.update_user_data(1001, data)
-    old = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await old.initialize()
-    try:
+    async with restarted(settings, api, engine, clock) as old:
         alice3 = make_sim(old, api).user(1001, "Alice")
         await alice3.press("✅ Assign")
         assert "is assigned to Bob" in alice3.last_reply.text
-    finally:
-        await old.shutdown()
     _, second = sorted(await assignments(session_factory), key=lambda a: a.id)
     assert second.training_days == [[0, "06:30"], [2, "06:30"], [4, "06:30"]]

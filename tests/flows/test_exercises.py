@@ -5,15 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import build_application
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.catalogue import CATEGORIES, MUSCLE_GROUPS
 from coaching.domain.enums import Difficulty
 from conversations.exercises import CATEGORY_ORDER, MUSCLE_ORDER
 from storage.models import Exercise, User
-from tests.conftest import make_sim
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.conftest import make_sim, restarted
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_newclient import onboard
 
@@ -368,15 +367,7 @@ async def test_a_restart_resumes_adding_and_a_replay_adds_once(
     await tom.send("Prowler sprint")
     await tom.press("Other")
     await tom.press("Quads")
-    app2 = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await app2.initialize()
-    try:
+    async with restarted(settings, api, engine, clock) as app2:
         sim2 = make_sim(app2, api)
         tom2 = sim2.user(1, "Tom")
         await tom2.press("Next ▶")
@@ -387,8 +378,6 @@ async def test_a_restart_resumes_adding_and_a_replay_adds_once(
         assert "Added Prowler sprint" in tom2.last_reply.text
         assert sim2.last_update is not None
         await sim2.replay(sim2.last_update)
-    finally:
-        await app2.shutdown()
     [row] = await _own_rows(session_factory, 1)
     assert (row.name, row.muscle_groups, row.equipment) == (
         "Prowler sprint",

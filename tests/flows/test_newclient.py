@@ -7,13 +7,12 @@ import re
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import build_application
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipStatus, RelationshipType
 from storage.models import ClientProfile, Invite, Relationship, TrainerProfile
-from tests.conftest import make_sim
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.conftest import make_sim, restarted
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
 LINK = re.compile(r"https://t\.me/(\w+)\?start=(inv_[A-Za-z0-9_-]+)")
@@ -239,15 +238,7 @@ async def test_a_restart_resumes_mid_flow(
     await tom.send("/newclient")
     await tom.send("Maria")
     await tom.send("maria@example.com")
-    app2 = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await app2.initialize()
-    try:
+    async with restarted(settings, api, engine, clock) as app2:
         sim2 = make_sim(app2, api)
         tom2 = sim2.user(1, "Tom")
         await tom2.send("1990-05-17")
@@ -258,6 +249,4 @@ async def test_a_restart_resumes_mid_flow(
         assert "1990-05-17" in tom2.last_reply.text
         await tom2.press("Create")
         assert LINK.search(tom2.last_reply.text)
-    finally:
-        await app2.shutdown()
     assert await _count(session_factory, ClientProfile) == 1

@@ -9,6 +9,7 @@ below owns typed text again, also across a restart.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.app import build_application
 from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
@@ -31,9 +31,9 @@ from conversations import settings as settings_flow
 from conversations.common import END, Context, answer
 from conversations.flow import OPEN_FLOWS, Flow, conversation_state
 from storage.models import ClientAlert, SetRecord, UserData
-from tests.conftest import make_sim
+from tests.conftest import make_sim, new_app, restarted
 from tests.factories import Coaching, make_coaching, make_user
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
 from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
 
@@ -312,20 +312,13 @@ async def test_which_flow_owns_typed_text_survives_restarts(
     session_factory: Factory,
 ) -> None:
     started: list[SpotterApplication] = []
+    async with AsyncExitStack() as processes:  # every process is shut down at the end
 
-    async def restart() -> SimUser:
-        fresh = build_application(
-            settings,
-            request=FakeRequest(api),
-            get_updates_request=FakeRequest(api),
-            clock=clock,
-            engine=engine,
-        )
-        await fresh.initialize()
-        started.append(fresh)
-        return make_sim(fresh, api).user(TOM, "Tom")
+        async def restart() -> SimUser:
+            fresh = await processes.enter_async_context(restarted(settings, api, engine, clock))
+            started.append(fresh)
+            return make_sim(fresh, api).user(TOM, "Tom")
 
-    try:
         coaching = await _live_session(make_sim(app, api), session_factory, clock)
         tom = await restart()
         await _alert_notice(started[-1], ctx, coaching)
@@ -353,9 +346,6 @@ async def test_which_flow_owns_typed_text_survives_restarts(
         await tom.send("same")
         assert await _set_count(session_factory) == 2
         assert len([a for a in await _alerts(session_factory) if a.is_resolved]) == 1
-    finally:
-        for fresh in started:
-            await fresh.shutdown()
 
 
 # --------------------------------------------------------------------------- the mechanism
@@ -408,13 +398,7 @@ async def toy_sim(
     settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[ChatSimulator]:
     """The bot with three toy flows after all the real ones: a, b (a later group) and c."""
-    application = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
+    application = new_app(settings, api, engine, clock)
     for group, name in enumerate(("a", "b", "c"), start=900):
         application.add_handler(_toy_flow(name, f"t{name}"), group=group)
     await application.initialize()

@@ -7,13 +7,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import build_application
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.services.permissions import trainer_progression_visible
 from storage.models import ClientProfile, Exercise, ProgressionAccess, Relationship, User
-from tests.conftest import make_sim
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.conftest import make_sim, restarted
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_newclient import create_client, onboard
 
@@ -379,15 +378,7 @@ async def test_a_restart_resumes_the_rule_and_a_replayed_press_saves_once(
     await alice.press(BENCH)
     await alice.press("Reps")
     await alice.press("Next")
-    app2 = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await app2.initialize()
-    try:
+    async with restarted(settings, api, engine, clock) as app2:
         sim2 = make_sim(app2, api)
         alice2 = sim2.user(2, "Alice")
         await alice2.send("2026-12-01")
@@ -396,8 +387,6 @@ async def test_a_restart_resumes_the_rule_and_a_replayed_press_saves_once(
         assert "Saved" in alice2.last_reply.text
         assert sim2.last_update is not None
         await sim2.replay(sim2.last_update)
-    finally:
-        await app2.shutdown()
     [rule] = await _rules(session_factory)
     assert rule.viewable_metrics == ["e1rm", "reps"]
     assert rule.visibility_start == date(2026, 12, 1)

@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import build_application
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.services.users import UserService
 from storage.models import TrainerProfile, User
-from tests.conftest import make_sim
-from tests.fakes.botapi import FakeBotAPI, FakeRequest
+from tests.conftest import make_sim, restarted
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
 
 
@@ -189,15 +188,7 @@ async def test_a_restart_resumes_the_conversation_at_the_same_step(
     # Killed: the first application is never shut down, so nothing is flushed on the way out.
 
     # A new process: a new Application on the same database and the same Telegram.
-    app2 = build_application(
-        settings,
-        request=FakeRequest(api),
-        get_updates_request=FakeRequest(api),
-        clock=clock,
-        engine=engine,
-    )
-    await app2.initialize()
-    try:
+    async with restarted(settings, api, engine, clock) as app2:
         sim2 = make_sim(app2, api)
         ivy2 = sim2.user(9009, "Ivy")
         await ivy2.press_data("start:tz:Asia/Kolkata", message_id=question)
@@ -205,5 +196,3 @@ async def test_a_restart_resumes_the_conversation_at_the_same_step(
         user = await _user(session_factory, 9009)
         assert user is not None
         assert (user.timezone, user.onboarded) == ("Asia/Kolkata", True)
-    finally:
-        await app2.shutdown()
