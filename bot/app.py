@@ -50,6 +50,22 @@ def _command_names(handlers: list[Any]) -> set[str]:
     return names
 
 
+def _module_handlers() -> list[Any]:
+    """Every flow module's handlers, in module order and, within a module, in its list's order.
+
+    Each gets a group of its own. Within one group PTB runs only the first handler that
+    matches, so a flow that lets another command through (ending or staying open) would
+    otherwise shadow a stand-alone command of its own module: /help beside the /start flow,
+    /import beside the importer. In groups of their own, the flow passes the command on and
+    the next group answers it; a handler that answers stops the update there, as before.
+    """
+    handlers: list[Any] = []
+    for build in flow_builders():
+        built = build()
+        handlers.extend(built if isinstance(built, list | tuple) else [built])
+    return handlers
+
+
 def build_application(
     settings: Settings,
     *,
@@ -96,13 +112,11 @@ def build_application(
     assert isinstance(app, SpotterApplication)
     app.services = Services(settings=settings, ctx=ctx, extras={"engine": engine})
 
-    handlers: list[Any] = []
-    for group, build in enumerate(flow_builders(), start=1):
-        built = build()
-        group_handlers: list[Any] = list(built) if isinstance(built, list | tuple) else [built]
-        for handler in group_handlers:
-            app.add_handler(handler, group=group)
-        handlers.extend(group_handlers)
+    handlers = _module_handlers()
+    if len(handlers) >= FALLBACK_GROUP:
+        raise RuntimeError("more handlers than groups before the catch-alls")
+    for group, handler in enumerate(handlers, start=1):
+        app.add_handler(handler, group=group)
     for handler in fallbacks.build_handler():
         app.add_handler(handler, group=FALLBACK_GROUP)
     app.add_error_handler(on_error)

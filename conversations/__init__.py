@@ -7,7 +7,8 @@ from importlib import import_module
 from typing import Any
 
 # Flows in the order they get the first look at an update. Earlier entries win when two could
-# take the same update (an invite link's /start payload before the plain /start).
+# take the same update (an invite link's /start payload before the plain /start). Every handler
+# a module returns gets a handler group of its own, in this order (see bot.app).
 FLOW_MODULES: tuple[str, ...] = (
     "invite",
     "newclient",

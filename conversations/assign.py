@@ -817,7 +817,8 @@ async def cancel_confirmed(update: Update, context: Context) -> int:
 
 
 async def from_card(update: Update, context: Context) -> int | None:
-    """The client card's "Programs" button: this client's assignments, or assign one."""
+    """The client card's "Programs" button: this client's assignments, or assign one, in place
+    of the card, with a way back to it (``cl:card:<id>`` goes to the clients flow)."""
     assert context.user_data is not None
     context.user_data[KEY] = {}
     client_id = _pressed_id(update)
@@ -830,8 +831,9 @@ async def from_card(update: Update, context: Context) -> int | None:
         [(f"{a.name} ({STATUS_LABELS[a.status]})", f"asg:v:{a.id}")] for a in items
     ]
     rows.append([("➕ Assign a program", f"asg:c:{client_id}")])
+    rows.append([("⬅️ Back", f"cl:card:{client_id}")])
     text = CARD_HEADER if items else CARD_EMPTY
-    await show(update, text, keyboard(rows), edit=False)
+    await show(update, text, keyboard(rows))
     return CLIENT
 
 

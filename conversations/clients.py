@@ -7,6 +7,7 @@ later features add buttons by appending ``(label, callback prefix)`` to :data:`C
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,12 @@ ASK_NOTES = (
     "They replace the current notes.\nFor example: <i>prefers mornings; knee rehab until March</i>"
 )
 LOST = "That step is no longer open. Send /clients to start again."
+INVITE_OPEN = "🔗 Invite link open until {expires}"
+INVITE_EXPIRED = (
+    "⌛ The invite link expired on {expires}, so it no longer works. "
+    "Tap 🔗 New invite link to make a fresh one."
+)
+NO_INVITE = "🔗 No invite link is open. Tap 🔗 New invite link to make one."
 NEW_LINK = (
     "🔗 New invite link for <b>{name}</b> (the previous one no longer works):\n{link}\n\n"
     "It works once and expires on {expires}."
@@ -146,6 +153,10 @@ def list_keyboard(page: ClientPage) -> InlineKeyboardMarkup:
     return keyboard(rows)
 
 
+def _moment(when: datetime, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).strftime("%d %b %Y, %H:%M")
+
+
 def _fmt(value: object, unit: str = "") -> str:
     return f"{esc(value)}{unit}" if value not in (None, "", ()) else "—"
 
@@ -162,8 +173,11 @@ def render_card(card: ClientCard) -> str:
     if card.status_reason and card.status is not RelationshipStatus.ACTIVE:
         lines.append(f"Reason: <i>{esc(card.status_reason)}</i>")
     if card.invite_expires_at is not None:
-        expires = card.invite_expires_at.astimezone(zone).strftime("%d %b %Y, %H:%M")
-        lines.append(f"Invite link open until {expires}")
+        lines.append(INVITE_OPEN.format(expires=_moment(card.invite_expires_at, zone)))
+    elif card.invite_expired_at is not None and card.awaiting_invite:
+        lines.append(INVITE_EXPIRED.format(expires=_moment(card.invite_expired_at, zone)))
+    elif card.awaiting_invite:
+        lines.append(NO_INVITE)
     lines.append("")
     if not card.is_live:
         lines.append(ENDED_LINE)
@@ -203,7 +217,7 @@ def card_keyboard(card: ClientCard) -> InlineKeyboardMarkup:
         first.append(("🛑 End", f"cl:end:{rid}"))
         rows.append(first)
         rows.append([("📅 Extend", f"cl:ext:{rid}"), ("🗒 Notes", f"cl:note:{rid}")])
-        if not card.joined and card.status is RelationshipStatus.PENDING:
+        if card.awaiting_invite:
             invite_row: list[Button] = [("🔗 New invite link", f"cl:inv:{pid}")]
             if card.invite_expires_at is not None:
                 invite_row.append(("🚫 Revoke invite", f"cl:rev:{pid}"))
@@ -452,13 +466,12 @@ async def new_invite_pressed(update: Update, context: Context) -> int:
         card = await ClientService(svc.ctx).card(who, profile_id)
     except DomainError as error:
         return await _refuse(update, error)
-    expires = issued.expires_at.astimezone(ZoneInfo(card.viewer_timezone))
     await show(
         update,
         NEW_LINK.format(
             name=esc(card.name),
             link=esc(invite_link(context.bot.username, issued.token)),
-            expires=expires.strftime("%d %b %Y, %H:%M"),
+            expires=_moment(issued.expires_at, ZoneInfo(card.viewer_timezone)),
         ),
         keyboard([[("📇 Back to card", f"cl:card:{profile_id}")]]),
     )

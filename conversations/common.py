@@ -94,11 +94,22 @@ async def show(
     return await chat.send_message(text, reply_markup=markup)
 
 
+# What a person types to pass over an optional step, as if they had tapped its Skip button.
+SKIP_WORDS = frozenset({"skip", "-", "–", "—", "none", "n/a"})
+CANCELLED = "Cancelled. What you already saved is kept. Send /help to see what you can do."
+
+
+def is_skip(text: str) -> bool:
+    """Whether typed text means "skip": ``skip`` (any case), ``-`` or ``none``."""
+    return " ".join(text.split()).casefold().rstrip(".!") in SKIP_WORDS
+
+
 async def cancel(update: Update, context: Context) -> int:
-    """/cancel: leave whatever flow is open. Nothing half-entered is stored."""
+    """/cancel: leave whatever flow is open. Nothing half-entered is stored; what an earlier
+    step already saved (a template's exercises, say) stays, and the reply says so."""
     if context.user_data is not None:
         context.user_data.clear()
-    await show(update, "Cancelled. Nothing was changed. Send /help to see what you can do.")
+    await show(update, CANCELLED)
     return END
 
 

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.application import services
 from bot.charts import render_png
 from coaching.domain.adherence import WindowAdherence
+from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.charts import ChartData, ChartService
 from coaching.services.dashboard import (
@@ -115,9 +116,9 @@ def dashboard_text(board: Dashboard, *, digest: bool = False) -> str:
 def attention_reasons(item: AttentionItem) -> str:
     reasons = []
     if item.missed:
-        reasons.append(f"missed {item.missed} session{'s' if item.missed != 1 else ''}")
+        reasons.append(f"missed {plural(item.missed, 'session')}")
     if item.idle_days is not None and item.idle_days > 0 and not item.missed:
-        reasons.append(f"no workout for {item.idle_days} days")
+        reasons.append(f"no workout for {plural(item.idle_days, 'day')}")
     if item.drop_points is not None and item.drop_points <= -10:
         reasons.append(f"adherence {item.adherence_30}% ({item.drop_points:+f} pts)")
     return ", ".join(reasons) or "check in"

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.erasure import ErasurePreview, ErasureService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
@@ -24,8 +25,8 @@ WARNING = (
     "This permanently erases:\n"
     "• your profile{profiles}: name, contact details, date of birth, body data, goals, "
     "injuries and medical notes;\n"
-    "• {measurements} measurements and {photos} progress photos;\n"
-    "• your feedback, your own workout log ({sessions} sessions in all) and your settings.\n\n"
+    "• {measurements} and {photos};\n"
+    "• your feedback, your own workout log ({sessions} in all) and your settings.\n\n"
     "{trainers}"
     "Trainers keep only anonymous records of sessions they ran with you.\n\n"
     "💡 Want a copy first? Send /mydata before you go.\n\n"
@@ -60,9 +61,9 @@ def _warning(preview: ErasurePreview) -> str:
     names = ", ".join(esc(n) for n in preview.trainers)
     return WARNING.format(
         profiles="s" if preview.profiles > 1 else "",
-        measurements=preview.measurements,
-        photos=preview.photos,
-        sessions=preview.sessions,
+        measurements=plural(preview.measurements, "measurement"),
+        photos=plural(preview.photos, "progress photo"),
+        sessions=plural(preview.sessions, "session"),
         trainers=TRAINERS.format(names=names) if preview.trainers else "",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import services
+from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ClientChoice, ExportBundle, ExportService
 from conversations.common import Context, answer, esc, identity, keyboard, show
@@ -24,13 +25,10 @@ MENU = (
 )
 NO_CLIENTS_NOTE = "\n\nYou have no current clients, so only your library can be exported."
 PICK_CLIENT = "Whose data? Pick a client, or export all of them at once."
-CLIENT_DONE = "✅ Exported {what}: {sessions} sessions, {sets} sets."
+CLIENT_DONE = "✅ Exported {what}: {sessions}, {sets}."
 NOTHING = "There is nothing to export for {what} yet: no sessions, and no adherence shared."
 LEFT_OUT = "\n\nLeft out, as the client decided:\n{items}"
-LIBRARY_DONE = (
-    "✅ Your library: {templates} templates and {programs} programs. Send the file back to me "
-    "to import it."
-)
+LIBRARY_DONE = "✅ Your library: {templates} and {programs}. Send the file back to me to import it."
 STALE = "This export button is not valid any more. Send /export again."
 
 
@@ -54,7 +52,11 @@ def _done_text(bundle: ExportBundle, what: str) -> str:
     if not bundle.files:
         text = NOTHING.format(what=esc(what))
     else:
-        text = CLIENT_DONE.format(what=esc(what), sessions=bundle.sessions, sets=bundle.sets)
+        text = CLIENT_DONE.format(
+            what=esc(what),
+            sessions=plural(bundle.sessions, "session"),
+            sets=plural(bundle.sets, "set"),
+        )
     if bundle.left_out:
         text += LEFT_OUT.format(items="\n".join(f"• {esc(item)}" for item in bundle.left_out))
     return text
@@ -113,7 +115,12 @@ async def export_library(update: Update, context: Context) -> None:
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return
-    await show(update, LIBRARY_DONE.format(templates=templates, programs=programs))
+    await show(
+        update,
+        LIBRARY_DONE.format(
+            templates=plural(templates, "template"), programs=plural(programs, "program")
+        ),
+    )
     chat = update.effective_chat
     if chat is not None:
         await chat.send_document(document=file.data, filename=file.filename, caption=file.caption)

@@ -1211,6 +1211,7 @@ def build_handler() -> list[object]:
             T_COMMENTS: [MessageHandler(text, comments_typed)],
             T_DRAW: [MessageHandler(text, drawing_typed)],
         },
+        keep_open_on_commands=True,
     )
     reminder = Flow(
         "reminder",

@@ -21,12 +21,13 @@ from telegram import InlineKeyboardMarkup, Update
 from coaching.domain.enums import Difficulty
 from coaching.domain.progression import EntryError
 from coaching.errors import DomainError
-from conversations.common import Button, Context, answer, esc, identity, keyboard, show
+from conversations.common import Button, Context, answer, esc, identity, is_skip, keyboard, show
 
 # --- wording shared by every detail editor ----------------------------------------------------
 
 WHICH_DETAIL = "Which detail do you want to change?"
 SAVED = "✅ {label} saved."
+UNCHANGED = "{label} left as it was."
 HOW_HARD = "How hard is <b>{name}</b>?"
 
 E = TypeVar("E", bound=StrEnum)
@@ -261,13 +262,22 @@ class FieldEditor(Generic[F, V]):
         return await self.show_item(update, context, item_id, notice)
 
     async def on_value(self, update: Update, context: Context) -> object:
+        """A typed value. ``skip`` leaves the field as it was (as Back does); ``-`` or
+        ``none`` clears an optional field (as Clear does) rather than saving the word."""
         pending: Any = (context.user_data or {}).get(self.pending_key)
         if not isinstance(pending, dict) or self.id_key not in pending:
             return await self.gone(update, context)
         field = self.kind(pending["field"])
-        return await self._set(
-            update, context, int(pending[self.id_key]), field, message_text(update)
-        )
+        item_id = int(pending[self.id_key])
+        text = message_text(update)
+        if is_skip(text):
+            if field in self.required or text.strip().casefold().startswith("skip"):
+                if context.user_data is not None:
+                    context.user_data.pop(self.pending_key, None)
+                notice = UNCHANGED.format(label=self.labels[field])
+                return await self.show_item(update, context, item_id, notice)
+            return await self._set(update, context, item_id, field, None)
+        return await self._set(update, context, item_id, field, text)
 
     async def on_choose(self, update: Update, context: Context) -> object:
         parts = data_parts(update)

@@ -1,9 +1,15 @@
 """How flows are wired so that exactly one thing answers each update.
 
-Every flow is a persistent :class:`Flow` (a ConversationHandler) in a group of its own. A flow
-that handles an update stops it there, so the catch-alls in the last group (expired button,
-unknown command, nothing to cancel) answer only what no flow took. When another command
-arrives mid-flow, the open flow ends quietly and lets the command through to its own flow.
+Every flow is a persistent :class:`Flow` (a ConversationHandler) in a group of its own, and
+so is every stand-alone handler (see ``bot.app``). A flow that handles an update stops it
+there, so the catch-alls in the last group (expired button, unknown command, nothing to
+cancel) answer only what no flow took. When another command arrives mid-flow, the open flow
+ends quietly and lets the command through to its own flow or handler.
+
+A flow built with ``keep_open_on_commands=True`` (a live session, an onboarding, a half-written
+feedback) does not end then: it stays in its step and lets the command through all the same,
+so a quick look at /help or /alerts loses nothing. It ends on its own /cancel or when it is
+done. The order below decides where typed text goes while the other command's flow is open.
 
 A button can open a flow while another one is open (a notice's "Resolve" during a live /log),
 so a person can have several flows open in one chat. A button carries its flow's prefix and
@@ -11,7 +17,8 @@ goes to that flow. A message (typed text, a photo, a file, /cancel) goes to the 
 person entered or answered most recently among those that take it: an open flow passes a
 message on when a flow used after it would take it, and so does a flow the message would open.
 When the newest flow ends, the one used before it gets typed text again. Another command still
-ends the open flows it passes on its way to its own flow, as before.
+ends the open flows it passes on its way to its own flow, as before, except those that stay
+open on commands: passing a command on leaves their place in the order as it was.
 
 That order is kept in ``user_data[OPEN_FLOWS]`` per chat, so it is persisted with the
 conversation states after every update and survives a restart. It is there only while two or
@@ -64,17 +71,30 @@ async def _yield_to_other_command(update: Update, context: Context) -> int:
     return END
 
 
+async def _stay_for_other_command(update: Update, context: Context) -> None:
+    return None  # PTB keeps the conversation in its state
+
+
 class _YieldHandler(MessageHandler[Any, Any]):
     """Ends the open flow when another command arrives, without answering it."""
 
+    def __init__(self, callback: Callback = _yield_to_other_command) -> None:
+        super().__init__(filters.COMMAND, callback)
+
+
+class _StayOpenHandler(_YieldHandler):
+    """Lets another command through, without answering it, and keeps the flow in its step."""
+
     def __init__(self) -> None:
-        super().__init__(filters.COMMAND, _yield_to_other_command)
+        super().__init__(_stay_for_other_command)
 
 
 class Flow(ConversationHandler[Any]):
     """A persistent, per-user conversation that stops an update once it has handled it.
 
-    A message goes to the open flow used most recently (see the module's docstring).
+    A message goes to the open flow used most recently (see the module's docstring). Another
+    command ends the flow, unless ``keep_open_on_commands``: then the flow stays in its step
+    and takes typed text again once no flow opened after it needs it.
     """
 
     # The application's flows by name, in group order (found on the first update).
@@ -87,12 +107,14 @@ class Flow(ConversationHandler[Any]):
         entry_points: Sequence[BaseHandler[Update, Any, Any]],
         states: dict[object, list[BaseHandler[Update, Any, Any]]],
         fallbacks: Sequence[BaseHandler[Update, Any, Any]] = (),
+        keep_open_on_commands: bool = False,
     ) -> None:
+        passing_on = _StayOpenHandler() if keep_open_on_commands else _YieldHandler()
         with warnings.catch_warnings():
             # Flows are per chat and user on purpose; PTB warns about that for every flow
             # that has buttons.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
-            self._init(name, entry_points, states, fallbacks)
+            self._init(name, entry_points, states, [*fallbacks, passing_on])
         self.flow_name = name
 
     def _init(
@@ -105,7 +127,7 @@ class Flow(ConversationHandler[Any]):
         super().__init__(
             entry_points=list(entry_points),
             states=states,
-            fallbacks=[CommandHandler("cancel", cancel), *fallbacks, _YieldHandler()],
+            fallbacks=[CommandHandler("cancel", cancel), *fallbacks],
             name=name,
             persistent=True,
             allow_reentry=True,
@@ -121,6 +143,10 @@ class Flow(ConversationHandler[Any]):
         context: Any,
     ) -> object | None:
         state, key, handler = check_result[0], check_result[1], check_result[2]
+        if isinstance(handler, _StayOpenHandler):
+            # Another command passes by: the flow keeps its step and its place in the order,
+            # and nothing is recorded, so the command costs the open flow no write.
+            return await super().handle_update(update, application, check_result, context)
         yields = isinstance(handler, _YieldHandler)
         data: dict[Any, Any] | None = context.user_data
         chat = str(key[0])

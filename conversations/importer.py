@@ -23,6 +23,7 @@ from coaching.domain.exchange import (
     detect_format,
     looks_like_library,
 )
+from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ExportService, zone
 from coaching.services.imports import OWN, SKIP, ImportPlan, ImportService, ImportTarget
@@ -47,24 +48,24 @@ NO_TARGETS = (
 )
 ASK_NAME = (
     "🔎 <b>Exercise {index} of {count} to match</b>\n\n"
-    "I can't match “<b>{name}</b>” ({sets} sets) to an exercise in the catalogue. "
+    "I can't match “<b>{name}</b>” ({sets}) to an exercise in the catalogue. "
     "Which one is it?"
 )
 ASK_NAME_NO_MATCH = "\n\nI found nothing close; create it as your own, or skip these sets."
 SUMMARY = (
     "📋 <b>Ready to import</b> ({format} export) into {target}:\n\n"
-    "• {workouts} workouts, {sets} sets\n"
+    "• {workouts}, {sets}\n"
     "• {dates}\n"
-    "• {exercises} exercises"
+    "• {exercises}"
 )
 NOT_STORED = "\n\nNothing is stored until you tap <b>Import</b>."
-IMPORTED = "✅ <b>Imported</b> into {target}: {workouts} workouts, {sets} sets."
-UNDONE = "↩️ Import undone: removed {workouts} workouts and {sets} sets from {target}."
+IMPORTED = "✅ <b>Imported</b> into {target}: {workouts}, {sets}."
+UNDONE = "↩️ Import undone: removed {workouts} and {sets} from {target}."
 CANCELLED = "Import cancelled. Nothing was stored."
 USE_BUTTONS = "Please use the buttons above, or send /cancel to stop the import."
 STALE = "This import is no longer open. Send the file again to start over."
 CLIENT_TOLD = (
-    "📥 {trainer} imported {workouts} workouts ({sets} sets) into your training history. "
+    "📥 {trainer} imported {workouts} ({sets}) into your training history. "
     "See everything with /mydata."
 )
 IMPORT_HELP = (
@@ -75,7 +76,7 @@ IMPORT_HELP = (
 )
 RECENT = "\n\n<b>Recent imports</b> (tap to undo one):"
 NO_LIBRARY = "Only trainers can import templates and programs. Send /start to register as one."
-LIBRARY_DONE = "✅ Imported {templates} templates and {programs} programs into your library."
+LIBRARY_DONE = "✅ Imported {templates} and {programs} into your library."
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
@@ -99,22 +100,24 @@ def _summary(state: dict[str, Any]) -> str:
     text = SUMMARY.format(
         format=esc(plan["format"]),
         target=esc(plan["target"]),
-        workouts=plan["workouts"],
-        sets=plan["sets"],
+        workouts=plural(plan["workouts"], "workout"),
+        sets=plural(plan["sets"], "set"),
         dates=esc(plan["dates"]),
-        exercises=plan["exercises"],
+        exercises=plural(plan["exercises"], "exercise"),
     )
     decisions: dict[str, Any] = state["decisions"]
     lines = []
     if plan["duplicates"]:
-        lines.append(f"• {plan['duplicates']} workouts are already here and will be skipped")
+        are = "is" if plan["duplicates"] == 1 else "are"
+        already = plural(plan["duplicates"], "workout")
+        lines.append(f"• {already} {are} already here and will be skipped")
     for name, chosen in plan["matched"]:
         if name != chosen:
             lines.append(f"• {esc(name)} → {esc(chosen)}")
     for item in state["unmatched"]:
         decision = decisions.get(item["name"])
         if decision == SKIP:
-            lines.append(f"• {esc(item['name'])}: skipped ({item['sets']} sets)")
+            lines.append(f"• {esc(item['name'])}: skipped ({plural(item['sets'], 'set')})")
         elif decision == OWN:
             lines.append(f"• {esc(item['name'])}: new exercise of your own")
         else:
@@ -163,7 +166,7 @@ def _name_question(state: dict[str, Any], index: int) -> tuple[str, InlineKeyboa
         index=index + 1,
         count=len(state["unmatched"]),
         name=esc(item["name"]),
-        sets=item["sets"],
+        sets=plural(item["sets"], "set"),
     )
     if not item["candidates"]:
         text += ASK_NAME_NO_MATCH
@@ -254,7 +257,10 @@ async def _import_library(update: Update, context: Context, data: bytes) -> int:
     except DomainError as error:
         await show(update, BAD_FILE.format(problem=esc(error)), edit=False)
         return END
-    text = LIBRARY_DONE.format(templates=result.templates, programs=result.programs)
+    text = LIBRARY_DONE.format(
+        templates=plural(result.templates, "template"),
+        programs=plural(result.programs, "program"),
+    )
     if result.new_exercises:
         text += "\nNew exercises of your own: " + ", ".join(esc(n) for n in result.new_exercises)
     await show(update, text + "\nSee them in /templates and /programs.", edit=False)
@@ -358,11 +364,16 @@ async def confirm(update: Update, context: Context) -> int:
         return END
     if context.user_data is not None:
         context.user_data.pop(KEY, None)
-    lines = [IMPORTED.format(target=esc(done.target_label), workouts=done.workouts, sets=done.sets)]
+    counts = {
+        "workouts": plural(done.workouts, "workout"),
+        "sets": plural(done.sets, "set"),
+    }
+    lines = [IMPORTED.format(target=esc(done.target_label), **counts)]
     if done.duplicates:
-        lines.append(f"Skipped {done.duplicates} workouts that were already here.")
+        were = "was" if done.duplicates == 1 else "were"
+        lines.append(f"Skipped {plural(done.duplicates, 'workout')} that {were} already here.")
     if done.skipped_sets:
-        lines.append(f"Skipped {done.skipped_sets} sets, as you chose.")
+        lines.append(f"Skipped {plural(done.skipped_sets, 'set')}, as you chose.")
     if done.new_exercises:
         lines.append("New exercises of your own: " + ", ".join(esc(n) for n in done.new_exercises))
     lines.append("Changed your mind? Undo removes the whole import.")
@@ -371,9 +382,7 @@ async def confirm(update: Update, context: Context) -> int:
         await notify(
             context,
             done.client_telegram_id,
-            CLIENT_TOLD.format(
-                trainer=esc(done.importer_name), workouts=done.workouts, sets=done.sets
-            ),
+            CLIENT_TOLD.format(trainer=esc(done.importer_name), **counts),
         )
     return END
 
@@ -399,7 +408,12 @@ async def undo(update: Update, context: Context) -> None:
         await answer(update, str(error), alert=True)
         return
     await show(
-        update, UNDONE.format(workouts=done.workouts, sets=done.sets, target=esc(done.target_label))
+        update,
+        UNDONE.format(
+            workouts=plural(done.workouts, "workout"),
+            sets=plural(done.sets, "set"),
+            target=esc(done.target_label),
+        ),
     )
 
 
@@ -417,7 +431,7 @@ async def import_help(update: Update, context: Context) -> None:
     rows = []
     for item in recent:
         when = item.imported_at.astimezone(viewer).strftime("%d %b %H:%M").lstrip("0")
-        label = f"↩️ {when}: {item.workouts} workouts, {item.target_label}"[:60]
+        label = f"↩️ {when}: {plural(item.workouts, 'workout')}, {item.target_label}"[:60]
         rows.append([(label, f"im:undo:{item.batch}")])
     await show(update, IMPORT_HELP + RECENT, keyboard(rows), edit=False)
 

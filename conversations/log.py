@@ -38,6 +38,7 @@ from coaching.services.live import (
     FinishResult,
     LiveService,
     ReasonNeeded,
+    StartMenu,
     StartResult,
     TurnView,
 )
@@ -57,6 +58,8 @@ MODE_KEY = "lg_mode"
 # --- wording and keyboards -------------------------------------------------------------------
 
 PICK_CLIENT = "🏋️ <b>Log a session</b>\n\nWho are you training? 🗓 = planned today, 🔴 = live now."
+PICK_CLIENT_WAITING = " ⏳ = not joined yet."
+WAITING_MARK = " ⏳"
 NO_CLIENTS = (
     "You have no active clients to log for yet. Add one with /newclient, "
     "or log a workout of your own."
@@ -471,18 +474,12 @@ async def log_command(update: Update, context: Context) -> int:
         await _reply(update, esc(error))
         return END
     if menu.is_trainer:
-        rows: list[list[Button]] = []
-        for client in menu.clients:
-            mark = "🔴 " if client.live else "🗓 " if client.planned_today else ""
-            rows.append([(f"{mark}{client.name}", f"lg:c:{client.profile_id}")])
-        if menu.is_client and menu.clients:
-            rows.append([(MY_OPTIONS, "lg:me")])
         if not menu.clients:
             if not menu.is_client:
                 await show_message(update, NO_CLIENTS_TRAINER_ONLY, edit=False)
                 return END
             return await _client_menu(update, context, edit=False)
-        await show_message(update, PICK_CLIENT, keyboard(rows), edit=False)
+        await show_message(update, *_client_list(menu), edit=False)
         return CHOOSE
     if menu.live_record_id is not None:
         try:
@@ -669,14 +666,23 @@ async def _back_to_list(update: Update, context: Context) -> int:
     menu = await _svc(context).menu(identity(update).telegram_id)
     if not menu.is_trainer:
         return await _client_menu(update, context)
+    await show_message(update, *_client_list(menu))
+    return CHOOSE
+
+
+def _client_list(menu: StartMenu) -> tuple[str, InlineKeyboardMarkup]:
+    """A trainer's /log picker: their clients, live and planned first, marked."""
     rows: list[list[Button]] = []
     for client in menu.clients:
         mark = "🔴 " if client.live else "🗓 " if client.planned_today else ""
-        rows.append([(f"{mark}{client.name}", f"lg:c:{client.profile_id}")])
+        waiting = "" if client.joined else WAITING_MARK
+        rows.append([(f"{mark}{client.name}{waiting}", f"lg:c:{client.profile_id}")])
     if menu.is_client:
         rows.append([(MY_OPTIONS, "lg:me")])
-    await show_message(update, PICK_CLIENT, keyboard(rows))
-    return CHOOSE
+    text = PICK_CLIENT
+    if not all(client.joined for client in menu.clients):
+        text += PICK_CLIENT_WAITING
+    return text, keyboard(rows)
 
 
 async def _after_log(
@@ -963,6 +969,7 @@ def build_handler() -> list[object]:
             REASON: [CommandHandler("cancel", back_to_turn), MessageHandler(text, reason_typed)],
             NOTE: [CommandHandler("cancel", back_to_turn), MessageHandler(text, note_typed)],
         },
+        keep_open_on_commands=True,
     )
     if CARD_ACTION not in CARD_ACTIONS:
         CARD_ACTIONS.append(CARD_ACTION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.application import services
+from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ExportBundle, ExportService
 from conversations.common import Context, esc, identity, show
@@ -17,7 +18,7 @@ INTRO = (
     "Here is everything Spotter stores about you:\n"
     "• a JSON file with your profile, measurements, coaching relationships and permissions, "
     "sessions, sets, feedback, alerts about you, and your photo and media references;\n"
-    "• your workout history ({sessions} sessions, {sets} sets) as CSV for <b>Strong</b> and "
+    "• your workout history ({sessions}, {sets}) as CSV for <b>Strong</b> and "
     "for <b>Hevy</b>, so you can take it to those apps.\n\n"
     "Your history stays yours, also after a coaching relationship ends. "
     "To erase your data, send /deleteme."
@@ -25,7 +26,9 @@ INTRO = (
 
 
 def _intro(bundle: ExportBundle) -> str:
-    return INTRO.format(sessions=bundle.sessions, sets=bundle.sets)
+    return INTRO.format(
+        sessions=plural(bundle.sessions, "session"), sets=plural(bundle.sets, "set")
+    )
 
 
 # --- handlers ---------------------------------------------------------------------------------

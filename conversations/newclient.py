@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain import client_profile as cp
-from coaching.domain.enums import RelationshipType
+from coaching.domain.enums import RelationshipType, Units
 from coaching.domain.invites import invite_link
+from coaching.domain.units import plain, to_unit
 from coaching.errors import DomainError, InvalidInput
 from coaching.services.clients import ClientService
 from coaching.services.users import UserService
@@ -76,8 +78,32 @@ def _type(text: str, draft: dict[str, Any]) -> dict[str, Any]:
     return {"relationship_type": cp.parse_relationship_type(text).value}
 
 
+def _typed_weight_unit(text: str, default: str) -> str:
+    """The unit a weight was typed in: its own word, else the trainer's unit."""
+    lowered = text.lower()
+    if "lb" in lowered or "pound" in lowered:
+        return Units.LB.value
+    if "k" in lowered:
+        return Units.KG.value
+    return default
+
+
+def _typed_height_unit(text: str) -> str:
+    """``ft`` for feet and inches (``5'11"``, ``5 ft 11``), else ``cm``."""
+    lowered = text.lower()
+    return "ft" if any(mark in lowered for mark in ("'", "’", "′", "ft", "feet", "foot")) else "cm"
+
+
+def _height(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+    return {"height_cm": str(cp.parse_height(text)), "height_unit": _typed_height_unit(text)}
+
+
 def _weight(text: str, draft: dict[str, Any]) -> dict[str, Any]:
-    return {"weight_kg": str(cp.parse_weight(text, default_unit=str(draft.get("unit", "kg"))))}
+    default = str(draft.get("unit", Units.KG.value))
+    return {
+        "weight_kg": str(cp.parse_weight(text, default_unit=default)),
+        "weight_unit": _typed_weight_unit(text, default),
+    }
 
 
 STEPS: tuple[Step, ...] = (
@@ -117,7 +143,7 @@ STEPS: tuple[Step, ...] = (
         "height",
         "Height",
         "<b>Height</b>?\nFor example: <i>180 cm</i>, <i>1.80 m</i> or <i>5'11\"</i>",
-        lambda t, d: {"height_cm": str(cp.parse_height(t))},
+        _height,
     ),
     Step(
         "weight",
@@ -187,8 +213,8 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "contact": ("email", "phone"),
     "dob": ("date_of_birth",),
     "gender": ("gender",),
-    "height": ("height_cm",),
-    "weight": ("weight_kg",),
+    "height": ("height_cm", "height_unit"),
+    "weight": ("weight_kg", "weight_unit"),
     "body_fat": ("body_fat_pct",),
     "rhr": ("resting_heart_rate",),
     "fitness": ("fitness_level",),
@@ -223,14 +249,58 @@ EDIT_BUTTONS = keyboard(
 )
 
 
-def _value_lines(values: dict[str, Any]) -> list[str]:
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _weight_text(kg: Decimal, unit: str) -> str:
+    """Body weight in ``unit``: kilograms as stored (0.01), pounds to 0.1 (what was typed)."""
+    if unit == Units.LB.value:
+        pounds = to_unit(kg, Units.LB).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{plain(pounds)} lb"
+    return f"{plain(kg)} kg"
+
+
+def _height_text(cm: Decimal, unit: str) -> str:
+    """Height as ``180.3 cm`` or, in feet and inches, ``5'11"`` (inches to 0.5)."""
+    if unit != "ft":
+        return f"{plain(cm)} cm"
+    halves = (cm / cp.INCH_CM * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    feet, inches = divmod(halves / 2, 12)
+    return f"{plain(feet)}'{plain(inches)}\""
+
+
+def _body_text(render: Callable[[Decimal, str], str], amount: Decimal, typed: str, own: str) -> str:
+    """What the trainer typed, then the same in their own unit when that differs."""
+    shown = render(amount, typed)
+    return shown if typed == own else f"{shown} ({render(amount, own)})"
+
+
+def _body_lines(values: dict[str, Any], unit: str) -> tuple[str | None, str | None]:
+    """Height and weight as typed, and in the trainer's own unit too when it differs."""
+    height = _decimal(values.get("height_cm"))
+    weight = _decimal(values.get("weight_kg"))
+    own_length = "ft" if unit == Units.LB.value else "cm"
+    height_text = weight_text = None
+    if height is not None:
+        typed = str(values.get("height_unit") or own_length)
+        height_text = _body_text(_height_text, height, typed, own_length)
+    if weight is not None:
+        typed = str(values.get("weight_unit") or unit)
+        weight_text = _body_text(_weight_text, weight, typed, unit)
+    return height_text, weight_text
+
+
+def _value_lines(values: dict[str, Any], unit: str = Units.KG.value) -> list[str]:
     def line(label: str, value: object) -> str:
         return f"{label}: {esc(value)}" if value not in (None, "", []) else f"{label}: —"
 
     goals = values.get("goals") or []
     injuries = values.get("injuries") or []
-    height = values.get("height_cm")
-    weight = values.get("weight_kg")
+    height, weight = _body_lines(values, unit)
     fat = values.get("body_fat_pct")
     rhr = values.get("resting_heart_rate")
     contact = ", ".join(str(v) for v in (values.get("email"), values.get("phone")) if v)
@@ -239,8 +309,8 @@ def _value_lines(values: dict[str, Any]) -> list[str]:
         line("Contact", contact),
         line("Date of birth", values.get("date_of_birth")),
         line("Gender", values.get("gender")),
-        line("Height", f"{height} cm" if height else None),
-        line("Weight", f"{weight} kg" if weight else None),
+        line("Height", height),
+        line("Weight", weight),
         line("Body fat", f"{fat}%" if fat else None),
         line("Resting heart rate", f"{rhr} bpm" if rhr else None),
         line("Fitness level", values.get("fitness_level")),
@@ -255,8 +325,11 @@ def _value_lines(values: dict[str, Any]) -> list[str]:
     ]
 
 
-def summary_text(values: dict[str, Any]) -> str:
-    return SUMMARY_HEAD + "\n".join(_value_lines(values)) + SUMMARY_TAIL
+def summary_text(draft: dict[str, Any]) -> str:
+    """The summary of a draft, with body measurements in the trainer's unit."""
+    values = draft["values"]
+    unit = str(draft.get("unit", Units.KG.value))
+    return SUMMARY_HEAD + "\n".join(_value_lines(values, unit)) + SUMMARY_TAIL
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -302,7 +375,7 @@ async def _advance(update: Update, draft: dict[str, Any], *, edit: bool) -> int:
     if draft.get("editing") or index + 1 >= len(STEPS):
         draft["editing"] = False
         draft["step"] = "confirm"
-        await show(update, summary_text(draft["values"]), CONFIRM_BUTTONS, edit=edit)
+        await show(update, summary_text(draft), CONFIRM_BUTTONS, edit=edit)
         return CONFIRM
     following = STEPS[index + 1]
     draft["step"] = following.key
@@ -362,7 +435,7 @@ async def confirm_typed(update: Update, context: Context) -> int:
         return END
     await show(
         update,
-        "Please tap a button: Create, Edit a detail or Cancel.\n\n" + summary_text(draft["values"]),
+        "Please tap a button: Create, Edit a detail or Cancel.\n\n" + summary_text(draft),
         CONFIRM_BUTTONS,
         edit=False,
     )
@@ -377,7 +450,7 @@ async def confirm_pressed(update: Update, context: Context) -> int:
         await answer(update, LOST, alert=True)
         return END
     if data == "nc:summary":
-        await show(update, summary_text(draft["values"]), CONFIRM_BUTTONS)
+        await show(update, summary_text(draft), CONFIRM_BUTTONS)
         return CONFIRM
     if data == "nc:edit":
         await show(update, "Which detail do you want to change?", EDIT_BUTTONS)
@@ -409,7 +482,7 @@ async def _create(update: Update, context: Context, draft: dict[str, Any]) -> in
             ttl_days=svc.settings.invite_ttl_days,
         )
     except DomainError as error:
-        await show(update, f"⚠️ {esc(error)}\n\n" + summary_text(draft["values"]), CONFIRM_BUTTONS)
+        await show(update, f"⚠️ {esc(error)}\n\n" + summary_text(draft), CONFIRM_BUTTONS)
         return CONFIRM
     view = await UserService(svc.ctx).get(who.telegram_id)
     zone = ZoneInfo(view.timezone if view else "UTC")

@@ -18,6 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain.enums import Visibility
+from coaching.domain.plurals import plural
 from coaching.domain.profile_rules import (
     CATEGORIES,
     CertificateState,
@@ -32,7 +33,17 @@ from coaching.services.profiles import (
     ProfileService,
     TrainerProfileView,
 )
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    show,
+)
 from conversations.flow import Flow
 
 (
@@ -115,7 +126,7 @@ def _certificate_line(cert: CertificateView) -> str:
         status = f"❌ expired {cert.expiration_date.isoformat()}"
     elif cert.state is CertificateState.EXPIRING:
         assert cert.expiration_date is not None
-        days = "today" if cert.days_left == 0 else f"in {cert.days_left} days"
+        days = "today" if cert.days_left == 0 else f"in {plural(cert.days_left, 'day')}"
         status = f"⚠️ expires {days} ({cert.expiration_date.isoformat()})"
     elif cert.expiration_date is not None:
         status = f"✅ valid until {cert.expiration_date.isoformat()}"
@@ -141,7 +152,7 @@ def render_profile(view: TrainerProfileView, bot_username: str | None, note: str
     specs = ", ".join(esc(s) for s in view.specializations) or "<i>none</i>"
     lines.append(f"<b>Specializations:</b> {specs}")
     years = view.experience_years
-    experience = "<i>not set</i>" if years is None else f"{years} year{'' if years == 1 else 's'}"
+    experience = "<i>not set</i>" if years is None else plural(years, "year")
     lines.append(f"<b>Experience:</b> {experience}")
     lines.append("<b>Certifications:</b>" + ("" if view.certificates else " <i>none</i>"))
     lines += [_certificate_line(c) for c in view.certificates]
@@ -624,13 +635,29 @@ def _skip(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
     return handler
 
 
+Step = Callable[[Update, Context], Coroutine[Any, Any, int]]
+
+
+def _typed_or_skip(state: int, step: Step) -> Step:
+    """A typed answer to an optional step; ``skip``, ``-`` or ``none`` act as its Skip button."""
+    skip = _skip(state)
+
+    async def handler(update: Update, context: Context) -> int:
+        message = update.effective_message
+        if message is not None and is_skip(message.text or ""):
+            return await skip(update, context)
+        return await step(update, context)
+
+    return handler
+
+
 def build_handler() -> Flow:
     buttons = CallbackQueryHandler(on_button, pattern=r"^pf:(?!skip$)")
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {VIEW: [buttons]}
     for state in SETTERS:
         states[state] = [buttons, MessageHandler(text, _typed_field(state))]
-    steps = {
+    steps: dict[int, Step] = {
         CERT_NAME: cert_name,
         CERT_ISSUER: cert_issuer,
         CERT_OBTAINED: cert_obtained,
@@ -638,10 +665,14 @@ def build_handler() -> Flow:
         CERT_LINK: cert_link,
     }
     for state, step in steps.items():
-        handlers: list[Any] = [buttons, MessageHandler(text, step)]
-        if state != CERT_NAME:
-            handlers.insert(0, CallbackQueryHandler(_skip(state), pattern=r"^pf:skip$"))
-        states[state] = handlers
+        if state == CERT_NAME:
+            states[state] = [buttons, MessageHandler(text, step)]
+            continue
+        states[state] = [
+            CallbackQueryHandler(_skip(state), pattern=r"^pf:skip$"),
+            buttons,
+            MessageHandler(text, _typed_or_skip(state, step)),
+        ]
     return Flow(
         "profile",
         entry_points=[CommandHandler("profile", profile_command), buttons],

@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.application import services
 from coaching.domain.enums import Difficulty, Units
+from coaching.domain.plurals import plural
 from coaching.domain.progression import (
     Increment,
     IncrementKind,
@@ -43,7 +44,7 @@ from coaching.services.templates import (
     parse_list,
 )
 from coaching.services.users import UserService
-from conversations.common import END, Button, Context, esc, identity, keyboard, show
+from conversations.common import END, Button, Context, esc, identity, is_skip, keyboard, show
 from conversations.fields import (
     Codes,
     FieldEditor,
@@ -87,6 +88,8 @@ NEW_STEPS = {
         "Its <b>goals</b>, separated by commas, e.g. <code>squat 140, bench 100</code>, or skip."
     ),
 }
+# The creation steps with a Skip button; typing "skip", "-" or "none" there skips too.
+SKIPPABLE = frozenset({"description", "difficulty", "goals"})
 WEEK_BUTTONS = ("4", "6", "8", "12")
 FIELD_LABELS = {
     ProgramField.NAME: "Name",
@@ -126,7 +129,7 @@ REPEAT_SOURCE = (
 )
 REPEAT_RANGE = (
     "Repeat <b>week {source}</b> into which weeks? Tap, or send a range like "
-    "<code>{example}</code>. The program has {weeks} weeks."
+    "<code>{example}</code>. The program has {weeks}."
 )
 REPEAT_INCREMENT = (
     "Repeat week {source} into {target}. How much <b>heavier each week</b>?\n\n"
@@ -149,7 +152,7 @@ def _difficulty(value: Difficulty | None) -> str | None:
 
 def program_text(view: ProgramView, notice: str = "") -> str:
     lines = [notice] if notice else []
-    facts = [f"{view.duration_weeks} week{'s' if view.duration_weeks != 1 else ''}"]
+    facts = [plural(view.duration_weeks, "week")]
     if view.difficulty:
         facts.append(view.difficulty.value.title())
     lines.append(f"🗓 <b>{esc(view.name)}</b> · " + " · ".join(facts))
@@ -440,7 +443,11 @@ async def on_new_button(update: Update, context: Context) -> object:
 
 
 async def on_new_text(update: Update, context: Context) -> object:
-    return await _new_input(update, context, message_text(update))
+    text = message_text(update)
+    state = _user_data(context).get("prg_new")
+    if isinstance(state, dict) and state.get("at") in SKIPPABLE and is_skip(text):
+        return await _new_input(update, context, None)  # as the Skip button does
+    return await _new_input(update, context, text)
 
 
 # --- handlers: weeks and sessions -------------------------------------------------------------
@@ -691,7 +698,7 @@ async def _ask_range(update: Update, state: dict[str, Any], error: str = "") -> 
         [(label, f"prg:rr:{program_id}:{week}:{first}:{last}")],
         [("⬅️ Back", f"prg:open:{program_id}")],
     ]
-    text = REPEAT_RANGE.format(source=week, example=f"{first}-{last}", weeks=weeks)
+    text = REPEAT_RANGE.format(source=week, example=f"{first}-{last}", weeks=plural(weeks, "week"))
     await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
     return REPEAT
 
@@ -856,7 +863,8 @@ def _repeat_notice(
     unit: Units,
 ) -> str:
     if not filled:
-        return f"Nothing to fill: {_weeks_phrase(kept)} already had sessions and were kept."
+        were = "was" if len(kept) == 1 else "were"
+        return f"Nothing to fill: {_weeks_phrase(kept)} already had sessions and {were} kept."
     if increment.is_zero:
         how = "with the same loads"
     elif increment.kind is IncrementKind.PERCENT:
@@ -866,7 +874,7 @@ def _repeat_notice(
         how = f"adding {amount:f} {unit.value} each week"
     text = (
         f"🔁 Week {source} repeated into {_weeks_phrase(filled)}, {how} "
-        f"({copied} session{'s' if copied != 1 else ''})."
+        f"({plural(copied, 'session')})."
     )
     if kept:
         text += f" {_weeks_phrase(kept)[0].upper()}{_weeks_phrase(kept)[1:]} kept as they were."

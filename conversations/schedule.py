@@ -1,8 +1,9 @@
 """/schedule: the trainer's coaching calendar.
 
 The next 14 days at a glance; booking a session (client → type → when → duration → focus →
-goals → location, with an overlap warning); and per session: reschedule, cancel, complete.
-The client is told of every change, in their own time zone.
+goals → location, with an overlap warning); and per session: reschedule, cancel, complete,
+and (from its day on) "Log this session", which opens the log flow's ``lg:p:<id>`` entry point
+to start or resume logging it live. The client is told of every change, in their own time zone.
 """
 
 from __future__ import annotations
@@ -112,15 +113,22 @@ ASK_CANCEL = (
     "E.g. <code>I'm ill, sorry</code>."
 )
 CANCELLED = "✖️ Cancelled <b>{title}</b> with {client} on {when}."
+LOG_BUTTON = "🏋️ Log this session"
 ASK_NOTES = (
-    "✅ Completing <b>{title}</b> with {client}. Type your session notes, "
-    "e.g. <code>Great energy, squat depth improved</code>."
+    "✅ Completing <b>{title}</b> with {client}. This saves your notes only; no sets are "
+    f"recorded (to log sets, use {LOG_BUTTON} on the session's card in /schedule).\n\n"
+    "Type your session notes, e.g. <code>Great energy, squat depth improved</code>."
 )
 ASK_OUTCOMES = (
     "Outcomes? Separate them with commas, e.g. <code>new 5RM squat 120 kg, "
     "hip mobility better</code>, or Skip."
 )
 COMPLETED = "✅ <b>{title}</b> with {client} is complete."
+COMPLETED_NO_SETS = "No sets were recorded with it; your notes are saved."
+COMPLETED_LIVE_OPEN = (
+    "Your notes are saved. The sets logged live stay in that session: "
+    "send /log to finish it, or it closes on its own later."
+)
 
 
 def _when(moment: datetime) -> str:
@@ -200,6 +208,10 @@ def _detail_keyboard(detail: SessionDetail) -> Any:
     rows: list[list[Button]] = []
     if detail.actionable:
         rows.append([("🔄 Reschedule", f"sch:r:{sid}"), ("✖️ Cancel", f"sch:x:{sid}")])
+    if detail.loggable:
+        # The log flow's entry point: it starts (or resumes) the live session.
+        rows.append([(LOG_BUTTON, f"lg:p:{sid}")])
+    if detail.actionable:
         rows.append([("✅ Complete", f"sch:k:{sid}")])
     rows.append([("⬅️ Back", "sch:ls:0")])
     return keyboard(rows)
@@ -689,6 +701,7 @@ async def _complete(update: Update, context: Context, outcomes: tuple[str, ...])
     )
     state.clear()
     text = COMPLETED.format(title=esc(item.title), client=esc(item.client_name))
+    text += "\n" + (COMPLETED_LIVE_OPEN if notice.was_started else COMPLETED_NO_SETS)
     await show(
         update,
         f"{text}\n\n{_detail_text(notice.detail)}",

@@ -29,6 +29,7 @@ from coaching.domain.reminders import (
     parse_reminder_time,
 )
 from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.domain.when import WhenError, parse_timezone
 from coaching.errors import DomainError
 from coaching.services.reminders import (
     ReminderService,
@@ -51,6 +52,7 @@ from conversations.flow import Final, Flow, button
 from conversations.start import COMMON_ZONES
 
 MENU, TIMEZONE, EVENING, LEAD, QUIET, DIGEST = range(6)
+STEPS = {"tz": TIMEZONE, "eve": EVENING, "lead": LEAD, "quiet": QUIET, "dig": DIGEST}
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -73,7 +75,8 @@ NOT_REGISTERED = "I don't know you yet. Send /start first."
 
 ASK_TIMEZONE = (
     "🌍 Which <b>time zone</b> are you in? Now: <b>{tz}</b>.\n\n"
-    "Pick one below, or type its name, e.g. <code>Europe/Madrid</code>."
+    "Pick one below, or type your city or the zone's name, e.g. <code>Madrid</code> or "
+    "<code>Europe/Madrid</code>."
 )
 ASK_EVENING = (
     "🔔 At what time <b>the evening before</b> a session should I remind you? "
@@ -260,23 +263,12 @@ async def open_step(update: Update, context: Context) -> int:
     if which == "dig" and not view.is_trainer:
         await _refuse(update, FOR_TRAINERS)
         return MENU
-    if which == "tz":
-        await show(update, ASK_TIMEZONE.format(tz=esc(view.timezone)), ZONE_BUTTONS)
-        return TIMEZONE
-    if which == "eve":
-        await show(update, ASK_EVENING.format(value=_clock(view.evening_at)), EVENING_BUTTONS)
-        return EVENING
-    if which == "lead":
-        await show(update, ASK_LEAD.format(value=_lead(view.lead_minutes)), LEAD_BUTTONS)
-        return LEAD
-    if which == "quiet":
-        await show(update, ASK_QUIET.format(value=_quiet(view.quiet)), QUIET_BUTTONS)
-        return QUIET
-    if which == "dig":
-        await show(update, ASK_DIGEST.format(value=_clock(view.digest_at)), DIGEST_BUTTONS)
-        return DIGEST
-    await _refuse(update, "That button is not one of the settings.")
-    return MENU
+    step = STEPS.get(which)
+    if step is None:
+        await _refuse(update, "That button is not one of the settings.")
+        return MENU
+    await show(update, *_question(step, view))
+    return step
 
 
 async def back(update: Update, context: Context) -> int:
@@ -301,15 +293,14 @@ async def switch_units(update: Update, context: Context) -> int:
 
 
 async def _save_timezone(update: Update, context: Context, zone: str) -> int:
+    svc = SettingsService(services(context).ctx)
     try:
-        view = await SettingsService(services(context).ctx).set_timezone(
-            identity(update).telegram_id, zone
-        )
+        view = await svc.set_timezone(identity(update).telegram_id, zone)
     except DomainError as error:
         if update.callback_query is not None:
             await _refuse(update, str(error))
         else:
-            await show(update, f"{esc(error)}\n\n{ASK_TIMEZONE.format(tz='—')}", ZONE_BUTTONS)
+            await _ask_again(update, context, TIMEZONE, str(error))
         return TIMEZONE
     note = f"✅ Time zone set to {esc(view.timezone)}. Your reminders follow it."
     return await _menu(update, context, view, note)
@@ -320,17 +311,35 @@ async def zone_pressed(update: Update, context: Context) -> int:
 
 
 async def zone_typed(update: Update, context: Context) -> int:
-    return await _save_timezone(update, context, _text(update))
+    try:
+        zone = parse_timezone(_text(update))
+    except WhenError as error:
+        await _ask_again(update, context, TIMEZONE, str(error))
+        return TIMEZONE
+    return await _save_timezone(update, context, zone)
 
 
-async def _bad_input(
-    update: Update, message: str, prompt: str, markup: InlineKeyboardMarkup
-) -> None:
-    """Typed input that could not be used: say why, ask again, stay in the same step."""
+def _question(step: int, view: SettingsView) -> tuple[str, InlineKeyboardMarkup]:
+    """A setting's question, showing what is stored now, and its buttons."""
+    if step == TIMEZONE:
+        return ASK_TIMEZONE.format(tz=esc(view.timezone)), ZONE_BUTTONS
+    if step == EVENING:
+        return ASK_EVENING.format(value=_clock(view.evening_at)), EVENING_BUTTONS
+    if step == LEAD:
+        return ASK_LEAD.format(value=_lead(view.lead_minutes)), LEAD_BUTTONS
+    if step == QUIET:
+        return ASK_QUIET.format(value=_quiet(view.quiet)), QUIET_BUTTONS
+    return ASK_DIGEST.format(value=_clock(view.digest_at)), DIGEST_BUTTONS
+
+
+async def _ask_again(update: Update, context: Context, step: int, message: str) -> None:
+    """Input that could not be used: say why, ask again (with the stored value), stay put."""
     if update.callback_query is not None:
         await _refuse(update, message)
-    else:
-        await show(update, f"⚠️ {esc(message)}\n\n{prompt}", markup)
+        return
+    view = await SettingsService(services(context).ctx).get(identity(update).telegram_id)
+    prompt, markup = _question(step, view)
+    await show(update, f"⚠️ {esc(message)}\n\n{prompt}", markup)
 
 
 async def _save_evening(update: Update, context: Context, at: time | None) -> int:
@@ -358,7 +367,7 @@ async def evening_typed(update: Update, context: Context) -> int:
     try:
         at = parse_reminder_time(_text(update))
     except ReminderInputError as error:
-        await _bad_input(update, str(error), ASK_EVENING.format(value="—"), EVENING_BUTTONS)
+        await _ask_again(update, context, EVENING, str(error))
         return EVENING
     return await _save_evening(update, context, at)
 
@@ -369,7 +378,7 @@ async def _save_lead(update: Update, context: Context, minutes: int | None) -> i
             identity(update).telegram_id, minutes
         )
     except DomainError as error:
-        await _bad_input(update, str(error), ASK_LEAD.format(value="—"), LEAD_BUTTONS)
+        await _ask_again(update, context, LEAD, str(error))
         return LEAD
     note = (
         f"✅ You'll get a reminder {describe_minutes(minutes)} before each session."
@@ -391,7 +400,7 @@ async def lead_typed(update: Update, context: Context) -> int:
     try:
         minutes = parse_lead(_text(update))
     except ReminderInputError as error:
-        await _bad_input(update, str(error), ASK_LEAD.format(value="—"), LEAD_BUTTONS)
+        await _ask_again(update, context, LEAD, str(error))
         return LEAD
     return await _save_lead(update, context, minutes)
 
@@ -428,7 +437,7 @@ async def quiet_typed(update: Update, context: Context) -> int:
     try:
         quiet = parse_quiet_hours(_text(update))
     except ReminderInputError as error:
-        await _bad_input(update, str(error), ASK_QUIET.format(value="—"), QUIET_BUTTONS)
+        await _ask_again(update, context, QUIET, str(error))
         return QUIET
     return await _save_quiet(update, context, quiet)
 
@@ -455,12 +464,8 @@ async def digest_pressed(update: Update, context: Context) -> int:
 async def digest_typed(update: Update, context: Context) -> int:
     try:
         at = parse_reminder_time(_text(update))
-    except ReminderInputError:
-        message = (
-            f"“{_text(update).strip()[:40]}” is not a time of day I can read. "
-            "Send a time such as 07:30 or 8am, or “off”."
-        )
-        await _bad_input(update, message, ASK_DIGEST.format(value="—"), DIGEST_BUTTONS)
+    except ReminderInputError as error:
+        await _ask_again(update, context, DIGEST, str(error))
         return DIGEST
     return await _save_digest(update, context, at)
 

@@ -184,6 +184,7 @@ def build_handler() -> list[object]:
                 MessageHandler(filters.TEXT & ~filters.COMMAND, zone_typed),
             ],
         },
+        keep_open_on_commands=True,
     )
     return [flow, command("help", help_command)]
 

@@ -17,9 +17,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
-from coaching.domain.catalogue import CATEGORIES
+from coaching.domain.catalogue import CATEGORIES, check_target_fits
 from coaching.domain.enums import Units
-from coaching.domain.prescription import format_prescription
+from coaching.domain.plurals import plural
+from coaching.domain.prescription import Prescription, format_prescription
 from coaching.domain.progression import (
     EntryError,
     build_prescription,
@@ -50,7 +51,17 @@ from coaching.services.templates import (
     TemplateView,
 )
 from coaching.services.users import UserService
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    show,
+)
 from conversations.fields import (
     Codes,
     FieldEditor,
@@ -101,12 +112,13 @@ STEP_NONE = (
 )
 STEP_SETS = "<b>{name}</b>\n\nHow many <b>sets</b>? Tap or type a number from 1 to 20."
 STEP_TARGET = (
-    "<b>{name}</b> · {sets} sets\n\nHow many <b>reps</b> per set? A range like "
+    "<b>{name}</b> · {sets}\n\nHow many <b>reps</b> per set? A range like "
     "<code>8-12</code> works, so do a time (<code>60s</code>) or a distance (<code>500m</code>)."
 )
 STEP_LOAD = (
     "<b>{name}</b> · {sets}×{target}\n\nWhat <b>load</b>? Type <code>100</code> (in {unit}), "
-    "<code>225lb</code>, <code>75%</code> of e1RM or <code>bw+10</code>, or tap a button."
+    "<code>225lb</code>, <code>75%</code> of e1RM or <code>bw+10</code>, or tap a button "
+    "(<code>none</code> means no load)."
 )
 STEP_INTENSITY = (
     "<b>{name}</b> · {summary}\n\nTarget <b>RPE or RIR</b>? Tap one, type "
@@ -117,7 +129,10 @@ STEP_INSTRUCTIONS = (
     "<b>{name}</b> · {summary}\n\nAny <b>instructions</b> for the client? "
     "(e.g. “Pause 1 s at the bottom”) Type them or skip."
 )
-STEP_TIPS = "<b>{name}</b> · {summary}\n\nAny <b>tips</b>? (e.g. “Brace before each rep”)"
+STEP_TIPS = (
+    "<b>{name}</b> · {summary}\n\nAny <b>tips</b>? (e.g. “Brace before each rep”) "
+    "Type them or skip."
+)
 PICK_ROW = "<b>{title}</b>\n\nWhich exercise do you want to {verb}?"
 REORDER = "<b>{title}</b> — reorder\n\n{rows}\n\nMove an exercise up or down, then tap Done."
 REPLACE_SEARCH = (
@@ -133,6 +148,8 @@ EMPTY = "<i>No exercises yet.</i>"
 SETS_BUTTONS = ("1", "2", "3", "4", "5", "6")
 TARGET_BUTTONS = ("5", "8", "10", "12", "8-12", "60s")
 REST_BUTTONS = (("60 s", "60"), ("90 s", "90"), ("2 min", "120"), ("3 min", "180"))
+# Steps whose Skip (or "No load") button a typed "skip", "-" or "none" stands for.
+SKIPPABLE_STEPS = frozenset({"load", "intensity", "rest", "instructions", "tips"})
 INTENSITY_BUTTONS = (
     ("RPE 7", "rpe 7"),
     ("RPE 8", "rpe 8"),
@@ -354,8 +371,7 @@ class ExerciseEntry:
             await show(update, error_text(error))
             return self.TEXT
         self.set_data(context, None)
-        count = len(matches)
-        notice = f"✅ Added {count} exercise{'s' if count != 1 else ''}."
+        notice = f"✅ Added {plural(len(matches), 'exercise')}."
         return await self.show_parent(update, context, listing.parent.id, notice)
 
     async def _ask_line(
@@ -400,9 +416,10 @@ class ExerciseEntry:
             await refuse(update, self.expired)
             return None
         try:
-            await ExerciseService(services(context).ctx).get(
+            exercise = await ExerciseService(services(context).ctx).get(
                 identity(update).telegram_id, exercise_id
             )
+            _check_fits(exercise, line.prescription)
         except DomainError as error:
             await refuse(update, error)
             return None
@@ -530,7 +547,15 @@ class ExerciseEntry:
     async def _step_chosen(
         self, update: Update, context: Context, exercise: ExerciseView
     ) -> object:
-        self._save_step(context, {"at": "sets", "exercise": exercise.id, "name": exercise.name})
+        self._save_step(
+            context,
+            {
+                "at": "sets",
+                "exercise": exercise.id,
+                "name": exercise.name,
+                "measure": exercise.measure,
+            },
+        )
         return await self._ask_step(update, context)
 
     def _summary(self, step: dict[str, Any], unit: Units) -> str:
@@ -559,7 +584,7 @@ class ExerciseEntry:
             text = STEP_SETS.format(name=name)
             rows = [[(n, f"{p}:sv:{n}") for n in SETS_BUTTONS]]
         elif at == "target":
-            text = STEP_TARGET.format(name=name, sets=step["sets"])
+            text = STEP_TARGET.format(name=name, sets=plural(step["sets"], "set"))
             rows = [[(t, f"{p}:sv:{t}") for t in TARGET_BUTTONS]]
         elif at == "load":
             text = STEP_LOAD.format(
@@ -602,6 +627,8 @@ class ExerciseEntry:
         text = message_text(update)
         if step.get("at") == "search":
             return await self._step_search(update, context, text)
+        if step.get("at") in SKIPPABLE_STEPS and is_skip(text):
+            return await self._step_input(update, context, None)  # as the Skip button does
         return await self._step_input(update, context, text)
 
     async def _step_input(self, update: Update, context: Context, value: str | None) -> object:
@@ -619,6 +646,8 @@ class ExerciseEntry:
                 step["target"] = check_target(value or "")
             elif at == "load":
                 step["load"] = check_load(value, unit) if value else None
+                if step["load"]:
+                    _check_step_fits(step, unit)
             elif at == "intensity":
                 step["intensity"] = check_intensity(value) if value else None
             elif at == "rest":
@@ -871,6 +900,39 @@ class ExerciseEntry:
             return None
         self.set_data(context, None)
         return await self.show_parent(update, context, parent_id, "")
+
+
+def _check_fits(exercise: ExerciseView, p: Prescription) -> None:
+    """Refuse an exercise measured by time or distance for a line of reps with a load."""
+    check_target_fits(
+        exercise.name,
+        exercise.measure,
+        reps=p.reps_min is not None,
+        loaded=p.weight_kg is not None or p.percent_e1rm is not None,
+    )
+
+
+def _check_step_fits(step: dict[str, Any], unit: Units) -> None:
+    """The step-by-step form of :func:`_check_fits`, once the load is known."""
+    p = build_prescription(
+        exercise_text=step["name"],
+        sets=step["sets"],
+        target=step["target"],
+        load=step["load"],
+        intensity=None,
+        rest_s=None,
+        unit=unit,
+    )
+    try:
+        check_target_fits(
+            step["name"],
+            str(step.get("measure", "")),
+            reps=p.reps_min is not None,
+            loaded=p.weight_kg is not None or p.percent_e1rm is not None,
+        )
+    except DomainError as error:
+        message = f"{error.message} Tap “No load”, or tap Stop and add it again."
+        raise EntryError(message, error.example or "") from None
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from typing import Final, TypeAlias
 from rapidfuzz import fuzz, process
 
 from coaching.domain.enums import Difficulty
+from coaching.errors import InvalidInput
 
 __all__ = [
     "CATEGORIES",
@@ -59,6 +60,7 @@ __all__ = [
     "build_index",
     "builtin_index",
     "catalogue_candidates",
+    "check_target_fits",
     "load_builtin_catalogue",
     "normalise_name",
     "parse_catalogue",
@@ -369,6 +371,35 @@ def load_builtin_catalogue() -> tuple[ExerciseSpec, ...]:
 def catalogue_candidates(specs: Iterable[ExerciseSpec]) -> tuple[SearchCandidate, ...]:
     """Search candidates for catalogue exercises, keyed by slug."""
     return tuple(SearchCandidate(key=s.slug, name=s.name, aliases=s.aliases) for s in specs)
+
+
+# --------------------------------------------------------------------------------------------
+# Targets that fit how an exercise is measured
+# --------------------------------------------------------------------------------------------
+
+_MEASURED_BY: Final[Mapping[str, tuple[str, str]]] = {
+    "time": ("time", "{name} 3x60s"),
+    "distance_time": ("distance or time", "{name} 4x500m or {name} 1x20min"),
+}
+
+
+def check_target_fits(name: str, measure: str, *, reps: bool, loaded: bool) -> None:
+    """Refuse reps with a load (``3x8 @60kg``) for an exercise measured by time or distance.
+
+    ``measure`` is the exercise's catalogue measure; ``reps`` says the target is a rep count and
+    ``loaded`` that a weight or a percentage goes with it. A timed or distance target, with or
+    without a load (``Farmer's Carry 3x40m @32kg``), and reps without a load always fit.
+
+    Raises:
+        InvalidInput: naming the exercise and how it is measured, with an example that fits.
+    """
+    if not (reps and loaded) or measure not in _MEASURED_BY:
+        return
+    what, example = _MEASURED_BY[measure]
+    raise InvalidInput(
+        f"{name} is measured by {what}, not by reps with a load. Give a {what} per set instead.",
+        example=example.format(name=name),
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -234,10 +234,40 @@ def parse_fitness_level(text: str) -> str:
     return value
 
 
+def split_items(text: str) -> list[str]:
+    """Split a typed list at commas, semicolons and new lines, not inside brackets.
+
+    ``left knee (ACL, 2021), lower back pain`` is two items: the comma inside the brackets
+    belongs to the first one. A new line always ends an item, and a line whose bracket is never
+    closed is split at every separator, so one stray ``(`` cannot swallow the rest of the list.
+    """
+    items: list[str] = []
+    for line in text.splitlines():
+        depth = 0
+        current: list[str] = []
+        for char in line:
+            if char in "([{":
+                depth += 1
+            elif char in ")]}" and depth:
+                depth -= 1
+            elif char in ",;" and not depth:
+                items.append("".join(current))
+                current = []
+                continue
+            current.append(char)
+        if depth:  # a bracket never closed: split its item at every separator after all
+            items.extend(re.split(r"[,;]", "".join(current)))
+        else:
+            items.append("".join(current))
+    return [cleaned for item in items if (cleaned := _clean(item))]
+
+
 def parse_list(text: str, what: str, example: str) -> list[str]:
-    """Items separated by commas or new lines (goals, injuries)."""
-    items = [_clean(p) for p in re.split(r"[,\n;]+", text)]
-    items = [p for p in items if p]
+    """Items separated by commas, semicolons or new lines (goals, injuries).
+
+    Commas inside brackets stay in their item: see :func:`split_items`.
+    """
+    items = split_items(text)
     if not items:
         raise InvalidInput(f"Please send at least one {what}.", example=example)
     if len(items) > LIST_MAX_ITEMS:

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
-from coaching.domain.sets import SetEntry, SetParseError, parse_sets, to_unit
+from coaching.domain.sets import SetEntry, SetParseError, parse_sets
 from coaching.domain.strength import (
     PerformedSet,
     RecordKind,
@@ -28,6 +28,7 @@ from coaching.domain.strength import (
     detect_records,
     summarise,
 )
+from coaching.domain.units import format_weight, planned_kg
 
 __all__ = [
     "DEFAULT_REST_S",
@@ -185,6 +186,8 @@ def repeat_entry(last: SetEntry | None, unit: Units) -> SetEntry:
 def planned_entry(target: Target | None, last: SetEntry | None, unit: Units) -> SetEntry:
     """What "✓ as planned" logs: the target set, including its RPE or RIR.
 
+    The planned load is logged as :func:`format_target` shows it in the user's unit (100 kg
+    is 220 lb for a user in pounds), so the set reads back as the same number.
     Without a prescribed weight the last set's load is used with the target's reps; with
     neither there is nothing to log and :class:`SetParseError` says what to type instead.
     """
@@ -209,9 +212,11 @@ def planned_entry(target: Target | None, last: SetEntry | None, unit: Units) -> 
             rir=rir,
         )
     if target.bodyweight:
-        return SetEntry(target.reps, target.weight_kg, True, unit, rpe=rpe, rir=rir)
+        added = planned_kg(target.weight_kg, unit) if target.weight_kg else None
+        return SetEntry(target.reps, added, True, unit, rpe=rpe, rir=rir)
     if target.weight_kg is not None:
-        return SetEntry(target.reps, target.weight_kg, False, unit, rpe=rpe, rir=rir)
+        load = planned_kg(target.weight_kg, unit)
+        return SetEntry(target.reps, load, False, unit, rpe=rpe, rir=rir)
     if last is not None and last.reps is not None and (last.weight_kg or last.bodyweight):
         return replace(last, reps=target.reps, set_type=SetType.NORMAL, rpe=rpe, rir=rir)
     raise SetParseError(
@@ -238,10 +243,17 @@ def rest_seconds(target: Target | None, timer: bool | None) -> int | None:
 
 
 def format_kg(value_kg: Decimal, unit: Units) -> str:
-    """A weight in the user's unit to 0.1, without trailing zeros: ``102.5 kg``, ``225 lb``."""
-    shown = to_unit(value_kg, unit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    text = format(shown, "f").rstrip("0").rstrip(".")
-    return f"{text or '0'} {unit}"
+    """A weight in the user's unit as a lifter reads it: ``102.5 kg``, ``102.06 kg``, ``220 lb``.
+
+    Kilograms keep at most two decimals; pounds are whole (or an exact half pound). Trailing
+    zeros are dropped.
+    """
+    return format_weight(value_kg, unit)
+
+
+def _planned_load(value_kg: Decimal, unit: Units) -> str:
+    """A prescribed load as "✓ as planned" logs it (see :func:`planned_entry`)."""
+    return format_weight(planned_kg(value_kg, unit), unit)
 
 
 def format_duration(seconds: int) -> str:
@@ -278,10 +290,10 @@ def format_target(target: Target, unit: Units) -> str:
         load = "bw"
         if target.weight_kg:
             sign = "+" if target.weight_kg > 0 else "−"
-            load += f"{sign}{format_kg(target.weight_kg.copy_abs(), unit)}"
+            load += f"{sign}{_planned_load(target.weight_kg.copy_abs(), unit)}"
         text += f" @ {load}"
     elif target.weight_kg is not None:
-        text += f" @ {format_kg(target.weight_kg, unit)}"
+        text += f" @ {_planned_load(target.weight_kg, unit)}"
     extras = []
     if target.rpe is not None:
         extras.append(f"RPE {_plain(target.rpe)}")

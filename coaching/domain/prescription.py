@@ -40,7 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
 from coaching.domain.enums import Units
-from coaching.domain.units import KG_PER_LB, to_kg
+from coaching.domain.units import KG_PER_LB, format_weight, to_kg
 
 __all__ = [
     "EXAMPLE_LINE",
@@ -70,7 +70,6 @@ MAX_DURATION_S: Final = 24 * 3600
 MAX_DISTANCE_M: Final = Decimal(1_000_000)
 
 _WEIGHT_QUANTUM: Final = Decimal("0.001")
-_LB_DISPLAY_QUANTUM: Final = Decimal("0.01")
 _PERCENT_QUANTUM: Final = Decimal("0.1")
 _DISTANCE_QUANTUM: Final = Decimal("0.1")
 _RPE_STEP: Final = Decimal("0.5")
@@ -565,18 +564,18 @@ def _format_distance(metres: Decimal) -> str:
     return f"{_plain(metres)} m"
 
 
-def _format_weight(kg: Decimal, unit: Units) -> str:
-    if unit is Units.LB:
-        pounds = (kg / KG_PER_LB).quantize(_LB_DISPLAY_QUANTUM, rounding=ROUND_HALF_UP)
-        return f"{_plain(pounds)} lb"
-    return f"{_plain(kg)} kg"
+def _format_weight(kg: Decimal, entered: Units, unit: Units) -> str:
+    """The load as a lifter reads it: kilograms to two decimals, pounds as typed or whole."""
+    return format_weight(kg, unit, entered=entered)
 
 
 def format_prescription(p: Prescription, unit: Units) -> str:
     """Render a prescription without its exercise name, e.g. ``3×5 @ 100 kg, RPE 8, rest 3:00``.
 
-    Loads are shown in ``unit``. The result, prefixed with the exercise name, parses back to
-    the same prescription when ``unit`` is the one the load was entered in.
+    Loads are shown in ``unit``: kilograms to at most two decimals, pounds as typed (when
+    entered in pounds) or else to the whole pound. The result, prefixed with the exercise
+    name, parses back to the same prescription when ``unit`` is the one the load was entered
+    in (to 0.01 of that unit).
     """
     if p.distance_m is not None:
         target = _format_distance(p.distance_m)
@@ -591,11 +590,12 @@ def format_prescription(p: Prescription, unit: Units) -> str:
     head = f"{p.sets}×{target}"
 
     if p.bodyweight:
-        load = "@ bw" if p.weight_kg is None else f"@ bw + {_format_weight(p.weight_kg, unit)}"
+        added = p.weight_kg
+        load = "@ bw" if added is None else f"@ bw + {_format_weight(added, p.entered_unit, unit)}"
     elif p.percent_e1rm is not None:
         load = f"@ {_plain(p.percent_e1rm)}%"
     elif p.weight_kg is not None:
-        load = f"@ {_format_weight(p.weight_kg, unit)}"
+        load = f"@ {_format_weight(p.weight_kg, p.entered_unit, unit)}"
     else:
         load = ""
     if load:

@@ -194,8 +194,14 @@ def _is_off(text: str) -> bool:
     return text.strip().lower() in _OFF_WORDS
 
 
+_OFF_HINT = "Or send “off” to turn it off."
+
+
 def parse_reminder_time(text: str) -> time | None:
-    """A local time of day such as ``19:30`` or ``7pm``; ``off`` gives ``None``.
+    """A local time of day such as ``19:30``, ``7pm`` or ``19``; ``off`` gives ``None``.
+
+    Times are read by :func:`coaching.domain.when.parse_local_time`, the reader every time
+    question uses, so the same answers work and the same refusals explain them.
 
     Raises:
         ReminderInputError: the text is not a single time of day.
@@ -204,11 +210,8 @@ def parse_reminder_time(text: str) -> time | None:
         return None
     try:
         at = parse_local_time(text)
-    except WhenError:
-        raise ReminderInputError(
-            f"“{text.strip()[:40]}” is not a time of day I can read. Send a time such as "
-            "19:30 or 7pm, or “off” for no evening reminder."
-        ) from None
+    except WhenError as error:
+        raise ReminderInputError(f"{error} {_OFF_HINT}") from None
     return at.replace(second=0, microsecond=0)
 
 
@@ -246,7 +249,7 @@ _RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|\bto\b|\buntil\b)\s*")
 
 
 def parse_quiet_hours(text: str) -> QuietHours | None:
-    """Quiet hours such as ``22:00-07:00`` or ``10pm to 7am``; ``off`` gives ``None``.
+    """Quiet hours such as ``22:00-07:00``, ``10pm to 7am`` or ``22-07``; ``off`` gives ``None``.
 
     Raises:
         ReminderInputError: not two times, or the same time twice.
@@ -259,9 +262,9 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
         raise ReminderInputError(f"“{text.strip()[:40]}” is not a time range I can read. {example}")
     try:
         start, end = (parse_local_time(p).replace(second=0) for p in parts)
-    except WhenError:
+    except WhenError as error:
         raise ReminderInputError(
-            f"I couldn't read both times in “{text.strip()[:40]}”. {example}"
+            f"I couldn't read both times in “{text.strip()[:40]}”: {error} {example}"
         ) from None
     if start == end:
         raise ReminderInputError(f"Quiet hours need different start and end times. {example}")

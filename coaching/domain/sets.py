@@ -40,7 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
-from coaching.domain.units import KG_PER_LB, KG_STEP, to_kg, to_unit
+from coaching.domain.units import KG_PER_LB, KG_STEP, format_weight, shown_weight, to_kg, to_unit
 
 __all__ = [
     "KG_PER_LB",
@@ -77,8 +77,6 @@ MAX_INPUT_CHARS: Final = 100
 
 _KG_STEP: Final = KG_STEP
 _DISTANCE_STEP: Final = Decimal("0.01")
-_SAME_UNIT_STEPS: Final = (Decimal("0.01"), _KG_STEP)
-_CONVERTED_STEPS: Final = (Decimal("0.1"), Decimal("0.01"), _KG_STEP)
 _RPE_MIN: Final = Decimal(1)
 _RPE_MAX: Final = Decimal(10)
 _MAX_WEIGHT_LB_SHOWN: Final = "2204"
@@ -472,7 +470,8 @@ def _relative(match: re.Match[str], text: str, default: Units, last: SetEntry | 
         )
     unit = _unit_of(match["u"], default)
     base = (last.weight_kg or Decimal(0)).copy_abs()
-    base_shown = to_unit(base, unit).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # Step from the load as the user sees it, so 225 lb + 5 is 230 lb, never 229.54 lb.
+    base_shown = shown_weight(base, unit, entered=last.entered_unit)
     if last.weight_kg is not None and last.weight_kg < 0:
         base_shown = -base_shown
     delta = Decimal(match["d"])
@@ -646,8 +645,9 @@ def format_set(entry: SetEntry, unit: Units) -> str:
     Examples: ``100 kg × 5 @8``, ``225 lb × 5``, ``bw × 12``, ``bw+20 kg × 8``,
     ``60 s``, ``2:30``, ``5 km in 25:00``, ``60 kg × 10 warm-up``.
 
-    A weight shown in the unit it was typed in keeps up to two decimals (so 1.25 kg plates
-    survive); converted to the other unit it is rounded to 0.1. Trailing zeros are dropped.
+    A weight is shown as a lifter loads a bar: in kilograms to at most two decimals (so 1.25 kg
+    plates survive), in pounds as typed or else to the whole pound (100 kg shows as 220 lb).
+    Trailing zeros are dropped.
     Distances are metric (metres under 1 km) except for pound users whose distance is a whole
     hundredth of a mile, which is shown in miles.
     """
@@ -684,14 +684,8 @@ def _format_load(entry: SetEntry, unit: Units) -> str:
 
 
 def _format_weight(weight_kg: Decimal, entered: Units, unit: Units) -> str:
-    """Two decimals in the unit typed, one when converted; a non-zero weight never shows 0."""
-    exact = to_unit(weight_kg, unit)
-    steps = _SAME_UNIT_STEPS if unit is entered else _CONVERTED_STEPS
-    for step in steps:
-        value = exact.quantize(step, rounding=ROUND_HALF_UP)
-        if value or not weight_kg:
-            break
-    return f"{_plain(value)} {unit}"
+    """The load as a lifter reads it (see :func:`coaching.domain.units.shown_weight`)."""
+    return format_weight(weight_kg, unit, entered=entered)
 
 
 def _format_distance(distance_m: Decimal, unit: Units) -> str:

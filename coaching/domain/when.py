@@ -12,7 +12,9 @@ and predictable:
 
 * The time of day is read here, not by dateparser, which silently ignores forms like
   ``tomorrow at 7`` or ``tomorrow 1830``. Accepted: ``18:30``, ``7am``, ``7 pm``, ``6:15pm``,
-  ``noon``, ``midnight``. A bare hour (``at 7``) is refused: morning or evening?
+  ``noon``, ``midnight``. A bare hour after a date (``tomorrow at 7``) is refused: morning or
+  evening? A time typed alone (:func:`parse_local_time`) may also be a whole hour that can only
+  mean one time: ``19`` or ``07``.
 * Numeric dates other than year-month-day are refused: ``01/02`` means 1 February to some
   people and 2 January to others. ``2026-12-01`` and ``1 dec`` are fine.
 * Only date words dateparser reads reliably are passed on (weekdays, months, ``today``,
@@ -38,15 +40,18 @@ Meaning of the accepted forms (``now`` is the caller's current instant):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
 
 from coaching.domain.schedule import WEEKDAY_NAMES, load_zone, local_to_utc
 
-__all__ = ["WhenError", "parse_local_date", "parse_local_time", "parse_when"]
+__all__ = ["WhenError", "parse_local_date", "parse_local_time", "parse_timezone", "parse_when"]
 
 _EXAMPLES = "'tomorrow 18:00', 'mon 7am' or '2026-12-01 18:30'"
 _DATE_EXAMPLES = "'2026-12-01', 'tomorrow', 'mon' or 'in 3 days'"
@@ -112,21 +117,41 @@ def _read_time(token: str) -> time:
             )
         return time(hour, minute, second)
     if token.isdigit() and len(token) <= 2:
-        raise WhenError(
-            f"'{token}' on its own could be morning or evening. Write 07:00, 19:00 or 7pm."
-        )
+        return _bare_hour(token)
     raise WhenError(f"I couldn't read '{token}' as a time of day. Write it like {_TIME_EXAMPLES}.")
 
 
+def _bare_hour(token: str) -> time:
+    """An hour typed alone: ``13`` to ``23``, or zero-padded ``00`` to ``09``, is that hour.
+
+    ``1`` to ``11`` (and ``10``, ``11``) could be morning or evening, and ``12`` noon or
+    midnight, so they are refused with the choices spelt out.
+    """
+    hour = int(token)
+    if hour > 23:
+        raise WhenError(f"'{token}' is not a time of day. Use 00:00 to 23:59, e.g. 18:30 or 07:00.")
+    if hour >= 13 or (len(token) == 2 and token.startswith("0")):
+        return time(hour, 0)
+    if hour == 12:
+        raise WhenError("'12' on its own could be noon or midnight. Write 12:00, 00:00 or noon.")
+    if hour == 0:
+        raise WhenError("'0' on its own is not a clear time. Write 00:00 or midnight.")
+    raise WhenError(
+        f"'{token}' on its own could be morning or evening. "
+        f"Write {hour:02d}:00, {hour + 12}:00 or {hour}pm."
+    )
+
+
 def parse_local_time(text: str) -> time:
-    """Read a wall-clock time of day such as ``7am``, ``18:30``, ``6:15pm`` or ``noon``.
+    """Read a wall-clock time of day such as ``7am``, ``18:30``, ``6:15pm``, ``19`` or ``noon``.
 
     A leading ``at`` is allowed (``at 7pm``). Twelve-hour times need am/pm; 24-hour times need
-    a colon. Seconds are kept when given (``18:30:15``).
+    a colon, except a whole hour that can only be one time: ``13`` to ``23``, or zero-padded
+    ``00`` to ``09`` (``07`` is 07:00). Seconds are kept when given (``18:30:15``).
 
     Raises:
         WhenError: the text is not a single time of day, e.g. ``7`` (morning or evening?),
-            ``25:00`` or ``13pm``.
+            ``12`` (noon or midnight?), ``25:00`` or ``13pm``.
     """
     token = " ".join(text.lower().split())
     token = re.sub(r"^(?:at\b|@)\s*", "", token)
@@ -236,7 +261,9 @@ def _split_time(cleaned: str) -> tuple[time | None, str]:
     return _read_time(match[0]), " ".join(rest.split())
 
 
-def _vet_date_words(date_part: str, original: str, *, with_time: bool) -> None:
+def _vet_date_words(
+    date_part: str, original: str, *, with_time: bool, examples: str = _DATE_EXAMPLES
+) -> None:
     """Refuse words and numbers that dateparser would guess at or silently ignore.
 
     ``with_time`` says whether the caller asked for a date and time (:func:`parse_when`) or a
@@ -246,7 +273,7 @@ def _vet_date_words(date_part: str, original: str, *, with_time: bool) -> None:
     unreadable = (
         f"I couldn't read '{shown}' as a date and time. Try {_EXAMPLES}."
         if with_time
-        else f"I couldn't read '{shown}' as a date. Try {_DATE_EXAMPLES}."
+        else f"I couldn't read '{shown}' as a date. Try {examples}."
     )
     plain = _ORDINAL.sub(r"\1", date_part)
     for word in re.findall(r"[a-z]+", plain):
@@ -265,10 +292,14 @@ def _vet_date_words(date_part: str, original: str, *, with_time: bool) -> None:
     if not numbers or has_month or _counts_units(without_iso):
         return
     number = numbers[0]
-    if with_time and len(number) <= 2 and int(number) <= 24:
+    if with_time and len(number) <= 2 and int(number) <= 23:
+        try:
+            hour = _bare_hour(number)
+        except WhenError as error:
+            raise WhenError(f"{error} For example: 'tomorrow 19:00'.") from None
         raise WhenError(
-            f"'{number}' on its own could be morning or evening. Write the time as 07:00, "
-            "19:00 or 7pm, e.g. 'tomorrow 19:00'."
+            f"Write '{number}' with a colon after a date: {hour:%H:%M}, "
+            f"e.g. 'tomorrow {hour:%H:%M}'."
         )
     if with_time:
         raise WhenError(
@@ -319,7 +350,9 @@ def _dateparser_settings(base: datetime, *, require_day: bool) -> dict[str, Any]
     return settings
 
 
-def _resolve_date(date_part: str, *, base: datetime, original: str) -> _ResolvedDate:
+def _resolve_date(
+    date_part: str, *, base: datetime, original: str, examples: str = _DATE_EXAMPLES
+) -> _ResolvedDate:
     """Resolve date words (already normalised and vetted) against the local wall time ``base``."""
     words = [w for w in date_part.replace(",", " ").split() if w != "on"]
     if len(words) == 1 and words[0] in _WEEKDAY_WORDS:
@@ -336,7 +369,7 @@ def _resolve_date(date_part: str, *, base: datetime, original: str) -> _Resolved
                 f"I couldn't find the date in '{original.strip()}'. Check that the day exists "
                 "and write it as year-month-day, e.g. 2026-12-01."
             )
-        raise WhenError(f"I couldn't read '{original.strip()}' as a date. Try {_DATE_EXAMPLES}.")
+        raise WhenError(f"I couldn't read '{original.strip()}' as a date. Try {examples}.")
     return _ResolvedDate(parsed.date(), bool(_RELATIVE_OFFSET.match(text)), False)
 
 
@@ -352,13 +385,16 @@ def _require_aware(value: datetime, what: str) -> None:
         raise ValueError(f"{what} must be a timezone-aware datetime, got naive {value!r}")
 
 
-def parse_local_date(text: str, *, today: date, allow_past: bool = True) -> date:
+def parse_local_date(
+    text: str, *, today: date, allow_past: bool = True, examples: str = _DATE_EXAMPLES
+) -> date:
     """Read a calendar date such as ``2026-12-01``, ``today``, ``tomorrow``, ``mon``,
     ``next friday``, ``in 3 days`` or ``1 dec``.
 
     ``today`` is the person's current local date. A weekday alone is its nearest occurrence,
     today included. Dates without a year (``1 dec``) are the next such day. A time of day in the
-    text (``tomorrow 7am``) is allowed and ignored.
+    text (``tomorrow 7am``) is allowed and ignored. ``examples`` are the good answers the errors
+    quote; give ones that fit the question (a date in the past for "when did you get it?").
 
     Raises:
         WhenError: the text is not a date, is ambiguous (``01/02``), is not a real date
@@ -366,19 +402,19 @@ def parse_local_date(text: str, *, today: date, allow_past: bool = True) -> date
     """
     cleaned = _normalise(text)
     if not cleaned:
-        raise WhenError(f"Tell me a date, e.g. {_DATE_EXAMPLES}.")
+        raise WhenError(f"Tell me a date, e.g. {examples}.")
     cleaned = _vet_dates(cleaned, text)
     if cleaned == "now":
         return today
     _, date_part = _split_time(cleaned)
     if not date_part:
-        raise WhenError(f"That is a time, but I need a date, e.g. {_DATE_EXAMPLES}.")
-    _vet_date_words(date_part, text, with_time=False)
-    day = _resolve_date(date_part, base=datetime.combine(today, time()), original=text).day
+        raise WhenError(f"That is a time, but I need a date, e.g. {examples}.")
+    _vet_date_words(date_part, text, with_time=False, examples=examples)
+    base = datetime.combine(today, time())
+    day = _resolve_date(date_part, base=base, original=text, examples=examples).day
     if day < today and not allow_past:
         raise WhenError(
-            f"{day.isoformat()} has already passed. Give today or a later date, "
-            f"e.g. {_DATE_EXAMPLES}."
+            f"{day.isoformat()} has already passed. Give today or a later date, e.g. {examples}."
         )
     return day
 
@@ -479,3 +515,98 @@ def parse_when(
 def _read_back(at: time) -> str:
     """``at`` as the user would type it: ``18:00``."""
     return f"{at:%H:%M}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Time zones
+# ---------------------------------------------------------------------------------------------
+
+_ZONE_EXAMPLES = "a city such as Madrid or New York, or a zone name such as Europe/Madrid"
+# The areas of today's zone names; the others (US/, Canada/, Etc/, ...) are older aliases.
+_ZONE_AREAS = frozenset(
+    (
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    )
+)
+_NOT_ZONES = frozenset({"Factory", "localtime"})
+_ZONE_NAME_MAX = 64
+# Two zones behave alike when their UTC offsets agree on every one of these days.
+_SAMPLE_START = datetime(2020, 1, 1, 12, tzinfo=UTC)
+_SAMPLE_DAYS = range(0, 21 * 366, 5)
+
+
+def _city_key(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+@cache
+def _zone_index() -> tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]:
+    """Every known zone by its lower-case name, and by its city (the name's last part)."""
+    names = sorted(
+        n
+        for n in available_timezones()
+        if n not in _NOT_ZONES and not n.startswith(("posix/", "right/"))
+    )
+    by_name = {name.casefold(): name for name in names}
+    by_city: dict[str, list[str]] = {}
+    for name in names:
+        if "/" in name:
+            by_city.setdefault(_city_key(name.rsplit("/", 1)[-1]), []).append(name)
+    return by_name, {city: tuple(zones) for city, zones in by_city.items()}
+
+
+def _alike(zones: tuple[str, ...]) -> bool:
+    """Whether the zones keep the same clock (aliases of one zone, such as Asia/Istanbul)."""
+    loaded = [ZoneInfo(zone) for zone in zones]
+    for offset in _SAMPLE_DAYS:
+        moment = _SAMPLE_START + timedelta(days=offset)
+        if len({moment.astimezone(zone).utcoffset() for zone in loaded}) > 1:
+            return False
+    return True
+
+
+def parse_timezone(text: str) -> str:
+    """The IANA time zone a person means: ``Europe/Madrid``, ``europe/madrid``, ``madrid``,
+    ``New York`` or ``new_york``, ``UTC``.
+
+    A full zone name is matched without regard to case. Otherwise the text is taken as a city
+    and matched, without regard to case and with spaces for underscores, against the last part
+    of the zone names (``America/New_York`` is ``new york``). Current names (``Europe/...``,
+    ``America/...``) win over old aliases (``US/Eastern``, ``Singapore``); several current
+    names for one clock (``Asia/Istanbul`` and ``Europe/Istanbul``) give the longest, then the
+    first in alphabetical order.
+
+    Raises:
+        WhenError: nothing matches, or several zones with different clocks do (``eastern``).
+    """
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise WhenError(f"Please send your time zone: {_ZONE_EXAMPLES}.")
+    shown = cleaned[:_ZONE_NAME_MAX]
+    by_name, by_city = _zone_index()
+    exact = by_name.get(cleaned.replace(" ", "_").casefold())
+    if exact is not None and "/" in exact:
+        return exact
+    found = by_city.get(_city_key(cleaned), ())
+    current = tuple(zone for zone in found if zone.split("/", 1)[0] in _ZONE_AREAS)
+    if len(current) == 1 or (len(current) > 1 and _alike(current)):
+        return sorted(current, key=lambda zone: (-zone.count("/"), zone))[0]
+    if exact is not None:  # an old one-word alias such as UTC or Japan
+        return exact
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(found[:5])
+        raise WhenError(
+            f"“{shown}” matches several time zones: {listed}. Send the one you mean, "
+            f"e.g. {found[0]}."
+        )
+    raise WhenError(f"I don't know a time zone or city called “{shown}”. Send {_ZONE_EXAMPLES}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +48,9 @@ SESSION_TITLES: Mapping[SessionType, str] = {
     SessionType.RECOVERY: "Recovery session",
 }
 UPCOMING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+# A session can be logged live (``LiveService.start_planned``) while it is open: a RESCHEDULED
+# row has been replaced by the new one, which is where the trainer logs.
+LOGGABLE = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,9 @@ class SessionDetail:
     earlier_times: tuple[datetime, ...]
     """Times this session was moved from, oldest first, in the trainer's zone."""
     timezone: str
+    loggable: bool = False
+    """Whether the trainer can log it live now: open, due today (in their zone) or earlier,
+    and the client lets them log workouts."""
 
     @property
     def actionable(self) -> bool:
@@ -124,6 +130,8 @@ class SessionNotice:
     """The (new) start in the client's time zone."""
     client_previous: datetime | None = None
     """For a reschedule, the old start in the client's time zone."""
+    was_started: bool = False
+    """For a completion, whether live logging had started it (its sets are on that record)."""
 
 
 def parse_duration(text: str) -> int:
@@ -397,13 +405,15 @@ class CalendarService:
             now = self.ctx.clock.now()
             if row.scheduled_at > now:
                 raise Conflict(NOT_STARTED)
+            was_started = row.status is SessionStatus.IN_PROGRESS
             row.status = SessionStatus.COMPLETED
             row.completed_at = now
             row.trainer_notes = notes
             row.outcomes = list(outcomes)
             await self._refresh_reminders(uow.session, row)
             await uow.commit()
-            return await self._notice(uow.session, trainer, row.id)
+            notice = await self._notice(uow.session, trainer, row.id)
+            return replace(notice, was_started=was_started)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -435,7 +445,7 @@ class CalendarService:
         repo = CalendarRepository(session)
         found = await repo.get(session_id)
         assert found is not None
-        row, _relationship, profile, _account = found
+        row, relationship, profile, _account = found
         zone = load_zone(trainer.timezone)
         earlier: list[datetime] = []
         previous_id = row.rescheduled_from_id
@@ -455,7 +465,28 @@ class CalendarService:
             status_reason=row.status_reason,
             earlier_times=tuple(reversed(earlier)),
             timezone=trainer.timezone,
+            loggable=await self._loggable(session, trainer, row, relationship),
         )
+
+    async def _loggable(
+        self,
+        session: AsyncSession,
+        trainer: User,
+        row: CoachingSession,
+        relationship: Relationship,
+    ) -> bool:
+        if row.status not in LOGGABLE:
+            return False
+        zone = load_zone(trainer.timezone)
+        if row.scheduled_at.astimezone(zone).date() > self.ctx.clock.now().astimezone(zone).date():
+            return False
+        try:
+            await trainer_access(
+                session, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
+            )
+        except (NotFound, NotAllowed):
+            return False
+        return True
 
     async def _notice(self, session: AsyncSession, trainer: User, session_id: int) -> SessionNotice:
         detail = await self._detail(session, trainer, session_id)

@@ -92,6 +92,7 @@ class ClientCard:
     personal_visible: bool
     notes: str | None
     invite_expires_at: datetime | None
+    """When the open invite link stops working (a pending client who has not joined)."""
     viewer_timezone: str
     flags: PermissionFlags
     email: str | None = None
@@ -107,10 +108,17 @@ class ClientCard:
     injuries: tuple[str, ...] = ()
     medical_notes: str | None = None
     emergency_contact: str | None = None
+    invite_expired_at: datetime | None = None
+    """When the newest invite link expired, if it did and no newer one was made."""
 
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def awaiting_invite(self) -> bool:
+        """A client the trainer invited who has not joined: a new link can be made."""
+        return not self.joined and self.status is RelationshipStatus.PENDING
 
 
 class ClientService:
@@ -241,14 +249,18 @@ class ClientService:
                 raise NotFound(NOT_YOUR_CLIENT)
             invite = await InviteRepository(session).open_for(client_profile_id)
             now = self.ctx.clock.now()
-            open_invite = (
-                invite.expires_at
-                if invite is not None
+            waiting = (
+                invite is not None
                 and invite.status is InviteStatus.OPEN
-                and invite.expires_at > now
                 and relationship.status is RelationshipStatus.PENDING
-                else None
+                and profile.user_id is None
             )
+            open_invite = expired_invite = None
+            if waiting and invite is not None:
+                if invite.expires_at > now:
+                    open_invite = invite.expires_at
+                else:
+                    expired_invite = invite.expires_at
             card = ClientCard(
                 client_profile_id=profile.id,
                 relationship_id=relationship.id,
@@ -264,6 +276,7 @@ class ClientService:
                 invite_expires_at=open_invite,
                 viewer_timezone=trainer.timezone,
                 flags=access.flags,
+                invite_expired_at=expired_invite,
             )
             if not personal:
                 return card

@@ -37,6 +37,7 @@ from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
     RecordStatus,
+    RelationshipStatus,
     SessionStatus,
     SetType,
     Units,
@@ -83,8 +84,16 @@ from storage.models import (
     SetRecord,
     User,
 )
+from storage.repositories.calendar import CalendarRepository
+from storage.repositories.clients import ClientRepository
 from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.live import LiveRead, LiveRepository, LiveSet, LiveTemplate
+from storage.repositories.live import (
+    OPEN_SESSION_STATUSES,
+    LiveRead,
+    LiveRepository,
+    LiveSet,
+    LiveTemplate,
+)
 from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork
 
@@ -101,6 +110,7 @@ MAX_REASON = 500
 OPS_KEPT = 30
 LAST_TIME_SETS = 8
 SEARCH_LIMIT = 5
+MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the active ones
 
 
 class ReasonNeeded(InvalidInput):
@@ -124,10 +134,14 @@ class PlannedChoice:
 
 @dataclass(frozen=True, slots=True)
 class ClientChoice:
+    """A client /log offers a trainer; ``joined`` is false for a profile whose client has not
+    linked an account (the trainer coaches them on their own record)."""
+
     profile_id: int
     name: str
     planned_today: bool
     live: bool
+    joined: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,10 +492,31 @@ class LiveService:
                         start, end, trainer_user_id=user.id
                     )
                 }
+                # Clients who have not joined (yet): the trainer logs for them on their own
+                # record, which every permission allows while the relationship is pending.
+                waiting = [
+                    profile
+                    for profile, _ in await ClientRepository(session).page_for_trainer(
+                        user.id, (RelationshipStatus.PENDING,), offset=0, limit=MENU_PENDING_MAX
+                    )
+                    if profile.user_id is None and profile.is_active and profile.erased_at is None
+                ]
+                if waiting:
+                    profiles = sorted(
+                        [*profiles, *waiting], key=lambda p: (p.name.casefold(), p.id)
+                    )
+                    waiting_ids = {p.id for p in waiting}
+                    booked, _ = await CalendarRepository(session).of_trainer(
+                        user.id, start, end, OPEN_SESSION_STATUSES
+                    )
+                    planned |= {p.id for _, p in booked if p.id in waiting_ids}
                 live_rows = await repo.live_for_profiles([p.id for p in profiles])
                 live = {r.client_profile_id for r in live_rows}
                 clients = [
-                    ClientChoice(p.id, p.name, p.id in planned, p.id in live) for p in profiles
+                    ClientChoice(
+                        p.id, p.name, p.id in planned, p.id in live, joined=p.user_id is not None
+                    )
+                    for p in profiles
                 ]
                 clients.sort(key=lambda c: (not c.live, not c.planned_today))
             planned_choices: tuple[PlannedChoice, ...] = ()

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coaching.domain.catalogue import check_target_fits
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.prescription import Prescription, PrescriptionError, parse_template_text
-from coaching.errors import Conflict, InvalidInput, NotFound
+from coaching.errors import Conflict, DomainError, InvalidInput, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.exercises import (
     EXERCISE_NOT_FOUND,
     PAGE_SIZE,
+    ExerciseView,
     NameMatch,
     Page,
     match_name,
@@ -38,6 +40,7 @@ SESSION_NOT_FOUND = "I can't find that program session among yours."
 ROW_NOT_FOUND = "That exercise is no longer in this session."
 MAX_EXERCISES = 40
 TEXT_MAX = 500
+_CANDIDATES = 5  # exercises offered when a line's name needs a choice
 
 
 class ParentKind(StrEnum):
@@ -130,6 +133,13 @@ class NewPrescribed:
 
 
 def row_prescription(row: ExerciseTemplate, name: str, unit: Units) -> Prescription:
+    """A stored row as a prescription.
+
+    The row keeps the load in kilograms, not the unit it was typed in, so it is marked as
+    entered in kilograms: a viewer in pounds then sees a whole (or exactly typed half) pound,
+    never a conversion such as 176.37 lb. ``unit`` is the viewer's unit; the load is shown in
+    it when the prescription is formatted.
+    """
     return Prescription(
         exercise_text=name,
         sets=row.target_sets,
@@ -144,7 +154,7 @@ def row_prescription(row: ExerciseTemplate, name: str, unit: Units) -> Prescript
         duration_s=row.duration_s,
         distance_m=row.distance_m,
         notes=None,
-        entered_unit=unit,
+        entered_unit=Units.KG,
     )
 
 
@@ -459,9 +469,9 @@ class TemplateService:
             trainer = await require_trainer(uow.session, telegram_id)
             prescriptions = _parse(text, trainer.units)
             visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
-            lines = [line for line in text.splitlines() if line.strip()]
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
             return tuple(
-                LineMatch(index, lines[index].strip(), p, match_name(visible, p.exercise_text))
+                LineMatch(index, lines[index], p, _fitting_match(visible, p, index, lines[index]))
                 for index, p in enumerate(prescriptions)
             )
 
@@ -475,17 +485,19 @@ class TemplateService:
             prescriptions = _parse(text, trainer.units)
             visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
             by_id = {e.id: e for e in visible}
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
             items: list[tuple[Exercise, NewPrescribed]] = []
             for index, p in enumerate(prescriptions):
                 exercise_id = chosen.get(index)
                 if exercise_id is None:
-                    resolved = match_name(visible, p.exercise_text).exercise
+                    resolved = _fitting_match(visible, p, index, lines[index]).exercise
                     if resolved is None:
                         raise Conflict(f"Which exercise is “{p.exercise_text}”? Pick one first.")
                     exercise_id = resolved.id
                 exercise = by_id.get(exercise_id)
                 if exercise is None:
                     raise NotFound(EXERCISE_NOT_FOUND)
+                _check_fits(exercise.name, exercise.measure, p, index, lines[index])
                 items.append((exercise, NewPrescribed(exercise.id, p, p.notes)))
             return await self._append(uow, trainer.id, trainer.units, parent, items)
 
@@ -615,6 +627,46 @@ class TemplateService:
         view = ExerciseListView(parent, title, prescribed_views(rows, unit), unit)
         await uow.commit()
         return view
+
+
+def _check_fits(name: str, measure: str, p: Prescription, index: int, line: str) -> None:
+    """Refuse a line whose target the exercise can't take (reps with a load on a rower)."""
+    try:
+        check_target_fits(
+            name,
+            measure,
+            reps=p.reps_min is not None,
+            loaded=p.weight_kg is not None or p.percent_e1rm is not None,
+        )
+    except DomainError as error:
+        raise InvalidInput(
+            f"Line {index + 1} (“{line}”): {error.message}", example=error.example
+        ) from None
+
+
+def _fitting_match(
+    visible: Sequence[Exercise], p: Prescription, index: int, line: str
+) -> NameMatch:
+    """The exercise a line names, checked against its target; unsure, the candidates that fit.
+
+    A name that resolves to an exercise whose measure doesn't fit the target is refused. When
+    the name needs a choice, exercises that could not take the target are left out, so
+    ``Row 3x8 @60`` offers the barbell and cable rows, not the rowing machine.
+    """
+    match = match_name(visible, p.exercise_text, limit=2 * _CANDIDATES)
+    if match.exercise is not None:
+        _check_fits(match.exercise.name, match.exercise.measure, p, index, line)
+        return replace(match, candidates=match.candidates[:_CANDIDATES])
+    fitting = tuple(c for c in match.candidates if _fits(c, p))
+    return replace(match, candidates=fitting[:_CANDIDATES])
+
+
+def _fits(exercise: ExerciseView, p: Prescription) -> bool:
+    try:
+        _check_fits(exercise.name, exercise.measure, p, 0, "")
+    except InvalidInput:
+        return False
+    return True
 
 
 def _parse(text: str, unit: Units) -> tuple[Prescription, ...]:

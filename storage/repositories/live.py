@@ -495,7 +495,9 @@ class LiveRepository:
         client_user_id: int | None = None,
         profile_id: int | None = None,
     ) -> list[tuple[CoachingSession, Relationship, ClientProfile]]:
-        """Open appointments in [start, end) in active relationships, earliest first."""
+        """Open appointments in [start, end), earliest first, in active relationships and in
+        pending ones whose client has no account (the trainer coaches them on their own
+        record)."""
         statement = (
             select(CoachingSession, Relationship, ClientProfile)
             .join(Relationship, Relationship.id == CoachingSession.relationship_id)
@@ -505,7 +507,13 @@ class LiveRepository:
                 CoachingSession.scheduled_at < end,
                 CoachingSession.status.in_(OPEN_SESSION_STATUSES),
                 CoachingSession.is_active.is_(True),
-                Relationship.status == RelationshipStatus.ACTIVE,
+                or_(
+                    Relationship.status == RelationshipStatus.ACTIVE,
+                    and_(
+                        Relationship.status == RelationshipStatus.PENDING,
+                        ClientProfile.user_id.is_(None),
+                    ),
+                ),
                 Relationship.is_active.is_(True),
             )
             .order_by(CoachingSession.scheduled_at, CoachingSession.id)

@@ -19,12 +19,14 @@ from coaching.domain.catalogue import (
     build_index,
     builtin_index,
     catalogue_candidates,
+    check_target_fits,
     load_builtin_catalogue,
     normalise_name,
     parse_catalogue,
     search_exercises,
 )
 from coaching.domain.enums import Difficulty
+from coaching.errors import InvalidInput
 
 CATALOGUE = load_builtin_catalogue()
 BY_SLUG = {spec.slug: spec for spec in CATALOGUE}
@@ -414,3 +416,92 @@ def test_a_prepared_index_gives_the_same_answers() -> None:
 
 def test_no_candidates_means_no_hits() -> None:
     assert search_exercises("squat", []) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Aliases that would hide a choice
+# --------------------------------------------------------------------------------------------
+
+# One-word names and aliases shared (as a word) by other exercises' names, that still pick one
+# exercise: gym shorthand for the classic lift ("squat" is the back squat) or for variants that
+# are all the same kind of thing ("swing", "walk").
+CLASSIC_SHORTHAND = {
+    "squat": "barbell-back-squat",
+    "bench": "barbell-bench-press",
+    "deadlift": "barbell-deadlift",
+    "clean": "power-clean",
+    "snatch": "power-snatch",
+    "thruster": "barbell-thruster",
+    "pulldown": "lat-pulldown",
+    "dip": "dip",
+    "bridge": "glute-bridge",
+    "crunch": "crunch",
+    "swing": "kettlebell-swing",
+    "walk": "walking",
+}
+
+
+def test_a_word_many_exercises_share_is_no_hidden_shortcut() -> None:
+    """A word shared by several exercises' names must ask "Which exercise?", unless it is
+    classic shorthand: "row" silently became the rowing machine, with a kg load."""
+    words = Counter(word for spec in CATALOGUE for word in set(normalise_name(spec.name).split()))
+    for spec in CATALOGUE:
+        for term in (spec.name, *spec.aliases):
+            term_words = normalise_name(term).split()
+            if len(term_words) != 1 or words[term_words[0]] < 3:
+                continue
+            assert CLASSIC_SHORTHAND.get(term_words[0]) == spec.slug, (spec.slug, term)
+
+
+@pytest.mark.parametrize("query", ["row", "Row", "rows", "rowing", "press", "kickback", "lunge"])
+def test_a_shared_word_is_not_an_exact_hit(query: str) -> None:
+    hits = search_exercises(query, CANDIDATES)
+    assert len(hits) >= 2
+    assert not any(hit.exact for hit in hits)
+
+
+@pytest.mark.parametrize(
+    "query", ["rowing machine", "rower", "erg", "row erg", "indoor rower", "Rowing Machine"]
+)
+def test_the_rowing_machine_is_still_found_by_its_own_names(query: str) -> None:
+    hits = search_exercises(query, CANDIDATES, limit=1)
+    assert (hits[0].key, hits[0].exact) == ("rowing-machine", True)
+
+
+# --------------------------------------------------------------------------------------------
+# Targets that fit the measure
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("measure", "reps", "loaded", "message"),
+    [
+        (
+            "distance_time",
+            True,
+            True,
+            "Rowing Machine is measured by distance or time, not by reps with a load. "
+            "Give a distance or time per set instead. For example: Rowing Machine 4x500m or "
+            "Rowing Machine 1x20min",
+        ),
+        (
+            "time",
+            True,
+            True,
+            "Rowing Machine is measured by time, not by reps with a load. Give a time per set "
+            "instead. For example: Rowing Machine 3x60s",
+        ),
+        ("distance_time", False, True, None),  # Farmer's Carry 3x40m @32kg
+        ("distance_time", True, False, None),
+        ("time", False, False, None),
+        ("weight_reps", True, True, None),
+        ("reps", True, True, None),  # Pull-up 3x8 @bw+10kg
+    ],
+)
+def test_check_target_fits(measure: str, reps: bool, loaded: bool, message: str | None) -> None:
+    if message is None:
+        check_target_fits("Rowing Machine", measure, reps=reps, loaded=loaded)
+        return
+    with pytest.raises(InvalidInput) as caught:
+        check_target_fits("Rowing Machine", measure, reps=reps, loaded=loaded)
+    assert str(caught.value) == message

@@ -170,3 +170,36 @@ def test_draft_round_trip_from_json_values() -> None:
     assert cp.draft_from_values({"name": "Bo"}).relationship_type is RelationshipType.IN_PERSON
     with pytest.raises(InvalidInput):
         cp.draft_from_values({"name": "Bo", "height_cm": "900"})
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        # The bot's own example: the comma inside the brackets belongs to the first injury.
+        ("left knee (ACL, 2021)", ["left knee (ACL, 2021)"]),
+        ("left knee (ACL, 2021), lower back pain", ["left knee (ACL, 2021)", "lower back pain"]),
+        ("shoulder (rotator cuff; 2019); ankle", ["shoulder (rotator cuff; 2019)", "ankle"]),
+        ("knee [meniscus, left]\nwrist", ["knee [meniscus, left]", "wrist"]),
+        ("hip (labrum (torn, 2020), mild), neck", ["hip (labrum (torn, 2020), mild)", "neck"]),
+        # A new line always ends an item; an unclosed bracket doesn't swallow the rest.
+        ("knee (ACL\n2021)", ["knee (ACL", "2021)"]),
+        ("knee (ACL, back pain", ["knee (ACL", "back pain"]),
+        ("a), b", ["a)", "b"]),
+        ("  ,lower back pain,, ", ["lower back pain"]),
+    ],
+)
+def test_injuries_split_outside_brackets(text: str, items: list[str]) -> None:
+    assert cp.parse_injuries(text) == items
+
+
+def test_goals_split_outside_brackets_too() -> None:
+    assert cp.parse_goals("deadlift 100 kg (by June, 2027), run a 10k") == [
+        "deadlift 100 kg (by June, 2027)",
+        "run a 10k",
+    ]
+
+
+def test_bracketed_injuries_survive_the_draft_round_trip() -> None:
+    injuries = cp.parse_injuries("left knee (ACL, 2021), lower back pain")
+    draft = cp.draft_from_values({"name": "Maria", "injuries": injuries})
+    assert draft.injuries == ("left knee (ACL, 2021)", "lower back pain")

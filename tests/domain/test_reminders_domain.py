@@ -158,16 +158,35 @@ def test_relative_day() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("19:30", time(19, 30)), ("7pm", time(19, 0)), ("at 6:15pm", time(18, 15)), ("off", None)],
+    [
+        ("19:30", time(19, 30)),
+        ("7pm", time(19, 0)),
+        ("at 6:15pm", time(18, 15)),
+        ("19", time(19, 0)),
+        ("07", time(7, 0)),
+        ("off", None),
+    ],
 )
 def test_parse_reminder_time(text: str, expected: time | None) -> None:
     assert parse_reminder_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["7", "25:00", "evening", ""])
-def test_parse_reminder_time_refuses_with_an_example(text: str) -> None:
-    with pytest.raises(ReminderInputError, match="19:30"):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # The same sentences as every other time question (/assign), plus how to switch off.
+        ("7", "'7' on its own could be morning or evening. Write 07:00, 19:00 or 7pm."),
+        ("12", "'12' on its own could be noon or midnight. Write 12:00, 00:00 or noon."),
+        ("25:00", "'25:00' is not a time of day. Use 00:00 to 23:59, e.g. 18:30 or 07:00."),
+        ("evening", "I couldn't read 'evening' as a time of day. Write it like 18:30"),
+        ("", "Tell me a time of day, e.g. 18:30"),
+    ],
+)
+def test_parse_reminder_time_refuses_with_an_example(text: str, message: str) -> None:
+    with pytest.raises(ReminderInputError) as caught:
         parse_reminder_time(text)
+    assert message in str(caught.value)
+    assert str(caught.value).endswith("Or send “off” to turn it off.")
 
 
 @pytest.mark.parametrize(
@@ -207,6 +226,8 @@ def test_parse_lead_refuses(text: str, message: str) -> None:
         ("22:00-07:00", QuietHours(time(22, 0), time(7, 0))),
         ("10pm to 7am", QuietHours(time(22, 0), time(7, 0))),
         ("12:00 – 13:30", QuietHours(time(12, 0), time(13, 30))),
+        ("22-07", QuietHours(time(22, 0), time(7, 0))),
+        ("23 to 06:30", QuietHours(time(23, 0), time(6, 30))),
         ("off", None),
     ],
 )
@@ -220,6 +241,7 @@ def test_parse_quiet_hours(text: str, expected: QuietHours | None) -> None:
         ("22:00", "not a time range"),
         ("22:00-07:00-09:00", "not a time range"),
         ("late-early", "couldn't read both times"),
+        ("22-7", "couldn't read both times in “22-7”: '7' on its own could be morning"),
         ("22:00-22:00", "different start and end"),
     ],
 )

@@ -57,6 +57,10 @@ def days(*pairs: tuple[int, str]) -> tuple[TrainingDay, ...]:
             "mondays 7am; weds 18:30; fridays 7am",
             days((MON, "07:00"), (WED, "18:30"), (FRI, "07:00")),
         ),
+        # A whole hour that can only mean one time: 13 to 23, or zero-padded.
+        ("19", days((MON, "19:00"), (WED, "19:00"), (FRI, "19:00"))),
+        ("07", days((MON, "07:00"), (WED, "07:00"), (FRI, "07:00"))),
+        ("mon 07, wed 18, fri 19", days((MON, "07:00"), (WED, "18:00"), (FRI, "19:00"))),
         # Days without a time take the next time given.
         ("mon, wed 7am, fri 6pm", days((MON, "07:00"), (WED, "07:00"), (FRI, "18:00"))),
         ("Mon, Wed, Fri at 07:00", days((MON, "07:00"), (WED, "07:00"), (FRI, "07:00"))),
@@ -82,6 +86,7 @@ def test_good_answers(text: str, expected: tuple[TrainingDay, ...]) -> None:
             "mon 07:00, wed 18:30, fri 07:00.",
         ),
         ("7", MWF, "'7' on its own could be morning or evening"),
+        ("12", MWF, "'12' on its own could be noon or midnight"),
         ("25:00", MWF, "'25:00' is not a time of day"),
         (
             "07:00, 18:30",

@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coaching.domain.schedule import WEEKDAY_NAMES, UnknownTimeZone
-from coaching.domain.when import WhenError, parse_local_date, parse_local_time, parse_when
+from coaching.domain.when import (
+    WhenError,
+    parse_local_date,
+    parse_local_time,
+    parse_timezone,
+    parse_when,
+)
 
 
 def u(text: str) -> datetime:
@@ -167,6 +173,8 @@ def test_parse_when_options(where: str, text: str, kwargs: dict[str, bool], expe
         ("7", {}, "'7' on its own could be morning or evening"),
         ("tomorrow 1830", {}, "can't tell what '1830' means"),
         ("mon 7", {}, "'7' on its own could be morning or evening"),
+        ("tomorrow 19", {}, "Write '19' with a colon after a date: 19:00, e.g. 'tomorrow 19:00'"),
+        ("tomorrow at 12", {}, "'12' on its own could be noon or midnight"),
         # Impossible times.
         ("tomorrow 25:00", {}, "'25:00' is not a time of day"),
         ("tomorrow 13pm", {}, "'13pm' is not a time of day"),
@@ -309,9 +317,25 @@ def test_parse_local_date(text: str, expected: date) -> None:
 )
 def test_parse_local_date_errors(text: str, kwargs: dict[str, bool], fragment: str) -> None:
     with pytest.raises(WhenError) as info:
-        parse_local_date(text, today=MONDAY, **kwargs)
+        parse_local_date(text, today=MONDAY, allow_past=kwargs.get("allow_past", True))
     assert fragment in str(info.value)
     assert shows_an_example(str(info.value))
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("skip", "I couldn't read 'skip' as a date. Try '2023-05-01' or '1 may 2023'."),
+        ("", "Tell me a date, e.g. '2023-05-01' or '1 may 2023'."),
+        ("7pm", "That is a time, but I need a date, e.g. '2023-05-01' or '1 may 2023'."),
+    ],
+)
+def test_parse_local_date_quotes_the_examples_it_is_given(text: str, fragment: str) -> None:
+    """A question about the past ("when did you obtain it?") can quote past examples."""
+    with pytest.raises(WhenError) as info:
+        parse_local_date(text, today=MONDAY, examples="'2023-05-01' or '1 may 2023'")
+    assert fragment in str(info.value)
+    assert "tomorrow" not in str(info.value)
 
 
 def test_parse_local_date_allows_the_past_by_default() -> None:
@@ -344,6 +368,12 @@ def test_iso_dates_round_trip(day: date) -> None:
         ("12:30am", time(0, 30)),
         ("noon", time(12, 0)),
         ("Midnight", time(0, 0)),
+        # A whole hour that can only be one time: 13 to 23, or zero-padded.
+        ("19", time(19, 0)),
+        ("at 13", time(13, 0)),
+        ("23", time(23, 0)),
+        ("07", time(7, 0)),
+        ("00", time(0, 0)),
         ("at 7pm", time(19, 0)),
         ("18:30:15", time(18, 30, 15)),
     ],
@@ -357,6 +387,11 @@ def test_parse_local_time(text: str, expected: time) -> None:
     [
         ("7", "'7' on its own could be morning or evening"),
         ("at 7", "'7' on its own could be morning or evening"),
+        ("10", "'10' on its own could be morning or evening. Write 10:00, 22:00 or 10pm."),
+        ("12", "'12' on its own could be noon or midnight"),
+        ("0", "'0' on its own is not a clear time. Write 00:00 or midnight."),
+        ("24", "'24' is not a time of day"),
+        ("99", "'99' is not a time of day"),
         ("24:00", "'24:00' is not a time of day"),
         ("18:60", "'18:60' is not a time of day"),
         ("13pm", "'13pm' is not a time of day"),
@@ -378,3 +413,49 @@ def test_times_round_trip_in_both_notations(value: time) -> None:
     assert parse_local_time(value.strftime("%H:%M:%S")) == value
     twelve = f"{(value.hour - 1) % 12 + 1}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
     assert parse_local_time(twelve) == value.replace(second=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_timezone
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Europe/Madrid", "Europe/Madrid"),
+        ("europe/madrid", "Europe/Madrid"),
+        ("madrid", "Europe/Madrid"),
+        ("  MADRID ", "Europe/Madrid"),
+        ("new york", "America/New_York"),
+        ("New_York", "America/New_York"),
+        ("London", "Europe/London"),
+        ("ho chi minh", "Asia/Ho_Chi_Minh"),
+        ("UTC", "UTC"),
+        ("utc", "UTC"),
+        # Old one-word aliases give way to today's name of the city.
+        ("singapore", "Asia/Singapore"),
+        # Two current names for one clock: the longer, then the first alphabetically.
+        ("buenos aires", "America/Argentina/Buenos_Aires"),
+        ("istanbul", "Asia/Istanbul"),
+        ("US/Eastern", "US/Eastern"),
+    ],
+)
+def test_parse_timezone(text: str, zone: str) -> None:
+    assert parse_timezone(text) == zone
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("narnia", "I don't know a time zone or city called “narnia”"),
+        ("", "Please send your time zone"),
+        ("eastern", "“eastern” matches several time zones: Canada/Eastern, US/Eastern"),
+    ],
+)
+def test_parse_timezone_refuses_with_examples(text: str, fragment: str) -> None:
+    with pytest.raises(WhenError) as info:
+        parse_timezone(text)
+    message = str(info.value)
+    assert fragment in message
+    assert "Madrid" in message or "US/Eastern" in message

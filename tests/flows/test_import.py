@@ -28,7 +28,7 @@ async def test_client_imports_strong_with_a_question_then_undoes(
     alice = sim.user(ALICE, "Alice")
     await alice.send_document(STRONG, "strong.csv", "text/csv")
     question = alice.last_reply
-    assert "I can't match “Zottman Wiggle” (1 sets)" in question.text
+    assert "I can't match “Zottman Wiggle” (1 set)" in question.text
     assert question.flat_buttons[-2:] == ["➕ Create as my own", "Skip these sets"]
     await alice.send("the wiggle one")
     assert "Please use the buttons" in alice.last_reply.text
@@ -67,7 +67,7 @@ async def test_hevy_pick_a_candidate_and_the_same_file_again(
     assert await _counts(session_factory) == (1, 3)
     await alice.send_document(HEVY, "hevy.csv", "text/csv")
     await alice.press("Barbell Bench Press")
-    assert "1 workouts are already here" in alice.last_reply.text
+    assert "1 workout is already here" in alice.last_reply.text
     await alice.press("Import")
     assert "already in Spotter" in alice.last_reply.text
     assert await _counts(session_factory) == (1, 3)
@@ -127,7 +127,7 @@ async def test_trainer_imports_for_a_client_who_is_told(
     # Only one possible target: straight to the questions.
     assert "Zottman Wiggle" in tom.last_reply.text
     await tom.press("Skip these sets")
-    assert "Zottman Wiggle: skipped (1 sets)" in tom.last_reply.text
+    assert "Zottman Wiggle: skipped (1 set)" in tom.last_reply.text
     assert "into Alice" in tom.last_reply.text
     await tom.press("Import")
     assert "Imported into Alice: 2 workouts, 5 sets" in tom.last_reply.text
@@ -172,6 +172,6 @@ async def test_library_json_document_imports_templates(
         b'"target_sets":3}]}],"programs":[]}'
     )
     await tom.send_document(library, "library.json", "application/json")
-    assert "Imported 1 templates and 0 programs" in tom.last_reply.text
+    assert "Imported 1 template and 0 programs" in tom.last_reply.text
     await tom.send_document(b'{"format":"spotter-library","version":1,"templates":[{}]}', "l.json")
     assert "templates → 0 → name" in tom.last_reply.text

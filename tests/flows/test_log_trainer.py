@@ -503,7 +503,7 @@ async def test_last_time_shows_the_previous_session_and_records_are_found(
     summary = tom.last_reply.text
     assert "Personal records" in summary
     assert "heaviest weight 110 kg, was 100 kg" in summary
-    assert "e1RM (Epley) 128.3 kg, was 116.7 kg" in summary
+    assert "e1RM (Epley) 128.33 kg, was 116.67 kg" in summary
     assert "e1RM (Brzycki)" in summary
     assert "best for 5 reps 110 kg" in summary
     assert "vs 23 Nov" in summary

@@ -203,7 +203,7 @@ async def test_cancel_closes_the_newest_flow_and_keeps_the_live_session(
     await _open_resolve_step(tom)
 
     await tom.send("/cancel")
-    assert "Cancelled. Nothing was changed." in tom.last_reply.text
+    assert "Cancelled. What you already saved is kept." in tom.last_reply.text
     assert not (await _alerts(session_factory))[0].is_resolved
 
     await tom.send("100x5")

@@ -84,8 +84,10 @@ async def test_client_changes_reminder_times_in_one_message(
     assert "the evening before" in carl.last_reply.text
 
     await carl.send("7")
-    assert "is not a time of day I can read" in carl.last_reply.text
-    assert "19:30" in carl.last_reply.text
+    assert "'7' on its own could be morning or evening. Write 07:00, 19:00 or 7pm." in (
+        carl.last_reply.text
+    )
+    assert "Now: 19:00" in carl.last_reply.text, "the question shows the stored time"
     assert (await _user(session_factory, CLIENT)).evening_reminder_time == time(19, 0)
 
     await carl.send("20:30")
@@ -130,8 +132,9 @@ async def test_time_zone_change_moves_reminders(
     await carl.send("/settings")
     await carl.press("Time zone")
     await carl.send("Mars/Olympus")
-    assert "I don't know the time zone “Mars/Olympus”" in carl.last_reply.text
+    assert "I don't know a time zone or city called “Mars/Olympus”" in carl.last_reply.text
     assert "Europe/Madrid" in carl.last_reply.text
+    assert "Now: Europe/London" in carl.last_reply.text
     assert (await _user(session_factory, CLIENT)).timezone == "Europe/London"
 
     await carl.press("America/New_York")
@@ -182,7 +185,7 @@ async def test_cancel_mid_step_changes_nothing(
     await carl.send("/settings")
     await carl.press("Before a session")
     await carl.send("/cancel")
-    assert "Cancelled. Nothing was changed." in carl.last_reply.text
+    assert "Cancelled. What you already saved is kept." in carl.last_reply.text
     assert (await _user(session_factory, CLIENT)).reminder_lead_minutes == 60
     await carl.send("45")
     assert "not expecting a message" in carl.last_reply.text
