@@ -133,14 +133,25 @@ async def notify(
 
     Returns whether the message was delivered.
     """
+    return await notify_message(context, telegram_id, text, markup) is not None
+
+
+async def notify_message(
+    context: Context,
+    telegram_id: int | None,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Like :func:`notify`, returning the message sent (to edit it later), or ``None`` when it
+    was not delivered."""
     if telegram_id is None:
-        return False
+        return None
     try:
-        await context.bot.send_message(telegram_id, text, reply_markup=markup)
+        sent: Message = await context.bot.send_message(telegram_id, text, reply_markup=markup)
     except Forbidden:
         log.info("user %s has blocked the bot; notice not delivered", telegram_id)
-        return False
+        return None
     except BadRequest as error:
         log.warning("notice to %s refused: %s", telegram_id, error)
-        return False
-    return True
+        return None
+    return sent

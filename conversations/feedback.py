@@ -1,7 +1,8 @@
 """Feedback both ways, and the buttons a client can act on in a reminder.
 
 The client: "How hard was it?" (RPE 1–10), then optional free text and a 1–5 session rating;
-``/feedback`` lists the last 14 days' sessions to give feedback later or send a video.
+``/feedback`` lists the last 14 days' sessions to give feedback later or send a video. The
+trainer gets one notice per session's feedback, sent at the RPE and edited as the rest arrives.
 The trainer: ``/feedback`` lists sessions with client feedback not reviewed yet; a session
 screen shows the feedback and (if shared) the sets; the trainer writes a training feedback
 (text, corrections, form, performance 1–5, progression; each step skippable) that is marked
@@ -9,13 +10,16 @@ reviewed and sent to the client, or sends a photo or video with timestamped comm
 
 Reminder buttons: "Done as prescribed" logs every planned set after a confirmation; "Can't make
 it" asks for a reason and another time, then the trainer accepts (the calendar moves the
-session), picks another time, or cancels.
+session), picks another time, or cancels. "Done as prescribed" after "Can't make it" withdraws
+the request (the confirmation says so, and the trainer is told); the trainer's answer buttons
+then say it was withdrawn.
 
 Callback data (every id is re-checked against the acting user on each press):
 
 * ``fb:rpe:<record>:<n>``, ``fb:tx:<record>`` (skip the text), ``fb:rt:<record>:<n>`` (rating,
   ``0`` = skip), ``fb:s:<record>`` (open a session), ``fb:m:<record>`` (send media), ``fb:l``;
-* ``tf:o:<record>``, ``tf:l``, ``tf:me``, ``tf:w:<record>`` (write), ``tf:k`` (skip a step),
+* ``tf:o:<record>``, ``tf:l``, ``tf:me``, ``tf:w:<record>`` (write), ``tf:dc`` (continue a
+  half-written feedback, offered by ``/feedback``), ``tf:k`` (skip a step),
   ``tf:pr:<n>`` (performance rating), ``tf:send:<record>``, ``tf:rv:<record>`` (mark reviewed),
   ``tf:m:<record>`` (add media), ``tf:c:<media note>`` (comment on a client's media), ``tf:ck``
   and ``tf:dk`` (skip comments / drawing);
@@ -52,7 +56,19 @@ from coaching.services.feedback import (
 )
 from coaching.services.live import FinishResult, LiveService
 from coaching.services.users import UserService
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    notify,
+    notify_message,
+    show,
+)
 from conversations.flow import Flow
 from conversations.log import summary_text
 
@@ -76,6 +92,8 @@ log = logging.getLogger(__name__)
 RM_REASON, RM_WHEN, RM_TRAINER_TIME = range(100, 103)
 
 RECORD_KEY = "fb_record"
+NOTICE_KEY = "fb_notice"
+"""The trainer's feedback notice: ``{"rid": record, "chat": chat id, "msg": message id}``."""
 DRAFT_KEY = "tf_draft"
 MEDIA_KEY = "tf_media"
 RM_SESSION_KEY = "rm_session"
@@ -133,6 +151,12 @@ ASK_T_FORM = "Form comments (3/5), e.g. <i>knees track well, keep chest up</i>, 
 ASK_T_PERF = "Performance rating (4/5): 1 (poor) to 5 (excellent), or Skip."
 ASK_T_PROG = "Progression suggestions (5/5), e.g. <i>+2.5 kg on squats next week</i>, or Skip."
 CONFIRM_T = "📤 Send this to {client} and mark the session reviewed?\n\n{preview}"
+DRAFT_OPEN = (
+    "✍️ You have unfinished feedback for {client} on <b>{title}</b> ({n}/5). "
+    "Carry on where you were, or start over (the draft is dropped)."
+)
+CONTINUE_DRAFT = "▶️ Continue your feedback to {client} ({n}/5)"
+START_OVER = "🔄 Start over"
 NOTHING_WRITTEN = "<i>(nothing written: the session is just marked reviewed)</i>"
 SENT_T = "✅ Sent to {client}; <b>{title}</b> is marked reviewed."
 SENT_T_NOT_TOLD = "✅ <b>{title}</b> is marked reviewed. {client} hasn't joined Spotter, so "
@@ -159,6 +183,16 @@ MEDIA_NOT_DELIVERED = "✅ Saved. {client} hasn't joined Spotter, so they weren'
 CLIENT_MEDIA_NOTE = "🎥 <b>{trainer}</b> on <b>{title}</b>:"
 
 ASK_DONE = "Log every planned set of <b>{title}</b> as prescribed?"
+ASK_DONE_ANYWAY = (
+    "You told {trainer} you can't make it. Log it as done anyway? "
+    "Your request to move it will be withdrawn."
+)
+DONE_AFTER_ALL = "{client} did <b>{title}</b> after all; {their} request to move it is withdrawn."
+REQUEST_WITHDRAWN = (
+    "{client} withdrew this request and logged {title} as done. Nothing was changed."
+)
+POSSESSIVE = {"female": "her", "male": "his"}
+"""By the client profile's gender; anyone else is "their"."""
 DONE_CANCELLED = "OK, nothing was logged. Tap ▶️ Start logging to log set by set."
 FEEDBACK_LATER = "I'll ask how it went after the session, at {at}."
 ASK_REASON = "🙅 Can't make <b>{title}</b> ({when})? What's the reason?"
@@ -353,13 +387,50 @@ async def _after_rpe(update: Update, context: Context, fb: ClientFeedback) -> in
     ask = ASK_TEXT_TRAINER.format(trainer=esc(fb.trainer.name)) if fb.trainer else ASK_TEXT_OWN
     text = RPE_SAVED.format(rpe=fb.rpe, title=esc(fb.title)) + "\n\n" + ask
     await show(update, text, _text_keyboard(fb.record_id))
-    if fb.trainer is not None:
-        await notify(
-            context,
-            fb.trainer.telegram_id,
-            TRAINER_RPE.format(client=esc(fb.client_name), title=esc(fb.title), rpe=fb.rpe),
-        )
+    await _tell_trainer(context, fb, complete=False)
     return CLIENT_TEXT
+
+
+async def _tell_trainer(context: Context, fb: ClientFeedback, *, complete: bool) -> None:
+    """The trainer's one notice about this feedback: sent at the RPE tap, then edited in place
+    as the text and the rating arrive; the "📝 Review" button comes once it is complete. Its
+    place is kept in ``user_data`` (persisted after every update), so a restart keeps it; a
+    notice that is gone is sent again."""
+    if fb.trainer is None:
+        return
+    if fb.text or fb.rating is not None:
+        text = TRAINER_FEEDBACK.format(
+            client=esc(fb.client_name), title=esc(fb.title), summary=_summary(fb)
+        )
+    elif fb.rpe is not None:
+        text = TRAINER_RPE.format(client=esc(fb.client_name), title=esc(fb.title), rpe=fb.rpe)
+    else:
+        return
+    markup = keyboard([[("📝 Review", f"tf:o:{fb.record_id}")]]) if complete else None
+    data = _user_data(context)
+    chat = fb.trainer.telegram_id
+    stored = data.get(NOTICE_KEY)
+    if (
+        isinstance(stored, dict)
+        and stored.get("rid") == fb.record_id
+        and stored.get("chat") == chat
+        and isinstance(stored.get("msg"), int)
+    ):
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=chat, message_id=stored["msg"], reply_markup=markup
+            )
+            return
+        except Forbidden:
+            log.info("user %s has blocked the bot; feedback notice not updated", chat)
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+            log.info("feedback notice to %s not edited (%s); sending it again", chat, error)
+    sent = await notify_message(context, chat, text, markup)
+    if sent is not None:
+        data[NOTICE_KEY] = {"rid": fb.record_id, "chat": chat, "msg": sent.message_id}
 
 
 async def client_text_typed(update: Update, context: Context) -> int:
@@ -368,10 +439,15 @@ async def client_text_typed(update: Update, context: Context) -> int:
         await _say(update, EXPIRED)
         return END
     try:
+        if is_skip(_text(update)):
+            fb = await _svc(context).current(identity(update).telegram_id, rid)
+            await _say(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+            return CLIENT_RATING
         fb = await _svc(context).add_text(identity(update).telegram_id, rid, _text(update))
     except DomainError as error:
         await _say(update, f"⚠️ {esc(error)}")
         return CLIENT_TEXT
+    await _tell_trainer(context, fb, complete=False)
     if fb.pain_flagged:
         suggestion = await _svc(context).suggested_alert(identity(update).telegram_id, rid)
         if suggestion is not None:
@@ -390,6 +466,14 @@ async def client_text_typed(update: Update, context: Context) -> int:
 
 
 async def client_rating_typed(update: Update, context: Context) -> int:
+    rid = _user_data(context).get(RECORD_KEY)
+    if is_skip(_text(update)) and isinstance(rid, int):
+        try:
+            fb = await _svc(context).current(identity(update).telegram_id, rid)
+        except DomainError as error:
+            await _say(update, f"⚠️ {esc(error)}")
+            return END
+        return await _client_done(update, context, fb)
     await _say(update, PICK_RATING)
     return CLIENT_RATING
 
@@ -400,15 +484,7 @@ async def _client_done(update: Update, context: Context, fb: ClientFeedback) -> 
     if fb.trainer is not None:
         text += FEEDBACK_DONE_TRAINER.format(trainer=esc(fb.trainer.name))
     await show(update, text)
-    if fb.trainer is not None and (fb.text or fb.rating is not None):
-        await notify(
-            context,
-            fb.trainer.telegram_id,
-            TRAINER_FEEDBACK.format(
-                client=esc(fb.client_name), title=esc(fb.title), summary=_summary(fb)
-            ),
-            keyboard([[("📝 Review", f"tf:o:{fb.record_id}")]]),
-        )
+    await _tell_trainer(context, fb, complete=True)
     return END
 
 
@@ -514,20 +590,73 @@ def _media_of(update: Update) -> tuple[MediaKind, str, str | None] | None:
 
 
 async def feedback_command(update: Update, context: Context) -> int:
-    _clear(context)
+    draft = _open_draft(context)
+    _clear(context, keep_draft=draft is not None)
     me = await UserService(services(context).ctx).get(identity(update).telegram_id)
     if me is None:
+        _clear(context)
         await _say(update, UNKNOWN)
         return END
     if me.is_trainer:
+        if draft is not None:
+            return await _offer_draft(update, draft)
         return await _trainer_list(update, context, me.is_client)
+    _clear(context)
     return await _client_list(update, context)
 
 
-def _clear(context: Context) -> None:
+def _clear(context: Context, *, keep_draft: bool = False) -> None:
     data = _user_data(context)
-    for key in (RECORD_KEY, DRAFT_KEY, MEDIA_KEY):
+    for key in (RECORD_KEY, MEDIA_KEY) if keep_draft else (RECORD_KEY, DRAFT_KEY, MEDIA_KEY):
         data.pop(key, None)
+
+
+# The trainer's form: each step's number (of 5), question and keyboard.
+_STEP_NUMBER = {T_TEXT: 1, T_CORR: 2, T_FORM: 3, T_PERF: 4, T_PROG: 5, T_CONFIRM: 5}
+
+
+def _open_draft(context: Context) -> dict[str, Any] | None:
+    """The trainer's half-written feedback, if one is open."""
+    draft = _user_data(context).get(DRAFT_KEY)
+    if (
+        isinstance(draft, dict)
+        and isinstance(draft.get("rid"), int)
+        and int(draft.get("step", T_TEXT)) in _STEP_NUMBER
+    ):
+        return draft
+    return None
+
+
+async def _offer_draft(update: Update, draft: dict[str, Any]) -> int:
+    step = int(draft.get("step", T_TEXT))
+    n = _STEP_NUMBER[step]
+    client = str(draft.get("client", ""))
+    await _say(
+        update,
+        DRAFT_OPEN.format(client=esc(client), title=esc(draft.get("title", "")), n=n),
+        keyboard([[(CONTINUE_DRAFT.format(client=client, n=n), "tf:dc")], [(START_OVER, "tf:l")]]),
+    )
+    return step
+
+
+async def _resume_draft(update: Update, context: Context) -> int:
+    draft = _open_draft(context)
+    if draft is None:
+        await _refuse(update, EXPIRED)
+        return END
+    step = int(draft.get("step", T_TEXT))
+    if step == T_CONFIRM:
+        return await _confirm(update, context, draft)
+    if step == T_TEXT:
+        text = ASK_T_TEXT.format(
+            client=esc(draft.get("client", "")), title=esc(draft.get("title", ""))
+        )
+    else:
+        text = {T_CORR: ASK_T_CORR, T_FORM: ASK_T_FORM, T_PERF: ASK_T_PERF, T_PROG: ASK_T_PROG}[
+            step
+        ]
+    await show(update, text, PERF_KEYBOARD if step == T_PERF else SKIP_T)
+    return step
 
 
 async def _trainer_list(update: Update, context: Context, also_client: bool) -> int:
@@ -614,6 +743,8 @@ async def on_trainer_button(update: Update, context: Context) -> int:
             return T_TEXT
         if op == "k":
             return await _draft_step(update, context, None)
+        if op == "dc":
+            return await _resume_draft(update, context)
         if op == "pr":
             draft = data.get(DRAFT_KEY)
             if not isinstance(draft, dict) or arg is None or not 1 <= arg <= 5:
@@ -745,12 +876,14 @@ async def draft_typed(update: Update, context: Context) -> int:
         await _say(update, EXPIRED)
         return END
     step = int(draft.get("step", T_TEXT))
-    if step == T_PERF:
-        await _say(update, PICK_RATING)
-        return T_PERF
     if step == T_CONFIRM:
         await _say(update, "Tap 📤 Send, or ✖ Discard.")
         return T_CONFIRM
+    if is_skip(_text(update)):
+        return await _draft_step(update, context, None)
+    if step == T_PERF:
+        await _say(update, PICK_RATING)
+        return T_PERF
     try:
         cleaned = clean_text(_text(update), example="Great session, depth was solid")
     except DomainError as error:
@@ -814,6 +947,8 @@ async def comments_typed(update: Update, context: Context) -> int:
     if not isinstance(media, dict) or not isinstance(media.get("note"), int):
         await _say(update, EXPIRED)
         return END
+    if is_skip(_text(update)):
+        return await _ask_drawing(update, context)
     try:
         await _svc(context).comment_media(
             identity(update).telegram_id, int(media["note"]), _text(update)
@@ -835,7 +970,8 @@ async def _ask_drawing(update: Update, context: Context) -> int:
 
 
 async def drawing_typed(update: Update, context: Context) -> int:
-    return await _deliver_media(update, context, _text(update))
+    text = _text(update)
+    return await _deliver_media(update, context, None if is_skip(text) else text)
 
 
 async def _deliver_media(update: Update, context: Context, drawing: str | None) -> int:
@@ -911,9 +1047,14 @@ async def on_reminder_button(update: Update, context: Context) -> int:
     try:
         if op == "done":
             session = await svc.appointment(telegram_id, sid)
+            ask = (
+                ASK_DONE_ANYWAY.format(trainer=esc(session.trainer_name))
+                if session.request_open
+                else ASK_DONE.format(title=esc(session.title))
+            )
             await show(
                 update,
-                ASK_DONE.format(title=esc(session.title)),
+                ask,
                 keyboard([[("✅ Yes, log it", f"rm:dy:{sid}"), ("✖ No", f"rm:dn:{sid}")]]),
                 edit=False,
             )
@@ -925,7 +1066,7 @@ async def on_reminder_button(update: Update, context: Context) -> int:
             await show(update, DONE_CANCELLED)
             return END
         if op == "cant":
-            session = await svc.appointment(telegram_id, sid)
+            session = await svc.appointment(telegram_id, sid, to_move=True)
             rows: list[list[Button]] = [
                 [(label, f"rm:r:{sid}:{code}")] for code, label in REASONS.items()
             ]
@@ -939,7 +1080,7 @@ async def on_reminder_button(update: Update, context: Context) -> int:
             return RM_REASON
         if op == "r":
             code = parts[3] if len(parts) > 3 else ""
-            session = await svc.appointment(telegram_id, sid)
+            session = await svc.appointment(telegram_id, sid, to_move=True)
             _user_data(context)[RM_SESSION_KEY] = sid
             if code == "oth":
                 await show(update, ASK_OTHER_REASON)
@@ -967,10 +1108,23 @@ async def on_reminder_button(update: Update, context: Context) -> int:
 
 async def _done_as_prescribed(update: Update, context: Context, sid: int) -> int:
     telegram_id = identity(update).telegram_id
+    # Read first: logging it withdraws an open "can't make it" request, which the trainer is
+    # then told about.
+    before = await _svc(context).appointment(telegram_id, sid)
     result = await LiveService(services(context).ctx).log_as_prescribed(
         telegram_id, sid, f"u{update.update_id}"
     )
     await _deliver_done(update, context, result)
+    if before.request_open and result.trainer is not None:
+        await notify(
+            context,
+            result.trainer.telegram_id,
+            DONE_AFTER_ALL.format(
+                client=esc(before.client_name),
+                title=esc(before.title),
+                their=POSSESSIVE.get(before.client_gender or "", "their"),
+            ),
+        )
     if result.ask_feedback:
         await _say(
             update, FEEDBACK_ASK.format(title=esc(result.title)), rpe_keyboard(result.record_id)
@@ -1037,6 +1191,8 @@ async def when_typed(update: Update, context: Context) -> int:
     if not isinstance(sid, int):
         await _say(update, EXPIRED)
         return END
+    if is_skip(_text(update)):
+        return await _send_request(update, context, sid, None)
     try:
         proposed = await _svc(context).read_client_time(identity(update).telegram_id, _text(update))
     except DomainError as error:
@@ -1105,6 +1261,13 @@ async def _trainer_answer(
 ) -> int:
     calendar = CalendarService(services(context).ctx)
     telegram_id = identity(update).telegram_id
+    withdrawn = await _svc(context).withdrawn_request(telegram_id, sid)
+    if withdrawn is not None:
+        await _refuse(
+            update,
+            REQUEST_WITHDRAWN.format(client=withdrawn.client_name, title=withdrawn.title),
+        )
+        return END
     if op == "ok":
         if minutes is None:
             await _refuse(update, EXPIRED)

@@ -16,7 +16,9 @@
   is one ``media_notes`` row (same ``file_id``), so comments can be queried and ordered by time;
   the first row holds the optional drawing description.
 * "Can't make it" on a reminder: the client's reason and proposed time, for the trainer to
-  accept (through the calendar), re-time or cancel.
+  accept (through the calendar), re-time or cancel. The open request is the session's
+  ``status_reason`` (``Client can't make it: …``); logging the session as done withdraws it
+  (``REQUEST_WITHDRAWN``), and the trainer's answer buttons then say so.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ from storage.repositories.users import UserRepository
 NOT_YOUR_SESSION = "I can't find that session among yours."
 NOT_YOURS = "I can't find that among yours."
 UNKNOWN_USER = "I don't know you yet. Send /start first."
+ALREADY_LOGGED = "This session is already logged as done, so there is nothing to move."
 RECENT_DAYS = 14
 REVIEW_DAYS = 60
 REASON_MAX = 200
@@ -95,6 +98,15 @@ PROMPT_EXPIRES = timedelta(days=3)
 REVIEW_STATUSES = (RelationshipStatus.ACTIVE, RelationshipStatus.PAUSED)
 TEXT_EXAMPLE = "Squats felt heavy, bench was easy"
 INJURY_EXAMPLE = "Sharp pain on the outside of the knee when squatting"
+CANT_MAKE_IT = "Client can't make it: "
+"""``coaching_sessions.status_reason`` of a session with an open request to move it."""
+REQUEST_WITHDRAWN = "The client did it after all; their request to move it was withdrawn."
+"""``status_reason`` once the client logged it as done after asking to move it."""
+
+
+def request_open(status_reason: str | None) -> bool:
+    """Whether a session's ``status_reason`` holds an open "can't make it" request."""
+    return bool(status_reason and status_reason.startswith(CANT_MAKE_IT))
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,6 +283,20 @@ class ClientAppointment:
     """In the client's time zone."""
     trainer_name: str
     timezone: str
+    request_open: bool = False
+    """The client said they can't make it, and the trainer has not answered yet."""
+    client_name: str = ""
+    client_gender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnRequest:
+    """A "can't make it" request the client withdrew by logging the session as done."""
+
+    coaching_session_id: int
+    title: str
+    client_name: str
+    client_gender: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -750,13 +776,20 @@ class FeedbackService:
 
     # ------------------------------------------------------------------ can't make it
 
-    async def appointment(self, telegram_id: int, coaching_session_id: int) -> ClientAppointment:
-        """A scheduled session of the acting client (refused otherwise)."""
+    async def appointment(
+        self, telegram_id: int, coaching_session_id: int, *, to_move: bool = False
+    ) -> ClientAppointment:
+        """A scheduled session of the acting client (refused otherwise).
+
+        ``to_move``: the client is about to ask to move it, so a session already done is
+        refused as "already logged, nothing to move".
+        """
         async with self.ctx.uow() as uow:
             session = uow.session
-            user, coaching, _, trainer = await self._client_appointment(
-                session, telegram_id, coaching_session_id
+            user, coaching, relationship, trainer = await self._client_appointment(
+                session, telegram_id, coaching_session_id, to_move=to_move
             )
+            profile = await session.get(ClientProfile, relationship.client_profile_id)
             zone = load_zone(user.timezone)
             return ClientAppointment(
                 coaching.id,
@@ -764,6 +797,29 @@ class FeedbackService:
                 coaching.scheduled_at.astimezone(zone),
                 trainer.display_name if trainer else "your trainer",
                 user.timezone,
+                request_open=request_open(coaching.status_reason),
+                client_name=profile.name if profile else user.display_name,
+                client_gender=profile.gender if profile else None,
+            )
+
+    async def withdrawn_request(
+        self, telegram_id: int, coaching_session_id: int
+    ) -> WithdrawnRequest | None:
+        """For the trainer's answer buttons: the client's request, if they withdrew it."""
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await self._trainer(session, telegram_id)
+            target = await ReminderRepository(session).session_target(coaching_session_id)
+            if target is None or target.relationship.trainer_user_id != user.id:
+                raise NotFound(NOT_YOUR_SESSION)
+            if target.session.status_reason != REQUEST_WITHDRAWN:
+                return None
+            profile = await session.get(ClientProfile, target.relationship.client_profile_id)
+            return WithdrawnRequest(
+                target.session.id,
+                target.session.title,
+                profile.name if profile else "Your client",
+                profile.gender if profile else None,
             )
 
     async def read_client_time(self, telegram_id: int, text: str) -> datetime:
@@ -789,13 +845,13 @@ class FeedbackService:
         async with self.ctx.uow() as uow:
             session = uow.session
             user, coaching, relationship, trainer = await self._client_appointment(
-                session, telegram_id, coaching_session_id
+                session, telegram_id, coaching_session_id, to_move=True
             )
             if trainer is None:
                 raise NotFound(NOT_YOUR_SESSION)
             if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
-                raise Conflict("This session is already logged.")
-            coaching.status_reason = f"Client can't make it: {cleaned}"[:500]
+                raise Conflict(ALREADY_LOGGED)
+            coaching.status_reason = f"{CANT_MAKE_IT}{cleaned}"[:500]
             profile = await session.get(ClientProfile, relationship.client_profile_id)
             client_name = profile.name if profile else user.display_name
             zone = load_zone(trainer.timezone)
@@ -1009,7 +1065,12 @@ class FeedbackService:
         )
 
     async def _client_appointment(
-        self, session: AsyncSession, telegram_id: int, coaching_session_id: int
+        self,
+        session: AsyncSession,
+        telegram_id: int,
+        coaching_session_id: int,
+        *,
+        to_move: bool = False,
     ) -> tuple[User, CoachingSession, Relationship, User | None]:
         user = await self._user(session, telegram_id)
         target = await ReminderRepository(session).session_target(coaching_session_id)
@@ -1021,6 +1082,8 @@ class FeedbackService:
         ):
             raise NotFound(NOT_YOUR_SESSION)
         coaching = target.session
+        if to_move and coaching.status is SessionStatus.COMPLETED:
+            raise Conflict(ALREADY_LOGGED)
         if coaching.status is not SessionStatus.SCHEDULED:
             word = {
                 SessionStatus.RESCHEDULED: "has been moved to a new time",

@@ -1533,10 +1533,12 @@ class LiveService:
         becomes COMPLETED and its pending reminders are withdrawn. Only the session's client
         may do this, and only once: a session already logged raises :class:`Conflict`.
         ``ask_feedback`` is true once the session's time has passed (else the caller queues
-        the RPE prompt for its end).
+        the RPE prompt for its end). An open "can't make it" request on the session is
+        withdrawn: the client did it after all.
         """
         # Imported here so this use case stays a self-contained addition to the module.
         from coaching.domain.sets import SetParseError
+        from coaching.services.feedback import REQUEST_WITHDRAWN, request_open
         from coaching.services.reminders import reminders_for_session_changed
         from storage.repositories.feedback import FeedbackRepository
 
@@ -1632,6 +1634,8 @@ class LiveService:
             coaching.status = SessionStatus.COMPLETED
             coaching.completed_at = now
             coaching.started_at = coaching.started_at or start
+            if request_open(coaching.status_reason):
+                coaching.status_reason = REQUEST_WITHDRAWN
             await reminders_for_session_changed(session, coaching.id, now)
             loaded = await self._load(session, user, record.id)
             client_summary = await self._summary(session, loaded, scope, now)
