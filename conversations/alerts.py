@@ -19,7 +19,18 @@ from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.errors import DomainError
 from coaching.services.alerts import AlertList, AlertService, AlertView
 from conversations.clients import CARD_ACTIONS
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    notify,
+    show,
+)
 from conversations.flow import Flow
 
 log = logging.getLogger("spotter.alerts")
@@ -307,7 +318,8 @@ async def _resolve(update: Update, context: Context, notes: str | None) -> int:
 
 async def notes_typed(update: Update, context: Context) -> int:
     assert update.effective_message is not None
-    return await _resolve(update, context, update.effective_message.text or "")
+    text = update.effective_message.text or ""
+    return await _resolve(update, context, None if is_skip(text) else text)
 
 
 async def notes_skipped(update: Update, context: Context) -> int:

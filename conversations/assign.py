@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain.enums import AssignmentStatus
+from coaching.domain.plurals import plural
 from coaching.domain.schedule import WEEKDAY_NAMES, TrainingDay
 from coaching.domain.training_times import (
     dump_training_days,
@@ -86,16 +87,16 @@ ASK_TIME = (
 CONFIRM_TEXT = (
     "<b>Assign {program} to {client}?</b>\n\n"
     "Starts {start} · {schedule}\n"
-    "{total} sessions, last one {end}.\n\n"
+    "{total}, last one {end}.\n\n"
     "<b>First sessions</b> ({tz_note}):\n{lines}"
 )
 CONFIRM_BUTTONS = keyboard([[("✅ Assign", "asg:ok"), ("✖️ Cancel", "asg:no")]])
-ASSIGNED = "✅ <b>{program}</b> is assigned to <b>{client}</b>: {total} sessions from {start}."
+ASSIGNED = "✅ <b>{program}</b> is assigned to <b>{client}</b>: {total} from {start}."
 CLIENT_TOLD = "{client} has been told and can see it with /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 CLIENT_NOTICE = (
     "📋 <b>New program from {trainer}</b>: {program}\n"
-    "{total} sessions, {schedule}, from {start} to {end}.\n\n"
+    "{total}, {schedule}, from {start} to {end}.\n\n"
     "<b>Your first sessions:</b>\n{lines}"
 )
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
@@ -115,7 +116,7 @@ VIEW_TEXT = (
     "📋 <b>{name}</b> for <b>{client}</b>\n"
     "Status: <b>{status}</b>\n"
     "{start} – {end} · {days}\n"
-    "{done} of {total} sessions done."
+    "{done} of {total} done."
 )
 ASK_SCOPE = "🔁 Swap an exercise for <b>{client}</b> only. In which session?"
 ALL_SESSIONS: Button = ("All sessions", "asg:ss:0")
@@ -232,7 +233,7 @@ def _confirm_text(preview: AssignPreview) -> str:
         client=esc(preview.client_name),
         start=_day(preview.start_date),
         schedule=esc(preview.schedule),
-        total=preview.total,
+        total=plural(preview.total, "session"),
         end=_day(preview.end_date),
         tz_note=tz_note,
         lines="\n".join(_planned(line, trainer=True) for line in preview.first),
@@ -454,7 +455,7 @@ async def confirm(update: Update, context: Context) -> int:
             CLIENT_NOTICE.format(
                 trainer=esc(done.trainer_name),
                 program=esc(preview.program_name),
-                total=preview.total,
+                total=plural(preview.total, "session"),
                 schedule=esc(preview.schedule),
                 start=_day(preview.start_date),
                 end=_day(preview.end_date),
@@ -468,7 +469,7 @@ async def confirm(update: Update, context: Context) -> int:
     text = ASSIGNED.format(
         program=esc(preview.program_name),
         client=esc(preview.client_name),
-        total=preview.total,
+        total=plural(preview.total, "session"),
         start=_day(preview.start_date),
     )
     await show(update, f"{text}\n{told.format(client=esc(preview.client_name))}")
@@ -531,7 +532,7 @@ async def _view(
             end=_day(detail.end_date) if detail.end_date else "open",
             days=esc(detail.days),
             done=detail.done,
-            total=detail.total,
+            total=plural(detail.total, "session"),
         )
     ]
     if detail.upcoming:

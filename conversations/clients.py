@@ -28,6 +28,7 @@ from conversations.common import (
     answer,
     esc,
     identity,
+    is_skip,
     keyboard,
     notify,
     show,
@@ -371,7 +372,10 @@ def _pending(context: Context, action: str) -> dict[str, Any] | None:
 
 async def reason_typed(update: Update, context: Context) -> int:
     assert update.effective_message is not None
-    return await _apply_reason(update, context, update.effective_message.text or "")
+    text = update.effective_message.text or ""
+    if is_skip(text) and _pending(context, "pause") is not None:
+        return await _apply_reason(update, context, None)
+    return await _apply_reason(update, context, text)
 
 
 async def reason_skipped(update: Update, context: Context) -> int:

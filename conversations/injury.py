@@ -18,7 +18,18 @@ from coaching.domain.enums import AlertSeverity
 from coaching.domain.feedback import PART_MAX, clean_part
 from coaching.errors import DomainError
 from coaching.services.feedback import FeedbackService, InjuryReport, clean_text
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    notify,
+    show,
+)
 from conversations.flow import Flow, button
 
 PART, SEVERITY, DETAILS = range(3)
@@ -160,6 +171,8 @@ async def severity_typed(update: Update, context: Context) -> int:
 
 async def details_typed(update: Update, context: Context) -> int:
     message = update.effective_message
+    if message is not None and is_skip(message.text or ""):
+        return await _save(update, context, None)
     try:
         text = clean_text(
             (message.text or "") if message else "", example="sharp pain when I squat"

@@ -28,7 +28,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain.enums import SetType, Units
-from coaching.domain.live import SummaryData, format_duration, format_kg, step_label
+from coaching.domain.live import (
+    SummaryData,
+    format_duration,
+    format_e1rm,
+    format_kg,
+    format_volume,
+    step_label,
+)
+from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError
@@ -84,9 +92,7 @@ ALREADY_LOGGED = "✅ Already logged — nothing was added twice."
 SET_ERROR = "⚠️ {message}\n\nTry <code>{first}</code> or <code>{second}</code>."
 HINT = "<i>Send the set, e.g. <code>100x5</code>, <code>5@100</code>, <code>bw x 12</code>.</i>"
 NO_EXERCISE_YET = "No exercises yet. Type the first exercise's name, e.g. <code>squat</code>."
-ALL_DONE = (
-    "All exercises done ({sets} sets). Type another exercise's name to add it, or tap 🏁 Finish."
-)
+ALL_DONE = "All exercises done ({sets}). Type another exercise's name to add it, or tap 🏁 Finish."
 TARGET_MET = "✅ All {n} planned sets done. Log an extra set, or tap <b>Next ›</b>."
 LOCKED_HISTORY = "🔒 Last time: not shared by the client"
 NO_HISTORY = "Last time: first time"
@@ -100,11 +106,11 @@ ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on 
 NOTE_SAVED = "📝 Note saved."
 SWAPPED = "🔁 Swapped."
 ADDED = "➕ Added."
-ASK_FINISH = "🏁 Finish <b>{title}</b>? {sets} sets logged."
+ASK_FINISH = "🏁 Finish <b>{title}</b>? {sets} logged."
 ASK_DISCARD = "Nothing is logged yet. Close <b>{title}</b> without saving anything?"
 DISCARDED = "⏹ Session closed. Nothing was logged, so nothing was saved."
 PAUSED = (
-    "⏸ Logging paused. {sets} sets are saved and <b>{title}</b> stays open: send /log to carry on."
+    "⏸ Logging paused. {sets} {are} saved and <b>{title}</b> stays open: send /log to carry on."
 )
 SUB_CANCELLED = "↩ Cancelled."
 NO_SESSION = "There is no session open. Send /log to start one."
@@ -112,11 +118,11 @@ SESSION_OVER = "This session is finished. Send /log to start another."
 REST_OVER = "⏱ Rest over — next: {next}"
 FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
 ABANDONED_WITH_SETS = (
-    "⏹ <b>{title}</b> ({client}) was left open for over {hours} hours, so I closed it as "
-    "incomplete. The {sets} sets logged are saved."
+    "⏹ <b>{title}</b> ({client}) was left open for over {hours}, so I closed it as "
+    "incomplete. The {sets} logged {are} saved."
 )
 ABANDONED_EMPTY = (
-    "⏹ <b>{title}</b> ({client}) was left open for over {hours} hours with nothing logged, "
+    "⏹ <b>{title}</b> ({client}) was left open for over {hours} with nothing logged, "
     "so I closed it."
 )
 
@@ -125,6 +131,7 @@ CARD_ACTION = ("🏋️ Log a session", "lg:c")
 
 SET_TYPES = {"w": SetType.WARMUP, "d": SetType.DROP, "f": SetType.FAILURE}
 SET_TYPE_WORDS = {SetType.WARMUP: "warm-up", SetType.DROP: "drop", SetType.FAILURE: "failure"}
+E1RM_RECORDS = frozenset({"e1rm_epley", "e1rm_brzycki"})
 RECORD_WORDS = {
     "e1rm_epley": "e1RM (Epley)",
     "e1rm_brzycki": "e1RM (Brzycki)",
@@ -133,7 +140,7 @@ RECORD_WORDS = {
 
 
 def _fmt_hours(hours: float) -> str:
-    return f"{hours:g}"
+    return f"{hours:g} hour" if hours == 1 else f"{hours:g} hours"
 
 
 def main_keyboard(view: TurnView) -> InlineKeyboardMarkup:
@@ -204,7 +211,8 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
     who = "" if view.viewer_is_client else f" · {esc(view.client_name)}"
     lines.append(f"🏋️ <b>{esc(view.title)}</b>{who}")
     if view.exercise_name is None:
-        lines.append(NO_EXERCISE_YET if view.count == 0 else ALL_DONE.format(sets=view.total_sets))
+        done = ALL_DONE.format(sets=plural(view.total_sets, "set"))
+        lines.append(NO_EXERCISE_YET if view.count == 0 else done)
         return "\n".join(lines)
     lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
     if view.target_sets is not None:
@@ -241,13 +249,13 @@ def _best(performed: PerformedSet, unit: Units) -> str:
             load += f"{sign}{format_kg(performed.weight_kg.copy_abs(), unit)}"
         return load + reps
     if performed.weight_kg is None:
-        return f"{performed.reps} reps" if performed.reps is not None else "—"
+        return plural(performed.reps, "rep") if performed.reps is not None else "—"
     return format_kg(performed.weight_kg, unit) + reps
 
 
 def _delta(value: Decimal, unit: Units) -> str:
     arrow = "▲" if value > 0 else "▼" if value < 0 else "="
-    return f"{arrow} {format_kg(value.copy_abs(), unit)}"
+    return f"{arrow} {format_volume(value.copy_abs(), unit)}"
 
 
 def _minutes(duration: timedelta) -> str:
@@ -269,20 +277,20 @@ def summary_text(
     """The end-of-session summary; the parts a client did not share are left out and said so."""
     lines = [
         f"🏁 <b>Session complete</b>: {esc(title)} · {esc(client)}",
-        f"⏱ {_minutes(data.duration)} · {data.total_sets} sets · "
-        f"{format_kg(data.total_volume_kg, unit)} volume",
+        f"⏱ {_minutes(data.duration)} · {plural(data.total_sets, 'set')} · "
+        f"{format_volume(data.total_volume_kg, unit)} volume",
     ]
     when = data.previous_date.strftime("%d %b") if data.previous_date else None
     for line in data.exercises:
         if line.skipped:
             lines.append(f"• <b>{esc(line.name)}</b>: skipped")
             continue
-        parts = [f"{line.sets} sets"]
+        parts = [plural(line.sets, "set")]
         if line.best is not None:
             parts.append(f"best {_best(line.best, unit)}")
         if progress and line.best_e1rm_kg is not None:
-            parts.append(f"e1RM {format_kg(line.best_e1rm_kg, unit)}")
-        volume = f"volume {format_kg(line.volume_kg, unit)}"
+            parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
+        volume = f"volume {format_volume(line.volume_kg, unit)}"
         if history and when and line.volume_delta_kg is not None:
             volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
         parts.append(volume)
@@ -290,9 +298,10 @@ def summary_text(
     if progress and data.records:
         lines += ["", "🏆 <b>Personal records</b>"]
         for record in data.records:
-            kind = RECORD_WORDS.get(record.kind, f"best for {record.reps} reps")
-            was = f", was {format_kg(record.previous_kg, unit)}" if record.previous_kg else ""
-            lines.append(f"• {esc(record.name)}: {kind} {format_kg(record.value_kg, unit)}{was}")
+            kind = RECORD_WORDS.get(record.kind, f"best for {plural(record.reps or 0, 'rep')}")
+            shown = format_e1rm if record.kind in E1RM_RECORDS else format_kg
+            was = f", was {shown(record.previous_kg, unit)}" if record.previous_kg else ""
+            lines.append(f"• {esc(record.name)}: {kind} {shown(record.value_kg, unit)}{was}")
     if history and data.previous_date is None:
         lines += ["", "First time logging this session: next time you'll see the comparison."]
     if not history:
@@ -647,7 +656,7 @@ async def _dispatch(
         _require_live(view)
         empty = view.total_sets == 0
         text = (ASK_DISCARD if empty else ASK_FINISH).format(
-            title=esc(view.title), sets=view.total_sets
+            title=esc(view.title), sets=plural(view.total_sets, "set")
         )
         await _render(update, context, view, text, finish_keyboard(rid, empty))
         return LOGGING
@@ -908,7 +917,9 @@ async def pause(update: Update, context: Context) -> int:
     except DomainError:
         await _reply(update, NO_SESSION)
         return END
-    await _reply(update, PAUSED.format(sets=view.total_sets, title=esc(view.title)))
+    sets = plural(view.total_sets, "set")
+    are = "is" if view.total_sets == 1 else "are"
+    await _reply(update, PAUSED.format(sets=sets, are=are, title=esc(view.title)))
     return END
 
 
@@ -943,7 +954,8 @@ async def abandon_stale_sessions(context: Context) -> None:
             title=esc(item.title),
             client=esc(item.client_name),
             hours=_fmt_hours(hours),
-            sets=item.sets,
+            sets=plural(item.sets, "set"),
+            are="is" if item.sets == 1 else "are",
         )
         _cancel_rest(context, item.record_id)
         for recipient in item.recipients:

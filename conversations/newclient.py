@@ -25,7 +25,17 @@ from coaching.domain.units import plain, to_unit
 from coaching.errors import DomainError, InvalidInput
 from coaching.services.clients import ClientService
 from coaching.services.users import UserService
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    show,
+)
 from conversations.flow import Flow
 
 ASK, CONFIRM = range(2)
@@ -388,6 +398,12 @@ def _apply(draft: dict[str, Any], step: Step, text: str) -> None:
     values.update(step.parse(text, draft))
 
 
+def _skip(draft: dict[str, Any], step: Step) -> None:
+    """Skip (the button or the typed word) leaves the detail empty, also when editing it."""
+    for name in STEP_FIELDS[step.key]:
+        draft["values"].pop(name, None)
+
+
 async def typed(update: Update, context: Context) -> int:
     draft = _draft(context)
     if draft is None or draft.get("step") not in STEP_BY_KEY:
@@ -395,8 +411,12 @@ async def typed(update: Update, context: Context) -> int:
         return END
     step = STEP_BY_KEY[draft["step"]]
     assert update.effective_message is not None
+    text = update.effective_message.text or ""
+    if not step.required and is_skip(text):
+        _skip(draft, step)
+        return await _advance(update, draft, edit=False)
     try:
-        _apply(draft, step, update.effective_message.text or "")
+        _apply(draft, step, text)
     except InvalidInput as error:
         await show(update, f"⚠️ {esc(error)}\n\n{step_text(step)}", step_markup(step), edit=False)
         return ASK
@@ -416,8 +436,7 @@ async def pressed(update: Update, context: Context) -> int:
         await answer(update, OLD_BUTTON, alert=True)
         return ASK
     if parts[1] == "skip" and not step.required:
-        for name in STEP_FIELDS[step.key]:
-            draft["values"].pop(name, None)
+        _skip(draft, step)
         return await _advance(update, draft, edit=True)
     if parts[1] == "opt" and len(parts) == 4 and parts[3].isdigit():
         index = int(parts[3])

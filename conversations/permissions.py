@@ -46,6 +46,7 @@ from conversations.common import (
     answer,
     esc,
     identity,
+    is_skip,
     keyboard,
     notify,
     show,
@@ -496,7 +497,11 @@ def _state(context: Context) -> dict[str, Any] | None:
 
 async def reason_typed(update: Update, context: Context) -> int:
     assert update.effective_message is not None
-    return await _apply(update, context, update.effective_message.text or "")
+    text = update.effective_message.text or ""
+    state = _state(context)
+    if is_skip(text) and state is not None and state.get("action") == "pause":
+        return await _apply(update, context, None)
+    return await _apply(update, context, text)
 
 
 async def reason_skipped(update: Update, context: Context) -> int:

@@ -26,7 +26,18 @@ from coaching.services.calendar import (
     parse_duration,
     parse_list,
 )
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    is_skip,
+    keyboard,
+    notify,
+    show,
+)
 from conversations.flow import Flow
 
 (
@@ -365,6 +376,8 @@ async def duration_typed(update: Update, context: Context) -> int:
 
 
 async def focus_typed(update: Update, context: Context) -> int:
+    if is_skip(_text(update)):
+        return await focus_skipped(update, context)
     try:
         _state(context)["focus"] = list(parse_list(_text(update)))
     except DomainError as error:
@@ -381,6 +394,8 @@ async def focus_skipped(update: Update, context: Context) -> int:
 
 
 async def goals_typed(update: Update, context: Context) -> int:
+    if is_skip(_text(update)):
+        return await goals_skipped(update, context)
     try:
         _state(context)["goals"] = list(parse_list(_text(update)))
     except DomainError as error:
@@ -397,6 +412,8 @@ async def goals_skipped(update: Update, context: Context) -> int:
 
 
 async def location_typed(update: Update, context: Context) -> int:
+    if is_skip(_text(update)):
+        return await location_skipped(update, context)
     try:
         location = clean_text(_text(update), "location", "Main gym, rack 3")
     except DomainError as error:
@@ -712,6 +729,8 @@ async def _complete(update: Update, context: Context, outcomes: tuple[str, ...])
 
 
 async def outcomes_typed(update: Update, context: Context) -> int:
+    if is_skip(_text(update)):
+        return await outcomes_skipped(update, context)
     try:
         outcomes = parse_list(_text(update))
     except DomainError as error:

@@ -10,10 +10,11 @@ from coaching.domain.enums import Role
 from coaching.errors import DomainError
 from coaching.services.users import UserService, UserView
 from conversations.common import END, Context, esc, identity, keyboard, show
-from conversations.flow import Flow, command
+from conversations.flow import Flow, command, conversation_state
 from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS, commands_for, set_menu_for
 
 ROLE, TIMEZONE = range(2)
+FLOW_NAME = "start"
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -41,7 +42,8 @@ COMMON_ZONES = (
 )
 ASK_TIMEZONE = (
     "Which <b>time zone</b> are you in? Reminders and schedules use it.\n\n"
-    "Pick one below, or type its name, e.g. <code>Europe/Madrid</code>."
+    "Pick one below, or type your city or the zone's name, e.g. <code>Madrid</code>, "
+    "<code>New York</code> or <code>Europe/Madrid</code>."
 )
 ZONE_BUTTONS = keyboard(
     [
@@ -66,6 +68,15 @@ CLIENT_NEXT = (
 WELCOME_BACK = "Welcome back, {name}! Send /help to see what you can do."
 HELP_HEADER = "<b>Spotter</b> — here is what you can do:\n"
 HELP_NEWCOMER = "Send /start to register as a trainer or a client."
+HELP_AT_ROLE = (
+    "You're setting up Spotter: tap <b>I'm a trainer</b>, <b>I'm a client</b> or <b>Both</b> "
+    "above to go on."
+)
+HELP_AT_TIMEZONE = (
+    "You're setting up Spotter: pick your time zone above (or type it, e.g. "
+    "<code>Europe/London</code> or <code>madrid</code>) to finish."
+)
+HELP_UNFINISHED = "You're almost set up: send /start to pick your time zone and finish."
 
 
 def _next_steps(view: UserView) -> str:
@@ -153,7 +164,7 @@ async def help_command(update: Update, context: Context) -> None:
     svc = services(context)
     view = await UserService(svc.ctx).get(identity(update).telegram_id)
     if view is None or not view.onboarded:
-        text = HELP_HEADER + "\n" + HELP_NEWCOMER
+        text = HELP_HEADER + "\n" + _onboarding_help(update, context, view)
     else:
         lines = [HELP_HEADER]
         if view.is_trainer:
@@ -166,13 +177,35 @@ async def help_command(update: Update, context: Context) -> None:
     await show(update, text, edit=False)
 
 
+def _onboarding_help(update: Update, context: Context, view: UserView | None) -> str:
+    """Where a newcomer stands: the open /start step, else how to begin or finish."""
+    step = _start_step(update, context)
+    if step == ROLE:
+        return HELP_AT_ROLE
+    if step == TIMEZONE:
+        return HELP_AT_TIMEZONE
+    return HELP_UNFINISHED if view is not None and view.roles else HELP_NEWCOMER
+
+
+def _start_step(update: Update, context: Context) -> object | None:
+    """The step the /start flow is open at in this chat, or None when it is not open."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    for handlers in context.application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, Flow) and handler.flow_name == FLOW_NAME:
+                return conversation_state(handler, (chat.id, user.id))
+    return None
+
+
 def _lines(group: tuple[tuple[str, str], ...], available: frozenset[str]) -> list[str]:
     return [f"/{name} — {esc(desc)}" for name, desc in group if name in available]
 
 
 def build_handler() -> list[object]:
     flow = Flow(
-        "start",
+        FLOW_NAME,
         entry_points=[CommandHandler("start", start)],
         states={
             ROLE: [

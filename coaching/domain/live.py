@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
@@ -28,7 +28,7 @@ from coaching.domain.strength import (
     detect_records,
     summarise,
 )
-from coaching.domain.units import format_weight, planned_kg
+from coaching.domain.units import format_weight, plain, planned_kg, to_unit
 
 __all__ = [
     "DEFAULT_REST_S",
@@ -42,8 +42,10 @@ __all__ = [
     "build_turn",
     "current_exercise",
     "format_duration",
+    "format_e1rm",
     "format_kg",
     "format_target",
+    "format_volume",
     "next_exercise_key",
     "planned_entry",
     "repeat_entry",
@@ -249,6 +251,24 @@ def format_kg(value_kg: Decimal, unit: Units) -> str:
     zeros are dropped.
     """
     return format_weight(value_kg, unit)
+
+
+def format_volume(value_kg: Decimal, unit: Units) -> str:
+    """A session's or an exercise's volume: whole units with thousands separators, ``3,073 kg``.
+
+    Volume is a total, not a load on the bar, so a fraction of a kilogram says nothing.
+    """
+    whole = to_unit(value_kg, unit).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole:,} {unit}"
+
+
+def format_e1rm(value_kg: Decimal, unit: Units) -> str:
+    """An estimated one-rep max to one decimal: ``128.3 kg``, ``282.9 lb``, ``120 kg``.
+
+    It is an estimate, so more digits would promise a precision it does not have.
+    """
+    rounded = to_unit(value_kg, unit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{plain(rounded)} {unit}"
 
 
 def _planned_load(value_kg: Decimal, unit: Units) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus, SessionStatus, SessionType, SetType, Units
 from coaching.domain.ics import CalendarEvent, build_calendar, session_uid
+from coaching.domain.plurals import plural
 from coaching.domain.prescription import Prescription, format_prescription
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.sets import SetEntry, format_set
@@ -262,7 +263,10 @@ def format_last_sets(sets: Sequence[SetRecord], unit: Units) -> str:
         if len(loads) == 1:
             load = loads.pop()
             reps = ", ".join(str(e.reps) for e in entries)
-            return f"{load} × {reps}" if load != "—" else f"{reps} reps"
+            if load != "—":
+                return f"{load} × {reps}"
+            only = entries[0].reps if len(entries) == 1 else None
+            return plural(only, "rep") if only is not None else f"{reps} reps"
     return ", ".join(format_set(e, unit) for e in entries)
 
 

@@ -148,6 +148,16 @@ async def new_share_code(repo: ProfileRepository) -> str:
             return code
 
 
+def _certificate_examples(which: Literal["obtained", "expiry"], today: date) -> str:
+    """Good answers to quote when a certificate date can't be read: past dates for "when did
+    you obtain it?", future ones for "when does it expire?"."""
+    years = -2 if which == "obtained" else 2
+    day = today.replace(year=today.year + years, day=1)
+    relative = "last year" if which == "obtained" else "in 2 years"
+    month = f"{day:%b}".lower()
+    return f"'{day.isoformat()}', '1 {month} {day.year}' or '{relative}'"
+
+
 class ProfileService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -309,7 +319,7 @@ class ProfileService:
         """Validate one typed certificate date (nothing is saved)."""
         today = await self.today(telegram_id)
         try:
-            day = parse_local_date(text, today=today)
+            day = parse_local_date(text, today=today, examples=_certificate_examples(which, today))
         except WhenError as error:
             raise InvalidInput(str(error)) from None
         if which == "obtained":

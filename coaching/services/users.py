@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Role, Units
+from coaching.domain.when import WhenError, parse_timezone
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.base import ServiceContext
 from storage.models import TrainerProfile, User
@@ -64,25 +64,12 @@ def user_view(user: User) -> UserView:
 
 
 def validate_timezone(name: str) -> str:
-    """Return the canonical IANA name, or raise a clear error."""
-    cleaned = name.strip().replace(" ", "_")
-    if not cleaned or len(cleaned) > 64:
-        raise InvalidInput("Please send a time zone name.", example="Europe/Madrid")
-    candidates = [cleaned, cleaned.title(), cleaned.upper()]
-    if "/" in cleaned:
-        area, _, city = cleaned.partition("/")
-        candidates.append(f"{area.title()}/{city.title()}")
-    for candidate in candidates:
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return candidate
-    raise InvalidInput(
-        f"I don't know the time zone “{name.strip()[:64]}”. "
-        "Use a region/city name from the IANA list.",
-        example="Europe/Madrid or America/Chicago",
-    )
+    """The canonical IANA name for a zone or a city (``Europe/Madrid``, ``madrid``,
+    ``New York``), or a clear error with examples."""
+    try:
+        return parse_timezone(name)
+    except WhenError as error:
+        raise InvalidInput(str(error)) from None
 
 
 class UserService:

@@ -18,8 +18,10 @@ from coaching.domain.live import (
     build_turn,
     current_exercise,
     format_duration,
+    format_e1rm,
     format_kg,
     format_target,
+    format_volume,
     next_exercise_key,
     planned_entry,
     repeat_entry,
@@ -216,6 +218,36 @@ def test_format_target(target: Target, unit: Units, text: str) -> None:
 )
 def test_format_kg(value: str, unit: Units, text: str) -> None:
     assert format_kg(Decimal(value), unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        ("3073.08", KG, "3,073 kg"),
+        ("1512.5", KG, "1,513 kg"),
+        ("550", KG, "550 kg"),
+        ("0", KG, "0 kg"),
+        ("1234567.4", KG, "1,234,567 kg"),
+        ("3073.08", LB, "6,775 lb"),
+    ],
+)
+def test_format_volume_is_whole_with_thousands_separators(
+    value: str, unit: Units, text: str
+) -> None:
+    assert format_volume(Decimal(value), unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        ("128.333", KG, "128.3 kg"),
+        ("116.666", KG, "116.7 kg"),
+        ("120.000", KG, "120 kg"),
+        ("128.333", LB, "282.9 lb"),
+    ],
+)
+def test_format_e1rm_has_one_decimal(value: str, unit: Units, text: str) -> None:
+    assert format_e1rm(Decimal(value), unit) == text
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(45, "45 s"), (150, "2:30"), (3900, "1:05:00")])

@@ -260,11 +260,13 @@ async def test_help_during_onboarding_is_answered_and_the_step_stays_open(
 
     await ann.send("/help")
     assert "here is what you can do" in ann.last_reply.text
-    assert start_flow.HELP_NEWCOMER in ann.last_reply.text
+    assert start_flow.HELP_NEWCOMER not in ann.last_reply.text, "not told to /start again"
+    assert "setting up Spotter: pick your time zone above" in ann.last_reply.text
+    assert "e.g. Europe/London or madrid" in ann.last_reply.text
     assert fallbacks.UNKNOWN_COMMAND not in ann.last_reply.text
 
     await ann.send("Mars/Olympus")
-    assert "I don't know the time zone" in ann.last_reply.text
+    assert "I don't know a time zone or city called" in ann.last_reply.text
     assert "Europe/Madrid" in ann.last_reply.text
     assert not (await _user(session_factory, NEWCOMER)).onboarded
 
@@ -286,7 +288,8 @@ async def test_onboarding_buttons_work_after_a_command_and_a_restart(
     await ann.send("/start")
     role_message = ann.last_reply.message_id
     await ann.send("/help")
-    assert "Send /start to register" in ann.last_reply.text
+    help_text = ann.last_reply.text
+    assert "setting up Spotter: tap I'm a trainer, I'm a client or Both above" in help_text
     async with AsyncExitStack() as stack:
         processes = _Processes(stack, settings, api, engine, clock)
         ann = await processes.restart(NEWCOMER, "Ann")

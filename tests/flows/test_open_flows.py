@@ -213,7 +213,7 @@ async def test_cancel_closes_the_newest_flow_and_keeps_the_live_session(
 
     # The next /cancel is the live session's own: it pauses, nothing is lost.
     await tom.send("/cancel")
-    assert "Logging paused. 1 sets are saved" in tom.last_reply.text
+    assert "Logging paused. 1 set is saved" in tom.last_reply.text
     await tom.send("100x5")
     assert "I'm not expecting a message right now" in tom.last_reply.text
     assert await _set_count(session_factory) == 1

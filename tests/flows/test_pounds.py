@@ -76,7 +76,7 @@ async def test_a_client_in_pounds_logs_the_kilogram_plan_in_whole_pounds(
     [own] = [r.text for r in alice.replies if "Session complete" in r.text]
     [trainer_copy] = [r.text for r in tom.replies if "Session complete" in r.text]
     assert "best 230 lb × 5" in own
-    assert "6775 lb volume" in own
+    assert "6,775 lb volume" in own
     assert "best 104.33 kg × 5" in trainer_copy
     assert "104.326" not in trainer_copy
 

@@ -279,7 +279,7 @@ async def test_the_abandon_job_tells_both_parties(
     for chat in (TOM, ALICE):
         [message] = api.sent_to(chat)
         assert "left open for over 4 hours" in message["text"]
-        assert "The 1 sets logged are saved" in message["text"]
+        assert "The 1 set logged is saved" in message["text"]
     [record] = await records(session_factory)
     assert record.status is RecordStatus.INCOMPLETE
 
