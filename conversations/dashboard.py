@@ -47,7 +47,7 @@ FEEDBACK = "💬 <b>Feedback to review</b>: {count}"
 ALERTS = "⚠️ <b>Open alerts</b>: {counts}"
 ATTENTION = "🚩 <b>Needs attention</b>"
 ALL_WELL = "✅ Every client is on track."
-HIDDEN = "🔒 {n} client(s) don't share their activity, so they can't be ranked."
+HIDDEN = "🔒 {clients} {verb} share their activity, so they can't be ranked."
 NOTHING = "Nothing needs you today. 🎉"
 EXPIRED = "This button has expired. Send /dashboard to start again."
 WEEK_TITLE = "📅 <b>Sessions, next 7 days</b>"
@@ -61,7 +61,7 @@ MISSED = "<b>Missed sessions</b> (last 14 days)"
 NO_MISSED = "No missed sessions in the last 14 days."
 LIFTS = "<b>Main lifts</b> (best e1RM, 12 weeks · change 4 wk / 12 wk · weekly volume)"
 LIFTS_HIDDEN = "🔒 Lifts: the client doesn't share their progress data."
-SOME_HIDDEN = "🔒 {n} exercise(s) hidden by the client's sharing settings."
+SOME_HIDDEN = "🔒 {exercises} hidden by the client's sharing settings."
 NO_LIFTS = "No main lifts logged in the last 12 weeks."
 MEASURE_HIDDEN = "🔒 Body measurements: the client doesn't share personal details."
 CHART_PICK = "📈 Pick an exercise for the e1RM chart:"
@@ -107,7 +107,13 @@ def dashboard_text(board: Dashboard, *, digest: bool = False) -> str:
     else:
         lines.append(ALL_WELL)
     if board.activity_hidden:
-        lines.append(HIDDEN.format(n=board.activity_hidden))
+        hidden = board.activity_hidden
+        lines.append(
+            HIDDEN.format(
+                clients=plural(hidden, "client"),
+                verb="doesn't" if hidden == 1 else "don't",
+            )
+        )
     if board.is_empty:
         lines += ["", NOTHING]
     return "\n".join(lines)
@@ -211,7 +217,7 @@ def progress_text(progress: ClientProgress) -> str:
                 f"{lift.weekly_volume:f} kg/wk{record}"
             )
         if progress.lifts_hidden:
-            lines.append(SOME_HIDDEN.format(n=progress.lifts_hidden))
+            lines.append(SOME_HIDDEN.format(exercises=plural(progress.lifts_hidden, "exercise")))
     if not progress.measurements_visible:
         lines.append(MEASURE_HIDDEN)
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import SearchCandidate, search_exercises
 from coaching.domain.enums import AssignmentStatus, Permission, SessionStatus, SessionType
+from coaching.domain.plurals import plural
 from coaching.domain.schedule import (
     PlannedSlot,
     ScheduleError,
@@ -633,7 +634,8 @@ class AssignmentService:
             )
             if any(slot.starts_at_utc <= now for slot in moved):
                 raise InvalidInput(
-                    f"Moving by {days} days would put a session in the past. Pick a smaller shift.",
+                    f"Moving by {plural(days, 'day')} would put a session in the past. "
+                    "Pick a smaller shift.",
                     example="1",
                 )
             for row, slot in zip(movable, moved, strict=True):
@@ -659,15 +661,14 @@ class AssignmentService:
                 access.client_profile_id
             )
             direction = "later" if days > 0 else "earlier"
-            plural = "s" if abs(days) != 1 else ""
             return ChangeNotice(
                 assignment_name=assignment.name,
                 trainer_name=trainer.display_name,
                 client_name=profile.name,
                 client_telegram_id=client.telegram_id if client else None,
                 client_timezone=tz,
-                summary=f"{len(movable)} upcoming sessions moved {abs(days)} day{plural} "
-                f"{direction}",
+                summary=f"{plural(len(movable), 'upcoming session')} moved "
+                f"{plural(abs(days), 'day')} {direction}",
                 count=len(movable),
                 next_times=tuple(sorted(slot.starts_at_utc.astimezone(zone) for slot in moved)[:3]),
             )

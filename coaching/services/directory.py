@@ -114,7 +114,8 @@ def profile_ref(profile: TrainerProfile, *, via_code: bool) -> str:
 def _headline(profile: TrainerProfile, categories: list[str]) -> str:
     parts = list(categories[:2]) or list(profile.specializations[:2])
     if profile.experience_years is not None:
-        parts.append(f"{profile.experience_years} yrs")
+        years = profile.experience_years
+        parts.append(f"{years} yr" if years == 1 else f"{years} yrs")
     if profile.hourly_rate is not None:
         parts.append(rules.format_rate(profile.hourly_rate, profile.currency))
     return " · ".join(parts)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Difficulty, Units
+from coaching.domain.plurals import plural
 from coaching.domain.progression import (
     MAX_PROGRAM_WEEKS,
     Increment,
@@ -361,7 +362,7 @@ class ProgramService:
             program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
             if not 1 <= week <= program.duration_weeks:
                 raise InvalidInput(
-                    f"This program has {program.duration_weeks} weeks; pick one of them.",
+                    f"This program has {plural(program.duration_weeks, 'week')}; pick one of them.",
                     example="1",
                 )
             in_week = [s.session_number for s in program.sessions if s.week_number == week]

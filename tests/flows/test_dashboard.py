@@ -94,7 +94,7 @@ async def test_dashboard_and_drill_in(
     assert "17:00 Cleo — Push day" in text
     assert "Next 7 days: 1" in text
     assert "Cleo: missed 1 session" in text
-    assert "1 client(s) don't share their activity" in text
+    assert "1 client doesn't share their activity" in text
     await tara.press("📅 Next 7 days")
     assert "Hal's legs" in tara.last_reply.text
     assert tara.last_reply.edited
