@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.domain.units import KG_PER_LB
@@ -145,15 +145,37 @@ def missed_workouts(
 # --------------------------------------------------------------------------- performance
 
 
-@dataclass(frozen=True, slots=True)
-class SessionPoint:
-    """One logged session of one exercise: its best e1RM, top load and the RPE at that load."""
+class SessionPoint(NamedTuple):
+    """One logged session of one exercise: its best e1RM, top load and the RPE at that load.
+
+    A named tuple rather than a dataclass: the hourly scan builds hundreds of thousands.
+    """
 
     record_id: int
     day: date
     best_e1rm: Decimal
     top_weight: Decimal
     rpe_at_top: Decimal | None = None
+
+
+def sessions_compared(sessions: int) -> int:
+    """How many of the latest sessions the performance rules compare: the trainer's
+    ``decline_sessions``, and never fewer than two. A lift with fewer sessions raises nothing.
+    """
+    return max(sessions, 2)
+
+
+def _session_key(point: SessionPoint) -> tuple[date, int]:
+    return point.day, point.record_id
+
+
+def latest_sessions(points: Sequence[SessionPoint], sessions: int) -> list[SessionPoint] | None:
+    """The last :func:`sessions_compared` points by day (then record), oldest first; ``None``
+    when there are fewer."""
+    count = sessions_compared(sessions)
+    if len(points) < count:
+        return None
+    return sorted(points, key=_session_key)[-count:]
 
 
 def e1rm_decline(
@@ -170,10 +192,15 @@ def e1rm_decline(
     lowest of them, so a single bad day between good ones is not a decline. A fall of twice
     the threshold or more is HIGH, otherwise MEDIUM.
     """
-    count = max(sessions, 2)
-    ordered = sorted(points, key=lambda p: (p.day, p.record_id))[-count:]
-    if len(ordered) < count:
+    ordered = latest_sessions(points, sessions)
+    if ordered is None:
         return None
+    return _decline(ordered, exercise_id, exercise_name, decline_pct)
+
+
+def _decline(
+    ordered: Sequence[SessionPoint], exercise_id: int, exercise_name: str, decline_pct: int
+) -> AlertDraft | None:
     first, last = ordered[0], ordered[-1]
     if first.best_e1rm <= 0 or last.best_e1rm > min(p.best_e1rm for p in ordered):
         return None
@@ -186,7 +213,7 @@ def e1rm_decline(
         AlertType.PERFORMANCE_DECLINE,
         severity,
         f"decline:{exercise_id}:{last.record_id}",
-        f"{exercise_name}: estimated 1RM down {percent}% over the last {count} sessions "
+        f"{exercise_name}: estimated 1RM down {percent}% over the last {len(ordered)} sessions "
         f"({_kg(first.best_e1rm)} → {_kg(last.best_e1rm)}).",
         {"exercise_id": exercise_id, "drop_pct": str(percent), "record_id": last.record_id},
     )
@@ -196,10 +223,15 @@ def rpe_rising(
     points: Sequence[SessionPoint], *, exercise_id: int, exercise_name: str, sessions: int
 ) -> AlertDraft | None:
     """RPE at the same top load rose over the last sessions (never fell, up by 1 or more)."""
-    count = max(sessions, 2)
-    ordered = sorted(points, key=lambda p: (p.day, p.record_id))[-count:]
-    if len(ordered) < count:
+    ordered = latest_sessions(points, sessions)
+    if ordered is None:
         return None
+    return _rpe_rising(ordered, exercise_id, exercise_name)
+
+
+def _rpe_rising(
+    ordered: Sequence[SessionPoint], exercise_id: int, exercise_name: str
+) -> AlertDraft | None:
     load = ordered[-1].top_weight
     if any(p.top_weight != load or p.rpe_at_top is None for p in ordered):
         return None
@@ -213,9 +245,34 @@ def rpe_rising(
         AlertSeverity.MEDIUM,
         f"rpe:{exercise_id}:{ordered[-1].record_id}",
         f"{exercise_name}: the same {_kg(load)} feels harder — RPE {rpes[0]:f} → {rpes[-1]:f} "
-        f"over the last {count} sessions.",
+        f"over the last {len(ordered)} sessions.",
         {"exercise_id": exercise_id, "record_id": ordered[-1].record_id},
     )
+
+
+def performance_alerts(
+    ordered: Sequence[SessionPoint],
+    *,
+    exercise_id: int,
+    exercise_name: str,
+    decline_pct: int,
+    sessions: int,
+) -> list[AlertDraft]:
+    """Both performance rules for one lift: :func:`e1rm_decline`, then :func:`rpe_rising`.
+
+    ``ordered`` holds the lift's sessions already oldest first (by day, then record), as the
+    scan reads them; only the last :func:`sessions_compared` of them are looked at. The scan
+    runs this for every client's every main lift, so nothing is sorted here.
+    """
+    count = sessions_compared(sessions)
+    if len(ordered) < count:
+        return []
+    latest = ordered[-count:]
+    found = (
+        _decline(latest, exercise_id, exercise_name, decline_pct),
+        _rpe_rising(latest, exercise_id, exercise_name),
+    )
+    return [draft for draft in found if draft is not None]
 
 
 # --------------------------------------------------------------------------- goals

@@ -1,10 +1,15 @@
 """The alert engine (seed 000 ClientAlert) and the trainer's alert list.
 
 :meth:`AlertService.scan_all` walks every trainer in batches; each batch costs a fixed number of
-set-based queries (clients, planned sessions, last activity, main-lift points, goals, program
-progress, known causes, one insert), whatever the number of clients or sets. The same checks run
-for one client right after a session is finished (:func:`on_session_finished`). The rules
-themselves are pure functions in :mod:`coaching.domain.alerts`.
+set-based queries (clients, unlogged planned sessions, last activity, main-lift sessions, goals,
+finishing programs, known causes, the insert), whatever the number of clients or sets. The same
+checks run for one client right after a session is finished (:func:`on_session_finished`). The
+rules themselves are pure functions in :mod:`coaching.domain.alerts`.
+
+The scan reads each batch's sets once, aggregated in SQL to one row per session and main lift
+(best e1RM, top load, highest RPE at it), and only for the clients whose trainer may see their
+progression; those rows come back as plain values, not ORM objects, and only each lift's last
+sessions (:func:`coaching.domain.alerts.sessions_compared`) reach the rules.
 
 Every alert honours the client's permissions: activity alerts need "view activity status",
 performance and lift alerts need "view progression data" (and the exercise's ProgressionAccess
@@ -39,22 +44,28 @@ from coaching.domain.permissions import PermissionFlags, ProgressionWindow, prog
 from coaching.domain.strength import PerformedSet, detect_records
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import InvalidInput, NotFound
-from coaching.services.access import flags_of
 from coaching.services.base import ServiceContext
 from storage.models import (
     ClientProfile,
     Exercise,
     ExerciseRecord,
-    Relationship,
     SessionRecord,
     SetRecord,
     TrainerProfile,
     User,
 )
-from storage.repositories.alerts import AlertRepository
+from storage.repositories.alerts import (
+    PERMISSION_NAMES,
+    ActiveClient,
+    AlertRepository,
+    LiftSession,
+    LiftSessions,
+)
 
 BATCH_TRAINERS = 50
 POINTS_DAYS = 90
+CENT = Decimal("0.01")
+"""e1RMs are compared at 0.01 kg."""
 NOTES_MAX = 1000
 NOT_YOUR_ALERT = "I can't find that alert among yours."
 NOT_A_TRAINER = "Alerts are for trainers. Send /start to register as one."
@@ -104,18 +115,60 @@ class ScanReport:
     statements_batches: int = 0
 
 
-@dataclass
+ACTIVITY = Permission.VIEW_ACTIVITY_STATUS
+PROGRESSION = Permission.VIEW_PROGRESSION_DATA
+PERSONAL = Permission.VIEW_PERSONAL_DATA
+EVERY_PERMISSION = frozenset(Permission)
+
+
+@dataclass(slots=True)
 class _Client:
-    relationship: Relationship
-    profile: ClientProfile
+    relationship_id: int
+    trainer_user_id: int
+    profile_id: int
+    user_id: int | None
     flags: PermissionFlags
+    start_date: date | None = None
+    goals: tuple[Any, ...] = ()
+    current_weight_kg: Decimal | None = None
     windows: list[ProgressionWindow] = field(default_factory=list)
     scope: list[int] = field(default_factory=list)
+    allowed: frozenset[Permission] = EVERY_PERMISSION
+    """What the trainer may see: everything for a client who has not joined (no say yet)."""
 
     def may(self, permission: Permission) -> bool:
-        if self.profile.user_id is None:
-            return True
-        return self.flags.allows(permission)
+        return permission in self.allowed
+
+
+def _client(
+    row: ActiveClient,
+    known: dict[tuple[bool, ...] | None, tuple[PermissionFlags, frozenset[Permission]]],
+) -> _Client:
+    """A client of the scan. ``known`` shares the flags of each distinct set of values."""
+    found = known.get(row.permissions)
+    if found is None:
+        # As access.flags_of: the defaults when the relationship has no permission row.
+        flags = (
+            PermissionFlags()
+            if row.permissions is None
+            else PermissionFlags(**dict(zip(PERMISSION_NAMES, row.permissions, strict=True)))
+        )
+        found = known[row.permissions] = (
+            flags,
+            frozenset(p for p in Permission if flags.allows(p)),
+        )
+    flags, allowed = found
+    return _Client(
+        relationship_id=row.relationship_id,
+        trainer_user_id=row.trainer_user_id,
+        profile_id=row.profile_id,
+        user_id=row.user_id,
+        flags=flags,
+        start_date=row.start_date,
+        goals=row.goals,
+        current_weight_kg=row.current_weight_kg,
+        allowed=EVERY_PERMISSION if row.user_id is None else allowed,
+    )
 
 
 def _view(row: Any, name: str) -> AlertView:
@@ -156,8 +209,9 @@ async def _load_clients(
     repo: AlertRepository, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None
 ) -> list[_Client]:
     rows = await repo.active_clients(trainer_ids, profile_ids)
-    clients = [_Client(r, p, flags_of(s)) for r, p, s in rows]
-    windows = await repo.windows([c.relationship.id for c in clients])
+    known: dict[tuple[bool, ...] | None, tuple[PermissionFlags, frozenset[Permission]]] = {}
+    clients = [_client(row, known) for row in rows]
+    windows = await repo.windows([c.relationship_id for c in clients])
     by_rel: dict[int, list[ProgressionWindow]] = defaultdict(list)
     for w in windows:
         by_rel[w.relationship_id].append(
@@ -168,14 +222,18 @@ async def _load_clients(
                 visibility_end=w.visibility_end,
             )
         )
-    selves = await repo.self_profiles([c.profile.user_id for c in clients if c.profile.user_id])
+    selves = await repo.self_profiles([c.user_id for c in clients if c.user_id])
     for client in clients:
-        client.windows = by_rel.get(client.relationship.id, [])
-        client.scope = [client.profile.id]
-        own = selves.get(client.profile.user_id or 0)
+        client.windows = by_rel.get(client.relationship_id, [])
+        client.scope = [client.profile_id]
+        own = selves.get(client.user_id or 0)
         if own is not None:
             client.scope.append(own)
     return clients
+
+
+def _session_order(session: LiftSession) -> tuple[date, int]:
+    return session[1], session[0]
 
 
 def _drafts_for_batch(
@@ -183,91 +241,75 @@ def _drafts_for_batch(
     trainers: dict[int, tuple[User, TrainerProfile]],
     *,
     now: datetime,
-    planned: Sequence[tuple[int, int, str, datetime, int, bool]],
+    planned: Sequence[tuple[int, int, str, datetime, int]],
     activity: dict[int, date],
-    points: Sequence[tuple[int, int, str, int, date, Any, Any, Any]],
+    lifts: LiftSessions,
     lift_goals: dict[int, list[tuple[rules.Goal, Decimal]]],
     weights: dict[int, tuple[Decimal | None, Decimal]],
 ) -> list[tuple[_Client, rules.AlertDraft]]:
     by_rel: dict[int, list[rules.PlannedSession]] = defaultdict(list)
-    for rel_id, cs_id, title, starts, minutes, logged in planned:
-        by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, logged))
-    # (profile, exercise) -> record -> [weight, e1rm, rpe, day, name]
-    sessions: dict[tuple[int, int], dict[int, list[Any]]] = defaultdict(dict)
-    names: dict[int, str] = {}
-    for profile_id, exercise_id, name, record_id, day, weight, best, rpe in points:
-        names[exercise_id] = name
-        current = sessions[(profile_id, exercise_id)].get(record_id)
-        weight_d = Decimal(str(weight))
-        best_d = Decimal(str(best)).quantize(Decimal("0.01"))
-        rpe_d = Decimal(str(rpe)) if rpe is not None else None
-        if current is None:
-            sessions[(profile_id, exercise_id)][record_id] = [weight_d, best_d, rpe_d, day]
-        else:
-            if weight_d > current[0]:
-                current[0], current[2] = weight_d, rpe_d
-            current[1] = max(current[1], best_d)
-            current[3] = max(current[3], day)
-    by_profile: dict[int, dict[int, dict[int, list[Any]]]] = defaultdict(dict)
-    for (profile_id, exercise_id), per_record in sessions.items():
-        by_profile[profile_id][exercise_id] = per_record
-    drafts: list[tuple[_Client, rules.AlertDraft]] = []
-    for client in clients:
-        user, profile = trainers[client.relationship.trainer_user_id]
+    for rel_id, cs_id, title, starts, minutes in planned:
+        by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, False))
+    series, names = lifts.sessions, lifts.names
+    per_trainer: dict[int, tuple[rules.Thresholds, ZoneInfo, date, int]] = {}
+    for user, profile in trainers.values():
         limits = thresholds_of(profile)
         zone = _zone(user.timezone)
-        today = now.astimezone(zone).date()
-        if client.may(Permission.VIEW_ACTIVITY_STATUS):
+        compared = rules.sessions_compared(limits.decline_sessions)
+        per_trainer[user.id] = (limits, zone, now.astimezone(zone).date(), compared)
+    drafts: list[tuple[_Client, rules.AlertDraft]] = []
+    for client in clients:
+        limits, zone, today, compared = per_trainer[client.trainer_user_id]
+        if client.may(ACTIVITY):
             for draft in rules.missed_workouts(
-                by_rel.get(client.relationship.id, []), now, limits.missed_grace_hours, zone
+                by_rel.get(client.relationship_id, []), now, limits.missed_grace_hours, zone
             ):
                 drafts.append((client, draft))
             last = max((activity[p] for p in client.scope if p in activity), default=None)
-            idle = rules.inactivity(
-                last, client.relationship.start_date, today, limits.inactivity_days
-            )
+            idle = rules.inactivity(last, client.start_date, today, limits.inactivity_days)
             if idle is not None:
                 drafts.append((client, idle))
-        if client.may(Permission.VIEW_PROGRESSION_DATA):
-            merged: dict[int, list[rules.SessionPoint]] = defaultdict(list)
-            for profile_id in client.scope:
-                for exercise_id, per_record in by_profile.get(profile_id, {}).items():
-                    for record_id, (weight, best, rpe, day) in per_record.items():
-                        merged[exercise_id].append(
-                            rules.SessionPoint(record_id, day, best, weight, rpe)
-                        )
-            for exercise_id, series in merged.items():
-                if client.profile.user_id is not None and not progression_visible(
-                    client.flags,
-                    client.windows,
-                    exercise_id=exercise_id,
-                    metric="e1rm",
-                    today=today,
+        if client.may(PROGRESSION):
+            found = [series[p] for p in client.scope if p in series]
+            own = found[0] if len(found) == 1 else {}
+            if len(found) > 1:  # also logging on their own: one series per lift, merged
+                for other in found:
+                    for exercise_id, sessions in other.items():
+                        merged = [*own.get(exercise_id, ()), *sessions]
+                        own[exercise_id] = sorted(merged, key=_session_order)
+            for exercise_id, sessions in own.items():
+                # The rules compare the last `compared` sessions: fewer can raise nothing.
+                if len(sessions) < compared:
+                    continue
+                # Without per-exercise windows "view progression data" (checked above) decides.
+                if (
+                    client.user_id is not None
+                    and client.windows
+                    and not progression_visible(
+                        client.flags,
+                        client.windows,
+                        exercise_id=exercise_id,
+                        metric="e1rm",
+                        today=today,
+                    )
                 ):
                     continue
-                for rule in (
-                    rules.e1rm_decline(
-                        series,
-                        exercise_id=exercise_id,
-                        exercise_name=names[exercise_id],
-                        decline_pct=limits.decline_pct,
-                        sessions=limits.decline_sessions,
-                    ),
-                    rules.rpe_rising(
-                        series,
-                        exercise_id=exercise_id,
-                        exercise_name=names[exercise_id],
-                        sessions=limits.decline_sessions,
-                    ),
+                # (record, day, best e1RM, top load, RPE there): a SessionPoint's fields.
+                recent = list(map(rules.SessionPoint._make, sessions[-compared:]))
+                for draft in rules.performance_alerts(
+                    recent,
+                    exercise_id=exercise_id,
+                    exercise_name=names[exercise_id],
+                    decline_pct=limits.decline_pct,
+                    sessions=limits.decline_sessions,
                 ):
-                    if rule is not None:
-                        drafts.append((client, rule))
-            for goal, best_kg in lift_goals.get(client.profile.id, []):
+                    drafts.append((client, draft))
+            for goal, best_kg in lift_goals.get(client.profile_id, []):
                 if best_kg >= goal.target_kg:
                     drafts.append((client, rules.goal_alert(goal, best_kg)))
-        if client.may(Permission.VIEW_PERSONAL_DATA) and client.profile.id in weights:
-            first, latest = weights[client.profile.id]
-            for text in client.profile.goals or ():
+        if client.may(PERSONAL) and client.profile_id in weights:
+            first, latest = weights[client.profile_id]
+            for text in client.goals or ():
                 body_goal = rules.parse_goal(str(text))
                 if (
                     body_goal is not None
@@ -296,17 +338,17 @@ async def _lift_goals(
     """Profile -> (lift goal, heaviest weight so far) for goals naming a known exercise."""
     wanted: dict[int, list[rules.Goal]] = {}
     for client in clients:
-        parsed = [rules.parse_goal(str(g)) for g in client.profile.goals or ()]
+        parsed = [rules.parse_goal(str(g)) for g in client.goals or ()]
         lifts = [g for g in parsed if g is not None and g.lift is not None]
         if lifts:
-            wanted[client.profile.id] = lifts
+            wanted[client.profile_id] = lifts
     if not wanted:
         return {}
     names = sorted({g.lift for goals in wanted.values() for g in goals if g.lift})
-    owners = sorted({c.relationship.trainer_user_id for c in clients})
+    owners = sorted({c.trainer_user_id for c in clients})
     found = await repo.exercises_named(names, owners)
     by_name = {lift: match for lift in names if (match := match_exercise(lift, found))}
-    scopes = {c.profile.id: c.scope for c in clients}
+    scopes = {c.profile_id: c.scope for c in clients}
     best = await repo.heaviest(
         sorted({p for pid in wanted for p in scopes[pid]}), sorted(by_name.values())
     )
@@ -332,7 +374,7 @@ async def _body_weights(
         for c in clients
         if any(
             (goal := rules.parse_goal(str(g))) is not None and goal.lift is None
-            for g in c.profile.goals or ()
+            for g in c.goals or ()
         )
     ]
     if not wanted:
@@ -345,9 +387,9 @@ async def _body_weights(
     for client in wanted:
         series = [v for p in client.scope for v in by_profile.get(p, [])]
         if series:
-            result[client.profile.id] = (series[0], series[-1])
-        elif client.profile.current_weight_kg is not None:
-            result[client.profile.id] = (None, client.profile.current_weight_kg)
+            result[client.profile_id] = (series[0], series[-1])
+        elif client.current_weight_kg is not None:
+            result[client.profile_id] = (None, client.current_weight_kg)
     return result
 
 
@@ -358,7 +400,7 @@ async def _complete_programs(
     now: datetime,
 ) -> list[tuple[_Client, rules.AlertDraft]]:
     """Assignments whose last planned session was logged become COMPLETED, with an alert."""
-    by_rel = {c.relationship.id: c for c in clients}
+    by_rel = {c.relationship_id: c for c in clients}
     done = [r for r in rows if r[3] is not None and r[4] is not None and r[4] >= r[3]]
     if not done:
         return []
@@ -388,7 +430,7 @@ async def _complete_programs(
 async def _store(
     repo: AlertRepository, drafts: Sequence[tuple[_Client, rules.AlertDraft]], now: datetime
 ) -> list[int]:
-    keys = [(c.relationship.trainer_user_id, c.profile.id, d.dedup_key) for c, d in drafts]
+    keys = [(c.trainer_user_id, c.profile_id, d.dedup_key) for c, d in drafts]
     known = await repo.known_keys(sorted(set(keys)))
     values: list[dict[str, Any]] = []
     seen: set[tuple[int, int, str]] = set()
@@ -398,8 +440,8 @@ async def _store(
         seen.add(key)
         values.append(
             {
-                "client_profile_id": client.profile.id,
-                "trainer_user_id": client.relationship.trainer_user_id,
+                "client_profile_id": client.profile_id,
+                "trainer_user_id": client.trainer_user_id,
                 "alert_type": draft.alert_type,
                 "severity": draft.severity,
                 "raised_at": now,
@@ -428,23 +470,27 @@ async def scan_trainers(
     clients = await _load_clients(repo, sorted(by_id), profile_ids)
     if not clients:
         return 0, 0, 0
-    rel_ids = [c.relationship.id for c in clients]
-    scope = sorted({p for c in clients for p in c.scope})
+    rel_ids = [c.relationship_id for c in clients]
+    # Each rule reads only the clients whose trainer may see what it looks at.
+    active = [c for c in clients if c.may(ACTIVITY)]
     lookback = now - timedelta(days=rules.MISSED_LOOKBACK_DAYS + 1)
-    planned = await repo.planned(rel_ids, lookback, now)
-    activity = await repo.last_activity(scope)
-    points = await repo.lift_points(scope, (now - timedelta(days=POINTS_DAYS)).date())
+    planned = await repo.unlogged_planned([c.relationship_id for c in active], lookback, now)
+    activity = await repo.last_activity(sorted({p for c in active for p in c.scope}))
+    shown = {p for c in clients if c.may(PROGRESSION) for p in c.scope}
+    since = (now - timedelta(days=POINTS_DAYS)).date()
+    lifts = await repo.lift_sessions(sorted(shown), since, e1rm_step=CENT)
     drafts = _drafts_for_batch(
         clients,
         by_id,
         now=now,
         planned=planned,
         activity=activity,
-        points=points,
+        lifts=lifts,
         lift_goals=await _lift_goals(repo, clients),
         weights=await _body_weights(repo, clients),
     )
-    programs = await _complete_programs(repo, clients, await repo.assignment_progress(rel_ids), now)
+    finishing = await repo.assignment_progress(rel_ids, last_logged_only=True)
+    programs = await _complete_programs(repo, clients, finishing, now)
     raised = await _store(repo, [*drafts, *programs], now)
     return len(clients), len(raised), len(programs)
 
@@ -460,14 +506,9 @@ async def raise_alert(
     repo = AlertRepository(session)
     rows = await repo.active_clients([trainer_user_id], [client_profile_id])
     if not rows:
-        relationship = Relationship(
-            trainer_user_id=trainer_user_id, client_profile_id=client_profile_id
-        )
-        profile = ClientProfile(id=client_profile_id, name="")
-        client = _Client(relationship, profile, PermissionFlags())
+        client = _Client(0, trainer_user_id, client_profile_id, None, PermissionFlags())
     else:
-        r, p, s = rows[0]
-        client = _Client(r, p, flags_of(s))
+        client = _client(rows[0], {})
     ids = await _store(repo, [(client, draft)], now)
     return ids[0] if ids else None
 
@@ -544,9 +585,9 @@ async def _record_drafts(
     zones = {u.id: _zone(u.timezone) for u, _ in trainers}
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
-        if not client.may(Permission.VIEW_PROGRESSION_DATA):
+        if not client.may(PROGRESSION):
             continue
-        today = now.astimezone(zones.get(client.relationship.trainer_user_id, ZoneInfo("UTC")))
+        today = now.astimezone(zones.get(client.trainer_user_id, ZoneInfo("UTC")))
         history_rows = await session.execute(
             select(SetRecord).where(
                 SetRecord.client_profile_id.in_(client.scope),
@@ -558,7 +599,7 @@ async def _record_drafts(
         found = [
             rules.RecordLine(names[r.exercise_id], str(r.kind), r.value, r.reps)
             for r in detect_records(history, new)
-            if client.profile.user_id is None
+            if client.user_id is None
             or progression_visible(
                 client.flags,
                 client.windows,

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from coaching.domain.enums import (
     AlertSeverity,
@@ -43,6 +60,90 @@ OPEN_ASSIGNMENTS = (
     AssignmentStatus.IN_PROGRESS,
     AssignmentStatus.MODIFIED,
 )
+
+
+PERMISSION_COLUMNS = (
+    PermissionSet.view_workout_history,
+    PermissionSet.view_progression_data,
+    PermissionSet.view_personal_data,
+    PermissionSet.assign_workouts,
+    PermissionSet.assign_programs,
+    PermissionSet.modify_workouts,
+    PermissionSet.view_activity_status,
+    PermissionSet.contact_outside_hours,
+)
+PERMISSION_NAMES = tuple(c.key for c in PERMISSION_COLUMNS)
+KEYS_PER_QUERY = 2000
+"""Alert causes looked up per statement (3 parameters each)."""
+KG = Decimal("0.001")
+"""The scale of ``set_records.weight_kg`` (``Dec(8, 3)``), and of an e1RM computed from it."""
+RPE_STEP = Decimal("0.1")
+"""The scale of ``set_records.rpe`` (``Dec(3, 1)``)."""
+
+
+class ActiveClient(NamedTuple):
+    """One active coaching relationship and what the alert rules read from its client.
+
+    A named tuple: a scan reads tens of thousands at once.
+    """
+
+    relationship_id: int
+    trainer_user_id: int
+    start_date: date | None
+    profile_id: int
+    user_id: int | None
+    goals: tuple[Any, ...]
+    current_weight_kg: Decimal | None
+    permissions: tuple[bool, ...] | None
+    """The permission flags in :data:`PERMISSION_NAMES` order; ``None`` without a row."""
+
+
+def as_decimal(value: Any, quantum: Decimal) -> Decimal:
+    """A raw numeric (float or int on SQLite, Decimal on PostgreSQL) as the ``Dec`` column type
+    with this scale would give it."""
+    return Decimal(str(value)).quantize(quantum)
+
+
+LiftSession = tuple[int, date, Decimal, Decimal, Decimal | None]
+"""One logged session of one lift: (session record, date, best e1RM, top load, the highest
+RPE at that load). The e1RM is Epley's, as :func:`e1rm_sql` gives it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiftSessions:
+    """What the performance rules read: profile -> main lift -> sessions, oldest first (by
+    date, then record); and the main lifts' names."""
+
+    sessions: dict[int, dict[int, list[LiftSession]]]
+    names: dict[int, str]
+
+
+def as_date(value: Any) -> date:
+    """A raw date (text on SQLite, a date on PostgreSQL) as the ``Date`` column type gives it."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _lift_numbers(
+    weight: Any, best: Any, rpe: Any, e1rm_step: Decimal
+) -> tuple[Decimal, Decimal, Decimal | None]:
+    """A lift row's raw numbers as the column types give them, the e1RM then rounded to
+    ``e1rm_step``."""
+    return (
+        as_decimal(weight, KG),
+        as_decimal(best, KG).quantize(e1rm_step),
+        None if rpe is None else as_decimal(rpe, RPE_STEP),
+    )
+
+
+def _merged(
+    session: LiftSession, weight: Decimal, best: Decimal, rpe: Decimal | None
+) -> LiftSession:
+    record_id, day, top_best, top, top_rpe = session
+    if weight > top:
+        top, top_rpe = weight, rpe
+    elif weight == top and rpe is not None and (top_rpe is None or rpe > top_rpe):
+        top_rpe = rpe
+    return record_id, day, max(top_best, best), top, top_rpe
 
 
 def session_status_in(statuses: Sequence[SessionStatus]) -> Any:
@@ -115,9 +216,20 @@ class AlertRepository:
 
     async def active_clients(
         self, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None = None
-    ) -> list[tuple[Relationship, ClientProfile, PermissionSet | None]]:
+    ) -> list[ActiveClient]:
+        """The trainers' active clients as plain rows (no ORM objects: a batch has thousands)."""
         statement = (
-            select(Relationship, ClientProfile, PermissionSet)
+            select(
+                Relationship.id,
+                Relationship.trainer_user_id,
+                Relationship.start_date,
+                ClientProfile.id,
+                ClientProfile.user_id,
+                ClientProfile.goals,
+                ClientProfile.current_weight_kg,
+                PermissionSet.relationship_id,
+                *PERMISSION_COLUMNS,
+            )
             .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
             .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
             .where(
@@ -129,8 +241,20 @@ class AlertRepository:
         )
         if profile_ids is not None:
             statement = statement.where(ClientProfile.id.in_(list(profile_ids)))
-        rows = await self.session.execute(statement)
-        return [(r, p, s) for r, p, s in rows]
+        rows = await (await self.session.connection()).execute(statement)
+        return [
+            ActiveClient(
+                rel,
+                trainer,
+                start,
+                profile,
+                user,
+                tuple(goals or ()),
+                weight,
+                None if has_row is None else tuple(map(bool, flags)),
+            )
+            for rel, trainer, start, profile, user, goals, weight, has_row, *flags in rows
+        ]
 
     async def self_profiles(self, user_ids: Sequence[int]) -> dict[int, int]:
         """Client user id -> their self profile id (what they log on their own)."""
@@ -154,10 +278,14 @@ class AlertRepository:
         )
         return list(rows.scalars())
 
-    async def planned(
+    async def unlogged_planned(
         self, relationship_ids: Sequence[int], start: datetime, end: datetime
-    ) -> list[tuple[int, int, str, datetime, int, bool]]:
-        """(relationship, session id, title, starts, minutes, logged) of planned sessions."""
+    ) -> list[tuple[int, int, str, datetime, int]]:
+        """(relationship, session id, title, starts, minutes) of planned sessions in a time
+        range that nothing was logged for: the only ones that can be missed.
+
+        Most past sessions were logged, so leaving those out in SQL keeps the rows few.
+        """
         if not relationship_ids:
             return []
         rows = await self.session.execute(
@@ -167,16 +295,16 @@ class AlertRepository:
                 CoachingSession.title,
                 CoachingSession.scheduled_at,
                 CoachingSession.duration_minutes,
-                logged_sql(),
             ).where(
                 CoachingSession.relationship_id.in_(list(relationship_ids)),
                 CoachingSession.scheduled_at >= start,
                 CoachingSession.scheduled_at < end,
                 session_status_in(PLANNED_STATUSES),
                 CoachingSession.is_active.is_(True),
+                not_(logged_sql()),
             )
         )
-        return [(int(r), int(i), str(t), s, int(d), bool(lg)) for r, i, t, s, d, lg in rows]
+        return [(int(r), int(i), str(t), s, int(d)) for r, i, t, s, d in rows]
 
     async def last_activity(self, profile_ids: Sequence[int]) -> dict[int, date]:
         """Profile -> the date of its latest logged session."""
@@ -192,29 +320,34 @@ class AlertRepository:
         )
         return {int(p): d for p, d in rows if d is not None}
 
-    async def lift_points(
-        self, profile_ids: Sequence[int], since: date
-    ) -> list[tuple[int, int, str, int, date, Any, Any, Any]]:
-        """Per profile, main lift, session and load: best e1RM and highest RPE, since a date.
+    async def lift_sessions(
+        self, profile_ids: Sequence[int], since: date, e1rm_step: Decimal = KG
+    ) -> LiftSessions:
+        """Each profile's logged sessions of each main lift since a date, oldest first: per
+        session its best e1RM (rounded to ``e1rm_step`` after the column's 0.001 kg), its top
+        load and the highest RPE at that load.
 
-        Rows are (profile, exercise, exercise name, record, date, weight, e1RM, RPE).
+        The sets are aggregated per exercise record and load in SQL, from ``set_records``
+        alone through its progress index; only those rows (about one per session and lift)
+        are joined to their session, and come back as plain rows (no ORM loading), ordered so
+        that each lift's sessions arrive together and in order. The main lifts' names are a
+        second, small statement.
         """
         if not profile_ids:
-            return []
-        rows = await self.session.execute(
+            return LiftSessions({}, {})
+        main_lifts = await self.session.execute(
+            select(Exercise.id, Exercise.name).where(Exercise.is_main_lift.is_(True))
+        )
+        found = LiftSessions({}, {int(i): str(n) for i, n in main_lifts})
+        loads = (
             select(
-                SetRecord.client_profile_id,
-                SetRecord.exercise_id,
-                Exercise.name,
-                ExerciseRecord.session_record_id,
-                func.max(SessionRecord.session_date),
-                SetRecord.weight_kg,
-                func.max(e1rm_sql()),
-                func.max(SetRecord.rpe),
+                SetRecord.client_profile_id.label("profile_id"),
+                SetRecord.exercise_id.label("exercise_id"),
+                SetRecord.exercise_record_id.label("exercise_record_id"),
+                SetRecord.weight_kg.label("weight"),
+                func.max(e1rm_sql()).label("best"),
+                func.max(SetRecord.rpe).label("rpe"),
             )
-            .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
-            .join(SessionRecord, SessionRecord.id == ExerciseRecord.session_record_id)
-            .join(Exercise, Exercise.id == SetRecord.exercise_id)
             .where(
                 SetRecord.client_profile_id.in_(list(profile_ids)),
                 # Main lifts and a time range on set_records itself, so the progress index
@@ -223,19 +356,73 @@ class AlertRepository:
                     select(Exercise.id).where(Exercise.is_main_lift.is_(True)).scalar_subquery()
                 ),
                 SetRecord.performed_at >= datetime.combine(since, time(0), tzinfo=UTC),
-                SessionRecord.session_date >= since,
-                SessionRecord.status.in_(DONE_RECORD_STATUSES),
                 counted_lift(),
             )
             .group_by(
                 SetRecord.client_profile_id,
                 SetRecord.exercise_id,
-                Exercise.name,
-                ExerciseRecord.session_record_id,
+                SetRecord.exercise_record_id,
                 SetRecord.weight_kg,
             )
+            .subquery("loads")
         )
-        return [tuple(row) for row in rows]
+        raw = NullType()  # numbers as the driver gives them; converted once per value below
+        statement = (
+            select(
+                loads.c.profile_id,
+                loads.c.exercise_id,
+                ExerciseRecord.session_record_id,
+                type_coerce(SessionRecord.session_date, raw),
+                type_coerce(loads.c.weight, raw),
+                type_coerce(loads.c.best, raw),
+                type_coerce(loads.c.rpe, raw),
+            )
+            .join(ExerciseRecord, ExerciseRecord.id == loads.c.exercise_record_id)
+            .join(SessionRecord, SessionRecord.id == ExerciseRecord.session_record_id)
+            .where(
+                SessionRecord.session_date >= since,
+                SessionRecord.status.in_(DONE_RECORD_STATUSES),
+            )
+            .order_by(
+                loads.c.profile_id,
+                loads.c.exercise_id,
+                SessionRecord.session_date,
+                ExerciseRecord.session_record_id,
+            )
+        )
+        result = await (await self.session.connection()).execute(statement)
+        rows = result.all()
+        # Hundreds of thousands of rows, a few hundred distinct (weight, e1RM, RPE) and dates:
+        # each is converted once (a Date column's own conversion would cost more than all).
+        days: dict[Any, date] = {}
+        numbers: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal, Decimal | None]] = {}
+        sessions: list[LiftSession] = []
+        last_profile = last_exercise = None
+        for (
+            profile_id,
+            exercise_id,
+            record_id,
+            raw_day,
+            raw_weight,
+            raw_best,
+            raw_rpe,
+        ) in rows:
+            if exercise_id != last_exercise or profile_id != last_profile:
+                last_profile, last_exercise = profile_id, exercise_id
+                sessions = found.sessions.setdefault(profile_id, {}).setdefault(exercise_id, [])
+            key = (raw_weight, raw_best, raw_rpe)
+            values = numbers.get(key)
+            if values is None:
+                values = numbers[key] = _lift_numbers(raw_weight, raw_best, raw_rpe, e1rm_step)
+            weight, best, rpe = values
+            if not sessions or sessions[-1][0] != record_id:
+                day = days.get(raw_day)
+                if day is None:
+                    day = days[raw_day] = as_date(raw_day)
+                sessions.append((record_id, day, best, weight, rpe))
+            else:  # another load in that session, or the same load in another of its records
+                sessions[-1] = _merged(sessions[-1], weight, best, rpe)
+        return found
 
     async def exercises_named(self, names: Sequence[str], owners: Sequence[int]) -> list[Exercise]:
         """Exercises with one of these names, and every main lift (goals name them loosely)."""
@@ -284,19 +471,28 @@ class AlertRepository:
         return list(rows.scalars())
 
     async def assignment_progress(
-        self, relationship_ids: Sequence[int], assignment_ids: Sequence[int] | None = None
+        self,
+        relationship_ids: Sequence[int],
+        assignment_ids: Sequence[int] | None = None,
+        *,
+        last_logged_only: bool = False,
     ) -> list[tuple[int, int, int, datetime | None, datetime | None]]:
-        """Open assignments: (assignment, relationship, sessions, last at, last logged at)."""
+        """Open assignments: (assignment, relationship, sessions, last at, last logged at).
+
+        ``last_logged_only`` keeps only those whose last planned session was logged (the ones
+        that may be complete), leaving the many still under way out in SQL.
+        """
         if not relationship_ids and not assignment_ids:
             return []
         logged = logged_sql()
+        last_logged = func.max(case((logged, CoachingSession.scheduled_at), else_=None))
         statement = (
             select(
                 ProgramAssignment.id,
                 ProgramAssignment.relationship_id,
                 func.count(CoachingSession.id),
                 func.max(CoachingSession.scheduled_at),
-                func.max(case((logged, CoachingSession.scheduled_at), else_=None)),
+                last_logged,
             )
             .join(CoachingSession, CoachingSession.assignment_id == ProgramAssignment.id)
             .where(
@@ -313,6 +509,8 @@ class AlertRepository:
             statement = statement.where(
                 ProgramAssignment.relationship_id.in_(list(relationship_ids))
             )
+        if last_logged_only:
+            statement = statement.having(last_logged >= func.max(CoachingSession.scheduled_at))
         rows = await self.session.execute(statement)
         return [(int(a), int(r), int(n), last, done) for a, r, n, last, done in rows]
 
@@ -331,7 +529,7 @@ class AlertRepository:
         if not keys:
             return set()
         found: set[tuple[int, int, str]] = set()
-        chunk = 300
+        chunk = KEYS_PER_QUERY
         for start in range(0, len(keys), chunk):
             part = list(keys[start : start + chunk])
             rows = await self.session.execute(
@@ -351,21 +549,26 @@ class AlertRepository:
         return found
 
     async def insert(self, values: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert alerts; an open alert with the same cause makes a row a no-op. New ids."""
+        """Insert alerts; an open alert with the same cause makes a row a no-op. New ids.
+
+        One statement run for many parameter sets: SQLAlchemy compiles it once and sends the
+        rows in pages of multi-row VALUES below the drivers' parameter limits (a first scan
+        raises thousands of alerts per batch; compiling one VALUES clause with all of them
+        cost more than the rest of the scan).
+        """
         if not values:
             return []
         dialect = self.session.get_bind().dialect.name
         module: Any = postgresql if dialect == "postgresql" else sqlite
         statement = (
             module.insert(ClientAlert.__table__)
-            .values(list(values))
             .on_conflict_do_nothing(
                 index_elements=["trainer_user_id", "client_profile_id", "dedup_key"],
                 index_where=text("NOT is_resolved"),
             )
             .returning(ClientAlert.__table__.c.id)
         )
-        rows = await self.session.execute(statement)
+        rows = await self.session.execute(statement, list(values))
         return [int(i) for i in rows.scalars()]
 
     # ------------------------------------------------------------------ the trainer's reads

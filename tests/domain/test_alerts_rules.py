@@ -7,6 +7,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coaching.domain import alerts as rules
 from coaching.domain.enums import AlertSeverity, AlertType
@@ -86,6 +88,63 @@ def test_rpe_rising(rpes: list[str], raised: bool) -> None:
         _points(["100", "100", "100"], rpes=rpes), exercise_id=1, exercise_name="Bench", sessions=3
     )
     assert (draft is not None) is raised
+
+
+@pytest.mark.parametrize(("sessions", "compared"), [(1, 2), (2, 2), (3, 3), (10, 10)])
+def test_sessions_compared(sessions: int, compared: int) -> None:
+    assert rules.sessions_compared(sessions) == compared
+    too_few = _points(["120", "110", "100", "90", "80"][: compared - 1])
+    assert rules.latest_sessions(too_few, sessions) is None
+
+
+_DECIMALS = st.decimals(min_value=0, max_value=300, places=1, allow_nan=False)
+
+
+@settings(deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            _DECIMALS,
+            st.sampled_from(["100", "102.5"]),
+            st.none() | st.sampled_from(["7", "7.5", "8", "9", "10"]),
+        ),
+        max_size=6,
+    ),
+    sessions=st.integers(1, 5),
+    decline_pct=st.integers(3, 50),
+)
+def test_performance_alerts_are_both_rules(
+    points: list[tuple[int, Decimal, str, str | None]], sessions: int, decline_pct: int
+) -> None:
+    """The scan's one pass over a lift's sessions, oldest first, raises what the two rules
+    raise on the same sessions in any order."""
+    series = [
+        rules.SessionPoint(
+            number,
+            date(2026, 11, 1) + timedelta(days=day),
+            best,
+            Decimal(weight),
+            Decimal(rpe) if rpe else None,
+        )
+        for number, (day, best, weight, rpe) in enumerate(points)
+    ]
+    ordered = sorted(series, key=lambda p: (p.day, p.record_id))
+    found = rules.performance_alerts(
+        ordered, exercise_id=7, exercise_name="Squat", decline_pct=decline_pct, sessions=sessions
+    )
+    shuffled = list(reversed(series))
+    expected = [
+        rules.e1rm_decline(
+            shuffled,
+            exercise_id=7,
+            exercise_name="Squat",
+            decline_pct=decline_pct,
+            sessions=sessions,
+        ),
+        rules.rpe_rising(shuffled, exercise_id=7, exercise_name="Squat", sessions=sessions),
+    ]
+    assert found == [draft for draft in expected if draft is not None]
 
 
 @pytest.mark.parametrize(

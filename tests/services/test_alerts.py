@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
-from coaching.domain.enums import AlertSeverity, AlertType, AssignmentStatus
+from coaching.domain.enums import (
+    AlertSeverity,
+    AlertType,
+    AssignmentStatus,
+    RecordStatus,
+    SetType,
+)
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.alerts import AlertService, on_injury
 from coaching.services.base import ServiceContext
-from storage.models import ClientAlert, ClientProfile, ProgramAssignment
+from storage.models import (
+    ClientAlert,
+    ClientProfile,
+    ExerciseRecord,
+    ProgramAssignment,
+    ProgressionAccess,
+    SessionRecord,
+    SetRecord,
+    User,
+)
+from storage.repositories.alerts import AlertRepository
 from tests.conftest import START
 from tests.factories import Coaching, make_coaching, make_user
 from tests.progress_data import exercise_id, log_session, plan
@@ -243,3 +263,282 @@ async def test_thresholds(
         await svc.set_threshold(1, "decline_pct", 99)
     _, empty = await svc.toggle_empty_digest(1)
     assert empty
+
+
+# --------------------------------------------------------------------------- the scan's reads
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+LiftSet = tuple[int, str, int, str | None, SetType]
+"""(exercise, weight, reps, RPE, set type)"""
+
+
+async def _log_records(
+    factory: async_sessionmaker[AsyncSession],
+    profile_id: int,
+    at: datetime,
+    records: Sequence[Sequence[LiftSet]],
+) -> int:
+    """One completed session whose exercise records (several may share a lift) hold these sets."""
+    async with factory() as session:
+        record = SessionRecord(
+            client_profile_id=profile_id,
+            title="Heavy day",
+            session_date=at.date(),
+            start_time=at,
+            end_time=at + timedelta(hours=1),
+            completed=True,
+            is_live=False,
+            status=RecordStatus.COMPLETED,
+        )
+        session.add(record)
+        await session.flush()
+        minute = 0
+        for order, sets in enumerate(records):
+            parent = ExerciseRecord(
+                session_record_id=record.id,
+                exercise_id=sets[0][0],
+                exercise_name="x",
+                order_index=order,
+                completed=True,
+            )
+            session.add(parent)
+            await session.flush()
+            for exercise, weight, reps, rpe, set_type in sets:
+                minute += 1
+                session.add(
+                    SetRecord(
+                        exercise_record_id=parent.id,
+                        client_profile_id=profile_id,
+                        exercise_id=exercise,
+                        set_index=minute,
+                        set_type=set_type,
+                        weight_kg=Decimal(weight),
+                        reps=reps,
+                        rpe=Decimal(rpe) if rpe is not None else None,
+                        performed_at=at + timedelta(minutes=minute),
+                    )
+                )
+        await session.commit()
+        return record.id
+
+
+async def test_decline_message_has_epley_e1rm_to_the_decimal(
+    ctx: ServiceContext, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """130x5 is 151.67 kg by Epley and 95x5 110.83 kg, in SQL as in Python, on both databases."""
+    coaching = await _setup(session_factory)
+    squat = await exercise_id(session_factory, SQUAT)
+    for day, weight in enumerate(("130", "110", "95")):
+        await log_session(
+            session_factory,
+            coaching,
+            START - timedelta(days=6 - day * 2),
+            [(squat, weight, 5, None)],
+        )
+    await AlertService(ctx).scan_all()
+    rows = await _alerts(session_factory)
+    assert [(a.alert_type, a.severity, a.message) for a in rows] == [
+        (
+            AlertType.PERFORMANCE_DECLINE,
+            AlertSeverity.HIGH,
+            "Barbell Back Squat: estimated 1RM down 27% over the last 3 sessions "
+            "(151.7 kg → 110.8 kg).",
+        )
+    ]
+
+
+async def test_session_point_is_its_top_load_over_loads_and_records(
+    ctx: ServiceContext, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A session's top load, the highest RPE at it across the session's records of the lift,
+    and its best e1RM from any load; warm-ups do not count."""
+    coaching = await _setup(session_factory)
+    squat = await exercise_id(session_factory, SQUAT)
+    normal, warmup = SetType.NORMAL, SetType.WARMUP
+    day = START - timedelta(days=7)
+    # RPE 7 then, in a second record of the squat, 8 at the same 100 kg: the session's is 8.
+    await _log_records(
+        session_factory,
+        coaching.profile.id,
+        day,
+        [
+            [(squat, "60", 10, None, warmup), (squat, "100", 5, "7", normal)],
+            [(squat, "80", 12, "9.5", normal), (squat, "100", 3, "8", normal)],
+        ],
+    )
+    await _log_records(
+        session_factory,
+        coaching.profile.id,
+        day + timedelta(days=2),
+        [[(squat, "100", 5, "8.5", normal)]],
+    )
+    # A heavy warm-up single would be the top load if warm-ups counted.
+    last = await _log_records(
+        session_factory,
+        coaching.profile.id,
+        day + timedelta(days=4),
+        [[(squat, "120", 1, "10", warmup), (squat, "100", 5, "9", normal)]],
+    )
+    await AlertService(ctx).scan_all()
+    rows = await _alerts(session_factory)
+    # No decline: each session's best e1RM is 116.67 kg (100x5), above 80x12's 112 kg.
+    assert [(a.dedup_key, a.message) for a in rows] == [
+        (
+            f"rpe:{squat}:{last}",
+            "Barbell Back Squat: the same 100 kg feels harder — RPE 8.0 → 9.0 "
+            "over the last 3 sessions.",
+        )
+    ]
+
+
+async def test_decline_across_the_clients_own_log_and_the_trainers(
+    ctx: ServiceContext, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """Sessions the client logged on their own count in the series the trainer's alert reads."""
+    coaching = await _setup(session_factory)
+    squat = await exercise_id(session_factory, SQUAT)
+    assert coaching.client is not None
+    async with session_factory() as session:
+        own = ClientProfile(user_id=coaching.client.id, name="Cleo", created_by=coaching.client.id)
+        session.add(own)
+        await session.commit()
+        own_id = own.id
+    normal = SetType.NORMAL
+    await _log_records(
+        session_factory,
+        coaching.profile.id,
+        START - timedelta(days=6),
+        [[(squat, "130", 5, None, normal)]],
+    )
+    await _log_records(
+        session_factory, own_id, START - timedelta(days=4), [[(squat, "110", 5, None, normal)]]
+    )
+    last = await _log_records(
+        session_factory,
+        coaching.profile.id,
+        START - timedelta(days=2),
+        [[(squat, "95", 5, None, normal)]],
+    )
+    await AlertService(ctx).scan_all()
+    rows = await _alerts(session_factory)
+    assert [(a.client_profile_id, a.dedup_key) for a in rows] == [
+        (coaching.profile.id, f"decline:{squat}:{last}")
+    ]
+
+
+async def _clients_with_history(
+    factory: async_sessionmaker[AsyncSession], trainer: User, first_id: int, count: int
+) -> None:
+    squat = await exercise_id(factory, SQUAT)
+    for number in range(count):
+        client = await make_user(factory, first_id + number, f"Client {number}", client=True)
+        coaching = await make_coaching(factory, trainer, client, start=START.date())
+        await plan(factory, coaching, START - timedelta(days=2))
+        for day, weight in enumerate(("120", "110", "100")):
+            await log_session(
+                factory, coaching, START - timedelta(days=9 - day * 2), [(squat, weight, 5, 8)]
+            )
+
+
+async def test_scan_statements_do_not_grow_with_clients(
+    ctx: ServiceContext,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+) -> None:
+    """A batch costs the same statements for 2 clients as for 8, each raising alerts."""
+    trainer = await make_user(session_factory, 1, "Tara", trainer=True)
+    await _clients_with_history(session_factory, trainer, 100, 2)
+    clock.advance(hours=1)
+    with counting(engine) as few:
+        small = await AlertService(ctx).scan_all()
+    other = await make_user(session_factory, 2, "Theo", trainer=True)
+    await _clients_with_history(session_factory, other, 200, 8)
+    async with session_factory() as session:  # Tara's causes are raised again too
+        await session.execute(delete(ClientAlert))
+        await session.commit()
+    with counting(engine) as many:
+        large = await AlertService(ctx).scan_all()
+    assert (small.clients, large.clients) == (2, 10)
+    assert small.raised == 2 * 2  # each: a decline and the missed session
+    assert large.raised == 10 * 2
+    assert len(many) == len(few), (few, many)
+
+
+async def test_thousands_of_alerts_in_one_batch(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Inserts and cause look-ups are split below the databases' parameter limits."""
+    coaching = await _setup(session_factory)
+    now = START
+    values = [
+        {
+            "client_profile_id": coaching.profile.id,
+            "trainer_user_id": coaching.trainer.id,
+            "alert_type": AlertType.MISSED_WORKOUT,
+            "severity": AlertSeverity.MEDIUM,
+            "raised_at": now,
+            "message": f"Missed session {number}",
+            "dedup_key": f"missed:{number}",
+            "details": {},
+            "is_resolved": False,
+            "created_at": now,
+            "updated_at": now,
+            "is_active": True,
+        }
+        for number in range(2600)
+    ]
+    keys = [(coaching.trainer.id, coaching.profile.id, f"missed:{n}") for n in range(3000)]
+    async with session_factory() as session:
+        repo = AlertRepository(session)
+        ids = await repo.insert(values)
+        again = await repo.insert(values[:10])  # open alerts with the same causes: no-ops
+        known = await repo.known_keys(keys)
+        await session.commit()
+    assert len(set(ids)) == 2600
+    assert again == []
+    assert known == set(keys[:2600])
+    assert len(await _alerts(session_factory)) == 2600
+
+
+async def test_exercise_window_without_e1rm_hides_that_lifts_decline(
+    ctx: ServiceContext, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A per-exercise rule sharing only the weight keeps the squat's decline from the trainer;
+    the bench press, with no rule, still raises one."""
+    coaching = await _setup(session_factory)
+    squat = await exercise_id(session_factory, SQUAT)
+    bench = await exercise_id(session_factory, "Barbell Bench Press")
+    async with session_factory() as session:
+        session.add(
+            ProgressionAccess(
+                relationship_id=coaching.relationship.id,
+                exercise_id=squat,
+                viewable_metrics=["weight"],
+            )
+        )
+        await session.commit()
+    for day, weight in enumerate(("120", "110", "100")):
+        await log_session(
+            session_factory,
+            coaching,
+            START - timedelta(days=6 - day * 2),
+            [(squat, weight, 5, 8), (bench, weight, 5, 8)],
+        )
+    await AlertService(ctx).scan_all()
+    rows = await _alerts(session_factory)
+    assert [a.dedup_key.rsplit(":", 1)[0] for a in rows] == [f"decline:{bench}"]
