@@ -84,11 +84,9 @@ from storage.models import (
     SetRecord,
     User,
 )
-from storage.repositories.calendar import CalendarRepository
 from storage.repositories.clients import ClientRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.live import (
-    OPEN_SESSION_STATUSES,
     LiveRead,
     LiveRepository,
     LiveSet,
@@ -502,14 +500,10 @@ class LiveService:
                     if profile.user_id is None and profile.is_active and profile.erased_at is None
                 ]
                 if waiting:
+                    # planned_between already covers their sessions (pending, no account).
                     profiles = sorted(
                         [*profiles, *waiting], key=lambda p: (p.name.casefold(), p.id)
                     )
-                    waiting_ids = {p.id for p in waiting}
-                    booked, _ = await CalendarRepository(session).of_trainer(
-                        user.id, start, end, OPEN_SESSION_STATUSES
-                    )
-                    planned |= {p.id for _, p in booked if p.id in waiting_ids}
                 live_rows = await repo.live_for_profiles([p.id for p in profiles])
                 live = {r.client_profile_id for r in live_rows}
                 clients = [
