@@ -18,6 +18,7 @@ to ``processed_updates`` at a time.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
@@ -28,12 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from coaching.services.base import BACKOFF_SECONDS
 from storage.models import ConversationState, ProcessedUpdate, UserData, utcnow
 from storage.repositories.updates import ProcessedUpdateRepository
+from storage.uow import is_busy
 from storage.upsert import upsert_statement
 
 log = logging.getLogger(__name__)
@@ -138,6 +142,27 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             handled_update_id = None
         if not pending and handled_update_id is None:
             return
+        for pause in (*BACKOFF_SECONDS, None):
+            try:
+                await self._store(pending, handled_update_id)
+                break
+            except DBAPIError as error:
+                # Every write here is an upsert, a delete or an idempotent mark: storing them
+                # again after a busy database's rollback stores them once.
+                if pause is None or not is_busy(error):
+                    raise
+                log.info("conversation state: database busy; trying again")
+                await asyncio.sleep(pause)
+        for (name, key), state in pending.conversations.items():
+            self._wrote_state(name, key, state)
+        for user_id, (_, encoded) in pending.user_data.items():
+            self._written_user_data[user_id] = encoded
+        for user_id in pending.dropped_users:
+            self._written_user_data.pop(user_id, None)
+        if handled_update_id is not None:
+            self._remember_handled(handled_update_id)
+
+    async def _store(self, pending: PendingWrites, handled_update_id: int | None) -> None:
         async with self._sessions() as session:
             for (name, key), state in pending.conversations.items():
                 await self._write_state(session, name, key, state)
@@ -148,14 +173,6 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             if handled_update_id is not None:
                 await ProcessedUpdateRepository(session).mark(handled_update_id)
             await session.commit()
-        for (name, key), state in pending.conversations.items():
-            self._wrote_state(name, key, state)
-        for user_id, (_, encoded) in pending.user_data.items():
-            self._written_user_data[user_id] = encoded
-        for user_id in pending.dropped_users:
-            self._written_user_data.pop(user_id, None)
-        if handled_update_id is not None:
-            self._remember_handled(handled_update_id)
 
     # ------------------------------------------------------------------ PTB's interface
 

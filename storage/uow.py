@@ -7,6 +7,11 @@ transaction (:meth:`UnitOfWork.commit` with ``completes_update=True``): the upda
 its de-duplication mark then land together or not at all, and the update needs no second
 transaction afterwards. The bot says which update is being handled with
 :func:`handling_update`.
+
+A busy database (SQLite's writer lock held past ``busy_timeout``, a PostgreSQL serialization
+failure, deadlock or lock time-out) surfaces from a unit of work as :class:`DatabaseBusy`,
+after the transaction was rolled back: nothing of it was stored, and the whole unit of work can
+run again (see :func:`coaching.services.base.retried`).
 """
 
 from __future__ import annotations
@@ -18,9 +23,35 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.updates import ProcessedUpdateRepository
+
+# SQLite: SQLITE_BUSY and SQLITE_LOCKED (primary result codes; extended codes keep the low byte).
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+class DatabaseBusy(Exception):
+    """The database could not take this unit of work now; it was rolled back, nothing stored."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` means "the database is busy, try the transaction again"."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    state = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    if state is None and orig is not None and orig.__cause__ is not None:
+        state = getattr(orig.__cause__, "sqlstate", None)
+    if state is not None:
+        return str(state) in _POSTGRES_BUSY_STATES
+    return "database is locked" in str(orig)
 
 
 @dataclass
@@ -72,6 +103,8 @@ class UnitOfWork:
             await session.rollback()
         finally:
             await session.close()
+        if exc is not None and is_busy(exc):
+            raise DatabaseBusy(str(exc.__class__.__name__)) from exc
 
     @property
     def session(self) -> AsyncSession:

@@ -44,7 +44,7 @@ from coaching.domain.permissions import PermissionFlags, ProgressionWindow, prog
 from coaching.domain.strength import PerformedSet, detect_records
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import InvalidInput, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import (
     ClientProfile,
     Exercise,
@@ -628,7 +628,7 @@ def _performed(row: SetRecord) -> PerformedSet:
 # --------------------------------------------------------------------------- the service
 
 
-class AlertService:
+class AlertService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

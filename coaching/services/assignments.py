@@ -38,7 +38,7 @@ from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import Access, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.plan import effective_for_program_session
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import (
@@ -222,7 +222,7 @@ def _program_choice(program: Program) -> ProgramChoice:
     )
 
 
-class AssignmentService:
+class AssignmentService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

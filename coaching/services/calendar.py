@@ -20,7 +20,7 @@ from coaching.domain.when import WhenError, parse_when
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import trainer_access
 from coaching.services.assignments import PAGE_SIZE, ClientChoice, ClientPage
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import ClientProfile, CoachingSession, Relationship, User
 from storage.repositories.assignments import AssignmentRepository
@@ -177,7 +177,7 @@ def clean_text(text: str, what: str, example: str, limit: int = TEXT_MAX) -> str
     return cleaned
 
 
-class CalendarService:
+class CalendarService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -17,7 +17,7 @@ from coaching.domain.enums import Permission
 from coaching.domain.measurements import kind_label
 from coaching.domain.permissions import REFUSALS
 from coaching.errors import NotAllowed, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.dashboard import (
     Viewer,
     _day_start,
@@ -53,7 +53,7 @@ class ChartData:
     note: str = ""
 
 
-class ChartService:
+class ChartService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

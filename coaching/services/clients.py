@@ -24,7 +24,7 @@ from coaching.services.access import (
     relationship_for,
     trainer_access,
 )
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.invites import RandomBytes, create_invite
 from coaching.services.relationships import Capacity, capacity, ensure_capacity, trainer_user
 from storage.models import ClientProfile, PermissionSet, Relationship
@@ -121,7 +121,7 @@ class ClientCard:
         return not self.joined and self.status is RelationshipStatus.PENDING
 
 
-class ClientService:
+class ClientService(Service):
     def __init__(
         self, ctx: ServiceContext, random_bytes: RandomBytes = secrets.token_bytes
     ) -> None:

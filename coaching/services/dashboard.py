@@ -29,7 +29,7 @@ from coaching.domain.measurements import kind_label
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import flags_of, profile_scope, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext, own_transactions
 from coaching.services.permissions import progression_windows
 from storage.models import ClientProfile, TrainerProfile, User
 from storage.repositories.alerts import AlertRepository
@@ -297,7 +297,7 @@ def summarise_lifts(
     return summaries, len(hidden - set(by_exercise)), chartable
 
 
-class DashboardService:
+class DashboardService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
@@ -320,6 +320,7 @@ class DashboardService:
             viewer = await client_viewer(uow.session, telegram_id)
             return await build_progress(uow.session, viewer, 0, self.ctx.clock.now())
 
+    @own_transactions
     async def due_digests(self, limit: int = 200) -> list[tuple[int, int, Dashboard]]:
         """Trainers whose digest time has passed today (their time) and who have not had one.
 

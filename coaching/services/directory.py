@@ -23,7 +23,7 @@ from coaching.domain.enums import RelationshipStatus, RelationshipType, Visibili
 from coaching.domain.permissions import PermissionFlags
 from coaching.domain.profile_rules import Rating
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.profiles import CertificateView, certificate_view, local_today
 from storage.models import ClientProfile, PermissionSet, Relationship, TrainerProfile, User
 from storage.repositories.profiles import ProfileRepository
@@ -121,7 +121,7 @@ def _headline(profile: TrainerProfile, categories: list[str]) -> str:
     return " · ".join(parts)
 
 
-class DirectoryService:
+class DirectoryService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

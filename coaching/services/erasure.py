@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus, ReminderStatus
 from coaching.errors import Conflict, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exports import zone
 from storage.models import ClientProfile, User
 from storage.repositories.exchange import LIVE_STATUSES, ExchangeRepository
@@ -65,7 +65,7 @@ class ErasureDone:
     notices: tuple[TrainerNotice, ...]
 
 
-class ErasureService:
+class ErasureService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

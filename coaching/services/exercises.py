@@ -20,7 +20,7 @@ from coaching.domain.catalogue import (
 )
 from coaching.domain.enums import Difficulty
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import Exercise, User
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
@@ -157,7 +157,7 @@ def measure_for(*, reps: bool, weighted: bool, duration: bool, distance: bool) -
     return "weight_reps"
 
 
-class ExerciseService:
+class ExerciseService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -47,7 +47,7 @@ from coaching.domain.exchange import (
 )
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import profile_scope, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import require_trainer
 from storage.models import (
     Base,
@@ -196,7 +196,7 @@ def _library_exercise(row: ExerciseTemplate) -> LibraryExercise:
     )
 
 
-class ExportService:
+class ExportService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

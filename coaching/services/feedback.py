@@ -68,7 +68,7 @@ from coaching.services.access import (
     self_profile,
     trainer_access,
 )
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.profiles import refresh_rating
 from coaching.services.reminders import quiet_hours_of
 from storage.models import (
@@ -351,7 +351,7 @@ def _comments_of(rows: list[MediaNote]) -> tuple[TimedComment, ...]:
     return tuple(sorted(found, key=lambda c: (c.at_s is None, c.at_s or 0)))
 
 
-class FeedbackService:
+class FeedbackService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -27,7 +27,7 @@ from coaching.domain.enums import Permission, RecordStatus
 from coaching.domain.exchange import History, HistoryFormat, read_history
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import match_name
 from coaching.services.exports import zone
 from storage.models import (
@@ -126,7 +126,7 @@ class _Context:
     client_user: User | None
 
 
-class ImportService:
+class ImportService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

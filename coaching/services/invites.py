@@ -32,7 +32,7 @@ from coaching.domain.invites import (
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import Conflict, NotAllowed, NotFound
 from coaching.services.access import LIVE_STATUSES, flags_of, relationship_for, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.relationships import ensure_capacity
 from storage.models import ClientProfile, Invite, PermissionSet, Relationship, User
 from storage.repositories.clients import (
@@ -144,7 +144,7 @@ async def create_invite(
     return invite, token
 
 
-class InviteService:
+class InviteService(Service):
     def __init__(
         self, ctx: ServiceContext, random_bytes: RandomBytes = secrets.token_bytes
     ) -> None:

@@ -71,7 +71,7 @@ from coaching.services.access import (
     self_profile,
     trainer_access,
 )
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.plan import effective_exercises
 from storage.models import (
     ClientProfile,
@@ -468,7 +468,7 @@ def _local_day(now: datetime, tz: str) -> tuple[date, datetime, datetime]:
     return today, start, end
 
 
-class LiveService:
+class LiveService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

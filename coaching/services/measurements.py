@@ -28,7 +28,7 @@ from coaching.services.access import (
     self_profile,
     trainer_access,
 )
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.profiles import local_today
 from storage.models import ClientProfile, Measurement, ProgressPhoto, User
 from storage.repositories.measurements import MeasurementRepository
@@ -143,7 +143,7 @@ def kind_trends(rows: Sequence[Measurement]) -> tuple[KindTrend, ...]:
     return tuple(trends[:MAX_KINDS_SHOWN])
 
 
-class MeasurementService:
+class MeasurementService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -26,7 +26,7 @@ from coaching.domain.permissions import (
 from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.access import flags_of, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import match_name
 from coaching.services.profiles import local_today
 from storage.models import (
@@ -127,7 +127,7 @@ class SharingChange:
     client_name: str
 
 
-class PermissionService:
+class PermissionService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

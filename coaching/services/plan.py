@@ -20,7 +20,7 @@ from coaching.domain.prescription import Prescription, format_prescription
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.sets import SetEntry, format_set
 from coaching.services.access import client_profile_ids
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import (
     CoachingSession,
     Exercise,
@@ -270,7 +270,7 @@ def format_last_sets(sets: Sequence[SetRecord], unit: Units) -> str:
     return ", ".join(format_set(e, unit) for e in entries)
 
 
-class PlanService:
+class PlanService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -23,7 +23,7 @@ from coaching.domain.enums import Visibility
 from coaching.domain.profile_rules import CertificateState, Rating
 from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import InvalidInput, NotAllowed, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import Certificate, TrainerCategory, TrainerProfile, User
 from storage.repositories.profiles import ProfileRepository
 from storage.repositories.users import UserRepository
@@ -158,7 +158,7 @@ def _certificate_examples(which: Literal["obtained", "expiry"], today: date) -> 
     return f"'{day.isoformat()}', '1 {month} {day.year}' or '{relative}'"
 
 
-class ProfileService:
+class ProfileService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

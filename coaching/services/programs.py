@@ -27,7 +27,7 @@ from coaching.domain.progression import (
     progress_load,
 )
 from coaching.errors import Conflict, InvalidInput, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import PAGE_SIZE, Page, page_bounds, require_trainer
 from coaching.services.templates import (
     SESSION_NOT_FOUND,
@@ -228,7 +228,7 @@ def _copy_session(s: ProgramSession, program_id: int, week: int, number: int) ->
     )
 
 
-class ProgramService:
+class ProgramService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -20,7 +20,7 @@ from coaching.domain.enums import RelationshipStatus
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import LIVE_STATUSES, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import ClientProfile, Relationship, User
 from storage.repositories.clients import InviteRepository
 from storage.repositories.relationships import RelationshipRepository
@@ -153,7 +153,7 @@ def clean_reason(text: str | None, *, required: bool) -> str | None:
     return value
 
 
-class RelationshipService:
+class RelationshipService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

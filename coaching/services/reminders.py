@@ -43,7 +43,7 @@ from coaching.domain.reminders import (
 from coaching.domain.schedule import load_zone
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import relationship_for, trainer_access
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext, own_transactions
 from coaching.services.plan import effective_exercises, format_target
 from coaching.services.users import validate_timezone
 from storage.models import CoachingSession, Relationship, Reminder, User
@@ -338,7 +338,7 @@ def retry_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(600, 30 * 2 ** max(0, attempts - 1)))
 
 
-class ReminderService:
+class ReminderService(Service):
     """Claiming due rows and recording what happened to each (used by ``bot.dispatch``)."""
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -375,6 +375,7 @@ class ReminderService:
             )
         return requeued, unconfirmed
 
+    @own_transactions
     async def claim(self, worker: str, limit: int) -> list[Outgoing]:
         """Claim up to ``limit`` due rows, settle the ones not to send, return the rest.
 
@@ -637,7 +638,7 @@ class ReminderService:
 # --------------------------------------------------------------------------------------------
 
 
-class SettingsService:
+class SettingsService(Service):
     """A person's own settings. Changing anything that moves reminders re-derives them."""
 
     def __init__(self, ctx: ServiceContext) -> None:

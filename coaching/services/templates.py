@@ -18,7 +18,7 @@ from coaching.domain.catalogue import check_target_fits
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.prescription import Prescription, PrescriptionError, parse_template_text
 from coaching.errors import Conflict, DomainError, InvalidInput, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import (
     EXERCISE_NOT_FOUND,
     PAGE_SIZE,
@@ -343,7 +343,7 @@ def _row(loaded: _Loaded, row_id: int) -> ExerciseTemplate:
     raise NotFound(ROW_NOT_FOUND)
 
 
-class TemplateService:
+class TemplateService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching.domain.enums import Role, Units
 from coaching.domain.when import WhenError, parse_timezone
 from coaching.errors import InvalidInput, NotFound
-from coaching.services.base import ServiceContext
+from coaching.services.base import Service, ServiceContext
 from storage.models import TrainerProfile, User
 from storage.repositories.users import UserRepository
 
@@ -72,7 +72,7 @@ def validate_timezone(name: str) -> str:
         raise InvalidInput(str(error)) from None
 
 
-class UserService:
+class UserService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
