@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.errors import on_error
 from bot.jobs import register_jobs
 from bot.maintenance import prune_processed_updates
 from bot.persistence import SqlPersistence
+from bot.updates import ChatOrderedProcessor
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
@@ -74,6 +76,7 @@ def build_application(
     clock: Clock | None = None,
     engine: AsyncEngine | None = None,
     rate_limiter: bool = True,
+    freeze_gc: bool = False,
 ) -> SpotterApplication:
     """Build the bot. Tests pass a fake ``request``, a manual ``clock`` and their engine."""
     engine = engine or create_engine(settings.database_url)
@@ -95,6 +98,7 @@ def build_application(
             )
         )
         .persistence(SqlPersistence(session_factory))
+        .concurrent_updates(ChatOrderedProcessor(settings.max_concurrent_updates))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -110,7 +114,9 @@ def build_application(
 
     app = builder.build()
     assert isinstance(app, SpotterApplication)
-    app.services = Services(settings=settings, ctx=ctx, extras={"engine": engine})
+    app.services = Services(
+        settings=settings, ctx=ctx, extras={"engine": engine, "freeze_gc": freeze_gc}
+    )
 
     handlers = _module_handlers()
     if len(handlers) >= FALLBACK_GROUP:
@@ -140,6 +146,13 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert isinstance(app, SpotterApplication)
     exercises = await sync_builtin_exercises(app.services.ctx)
     await set_default_menu(app.bot, app.services.commands)
+    if app.services.extras.get("freeze_gc"):
+        # What start-up built (modules, the catalogue, PTB's handlers) lives as long as the
+        # process: moving it out of the collector's reach keeps each later full collection
+        # short, so none holds the event loop for long while other people wait. (Tests build
+        # many applications in one process and leave this off.)
+        gc.collect()
+        gc.freeze()
     settings = app.services.settings
     url = make_url(settings.database_url)
     log.info(

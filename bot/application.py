@@ -6,12 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 from telegram.ext import Application, CallbackContext
+from telegram.ext._handlers.conversationhandler import PendingState
+from telegram.ext._utils.trackingdict import TrackingDict
 
 from bot.persistence import SqlPersistence
 from coaching.services.base import ServiceContext
-from storage.uow import handling_update
+from storage.uow import handling_update, is_busy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -47,6 +50,49 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     """
 
     services: Services
+    # Updates inside process_update right now (other chats run concurrently, see bot.updates).
+    _in_flight: int = 0
+
+    async def update_persistence(self) -> None:
+        """PTB's global flush (on its timer and at stop) runs only while no update is being
+        handled: each update flushes its own writes, in its own transaction, and a global flush
+        in between would take another update's state into the wrong transaction."""
+        if self._in_flight:
+            return
+        await super().update_persistence()
+
+    async def _stage_writes_of(self, update: Update) -> None:
+        """Hand the persistence what this update changed, and only that: its user's
+        ``user_data`` and the conversation states of its chat and user. Updates of other chats
+        running at the same time stage their own."""
+        persistence = self.persistence
+        assert persistence is not None
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is not None:
+            user_id = user.id
+            if user_id in self._user_ids_to_be_deleted_in_persistence:
+                self._user_ids_to_be_deleted_in_persistence.discard(user_id)
+                self._user_ids_to_be_updated_in_persistence.discard(user_id)
+                await persistence.drop_user_data(user_id)
+            elif user_id in self._user_ids_to_be_updated_in_persistence:
+                self._user_ids_to_be_updated_in_persistence.discard(user_id)
+                await persistence.update_user_data(user_id, self.user_data[user_id])
+        keys = _conversation_keys(chat.id if chat else None, user.id if user else None)
+        for name, states in self._conversation_handler_conversations.items():
+            for key, state in take_written_states(states, keys):
+                await persistence.update_conversation(name, key, state)
+
+    def _mark_unsaved(self, update: Update) -> None:
+        """Mark this update's user_data and conversation states as still to be written."""
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is not None:
+            self._user_ids_to_be_updated_in_persistence.add(user.id)
+        keys = _conversation_keys(chat.id if chat else None, user.id if user else None)
+        for states in self._conversation_handler_conversations.values():
+            for key in keys:
+                states.mark_as_accessed(key)  # a key that was never used writes nothing
 
     async def process_update(self, update: object) -> None:
         if not isinstance(update, Update):
@@ -58,13 +104,26 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         if await persistence.handled(update.update_id):
             log.debug("update %s already handled; skipped", update.update_id)
             return
-        with handling_update(update.update_id) as inbound:
-            await super().process_update(update)
-        with persistence.collect() as pending:
-            await self.update_persistence()
-        await persistence.write(
-            pending, handled_update_id=update.update_id, recorded=inbound.recorded
-        )
+        self._in_flight += 1
+        try:
+            with handling_update(update.update_id) as inbound:
+                await super().process_update(update)
+            with persistence.collect() as pending:
+                await self._stage_writes_of(update)
+            try:
+                await persistence.write(
+                    pending, handled_update_id=update.update_id, recorded=inbound.recorded
+                )
+            except DBAPIError as error:
+                if not is_busy(error):
+                    raise
+                # The person has had their answer and what they did is committed; only the
+                # conversation's step and the handled mark are missing. The step goes with the
+                # chat's next update (or PTB's flush at stop).
+                self._mark_unsaved(update)
+                log.warning("update %s: state not saved, database busy", update.update_id)
+        finally:
+            self._in_flight -= 1
         user = update.effective_user
         log.debug(
             "handled update %s from %s (%s)",
@@ -72,6 +131,42 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             user.id if user else "-",
             _kind(update),
         )
+
+
+def _conversation_keys(chat_id: int | None, user_id: int | None) -> set[tuple[int, ...]]:
+    """The keys a ConversationHandler may use for an update of this chat and user."""
+    keys: set[tuple[int, ...]] = set()
+    if chat_id is not None:
+        keys.add((chat_id,))
+        if user_id is not None:
+            keys.add((chat_id, user_id))
+    if user_id is not None:
+        keys.add((user_id,))
+    return keys
+
+
+def take_written_states(
+    states: TrackingDict[Any, Any], keys: set[tuple[int, ...]]
+) -> list[tuple[Any, object | None]]:
+    """The conversation states written under ``keys`` since they were last taken, as
+    (key, state or None when ended), no longer marked as written.
+
+    PTB offers only ``pop_accessed_write_items()``, which takes every chat's states at once;
+    under concurrent updates that would move another chat's state into this update's
+    transaction. This reads the same private set of written keys, for the given keys only;
+    ``test_take_written_states_reads_ptb_tracking`` fails if a PTB upgrade changes it.
+    """
+    written: set[Any] = states._write_access_keys
+    taken: list[tuple[Any, object | None]] = []
+    for key in keys & written:
+        value = states.get(key, TrackingDict.DELETED)
+        if isinstance(value, PendingState):
+            if not value.done():
+                continue  # a non-blocking step still running: its own update writes it later
+            value = value.resolve()
+        written.discard(key)
+        taken.append((key, None if value is TrackingDict.DELETED else value))
+    return taken
 
 
 def _kind(update: Update) -> str:

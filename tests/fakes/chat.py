@@ -10,8 +10,10 @@
     assert alice.last_reply.edited
 
 Each action builds a Bot API update dict with a fresh ``update_id``, lets the fake record the
-user's message, and runs ``await app.process_update(Update.de_json(update, app.bot))``. Replies
-are read back from the :class:`~tests.fakes.botapi.FakeBotAPI`, so edits show in place.
+user's message, and hands ``Update.de_json(update, app.bot)`` to the application's update
+processor, as PTB's update fetcher does. Actions of different users may run concurrently
+(``asyncio.gather``); ``new_replies`` then mixes them, so read ``replies`` per user instead.
+Replies are read back from the :class:`~tests.fakes.botapi.FakeBotAPI`, so edits show in place.
 
 Handlers must be blocking (PTB's default): non-blocking handlers would still be running when the
 action returns.
@@ -475,7 +477,10 @@ class ChatSimulator:
         self.api.observe_update(update)
         self.last_update = copy.deepcopy(update)
         errors_before = len(self.errors)
-        await self.app.process_update(Update.de_json(copy.deepcopy(update), self.app.bot))
+        parsed = Update.de_json(copy.deepcopy(update), self.app.bot)
+        # As PTB's own update fetcher does: through the application's update processor, which
+        # keeps one chat's updates in order while other chats run concurrently.
+        await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
         new_errors = self.errors[errors_before:]
         if new_errors and self.raise_errors:
             raise HandlerError(
