@@ -1,4 +1,10 @@
-"""Bring a database to the newest schema with Alembic, from code (start-up and tests)."""
+"""Bring a database to the newest schema with Alembic, from code (start-up and tests).
+
+Several bot processes may start at once on one PostgreSQL database. Each migrates inside one
+transaction that first takes a transaction-level advisory lock, so they migrate one after
+another: the first brings the schema up to date, the others then find it at head and change
+nothing. (Two concurrent ``CREATE TABLE``s would otherwise collide in PostgreSQL's catalogue.)
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,12 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_null_pool_engine
+
+MIGRATION_LOCK = 0x5370_6F74_7465_72  # "Spotter" as a bigint: the advisory lock's key
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -24,6 +33,10 @@ async def _run(url: str, action: str, revision: str) -> None:
     engine = create_null_pool_engine(url)
     try:
         async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
 
             def _apply(sync_connection: Connection) -> None:
                 config = alembic_config(url)

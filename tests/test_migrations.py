@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,26 @@ async def _migrate(url: str, action: str) -> None:
         await upgrade(url)
     else:
         await downgrade(url)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="several processes share a database on PostgreSQL")
+async def test_workers_starting_together_on_an_empty_database_all_migrate() -> None:
+    """Three workers start at once on an empty PostgreSQL database: each runs the real
+    ``upgrade`` (the start-up path) and none fails; the schema ends up exactly at head."""
+    assert POSTGRES_URL
+    base, _, _name = POSTGRES_URL.split("?", 1)[0].rpartition("/")
+    race_db = "spotter_start_race"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {race_db} WITH (FORCE)"))
+            await conn.execute(text(f"CREATE DATABASE {race_db}"))
+        url = f"{base}/{race_db}"
+        await asyncio.gather(*(upgrade(url) for _ in range(3)))
+        diff, tables = await _inspect(url)
+        assert diff == []
+        assert tables == set(Base.metadata.tables)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {race_db} WITH (FORCE)"))
+        await admin.dispose()
