@@ -1,6 +1,6 @@
 """A long training history written straight to the database, for export tests and benchmarks.
 
-Rows go in with Core bulk inserts (thousands of sets in a second), with enough variety to
+Rows go in with Core bulk inserts (one statement per few thousand rows), with enough variety to
 exercise every column the exports write: pounds and kilograms, warm-up and drop sets, RPE,
 distances, durations, notes with commas, quotes and accents.
 """
@@ -16,8 +16,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RecordStatus, SetType, Units
-from storage.models import Exercise, ExerciseRecord, SessionRecord, SetRecord
+from storage.models import Base, Exercise
 
+RECORDS = Base.metadata.tables["session_records"]
+EXERCISE_RECORDS = Base.metadata.tables["exercise_records"]
+SETS = Base.metadata.tables["set_records"]
 EXERCISES = ("barbell-back-squat", "barbell-bench-press", "barbell-deadlift", "overhead-press")
 FIRST_START = datetime(2020, 1, 6, 7, 30, tzinfo=UTC)
 
@@ -78,7 +81,7 @@ async def long_history(
         record_ids = list(
             (
                 await session.execute(
-                    insert(SessionRecord).returning(SessionRecord.id, sort_by_parameter_order=True),
+                    insert(RECORDS).returning(RECORDS.c.id, sort_by_parameter_order=True),
                     record_rows,
                 )
             ).scalars()
@@ -102,8 +105,8 @@ async def long_history(
         exercise_ids = list(
             (
                 await session.execute(
-                    insert(ExerciseRecord).returning(
-                        ExerciseRecord.id, sort_by_parameter_order=True
+                    insert(EXERCISE_RECORDS).returning(
+                        EXERCISE_RECORDS.c.id, sort_by_parameter_order=True
                     ),
                     exercise_rows,
                 )
@@ -142,7 +145,7 @@ async def long_history(
                     }
                 )
         for chunk in range(0, len(set_rows), 5000):
-            await session.execute(insert(SetRecord), set_rows[chunk : chunk + 5000])
+            await session.execute(insert(SETS), set_rows[chunk : chunk + 5000])
         await session.commit()
     return History(
         sessions=sessions,
