@@ -10,8 +10,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coaching.domain.exchange import write_hevy, write_strong
 from coaching.services.base import ServiceContext
-from coaching.services.exports import RECORDS_PER_PAGE, ExportService, row_dict
+from coaching.services.exports import (
+    LIBRARY_PER_PAGE,
+    RECORDS_PER_PAGE,
+    ExportService,
+    row_dict,
+    workouts_of,
+    zone,
+)
+from storage.models import SessionTemplate
 from storage.repositories.exchange import ExchangeRepository
 from tests.factories import make_coaching, make_user
 from tests.services.long_history import long_history
@@ -29,11 +38,14 @@ def _canonical(data: bytes) -> bytes:
     return json.dumps(json.loads(data), indent=2, ensure_ascii=False).encode("utf-8")
 
 
-async def _sessions_as_rows(factory: Factory, profile_ids: list[int]) -> list[dict[str, Any]]:
-    """The sessions section as it was built before paging: ORM rows, all at once."""
+async def _built_at_once(
+    factory: Factory, profile_ids: list[int]
+) -> tuple[list[dict[str, Any]], bytes, bytes]:
+    """The sessions section and both CSVs as they were built before paging: from ORM rows,
+    all at once."""
     async with factory() as session:
         records = await ExchangeRepository(session).records(profile_ids)
-        return [
+        sessions = [
             {
                 **row_dict(r),
                 "exercises": [
@@ -42,6 +54,9 @@ async def _sessions_as_rows(factory: Factory, profile_ids: list[int]) -> list[di
             }
             for r in records
         ]
+        workouts = workouts_of(records)
+        tz = zone("UTC")
+        return sessions, write_strong(workouts, tz), write_hevy(workouts, tz)
 
 
 async def test_a_20000_set_history_exports_completely(
@@ -72,7 +87,7 @@ async def test_a_20000_set_history_exports_completely(
     assert sum(len(e["sets"]) for s in sessions for e in s["exercises"]) == 20_002
     assert sessions[0]["title"] == history.first_title
     assert sessions[999]["title"] == history.last_title
-    assert sessions == await _sessions_as_rows(
+    assert (sessions, strong, hevy) == await _built_at_once(
         session_factory, [rich.profile_id, rich.own_profile_id]
     )
     assert content["media"][0]["file_id"] == "ZELDAVIDEO1"
@@ -156,3 +171,20 @@ async def test_two_people_exporting_at_once_each_get_their_own(
     tom_sets = _rows(tom_export.files[1].data)
     assert len(tom_sets) == 2300 + 480
     assert [row["client"] for row in tom_sets] == ["Ann Archer"] * 2300 + ["Ben Baker"] * 480
+
+
+async def test_a_large_library_exports_every_template_and_program(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    tom = await make_user(session_factory, TOM, "Tom", trainer=True)
+    count = 2 * LIBRARY_PER_PAGE + 1
+    async with session_factory() as session:
+        session.add_all(
+            SessionTemplate(trainer_user_id=tom.id, name=f"Template {i:03d}", created_by=tom.id)
+            for i in range(count)
+        )
+        await session.commit()
+    file, templates, programs = await ExportService(ctx).library(TOM)
+    assert (templates, programs) == (count, 0)
+    names = [t["name"] for t in json.loads(file.data)["templates"]]
+    assert names == [f"Template {i:03d}" for i in range(count)]
