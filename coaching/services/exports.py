@@ -223,7 +223,7 @@ async def _record_pages(
     repo: ExchangeRepository, profile_ids: Sequence[int]
 ) -> AsyncIterator[RecordPage]:
     """The profiles' finished records with exercises and sets, oldest first, page by page."""
-    after: tuple[datetime, int] | None = None
+    after: tuple[Any, ...] | None = None
     while True:
         page = await repo.record_page(profile_ids, after, RECORDS_PER_PAGE)
         if not page.records:
@@ -231,21 +231,22 @@ async def _record_pages(
         yield page
         if len(page.records) < RECORDS_PER_PAGE:
             return
-        keys, last = page.records.keys, page.records.values[-1]
-        after = (last[keys.index("start_time")], last[keys.index("id")])
+        after = page.records.after
 
 
-async def _paged(fetch: Callable[[int, int], Awaitable[Rows]]) -> tuple[Rows, ...]:
+async def _paged(
+    fetch: Callable[[tuple[Any, ...] | None, int], Awaitable[Rows]],
+) -> tuple[Rows, ...]:
     """Every page of a flat table, ``ROWS_PER_PAGE`` rows at a time."""
     pages: list[Rows] = []
-    offset = 0
+    after = None
     while True:
-        rows = await fetch(offset, ROWS_PER_PAGE)
+        rows = await fetch(after, ROWS_PER_PAGE)
         if rows:
             pages.append(rows)
         if len(rows) < ROWS_PER_PAGE:
             return tuple(pages)
-        offset += len(rows)
+        after = rows.after
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,8 @@ class Rows:
 
     keys: tuple[str, ...]
     values: tuple[tuple[Any, ...], ...]
+    # Where the next page starts: the sort key of the last row (``None`` on an empty page).
+    after: tuple[Any, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -78,9 +80,26 @@ class RecordPage:
     sets: Rows
 
 
-async def _rows(session: AsyncSession, statement: Select[Any]) -> Rows:
+Key = tuple[Any, ...]
+
+
+async def _rows(session: AsyncSession, statement: Select[Any], order: Sequence[Any] = ()) -> Rows:
     result = await session.execute(statement)
-    return Rows(tuple(result.keys()), tuple(tuple(row) for row in result))
+    keys = tuple(result.keys())
+    values = tuple(tuple(row) for row in result)
+    after = None
+    if values and order:
+        after = tuple(values[-1][keys.index(column.key)] for column in order)
+    return Rows(keys, values, after)
+
+
+def _beyond(order: Sequence[Any], after: Key) -> Any:
+    """Rows sorted after ``after`` in the order ``order`` (lexicographic, all ascending)."""
+    column, *rest = order
+    value, *more = after
+    if not rest:
+        return column > value
+    return or_(column > value, and_(column == value, _beyond(rest, tuple(more))))
 
 
 class ExchangeRepository:
@@ -151,31 +170,23 @@ class ExchangeRepository:
         return list(rows.scalars())
 
     async def record_page(
-        self, profile_ids: Sequence[int], after: tuple[datetime, int] | None, limit: int
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
     ) -> RecordPage:
-        """Up to ``limit`` finished records after the ``(start_time, id)`` key, oldest first.
+        """Up to ``limit`` finished records sorted after ``after``, oldest first.
 
-        The same rows, in the same order, as :meth:`records`, read a page at a time.
+        The same rows, in the same order, as :meth:`records`, read a page at a time: pass
+        the previous page's ``records.after`` to get the next one.
         """
         empty = RecordPage(Rows((), ()), Rows((), ()), Rows((), ()))
         if not profile_ids:
             return empty
-        table = SessionRecord.__table__
-        statement = select(table).where(
+        order = (SessionRecord.start_time, SessionRecord.id)
+        statement = select(SessionRecord.__table__).where(
             SessionRecord.client_profile_id.in_(profile_ids), SessionRecord.is_live.is_(False)
         )
         if after is not None:
-            start, record_id = after
-            statement = statement.where(
-                or_(
-                    SessionRecord.start_time > start,
-                    and_(SessionRecord.start_time == start, SessionRecord.id > record_id),
-                )
-            )
-        records = await _rows(
-            self.session,
-            statement.order_by(SessionRecord.start_time, SessionRecord.id).limit(limit),
-        )
+            statement = statement.where(_beyond(order, after))
+        records = await _rows(self.session, statement.order_by(*order).limit(limit), order)
         if not records:
             return empty
         position = records.keys.index("id")
@@ -199,74 +210,79 @@ class ExchangeRepository:
         return RecordPage(records, exercises, sets)
 
     async def appointment_rows(
-        self, relationship_ids: Sequence[int], offset: int, limit: int
+        self, relationship_ids: Sequence[int], after: Key | None, limit: int
     ) -> Rows:
         """A page of :meth:`appointments`, as rows."""
         return await self._page(
             CoachingSession,
             CoachingSession.relationship_id.in_(relationship_ids),
             (CoachingSession.scheduled_at, CoachingSession.id),
-            offset,
+            after,
             limit,
         )
 
-    async def measurement_rows(self, profile_ids: Sequence[int], offset: int, limit: int) -> Rows:
+    async def measurement_rows(
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
+    ) -> Rows:
         """A page of :meth:`measurements`, as rows."""
         return await self._page(
             Measurement,
             Measurement.client_profile_id.in_(profile_ids),
             (Measurement.measured_on, Measurement.id),
-            offset,
+            after,
             limit,
         )
 
-    async def photo_rows(self, profile_ids: Sequence[int], offset: int, limit: int) -> Rows:
+    async def photo_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
         """A page of :meth:`photos`, as rows."""
         return await self._page(
             ProgressPhoto,
             ProgressPhoto.client_profile_id.in_(profile_ids),
             (ProgressPhoto.taken_on, ProgressPhoto.id),
-            offset,
+            after,
             limit,
         )
 
-    async def feedback_rows(self, profile_ids: Sequence[int], offset: int, limit: int) -> Rows:
+    async def feedback_rows(
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
+    ) -> Rows:
         """A page of :meth:`feedback`, as rows."""
         return await self._page(
             TrainingFeedback,
             TrainingFeedback.client_profile_id.in_(profile_ids),
             (TrainingFeedback.id,),
-            offset,
+            after,
             limit,
         )
 
-    async def media_rows(self, profile_ids: Sequence[int], offset: int, limit: int) -> Rows:
+    async def media_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
         """A page of the media on these profiles' finished records (:meth:`media`), as rows."""
         finished = select(SessionRecord.id).where(
             SessionRecord.client_profile_id.in_(profile_ids), SessionRecord.is_live.is_(False)
         )
         return await self._page(
-            MediaNote, MediaNote.session_record_id.in_(finished), (MediaNote.id,), offset, limit
+            MediaNote, MediaNote.session_record_id.in_(finished), (MediaNote.id,), after, limit
         )
 
-    async def alert_rows(self, profile_ids: Sequence[int], offset: int, limit: int) -> Rows:
+    async def alert_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
         """A page of :meth:`alerts`, as rows."""
         return await self._page(
             ClientAlert,
             ClientAlert.client_profile_id.in_(profile_ids),
             (ClientAlert.raised_at, ClientAlert.id),
-            offset,
+            after,
             limit,
         )
 
     async def _page(
-        self, model: Any, condition: Any, order: tuple[Any, ...], offset: int, limit: int
+        self, model: Any, condition: Any, order: tuple[Any, ...], after: Key | None, limit: int
     ) -> Rows:
-        """One page of a table's rows in a total order (the last key is the primary key)."""
-        return await _rows(
-            self.session,
-            select(model.__table__).where(condition).order_by(*order).offset(offset).limit(limit),
-        )
+        """One page of a table's rows in a total order (the last key is the primary key),
+        sorted after ``after``: rows added meanwhile neither repeat nor push others out."""
+        statement = select(model.__table__).where(condition)
+        if after is not None:
+            statement = statement.where(_beyond(order, after))
+        return await _rows(self.session, statement.order_by(*order).limit(limit), order)
 
     async def record_ids(self, profile_ids: Sequence[int]) -> list[int]:
         """Every session record on these profiles, live ones too."""

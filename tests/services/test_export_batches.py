@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,12 +17,13 @@ from coaching.services.base import ServiceContext
 from coaching.services.exports import (
     LIBRARY_PER_PAGE,
     RECORDS_PER_PAGE,
+    ROWS_PER_PAGE,
     ExportService,
     row_dict,
     workouts_of,
     zone,
 )
-from storage.models import SessionTemplate
+from storage.models import Base, SessionTemplate
 from storage.repositories.exchange import ExchangeRepository
 from tests.factories import make_coaching, make_user
 from tests.services.long_history import long_history
@@ -188,3 +191,38 @@ async def test_a_large_library_exports_every_template_and_program(
     assert (templates, programs) == (count, 0)
     names = [t["name"] for t in json.loads(file.data)["templates"]]
     assert names == [f"Template {i:03d}" for i in range(count)]
+
+
+async def test_many_measurements_on_the_same_days_come_once_each_in_order(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    tom = await make_user(session_factory, TOM, "Tom", trainer=True)
+    ann = await make_user(session_factory, 2001, "Ann", client=True)
+    coaching = await make_coaching(session_factory, tom, ann, name="Ann Archer")
+    count = 2 * ROWS_PER_PAGE + 7
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    async with session_factory() as session:
+        # Newest days first, several rows a day: the export sorts by day, then by id.
+        await session.execute(
+            Base.metadata.tables["measurements"].insert(),
+            [
+                {
+                    "client_profile_id": coaching.profile.id,
+                    "kind": "weight",
+                    "value": Decimal(60) + Decimal(i) / 10,
+                    "unit": "kg",
+                    "measured_on": date(2026, 10, 1) - timedelta(days=i // 3),
+                    "note": f"#{i}",
+                    "created_by": ann.id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        await session.commit()
+    bundle = await ExportService(ctx).my_data(2001)
+    rows = json.loads(bundle.files[0].data)["measurements"]
+    expected = sorted(range(count), key=lambda i: (-(i // 3), i))
+    assert [row["note"] for row in rows] == [f"#{i}" for i in expected]
+    assert bundle.files[0].data == _canonical(bundle.files[0].data)
