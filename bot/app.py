@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.application import Services, SpotterApplication
+from bot.charts import close_chart_pool
 from bot.config import Settings
 from bot.errors import on_error
 from bot.jobs import register_jobs
@@ -168,6 +169,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert isinstance(app, SpotterApplication)
+    await close_chart_pool()
     engine = app.services.extras.get("engine")
     if isinstance(engine, AsyncEngine):
         await engine.dispose()

@@ -1,12 +1,25 @@
 """Drawing the progress charts as PNG images with matplotlib's Agg backend (no display needed).
 
-Each chart has a title, labelled axes with units, and dates on the time axis. Drawing is CPU
-work, so callers run :func:`render_png` in a worker thread.
+Each chart has a title, labelled axes with units, and dates on the time axis.
+
+Drawing is CPU work that holds the GIL for long stretches (Agg renders in C without releasing
+it), so a worker thread would still stall the event loop. :func:`render_chart` therefore draws
+in a separate process: a small pool (:class:`ChartPool`), started with the "spawn" method on the
+first chart, reused after that, and closed with the application (:func:`close_chart_pool`).
+If the pool cannot start or a worker dies, that chart is drawn in a thread instead and the pool
+is started afresh for the next one; if drawing fails altogether, :class:`ChartUnavailable` says
+so and the flow answers with a clear message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +33,11 @@ from matplotlib.patches import Patch, Rectangle
 
 from coaching.services.charts import ChartData
 
+log = logging.getLogger("spotter.charts")
+
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 110
+CHART_WORKERS = 2
+START_METHOD = "spawn"  # never fork: the bot's process has threads and an event loop
 MARK_COLOURS = {"done": "#2e9d5b", "partial": "#f0b429", "missed": "#d64545"}
 MARK_LABELS = {"done": "Done", "partial": "Partly done", "missed": "Missed"}
 
@@ -113,3 +130,98 @@ def _calendar(figure: Figure, chart: ChartData) -> None:
         fontsize="small",
     )
     figure.subplots_adjust(right=0.78, bottom=0.2)
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing off the event loop
+# --------------------------------------------------------------------------------------------
+
+
+class ChartUnavailable(Exception):
+    """The chart could not be drawn (the reason is logged, not shown)."""
+
+
+class ChartPool:
+    """A bounded pool of chart-drawing processes, started on first use and reused.
+
+    ``draw`` must be a module-level function (it is sent to the workers by reference).
+    The pool holds no state about any chart, so concurrent renders are independent.
+    """
+
+    def __init__(
+        self,
+        *,
+        workers: int = CHART_WORKERS,
+        method: str = START_METHOD,
+        draw: Callable[[ChartData], bytes] = render_png,
+    ) -> None:
+        self.workers = workers
+        self.method = method
+        self.draw = draw
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context(self.method),
+                )
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor | None) -> None:
+        """Forget a broken pool (the next chart starts a new one) and reap its workers."""
+        with self._lock:
+            if pool is None or self._pool is not pool:
+                return
+            self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    async def render(self, chart: ChartData) -> bytes:
+        """The chart as PNG bytes, drawn in a worker process (in a thread if the pool fails)."""
+        pool: ProcessPoolExecutor | None = None
+        try:
+            pool = self._executor()
+            future = pool.submit(self.draw, chart)
+        except (OSError, RuntimeError, ValueError) as error:  # could not start, or shut down
+            log.warning("chart processes unavailable (%s); drawing in a thread", error)
+            self._discard(pool)
+        else:
+            try:
+                return await asyncio.wrap_future(future)
+            except BrokenExecutor as error:
+                log.warning("a chart process died (%s); drawing in a thread", error)
+                self._discard(pool)
+            except Exception as error:
+                log.exception("drawing a chart failed")
+                raise ChartUnavailable from error
+        try:
+            return await asyncio.to_thread(self.draw, chart)
+        except Exception as error:
+            log.exception("drawing a chart failed")
+            raise ChartUnavailable from error
+
+    def close(self) -> None:
+        """Stop the workers and wait for them; a later chart would start a new pool."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_charts = ChartPool()
+
+
+async def render_chart(chart: ChartData) -> bytes:
+    """The chart as PNG bytes, drawn off the event loop in the shared chart pool."""
+    return await _charts.render(chart)
+
+
+async def close_chart_pool() -> None:
+    """Shut the shared chart pool down; the composition root calls this when the bot stops."""
+    await asyncio.to_thread(_charts.close)

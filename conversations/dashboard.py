@@ -8,7 +8,6 @@ the charts (PNG photos). The daily digest job sends the same dashboard at the tr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.application import services
-from bot.charts import render_png
+from bot.charts import ChartUnavailable, render_chart
 from coaching.domain.adherence import WindowAdherence
 from coaching.domain.plurals import plural
 from coaching.errors import DomainError
@@ -65,6 +64,7 @@ SOME_HIDDEN = "🔒 {exercises} hidden by the client's sharing settings."
 NO_LIFTS = "No main lifts logged in the last 12 weeks."
 MEASURE_HIDDEN = "🔒 Body measurements: the client doesn't share personal details."
 CHART_PICK = "📈 Pick an exercise for the e1RM chart:"
+CHART_FAILED = "Sorry, I couldn't draw that chart just now. Please try again in a minute."
 ARROW = {"up": "↗", "down": "↘", "steady": "→", "": ""}
 
 
@@ -321,9 +321,13 @@ async def progress_pressed(update: Update, context: Context) -> None:
 async def send_chart(update: Update, context: Context, chart: ChartData) -> None:
     """Draw the chart off the event loop and send it as a photo."""
     await answer(update)
-    png = await asyncio.to_thread(render_png, chart)
     chat = update.effective_chat
     if chat is None:
+        return
+    try:
+        png = await render_chart(chart)
+    except ChartUnavailable:
+        await context.bot.send_message(chat.id, CHART_FAILED)
         return
     caption = f"📈 {esc(chart.title)}"
     if chart.note:

@@ -14,13 +14,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,7 +63,7 @@ from storage.models import (
     SessionTemplate,
     User,
 )
-from storage.repositories.exchange import ExchangeRepository
+from storage.repositories.exchange import ExchangeRepository, RecordPage, Rows
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
 
@@ -68,6 +71,11 @@ EXPORT_FORMAT = "spotter-personal-data"
 EXPORT_VERSION = 1
 UNKNOWN_USER = "I don't know you yet. Send /start first."
 RECENT_DAYS = 28
+# Long histories are read a page at a time, each page awaited, and turned into JSON and CSV in
+# a worker thread, so no step holds the event loop for more than a few milliseconds.
+RECORDS_PER_PAGE = 16
+ROWS_PER_PAGE = 500
+LIBRARY_PER_PAGE = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +204,251 @@ def _library_exercise(row: ExerciseTemplate) -> LibraryExercise:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Long histories, a page at a time. The async helpers read; the plain functions below them run
+# in a worker thread and touch nothing but their arguments (immutable rows, or ORM objects whose
+# columns are already loaded and that no other code uses meanwhile).
+# --------------------------------------------------------------------------------------------
+
+_Grouped = list[tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]]
+_INDENT = 2
+# A list that is the value of a top-level key: how the encoder opens and closes it, and what
+# separates its items.
+_ITEMS_OPEN = "[\n" + " " * 2 * _INDENT
+_ITEMS_SEPARATOR = ",\n" + " " * 2 * _INDENT
+_ITEMS_CLOSE = "\n" + " " * _INDENT + "]"
+
+
+async def _record_pages(
+    repo: ExchangeRepository, profile_ids: Sequence[int]
+) -> AsyncIterator[RecordPage]:
+    """The profiles' finished records with exercises and sets, oldest first, page by page."""
+    after: tuple[Any, ...] | None = None
+    while True:
+        page = await repo.record_page(profile_ids, after, RECORDS_PER_PAGE)
+        if not page.records:
+            return
+        yield page
+        if len(page.records) < RECORDS_PER_PAGE:
+            return
+        after = page.records.after
+
+
+async def _paged(
+    fetch: Callable[[tuple[Any, ...] | None, int], Awaitable[Rows]],
+) -> tuple[Rows, ...]:
+    """Every page of a flat table, ``ROWS_PER_PAGE`` rows at a time."""
+    pages: list[Rows] = []
+    after = None
+    while True:
+        rows = await fetch(after, ROWS_PER_PAGE)
+        if rows:
+            pages.append(rows)
+        if len(rows) < ROWS_PER_PAGE:
+            return tuple(pages)
+        after = rows.after
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as :func:`row_dict` gives it: every column, JSON-ready."""
+    return {key: jsonable(value) for key, value in row.items()}
+
+
+def _json_rows(pages: Sequence[Rows]) -> list[dict[str, Any]]:
+    return [_json_row(row) for rows in pages for row in rows.dicts()]
+
+
+def _grouped(page: RecordPage) -> _Grouped:
+    """Each record with its exercises, each exercise with its sets, in the page's order."""
+    sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in page.sets.dicts():
+        sets[row["exercise_record_id"]].append(row)
+    exercises: dict[int, list[tuple[dict[str, Any], list[dict[str, Any]]]]] = defaultdict(list)
+    for row in page.exercises.dicts():
+        exercises[row["session_record_id"]].append((row, sets.get(row["id"], [])))
+    return [(record, exercises.get(record["id"], [])) for record in page.records.dicts()]
+
+
+def _by_set_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda s: (s["set_index"], s["id"] or 0))
+
+
+def _workout_of(
+    record: dict[str, Any], exercises: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+) -> Workout | None:
+    """What :func:`workouts_of` makes of one record, from its rows."""
+    logged = []
+    for exercise, sets in exercises:
+        if not sets:
+            continue
+        logged.append(
+            LoggedExercise(
+                name=exercise["exercise_name"],
+                sets=tuple(
+                    LoggedSet(
+                        set_type=s["set_type"],
+                        weight_kg=s["weight_kg"],
+                        reps=s["reps"],
+                        rpe=s["rpe"],
+                        distance_m=s["distance_m"],
+                        duration_s=s["duration_s"],
+                        unit=s["entered_unit"],
+                    )
+                    for s in _by_set_order(sets)
+                ),
+                notes=exercise["notes"],
+            )
+        )
+    if not logged:
+        return None
+    notes = (record["session_metadata"] or {}).get("notes")
+    return Workout(
+        title=record["title"],
+        start=record["start_time"],
+        end=record["end_time"],
+        exercises=tuple(logged),
+        notes=str(notes) if notes else None,
+    )
+
+
+def _encode(value: Any) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``."""
+    return json.dumps(value, indent=_INDENT, ensure_ascii=False)
+
+
+def _items(values: list[Any]) -> bytes:
+    """The items of a top-level list, encoded exactly as inside the whole document."""
+    text = _encode({"items": values})
+    head = "{\n" + " " * _INDENT + '"items": ' + _ITEMS_OPEN
+    tail = _ITEMS_CLOSE + "\n}"
+    if not values or not text.startswith(head) or not text.endswith(tail):
+        raise ValueError("unexpected JSON layout")
+    return text[len(head) : -len(tail)].encode("utf-8")
+
+
+def _without_header(data: bytes, header: bytes) -> bytes:
+    if not data.startswith(header):
+        raise ValueError("unexpected CSV layout")
+    return data[len(header) :]
+
+
+@dataclass(frozen=True, slots=True)
+class _HistoryPart:
+    """One page of the client's history, encoded: JSON session items and CSV rows."""
+
+    sessions: bytes
+    strong: bytes
+    hevy: bytes
+    workouts: int
+    sets: int
+
+
+def _history_part(page: RecordPage, tz: ZoneInfo) -> _HistoryPart:
+    grouped = _grouped(page)
+    entries = [
+        {
+            **_json_row(record),
+            "exercises": [
+                {**_json_row(exercise), "sets": [_json_row(s) for s in sets]}
+                for exercise, sets in exercises
+            ],
+        }
+        for record, exercises in grouped
+    ]
+    workouts = [w for w in (_workout_of(r, e) for r, e in grouped) if w is not None]
+    return _HistoryPart(
+        sessions=_items(entries),
+        strong=_without_header(write_strong(workouts, tz), write_strong((), tz)),
+        hevy=_without_header(write_hevy(workouts, tz), write_hevy((), tz)),
+        workouts=len(workouts),
+        sets=sum(w.set_count for w in workouts),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _MyData:
+    now: datetime
+    tz: ZoneInfo
+    user: User
+    profiles: tuple[ClientProfile, ...]
+    relationships: tuple[tuple[Any, Any], ...]
+    trainer_names: dict[int, str]
+    windows: tuple[Any, ...]
+    history: tuple[_HistoryPart, ...]
+    appointments: tuple[Rows, ...]
+    measurements: tuple[Rows, ...]
+    photos: tuple[Rows, ...]
+    feedback: tuple[Rows, ...]
+    media: tuple[Rows, ...]
+    alerts: tuple[Rows, ...]
+
+
+def _my_data_bundle(data: _MyData) -> ExportBundle:
+    """The three files of /mydata, from what :meth:`ExportService.my_data` read."""
+    document = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": data.now.isoformat(),
+        "account": row_dict(data.user),
+        "profiles": [row_dict(p) for p in data.profiles],
+        "relationships": [
+            {
+                **row_dict(r),
+                "trainer_name": data.trainer_names.get(r.trainer_user_id)
+                if r.trainer_user_id in data.trainer_names
+                else None,
+                "permissions": row_dict(p, skip=("relationship_id",)) if p else None,
+                "progression_access": [
+                    row_dict(w) for w in data.windows if w.relationship_id == r.id
+                ],
+            }
+            for r, p in data.relationships
+        ],
+        "measurements": _json_rows(data.measurements),
+        "progress_photos": _json_rows(data.photos),
+        "appointments": _json_rows(data.appointments),
+        "sessions": [],
+        "feedback": _json_rows(data.feedback),
+        "media": _json_rows(data.media),
+        "alerts": _json_rows(data.alerts),
+    }
+    text = _encode(document)
+    pieces = [text.encode("utf-8")]
+    if data.history:
+        marker = "\n" + " " * _INDENT + '"sessions": []'
+        at = text.index(marker) + len(marker) - 2
+        pieces = [
+            text[:at].encode("utf-8"),
+            _ITEMS_OPEN.encode("utf-8"),
+            _ITEMS_SEPARATOR.encode("utf-8").join(part.sessions for part in data.history),
+            _ITEMS_CLOSE.encode("utf-8"),
+            text[at + 2 :].encode("utf-8"),
+        ]
+    stamp = data.now.astimezone(data.tz).strftime("%Y-%m-%d")
+    files = (
+        ExportFile(
+            f"spotter-my-data-{stamp}.json",
+            b"".join(pieces),
+            "Everything Spotter stores about you (JSON).",
+        ),
+        ExportFile(
+            f"spotter-strong-{stamp}.csv",
+            write_strong((), data.tz) + b"".join(part.strong for part in data.history),
+            "Your workout history for Strong (semicolon CSV).",
+        ),
+        ExportFile(
+            f"spotter-hevy-{stamp}.csv",
+            write_hevy((), data.tz) + b"".join(part.hevy for part in data.history),
+            "Your workout history for Hevy (CSV).",
+        ),
+    )
+    return ExportBundle(
+        files=files,
+        sessions=sum(part.workouts for part in data.history),
+        sets=sum(part.sets for part in data.history),
+    )
+
+
 class ExportService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -213,74 +466,37 @@ class ExportService(Service):
             relationships = await repo.relationships_of(profile_ids)
             relationship_ids = [r.id for r, _ in relationships]
             trainers = await repo.users([r.trainer_user_id for r, _ in relationships])
-            records = await repo.records(profile_ids)
-            record_ids = [r.id for r in records]
-            appointments = await repo.appointments(relationship_ids)
-            measurements = await repo.measurements(profile_ids)
-            photos = await repo.photos(profile_ids)
-            feedback = await repo.feedback(profile_ids)
-            media = await repo.media(record_ids)
-            alerts = await repo.alerts(profile_ids)
             windows = await repo.progression_access(relationship_ids)
-            now = self.ctx.clock.now()
-            document = {
-                "format": EXPORT_FORMAT,
-                "version": EXPORT_VERSION,
-                "exported_at": now.isoformat(),
-                "account": row_dict(user),
-                "profiles": [row_dict(p) for p in profiles],
-                "relationships": [
-                    {
-                        **row_dict(r),
-                        "trainer_name": trainers[r.trainer_user_id].display_name
-                        if r.trainer_user_id in trainers
-                        else None,
-                        "permissions": row_dict(p, skip=("relationship_id",)) if p else None,
-                        "progression_access": [
-                            row_dict(w) for w in windows if w.relationship_id == r.id
-                        ],
-                    }
-                    for r, p in relationships
-                ],
-                "measurements": [row_dict(m) for m in measurements],
-                "progress_photos": [row_dict(p) for p in photos],
-                "appointments": [row_dict(a) for a in appointments],
-                "sessions": [
-                    {
-                        **row_dict(r),
-                        "exercises": [
-                            {**row_dict(e), "sets": [row_dict(s) for s in e.sets]}
-                            for e in r.exercises
-                        ],
-                    }
-                    for r in records
-                ],
-                "feedback": [row_dict(f) for f in feedback],
-                "media": [row_dict(m) for m in media],
-                "alerts": [row_dict(a) for a in alerts],
-            }
             tz = zone(user.timezone)
-            workouts = workouts_of(records)
-            stamp = now.astimezone(tz).strftime("%Y-%m-%d")
-            sets = sum(w.set_count for w in workouts)
-            files = (
-                ExportFile(
-                    f"spotter-my-data-{stamp}.json",
-                    json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"),
-                    "Everything Spotter stores about you (JSON).",
-                ),
-                ExportFile(
-                    f"spotter-strong-{stamp}.csv",
-                    write_strong(workouts, tz),
-                    "Your workout history for Strong (semicolon CSV).",
-                ),
-                ExportFile(
-                    f"spotter-hevy-{stamp}.csv",
-                    write_hevy(workouts, tz),
-                    "Your workout history for Hevy (CSV).",
+            parts: list[_HistoryPart] = []
+            async for page in _record_pages(repo, profile_ids):
+                parts.append(await asyncio.to_thread(_history_part, page, tz))
+            appointments = await _paged(partial(repo.appointment_rows, relationship_ids))
+            measurements = await _paged(partial(repo.measurement_rows, profile_ids))
+            photos = await _paged(partial(repo.photo_rows, profile_ids))
+            feedback = await _paged(partial(repo.feedback_rows, profile_ids))
+            media = await _paged(partial(repo.media_rows, profile_ids))
+            alerts = await _paged(partial(repo.alert_rows, profile_ids))
+            now = self.ctx.clock.now()
+            return await asyncio.to_thread(
+                _my_data_bundle,
+                _MyData(
+                    now=now,
+                    tz=tz,
+                    user=user,
+                    profiles=tuple(profiles),
+                    relationships=tuple(relationships),
+                    trainer_names={i: t.display_name for i, t in trainers.items()},
+                    windows=tuple(windows),
+                    history=tuple(parts),
+                    appointments=appointments,
+                    measurements=measurements,
+                    photos=photos,
+                    feedback=feedback,
+                    media=media,
+                    alerts=alerts,
                 ),
             )
-            return ExportBundle(files=files, sessions=len(workouts), sets=sets)
 
     # ------------------------------------------------------------------ a trainer's clients
 
@@ -308,8 +524,9 @@ class ExportService(Service):
                 profiles = [found]
             tz = zone(trainer.timezone)
             now = self.ctx.clock.now()
-            session_rows: list[list[object]] = []
-            set_rows: list[list[object]] = []
+            session_parts: list[bytes] = []
+            set_parts: list[bytes] = []
+            sessions = sets = 0
             adherence_rows: list[list[object]] = []
             left_out: list[str] = []
             for profile in profiles:
@@ -331,30 +548,48 @@ class ExportService(Service):
                 except NotAllowed:
                     activity = False
                     left_out.append(f"{profile.name}: activity status not shared")
-                records = await repo.records(scope) if history or activity else []
-                if history:
-                    self._history_rows(profile, records, tz, session_rows, set_rows)
+                done = _Done()
+                if history or activity:
+                    async for page in _record_pages(repo, scope):
+                        part = await asyncio.to_thread(
+                            _trainer_part, profile.name, page, tz, now, history
+                        )
+                        session_parts.append(part.sessions)
+                        set_parts.append(part.sets)
+                        sessions += part.session_count
+                        sets += part.set_count
+                        done = done.plus(part.done)
                 if activity:
-                    appointments = await repo.appointments([access.relationship_id])
+                    appointments = await _paged(
+                        partial(repo.appointment_rows, [access.relationship_id])
+                    )
                     adherence_rows.append(
-                        _adherence(profile, access.status.value, records, appointments, now, tz)
+                        await asyncio.to_thread(
+                            _adherence,
+                            profile.name,
+                            access.status.value,
+                            done,
+                            appointments,
+                            now,
+                            tz,
+                        )
                     )
             files: list[ExportFile] = []
             label = slug_of(profiles[0].name) if profile_id is not None else "all-clients"
             stamp = now.astimezone(tz).strftime("%Y-%m-%d")
-            if session_rows:
+            if sessions:
                 files.append(
                     ExportFile(
                         f"spotter-{label}-sessions-{stamp}.csv",
-                        write_rows(SESSION_COLUMNS, session_rows),
-                        f"Sessions ({len(session_rows)}).",
+                        _header(SESSION_COLUMNS) + b"".join(session_parts),
+                        f"Sessions ({sessions}).",
                     )
                 )
                 files.append(
                     ExportFile(
                         f"spotter-{label}-sets-{stamp}.csv",
-                        write_rows(SET_COLUMNS, set_rows),
-                        f"Sets ({len(set_rows)}).",
+                        _header(SET_COLUMNS) + b"".join(set_parts),
+                        f"Sets ({sets}).",
                     )
                 )
             if adherence_rows:
@@ -367,62 +602,11 @@ class ExportService(Service):
                 )
             return ExportBundle(
                 files=tuple(files),
-                sessions=len(session_rows),
-                sets=len(set_rows),
+                sessions=sessions,
+                sets=sets,
                 left_out=tuple(left_out),
                 label=profiles[0].name if profile_id is not None else "all your clients",
             )
-
-    @staticmethod
-    def _history_rows(
-        profile: ClientProfile,
-        records: Sequence[SessionRecord],
-        tz: ZoneInfo,
-        session_rows: list[list[object]],
-        set_rows: list[list[object]],
-    ) -> None:
-        for record in records:
-            sets = [s for e in record.exercises for s in e.sets]
-            volume = sum(
-                (s.weight_kg * s.reps for s in sets if s.weight_kg is not None and s.reps),
-                Decimal(0),
-            )
-            rpe = (record.trainee_feedback or {}).get("rpe")
-            session_rows.append(
-                [
-                    profile.name,
-                    record.session_date.isoformat(),
-                    record.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                    record.end_time.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                    if record.end_time
-                    else "",
-                    record.title,
-                    record.status.value,
-                    record.source,
-                    sum(1 for e in record.exercises if e.sets),
-                    len(sets),
-                    format_decimal(volume),
-                    rpe if rpe is not None else "",
-                ]
-            )
-            for exercise in record.exercises:
-                for s in sorted(exercise.sets, key=lambda s: (s.set_index, s.id or 0)):
-                    set_rows.append(
-                        [
-                            profile.name,
-                            record.session_date.isoformat(),
-                            record.title,
-                            exercise.exercise_name,
-                            s.set_index,
-                            s.set_type.value,
-                            format_decimal(s.weight_kg),
-                            s.reps,
-                            format_decimal(s.rpe),
-                            s.rir,
-                            s.duration_s,
-                            format_decimal(s.distance_m),
-                        ]
-                    )
 
     # ------------------------------------------------------------------ the library
 
@@ -431,8 +615,16 @@ class ExportService(Service):
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
             repo = ExchangeRepository(uow.session)
-            templates = await repo.templates(trainer.id)
-            programs = await repo.programs(trainer.id)
+            templates: list[SessionTemplate] = []
+            while page := await repo.template_page(
+                trainer.id, templates[-1].id if templates else 0, LIBRARY_PER_PAGE
+            ):
+                templates += page
+            programs: list[Program] = []
+            while batch := await repo.program_page(
+                trainer.id, programs[-1].id if programs else 0, LIBRARY_PER_PAGE
+            ):
+                programs += batch
             linked = {
                 s.session_template_id
                 for p in programs
@@ -441,17 +633,11 @@ class ExportService(Service):
             }
             names = await repo.template_names(sorted(linked))
             now = self.ctx.clock.now()
-            library = Library(
-                format="spotter-library",
-                version=1,
-                exported_at=now.isoformat(),
-                templates=[_library_template(t) for t in templates],
-                programs=[_library_program(p, names) for p in programs],
-            )
+            data = await asyncio.to_thread(_library_file, now, templates, programs, names)
             stamp = now.astimezone(zone(trainer.timezone)).strftime("%Y-%m-%d")
             file = ExportFile(
                 f"spotter-library-{stamp}.json",
-                library_json(library),
+                data,
                 "Your templates and programs. Send this file back to me (or to another Spotter "
                 "bot) to import them.",
             )
@@ -571,38 +757,156 @@ ADHERENCE_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A client's finished workouts so far: how many, how many lately, their sets, the last."""
+
+    workouts: int = 0
+    recent: int = 0
+    sets: int = 0
+    last: datetime | None = None
+
+    def plus(self, other: _Done) -> _Done:
+        lasts = [t for t in (self.last, other.last) if t is not None]
+        return _Done(
+            self.workouts + other.workouts,
+            self.recent + other.recent,
+            self.sets + other.sets,
+            max(lasts, default=None),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _TrainerPart:
+    """One page of a client's history for the trainer: CSV rows, counts, what was done."""
+
+    sessions: bytes
+    sets: bytes
+    session_count: int
+    set_count: int
+    done: _Done
+
+
+def _trainer_part(
+    name: str, page: RecordPage, tz: ZoneInfo, now: datetime, history: bool
+) -> _TrainerPart:
+    session_rows: list[list[object]] = []
+    set_rows: list[list[object]] = []
+    workouts = recent = done_sets = 0
+    last: datetime | None = None
+    for record, exercises in _grouped(page):
+        sets = [s for _e, exercise_sets in exercises for s in exercise_sets]
+        start = record["start_time"]
+        if record["status"] is RecordStatus.COMPLETED or record["completed"]:
+            workouts += 1
+            done_sets += len(sets)
+            recent += start >= now - timedelta(days=RECENT_DAYS)
+            last = start if last is None else max(last, start)
+        if not history:
+            continue
+        volume = sum(
+            (s["weight_kg"] * s["reps"] for s in sets if s["weight_kg"] is not None and s["reps"]),
+            Decimal(0),
+        )
+        rpe = (record["trainee_feedback"] or {}).get("rpe")
+        session_rows.append(
+            [
+                name,
+                record["session_date"].isoformat(),
+                start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                record["end_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                if record["end_time"]
+                else "",
+                record["title"],
+                record["status"].value,
+                record["source"],
+                sum(1 for _e, exercise_sets in exercises if exercise_sets),
+                len(sets),
+                format_decimal(volume),
+                rpe if rpe is not None else "",
+            ]
+        )
+        for exercise, exercise_sets in exercises:
+            for s in _by_set_order(exercise_sets):
+                set_rows.append(
+                    [
+                        name,
+                        record["session_date"].isoformat(),
+                        record["title"],
+                        exercise["exercise_name"],
+                        s["set_index"],
+                        s["set_type"].value,
+                        format_decimal(s["weight_kg"]),
+                        s["reps"],
+                        format_decimal(s["rpe"]),
+                        s["rir"],
+                        s["duration_s"],
+                        format_decimal(s["distance_m"]),
+                    ]
+                )
+    return _TrainerPart(
+        sessions=_without_header(
+            write_rows(SESSION_COLUMNS, session_rows), _header(SESSION_COLUMNS)
+        ),
+        sets=_without_header(write_rows(SET_COLUMNS, set_rows), _header(SET_COLUMNS)),
+        session_count=len(session_rows),
+        set_count=len(set_rows),
+        done=_Done(workouts, recent, done_sets, last),
+    )
+
+
+def _header(columns: Sequence[str]) -> bytes:
+    """A CSV file's header line, as :func:`write_rows` writes it."""
+    return write_rows(columns, ())
+
+
 def _adherence(
-    profile: ClientProfile,
+    name: str,
     status: str,
-    records: Sequence[SessionRecord],
-    appointments: Sequence[Any],
+    done: _Done,
+    appointments: Sequence[Rows],
     now: datetime,
     tz: ZoneInfo,
 ) -> list[object]:
     """Planned appointments that fell due, how many were completed, and what was logged."""
     due = [
         a
-        for a in appointments
-        if a.scheduled_at <= now
-        and a.is_active
-        and a.status not in (SessionStatus.CANCELLED, SessionStatus.RESCHEDULED)
+        for rows in appointments
+        for a in rows.dicts()
+        if a["scheduled_at"] <= now
+        and a["is_active"]
+        and a["status"] not in (SessionStatus.CANCELLED, SessionStatus.RESCHEDULED)
     ]
-    completed = sum(1 for a in due if a.status is SessionStatus.COMPLETED)
-    done = [r for r in records if r.status is RecordStatus.COMPLETED or r.completed]
-    recent = [r for r in done if r.start_time >= now - timedelta(days=RECENT_DAYS)]
-    last = max((r.start_time for r in done), default=None)
+    completed = sum(1 for a in due if a["status"] is SessionStatus.COMPLETED)
     return [
-        profile.name,
+        name,
         status,
         len(due),
         completed,
         len(due) - completed,
         round(100 * completed / len(due)) if due else "",
-        len(done),
-        len(recent),
-        sum(len(e.sets) for r in done for e in r.exercises),
-        last.astimezone(tz).strftime("%Y-%m-%d") if last else "",
+        done.workouts,
+        done.recent,
+        done.sets,
+        done.last.astimezone(tz).strftime("%Y-%m-%d") if done.last else "",
     ]
+
+
+def _library_file(
+    now: datetime,
+    templates: Sequence[SessionTemplate],
+    programs: Sequence[Program],
+    names: dict[int, str],
+) -> bytes:
+    """The library as JSON; runs in a worker thread (everything it reads is loaded)."""
+    library = Library(
+        format="spotter-library",
+        version=1,
+        exported_at=now.isoformat(),
+        templates=[_library_template(t) for t in templates],
+        programs=[_library_program(p, names) for p in programs],
+    )
+    return library_json(library)
 
 
 def _library_template(row: SessionTemplate) -> LibraryTemplate:

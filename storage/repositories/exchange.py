@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +45,61 @@ from storage.models import (
 
 LIVE_STATUSES = (RelationshipStatus.PENDING, RelationshipStatus.ACTIVE, RelationshipStatus.PAUSED)
 OPEN_REMINDERS = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Rows of one table as plain tuples, with the column keys in the table's order.
+
+    Exports read long histories page by page as these: turning them into dicts, JSON or CSV is
+    left to the caller, which does it off the event loop. They are immutable, so a worker
+    thread may read them while the loop goes on.
+    """
+
+    keys: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
+    # Where the next page starts: the sort key of the last row (``None`` on an empty page).
+    after: tuple[Any, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.keys, row, strict=True)) for row in self.values]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """Finished session records with their exercises and sets, each as :class:`Rows`.
+
+    Exercises come by record, then ``order_index``; sets by exercise, then ``set_index``.
+    """
+
+    records: Rows
+    exercises: Rows
+    sets: Rows
+
+
+Key = tuple[Any, ...]
+
+
+async def _rows(session: AsyncSession, statement: Select[Any], order: Sequence[Any] = ()) -> Rows:
+    result = await session.execute(statement)
+    keys = tuple(result.keys())
+    values = tuple(tuple(row) for row in result)
+    after = None
+    if values and order:
+        after = tuple(values[-1][keys.index(column.key)] for column in order)
+    return Rows(keys, values, after)
+
+
+def _beyond(order: Sequence[Any], after: Key) -> Any:
+    """Rows sorted after ``after`` in the order ``order`` (lexicographic, all ascending)."""
+    column, *rest = order
+    value, *more = after
+    if not rest:
+        return column > value
+    return or_(column > value, and_(column == value, _beyond(rest, tuple(more))))
 
 
 class ExchangeRepository:
@@ -112,6 +168,121 @@ class ExchangeRepository:
             .options(selectinload(SessionRecord.exercises).selectinload(ExerciseRecord.sets))
         )
         return list(rows.scalars())
+
+    async def record_page(
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
+    ) -> RecordPage:
+        """Up to ``limit`` finished records sorted after ``after``, oldest first.
+
+        The same rows, in the same order, as :meth:`records`, read a page at a time: pass
+        the previous page's ``records.after`` to get the next one.
+        """
+        empty = RecordPage(Rows((), ()), Rows((), ()), Rows((), ()))
+        if not profile_ids:
+            return empty
+        order = (SessionRecord.start_time, SessionRecord.id)
+        statement = select(SessionRecord.__table__).where(
+            SessionRecord.client_profile_id.in_(profile_ids), SessionRecord.is_live.is_(False)
+        )
+        if after is not None:
+            statement = statement.where(_beyond(order, after))
+        records = await _rows(self.session, statement.order_by(*order).limit(limit), order)
+        if not records:
+            return empty
+        position = records.keys.index("id")
+        exercises = await _rows(
+            self.session,
+            select(ExerciseRecord.__table__)
+            .where(ExerciseRecord.session_record_id.in_([r[position] for r in records.values]))
+            .order_by(
+                ExerciseRecord.session_record_id, ExerciseRecord.order_index, ExerciseRecord.id
+            ),
+        )
+        sets = Rows(tuple(c.key for c in SetRecord.__table__.columns), ())
+        if exercises:
+            position = exercises.keys.index("id")
+            sets = await _rows(
+                self.session,
+                select(SetRecord.__table__)
+                .where(SetRecord.exercise_record_id.in_([e[position] for e in exercises.values]))
+                .order_by(SetRecord.exercise_record_id, SetRecord.set_index, SetRecord.id),
+            )
+        return RecordPage(records, exercises, sets)
+
+    async def appointment_rows(
+        self, relationship_ids: Sequence[int], after: Key | None, limit: int
+    ) -> Rows:
+        """A page of :meth:`appointments`, as rows."""
+        return await self._page(
+            CoachingSession,
+            CoachingSession.relationship_id.in_(relationship_ids),
+            (CoachingSession.scheduled_at, CoachingSession.id),
+            after,
+            limit,
+        )
+
+    async def measurement_rows(
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
+    ) -> Rows:
+        """A page of :meth:`measurements`, as rows."""
+        return await self._page(
+            Measurement,
+            Measurement.client_profile_id.in_(profile_ids),
+            (Measurement.measured_on, Measurement.id),
+            after,
+            limit,
+        )
+
+    async def photo_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
+        """A page of :meth:`photos`, as rows."""
+        return await self._page(
+            ProgressPhoto,
+            ProgressPhoto.client_profile_id.in_(profile_ids),
+            (ProgressPhoto.taken_on, ProgressPhoto.id),
+            after,
+            limit,
+        )
+
+    async def feedback_rows(
+        self, profile_ids: Sequence[int], after: Key | None, limit: int
+    ) -> Rows:
+        """A page of :meth:`feedback`, as rows."""
+        return await self._page(
+            TrainingFeedback,
+            TrainingFeedback.client_profile_id.in_(profile_ids),
+            (TrainingFeedback.id,),
+            after,
+            limit,
+        )
+
+    async def media_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
+        """A page of the media on these profiles' finished records (:meth:`media`), as rows."""
+        finished = select(SessionRecord.id).where(
+            SessionRecord.client_profile_id.in_(profile_ids), SessionRecord.is_live.is_(False)
+        )
+        return await self._page(
+            MediaNote, MediaNote.session_record_id.in_(finished), (MediaNote.id,), after, limit
+        )
+
+    async def alert_rows(self, profile_ids: Sequence[int], after: Key | None, limit: int) -> Rows:
+        """A page of :meth:`alerts`, as rows."""
+        return await self._page(
+            ClientAlert,
+            ClientAlert.client_profile_id.in_(profile_ids),
+            (ClientAlert.raised_at, ClientAlert.id),
+            after,
+            limit,
+        )
+
+    async def _page(
+        self, model: Any, condition: Any, order: tuple[Any, ...], after: Key | None, limit: int
+    ) -> Rows:
+        """One page of a table's rows in a total order (the last key is the primary key),
+        sorted after ``after``: rows added meanwhile neither repeat nor push others out."""
+        statement = select(model.__table__).where(condition)
+        if after is not None:
+            statement = statement.where(_beyond(order, after))
+        return await _rows(self.session, statement.order_by(*order).limit(limit), order)
 
     async def record_ids(self, profile_ids: Sequence[int]) -> list[int]:
         """Every session record on these profiles, live ones too."""
@@ -284,6 +455,44 @@ class ExchangeRepository:
             select(Program)
             .where(Program.trainer_user_id == trainer_user_id, Program.is_active.is_(True))
             .order_by(Program.id)
+            .options(
+                selectinload(Program.sessions)
+                .selectinload(ProgramSession.exercises)
+                .selectinload(ExerciseTemplate.exercise)
+            )
+        )
+        return list(rows.scalars())
+
+    async def template_page(
+        self, trainer_user_id: int, after_id: int, limit: int
+    ) -> list[SessionTemplate]:
+        """Up to ``limit`` of :meth:`templates` with an id above ``after_id``."""
+        rows = await self.session.execute(
+            select(SessionTemplate)
+            .where(
+                SessionTemplate.trainer_user_id == trainer_user_id,
+                SessionTemplate.is_active.is_(True),
+                SessionTemplate.id > after_id,
+            )
+            .order_by(SessionTemplate.id)
+            .limit(limit)
+            .options(
+                selectinload(SessionTemplate.exercises).selectinload(ExerciseTemplate.exercise)
+            )
+        )
+        return list(rows.scalars())
+
+    async def program_page(self, trainer_user_id: int, after_id: int, limit: int) -> list[Program]:
+        """Up to ``limit`` of :meth:`programs` with an id above ``after_id``."""
+        rows = await self.session.execute(
+            select(Program)
+            .where(
+                Program.trainer_user_id == trainer_user_id,
+                Program.is_active.is_(True),
+                Program.id > after_id,
+            )
+            .order_by(Program.id)
+            .limit(limit)
             .options(
                 selectinload(Program.sessions)
                 .selectinload(ProgramSession.exercises)
