@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +44,14 @@ from storage.models import (
 
 LIVE_STATUSES = (RelationshipStatus.PENDING, RelationshipStatus.ACTIVE, RelationshipStatus.PAUSED)
 OPEN_REMINDERS = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+
+_RECORDS = cast(Table, SessionRecord.__table__)
+_EXERCISES = cast(Table, ExerciseRecord.__table__)
+_SETS = cast(Table, SetRecord.__table__)
+# An import's rows are written with Core (no ORM objects); ids come back in parameter order.
+_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, sort_by_parameter_order=True)
+_INSERT_EXERCISES = insert(_EXERCISES).returning(_EXERCISES.c.id, sort_by_parameter_order=True)
+_INSERT_SETS = insert(_SETS)
 
 
 class ExchangeRepository:
@@ -201,6 +209,71 @@ class ExchangeRepository:
         return list(rows.scalars())
 
     # ------------------------------------------------------------------ imports
+
+    async def starts_between(
+        self, profile_id: int, first: datetime, last: datetime
+    ) -> set[tuple[datetime, str]]:
+        """(start, title) of the profile's session records that start in [first, last]."""
+        rows = await self.session.execute(
+            select(SessionRecord.start_time, SessionRecord.title).where(
+                SessionRecord.client_profile_id == profile_id,
+                SessionRecord.start_time >= first,
+                SessionRecord.start_time <= last,
+            )
+        )
+        return {(start, title) for start, title in rows.all()}
+
+    async def batch_of_file(
+        self, profile_id: int, logged_by_user_id: int, file_key: str
+    ) -> str | None:
+        """The batch an earlier import of the same file by this person into this profile left,
+        if any of it is still stored (its records carry ``import_file`` in their metadata)."""
+        first_ids = (
+            select(func.min(SessionRecord.id))
+            .where(
+                SessionRecord.client_profile_id == profile_id,
+                SessionRecord.logged_by_user_id == logged_by_user_id,
+                SessionRecord.source == "import",
+                SessionRecord.import_batch.is_not(None),
+            )
+            .group_by(SessionRecord.import_batch)
+        )
+        rows = await self.session.execute(
+            select(SessionRecord.import_batch, SessionRecord.session_metadata)
+            .where(SessionRecord.id.in_(first_ids))
+            .order_by(SessionRecord.id.desc())
+        )
+        for batch, metadata in rows.all():
+            if batch is not None and (metadata or {}).get("import_file") == file_key:
+                return str(batch)
+        return None
+
+    async def insert_records(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """New session records (Core insert); their ids, in the order of ``rows``."""
+        if not rows:
+            return []
+        result = await self.session.execute(_INSERT_RECORDS, list(rows))
+        return [int(i) for i in result.scalars()]
+
+    async def insert_exercise_records(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """New exercise records (Core insert); their ids, in the order of ``rows``."""
+        if not rows:
+            return []
+        result = await self.session.execute(_INSERT_EXERCISES, list(rows))
+        return [int(i) for i in result.scalars()]
+
+    async def insert_set_records(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New set rows (Core insert; the column defaults apply)."""
+        if rows:
+            await self.session.execute(_INSERT_SETS, list(rows))
+
+    async def batch_record_ids(self, batch: str) -> list[int]:
+        rows = await self.session.execute(
+            select(SessionRecord.id)
+            .where(SessionRecord.import_batch == batch, SessionRecord.source == "import")
+            .order_by(SessionRecord.id)
+        )
+        return [int(i) for i in rows.scalars()]
 
     async def batch_records(self, batch: str) -> list[SessionRecord]:
         rows = await self.session.execute(
