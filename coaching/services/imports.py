@@ -22,26 +22,25 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import normalise_name
-from coaching.domain.enums import Permission, RecordStatus
+from coaching.domain.enums import Permission, RecordStatus, SetType, Units
 from coaching.domain.exchange import (
     History,
     HistoryFormat,
-    LoggedExercise,
-    Workout,
     read_history,
 )
 from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
 from coaching.services.base import ServiceContext
-from coaching.services.exercises import NameMatch, match_name
+from coaching.services.exercises import match_name
 from coaching.services.exports import zone
-from storage.models import ClientProfile, Exercise, SessionRecord, User
+from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
@@ -223,28 +222,25 @@ class ImportService:
             )
             tz = zone(target.tz_name)
             # Still inside the unit of work: its end expires the loaded exercises.
-            read = await asyncio.to_thread(_read_and_match, data, tz, visible, decisions)
-            chosen, own_names = _resolve(read, visible, decisions)
+            prepared = await asyncio.to_thread(_prepare, data, tz, visible, decisions, existing)
             known = {e.id for e in visible}
-        skipped_names = frozenset(name for name, exercise in chosen.items() if exercise is None)
-        selection = await asyncio.to_thread(_select, read.history, skipped_names, existing)
-        if not selection.entries:
-            if selection.duplicates:
+        if not prepared.workouts:
+            if prepared.duplicates:
                 raise InvalidInput(
                     "Every workout in this file is already in Spotter, so nothing new was imported."
                 )
             raise InvalidInput("You chose to skip every exercise, so there is nothing to import.")
-        chunks = _chunks(selection.entries, CHUNK_SETS)
-        tally = _Tally(duplicates=selection.duplicates)
+        chunks = _chunks(prepared.workouts, CHUNK_SETS)
+        tally = _Tally(duplicates=prepared.duplicates)
         try:
             async with self.ctx.uow() as uow:
                 session = uow.session
                 started = time.monotonic()
                 target = await self._target(session, telegram_id, profile_id, create=True)
                 assert target.profile is not None
-                mapping = {name: exercise for name, exercise in chosen.items() if exercise}
+                mapping = {name: chosen for name, chosen in prepared.chosen.items() if chosen}
                 created: list[str] = []
-                for name in own_names:
+                for name in prepared.own:
                     own = await _own_exercise(session, target.owner_id, name)
                     if own.id not in known:
                         created.append(own.name)
@@ -252,15 +248,15 @@ class ImportService:
                     mapping[name] = (own.id, own.name)
                 repo = ExchangeRepository(session)
                 batch = await repo.batch_of_file(
-                    target.profile.id, target.user.id, read.file_key
+                    target.profile.id, target.user.id, prepared.file_key
                 ) or str(uuid.uuid4())
                 writer = _Writer(
                     profile_id=target.profile.id,
                     trainer_user_id=target.trainer_user_id,
                     user_id=target.user.id,
                     batch=batch,
-                    format=read.history.format,
-                    file_key=read.file_key,
+                    format=prepared.format,
+                    file_key=prepared.file_key,
                     tz=tz,
                     mapping=mapping,
                 )
@@ -292,7 +288,7 @@ class ImportService:
             target_label=target.label,
             workouts=tally.workouts,
             sets=tally.sets,
-            skipped_sets=selection.skipped_sets,
+            skipped_sets=prepared.skipped_sets,
             duplicates=tally.duplicates,
             new_exercises=tuple(created),
             client_telegram_id=client_telegram_id,
@@ -307,11 +303,11 @@ class ImportService:
             session = uow.session
             user = await _user(session, telegram_id)
             repo = ExchangeRepository(session)
-            records = await repo.batch_records(batch[:36])
+            records = await repo.batch_rows(batch[:36])
             if not records:
                 raise NotFound(NO_IMPORT)
             label = await self._may_undo(session, user, records)
-            ids = [r.id for r in records]
+            ids = [record_id for record_id, _, _ in records]
             sets = await repo.batch_set_count(ids)
         await self._remove(ids)
         return UndoDone(workouts=len(ids), sets=sets, target_label=label)
@@ -389,14 +385,14 @@ class ImportService:
         )
 
     async def _may_undo(
-        self, session: AsyncSession, user: User, records: Sequence[SessionRecord]
+        self, session: AsyncSession, user: User, records: Sequence[tuple[int, int, int | None]]
     ) -> str:
-        profile = await session.get(ClientProfile, records[0].client_profile_id)
+        profile = await session.get(ClientProfile, records[0][1])
         if profile is None:
             raise NotFound(NO_IMPORT)
         if profile.user_id == user.id:
             return "your own history"
-        if any(r.logged_by_user_id != user.id for r in records):
+        if any(logged_by != user.id for _, _, logged_by in records):
             raise NotFound(NO_IMPORT)
         try:
             await trainer_access(session, user.id, profile.id, Permission.MODIFY_WORKOUTS)
@@ -437,29 +433,6 @@ async def _own_exercise(session: AsyncSession, owner_id: int, name: str) -> Exer
 # --------------------------------------------------------------------------- off the event loop
 # These run in a worker thread (asyncio.to_thread): reading a big file, matching its names and
 # walking its sets cost far more than the few milliseconds the event loop may be held.
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    history: History
-    file_key: str
-    matches: dict[str, NameMatch]
-
-
-def _needs_match(decision: Decision | None) -> bool:
-    return decision != SKIP and decision != OWN and not isinstance(decision, int)
-
-
-def _read_and_match(
-    data: bytes, tz: ZoneInfo, visible: Sequence[Exercise], decisions: Mapping[str, Decision]
-) -> _Read:
-    history = read_history(data, tz)
-    matches = {
-        name: match_name(visible, name, limit=CANDIDATES)
-        for name in history.exercise_names()
-        if _needs_match(decisions.get(name))
-    }
-    return _Read(history, hashlib.sha256(data).hexdigest()[:32], matches)
 
 
 def _plan(
@@ -503,15 +476,92 @@ def _plan(
     )
 
 
+# A workout to store, as plain values only (tuples of strings, numbers and datetimes): the
+# garbage collector stops tracking such tuples, so holding a big file's workouts while they are
+# written does not make full collections (which hold the event loop) more frequent or longer.
+# Sets: (set type, weight kg, reps, rpe, seconds, metres, unit); exercises: (name, notes, sets);
+# workouts: (start, title, end, notes, exercises, number of sets).
+_SetRow = tuple[str, Decimal | None, int | None, Decimal | None, int | None, Decimal | None, str]
+_ExerciseRow = tuple[str, str | None, tuple[_SetRow, ...]]
+_WorkoutRow = tuple[datetime, str, datetime | None, str | None, tuple[_ExerciseRow, ...], int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    format: HistoryFormat
+    file_key: str
+    chosen: dict[str, tuple[int, str] | None]  # name -> (exercise id, name); None: skipped
+    own: list[str]  # names to create as the person's own exercises
+    workouts: tuple[_WorkoutRow, ...]  # not stored yet, with at least one exercise kept
+    skipped_sets: int
+    duplicates: int
+
+
+def _needs_match(decision: Decision | None) -> bool:
+    return decision != SKIP and decision != OWN and not isinstance(decision, int)
+
+
+def _prepare(
+    data: bytes,
+    tz: ZoneInfo,
+    visible: Sequence[Exercise],
+    decisions: Mapping[str, Decision],
+    existing: set[tuple[datetime, str]],
+) -> _Prepared:
+    """Read the file, settle each name, and pick the workouts to store."""
+    history = read_history(data, tz)
+    chosen, own = _resolve(history, visible, decisions)
+    seen = set(existing)
+    workouts: list[_WorkoutRow] = []
+    skipped_sets = duplicates = 0
+    for workout in history.workouts:
+        key = (workout.start, workout.title[:255])
+        if key in seen:
+            duplicates += 1
+            continue
+        kept: list[_ExerciseRow] = []
+        for exercise in workout.exercises:
+            if exercise.name in chosen and chosen[exercise.name] is None:
+                skipped_sets += len(exercise.sets)
+                continue
+            sets = tuple(
+                (
+                    s.set_type.value,
+                    s.weight_kg,
+                    s.reps,
+                    s.rpe,
+                    s.duration_s,
+                    s.distance_m,
+                    s.unit.value,
+                )
+                for s in exercise.sets
+            )
+            kept.append((exercise.name, exercise.notes, sets))
+        if not kept:
+            continue
+        seen.add(key)
+        count = sum(len(sets) for _, _, sets in kept)
+        workouts.append((key[0], key[1], workout.end, workout.notes, tuple(kept), count))
+    return _Prepared(
+        format=history.format,
+        file_key=hashlib.sha256(data).hexdigest()[:32],
+        chosen=chosen,
+        own=own,
+        workouts=tuple(workouts),
+        skipped_sets=skipped_sets,
+        duplicates=duplicates,
+    )
+
+
 def _resolve(
-    read: _Read, visible: Sequence[Exercise], decisions: Mapping[str, Decision]
+    history: History, visible: Sequence[Exercise], decisions: Mapping[str, Decision]
 ) -> tuple[dict[str, tuple[int, str] | None], list[str]]:
     """Each name's exercise as (id, name) (None: skipped), and the names to create as the
     person's own."""
     by_id = {e.id: (e.id, e.name) for e in visible}
     chosen: dict[str, tuple[int, str] | None] = {}
     own: list[str] = []
-    for name in read.history.exercise_names():
+    for name in history.exercise_names():
         decision = decisions.get(name)
         if decision == SKIP:
             chosen[name] = None
@@ -523,7 +573,7 @@ def _resolve(
         elif decision == OWN:
             own.append(name)
         else:
-            match = read.matches[name].exercise
+            match = match_name(visible, name, limit=CANDIDATES).exercise
             if match is None:
                 raise InvalidInput(
                     f"I still need to know which exercise “{name}” is.", example="Create as my own"
@@ -532,58 +582,17 @@ def _resolve(
     return chosen, own
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One workout to store, with the exercises kept (skipped ones left out)."""
-
-    workout: Workout
-    exercises: tuple[LoggedExercise, ...]
-    sets: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Selection:
-    entries: list[_Entry]
-    skipped_sets: int
-    duplicates: int
-
-
-def _select(
-    history: History, skipped: frozenset[str], existing: set[tuple[datetime, str]]
-) -> _Selection:
-    """The workouts to store: not already stored, with at least one exercise kept."""
-    seen = set(existing)
-    entries: list[_Entry] = []
-    skipped_sets = duplicates = 0
-    for workout in history.workouts:
-        key = (workout.start, workout.title[:255])
-        if key in seen:
-            duplicates += 1
-            continue
-        kept = []
-        for exercise in workout.exercises:
-            if exercise.name in skipped:
-                skipped_sets += len(exercise.sets)
-            else:
-                kept.append(exercise)
-        if not kept:
-            continue
-        seen.add(key)
-        entries.append(_Entry(workout, tuple(kept), sum(len(e.sets) for e in kept)))
-    return _Selection(entries, skipped_sets, duplicates)
-
-
-def _chunks(entries: Sequence[_Entry], limit: int) -> list[list[_Entry]]:
+def _chunks(workouts: Sequence[_WorkoutRow], limit: int) -> list[list[_WorkoutRow]]:
     """Whole workouts in order, at most ``limit`` sets a chunk (a bigger workout alone)."""
-    chunks: list[list[_Entry]] = []
-    current: list[_Entry] = []
+    chunks: list[list[_WorkoutRow]] = []
+    current: list[_WorkoutRow] = []
     size = 0
-    for entry in entries:
-        if current and size + entry.sets > limit:
+    for workout in workouts:
+        if current and size + workout[5] > limit:
             chunks.append(current)
             current, size = [], 0
-        current.append(entry)
-        size += entry.sets
+        current.append(workout)
+        size += workout[5]
     if current:
         chunks.append(current)
     return chunks
@@ -634,78 +643,79 @@ class _Writer:
     tz: ZoneInfo
     mapping: Mapping[str, tuple[int, str]]
 
-    async def write(self, repo: ExchangeRepository, chunk: Sequence[_Entry]) -> _Written:
+    async def write(self, repo: ExchangeRepository, chunk: Sequence[_WorkoutRow]) -> _Written:
         present = await repo.starts_between(
-            self.profile_id,
-            min(e.workout.start for e in chunk),
-            max(e.workout.start for e in chunk),
+            self.profile_id, min(w[0] for w in chunk), max(w[0] for w in chunk)
         )
-        todo = [e for e in chunk if (e.workout.start, e.workout.title[:255]) not in present]
-        record_ids = await repo.insert_records([self._record(e.workout) for e in todo])
+        todo = [w for w in chunk if (w[0], w[1]) not in present]
+        record_ids = await repo.insert_records([self._record(w) for w in todo])
         exercise_rows: list[dict[str, Any]] = []
-        owners: list[tuple[Workout, LoggedExercise, int]] = []
-        for record_id, entry in zip(record_ids, todo, strict=True):
-            for order, exercise in enumerate(entry.exercises):
-                exercise_id, name = self.mapping[exercise.name]
-                workout = entry.workout
+        for start, title, end, _, exercises, _ in todo:
+            record_id = record_ids[(start, title)]
+            for order, (name, notes, _) in enumerate(exercises):
+                exercise_id, exercise_name = self.mapping[name]
                 exercise_rows.append(
                     {
                         "session_record_id": record_id,
                         "exercise_id": exercise_id,
-                        "exercise_name": name[:100],
+                        "exercise_name": exercise_name[:100],
                         "order_index": order,
-                        "notes": exercise.notes,
+                        "notes": notes,
                         "completed": True,
                         "skipped": False,
-                        "started_at": workout.start,
-                        "completed_at": workout.end or workout.start,
+                        "started_at": start,
+                        "completed_at": end or start,
                     }
                 )
-                owners.append((workout, exercise, exercise_id))
         exercise_ids = await repo.insert_exercise_records(exercise_rows)
         set_rows: list[dict[str, Any]] = []
-        for exercise_record_id, (workout, exercise, exercise_id) in zip(
-            exercise_ids, owners, strict=True
-        ):
-            for index, logged in enumerate(exercise.sets, start=1):
-                set_rows.append(
-                    {
-                        "exercise_record_id": exercise_record_id,
-                        "client_profile_id": self.profile_id,
-                        "exercise_id": exercise_id,
-                        "set_index": index,
-                        "set_type": logged.set_type,
-                        "weight_kg": logged.weight_kg,
-                        "bodyweight": logged.weight_kg is None and logged.reps is not None,
-                        "reps": logged.reps,
-                        "rpe": logged.rpe,
-                        "duration_s": logged.duration_s,
-                        "distance_m": logged.distance_m,
-                        "entered_unit": logged.unit,
-                        "performed_at": workout.start,
-                    }
-                )
+        for start, title, _, _, exercises, _ in todo:
+            record_id = record_ids[(start, title)]
+            for order, (name, _, sets) in enumerate(exercises):
+                exercise_id, _ = self.mapping[name]
+                exercise_record_id = exercise_ids[(record_id, order)]
+                for index, (kind, weight, reps, rpe, seconds, metres, unit) in enumerate(
+                    sets, start=1
+                ):
+                    set_rows.append(
+                        {
+                            "exercise_record_id": exercise_record_id,
+                            "client_profile_id": self.profile_id,
+                            "exercise_id": exercise_id,
+                            "set_index": index,
+                            "set_type": SetType(kind),
+                            "weight_kg": weight,
+                            "bodyweight": weight is None and reps is not None,
+                            "reps": reps,
+                            "rpe": rpe,
+                            "duration_s": seconds,
+                            "distance_m": metres,
+                            "entered_unit": Units(unit),
+                            "performed_at": start,
+                        }
+                    )
         await repo.insert_set_records(set_rows)
         return _Written(
-            record_ids=record_ids,
+            record_ids=sorted(record_ids.values()),
             workouts=len(todo),
             sets=len(set_rows),
             duplicates=len(chunk) - len(todo),
         )
 
-    def _record(self, workout: Workout) -> dict[str, Any]:
+    def _record(self, workout: _WorkoutRow) -> dict[str, Any]:
+        start, title, end, notes, _, _ = workout
         metadata: dict[str, str] = {"import_format": self.format.value}
-        if workout.notes:
-            metadata["notes"] = workout.notes
+        if notes:
+            metadata["notes"] = notes
         metadata["import_file"] = self.file_key
         return {
             "client_profile_id": self.profile_id,
             "trainer_user_id": self.trainer_user_id,
             "logged_by_user_id": self.user_id,
-            "title": workout.title[:255],
-            "session_date": workout.start.astimezone(self.tz).date(),
-            "start_time": workout.start,
-            "end_time": workout.end,
+            "title": title,
+            "session_date": start.astimezone(self.tz).date(),
+            "start_time": start,
+            "end_time": end,
             "completed": True,
             "is_live": False,
             "status": RecordStatus.COMPLETED,

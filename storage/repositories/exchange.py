@@ -48,9 +48,13 @@ OPEN_REMINDERS = (ReminderStatus.PENDING, ReminderStatus.SENDING)
 _RECORDS = cast(Table, SessionRecord.__table__)
 _EXERCISES = cast(Table, ExerciseRecord.__table__)
 _SETS = cast(Table, SetRecord.__table__)
-# An import's rows are written with Core (no ORM objects); ids come back in parameter order.
-_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, sort_by_parameter_order=True)
-_INSERT_EXERCISES = insert(_EXERCISES).returning(_EXERCISES.c.id, sort_by_parameter_order=True)
+# An import's rows are written with Core (no ORM objects), many rows per statement. New ids
+# come back with the columns that tell the rows apart (asking for them in parameter order
+# instead makes SQLite insert one row per statement).
+_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.start_time, _RECORDS.c.title)
+_INSERT_EXERCISES = insert(_EXERCISES).returning(
+    _EXERCISES.c.id, _EXERCISES.c.session_record_id, _EXERCISES.c.order_index
+)
 _INSERT_SETS = insert(_SETS)
 
 
@@ -248,40 +252,39 @@ class ExchangeRepository:
                 return str(batch)
         return None
 
-    async def insert_records(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """New session records (Core insert); their ids, in the order of ``rows``."""
+    async def insert_records(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[datetime, str], int]:
+        """New session records (Core insert); their ids by (start time, title)."""
         if not rows:
-            return []
+            return {}
         result = await self.session.execute(_INSERT_RECORDS, list(rows))
-        return [int(i) for i in result.scalars()]
+        return {(start, title): int(i) for i, start, title in result.all()}
 
-    async def insert_exercise_records(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        """New exercise records (Core insert); their ids, in the order of ``rows``."""
+    async def insert_exercise_records(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[int, int], int]:
+        """New exercise records (Core insert); their ids by (session record id, order)."""
         if not rows:
-            return []
+            return {}
         result = await self.session.execute(_INSERT_EXERCISES, list(rows))
-        return [int(i) for i in result.scalars()]
+        return {(int(record), int(order)): int(i) for i, record, order in result.all()}
 
     async def insert_set_records(self, rows: Sequence[dict[str, Any]]) -> None:
         """New set rows (Core insert; the column defaults apply)."""
         if rows:
             await self.session.execute(_INSERT_SETS, list(rows))
 
-    async def batch_record_ids(self, batch: str) -> list[int]:
+    async def batch_rows(self, batch: str) -> list[tuple[int, int, int | None]]:
+        """(id, profile id, logged by) of each session record of an import batch, by id."""
         rows = await self.session.execute(
-            select(SessionRecord.id)
+            select(
+                SessionRecord.id, SessionRecord.client_profile_id, SessionRecord.logged_by_user_id
+            )
             .where(SessionRecord.import_batch == batch, SessionRecord.source == "import")
             .order_by(SessionRecord.id)
         )
-        return [int(i) for i in rows.scalars()]
-
-    async def batch_records(self, batch: str) -> list[SessionRecord]:
-        rows = await self.session.execute(
-            select(SessionRecord)
-            .where(SessionRecord.import_batch == batch, SessionRecord.source == "import")
-            .order_by(SessionRecord.id)
-        )
-        return list(rows.scalars())
+        return [(int(i), int(p), None if u is None else int(u)) for i, p, u in rows.all()]
 
     async def batch_set_count(self, record_ids: Sequence[int]) -> int:
         if not record_ids:
