@@ -51,10 +51,10 @@ OWN = "own"
 SKIP = "skip"
 CANDIDATES = 4
 # The most sets one transaction of an import writes (a bigger workout goes alone, never split),
-# and the most session records one transaction of a removal deletes. Between transactions the
-# import pauses about as long as the last one held the database (at most PAUSE_CAP_S), so live
-# logging gets SQLite's single writer lock in between.
-CHUNK_SETS = 400
+# and the most session records one transaction of a removal deletes. Between transactions on
+# SQLite the import pauses about as long as the last one held the database (at most
+# PAUSE_CAP_S), so live logging gets SQLite's single writer lock in between.
+CHUNK_SETS = 200
 REMOVE_RECORDS = 100
 PAUSE_CAP_S = 0.05
 REMOVED_AGAIN = (
@@ -247,6 +247,7 @@ class ImportService:
                         known.add(own.id)
                     mapping[name] = (own.id, own.name)
                 repo = ExchangeRepository(session)
+                single_writer = repo.single_writer()
                 batch = await repo.batch_of_file(
                     target.profile.id, target.user.id, prepared.file_key
                 ) or str(uuid.uuid4())
@@ -264,7 +265,7 @@ class ImportService:
                 await uow.commit()
             tally.add(done)
             for chunk in chunks[1:]:
-                await _pause(time.monotonic() - started)
+                await _pause(time.monotonic() - started, single_writer=single_writer)
                 started = time.monotonic()
                 async with self.ctx.uow() as uow:
                     done = await writer.write(ExchangeRepository(uow.session), chunk)
@@ -334,14 +335,15 @@ class ImportService:
         """Delete these session records with everything under them, a bounded part per
         transaction, pausing between parts as the import does."""
         started = time.monotonic()
+        single_writer = False
         for index in range(0, len(record_ids), REMOVE_RECORDS):
             if index:
-                await _pause(time.monotonic() - started)
+                await _pause(time.monotonic() - started, single_writer=single_writer)
                 started = time.monotonic()
             async with self.ctx.uow() as uow:
-                await ExchangeRepository(uow.session).delete_records(
-                    record_ids[index : index + REMOVE_RECORDS]
-                )
+                repo = ExchangeRepository(uow.session)
+                single_writer = repo.single_writer()
+                await repo.delete_records(record_ids[index : index + REMOVE_RECORDS])
                 await uow.commit()
 
     async def _target(
@@ -614,9 +616,10 @@ class _Tally:
         self.duplicates += written.duplicates
 
 
-async def _pause(held: float) -> None:
-    """Let other writers in: wait about as long as the database was just held."""
-    await asyncio.sleep(min(max(held, 0.0), PAUSE_CAP_S))
+async def _pause(held: float, *, single_writer: bool) -> None:
+    """Let other writers in: with one writer at a time (SQLite), wait about as long as the
+    database was just held; otherwise just let other tasks run."""
+    await asyncio.sleep(min(max(held, 0.0), PAUSE_CAP_S) if single_writer else 0)
 
 
 # --------------------------------------------------------------------------- writing a chunk

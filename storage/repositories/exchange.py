@@ -214,6 +214,11 @@ class ExchangeRepository:
 
     # ------------------------------------------------------------------ imports
 
+    def single_writer(self) -> bool:
+        """Whether the database lets one transaction write at a time (SQLite), so a long
+        series of writes should leave gaps for others."""
+        return self.session.get_bind().dialect.name == "sqlite"
+
     async def starts_between(
         self, profile_id: int, first: datetime, last: datetime
     ) -> set[tuple[datetime, str]]:
