@@ -4,8 +4,16 @@ The chat flow calls :meth:`ImportService.plan` with the file's bytes: the file i
 (size, format, every row), exercise names are matched onto the catalogue, and a summary comes
 back; nothing is stored. Names the catalogue cannot match come with the closest candidates, and
 the person decides (an exercise, "create as my own", or "skip these sets"). :meth:`commit` then
-stores every workout as a session record with ``source="import"`` and one ``import_batch`` id,
-in one transaction; :meth:`undo` deletes that batch again, as one unit.
+stores every workout as a session record with ``source="import"`` and one ``import_batch`` id;
+:meth:`undo` deletes that batch again, as one unit.
+
+Nobody waits on a big file (a 20,000-set history is common): reading, matching and picking the
+workouts run in a worker thread, and the workouts are written with bulk inserts in transactions
+of a bounded number of sets, whole workouts each, with a pause between them on SQLite so other
+people's sets get its single writer lock. Every transaction skips workouts already stored, and
+each record carries a key of the file it came from, so a run cut short (the process killed)
+finishes, in the same batch, when the same person imports the same file again. A failure
+partway removes what the run wrote and says so (:class:`ImportFailed`).
 
 A client imports into their own (self) profile, so the history stays theirs whatever happens to
 a coaching relationship. A trainer imports for a client only with ``modify_workouts``.
