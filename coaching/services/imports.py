@@ -38,11 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import normalise_name
 from coaching.domain.enums import Permission, RecordStatus, SetType, Units
-from coaching.domain.exchange import (
-    History,
-    HistoryFormat,
-    read_history,
-)
+from coaching.domain.exchange import History, HistoryFormat, read_history
 from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
 from coaching.services.base import ServiceContext
