@@ -26,7 +26,14 @@ from coaching.domain.exchange import (
 from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ExportService, zone
-from coaching.services.imports import OWN, SKIP, ImportPlan, ImportService, ImportTarget
+from coaching.services.imports import (
+    OWN,
+    SKIP,
+    ImportFailed,
+    ImportPlan,
+    ImportService,
+    ImportTarget,
+)
 from coaching.services.users import UserService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
 from conversations.flow import Flow, button, command
@@ -42,6 +49,7 @@ TOO_BIG = (
 )
 NO_DOWNLOAD = "❌ I couldn't download that file from Telegram. Please send it again."
 BAD_FILE = "❌ I can't import this file. {problem}\n\nNothing was stored."
+PARTLY_STORED = "❌ {problem}"
 WHOSE = "📥 <b>{label} export received.</b> Whose workout history is it?"
 NO_TARGETS = (
     "You have no clients who let you log their workouts, so there is nobody to import this for."
@@ -360,7 +368,8 @@ async def confirm(update: Update, context: Context) -> int:
     except DomainError as error:
         if context.user_data is not None:
             context.user_data.pop(KEY, None)
-        await show(update, BAD_FILE.format(problem=esc(error)))
+        stored = isinstance(error, ImportFailed) and error.partly_stored
+        await show(update, (PARTLY_STORED if stored else BAD_FILE).format(problem=esc(error)))
         return END
     if context.user_data is not None:
         context.user_data.pop(KEY, None)

@@ -4,8 +4,16 @@ The chat flow calls :meth:`ImportService.plan` with the file's bytes: the file i
 (size, format, every row), exercise names are matched onto the catalogue, and a summary comes
 back; nothing is stored. Names the catalogue cannot match come with the closest candidates, and
 the person decides (an exercise, "create as my own", or "skip these sets"). :meth:`commit` then
-stores every workout as a session record with ``source="import"`` and one ``import_batch`` id,
-in one transaction; :meth:`undo` deletes that batch again, as one unit.
+stores every workout as a session record with ``source="import"`` and one ``import_batch`` id;
+:meth:`undo` deletes that batch again, as one unit.
+
+Nobody waits on a big file (a 20,000-set history is common): reading, matching and picking the
+workouts run in a worker thread, and the workouts are written with bulk inserts in transactions
+of a bounded number of sets, whole workouts each, with a pause between them on SQLite so other
+people's sets get its single writer lock. Every transaction skips workouts already stored, and
+each record carries a key of the file it came from, so a run cut short (the process killed)
+finishes, in the same batch, when the same person imports the same file again. A failure
+partway removes what the run wrote and says so (:class:`ImportFailed`).
 
 A client imports into their own (self) profile, so the history stays theirs whatever happens to
 a coaching relationship. A trainer imports for a client only with ``modify_workouts``.
@@ -15,29 +23,28 @@ same file twice stores it once.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import normalise_name
-from coaching.domain.enums import Permission, RecordStatus
+from coaching.domain.enums import Permission, RecordStatus, SetType, Units
 from coaching.domain.exchange import History, HistoryFormat, read_history
-from coaching.errors import InvalidInput, NotAllowed, NotFound
+from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import match_name
 from coaching.services.exports import zone
-from storage.models import (
-    ClientProfile,
-    Exercise,
-    ExerciseRecord,
-    SessionRecord,
-    SetRecord,
-    User,
-)
+from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
@@ -47,8 +54,32 @@ NO_IMPORT = "I can't find that import; it may have been undone already."
 OWN = "own"
 SKIP = "skip"
 CANDIDATES = 4
+# The most sets one transaction of an import writes (a bigger workout goes alone, never split),
+# and the most session records one transaction of a removal deletes. Between transactions on
+# SQLite the import pauses about as long as the last one held the database (at most
+# PAUSE_CAP_S), so live logging gets SQLite's single writer lock in between.
+CHUNK_SETS = 200
+REMOVE_RECORDS = 100
+PAUSE_CAP_S = 0.05
+REMOVED_AGAIN = (
+    "Storing the workouts failed partway, so I removed the part already stored. "
+    "Please send the file again."
+)
+PARTLY_STORED = (
+    "Storing the workouts failed partway, and part of them is stored. Send the file again to "
+    "finish the import (nothing is stored twice), or undo it with /import."
+)
 
 Decision = int | str
+
+
+class ImportFailed(Conflict):
+    """Writing an import failed partway. ``partly_stored``: removing the part already written
+    failed too, so it is still stored (a re-run of the file finishes it; undo removes it)."""
+
+    def __init__(self, message: str, *, partly_stored: bool = False) -> None:
+        super().__init__(message)
+        self.partly_stored = partly_stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,47 +181,22 @@ class ImportService(Service):
             return tuple(found)
 
     async def plan(self, telegram_id: int, data: bytes, profile_id: int | None) -> ImportPlan:
-        """Validate and match the file; store nothing."""
+        """Validate and match the file; store nothing.
+
+        Reading the file and matching its names run in a worker thread, so a big file never
+        holds the event loop."""
         async with self.ctx.uow() as uow:
             session = uow.session
             target = await self._target(session, telegram_id, profile_id, create=False)
-            history = read_history(data, zone(target.tz_name))
             visible = await ExerciseRepository(session).visible_to(target.owner_id)
-            counts = history.sets_per_name()
-            matched: list[tuple[str, str]] = []
-            unmatched: list[Unmatched] = []
-            for name in history.exercise_names():
-                result = match_name(visible, name, limit=CANDIDATES)
-                if result.exercise is not None:
-                    matched.append((name, result.exercise.name))
-                else:
-                    unmatched.append(
-                        Unmatched(
-                            name=name,
-                            sets=counts[name],
-                            candidates=tuple(
-                                Candidate(c.id, c.name) for c in result.candidates[:CANDIDATES]
-                            ),
-                        )
-                    )
             existing = (
                 await ExchangeRepository(session).existing_starts(target.profile_id)
                 if target.profile_id is not None
                 else set()
             )
-            duplicates = sum(1 for w in history.workouts if (w.start, w.title) in existing)
-            days = history.date_range(zone(target.tz_name))
-            return ImportPlan(
-                format=history.format,
-                target_label=target.label,
-                workouts=len(history.workouts),
-                sets=history.set_count,
-                first_day=days[0] if days else None,
-                last_day=days[1] if days else None,
-                exercises=len(counts),
-                matched=tuple(matched),
-                unmatched=tuple(unmatched),
-                duplicates=duplicates,
+            # Still inside the unit of work: its end expires the loaded exercises.
+            return await asyncio.to_thread(
+                _plan, data, zone(target.tz_name), target.label, visible, existing
             )
 
     async def commit(
@@ -200,128 +206,116 @@ class ImportService(Service):
         profile_id: int | None,
         decisions: Mapping[str, Decision],
     ) -> ImportDone:
-        """Store the file's workouts as one import batch (all or nothing)."""
+        """Store the file's workouts as one import batch.
+
+        The file is read and matched in a worker thread. The workouts are then written with
+        bulk inserts in transactions of at most :data:`CHUNK_SETS` sets (a workout is never
+        split), pausing between them so live logging gets the database. Each transaction
+        skips workouts already stored, and a re-run of the same file by the same person joins
+        the batch an interrupted run left, so undo still removes the whole import. If writing
+        fails partway, what this run stored is removed again and :class:`ImportFailed` says so.
+        """
         async with self.ctx.uow() as uow:
             session = uow.session
-            target = await self._target(session, telegram_id, profile_id, create=True)
-            assert target.profile is not None
-            history = read_history(data, zone(target.tz_name))
-            mapping, created = await self._mapping(session, target, history, decisions)
-            repo = ExchangeRepository(session)
-            existing = await repo.existing_starts(target.profile.id)
-            batch = str(uuid.uuid4())
-            workouts = sets = skipped = duplicates = 0
+            target = await self._target(session, telegram_id, profile_id, create=False)
+            visible = await ExerciseRepository(session).visible_to(target.owner_id)
+            existing = (
+                await ExchangeRepository(session).existing_starts(target.profile_id)
+                if target.profile_id is not None
+                else set()
+            )
             tz = zone(target.tz_name)
-            for workout in history.workouts:
-                if (workout.start, workout.title[:255]) in existing:
-                    duplicates += 1
-                    continue
-                exercises: list[ExerciseRecord] = []
-                for exercise in workout.exercises:
-                    chosen = mapping.get(exercise.name)
-                    if chosen is None:
-                        skipped += len(exercise.sets)
-                        continue
-                    exercises.append(
-                        ExerciseRecord(
-                            exercise_id=chosen.id,
-                            exercise_name=chosen.name[:100],
-                            order_index=len(exercises),
-                            notes=exercise.notes,
-                            completed=True,
-                            skipped=False,
-                            started_at=workout.start,
-                            completed_at=workout.end or workout.start,
-                            sets=[
-                                SetRecord(
-                                    client_profile_id=target.profile.id,
-                                    exercise_id=chosen.id,
-                                    set_index=index,
-                                    set_type=entry.set_type,
-                                    weight_kg=entry.weight_kg,
-                                    bodyweight=entry.weight_kg is None and entry.reps is not None,
-                                    reps=entry.reps,
-                                    rpe=entry.rpe,
-                                    duration_s=entry.duration_s,
-                                    distance_m=entry.distance_m,
-                                    entered_unit=entry.unit,
-                                    performed_at=workout.start,
-                                )
-                                for index, entry in enumerate(exercise.sets, start=1)
-                            ],
-                        )
-                    )
-                if not exercises:
-                    continue
-                metadata: dict[str, str] = {"import_format": history.format.value}
-                if workout.notes:
-                    metadata["notes"] = workout.notes
-                repo.add(
-                    SessionRecord(
-                        client_profile_id=target.profile.id,
-                        trainer_user_id=target.trainer_user_id,
-                        logged_by_user_id=target.user.id,
-                        title=workout.title[:255],
-                        session_date=workout.start.astimezone(tz).date(),
-                        start_time=workout.start,
-                        end_time=workout.end,
-                        completed=True,
-                        is_live=False,
-                        status=RecordStatus.COMPLETED,
-                        source="import",
-                        import_batch=batch,
-                        created_by=target.user.id,
-                        trainee_feedback={},
-                        session_metadata=metadata,
-                        exercises=exercises,
-                    )
-                )
-                existing.add((workout.start, workout.title[:255]))
-                workouts += 1
-                sets += sum(len(e.sets) for e in exercises)
-            if workouts == 0:
-                if duplicates:
-                    raise InvalidInput(
-                        "Every workout in this file is already in Spotter, so nothing new was "
-                        "imported."
-                    )
+            # Still inside the unit of work: its end expires the loaded exercises.
+            prepared = await asyncio.to_thread(_prepare, data, tz, visible, decisions, existing)
+            known = {e.id for e in visible}
+        if not prepared.workouts:
+            if prepared.duplicates:
                 raise InvalidInput(
-                    "You chose to skip every exercise, so there is nothing to import."
+                    "Every workout in this file is already in Spotter, so nothing new was imported."
                 )
-            await session.flush()
-            client_telegram_id = (
-                target.client_user.telegram_id
-                if target.client_user is not None and target.client_user.id != target.user.id
-                else None
-            )
-            await uow.commit()
-            return ImportDone(
-                batch=batch,
-                target_label=target.label,
-                workouts=workouts,
-                sets=sets,
-                skipped_sets=skipped,
-                duplicates=duplicates,
-                new_exercises=tuple(created),
-                client_telegram_id=client_telegram_id,
-                importer_name=target.user.display_name,
-            )
+            raise InvalidInput("You chose to skip every exercise, so there is nothing to import.")
+        chunks = _chunks(prepared.workouts, CHUNK_SETS)
+        tally = _Tally(duplicates=prepared.duplicates)
+        try:
+            async with self.ctx.uow() as uow:
+                session = uow.session
+                started = time.monotonic()
+                target = await self._target(session, telegram_id, profile_id, create=True)
+                assert target.profile is not None
+                mapping = {name: chosen for name, chosen in prepared.chosen.items() if chosen}
+                created: list[str] = []
+                for name in prepared.own:
+                    own = await _own_exercise(session, target.owner_id, name)
+                    if own.id not in known:
+                        created.append(own.name)
+                        known.add(own.id)
+                    mapping[name] = (own.id, own.name)
+                repo = ExchangeRepository(session)
+                single_writer = repo.single_writer()
+                batch = await repo.batch_of_file(
+                    target.profile.id, target.user.id, prepared.file_key
+                ) or str(uuid.uuid4())
+                writer = _Writer(
+                    profile_id=target.profile.id,
+                    trainer_user_id=target.trainer_user_id,
+                    user_id=target.user.id,
+                    batch=batch,
+                    format=prepared.format,
+                    file_key=prepared.file_key,
+                    tz=tz,
+                    mapping=mapping,
+                )
+                done = await writer.write(repo, chunks[0])
+                await uow.commit()
+            tally.add(done)
+            for chunk in chunks[1:]:
+                await _pause(time.monotonic() - started, single_writer=single_writer)
+                started = time.monotonic()
+                async with self.ctx.uow() as uow:
+                    done = await writer.write(ExchangeRepository(uow.session), chunk)
+                    await uow.commit()
+                tally.add(done)
+        except Exception as error:
+            if not tally.record_ids or isinstance(error, DomainError):
+                raise
+            try:
+                await self._remove(tally.record_ids)
+            except Exception:
+                raise ImportFailed(PARTLY_STORED, partly_stored=True) from error
+            raise ImportFailed(REMOVED_AGAIN) from error
+        client_telegram_id = (
+            target.client_user.telegram_id
+            if target.client_user is not None and target.client_user.id != target.user.id
+            else None
+        )
+        return ImportDone(
+            batch=batch,
+            target_label=target.label,
+            workouts=tally.workouts,
+            sets=tally.sets,
+            skipped_sets=prepared.skipped_sets,
+            duplicates=tally.duplicates,
+            new_exercises=tuple(created),
+            client_telegram_id=client_telegram_id,
+            importer_name=target.user.display_name,
+        )
 
     async def undo(self, telegram_id: int, batch: str) -> UndoDone:
-        """Remove every session of one import."""
+        """Remove every session of one import, in bounded transactions.
+
+        Should it stop partway, what is left is still the same batch: undo again finishes it."""
         async with self.ctx.uow() as uow:
             session = uow.session
             user = await _user(session, telegram_id)
             repo = ExchangeRepository(session)
-            records = await repo.batch_records(batch[:36])
+            records = await repo.batch_rows(batch[:36])
             if not records:
                 raise NotFound(NO_IMPORT)
             label = await self._may_undo(session, user, records)
-            ids = [r.id for r in records]
+            ids = [record_id for record_id, _, _ in records]
             sets = await repo.batch_set_count(ids)
-            await repo.delete_records(ids)
-            await uow.commit()
-            return UndoDone(workouts=len(ids), sets=sets, target_label=label)
+        await self._remove(ids)
+        return UndoDone(workouts=len(ids), sets=sets, target_label=label)
 
     async def recent(self, telegram_id: int) -> tuple[BatchView, ...]:
         """This person's latest imports that can still be undone."""
@@ -340,6 +334,21 @@ class ImportService(Service):
             return tuple(views)
 
     # ------------------------------------------------------------------ internals
+
+    async def _remove(self, record_ids: Sequence[int]) -> None:
+        """Delete these session records with everything under them, a bounded part per
+        transaction, pausing between parts as the import does."""
+        started = time.monotonic()
+        single_writer = False
+        for index in range(0, len(record_ids), REMOVE_RECORDS):
+            if index:
+                await _pause(time.monotonic() - started, single_writer=single_writer)
+                started = time.monotonic()
+            async with self.ctx.uow() as uow:
+                repo = ExchangeRepository(uow.session)
+                single_writer = repo.single_writer()
+                await repo.delete_records(record_ids[index : index + REMOVE_RECORDS])
+                await uow.commit()
 
     async def _target(
         self, session: AsyncSession, telegram_id: int, profile_id: int | None, *, create: bool
@@ -381,53 +390,15 @@ class ImportService(Service):
             client_user=client,
         )
 
-    async def _mapping(
-        self,
-        session: AsyncSession,
-        target: _Context,
-        history: History,
-        decisions: Mapping[str, Decision],
-    ) -> tuple[dict[str, Exercise | None], list[str]]:
-        visible = await ExerciseRepository(session).visible_to(target.owner_id)
-        by_id = {e.id: e for e in visible}
-        mapping: dict[str, Exercise | None] = {}
-        created: list[str] = []
-        for name in history.exercise_names():
-            decision = decisions.get(name)
-            if decision == SKIP:
-                mapping[name] = None
-                continue
-            if isinstance(decision, int):
-                chosen = by_id.get(decision)
-                if chosen is None:
-                    raise NotFound("That exercise is not in your catalogue; pick another one.")
-                mapping[name] = chosen
-                continue
-            result = match_name(visible, name, limit=CANDIDATES)
-            if result.exercise is not None and decision != OWN:
-                mapping[name] = by_id[result.exercise.id]
-                continue
-            if decision != OWN:
-                raise InvalidInput(
-                    f"I still need to know which exercise “{name}” is.", example="Create as my own"
-                )
-            own = await _own_exercise(session, target.owner_id, name)
-            if own.id not in by_id:
-                created.append(own.name)
-                by_id[own.id] = own
-                visible.append(own)
-            mapping[name] = own
-        return mapping, created
-
     async def _may_undo(
-        self, session: AsyncSession, user: User, records: Sequence[SessionRecord]
+        self, session: AsyncSession, user: User, records: Sequence[tuple[int, int, int | None]]
     ) -> str:
-        profile = await session.get(ClientProfile, records[0].client_profile_id)
+        profile = await session.get(ClientProfile, records[0][1])
         if profile is None:
             raise NotFound(NO_IMPORT)
         if profile.user_id == user.id:
             return "your own history"
-        if any(r.logged_by_user_id != user.id for r in records):
+        if any(logged_by != user.id for _, _, logged_by in records):
             raise NotFound(NO_IMPORT)
         try:
             await trainer_access(session, user.id, profile.id, Permission.MODIFY_WORKOUTS)
@@ -463,3 +434,301 @@ async def _own_exercise(session: AsyncSession, owner_id: int, name: str) -> Exer
     session.add(exercise)
     await session.flush()
     return exercise
+
+
+# --------------------------------------------------------------------------- off the event loop
+# These run in a worker thread (asyncio.to_thread): reading a big file, matching its names and
+# walking its sets cost far more than the few milliseconds the event loop may be held.
+
+
+def _plan(
+    data: bytes,
+    tz: ZoneInfo,
+    label: str,
+    visible: Sequence[Exercise],
+    existing: set[tuple[datetime, str]],
+) -> ImportPlan:
+    history = read_history(data, tz)
+    counts = history.sets_per_name()
+    matched: list[tuple[str, str]] = []
+    unmatched: list[Unmatched] = []
+    for name in history.exercise_names():
+        result = match_name(visible, name, limit=CANDIDATES)
+        if result.exercise is not None:
+            matched.append((name, result.exercise.name))
+        else:
+            unmatched.append(
+                Unmatched(
+                    name=name,
+                    sets=counts[name],
+                    candidates=tuple(
+                        Candidate(c.id, c.name) for c in result.candidates[:CANDIDATES]
+                    ),
+                )
+            )
+    duplicates = sum(1 for w in history.workouts if (w.start, w.title) in existing)
+    days = history.date_range(tz)
+    return ImportPlan(
+        format=history.format,
+        target_label=label,
+        workouts=len(history.workouts),
+        sets=history.set_count,
+        first_day=days[0] if days else None,
+        last_day=days[1] if days else None,
+        exercises=len(counts),
+        matched=tuple(matched),
+        unmatched=tuple(unmatched),
+        duplicates=duplicates,
+    )
+
+
+# A workout to store, as plain values only (tuples of strings, numbers and datetimes): the
+# garbage collector stops tracking such tuples, so holding a big file's workouts while they are
+# written does not make full collections (which hold the event loop) more frequent or longer.
+# Sets: (set type, weight kg, reps, rpe, seconds, metres, unit); exercises: (name, notes, sets);
+# workouts: (start, title, end, notes, exercises, number of sets).
+_SetRow = tuple[str, Decimal | None, int | None, Decimal | None, int | None, Decimal | None, str]
+_ExerciseRow = tuple[str, str | None, tuple[_SetRow, ...]]
+_WorkoutRow = tuple[datetime, str, datetime | None, str | None, tuple[_ExerciseRow, ...], int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    format: HistoryFormat
+    file_key: str
+    chosen: dict[str, tuple[int, str] | None]  # name -> (exercise id, name); None: skipped
+    own: list[str]  # names to create as the person's own exercises
+    workouts: tuple[_WorkoutRow, ...]  # not stored yet, with at least one exercise kept
+    skipped_sets: int
+    duplicates: int
+
+
+def _needs_match(decision: Decision | None) -> bool:
+    return decision != SKIP and decision != OWN and not isinstance(decision, int)
+
+
+def _prepare(
+    data: bytes,
+    tz: ZoneInfo,
+    visible: Sequence[Exercise],
+    decisions: Mapping[str, Decision],
+    existing: set[tuple[datetime, str]],
+) -> _Prepared:
+    """Read the file, settle each name, and pick the workouts to store."""
+    history = read_history(data, tz)
+    chosen, own = _resolve(history, visible, decisions)
+    seen = set(existing)
+    workouts: list[_WorkoutRow] = []
+    skipped_sets = duplicates = 0
+    for workout in history.workouts:
+        key = (workout.start, workout.title[:255])
+        if key in seen:
+            duplicates += 1
+            continue
+        kept: list[_ExerciseRow] = []
+        for exercise in workout.exercises:
+            if exercise.name in chosen and chosen[exercise.name] is None:
+                skipped_sets += len(exercise.sets)
+                continue
+            sets = tuple(
+                (
+                    s.set_type.value,
+                    s.weight_kg,
+                    s.reps,
+                    s.rpe,
+                    s.duration_s,
+                    s.distance_m,
+                    s.unit.value,
+                )
+                for s in exercise.sets
+            )
+            kept.append((exercise.name, exercise.notes, sets))
+        if not kept:
+            continue
+        seen.add(key)
+        count = sum(len(sets) for _, _, sets in kept)
+        workouts.append((key[0], key[1], workout.end, workout.notes, tuple(kept), count))
+    return _Prepared(
+        format=history.format,
+        file_key=hashlib.sha256(data).hexdigest()[:32],
+        chosen=chosen,
+        own=own,
+        workouts=tuple(workouts),
+        skipped_sets=skipped_sets,
+        duplicates=duplicates,
+    )
+
+
+def _resolve(
+    history: History, visible: Sequence[Exercise], decisions: Mapping[str, Decision]
+) -> tuple[dict[str, tuple[int, str] | None], list[str]]:
+    """Each name's exercise as (id, name) (None: skipped), and the names to create as the
+    person's own."""
+    by_id = {e.id: (e.id, e.name) for e in visible}
+    chosen: dict[str, tuple[int, str] | None] = {}
+    own: list[str] = []
+    for name in history.exercise_names():
+        decision = decisions.get(name)
+        if decision == SKIP:
+            chosen[name] = None
+        elif isinstance(decision, int):
+            exercise = by_id.get(decision)
+            if exercise is None:
+                raise NotFound("That exercise is not in your catalogue; pick another one.")
+            chosen[name] = exercise
+        elif decision == OWN:
+            own.append(name)
+        else:
+            match = match_name(visible, name, limit=CANDIDATES).exercise
+            if match is None:
+                raise InvalidInput(
+                    f"I still need to know which exercise “{name}” is.", example="Create as my own"
+                )
+            chosen[name] = by_id[match.id]
+    return chosen, own
+
+
+def _chunks(workouts: Sequence[_WorkoutRow], limit: int) -> list[list[_WorkoutRow]]:
+    """Whole workouts in order, at most ``limit`` sets a chunk (a bigger workout alone)."""
+    chunks: list[list[_WorkoutRow]] = []
+    current: list[_WorkoutRow] = []
+    size = 0
+    for workout in workouts:
+        if current and size + workout[5] > limit:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(workout)
+        size += workout[5]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What an import's committed chunks wrote so far."""
+
+    duplicates: int
+    workouts: int = 0
+    sets: int = 0
+    record_ids: list[int] = field(default_factory=list)
+
+    def add(self, written: _Written) -> None:
+        self.record_ids.extend(written.record_ids)
+        self.workouts += written.workouts
+        self.sets += written.sets
+        self.duplicates += written.duplicates
+
+
+async def _pause(held: float, *, single_writer: bool) -> None:
+    """Let other writers in: with one writer at a time (SQLite), wait about as long as the
+    database was just held; otherwise just let other tasks run."""
+    await asyncio.sleep(min(max(held, 0.0), PAUSE_CAP_S) if single_writer else 0)
+
+
+# --------------------------------------------------------------------------- writing a chunk
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    record_ids: list[int]
+    workouts: int
+    sets: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """Writes chunks of one import with bulk inserts; each chunk skips what is stored already."""
+
+    profile_id: int
+    trainer_user_id: int | None
+    user_id: int
+    batch: str
+    format: HistoryFormat
+    file_key: str
+    tz: ZoneInfo
+    mapping: Mapping[str, tuple[int, str]]
+
+    async def write(self, repo: ExchangeRepository, chunk: Sequence[_WorkoutRow]) -> _Written:
+        present = await repo.starts_between(
+            self.profile_id, min(w[0] for w in chunk), max(w[0] for w in chunk)
+        )
+        todo = [w for w in chunk if (w[0], w[1]) not in present]
+        record_ids = await repo.insert_records([self._record(w) for w in todo])
+        exercise_rows: list[dict[str, Any]] = []
+        for start, title, end, _, exercises, _ in todo:
+            record_id = record_ids[(start, title)]
+            for order, (name, notes, _) in enumerate(exercises):
+                exercise_id, exercise_name = self.mapping[name]
+                exercise_rows.append(
+                    {
+                        "session_record_id": record_id,
+                        "exercise_id": exercise_id,
+                        "exercise_name": exercise_name[:100],
+                        "order_index": order,
+                        "notes": notes,
+                        "completed": True,
+                        "skipped": False,
+                        "started_at": start,
+                        "completed_at": end or start,
+                    }
+                )
+        exercise_ids = await repo.insert_exercise_records(exercise_rows)
+        set_rows: list[dict[str, Any]] = []
+        for start, title, _, _, exercises, _ in todo:
+            record_id = record_ids[(start, title)]
+            for order, (name, _, sets) in enumerate(exercises):
+                exercise_id, _ = self.mapping[name]
+                exercise_record_id = exercise_ids[(record_id, order)]
+                for index, (kind, weight, reps, rpe, seconds, metres, unit) in enumerate(
+                    sets, start=1
+                ):
+                    set_rows.append(
+                        {
+                            "exercise_record_id": exercise_record_id,
+                            "client_profile_id": self.profile_id,
+                            "exercise_id": exercise_id,
+                            "set_index": index,
+                            "set_type": SetType(kind),
+                            "weight_kg": weight,
+                            "bodyweight": weight is None and reps is not None,
+                            "reps": reps,
+                            "rpe": rpe,
+                            "duration_s": seconds,
+                            "distance_m": metres,
+                            "entered_unit": Units(unit),
+                            "performed_at": start,
+                        }
+                    )
+        await repo.insert_set_records(set_rows)
+        return _Written(
+            record_ids=sorted(record_ids.values()),
+            workouts=len(todo),
+            sets=len(set_rows),
+            duplicates=len(chunk) - len(todo),
+        )
+
+    def _record(self, workout: _WorkoutRow) -> dict[str, Any]:
+        start, title, end, notes, _, _ = workout
+        metadata: dict[str, str] = {"import_format": self.format.value}
+        if notes:
+            metadata["notes"] = notes
+        metadata["import_file"] = self.file_key
+        return {
+            "client_profile_id": self.profile_id,
+            "trainer_user_id": self.trainer_user_id,
+            "logged_by_user_id": self.user_id,
+            "title": title,
+            "session_date": start.astimezone(self.tz).date(),
+            "start_time": start,
+            "end_time": end,
+            "completed": True,
+            "is_live": False,
+            "status": RecordStatus.COMPLETED,
+            "source": "import",
+            "import_batch": self.batch,
+            "created_by": self.user_id,
+            "trainee_feedback": {},
+            "session_metadata": metadata,
+        }

@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -45,6 +45,18 @@ from storage.models import (
 
 LIVE_STATUSES = (RelationshipStatus.PENDING, RelationshipStatus.ACTIVE, RelationshipStatus.PAUSED)
 OPEN_REMINDERS = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+
+_RECORDS = cast(Table, SessionRecord.__table__)
+_EXERCISES = cast(Table, ExerciseRecord.__table__)
+_SETS = cast(Table, SetRecord.__table__)
+# An import's rows are written with Core (no ORM objects), many rows per statement. New ids
+# come back with the columns that tell the rows apart (asking for them in parameter order
+# instead makes SQLite insert one row per statement).
+_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.start_time, _RECORDS.c.title)
+_INSERT_EXERCISES = insert(_EXERCISES).returning(
+    _EXERCISES.c.id, _EXERCISES.c.session_record_id, _EXERCISES.c.order_index
+)
+_INSERT_SETS = insert(_SETS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,13 +385,82 @@ class ExchangeRepository:
 
     # ------------------------------------------------------------------ imports
 
-    async def batch_records(self, batch: str) -> list[SessionRecord]:
+    def single_writer(self) -> bool:
+        """Whether the database lets one transaction write at a time (SQLite), so a long
+        series of writes should leave gaps for others."""
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    async def starts_between(
+        self, profile_id: int, first: datetime, last: datetime
+    ) -> set[tuple[datetime, str]]:
+        """(start, title) of the profile's session records that start in [first, last]."""
         rows = await self.session.execute(
-            select(SessionRecord)
+            select(SessionRecord.start_time, SessionRecord.title).where(
+                SessionRecord.client_profile_id == profile_id,
+                SessionRecord.start_time >= first,
+                SessionRecord.start_time <= last,
+            )
+        )
+        return {(start, title) for start, title in rows.all()}
+
+    async def batch_of_file(
+        self, profile_id: int, logged_by_user_id: int, file_key: str
+    ) -> str | None:
+        """The batch an earlier import of the same file by this person into this profile left,
+        if any of it is still stored (its records carry ``import_file`` in their metadata)."""
+        first_ids = (
+            select(func.min(SessionRecord.id))
+            .where(
+                SessionRecord.client_profile_id == profile_id,
+                SessionRecord.logged_by_user_id == logged_by_user_id,
+                SessionRecord.source == "import",
+                SessionRecord.import_batch.is_not(None),
+            )
+            .group_by(SessionRecord.import_batch)
+        )
+        rows = await self.session.execute(
+            select(SessionRecord.import_batch, SessionRecord.session_metadata)
+            .where(SessionRecord.id.in_(first_ids))
+            .order_by(SessionRecord.id.desc())
+        )
+        for batch, metadata in rows.all():
+            if batch is not None and (metadata or {}).get("import_file") == file_key:
+                return str(batch)
+        return None
+
+    async def insert_records(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[datetime, str], int]:
+        """New session records (Core insert); their ids by (start time, title)."""
+        if not rows:
+            return {}
+        result = await self.session.execute(_INSERT_RECORDS, list(rows))
+        return {(start, title): int(i) for i, start, title in result.all()}
+
+    async def insert_exercise_records(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> dict[tuple[int, int], int]:
+        """New exercise records (Core insert); their ids by (session record id, order)."""
+        if not rows:
+            return {}
+        result = await self.session.execute(_INSERT_EXERCISES, list(rows))
+        return {(int(record), int(order)): int(i) for i, record, order in result.all()}
+
+    async def insert_set_records(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New set rows (Core insert; the column defaults apply)."""
+        if rows:
+            await self.session.execute(_INSERT_SETS, list(rows))
+
+    async def batch_rows(self, batch: str) -> list[tuple[int, int, int | None]]:
+        """(id, profile id, logged by) of each session record of an import batch, by id."""
+        rows = await self.session.execute(
+            select(
+                SessionRecord.id, SessionRecord.client_profile_id, SessionRecord.logged_by_user_id
+            )
             .where(SessionRecord.import_batch == batch, SessionRecord.source == "import")
             .order_by(SessionRecord.id)
         )
-        return list(rows.scalars())
+        return [(int(i), int(p), None if u is None else int(u)) for i, p, u in rows.all()]
 
     async def batch_set_count(self, record_ids: Sequence[int]) -> int:
         if not record_ids:
