@@ -36,7 +36,7 @@ REPEATING_JOBS: list[tuple[str, Interval, float, JobCallback]] = [
     ("reminders", scan_interval, 5.0, dispatch_job),
     ("abandon_live_sessions", 600.0, 60.0, abandon_stale_sessions),
     ("alert_scan", 3600.0, 120.0, alert_scan_job),
-    ("alert_notify", 60.0, 30.0, urgent_job),
+    ("alert_notify", 30.0, 30.0, urgent_job),
     ("daily_digest", 300.0, 90.0, digest_job),
 ]
 

@@ -685,6 +685,27 @@ class AlertService:
             await uow.commit()
             return notices
 
+    async def pending_urgent(self, limit: int = 100) -> list[tuple[UrgentNotice, bool]]:
+        """HIGH/CRITICAL alerts not yet told, oldest first, with whether the trainer can be
+        reached. Nothing is marked: tell each after :meth:`claim_notice` says it is yours."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
+        return [
+            (UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, message), reachable)
+            for alert_id, profile_id, name, severity, kind, message, chat_id, reachable in rows
+        ]
+
+    async def claim_notice(self, alert_id: int) -> bool:
+        """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
+        that one notice and never sends it twice). False if it was already claimed."""
+        async with self.ctx.uow() as uow:
+            claimed = await AlertRepository(uow.session).mark_notified(
+                alert_id, self.ctx.clock.now()
+            )
+            await uow.commit()
+        return claimed
+
     async def _trainer(self, session: AsyncSession, telegram_id: int) -> User:
         found = await session.execute(select(User).where(User.telegram_id == telegram_id))
         user = found.scalar_one_or_none()

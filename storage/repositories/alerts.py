@@ -22,6 +22,7 @@ from sqlalchemy import (
     text,
     tuple_,
     type_coerce,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -636,3 +637,49 @@ class AlertRepository:
             .with_for_update(skip_locked=True, of=ClientAlert)
         )
         return [(a, str(n), int(t), bool(r)) for a, n, t, r in rows]
+
+    async def urgent_pending(
+        self, since: datetime, limit: int
+    ) -> list[tuple[int, int, str, AlertSeverity, AlertType, str, int, bool]]:
+        """Open HIGH/CRITICAL alerts not yet told, oldest first, as plain rows: (alert, client
+        profile, client name, severity, type, message, trainer chat, trainer reachable).
+
+        Nothing is locked or marked: each is claimed on its own by :meth:`mark_notified`.
+        """
+        rows = await self.session.execute(
+            select(
+                ClientAlert.id,
+                ClientAlert.client_profile_id,
+                ClientProfile.name,
+                ClientAlert.severity,
+                ClientAlert.alert_type,
+                ClientAlert.message,
+                User.telegram_id,
+                User.reachable,
+            )
+            .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
+            .join(User, User.id == ClientAlert.trainer_user_id)
+            .where(
+                ClientAlert.is_resolved.is_(False),
+                ClientAlert.notified_at.is_(None),
+                ClientAlert.severity.in_((AlertSeverity.HIGH, AlertSeverity.CRITICAL)),
+                ClientAlert.raised_at >= since,
+                ClientAlert.alert_type != AlertType.INJURY_REPORTED,
+            )
+            .order_by(ClientAlert.id)
+            .limit(limit)
+        )
+        return [
+            (int(i), int(p), str(n), AlertSeverity(s), AlertType(t), str(m), int(c), bool(r))
+            for i, p, n, s, t, m, c, r in rows
+        ]
+
+    async def mark_notified(self, alert_id: int, now: datetime) -> bool:
+        """Mark one alert as told; False when it already was (another run or worker told it)."""
+        result = await self.session.execute(
+            update(ClientAlert)
+            .where(ClientAlert.id == alert_id, ClientAlert.notified_at.is_(None))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
