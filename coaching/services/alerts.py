@@ -1,10 +1,12 @@
 """The alert engine (seed 000 ClientAlert) and the trainer's alert list.
 
-:meth:`AlertService.scan_all` walks every trainer in batches; each batch costs a fixed number of
+:meth:`AlertService.scan_all` walks every trainer in batches, and their clients in pages of
+:data:`CLIENTS_PER_BATCH`, one short transaction each; each page costs a fixed number of
 set-based queries (clients, unlogged planned sessions, last activity, main-lift sessions, goals,
-finishing programs, known causes, the insert), whatever the number of clients or sets. The same
-checks run for one client right after a session is finished (:func:`on_session_finished`). The
-rules themselves are pure functions in :mod:`coaching.domain.alerts`.
+finishing programs, known causes, the insert), whatever the number of clients or sets. The rules
+themselves are pure functions in :mod:`coaching.domain.alerts`; a page runs them in a worker
+thread, so the event loop is never held for long. The same checks run for one client right
+after a session is finished (:func:`on_session_finished`).
 
 The scan reads each batch's sets once, aggregated in SQL to one row per session and main lift
 (best e1RM, top load, highest RPE at it), and only for the clients whose trainer may see their
@@ -20,6 +22,8 @@ impossible, and a cause already raised (even if resolved) is not raised again.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,6 +67,10 @@ from storage.repositories.alerts import (
 )
 
 BATCH_TRAINERS = 50
+CLIENTS_PER_BATCH = 100
+"""Clients whose rules run in one transaction of the scan: a few milliseconds of work."""
+INLINE_CLIENTS = 8
+"""Up to this many clients the rules run on the event loop (less than a thread's cost)."""
 POINTS_DAYS = 90
 CENT = Decimal("0.01")
 """e1RMs are compared at 0.01 kg."""
@@ -206,9 +214,16 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 async def _load_clients(
-    repo: AlertRepository, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None
+    repo: AlertRepository,
+    trainer_ids: Sequence[int],
+    profile_ids: Sequence[int] | None,
+    *,
+    after_relationship: int = 0,
+    limit: int | None = None,
 ) -> list[_Client]:
-    rows = await repo.active_clients(trainer_ids, profile_ids)
+    rows = await repo.active_clients(
+        trainer_ids, profile_ids, after_relationship=after_relationship, limit=limit
+    )
     known: dict[tuple[bool, ...] | None, tuple[PermissionFlags, frozenset[Permission]]] = {}
     clients = [_client(row, known) for row in rows]
     windows = await repo.windows([c.relationship_id for c in clients])
@@ -236,9 +251,25 @@ def _session_order(session: LiftSession) -> tuple[date, int]:
     return session[1], session[0]
 
 
+TrainerSettings = dict[int, tuple[rules.Thresholds, ZoneInfo, date, int]]
+"""Trainer user id -> (thresholds, time zone, today there, sessions the lift rules compare)."""
+
+
+def _trainer_settings(
+    trainers: dict[int, tuple[User, TrainerProfile]], now: datetime
+) -> TrainerSettings:
+    per_trainer: TrainerSettings = {}
+    for user, profile in trainers.values():
+        limits = thresholds_of(profile)
+        zone = _zone(user.timezone)
+        compared = rules.sessions_compared(limits.decline_sessions)
+        per_trainer[user.id] = (limits, zone, now.astimezone(zone).date(), compared)
+    return per_trainer
+
+
 def _drafts_for_batch(
     clients: Sequence[_Client],
-    trainers: dict[int, tuple[User, TrainerProfile]],
+    per_trainer: TrainerSettings,
     *,
     now: datetime,
     planned: Sequence[tuple[int, int, str, datetime, int]],
@@ -251,12 +282,6 @@ def _drafts_for_batch(
     for rel_id, cs_id, title, starts, minutes in planned:
         by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, False))
     series, names = lifts.sessions, lifts.names
-    per_trainer: dict[int, tuple[rules.Thresholds, ZoneInfo, date, int]] = {}
-    for user, profile in trainers.values():
-        limits = thresholds_of(profile)
-        zone = _zone(user.timezone)
-        compared = rules.sessions_compared(limits.decline_sessions)
-        per_trainer[user.id] = (limits, zone, now.astimezone(zone).date(), compared)
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
         limits, zone, today, compared = per_trainer[client.trainer_user_id]
@@ -468,6 +493,16 @@ async def scan_trainers(
     repo = AlertRepository(session)
     by_id = {u.id: (u, p) for u, p in trainers}
     clients = await _load_clients(repo, sorted(by_id), profile_ids)
+    return await _scan_clients(repo, clients, by_id, now)
+
+
+async def _scan_clients(
+    repo: AlertRepository,
+    clients: Sequence[_Client],
+    by_id: dict[int, tuple[User, TrainerProfile]],
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Every rule for these clients (of the trainers in ``by_id``). (clients, raised, done)."""
     if not clients:
         return 0, 0, 0
     rel_ids = [c.relationship_id for c in clients]
@@ -479,16 +514,22 @@ async def scan_trainers(
     shown = {p for c in clients if c.may(PROGRESSION) for p in c.scope}
     since = (now - timedelta(days=POINTS_DAYS)).date()
     lifts = await repo.lift_sessions(sorted(shown), since, e1rm_step=CENT)
-    drafts = _drafts_for_batch(
+    lift_goals = await _lift_goals(repo, clients)
+    weights = await _body_weights(repo, clients)
+    evaluate = functools.partial(
+        _drafts_for_batch,
         clients,
-        by_id,
+        _trainer_settings(by_id, now),
         now=now,
         planned=planned,
         activity=activity,
         lifts=lifts,
-        lift_goals=await _lift_goals(repo, clients),
-        weights=await _body_weights(repo, clients),
+        lift_goals=lift_goals,
+        weights=weights,
     )
+    # The rules are pure: a batch of many clients runs them in a worker thread, so the event
+    # loop keeps serving updates; one client's (a finished session) stays inline.
+    drafts = await asyncio.to_thread(evaluate) if len(clients) > INLINE_CLIENTS else evaluate()
     finishing = await repo.assignment_progress(rel_ids, last_logged_only=True)
     programs = await _complete_programs(repo, clients, finishing, now)
     raised = await _store(repo, [*drafts, *programs], now)
@@ -633,24 +674,47 @@ class AlertService:
         self.ctx = ctx
 
     async def scan_all(
-        self, now: datetime | None = None, batch: int = BATCH_TRAINERS
+        self,
+        now: datetime | None = None,
+        batch: int = BATCH_TRAINERS,
+        clients_per_batch: int = CLIENTS_PER_BATCH,
     ) -> ScanReport:
-        """Every trainer, ``batch`` at a time, one transaction per batch."""
+        """Every trainer, ``batch`` at a time; their clients ``clients_per_batch`` at a time,
+        one short transaction each (the database's writer is free between them), the event
+        loop served between batches."""
         moment = now or self.ctx.clock.now()
         after, trainers_seen, clients, raised, programs, batches = 0, 0, 0, 0, 0, 0
         while True:
             async with self.ctx.uow() as uow:
                 trainers = await AlertRepository(uow.session).trainers_after(after, batch)
-                if not trainers:
+                await uow.commit()  # keeps the rows loaded for the batches below
+            if not trainers:
+                break
+            by_id = {u.id: (u, p) for u, p in trainers}
+            after_relationship = 0
+            while True:
+                async with self.ctx.uow() as uow:
+                    repo = AlertRepository(uow.session)
+                    page = await _load_clients(
+                        repo,
+                        sorted(by_id),
+                        None,
+                        after_relationship=after_relationship,
+                        limit=clients_per_batch,
+                    )
+                    counted = await _scan_clients(repo, page, by_id, moment)
+                    await uow.commit()
+                clients += counted[0]
+                raised += counted[1]
+                programs += counted[2]
+                if len(page) < clients_per_batch:
                     break
-                counted = await scan_trainers(uow.session, trainers, moment)
-                await uow.commit()
+                after_relationship = page[-1].relationship_id
+                await asyncio.sleep(0)
             after = trainers[-1][0].id
             trainers_seen += len(trainers)
-            clients += counted[0]
-            raised += counted[1]
-            programs += counted[2]
             batches += 1
+            await asyncio.sleep(0)
         return ScanReport(trainers_seen, clients, raised, programs, batches)
 
     async def session_finished(self, record_id: int) -> int:

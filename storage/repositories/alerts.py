@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -74,6 +75,8 @@ PERMISSION_COLUMNS = (
     PermissionSet.contact_outside_hours,
 )
 PERMISSION_NAMES = tuple(c.key for c in PERMISSION_COLUMNS)
+THREAD_ROWS = 2000
+"""Lift rows above which folding them runs in a worker thread, not on the event loop."""
 KEYS_PER_QUERY = 2000
 """Alert causes looked up per statement (3 parameters each)."""
 KG = Decimal("0.001")
@@ -190,6 +193,41 @@ def logged_sql() -> Any:
     return or_(CoachingSession.status == SessionStatus.COMPLETED, logged_record)
 
 
+def _lift_rows(rows: Sequence[Any], found: LiftSessions, e1rm_step: Decimal) -> LiftSessions:
+    """Fold :meth:`AlertRepository.lift_sessions`' ordered rows into ``found``."""
+    # Hundreds of thousands of rows, a few hundred distinct (weight, e1RM, RPE) and dates:
+    # each is converted once (a Date column's own conversion would cost more than all).
+    days: dict[Any, date] = {}
+    numbers: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal, Decimal | None]] = {}
+    sessions: list[LiftSession] = []
+    last_profile = last_exercise = None
+    for (
+        profile_id,
+        exercise_id,
+        record_id,
+        raw_day,
+        raw_weight,
+        raw_best,
+        raw_rpe,
+    ) in rows:
+        if exercise_id != last_exercise or profile_id != last_profile:
+            last_profile, last_exercise = profile_id, exercise_id
+            sessions = found.sessions.setdefault(profile_id, {}).setdefault(exercise_id, [])
+        key = (raw_weight, raw_best, raw_rpe)
+        values = numbers.get(key)
+        if values is None:
+            values = numbers[key] = _lift_numbers(raw_weight, raw_best, raw_rpe, e1rm_step)
+        weight, best, rpe = values
+        if not sessions or sessions[-1][0] != record_id:
+            day = days.get(raw_day)
+            if day is None:
+                day = days[raw_day] = as_date(raw_day)
+            sessions.append((record_id, day, best, weight, rpe))
+        else:  # another load in that session, or the same load in another of its records
+            sessions[-1] = _merged(sessions[-1], weight, best, rpe)
+    return found
+
+
 class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -216,9 +254,17 @@ class AlertRepository:
         return [(u, p) for u, p in rows]
 
     async def active_clients(
-        self, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None = None
+        self,
+        trainer_ids: Sequence[int],
+        profile_ids: Sequence[int] | None = None,
+        *,
+        after_relationship: int = 0,
+        limit: int | None = None,
     ) -> list[ActiveClient]:
-        """The trainers' active clients as plain rows (no ORM objects: a batch has thousands)."""
+        """The trainers' active clients as plain rows (no ORM objects: a batch has thousands).
+
+        With a ``limit``, one page of them in relationship order, after ``after_relationship``.
+        """
         statement = (
             select(
                 Relationship.id,
@@ -242,6 +288,12 @@ class AlertRepository:
         )
         if profile_ids is not None:
             statement = statement.where(ClientProfile.id.in_(list(profile_ids)))
+        if limit is not None:
+            statement = (
+                statement.where(Relationship.id > after_relationship)
+                .order_by(Relationship.id)
+                .limit(limit)
+            )
         rows = await (await self.session.connection()).execute(statement)
         return [
             ActiveClient(
@@ -393,37 +445,9 @@ class AlertRepository:
         )
         result = await (await self.session.connection()).execute(statement)
         rows = result.all()
-        # Hundreds of thousands of rows, a few hundred distinct (weight, e1RM, RPE) and dates:
-        # each is converted once (a Date column's own conversion would cost more than all).
-        days: dict[Any, date] = {}
-        numbers: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal, Decimal | None]] = {}
-        sessions: list[LiftSession] = []
-        last_profile = last_exercise = None
-        for (
-            profile_id,
-            exercise_id,
-            record_id,
-            raw_day,
-            raw_weight,
-            raw_best,
-            raw_rpe,
-        ) in rows:
-            if exercise_id != last_exercise or profile_id != last_profile:
-                last_profile, last_exercise = profile_id, exercise_id
-                sessions = found.sessions.setdefault(profile_id, {}).setdefault(exercise_id, [])
-            key = (raw_weight, raw_best, raw_rpe)
-            values = numbers.get(key)
-            if values is None:
-                values = numbers[key] = _lift_numbers(raw_weight, raw_best, raw_rpe, e1rm_step)
-            weight, best, rpe = values
-            if not sessions or sessions[-1][0] != record_id:
-                day = days.get(raw_day)
-                if day is None:
-                    day = days[raw_day] = as_date(raw_day)
-                sessions.append((record_id, day, best, weight, rpe))
-            else:  # another load in that session, or the same load in another of its records
-                sessions[-1] = _merged(sessions[-1], weight, best, rpe)
-        return found
+        if len(rows) > THREAD_ROWS:  # pure Python over many rows: off the event loop
+            return await asyncio.to_thread(_lift_rows, rows, found, e1rm_step)
+        return _lift_rows(rows, found, e1rm_step)
 
     async def exercises_named(self, names: Sequence[str], owners: Sequence[int]) -> list[Exercise]:
         """Exercises with one of these names, and every main lift (goals name them loosely)."""
