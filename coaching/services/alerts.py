@@ -52,9 +52,7 @@ from coaching.services.base import ServiceContext
 from storage.models import (
     ClientProfile,
     Exercise,
-    ExerciseRecord,
     SessionRecord,
-    SetRecord,
     TrainerProfile,
     User,
 )
@@ -71,6 +69,8 @@ CLIENTS_PER_BATCH = 100
 """Clients whose rules run in one transaction of the scan: a few milliseconds of work."""
 INLINE_CLIENTS = 8
 """Up to this many clients the rules run on the event loop (less than a thread's cost)."""
+INLINE_SETS = 2000
+"""Up to this many past sets a finished session's records are found on the event loop."""
 POINTS_DAYS = 90
 CENT = Decimal("0.01")
 """e1RMs are compared at 0.01 kg."""
@@ -613,33 +613,29 @@ async def _record_drafts(
     now: datetime,
     trainers: Sequence[tuple[User, TrainerProfile]],
 ) -> list[tuple[_Client, rules.AlertDraft]]:
-    rows = await session.execute(
-        select(SetRecord, ExerciseRecord.exercise_name)
-        .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
-        .where(ExerciseRecord.session_record_id == record.id)
-    )
-    new_rows = list(rows)
+    repo = AlertRepository(session)
+    new_rows = await repo.record_sets(record.id)
     if not new_rows:
         return []
-    names = {s.exercise_id: n for s, n in new_rows}
-    new = [_performed(s) for s, _ in new_rows]
+    names = {s.exercise_id: n for n, s in new_rows}
+    new = [PerformedSet(*s) for _, s in new_rows]
     zones = {u.id: _zone(u.timezone) for u, _ in trainers}
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
         if not client.may(PROGRESSION):
             continue
         today = now.astimezone(zones.get(client.trainer_user_id, ZoneInfo("UTC")))
-        history_rows = await session.execute(
-            select(SetRecord).where(
-                SetRecord.client_profile_id.in_(client.scope),
-                SetRecord.exercise_id.in_(sorted(names)),
-                SetRecord.performed_at < record.start_time,
-            )
+        rows = await repo.history_sets(client.scope, sorted(names), record.start_time)
+        history = [PerformedSet(*s) for s in rows]
+        # A long history is thousands of sets: compared in a worker thread, off the loop.
+        records = (
+            await asyncio.to_thread(detect_records, history, new)
+            if len(history) > INLINE_SETS
+            else detect_records(history, new)
         )
-        history = [_performed(s) for s in history_rows.scalars()]
         found = [
             rules.RecordLine(names[r.exercise_id], str(r.kind), r.value, r.reps)
-            for r in detect_records(history, new)
+            for r in records
             if client.user_id is None
             or progression_visible(
                 client.flags,
@@ -653,17 +649,6 @@ async def _record_drafts(
         if draft is not None:
             drafts.append((client, draft))
     return drafts
-
-
-def _performed(row: SetRecord) -> PerformedSet:
-    return PerformedSet(
-        exercise_id=row.exercise_id,
-        weight_kg=row.weight_kg,
-        reps=row.reps,
-        set_type=row.set_type,
-        performed_at=row.performed_at,
-        bodyweight=row.bodyweight,
-    )
 
 
 # --------------------------------------------------------------------------- the service

@@ -122,6 +122,27 @@ class LiftSessions:
     names: dict[int, str]
 
 
+class PerformedRow(NamedTuple):
+    """A stored set as the personal-record rules read it (a PerformedSet's fields)."""
+
+    exercise_id: int
+    weight_kg: Decimal | None
+    reps: int | None
+    set_type: SetType
+    performed_at: datetime
+    bodyweight: bool
+
+
+PERFORMED_COLUMNS = (
+    SetRecord.exercise_id,
+    SetRecord.weight_kg,
+    SetRecord.reps,
+    SetRecord.set_type,
+    SetRecord.performed_at,
+    SetRecord.bodyweight,
+)
+
+
 def as_date(value: Any) -> date:
     """A raw date (text on SQLite, a date on PostgreSQL) as the ``Date`` column type gives it."""
     return value if isinstance(value, date) else date.fromisoformat(value)
@@ -448,6 +469,30 @@ class AlertRepository:
         if len(rows) > THREAD_ROWS:  # pure Python over many rows: off the event loop
             return await asyncio.to_thread(_lift_rows, rows, found, e1rm_step)
         return _lift_rows(rows, found, e1rm_step)
+
+    async def record_sets(self, record_id: int) -> list[tuple[str, PerformedRow]]:
+        """A session record's sets as plain rows, each with its exercise's name there."""
+        rows = await self.session.execute(
+            select(ExerciseRecord.exercise_name, *PERFORMED_COLUMNS)
+            .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
+            .where(ExerciseRecord.session_record_id == record_id)
+        )
+        return [(str(row[0]), PerformedRow._make(row[1:])) for row in rows]
+
+    async def history_sets(
+        self, profile_ids: Sequence[int], exercise_ids: Sequence[int], before: datetime
+    ) -> list[PerformedRow]:
+        """Every set of these exercises by these profiles before a moment, as plain rows."""
+        if not profile_ids or not exercise_ids:
+            return []
+        rows = await self.session.execute(
+            select(*PERFORMED_COLUMNS).where(
+                SetRecord.client_profile_id.in_(list(profile_ids)),
+                SetRecord.exercise_id.in_(list(exercise_ids)),
+                SetRecord.performed_at < before,
+            )
+        )
+        return [PerformedRow._make(row) for row in rows]
 
     async def exercises_named(self, names: Sequence[str], owners: Sequence[int]) -> list[Exercise]:
         """Exercises with one of these names, and every main lift (goals name them loosely)."""
