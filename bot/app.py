@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -28,6 +27,7 @@ from bot.errors import on_error
 from bot.jobs import register_jobs
 from bot.maintenance import prune_processed_updates
 from bot.persistence import SqlPersistence
+from bot.ratelimit import PacedRateLimiter
 from bot.updates import ChatOrderedProcessor
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
@@ -104,7 +104,9 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(
+            PacedRateLimiter(max_retries=3, bulk_per_second=settings.bulk_sends_per_second)  # type: ignore[arg-type]
+        )
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url
         builder = builder.base_url(base).base_file_url(_file_url(base))

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     reminder_scan_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     session_abandon_hours: Annotated[float, Field(gt=0, le=72)] = 4.0
     max_concurrent_updates: Annotated[int, Field(ge=1, le=1024)] = 64
+    bulk_sends_per_second: Annotated[float, Field(gt=0, le=30)] = 20.0
 
     @field_validator("bot_token")
     @classmethod

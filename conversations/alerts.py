@@ -17,7 +17,7 @@ from bot.application import services
 from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds
 from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.errors import DomainError
-from coaching.services.alerts import AlertList, AlertService, AlertView
+from coaching.services.alerts import AlertList, AlertService, AlertView, UrgentNotice
 from conversations.clients import CARD_ACTIONS
 from conversations.common import (
     END,
@@ -38,6 +38,8 @@ log = logging.getLogger("spotter.alerts")
 NOTES = 0
 KEY = "alerts"
 PAGE = 10
+URGENT_BATCH = 100
+"""Notices told per run of a job; the rest wait for the next run (every minute)."""
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -371,17 +373,28 @@ async def thresholds_done(update: Update, context: Context) -> int:
 # --- notices and jobs -------------------------------------------------------------------------
 
 
-async def send_urgent(context: Context) -> int:
-    """Tell trainers about new HIGH and CRITICAL alerts, once each. Returns how many."""
+def urgent_text(item: UrgentNotice) -> str:
+    return URGENT.format(
+        icon=SEVERITY_ICON[item.severity],
+        type=TYPE_LABEL[item.alert_type],
+        severity=item.severity.value.lower(),
+        client=esc(item.client_name),
+        message=esc(item.message),
+    )
+
+
+async def send_urgent(context: Context, limit: int = URGENT_BATCH) -> int:
+    """Tell trainers about new HIGH and CRITICAL alerts, once each. Returns how many.
+
+    Runs only from the repeating jobs, never inside a person's update. Each notice is claimed
+    (marked told, committed) just before it is sent, so a restart resends nothing and loses
+    nothing but a send that was under way; notices not reached yet wait for the next run.
+    """
+    svc = AlertService(services(context).ctx)
     sent = 0
-    for item in await AlertService(services(context).ctx).urgent():
-        text = URGENT.format(
-            icon=SEVERITY_ICON[item.severity],
-            type=TYPE_LABEL[item.alert_type],
-            severity=item.severity.value.lower(),
-            client=esc(item.client_name),
-            message=esc(item.message),
-        )
+    for item, reachable in await svc.pending_urgent(limit):
+        if not await svc.claim_notice(item.alert_id) or not reachable:
+            continue
         markup = keyboard(
             [
                 [
@@ -390,16 +403,18 @@ async def send_urgent(context: Context) -> int:
                 ]
             ]
         )
-        if await notify(context, item.trainer_chat_id, text, markup):
+        if await notify(context, item.trainer_chat_id, urgent_text(item), markup):
             sent += 1
     return sent
 
 
 async def after_session_finished(context: Context, record_id: int) -> None:
-    """After /log's finish: check this client's alerts now and send any urgent notice."""
+    """After /log's finish: check this client's alerts (only theirs).
+
+    Any urgent notice it raises goes out from the ``alert_notify`` job, not from this update.
+    """
     try:
         await AlertService(services(context).ctx).session_finished(record_id)
-        await send_urgent(context)
     except Exception:  # an alert check must never spoil the finished session's reply
         log.exception("alert check after session %s failed", record_id)
 
@@ -413,7 +428,7 @@ async def alert_scan_job(context: Context) -> None:
 
 
 async def urgent_job(context: Context) -> None:
-    """Repeating job: alerts raised elsewhere (an injury report) reach the trainer quickly."""
+    """Repeating job: urgent alerts raised since (by the scan, a finished session) are told."""
     await send_urgent(context)
 
 

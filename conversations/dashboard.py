@@ -387,17 +387,39 @@ async def trainer_chart_pressed(update: Update, context: Context) -> None:
 # --- the daily digest -------------------------------------------------------------------------
 
 
+DIGEST_BATCH = 20
+"""Trainers whose due digests are looked up at once."""
+DIGEST_RUN = 200
+"""Digests one run of the job sends at most; the rest wait for the next run (5 minutes)."""
+
+
 async def digest_job(context: Context) -> None:
-    """Repeating job: each trainer's digest once a day, after their chosen time."""
-    for chat_id, _user_id, board in await DashboardService(services(context).ctx).due_digests():
-        try:
-            await context.bot.send_message(
-                chat_id, dashboard_text(board, digest=True), reply_markup=dashboard_keyboard(board)
-            )
-        except Forbidden:
-            log.info("trainer %s has blocked the bot; digest not delivered", chat_id)
-        except BadRequest as error:
-            log.warning("digest to %s refused: %s", chat_id, error)
+    """Repeating job: each trainer's digest once a day, after their chosen time.
+
+    Trainers are taken :data:`DIGEST_BATCH` at a time, and each digest is claimed (marked
+    sent for today, committed), built and sent before the next: the event loop is never held
+    for more than one dashboard, and a restart loses at most the digest being sent.
+    """
+    svc = DashboardService(services(context).ctx)
+    for _ in range(DIGEST_RUN // DIGEST_BATCH):
+        due = await svc.digest_candidates(DIGEST_BATCH)
+        for profile_id in due:
+            found = await svc.claim_digest(profile_id)
+            if found is None:
+                continue
+            chat_id, _user_id, board = found
+            try:
+                await context.bot.send_message(
+                    chat_id,
+                    dashboard_text(board, digest=True),
+                    reply_markup=dashboard_keyboard(board),
+                )
+            except Forbidden:
+                log.info("trainer %s has blocked the bot; digest not delivered", chat_id)
+            except BadRequest as error:
+                log.warning("digest to %s refused: %s", chat_id, error)
+        if len(due) < DIGEST_BATCH:
+            return
 
 
 def build_handler() -> list[object]:

@@ -1,10 +1,12 @@
 """The alert engine (seed 000 ClientAlert) and the trainer's alert list.
 
-:meth:`AlertService.scan_all` walks every trainer in batches; each batch costs a fixed number of
+:meth:`AlertService.scan_all` walks every trainer in batches, and their clients in pages of
+:data:`CLIENTS_PER_BATCH`, one short transaction each; each page costs a fixed number of
 set-based queries (clients, unlogged planned sessions, last activity, main-lift sessions, goals,
-finishing programs, known causes, the insert), whatever the number of clients or sets. The same
-checks run for one client right after a session is finished (:func:`on_session_finished`). The
-rules themselves are pure functions in :mod:`coaching.domain.alerts`.
+finishing programs, known causes, the insert), whatever the number of clients or sets. The rules
+themselves are pure functions in :mod:`coaching.domain.alerts`; a page runs them in a worker
+thread, so the event loop is never held for long. The same checks run for one client right
+after a session is finished (:func:`on_session_finished`).
 
 The scan reads each batch's sets once, aggregated in SQL to one row per session and main lift
 (best e1RM, top load, highest RPE at it), and only for the clients whose trainer may see their
@@ -20,6 +22,8 @@ impossible, and a cause already raised (even if resolved) is not raised again.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,9 +52,7 @@ from coaching.services.base import Service, ServiceContext
 from storage.models import (
     ClientProfile,
     Exercise,
-    ExerciseRecord,
     SessionRecord,
-    SetRecord,
     TrainerProfile,
     User,
 )
@@ -63,6 +65,12 @@ from storage.repositories.alerts import (
 )
 
 BATCH_TRAINERS = 50
+CLIENTS_PER_BATCH = 100
+"""Clients whose rules run in one transaction of the scan: a few milliseconds of work."""
+INLINE_CLIENTS = 8
+"""Up to this many clients the rules run on the event loop (less than a thread's cost)."""
+INLINE_SETS = 2000
+"""Up to this many past sets a finished session's records are found on the event loop."""
 POINTS_DAYS = 90
 CENT = Decimal("0.01")
 """e1RMs are compared at 0.01 kg."""
@@ -206,9 +214,16 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 async def _load_clients(
-    repo: AlertRepository, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None
+    repo: AlertRepository,
+    trainer_ids: Sequence[int],
+    profile_ids: Sequence[int] | None,
+    *,
+    after_relationship: int = 0,
+    limit: int | None = None,
 ) -> list[_Client]:
-    rows = await repo.active_clients(trainer_ids, profile_ids)
+    rows = await repo.active_clients(
+        trainer_ids, profile_ids, after_relationship=after_relationship, limit=limit
+    )
     known: dict[tuple[bool, ...] | None, tuple[PermissionFlags, frozenset[Permission]]] = {}
     clients = [_client(row, known) for row in rows]
     windows = await repo.windows([c.relationship_id for c in clients])
@@ -236,9 +251,25 @@ def _session_order(session: LiftSession) -> tuple[date, int]:
     return session[1], session[0]
 
 
+TrainerSettings = dict[int, tuple[rules.Thresholds, ZoneInfo, date, int]]
+"""Trainer user id -> (thresholds, time zone, today there, sessions the lift rules compare)."""
+
+
+def _trainer_settings(
+    trainers: dict[int, tuple[User, TrainerProfile]], now: datetime
+) -> TrainerSettings:
+    per_trainer: TrainerSettings = {}
+    for user, profile in trainers.values():
+        limits = thresholds_of(profile)
+        zone = _zone(user.timezone)
+        compared = rules.sessions_compared(limits.decline_sessions)
+        per_trainer[user.id] = (limits, zone, now.astimezone(zone).date(), compared)
+    return per_trainer
+
+
 def _drafts_for_batch(
     clients: Sequence[_Client],
-    trainers: dict[int, tuple[User, TrainerProfile]],
+    per_trainer: TrainerSettings,
     *,
     now: datetime,
     planned: Sequence[tuple[int, int, str, datetime, int]],
@@ -251,12 +282,6 @@ def _drafts_for_batch(
     for rel_id, cs_id, title, starts, minutes in planned:
         by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, False))
     series, names = lifts.sessions, lifts.names
-    per_trainer: dict[int, tuple[rules.Thresholds, ZoneInfo, date, int]] = {}
-    for user, profile in trainers.values():
-        limits = thresholds_of(profile)
-        zone = _zone(user.timezone)
-        compared = rules.sessions_compared(limits.decline_sessions)
-        per_trainer[user.id] = (limits, zone, now.astimezone(zone).date(), compared)
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
         limits, zone, today, compared = per_trainer[client.trainer_user_id]
@@ -468,6 +493,16 @@ async def scan_trainers(
     repo = AlertRepository(session)
     by_id = {u.id: (u, p) for u, p in trainers}
     clients = await _load_clients(repo, sorted(by_id), profile_ids)
+    return await _scan_clients(repo, clients, by_id, now)
+
+
+async def _scan_clients(
+    repo: AlertRepository,
+    clients: Sequence[_Client],
+    by_id: dict[int, tuple[User, TrainerProfile]],
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Every rule for these clients (of the trainers in ``by_id``). (clients, raised, done)."""
     if not clients:
         return 0, 0, 0
     rel_ids = [c.relationship_id for c in clients]
@@ -479,16 +514,22 @@ async def scan_trainers(
     shown = {p for c in clients if c.may(PROGRESSION) for p in c.scope}
     since = (now - timedelta(days=POINTS_DAYS)).date()
     lifts = await repo.lift_sessions(sorted(shown), since, e1rm_step=CENT)
-    drafts = _drafts_for_batch(
+    lift_goals = await _lift_goals(repo, clients)
+    weights = await _body_weights(repo, clients)
+    evaluate = functools.partial(
+        _drafts_for_batch,
         clients,
-        by_id,
+        _trainer_settings(by_id, now),
         now=now,
         planned=planned,
         activity=activity,
         lifts=lifts,
-        lift_goals=await _lift_goals(repo, clients),
-        weights=await _body_weights(repo, clients),
+        lift_goals=lift_goals,
+        weights=weights,
     )
+    # The rules are pure: a batch of many clients runs them in a worker thread, so the event
+    # loop keeps serving updates; one client's (a finished session) stays inline.
+    drafts = await asyncio.to_thread(evaluate) if len(clients) > INLINE_CLIENTS else evaluate()
     finishing = await repo.assignment_progress(rel_ids, last_logged_only=True)
     programs = await _complete_programs(repo, clients, finishing, now)
     raised = await _store(repo, [*drafts, *programs], now)
@@ -572,33 +613,29 @@ async def _record_drafts(
     now: datetime,
     trainers: Sequence[tuple[User, TrainerProfile]],
 ) -> list[tuple[_Client, rules.AlertDraft]]:
-    rows = await session.execute(
-        select(SetRecord, ExerciseRecord.exercise_name)
-        .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
-        .where(ExerciseRecord.session_record_id == record.id)
-    )
-    new_rows = list(rows)
+    repo = AlertRepository(session)
+    new_rows = await repo.record_sets(record.id)
     if not new_rows:
         return []
-    names = {s.exercise_id: n for s, n in new_rows}
-    new = [_performed(s) for s, _ in new_rows]
+    names = {s.exercise_id: n for n, s in new_rows}
+    new = [PerformedSet(*s) for _, s in new_rows]
     zones = {u.id: _zone(u.timezone) for u, _ in trainers}
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
         if not client.may(PROGRESSION):
             continue
         today = now.astimezone(zones.get(client.trainer_user_id, ZoneInfo("UTC")))
-        history_rows = await session.execute(
-            select(SetRecord).where(
-                SetRecord.client_profile_id.in_(client.scope),
-                SetRecord.exercise_id.in_(sorted(names)),
-                SetRecord.performed_at < record.start_time,
-            )
+        rows = await repo.history_sets(client.scope, sorted(names), record.start_time)
+        history = [PerformedSet(*s) for s in rows]
+        # A long history is thousands of sets: compared in a worker thread, off the loop.
+        records = (
+            await asyncio.to_thread(detect_records, history, new)
+            if len(history) > INLINE_SETS
+            else detect_records(history, new)
         )
-        history = [_performed(s) for s in history_rows.scalars()]
         found = [
             rules.RecordLine(names[r.exercise_id], str(r.kind), r.value, r.reps)
-            for r in detect_records(history, new)
+            for r in records
             if client.user_id is None
             or progression_visible(
                 client.flags,
@@ -614,17 +651,6 @@ async def _record_drafts(
     return drafts
 
 
-def _performed(row: SetRecord) -> PerformedSet:
-    return PerformedSet(
-        exercise_id=row.exercise_id,
-        weight_kg=row.weight_kg,
-        reps=row.reps,
-        set_type=row.set_type,
-        performed_at=row.performed_at,
-        bodyweight=row.bodyweight,
-    )
-
-
 # --------------------------------------------------------------------------- the service
 
 
@@ -633,24 +659,47 @@ class AlertService(Service):
         self.ctx = ctx
 
     async def scan_all(
-        self, now: datetime | None = None, batch: int = BATCH_TRAINERS
+        self,
+        now: datetime | None = None,
+        batch: int = BATCH_TRAINERS,
+        clients_per_batch: int = CLIENTS_PER_BATCH,
     ) -> ScanReport:
-        """Every trainer, ``batch`` at a time, one transaction per batch."""
+        """Every trainer, ``batch`` at a time; their clients ``clients_per_batch`` at a time,
+        one short transaction each (the database's writer is free between them), the event
+        loop served between batches."""
         moment = now or self.ctx.clock.now()
         after, trainers_seen, clients, raised, programs, batches = 0, 0, 0, 0, 0, 0
         while True:
             async with self.ctx.uow() as uow:
                 trainers = await AlertRepository(uow.session).trainers_after(after, batch)
-                if not trainers:
+                await uow.commit()  # keeps the rows loaded for the batches below
+            if not trainers:
+                break
+            by_id = {u.id: (u, p) for u, p in trainers}
+            after_relationship = 0
+            while True:
+                async with self.ctx.uow() as uow:
+                    repo = AlertRepository(uow.session)
+                    page = await _load_clients(
+                        repo,
+                        sorted(by_id),
+                        None,
+                        after_relationship=after_relationship,
+                        limit=clients_per_batch,
+                    )
+                    counted = await _scan_clients(repo, page, by_id, moment)
+                    await uow.commit()
+                clients += counted[0]
+                raised += counted[1]
+                programs += counted[2]
+                if len(page) < clients_per_batch:
                     break
-                counted = await scan_trainers(uow.session, trainers, moment)
-                await uow.commit()
+                after_relationship = page[-1].relationship_id
+                await asyncio.sleep(0)
             after = trainers[-1][0].id
             trainers_seen += len(trainers)
-            clients += counted[0]
-            raised += counted[1]
-            programs += counted[2]
             batches += 1
+            await asyncio.sleep(0)
         return ScanReport(trainers_seen, clients, raised, programs, batches)
 
     async def session_finished(self, record_id: int) -> int:
@@ -684,6 +733,27 @@ class AlertService(Service):
                     )
             await uow.commit()
             return notices
+
+    async def pending_urgent(self, limit: int = 100) -> list[tuple[UrgentNotice, bool]]:
+        """HIGH/CRITICAL alerts not yet told, oldest first, with whether the trainer can be
+        reached. Nothing is marked: tell each after :meth:`claim_notice` says it is yours."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
+        return [
+            (UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, message), reachable)
+            for alert_id, profile_id, name, severity, kind, message, chat_id, reachable in rows
+        ]
+
+    async def claim_notice(self, alert_id: int) -> bool:
+        """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
+        that one notice and never sends it twice). False if it was already claimed."""
+        async with self.ctx.uow() as uow:
+            claimed = await AlertRepository(uow.session).mark_notified(
+                alert_id, self.ctx.clock.now()
+            )
+            await uow.commit()
+        return claimed
 
     async def _trainer(self, session: AsyncSession, telegram_id: int) -> User:
         found = await session.execute(select(User).where(User.telegram_id == telegram_id))

@@ -328,11 +328,28 @@ class DashboardService(Service):
         sending fails). Returns (trainer chat id, trainer user id, dashboard) for the
         digests to send: an empty day is skipped unless the trainer asked for it.
         """
-        now = self.ctx.clock.now()
         out: list[tuple[int, int, Dashboard]] = []
+        for profile_id in await self.digest_candidates(limit):
+            found = await self.claim_digest(profile_id)
+            if found is not None:
+                out.append(found)
+        return out
+
+    async def digest_candidates(self, limit: int) -> list[int]:
+        """Trainer profiles whose digest is due now, at most ``limit``, marking nothing.
+
+        Plain columns, not ORM objects: it runs every few minutes over every trainer.
+        """
+        now = self.ctx.clock.now()
+        due: list[int] = []
         async with self.ctx.uow() as uow:
             rows = await uow.session.execute(
-                select(User, TrainerProfile)
+                select(
+                    User.timezone,
+                    TrainerProfile.id,
+                    TrainerProfile.digest_time,
+                    TrainerProfile.digest_last_sent,
+                )
                 .join(TrainerProfile, TrainerProfile.user_id == User.id)
                 .where(
                     User.is_trainer.is_(True),
@@ -342,28 +359,38 @@ class DashboardService(Service):
                 )
                 .order_by(User.id)
             )
-            due: list[tuple[User, TrainerProfile]] = []
-            for user, profile in rows:
-                local = now.astimezone(_zone(user.timezone))
-                if profile.digest_time is None or local.time() < profile.digest_time:
+            for zone, profile_id, at, last in rows:
+                local = now.astimezone(_zone(zone))
+                if at is None or local.time() < at or (last is not None and last >= local.date()):
                     continue
-                if (
-                    profile.digest_last_sent is not None
-                    and profile.digest_last_sent >= local.date()
-                ):
-                    continue
-                profile.digest_last_sent = local.date()
-                due.append((user, profile))
+                due.append(int(profile_id))
                 if len(due) >= limit:
                     break
+        return due
+
+    async def claim_digest(self, profile_id: int) -> tuple[int, int, Dashboard] | None:
+        """Mark one trainer's digest as sent today (committed first: never two a day) and
+        build it. ``None`` if it is not due any more (another run took it) or the day is
+        empty and the trainer does not want empty digests."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            profile = await uow.session.get(TrainerProfile, profile_id, with_for_update=True)
+            user = None if profile is None else await uow.session.get(User, profile.user_id)
+            if profile is None or user is None or profile.digest_time is None:
+                return None
+            local = now.astimezone(_zone(user.timezone))
+            if local.time() < profile.digest_time or (
+                profile.digest_last_sent is not None and profile.digest_last_sent >= local.date()
+            ):
+                return None
+            profile.digest_last_sent = local.date()
+            wants_empty = profile.digest_when_empty
             await uow.commit()
-        for user, profile in due:
-            async with self.ctx.uow() as uow:
-                board = await build_dashboard(uow.session, user, now)
-            if board.is_empty and not profile.digest_when_empty:
-                continue
-            out.append((user.telegram_id, user.id, board))
-        return out
+        async with self.ctx.uow() as uow:
+            board = await build_dashboard(uow.session, user, now)
+        if board.is_empty and not wants_empty:
+            return None
+        return user.telegram_id, user.id, board
 
 
 async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> Dashboard:

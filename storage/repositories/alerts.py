@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -22,6 +23,7 @@ from sqlalchemy import (
     text,
     tuple_,
     type_coerce,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,6 +75,8 @@ PERMISSION_COLUMNS = (
     PermissionSet.contact_outside_hours,
 )
 PERMISSION_NAMES = tuple(c.key for c in PERMISSION_COLUMNS)
+THREAD_ROWS = 2000
+"""Lift rows above which folding them runs in a worker thread, not on the event loop."""
 KEYS_PER_QUERY = 2000
 """Alert causes looked up per statement (3 parameters each)."""
 KG = Decimal("0.001")
@@ -116,6 +120,27 @@ class LiftSessions:
 
     sessions: dict[int, dict[int, list[LiftSession]]]
     names: dict[int, str]
+
+
+class PerformedRow(NamedTuple):
+    """A stored set as the personal-record rules read it (a PerformedSet's fields)."""
+
+    exercise_id: int
+    weight_kg: Decimal | None
+    reps: int | None
+    set_type: SetType
+    performed_at: datetime
+    bodyweight: bool
+
+
+PERFORMED_COLUMNS = (
+    SetRecord.exercise_id,
+    SetRecord.weight_kg,
+    SetRecord.reps,
+    SetRecord.set_type,
+    SetRecord.performed_at,
+    SetRecord.bodyweight,
+)
 
 
 def as_date(value: Any) -> date:
@@ -189,6 +214,41 @@ def logged_sql() -> Any:
     return or_(CoachingSession.status == SessionStatus.COMPLETED, logged_record)
 
 
+def _lift_rows(rows: Sequence[Any], found: LiftSessions, e1rm_step: Decimal) -> LiftSessions:
+    """Fold :meth:`AlertRepository.lift_sessions`' ordered rows into ``found``."""
+    # Hundreds of thousands of rows, a few hundred distinct (weight, e1RM, RPE) and dates:
+    # each is converted once (a Date column's own conversion would cost more than all).
+    days: dict[Any, date] = {}
+    numbers: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal, Decimal | None]] = {}
+    sessions: list[LiftSession] = []
+    last_profile = last_exercise = None
+    for (
+        profile_id,
+        exercise_id,
+        record_id,
+        raw_day,
+        raw_weight,
+        raw_best,
+        raw_rpe,
+    ) in rows:
+        if exercise_id != last_exercise or profile_id != last_profile:
+            last_profile, last_exercise = profile_id, exercise_id
+            sessions = found.sessions.setdefault(profile_id, {}).setdefault(exercise_id, [])
+        key = (raw_weight, raw_best, raw_rpe)
+        values = numbers.get(key)
+        if values is None:
+            values = numbers[key] = _lift_numbers(raw_weight, raw_best, raw_rpe, e1rm_step)
+        weight, best, rpe = values
+        if not sessions or sessions[-1][0] != record_id:
+            day = days.get(raw_day)
+            if day is None:
+                day = days[raw_day] = as_date(raw_day)
+            sessions.append((record_id, day, best, weight, rpe))
+        else:  # another load in that session, or the same load in another of its records
+            sessions[-1] = _merged(sessions[-1], weight, best, rpe)
+    return found
+
+
 class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -215,9 +275,17 @@ class AlertRepository:
         return [(u, p) for u, p in rows]
 
     async def active_clients(
-        self, trainer_ids: Sequence[int], profile_ids: Sequence[int] | None = None
+        self,
+        trainer_ids: Sequence[int],
+        profile_ids: Sequence[int] | None = None,
+        *,
+        after_relationship: int = 0,
+        limit: int | None = None,
     ) -> list[ActiveClient]:
-        """The trainers' active clients as plain rows (no ORM objects: a batch has thousands)."""
+        """The trainers' active clients as plain rows (no ORM objects: a batch has thousands).
+
+        With a ``limit``, one page of them in relationship order, after ``after_relationship``.
+        """
         statement = (
             select(
                 Relationship.id,
@@ -241,6 +309,12 @@ class AlertRepository:
         )
         if profile_ids is not None:
             statement = statement.where(ClientProfile.id.in_(list(profile_ids)))
+        if limit is not None:
+            statement = (
+                statement.where(Relationship.id > after_relationship)
+                .order_by(Relationship.id)
+                .limit(limit)
+            )
         rows = await (await self.session.connection()).execute(statement)
         return [
             ActiveClient(
@@ -392,37 +466,33 @@ class AlertRepository:
         )
         result = await (await self.session.connection()).execute(statement)
         rows = result.all()
-        # Hundreds of thousands of rows, a few hundred distinct (weight, e1RM, RPE) and dates:
-        # each is converted once (a Date column's own conversion would cost more than all).
-        days: dict[Any, date] = {}
-        numbers: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal, Decimal | None]] = {}
-        sessions: list[LiftSession] = []
-        last_profile = last_exercise = None
-        for (
-            profile_id,
-            exercise_id,
-            record_id,
-            raw_day,
-            raw_weight,
-            raw_best,
-            raw_rpe,
-        ) in rows:
-            if exercise_id != last_exercise or profile_id != last_profile:
-                last_profile, last_exercise = profile_id, exercise_id
-                sessions = found.sessions.setdefault(profile_id, {}).setdefault(exercise_id, [])
-            key = (raw_weight, raw_best, raw_rpe)
-            values = numbers.get(key)
-            if values is None:
-                values = numbers[key] = _lift_numbers(raw_weight, raw_best, raw_rpe, e1rm_step)
-            weight, best, rpe = values
-            if not sessions or sessions[-1][0] != record_id:
-                day = days.get(raw_day)
-                if day is None:
-                    day = days[raw_day] = as_date(raw_day)
-                sessions.append((record_id, day, best, weight, rpe))
-            else:  # another load in that session, or the same load in another of its records
-                sessions[-1] = _merged(sessions[-1], weight, best, rpe)
-        return found
+        if len(rows) > THREAD_ROWS:  # pure Python over many rows: off the event loop
+            return await asyncio.to_thread(_lift_rows, rows, found, e1rm_step)
+        return _lift_rows(rows, found, e1rm_step)
+
+    async def record_sets(self, record_id: int) -> list[tuple[str, PerformedRow]]:
+        """A session record's sets as plain rows, each with its exercise's name there."""
+        rows = await self.session.execute(
+            select(ExerciseRecord.exercise_name, *PERFORMED_COLUMNS)
+            .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
+            .where(ExerciseRecord.session_record_id == record_id)
+        )
+        return [(str(row[0]), PerformedRow._make(row[1:])) for row in rows]
+
+    async def history_sets(
+        self, profile_ids: Sequence[int], exercise_ids: Sequence[int], before: datetime
+    ) -> list[PerformedRow]:
+        """Every set of these exercises by these profiles before a moment, as plain rows."""
+        if not profile_ids or not exercise_ids:
+            return []
+        rows = await self.session.execute(
+            select(*PERFORMED_COLUMNS).where(
+                SetRecord.client_profile_id.in_(list(profile_ids)),
+                SetRecord.exercise_id.in_(list(exercise_ids)),
+                SetRecord.performed_at < before,
+            )
+        )
+        return [PerformedRow._make(row) for row in rows]
 
     async def exercises_named(self, names: Sequence[str], owners: Sequence[int]) -> list[Exercise]:
         """Exercises with one of these names, and every main lift (goals name them loosely)."""
@@ -636,3 +706,49 @@ class AlertRepository:
             .with_for_update(skip_locked=True, of=ClientAlert)
         )
         return [(a, str(n), int(t), bool(r)) for a, n, t, r in rows]
+
+    async def urgent_pending(
+        self, since: datetime, limit: int
+    ) -> list[tuple[int, int, str, AlertSeverity, AlertType, str, int, bool]]:
+        """Open HIGH/CRITICAL alerts not yet told, oldest first, as plain rows: (alert, client
+        profile, client name, severity, type, message, trainer chat, trainer reachable).
+
+        Nothing is locked or marked: each is claimed on its own by :meth:`mark_notified`.
+        """
+        rows = await self.session.execute(
+            select(
+                ClientAlert.id,
+                ClientAlert.client_profile_id,
+                ClientProfile.name,
+                ClientAlert.severity,
+                ClientAlert.alert_type,
+                ClientAlert.message,
+                User.telegram_id,
+                User.reachable,
+            )
+            .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
+            .join(User, User.id == ClientAlert.trainer_user_id)
+            .where(
+                ClientAlert.is_resolved.is_(False),
+                ClientAlert.notified_at.is_(None),
+                ClientAlert.severity.in_((AlertSeverity.HIGH, AlertSeverity.CRITICAL)),
+                ClientAlert.raised_at >= since,
+                ClientAlert.alert_type != AlertType.INJURY_REPORTED,
+            )
+            .order_by(ClientAlert.id)
+            .limit(limit)
+        )
+        return [
+            (int(i), int(p), str(n), AlertSeverity(s), AlertType(t), str(m), int(c), bool(r))
+            for i, p, n, s, t, m, c, r in rows
+        ]
+
+    async def mark_notified(self, alert_id: int, now: datetime) -> bool:
+        """Mark one alert as told; False when it already was (another run or worker told it)."""
+        result = await self.session.execute(
+            update(ClientAlert)
+            .where(ClientAlert.id == alert_id, ClientAlert.notified_at.is_(None))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,105 @@
+"""The daily digest over many trainers, in batches: each due trainer gets one digest, once."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.application import SpotterApplication
+from coaching.clock import ManualClock
+from coaching.services.base import ServiceContext
+from coaching.services.dashboard import DashboardService
+from conversations.dashboard import DIGEST_BATCH, digest_job
+from storage.models import TrainerProfile
+from tests.conftest import START
+from tests.factories import make_coaching, make_user
+from tests.fakes.chat import ChatSimulator
+from tests.progress_data import plan
+
+Factory = async_sessionmaker[AsyncSession]
+
+
+async def _trainers(factory: Factory, count: int) -> dict[int, bool]:
+    """``count`` trainers with a digest at 07:00 their time; telegram id -> whether one is due
+    at 09:00 UTC. Every third has a session today (something to report), every fourth wants
+    empty digests, every fifth lives in New York (04:00 there: not yet), every seventh has no
+    digest time."""
+    expected: dict[int, bool] = {}
+    for number in range(count):
+        telegram_id = 5000 + number
+        zone = "America/New_York" if number % 5 == 4 else "Europe/London"
+        trainer = await make_user(
+            factory, telegram_id, f"Trainer {number}", trainer=True, timezone=zone
+        )
+        busy = number % 3 == 0
+        if busy:
+            client = await make_user(factory, 9000 + number, f"Client {number}", client=True)
+            coaching = await make_coaching(factory, trainer, client)
+            await plan(factory, coaching, START + timedelta(hours=2))
+        empty_too = number % 4 == 0
+        has_time = number % 7 != 6
+        async with factory() as session:
+            profile = (
+                await session.execute(
+                    select(TrainerProfile).where(TrainerProfile.user_id == trainer.id)
+                )
+            ).scalar_one()
+            profile.digest_time = time(7, 0) if has_time else None
+            profile.digest_when_empty = empty_too
+            await session.commit()
+        expected[telegram_id] = has_time and zone != "America/New_York" and (busy or empty_too)
+    return expected
+
+
+async def test_every_due_digest_is_sent_once_across_batches(
+    app: SpotterApplication,
+    sim: ChatSimulator,
+    ctx: ServiceContext,
+    clock: ManualClock,
+    session_factory: Factory,
+) -> None:
+    expected = await _trainers(session_factory, 3 * DIGEST_BATCH + 5)
+    clock.set(START)  # 09:00 UTC: 09:00 in London, 04:00 in New York
+    context: Any = type("Ctx", (), {"application": app, "bot": app.bot})()
+
+    # Another run (or worker) already took one of them: it is not sent a second time.
+    taken = next(t for t, due in expected.items() if due)
+    svc = DashboardService(ctx)
+    profile_of = dict(
+        zip(
+            [5000 + n for n in range(len(expected))],
+            await _profile_ids(session_factory, len(expected)),
+            strict=True,
+        )
+    )
+    assert await svc.claim_digest(profile_of[taken]) is not None
+    assert await svc.claim_digest(profile_of[taken]) is None
+
+    await digest_job(context)
+    got = {t: len(sim.user(t, f"T{t}").replies) for t in expected}
+    want = {t: int(due and t != taken) for t, due in expected.items()}
+    assert got == want
+    sent = [sim.user(t, f"T{t}").replies[0].text for t, n in got.items() if n]
+    # About 45 trainers are due (more than two batches), 21 of them with something to say.
+    assert len(sent) == sum(want.values()) > DIGEST_BATCH
+    assert all("daily digest" in text for text in sent)
+
+    await digest_job(context)  # the same day: nothing again
+    assert {t: len(sim.user(t, f"T{t}").replies) for t in expected} == want
+
+    clock.set(START.replace(hour=13))  # 08:00 in New York: their turn
+    await digest_job(context)
+    new_york = [t for t in expected if (t - 5000) % 5 == 4 and (t - 5000) % 7 != 6]
+    for telegram_id in new_york:
+        number = telegram_id - 5000
+        wanted = number % 3 == 0 or number % 4 == 0
+        assert len(sim.user(telegram_id, "T").replies) == int(wanted)
+
+
+async def _profile_ids(factory: Factory, count: int) -> list[int]:
+    async with factory() as session:
+        rows = await session.execute(select(TrainerProfile.id).order_by(TrainerProfile.user_id))
+        return [int(i) for i in rows.scalars()][:count]
