@@ -41,7 +41,7 @@ from coaching.domain.enums import Permission, RecordStatus, SetType, Units
 from coaching.domain.exchange import History, HistoryFormat, read_history
 from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
-from coaching.services.base import Service, ServiceContext
+from coaching.services.base import Service, ServiceContext, own_transactions, retried
 from coaching.services.exercises import match_name
 from coaching.services.exports import zone
 from storage.models import ClientProfile, Exercise, User
@@ -199,6 +199,7 @@ class ImportService(Service):
                 _plan, data, zone(target.tz_name), target.label, visible, existing
             )
 
+    @own_transactions
     async def commit(
         self,
         telegram_id: int,
@@ -236,22 +237,25 @@ class ImportService(Service):
             raise InvalidInput("You chose to skip every exercise, so there is nothing to import.")
         chunks = _chunks(prepared.workouts, CHUNK_SETS)
         tally = _Tally(duplicates=prepared.duplicates)
-        try:
+
+        # Each transaction below is tried again on its own when the database is busy (the
+        # import as a whole is not: it commits chunk by chunk).
+        @retried
+        async def first_chunk() -> tuple[_Context, list[str], bool, _Writer, _Written]:
             async with self.ctx.uow() as uow:
                 session = uow.session
-                started = time.monotonic()
                 target = await self._target(session, telegram_id, profile_id, create=True)
                 assert target.profile is not None
                 mapping = {name: chosen for name, chosen in prepared.chosen.items() if chosen}
                 created: list[str] = []
+                seen = set(known)
                 for name in prepared.own:
                     own = await _own_exercise(session, target.owner_id, name)
-                    if own.id not in known:
+                    if own.id not in seen:
                         created.append(own.name)
-                        known.add(own.id)
+                        seen.add(own.id)
                     mapping[name] = (own.id, own.name)
                 repo = ExchangeRepository(session)
-                single_writer = repo.single_writer()
                 batch = await repo.batch_of_file(
                     target.profile.id, target.user.id, prepared.file_key
                 ) or str(uuid.uuid4())
@@ -267,14 +271,24 @@ class ImportService(Service):
                 )
                 done = await writer.write(repo, chunks[0])
                 await uow.commit()
+            return target, created, repo.single_writer(), writer, done
+
+        @retried
+        async def next_chunk(writer: _Writer, chunk: Sequence[_WorkoutRow]) -> _Written:
+            async with self.ctx.uow() as uow:
+                done = await writer.write(ExchangeRepository(uow.session), chunk)
+                await uow.commit()
+            return done
+
+        try:
+            started = time.monotonic()
+            target, created, single_writer, writer, done = await first_chunk()
+            batch = writer.batch
             tally.add(done)
             for chunk in chunks[1:]:
                 await _pause(time.monotonic() - started, single_writer=single_writer)
                 started = time.monotonic()
-                async with self.ctx.uow() as uow:
-                    done = await writer.write(ExchangeRepository(uow.session), chunk)
-                    await uow.commit()
-                tally.add(done)
+                tally.add(await next_chunk(writer, chunk))
         except Exception as error:
             if not tally.record_ids or isinstance(error, DomainError):
                 raise
