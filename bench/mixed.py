@@ -521,10 +521,19 @@ class Logger:
             await self.person.press("Next ›")
         self.in_session += 1
 
-    async def prepare_session(self) -> None:
-        """Untimed: open the first session, so the first window starts mid-session."""
+    async def prepare_session(self, offset: int) -> None:
+        """Untimed: open the first session and log ``offset`` sets in it, so that the
+        trainers are spread over their sessions rather than all starting one at once."""
         if not self.session_open:
             await self._begin()
+        for _ in range(offset):
+            await self._before_set()
+            text = self.set_message()
+            self.number += 1
+            reply = await self.person.send(text, SET_REPLY)
+            if not reply.text.startswith("✅ Logged"):
+                raise BenchError(f"{self.trainer.first_name}: {text!r} got {reply.text[:200]!r}")
+            self.acked += 1
 
     async def _begin(self) -> None:
         await self.person.send("/log", has_button(self.client_name))
@@ -616,8 +625,11 @@ class Cast:
 class HeavyWork:
     """Each window's job, done through the bot as a person or as the JobQueue would."""
 
-    def __init__(self, bot: MixedBot, cast: Cast, *, import_sets: int, dashboards: int) -> None:
+    def __init__(
+        self, bot: MixedBot, cast: Cast, *, import_sets: int, dashboards: int, settle: float
+    ) -> None:
         self.bot = bot
+        self.settle = settle
         self.cast = cast
         self.import_sets = import_sets
         self.dashboards = dashboards
@@ -691,7 +703,7 @@ class HeavyWork:
             count = self._notices()
             await self.bot.run_job("alert_notify")
             runs += 1
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.settle)
             if self._notices() == count:
                 break
         return (
@@ -993,6 +1005,8 @@ class Options:
     dashboards: int = 10
     floor_updates: int = 200
     warmup: float = 5.0
+    settle: float = 1.0
+    """Seconds without a new urgent notice after which the backlog counts as sent."""
     timeout: float = 600.0
     seed: int = DEFAULT_SEED
     out_dir: Path = OUT_DIR
@@ -1052,7 +1066,13 @@ async def run(options: Options) -> MixedReport:
     try:
         print(f"preparing {options.trainers} trainers and the heavy work …", flush=True)
         cast = await prepare(bot, loggers, sessions, charts=options.charts, digests=options.digests)
-        heavy = HeavyWork(bot, cast, import_sets=options.import_sets, dashboards=options.dashboards)
+        heavy = HeavyWork(
+            bot,
+            cast,
+            import_sets=options.import_sets,
+            dashboards=options.dashboards,
+            settle=options.settle,
+        )
         jobs: dict[str, Callable[[], Coroutine[Any, Any, str]]] = {
             "import": heavy.import_history,
             "export": heavy.export,
@@ -1068,7 +1088,12 @@ async def run(options: Options) -> MixedReport:
         for index, logger in enumerate(loggers):
             logger.next_at = loop.time() + index * interval / len(loggers)
         print(f"warming up for {options.warmup:g} s (untimed) …", flush=True)
-        await asyncio.gather(*(logger.prepare_session() for logger in loggers))
+        await asyncio.gather(
+            *(
+                logger.prepare_session(index * SETS_PER_SESSION // len(loggers))
+                for index, logger in enumerate(loggers)
+            )
+        )
         # The warm-up's sets are counted with the idle window's.
         await run_window("warm-up", bot, loggers, heartbeat, None, options.warmup, interval, [])
         names = [n for n in WINDOW_NAMES if not options.only or n in options.only or n == "idle"]
