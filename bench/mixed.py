@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import contextlib
 import copy
+import logging
 import os
 import random
 import shutil
@@ -418,6 +419,8 @@ class Window:
     job_note: str = ""
     lost: int = 0
     doubled: int = 0
+    errors: int = 0
+    first_error: str = ""
 
     @property
     def seconds(self) -> float:
@@ -449,6 +452,25 @@ class Window:
             and self.refused == 0
             and self.unanswered == 0
         )
+
+
+class ErrorLog(logging.Handler):
+    """Counts the errors the bot logs (its error handler's reports, failed jobs)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.first = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if not self.first:
+            self.first = record.getMessage().splitlines()[0][:160]
+
+    def take(self) -> tuple[int, str]:
+        taken = (self.count, self.first)
+        self.count, self.first = 0, ""
+        return taken
 
 
 class Heartbeat:
@@ -937,6 +959,8 @@ class MixedReport:
                 extra.append(f"{w.refused} refused")
             if w.unanswered:
                 extra.append(f"{w.unanswered} unanswered")
+            if w.errors:
+                extra.append(f"{w.errors} errors logged, the first: {w.first_error}")
             note = (job + w.job_note.strip() + ("; " + ", ".join(extra) if extra else "")).strip()
             lines.append(
                 f"| {w.name} | {w.seconds:.0f} | {w.acked} | {w.p50_ms:.1f} | {w.p99_ms:.1f} "
@@ -1062,6 +1086,8 @@ async def run(options: Options) -> MixedReport:
     bot = MixedBot(url, engine, options.timeout)
     loggers = [Logger(bot, i) for i in range(options.trainers)]
     heartbeat = Heartbeat()
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
     windows: list[Window] = []
     try:
         print(f"preparing {options.trainers} trainers and the heavy work …", flush=True)
@@ -1096,6 +1122,7 @@ async def run(options: Options) -> MixedReport:
         )
         # The warm-up's sets are counted with the idle window's.
         await run_window("warm-up", bot, loggers, heartbeat, None, options.warmup, interval, [])
+        errors.take()
         names = [n for n in WINDOW_NAMES if not options.only or n in options.only or n == "idle"]
         for name in names:
             if name == "all together":
@@ -1111,6 +1138,7 @@ async def run(options: Options) -> MixedReport:
             window = await run_window(
                 name, bot, loggers, heartbeat, job, options.window, interval, windows
             )
+            window.errors, window.first_error = errors.take()
             stored = await stored_sets(bot, loggers)
             for logger in loggers:
                 delta = stored[logger.profile_id] - baseline[logger.profile_id]
@@ -1124,6 +1152,7 @@ async def run(options: Options) -> MixedReport:
                 flush=True,
             )
     finally:
+        logging.getLogger().removeHandler(errors)
         await heartbeat.stop()
         await bot.stop()
         await engine.dispose()
