@@ -960,7 +960,8 @@ class MixedReport:
             if w.unanswered:
                 extra.append(f"{w.unanswered} unanswered")
             if w.errors:
-                extra.append(f"{w.errors} errors logged, the first: {w.first_error}")
+                errors = f"{w.errors} error" + ("s" if w.errors != 1 else "")
+                extra.append(f"{errors} logged, the first: {w.first_error}")
             note = (job + w.job_note.strip() + ("; " + ", ".join(extra) if extra else "")).strip()
             lines.append(
                 f"| {w.name} | {w.seconds:.0f} | {w.acked} | {w.p50_ms:.1f} | {w.p99_ms:.1f} "
