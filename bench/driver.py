@@ -369,17 +369,26 @@ class BenchPeople:
 
 
 async def add_bench_people(
-    session_factory: async_sessionmaker[AsyncSession], today: date, sessions: int
+    session_factory: async_sessionmaker[AsyncSession],
+    today: date,
+    sessions: int,
+    *,
+    trainer_user: FakeUser = TRAINER,
+    client_user: FakeUser = CLIENT,
+    client_name: str = "Bench Client",
 ) -> BenchPeople:
     """The benchmark trainer and their client, with a short history and ``sessions`` planned
     for today (one per cycle of the driver), written straight to the database.
 
-    The same rows go into every database, so only the rest of the data differs.
+    The same rows go into every database, so only the rest of the data differs. Other
+    benchmarks pass their own pair of users (``bench.mixed`` writes twenty).
     """
-    trainer = await make_user(session_factory, TRAINER.id, TRAINER.first_name, trainer=True)
-    client = await make_user(session_factory, CLIENT.id, CLIENT.first_name, client=True)
+    trainer = await make_user(
+        session_factory, trainer_user.id, trainer_user.first_name, trainer=True
+    )
+    client = await make_user(session_factory, client_user.id, client_user.first_name, client=True)
     coaching = await make_coaching(
-        session_factory, trainer, client, name="Bench Client", start=today - timedelta(days=90)
+        session_factory, trainer, client, name=client_name, start=today - timedelta(days=90)
     )
     async with session_factory() as session:
         rows = await session.execute(
