@@ -1,8 +1,9 @@
 """The benchmark's driver: set-logging updates through the full Application, timed one by one.
 
-Every update goes the way Telegram's would: a Bot API update dict, ``Update.de_json`` and
-``application.process_update``, with the bot talking to the in-process fake Bot API
-(``tests.fakes.botapi.FakeRequest``). Each target below is one application under measurement:
+Every update goes the way Telegram's would: a Bot API update dict, ``Update.de_json`` and the
+application's update processor around ``application.process_update``, with the bot talking to
+the in-process fake Bot API (``tests.fakes.botapi.FakeRequest``). Each target below is one
+application under measurement:
 
 * :class:`EchoTarget`, the baseline: a bare PTB Application with one ``MessageHandler`` that
   replies with the text it got;
@@ -287,7 +288,9 @@ class Target:
         commits_before = counter.commits if counter else 0
         sql_before = counter.sql_ns if counter else 0
         started = time.perf_counter_ns()
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        update = Update.de_json(payload, self.app.bot)
+        # As PTB's update fetcher does: through the application's update processor.
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
         elapsed = time.perf_counter_ns() - started
         calls = len(self.api.calls) - calls_before
         if self.paced:
