@@ -288,9 +288,9 @@ class Target:
         commits_before = counter.commits if counter else 0
         sql_before = counter.sql_ns if counter else 0
         started = time.perf_counter_ns()
-        update = Update.de_json(payload, self.app.bot)
+        parsed = Update.de_json(payload, self.app.bot)
         # As PTB's update fetcher does: through the application's update processor.
-        await self.app.update_processor.process_update(update, self.app.process_update(update))
+        await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
         elapsed = time.perf_counter_ns() - started
         calls = len(self.api.calls) - calls_before
         if self.paced:

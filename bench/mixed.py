@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import contextlib
 import copy
+import gc
 import logging
 import os
 import random
@@ -416,6 +417,7 @@ class Window:
     refused: int = 0
     unanswered: int = 0
     stall_ns: int = 0
+    gc_ns: int = 0
     job_seconds: float | None = None
     job_note: str = ""
     lost: int = 0
@@ -475,14 +477,33 @@ class ErrorLog(logging.Handler):
 
 
 class Heartbeat:
-    """A task sleeping 1 ms at a time; how late it wakes is how long the loop was held."""
+    """A task sleeping 1 ms at a time; how late it wakes is how long the loop was held.
+
+    It also times every garbage collection of the oldest generation (``gc.callbacks``), so a
+    window's longest stall can be told apart from its longest full collection.
+    """
 
     def __init__(self) -> None:
         self.worst_ns = 0
+        self.worst_gc_ns = 0
+        self._gc_started = 0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._beat())
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter_ns()
+        elif self._gc_started:
+            self.worst_gc_ns = max(self.worst_gc_ns, time.perf_counter_ns() - self._gc_started)
+
+    def take_gc(self) -> int:
+        worst, self.worst_gc_ns = self.worst_gc_ns, 0
+        return worst
 
     async def _beat(self) -> None:
         while True:
@@ -497,6 +518,8 @@ class Heartbeat:
         return worst
 
     async def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._on_gc)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -946,8 +969,8 @@ class MixedReport:
         idle = self.idle
         lines = [
             "| window | s | sets | p50 ms | p99 ms | p99 / idle | sets/s | vs idle "
-            "| longest stall ms | lost | doubled | met | the heavy work |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "| longest stall ms | longest full GC ms | lost | doubled | met | the heavy work |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for w in self.windows:
             failures = self.window_failures(w)
@@ -967,7 +990,8 @@ class MixedReport:
             lines.append(
                 f"| {w.name} | {w.seconds:.0f} | {w.acked} | {w.p50_ms:.1f} | {w.p99_ms:.1f} "
                 f"| {w.p99_ms / idle.p99_ms:.2f}× | {w.throughput:.1f} "
-                f"| {w.throughput / idle.throughput:.2f}× | {w.stall_ms:.0f} | {w.lost} "
+                f"| {w.throughput / idle.throughput:.2f}× | {w.stall_ms:.0f} "
+                f"| {w.gc_ns / 1e6:.0f} | {w.lost} "
                 f"| {w.doubled} | {verdict} | {note or '–'} |"
             )
         return "\n".join(lines)
@@ -1150,7 +1174,8 @@ async def run(options: Options) -> MixedReport:
                 logger.acked = 0
             print(
                 f"  {name}: {window.acked} sets, p99 {window.p99_ms:.1f} ms, "
-                f"stall {window.stall_ms:.0f} ms  {window.job_note}",
+                f"stall {window.stall_ms:.0f} ms (full GC {window.gc_ns / 1e6:.0f} ms)  "
+                f"{window.job_note}",
                 flush=True,
             )
     finally:
@@ -1201,6 +1226,7 @@ async def run_window(
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     heartbeat.take()
+    heartbeat.take_gc()
     window.started = loop.time()
     tasks = [
         loop.create_task(logger.run(lambda: window, stop, interval), name=f"logger {i}")
@@ -1215,6 +1241,7 @@ async def run_window(
             window.job_note = note + window.job_note
         window.ended = loop.time()
         window.stall_ns = heartbeat.take()
+        window.gc_ns = heartbeat.take_gc()
         stop.set()
         await asyncio.gather(*tasks)
     finally:
