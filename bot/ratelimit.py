@@ -7,26 +7,34 @@ of a trainer between two sets may not.
 
 So calls made in **bulk** (reminders, urgent notices, digests: everything a repeating job sends,
 see :func:`bulk_sends`) first wait for a slot of their own, paced to ``bulk_per_second`` (20 by
-default, ``BULK_SENDS_PER_SECOND``), and only then join AIORateLimiter with every other call.
-Bulk sends therefore never take more than that share of Telegram's 30 a second, and the rest is
-always free for interactive replies, which go straight to AIORateLimiter and never queue behind
-the bulk ones. A call made while handling an update is interactive.
+default, ``BULK_SENDS_PER_SECOND``), and then also wait while the calls of the last second
+(replies included) leave less than :data:`REPLY_HEADROOM` of Telegram's 30 a second free. Only
+then do they join AIORateLimiter with every other call. Interactive replies go straight to
+AIORateLimiter: when people are busy, bulk sends slow down to what they leave, so a reply never
+queues behind a digest. A call made while handling an update is interactive.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from telegram.constants import FloodLimit
 from telegram.ext import AIORateLimiter
 
 JSONDict = dict[str, Any]
 Result = bool | JSONDict | list[JSONDict]
 
 _BULK: ContextVar[bool] = ContextVar("spotter_bulk_sends", default=False)
+
+REPLY_HEADROOM = 5
+"""Calls a second a bulk send always leaves free for replies to people acting."""
 
 
 @contextlib.contextmanager
@@ -45,12 +53,31 @@ def is_bulk() -> bool:
 
 
 class PacedRateLimiter(AIORateLimiter):
-    """AIORateLimiter, with bulk calls paced to ``bulk_per_second`` before they join it."""
+    """AIORateLimiter, with bulk calls paced and yielding to replies before they join it."""
 
-    def __init__(self, *, bulk_per_second: float = 20.0, max_retries: int = 0) -> None:
-        super().__init__(max_retries=max_retries)
+    def __init__(
+        self,
+        *,
+        bulk_per_second: float = 20.0,
+        overall_per_second: float = FloodLimit.MESSAGES_PER_SECOND,
+        max_retries: int = 0,
+    ) -> None:
+        super().__init__(overall_max_rate=overall_per_second, max_retries=max_retries)
         # One call per 1/rate seconds, with no burst: bulk sends leave a steady share free.
         self._bulk = AsyncLimiter(1, 1 / bulk_per_second)
+        self._overall = overall_per_second
+        # When the calls of the last second went out (monotonic seconds), oldest first.
+        self._recent: deque[float] = deque()
+
+    def _until_room(self, now: float) -> float:
+        """Seconds until the last second's calls leave room for a bulk send (0: room now)."""
+        recent = self._recent
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        excess = len(recent) - int(self._overall - REPLY_HEADROOM)
+        if excess <= 0:
+            return 0.0
+        return recent[excess - 1] + 1.0 - now
 
     async def process_request(
         self,
@@ -64,6 +91,11 @@ class PacedRateLimiter(AIORateLimiter):
         if _BULK.get():
             async with self._bulk:
                 pass  # the slot is taken; the call itself goes through AIORateLimiter below
+            while (wait := self._until_room(time.monotonic())) > 0:  # noqa: ASYNC110
+                # Until enough of the last second's calls have aged out; replies sent
+                # meanwhile count too, hence the loop.
+                await asyncio.sleep(wait)
+        self._recent.append(time.monotonic())
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )

@@ -81,3 +81,20 @@ async def test_repeating_jobs_send_in_bulk() -> None:
     await bulk_job(job)(cast(Any, None))
     assert seen == [True]
     assert not is_bulk()  # only inside the job
+
+
+async def test_a_busy_second_of_replies_holds_bulk_sends_back() -> None:
+    limiter = PacedRateLimiter(bulk_per_second=20, overall_per_second=30)
+    seen = Recorder()
+    await limiter.initialize()
+    for n in range(26):
+        await seen.send(limiter, f"reply {n}", bulk=False)
+    digest = asyncio.create_task(seen.send(limiter, "digest", bulk=True))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert "digest" not in seen.calls, "26 replies this second: the digest leaves them room"
+    await seen.send(limiter, "one more reply", bulk=False)
+    assert seen.calls[-1] == "one more reply"
+    await digest
+    assert seen.calls[-1] == "digest", "sent once the replies' second has passed"
+    await limiter.shutdown()
