@@ -278,7 +278,7 @@ class MixedBot:
             request=FakeRequest(self.api),
             get_updates_request=FakeRequest(self.api),
             engine=engine,
-            freeze_gc=True,  # as the production entry point does after start-up
+            tune_runtime=True,  # as the production entry point does after start-up
         )
 
     async def start(self) -> None:

@@ -41,7 +41,7 @@ def migrate(settings: Settings) -> None:
 def run(settings: Settings) -> None:
     from bot.app import build_application
 
-    app = build_application(settings, freeze_gc=True)
+    app = build_application(settings, tune_runtime=True)
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     if settings.bot_mode is BotMode.POLLING:
         app.run_polling(

@@ -320,21 +320,6 @@ class DashboardService(Service):
             viewer = await client_viewer(uow.session, telegram_id)
             return await build_progress(uow.session, viewer, 0, self.ctx.clock.now())
 
-    @own_transactions
-    async def due_digests(self, limit: int = 200) -> list[tuple[int, int, Dashboard]]:
-        """Trainers whose digest time has passed today (their time) and who have not had one.
-
-        Marks each as sent for today before returning it (at most one digest a day, even if
-        sending fails). Returns (trainer chat id, trainer user id, dashboard) for the
-        digests to send: an empty day is skipped unless the trainer asked for it.
-        """
-        out: list[tuple[int, int, Dashboard]] = []
-        for profile_id in await self.digest_candidates(limit):
-            found = await self.claim_digest(profile_id)
-            if found is not None:
-                out.append(found)
-        return out
-
     async def digest_candidates(self, limit: int) -> list[int]:
         """Trainer profiles whose digest is due now, at most ``limit``, marking nothing.
 
@@ -368,6 +353,7 @@ class DashboardService(Service):
                     break
         return due
 
+    @own_transactions
     async def claim_digest(self, profile_id: int) -> tuple[int, int, Dashboard] | None:
         """Mark one trainer's digest as sent today (committed first: never two a day) and
         build it. ``None`` if it is not due any more (another run took it) or the day is
