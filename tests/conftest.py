@@ -95,14 +95,21 @@ def database_url(_migrated_template: str, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{target}"
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+async def open_test_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine on the test's database (``kwargs`` go to ``create_engine``); on PostgreSQL the
+    tables are emptied first and the exercise catalogue written again."""
+    engine = create_engine(database_url, **kwargs)
     if POSTGRES_URL:
         await _truncate_all(engine)
         await sync_builtin_exercises(
             ServiceContext(uow=UnitOfWorkFactory(create_session_factory(engine)))
         )
+    return engine
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = await open_test_engine(database_url)
     yield engine
     await engine.dispose()
 

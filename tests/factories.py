@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RelationshipStatus, RelationshipType, Units
 from coaching.domain.permissions import PermissionFlags
-from storage.models import ClientProfile, PermissionSet, Relationship, TrainerProfile, User
+from storage.models import (
+    ClientProfile,
+    PermissionSet,
+    Relationship,
+    SetRecord,
+    TrainerProfile,
+    User,
+)
+from tests.fakes.chat import SimUser
 
 
 async def make_user(
@@ -86,3 +96,27 @@ async def make_coaching(
         session.add(PermissionSet(relationship_id=relationship.id, **flags.as_dict()))
         await session.commit()
         return Coaching(trainer=trainer, client=client, profile=profile, relationship=relationship)
+
+
+async def client_sets(
+    session_factory: async_sessionmaker[AsyncSession], profile_id: int
+) -> list[tuple[Decimal, int]]:
+    """The client's sets as stored, (weight in kg, reps), in the order they were written."""
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(SetRecord.weight_kg, SetRecord.reps)
+            .where(SetRecord.client_profile_id == profile_id)
+            .order_by(SetRecord.id)
+        )
+        return [(Decimal(str(weight)), int(str(reps))) for weight, reps in rows]
+
+
+async def start_squats(trainer: SimUser, client_name: str) -> None:
+    """Through /log: an unplanned session for ``client_name``, on Barbell Back Squat."""
+    await trainer.send("/log")
+    await trainer.press(client_name)
+    await trainer.press("Unplanned session")
+    await trainer.send("squat")
+    if "Which one did you mean" in trainer.last_reply.text:
+        await trainer.press("Barbell Back Squat")
+    assert "Barbell Back Squat" in trainer.last_reply.text, trainer.transcript()

@@ -17,20 +17,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.application import SpotterApplication
 from bot.errors import BUSY
 from coaching.services import base as service_base
-from coaching.services.base import ServiceContext
 from coaching.services.live import LiveService
 from storage.db import create_engine
-from storage.models import SetRecord
 from storage.uow import DatabaseBusy, UnitOfWorkFactory
-from tests.conftest import POSTGRES_URL
-from tests.factories import make_coaching, make_user
+from tests.conftest import POSTGRES_URL, open_test_engine
+from tests.factories import client_sets, make_coaching, make_user, start_squats
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
@@ -41,16 +39,7 @@ BUSY_TIMEOUT_MS = 150
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """The test database with a short SQLite busy timeout, so a held lock makes writes fail
     fast (and be retried) instead of waiting five seconds each."""
-    from coaching.services.catalogue import sync_builtin_exercises
-    from storage.db import create_session_factory
-    from tests.conftest import _truncate_all
-
-    engine = create_engine(database_url, busy_timeout_ms=BUSY_TIMEOUT_MS)
-    if POSTGRES_URL:
-        await _truncate_all(engine)
-        await sync_builtin_exercises(
-            ServiceContext(uow=UnitOfWorkFactory(create_session_factory(engine)))
-        )
+    engine = await open_test_engine(database_url, busy_timeout_ms=BUSY_TIMEOUT_MS)
     yield engine
     await engine.dispose()
 
@@ -60,23 +49,8 @@ async def _trainer_logging(sim: ChatSimulator, factory: Factory) -> tuple[SimUse
     client = await make_user(factory, 2001, "Alice", client=True)
     coaching = await make_coaching(factory, trainer, client)
     tom = sim.user(1001, "Tom")
-    await tom.send("/log")
-    await tom.press("Alice")
-    await tom.press("Unplanned session")
-    await tom.send("squat")
-    if "Which one did you mean" in tom.last_reply.text:
-        await tom.press("Barbell Back Squat")
+    await start_squats(tom, "Alice")
     return tom, coaching.profile.id
-
-
-async def _sets(factory: Factory, profile_id: int) -> list[tuple[Decimal, int]]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(SetRecord.weight_kg, SetRecord.reps)
-            .where(SetRecord.client_profile_id == profile_id)
-            .order_by(SetRecord.id)
-        )
-        return [(Decimal(str(w)), int(str(r))) for w, r in rows]
 
 
 class _HeldWrite:
@@ -138,7 +112,7 @@ async def test_sets_logged_while_another_connection_holds_a_long_write_are_all_k
         releasing.cancel()
         await held.release()
 
-    assert await _sets(session_factory, profile_id) == [
+    assert await client_sets(session_factory, profile_id) == [
         (Decimal("100.000"), 5),
         (Decimal("102.500"), 5),
         (Decimal("105.000"), 3),
@@ -170,7 +144,7 @@ async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
     monkeypatch.setattr(LiveService, "log_text", service_base.retried(busy_then_fine))
     await tom.send("100x5")
     assert failures == 0
-    assert await _sets(session_factory, profile_id) == [(Decimal("100.000"), 5)]
+    assert await client_sets(session_factory, profile_id) == [(Decimal("100.000"), 5)]
     assert "100 kg × 5" in tom.last_reply.text
 
 
@@ -194,11 +168,11 @@ async def test_busy_through_every_attempt_says_nothing_was_saved(
     await tom.send("100x5")
     assert attempts == service_base.ATTEMPTS
     assert tom.last_reply.text == BUSY
-    assert await _sets(session_factory, profile_id) == []
+    assert await client_sets(session_factory, profile_id) == []
 
     monkeypatch.undo()
     await tom.send("100x5")
-    assert await _sets(session_factory, profile_id) == [(Decimal("100.000"), 5)]
+    assert await client_sets(session_factory, profile_id) == [(Decimal("100.000"), 5)]
 
 
 async def _write(uow: UnitOfWorkFactory, statement: str) -> None:

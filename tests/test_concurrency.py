@@ -14,15 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
 from bot.application import SpotterApplication, take_written_states
 from bot.updates import ChatOrderedProcessor, chat_key
 from coaching.services.live import LiveService
-from storage.models import SetRecord
-from tests.factories import make_coaching, make_user
+from tests.factories import client_sets, make_coaching, make_user, start_squats
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.fakes.updates import FakeUser, message_update
@@ -138,27 +136,6 @@ def test_take_written_states_reads_ptb_tracking() -> None:
 # --------------------------------------------------------------------------- the whole bot
 
 
-async def _live_session(sim: ChatSimulator, trainer: SimUser, client_name: str) -> None:
-    await trainer.send("/log")
-    await trainer.press(client_name)
-    await trainer.press("Unplanned session")
-    await trainer.send("squat")
-    if "Which one did you mean" in trainer.last_reply.text:
-        await trainer.press("Barbell Back Squat")
-    assert "Barbell Back Squat" in trainer.last_reply.text, trainer.transcript()
-
-
-async def _stored_sets(factory: Factory, profile_id: int) -> list[tuple[Decimal, int]]:
-    """The client's sets as stored, in the order they were written."""
-    async with factory() as session:
-        rows = await session.execute(
-            select(SetRecord.weight_kg, SetRecord.reps)
-            .where(SetRecord.client_profile_id == profile_id)
-            .order_by(SetRecord.id)
-        )
-        return [(Decimal(str(w)), int(str(r))) for w, r in rows]
-
-
 async def test_a_slow_step_of_one_trainer_holds_no_one_else(
     app: SpotterApplication,
     sim: ChatSimulator,
@@ -174,7 +151,7 @@ async def test_a_slow_step_of_one_trainer_holds_no_one_else(
         client = await make_user(session_factory, client_id, name, client=True)
         profiles.append((await make_coaching(session_factory, trainer, client)).profile.id)
     tom, una = sim.user(1001, "Tom"), sim.user(1002, "Una")
-    await _live_session(sim, una, "Bea")
+    await start_squats(una, "Bea")
 
     release = asyncio.Event()
     entered = asyncio.Event()
@@ -193,7 +170,7 @@ async def test_a_slow_step_of_one_trainer_holds_no_one_else(
 
     await una.send("100x5")
     assert "100 kg × 5" in una.last_reply.text, una.transcript()
-    assert await _stored_sets(session_factory, profiles[1]) == [(Decimal("100.000"), 5)]
+    assert await client_sets(session_factory, profiles[1]) == [(Decimal("100.000"), 5)]
     assert not toms_log.done()
     assert not toms_help.done()
     assert tom.replies == [], "Tom's /help waits for his /log"
@@ -215,7 +192,7 @@ async def test_trainers_logging_at_once_each_keep_every_set_in_order(
         client = await make_user(session_factory, 2100 + n, f"Client{n}", client=True)
         coaching = await make_coaching(session_factory, trainer, client)
         user = sim.user(1100 + n, f"Coach{n}")
-        await _live_session(sim, user, f"Client{n}")
+        await start_squats(user, f"Client{n}")
         trainers.append((user, coaching.profile.id))
 
     async def log_sets(user: SimUser, base: int) -> None:
@@ -224,6 +201,6 @@ async def test_trainers_logging_at_once_each_keep_every_set_in_order(
 
     await asyncio.gather(*(log_sets(user, 60 + 10 * n) for n, (user, _) in enumerate(trainers)))
     for n, (user, profile_id) in enumerate(trainers):
-        stored = await _stored_sets(session_factory, profile_id)
+        stored = await client_sets(session_factory, profile_id)
         assert stored == [(Decimal(60 + 10 * n + k), k + 1) for k in range(5)], user.name
         assert f"{60 + 10 * n + 4} kg × 5" in user.last_reply.text, user.transcript()
