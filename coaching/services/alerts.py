@@ -709,31 +709,6 @@ class AlertService(Service):
             await uow.commit()
             return count
 
-    async def urgent(self, limit: int = 100) -> list[UrgentNotice]:
-        """Claim HIGH/CRITICAL alerts not yet told (marked told first: never sent twice)."""
-        now = self.ctx.clock.now()
-        async with self.ctx.uow() as uow:
-            rows = await AlertRepository(uow.session).urgent_unnotified(
-                now - timedelta(days=2), limit
-            )
-            notices = []
-            for alert, name, chat_id, reachable in rows:
-                alert.notified_at = now
-                if reachable:
-                    notices.append(
-                        UrgentNotice(
-                            alert.id,
-                            chat_id,
-                            alert.client_profile_id,
-                            name,
-                            alert.severity,
-                            alert.alert_type,
-                            alert.message,
-                        )
-                    )
-            await uow.commit()
-            return notices
-
     async def pending_urgent(self, limit: int = 100) -> list[tuple[UrgentNotice, bool]]:
         """HIGH/CRITICAL alerts not yet told, oldest first, with whether the trainer can be
         reached. Nothing is marked: tell each after :meth:`claim_notice` says it is yours."""

@@ -685,28 +685,6 @@ class AlertRepository:
         )
         return {AlertSeverity(s): int(n) for s, n in rows}
 
-    async def urgent_unnotified(
-        self, since: datetime, limit: int
-    ) -> list[tuple[ClientAlert, str, int, bool]]:
-        """Open HIGH/CRITICAL alerts not yet told: (alert, client name, trainer chat, reachable)."""
-        rows = await self.session.execute(
-            select(ClientAlert, ClientProfile.name, User.telegram_id, User.reachable)
-            .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
-            .join(User, User.id == ClientAlert.trainer_user_id)
-            .where(
-                ClientAlert.is_resolved.is_(False),
-                ClientAlert.notified_at.is_(None),
-                ClientAlert.severity.in_((AlertSeverity.HIGH, AlertSeverity.CRITICAL)),
-                ClientAlert.raised_at >= since,
-                # The injury report tells the trainer itself, at the moment it is made.
-                ClientAlert.alert_type != AlertType.INJURY_REPORTED,
-            )
-            .order_by(ClientAlert.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=ClientAlert)
-        )
-        return [(a, str(n), int(t), bool(r)) for a, n, t, r in rows]
-
     async def urgent_pending(
         self, since: datetime, limit: int
     ) -> list[tuple[int, int, str, AlertSeverity, AlertType, str, int, bool]]:

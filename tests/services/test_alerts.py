@@ -227,10 +227,12 @@ async def test_injury_hook_and_urgent_notice_once(
         await plan(session_factory, coaching, START + timedelta(days=days))
     clock.advance(days=9)
     await AlertService(ctx).scan_all()
-    urgent = await AlertService(ctx).urgent()
+    service = AlertService(ctx)
+    urgent = [notice for notice, _reachable in await service.pending_urgent()]
     assert {u.alert_type for u in urgent} == {AlertType.MISSED_WORKOUT}
     assert all(u.severity is AlertSeverity.HIGH for u in urgent)
-    assert await AlertService(ctx).urgent() == []
+    assert all([await service.claim_notice(u.alert_id) for u in urgent])
+    assert await service.pending_urgent() == []
 
 
 async def test_resolve_refusals(
