@@ -2,24 +2,67 @@
 
 Loads settings (one clear line and exit code 2 when one is missing or malformed), brings the
 database schema up to date, then runs in polling or webhook mode until SIGINT or SIGTERM.
+``--help`` prints usage and every setting; any other argument is one line and exit code 2.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
+import textwrap
 
 # Take PTB's future behaviour now (RetryAfter.retry_after as a timedelta) and avoid its warning.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Update
 
-from bot.config import BotMode, Settings, SettingsError, load_settings
+from bot.config import BotMode, Settings, SettingsError, load_settings, setting_docs
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
+HELP_FLAGS = ("-h", "--help")
+TELEGRAM_BOT_API = "https://api.telegram.org/bot"
+USAGE = "usage: spotter [-h | --help]"
+
+
+def help_text() -> str:
+    """Usage and every setting with its default and meaning, from the Settings model."""
+    lines = [
+        USAGE,
+        "",
+        "Spotter: a Telegram bot through which personal trainers run their coaching.",
+        "Brings the database schema up to date, then serves Telegram in polling or webhook",
+        "mode until SIGINT or SIGTERM. `python -m bot` is the same command.",
+        "",
+        "options:",
+        "  -h, --help  print this help and exit",
+        "",
+        "settings (environment variables, or lines in a .env file in the current folder;",
+        "the environment wins; .env.example documents each):",
+    ]
+    for doc in setting_docs():
+        lines.append(f"  {doc.name} (default: {doc.default})")
+        lines.extend(
+            textwrap.wrap(doc.meaning, width=92, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        )
+    lines += ["", "A missing or malformed setting stops start-up with one line and exit code 2."]
+    return "\n".join(lines)
+
+
+def parse_arguments(arguments: list[str]) -> None:
+    """Handle ``--help`` (print, exit 0); refuse anything else with one line and exit 2."""
+    if not arguments:
+        return
+    if arguments[0] in HELP_FLAGS:
+        print(help_text())
+        raise SystemExit(0)
+    _fail(
+        f"unknown argument {arguments[0]!r}: settings come from the environment or .env "
+        "(see spotter --help)"
+    )
 
 
 def _fail(message: str) -> None:
@@ -61,19 +104,47 @@ def run(settings: Settings) -> None:
         )
 
 
-def _run_guarded(settings: Settings) -> None:
-    from telegram.error import InvalidToken, TelegramError
+class _QuietBootstrapFailure(logging.Filter):
+    """Drop PTB's report of a failed start-up request: :func:`_run_guarded` says it in one line.
 
+    PTB logs the failure (with its traceback) and then raises it; only the raise is kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        prefix = record.args[0] if isinstance(record.args, tuple) and record.args else ""
+        failed = "Failed run number" in str(record.msg) or "Invalid token" in str(record.msg)
+        return not (failed and "(Bootstrap" in str(prefix))
+
+
+def _reason(error: Exception, settings: Settings) -> str:
+    """The error as one line, with the bot token (which URLs carry) masked."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text.replace(settings.bot_token.get_secret_value(), "<BOT_TOKEN>")
+
+
+def _run_guarded(settings: Settings) -> None:
+    from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+
+    quiet = _QuietBootstrapFailure()
+    logging.getLogger("telegram.ext").addFilter(quiet)
     try:
         run(settings)
     except InvalidToken:
-        _fail("BOT_TOKEN was refused by Telegram: check it with BotFather.")
+        _fail("BOT_TOKEN was refused by Telegram: check it with @BotFather.")
+    except BadRequest as error:  # a NetworkError in PTB, but Telegram did answer
+        _fail(f"the Telegram Bot API refused to start the bot: {_reason(error, settings)}")
+    except NetworkError as error:
+        # Also TimedOut. The bot never started: nothing to stop, nothing half done.
+        where = settings.telegram_api_base_url or TELEGRAM_BOT_API
+        _fail(f"cannot reach the Telegram Bot API at {where}: {_reason(error, settings)}")
     except TelegramError as error:
-        print(f"spotter: could not talk to the Telegram Bot API: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _fail(f"the Telegram Bot API refused to start the bot: {_reason(error, settings)}")
+    finally:
+        logging.getLogger("telegram.ext").removeFilter(quiet)
 
 
 def main() -> None:
+    parse_arguments(sys.argv[1:])
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -174,6 +174,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         len(app.services.commands),
         exercises,
     )
+    app.services.extras["started"] = True
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -182,7 +183,9 @@ async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None
     engine = app.services.extras.get("engine")
     if isinstance(engine, AsyncEngine):
         await engine.dispose()
-    log.info("Spotter stopped")
+    # A start-up that failed (Telegram unreachable, token refused) never logged "started".
+    if app.services.extras.get("started"):
+        log.info("Spotter stopped")
 
 
 __all__ = ["BaseHandler", "build_application"]

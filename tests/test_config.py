@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BotMode, SettingsError, load_settings
+from bot.config import BotMode, SettingsError, load_settings, setting_docs
 
 GOOD_TOKEN = "123456789:" + "A" * 35
-ALL_VARS = (
-    "BOT_TOKEN",
-    "DATABASE_URL",
-    "TELEGRAM_API_BASE_URL",
-    "BOT_MODE",
-    "WEBHOOK_URL",
-    "WEBHOOK_LISTEN",
-    "WEBHOOK_PORT",
-    "WEBHOOK_SECRET",
-    "DEFAULT_TIMEZONE",
-    "LOG_LEVEL",
-)
+# Every setting, so none leaks in from the environment the tests run in.
+ALL_VARS = tuple(doc.name for doc in setting_docs())
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +43,8 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     ("env", "expected"),
     [
         ({}, "BOT_TOKEN is not set"),
-        ({"BOT_TOKEN": ""}, "BOT_TOKEN is invalid: is empty"),
+        ({"BOT_TOKEN": ""}, "BOT_TOKEN is not set: put the token from @BotFather in .env"),
+        ({"BOT_TOKEN": "   "}, "BOT_TOKEN is not set: put the token from @BotFather in .env"),
         ({"BOT_TOKEN": "hello"}, "BOT_TOKEN is invalid: must look like 123456789:AAH"),
         (
             {"DATABASE_URL": "mysql://x"},
@@ -68,6 +59,14 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
         (
             {"BOT_MODE": "webhook", "WEBHOOK_URL": "https://example.com/hook"},
             "WEBHOOK_SECRET is required when BOT_MODE=webhook",
+        ),
+        (
+            {
+                "BOT_MODE": "webhook",
+                "WEBHOOK_URL": "http://bot.example.com/hook",
+                "WEBHOOK_SECRET": "s3cret",
+            },
+            "WEBHOOK_URL must start with https://",
         ),
         (
             {"WEBHOOK_SECRET": "has spaces"},
@@ -97,3 +96,37 @@ def test_webhook_path_comes_from_the_url(monkeypatch: pytest.MonkeyPatch) -> Non
     settings = load_settings()
     assert settings.webhook_path == "hooks/spotter"
     assert settings.webhook_url == "https://bot.example.com/hooks/spotter"
+
+
+def test_missing_token_says_where_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == "BOT_TOKEN is not set: put the token from @BotFather in .env"
+
+
+def test_env_example_copied_as_it_is_asks_for_the_token(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == "BOT_TOKEN is not set: put the token from @BotFather in .env"
+
+
+def test_plain_http_webhook_is_allowed_with_a_self_hosted_bot_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("BOT_MODE", "webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "http://bot.internal:8443/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_token")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
+    settings = load_settings()
+    assert settings.webhook_url == "http://bot.internal:8443/telegram"
+
+
+def test_https_webhook_needs_no_self_hosted_bot_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("BOT_MODE", "webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "HTTPS://bot.example.com/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_token")
+    assert load_settings().webhook_path == "telegram"

@@ -369,3 +369,146 @@ def test_sigkill_between_steps_resumes_the_conversation(
     assert not any("I'm a trainer" in label for label in labels), reply
     assert "Welcome to Spotter" not in reply.get("text", ""), reply
     assert_clean_log(second)
+
+
+# ---------------------------------------------------------------- start-up and arguments
+
+
+def run_entry(
+    args: list[str], env: Mapping[str, str], cwd: Path, *, command: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the entry point to completion (each case here exits by itself) and capture it."""
+    return subprocess.run(
+        [*(command or [sys.executable, "-m", "bot"]), *args],
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT * 3,
+        check=False,
+    )
+
+
+def outside_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A minimal environment for running outside the project, so no developer's .env counts."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+    }
+    env.update(extra)
+    return env
+
+
+def test_unreachable_bot_api_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    # A well-formed token and no network: nothing listens on this port.
+    base_url = f"http://127.0.0.1:{free_port()}/bot"
+    env = outside_env(tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base_url)
+
+    done = run_entry([], env, tmp_path)
+
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"spotter: cannot reach the Telegram Bot API at {base_url}: ")
+    assert "Spotter stopped" not in done.stderr
+    assert TOKEN not in done.stderr
+    assert done.stdout == ""
+
+
+def test_env_example_copied_as_it_is_asks_for_the_token(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((PROJECT_ROOT / ".env.example").read_text())
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    done = run_entry([], env, tmp_path)
+
+    assert done.returncode == 2, done
+    assert done.stderr == "spotter: BOT_TOKEN is not set: put the token from @BotFather in .env\n"
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "bot", "--help"],
+        ["-m", "bot", "-h"],
+        ["spotter", "--help"],
+    ],
+)
+def test_help_prints_usage_and_every_setting(tmp_path: Path, command: list[str]) -> None:
+    from bot.config import setting_docs
+
+    if command[0] == "spotter":
+        entry = [str(Path(sys.executable).parent / "spotter")]
+    else:
+        entry = [sys.executable, *command[:2]]
+    # No token and no .env: help needs neither, and starts nothing.
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    done = run_entry(command[-1:], env, tmp_path, command=entry)
+
+    assert done.returncode == 0, done
+    assert done.stderr == ""
+    assert done.stdout.startswith("usage: spotter")
+    for doc in setting_docs():
+        assert f"{doc.name} (default: {doc.default})" in done.stdout
+    assert "WEBHOOK_LISTEN (default: 127.0.0.1)" in done.stdout
+    assert "WEBHOOK_PORT (default: 8443)" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = run_entry(["--verbose"], outside_env(tmp_path, BOT_TOKEN=TOKEN), tmp_path)
+
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("spotter: unknown argument '--verbose'")
+    assert "spotter --help" in lines[0]
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_plain_http_webhook_url_is_refused_at_start(tmp_path: Path) -> None:
+    env = outside_env(
+        tmp_path,
+        BOT_TOKEN=TOKEN,
+        BOT_MODE="webhook",
+        WEBHOOK_URL="http://bot.example.com/telegram",
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+
+    done = run_entry([], env, tmp_path)
+
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "WEBHOOK_URL must start with https://" in lines[0]
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_plain_http_webhook_is_left_to_a_self_hosted_bot_api(
+    api: FakeBotAPI, server: FakeBotAPIServer, tmp_path: Path, start_bot: Callable[..., BotProcess]
+) -> None:
+    # With TELEGRAM_API_BASE_URL set, Spotter registers the http:// URL; whether to post there
+    # is the Bot API server's call. The fake answers as Telegram's own servers do, refusing it,
+    # and that refusal is one line and exit code 2.
+    port = free_port()
+    env = bot_env(
+        server,
+        tmp_path,
+        BOT_MODE="webhook",
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+    )
+    bot = start_bot(env)
+
+    assert bot.wait() == 2, bot.output
+    hook = server.wait_for("setWebhook", timeout=WAIT)
+    assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
+    last = bot.stderr.splitlines()[-1]
+    assert last.startswith("spotter: the Telegram Bot API refused to start the bot: "), bot.output
+    assert "https url must be provided" in last.lower()
+    assert_clean_log(bot)
