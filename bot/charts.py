@@ -4,8 +4,10 @@ Each chart has a title, labelled axes with units, and dates on the time axis.
 
 Drawing is CPU work that holds the GIL for long stretches (Agg renders in C without releasing
 it), so a worker thread would still stall the event loop. :func:`render_chart` therefore draws
-in a separate process: a small pool (:class:`ChartPool`), started with the "spawn" method on the
-first chart, reused after that, and closed with the application (:func:`close_chart_pool`).
+in a separate process: a small pool (:class:`ChartPool`, one worker running at a lower priority
+than the bot, so drawing never takes the processor from replies), started with the "spawn"
+method on the first chart (from a thread), reused after that, and closed with the application
+(:func:`close_chart_pool`).
 If the pool cannot start or a worker dies, that chart is drawn in a thread instead and the pool
 is started afresh for the next one; if drawing fails altogether, :class:`ChartUnavailable` says
 so and the flow answers with a clear message.
@@ -14,9 +16,11 @@ so and the flow answers with a clear message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
@@ -36,7 +40,10 @@ from coaching.services.charts import ChartData
 log = logging.getLogger("spotter.charts")
 
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 110
-CHART_WORKERS = 2
+CHART_WORKERS = 1
+# Drawing yields the processor to the bot: on a small machine a chart worker at full speed
+# would otherwise take the core the event loop needs for everyone else's replies.
+CHART_NICENESS = 10
 START_METHOD = "spawn"  # never fork: the bot's process has threads and an event loop
 MARK_COLOURS = {"done": "#2e9d5b", "partial": "#f0b429", "missed": "#d64545"}
 MARK_LABELS = {"done": "Done", "partial": "Partly done", "missed": "Missed"}
@@ -171,6 +178,7 @@ class ChartPool:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context(self.method),
+                    initializer=_lower_priority,
                 )
             return self._pool
 
@@ -187,7 +195,8 @@ class ChartPool:
         pool: ProcessPoolExecutor | None = None
         try:
             pool = self._executor()
-            future = pool.submit(self.draw, chart)
+            # The first submit starts the worker process: in a thread, not on the event loop.
+            future = await asyncio.to_thread(pool.submit, self.draw, chart)
         except (OSError, RuntimeError, ValueError) as error:  # could not start, or shut down
             log.warning("chart processes unavailable (%s); drawing in a thread", error)
             self._discard(pool)
@@ -212,6 +221,12 @@ class ChartPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    """In each chart worker, as it starts: run below the bot's own priority."""
+    with contextlib.suppress(OSError):
+        os.nice(CHART_NICENESS)
 
 
 _charts = ChartPool()
