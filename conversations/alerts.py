@@ -39,7 +39,7 @@ NOTES = 0
 KEY = "alerts"
 PAGE = 10
 URGENT_BATCH = 100
-"""Notices told per run of a job; the rest wait for the next run (every minute)."""
+"""Notices told per run of a job; the rest wait for the job's next run."""
 
 # --- wording and keyboards -------------------------------------------------------------------
 
