@@ -122,14 +122,25 @@ async def test_sets_logged_while_another_connection_holds_a_long_write_are_all_k
         assert "database busy" in caplog.text, "the held lock made the first attempts fail"
 
 
-async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
+@pytest.fixture
+async def logging_now(
     app: SpotterApplication,
     sim: ChatSimulator,
     session_factory: Factory,
     monkeypatch: pytest.MonkeyPatch,
+) -> tuple[SimUser, int]:
+    """Tom mid-session (and his client's profile id), with retries that do not pause."""
+    monkeypatch.setattr(service_base, "BACKOFF_SECONDS", (0.0,) * len(service_base.BACKOFF_SECONDS))
+    return await _trainer_logging(sim, session_factory)
+
+
+async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
+    logging_now: tuple[SimUser, int],
+    sim: ChatSimulator,
+    session_factory: Factory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tom, profile_id = await _trainer_logging(sim, session_factory)
-    monkeypatch.setattr(service_base, "BACKOFF_SECONDS", (0.0,) * 5)
+    tom, profile_id = logging_now
     failures = 2
     log_text = LiveService.log_text.__wrapped__  # type: ignore[attr-defined]
 
@@ -149,13 +160,12 @@ async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
 
 
 async def test_busy_through_every_attempt_says_nothing_was_saved(
-    app: SpotterApplication,
+    logging_now: tuple[SimUser, int],
     sim: ChatSimulator,
     session_factory: Factory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tom, profile_id = await _trainer_logging(sim, session_factory)
-    monkeypatch.setattr(service_base, "BACKOFF_SECONDS", (0.0,) * 5)
+    tom, profile_id = logging_now
     attempts = 0
 
     async def always_busy(self: LiveService, *args: Any, **kwargs: Any) -> Any:
