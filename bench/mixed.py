@@ -160,6 +160,9 @@ class _Watch:
     future: asyncio.Future[tuple[int, Call]]
 
 
+MAX_PLANNED_SESSIONS = 60
+"""Sessions planned per logger: /log lists a day's planned sessions in one message."""
+
 KEEP_CALLS = 2000
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
@@ -281,6 +284,7 @@ class MixedBot:
         self.engine = engine
         self.session_factory = create_session_factory(engine)
         self.timeout = timeout
+        self._switch_interval = sys.getswitchinterval()
         settings = Settings(bot_token=BENCH_TOKEN, database_url=url, _env_file=None)
         self.app: SpotterApplication = build_application(
             settings,
@@ -308,6 +312,10 @@ class MixedBot:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+        # Undo the production runtime tuning, which is process-wide (the smoke test runs the
+        # benchmark inside the test session).
+        gc.unfreeze()
+        sys.setswitchinterval(self._switch_interval)
 
     def job(self, name: str) -> Job[Any]:
         queue = self.app.job_queue
@@ -1116,9 +1124,10 @@ async def run(options: Options) -> MixedReport:
         backend = "SQLite"
     interval = options.trainers / options.rate
     # Windows last until their job is done: the alert scan's, with its backlog of notices
-    # paced behind replies, can take minutes. Plan sessions for well beyond that.
-    planned_seconds = len(WINDOW_NAMES) * (options.window + 60) * 3
-    sessions = int(planned_seconds / interval / SETS_PER_SESSION) + 3
+    # paced behind replies, can take minutes. Plan sessions for well beyond that, but no more
+    # than /log lists in one message.
+    planned_seconds = len(WINDOW_NAMES) * (options.window + 60) * 2
+    sessions = min(int(planned_seconds / interval / SETS_PER_SESSION) + 3, MAX_PLANNED_SESSIONS)
     engine = create_engine(url)
     bot = MixedBot(url, engine, options.timeout)
     loggers = [Logger(bot, i) for i in range(options.trainers)]
