@@ -75,6 +75,9 @@ NO_CLIENTS = (
 NO_CLIENTS_TRAINER_ONLY = "You have no active clients to log for yet. Add one with /newclient."
 PICK_OWN = "🏋️ <b>Log a workout</b>\n\n{planned}Pick one:"
 PLANNED_TODAY = "Planned for today:\n"
+PLANNED_MORE = "\n…and {count} more later today (they show here as these are done)."
+PLANNED_SHOWN = 8
+"""Planned sessions listed (with a button each) in /log's menu; a busy day lists the first."""
 NOTHING_PLANNED = "Nothing is planned for you today.\n\n"
 PICK_SESSION = "🏋️ <b>{name}</b>\n\n{planned}What are you logging?"
 NOTHING_PLANNED_CLIENT = "Nothing is planned for {name} today.\n\n"
@@ -504,7 +507,7 @@ async def _client_menu(update: Update, context: Context, *, edit: bool = True) -
     menu = await _svc(context).menu(identity(update).telegram_id)
     rows: list[list[Button]] = []
     planned_lines = []
-    for item in menu.planned:
+    for item in menu.planned[:PLANNED_SHOWN]:
         with_whom = f" with {item.trainer_name}" if item.trainer_name else ""
         planned_lines.append(f"🗓 {item.local_time} {esc(item.title)}{esc(with_whom)}")
         rows.append([(f"🗓 {item.local_time} {item.title}", f"lg:p:{item.coaching_session_id}")])
@@ -512,11 +515,19 @@ async def _client_menu(update: Update, context: Context, *, edit: bool = True) -
     if menu.is_trainer:
         rows.append([(BACK_TO_LIST, "lg:l")])
     planned = (
-        PLANNED_TODAY + "\n".join(planned_lines) + "\n\n" if planned_lines else NOTHING_PLANNED
+        PLANNED_TODAY + "\n".join(planned_lines) + _more(len(menu.planned)) + "\n\n"
+        if planned_lines
+        else NOTHING_PLANNED
     )
     intro = NO_CLIENTS + "\n\n" if menu.is_trainer and not menu.clients else ""
     await show_message(update, intro + PICK_OWN.format(planned=planned), keyboard(rows), edit=edit)
     return CHOOSE
+
+
+def _more(planned: int) -> str:
+    """The line under a busy day's list, saying how many planned sessions are not listed."""
+    hidden = planned - PLANNED_SHOWN
+    return PLANNED_MORE.format(count=hidden) if hidden > 0 else ""
 
 
 async def _client_picked(update: Update, context: Context, profile_id: int) -> int:
@@ -527,14 +538,15 @@ async def _client_picked(update: Update, context: Context, profile_id: int) -> i
         return await _started(
             update, context, await svc.resume(telegram_id, options.live_record_id)
         )
+    shown = options.planned[:PLANNED_SHOWN]
     rows: list[list[Button]] = [
-        [(f"🗓 {p.local_time} {p.title}", f"lg:p:{p.coaching_session_id}")] for p in options.planned
+        [(f"🗓 {p.local_time} {p.title}", f"lg:p:{p.coaching_session_id}")] for p in shown
     ]
     rows.append([(UNPLANNED, f"lg:u:{profile_id}")])
     rows.append([(BACK_TO_LIST, "lg:l")])
     if options.planned:
-        listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in options.planned)
-        planned = f"{PLANNED_TODAY}{listed}\n\n"
+        listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in shown)
+        planned = f"{PLANNED_TODAY}{listed}{_more(len(options.planned))}\n\n"
     else:
         planned = NOTHING_PLANNED_CLIENT.format(name=esc(options.name))
     await show_message(
