@@ -1,24 +1,16 @@
 """The "nobody waits" benchmark runs end to end at a tiny size. Speed is never asserted here.
 
-It runs with the update processing the bot is built with, and with concurrent processing
-that keeps each chat's updates in order (a per-chat lock, as issue 12 asks for), so the
-benchmark keeps working whichever way updates are handled. (PTB's plain
-``concurrent_updates(True)`` is not one of them: it lets a chat's next message overtake the
-conversation state its previous one set, which ConversationHandler does not support.)
+It runs the bot as it is built: chats handled concurrently, each chat's updates in order
+(``bot.updates.ChatOrderedProcessor``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections import defaultdict
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
-from telegram.ext import ApplicationBuilder, BaseUpdateProcessor
 
 from bench.mixed import WINDOW_NAMES, Options, run
 
@@ -46,43 +38,9 @@ def _tiny(tmp_path: Path, record: Path | None, **overrides: Any) -> Options:
     return Options(**settings)
 
 
-class PerChatOrder(BaseUpdateProcessor):
-    """Chats concurrently, each chat's updates one after another in arrival order."""
-
-    def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=64)
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        async with self._locks[chat.id]:
-            await coroutine
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-
-@pytest.fixture(params=["as built", "concurrent"])
-def processing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "concurrent":
-        build = ApplicationBuilder.build
-
-        def concurrent_build(self: ApplicationBuilder[Any, Any, Any, Any, Any, Any]) -> Any:
-            return build(self.concurrent_updates(PerChatOrder()))
-
-        monkeypatch.setattr(ApplicationBuilder, "build", concurrent_build)
-    return str(request.param)
-
-
-async def test_every_window_runs_and_no_set_is_lost(tmp_path: Path, processing: str) -> None:
+async def test_every_window_runs_and_no_set_is_lost(tmp_path: Path) -> None:
     record = tmp_path / "RESULTS.md"
-    report = await run(_tiny(tmp_path, record, floor_updates=5 if processing == "as built" else 0))
+    report = await run(_tiny(tmp_path, record, floor_updates=5))
 
     assert [w.name for w in report.windows] == list(WINDOW_NAMES)
     for window in report.windows:
@@ -109,10 +67,9 @@ async def test_every_window_runs_and_no_set_is_lost(tmp_path: Path, processing: 
     assert "cores" in text
     assert str(tmp_path) not in text
     assert not list((tmp_path / "run").glob("*.db"))
-    if processing == "as built":
-        assert report.floors is not None
-        assert report.floors.vs_storage > 0
-        assert "raw-storage floor" in text
+    assert report.floors is not None
+    assert report.floors.vs_storage > 0
+    assert "raw-storage floor" in text
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL does not point at PostgreSQL")
