@@ -1,22 +1,32 @@
 """Workout history and training libraries in and out of Spotter, as plain values.
 
-Two workout-log CSV formats are read and written, with the exact columns those apps use:
+Workout logs are read from the CSV files three apps write, each recognised by its header:
 
-* **Strong** (``STRONG_COLUMNS``), semicolon-separated. ``Date`` is local time as
-  ``2026-11-20 18:03:00``. ``Set Order`` is the set's number, or ``W`` (warm-up), ``D`` (drop
-  set) or ``F`` (failure). ``Weight Unit`` is ``kg`` or ``lbs``; ``Distance Unit`` is ``km``,
-  ``m`` or ``mi``. ``Notes`` holds the exercise's notes (on its first row), ``Workout Notes``
-  the session's. Strong's own app writes commas in some versions, so a Strong header separated
-  by commas is read too.
-* **Hevy** (``HEVY_COLUMNS``), comma-separated. ``start_time``/``end_time`` are local time as
-  ``20 Nov 2026, 18:03``. ``set_index`` counts from 0; ``set_type`` is ``normal``, ``warmup``,
-  ``dropset`` or ``failure``. Weights are kilograms and distances kilometres.
+* **Strong**, in two layouts. The current one (``STRONG_COLUMNS``, written since about 2020) is
+  comma-separated: ``Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,
+  Seconds,Notes,Workout Notes,RPE``. It has no unit columns (weights are in the app's unit, so
+  the person is asked), ``Duration`` reads like ``2h 18m``, reps may be written ``10.0``, and
+  *rest-timer rows* (``Set Order`` is ``Rest Timer``, ``Seconds`` the rest) are not sets and
+  are skipped. The older layout (``STRONG_LEGACY_COLUMNS``) is semicolon-separated and carries
+  ``Weight Unit`` (``kg``/``lbs``, mixed in one file) and ``Distance Unit``. Strong writes its
+  headers in the app's language; the French, German, Spanish, Italian and Portuguese names are
+  known too (``_STRONG_HEADERS``). ``Date`` is local time as ``2026-11-20 18:03:00``.
+  ``Set Order`` is the set's number, or ``W`` (warm-up), ``D`` (drop set) or ``F`` (failure).
+* **Hevy** (``HEVY_COLUMNS``), comma-separated, in kilograms and kilometres (``weight_kg``,
+  ``distance_km``) or pounds and miles (``weight_lbs``, ``distance_miles``). ``start_time`` and
+  ``end_time`` are local time as ``20 Nov 2026, 18:03``; ``set_type`` is ``normal``,
+  ``warmup``, ``dropset`` or ``failure``; the sets of a superset are kept with their exercise.
+* **FitNotes** (``FITNOTES_COLUMNS``): one set per row, a date without a time, ``Weight Unit``
+  ``kgs`` or ``lbs``. FitNotes does not quote exercise names holding a comma, so a row with
+  more cells than the header has its extra cells joined back into the exercise name.
 
-Neither format carries a time zone: times are read and written in the owner's zone (passed in).
-A workout is the run of rows sharing a date and a name (Strong) or a title, start and end
-(Hevy). Set numbers are positional: the n-th row of an exercise in a workout is its n-th set.
+None of them carries a time zone: times are read and written in the owner's zone (passed in).
+A workout is the run of rows sharing a date and a name (Strong), a title, start and end (Hevy)
+or a day (FitNotes). Set numbers are positional.
 
-A bad file raises :class:`FileProblem` naming the line and the problem; nothing is half-read.
+A file that cannot be read at all (not a CSV, an unknown header, broken quoting) raises
+:class:`FileProblem`. A row that cannot be read (a weight that is not a number, 877,777 reps)
+is not fatal: it is left out and listed in :attr:`History.bad_rows` with its line and reason.
 
 The training library (templates and programs) travels as versioned JSON, validated by
 :func:`parse_library`.
@@ -26,12 +36,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,8 +57,23 @@ MILE_IN_M: Final = Decimal("1609.344")
 MAX_WEIGHT_KG: Final = Decimal(1000)
 MAX_DISTANCE_M: Final = Decimal(1_000_000)
 MAX_SECONDS: Final = 86_400
+MAX_REPS: Final = 1000
 
 STRONG_COLUMNS: Final = (
+    "Date",
+    "Workout Name",
+    "Duration",
+    "Exercise Name",
+    "Set Order",
+    "Weight",
+    "Reps",
+    "Distance",
+    "Seconds",
+    "Notes",
+    "Workout Notes",
+    "RPE",
+)
+STRONG_LEGACY_COLUMNS: Final = (
     "Date",
     "Workout Name",
     "Exercise Name",
@@ -78,14 +104,28 @@ HEVY_COLUMNS: Final = (
     "duration_seconds",
     "rpe",
 )
+FITNOTES_COLUMNS: Final = (
+    "Date",
+    "Exercise",
+    "Category",
+    "Weight",
+    "Weight Unit",
+    "Reps",
+    "Distance",
+    "Distance Unit",
+    "Time",
+)
 STRONG_DATE: Final = "%Y-%m-%d %H:%M:%S"
 STRONG_DATE_EXAMPLE: Final = "2026-11-20 18:03:00"
 HEVY_DATE: Final = "%d %b %Y, %H:%M"
 HEVY_DATE_EXAMPLE: Final = "20 Nov 2026, 18:03"
+FITNOTES_DATE: Final = "%Y-%m-%d"
+FITNOTES_TITLE: Final = "FitNotes workout"
 
 GOOD_FILE_HINT: Final = (
-    "Export your history from Strong (Settings → Export data) or Hevy "
-    "(Settings → Export & import data → Export workouts) and send me that CSV file."
+    "Export your history from Strong (Settings → Export data), Hevy (Settings → Export & "
+    "import data → Export workouts) or FitNotes (Settings → Spreadsheet export) and send me "
+    "that CSV file."
 )
 
 _STRONG_SET_TYPES: Final = {"W": SetType.WARMUP, "D": SetType.DROP, "F": SetType.FAILURE}
@@ -97,15 +137,29 @@ _HEVY_SET_TYPES: Final = {
     "failure": SetType.FAILURE,
 }
 _HEVY_SET_NAME: Final = {value: key for key, value in _HEVY_SET_TYPES.items()}
+_DISTANCE_FACTORS: Final = {
+    "km": Decimal(1000),
+    "kms": Decimal(1000),
+    "m": Decimal(1),
+    "meters": Decimal(1),
+    "metres": Decimal(1),
+    "mi": MILE_IN_M,
+    "mile": MILE_IN_M,
+    "miles": MILE_IN_M,
+    "ft": Decimal("0.3048"),
+    "yd": Decimal("0.9144"),
+    "yds": Decimal("0.9144"),
+}
 
 
 class HistoryFormat(StrEnum):
     STRONG = "strong"
     HEVY = "hevy"
+    FITNOTES = "fitnotes"
 
     @property
     def label(self) -> str:
-        return "Strong" if self is HistoryFormat.STRONG else "Hevy"
+        return {"strong": "Strong", "hevy": "Hevy", "fitnotes": "FitNotes"}[self.value]
 
 
 class FileProblem(InvalidInput):
@@ -115,6 +169,7 @@ class FileProblem(InvalidInput):
         text = f"Line {line}: {message}" if line is not None else message
         super().__init__(text)
         self.line = line
+        self.reason = message
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,9 +209,22 @@ class Workout:
 
 
 @dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row left out of an import: its 1-based line and what is wrong with it."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     format: HistoryFormat
     workouts: tuple[Workout, ...]
+    bad_rows: tuple[BadRow, ...] = ()
+    rest_rows: int = 0
+    # True when the file says nothing about its weight unit (Strong's current layout): the
+    # weights were read in the unit passed to :func:`read_history`, which the person confirms.
+    unit_missing: bool = False
 
     @property
     def set_count(self) -> int:
@@ -223,7 +291,7 @@ def _integer(raw: str, line: int, what: str, example: str, *, limit: int) -> int
             f"the {what} “{raw.strip()[:30]}” must be a whole number (like {example}).", line=line
         )
     if value > limit:
-        raise FileProblem(f"the {what} {value} is more than {limit}.", line=line)
+        raise FileProblem(f"the {what} {format_decimal(value)} is more than {limit}.", line=line)
     return int(value)
 
 
@@ -232,7 +300,7 @@ def _rpe(raw: str, line: int) -> Decimal | None:
     if value is None or value == 0:
         return None
     if not Decimal(1) <= value <= Decimal(10):
-        raise FileProblem(f"the RPE {raw.strip()} must be from 1 to 10.", line=line)
+        raise FileProblem(f"the RPE {raw.strip()[:10]} must be from 1 to 10.", line=line)
     return value.quantize(Decimal("0.1"))
 
 
@@ -241,33 +309,53 @@ def _weight(value: Decimal | None, unit: Units, line: int) -> Decimal | None:
         return None
     kg = value * KG_PER_LB if unit is Units.LB else value
     if kg > MAX_WEIGHT_KG:
-        raise FileProblem(f"the weight {value} {unit.value} is more than 1000 kg.", line=line)
+        shown = "lbs" if unit is Units.LB else "kg"
+        raise FileProblem(
+            f"the weight {format_decimal(value)} {shown} is more than 1000 kg.", line=line
+        )
     return kg.quantize(Decimal("0.001"))
 
 
 def _distance_m(value: Decimal | None, unit: str, line: int) -> Decimal | None:
     if value is None or value == 0:
         return None
-    factor = {"km": Decimal(1000), "m": Decimal(1), "mi": MILE_IN_M, "miles": MILE_IN_M}.get(
-        unit.strip().lower() or "km"
-    )
+    factor = _DISTANCE_FACTORS.get(unit.strip().lower() or "km")
     if factor is None:
         raise FileProblem(f"the distance unit “{unit.strip()[:10]}” is not km, m or mi.", line=line)
     metres = value * factor
     if metres > MAX_DISTANCE_M:
-        raise FileProblem(f"the distance {value} {unit} is more than 1000 km.", line=line)
+        raise FileProblem(
+            f"the distance {format_decimal(value)} {unit} is more than 1000 km.", line=line
+        )
     return metres.quantize(Decimal("0.01"))
 
 
-def parse_local(raw: str, pattern: str, example: str, tz: ZoneInfo, line: int) -> datetime:
-    """A local date and time in ``pattern``, as aware UTC."""
+def _weight_unit(raw: str, line: int) -> Units:
+    text = raw.strip().lower()
+    if text in ("", "kg", "kgs"):
+        return Units.KG
+    if text in ("lb", "lbs"):
+        return Units.LB
+    raise FileProblem(f"the weight unit “{text[:10]}” is not kg or lbs.", line=line)
+
+
+def parse_local(
+    raw: str, pattern: str | Sequence[str], example: str, tz: ZoneInfo, line: int
+) -> datetime:
+    """A local date and time in ``pattern`` (or any of several), as aware UTC."""
     text = raw.strip()
-    try:
-        naive = datetime.strptime(text, pattern)
-    except ValueError:
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    naive: datetime | None = None
+    for each in patterns:
+        try:
+            naive = datetime.strptime(text, each)
+            break
+        except ValueError:
+            continue
+    if naive is None:
         raise FileProblem(
             f"the date “{text[:30]}” is not a date and time like {example}.", line=line
-        ) from None
+        )
     if not 1900 <= naive.year <= 2200:
         raise FileProblem(f"the date “{text[:30]}” is out of range.", line=line)
     return naive.replace(tzinfo=tz).astimezone(UTC)
@@ -275,6 +363,261 @@ def parse_local(raw: str, pattern: str, example: str, tz: ZoneInfo, line: int) -
 
 def render_local(when: datetime, pattern: str, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime(pattern)
+
+
+_DURATION_PART: Final = re.compile(r"(\d+)\s*([hms])[a-z]*", re.IGNORECASE)
+
+
+def parse_duration(raw: str) -> int | None:
+    """Seconds in Strong's ``2h 18m`` (also ``45m``, ``1h``, ``30s``) or FitNotes' ``1:02:03``.
+
+    Anything else is None: a workout's length is a nicety, never a reason to refuse a row."""
+    text = raw.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(:\d{1,2}){1,2}", text):
+        seconds = 0
+        for part in text.split(":"):
+            seconds = seconds * 60 + int(part)
+        return seconds if seconds <= MAX_SECONDS else None
+    if text.isdigit():
+        return int(text) if int(text) <= MAX_SECONDS else None
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip():
+        return None
+    scale = {"h": 3600, "m": 60, "s": 1}
+    seconds = sum(int(number) * scale[letter.lower()] for number, letter in parts)
+    return seconds if seconds <= MAX_SECONDS else None
+
+
+def render_duration(seconds: int) -> str:
+    """Strong's way of writing a workout's length: ``2h 18m``, ``45m``."""
+    hours, minutes = divmod(max(seconds, 0) // 60, 60)
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+# --------------------------------------------------------------------------------------------
+# Layouts: which app wrote a file, read from its header
+# --------------------------------------------------------------------------------------------
+
+# Strong's column names, by the key this module reads them under, in English and in the
+# languages the app is localised in (French, German, Spanish, Italian, Portuguese).
+_STRONG_HEADERS: Final[Mapping[str, tuple[str, ...]]] = {
+    "date": ("Date", "Datum", "Fecha", "Data"),
+    "workout": (
+        "Workout Name",
+        "Nom de l'entraînement",
+        "Trainingsname",
+        "Name des Trainings",
+        "Nombre del entrenamiento",
+        "Nome allenamento",
+        "Nome dell'allenamento",
+        "Nome do treino",
+    ),
+    "duration": ("Duration", "Workout Duration", "Durée", "Dauer", "Duración", "Durata", "Duração"),
+    "exercise": (
+        "Exercise Name",
+        "Nom de l'exercice",
+        "Übungsname",
+        "Name der Übung",
+        "Nombre del ejercicio",
+        "Nome esercizio",
+        "Nome dell'esercizio",
+        "Nome do exercício",
+    ),
+    "order": (
+        "Set Order",
+        "Ordre des séries",
+        "Ordre de la série",
+        "Satzreihenfolge",
+        "Satz",
+        "Orden de la serie",
+        "Orden de series",
+        "Ordine serie",
+        "Ordine della serie",
+        "Ordem da série",
+        "Ordem das séries",
+    ),
+    "weight": ("Weight", "Poids", "Gewicht", "Peso"),
+    "weight_unit": ("Weight Unit",),
+    "reps": ("Reps", "Répétitions", "Wiederholungen", "Repeticiones", "Ripetizioni", "Repetições"),
+    "distance": ("Distance", "Distanz", "Distancia", "Distanza", "Distância"),
+    "distance_unit": ("Distance Unit",),
+    "seconds": ("Seconds", "Secondes", "Sekunden", "Segundos", "Secondi"),
+    "notes": ("Notes", "Notizen", "Notas", "Note"),
+    "workout_notes": (
+        "Workout Notes",
+        "Notes de l'entraînement",
+        "Trainingsnotizen",
+        "Notas del entrenamiento",
+        "Note allenamento",
+        "Note dell'allenamento",
+        "Notas do treino",
+    ),
+    "rpe": ("RPE",),
+}
+_STRONG_REQUIRED: Final = ("date", "workout", "exercise", "order", "weight", "reps")
+# What Strong writes in "Set Order" for a rest timer, in its languages.
+_REST_TIMER: Final = frozenset(
+    {
+        "rest timer",
+        "minuteur de repos",
+        "temps de repos",
+        "pausentimer",
+        "pausen-timer",
+        "temporizador de descanso",
+        "timer de descanso",
+        "timer di recupero",
+        "timer riposo",
+        "cronômetro de descanso",
+    }
+)
+
+_HEVY_HEADERS: Final[Mapping[str, tuple[str, ...]]] = {
+    "title": ("title",),
+    "start": ("start_time",),
+    "end": ("end_time",),
+    "description": ("description",),
+    "exercise": ("exercise_title",),
+    "superset": ("superset_id",),
+    "notes": ("exercise_notes",),
+    "index": ("set_index",),
+    "type": ("set_type",),
+    "weight_kg": ("weight_kg",),
+    "weight_lbs": ("weight_lbs",),
+    "reps": ("reps",),
+    "distance_km": ("distance_km",),
+    "distance_miles": ("distance_miles",),
+    "distance_meters": ("distance_meters",),
+    "seconds": ("duration_seconds",),
+    "rpe": ("rpe",),
+}
+_HEVY_REQUIRED: Final = ("title", "start", "exercise", "type", "reps")
+
+_FITNOTES_HEADERS: Final[Mapping[str, tuple[str, ...]]] = {
+    "date": ("Date",),
+    "exercise": ("Exercise",),
+    "category": ("Category",),
+    "weight": ("Weight",),
+    "weight_unit": ("Weight Unit",),
+    "reps": ("Reps",),
+    "distance": ("Distance",),
+    "distance_unit": ("Distance Unit",),
+    "time": ("Time",),
+    "comment": ("Comment",),
+}
+_FITNOTES_REQUIRED: Final = ("date", "exercise", "category", "weight", "reps")
+
+
+def _header_key(text: str) -> str:
+    return " ".join(text.replace("’", "'").strip().strip('"').casefold().split())
+
+
+def _lookup(headers: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    return {_header_key(name): key for key, names in headers.items() for name in names}
+
+
+_LOOKUPS: Final = {
+    HistoryFormat.STRONG: (_lookup(_STRONG_HEADERS), _STRONG_REQUIRED),
+    HistoryFormat.HEVY: (_lookup(_HEVY_HEADERS), _HEVY_REQUIRED),
+    HistoryFormat.FITNOTES: (_lookup(_FITNOTES_HEADERS), _FITNOTES_REQUIRED),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How one file is laid out: its app, delimiter, and each known column's position."""
+
+    format: HistoryFormat
+    delimiter: str
+    columns: Mapping[str, int]
+    width: int
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+
+def _header_fields(first_line: str, delimiter: str) -> list[str]:
+    row = next(csv.reader([first_line], delimiter=delimiter), [])
+    return [cell.strip().strip('"') for cell in row]
+
+
+def _classify(fields: Sequence[str]) -> HistoryFormat | None:
+    keys = {_header_key(f) for f in fields}
+    if {"exercise_title", "start_time"} <= keys:
+        return HistoryFormat.HEVY
+    if {"exercise", "category", "date"} <= keys:
+        return HistoryFormat.FITNOTES
+    strong, _ = _LOOKUPS[HistoryFormat.STRONG]
+    found = {strong[k] for k in keys if k in strong}
+    if {"exercise", "workout", "order"} <= found:
+        return HistoryFormat.STRONG
+    return None
+
+
+def detect_layout(first_line: str) -> Layout:
+    """The layout a header line belongs to; :class:`FileProblem` otherwise."""
+    for delimiter in (";", ",", "\t"):
+        fields = _header_fields(first_line, delimiter)
+        if len(fields) < 3:
+            continue
+        history_format = _classify(fields)
+        if history_format is None:
+            continue
+        return _layout(history_format, delimiter, fields)
+    raise FileProblem(
+        "this is not a Strong, Hevy or FitNotes export: the first line should be their column "
+        "names (Strong starts with “Date,Workout Name,…”, Hevy with “title,start_time,…”, "
+        f"FitNotes with “Date,Exercise,Category,…”). {GOOD_FILE_HINT}",
+        line=1,
+    )
+
+
+def detect_format(first_line: str) -> tuple[HistoryFormat, str]:
+    """The format and delimiter a header line belongs to; :class:`FileProblem` otherwise."""
+    layout = detect_layout(first_line)
+    return layout.format, layout.delimiter
+
+
+def _layout(history_format: HistoryFormat, delimiter: str, fields: Sequence[str]) -> Layout:
+    lookup, required = _LOOKUPS[history_format]
+    columns: dict[str, int] = {}
+    repeated: list[str] = []
+    for index, name in enumerate(fields):
+        key = lookup.get(_header_key(name))
+        if key is None:
+            continue
+        if key in columns:
+            repeated.append(name)
+        columns[key] = index
+    missing = [key for key in required if key not in columns]
+    if history_format is HistoryFormat.HEVY and not (
+        "weight_kg" in columns or "weight_lbs" in columns
+    ):
+        missing.append("weight_kg")
+    problems = []
+    if missing:
+        names = _names_of(history_format)
+        problems.append("missing " + ", ".join(f"“{names.get(k, k)}”" for k in missing))
+    if repeated:
+        problems.append("repeated " + ", ".join(f"“{c[:30]}”" for c in repeated[:5]))
+    if problems:
+        label = history_format.label
+        raise FileProblem(
+            f"the {label} columns are wrong ({'; '.join(problems)}). Send the file exactly as "
+            f"{label} exported it.",
+            line=1,
+        )
+    return Layout(history_format, delimiter, columns, len(fields))
+
+
+def _names_of(history_format: HistoryFormat) -> dict[str, str]:
+    headers = {
+        HistoryFormat.STRONG: _STRONG_HEADERS,
+        HistoryFormat.HEVY: _HEVY_HEADERS,
+        HistoryFormat.FITNOTES: _FITNOTES_HEADERS,
+    }[history_format]
+    return {key: names[0] for key, names in headers.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,66 +644,109 @@ def _text_of(data: bytes) -> str:
             raise FileProblem(f"this is not a CSV text file. {GOOD_FILE_HINT}") from None
 
 
-def _header_fields(first_line: str, delimiter: str) -> list[str]:
-    row = next(csv.reader([first_line], delimiter=delimiter), [])
-    return [cell.strip().strip('"') for cell in row]
+class _Row:
+    """One CSV row, read by column key; a missing optional column reads as empty."""
+
+    __slots__ = ("cells", "layout", "line")
+
+    def __init__(self, layout: Layout, cells: list[str], line: int) -> None:
+        self.layout = layout
+        self.cells = cells
+        self.line = line
+
+    def __getitem__(self, key: str) -> str:
+        index = self.layout.columns.get(key)
+        return self.cells[index] if index is not None else ""
 
 
-def detect_format(first_line: str) -> tuple[HistoryFormat, str]:
-    """The format and delimiter a header line belongs to; :class:`FileProblem` otherwise."""
-    for delimiter in (";", ","):
-        fields = _header_fields(first_line, delimiter)
-        if "Exercise Name" in fields and "Workout Name" in fields:
-            _check_columns(fields, STRONG_COLUMNS, "Strong")
-            return HistoryFormat.STRONG, delimiter
-        if "exercise_title" in fields and "start_time" in fields:
-            if delimiter == ";":
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What one row adds: a set of an exercise in a workout."""
+
+    key: tuple[str, ...]
+    title: str
+    start: datetime
+    end: datetime | None
+    workout_notes: str | None
+    exercise: str
+    exercise_notes: str | None
+    entry: LoggedSet
+    merge: bool = False  # add to this exercise earlier in the workout (a superset's sets)
+
+
+@dataclass(slots=True)
+class _Reading:
+    layout: Layout
+    tz: ZoneInfo
+    unit: Units
+    bad_rows: list[BadRow] = field(default_factory=list)
+    rest_rows: int = 0
+
+
+def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> History:
+    """Parse a Strong, Hevy or FitNotes export.
+
+    ``unit`` is the weight unit of a file that does not say (Strong's current layout);
+    kilograms when not given. A file that cannot be read raises :class:`FileProblem`; rows that
+    cannot be read are listed in :attr:`History.bad_rows`."""
+    text = _text_of(data)
+    lines = text.splitlines()
+    layout = detect_layout(lines[0] if lines else "")
+    reading = _Reading(layout, tz, unit or Units.KG)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, strict=True)
+    builder = _Builder()
+    parse = _ROW_READERS[layout.format]
+    try:
+        next(reader)
+        for line, cells in _numbered(reader):
+            if not any(cell.strip() for cell in cells):
                 continue
-            _check_columns(fields, HEVY_COLUMNS, "Hevy")
-            return HistoryFormat.HEVY, delimiter
-    raise FileProblem(
-        "this is not a Strong or Hevy export: the first line should be their column names "
-        f"(Strong starts with “Date;Workout Name;…”, Hevy with “title,start_time,…”). "
-        f"{GOOD_FILE_HINT}",
-        line=1,
+            try:
+                entry = parse(_Row(layout, _fit(layout, cells, line), line), reading)
+            except FileProblem as problem:
+                reading.bad_rows.append(BadRow(line, problem.reason))
+                continue
+            if entry is None:
+                reading.rest_rows += 1
+                continue
+            builder.add(entry, line)
+    except csv.Error as error:
+        raise FileProblem(f"the CSV is malformed ({error}).", line=reader.line_num) from None
+    builder.close()
+    if not builder.workouts:
+        if reading.bad_rows:
+            first, others = reading.bad_rows[0], len(reading.bad_rows) - 1
+            more = f" None of the other {others} rows can be read either." if others else ""
+            raise FileProblem(first.reason + more, line=first.line)
+        raise FileProblem("the file has column names but no sets in it.")
+    return History(
+        format=layout.format,
+        workouts=tuple(builder.workouts),
+        bad_rows=tuple(reading.bad_rows),
+        rest_rows=reading.rest_rows,
+        unit_missing=layout.format is HistoryFormat.STRONG and not layout.has("weight_unit"),
     )
 
 
-def _check_columns(fields: Sequence[str], expected: Sequence[str], label: str) -> None:
-    missing = [c for c in expected if c not in fields]
-    extra = [c for c in fields if c not in expected]
-    duplicated = sorted({c for c in fields if fields.count(c) > 1})
-    problems = []
-    if missing:
-        problems.append("missing " + ", ".join(f"“{c}”" for c in missing))
-    if extra:
-        problems.append("unexpected " + ", ".join(f"“{c[:30]}”" for c in extra[:5]))
-    if duplicated:
-        problems.append("repeated " + ", ".join(f"“{c}”" for c in duplicated))
-    if problems:
-        raise FileProblem(
-            f"the {label} columns are wrong ({'; '.join(problems)}). Send the file exactly as "
-            f"{label} exported it.",
-            line=1,
-        )
+def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line it starts on (a quoted note may span several lines)."""
+    line_num = getattr(reader, "line_num", 0)
+    for cells in reader:
+        yield line_num + 1, cells
+        line_num = getattr(reader, "line_num", line_num + 1)
 
 
-def read_history(data: bytes, tz: ZoneInfo) -> History:
-    """Parse a Strong or Hevy export. Raises :class:`FileProblem` naming the line at fault."""
-    text = _text_of(data)
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    history_format, delimiter = detect_format(first_line)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        if history_format is HistoryFormat.STRONG:
-            workouts = _read_strong(reader, tz)
-        else:
-            workouts = _read_hevy(reader, tz)
-    except csv.Error as error:
-        raise FileProblem(f"the CSV is malformed ({error}).", line=reader.line_num) from None
-    if not workouts:
-        raise FileProblem("the file has column names but no sets in it.")
-    return History(history_format, tuple(workouts))
+def _fit(layout: Layout, cells: list[str], line: int) -> list[str]:
+    """The row's cells, one per header column. FitNotes leaves commas in exercise names
+    unquoted: the extra cells are joined back into the name."""
+    extra = len(cells) - layout.width
+    if extra > 0 and layout.format is HistoryFormat.FITNOTES and layout.delimiter == ",":
+        at = layout.columns["exercise"]
+        name = ",".join(cells[at : at + extra + 1])
+        return [*cells[:at], name, *cells[at + extra + 1 :]]
+    if extra != 0:
+        raise FileProblem("this row has a different number of columns from the header.", line=line)
+    return cells
 
 
 class _Builder:
@@ -376,38 +762,35 @@ class _Builder:
         self._exercises: list[tuple[str, str | None, list[LoggedSet]]] = []
         self.rows = 0
 
-    def add(
-        self,
-        key: tuple[str, ...],
-        *,
-        title: str,
-        start: datetime,
-        end: datetime | None,
-        workout_notes: str | None,
-        exercise: str,
-        exercise_notes: str | None,
-        entry: LoggedSet,
-        line: int,
-    ) -> None:
+    def add(self, row: _Entry, line: int) -> None:
         self.rows += 1
         if self.rows > MAX_IMPORT_ROWS:
             raise FileProblem(
                 f"the file has more than {MAX_IMPORT_ROWS} sets; export a shorter period.",
                 line=line,
             )
-        if key != self._key:
+        if row.key != self._key:
             self.close()
-            self._key = key
-            self._title, self._start, self._end = title, start, end
-            self._notes = workout_notes
-        elif workout_notes and not self._notes:
-            self._notes = workout_notes
-        if not self._exercises or self._exercises[-1][0] != exercise:
-            self._exercises.append((exercise, exercise_notes, []))
-        elif exercise_notes and not self._exercises[-1][1]:
-            name, _, sets = self._exercises[-1]
-            self._exercises[-1] = (name, exercise_notes, sets)
-        self._exercises[-1][2].append(entry)
+            self._key = row.key
+            self._title, self._start, self._end = row.title, row.start, row.end
+            self._notes = row.workout_notes
+        elif row.workout_notes and not self._notes:
+            self._notes = row.workout_notes
+        slot = self._slot(row.exercise, merge=row.merge)
+        name, notes, sets = self._exercises[slot]
+        if row.exercise_notes and not notes:
+            self._exercises[slot] = (name, row.exercise_notes, sets)
+        sets.append(row.entry)
+
+    def _slot(self, exercise: str, *, merge: bool) -> int:
+        if self._exercises and self._exercises[-1][0] == exercise:
+            return len(self._exercises) - 1
+        if merge:
+            for index, (name, _, _) in enumerate(self._exercises):
+                if name == exercise:
+                    return index
+        self._exercises.append((exercise, None, []))
+        return len(self._exercises) - 1
 
     def close(self) -> None:
         if self._key is None or self._start is None:
@@ -442,107 +825,162 @@ def _note(raw: str | None) -> str | None:
     return text[:2000] or None
 
 
-def _row_check(row: dict[str | Any, Any], line: int) -> None:
-    if None in row or any(value is None for value in row.values()):
-        raise FileProblem("this row has a different number of columns from the header.", line=line)
+def _blank(raw: str) -> bool:
+    """Empty or zero, as Strong writes an unused number."""
+    return raw.strip().replace(",", ".").rstrip("0").rstrip(".") in ("", "0")
 
 
-def _read_strong(reader: csv.DictReader[str], tz: ZoneInfo) -> list[Workout]:
-    builder = _Builder()
-    for row in reader:
-        line = reader.line_num
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        _row_check(row, line)
-        start = parse_local(row["Date"], STRONG_DATE, STRONG_DATE_EXAMPLE, tz, line)
-        title = _name(row["Workout Name"], line, "workout name", "Push Day")
-        exercise = _name(row["Exercise Name"], line, "exercise name", "Bench Press (Barbell)")
-        order = row["Set Order"].strip().upper()
-        if order in _STRONG_SET_TYPES:
-            set_type = _STRONG_SET_TYPES[order]
-        else:
-            _integer(order, line, "set order", "1, or W for a warm-up", limit=1000)
-            if not order:
-                raise FileProblem("the set order is empty (like 1, or W for a warm-up).", line=line)
-            set_type = SetType.NORMAL
-        unit_text = row["Weight Unit"].strip().lower()
-        if unit_text in ("", "kg", "kgs"):
-            unit = Units.KG
-        elif unit_text in ("lb", "lbs"):
-            unit = Units.LB
-        else:
-            raise FileProblem(f"the weight unit “{unit_text[:10]}” is not kg or lbs.", line=line)
-        weight = _weight(_decimal(row["Weight"], line, "weight", "82.5"), unit, line)
-        entry = LoggedSet(
-            set_type=set_type,
-            weight_kg=weight,
-            reps=_integer(row["Reps"], line, "reps", "8", limit=1000) or None,
-            rpe=_rpe(row["RPE"], line),
-            distance_m=_distance_m(
-                _decimal(row["Distance"], line, "distance", "5"), row["Distance Unit"], line
-            ),
-            duration_s=_integer(row["Seconds"], line, "seconds", "60", limit=MAX_SECONDS) or None,
-            unit=unit,
-        )
-        builder.add(
-            (row["Date"].strip(), title),
-            title=title,
-            start=start,
-            end=None,
-            workout_notes=_note(row["Workout Notes"]),
-            exercise=exercise,
-            exercise_notes=_note(row["Notes"]),
-            entry=entry,
-            line=line,
-        )
-    builder.close()
-    return builder.workouts
+def _strong_order(raw: str, row: _Row) -> SetType | None:
+    """The set type of a Strong "Set Order", or None for a rest-timer row."""
+    order = raw.strip().upper()
+    if order in _STRONG_SET_TYPES:
+        return _STRONG_SET_TYPES[order]
+    if " ".join(raw.split()).casefold() in _REST_TIMER:
+        return None
+    if not order:
+        raise FileProblem("the set order is empty (like 1, or W for a warm-up).", line=row.line)
+    try:
+        _integer(order, row.line, "set order", "1, or W for a warm-up", limit=1000)
+    except FileProblem:
+        # A rest timer in a language not listed: only its seconds are filled in.
+        if row["seconds"].strip() and _blank(row["weight"]) and _blank(row["reps"]):
+            return None
+        raise
+    return SetType.NORMAL
 
 
-def _read_hevy(reader: csv.DictReader[str], tz: ZoneInfo) -> list[Workout]:
-    builder = _Builder()
-    for row in reader:
-        line = reader.line_num
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        _row_check(row, line)
-        start = parse_local(row["start_time"], HEVY_DATE, HEVY_DATE_EXAMPLE, tz, line)
-        end: datetime | None = None
-        if row["end_time"].strip():
-            end = parse_local(row["end_time"], HEVY_DATE, HEVY_DATE_EXAMPLE, tz, line)
-            if end < start:
-                raise FileProblem("the workout ends before it starts.", line=line)
-        title = _name(row["title"], line, "workout title", "Push Day")
-        exercise = _name(row["exercise_title"], line, "exercise title", "Bench Press (Barbell)")
-        kind = row["set_type"].strip().lower() or "normal"
-        if kind not in _HEVY_SET_TYPES:
-            raise FileProblem(
-                f"the set type “{kind[:20]}” is not normal, warmup, dropset or failure.", line=line
-            )
-        _integer(row["set_index"], line, "set index", "0", limit=1000)
-        entry = LoggedSet(
-            set_type=_HEVY_SET_TYPES[kind],
-            weight_kg=_weight(_decimal(row["weight_kg"], line, "weight", "82.5"), Units.KG, line),
-            reps=_integer(row["reps"], line, "reps", "8", limit=1000) or None,
-            rpe=_rpe(row["rpe"], line),
-            distance_m=_distance_m(_decimal(row["distance_km"], line, "distance", "5"), "km", line),
-            duration_s=_integer(row["duration_seconds"], line, "duration", "60", limit=MAX_SECONDS)
-            or None,
-            unit=Units.KG,
+def _read_strong(row: _Row, reading: _Reading) -> _Entry | None:
+    line = row.line
+    set_type = _strong_order(row["order"], row)
+    if set_type is None:
+        return None
+    start = parse_local(
+        row["date"], (STRONG_DATE, "%Y-%m-%d %H:%M"), STRONG_DATE_EXAMPLE, reading.tz, line
+    )
+    title = _name(row["workout"], line, "workout name", "Push Day")
+    exercise = _name(row["exercise"], line, "exercise name", "Bench Press (Barbell)")
+    if reading.layout.has("weight_unit"):
+        unit = _weight_unit(row["weight_unit"], line)
+        distance_unit = row["distance_unit"]
+    else:
+        unit = reading.unit
+        distance_unit = "mi" if unit is Units.LB else "km"
+    seconds = parse_duration(row["duration"])
+    entry = LoggedSet(
+        set_type=set_type,
+        weight_kg=_weight(_decimal(row["weight"], line, "weight", "82.5"), unit, line),
+        reps=_integer(row["reps"], line, "reps", "8", limit=MAX_REPS) or None,
+        rpe=_rpe(row["rpe"], line),
+        distance_m=_distance_m(
+            _decimal(row["distance"], line, "distance", "5"), distance_unit, line
+        ),
+        duration_s=_integer(row["seconds"], line, "seconds", "60", limit=MAX_SECONDS) or None,
+        unit=unit,
+    )
+    return _Entry(
+        key=(row["date"].strip(), title),
+        title=title,
+        start=start,
+        end=start + timedelta(seconds=seconds) if seconds is not None else None,
+        workout_notes=_note(row["workout_notes"]),
+        exercise=exercise,
+        exercise_notes=_note(row["notes"]),
+        entry=entry,
+    )
+
+
+def _hevy_measures(row: _Row) -> tuple[Units, Decimal | None, Decimal | None]:
+    """The unit, the weight in kg and the distance in metres of a Hevy row."""
+    line = row.line
+    if row.layout.has("weight_lbs"):
+        unit = Units.LB
+        weight = _weight(_decimal(row["weight_lbs"], line, "weight", "185"), Units.LB, line)
+    else:
+        unit = Units.KG
+        weight = _weight(_decimal(row["weight_kg"], line, "weight", "82.5"), Units.KG, line)
+    if row.layout.has("distance_miles"):
+        distance = _distance_m(_decimal(row["distance_miles"], line, "distance", "3"), "mi", line)
+    elif row.layout.has("distance_meters"):
+        distance = _distance_m(_decimal(row["distance_meters"], line, "distance", "400"), "m", line)
+    else:
+        distance = _distance_m(_decimal(row["distance_km"], line, "distance", "5"), "km", line)
+    return unit, weight, distance
+
+
+def _read_hevy(row: _Row, reading: _Reading) -> _Entry:
+    line = row.line
+    patterns = (HEVY_DATE, "%d %b %Y, %H:%M:%S", STRONG_DATE)
+    start = parse_local(row["start"], patterns, HEVY_DATE_EXAMPLE, reading.tz, line)
+    end: datetime | None = None
+    if row["end"].strip():
+        end = parse_local(row["end"], patterns, HEVY_DATE_EXAMPLE, reading.tz, line)
+        if end < start:
+            raise FileProblem("the workout ends before it starts.", line=line)
+    title = _name(row["title"], line, "workout title", "Push Day")
+    exercise = _name(row["exercise"], line, "exercise title", "Bench Press (Barbell)")
+    kind = row["type"].strip().lower() or "normal"
+    if kind not in _HEVY_SET_TYPES:
+        raise FileProblem(
+            f"the set type “{kind[:20]}” is not normal, warmup, dropset or failure.", line=line
         )
-        builder.add(
-            (row["title"].strip(), row["start_time"].strip(), row["end_time"].strip()),
-            title=title,
-            start=start,
-            end=end,
-            workout_notes=_note(row["description"]),
-            exercise=exercise,
-            exercise_notes=_note(row["exercise_notes"]),
-            entry=entry,
-            line=line,
-        )
-    builder.close()
-    return builder.workouts
+    _integer(row["index"], line, "set index", "0", limit=1000)
+    unit, weight, distance = _hevy_measures(row)
+    entry = LoggedSet(
+        set_type=_HEVY_SET_TYPES[kind],
+        weight_kg=weight,
+        reps=_integer(row["reps"], line, "reps", "8", limit=MAX_REPS) or None,
+        rpe=_rpe(row["rpe"], line),
+        distance_m=distance,
+        duration_s=_integer(row["seconds"], line, "duration", "60", limit=MAX_SECONDS) or None,
+        unit=unit,
+    )
+    return _Entry(
+        key=(row["title"].strip(), row["start"].strip(), row["end"].strip()),
+        title=title,
+        start=start,
+        end=end,
+        workout_notes=_note(row["description"]),
+        exercise=exercise,
+        exercise_notes=_note(row["notes"]),
+        entry=entry,
+        merge=bool(row["superset"].strip()),
+    )
+
+
+def _read_fitnotes(row: _Row, reading: _Reading) -> _Entry:
+    line = row.line
+    start = parse_local(row["date"], FITNOTES_DATE, "2026-11-20", reading.tz, line)
+    exercise = _name(row["exercise"], line, "exercise name", "Flat Barbell Bench Press")
+    unit = _weight_unit(row["weight_unit"], line)
+    seconds = parse_duration(row["time"])
+    if row["time"].strip() and seconds is None:
+        raise FileProblem(f"the time “{row['time'].strip()[:20]}” is not like 0:01:30.", line=line)
+    entry = LoggedSet(
+        weight_kg=_weight(_decimal(row["weight"], line, "weight", "82.5"), unit, line),
+        reps=_integer(row["reps"], line, "reps", "8", limit=MAX_REPS) or None,
+        distance_m=_distance_m(
+            _decimal(row["distance"], line, "distance", "5"), row["distance_unit"], line
+        ),
+        duration_s=seconds or None,
+        unit=unit,
+    )
+    return _Entry(
+        key=(row["date"].strip(),),
+        title=FITNOTES_TITLE,
+        start=start,
+        end=None,
+        workout_notes=None,
+        exercise=exercise,
+        exercise_notes=_note(row["comment"]),
+        entry=entry,
+    )
+
+
+_ROW_READERS: Final[Mapping[HistoryFormat, Callable[[_Row, _Reading], _Entry | None]]] = {
+    HistoryFormat.STRONG: _read_strong,
+    HistoryFormat.HEVY: _read_hevy,
+    HistoryFormat.FITNOTES: _read_fitnotes,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,13 +988,33 @@ def _read_hevy(reader: csv.DictReader[str], tz: ZoneInfo) -> list[Workout]:
 # --------------------------------------------------------------------------------------------
 
 
-def write_strong(workouts: Iterable[Workout], tz: ZoneInfo) -> bytes:
-    """Strong's CSV: semicolon-separated, local times, weights in each set's own unit."""
+def _strong_weight(entry: LoggedSet, unit: Units) -> str:
+    if entry.weight_kg is None:
+        return ""
+    return format_decimal(kg_to_lb(entry.weight_kg) if unit is Units.LB else entry.weight_kg)
+
+
+def _strong_distance(entry: LoggedSet, unit: Units) -> str:
+    if entry.distance_m is None:
+        return ""
+    per = MILE_IN_M if unit is Units.LB else Decimal(1000)
+    value = entry.distance_m / per
+    return format_decimal(value.quantize(Decimal("0.00001")) if unit is Units.LB else value)
+
+
+def write_strong(workouts: Iterable[Workout], tz: ZoneInfo, unit: Units = Units.KG) -> bytes:
+    """Strong's current CSV: comma-separated, local times, every weight in ``unit`` (kg or lb,
+    as Strong writes the app's unit), distances in km (or miles with lb)."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer = csv.writer(out, delimiter=",", lineterminator="\n")
     writer.writerow(STRONG_COLUMNS)
     for workout in workouts:
         date_text = render_local(workout.start, STRONG_DATE, tz)
+        duration = (
+            render_duration(int((workout.end - workout.start).total_seconds()))
+            if workout.end is not None and workout.end >= workout.start
+            else ""
+        )
         for exercise in workout.exercises:
             number = 0
             for index, entry in enumerate(exercise.sets):
@@ -565,31 +1023,20 @@ def write_strong(workouts: Iterable[Workout], tz: ZoneInfo) -> bytes:
                     order = str(number)
                 else:
                     order = _STRONG_SET_LETTER[entry.set_type]
-                weight = ""
-                unit = ""
-                if entry.weight_kg is not None:
-                    if entry.unit is Units.LB:
-                        weight, unit = format_decimal(kg_to_lb(entry.weight_kg)), "lbs"
-                    else:
-                        weight, unit = format_decimal(entry.weight_kg), "kg"
-                distance = ""
-                if entry.distance_m is not None:
-                    distance = format_decimal(entry.distance_m / 1000)
                 writer.writerow(
                     (
                         date_text,
                         workout.title,
+                        duration,
                         exercise.name,
                         order,
-                        weight,
-                        unit,
+                        _strong_weight(entry, unit),
                         "" if entry.reps is None else str(entry.reps),
-                        format_decimal(entry.rpe),
-                        distance,
-                        "km" if distance else "",
+                        _strong_distance(entry, unit),
                         "" if entry.duration_s is None else str(entry.duration_s),
                         (exercise.notes or "") if index == 0 else "",
                         workout.notes or "",
+                        format_decimal(entry.rpe),
                     )
                 )
     return out.getvalue().encode("utf-8")

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import CATEGORIES, normalise_name
-from coaching.domain.enums import Permission, RecordStatus, SessionStatus
+from coaching.domain.enums import Permission, RecordStatus, SessionStatus, Units
 from coaching.domain.exchange import (
     FileProblem,
     Library,
@@ -343,7 +343,7 @@ class _HistoryPart:
     sets: int
 
 
-def _history_part(page: RecordPage, tz: ZoneInfo) -> _HistoryPart:
+def _history_part(page: RecordPage, tz: ZoneInfo, unit: Units = Units.KG) -> _HistoryPart:
     grouped = _grouped(page)
     entries = [
         {
@@ -358,7 +358,7 @@ def _history_part(page: RecordPage, tz: ZoneInfo) -> _HistoryPart:
     workouts = [w for w in (_workout_of(r, e) for r, e in grouped) if w is not None]
     return _HistoryPart(
         sessions=_items(entries),
-        strong=_without_header(write_strong(workouts, tz), write_strong((), tz)),
+        strong=_without_header(write_strong(workouts, tz, unit), write_strong((), tz, unit)),
         hevy=_without_header(write_hevy(workouts, tz), write_hevy((), tz)),
         workouts=len(workouts),
         sets=sum(w.set_count for w in workouts),
@@ -434,7 +434,7 @@ def _my_data_bundle(data: _MyData) -> ExportBundle:
         ExportFile(
             f"spotter-strong-{stamp}.csv",
             write_strong((), data.tz) + b"".join(part.strong for part in data.history),
-            "Your workout history for Strong (semicolon CSV).",
+            "Your workout history in Strong's CSV layout (weights in your unit).",
         ),
         ExportFile(
             f"spotter-hevy-{stamp}.csv",
@@ -470,7 +470,7 @@ class ExportService(Service):
             tz = zone(user.timezone)
             parts: list[_HistoryPart] = []
             async for page in _record_pages(repo, profile_ids):
-                parts.append(await asyncio.to_thread(_history_part, page, tz))
+                parts.append(await asyncio.to_thread(_history_part, page, tz, user.units))
             appointments = await _paged(partial(repo.appointment_rows, relationship_ids))
             measurements = await _paged(partial(repo.measurement_rows, profile_ids))
             photos = await _paged(partial(repo.photo_rows, profile_ids))

@@ -13,6 +13,8 @@ from coaching.domain.exchange import (
     HEVY_COLUMNS,
     MAX_IMPORT_BYTES,
     STRONG_COLUMNS,
+    STRONG_LEGACY_COLUMNS,
+    BadRow,
     FileProblem,
     HistoryFormat,
     LoggedExercise,
@@ -25,7 +27,7 @@ from coaching.domain.exchange import (
 )
 
 MADRID = ZoneInfo("Europe/Madrid")
-STRONG_HEADER = ";".join(STRONG_COLUMNS)
+STRONG_HEADER = ";".join(STRONG_LEGACY_COLUMNS)
 HEVY_HEADER = ",".join(HEVY_COLUMNS)
 
 STRONG_FILE = "\n".join(
@@ -134,12 +136,23 @@ def test_written_files_read_back_to_the_same_sets(writer: object) -> None:
         ]
 
 
-def test_strong_header_and_row_shape() -> None:
+def test_strong_header_and_row_shape_are_strongs_current_layout() -> None:
     lines = write_strong(WORKOUTS, MADRID).decode().splitlines()
-    assert lines[0] == STRONG_HEADER
-    assert lines[1].startswith("2026-11-20 18:03:00;Push, heavy;Barbell Bench Press;W;40;kg;10")
-    assert ";1;82.5;kg;5;8.5;" in lines[2]
-    assert ";F;100;lbs;7;" in lines[3]
+    assert lines[0] == ",".join(STRONG_COLUMNS)
+    assert lines[0] == (
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,"
+        "Workout Notes,RPE"
+    )
+    assert lines[1] == (
+        '2026-11-20 18:03:00,"Push, heavy",57m,Barbell Bench Press,W,40,10,,,Pause reps; slow,'
+        '"Said ""easy""",'
+    )
+    assert ",57m,Barbell Bench Press,1,82.5,5,,,," in lines[2]
+    assert lines[2].endswith(",8.5")
+    assert ",F,45.359,7," in lines[3]
+    in_pounds = write_strong(WORKOUTS, MADRID, Units.LB).decode().splitlines()
+    assert ",F,100,7," in in_pounds[3]
+    assert ",1,181.88,5," in in_pounds[2]
 
 
 def test_hevy_header_and_row_shape() -> None:
@@ -168,18 +181,18 @@ GOOD_STRONG_ROW = "2026-11-20 18:03:00;Push;Bench;1;80;kg;5;;;;;;"
     [
         (b"", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a CSV"),
-        (b"name,age\nbob,3\n", "Line 1: this is not a Strong or Hevy export"),
+        (b"name,age\nbob,3\n", "Line 1: this is not a Strong, Hevy or FitNotes export"),
         (
-            (STRONG_HEADER.replace(";RPE", "") + "\n" + GOOD_STRONG_ROW).encode(),
-            "Line 1: the Strong columns are wrong (missing “RPE”)",
+            (STRONG_HEADER.replace(";Reps", "") + "\n" + GOOD_STRONG_ROW).encode(),
+            "Line 1: the Strong columns are wrong (missing “Reps”)",
         ),
         (
-            (HEVY_HEADER + ",extra\n").encode(),
-            "Line 1: the Hevy columns are wrong (unexpected “extra”)",
+            (HEVY_HEADER.replace(",reps", "") + "\n").encode(),
+            "Line 1: the Hevy columns are wrong (missing “reps”)",
         ),
         (
-            _strong(GOOD_STRONG_ROW, "2026-11-20 18:03:00;Push;Bench;2;heavy;kg;5;;;;;;"),
-            "Line 3: the weight “heavy” is not a number",
+            _strong("2026-11-20 18:03:00;Push;Bench;2;heavy;kg;5;;;;;;"),
+            "Line 2: the weight “heavy” is not a number",
         ),
         (
             _strong("2026-11-20 18:03:00;Push;Bench;1;80;kg;5.5;;;;;;"),
@@ -258,3 +271,11 @@ def test_library_round_trips_and_rejects_bad_files() -> None:
         parse_library(b'{"format":"spotter-library","version":7}')
     with pytest.raises(FileProblem, match=r"templates → 0 → exercises → 0 → target_sets"):
         parse_library(good.replace(b'"target_sets":3', b'"target_sets":99'))
+
+
+def test_a_bad_row_among_good_ones_is_listed_not_fatal() -> None:
+    history = read_history(
+        _strong(GOOD_STRONG_ROW, "2026-11-20 18:03:00;Push;Bench;2;heavy;kg;5;;;;;;"), MADRID
+    )
+    assert history.set_count == 1
+    assert history.bad_rows == (BadRow(3, "the weight “heavy” is not a number (like 82.5)."),)

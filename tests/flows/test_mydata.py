@@ -26,7 +26,7 @@ async def test_mydata_sends_three_documents(sim: ChatSimulator, session_factory:
     assert documents[0].file_bytes is not None
     assert json.loads(documents[0].file_bytes)["account"]["telegram_id"] == ZELDA
     assert documents[1].file_bytes is not None
-    assert documents[1].file_bytes.startswith(b"Date;Workout Name;")
+    assert documents[1].file_bytes.startswith(b"Date,Workout Name,Duration,")
     assert documents[2].file_bytes is not None
     assert documents[2].file_bytes.startswith(b"title,start_time,end_time")
 

@@ -96,7 +96,7 @@ async def test_a_20000_set_history_exports_completely(
     assert content["media"][0]["file_id"] == "ZELDAVIDEO1"
     assert content["alerts"][0]["alert_type"] == "INJURY_REPORTED"
 
-    strong_rows = _rows(strong, ";")
+    strong_rows = _rows(strong, ",")
     assert len(strong_rows) == 20_002
     assert strong_rows[0]["Workout Name"] == history.first_title
     assert strong_rows[0]["Set Order"] == "W"

@@ -55,7 +55,7 @@ async def test_my_data_holds_everything_about_the_client(
     assert document["alerts"][0]["alert_type"] == "INJURY_REPORTED"
     assert document["appointments"][0]["client_feedback"] == "felt dizzy"
     strong = bundle.files[1].data.decode().splitlines()
-    assert strong[0].startswith("Date;Workout Name;Exercise Name;Set Order")
+    assert strong[0].startswith("Date,Workout Name,Duration,Exercise Name,Set Order")
     assert len(strong) == 3
     hevy = _csv(bundle.files[2].data)
     assert [row["exercise_title"] for row in hevy] == ["Barbell Back Squat"] * 2
