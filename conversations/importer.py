@@ -1,15 +1,27 @@
-"""Importing history (Strong or Hevy CSV) and libraries (Spotter JSON) sent as documents.
+"""Importing history (Strong, Hevy or FitNotes CSV) and libraries (Spotter JSON) as documents.
 
 A document sent outside any other flow lands here. For workout history the bot recognises the
-format, asks whose history it is (a trainer may import for a client who allows it), asks about
-exercise names the catalogue cannot match (offering the closest matches), shows a summary, and
-stores everything only on "Import". The result message carries an undo button for the whole
+layout, asks whose history it is (a trainer may import for a client who allows it), asks once
+"Were these weights in kg or lb?" when the file does not say (the person's unit preselected),
+lists rows it cannot read and asks whether to import the others, and then shows one review:
+how many exercise names matched exactly, how many have a suggestion and how many are new, with
+"Accept all suggestions", "Create the rest as my own" and a paginated list to change any single
+name. Everything is stored only on "Import", with exactly the mapping reviewed; a big import
+shows its progress by editing the message. The result carries an undo button for the whole
 batch; /import lists recent imports with their undo buttons.
+
+Every button of an open import carries a short token of that import, so a button left over
+from an earlier review (or made up) is answered as stale and changes nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Final
 from zoneinfo import ZoneInfo
 
 from telegram import Document, InlineKeyboardMarkup, Update
@@ -17,6 +29,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.enums import Units
 from coaching.domain.exchange import (
     GOOD_FILE_HINT,
     MAX_IMPORT_BYTES,
@@ -27,21 +40,27 @@ from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ExportService, zone
 from coaching.services.imports import (
+    CHUNK_SETS,
     OWN,
     SKIP,
     ImportFailed,
     ImportPlan,
     ImportService,
     ImportTarget,
+    NameKind,
 )
 from coaching.services.users import UserService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
 from conversations.flow import Flow, button, command
 
-TARGET, MATCH, CONFIRM = range(3)
+STEP = 0
 KEY = "import"
+PAGE_SIZE: Final = 8
+SHOWN_PENDING: Final = 8
+NAME_CUT: Final = 60
+BUTTON_CUT: Final = 40
 
-# --- wording and keyboards -------------------------------------------------------------------
+# --- wording ----------------------------------------------------------------------------------
 
 TOO_BIG = (
     "❌ That file is {size:.1f} MB; I can import files up to {limit} MB. "
@@ -54,45 +73,144 @@ WHOSE = "📥 <b>{label} export received.</b> Whose workout history is it?"
 NO_TARGETS = (
     "You have no clients who let you log their workouts, so there is nobody to import this for."
 )
-ASK_NAME = (
-    "🔎 <b>Exercise {index} of {count} to match</b>\n\n"
-    "I can't match “<b>{name}</b>” ({sets}) to an exercise in the catalogue. "
-    "Which one is it?"
+ASK_UNIT = (
+    "⚖️ This {label} file doesn't say which unit its weights are in.\n\n"
+    "<b>Were these weights in kg or lb?</b>"
 )
-ASK_NAME_NO_MATCH = "\n\nI found nothing close; create it as your own, or skip these sets."
+BAD_ROWS = "⚠️ <b>{rows} can't be read</b>, so I would leave them out:\n\n{lines}"
+BAD_ROWS_MORE = "\n…and {more} more."
+BAD_ROWS_ASK = "\n\n<b>Import the other {sets}?</b> Nothing is stored until you say so."
 SUMMARY = (
     "📋 <b>Ready to import</b> ({format} export) into {target}:\n\n"
     "• {workouts}, {sets}\n"
     "• {dates}\n"
-    "• {exercises}"
+    "• {exercises}: {exact} matched exactly, {suggested} with a suggestion, {new} new"
 )
+PENDING = "\n\n<b>Still to decide</b> ({count}):"
+PENDING_MORE = "\n…and {more} more (see ✏️ Change a name)."
+SETTLED = "\n\nEvery exercise name is settled."
 NOT_STORED = "\n\nNothing is stored until you tap <b>Import</b>."
+LIST_HEAD = "✏️ <b>Exercise names</b> (page {page} of {pages}). Tap one to change it."
+NAME_HEAD = "🔎 <b>{name}</b> ({sets})\n\nNow: {now}\n\nWhich exercise is it?"
+NAME_NOTHING_CLOSE = "\n\nNothing in the catalogue is the same lift; create it as your own."
+PROGRESS = "⏳ Importing… {done} of {total} sets stored ({percent}%)."
 IMPORTED = "✅ <b>Imported</b> into {target}: {workouts}, {sets}."
 UNDONE = "↩️ Import undone: removed {workouts} and {sets} from {target}."
 CANCELLED = "Import cancelled. Nothing was stored."
 USE_BUTTONS = "Please use the buttons above, or send /cancel to stop the import."
 STALE = "This import is no longer open. Send the file again to start over."
+NOT_OFFERED = "That choice is not one I offered. Pick a button below."
+DECIDE_FIRST = "Settle every exercise name first: accept the suggestions or create the rest."
 CLIENT_TOLD = (
     "📥 {trainer} imported {workouts} ({sets}) into your training history. "
     "See everything with /mydata."
 )
 IMPORT_HELP = (
     "📥 <b>Import</b>\n\n"
-    "Send me a CSV file exported from <b>Strong</b> or <b>Hevy</b> and I'll add the workouts to "
-    "your history (or, for a trainer, to a client's who allows it). Trainers can also send a "
-    "templates-and-programs .json file made by /export."
+    "Send me a CSV file exported from <b>Strong</b>, <b>Hevy</b> or <b>FitNotes</b> and I'll add "
+    "the workouts to your history (or, for a trainer, to a client's who allows it). Trainers can "
+    "also send a templates-and-programs .json file made by /export."
 )
 RECENT = "\n\n<b>Recent imports</b> (tap to undo one):"
 NO_LIBRARY = "Only trainers can import templates and programs. Send /start to register as one."
 LIBRARY_DONE = "✅ Imported {templates} and {programs} into your library."
 
 
-def _confirm_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[("✅ Import", "im:go"), ("✖️ Cancel", "im:no")]])
+def count(number: int, singular: str, plural_form: str | None = None) -> str:
+    """``plural`` with thousands separated: ``5,401 sets``."""
+    word = plural(number, singular, plural_form).split(" ", 1)[1]
+    return f"{number:,} {word}"
+
+
+def cut(text: str, limit: int = NAME_CUT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- buttons ----------------------------------------------------------------------------------
+
+
+class Act(StrEnum):
+    FOR = "for"
+    UNIT = "u"
+    ROWS = "rows"
+    ACCEPT = "acc"
+    REST = "rest"
+    LIST = "p"
+    SUMMARY = "sum"
+    NAME = "n"
+    CHOOSE = "c"
+    OWN = "o"
+    SKIP = "s"
+    GO = "go"
+    NO = "no"
+
+
+# How many numbers each action carries after the token (FOR and UNIT carry a word instead).
+_ARITY: Final = {Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
+_WORDS: Final = {Act.UNIT: ("kg", "lb")}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportButton:
+    """One button of an open import: ``im:<action>:<token>[:<word or numbers>]``."""
+
+    act: Act
+    token: str
+    numbers: tuple[int, ...] = ()
+    word: str = ""
+
+    PREFIX: ClassVar[str] = "im"
+
+    def encode(self) -> str:
+        parts = [self.PREFIX, self.act.value, self.token]
+        if self.word:
+            parts.append(self.word)
+        parts.extend(str(n) for n in self.numbers)
+        data = ":".join(parts)
+        if len(data.encode()) > 64:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+    @classmethod
+    def decode(cls, data: str) -> ImportButton | None:
+        parts = data.split(":")
+        if len(parts) < 3 or parts[0] != cls.PREFIX or not parts[2].isalnum():
+            return None
+        try:
+            act = Act(parts[1])
+        except ValueError:
+            return None
+        rest = parts[3:]
+        if act is Act.FOR:
+            if len(rest) != 1 or not (rest[0] == "me" or _small_int(rest[0])):
+                return None
+            return cls(act, parts[2], word=rest[0])
+        if act in _WORDS:
+            if len(rest) != 1 or rest[0] not in _WORDS[act]:
+                return None
+            return cls(act, parts[2], word=rest[0])
+        if len(rest) != _ARITY.get(act, 0) or not all(_small_int(n) for n in rest):
+            return None
+        return cls(act, parts[2], tuple(int(n) for n in rest))
+
+
+def _small_int(text: str) -> bool:
+    return text.isdigit() and len(text) <= 12
+
+
+def _b(
+    label: str, state: dict[str, Any], act: Act, *numbers: int, word: str = ""
+) -> tuple[str, str]:
+    return (label, ImportButton(act, state["token"], numbers, word).encode())
 
 
 def _undo_keyboard(batch: str) -> InlineKeyboardMarkup:
     return keyboard([[("↩️ Undo this import", f"im:undo:{batch}")]])
+
+
+# --- the import's state (in user_data, plain values only) -------------------------------------
+# names: [name, sets, kind, match id or None, match name or None, [[id, name], ...]]
+# decisions: one per name: an exercise id, "own", "skip", or None while undecided.
 
 
 def _state(context: Context) -> dict[str, Any] | None:
@@ -103,87 +221,216 @@ def _state(context: Context) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def _summary(state: dict[str, Any]) -> str:
-    plan = state["plan"]
-    text = SUMMARY.format(
-        format=esc(plan["format"]),
-        target=esc(plan["target"]),
-        workouts=plural(plan["workouts"], "workout"),
-        sets=plural(plan["sets"], "set"),
-        dates=esc(plan["dates"]),
-        exercises=plural(plan["exercises"], "exercise"),
-    )
-    decisions: dict[str, Any] = state["decisions"]
-    lines = []
-    if plan["duplicates"]:
-        are = "is" if plan["duplicates"] == 1 else "are"
-        already = plural(plan["duplicates"], "workout")
-        lines.append(f"• {already} {are} already here and will be skipped")
-    for name, chosen in plan["matched"]:
-        if name != chosen:
-            lines.append(f"• {esc(name)} → {esc(chosen)}")
-    for item in state["unmatched"]:
-        decision = decisions.get(item["name"])
-        if decision == SKIP:
-            lines.append(f"• {esc(item['name'])}: skipped ({plural(item['sets'], 'set')})")
-        elif decision == OWN:
-            lines.append(f"• {esc(item['name'])}: new exercise of your own")
-        else:
-            chosen_name = next((n for i, n in item["candidates"] if i == decision), str(decision))
-            lines.append(f"• {esc(item['name'])} → {esc(chosen_name)}")
-    if lines:
-        text += "\n" + "\n".join(lines)
-    return text + NOT_STORED
+def _new_state(file_id: str, target: int | None) -> dict[str, Any]:
+    return {
+        "token": secrets.token_hex(3),
+        "file_id": file_id,
+        "target": target,
+        "stage": "plan",
+        "unit": None,
+        "rows_agreed": False,
+    }
 
 
-def _plan_state(plan: ImportPlan, file_id: str, target: int | None) -> dict[str, Any]:
+def _plan_into(state: dict[str, Any], plan: ImportPlan) -> None:
     if plan.first_day and plan.last_day:
         first = plan.first_day.strftime("%d %b %Y").lstrip("0")
         last = plan.last_day.strftime("%d %b %Y").lstrip("0")
         dates = first if first == last else f"{first} – {last}"
     else:
         dates = "no dates"
-    return {
-        "file_id": file_id,
-        "target": target,
-        "decisions": {},
-        "unmatched": [
-            {
-                "name": u.name,
-                "sets": u.sets,
-                "candidates": [[c.exercise_id, c.name] for c in u.candidates],
-            }
-            for u in plan.unmatched
-        ],
-        "plan": {
-            "format": plan.format.label,
-            "target": plan.target_label,
-            "workouts": plan.workouts,
-            "sets": plan.sets,
-            "dates": dates,
-            "exercises": plan.exercises,
-            "duplicates": plan.duplicates,
-            "matched": [list(pair) for pair in plan.matched],
-        },
+    state["names"] = [
+        [
+            n.name,
+            n.sets,
+            n.kind.value,
+            n.match.exercise_id if n.match else None,
+            n.match.name if n.match else None,
+            [[c.exercise_id, c.name] for c in n.candidates],
+        ]
+        for n in plan.names
+    ]
+    state["decisions"] = [
+        n.match.exercise_id if n.kind is NameKind.EXACT and n.match else None for n in plan.names
+    ]
+    state["plan"] = {
+        "format": plan.format.label,
+        "target": plan.target_label,
+        "workouts": plan.workouts,
+        "sets": plan.sets,
+        "dates": dates,
+        "duplicates": plan.duplicates,
+        "bad_rows": [[row.line, row.reason] for row in plan.bad_rows],
+        "bad_row_count": plan.bad_row_count,
+        "rest_rows": plan.rest_rows,
+        "unit_missing": plan.unit_missing,
+        "unit": plan.unit.value,
     }
 
 
-def _name_question(state: dict[str, Any], index: int) -> tuple[str, InlineKeyboardMarkup]:
-    item = state["unmatched"][index]
-    text = ASK_NAME.format(
-        index=index + 1,
-        count=len(state["unmatched"]),
-        name=esc(item["name"]),
-        sets=plural(item["sets"], "set"),
+def _decision_text(state: dict[str, Any], index: int) -> str:
+    _, sets, kind, _, match_name, _ = state["names"][index]
+    decision = state["decisions"][index]
+    if decision == SKIP:
+        return f"skipped ({plural(sets, 'set')})"
+    if decision == OWN:
+        return "a new exercise of your own"
+    if decision is None:
+        if kind == NameKind.SUGGESTED.value:
+            return f"suggested: {esc(cut(match_name or ''))}?"
+        return "new, not decided yet"
+    chosen = _exercise_name(state, index, decision) or str(decision)
+    return "→ " + esc(cut(chosen))
+
+
+def _exercise_name(state: dict[str, Any], index: int, exercise_id: int) -> str | None:
+    _, _, _, match_id, match_name, candidates = state["names"][index]
+    if match_id == exercise_id:
+        return str(match_name)
+    return next((str(n) for i, n in candidates if i == exercise_id), None)
+
+
+def _pending(state: dict[str, Any]) -> list[int]:
+    return [i for i, d in enumerate(state["decisions"]) if d is None]
+
+
+def _pending_suggestions(state: dict[str, Any]) -> list[int]:
+    return [i for i in _pending(state) if state["names"][i][2] == NameKind.SUGGESTED.value]
+
+
+# --- screens ----------------------------------------------------------------------------------
+
+
+def _unit_screen(state: dict[str, Any], preselected: str) -> tuple[str, InlineKeyboardMarkup]:
+    labels = {"kg": "kg", "lb": "lb"}
+    labels[preselected] = f"✅ {labels[preselected]}"
+    text = ASK_UNIT.format(label=esc(state["plan"]["format"]))
+    return text, keyboard(
+        [
+            [
+                _b(labels["kg"], state, Act.UNIT, word="kg"),
+                _b(labels["lb"], state, Act.UNIT, word="lb"),
+            ],
+            [_b("✖️ Cancel", state, Act.NO)],
+        ]
     )
-    if not item["candidates"]:
-        text += ASK_NAME_NO_MATCH
+
+
+def _rows_screen(state: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    plan = state["plan"]
+    lines = "\n".join(
+        f"• Line {line:,}: {esc(cut(reason, 140))}" for line, reason in plan["bad_rows"]
+    )
+    text = BAD_ROWS.format(rows=count(plan["bad_row_count"], "row"), lines=lines)
+    more = plan["bad_row_count"] - len(plan["bad_rows"])
+    if more > 0:
+        text += BAD_ROWS_MORE.format(more=f"{more:,}")
+    text += BAD_ROWS_ASK.format(sets=count(plan["sets"], "set"))
+    return text, keyboard(
+        [
+            [_b(f"✅ Import the other {count(plan['sets'], 'set')}", state, Act.ROWS)],
+            [_b("✖️ Cancel", state, Act.NO)],
+        ]
+    )
+
+
+def _summary_screen(state: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    plan = state["plan"]
+    kinds = [n[2] for n in state["names"]]
+    text = SUMMARY.format(
+        format=esc(plan["format"]),
+        target=esc(plan["target"]),
+        workouts=count(plan["workouts"], "workout"),
+        sets=count(plan["sets"], "set"),
+        dates=esc(plan["dates"]),
+        exercises=count(len(kinds), "exercise"),
+        exact=f"{kinds.count(NameKind.EXACT.value):,}",
+        suggested=f"{kinds.count(NameKind.SUGGESTED.value):,}",
+        new=f"{kinds.count(NameKind.NEW.value):,}",
+    )
+    extra = []
+    if plan["duplicates"]:
+        are = "is" if plan["duplicates"] == 1 else "are"
+        extra.append(
+            f"• {count(plan['duplicates'], 'workout')} {are} already here and will be skipped"
+        )
+    if plan["unit_missing"]:
+        extra.append(f"• weights read in {plan['unit']}")
+    if plan["rest_rows"]:
+        extra.append(f"• {count(plan['rest_rows'], 'rest-timer row')} left out (not sets)")
+    if plan["bad_row_count"]:
+        extra.append(f"• {count(plan['bad_row_count'], 'unreadable row')} left out")
+    if extra:
+        text += "\n" + "\n".join(extra)
+    pending = _pending(state)
+    if pending:
+        text += PENDING.format(count=f"{len(pending):,}")
+        for index in pending[:SHOWN_PENDING]:
+            name = state["names"][index][0]
+            text += f"\n• {esc(cut(name))}: {_decision_text(state, index)}"
+        if len(pending) > SHOWN_PENDING:
+            text += PENDING_MORE.format(more=f"{len(pending) - SHOWN_PENDING:,}")
+    else:
+        text += SETTLED
+    rows = []
+    suggestions = _pending_suggestions(state)
+    if suggestions:
+        rows.append([_b(f"💡 Accept all suggestions ({len(suggestions):,})", state, Act.ACCEPT)])
+    if pending:
+        rows.append([_b(f"➕ Create the rest as my own ({len(pending):,})", state, Act.REST)])
+    rows.append([_b("✏️ Change a name", state, Act.LIST, _page_of(0))])
+    if pending:
+        rows.append([_b("✖️ Cancel", state, Act.NO)])
+    else:
+        rows.append([_b("✅ Import", state, Act.GO), _b("✖️ Cancel", state, Act.NO)])
+    return text + NOT_STORED, keyboard(rows)
+
+
+def _page_of(index: int) -> int:
+    return index // PAGE_SIZE
+
+
+def _list_screen(state: dict[str, Any], page: int) -> tuple[str, InlineKeyboardMarkup]:
+    names = state["names"]
+    pages = max(1, -(-len(names) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    first = page * PAGE_SIZE
+    lines = [LIST_HEAD.format(page=page + 1, pages=pages), ""]
+    rows = []
+    for index in range(first, min(first + PAGE_SIZE, len(names))):
+        name = names[index][0]
+        lines.append(f"{index + 1}. {esc(cut(name))}: {_decision_text(state, index)}")
+        rows.append([_b(f"{index + 1}. {cut(name, BUTTON_CUT)}", state, Act.NAME, index)])
+    nav = []
+    if page > 0:
+        nav.append(_b("◀️ Previous", state, Act.LIST, page - 1))
+    if page < pages - 1:
+        nav.append(_b("Next ▶️", state, Act.LIST, page + 1))
+    if nav:
+        rows.append(nav)
+    rows.append([_b("⬅️ Back to the summary", state, Act.SUMMARY)])
+    return "\n".join(lines), keyboard(rows)
+
+
+def _name_screen(state: dict[str, Any], index: int) -> tuple[str, InlineKeyboardMarkup]:
+    name, sets, _, match_id, match_name, candidates = state["names"][index]
+    text = NAME_HEAD.format(
+        name=esc(cut(name, 100)), sets=plural(sets, "set"), now=_decision_text(state, index)
+    )
+    offered = ([[match_id, match_name]] if match_id is not None else []) + list(candidates)
+    if not offered:
+        text += NAME_NOTHING_CLOSE
     rows = [
-        [(name[:40], f"im:pick:{index}:{exercise_id}")] for exercise_id, name in item["candidates"]
+        [_b(cut(str(label), BUTTON_CUT), state, Act.CHOOSE, index, int(exercise_id))]
+        for exercise_id, label in offered
     ]
     rows.append(
-        [("➕ Create as my own", f"im:own:{index}"), ("Skip these sets", f"im:skip:{index}")]
+        [
+            _b("➕ Create as my own", state, Act.OWN, index),
+            _b("Skip these sets", state, Act.SKIP, index),
+        ]
     )
+    rows.append([_b("⬅️ Back to the list", state, Act.LIST, _page_of(index))])
     return text, keyboard(rows)
 
 
@@ -199,14 +446,18 @@ async def _download(update: Update, document: Document | None, file_id: str | No
     return bytes(await file.download_as_bytearray())
 
 
+def _clear(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+
+
 async def received(update: Update, context: Context) -> int:
     """A document arrived: a library file is imported at once; history starts the dialogue."""
     message = update.effective_message
     document = message.document if message is not None else None
     if document is None:
         return END
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
+    _clear(context)
     if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
         await show(
             update,
@@ -233,7 +484,8 @@ async def received(update: Update, context: Context) -> int:
         await show(update, NO_TARGETS, edit=False)
         return END
     if len(targets) == 1:
-        return await _plan(update, context, data, document.file_id, targets[0].profile_id)
+        state = _new_state(document.file_id, targets[0].profile_id)
+        return await _plan(update, context, data, state)
     try:
         first_line = data[:4096].decode("utf-8-sig", errors="replace").splitlines()[:1]
         fmt, _ = detect_format(first_line[0] if first_line else "")
@@ -242,18 +494,22 @@ async def received(update: Update, context: Context) -> int:
             update, BAD_FILE.format(problem=esc(error)) + "\n\n" + GOOD_FILE_HINT, edit=False
         )
         return END
+    state = _new_state(document.file_id, None)
+    state["stage"] = "target"
     if context.user_data is not None:
-        context.user_data[KEY] = {"file_id": document.file_id, "choosing": True}
-    await show(update, WHOSE.format(label=fmt.label), _targets_keyboard(targets), edit=False)
-    return TARGET
+        context.user_data[KEY] = state
+    await show(update, WHOSE.format(label=fmt.label), _targets_keyboard(state, targets), edit=False)
+    return STEP
 
 
-def _targets_keyboard(targets: tuple[ImportTarget, ...]) -> InlineKeyboardMarkup:
+def _targets_keyboard(
+    state: dict[str, Any], targets: tuple[ImportTarget, ...]
+) -> InlineKeyboardMarkup:
     rows = []
     for target in targets[:30]:
-        data = "im:for:me" if target.profile_id is None else f"im:for:{target.profile_id}"
-        label = "🙋 My own history" if target.profile_id is None else target.label[:40]
-        rows.append([(label, data)])
+        word = "me" if target.profile_id is None else str(target.profile_id)
+        label = "🙋 My own history" if target.profile_id is None else cut(target.label, 40)
+        rows.append([_b(label, state, Act.FOR, word=word)])
     return keyboard(rows)
 
 
@@ -270,121 +526,209 @@ async def _import_library(update: Update, context: Context, data: bytes) -> int:
         programs=plural(result.programs, "program"),
     )
     if result.new_exercises:
-        text += "\nNew exercises of your own: " + ", ".join(esc(n) for n in result.new_exercises)
+        names = [esc(cut(n)) for n in result.new_exercises[:20]]
+        text += "\nNew exercises of your own: " + ", ".join(names)
+        if len(result.new_exercises) > 20:
+            text += f" and {len(result.new_exercises) - 20} more"
     await show(update, text + "\nSee them in /templates and /programs.", edit=False)
     return END
 
 
-async def _plan(
-    update: Update, context: Context, data: bytes, file_id: str, target: int | None
-) -> int:
+async def _plan(update: Update, context: Context, data: bytes, state: dict[str, Any]) -> int:
+    """Read and review the file (with the unit chosen, if any), then the next screen."""
     svc = ImportService(services(context).ctx)
+    unit = Units(state["unit"]) if state["unit"] else None
     try:
-        plan = await svc.plan(identity(update).telegram_id, data, target)
+        plan = await svc.plan(identity(update).telegram_id, data, state["target"], unit)
     except DomainError as error:
-        if context.user_data is not None:
-            context.user_data.pop(KEY, None)
+        _clear(context)
         await show(
             update, BAD_FILE.format(problem=esc(error)), edit=update.callback_query is not None
         )
         return END
-    state = _plan_state(plan, file_id, target)
+    _plan_into(state, plan)
     if context.user_data is not None:
         context.user_data[KEY] = state
-    return await _next_question(update, state)
+    return await _next_screen(update, state)
 
 
-async def _next_question(update: Update, state: dict[str, Any]) -> int:
-    decisions = state["decisions"]
-    for index, item in enumerate(state["unmatched"]):
-        if item["name"] not in decisions:
-            text, markup = _name_question(state, index)
-            await show(update, text, markup, edit=update.callback_query is not None)
-            return MATCH
-    await show(update, _summary(state), _confirm_keyboard(), edit=update.callback_query is not None)
-    return CONFIRM
-
-
-async def pick_target(update: Update, context: Context) -> int:
-    state = _state(context)
-    assert update.callback_query is not None
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    if state is None or not state.get("choosing") or not (raw == "me" or raw.isdigit()):
-        await answer(update, STALE, alert=True)
-        return END
-    target = None if raw == "me" else int(raw)
-    try:
-        data = await _download(update, None, state["file_id"])
-    except TelegramError:
-        await show(update, NO_DOWNLOAD)
-        return END
-    return await _plan(update, context, data, str(state["file_id"]), target)
-
-
-async def decide(update: Update, context: Context) -> int:
-    """A choice for one unmatched name: an exercise, create as own, or skip."""
-    state = _state(context)
-    assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    if state is None or "unmatched" not in state or len(parts) < 3 or not parts[2].isdigit():
-        await answer(update, STALE, alert=True)
-        return END
-    index = int(parts[2])
-    if index >= len(state["unmatched"]):
-        await answer(update, STALE, alert=True)
-        return MATCH
-    item = state["unmatched"][index]
-    kind = parts[1]
-    if kind == "pick":
-        ids = {exercise_id for exercise_id, _ in item["candidates"]}
-        if len(parts) != 4 or not parts[3].isdigit() or int(parts[3]) not in ids:
-            await answer(
-                update, "That choice is not one I offered. Pick a button below.", alert=True
-            )
-            return MATCH
-        state["decisions"][item["name"]] = int(parts[3])
-    elif kind == "own":
-        state["decisions"][item["name"]] = OWN
+async def _next_screen(update: Update, state: dict[str, Any]) -> int:
+    plan = state["plan"]
+    if plan["unit_missing"] and state["unit"] is None:
+        state["stage"] = "unit"
+        text, markup = _unit_screen(state, plan["unit"])
+    elif plan["bad_row_count"] and not state["rows_agreed"]:
+        state["stage"] = "rows"
+        text, markup = _rows_screen(state)
     else:
-        state["decisions"][item["name"]] = SKIP
-    return await _next_question(update, state)
+        state["stage"] = "review"
+        text, markup = _summary_screen(state)
+    await show(update, text, markup, edit=update.callback_query is not None)
+    return STEP
 
 
-async def confirm(update: Update, context: Context) -> int:
+async def on_button(update: Update, context: Context) -> int:
+    """Every button of an open import, checked against the import it belongs to."""
+    assert update.callback_query is not None
     state = _state(context)
-    if state is None or "plan" not in state:
+    pressed = ImportButton.decode(update.callback_query.data or "")
+    if state is None or pressed is None or pressed.token != state.get("token"):
         await answer(update, STALE, alert=True)
-        return END
+        return STEP if state is not None else END
+    if pressed.act is Act.NO:
+        return await abort(update, context)
+    handler, stage = _HANDLERS[pressed.act]
+    if state.get("stage") != stage:
+        await answer(update, STALE, alert=True)
+        return STEP
+    return await handler(update, context, state, pressed)
+
+
+async def _pick_target(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    state["target"] = None if pressed.word == "me" else int(pressed.word)
     try:
         data = await _download(update, None, state["file_id"])
     except TelegramError:
         await show(update, NO_DOWNLOAD)
         return END
+    return await _plan(update, context, data, state)
+
+
+async def _pick_unit(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    state["unit"] = pressed.word
+    try:
+        data = await _download(update, None, state["file_id"])
+    except TelegramError:
+        await show(update, NO_DOWNLOAD)
+        return END
+    return await _plan(update, context, data, state)
+
+
+async def _agree_rows(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    state["rows_agreed"] = True
+    return await _next_screen(update, state)
+
+
+async def _accept_all(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    for index in _pending_suggestions(state):
+        state["decisions"][index] = state["names"][index][3]
+    return await _next_screen(update, state)
+
+
+async def _create_rest(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    for index in _pending(state):
+        state["decisions"][index] = OWN
+    return await _next_screen(update, state)
+
+
+async def _show_summary(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    return await _next_screen(update, state)
+
+
+async def _show_list(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    text, markup = _list_screen(state, pressed.numbers[0])
+    await show(update, text, markup)
+    return STEP
+
+
+def _valid_index(state: dict[str, Any], pressed: ImportButton) -> int | None:
+    index = pressed.numbers[0]
+    return index if index < len(state["names"]) else None
+
+
+async def _show_name(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    index = _valid_index(state, pressed)
+    if index is None:
+        await answer(update, NOT_OFFERED, alert=True)
+        return STEP
+    text, markup = _name_screen(state, index)
+    await show(update, text, markup)
+    return STEP
+
+
+async def _decide(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    index = _valid_index(state, pressed)
+    if index is None:
+        await answer(update, NOT_OFFERED, alert=True)
+        return STEP
+    if pressed.act is Act.CHOOSE:
+        exercise_id = pressed.numbers[1]
+        if _exercise_name(state, index, exercise_id) is None:
+            await answer(update, NOT_OFFERED, alert=True)
+            return STEP
+        state["decisions"][index] = exercise_id
+    else:
+        state["decisions"][index] = OWN if pressed.act is Act.OWN else SKIP
+    text, markup = _list_screen(state, _page_of(index))
+    await show(update, text, markup)
+    return STEP
+
+
+async def _confirm(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    if _pending(state):
+        await answer(update, DECIDE_FIRST, alert=True)
+        return STEP
+    try:
+        data = await _download(update, None, state["file_id"])
+    except TelegramError:
+        await show(update, NO_DOWNLOAD)
+        return END
+    decisions = {
+        name: decision
+        for (name, *_), decision in zip(state["names"], state["decisions"], strict=True)
+    }
     svc = ImportService(services(context).ctx)
+    progress = _Progress(update, state["plan"]["sets"])
+    await progress.start()
     try:
         done = await svc.commit(
-            identity(update).telegram_id, data, state["target"], dict(state["decisions"])
+            identity(update).telegram_id,
+            data,
+            state["target"],
+            decisions,
+            unit=Units(state["unit"]) if state["unit"] else None,
+            progress=progress,
         )
     except DomainError as error:
-        if context.user_data is not None:
-            context.user_data.pop(KEY, None)
+        _clear(context)
         stored = isinstance(error, ImportFailed) and error.partly_stored
         await show(update, (PARTLY_STORED if stored else BAD_FILE).format(problem=esc(error)))
         return END
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
-    counts = {
-        "workouts": plural(done.workouts, "workout"),
-        "sets": plural(done.sets, "set"),
-    }
+    _clear(context)
+    counts = {"workouts": count(done.workouts, "workout"), "sets": count(done.sets, "set")}
     lines = [IMPORTED.format(target=esc(done.target_label), **counts)]
     if done.duplicates:
         were = "was" if done.duplicates == 1 else "were"
-        lines.append(f"Skipped {plural(done.duplicates, 'workout')} that {were} already here.")
+        lines.append(f"Skipped {count(done.duplicates, 'workout')} that {were} already here.")
     if done.skipped_sets:
-        lines.append(f"Skipped {plural(done.skipped_sets, 'set')}, as you chose.")
+        lines.append(f"Skipped {count(done.skipped_sets, 'set')}, as you chose.")
     if done.new_exercises:
-        lines.append("New exercises of your own: " + ", ".join(esc(n) for n in done.new_exercises))
+        names = ", ".join(esc(cut(n, 40)) for n in done.new_exercises[:15])
+        more = len(done.new_exercises) - 15
+        lines.append(
+            f"New exercises of your own ({len(done.new_exercises):,}): {names}"
+            + (f" and {more:,} more" if more > 0 else "")
+        )
     lines.append("Changed your mind? Undo removes the whole import.")
     await show(update, "\n".join(lines), _undo_keyboard(done.batch))
     if done.client_telegram_id is not None:
@@ -396,9 +740,51 @@ async def confirm(update: Update, context: Context) -> int:
     return END
 
 
+class _Progress:
+    """Edits the review message as a big import is written: at most once per tenth."""
+
+    def __init__(self, update: Update, total: int) -> None:
+        self.update = update
+        self.total = total
+        self.shown = -1
+
+    async def start(self) -> None:
+        if self.total > CHUNK_SETS:
+            await self(0, self.total)
+
+    async def __call__(self, done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth <= self.shown:
+            return
+        self.shown = tenth
+        query = self.update.callback_query
+        if query is None:
+            return
+        text = PROGRESS.format(done=f"{done:,}", total=f"{total:,}", percent=done * 100 // total)
+        # Progress is a courtesy: a refused edit never stops the import.
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_text(text)
+
+
+_Handler = Callable[[Update, Context, dict[str, Any], ImportButton], Awaitable[int]]
+_HANDLERS: Final[dict[Act, tuple[_Handler, str]]] = {
+    Act.FOR: (_pick_target, "target"),
+    Act.UNIT: (_pick_unit, "unit"),
+    Act.ROWS: (_agree_rows, "rows"),
+    Act.ACCEPT: (_accept_all, "review"),
+    Act.REST: (_create_rest, "review"),
+    Act.SUMMARY: (_show_summary, "review"),
+    Act.LIST: (_show_list, "review"),
+    Act.NAME: (_show_name, "review"),
+    Act.CHOOSE: (_decide, "review"),
+    Act.OWN: (_decide, "review"),
+    Act.SKIP: (_decide, "review"),
+    Act.GO: (_confirm, "review"),
+}
+
+
 async def abort(update: Update, context: Context) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
+    _clear(context)
     await show(update, CANCELLED)
     return END
 
@@ -419,8 +805,8 @@ async def undo(update: Update, context: Context) -> None:
     await show(
         update,
         UNDONE.format(
-            workouts=plural(done.workouts, "workout"),
-            sets=plural(done.sets, "set"),
+            workouts=count(done.workouts, "workout"),
+            sets=count(done.sets, "set"),
             target=esc(done.target_label),
         ),
     )
@@ -455,19 +841,8 @@ def build_handler() -> list[object]:
         "importer",
         entry_points=[MessageHandler(filters.Document.ALL, received)],
         states={
-            TARGET: [
-                CallbackQueryHandler(pick_target, pattern=r"^im:for:"),
-                CallbackQueryHandler(abort, pattern=r"^im:no$"),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
-            ],
-            MATCH: [
-                CallbackQueryHandler(decide, pattern=r"^im:(pick|own|skip):"),
-                CallbackQueryHandler(abort, pattern=r"^im:no$"),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
-            ],
-            CONFIRM: [
-                CallbackQueryHandler(confirm, pattern=r"^im:go$"),
-                CallbackQueryHandler(abort, pattern=r"^im:no$"),
+            STEP: [
+                CallbackQueryHandler(on_button, pattern=r"^im:(?!undo:)"),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
             ],
         },
@@ -484,4 +859,4 @@ async def _stale(update: Update, context: Context) -> None:
     await answer(update, STALE, alert=True)
 
 
-__all__ = ["build_handler"]
+__all__ = ["ImportButton", "build_handler"]

@@ -57,14 +57,17 @@ __all__ = [
     "SearchCandidate",
     "SearchHit",
     "SearchIndex",
+    "app_name_slug",
     "build_index",
     "builtin_index",
     "catalogue_candidates",
     "check_target_fits",
+    "crosses_variant",
     "load_builtin_catalogue",
     "normalise_name",
     "parse_catalogue",
     "search_exercises",
+    "variant_of",
 ]
 
 CATEGORIES: Final[frozenset[str]] = frozenset(
@@ -578,3 +581,165 @@ def search_exercises(
     ['rdl-key']
     """
     return _cached_index(tuple(candidates)).search(query, limit)
+
+
+# --------------------------------------------------------------------------------------------
+# Other apps' exercise names, and what tells two exercises apart
+# --------------------------------------------------------------------------------------------
+
+
+@cache
+def _app_name_slugs() -> dict[str, str]:
+    from coaching.domain.app_names import APP_NAMES
+
+    return {
+        _compact(normalise_name(name)): slug for slug, names in APP_NAMES.items() for name in names
+    }
+
+
+def app_name_slug(name: str) -> str | None:
+    """The catalogue slug of a Strong, Hevy or FitNotes built-in exercise name, if known.
+
+    >>> app_name_slug("Lat Pulldown (Cable)")
+    'lat-pulldown'
+    """
+    return _app_name_slugs().get(_compact(normalise_name(name)))
+
+
+# Words that name equipment. An exercise's category counts as its equipment too.
+_EQUIPMENT_WORDS: Final[Mapping[str, str]] = {
+    "barbell": "barbell",
+    "dumbbell": "dumbbell",
+    "kettlebell": "kettlebell",
+    "cable": "cable",
+    "machine": "machine",
+    "smith": "smith",
+    "band": "band",
+    "banded": "band",
+    "bodyweight": "bodyweight",
+    "ez": "ez",
+    "ezbar": "ez",
+    "trap": "trap",
+    "hex": "trap",
+}
+_EQUIPMENT_CATEGORIES: Final = frozenset(
+    {"barbell", "dumbbell", "kettlebell", "cable", "machine", "band", "bodyweight"}
+)
+# Phrases (on normalised names) that make a different exercise, and the mark each leaves.
+_VARIANT_PHRASES: Final[tuple[tuple[str, str], ...]] = (
+    ("single leg", "single-leg"),
+    ("one leg", "single-leg"),
+    ("single arm", "single-arm"),
+    ("one arm", "single-arm"),
+    ("close grip", "close-grip"),
+    ("narrow grip", "close-grip"),
+    ("wide grip", "wide-grip"),
+    ("reverse grip", "reverse-grip"),
+    ("underhand", "reverse-grip"),
+    ("neutral grip", "neutral-grip"),
+    ("stiff leg", "stiff-leg"),
+    ("straight leg", "stiff-leg"),
+    ("straight arm", "straight-arm"),
+)
+# Words that make a different exercise, each in its family; words of one family exclude each
+# other (incline/decline, knee/leg, seated/standing, ...), and a word present on one side only
+# is a different exercise too.
+_VARIANT_WORDS: Final[Mapping[str, str]] = {
+    "incline": "incline",
+    "decline": "decline",
+    "knee": "knee",
+    "leg": "leg",
+    "seated": "seated",
+    "sitting": "seated",
+    "standing": "standing",
+    "lying": "lying",
+    "prone": "lying",
+    "kneeling": "kneeling",
+    "hanging": "hanging",
+    "front": "front",
+    "rear": "rear",
+    "sumo": "sumo",
+    "romanian": "romanian",
+    "rdl": "romanian",
+    "deficit": "deficit",
+    "pause": "pause",
+    "paused": "pause",
+    "box": "box",
+    "bulgarian": "bulgarian",
+    "split": "split",
+    "hack": "hack",
+    "goblet": "goblet",
+    "zercher": "zercher",
+    "pendlay": "pendlay",
+    "pistol": "pistol",
+    "jump": "jump",
+    "reverse": "reverse",
+    "walking": "walking",
+    "assisted": "assisted",
+    "weighted": "weighted",
+    "hammer": "hammer",
+    "preacher": "preacher",
+    "concentration": "concentration",
+    "overhead": "overhead",
+    "lateral": "lateral",
+    "upright": "upright",
+    "hip": "hip",
+    "calf": "calf",
+    "wrist": "wrist",
+}
+# "leg" tells a variant only in a raise (hanging knee raise is not hanging leg raise): many
+# exercises say "leg" without it meaning one (leg press, leg extension).
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """What tells an exercise apart from its neighbours: its equipment and variant words."""
+
+    equipment: frozenset[str]
+    marks: frozenset[str]
+
+
+def variant_of(name: str, category: str | None = None) -> Variant:
+    """The equipment and variant marks of an exercise name (and its category, if known).
+
+    >>> sorted(variant_of("Single Leg Standing Calf Raise").marks)
+    ['calf', 'single-leg', 'standing']
+    """
+    text = f" {normalise_name(name)} "
+    marks: set[str] = set()
+    for phrase, mark in _VARIANT_PHRASES:
+        if f" {phrase} " in text:
+            marks.add(mark)
+            text = text.replace(f" {phrase} ", " ")
+    equipment: set[str] = set()
+    for word in text.split():
+        if word in _EQUIPMENT_WORDS:
+            equipment.add(_EQUIPMENT_WORDS[word])
+        elif word in _VARIANT_WORDS:
+            marks.add(_VARIANT_WORDS[word])
+    if category in _EQUIPMENT_CATEGORIES:
+        equipment.add(category)
+    if "smith" in equipment:
+        equipment.discard("machine")
+    if equipment & {"ez", "trap"}:
+        equipment.discard("barbell")
+    if "leg" in marks and "knee" not in marks and "raise" not in text.split():
+        marks.discard("leg")
+    return Variant(frozenset(equipment), frozenset(marks))
+
+
+def crosses_variant(query: str, name: str, category: str | None = None) -> bool:
+    """Whether suggesting the exercise ``name`` for ``query`` would change the lift.
+
+    Equipment named in the query must be the candidate's equipment; variant marks (incline,
+    single-leg, knee, seated, close-grip, ...) must be the same on both sides.
+
+    >>> crosses_variant("Incline Bench Press", "Barbell Bench Press", "barbell")
+    True
+    >>> crosses_variant("Bench Press", "Barbell Bench Press", "barbell")
+    False
+    """
+    asked, offered = variant_of(query), variant_of(name, category)
+    if asked.equipment and asked.equipment != offered.equipment:
+        return True
+    return asked.marks != offered.marks

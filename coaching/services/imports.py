@@ -1,11 +1,15 @@
-"""Importing workout history from Strong or Hevy CSV exports.
+"""Importing workout history from Strong, Hevy or FitNotes CSV exports.
 
-The chat flow calls :meth:`ImportService.plan` with the file's bytes: the file is validated
-(size, format, every row), exercise names are matched onto the catalogue, and a summary comes
-back; nothing is stored. Names the catalogue cannot match come with the closest candidates, and
-the person decides (an exercise, "create as my own", or "skip these sets"). :meth:`commit` then
-stores every workout as a session record with ``source="import"`` and one ``import_batch`` id;
-:meth:`undo` deletes that batch again, as one unit.
+The chat flow calls :meth:`ImportService.plan` with the file's bytes: the file is read (rows
+that cannot be read are listed, not fatal), every exercise name is reviewed against the
+catalogue, and a summary comes back; nothing is stored. Each name is an *exact* match (the
+person's own exercise of that name, a Strong/Hevy/FitNotes built-in name the catalogue knows, or
+a catalogue name or alias), has a *suggestion* (the closest exercise that does not change the
+equipment or variant), or is *new*. The person settles every name (an exercise, "create as my
+own", or "skip these sets"). :meth:`commit` then stores every workout with exactly that mapping
+as a session record with ``source="import"`` and one ``import_batch`` id; a name the mapping
+does not cover is refused (:class:`ReviewNeeded`) unless it is an exact match, which does not
+depend on anything that changes during the import. :meth:`undo` deletes that batch again.
 
 Nobody waits on a big file (a 20,000-set history is common): reading, matching and picking the
 workouts run in a worker thread, and the workouts are written with bulk inserts in transactions
@@ -27,22 +31,29 @@ import asyncio
 import hashlib
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.domain.catalogue import normalise_name
+from coaching.domain.catalogue import (
+    SearchCandidate,
+    SearchIndex,
+    app_name_slug,
+    build_index,
+    crosses_variant,
+    normalise_name,
+)
 from coaching.domain.enums import Permission, RecordStatus, SetType, Units
-from coaching.domain.exchange import History, HistoryFormat, read_history
+from coaching.domain.exchange import BadRow, History, HistoryFormat, read_history
 from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import self_profile, trainer_access
 from coaching.services.base import Service, ServiceContext, own_transactions, retried
-from coaching.services.exercises import match_name
 from coaching.services.exports import zone
 from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
@@ -70,7 +81,26 @@ PARTLY_STORED = (
     "finish the import (nothing is stored twice), or undo it with /import."
 )
 
+BAD_ROWS_SHOWN = 10
+
 Decision = int | str
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+class ReviewNeeded(InvalidInput):
+    """The mapping given to :meth:`ImportService.commit` does not settle ``name``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"I still need to know which exercise “{name[:60]}” is.", example="Create as my own"
+        )
+        self.name = name
+
+
+class NameKind(StrEnum):
+    EXACT = "exact"
+    SUGGESTED = "suggested"
+    NEW = "new"
 
 
 class ImportFailed(Conflict):
@@ -97,9 +127,14 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Unmatched:
+class NameReview:
+    """One exercise name of the file: how it matched, the exercise matched or suggested (None
+    for a new name), and other exercises it could be (none crossing equipment or variant)."""
+
     name: str
     sets: int
+    kind: NameKind
+    match: Candidate | None
     candidates: tuple[Candidate, ...]
 
 
@@ -111,10 +146,20 @@ class ImportPlan:
     sets: int
     first_day: date | None
     last_day: date | None
-    exercises: int
-    matched: tuple[tuple[str, str], ...]
-    unmatched: tuple[Unmatched, ...]
+    names: tuple[NameReview, ...]
     duplicates: int
+    bad_rows: tuple[BadRow, ...]  # the first BAD_ROWS_SHOWN
+    bad_row_count: int
+    rest_rows: int
+    unit_missing: bool  # the file does not say its weight unit: ask, ``unit`` preselected
+    unit: Units
+
+    @property
+    def exercises(self) -> int:
+        return len(self.names)
+
+    def count(self, kind: NameKind) -> int:
+        return sum(1 for n in self.names if n.kind is kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +225,14 @@ class ImportService(Service):
                     found.append(ImportTarget(profile.id, profile.name))
             return tuple(found)
 
-    async def plan(self, telegram_id: int, data: bytes, profile_id: int | None) -> ImportPlan:
-        """Validate and match the file; store nothing.
+    async def plan(
+        self, telegram_id: int, data: bytes, profile_id: int | None, unit: Units | None = None
+    ) -> ImportPlan:
+        """Read the file and review its names; store nothing.
 
-        Reading the file and matching its names run in a worker thread, so a big file never
-        holds the event loop."""
+        ``unit`` is the weight unit of a file that does not say; the importing person's unit
+        setting when not given. Reading the file and matching its names run in a worker
+        thread, so a big file never holds the event loop."""
         async with self.ctx.uow() as uow:
             session = uow.session
             target = await self._target(session, telegram_id, profile_id, create=False)
@@ -194,9 +242,16 @@ class ImportService(Service):
                 if target.profile_id is not None
                 else set()
             )
+            chosen_unit = unit or target.user.units
             # Still inside the unit of work: its end expires the loaded exercises.
             return await asyncio.to_thread(
-                _plan, data, zone(target.tz_name), target.label, visible, existing
+                _plan,
+                data,
+                zone(target.tz_name),
+                target.label,
+                _Catalogue.of(visible),
+                existing,
+                chosen_unit,
             )
 
     @own_transactions
@@ -206,8 +261,16 @@ class ImportService(Service):
         data: bytes,
         profile_id: int | None,
         decisions: Mapping[str, Decision],
+        *,
+        unit: Units | None = None,
+        progress: Progress | None = None,
     ) -> ImportDone:
-        """Store the file's workouts as one import batch.
+        """Store the file's workouts as one import batch, with exactly the reviewed mapping.
+
+        ``decisions`` settles each name: an exercise id, :data:`OWN` or :data:`SKIP`; a name it
+        leaves out must be an exact match (:class:`ReviewNeeded` otherwise). ``unit`` is the
+        weight unit of a file that does not say (as in :meth:`plan`). ``progress`` is awaited
+        after each transaction with the sets written so far and the sets to write.
 
         The file is read and matched in a worker thread. The workouts are then written with
         bulk inserts in transactions of at most :data:`CHUNK_SETS` sets (a workout is never
@@ -226,8 +289,11 @@ class ImportService(Service):
                 else set()
             )
             tz = zone(target.tz_name)
+            chosen_unit = unit or target.user.units
             # Still inside the unit of work: its end expires the loaded exercises.
-            prepared = await asyncio.to_thread(_prepare, data, tz, visible, decisions, existing)
+            prepared = await asyncio.to_thread(
+                _prepare, data, tz, _Catalogue.of(visible), decisions, existing, chosen_unit
+            )
             known = {e.id for e in visible}
         if not prepared.workouts:
             if prepared.duplicates:
@@ -280,15 +346,20 @@ class ImportService(Service):
                 await uow.commit()
             return done
 
+        total = sum(w[5] for w in prepared.workouts)
         try:
             started = time.monotonic()
             target, created, single_writer, writer, done = await first_chunk()
             batch = writer.batch
             tally.add(done)
+            written = sum(w[5] for w in chunks[0])
             for chunk in chunks[1:]:
+                if progress is not None:
+                    await progress(written, total)
                 await _pause(time.monotonic() - started, single_writer=single_writer)
                 started = time.monotonic()
                 tally.add(await next_chunk(writer, chunk))
+                written += sum(w[5] for w in chunk)
         except Exception as error:
             if not tally.record_ids or isinstance(error, DomainError):
                 raise
@@ -455,32 +526,87 @@ async def _own_exercise(session: AsyncSession, owner_id: int, name: str) -> Exer
 # walking its sets cost far more than the few milliseconds the event loop may be held.
 
 
+@dataclass(frozen=True, slots=True)
+class _Catalogue:
+    """The exercises a person may import onto, indexed once for the whole file."""
+
+    by_id: Mapping[int, Exercise]
+    by_slug: Mapping[str, Exercise]
+    candidates: tuple[SearchCandidate, ...]
+
+    @classmethod
+    def of(cls, visible: Sequence[Exercise]) -> _Catalogue:
+        return cls(
+            by_id={e.id: e for e in visible},
+            by_slug={e.slug: e for e in visible if e.slug and e.owner_user_id is None},
+            candidates=tuple(
+                SearchCandidate(key=e.id, name=e.name, aliases=tuple(e.aliases or ()))
+                for e in visible
+            ),
+        )
+
+    def review(self, name: str, sets: int, index: SearchIndex) -> NameReview:
+        """How ``name`` matches: exact, with a suggestion, or new."""
+        hits = index.search(name, limit=12)
+        # An alias that changes the lift ("hanging knee raise" on Hanging Leg Raise) is not
+        # an exact match; the apps' own names (the table) are.
+        exact = [
+            self.by_id[int(h.key)]
+            for h in hits
+            if h.exact
+            and not crosses_variant(
+                name, self.by_id[int(h.key)].name, self.by_id[int(h.key)].category
+            )
+        ]
+        own = [e for e in exact if e.owner_user_id is not None]
+        chosen = own[0] if len(own) == 1 else None
+        if chosen is None:
+            slug = app_name_slug(name)
+            chosen = self.by_slug.get(slug) if slug else None
+        if chosen is None and not own and len(exact) == 1:
+            chosen = exact[0]
+        fitting = [
+            self.by_id[int(h.key)]
+            for h in hits
+            if not crosses_variant(
+                name, self.by_id[int(h.key)].name, self.by_id[int(h.key)].category
+            )
+        ]
+        if chosen is not None:
+            kind = NameKind.EXACT
+        elif fitting:
+            kind, chosen = NameKind.SUGGESTED, fitting[0]
+        else:
+            kind = NameKind.NEW
+        others = [e for e in fitting if chosen is None or e.id != chosen.id][: CANDIDATES - 1]
+        return NameReview(
+            name=name,
+            sets=sets,
+            kind=kind,
+            match=Candidate(chosen.id, chosen.name) if chosen is not None else None,
+            candidates=tuple(Candidate(e.id, e.name) for e in others),
+        )
+
+    def exact(self, name: str, index: SearchIndex) -> Exercise | None:
+        review = self.review(name, 0, index)
+        if review.kind is not NameKind.EXACT or review.match is None:
+            return None
+        return self.by_id[review.match.exercise_id]
+
+
 def _plan(
     data: bytes,
     tz: ZoneInfo,
     label: str,
-    visible: Sequence[Exercise],
+    catalogue: _Catalogue,
     existing: set[tuple[datetime, str]],
+    unit: Units,
 ) -> ImportPlan:
-    history = read_history(data, tz)
+    history = read_history(data, tz, unit)
     counts = history.sets_per_name()
-    matched: list[tuple[str, str]] = []
-    unmatched: list[Unmatched] = []
-    for name in history.exercise_names():
-        result = match_name(visible, name, limit=CANDIDATES)
-        if result.exercise is not None:
-            matched.append((name, result.exercise.name))
-        else:
-            unmatched.append(
-                Unmatched(
-                    name=name,
-                    sets=counts[name],
-                    candidates=tuple(
-                        Candidate(c.id, c.name) for c in result.candidates[:CANDIDATES]
-                    ),
-                )
-            )
-    duplicates = sum(1 for w in history.workouts if (w.start, w.title) in existing)
+    index = build_index(catalogue.candidates)
+    names = tuple(catalogue.review(name, counts[name], index) for name in counts)
+    duplicates = sum(1 for w in history.workouts if (w.start, w.title[:255]) in existing)
     days = history.date_range(tz)
     return ImportPlan(
         format=history.format,
@@ -489,10 +615,13 @@ def _plan(
         sets=history.set_count,
         first_day=days[0] if days else None,
         last_day=days[1] if days else None,
-        exercises=len(counts),
-        matched=tuple(matched),
-        unmatched=tuple(unmatched),
+        names=names,
         duplicates=duplicates,
+        bad_rows=history.bad_rows[:BAD_ROWS_SHOWN],
+        bad_row_count=len(history.bad_rows),
+        rest_rows=history.rest_rows,
+        unit_missing=history.unit_missing,
+        unit=unit,
     )
 
 
@@ -517,20 +646,17 @@ class _Prepared:
     duplicates: int
 
 
-def _needs_match(decision: Decision | None) -> bool:
-    return decision != SKIP and decision != OWN and not isinstance(decision, int)
-
-
 def _prepare(
     data: bytes,
     tz: ZoneInfo,
-    visible: Sequence[Exercise],
+    catalogue: _Catalogue,
     decisions: Mapping[str, Decision],
     existing: set[tuple[datetime, str]],
+    unit: Units,
 ) -> _Prepared:
     """Read the file, settle each name, and pick the workouts to store."""
-    history = read_history(data, tz)
-    chosen, own = _resolve(history, visible, decisions)
+    history = read_history(data, tz, unit)
+    chosen, own = _resolve(history, catalogue, decisions)
     seen = set(existing)
     workouts: list[_WorkoutRow] = []
     skipped_sets = duplicates = 0
@@ -574,31 +700,31 @@ def _prepare(
 
 
 def _resolve(
-    history: History, visible: Sequence[Exercise], decisions: Mapping[str, Decision]
+    history: History, catalogue: _Catalogue, decisions: Mapping[str, Decision]
 ) -> tuple[dict[str, tuple[int, str] | None], list[str]]:
     """Each name's exercise as (id, name) (None: skipped), and the names to create as the
-    person's own."""
-    by_id = {e.id: (e.id, e.name) for e in visible}
+    person's own: exactly as decided; a name left out only if it is an exact match."""
     chosen: dict[str, tuple[int, str] | None] = {}
     own: list[str] = []
+    index: SearchIndex | None = None
     for name in history.exercise_names():
         decision = decisions.get(name)
         if decision == SKIP:
             chosen[name] = None
-        elif isinstance(decision, int):
-            exercise = by_id.get(decision)
-            if exercise is None:
-                raise NotFound("That exercise is not in your catalogue; pick another one.")
-            chosen[name] = exercise
         elif decision == OWN:
             own.append(name)
+        elif isinstance(decision, int) and not isinstance(decision, bool):
+            exercise = catalogue.by_id.get(decision)
+            if exercise is None:
+                raise NotFound("That exercise is not in your catalogue; pick another one.")
+            chosen[name] = (exercise.id, exercise.name)
         else:
-            match = match_name(visible, name, limit=CANDIDATES).exercise
+            if index is None:
+                index = build_index(catalogue.candidates)
+            match = catalogue.exact(name, index)
             if match is None:
-                raise InvalidInput(
-                    f"I still need to know which exercise “{name}” is.", example="Create as my own"
-                )
-            chosen[name] = by_id[match.id]
+                raise ReviewNeeded(name)
+            chosen[name] = (match.id, match.name)
     return chosen, own
 
 

@@ -35,9 +35,9 @@ async def test_a_big_file_is_imported_and_undone_through_the_chat(
     await make_user(session_factory, ZOE, "Zoe", client=True)
     zoe = sim.user(ZOE, "Zoe")
     await zoe.send_document(strong_file(500), "strong.csv", "text/csv")
-    assert "500 workouts, 5000 sets" in zoe.last_reply.text
+    assert "500 workouts, 5,000 sets" in zoe.last_reply.text
     (done,) = await zoe.press("Import")
-    assert "Imported into your own history: 500 workouts, 5000 sets" in done.text
+    assert "Imported into your own history: 500 workouts, 5,000 sets" in done.text
     assert await _counts(session_factory) == (500, 5000)
 
     await zoe.send_document(strong_file(500), "strong.csv", "text/csv")
@@ -46,7 +46,7 @@ async def test_a_big_file_is_imported_and_undone_through_the_chat(
     assert await _counts(session_factory) == (500, 5000)
 
     (undone,) = await zoe.press_data(done.button_data[0][0], message_id=done.message_id)
-    assert "Import undone: removed 500 workouts and 5000 sets" in undone.text
+    assert "Import undone: removed 500 workouts and 5,000 sets" in undone.text
     assert await _counts(session_factory) == (0, 0)
 
 
@@ -92,5 +92,5 @@ async def test_when_the_part_written_cannot_be_removed_the_person_is_told_so(
     assert "Imported into your own history" in done.text
     assert await _counts(session_factory) == (300, 3000)
     (undone,) = await zoe.press_data(done.button_data[0][0], message_id=done.message_id)
-    assert "removed 300 workouts and 3000 sets" in undone.text
+    assert "removed 300 workouts and 3,000 sets" in undone.text
     assert await _counts(session_factory) == (0, 0)

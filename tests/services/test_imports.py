@@ -15,7 +15,7 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.exports import ExportService
-from coaching.services.imports import OWN, SKIP, ImportService
+from coaching.services.imports import OWN, SKIP, ImportService, NameKind
 from storage.models import ClientProfile, Exercise, ExerciseRecord, SessionRecord, SetRecord
 from tests.factories import make_coaching, make_user
 
@@ -74,23 +74,29 @@ async def test_plan_matches_names_and_stores_nothing(
     await make_user(session_factory, ALICE, "Alice", client=True)
     plan = await ImportService(ctx).plan(ALICE, STRONG, None)
     assert (plan.workouts, plan.sets, plan.exercises) == (2, 6, 4)
-    assert ("Deadlift (Barbell)", "Barbell Deadlift") in plan.matched
-    assert [u.name for u in plan.unmatched] == ["Zottman Wiggle"]
-    assert plan.unmatched[0].sets == 1
+    reviewed = {n.name: (n.kind, n.match.name if n.match else None, n.sets) for n in plan.names}
+    assert reviewed == {
+        "Deadlift (Barbell)": (NameKind.EXACT, "Barbell Deadlift", 3),
+        "Zottman Wiggle": (NameKind.NEW, None, 1),
+        "Running": (NameKind.EXACT, "Running", 1),
+        "Plank": (NameKind.EXACT, "Plank", 1),
+    }
+    assert (plan.count(NameKind.EXACT), plan.count(NameKind.NEW)) == (3, 1)
     assert str(plan.first_day) == "2026-11-18"
     assert str(plan.last_day) == "2026-11-20"
     assert await _count(session_factory, SessionRecord) == 0
     assert await _count(session_factory, ClientProfile) == 0
 
 
-async def test_unmatched_name_offers_the_closest_matches(
+async def test_the_apps_standard_names_match_exactly(
     ctx: ServiceContext, session_factory: Factory
 ) -> None:
     await make_user(session_factory, ALICE, "Alice", client=True)
     plan = await ImportService(ctx).plan(ALICE, HEVY, None)
-    (bench,) = plan.unmatched
-    assert bench.name == "Bench Press (Barbell)"
-    assert "Barbell Bench Press" in [c.name for c in bench.candidates]
+    assert [(n.name, n.kind, n.match.name if n.match else None) for n in plan.names] == [
+        ("Deadlift (Barbell)", NameKind.EXACT, "Barbell Deadlift"),
+        ("Bench Press (Barbell)", NameKind.EXACT, "Barbell Bench Press"),
+    ]
 
 
 async def test_strong_import_export_reimport_gives_the_same_sets(
