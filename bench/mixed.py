@@ -716,8 +716,8 @@ class HeavyWork:
                 if not done.text.startswith("✅"):
                     raise BenchError(f"the import failed: {done.text[:200]!r}")
                 return f"{len(data) / 1e6:.1f} MB Strong CSV; " + _plain(done.text.split("\n")[0])
-            if any("Create as my own" in t for t, _ in reply.buttons):
-                reply = await person.press("Create as my own")
+            if any("Create the rest as my own" in t for t, _ in reply.buttons):
+                reply = await person.press("Create the rest as my own")
                 continue
             break
         raise BenchError(f"the import did not reach its summary: {reply.text[:200]!r}")

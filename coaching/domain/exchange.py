@@ -821,7 +821,8 @@ def _name(raw: str | None, line: int, what: str, example: str) -> str:
 
 
 def _note(raw: str | None) -> str | None:
-    text = (raw or "").strip()
+    """A note, with Windows line endings made plain newlines."""
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return text[:2000] or None
 
 

@@ -332,14 +332,14 @@ async def test_import_command_is_answered_while_an_import_question_is_open(
     alice = sim.user(ALICE, "Alice")
     await alice.send_document(STRONG, "strong.csv", "text/csv")
     question = alice.last_reply
-    assert "I can't match" in question.text
+    assert "Ready to import" in question.text
 
     await alice.send("/import")
     assert "Send me a CSV file exported from" in alice.last_reply.text
     assert fallbacks.UNKNOWN_COMMAND not in alice.last_reply.text
 
     # The import question was an ordinary flow: the command ended it, its buttons say so.
-    await alice.press("Create as my own", message_id=question.message_id)
+    await alice.press("Create the rest as my own", message_id=question.message_id)
     assert alice.last_answer == importer_flow.STALE
     async with session_factory() as session:
         assert await session.scalar(select(func.count(SessionRecord.id))) == 0
