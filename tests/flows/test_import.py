@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coaching.domain.app_names import APP_NAMES
 from coaching.domain.enums import Units
 from conversations.importer import ImportButton
 from storage.models import Exercise, SessionRecord, SetRecord
@@ -456,3 +457,36 @@ async def test_library_json_document_imports_templates(
     assert "Imported 1 template and 0 programs" in tom.last_reply.text
     await tom.send_document(b'{"format":"spotter-library","version":1,"templates":[{}]}', "l.json")
     assert "templates → 0 → name" in tom.last_reply.text
+
+
+async def test_a_long_history_imports_in_a_handful_of_taps(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    """About 6,000 sets over 120 exercise names (the apps' standard names, misspellings and
+    names of the person's own): unit, Accept all, Create the rest, Import. Every set is stored,
+    each on the exercise the review showed."""
+    await make_user(session_factory, ALICE, "Alice", client=True)
+    alice = sim.user(ALICE, "Alice")
+    standard = [group[0] for group in list(APP_NAMES.values())[:80]]
+    misspelt = ["Incline Barbel Bench Pres", "Seated Cabel Row", "Pendlay Rowe", "Goblet Squatt"]
+    own = [f"Gym Special {n}" for n in range(1, 37)]
+    names = standard + misspelt + own
+    rows = []
+    for number in range(200):
+        day = f"2023-{1 + number // 28:02d}-{1 + number % 28:02d} 07:00:00"
+        for offset in range(10):
+            name = names[(number * 10 + offset) % len(names)]
+            rows += [f"{day},W{number},1h,{name},{n},60,8,0,0,,," for n in range(1, 4)]
+    await alice.send_document((HEADER + "\n".join(rows)).encode(), "strong.csv")
+    (review,) = await alice.press("✅ kg")
+    assert "200 workouts, 6,000 sets" in review.text
+    assert "120 exercises: 80 matched exactly, 4 with a suggestion, 36 new" in review.text
+    await alice.press("💡 Accept all suggestions")
+    await alice.press("➕ Create the rest")
+    (done,) = await alice.press("✅ Import")
+    assert "Imported into your own history: 200 workouts, 6,000 sets" in done.text
+    assert "New exercises of your own (36)" in done.text
+    stored = await _stored_names(session_factory)
+    assert len(stored) == 6000
+    assert "Incline Barbell Bench Press" in stored
+    assert "Gym Special 36" in stored
