@@ -301,3 +301,13 @@ def test_hevy_export_import_export_is_identical(original: tuple[Workout, ...]) -
     first = write_hevy(original, LONDON)
     history = read_history(first, LONDON)
     assert write_hevy(history.workouts, LONDON) == first
+
+
+def test_older_strong_files_with_a_workout_duration_column() -> None:
+    data = (
+        b"Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;"
+        b"Distance Unit;Seconds;Notes;Workout Notes;Workout Duration\n"
+        b"2019-06-01 10:00:00;Upper A;Bench Press (Barbell);1;60;kg;8;;;;;;;1h 5m\n"
+    )
+    (workout,) = read_history(data, UTC_ZONE).workouts
+    assert workout.end == workout.start + timedelta(hours=1, minutes=5)
