@@ -44,6 +44,7 @@ ICS_BUTTON = ("📅 Add to calendar (.ics)", "plan:ics")
 PLAN_BUTTON = ("🗓 Next 14 days", "plan:show")
 TODAY_BUTTON = ("📋 Today", "plan:today")
 MESSAGE_LIMIT = 4000
+CHANGED_FOR_YOU = "✏️ <b>Changed for you today:</b>\n"
 
 
 def _day(day: date) -> str:
@@ -92,6 +93,8 @@ def _today_block(item: TodaySession) -> str:
     lines.extend(_exercise(i, e) for i, e in enumerate(item.exercises, start=1))
     if item.cooldown:
         lines.append(f"<b>Cool-down:</b> {esc(', '.join(item.cooldown))}")
+    if item.changes:
+        lines.append(CHANGED_FOR_YOU + "\n".join(f"• {esc(c)}" for c in item.changes))
     return "\n".join(lines)
 
 
