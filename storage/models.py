@@ -1188,3 +1188,26 @@ class WorkoutChange(Timestamps, Base):
     summary: Mapped[str] = mapped_column(String(500), nullable=False)
     modified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     modified_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class ExerciseDemo(Timestamps, Base):
+    """A trainer's own demo (video, GIF or photo, by Telegram file_id) and cues for one exercise,
+    built-in or their own; their clients see it with the exercise's how-to."""
+
+    __tablename__ = "exercise_demos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainer_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    exercise_id: Mapped[int] = mapped_column(
+        ForeignKey("exercises.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    cues: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("trainer_user_id", "exercise_id", name="uq_exercise_demos_trainer"),
+        _len_check("cues", 800),
+    )

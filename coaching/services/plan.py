@@ -201,6 +201,7 @@ class ExerciseLine:
     tips: str | None
     last_time: LastTime | None
     swapped_from: str | None
+    exercise_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +356,7 @@ class PlanService(Service):
                     else None
                 ),
                 swapped_from=e.original_name,
+                exercise_id=e.exercise_id,
             )
             for e in exercises
         )

@@ -323,6 +323,7 @@ async def test_every_table_referencing_a_person_is_covered() -> None:
         "client_alerts",
         "client_profiles",
         "coaching_sessions",
+        "exercise_demos",  # a trainer's demos go with their account
         "exercise_templates",
         "exercises",
         "invites",

@@ -1,4 +1,4 @@
-"""single workouts: one-off programs and per-day workout changes
+"""single workouts and how-tos: one-off programs, per-day workout changes, trainers' demos
 
 Revision ID: b4c1e9a2f7d3
 Revises: d7274a04aeda
@@ -77,9 +77,54 @@ def upgrade() -> None:
             ["coaching_session_id"],
             unique=False,
         )
+    op.create_table(
+        "exercise_demos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trainer_user_id", sa.Integer(), nullable=False),
+        sa.Column("exercise_id", sa.Integer(), nullable=False),
+        sa.Column("file_id", sa.String(length=255), nullable=True),
+        sa.Column("media_kind", sa.String(length=16), nullable=True),
+        sa.Column("cues", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            storage.types.UTCDateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            storage.types.UTCDateTime(timezone=True),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.CheckConstraint("length(cues) <= 800", name=op.f("ck_exercise_demos_cues_len")),
+        sa.ForeignKeyConstraint(
+            ["exercise_id"],
+            ["exercises.id"],
+            name=op.f("fk_exercise_demos_exercise_id_exercises"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["trainer_user_id"],
+            ["users.id"],
+            name=op.f("fk_exercise_demos_trainer_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exercise_demos")),
+        sa.UniqueConstraint(
+            "trainer_user_id", "exercise_id", name=op.f("uq_exercise_demos_trainer")
+        ),
+    )
+    with op.batch_alter_table("exercise_demos", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_exercise_demos_exercise_id"), ["exercise_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("exercise_demos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exercise_demos_exercise_id"))
+    op.drop_table("exercise_demos")
     with op.batch_alter_table("workout_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_workout_changes_coaching_session_id"))
     op.drop_table("workout_changes")
