@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
-from storage.models import Exercise, ExerciseDemo
+from coaching.domain.enums import RelationshipStatus
+from storage.models import Exercise, ExerciseDemo, Relationship
 from storage.repositories.exercises import ExerciseRepository
 from tests.factories import Coaching, client_sets, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator, SimUser
@@ -206,3 +207,25 @@ async def test_the_how_to_opens_mid_live_session_and_the_session_goes_on(
     assert "Setup:" in bob.last_reply.text
     await bob.send("100x5")
     assert len(await client_sets(session_factory, coaching.profile.id)) == 1
+
+
+async def test_when_the_relationship_ends_the_client_sees_only_the_built_in_how_to(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await open_demo(alice)
+    await alice.send_video("ALICE_SQUAT_VIDEO")
+    await bob.send("/today")
+    squat = await squat_id(session_factory)
+    await bob.press_data(f"ht:{squat}")
+    assert bob.last_reply.video is not None
+    async with session_factory() as session:
+        relationship = await session.get(Relationship, coaching.relationship.id)
+        assert relationship is not None
+        relationship.status = RelationshipStatus.TERMINATED
+        await session.commit()
+    await bob.send("/today")
+    await bob.press_data(f"ht:{squat}")
+    assert bob.last_reply.video is None
+    assert "Setup:" in bob.last_reply.text
