@@ -227,5 +227,6 @@ async def test_when_the_relationship_ends_the_client_sees_only_the_built_in_how_
         await session.commit()
     await bob.send("/today")
     await bob.press_data(f"ht:{squat}")
-    assert bob.last_reply.video is None
-    assert "Setup:" in bob.last_reply.text
+    after = bob.last_reply
+    assert after.video is None
+    assert "Setup:" in after.text
