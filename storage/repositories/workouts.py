@@ -91,12 +91,10 @@ class WorkoutRepository:
         """Whether the program session is one day's own copy, made when the trainer edited
         that day of a program: a one-off program that is not the assignment's own."""
         program = await self.session.get(Program, program_session.program_id)
+        if program is None or not program.is_one_off:
+            return False
         assignment = await self.session.get(ProgramAssignment, assignment_id)
-        return (
-            program is not None
-            and program.is_one_off
-            and (assignment is None or assignment.program_id != program.id)
-        )
+        return assignment is None or assignment.program_id != program.id
 
     async def changes(self, coaching_session_ids: Sequence[int]) -> list[WorkoutChange]:
         """Changes made to these days, in the order they were made."""
