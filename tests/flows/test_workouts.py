@@ -481,3 +481,57 @@ async def test_a_removed_exercises_old_button_is_refused(
     [row] = await planned(session_factory)
     async with session_factory() as session:
         assert [e.name for e in await effective_exercises(session, row.id)] == ["Romanian Deadlift"]
+
+
+async def test_many_clients_with_long_names_page_and_fit(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    for n in range(30):
+        await make_coaching(session_factory, coaching.trainer, None, name=f"{n:02d} " + "Ö" * 95)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    assert "(31 active clients)" in alice.last_reply.text
+    assert "▶️" in alice.last_reply.flat_buttons
+    await alice.press("▶️")
+    await alice.press("▶️")
+    await alice.press("▶️")
+    assert "Bob" in alice.last_reply.flat_buttons
+    await alice.press("Bob")
+    assert "Bob" in alice.last_reply.text
+
+
+async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    await make_program(session_factory, coaching.trainer)
+    alice = sim.user(1001, "Alice")
+    await assign_program(session_factory, alice)
+    day = await first_day(session_factory)
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("✏️ Change a day's workout")
+    await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("1. Barbell Back Squat")
+    await alice.press("🎯 Targets")
+    await alice.send("3x5 @90kg")
+
+    await alice.send("/assign")
+    await alice.press("Current assignments")
+    await alice.press("Bob · Strength Base (assigned)")
+    await alice.press("Swap an exercise")
+    await alice.press("All sessions")
+    await alice.press("Barbell Back Squat")
+    await alice.send("leg press")
+    await alice.press("Leg Press")
+    await alice.send("knee pain")
+    async with session_factory() as session:
+        edited = await effective_exercises(session, day.id)
+        other = next(
+            s for s in await planned(session_factory) if s.id != day.id and "Lower A" in s.title
+        )
+        elsewhere = await effective_exercises(session, other.id)
+    assert edited[0].name == "Barbell Back Squat", "the day keeps what was set for it"
+    assert edited[0].prescription.weight_kg == Decimal(90)
+    assert elsewhere[0].name == "Leg Press"
