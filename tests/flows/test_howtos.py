@@ -208,6 +208,14 @@ async def test_the_how_to_opens_mid_live_session_and_the_session_goes_on(
     await bob.send("100x5")
     assert len(await client_sets(session_factory, coaching.profile.id)) == 1
 
+    await bob.press("More…", message_id=live_message(bob).message_id)
+    await bob.press("ℹ️ How to")
+    assert "Barbell Back Squat" in bob.last_reply.text
+    assert "Avoid:" in bob.last_reply.text
+    await bob.send("100x5")
+    assert len(await client_sets(session_factory, coaching.profile.id)) == 2
+    assert "Set 3 of 3" in live_message(bob).text
+
 
 async def test_when_the_relationship_ends_the_client_sees_only_the_built_in_how_to(
     sim: ChatSimulator, session_factory: Factory
