@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import AlertType, ReminderStatus, SessionStatus
+from coaching.domain.howtos import MediaKind
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
 from coaching.services.erasure import ErasureService
 from coaching.services.exports import ExportService
+from coaching.services.howtos import HowToService
 from coaching.services.plan import PlanService, effective_exercises
 from coaching.services.workouts import (
     DayNotEditable,
@@ -26,7 +28,8 @@ from coaching.services.workouts import (
     WorkoutService,
     WorkoutSource,
 )
-from storage.models import ClientAlert, CoachingSession, Reminder
+from storage.models import ClientAlert, CoachingSession, ExerciseDemo, Reminder
+from storage.repositories.exercises import ExerciseRepository
 from tests.factories import Coaching, make_coaching, make_user
 
 Factory = async_sessionmaker[AsyncSession]
@@ -131,3 +134,20 @@ async def test_a_started_day_cannot_be_changed(
     async with session_factory() as session:
         [squat, _rdl] = await effective_exercises(session, done.coaching_session_id)
     assert squat.prescription.weight_kg == Decimal(100)
+
+
+async def test_a_trainers_demos_go_when_they_erase_their_account(
+    ctx: ServiceContext, session_factory: Factory
+) -> None:
+    tom = await make_user(session_factory, TOM, "Tom", trainer=True)
+    async with session_factory() as session:
+        squat = await ExerciseRepository(session).by_slug("barbell-back-squat")
+        assert squat is not None
+    howtos = HowToService(ctx)
+    await howtos.set_demo(TOM, squat.id, "TOM_VIDEO", MediaKind.VIDEO)
+    view = await howtos.set_cues(TOM, squat.id, "Brace")
+    assert (view.file_id, view.cues, view.trainer_name) == ("TOM_VIDEO", "Brace", "Tom")
+    await ErasureService(ctx).erase(TOM)
+    async with session_factory() as session:
+        assert list((await session.execute(select(ExerciseDemo))).scalars()) == []
+    assert tom.id
