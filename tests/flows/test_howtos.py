@@ -16,6 +16,7 @@ from storage.repositories.exercises import ExerciseRepository
 from tests.factories import Coaching, client_sets, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_log_trainer import live_message
+from tests.flows.test_workouts import make_template
 
 Factory = async_sessionmaker[AsyncSession]
 SQUAT = "Barbell Back Squat"
@@ -238,3 +239,19 @@ async def test_when_the_relationship_ends_the_client_sees_only_the_built_in_how_
     after = bob.last_reply
     assert after.video is None
     assert "Setup:" in after.text
+
+
+async def test_the_template_view_offers_each_exercises_how_to(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    await make_template(session_factory, coaching)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/templates")
+    await alice.press("Push day")
+    view = alice.last_reply.message_id
+    assert "ℹ️ Barbell Bench Press" in alice.last_reply.flat_buttons
+    await alice.press("ℹ️ Barbell Bench Press")
+    assert "Barbell Bench Press" in alice.last_reply.text
+    assert "Setup:" in alice.last_reply.text
+    assert alice.replies[-2].message_id == view, "the template stays open above"
