@@ -35,6 +35,8 @@ from coaching.services.assignments import (
 from conversations.clients import CARD_ACTIONS
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
 from conversations.flow import Flow
+from conversations.workouts import Act, WorkoutButton
+from conversations.workouts import build_handler as build_workouts
 
 (
     CLIENT,
@@ -156,6 +158,7 @@ CANCEL_NOTICE = "✖️ <b>{trainer} cancelled your program {program}</b>; {summ
 CARD_HEADER = "📋 <b>Programs</b> for this client. Tap one to manage it, or assign another."
 CARD_EMPTY = "📋 No running program for this client yet."
 CARD_ACTION = ("📋 Programs", "asg:card")
+ONE_WORKOUT = "🏋️ One workout instead"
 BAD_NUMBER = "Please type a whole number of days, e.g. <code>2</code> or <code>-1</code>."
 
 
@@ -211,6 +214,11 @@ def _client_keyboard(page: ClientPage) -> list[list[Button]]:
         rows.append(nav)
     rows.append([CURRENT_BUTTON])
     return rows
+
+
+def _one_workout(client_id: int) -> Button:
+    """Opens /workout's menu for this client (a single workout instead of a program)."""
+    return (ONE_WORKOUT, WorkoutButton(Act.OPEN, client_id).encode())
 
 
 def _planned(line: PlannedLine, *, trainer: bool) -> str:
@@ -277,7 +285,7 @@ async def pick_client(update: Update, context: Context) -> int:
         await _refuse(update, error)
         return CLIENT
     if not programs:
-        await show(update, NO_PROGRAMS)
+        await show(update, NO_PROGRAMS, keyboard([[_one_workout(target.profile_id)]]))
         return END
     state = _state(context)
     state.clear()
@@ -291,6 +299,7 @@ async def pick_client(update: Update, context: Context) -> int:
         ]
         for p in programs
     ]
+    rows.append([_one_workout(target.profile_id)])
     rows.append([BACK_TO_CLIENTS])
     await show(update, PICK_PROGRAM.format(client=esc(target.name)), keyboard(rows))
     return PROGRAM
@@ -909,4 +918,4 @@ def build_handler() -> list[object]:
     )
     if CARD_ACTION not in CARD_ACTIONS:
         CARD_ACTIONS.append(CARD_ACTION)
-    return [flow]
+    return [flow, build_workouts()]

@@ -12,6 +12,7 @@ trainer, so another trainer's exercise is refused as if it did not exist.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -20,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.catalogue import CATEGORIES, MUSCLE_GROUPS, normalise_name
 from coaching.domain.enums import Difficulty
+from coaching.domain.howtos import MediaKind
 from coaching.errors import Conflict, DomainError, InvalidInput
 from coaching.services.exercises import (
     ExerciseService,
@@ -28,9 +30,12 @@ from coaching.services.exercises import (
     Page,
     clean_exercise_name,
 )
+from coaching.services.howtos import HowToService, HowToView
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
 from conversations.flow import Flow
+from conversations.howto import howto_button, howto_handler
 
+DEMO = "ex_demo"
 SEARCH, NAME, CATEGORY, MUSCLES, EQUIPMENT, DIFFICULTY, MEASURE = (
     "ex_search",
     "ex_name",
@@ -95,6 +100,18 @@ ARCHIVED = "📦 Archived <b>{name}</b>. Templates, programs and logged sets kee
 BUILT_IN_TAKEN = "“{name}” is already in the built-in catalogue. Give yours a different name."
 OWN_TAKEN = "You already have an exercise called “{name}”."
 EXPIRED = "This button has expired. Send /exercises to start again."
+DEMO_TEXT = (
+    "🎬 <b>Your demo and cues for {name}</b>\n\n"
+    "Your clients see them with the how-to, on /today and in the live session.\n"
+    "Demo: {demo}\nCues: {cues}\n\n"
+    "Send a video, GIF or photo to use as the demo, or type your cues, e.g. "
+    "<code>Brace before each rep; knees out</code>."
+)
+DEMO_SAVED = "✅ Saved your demo for <b>{name}</b>."
+CUES_SAVED = "✅ Saved your cues for <b>{name}</b>."
+DEMO_CLEARED = "🗑 Removed your demo and cues for <b>{name}</b>."
+DEMO_WRONG_MEDIA = "Send the demo as a video, GIF or photo, or type your cues."
+MEDIA_LABELS = {MediaKind.PHOTO: "photo", MediaKind.VIDEO: "video", MediaKind.ANIMATION: "GIF"}
 LOST = "That step is no longer open. Send /exercises to start again."
 
 CATEGORY_ORDER: tuple[str, ...] = (
@@ -165,7 +182,9 @@ def exercise_text(view: ExerciseView, notice: str = "") -> str:
 
 
 def exercise_keyboard(view: ExerciseView, *, has_results: bool) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = []
+    rows: list[list[Button]] = [
+        [howto_button(view.id, "How to"), ("🎬 My demo and cues", DemoButton(view.id).encode())]
+    ]
     if view.is_own:
         rows.append([("📦 Archive", f"ex:arc:{view.id}"), ("⭐ My exercises", "ex:mine:0")])
     nav: list[Button] = [("⬅️ Back to results", "ex:res")] if has_results else []
@@ -730,6 +749,129 @@ async def _save(update: Update, context: Context, draft: dict[str, Any]) -> obje
     return SEARCH
 
 
+# --- a trainer's demo and cues -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoButton:
+    """``ex:demo:<exercise id>`` opens the trainer's demo step; ``ex:demox:<id>`` clears it."""
+
+    exercise_id: int
+    clear: bool = False
+
+    def encode(self) -> str:
+        data = f"ex:{'demox' if self.clear else 'demo'}:{self.exercise_id}"
+        if len(data.encode()) > 64:
+            raise ValueError(data)
+        return data
+
+    @classmethod
+    def decode(cls, data: str | None) -> DemoButton | None:
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[:2] not in (["ex", "demo"], ["ex", "demox"]):
+            return None
+        if not parts[2].isdigit() or len(parts[2]) > 15:
+            return None
+        return cls(int(parts[2]), clear=parts[1] == "demox")
+
+
+def _howtos(context: Context) -> HowToService:
+    return HowToService(services(context).ctx)
+
+
+def demo_text(view: HowToView, notice: str = "") -> str:
+    demo = MEDIA_LABELS[view.media_kind] if view.media_kind else "none yet"
+    cues = esc(view.cues) if view.cues else "none yet"
+    text = DEMO_TEXT.format(name=esc(view.name), demo=demo, cues=cues)
+    return f"{notice}\n\n{text}" if notice else text
+
+
+def demo_keyboard(view: HowToView) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = []
+    if view.file_id or view.cues:
+        rows.append([("🗑 Remove mine", DemoButton(view.exercise_id, clear=True).encode())])
+    rows.append(
+        [howto_button(view.exercise_id, "Preview"), ("✅ Done", f"ex:v:{view.exercise_id}")]
+    )
+    return keyboard(rows)
+
+
+async def demo_pressed(update: Update, context: Context) -> object:
+    assert update.callback_query is not None
+    button = DemoButton.decode(update.callback_query.data)
+    if button is None:
+        await _refuse(update, EXPIRED)
+        return None
+    try:
+        if button.clear:
+            view = await _howtos(context).clear(identity(update).telegram_id, button.exercise_id)
+        else:
+            view = await _howtos(context).mine(identity(update).telegram_id, button.exercise_id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return None
+    _put(context, KEY, {**_store(context, KEY), "demo": view.exercise_id})
+    notice = DEMO_CLEARED.format(name=esc(view.name)) if button.clear else ""
+    await show(update, demo_text(view, notice), demo_keyboard(view))
+    return DEMO
+
+
+def _demo_id(context: Context) -> int | None:
+    value = _store(context, KEY).get("demo")
+    return value if isinstance(value, int) else None
+
+
+def _media(update: Update) -> tuple[str, MediaKind] | None:
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.animation is not None:
+        return message.animation.file_id, MediaKind.ANIMATION
+    if message.video is not None:
+        return message.video.file_id, MediaKind.VIDEO
+    if message.photo:
+        return message.photo[-1].file_id, MediaKind.PHOTO
+    return None
+
+
+async def demo_media(update: Update, context: Context) -> object:
+    exercise_id, media = _demo_id(context), _media(update)
+    if exercise_id is None or media is None:
+        await show(update, DEMO_WRONG_MEDIA, edit=False)
+        return DEMO
+    try:
+        view = await _howtos(context).set_demo(identity(update).telegram_id, exercise_id, *media)
+    except DomainError as error:
+        return await _fail(update, error)
+    notice = DEMO_SAVED.format(name=esc(view.name))
+    await show(update, demo_text(view, notice), demo_keyboard(view), edit=False)
+    return DEMO
+
+
+async def demo_cues(update: Update, context: Context) -> object:
+    exercise_id = _demo_id(context)
+    if exercise_id is None:
+        await show(update, LOST, edit=False)
+        return END
+    try:
+        view = await _howtos(context).set_cues(
+            identity(update).telegram_id, exercise_id, _typed(update)
+        )
+    except InvalidInput as error:
+        await show(update, f"⚠️ {esc(error)}", edit=False)
+        return DEMO
+    except DomainError as error:
+        return await _fail(update, error)
+    notice = CUES_SAVED.format(name=esc(view.name))
+    await show(update, demo_text(view, notice), demo_keyboard(view), edit=False)
+    return DEMO
+
+
+async def demo_other(update: Update, context: Context) -> object:
+    await show(update, DEMO_WRONG_MEDIA, edit=False)
+    return DEMO
+
+
 async def stale(update: Update, context: Context) -> object:
     await _refuse(update, EXPIRED)
     return None
@@ -754,6 +896,7 @@ def build_handler() -> list[object]:
             CallbackQueryHandler(equipment_pressed, pattern=r"^ex:eq:none$"),
             CallbackQueryHandler(difficulty_pressed, pattern=r"^ex:df:"),
             CallbackQueryHandler(measure_pressed, pattern=r"^ex:ms:"),
+            CallbackQueryHandler(demo_pressed, pattern=r"^ex:demox?:"),
             CallbackQueryHandler(stale, pattern=r"^ex:"),
         ],
         states={
@@ -764,6 +907,11 @@ def build_handler() -> list[object]:
             EQUIPMENT: [MessageHandler(TEXT, equipment_typed)],
             DIFFICULTY: [MessageHandler(TEXT, difficulty_typed)],
             MEASURE: [MessageHandler(TEXT, measure_typed)],
+            DEMO: [
+                MessageHandler(filters.PHOTO | filters.VIDEO | filters.ANIMATION, demo_media),
+                MessageHandler(TEXT, demo_cues),
+                MessageHandler(filters.ATTACHMENT, demo_other),
+            ],
         },
     )
-    return [flow]
+    return [flow, howto_handler()]

@@ -55,6 +55,7 @@ from conversations.clients import CARD_ACTIONS
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify
 from conversations.common import show as show_message
 from conversations.flow import Flow
+from conversations.howto import howto_button
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ def more_keyboard(view: TurnView) -> InlineKeyboardMarkup:
             [("⏭ Skip exercise", f"lg:k:{rid}"), ("🔁 Swap exercise", f"lg:s:{rid}")],
             [("➕ Add exercise", f"lg:a:{rid}"), ("📝 Note", f"lg:e:{rid}")],
             [(timer, f"lg:tm:{rid}")],
+            *([[howto_button(view.exercise_id, "How to")]] if view.exercise_id else []),
             [("‹ Back", f"lg:b:{rid}")],
         ]
     )

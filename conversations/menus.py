@@ -23,6 +23,7 @@ TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("programs", "Programs by week"),
     ("exercises", "Exercise catalogue and your own exercises"),
     ("assign", "Assign a program to a client"),
+    ("workout", "Give a client a one-off workout"),
     ("alerts", "Open alerts"),
     ("feedback", "Client feedback to review"),
     ("profile", "Your trainer profile"),

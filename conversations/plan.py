@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from telegram import Update
@@ -9,8 +10,9 @@ from telegram import Update
 from bot.application import services
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.services.plan import ExerciseLine, PlanService, SessionLine, TodaySession
-from conversations.common import Context, answer, esc, identity, keyboard, show
+from conversations.common import Button, Context, answer, esc, identity, keyboard, show
 from conversations.flow import button, command
+from conversations.howto import howto_rows
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -44,6 +46,8 @@ ICS_BUTTON = ("📅 Add to calendar (.ics)", "plan:ics")
 PLAN_BUTTON = ("🗓 Next 14 days", "plan:show")
 TODAY_BUTTON = ("📋 Today", "plan:today")
 MESSAGE_LIMIT = 4000
+HOWTO_BUTTONS = 10
+CHANGED_FOR_YOU = "✏️ <b>Changed for you today:</b>\n"
 
 
 def _day(day: date) -> str:
@@ -92,6 +96,8 @@ def _today_block(item: TodaySession) -> str:
     lines.extend(_exercise(i, e) for i, e in enumerate(item.exercises, start=1))
     if item.cooldown:
         lines.append(f"<b>Cool-down:</b> {esc(', '.join(item.cooldown))}")
+    if item.changes:
+        lines.append(CHANGED_FOR_YOU + "\n".join(f"• {esc(c)}" for c in item.changes))
     return "\n".join(lines)
 
 
@@ -127,8 +133,16 @@ async def today(update: Update, context: Context) -> None:
             )
         else:
             parts.append(NOTHING_PLANNED)
-    await show(
-        update, _fit("\n\n".join(parts)), keyboard([[PLAN_BUTTON], [ICS_BUTTON]]), edit=False
+    rows = _howto_rows(view.sessions)
+    rows += [[PLAN_BUTTON], [ICS_BUTTON]]
+    await show(update, _fit("\n\n".join(parts)), keyboard(rows), edit=False)
+
+
+def _howto_rows(sessions: Sequence[TodaySession]) -> list[list[Button]]:
+    """ "ℹ️ How to" buttons for the exercises of today's sessions (the first few)."""
+    return howto_rows(
+        ((line.exercise_id, line.name) for item in sessions for line in item.exercises),
+        HOWTO_BUTTONS,
     )
 
 

@@ -74,6 +74,7 @@ from conversations.fields import (
     refuse,
 )
 from conversations.flow import Flow
+from conversations.howto import howto_rows
 
 TEXT = filters.TEXT & ~filters.COMMAND
 EXPIRED = "This button has expired. Send /templates to start again."
@@ -1004,6 +1005,7 @@ async def show_template(update: Update, context: Context, template_id: int, noti
         await refuse(update, error)
         return None
     rows = ENTRY.edit_buttons(view.id)
+    rows += howto_rows((e.exercise_id, e.exercise_name) for e in view.exercises)
     rows += [
         [("✏️ Edit details", f"tpl:det:{view.id}"), ("📄 Copy", f"tpl:copy:{view.id}")],
         [("📦 Archive", f"tpl:arc:{view.id}"), ("⬅️ All templates", "tpl:list:0")],

@@ -663,6 +663,11 @@ class Program(Owned, Base):
     )
     duration_weeks: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=4)
     goals: Mapped[list[str]] = mapped_column(default=list)
+    is_one_off: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false"), nullable=False
+    )
+    """A single workout's private program, or a copy of one program session edited for one day
+    of one client. Stored with ``is_active`` false, so it never shows in program lists."""
 
     sessions: Mapped[list[ProgramSession]] = relationship(
         lazy="raise",
@@ -1163,3 +1168,46 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False, index=True)
+
+
+class WorkoutChange(Timestamps, Base):
+    """A change to one day's workout for one client (targets, swap, added or removed exercise),
+    recorded like a ProgramModification and shown to the client."""
+
+    __tablename__ = "workout_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coaching_session_id: Mapped[int] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id", ondelete="SET NULL"))
+    replacement_exercise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exercises.id", ondelete="SET NULL")
+    )
+    summary: Mapped[str] = mapped_column(String(500), nullable=False)
+    modified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class ExerciseDemo(Timestamps, Base):
+    """A trainer's own demo (video, GIF or photo, by Telegram file_id) and cues for one exercise,
+    built-in or their own; their clients see it with the exercise's how-to."""
+
+    __tablename__ = "exercise_demos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainer_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    exercise_id: Mapped[int] = mapped_column(
+        ForeignKey("exercises.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    cues: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("trainer_user_id", "exercise_id", name="uq_exercise_demos_trainer"),
+        _len_check("cues", 800),
+    )

@@ -36,6 +36,7 @@ from coaching.services.base import Service, ServiceContext
 from coaching.services.exports import zone
 from storage.models import ClientProfile, User
 from storage.repositories.exchange import LIVE_STATUSES, ExchangeRepository
+from storage.repositories.howtos import HowToRepository
 from storage.repositories.users import UserRepository
 
 ERASED_CLIENT = "Deleted client"
@@ -159,6 +160,7 @@ class ErasureService(Service):
             # The account itself.
             if user.is_trainer:
                 await repo.delete_trainer_profile(user.id)
+                await HowToRepository(session).delete_all_of(user.id)
             old_telegram_id = user.telegram_id
             await repo.delete_persistence(old_telegram_id)
             user.telegram_id = -user.id

@@ -188,6 +188,7 @@ class TurnView:
     units: Units
     message_id: int | None
     viewer_is_client: bool
+    exercise_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +422,7 @@ def _turn_view(
         units=units,
         message_id=meta.get("messages", {}).get(str(viewer_telegram_id)),
         viewer_is_client=viewer_is_client,
+        exercise_id=exercise.exercise_id if exercise else None,
     )
 
 

@@ -32,6 +32,7 @@ from storage.models import (
 )
 from storage.repositories.calendar import CalendarRepository
 from storage.repositories.users import UserRepository
+from storage.repositories.workouts import WorkoutRepository
 
 PLAN_DAYS = 14
 # What a client's calendar shows: sessions that will (or did) take place.
@@ -146,12 +147,21 @@ def apply_modifications(
 async def effective_for_program_session(
     session: AsyncSession, program_session_id: int, assignment_id: int | None
 ) -> list[EffectiveExercise]:
-    """A program session's exercises as the client of ``assignment_id`` does them."""
+    """A program session's exercises as the client of ``assignment_id`` does them.
+
+    A day the trainer edited on its own is a copy with the swaps made so far already in it, so
+    the assignment's swaps are not applied to it again (see ``coaching.services.workouts``).
+    """
     repo = CalendarRepository(session)
     program_session = await repo.program_session(program_session_id)
     if program_session is None:
         return []
-    modifications = await repo.modifications(assignment_id) if assignment_id else []
+    modifications = (
+        await repo.modifications(assignment_id)
+        if assignment_id
+        and not await WorkoutRepository(session).is_day_copy(program_session, assignment_id)
+        else []
+    )
     exercises = await repo.exercises_by_id([m.replacement_exercise_id for m in modifications])
     return apply_modifications(program_session, modifications, exercises)
 
@@ -191,6 +201,7 @@ class ExerciseLine:
     tips: str | None
     last_time: LastTime | None
     swapped_from: str | None
+    exercise_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +225,8 @@ class TodaySession:
     warmup: tuple[str, ...]
     cooldown: tuple[str, ...]
     exercises: tuple[ExerciseLine, ...]
+    changes: tuple[str, ...] = ()
+    """What the trainer changed in this day's workout for the client, oldest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +356,7 @@ class PlanService(Service):
                     else None
                 ),
                 swapped_from=e.original_name,
+                exercise_id=e.exercise_id,
             )
             for e in exercises
         )
@@ -352,6 +366,7 @@ class PlanService(Service):
             warmup=tuple(program_session.warmup) if program_session else (),
             cooldown=tuple(program_session.cooldown) if program_session else (),
             exercises=lines,
+            changes=tuple(c.summary for c in await WorkoutRepository(session).changes([row.id])),
         )
 
     async def plan(self, telegram_id: int, days: int = PLAN_DAYS) -> PlanView:

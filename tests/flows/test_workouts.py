@@ -1,0 +1,537 @@
+"""/workout: single workouts for a day and time, and one day's workout changed for one client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.application import SpotterApplication
+from bot.dispatch import dispatch_due
+from coaching.clock import ManualClock
+from coaching.domain.enums import SessionStatus
+from coaching.domain.permissions import PermissionFlags
+from coaching.services.plan import effective_exercises
+from storage.models import (
+    CoachingSession,
+    ExerciseTemplate,
+    PermissionSet,
+    Program,
+    ProgramAssignment,
+    ProgramSession,
+    SessionTemplate,
+    WorkoutChange,
+)
+from storage.repositories.exercises import ExerciseRepository
+from tests.factories import Coaching, make_coaching, make_user
+from tests.fakes.chat import ChatSimulator, SimUser
+from tests.flows.test_log_trainer import live_message
+from tests.services.test_assignments import make_program
+
+Factory = async_sessionmaker[AsyncSession]
+
+LEG_DAY = "Leg day\nBack squat 3x5 @100kg rest 180\nRomanian deadlift 3x8 @60kg"
+# Bob lives in New York; the test clock starts on Mon 23 Nov 2026 09:00 UTC (04:00 for him).
+THURSDAY_6PM = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)
+
+
+async def setup(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(factory, 2002, "Bob", client=True, timezone="America/New_York")
+    return await make_coaching(factory, alice, bob, flags=flags)
+
+
+async def planned(factory: Factory) -> list[CoachingSession]:
+    async with factory() as session:
+        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
+        return list(rows.scalars())
+
+
+async def make_template(factory: Factory, coaching: Coaching, name: str = "Push day") -> int:
+    async with factory() as session:
+        template = SessionTemplate(
+            trainer_user_id=coaching.trainer.id,
+            name=name,
+            duration_minutes=45,
+            created_by=coaching.trainer.id,
+        )
+        session.add(template)
+        await session.flush()
+        bench = await ExerciseRepository(session).by_slug("barbell-bench-press")
+        assert bench is not None
+        session.add(
+            ExerciseTemplate(
+                session_template_id=template.id,
+                exercise_id=bench.id,
+                order_index=0,
+                target_sets=4,
+                reps_min=6,
+                reps_max=6,
+                target_weight_kg=Decimal(80),
+            )
+        )
+        await session.commit()
+        return template.id
+
+
+async def set_flags(factory: Factory, coaching: Coaching, **flags: bool) -> None:
+    async with factory() as session:
+        await session.execute(
+            update(PermissionSet)
+            .where(PermissionSet.relationship_id == coaching.relationship.id)
+            .values(**flags)
+        )
+        await session.commit()
+
+
+async def give_leg_day(alice: SimUser, when: str = "thu 18:00") -> None:
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send(LEG_DAY)
+    await alice.send(when)
+    await alice.press("✅ Assign")
+
+
+# --- giving a single workout ------------------------------------------------------------------
+
+
+async def test_a_typed_workout_for_thursday_reaches_the_client_and_their_plan(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await alice.send("/workout")
+    assert "Who is it for? (1 active client)" in alice.last_reply.text
+    await alice.press("Bob")
+    assert alice.last_reply.flat_buttons == ["➕ New workout", "✏️ Change a day's workout"]
+    await alice.press("➕ New workout")
+    assert "type the workout in one message" in alice.last_reply.text
+
+    await alice.send("Back squat three by five")
+    assert "Back squat three by five" in alice.last_reply.text
+    await alice.send("Leg day\nFlibbertigibbet 3x5")
+    assert "Line 1" in alice.last_reply.text
+    assert "Flibbertigibbet" in alice.last_reply.text
+    await alice.send(LEG_DAY)
+    assert "When does Bob do Leg day?" in alice.last_reply.text
+    assert "America/New_York" in alice.last_reply.text
+
+    await alice.send("someday")
+    assert "someday" in alice.last_reply.text
+    await alice.send("2026-11-20 07:00")
+    assert "has already passed" in alice.last_reply.text
+    await alice.send("thu 18:00")
+    text = alice.last_reply.text
+    assert "Give Bob this workout?" in text
+    assert "Thu 26 Nov 18:00 in America/New_York (yours: Thu 26 Nov 23:00)" in text
+    assert "Barbell Back Squat — 3×5 @ 100 kg, rest 3:00" in text
+    assert "Romanian Deadlift — 3×8 @ 60 kg" in text
+    assert await planned(session_factory) == [], "nothing is stored before confirming"
+
+    await alice.press("✅ Assign")
+    assert "Leg day is on Bob's plan for Thu 26 Nov 18:00" in alice.last_reply.text
+    assert "Bob has been told" in alice.last_reply.text
+    assert "New workout from Alice: Leg day" in bob.last_reply.text
+    assert "Thu 26 Nov 18:00" in bob.last_reply.text
+
+    [row] = await planned(session_factory)
+    assert row.scheduled_at == THURSDAY_6PM
+    assert row.title == "Leg day"
+    assert row.status is SessionStatus.SCHEDULED
+    async with session_factory() as session:
+        program = (await session.execute(select(Program))).scalar_one()
+        assert program.is_one_off
+        assert not program.is_active
+        assignment = (await session.execute(select(ProgramAssignment))).scalar_one()
+        assert row.assignment_id == assignment.id
+        exercises = await effective_exercises(session, row.id)
+    assert [e.name for e in exercises] == ["Barbell Back Squat", "Romanian Deadlift"]
+    assert exercises[0].prescription.weight_kg == Decimal(100)
+
+    await alice.send("/programs")
+    assert "Leg day" not in alice.last_reply.text, "a single workout is no program to list"
+
+    await bob.send("/plan")
+    assert "Leg day" in bob.last_reply.text
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    await bob.send("/today")
+    text = bob.last_reply.text
+    assert "Leg day" in text
+    assert "Barbell Back Squat — 3×5 @ 100 kg" in text
+
+
+async def test_a_workout_from_a_template_through_assign(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    await make_template(session_factory, coaching)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await alice.send("/assign")
+    await alice.press("Bob")
+    assert "🏋️ One workout instead" in alice.last_reply.flat_buttons
+    await alice.press("🏋️ One workout instead")
+    await alice.press("➕ New workout")
+    await alice.press("📄 Push day")
+    assert "When does Bob do Push day?" in alice.last_reply.text
+    await alice.send("tomorrow 7am")
+    assert "Barbell Bench Press — 4×6 @ 80 kg" in alice.last_reply.text
+    await alice.press("✅ Assign")
+    assert "Push day is on Bob's plan for Tue 24 Nov 07:00" in alice.last_reply.text
+    assert "New workout from Alice: Push day" in bob.last_reply.text
+    [row] = await planned(session_factory)
+    assert row.duration_minutes == 45
+
+
+async def test_the_reminder_starts_live_logging_against_the_workouts_targets(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give_leg_day(alice)
+    clock.set(THURSDAY_6PM - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    reminder = bob.last_reply
+    assert reminder.text.startswith("⏰"), bob.transcript()
+    assert "Leg day" in reminder.text
+    assert "✅ Done as prescribed" in reminder.flat_buttons
+    assert "🚫 Can't make it" in reminder.flat_buttons or any(
+        "make it" in label for label in reminder.flat_buttons
+    )
+    await bob.press("▶️ Start logging")
+    assert "target 3×5 @ 100 kg" in live_message(bob).text
+
+
+async def test_a_client_who_withheld_single_workouts_is_refused(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory, PermissionFlags(assign_workouts=False))
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    assert alice.last_answer == "The client has not allowed you to assign them workouts."
+    assert await planned(session_factory) == []
+
+
+async def test_permission_revoked_before_confirming_stores_nothing(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send(LEG_DAY)
+    await alice.send("thu 18:00")
+    before = len(bob.replies)
+    await set_flags(session_factory, coaching, assign_workouts=False)
+    await alice.press("✅ Assign")
+    assert "The client has not allowed you to assign them workouts." in alice.last_reply.text
+    assert "Nothing was assigned" in alice.last_reply.text
+    assert await planned(session_factory) == []
+    assert len(bob.replies) == before, "the client hears nothing"
+
+
+async def test_cancel_forged_and_stale_buttons(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    eve = await make_user(session_factory, 3003, "Eve", trainer=True)
+    eve_coaching = await make_coaching(session_factory, eve, None, name="Zed")
+    foreign_template = await make_template(session_factory, eve_coaching, "Eve's day")
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    await alice.press_data(f"wko:c:{eve_coaching.profile.id}")
+    assert alice.last_answer is not None
+    assert "Zed" not in alice.last_reply.text
+
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.press_data(f"wko:t:{foreign_template}")
+    assert alice.last_answer == "I can't find that template among yours."
+    await alice.press_data("wko:zz:1")
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    await alice.press_data("wko:ok:0")
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    await alice.send(LEG_DAY)
+    await alice.send("/cancel")
+    assert "Cancelled" in alice.last_reply.text
+    await alice.press_data("wko:ok:0")
+    assert await planned(session_factory) == []
+
+    await give_leg_day(alice)
+    await alice.press_data("wko:ok:0", message_id=alice.last_reply.message_id)
+    assert len(await planned(session_factory)) == 1, "a second press stores nothing twice"
+    assert coaching.profile.id
+
+
+async def test_a_client_cannot_give_workouts(sim: ChatSimulator, session_factory: Factory) -> None:
+    await setup(session_factory)
+    bob = sim.user(2002, "Bob")
+    await bob.send("/workout")
+    assert "Only trainers" in bob.last_reply.text
+
+
+async def test_forty_exercises_with_notes_fit_one_message_and_more_are_refused(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    line = "Back squat 3x5 @100kg rest 180 - keep the bar path straight, brace hard"
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send("\n".join([line] * 41))
+    assert "at most 40" in alice.last_reply.text
+    await alice.send("\n".join([line] * 40))
+    await alice.send("thu 18:00")
+    assert len(alice.last_reply.text) <= 4096
+    await alice.press("✅ Assign")
+    assert "Bob has been told" in alice.last_reply.text
+    assert "New workout from Alice" in bob.last_reply.text
+    async with session_factory() as session:
+        [row] = await planned(session_factory)
+        assert len(await effective_exercises(session, row.id)) == 40
+
+
+async def test_a_name_line_without_letters_is_refused(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send("\u200b…\nBack squat 3x5")
+    assert "needs letters" in alice.last_reply.text
+    assert await planned(session_factory) == []
+
+
+# --- changing one day ------------------------------------------------------------------------
+
+
+async def assign_program(factory: Factory, alice: SimUser) -> None:
+    await alice.send("/assign")
+    await alice.press("Bob")
+    await alice.press("Strength Base")
+    await alice.press("Next Monday")
+    for day in ("Mon", "Wed", "Fri"):
+        await alice.press(day)
+    await alice.press("Done")
+    await alice.send("7am")
+    await alice.press("✅ Assign")
+
+
+async def first_day(factory: Factory) -> CoachingSession:
+    return (await planned(factory))[0]
+
+
+async def test_changing_one_day_leaves_the_program_and_other_days_alone(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await setup(session_factory)
+    program = await make_program(session_factory, coaching.trainer)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await assign_program(session_factory, alice)
+    day = await first_day(session_factory)
+
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("✏️ Change a day's workout")
+    assert "Which of Bob's next workouts?" in alice.last_reply.text
+    await alice.press(alice.last_reply.flat_buttons[0])
+    assert "for this day only" in alice.last_reply.text
+    assert "Barbell Back Squat — 3×5 @ 100 kg" in alice.last_reply.text
+    await alice.press("1. Barbell Back Squat")
+    await alice.press("🎯 Targets")
+    await alice.send("lots")
+    assert "couldn't read" in alice.last_reply.text
+    await alice.send("3x5 @90kg")
+    assert (
+        "Changed for Bob: Barbell Back Squat: 3×5 @ 100 kg, rest 3:00 → 3×5 @ 90 kg\n"
+        in alice.last_reply.text
+    )
+    assert "Alice changed your workout" in bob.last_reply.text
+    assert "3×5 @ 90 kg" in bob.last_reply.text
+
+    await alice.press("2. Romanian Deadlift")
+    await alice.press("🔁 Swap")
+    await alice.send("leg press")
+    await alice.press_data("wko:r:999999")
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    await alice.press("Leg Press")
+    assert "Romanian Deadlift → Leg Press" in alice.last_reply.text
+
+    await alice.press("➕ Add an exercise")
+    await alice.send("Zorblax 3x10")
+    assert "Zorblax" in alice.last_reply.text
+    await alice.send("Goblet squat 3x10 @24kg")
+    assert "Goblet Squat added: 3×10 @ 24 kg" in alice.last_reply.text
+
+    await alice.press("2. Leg Press")
+    await alice.press("🗑 Remove")
+    assert "Leg Press removed" in alice.last_reply.text
+
+    async with session_factory() as session:
+        mine = await effective_exercises(session, day.id)
+        assert [(e.name, e.prescription.weight_kg) for e in mine] == [
+            ("Barbell Back Squat", Decimal(90)),
+            ("Goblet Squat", Decimal(24)),
+        ]
+        # The program's own session is untouched, and so is the next Lower A.
+        blueprint = await session.get(ProgramSession, program.session_ids[(1, 1)])
+        assert blueprint is not None
+        rows = (
+            await session.execute(
+                select(ExerciseTemplate).where(ExerciseTemplate.program_session_id == blueprint.id)
+            )
+        ).scalars()
+        assert next((r.exercise_id, r.target_weight_kg) for r in rows)[1] == Decimal(100)
+        others = [s for s in await planned(session_factory) if s.id != day.id]
+        later_lower_a = next(s for s in others if "Lower A" in s.title)
+        theirs = await effective_exercises(session, later_lower_a.id)
+        assert [e.name for e in theirs] == ["Barbell Back Squat", "Romanian Deadlift"]
+        changes = list((await session.execute(select(WorkoutChange))).scalars())
+    assert [c.kind for c in changes] == ["targets", "swap", "add", "remove"]
+    assert all(c.coaching_session_id == day.id for c in changes)
+
+    clock.set(day.scheduled_at - timedelta(hours=2))
+    await bob.send("/today")
+    text = bob.last_reply.text
+    assert "Changed for you today" in text
+    assert "Goblet Squat — 3×10 @ 24 kg" in text
+    assert "Romanian Deadlift" not in text.split("Changed for you today")[0]
+
+
+async def test_day_changes_are_refused_without_permission_or_for_someone_elses_day(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    await make_program(session_factory, coaching.trainer)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await assign_program(session_factory, alice)
+    day = await first_day(session_factory)
+
+    eve = sim.user(3003, "Eve")
+    eve_user = await make_user(session_factory, 3003, "Eve", trainer=True)
+    await make_coaching(session_factory, eve_user, None, name="Zed")
+    await eve.send("/workout")
+    await eve.press("Zed")
+    await eve.press("➕ New workout")
+    await eve.send("Bench press 3x5")
+    await eve.send("thu 18:00")
+    await eve.press("✅ Assign")
+    await eve.send("/workout")
+    await eve.press("Zed")
+    await eve.press("✏️ Change a day's workout")
+    await eve.press_data(f"wko:d:{day.id}")
+    assert eve.last_answer == "I can't find that workout among your clients' upcoming ones."
+    await eve.press_data(f"wko:o:{coaching.profile.id}")
+    assert eve.last_answer is not None
+    assert "Bob" not in eve.last_reply.text
+
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("✏️ Change a day's workout")
+    await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("1. Barbell Back Squat")
+    await alice.press("🎯 Targets")
+    before = len(bob.replies)
+    await set_flags(session_factory, coaching, modify_workouts=False)
+    await alice.send("3x5 @90kg")
+    assert "not allowed you to change or log their workouts" in alice.last_reply.text
+    assert len(bob.replies) == before
+    async with session_factory() as session:
+        assert list((await session.execute(select(WorkoutChange))).scalars()) == []
+        [squat, _rdl] = await effective_exercises(session, day.id)
+        assert squat.prescription.weight_kg == Decimal(100)
+    await alice.send("/cancel")
+    assert "Cancelled" in alice.last_reply.text
+
+
+async def test_a_removed_exercises_old_button_is_refused(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice = sim.user(1001, "Alice")
+    await give_leg_day(alice)
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("✏️ Change a day's workout")
+    await alice.press(alice.last_reply.flat_buttons[0])
+    squat_button = alice.last_reply.button_data[0][0]
+    await alice.press("1. Barbell Back Squat")
+    await alice.press("🗑 Remove")
+    assert "Barbell Back Squat removed" in alice.last_reply.text
+    await alice.press("1. Romanian Deadlift")
+    await alice.press("🗑 Remove")
+    assert alice.last_answer is not None
+    assert "only exercise left" in alice.last_answer
+    await alice.press("⬅️ Back")
+    await alice.press_data(squat_button)
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    [row] = await planned(session_factory)
+    async with session_factory() as session:
+        assert [e.name for e in await effective_exercises(session, row.id)] == ["Romanian Deadlift"]
+
+
+async def test_many_clients_with_long_names_page_and_fit(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    for n in range(30):
+        await make_coaching(session_factory, coaching.trainer, None, name=f"{n:02d} " + "Ö" * 95)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    assert "(31 active clients)" in alice.last_reply.text
+    assert "▶️" in alice.last_reply.flat_buttons
+    await alice.press("▶️")
+    await alice.press("▶️")
+    await alice.press("▶️")
+    assert "Bob" in alice.last_reply.flat_buttons
+    await alice.press("Bob")
+    assert "Bob" in alice.last_reply.text
+
+
+async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await setup(session_factory)
+    await make_program(session_factory, coaching.trainer)
+    alice = sim.user(1001, "Alice")
+    await assign_program(session_factory, alice)
+    day = await first_day(session_factory)
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("✏️ Change a day's workout")
+    await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("1. Barbell Back Squat")
+    await alice.press("🎯 Targets")
+    await alice.send("3x5 @90kg")
+
+    await alice.send("/assign")
+    await alice.press("Current assignments")
+    await alice.press("Bob · Strength Base (assigned)")
+    await alice.press("Swap an exercise")
+    await alice.press("All sessions")
+    await alice.press("Barbell Back Squat")
+    await alice.send("leg press")
+    await alice.press("Leg Press")
+    await alice.send("knee pain")
+    async with session_factory() as session:
+        edited = await effective_exercises(session, day.id)
+        other = next(
+            s for s in await planned(session_factory) if s.id != day.id and "Lower A" in s.title
+        )
+        elsewhere = await effective_exercises(session, other.id)
+    assert edited[0].name == "Barbell Back Squat", "the day keeps what was set for it"
+    assert edited[0].prescription.weight_kg == Decimal(90)
+    assert elsewhere[0].name == "Leg Press"
