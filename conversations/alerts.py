@@ -403,7 +403,7 @@ async def send_urgent(context: Context, limit: int = URGENT_BATCH) -> int:
                 ]
             ]
         )
-        if await notify(context, item.trainer_chat_id, urgent_text(item), markup):
+        if await notify(context, item.trainer_chat_id, urgent_text(item), markup, urgent=True):
             sent += 1
     return sent
 

@@ -136,6 +136,8 @@ class User(Timestamps, Base):
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     unreachable_since: Mapped[datetime | None] = mapped_column()
+    # When the person last sent the bot anything (written at most every few minutes).
+    last_seen_at: Mapped[datetime | None] = mapped_column()
     # Client settings: reminders and quiet hours, in the user's own time zone.
     evening_reminder_time: Mapped[time | None] = mapped_column(Time, default=time(19, 0))
     reminder_lead_minutes: Mapped[int | None] = mapped_column(Integer, default=60)
