@@ -49,10 +49,12 @@ from coaching.domain.enums import ReminderKind
 from coaching.domain.notices import HeldEntry, digest_text
 from coaching.domain.reminders import describe_minutes, relative_day
 from coaching.domain.schedule import load_zone
+from coaching.domain.threads import TargetKind
 from coaching.services.base import ServiceContext
 from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
 from conversations.common import esc, keyboard
 from conversations.feedback import FEEDBACK_ASK, rpe_keyboard
+from conversations.threads import ask_button
 
 log = logging.getLogger("spotter.reminders")
 
@@ -169,16 +171,19 @@ def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | N
     markup = None
     if item.coaching_session_id is not None:
         sid = item.coaching_session_id
+        ask = ask_button(TargetKind.SESSION, sid)
         if item.kind is ReminderKind.BEFORE_SESSION:
             markup = keyboard(
                 [
                     [(SEE_PLAN, f"rm:plan:{sid}"), (START_LOGGING, f"lg:p:{sid}")],
                     [(DONE_AS_PRESCRIBED, f"rm:done:{sid}")],
-                    [(CANT_MAKE_IT, f"rm:cant:{sid}")],
+                    [(CANT_MAKE_IT, f"rm:cant:{sid}"), ask],
                 ]
             )
         else:
-            markup = keyboard([[(SEE_PLAN, f"rm:plan:{sid}")], [(CANT_MAKE_IT, f"rm:cant:{sid}")]])
+            markup = keyboard(
+                [[(SEE_PLAN, f"rm:plan:{sid}")], [(CANT_MAKE_IT, f"rm:cant:{sid}"), ask]]
+            )
     return text, markup
 
 

@@ -43,6 +43,7 @@ from bot.application import services
 from coaching.domain.enums import MediaKind, SessionStatus
 from coaching.domain.feedback import TimedComment, format_timestamp
 from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
 from coaching.services.calendar import CalendarService, SessionNotice
 from coaching.services.feedback import (
@@ -71,6 +72,7 @@ from conversations.common import (
 )
 from conversations.flow import Flow
 from conversations.log import summary_text
+from conversations.threads import message_button
 
 log = logging.getLogger(__name__)
 
@@ -707,6 +709,7 @@ def _review_keyboard(detail: ReviewDetail) -> InlineKeyboardMarkup:
     if not detail.reviewed:
         rows.append([("✍️ Write feedback", f"tf:w:{rid}"), ("✅ Mark reviewed", f"tf:rv:{rid}")])
     rows.append([("🎥 Add a video or photo", f"tf:m:{rid}")])
+    rows.append([message_button(TargetKind.RECORD, rid)])
     rows.append([("‹ Back", "tf:l")])
     return keyboard(rows)
 

@@ -11,6 +11,7 @@ from coaching.domain.enums import SessionStatus, SessionType
 from coaching.services.plan import ExerciseLine, PlanService, SessionLine, TodaySession
 from conversations.common import Context, answer, esc, identity, keyboard, show
 from conversations.flow import button, command
+from conversations.threads import today_ask_button
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -127,8 +128,13 @@ async def today(update: Update, context: Context) -> None:
             )
         else:
             parts.append(NOTHING_PLANNED)
+    count = len(view.sessions)
+    asks = [[today_ask_button(i.session.id, i.session.title, count)] for i in view.sessions[:3]]
     await show(
-        update, _fit("\n\n".join(parts)), keyboard([[PLAN_BUTTON], [ICS_BUTTON]]), edit=False
+        update,
+        _fit("\n\n".join(parts)),
+        keyboard([*asks, [PLAN_BUTTON], [ICS_BUTTON]]),
+        edit=False,
     )
 
 
