@@ -63,6 +63,7 @@ from conversations.common import (
     Context,
     answer,
     esc,
+    hold_for_quiet_hours,
     identity,
     is_skip,
     keyboard,
@@ -331,6 +332,11 @@ async def _send_media(
 ) -> bool:
     """Send a photo or video by ``file_id``; a long caption goes in a message of its own."""
     short = caption if len(caption) <= 1000 else None
+    media = {"kind": "video" if kind is MediaKind.VIDEO else "photo", "file_id": file_id}
+    if await hold_for_quiet_hours(context, telegram_id, short or "", markup, media):
+        if short is None:
+            await notify(context, telegram_id, caption)
+        return True
     try:
         if kind is MediaKind.VIDEO:
             await context.bot.send_video(telegram_id, file_id, caption=short, reply_markup=markup)

@@ -18,6 +18,7 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.services.reminders import Notice, NoticeService
 from storage.models import PermissionSet, Reminder, User
 from tests.fakes.chat import ChatSimulator, SimUser
+from tests.flows.test_feedback_trainer import _rated as rated
 from tests.flows.test_log_trainer import Factory, trainer_and_client
 
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
@@ -193,3 +194,23 @@ async def test_a_trainer_who_turns_quiet_hours_off_gets_notices_at_night(
     await alice.press("3")
     await alice.send("skip")
     assert "Alice reported an injury: Left wrist, 3/10" in tom.last_reply.text
+
+
+async def test_a_video_review_at_night_waits_and_arrives_as_a_video(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    alice, tom, _ = await rated(sim, session_factory, clock)
+    before = len(alice.replies)
+    clock.set(NIGHT)
+    await tom.send("/feedback")
+    await tom.press("Alice · Lower A")
+    await tom.press("🎥 Add a video or photo")
+    await tom.send_video("night-check")
+    await tom.send("0:42 knees cave in")
+    await tom.send("skip")
+    assert len(alice.replies) == before, "nothing reaches Alice at 23:00"
+    clock.set(MORNING)
+    await dispatch_due(app.bot, app.services.ctx)
+    video = alice.last_reply
+    assert video.file_id == "night-check"
+    assert "0:42 knees cave in" in video.text

@@ -10,8 +10,10 @@ import json
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.application import SpotterApplication
+from bot.config import Settings
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipStatus
@@ -19,7 +21,9 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.domain.threads import ThreadMediaKind
 from coaching.services.base import ServiceContext
 from storage.models import PermissionSet, Relationship, WorkoutMessage
+from tests.conftest import restarted
 from tests.factories import make_coaching, make_user
+from tests.fakes import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.fakes.updates import message_update
 from tests.flows.test_alerts import _world as alerts_world
@@ -385,3 +389,29 @@ async def test_the_feedback_review_offers_a_message(
     await alice.press("↩️ Reply")
     await alice.send("The gym was crowded")
     assert tom.last_reply.text.endswith("The gym was crowded")
+
+
+async def test_a_held_message_is_delivered_once_by_another_process_after_a_restart(
+    app: SpotterApplication,
+    sim: ChatSimulator,
+    session_factory: Factory,
+    clock: ManualClock,
+    settings: Settings,
+    api: FakeBotAPI,
+    engine: AsyncEngine,
+) -> None:
+    await trainer_and_client(session_factory)
+    tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
+    clock.set(NIGHT)
+    await _open_card_message(tom)
+    await tom.send("See you at 8, bring chalk")
+    assert tom.last_reply.text.startswith("🌙 It's quiet hours for Alice")
+    await app.shutdown()  # the first process stops with the message held
+    clock.set(MORNING)
+    async with restarted(settings, api, engine, clock) as second:
+        await dispatch_due(second.bot, second.services.ctx)
+        await dispatch_due(second.bot, second.services.ctx)
+    delivered = [r for r in alice.replies if r.text.endswith("See you at 8, bring chalk")]
+    assert len(delivered) == 1
+    assert delivered[0].flat_buttons == ["↩️ Reply", "📜 See the thread"]
+    await app.initialize()  # the fixture shuts it down again
