@@ -98,7 +98,8 @@ MEDIA_LABELS = {
     ThreadMediaKind.VOICE: "🎙 voice note",
 }
 CARD_ACTION = (MESSAGE, f"th:n:{TargetKind.CLIENT.value}")  # the client card's button
-SUBJECT_SHOWN = 80
+SUBJECT_SHOWN = 60
+NAME_SHOWN = 40
 LINE_SHOWN = 300
 THREAD_BUDGET = 3800
 
@@ -170,7 +171,9 @@ def _subject(text: str) -> str:
 
 
 def incoming_text(posted: Posted) -> str:
-    sender, subject = esc(posted.sender_name), _subject(posted.subject)
+    name = posted.sender_name
+    sender = esc(name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…")
+    subject = _subject(posted.subject)
     if posted.timestamp_s is not None:
         return INCOMING_NOTE.format(
             sender=sender,

@@ -27,12 +27,13 @@ __all__ = [
     "clean_message",
     "format_timestamp",
     "parse_timestamp_note",
+    "telegram_length",
 ]
 
 MESSAGE_MAX = 3500
 """Characters of one typed message (the delivered text adds a header and stays under 4,096)."""
 
-CAPTION_MAX = 800
+CAPTION_MAX = 700
 """Characters of a media message's caption (Telegram allows 1,024 with the header)."""
 
 TIMESTAMP_MAX_SECONDS = 6 * 3600
@@ -99,9 +100,15 @@ def clean_message(text: str | None, *, limit: int = MESSAGE_MAX, required: bool 
         if required:
             raise EmptyMessage()
         return ""
-    if len(cleaned) > limit:
-        raise MessageTooLong(len(cleaned), limit)
+    length = telegram_length(cleaned)
+    if length > limit:
+        raise MessageTooLong(length, limit)
     return cleaned
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (an emoji can count twice)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 _STAMP = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b\s*[-–—:,.]?\s*(.*)$", re.S)

@@ -415,3 +415,20 @@ async def test_a_held_message_is_delivered_once_by_another_process_after_a_resta
     assert len(delivered) == 1
     assert delivered[0].flat_buttons == ["↩️ Reply", "📜 See the thread"]
     await app.initialize()  # the fixture shuts it down again
+
+
+async def test_the_longest_captions_and_names_still_fit_telegram(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    trainer = await make_user(session_factory, 1001, "🏋️" * 60, trainer=True)
+    client = await make_user(session_factory, 2001, "Alice", client=True)
+    await make_coaching(session_factory, trainer, client, name="😀" * 60)
+    tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
+    await tom.send("/clients")
+    await tom.press("😀")
+    await tom.press("💬 Message")
+    await tom.send_photo("PHOTO-LONG", caption="💪" * 351)
+    assert "the limit is 700" in tom.last_reply.text
+    await tom.send_photo("PHOTO-LONG", caption="💪" * 350)
+    assert alice.last_reply.file_id == "PHOTO-LONG"
+    assert alice.last_reply.text.endswith("💪" * 350)
