@@ -35,12 +35,14 @@ from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
 from conversations import fallbacks, flow_builders
 from conversations.menus import set_default_menu
+from conversations.presence import build_presence_handler
 from storage.db import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("spotter")
 
 FALLBACK_GROUP = 1000
+PRESENCE_GROUP = -1  # before every flow: who is here (conversations.presence)
 SWITCH_INTERVAL_SECONDS = 0.001
 
 
@@ -126,6 +128,7 @@ def build_application(
     handlers = _module_handlers()
     if len(handlers) >= FALLBACK_GROUP:
         raise RuntimeError("more handlers than groups before the catch-alls")
+    app.add_handler(build_presence_handler(), group=PRESENCE_GROUP)
     for group, handler in enumerate(handlers, start=1):
         app.add_handler(handler, group=group)
     for handler in fallbacks.build_handler():

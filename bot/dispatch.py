@@ -35,26 +35,31 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import CallbackContext
 
 from bot.application import services
 from coaching.domain.enums import ReminderKind
+from coaching.domain.notices import HeldEntry, digest_text
 from coaching.domain.reminders import describe_minutes, relative_day
 from coaching.domain.schedule import load_zone
+from coaching.domain.threads import TargetKind
 from coaching.services.base import ServiceContext
 from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
 from conversations.common import esc, keyboard
 from conversations.feedback import FEEDBACK_ASK, rpe_keyboard
+from conversations.threads import ask_button
 
 log = logging.getLogger("spotter.reminders")
 
 BATCH = 100
+DIGEST_ROWS = 12
 WORKER_ID = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 # --- wording ----------------------------------------------------------------------------------
@@ -87,15 +92,60 @@ class DispatchReport:
     flood_control: bool = False
 
 
+def held_html(payload: dict[str, Any]) -> str:
+    """The HTML of a held message: a notice built by a flow, or a trainer's typed message."""
+    if isinstance(payload.get("html"), str):
+        return str(payload["html"])
+    return TRAINER_MESSAGE.format(
+        trainer=esc(payload.get("trainer_name") or "Your trainer"),
+        text=esc(payload.get("text", "")),
+    )
+
+
+def held_markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    found = payload.get("markup")
+    return InlineKeyboardMarkup.de_json(found, None) if isinstance(found, dict) else None
+
+
+def _queued_label(item: Outgoing, now: datetime) -> str:
+    zone = load_zone(item.timezone)
+    try:
+        queued = datetime.fromisoformat(str(item.payload.get("queued_at"))).astimezone(zone)
+    except ValueError:
+        return "earlier"
+    day = relative_day(queued.date(), now.astimezone(zone).date())
+    return f"{queued:%H:%M}" if day == "Today" else f"{day} {queued:%H:%M}"
+
+
+def render_digest(
+    items: Sequence[Outgoing], now: datetime
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Several held messages to one person as one message; each shown entry keeps its buttons,
+    numbered like the entry, up to :data:`DIGEST_ROWS` rows."""
+    text = digest_text([HeldEntry(_queued_label(i, now), held_html(i.payload)) for i in items])
+    shown = text.count("\n\n<b>")
+    rows: list[list[InlineKeyboardButton]] = []
+    for number, item in enumerate(items[:shown], start=1):
+        markup = held_markup(item.payload)
+        for row in markup.inline_keyboard if markup else ():
+            if len(rows) >= DIGEST_ROWS:
+                break
+            rows.append(
+                [
+                    InlineKeyboardButton.de_json(
+                        {**button.to_dict(), "text": f"{number}. {button.text}"}, None
+                    )
+                    for button in row
+                ]
+            )
+    return text, InlineKeyboardMarkup(rows) if rows else None
+
+
 def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
     """The message text and buttons of one reminder, in the client's time zone."""
     payload = item.payload
     if item.kind is ReminderKind.TRAINER_MESSAGE:
-        text = TRAINER_MESSAGE.format(
-            trainer=esc(payload.get("trainer_name") or "Your trainer"),
-            text=esc(payload.get("text", "")),
-        )
-        return text, None
+        return held_html(payload), held_markup(payload)
     if item.kind is ReminderKind.FEEDBACK_PROMPT and str(payload.get("record_id", "")).isdigit():
         title = esc(payload.get("title") or "your session")
         return FEEDBACK_ASK.format(title=title), rpe_keyboard(int(payload["record_id"]))
@@ -121,16 +171,19 @@ def render(item: Outgoing, now: datetime) -> tuple[str, InlineKeyboardMarkup | N
     markup = None
     if item.coaching_session_id is not None:
         sid = item.coaching_session_id
+        ask = ask_button(TargetKind.SESSION, sid)
         if item.kind is ReminderKind.BEFORE_SESSION:
             markup = keyboard(
                 [
                     [(SEE_PLAN, f"rm:plan:{sid}"), (START_LOGGING, f"lg:p:{sid}")],
                     [(DONE_AS_PRESCRIBED, f"rm:done:{sid}")],
-                    [(CANT_MAKE_IT, f"rm:cant:{sid}")],
+                    [(CANT_MAKE_IT, f"rm:cant:{sid}"), ask],
                 ]
             )
         else:
-            markup = keyboard([[(SEE_PLAN, f"rm:plan:{sid}")], [(CANT_MAKE_IT, f"rm:cant:{sid}")]])
+            markup = keyboard(
+                [[(SEE_PLAN, f"rm:plan:{sid}")], [(CANT_MAKE_IT, f"rm:cant:{sid}"), ask]]
+            )
     return text, markup
 
 
@@ -164,51 +217,117 @@ async def _tell_trainers(bot: Bot, notices: list[BlockedNotice]) -> None:
             log.info("could not tell trainer %s: %s", notice.trainer_chat_id, error)
 
 
+def deliveries(items: Sequence[Outgoing]) -> list[list[Outgoing]]:
+    """The claimed rows as messages to send: one person's held text messages go out together
+    (one digest), every other row alone. Order follows the first row of each message."""
+    held: dict[int, list[Outgoing]] = {}
+    out: list[list[Outgoing]] = []
+    for item in items:
+        if item.kind is ReminderKind.TRAINER_MESSAGE and not item.payload.get("media"):
+            group = held.get(item.user_id)
+            if group is None:
+                group = held[item.user_id] = []
+                out.append(group)
+            group.append(item)
+        else:
+            out.append([item])
+    return out
+
+
+async def _send_media(bot: Bot, item: Outgoing, media: dict[str, Any]) -> Message:
+    caption, markup = held_html(item.payload), held_markup(item.payload)
+    file_id, kind = str(media.get("file_id")), media.get("kind")
+    if kind == "video":
+        return await bot.send_video(item.chat_id, file_id, caption=caption, reply_markup=markup)
+    if kind == "voice":
+        return await bot.send_voice(item.chat_id, file_id, caption=caption, reply_markup=markup)
+    return await bot.send_photo(item.chat_id, file_id, caption=caption, reply_markup=markup)
+
+
+async def _send(bot: Bot, group: Sequence[Outgoing], now: datetime) -> Message:
+    first = group[0]
+    if len(group) > 1:
+        text, markup = render_digest(group, now)
+        return await bot.send_message(first.chat_id, text, reply_markup=markup)
+    media = first.payload.get("media") if first.kind is ReminderKind.TRAINER_MESSAGE else None
+    if isinstance(media, dict):
+        return await _send_media(bot, first, media)
+    text, markup = render(first, now)
+    return await bot.send_message(first.chat_id, text, reply_markup=markup)
+
+
+async def _network_failed(
+    svc: ReminderService, group: Sequence[Outgoing], worker: str, error: NetworkError
+) -> tuple[int, int]:
+    """(unconfirmed, retried) after a transport failure."""
+    reason = str(error) or type(error).__name__
+    for item in group:
+        if may_have_been_delivered(error):
+            await svc.unconfirmed(item, worker, reason)
+        else:
+            await svc.retry_later(item, worker, reason)
+    return (len(group), 0) if may_have_been_delivered(error) else (0, len(group))
+
+
+async def _flood(
+    svc: ReminderService,
+    groups: Sequence[Sequence[Outgoing]],
+    worker: str,
+    error: RetryAfter,
+    now: datetime,
+) -> None:
+    """Flood control: this message and every later one of the batch wait, unsent."""
+    delay = _retry_delay(error)
+    for item in groups[0]:
+        await svc.retry_later(item, worker, f"flood control: {error}", delay=delay)
+    for group in groups[1:]:
+        for rest in group:
+            await svc.release(rest, worker, now + delay)
+    log.warning("flood control: %d messages wait %s", len(groups), delay)
+
+
 async def dispatch_due(
     bot: Bot, ctx: ServiceContext, *, worker: str = WORKER_ID, batch: int = BATCH
 ) -> DispatchReport:
-    """One dispatcher run: reclaim, claim a batch, send each row, record each outcome."""
+    """One dispatcher run: reclaim, claim a batch, send each message, record each outcome."""
     svc = ReminderService(ctx)
     report = DispatchReport()
     await svc.reclaim_stuck()
     items = await svc.claim(worker, batch)
     report.claimed = len(items)
-    for index, item in enumerate(items):
-        if not await svc.begin_send(item, worker):
+    groups = deliveries(items)
+    for index, group in enumerate(groups):
+        started = [item for item in group if await svc.begin_send(item, worker)]
+        if not started:
             continue
-        text, markup = render(item, ctx.clock.now())
         try:
-            message = await bot.send_message(item.chat_id, text, reply_markup=markup)
+            message = await _send(bot, started, ctx.clock.now())
         except Forbidden:
-            report.blocked += 1
-            await _tell_trainers(bot, await svc.blocked(item, worker, item.user_id))
+            report.blocked += len(started)
+            for item in started:
+                await _tell_trainers(bot, await svc.blocked(item, worker, item.user_id))
         except RetryAfter as error:
-            delay = _retry_delay(error)
-            report.retried += 1
+            report.retried += len(started)
             report.flood_control = True
-            await svc.retry_later(item, worker, f"flood control: {error}", delay=delay)
-            resume = ctx.clock.now() + delay
-            for rest in items[index + 1 :]:
-                await svc.release(rest, worker, resume)
-            log.warning("flood control: %d reminders wait %s", len(items) - index, delay)
+            await _flood(svc, [started, *groups[index + 1 :]], worker, error, ctx.clock.now())
             break
         except BadRequest as error:
-            report.failed += 1
-            await svc.failed(item, worker, str(error))
-            log.warning("reminder %s refused by Telegram: %s", item.id, error)
+            report.failed += len(started)
+            for item in started:
+                await svc.failed(item, worker, str(error))
+            log.warning("reminder %s refused by Telegram: %s", started[0].id, error)
         except NetworkError as error:
-            if may_have_been_delivered(error):
-                report.unconfirmed += 1
-                await svc.unconfirmed(item, worker, str(error) or type(error).__name__)
-            else:
-                report.retried += 1
-                await svc.retry_later(item, worker, str(error) or type(error).__name__)
+            unconfirmed, retried = await _network_failed(svc, started, worker, error)
+            report.unconfirmed += unconfirmed
+            report.retried += retried
         except TelegramError as error:
-            report.failed += 1
-            await svc.failed(item, worker, str(error))
+            report.failed += len(started)
+            for item in started:
+                await svc.failed(item, worker, str(error))
         else:
-            report.sent += 1
-            await svc.sent(item, worker, message.message_id)
+            report.sent += len(started)
+            for item in started:
+                await svc.sent(item, worker, message.message_id)
     if items:
         log.info(
             "reminders: %d sent, %d retried, %d unconfirmed, %d failed, %d blocked",

@@ -35,6 +35,7 @@ FLOW_MODULES: tuple[str, ...] = (
     "start",
     "profile",
     "measure",
+    "threads",
 )
 
 

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds
 from coaching.domain.enums import AlertSeverity, AlertType
+from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
 from coaching.services.alerts import AlertList, AlertService, AlertView, UrgentNotice
 from conversations.clients import CARD_ACTIONS
@@ -32,6 +33,7 @@ from conversations.common import (
     show,
 )
 from conversations.flow import Flow
+from conversations.threads import message_button
 
 log = logging.getLogger("spotter.alerts")
 
@@ -171,6 +173,7 @@ def alert_keyboard(alert: AlertView) -> InlineKeyboardMarkup:
             ("📇 Card", f"cl:card:{alert.client_profile_id}"),
         ]
     )
+    rows.append([message_button(TargetKind.CLIENT, alert.client_profile_id)])
     rows.append([("◀ All alerts", "al:ls")])
     return keyboard(rows)
 
@@ -400,10 +403,11 @@ async def send_urgent(context: Context, limit: int = URGENT_BATCH) -> int:
                 [
                     ("👀 Open alert", f"al:o:{item.alert_id}"),
                     ("📊 Progress", f"pg:{item.client_profile_id}"),
-                ]
+                ],
+                [message_button(TargetKind.CLIENT, item.client_profile_id)],
             ]
         )
-        if await notify(context, item.trainer_chat_id, urgent_text(item), markup):
+        if await notify(context, item.trainer_chat_id, urgent_text(item), markup, urgent=True):
             sent += 1
     return sent
 

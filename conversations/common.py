@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -17,6 +18,9 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ConversationHandler
 
+from bot.application import services
+from coaching.services.base import DatabaseBusy
+from coaching.services.reminders import Notice, NoticeService
 from coaching.services.users import TelegramIdentity
 
 log = logging.getLogger(__name__)
@@ -123,17 +127,46 @@ async def stale_button(update: Update, context: Context) -> None:
     await answer(update, "This button has expired. Send /help to start again.", alert=True)
 
 
+async def hold_for_quiet_hours(
+    context: Context,
+    telegram_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    media: dict[str, str] | None = None,
+) -> datetime | None:
+    """The one path of every non-urgent message to a person: if their quiet hours are on (and
+    the sender may not contact them outside hours, and they are not using the bot right now),
+    the message is stored to go out when the quiet hours end, and the moment is returned.
+    ``None``: send it now. A message to the person acting is never held."""
+    notice = Notice(telegram_id, text, markup.to_dict() if markup else None, media)
+    sender = getattr(context, "_user_id", None)  # PTB's key of user_data: who is acting
+    try:
+        return await NoticeService(services(context).ctx).hold_if_quiet(
+            notice, sender_telegram_id=sender if isinstance(sender, int) else None
+        )
+    except DatabaseBusy:
+        log.warning("could not check quiet hours of %s; sending now", telegram_id)
+        return None
+
+
 async def notify(
     context: Context,
     telegram_id: int | None,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    urgent: bool = False,
 ) -> bool:
     """Tell the other party something. A user who blocked the bot is skipped, not an error.
 
-    Returns whether the message was delivered.
+    Unless ``urgent``, the message respects the person's quiet hours
+    (:func:`hold_for_quiet_hours`). Returns whether the message was delivered or queued.
     """
-    return await notify_message(context, telegram_id, text, markup) is not None
+    if telegram_id is None:
+        return False
+    if not urgent and await hold_for_quiet_hours(context, telegram_id, text, markup):
+        return True
+    return await _send_now(context, telegram_id, text, markup) is not None
 
 
 async def notify_message(
@@ -141,11 +174,21 @@ async def notify_message(
     telegram_id: int | None,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    urgent: bool = False,
 ) -> Message | None:
     """Like :func:`notify`, returning the message sent (to edit it later), or ``None`` when it
-    was not delivered."""
+    was not delivered now (held for quiet hours, blocked, refused)."""
     if telegram_id is None:
         return None
+    if not urgent and await hold_for_quiet_hours(context, telegram_id, text, markup):
+        return None
+    return await _send_now(context, telegram_id, text, markup)
+
+
+async def _send_now(
+    context: Context, telegram_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> Message | None:
     try:
         sent: Message = await context.bot.send_message(telegram_id, text, reply_markup=markup)
     except Forbidden:

@@ -43,6 +43,7 @@ from bot.application import services
 from coaching.domain.enums import MediaKind, SessionStatus
 from coaching.domain.feedback import TimedComment, format_timestamp
 from coaching.domain.schedule import WEEKDAY_NAMES
+from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
 from coaching.services.calendar import CalendarService, SessionNotice
 from coaching.services.feedback import (
@@ -62,6 +63,7 @@ from conversations.common import (
     Context,
     answer,
     esc,
+    hold_for_quiet_hours,
     identity,
     is_skip,
     keyboard,
@@ -71,6 +73,7 @@ from conversations.common import (
 )
 from conversations.flow import Flow
 from conversations.log import summary_text
+from conversations.threads import message_button
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +332,11 @@ async def _send_media(
 ) -> bool:
     """Send a photo or video by ``file_id``; a long caption goes in a message of its own."""
     short = caption if len(caption) <= 1000 else None
+    media = {"kind": "video" if kind is MediaKind.VIDEO else "photo", "file_id": file_id}
+    if await hold_for_quiet_hours(context, telegram_id, short or "", markup, media):
+        if short is None:
+            await notify(context, telegram_id, caption)
+        return True
     try:
         if kind is MediaKind.VIDEO:
             await context.bot.send_video(telegram_id, file_id, caption=short, reply_markup=markup)
@@ -707,6 +715,7 @@ def _review_keyboard(detail: ReviewDetail) -> InlineKeyboardMarkup:
     if not detail.reviewed:
         rows.append([("✍️ Write feedback", f"tf:w:{rid}"), ("✅ Mark reviewed", f"tf:rv:{rid}")])
     rows.append([("🎥 Add a video or photo", f"tf:m:{rid}")])
+    rows.append([message_button(TargetKind.RECORD, rid)])
     rows.append([("‹ Back", "tf:l")])
     return keyboard(rows)
 

@@ -217,6 +217,7 @@ async def _save(update: Update, context: Context, text: str | None) -> int:
                 level=LEVEL_WORDS[notice.severity],
                 text=details,
             ),
+            urgent=notice.urgent,
         )
     return END
 

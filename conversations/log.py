@@ -56,6 +56,7 @@ from conversations.common import END, Button, Context, answer, esc, identity, ke
 from conversations.common import show as show_message
 from conversations.flow import Flow
 from conversations.howto import howto_button
+from conversations.threads import summary_markup
 
 log = logging.getLogger(__name__)
 
@@ -788,9 +789,12 @@ async def _deliver_summary(update: Update, context: Context, result: FinishResul
         own, other, other_text = trainer_text, result.client, client_text
     if own is None and result.client_summary is not None:
         own = summary_text(result.title, result.client_name, result.client_summary, Units.KG)
-    await show_message(update, own or "🏁 Session complete.")
+    talk = result.client is not None and result.trainer is not None  # a thread per workout
+    mine = summary_markup(result.record_id, for_client=result.actor_is_client) if talk else None
+    await show_message(update, own or "🏁 Session complete.", mine)
     if other is not None and other_text is not None:
-        await notify(context, other.telegram_id, other_text)
+        theirs = summary_markup(result.record_id, for_client=not result.actor_is_client)
+        await notify(context, other.telegram_id, other_text, theirs if talk else None)
     if result.ask_feedback and result.client is not None:
         await notify(
             context,

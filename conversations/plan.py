@@ -13,6 +13,7 @@ from coaching.services.plan import ExerciseLine, PlanService, SessionLine, Today
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
 from conversations.flow import button, command
 from conversations.howto import howto_rows
+from conversations.threads import today_ask_button
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -133,8 +134,9 @@ async def today(update: Update, context: Context) -> None:
             )
         else:
             parts.append(NOTHING_PLANNED)
-    rows = _howto_rows(view.sessions)
-    rows += [[PLAN_BUTTON], [ICS_BUTTON]]
+    count = len(view.sessions)
+    asks = [[today_ask_button(i.session.id, i.session.title, count)] for i in view.sessions[:3]]
+    rows = [*asks, *_howto_rows(view.sessions), [PLAN_BUTTON], [ICS_BUTTON]]
     await show(update, _fit("\n\n".join(parts)), keyboard(rows), edit=False)
 
 

@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.application import services
 from coaching.domain.enums import SessionStatus, SessionType
+from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
 from coaching.services.calendar import (
     CalendarService,
@@ -39,6 +40,7 @@ from conversations.common import (
     show,
 )
 from conversations.flow import Flow
+from conversations.threads import message_button
 
 (
     LIST,
@@ -224,6 +226,7 @@ def _detail_keyboard(detail: SessionDetail) -> Any:
         rows.append([(LOG_BUTTON, f"lg:p:{sid}")])
     if detail.actionable:
         rows.append([("✅ Complete", f"sch:k:{sid}")])
+    rows.append([message_button(TargetKind.SESSION, sid)])
     rows.append([("⬅️ Back", "sch:ls:0")])
     return keyboard(rows)
 

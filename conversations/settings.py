@@ -1,4 +1,4 @@
-"""/settings: time zone, units, reminder times and quiet hours (clients), digest time (trainers).
+"""/settings: time zone, units, reminder times (clients), quiet hours, digest time (trainers).
 
 One message with buttons, edited in place as the person moves between the settings. Also here:
 a reminder's "📋 See plan" button, and what happens when someone blocks or unblocks the bot.
@@ -66,6 +66,10 @@ LINE_DIGEST = "📰 Daily digest: <b>{value}</b>"
 QUIET_NOTE = (
     "<i>Your reminders come at the times you chose. During quiet hours your trainer's messages "
     "wait until morning, unless you allowed them in /permissions.</i>"
+)
+TRAINER_QUIET_NOTE = (
+    "<i>During quiet hours your clients' messages and notices wait until they end; urgent "
+    "alerts still come at once.</i>"
 )
 FOOTER = "Tap a setting to change it."
 OFF = "off"
@@ -177,12 +181,14 @@ def screen(view: SettingsView, note: str | None = None) -> str:
         lines += [
             LINE_EVENING.format(value=_clock(view.evening_at)),
             LINE_LEAD.format(value=_lead(view.lead_minutes)),
-            LINE_QUIET.format(value=_quiet(view.quiet)),
         ]
+    lines.append(LINE_QUIET.format(value=_quiet(view.quiet)))
     if view.is_trainer:
         lines.append(LINE_DIGEST.format(value=_clock(view.digest_at)))
     if view.is_client:
         lines += ["", QUIET_NOTE]
+    if view.is_trainer:
+        lines += ["", TRAINER_QUIET_NOTE]
     lines += ["", FOOTER]
     return "\n".join(lines)
 
@@ -195,8 +201,8 @@ def menu_buttons(view: SettingsView) -> list[list[Button]]:
     if view.is_client:
         rows += [
             [("🔔 Evening reminder", "set:open:eve"), ("⏰ Before a session", "set:open:lead")],
-            [("🌙 Quiet hours", "set:open:quiet")],
         ]
+    rows.append([("🌙 Quiet hours", "set:open:quiet")])
     if view.is_trainer:
         rows.append([("📰 Digest time", "set:open:dig")])
         rows.append([("⚠️ Alert thresholds", "at:open")])
@@ -257,7 +263,7 @@ async def open_step(update: Update, context: Context) -> int:
         await _refuse(update, str(error))
         return END
     which = _data(update).rsplit(":", 1)[-1]
-    if which in ("eve", "lead", "quiet") and not view.is_client:
+    if which in ("eve", "lead") and not view.is_client:
         await _refuse(update, FOR_CLIENTS)
         return MENU
     if which == "dig" and not view.is_trainer:

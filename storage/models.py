@@ -51,6 +51,7 @@ from coaching.domain.enums import (
     Units,
     Visibility,
 )
+from coaching.domain.threads import ThreadMediaKind
 from storage.types import Dec, UTCDateTime, enum_column
 
 NAMING_CONVENTION = {
@@ -136,6 +137,8 @@ class User(Timestamps, Base):
     onboarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     unreachable_since: Mapped[datetime | None] = mapped_column()
+    # When the person last sent the bot anything (written at most every few minutes).
+    last_seen_at: Mapped[datetime | None] = mapped_column()
     # Client settings: reminders and quiet hours, in the user's own time zone.
     evening_reminder_time: Mapped[time | None] = mapped_column(Time, default=time(19, 0))
     reminder_lead_minutes: Mapped[int | None] = mapped_column(Integer, default=60)
@@ -1118,6 +1121,53 @@ class Reminder(Timestamps, Base):
     dedup_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+
+
+class WorkoutMessage(Owned, Base):
+    """Issue 18: one message of the conversation about a workout between a trainer and their
+    client (or about the coaching in general, when no workout is named). Media by Telegram
+    ``file_id``; a trainer's note on a video carries seed 000 MediaNote's timestamp and comment.
+    Kept when the relationship ends, for the record; removed when the client erases their data.
+    """
+
+    __tablename__ = "workout_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), nullable=False
+    )
+    client_profile_id: Mapped[int] = mapped_column(
+        ForeignKey("client_profiles.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    coaching_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="SET NULL")
+    )
+    session_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("session_records.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_trainer: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    text: Mapped[str | None] = mapped_column(Text)
+    media_kind: Mapped[ThreadMediaKind | None] = mapped_column(
+        enum_column(ThreadMediaKind, "thread_media_kind")
+    )
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workout_messages.id", ondelete="SET NULL")
+    )
+    timestamp_s: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        _len_check("text", 4000),
+        Index(
+            "ix_workout_messages_thread",
+            "relationship_id",
+            "coaching_session_id",
+            "session_record_id",
+        ),
+    )
 
 
 class ConversationState(Base):

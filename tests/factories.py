@@ -34,8 +34,10 @@ async def make_user(
     client: bool = False,
     timezone: str = "UTC",
     units: Units = Units.KG,
+    quiet_hours: bool = True,
 ) -> User:
-    """An onboarded user; a trainer also gets a trainer profile."""
+    """An onboarded user; a trainer also gets a trainer profile. ``quiet_hours=False`` turns
+    off the default 22:00–07:00 quiet hours (notices then arrive at any local time)."""
     async with session_factory() as session:
         user = User(
             telegram_id=telegram_id,
@@ -48,6 +50,8 @@ async def make_user(
         )
         session.add(user)
         await session.flush()
+        if not quiet_hours:
+            user.quiet_start = user.quiet_end = None
         if trainer:
             session.add(TrainerProfile(user_id=user.id, created_by=user.id))
         await session.commit()

@@ -96,7 +96,10 @@ async def test_reminders_go_out_at_the_clients_local_times(
     buttons = evening["reply_markup"]["inline_keyboard"]
     assert buttons == [
         [{"text": "📋 See plan", "callback_data": f"rm:plan:{session_id}"}],
-        [{"text": "🙅 Can't make it", "callback_data": f"rm:cant:{session_id}"}],
+        [
+            {"text": "🙅 Can't make it", "callback_data": f"rm:cant:{session_id}"},
+            {"text": "💬 Ask my trainer", "callback_data": f"th:n:s:{session_id}"},
+        ],
     ]
 
     clock.set(u("2026-11-30 17:00"))

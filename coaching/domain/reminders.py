@@ -50,6 +50,7 @@ __all__ = [
     "parse_reminder_time",
     "plan_session_reminders",
     "relative_day",
+    "short_notice_due",
     "still_useful",
     "trainer_message_due",
 ]
@@ -59,6 +60,9 @@ DEFAULT_LEAD_MINUTES = 60
 LEAD_MIN_MINUTES = 5
 LEAD_MAX_MINUTES = 2880  # two days; the users table checks the same range
 SESSION_KINDS = frozenset({ReminderKind.EVENING_BEFORE, ReminderKind.BEFORE_SESSION})
+SHORT_NOTICE_MINUTES = 15
+"""A session booked this close to its start gets no separate reminder: the booking notice,
+which names the time, is the reminder."""
 
 _OFF_WORDS = frozenset({"off", "none", "no", "never", "disable", "disabled", "-"})
 
@@ -136,6 +140,25 @@ def plan_session_reminders(
             )
         )
     return tuple(sorted(planned, key=lambda p: p.due_at))
+
+
+def short_notice_due(
+    planned: PlannedReminder, scheduled_at: datetime, now: datetime
+) -> datetime | None:
+    """When a reminder whose moment has already passed should still go out: at once.
+
+    Only the lead-time reminder is sent late (a session booked 40 minutes ahead with a 60-minute
+    lead gets it at once); the evening-before note is not. A session that starts within
+    :data:`SHORT_NOTICE_MINUTES` gets none, since the booking notice already says it is about to
+    start. ``None`` means no reminder.
+    """
+    start = _aware(scheduled_at, "scheduled_at")
+    moment = _aware(now, "now")
+    if planned.kind is not ReminderKind.BEFORE_SESSION or planned.due_at > moment:
+        return None
+    if start - moment <= timedelta(minutes=SHORT_NOTICE_MINUTES):
+        return None
+    return moment
 
 
 def trainer_message_due(

@@ -6,8 +6,9 @@ What happens (after the person confirmed explicitly, in the chat flow):
   date of birth, gender, address, emergency contact, body data, fitness level, goals, injuries and
   medical notes. Their measurements, progress photos, invites, media notes, alerts about them,
   feedback text (the RPE answers on session records, comments on appointments, the trainers'
-  written feedback), free-text notes on their sessions and the reasons on program swaps. Their
-  own (self-logged) profile and everything on it is deleted outright: no trainer needs it.
+  written feedback), the conversations about their workouts (both sides), free-text notes on
+  their sessions and the reasons on program swaps. Their own (self-logged) profile and
+  everything on it is deleted outright: no trainer needs it.
 * **Cancelled and ended.** Reminders to them (and unsent ones about them) are cancelled with their
   text removed. Every current coaching relationship is terminated with the reason "client erased
   their data", and the service returns whom to tell.
@@ -37,6 +38,7 @@ from coaching.services.exports import zone
 from storage.models import ClientProfile, User
 from storage.repositories.exchange import LIVE_STATUSES, ExchangeRepository
 from storage.repositories.howtos import HowToRepository
+from storage.repositories.threads import ThreadRepository
 from storage.repositories.users import UserRepository
 
 ERASED_CLIENT = "Deleted client"
@@ -144,6 +146,7 @@ class ErasureService(Service):
             await repo.delete_media(record_ids, user.id)
             await repo.delete_profile_personal_rows(profile_ids)
             await repo.delete_alerts(profile_ids)
+            await ThreadRepository(session).delete_for_profiles(profile_ids)
             await repo.clear_feedback_text(profile_ids)
             await repo.scrub_records(profile_ids)
             await repo.scrub_appointments(relationship_ids)

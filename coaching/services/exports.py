@@ -52,6 +52,7 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import profile_scope, trainer_access
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import require_trainer
+from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
 from storage.models import (
     Base,
     ClientProfile,
@@ -381,6 +382,7 @@ class _MyData:
     feedback: tuple[Rows, ...]
     media: tuple[Rows, ...]
     alerts: tuple[Rows, ...]
+    conversations: tuple[dict[str, Any], ...] = ()
 
 
 def _my_data_bundle(data: _MyData) -> ExportBundle:
@@ -411,6 +413,7 @@ def _my_data_bundle(data: _MyData) -> ExportBundle:
         "feedback": _json_rows(data.feedback),
         "media": _json_rows(data.media),
         "alerts": _json_rows(data.alerts),
+        "conversations": list(data.conversations),
     }
     text = _encode(document)
     pieces = [text.encode("utf-8")]
@@ -495,6 +498,7 @@ class ExportService(Service):
                     feedback=feedback,
                     media=media,
                     alerts=alerts,
+                    conversations=tuple(await conversation_records(session, profile_ids)),
                 ),
             )
 
@@ -590,6 +594,15 @@ class ExportService(Service):
                         f"spotter-{label}-sets-{stamp}.csv",
                         _header(SET_COLUMNS) + b"".join(set_parts),
                         f"Sets ({sets}).",
+                    )
+                )
+            messages = await conversation_rows(session, profiles, trainer.display_name, tz)
+            if messages:
+                files.append(
+                    ExportFile(
+                        f"spotter-{label}-messages-{stamp}.csv",
+                        write_rows(MESSAGE_COLUMNS, messages),
+                        f"Messages ({len(messages)}).",
                     )
                 )
             if adherence_rows:

@@ -17,7 +17,7 @@ and sends nothing twice (see ``bot.dispatch`` for the delivery policy).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -30,19 +30,20 @@ from coaching.domain.enums import (
     SessionStatus,
     Units,
 )
-from coaching.domain.quiet_hours import QuietHours
+from coaching.domain.quiet_hours import QuietHours, next_allowed
 from coaching.domain.reminders import (
     LEAD_MAX_MINUTES,
     LEAD_MIN_MINUTES,
     SESSION_KINDS,
     ReminderPrefs,
     plan_session_reminders,
+    short_notice_due,
     still_useful,
     trainer_message_due,
 )
 from coaching.domain.schedule import load_zone
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import relationship_for, trainer_access
+from coaching.services.access import trainer_access
 from coaching.services.base import Service, ServiceContext, own_transactions
 from coaching.services.plan import effective_exercises, format_target
 from coaching.services.users import validate_timezone
@@ -58,6 +59,8 @@ MAX_ATTEMPTS = 5
 NOT_YOUR_SESSION = "I can't find that session among yours."
 FINAL_STATUSES = (ReminderStatus.SENT, ReminderStatus.SENDING, ReminderStatus.SKIPPED)
 REMINDER_RELATIONSHIPS = (RelationshipStatus.ACTIVE,)
+RECENTLY_ACTIVE = timedelta(minutes=15)
+HELD_PER_DIGEST = 1000
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,7 +192,11 @@ async def reminders_for_session_changed(
             if planned.due_at <= now:
                 if row is not None and row.status is ReminderStatus.PENDING:
                     keep.add(planned.dedup_key)
-                continue
+                    continue
+                late = short_notice_due(planned, coaching.scheduled_at, now)
+                if late is None:
+                    continue
+                planned = replace(planned, due_at=late)
             keep.add(planned.dedup_key)
             if row is None:
                 repo.add(
@@ -323,6 +330,147 @@ async def queue_trainer_message(
 
 
 # --------------------------------------------------------------------------------------------
+# The one path of every non-urgent message to a person
+# --------------------------------------------------------------------------------------------
+
+
+async def held_until(
+    session: AsyncSession, recipient: User, sender_user_id: int | None, now: datetime
+) -> datetime | None:
+    """When a non-urgent message to ``recipient`` may go out, if it has to wait; else ``None``.
+
+    It waits while the recipient's quiet hours are on, unless the sender is a trainer the
+    recipient lets contact them outside hours (seed 000 canContactOutsideHours), or the
+    recipient used the bot in the last :data:`RECENTLY_ACTIVE` (the message answers something
+    they are doing right now, like a rest timer or a reply to their question).
+    """
+    seen = recipient.last_seen_at
+    if seen is not None and now - seen < RECENTLY_ACTIVE:
+        return None
+    quiet = quiet_hours_of(recipient)
+    if quiet is None:
+        return None
+    contact = sender_user_id is not None and await ReminderRepository(
+        session
+    ).contact_outside_hours(sender_user_id, recipient.id)
+    due = next_allowed(now, tz=recipient.timezone, quiet=quiet, contact_outside_hours=contact)
+    return due if due > now else None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to a person, built by a flow: Telegram HTML, an optional keyboard (as the Bot
+    API's JSON) and optional media (``{"kind": "photo"|"video"|"voice", "file_id": ...}``,
+    the HTML then being its caption)."""
+
+    recipient_telegram_id: int
+    html: str
+    markup: dict[str, Any] | None = None
+    media: dict[str, str] | None = None
+
+
+class NoticeService(Service):
+    """Holding messages for quiet hours, and noticing that a person is using the bot."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def hold_if_quiet(
+        self, notice: Notice, *, sender_telegram_id: int | None
+    ) -> datetime | None:
+        """Queue ``notice`` in the outbox if it must wait, and return when it will go out.
+
+        ``None`` means: send it now. A message to the acting person themselves is never held,
+        nor one to someone Spotter does not know.
+        """
+        if sender_telegram_id == notice.recipient_telegram_id:
+            return None
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            users = UserRepository(uow.session)
+            recipient = await users.by_telegram_id(notice.recipient_telegram_id)
+            if recipient is None or recipient.erased_at is not None:
+                return None
+            sender = (
+                await users.by_telegram_id(sender_telegram_id)
+                if sender_telegram_id is not None
+                else None
+            )
+            sender_id = sender.id if sender is not None else None
+            due = await held_until(uow.session, recipient, sender_id, now)
+            if due is None:
+                return None
+            await _hold(uow.session, recipient.id, sender_id, notice, due, now)
+            await uow.commit()
+        return due
+
+    async def seen(self, telegram_id: int) -> bool:
+        """The person sent the bot something: note the moment, and if they had blocked the bot,
+        they are reachable again and the reminders of their future sessions come back (those
+        cancelled by the block and those of sessions booked meanwhile).
+
+        Returns whether they were unreachable until now.
+        """
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            if user is None:
+                return False
+            returned = not user.reachable
+            user.last_seen_at = now
+            if returned:
+                user.reachable = True
+                user.unreachable_since = None
+                await reminders_for_user_settings_changed(uow.session, user.id, now)
+            await uow.commit()
+        return returned
+
+
+async def _hold(
+    session: AsyncSession,
+    recipient_id: int,
+    sender_id: int | None,
+    notice: Notice,
+    due: datetime,
+    now: datetime,
+) -> None:
+    """Store a held message. A newer version of a held notice with the same buttons from the
+    same sender (a feedback notice edited step by step) replaces the older one."""
+    payload: dict[str, Any] = {
+        "html": notice.html,
+        "markup": notice.markup,
+        "media": notice.media,
+        "sender_user_id": sender_id,
+        "queued_at": now.astimezone(UTC).isoformat(),
+    }
+    if notice.markup and notice.media is None:
+        for row in await ReminderRepository(session).pending_of_kind(
+            recipient_id, ReminderKind.TRAINER_MESSAGE
+        ):
+            same = row.payload.get("markup") == notice.markup and not row.payload.get("media")
+            if same and row.payload.get("sender_user_id") == sender_id:
+                row.payload = payload
+                row.due_at = due
+                await session.flush()
+                return
+    session.add(
+        Reminder(
+            user_id=recipient_id,
+            coaching_session_id=None,
+            kind=ReminderKind.TRAINER_MESSAGE,
+            due_at=due,
+            expires_at=None,
+            status=ReminderStatus.PENDING,
+            attempts=0,
+            payload=payload,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+
+
+# --------------------------------------------------------------------------------------------
 # Dispatching
 # --------------------------------------------------------------------------------------------
 
@@ -384,7 +532,10 @@ class ReminderService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            claimed = await ReminderRepository(uow.session).claim_due(now, worker, limit)
+            repo = ReminderRepository(uow.session)
+            claimed = await repo.claim_due(now, worker, limit)
+            held_for = {r.user_id for r in claimed if r.kind is ReminderKind.TRAINER_MESSAGE}
+            claimed += await repo.claim_held(held_for, now, worker, HELD_PER_DIGEST)
             await uow.commit()
         if not claimed:
             return []
@@ -431,19 +582,12 @@ class ReminderService(Service):
 
     @staticmethod
     async def _hold_until(
-        session: AsyncSession, row: Reminder, client: User, now: datetime
+        session: AsyncSession, row: Reminder, recipient: User, now: datetime
     ) -> datetime | None:
-        """For a trainer message: the end of the client's quiet hours if it must wait."""
-        trainer_id = row.payload.get("trainer_user_id")
-        profile_id = row.payload.get("client_profile_id")
-        contact = False
-        if isinstance(trainer_id, int) and isinstance(profile_id, int):
-            access = await relationship_for(session, trainer_id, profile_id)
-            contact = bool(access and access.flags.contact_outside_hours)
-        allowed = trainer_message_due(
-            now, tz=client.timezone, quiet=quiet_hours_of(client), contact_outside_hours=contact
-        )
-        return allowed if allowed > now else None
+        """For a held message: the end of the recipient's quiet hours if it must still wait."""
+        sender = row.payload.get("sender_user_id", row.payload.get("trainer_user_id"))
+        sender_id = sender if isinstance(sender, int) else None
+        return await held_until(session, recipient, sender_id, now)
 
     async def begin_send(self, item: Outgoing, worker: str) -> bool:
         """Record that the send is about to start; False if the row is no longer ours."""
@@ -674,7 +818,6 @@ class SettingsService(Service):
     async def set_quiet(self, telegram_id: int, quiet: QuietHours | None) -> SettingsView:
         return await self._change(
             telegram_id,
-            client_only=True,
             rederive=True,
             quiet_start=quiet.start if quiet else None,
             quiet_end=quiet.end if quiet else None,
@@ -705,7 +848,7 @@ class SettingsService(Service):
             for name, value in values.items():
                 setattr(user, name, value)
             await uow.flush()
-            if rederive and user.is_client:
+            if rederive:
                 await reminders_for_user_settings_changed(
                     uow.session, user.id, self.ctx.clock.now()
                 )

@@ -25,6 +25,7 @@ from coaching.domain.enums import (
 from storage.models import (
     ClientProfile,
     CoachingSession,
+    PermissionSet,
     Relationship,
     Reminder,
     TrainerProfile,
@@ -134,6 +135,29 @@ class ReminderRepository:
             .order_by(Reminder.due_at, Reminder.id)
             .limit(limit)
         )
+        return await self._claim(due, now, worker)
+
+    async def claim_held(
+        self, user_ids: Iterable[int], now: datetime, worker: str, limit: int
+    ) -> list[Reminder]:
+        """Claim the other due held messages of these people, so one digest carries them all."""
+        wanted = list(set(user_ids))
+        if not wanted:
+            return []
+        due = (
+            select(Reminder.id)
+            .where(
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.kind == ReminderKind.TRAINER_MESSAGE,
+                Reminder.user_id.in_(wanted),
+                Reminder.due_at <= now,
+            )
+            .order_by(Reminder.due_at, Reminder.id)
+            .limit(limit)
+        )
+        return await self._claim(due, now, worker)
+
+    async def _claim(self, due: Any, now: datetime, worker: str) -> list[Reminder]:
         if self.dialect == "postgresql":
             # Another dispatcher's claimed rows are skipped, not waited for.
             due = due.with_for_update(skip_locked=True)
@@ -222,3 +246,19 @@ class ReminderRepository:
             select(TrainerProfile).where(TrainerProfile.user_id == user_id)
         )
         return rows.scalar_one_or_none()
+
+    async def contact_outside_hours(self, trainer_user_id: int, client_user_id: int) -> bool:
+        """Whether this client lets this trainer (an active relationship) write during quiet
+        hours (seed 000 canContactOutsideHours)."""
+        rows = await self.session.execute(
+            select(PermissionSet.contact_outside_hours)
+            .join(Relationship, Relationship.id == PermissionSet.relationship_id)
+            .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
+            .where(
+                Relationship.trainer_user_id == trainer_user_id,
+                ClientProfile.user_id == client_user_id,
+                Relationship.status == RelationshipStatus.ACTIVE,
+                Relationship.is_active.is_(True),
+            )
+        )
+        return any(bool(value) for value in rows.scalars())

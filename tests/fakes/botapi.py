@@ -981,6 +981,17 @@ class FakeBotAPI:
         content = {"video": _video(stored, params)}
         return self._store_bot_message(chat, params, {**content, **self._caption(params)})
 
+    def _api_sendVoice(self, params: dict[str, Any]) -> Any:
+        chat = self._target_chat(params)
+        stored = self._media_file(params.get("voice"), "voice", "audio/ogg")
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": int(params.get("duration") or 5),
+            "mime_type": stored.mime_type or "audio/ogg",
+        }
+        return self._store_bot_message(chat, params, {"voice": voice, **self._caption(params)})
+
     def _api_sendMediaGroup(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         media = params.get("media")

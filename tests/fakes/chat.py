@@ -39,6 +39,7 @@ from tests.fakes.updates import (
     my_chat_member_update,
     photo_message_update,
     video_message_update,
+    voice_message_update,
 )
 
 __all__ = ["ChatSimulator", "HandlerError", "Reply", "SimUser"]
@@ -316,6 +317,26 @@ class SimUser:
             date=int(api.now()),
             duration=duration,
             file_size=stored.file_size,
+            file_unique_id=stored.file_unique_id,
+        )
+        await self.sim.deliver(update)
+        return self.new_replies
+
+    async def send_voice(
+        self, file_id: str | None = None, *, caption: str | None = None, duration: int = 7
+    ) -> list[Reply]:
+        """Send a voice note; returns ``new_replies``."""
+        api = self.sim.api
+        stored = api.register_file(file_id, None, mime_type="audio/ogg", kind="voice")
+        update = voice_message_update(
+            api.next_update_id(),
+            self.user,
+            stored.file_id,
+            caption=caption,
+            chat_id=self.chat_id,
+            message_id=api.allocate_message_id(self.chat_id),
+            date=int(api.now()),
+            duration=duration,
             file_unique_id=stored.file_unique_id,
         )
         await self.sim.deliver(update)

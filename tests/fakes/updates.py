@@ -225,6 +225,31 @@ def video_message_update(
     return {"update_id": update_id, "message": message}
 
 
+def voice_message_update(
+    update_id: int,
+    user: FakeUser,
+    file_id: str,
+    *,
+    caption: str | None = None,
+    chat_id: int | None = None,
+    message_id: int = 1,
+    date: int | None = None,
+    duration: int = 7,
+    file_unique_id: str | None = None,
+) -> dict[str, Any]:
+    """A voice note."""
+    message = _message(user, chat_id=chat_id, message_id=message_id, date=date, reply_to=None)
+    message["voice"] = {
+        "file_id": file_id,
+        "file_unique_id": file_unique_id or f"u-{file_id}",
+        "duration": duration,
+        "mime_type": "audio/ogg",
+    }
+    if caption is not None:
+        message["caption"] = caption
+    return {"update_id": update_id, "message": message}
+
+
 def my_chat_member_update(
     update_id: int,
     user: FakeUser,

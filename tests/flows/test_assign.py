@@ -17,7 +17,9 @@ Factory = async_sessionmaker[AsyncSession]
 
 async def setup(factory: Factory) -> Coaching:
     alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(factory, 2002, "Bob", client=True, timezone="America/New_York")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
     coaching = await make_coaching(factory, alice, bob)
     await make_program(factory, alice)
     return coaching

@@ -60,7 +60,7 @@ async def test_the_hour_before_reminder_has_all_four_buttons(
     assert alice.last_reply.button_data == [
         [f"rm:plan:{sid}", f"lg:p:{sid}"],
         [f"rm:done:{sid}"],
-        [f"rm:cant:{sid}"],
+        [f"rm:cant:{sid}", f"th:n:s:{sid}"],
     ]
     await alice.press("📋 See plan")
     assert "Barbell Back Squat" in alice.last_reply.text

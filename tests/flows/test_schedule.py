@@ -19,8 +19,12 @@ Factory = async_sessionmaker[AsyncSession]
 
 async def setup(factory: Factory) -> tuple[Coaching, Coaching]:
     alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(factory, 2002, "Bob", client=True, timezone="America/New_York")
-    carol = await make_user(factory, 3003, "Carol", client=True, timezone="Asia/Tokyo")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
+    carol = await make_user(
+        factory, 3003, "Carol", client=True, timezone="Asia/Tokyo", quiet_hours=False
+    )
     return await make_coaching(factory, alice, bob), await make_coaching(factory, alice, carol)
 
 

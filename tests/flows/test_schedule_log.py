@@ -45,6 +45,7 @@ async def test_todays_session_card_starts_and_resumes_logging(
         "✖️ Cancel",
         LOG_BUTTON,
         "✅ Complete",
+        "💬 Message",
         "⬅️ Back",
     ]
 

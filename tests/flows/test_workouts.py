@@ -39,7 +39,9 @@ THURSDAY_6PM = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)
 
 async def setup(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
     alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(factory, 2002, "Bob", client=True, timezone="America/New_York")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
     return await make_coaching(factory, alice, bob, flags=flags)
 
 

@@ -167,12 +167,22 @@ async def test_moments_already_past_are_not_created(
     session_factory: Factory, clock: ManualClock
 ) -> None:
     coaching = await _people(session_factory)
-    # Booked at 09:00 for 09:30 today: both the evening before and 08:30 have passed.
-    await _book(session_factory, coaching, u("2026-11-23 09:30"), clock.now())
+    # Booked at 09:00 for 09:10 today: the evening before and 08:10 have passed, and the
+    # session is minutes away (the booking notice says so), so no reminder at all.
+    await _book(session_factory, coaching, u("2026-11-23 09:10"), clock.now())
     assert await _rows(session_factory) == []
     # Booked for 18:00 today: only the 17:00 note is still ahead.
     await _book(session_factory, coaching, u("2026-11-23 18:00"), clock.now())
     assert _pending(await _rows(session_factory)) == {BEFORE: u("2026-11-23 17:00")}
+
+
+async def test_a_session_booked_inside_the_lead_time_is_reminded_at_once(
+    session_factory: Factory, clock: ManualClock
+) -> None:
+    """Short notice: 40 minutes ahead with the default 60-minute lead."""
+    coaching = await _people(session_factory)
+    await _book(session_factory, coaching, u("2026-11-23 09:40"), clock.now())
+    assert _pending(await _rows(session_factory)) == {BEFORE: clock.now()}
 
 
 async def test_settings_change_rederives_future_sessions(
