@@ -1,0 +1,102 @@
+"""Two bot processes polling one PostgreSQL database: one polls, the other stands by, and takes
+over when the leader is killed, with the conversation going on and no update lost.
+
+Marked ``pg_process`` (not ``process``) so that the PostgreSQL run of the README's test
+command, which leaves out ``process``, runs it; without ``TEST_DATABASE_URL`` it is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL, open_test_engine
+from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.test_process import (
+    BotProcess,
+    api,
+    assert_clean_log,
+    bot_env,
+    press,
+    push_text,
+    server,
+    start_bot,
+    wait_for_text,
+)
+
+pytestmark = [
+    pytest.mark.pg_process,
+    pytest.mark.skipif(not POSTGRES_URL, reason="polling with a standby needs PostgreSQL"),
+]
+
+__all__ = ["api", "server", "start_bot"]  # the fixtures, used by name
+
+TAKE_OVER_WITHIN = 30.0  # seconds: the bound the standby must meet
+
+
+async def _empty(url: str) -> None:
+    engine = await open_test_engine(url)
+    await engine.dispose()
+
+
+def _answers(api: FakeBotAPI, chat_id: int, needle: str, since: int) -> int:
+    return sum(
+        1
+        for call in api.calls[since:]
+        if call.method in ("sendMessage", "editMessageText")
+        and call.chat_id == chat_id
+        and call.error is None
+        and isinstance(call.result, dict)
+        and needle in str(call.result.get("text", ""))
+    )
+
+
+def test_the_standby_polls_after_the_leader_is_killed_and_the_session_goes_on(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    start_bot: Callable[..., BotProcess],
+    database_url: str,
+) -> None:
+    asyncio.run(_empty(database_url))
+    env = bot_env(server, tmp_path, DATABASE_URL=database_url)
+    leader = start_bot(env)
+    leader.wait_for_output("Spotter started")
+    assert "polling leader" in leader.output
+    standby = start_bot(env)
+    standby.wait_for_output("standby: another worker is polling")
+
+    tina = FakeUser(2001, "Tina")
+    push_text(api, tina, "/start")
+    wait_for_text(api, tina.id, "Welcome to Spotter")
+    press(api, tina, "I'm a trainer")
+    wait_for_text(api, tina.id, "time zone")
+    assert "polling leader" not in standby.output, "only the leader polls"
+
+    leader.process.send_signal(signal.SIGKILL)
+    assert leader.wait() == -signal.SIGKILL
+    mark = len(api.calls)
+    # Sent while nobody polls: Telegram keeps it for whoever polls next.
+    press(api, tina, "Europe/London")
+
+    standby.wait_for_output("polling leader", timeout=TAKE_OVER_WITHIN)
+    done = wait_for_text(api, tina.id, "All set", since=mark)
+    assert "trainer" in done.result["text"], done.result
+
+    again = len(api.calls)
+    push_text(api, tina, "/start")
+    call = api.wait_for(
+        "sendMessage", lambda c: c.chat_id == tina.id and c.error is None, 20.0, since=again
+    )
+    labels = [
+        button["text"]
+        for row in (call.result.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+    ]
+    assert not any("I'm a trainer" in label for label in labels), "the new leader knows her"
+    assert _answers(api, tina.id, "All set", since=mark) == 1, "answered once"
+    assert_clean_log(standby)
