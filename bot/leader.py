@@ -46,6 +46,7 @@ CHECK_SECONDS = 5.0
 IDLE_TIMEOUT_SECONDS = 20
 POLL_TIMEOUT_SECONDS = 10
 DRAIN_SECONDS = 10.0
+STEP_DOWN_SECONDS = 3 * RETRY_SECONDS
 MAX_BACKOFF_SECONDS = 30.0
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -148,12 +149,25 @@ async def _become_leader(lock: SessionLock, stop: asyncio.Event) -> bool:
     return False
 
 
+async def _wait_any(events: tuple[asyncio.Event, ...], seconds: float) -> None:
+    """Wait until one of ``events`` is set, or ``seconds`` have passed."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 async def _watch(lock: SessionLock, stop: asyncio.Event) -> bool:
-    """Return true when the lock's connection is lost, false when stopped."""
-    while not await _sleep_unless(stop, CHECK_SECONDS):
+    """Return true when the lock's connection is lost, false when stopped. The driver reports
+    a closed connection at once; a silent one is found by the check every few seconds."""
+    while True:
+        await _wait_any((stop, lock.lost), CHECK_SECONDS)
+        if stop.is_set():
+            return False
         if not await lock.check():
             return True
-    return False
 
 
 async def _lead(app: App, lock: SessionLock, stop: asyncio.Event) -> bool:
@@ -204,5 +218,8 @@ async def serve_polling(database_url: str, build: Callable[[], App]) -> None:
             if not await _lead(build(), lock, stop):
                 return
             log.warning("polling leader %s lost its lock; standing by", worker_name())
+            # Let a standby with a sound connection take over first, rather than flap back.
+            if await _sleep_unless(stop, STEP_DOWN_SECONDS):
+                return
     finally:
         await lock.close()

@@ -32,6 +32,9 @@ class SessionLock:
         self._idle_timeout_s = idle_timeout_s
         self._query_timeout_s = query_timeout_s
         self._connection: AsyncConnection | None = None
+        self.lost = asyncio.Event()
+        """Set as soon as the driver sees the lock's connection close (PostgreSQL ended the
+        session, or the socket died); :meth:`check` finds the rest."""
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -40,13 +43,18 @@ class SessionLock:
             await connection.execute(
                 text(f"SET idle_session_timeout = '{int(self._idle_timeout_s)}s'")
             )
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            if driver is not None and hasattr(driver, "add_termination_listener"):
+                driver.add_termination_listener(lambda *_: self.lost.set())
+            self.lost.clear()
             self._connection = connection
         return self._connection
 
-    async def _scalar(self, sql: str) -> object:
+    async def _scalar(self, sql: str, **params: object) -> object:
         connection = await self._connect()
         result = await asyncio.wait_for(
-            connection.execute(text(sql), {"key": self._key}), self._query_timeout_s
+            connection.execute(text(sql), params), self._query_timeout_s
         )
         return result.scalar()
 
@@ -54,7 +62,7 @@ class SessionLock:
         """Take the lock if no other session holds it; false also when the database is out of
         reach (the next try connects again)."""
         try:
-            return bool(await self._scalar("SELECT pg_try_advisory_lock(:key)"))
+            return bool(await self._scalar("SELECT pg_try_advisory_lock(:key)", key=self._key))
         except _CONNECTION_ERRORS as error:
             log.warning("cannot reach the database for the lock: %s", type(error).__name__)
             await self._drop()
@@ -62,8 +70,11 @@ class SessionLock:
 
     async def check(self) -> bool:
         """Whether the connection, and so the lock, is still there."""
+        if self.lost.is_set():
+            await self._drop()
+            return False
         try:
-            await self._scalar("SELECT 1 WHERE :key IS NOT NULL")
+            await self._scalar("SELECT 1")
         except _CONNECTION_ERRORS as error:
             log.warning("lost the lock's database connection: %s", type(error).__name__)
             await self._drop()

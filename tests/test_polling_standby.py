@@ -13,7 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot.leader import LEADER_LOCK
+from storage.advisory import SessionLock
+from storage.db import create_engine
 from tests.conftest import POSTGRES_URL, open_test_engine
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.test_process import (
@@ -100,3 +104,74 @@ def test_the_standby_polls_after_the_leader_is_killed_and_the_session_goes_on(
     assert not any("I'm a trainer" in label for label in labels), "the new leader knows her"
     assert _answers(api, tina.id, "All set", since=mark) == 1, "answered once"
     assert_clean_log(standby)
+
+
+async def _cut_off_the_lock(url: str) -> int:
+    """End the database session holding the polling lock, as a lost connection would."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND granted AND ((classid::bigint << 32) | objid::bigint) = :key"
+                ),
+                {"key": LEADER_LOCK},
+            )
+            return len(found.all())
+    finally:
+        await engine.dispose()
+
+
+def test_a_leader_that_loses_its_database_connection_hands_over(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    start_bot: Callable[..., BotProcess],
+    database_url: str,
+) -> None:
+    asyncio.run(_empty(database_url))
+    env = bot_env(server, tmp_path, DATABASE_URL=database_url)
+    first = start_bot(env)
+    first.wait_for_output("Spotter started")
+    second = start_bot(env)
+    second.wait_for_output("standby: another worker is polling")
+    tina = FakeUser(2001, "Tina")
+    push_text(api, tina, "/start")
+    wait_for_text(api, tina.id, "Welcome to Spotter")
+    press(api, tina, "I'm a trainer")
+    wait_for_text(api, tina.id, "time zone")
+
+    assert asyncio.run(_cut_off_the_lock(database_url)) == 1
+    first.wait_for_output("lost its lock; standing by", timeout=TAKE_OVER_WITHIN)
+    second.wait_for_output("polling leader", timeout=TAKE_OVER_WITHIN)
+    mark = len(api.calls)
+    press(api, tina, "Europe/London")
+    wait_for_text(api, tina.id, "All set", since=mark)
+    assert first.process.poll() is None, "the old leader stays, as the standby now"
+    assert _answers(api, tina.id, "All set", since=mark) == 1
+    assert_clean_log(first)
+    assert_clean_log(second)
+
+
+async def test_the_lock_is_held_while_its_connection_lives_and_freed_when_it_ends(
+    database_url: str,
+) -> None:
+    def lock() -> SessionLock:
+        return SessionLock(database_url, LEADER_LOCK, idle_timeout_s=20, query_timeout_s=5)
+
+    leader, standby = lock(), lock()
+    try:
+        assert await leader.try_acquire()
+        assert not await standby.try_acquire()
+        assert await leader.check()
+        assert await leader.check(), "checking again keeps it"
+        assert not await standby.try_acquire()
+
+        assert await _cut_off_the_lock(database_url) == 1
+        assert not await leader.check()
+        assert await standby.try_acquire()
+        assert not await leader.try_acquire(), "the old holder, reconnected, is the standby"
+    finally:
+        await leader.close()
+        await standby.close()
