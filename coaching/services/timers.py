@@ -74,7 +74,10 @@ class TimerService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            rows = await DelayedMessageRepository(uow.session).take_due(now, limit)
+            repo = DelayedMessageRepository(uow.session)
+            if not await repo.any_due(now):
+                return []  # the usual case, every second: one indexed read, no write
+            rows = await repo.take_due(now, limit)
             await uow.commit()
         fresh = [DueMessage(r.key, r.chat_id, r.text, r.due_at) for r in rows]
         stale = [m for m in fresh if now - m.due_at > STALE_AFTER]

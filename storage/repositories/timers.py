@@ -51,6 +51,13 @@ class DelayedMessageRepository:
     async def cancel(self, key: str) -> None:
         await self.session.execute(delete(DelayedMessage).where(DelayedMessage.key == key))
 
+    async def any_due(self, now: datetime) -> bool:
+        """Whether a row is due: a read, so an idle check takes no write lock."""
+        found = await self.session.execute(
+            select(DelayedMessage.id).where(DelayedMessage.due_at <= now).limit(1)
+        )
+        return found.first() is not None
+
     async def take_due(self, now: datetime, limit: int) -> list[DueRow]:
         """Remove and return up to ``limit`` rows due by ``now``, earliest first."""
         due = (
