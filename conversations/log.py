@@ -40,6 +40,7 @@ from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError
+from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
     FINISHED,
     ExerciseChoice,
@@ -442,7 +443,11 @@ def _timers(context: Context) -> TimerService:
 
 async def _cancel_rest(context: Context, record_id: int) -> None:
     """Remove the session's rest timer, on whichever worker it was set."""
-    await _timers(context).cancel(_rest_job(record_id))
+    try:
+        await _timers(context).cancel(_rest_job(record_id))
+    except DatabaseBusy:
+        # What the person did is committed; only the timer could not be removed.
+        log.warning("rest timer of session %s not cancelled: database busy", record_id)
 
 
 async def _schedule_rest(
@@ -455,9 +460,13 @@ async def _schedule_rest(
     if text is None:
         await _cancel_rest(context, view.record_id)
         return
-    await _timers(context).schedule(
-        _rest_job(view.record_id), chat_id, text, timedelta(seconds=seconds or 0)
-    )
+    try:
+        await _timers(context).schedule(
+            _rest_job(view.record_id), chat_id, text, timedelta(seconds=seconds or 0)
+        )
+    except DatabaseBusy:
+        # The set is committed and is answered; only its rest timer is missing.
+        log.warning("rest timer of session %s not set: database busy", view.record_id)
 
 
 def rest_over(view: TurnView) -> str | None:

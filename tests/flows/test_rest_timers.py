@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
@@ -14,7 +15,7 @@ from telegram.ext import Application
 from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
-from coaching.services.base import ServiceContext
+from coaching.services.base import DatabaseBusy, ServiceContext
 from coaching.services.timers import TimerService
 from storage.db import create_engine
 from storage.models import DelayedMessage
@@ -22,7 +23,13 @@ from tests.conftest import make_sim, restarted
 from tests.factories import make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
+from tests.flows.test_log_trainer import (
+    live_message,
+    plan_session,
+    records,
+    sets_of,
+    trainer_and_client,
+)
 
 Factory = async_sessionmaker[AsyncSession]
 REST_OVER_SET_3 = "⏱ Rest over — next: Set 3 of Barbell Back Squat"
@@ -200,3 +207,22 @@ async def test_a_timer_found_long_after_it_fell_due_is_dropped_unsent(
     await fire(app)
     assert texts(api, 1001) == []
     assert await TimerService(ctx).pending("test:late") is None
+
+
+async def test_a_busy_database_costs_the_timer_not_the_set(
+    sim: ChatSimulator,
+    session_factory: Factory,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tom = await _logging(sim, session_factory, clock)
+
+    async def busy(*_args: Any, **_kwargs: Any) -> None:
+        raise DatabaseBusy("OperationalError")
+
+    monkeypatch.setattr(TimerService, "schedule", busy)
+    await tom.send("100x5")
+    assert "Logged: 100 kg × 5" in live_message(tom).text
+    assert await timers(session_factory) == {}
+    [record] = await records(session_factory)
+    assert len(await sets_of(session_factory, record.id)) == 1
