@@ -175,3 +175,28 @@ async def test_the_lock_is_held_while_its_connection_lives_and_freed_when_it_end
     finally:
         await leader.close()
         await standby.close()
+
+
+def test_sigterm_stops_the_leader_and_the_standby_cleanly(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    start_bot: Callable[..., BotProcess],
+    database_url: str,
+) -> None:
+    asyncio.run(_empty(database_url))
+    env = bot_env(server, tmp_path, DATABASE_URL=database_url)
+    leader = start_bot(env)
+    leader.wait_for_output("Spotter started")
+    standby = start_bot(env)
+    standby.wait_for_output("standby: another worker is polling")
+    push_text(api, FakeUser(1001, "Alice"), "/start")
+    wait_for_text(api, 1001, "Welcome to Spotter")
+
+    standby.process.send_signal(signal.SIGTERM)
+    assert standby.wait() == 0, standby.output
+    leader.process.send_signal(signal.SIGTERM)
+    assert leader.wait() == 0, leader.output
+    assert "Spotter stopped" in leader.output
+    assert_clean_log(leader)
+    assert_clean_log(standby)
