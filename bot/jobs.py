@@ -119,19 +119,24 @@ def leased(name: str, every: float, callback: JobCallback) -> JobCallback:
     """The job run at most once per period of ``every`` seconds across all workers."""
     period = timedelta(seconds=every)
     ttl = timedelta(seconds=LEASE_SECONDS)
+    running: set[str] = set()  # this worker's run in progress, if any (one wrapper per bot)
 
     @functools.wraps(callback)
     async def run(context: CallbackContext[Any, Any, Any, Any]) -> None:
+        if running:
+            return  # a long run outlasts the check interval: the next check waits for it
         svc = LeaseService(services(context).ctx)
         lease = await svc.acquire(name, period, worker_name(), ttl)
         if lease is None:
             return
+        running.add(name)
         keeper = asyncio.create_task(_keep(svc, lease, ttl))
         done = False
         try:
             await callback(context)
             done = True
         finally:
+            running.discard(name)
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
@@ -148,8 +153,14 @@ def register_jobs(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         interval = every(app) if callable(every) else every
         job = callback if name in INTERACTIVE_JOBS else bulk_job(callback)
         tick = interval
+        options: dict[str, Any] = {}
         if name not in CLAIMING_JOBS:
             job = leased(name, interval, job)
             tick = min(interval, LEASE_CHECK_SECONDS)
-        app.job_queue.run_repeating(job, interval=tick, first=first, name=name)
+            # A check while this worker's run goes on returns at once (instead of the scheduler
+            # skipping it with a warning).
+            options["max_instances"] = 2
+        app.job_queue.run_repeating(
+            job, interval=tick, first=first, name=name, job_kwargs=options or None
+        )
         log.debug("scheduled job %s every %.0f s", name, interval)

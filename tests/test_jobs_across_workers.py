@@ -163,3 +163,27 @@ async def test_two_workers_send_one_digest_per_trainer_per_day(
     assert got == {t: int(due) for t, due in expected.items()}
     assert sum(got.values()) > 10
     assert all("daily digest" in _texts(api, t)[0] for t, n in got.items() if n)
+
+
+async def test_checks_during_a_long_run_neither_wait_nor_run_it_again(
+    workers: Workers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    calls: list[int] = []
+    original = AlertService.scan_all
+
+    async def long_scan(self: AlertService) -> Any:
+        calls.append(len(calls))
+        started.set()
+        await release.wait()
+        return await original(self)
+
+    monkeypatch.setattr(AlertService, "scan_all", long_scan)
+    first = asyncio.create_task(run(workers[0], "alert_scan"))
+    await asyncio.wait_for(started.wait(), 10)
+    # Both return without waiting for the run: this worker's own check, and the other's.
+    await asyncio.wait_for(tick_both(workers, "alert_scan"), 10)
+    assert not first.done()
+    release.set()
+    await first
+    assert calls == [0]
