@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from sqlalchemy import text
 
 from bot.leader import LEADER_LOCK
 from storage.advisory import SessionLock
-from storage.db import create_engine
+from storage.db import create_engine, create_session_factory
 from tests.conftest import POSTGRES_URL, open_test_engine
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.flows.test_log_trainer import plan_session, trainer_and_client
 from tests.test_process import (
     BotProcess,
     api,
@@ -199,4 +201,69 @@ def test_sigterm_stops_the_leader_and_the_standby_cleanly(
     assert leader.wait() == 0, leader.output
     assert "Spotter stopped" in leader.output
     assert_clean_log(leader)
+    assert_clean_log(standby)
+
+
+REST_SECONDS = 20
+
+
+async def _trainer_with_a_planned_session(url: str) -> None:
+    engine = await open_test_engine(url)
+    try:
+        factory = create_session_factory(engine)
+        coaching = await trainer_and_client(factory)
+        await plan_session(
+            factory,
+            coaching,
+            at=datetime.now(UTC),
+            exercises=(("barbell-back-squat", 3, 5, "100", REST_SECONDS),),
+        )
+    finally:
+        await engine.dispose()
+
+
+def _press_when_shown(api: FakeBotAPI, user: FakeUser, label: str) -> None:
+    def shown() -> bool:
+        return any(
+            label in str(button.get("text"))
+            for message in api.sent_to(user.id)
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        )
+
+    api.wait_until(shown, 20.0, f"a {label!r} button for {user.first_name}")
+    press(api, user, label)
+
+
+def test_a_rest_timer_set_on_a_killed_leader_is_sent_once_by_the_new_one(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    start_bot: Callable[..., BotProcess],
+    database_url: str,
+) -> None:
+    asyncio.run(_trainer_with_a_planned_session(database_url))
+    env = bot_env(server, tmp_path, DATABASE_URL=database_url)
+    leader = start_bot(env)
+    leader.wait_for_output("Spotter started")
+    standby = start_bot(env)
+    standby.wait_for_output("standby: another worker is polling")
+    tom = FakeUser(1001, "Tom")
+    push_text(api, tom, "/log")
+    _press_when_shown(api, tom, "Alice")
+    _press_when_shown(api, tom, "Lower A")
+    wait_for_text(api, tom.id, "Started")
+    push_text(api, tom, "100x5")
+    wait_for_text(api, tom.id, "Logged: 100 kg × 5")
+
+    leader.process.send_signal(signal.SIGKILL)
+    assert leader.wait() == -signal.SIGKILL
+    mark = len(api.calls)
+    standby.wait_for_output("polling leader", timeout=TAKE_OVER_WITHIN)
+    wait_for_text(api, tom.id, "Rest over", since=mark)
+
+    again = len(api.calls)
+    push_text(api, tom, "100x5")
+    wait_for_text(api, tom.id, "Logged: 100 kg × 5", since=again)
+    assert _answers(api, tom.id, "Rest over", since=0) == 1, "sent once"
     assert_clean_log(standby)
