@@ -4,7 +4,8 @@ There is never one in-memory job per item: a job asks a service what is due, act
 service records what was done, so a restart picks up exactly where the last run stopped.
 
 Everything a repeating job sends is a bulk send (:func:`bot.ratelimit.bulk_sends`): the rate
-limiter paces it below Telegram's overall limit, behind the replies to people acting.
+limiter paces it below Telegram's overall limit, behind the replies to people acting. The one
+exception is a rest timer's "rest over", which answers what the person just did.
 
 Several workers on one database
 -------------------------------
@@ -17,9 +18,10 @@ minute. A run that fails releases the lease at once. On SQLite (one process) the
 
 The reminder dispatcher needs no lease: it claims rows, so it runs on every worker and they
 share the outbox. Delayed messages (rest timers) are sent by :func:`delayed_messages_job`, which
-takes due rows the same way, every second on every worker: a second is the
-precision a rest timer needs, and a one-row index probe per second is cheaper and simpler than
-a next-due wake-up, which every worker would have to learn about from the others.
+takes due rows the same way, every second on every worker: a second is the precision a rest
+timer needs, and a one-row index probe per second is cheaper and simpler than a next-due
+wake-up, which every worker would have to learn about from the others. (The pruning of old
+handled-update ids, scheduled in :mod:`bot.app`, is an idempotent delete and runs on each.)
 """
 
 from __future__ import annotations
