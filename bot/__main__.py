@@ -2,6 +2,7 @@
 
 Loads settings (one clear line and exit code 2 when one is missing or malformed), brings the
 database schema up to date, then runs in polling or webhook mode until SIGINT or SIGTERM.
+In polling mode on PostgreSQL, workers elect the one that polls (:mod:`bot.leader`).
 ``--help`` prints usage and every setting; any other argument is one line and exit code 2.
 """
 
@@ -84,6 +85,16 @@ def migrate(settings: Settings) -> None:
 def run(settings: Settings) -> None:
     from bot.app import build_application
 
+    if settings.bot_mode is BotMode.POLLING and _on_postgres(settings):
+        # Several workers may poll one database: one leader polls, the others stand by.
+        from bot.leader import serve_polling
+
+        asyncio.run(
+            serve_polling(
+                settings.database_url, lambda: build_application(settings, tune_runtime=True)
+            )
+        )
+        return
     app = build_application(settings, tune_runtime=True)
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     if settings.bot_mode is BotMode.POLLING:
@@ -102,6 +113,10 @@ def run(settings: Settings) -> None:
             stop_signals=stop_signals,
             close_loop=True,
         )
+
+
+def _on_postgres(settings: Settings) -> bool:
+    return settings.database_url.startswith("postgresql")
 
 
 class _QuietBootstrapFailure(logging.Filter):

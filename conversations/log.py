@@ -40,6 +40,7 @@ from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError
+from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
     FINISHED,
     ExerciseChoice,
@@ -50,6 +51,7 @@ from coaching.services.live import (
     StartResult,
     TurnView,
 )
+from coaching.services.timers import TimerService
 from conversations.alerts import after_session_finished
 from conversations.clients import CARD_ACTIONS
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify
@@ -434,46 +436,51 @@ async def _started(update: Update, context: Context, result: StartResult) -> int
 
 
 def _rest_job(record_id: int) -> str:
-    """The rest timer's job id (and name): one timer per live session."""
+    """The rest timer's key: one timer per live session."""
     return f"lg-rest:{record_id}"
 
 
-def _cancel_rest(context: Context, record_id: int) -> None:
-    # By id, not by name: a name lookup walks every job of every live session.
-    if context.job_queue is None:
-        return
-    job = context.job_queue.scheduler.get_job(_rest_job(record_id))
-    if job is not None:
-        job.remove()
+def _timers(context: Context) -> TimerService:
+    return TimerService(services(context).ctx)
 
 
-def _schedule_rest(context: Context, chat_id: int, view: TurnView, seconds: int | None) -> None:
-    _cancel_rest(context, view.record_id)
-    if context.job_queue is None or not seconds:
+async def _cancel_rest(context: Context, record_id: int) -> None:
+    """Remove the session's rest timer, on whichever worker it was set."""
+    try:
+        await _timers(context).cancel(_rest_job(record_id))
+    except DatabaseBusy:
+        # What the person did is committed; only the timer could not be removed.
+        log.warning("rest timer of session %s not cancelled: database busy", record_id)
+
+
+async def _schedule_rest(
+    context: Context, chat_id: int, view: TurnView, seconds: int | None
+) -> None:
+    """Set (or replace) the session's rest timer: a row any worker sends when it falls due, so
+    it fires once even if this worker stops. One statement: the upsert replaces the earlier
+    timer, or the delete removes it when this set starts no rest."""
+    text = rest_over(view) if seconds else None
+    if text is None:
+        await _cancel_rest(context, view.record_id)
         return
+    try:
+        await _timers(context).schedule(
+            _rest_job(view.record_id), chat_id, text, timedelta(seconds=seconds or 0)
+        )
+    except DatabaseBusy:
+        # The set is committed and is answered; only its rest timer is missing.
+        log.warning("rest timer of session %s not set: database busy", view.record_id)
+
+
+def rest_over(view: TurnView) -> str | None:
+    """The rest timer's message: the rest is over, and what comes next (none if nothing)."""
     if view.target_met and view.upcoming:
         upcoming = esc(view.upcoming)
     elif view.exercise_name:
         upcoming = f"Set {view.set_number} of {esc(view.exercise_name)}"
     else:
-        return
-    context.job_queue.run_once(
-        rest_over,
-        when=seconds,
-        data={"chat_id": chat_id, "text": REST_OVER.format(next=upcoming)},
-        name=_rest_job(view.record_id),
-        chat_id=chat_id,
-        job_kwargs={"id": _rest_job(view.record_id), "replace_existing": True},
-    )
-
-
-async def rest_over(context: Context) -> None:
-    """The rest timer's job: tell the chat the rest is over and what comes next."""
-    job = context.job
-    data = job.data if job is not None and isinstance(job.data, dict) else {}
-    chat_id = data.get("chat_id")
-    if isinstance(chat_id, int):
-        await notify(context, chat_id, str(data.get("text", "⏱ Rest over")))
+        return None
+    return REST_OVER.format(next=upcoming)
 
 
 # --- starting ---------------------------------------------------------------------------------
@@ -630,7 +637,7 @@ async def _dispatch(
         return await _show_turn(update, context, view, f"Form {arg}/5 noted.")
     if op == "z":
         view = await svc.undo(telegram_id, rid, key)
-        _cancel_rest(context, rid)
+        await _cancel_rest(context, rid)
         return await _show_turn(update, context, view, "↩ Last set removed.")
     if op == "k":
         return await _show_turn(
@@ -641,7 +648,7 @@ async def _dispatch(
     if op == "tm":
         view = await svc.toggle_timer(telegram_id, rid, key)
         if not view.timer_on:
-            _cancel_rest(context, rid)
+            await _cancel_rest(context, rid)
         await _render(update, context, view, turn_text(view), more_keyboard(view))
         return LOGGING
     if op == "m":
@@ -717,11 +724,10 @@ async def _after_log(
     rest_s: int | None,
 ) -> int:
     header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
-    state = await _show_turn(update, context, view, header)
     chat = update.effective_chat
     if logged and chat is not None:
-        _schedule_rest(context, chat.id, view, rest_s)
-    return state
+        await _schedule_rest(context, chat.id, view, rest_s)
+    return await _show_turn(update, context, view, header)
 
 
 async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> int:
@@ -757,7 +763,7 @@ async def _picked(update: Update, context: Context, rid: int, mode: str, exercis
 
 async def _finish(update: Update, context: Context, rid: int) -> int:
     result = await _svc(context).finish(identity(update).telegram_id, rid, _op_key(update))
-    _cancel_rest(context, rid)
+    await _cancel_rest(context, rid)
     _forget(context)
     await answer(update)
     if result.discarded:
@@ -975,7 +981,7 @@ async def abandon_stale_sessions(context: Context) -> None:
             sets=plural(item.sets, "set"),
             are="is" if item.sets == 1 else "are",
         )
-        _cancel_rest(context, item.record_id)
+        await _cancel_rest(context, item.record_id)
         for recipient in item.recipients:
             if recipient.message_id is not None:
                 await _strip(context, recipient.telegram_id, recipient.message_id)

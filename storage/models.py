@@ -1261,3 +1261,29 @@ class ExerciseDemo(Timestamps, Base):
         UniqueConstraint("trainer_user_id", "exercise_id", name="uq_exercise_demos_trainer"),
         _len_check("cues", 800),
     )
+
+
+class DelayedMessage(Base):
+    """A message due in a chat at a moment (a rest timer's "rest over"): an outbox row that
+    any worker may send, once. ``key`` names its purpose, so setting it again replaces it."""
+
+    __tablename__ = "delayed_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class JobLease(Base):
+    """Which worker runs a periodic job in which period, until when: one run per period."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    holder: Mapped[str] = mapped_column(String(128), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

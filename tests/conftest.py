@@ -43,6 +43,9 @@ START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "process: runs the real entry point as a subprocess")
+    config.addinivalue_line(
+        "markers", "pg_process: entry-point subprocesses on PostgreSQL (run with the PG suite)"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, SessionStatus, SetType, Units
 from coaching.domain.permissions import PermissionFlags
-from conversations.log import rest_over
 from storage.models import (
     CoachingSession,
     Exercise,
@@ -508,70 +507,6 @@ async def test_last_time_shows_the_previous_session_and_records_are_found(
     assert "e1RM (Brzycki)" in summary
     assert "best for 5 reps 110 kg" in summary
     assert "vs 23 Nov" in summary
-
-
-async def test_rest_timer_sends_rest_over_and_a_new_set_cancels_it(
-    sim: ChatSimulator, session_factory: Factory, clock: ManualClock, app: object
-) -> None:
-    coaching = await trainer_and_client(session_factory)
-    await plan_session(session_factory, coaching, at=clock.now())
-    tom = sim.user(1001, "Tom")
-    await tom.send("/log")
-    await tom.press("Alice")
-    await tom.press("Lower A")
-    assert "Rest timer: 3:00" in live_message(tom).text
-    await tom.send("100x5")
-    queue = sim.app.job_queue
-    assert queue is not None
-    [job] = [j for j in queue.jobs() if j.name and j.name.startswith("lg-rest:")]
-    await tom.send("100x5")
-    jobs = [j for j in queue.jobs() if j.name and j.name.startswith("lg-rest:")]
-    assert len(jobs) == 1, "the earlier timer was cancelled"
-    assert jobs[0] is not job
-
-    await jobs[0].run(sim.app)
-    assert tom.last_reply.text == "⏱ Rest over — next: Set 3 of Barbell Back Squat"
-
-    await tom.press("More…")
-    await tom.press("Rest timer off")
-    assert not [j for j in queue.jobs() if j.name and j.name.startswith("lg-rest:")]
-    await tom.send("100x5")
-    assert not [j for j in queue.jobs() if j.name and j.name.startswith("lg-rest:")]
-    assert rest_over is not None
-
-
-async def test_each_live_session_keeps_its_own_rest_timer(
-    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
-) -> None:
-    coaching = await trainer_and_client(session_factory)
-    await plan_session(session_factory, coaching, at=clock.now())
-    bea = await make_user(session_factory, 1002, "Bea", trainer=True)
-    carl = await make_user(session_factory, 2002, "Carl", client=True)
-    await plan_session(
-        session_factory, await make_coaching(session_factory, bea, carl), at=clock.now()
-    )
-    tom, bea_chat = sim.user(1001, "Tom"), sim.user(1002, "Bea")
-    for trainer, client in ((tom, "Alice"), (bea_chat, "Carl")):
-        await trainer.send("/log")
-        await trainer.press(client)
-        await trainer.press("Lower A")
-        await trainer.send("100x5")
-    queue = sim.app.job_queue
-    assert queue is not None
-
-    def timers() -> dict[str, object]:
-        return {j.name: j for j in queue.jobs() if j.name and j.name.startswith("lg-rest:")}
-
-    before = timers()
-    assert len(before) == 2
-    await tom.send("102.5x5")
-    after = timers()
-    assert len(after) == 2
-    [beas] = [name for name in after if name in before and after[name] is before[name]]
-    assert beas != next(name for name in after if after[name] is not before.get(name))
-    await bea_chat.press("🏁 Finish")
-    await bea_chat.press("🏁 Yes, finish")
-    assert list(timers()) == [name for name in after if name != beas]
 
 
 async def test_cancel_pauses_and_log_resumes_the_same_session(
