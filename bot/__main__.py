@@ -81,6 +81,20 @@ def migrate(settings: Settings) -> None:
         _fail(f"DATABASE_URL: could not prepare the database: {type(error).__name__}: {error}")
 
 
+def claim_database(settings: Settings) -> None:
+    """Refuse to start a second process on the same SQLite file (one line, exit code 2)."""
+    from bot.worker import DatabaseInUse, claim_sqlite
+
+    try:
+        claim_sqlite(settings.database_url)
+    except DatabaseInUse as error:
+        _fail(
+            f"DATABASE_URL: {error.database} is in use by another Spotter process "
+            f"({error.holder or 'unknown'}); SQLite serves one process, use PostgreSQL "
+            "to run several workers"
+        )
+
+
 def run(settings: Settings) -> None:
     from bot.app import build_application
 
@@ -98,6 +112,7 @@ def run(settings: Settings) -> None:
             url_path=settings.webhook_path,
             webhook_url=settings.webhook_url,
             secret_token=secret,
+            max_connections=settings.webhook_max_connections,
             allowed_updates=Update.ALL_TYPES,
             stop_signals=stop_signals,
             close_loop=True,
@@ -151,6 +166,7 @@ def main() -> None:
         _fail(str(error))
         return
     configure_logging(settings.log_level)
+    claim_database(settings)
     migrate(settings)
     _run_guarded(settings)
 
