@@ -43,6 +43,9 @@ START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "process: runs the real entry point as a subprocess")
+    config.addinivalue_line(
+        "markers", "workers: several worker processes on PostgreSQL (in the PostgreSQL run)"
+    )
 
 
 @pytest.fixture(scope="session")
