@@ -81,6 +81,13 @@ def migrate(settings: Settings) -> None:
         _fail(f"DATABASE_URL: could not prepare the database: {type(error).__name__}: {error}")
 
 
+def _worker_in_logs(settings: Settings) -> str | None:
+    """Several workers share a PostgreSQL database: each log line names its worker."""
+    from bot.worker import is_multi_process, worker_name
+
+    return worker_name() if is_multi_process(settings.database_url) else None
+
+
 def claim_database(settings: Settings) -> None:
     """Refuse to start a second process on the same SQLite file (one line, exit code 2)."""
     from bot.worker import DatabaseInUse, claim_sqlite
@@ -165,7 +172,7 @@ def main() -> None:
     except SettingsError as error:
         _fail(str(error))
         return
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, worker=_worker_in_logs(settings))
     claim_database(settings)
     migrate(settings)
     _run_guarded(settings)
