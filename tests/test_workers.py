@@ -334,3 +334,38 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(
     third = processes(env)
     third.wait_for_output("Spotter started")
     assert_clean_log(third)
+
+
+@pytest.mark.process
+def test_a_webhook_worker_answers_after_handling_and_stops_cleanly_on_sigterm(
+    api: FakeBotAPI,
+    server: FakeBotAPIServer,
+    tmp_path: Path,
+    processes: Callable[[dict[str, str]], BotProcess],
+) -> None:
+    port = free_port()
+    env = bot_env(
+        server,
+        tmp_path,
+        BOT_MODE="webhook",
+        WEBHOOK_URL="https://bot.example.com/telegram",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+        WEBHOOK_MAX_CONNECTIONS="7",
+    )
+    bot = processes(env)
+    wait_for_port(port, bot)
+    hook = server.wait_for("setWebhook", timeout=WAIT)
+    assert hook.params["max_connections"] == 7
+    bot.wait_for_output("Spotter started")
+    forwarder = Forwarder([(bot, f"http://127.0.0.1:{port}/telegram")])
+    alice = FakeUser(4001, "Alice")
+
+    forwarder.post(text(api, alice, "/start"))
+
+    # Answered 200 only once handled: the welcome is out before the request returns.
+    assert any("Welcome to Spotter" in str(m.get("text")) for m in api.sent_to(alice.id))
+    bot.process.send_signal(signal.SIGTERM)
+    assert bot.wait() == 0, bot.output
+    assert_clean_log(bot)
