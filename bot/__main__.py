@@ -82,6 +82,27 @@ def migrate(settings: Settings) -> None:
         _fail(f"DATABASE_URL: could not prepare the database: {type(error).__name__}: {error}")
 
 
+def _worker_in_logs(settings: Settings) -> str | None:
+    """Several workers share a PostgreSQL database: each log line names its worker."""
+    from bot.worker import is_multi_process, worker_name
+
+    return worker_name() if is_multi_process(settings.database_url) else None
+
+
+def claim_database(settings: Settings) -> None:
+    """Refuse to start a second process on the same SQLite file (one line, exit code 2)."""
+    from bot.worker import DatabaseInUse, claim_sqlite
+
+    try:
+        claim_sqlite(settings.database_url)
+    except DatabaseInUse as error:
+        _fail(
+            f"DATABASE_URL: {error.database} is in use by another Spotter process "
+            f"({error.holder or 'unknown'}); SQLite serves one process, use PostgreSQL "
+            "to run several workers"
+        )
+
+
 def run(settings: Settings) -> None:
     from bot.app import build_application
 
@@ -109,6 +130,7 @@ def run(settings: Settings) -> None:
             url_path=settings.webhook_path,
             webhook_url=settings.webhook_url,
             secret_token=secret,
+            max_connections=settings.webhook_max_connections,
             allowed_updates=Update.ALL_TYPES,
             stop_signals=stop_signals,
             close_loop=True,
@@ -165,7 +187,8 @@ def main() -> None:
     except SettingsError as error:
         _fail(str(error))
         return
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, worker=_worker_in_logs(settings))
+    claim_database(settings)
     migrate(settings)
     _run_guarded(settings)
 

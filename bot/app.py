@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -23,20 +23,21 @@ from telegram.request import BaseRequest
 
 from bot.application import Services, SpotterApplication
 from bot.charts import close_chart_pool
-from bot.config import Settings
+from bot.config import BotMode, Settings
 from bot.errors import on_error
 from bot.jobs import register_jobs
 from bot.maintenance import prune_processed_updates
 from bot.persistence import SqlPersistence
 from bot.ratelimit import PacedRateLimiter
-from bot.updates import ChatOrderedProcessor
+from bot.updates import AnsweredQueue, ChatOrderedProcessor
+from bot.worker import is_multi_process, worker_name
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
 from conversations import fallbacks, flow_builders
 from conversations.menus import set_default_menu
 from conversations.presence import build_presence_handler
-from storage.db import create_engine, create_session_factory
+from storage.db import POOL_OVERFLOW, POOL_SIZE, create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("spotter")
@@ -102,11 +103,13 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .persistence(SqlPersistence(session_factory))
+        .persistence(_persistence(settings, session_factory))
         .concurrent_updates(ChatOrderedProcessor(settings.max_concurrent_updates))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if settings.bot_mode is BotMode.WEBHOOK:
+        builder = builder.update_queue(AnsweredQueue())
     if rate_limiter:
         builder = builder.rate_limiter(
             PacedRateLimiter(max_retries=3, bulk_per_second=settings.bulk_sends_per_second)  # type: ignore[arg-type]
@@ -144,6 +147,19 @@ def build_application(
     return app
 
 
+def _persistence(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> SqlPersistence:
+    """Shared mode whenever the database is PostgreSQL: then any number of workers may run on
+    it, with nothing to configure per worker (see :mod:`bot.persistence`)."""
+    if not is_multi_process(settings.database_url):
+        return SqlPersistence(session_factory)
+    # Each update's turn holds one connection while its handlers take others for their own
+    # work: at most half the pool goes to turns, so handlers always find one.
+    turns = min(settings.max_concurrent_updates, (POOL_SIZE + POOL_OVERFLOW) // 2)
+    return SqlPersistence(session_factory, shared=True, max_turns=turns)
+
+
 def _file_url(base: str) -> str:
     if base.endswith("/bot"):
         return base[: -len("/bot")] + "/file/bot"
@@ -169,8 +185,10 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     settings = app.services.settings
     url = make_url(settings.database_url)
     log.info(
-        "Spotter started: @%s, %s mode, %s database%s, %d commands, %d built-in exercises",
+        "Spotter started: @%s, worker %s, %s mode, %s database%s, %d commands, "
+        "%d built-in exercises",
         app.bot.username,
+        worker_name(),
         settings.bot_mode.value,
         url.get_backend_name(),
         f" ({url.database})" if url.get_backend_name() == "sqlite" else f" ({url.host})",

@@ -12,7 +12,8 @@ from telegram.ext import Application, CallbackContext
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
 
-from bot.persistence import SqlPersistence
+from bot.persistence import ChatTurn, SqlPersistence, encode_key
+from bot.updates import AnsweredQueue, chat_key
 from coaching.services.base import ServiceContext
 from storage.uow import handling_update, is_busy
 
@@ -47,6 +48,12 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     (``uow.commit(completes_update=True)``, e.g. logging a set), so the write and its mark are
     atomic and nothing is left to write afterwards unless the conversation moved on. Whether
     an id was handled is usually known without a query (see :meth:`SqlPersistence.handled`).
+
+    On PostgreSQL (shared mode, any number of workers) each update runs in its chat's turn
+    (:meth:`SqlPersistence.chat_turn`): under a lock on the chat held across all workers, the
+    chat's conversation states and the user's ``user_data`` are read from the database into
+    PTB's dicts before any handler looks at them, whether the update was handled is decided
+    by the database, and the writes and the handled mark go in the turn's transaction.
     """
 
     services: Services
@@ -59,6 +66,8 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         in between would take another update's state into the wrong transaction."""
         if self._in_flight:
             return
+        if isinstance(self.persistence, SqlPersistence) and self.persistence.shared:
+            return  # each update wrote its own; what is in memory may be another worker's past
         await super().update_persistence()
 
     async def _stage_writes_of(self, update: Update) -> None:
@@ -98,9 +107,23 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        queue = self.update_queue
+        try:
+            await self._process(update)
+        except BaseException as error:
+            if isinstance(queue, AnsweredQueue):
+                queue.answer(update, error)
+            raise
+        if isinstance(queue, AnsweredQueue):
+            queue.answer(update)
+
+    async def _process(self, update: Update) -> None:
         persistence = self.persistence
         if not isinstance(persistence, SqlPersistence):
             raise RuntimeError("SpotterApplication needs SqlPersistence (see bot.app)")
+        if persistence.shared:
+            await self._process_in_turn(update, persistence)
+            return
         if await persistence.handled(update.update_id):
             log.debug("update %s already handled; skipped", update.update_id)
             return
@@ -124,13 +147,61 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
                 log.warning("update %s: state not saved, database busy", update.update_id)
         finally:
             self._in_flight -= 1
+        _log_handled(update)
+
+    async def _process_in_turn(self, update: Update, persistence: SqlPersistence) -> None:
+        """Shared mode: handle ``update`` in its chat's turn (see the class's docstring)."""
         user = update.effective_user
-        log.debug(
-            "handled update %s from %s (%s)",
-            update.update_id,
-            user.id if user else "-",
-            _kind(update),
-        )
+        chat = update.effective_chat
+        user_id = user.id if user else None
+        keys = {
+            encode_key(key): key for key in _conversation_keys(chat.id if chat else None, user_id)
+        }
+        self._in_flight += 1
+        try:
+            async with persistence.chat_turn(
+                chat_key(update), update.update_id, keys, user_id
+            ) as turn:
+                if turn.handled:
+                    log.debug("update %s already handled; skipped", update.update_id)
+                    return
+                self._load_turn(turn, keys, user_id)
+                with handling_update(update.update_id) as inbound:
+                    await super().process_update(update)
+                with persistence.collect() as pending:
+                    await self._stage_writes_of(update)
+                handled = None if inbound.recorded else update.update_id
+                await persistence.write_turn(turn, pending, handled_update_id=handled)
+        finally:
+            self._in_flight -= 1
+        _log_handled(update)
+
+    def _load_turn(
+        self, turn: ChatTurn, keys: dict[str, tuple[int, ...]], user_id: int | None
+    ) -> None:
+        """Put the chat's stored states and the user's stored data in PTB's dicts, untracked:
+        what this worker remembers of the chat may be older than another worker's turn."""
+        for name, states in self._conversation_handler_conversations.items():
+            for encoded, key in keys.items():
+                stored = turn.states.get((name, encoded))
+                if stored is None:
+                    states.data.pop(key, None)
+                else:
+                    states.data[key] = stored
+        if user_id is not None:
+            self._user_data[user_id] = turn.user_data if turn.user_data is not None else {}
+            self._user_ids_to_be_updated_in_persistence.discard(user_id)
+            self._user_ids_to_be_deleted_in_persistence.discard(user_id)
+
+
+def _log_handled(update: Update) -> None:
+    user = update.effective_user
+    log.debug(
+        "handled update %s from %s (%s)",
+        update.update_id,
+        user.id if user else "-",
+        _kind(update),
+    )
 
 
 def _conversation_keys(chat_id: int | None, user_id: int | None) -> set[tuple[int, ...]]:

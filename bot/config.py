@@ -75,6 +75,15 @@ class Settings(BaseSettings):
             "update; 1-256 characters of A-Z a-z 0-9 _ -"
         ),
     ] = None
+    webhook_max_connections: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=100,
+            description="webhook mode: how many requests Telegram may have open to the bot at "
+            "once (1-100), across all workers behind the proxy",
+        ),
+    ] = 40
     default_timezone: Annotated[
         str, Field(description="time zone of new users until they choose (an IANA name)")
     ] = "UTC"

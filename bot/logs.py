@@ -17,8 +17,11 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 class OneLineFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """``worker`` (several workers on one database) goes in every line, to tell them apart."""
+
+    def __init__(self, worker: str | None = None) -> None:
+        who = f"[{worker}] " if worker else ""
+        super().__init__(f"%(asctime)s %(levelname)s {who}%(name)s: %(message)s")
 
     def formatException(self, ei: ExcInfo | tuple[None, None, None]) -> str:
         _type, error, tb = ei
@@ -41,9 +44,9 @@ class OneLineFormatter(logging.Formatter):
         return ""
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, worker: str | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(OneLineFormatter())
+    handler.setFormatter(OneLineFormatter(worker))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level))

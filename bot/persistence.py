@@ -11,9 +11,23 @@ handled update's id in one transaction (see :mod:`bot.application`).
 
 Handled update ids are remembered too (:meth:`SqlPersistence.handled`): every id at or below the
 newest one stored when the bot started is looked up in the database, and every newer one is
-known from memory, because this process wrote all of those itself. Telegram allows one
-consumer of a bot's updates (one ``getUpdates`` poller or one webhook), so one process writes
-to ``processed_updates`` at a time.
+known from memory, because this process wrote all of those itself. On SQLite one process owns
+the database (see :mod:`bot.worker`), so one process writes to ``processed_updates``.
+
+**Shared mode (PostgreSQL, any number of workers).** No worker's memory can be trusted: the
+previous update of a chat may have been handled by another worker. Each update is handled in a
+:meth:`SqlPersistence.chat_turn`: one transaction, on a connection of its own, that
+
+1. takes a transaction-level advisory lock on the chat id (``pg_advisory_xact_lock``), so the
+   chat's updates run one at a time across all workers, while other chats run in parallel;
+2. reads, in one statement, the chat's conversation states, the user's ``user_data`` and
+   whether the update was handled already (by any worker);
+3. after the handlers, writes what changed and the handled mark, and commits, which lets go of
+   the lock. A worker that dies in between loses its connection, and PostgreSQL rolls the
+   transaction back and releases the lock: the next worker finds the chat as it was.
+
+That is two statements per update more than on SQLite (the lock and the read); the writes are
+the ones the single process makes too.
 """
 
 from __future__ import annotations
@@ -22,15 +36,17 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal_column, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import ColumnClause
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
@@ -61,6 +77,44 @@ class PendingWrites:
         return bool(self.conversations or self.user_data or self.dropped_users)
 
 
+@dataclass
+class ChatTurn:
+    """One update's turn in its chat, in shared mode (see :meth:`SqlPersistence.chat_turn`).
+
+    ``states`` holds the stored conversation states of the update's keys, by (conversation
+    name, encoded key); ``user_data`` the user's stored data (None: none stored).
+    """
+
+    session: AsyncSession
+    handled: bool
+    states: dict[tuple[str, str], object] = field(default_factory=dict)
+    user_data: UD | None = None
+
+
+_LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _turn_read(keys: list[str], user_id: int | None, update_id: int) -> Select[Any]:
+    """One statement: the states of ``keys``, the user's data and whether the update was
+    handled, as rows of (kind, name, key, value)."""
+    nothing: ColumnClause[Any] = literal_column("NULL")
+    states = select(
+        literal_column("'c'").label("kind"),
+        ConversationState.name,
+        ConversationState.key,
+        ConversationState.state.label("value"),
+    ).where(ConversationState.key.in_(keys))
+    handled = select(literal_column("'h'"), nothing, nothing, nothing).where(
+        ProcessedUpdate.update_id == update_id
+    )
+    if user_id is None:
+        return union_all(states, handled)  # type: ignore[return-value]
+    data = select(literal_column("'u'"), nothing, nothing, UserData.data).where(
+        UserData.user_id == user_id
+    )
+    return union_all(states, data, handled)  # type: ignore[return-value]
+
+
 _pending: contextvars.ContextVar[PendingWrites | None] = contextvars.ContextVar(
     "spotter_pending_persistence", default=None
 )
@@ -74,10 +128,25 @@ def _decode_key(raw: str) -> ConversationKey:
     return tuple(json.loads(raw))
 
 
+def encode_key(key: ConversationKey) -> str:
+    """A conversation key as stored in ``persistence_conversations.key``."""
+    return _encode_key(key)
+
+
+def _encode_data(data: UD) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
+
+
 class SqlPersistence(BasePersistence[UD, UD, UD]):
     """Stores conversations and user_data in the ``persistence_*`` tables."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        shared: bool = False,
+        max_turns: int = 1,
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=True, callback_data=False
@@ -85,6 +154,10 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             update_interval=60,
         )
         self._sessions = session_factory
+        # Shared mode: state is read per update (chat_turn); at most max_turns updates hold a
+        # connection for their turn at once, so services always find one for their own work.
+        self.shared = shared
+        self._turn_slots = asyncio.Semaphore(max_turns)
         # What was last written per user, so an untouched user_data costs no write.
         self._written_user_data: dict[int, str] = {}
         # What is stored per (conversation, key); for the names in _loaded_names a key that is
@@ -116,6 +189,57 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         if len(self._handled_since) > HANDLED_IN_MEMORY:
             self._handled_floor = max(self._handled_since)
             self._handled_since.clear()
+
+    # ------------------------------------------------------------------ shared mode
+
+    @asynccontextmanager
+    async def chat_turn(
+        self,
+        lock_key: int | None,
+        update_id: int,
+        keys: Mapping[str, ConversationKey],
+        user_id: int | None,
+    ) -> AsyncIterator[ChatTurn]:
+        """Hold ``lock_key``'s chat for one update, with its state as stored (shared mode).
+
+        ``keys`` are the update's conversation keys, encoded to the tuples. Leaving commits
+        what :meth:`write_turn` wrote and releases the lock; an error rolls back.
+        """
+        async with self._turn_slots, self._sessions() as session:
+            if lock_key is not None:
+                await session.execute(_LOCK_CHAT, {"key": lock_key})
+            rows = await session.execute(_turn_read(list(keys), user_id, update_id))
+            turn = ChatTurn(session, handled=False)
+            for kind, name, key, value in rows:
+                if kind == "h":
+                    turn.handled = True
+                elif kind == "u":
+                    turn.user_data = dict(value or {})
+                elif value is not None:
+                    turn.states[(name, key)] = value
+            self._remember_turn(turn, keys, user_id)
+            yield turn
+            await session.commit()
+
+    def _remember_turn(
+        self, turn: ChatTurn, keys: Mapping[str, ConversationKey], user_id: int | None
+    ) -> None:
+        """What is stored now is what was last written, for the unchanged-write checks."""
+        for name in self._loaded_names:
+            for key in keys:
+                self._wrote_state(name, key, turn.states.get((name, key)))
+        if user_id is not None:
+            if turn.user_data is None:
+                self._written_user_data.pop(user_id, None)
+            else:
+                self._written_user_data[user_id] = _encode_data(turn.user_data)
+
+    async def write_turn(
+        self, turn: ChatTurn, pending: PendingWrites, *, handled_update_id: int | None
+    ) -> None:
+        """Write gathered writes and the handled mark in the turn's transaction."""
+        await self._write_pending(turn.session, pending, handled_update_id)
+        self._remember_written(pending)
 
     # ------------------------------------------------------------------ batched writes
 
@@ -153,37 +277,44 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
                     raise
                 log.info("conversation state: database busy; trying again")
                 await asyncio.sleep(pause)
+        self._remember_written(pending)
+        if handled_update_id is not None:
+            self._remember_handled(handled_update_id)
+
+    def _remember_written(self, pending: PendingWrites) -> None:
         for (name, key), state in pending.conversations.items():
             self._wrote_state(name, key, state)
         for user_id, (_, encoded) in pending.user_data.items():
             self._written_user_data[user_id] = encoded
         for user_id in pending.dropped_users:
             self._written_user_data.pop(user_id, None)
-        if handled_update_id is not None:
-            self._remember_handled(handled_update_id)
 
     async def _store(self, pending: PendingWrites, handled_update_id: int | None) -> None:
         async with self._sessions() as session:
-            for (name, key), state in pending.conversations.items():
-                await self._write_state(session, name, key, state)
-            for user_id, (data, _) in pending.user_data.items():
-                await self._write_user_data(session, user_id, data)
-            for user_id in pending.dropped_users:
-                await session.execute(delete(UserData).where(UserData.user_id == user_id))
-            if handled_update_id is not None:
-                await ProcessedUpdateRepository(session).mark(handled_update_id)
+            await self._write_pending(session, pending, handled_update_id)
             await session.commit()
+
+    async def _write_pending(
+        self, session: AsyncSession, pending: PendingWrites, handled_update_id: int | None
+    ) -> None:
+        for (name, key), state in pending.conversations.items():
+            await self._write_state(session, name, key, state)
+        for user_id, (data, _) in pending.user_data.items():
+            await self._write_user_data(session, user_id, data)
+        for user_id in pending.dropped_users:
+            await session.execute(delete(UserData).where(UserData.user_id == user_id))
+        if handled_update_id is not None:
+            await ProcessedUpdateRepository(session).mark(handled_update_id)
 
     # ------------------------------------------------------------------ PTB's interface
 
     async def get_user_data(self) -> dict[int, UD]:
+        if self.shared:
+            return {}  # read per update, in its chat turn
         async with self._sessions() as session:
             rows = await session.execute(select(UserData.user_id, UserData.data))
             loaded = {user_id: dict(data or {}) for user_id, data in rows}
-        self._written_user_data = {
-            user_id: json.dumps(data, sort_keys=True, default=str)
-            for user_id, data in loaded.items()
-        }
+        self._written_user_data = {user_id: _encode_data(data) for user_id, data in loaded.items()}
         return loaded
 
     async def get_chat_data(self) -> dict[int, UD]:
@@ -196,6 +327,9 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
+        if self.shared:
+            self._loaded_names.add(name)
+            return {}  # read per update, in its chat turn
         async with self._sessions() as session:
             rows = await session.execute(
                 select(ConversationState.key, ConversationState.state).where(
@@ -254,7 +388,7 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         )
 
     async def update_user_data(self, user_id: int, data: UD) -> None:
-        encoded = json.dumps(data, sort_keys=True, default=str)
+        encoded = _encode_data(data)
         if self._written_user_data.get(user_id, "{}") == encoded:
             return
         pending = _pending.get()

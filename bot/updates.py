@@ -91,3 +91,59 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+class AnsweredQueue(asyncio.Queue[object]):
+    """The update queue of webhook mode: the webhook answers a request once its update is
+    handled, not as soon as it is queued.
+
+    PTB's webhook answers 200 as soon as the update is in the queue; a worker that dies after
+    that answer and before handling the update loses it, because Telegram (or the load
+    balancer) has no reason to send it again. With this queue, ``put`` returns only when the
+    application has handled the update and committed it (see
+    :meth:`bot.application.SpotterApplication.process_update`), so a worker that dies with an
+    update in hand leaves that request unanswered and it is re-sent, to this worker or another
+    one; the database then decides whether it was handled already. An update whose handling
+    failed is answered 503, so it is re-sent too.
+
+    Polling must not use it: the poller puts updates one after another and would wait for
+    each to be handled before queueing the next.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):
+            await super().put(item)
+            return
+        answered = asyncio.get_running_loop().create_future()
+        self._waiting[id(item)] = answered
+        try:
+            await super().put(item)
+            await answered
+        except UpdateNotHandled:
+            from tornado.web import HTTPError  # PTB's webhook server is tornado's
+
+            raise HTTPError(503) from None
+        finally:
+            self._waiting.pop(id(item), None)
+
+    def answer(self, update: Update, error: BaseException | None = None) -> None:
+        """The application is done with ``update``: handled, or failed with ``error``."""
+        answered = self._waiting.get(id(update))
+        if answered is None or answered.done():
+            return
+        if error is None:
+            answered.set_result(None)
+        else:
+            answered.set_exception(UpdateNotHandled(update.update_id))
+
+
+class UpdateNotHandled(Exception):
+    """Handling an update failed before it was marked handled; it should be sent again."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} was not handled")
+        self.update_id = update_id

@@ -46,6 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "pg_process: entry-point subprocesses on PostgreSQL (run with the PG suite)"
     )
+    config.addinivalue_line(
+        "markers", "workers: several worker processes on PostgreSQL (in the PostgreSQL run)"
+    )
 
 
 @pytest.fixture(scope="session")

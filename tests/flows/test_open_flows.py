@@ -288,7 +288,8 @@ async def test_sets_typed_while_two_flows_are_open_write_no_flow_state(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert await _set_count(session_factory) == 3
-    assert not [s for s in statements if "persistence_" in s]
+    # No flow state is written (on PostgreSQL each update reads its chat's state, a SELECT).
+    assert not [s for s in statements if "persistence_" in s and not s.startswith("SELECT")]
 
     # The live session ends; the alert's note step below gets the next text.
     await tom.press("🏁 Finish", message_id=live_message(tom).message_id)
