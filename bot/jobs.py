@@ -39,8 +39,8 @@ from telegram.ext import Application, CallbackContext
 
 from bot.application import services
 from bot.dispatch import dispatch_job, scan_interval
-from bot.leader import worker_name
 from bot.ratelimit import bulk_sends
+from bot.worker import worker_name
 from coaching.services.timers import Lease, LeaseService, TimerService
 from conversations.alerts import alert_scan_job, urgent_job
 from conversations.clients import expire_relationships

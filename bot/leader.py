@@ -26,9 +26,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-import os
 import signal
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +34,7 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
+from bot.worker import worker_name
 from storage.advisory import SessionLock
 
 log = logging.getLogger("spotter.leader")
@@ -50,11 +49,6 @@ STEP_DOWN_SECONDS = 3 * RETRY_SECONDS
 MAX_BACKOFF_SECONDS = 30.0
 
 App = Application[Any, Any, Any, Any, Any, Any]
-
-
-def worker_name() -> str:
-    """This process's name among the workers: ``host:pid``."""
-    return f"{socket.gethostname()[:100]}:{os.getpid()}"
 
 
 class HandledOffsetPoller:

@@ -33,7 +33,7 @@ _held: list[IO[str]] = []
 @cache
 def worker_name() -> str:
     """``host:pid``, e.g. ``web-2:4711``: unique among the workers running at one time."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{socket.gethostname()[:100]}:{os.getpid()}"  # fits job_leases.holder
 
 
 class DatabaseInUse(Exception):

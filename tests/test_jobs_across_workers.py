@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.config import Settings
 from bot.jobs import LEASE_SECONDS
-from bot.leader import worker_name
+from bot.worker import worker_name
 from coaching.clock import ManualClock
 from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
