@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
@@ -19,7 +19,10 @@ from telegram.error import BadRequest, Forbidden
 from bot.application import services
 from bot.charts import ChartUnavailable, render_chart
 from coaching.domain.adherence import WindowAdherence
+from coaching.domain.enums import Permission, Units
+from coaching.domain.permissions import REFUSALS
 from coaching.domain.plurals import plural
+from coaching.domain.units import format_weight, plain, to_unit
 from coaching.errors import DomainError
 from coaching.services.charts import ChartData, ChartService
 from coaching.services.dashboard import (
@@ -64,6 +67,8 @@ SOME_HIDDEN = "🔒 {exercises} hidden by the client's sharing settings."
 NO_LIFTS = "No main lifts logged in the last 12 weeks."
 MEASURE_HIDDEN = "🔒 Body measurements: the client doesn't share personal details."
 CHART_PICK = "📈 Pick an exercise for the e1RM chart:"
+NO_LIFT_CHARTS = "There is nothing to chart yet: no lifts logged in the last year."
+LIFTS_OFF = "The client has not shared these exercises' progress with you."
 CHART_FAILED = "Sorry, I couldn't draw that chart just now. Please try again in a minute."
 ARROW = {"up": "↗", "down": "↘", "steady": "→", "": ""}
 
@@ -184,6 +189,12 @@ def _adherence_line(window: WindowAdherence) -> str:
     return text
 
 
+def _volume(volume_kg: Decimal, units: Units) -> str:
+    """A weekly volume (load × reps) in the viewer's unit, to the whole unit: ``4410 lb``."""
+    whole = to_unit(volume_kg, units).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{plain(whole)} {units}"
+
+
 def progress_text(progress: ClientProgress) -> str:
     lines = [PROGRESS_TITLE.format(name=esc(progress.name)), ""]
     if progress.adherence is None:
@@ -212,9 +223,9 @@ def progress_text(progress: ClientProgress) -> str:
         for lift in progress.lifts:
             record = f" 🏆 PR {_day(lift.recent_record)}" if lift.recent_record else ""
             lines.append(
-                f"• {esc(lift.name)}: <b>{lift.best_e1rm:f} kg</b> · "
+                f"• {esc(lift.name)}: <b>{format_weight(lift.best_e1rm, progress.units)}</b> · "
                 f"{_signed(lift.change_4w)} / {_signed(lift.change_12w)} · "
-                f"{lift.weekly_volume:f} kg/wk{record}"
+                f"{_volume(lift.weekly_volume, progress.units)}/wk{record}"
             )
         if progress.lifts_hidden:
             lines.append(SOME_HIDDEN.format(exercises=plural(progress.lifts_hidden, "exercise")))
@@ -352,8 +363,11 @@ async def chart_for(
                 if profile_id is None
                 else await dash.client_progress(who, profile_id)
             )
-            if progress.lifts is None or not progress.chart_exercises:
-                await _refuse(update, "There is nothing to chart yet for this.")
+            if progress.lifts is None:
+                await _refuse(update, REFUSALS[Permission.VIEW_PROGRESSION_DATA])
+                return
+            if not progress.chart_exercises:
+                await _refuse(update, NO_LIFT_CHARTS if not progress.lifts_hidden else LIFTS_OFF)
                 return
             prefix, suffix = ("mp", "") if profile_id is None else ("pc", f":{profile_id}")
             await show(update, CHART_PICK, exercise_keyboard(progress, prefix, suffix), edit=False)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain import adherence as adh
-from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus
+from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus, Units
 from coaching.domain.measurements import kind_label
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
 from coaching.errors import NotAllowed, NotFound
@@ -139,6 +139,8 @@ class ClientProgress:
     lifts_hidden: int
     measurements_visible: bool
     chart_exercises: tuple[tuple[int, str], ...]
+    units: Units = Units.KG
+    """The viewer's unit setting: loads and volumes are shown in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +523,7 @@ async def build_progress(
         lifts_hidden=hidden,
         measurements_visible=viewer.may(Permission.VIEW_PERSONAL_DATA),
         chart_exercises=tuple(chartable[:8]),
+        units=Units(viewer.units),
     )
 
 
