@@ -76,6 +76,8 @@ CENT = Decimal("0.01")
 """e1RMs are compared at 0.01 kg."""
 NOTES_MAX = 1000
 NOT_YOUR_ALERT = "I can't find that alert among yours."
+NOT_YOUR_CLIENT = "I can't find that client among yours."
+ACKNOWLEDGED_NOTE = "Acknowledged together with other alerts."
 NOT_A_TRAINER = "Alerts are for trainers. Send /start to register as one."
 
 
@@ -112,6 +114,24 @@ class UrgentNotice:
     severity: AlertSeverity
     alert_type: AlertType
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientNotice:
+    """Everything new and urgent about one client for one trainer: told in one message."""
+
+    trainer_chat_id: int
+    client_profile_id: int
+    client_name: str
+    items: tuple[UrgentNotice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """Alerts resolved at once: how many, and whose (``None``: every client's)."""
+
+    count: int
+    client_name: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,6 +740,49 @@ class AlertService(Service):
             for alert_id, profile_id, name, severity, kind, message, chat_id, reachable in rows
         ]
 
+    async def pending_notices(self, limit: int = 100) -> list[tuple[ClientNotice, bool]]:
+        """:meth:`pending_urgent` grouped by trainer and client: one notice per client names
+        everything new about them. Nothing is marked: claim with :meth:`claim_notices`."""
+        groups: dict[tuple[int, int], list[UrgentNotice]] = {}
+        reachable: dict[tuple[int, int], bool] = {}
+        for item, can_reach in await self.pending_urgent(limit):
+            key = (item.trainer_chat_id, item.client_profile_id)
+            groups.setdefault(key, []).append(item)
+            reachable[key] = can_reach
+        return [
+            (ClientNotice(*key, items[0].client_name, tuple(items)), reachable[key])
+            for key, items in groups.items()
+        ]
+
+    async def claim_notices(self, alert_ids: Sequence[int]) -> list[int]:
+        """Mark alerts as told in one transaction, committed before the notice is sent.
+        Returns the ids this call claimed (another run may have told some already)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            repo = AlertRepository(uow.session)
+            claimed = [i for i in alert_ids if await repo.mark_notified(i, now)]
+            await uow.commit()
+        return claimed
+
+    async def acknowledge(
+        self, telegram_id: int, client_profile_id: int | None, up_to: int
+    ) -> Acknowledged:
+        """Resolve several open alerts at once: one client's, or every client's (``None``),
+        only those raised before the button was shown (ids up to ``up_to``)."""
+        async with self.ctx.uow() as uow:
+            trainer = await self._trainer(uow.session, telegram_id)
+            name = None
+            if client_profile_id is not None:
+                profile = await uow.session.get(ClientProfile, client_profile_id)
+                if profile is None or profile.trainer_user_id != trainer.id:
+                    raise NotFound(NOT_YOUR_CLIENT)
+                name = profile.name
+            count = await AlertRepository(uow.session).acknowledge(
+                trainer.id, client_profile_id, up_to, self.ctx.clock.now(), ACKNOWLEDGED_NOTE
+            )
+            await uow.commit()
+            return Acknowledged(count, name)
+
     async def claim_notice(self, alert_id: int) -> bool:
         """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
         that one notice and never sends it twice). False if it was already claimed."""
@@ -748,7 +811,7 @@ class AlertService(Service):
             if client_profile_id is not None:
                 profile = await uow.session.get(ClientProfile, client_profile_id)
                 if profile is None or profile.trainer_user_id != trainer.id:
-                    raise NotFound("I can't find that client among yours.")
+                    raise NotFound(NOT_YOUR_CLIENT)
                 name = profile.name
             rows = await repo.open_alerts(trainer.id, client_profile_id)
             counts = await repo.open_counts(trainer.id)
@@ -831,9 +894,11 @@ class AlertService(Service):
 
 
 __all__ = [
+    "Acknowledged",
     "AlertList",
     "AlertService",
     "AlertView",
+    "ClientNotice",
     "ScanReport",
     "UrgentNotice",
     "on_injury",

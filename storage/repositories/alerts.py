@@ -730,3 +730,33 @@ class AlertRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def acknowledge(
+        self,
+        trainer_user_id: int,
+        client_profile_id: int | None,
+        up_to: int,
+        now: datetime,
+        notes: str,
+    ) -> int:
+        """Resolve the trainer's open alerts (one client's, or all) raised up to alert ``up_to``.
+
+        Alerts raised after the button was shown (higher ids) stay open. Returns how many.
+        """
+        statement = update(ClientAlert).where(
+            ClientAlert.trainer_user_id == trainer_user_id,
+            ClientAlert.is_resolved.is_(False),
+            ClientAlert.id <= up_to,
+        )
+        if client_profile_id is not None:
+            statement = statement.where(ClientAlert.client_profile_id == client_profile_id)
+        result = await self.session.execute(
+            statement.values(
+                is_resolved=True,
+                resolved_by=trainer_user_id,
+                resolved_at=now,
+                resolution_notes=notes,
+                updated_at=now,
+            ).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
