@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching.domain import adherence as adh
 from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus, Units
 from coaching.domain.measurements import kind_label
+from coaching.domain.needs import ClientNeed, OpenAlert, rank_needs
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import flags_of, profile_scope, trainer_access
@@ -98,6 +99,8 @@ class Dashboard:
     attention: tuple[AttentionItem, ...]
     clients: int
     activity_hidden: int
+    needs: tuple[ClientNeed, ...] = ()
+    """Every client with an open alert or falling behind, most pressing first."""
 
     @property
     def open_alerts(self) -> int:
@@ -106,7 +109,9 @@ class Dashboard:
     @property
     def is_empty(self) -> bool:
         """Nothing to report: no session today, no feedback, no alert, nobody to chase."""
-        return not (self.today_sessions or self.feedback or self.open_alerts or self.attention)
+        return not (
+            self.today_sessions or self.feedback or self.open_alerts or self.attention or self.needs
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +460,13 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
                 AttentionItem(profile.id, profile.name, score, missed, idle, share, drop)
             )
     attention.sort(key=lambda a: (-a.score, a.name))
+    open_alerts = [
+        OpenAlert(pid, name, kind, severity, at.astimezone(zone).date(), message, details)
+        for pid, name, kind, severity, at, message, details in await AlertRepository(
+            session
+        ).open_summary(user.id)
+    ]
+    needs = rank_needs(open_alerts, attention, today, inactivity_days)
     return Dashboard(
         trainer_name=user.display_name,
         timezone=user.timezone,
@@ -467,6 +479,7 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
         attention=tuple(attention[:ATTENTION_MAX]),
         clients=len(clients),
         activity_hidden=hidden,
+        needs=tuple(needs),
     )
 
 

@@ -760,3 +760,31 @@ class AlertRepository:
             ).execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def open_summary(
+        self, trainer_user_id: int, limit: int = 1000
+    ) -> list[tuple[int, str, AlertType, AlertSeverity, datetime, str, dict[str, Any]]]:
+        """The trainer's open alerts as plain rows, newest first: (client profile, client
+        name, type, severity, raised at, message, details). For the dashboard's ranking."""
+        rows = await self.session.execute(
+            select(
+                ClientAlert.client_profile_id,
+                ClientProfile.name,
+                ClientAlert.alert_type,
+                ClientAlert.severity,
+                ClientAlert.raised_at,
+                ClientAlert.message,
+                ClientAlert.details,
+            )
+            .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
+            .where(
+                ClientAlert.trainer_user_id == trainer_user_id,
+                ClientAlert.is_resolved.is_(False),
+            )
+            .order_by(ClientAlert.raised_at.desc(), ClientAlert.id.desc())
+            .limit(limit)
+        )
+        return [
+            (int(p), str(n), AlertType(t), AlertSeverity(s), at, str(m), dict(d or {}))
+            for p, n, t, s, at, m, d in rows
+        ]
