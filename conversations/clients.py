@@ -8,7 +8,7 @@ later features add buttons by appending ``(label, callback prefix)`` to :data:`C
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from coaching.domain.display import (
 )
 from coaching.domain.enums import RelationshipStatus, RelationshipType
 from coaching.domain.invites import invite_link
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.clients import ClientCard, ClientGroup, ClientPage, ClientService
 from coaching.services.invites import InviteService
@@ -85,7 +86,7 @@ ASK_END = (
 )
 ASK_EXTEND = (
     "📅 New <b>end date</b> for coaching <b>{name}</b>? It must be after today.\n"
-    "For example: <i>2027-03-31</i>"
+    "For example: <i>{example}</i>"
 )
 ASK_NOTES = (
     "🗒 Send your <b>notes</b> on <b>{name}</b> (only you see them, up to 2000 characters). "
@@ -361,7 +362,9 @@ async def _ask(
         return await _refuse(update, error)
     assert context.user_data is not None
     context.user_data[KEY] = {"action": action, "rid": relationship_id, "name": parties.other_name}
-    await show(update, prompt.format(name=esc(parties.other_name)), markup)
+    today = services(context).ctx.clock.now().date()
+    example = example_day(today + timedelta(days=60)).isoformat()
+    await show(update, prompt.format(name=esc(parties.other_name), example=example), markup)
     return state
 
 
