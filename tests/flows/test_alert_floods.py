@@ -158,3 +158,21 @@ async def test_a_flood_of_long_alerts_fits_one_notice(
     assert "…and 52 more" in first.text
     assert len(first.text) <= 4096
     assert all(a.notified_at is not None for a in await _alerts(session_factory))
+
+
+async def test_acknowledge_all_for_a_client_from_their_alert_list(
+    sim: ChatSimulator, ctx: ServiceContext, session_factory: Factory
+) -> None:
+    first, second = await _world(session_factory)
+    await AlertService(ctx).scan_all()
+    tara = sim.user(1001, "Tara")
+    await tara.send("/clients")
+    await tara.press("Ivy Stone")
+    await tara.press("⚠️ Alerts")
+    assert "Open alerts · Ivy Stone" in tara.last_reply.text
+    await tara.press("✅ Acknowledge all for Ivy Stone")
+    assert "✅ 4 alerts acknowledged for Ivy Stone." in tara.last_reply.text
+    assert "📇 Back to card" in tara.last_reply.flat_buttons
+    alerts = await _alerts(session_factory)
+    assert all(a.is_resolved for a in alerts if a.client_profile_id == first.profile.id)
+    assert not any(a.is_resolved for a in alerts if a.client_profile_id == second.profile.id)
