@@ -42,6 +42,7 @@ from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
     RecordStatus,
+    Units,
 )
 from coaching.domain.measurements import BODY_WEIGHT
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
@@ -199,14 +200,14 @@ def _client(
     )
 
 
-def _view(row: Any, name: str) -> AlertView:
+def _view(row: Any, name: str, units: Units) -> AlertView:
     return AlertView(
         id=row.id,
         client_profile_id=row.client_profile_id,
         client_name=name,
         alert_type=row.alert_type,
         severity=row.severity,
-        message=row.message,
+        message=rules.shown_message(row.message, row.details or {}, units),
         raised_at=row.raised_at,
         is_resolved=row.is_resolved,
         resolved_at=row.resolved_at,
@@ -735,10 +736,14 @@ class AlertService(Service):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
-        return [
-            (UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, message), reachable)
-            for alert_id, profile_id, name, severity, kind, message, chat_id, reachable in rows
-        ]
+        notices: list[tuple[UrgentNotice, bool]] = []
+        for row in rows:
+            alert_id, profile_id, name, severity, kind, message, chat_id, reachable = row[:8]
+            details, units = row[8], row[9]
+            shown = rules.shown_message(message, details, units)
+            notice = UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, shown)
+            notices.append((notice, reachable))
+        return notices
 
     async def pending_notices(self, limit: int = 100) -> list[tuple[ClientNotice, bool]]:
         """:meth:`pending_urgent` grouped by trainer and client: one notice per client names
@@ -815,7 +820,7 @@ class AlertService(Service):
                 name = profile.name
             rows = await repo.open_alerts(trainer.id, client_profile_id)
             counts = await repo.open_counts(trainer.id)
-            views = rules.by_severity([_view(a, n) for a, n in rows])
+            views = rules.by_severity([_view(a, n, trainer.units) for a, n in rows])
             return AlertList(trainer.timezone, tuple(views), counts, name)
 
     async def get(self, telegram_id: int, alert_id: int) -> tuple[AlertView, str]:
@@ -824,7 +829,7 @@ class AlertService(Service):
             found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
-            return _view(*found), trainer.timezone
+            return _view(*found, trainer.units), trainer.timezone
 
     async def resolve(self, telegram_id: int, alert_id: int, notes: str | None) -> AlertView:
         """seed 000 ``resolveAlert(notes)``: who, when and the notes are recorded."""
@@ -847,7 +852,7 @@ class AlertService(Service):
                 alert.resolved_at = now
                 alert.resolution_notes = cleaned
                 alert.updated_at = now
-            view = _view(alert, name)
+            view = _view(alert, name, trainer.units)
             await uow.commit()
             return view
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain import adherence as adh
+from coaching.domain.alerts import shown_message
 from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus, Units
 from coaching.domain.measurements import kind_label
 from coaching.domain.needs import ClientNeed, OpenAlert, rank_needs
@@ -461,7 +462,15 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
             )
     attention.sort(key=lambda a: (-a.score, a.name))
     open_alerts = [
-        OpenAlert(pid, name, kind, severity, at.astimezone(zone).date(), message, details)
+        OpenAlert(
+            pid,
+            name,
+            kind,
+            severity,
+            at.astimezone(zone).date(),
+            shown_message(message, details, user.units),
+            details,
+        )
         for pid, name, kind, severity, at, message, details in await AlertRepository(
             session
         ).open_summary(user.id)

@@ -37,6 +37,7 @@ from coaching.domain.enums import (
     RelationshipStatus,
     SessionStatus,
     SetType,
+    Units,
 )
 from storage.models import (
     ClientAlert,
@@ -687,9 +688,12 @@ class AlertRepository:
 
     async def urgent_pending(
         self, since: datetime, limit: int
-    ) -> list[tuple[int, int, str, AlertSeverity, AlertType, str, int, bool]]:
+    ) -> list[
+        tuple[int, int, str, AlertSeverity, AlertType, str, int, bool, dict[str, Any], Units]
+    ]:
         """Open HIGH/CRITICAL alerts not yet told, oldest first, as plain rows: (alert, client
-        profile, client name, severity, type, message, trainer chat, trainer reachable).
+        profile, client name, severity, type, message, trainer chat, trainer reachable,
+        details, trainer's units).
 
         Nothing is locked or marked: each is claimed on its own by :meth:`mark_notified`.
         """
@@ -703,6 +707,8 @@ class AlertRepository:
                 ClientAlert.message,
                 User.telegram_id,
                 User.reachable,
+                ClientAlert.details,
+                User.units,
             )
             .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
             .join(User, User.id == ClientAlert.trainer_user_id)
@@ -717,8 +723,19 @@ class AlertRepository:
             .limit(limit)
         )
         return [
-            (int(i), int(p), str(n), AlertSeverity(s), AlertType(t), str(m), int(c), bool(r))
-            for i, p, n, s, t, m, c, r in rows
+            (
+                int(i),
+                int(p),
+                str(n),
+                AlertSeverity(s),
+                AlertType(t),
+                str(m),
+                int(c),
+                bool(r),
+                dict(d or {}),
+                Units(u),
+            )
+            for i, p, n, s, t, m, c, r, d, u in rows
         ]
 
     async def mark_notified(self, alert_id: int, now: datetime) -> bool:
