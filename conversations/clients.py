@@ -20,6 +20,7 @@ from bot.application import services
 from coaching.domain.display import (
     format_body_fat,
     format_body_weight,
+    format_day,
     format_heart_rate,
     format_height,
     format_injury,
@@ -218,9 +219,9 @@ def render_card(card: ClientCard, now: datetime | None = None) -> str:
     lines = [f"📇 <b>{esc(card.name)}</b>", f"Status: {STATUS_TEXT[card.status]}"]
     lines.append(f"Coaching: {TYPE_TEXT[card.relationship_type]}")
     if card.start_date:
-        lines.append(f"Started: {card.start_date.isoformat()}")
+        lines.append(f"Started: {format_day(card.start_date, today)}")
     if card.end_date:
-        lines.append(f"Ends: {card.end_date.isoformat()}")
+        lines.append(f"Ends: {format_day(card.end_date, today)}")
     if card.status_reason and card.status is not RelationshipStatus.ACTIVE:
         lines.append(f"Reason: <i>{esc(card.status_reason)}</i>")
     if card.invite_expires_at is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ async def _ivy(factory: Factory, units: Units) -> int:
         profile.height_cm = Decimal("182.0")
         profile.current_weight_kg = Decimal("84.00")
         profile.body_fat_pct = Decimal("18.50")
+        profile.date_of_birth = date(1990, 5, 17)
         profile.injuries = ["old shoulder strain (2021)"]
         await session.commit()
     return coaching.profile.id
@@ -48,6 +50,8 @@ async def test_card_formats_injuries_height_and_weight(
     assert "Height: 182 cm" in card
     assert "Weight: 84 kg" in card
     assert "Body fat: 18.5%" in card
+    assert "Date of birth: 17 May 1990" in card
+    assert "Started: 1 Nov" in card
     assert "• old shoulder strain (2021)" in card
     assert "• Left knee — 4/10, reported today: Sharp on the stairs" in card
     for raw in ("{", "'part'", "reported_at", "182.0", "84.00", "18.50"):
