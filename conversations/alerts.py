@@ -89,6 +89,8 @@ URGENT = "{icon} <b>{type}</b> · {severity}\n👤 {client}\n\n{message}"
 URGENT_MANY = "{icon} <b>{client}</b>: {count} new alerts"
 URGENT_LINE = "{icon} <b>{type}</b> · {severity}: {message}"
 URGENT_MORE = "…and {count} more. Tap 👀 Open alerts to see them all."
+LIST_MESSAGE_MAX = 200
+"""Each alert's message is cut to this in the list (the whole message is one tap away)."""
 NOTICE_LINES = 8
 """Alerts named one by one in a client's notice; the rest are counted."""
 NOTICE_MESSAGE_MAX = 300
@@ -180,7 +182,7 @@ def list_text(listing: AlertList) -> str:
     for alert in listing.alerts[:PAGE]:
         lines.append(
             f"{SEVERITY_ICON[alert.severity]} <b>{esc(alert.client_name)}</b> · "
-            f"{TYPE_LABEL[alert.alert_type]}\n   {esc(alert.message)}"
+            f"{TYPE_LABEL[alert.alert_type]}\n   {esc(_cut(alert.message, LIST_MESSAGE_MAX))}"
         )
     if len(listing.alerts) > PAGE:
         lines.append(f"\n…and {len(listing.alerts) - PAGE} more; resolve some to see the rest.")

@@ -176,3 +176,22 @@ async def test_acknowledge_all_for_a_client_from_their_alert_list(
     alerts = await _alerts(session_factory)
     assert all(a.is_resolved for a in alerts if a.client_profile_id == first.profile.id)
     assert not any(a.is_resolved for a in alerts if a.client_profile_id == second.profile.id)
+
+
+async def test_the_alert_list_fits_with_long_messages(
+    sim: ChatSimulator, ctx: ServiceContext, session_factory: Factory
+) -> None:
+    first, _ = await _world(session_factory)
+    for n in range(60):
+        await _draft(ctx, first, f"flood:{n}", f"Alert {n}: " + "<x> " * 248)
+    tara = sim.user(1001, "Tara")
+    await tara.send("/alerts")
+    text = tara.last_reply.text
+    assert len(text) <= 4096
+    assert "…and 50 more; resolve some to see the rest." in text
+    assert "✅ Acknowledge all (60)" in tara.last_reply.flat_buttons
+    await tara.send("/clients")
+    await tara.press("Ivy Stone")
+    await tara.press("⚠️ Alerts")
+    assert len(tara.last_reply.text) <= 4096
+    assert "Open alerts · Ivy Stone" in tara.last_reply.text
