@@ -99,6 +99,11 @@ def _signed(value: Decimal | None, unit: str = "%") -> str:
     return f"{value:+f}{unit}"
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """A name or title cut for a one-line list (today's sessions stay within the budget)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _week_lines(board: Dashboard) -> list[str]:
     """``• Thursday 26 Nov: 1 session``, one line a day with sessions."""
     return [f"• {d:%A} {d.day} {d:%b}: {plural(n, 'session')}" for d, n in board.week]
@@ -108,7 +113,8 @@ def _today_lines(board: Dashboard) -> list[str]:
     lines = []
     for item in board.today_sessions[:TODAY_MAX]:
         at = _local(item.starts_at, board.timezone)
-        lines.append(f"• {at:%H:%M} {esc(item.client_name)} — {esc(item.title)}")
+        name, title = _short(item.client_name), _short(item.title)
+        lines.append(f"• {at:%H:%M} {esc(name)} — {esc(title)}")
     if len(board.today_sessions) > TODAY_MAX:
         lines.append(TODAY_MORE.format(count=len(board.today_sessions) - TODAY_MAX))
     return lines

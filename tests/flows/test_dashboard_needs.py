@@ -10,11 +10,24 @@ from sqlalchemy import select
 from bot.application import SpotterApplication
 from coaching.clock import ManualClock
 from coaching.domain.alerts import AlertDraft
-from coaching.domain.enums import AlertSeverity, AlertType, RelationshipStatus, RelationshipType
+from coaching.domain.enums import (
+    AlertSeverity,
+    AlertType,
+    RelationshipStatus,
+    RelationshipType,
+    SessionStatus,
+)
 from coaching.services.alerts import raise_alert
 from coaching.services.base import ServiceContext
 from conversations.dashboard import digest_job
-from storage.models import ClientAlert, ClientProfile, PermissionSet, Relationship, TrainerProfile
+from storage.models import (
+    ClientAlert,
+    ClientProfile,
+    CoachingSession,
+    PermissionSet,
+    Relationship,
+    TrainerProfile,
+)
 from tests.conftest import START
 from tests.factories import Coaching, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
@@ -145,6 +158,17 @@ async def test_hundreds_of_clients_fit(
             session.add(relationship)
             await session.flush()
             session.add(PermissionSet(relationship_id=relationship.id))
+            if i < 40:  # a packed day: forty sessions today, with long titles
+                session.add(
+                    CoachingSession(
+                        relationship_id=relationship.id,
+                        title="Full body strength and conditioning " * 3,
+                        scheduled_at=START + timedelta(hours=1, minutes=i),
+                        duration_minutes=60,
+                        status=SessionStatus.SCHEDULED,
+                        created_by=tara.id,
+                    )
+                )
             session.add(
                 ClientAlert(
                     client_profile_id=profile.id,
@@ -168,10 +192,15 @@ async def test_hundreds_of_clients_fit(
     assert len(text) <= 4096
     lines = _attention(text)
     assert "Needs attention (300 clients)" in text
+    assert "…and 25 more: tap 📅 Next 7 days." in text
+    await chat.press("📅 Next 7 days")
+    assert len(chat.last_reply.text) <= 4096
+    assert "more sessions." in chat.last_reply.text
+    await chat.press("◀ Dashboard")
     assert lines[0].startswith("🟥 Client Client")
     assert lines[0].endswith("150: lower back lower back lower back injury reported today (8/10)")
     named = lines[:-1]
-    assert 10 <= len(named) <= 20
+    assert 5 <= len(named) <= 20
     assert all(line.startswith("🟧 Client Client") for line in named[1:])
     more = 300 - len(named)
     assert lines[-1] == f"…and {more} more clients. Tap ⚠️ Alerts to work through them."
