@@ -163,7 +163,8 @@ def _needs_lines(board: Dashboard, room: int) -> list[str]:
     for index, need in enumerate(board.needs):
         line = need_line(need, board.today)
         left = len(board.needs) - index
-        if index >= NEEDS_MAX or used + len(line) + len(NEEDS_MORE) + 10 > room:
+        full = used + len(line) + len(NEEDS_MORE) + 10 > room
+        if index >= NEEDS_MAX or (index and full):  # the most pressing is always named
             lines.append(NEEDS_MORE.format(clients=plural(left, "more client")))
             break
         lines.append(line)
