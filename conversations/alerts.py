@@ -425,7 +425,6 @@ async def ack_pressed(update: Update, context: Context) -> int:
     back: Button | None = None
     if button.client is not None:
         back = ("📇 Back to card", f"cl:card:{button.client}")
-    await answer(update, acknowledged_text(done).replace("<b>", "").replace("</b>", ""))
     await show(
         update, f"{acknowledged_text(done)}\n\n{list_text(listing)}", list_keyboard(listing, back)
     )
