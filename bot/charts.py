@@ -54,10 +54,13 @@ MIN_SPAN_DAYS = 14
 """The time axis spans at least two weeks, centred on the data: one point is one day, not years."""
 
 
+def _day_month(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
 def _tick(value: float, _position: int | None = None) -> str:
     """Every tick names the day and the month ("8 Nov"), never a bare "08"."""
-    day = mdates.num2date(value)  # type: ignore[no-untyped-call]
-    return f"{day.day} {day:%b}"
+    return _day_month(mdates.num2date(value))  # type: ignore[no-untyped-call]
 
 
 def _date_axis(ax: object, days: list[date]) -> None:
@@ -152,7 +155,7 @@ def _calendar(figure: Figure, chart: ChartData) -> None:
     ax.set_yticklabels(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     ax.set_xticks([i + 0.45 for i in range(weeks)])
     ax.set_xticklabels(
-        [(chart.start + timedelta(weeks=i)).strftime("%d %b") for i in range(weeks)],
+        [_day_month(chart.start + timedelta(weeks=i)) for i in range(weeks)],
         rotation=45,
         fontsize="small",
     )

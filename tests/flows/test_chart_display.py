@@ -18,7 +18,7 @@ from tests.conftest import START
 from tests.factories import Coaching, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_log_trainer import Factory
-from tests.progress_data import exercise_id, log_session
+from tests.progress_data import exercise_id, log_session, plan
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -136,3 +136,18 @@ async def test_old_chart_buttons_after_sharing_stops_say_so(
         assert answer == "The client has not shared their progress data with you.", data
     assert len(tara.replies) == before
     assert drawn == []
+
+
+async def test_the_adherence_calendar_names_day_and_month(
+    sim: ChatSimulator, session_factory: Factory, drawn: list[ChartData]
+) -> None:
+    coaching = await _lifter(session_factory, Units.KG, sessions=1)
+    await plan(session_factory, coaching, START - timedelta(days=2))
+    lou = sim.user(2001, "Lou")
+    await lou.send("/progress")
+    await lou.press("🗓 Adherence calendar")
+    figure = draw_figure(drawn[-1])
+    labels = tick_labels(figure)
+    assert labels[-1] == "23 Nov"
+    assert all(label.split()[1] in MONTHS for label in labels)
+    assert not any(label.startswith("0") for label in labels)
