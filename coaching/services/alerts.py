@@ -747,13 +747,20 @@ class AlertService(Service):
 
     async def pending_notices(self, limit: int = 100) -> list[tuple[ClientNotice, bool]]:
         """:meth:`pending_urgent` grouped by trainer and client: one notice per client names
-        everything new about them. Nothing is marked: claim with :meth:`claim_notices`."""
+        everything new about them. Nothing is marked: claim with :meth:`claim_notices`.
+
+        When the batch is full, the last client's alerts may go on past it: that client waits
+        for the next run (unless they are the only one), so their notice names them all."""
         groups: dict[tuple[int, int], list[UrgentNotice]] = {}
         reachable: dict[tuple[int, int], bool] = {}
-        for item, can_reach in await self.pending_urgent(limit):
+        rows = await self.pending_urgent(limit)
+        for item, can_reach in rows:
             key = (item.trainer_chat_id, item.client_profile_id)
             groups.setdefault(key, []).append(item)
             reachable[key] = can_reach
+        if len(rows) >= limit and len(groups) > 1:
+            last = rows[-1][0]
+            groups.pop((last.trainer_chat_id, last.client_profile_id), None)
         return [
             (ClientNotice(*key, items[0].client_name, tuple(items)), reachable[key])
             for key, items in groups.items()

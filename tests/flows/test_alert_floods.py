@@ -195,3 +195,19 @@ async def test_the_alert_list_fits_with_long_messages(
     await tara.press("⚠️ Alerts")
     assert len(tara.last_reply.text) <= 4096
     assert "Open alerts · Ivy Stone" in tara.last_reply.text
+
+
+async def test_a_client_is_not_split_across_two_notices_by_the_batch_size(
+    sim: ChatSimulator, app: SpotterApplication, ctx: ServiceContext, session_factory: Factory
+) -> None:
+    first, second = await _world(session_factory)
+    for n in range(5):
+        await _draft(ctx, first, f"ivy:{n}", f"Ivy alert {n}.")
+    for n in range(5):
+        await _draft(ctx, second, f"bo:{n}", f"Bo alert {n}.")
+    assert await send_urgent(_context(app), limit=7) == 1
+    tara = sim.user(1001, "Tara")
+    assert "Ivy Stone: 5 new alerts" in tara.last_reply.text
+    assert await send_urgent(_context(app), limit=7) == 1
+    assert "Bo Lane: 5 new alerts" in tara.last_reply.text
+    assert await send_urgent(_context(app), limit=7) == 0
