@@ -50,6 +50,12 @@ REASON, EXTEND, NOTES = range(3)
 KEY = "clients"
 INJURIES_SHOWN = 5
 """The newest injury lines on the card; older ones are counted."""
+FIELD_MAX = 500
+"""A long detail (goals, medical notes) is cut on the card so the card fits one message."""
+INJURY_MAX = 200
+CARD_BUDGET = 3900
+"""The trainer's notes are shown whole when the card has room, else cut to fit."""
+NOTES_MIN = 300
 
 # Buttons later features add to every live client's card: (label, callback data prefix).
 CARD_ACTIONS: list[tuple[str, str]] = []
@@ -171,8 +177,13 @@ def _moment(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%d %b %Y, %H:%M")
 
 
-def _fmt(value: object, unit: str = "") -> str:
-    return f"{esc(value)}{unit}" if value not in (None, "", ()) else "—"
+def _fmt(value: object, unit: str = "", limit: int = FIELD_MAX) -> str:
+    if value in (None, "", ()):
+        return "—"
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"{esc(text)}{unit}"
 
 
 def _measured(value: Decimal | int | None, shown: Callable[[Any], str]) -> str:
@@ -184,7 +195,7 @@ def personal_lines(card: ClientCard, zone: ZoneInfo, today: date) -> list[str]:
     units = card.viewer_units
     contact = ", ".join(v for v in (card.email, card.phone) if v)
     born = f"{card.date_of_birth.day} {card.date_of_birth:%b %Y}" if card.date_of_birth else None
-    injuries = [esc(format_injury(i, zone, today)) for i in card.injuries]
+    injuries = [_fmt(format_injury(i, zone, today), limit=INJURY_MAX) for i in card.injuries]
     lines = [
         f"Contact: {_fmt(contact)}",
         f"Date of birth: {_fmt(born)}",
@@ -238,7 +249,8 @@ def render_card(card: ClientCard, now: datetime | None = None) -> str:
     else:
         lines.append(PRIVATE_LINE)
     lines.append("")
-    lines.append(f"🗒 Notes: {esc(card.notes) if card.notes else '—'}")
+    room = CARD_BUDGET - len("\n".join(lines))
+    lines.append(f"🗒 Notes: {_fmt(card.notes, limit=max(room, NOTES_MIN))}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from coaching.domain.enums import Units
 from coaching.domain.permissions import PermissionFlags
-from storage.models import ClientProfile
+from storage.models import ClientProfile, Relationship
 from tests.factories import make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_log_trainer import Factory
@@ -96,3 +96,33 @@ async def test_many_injury_reports_keep_the_card_short(
     card = tara.last_reply.text
     assert "• Part 299 — 3/10, reported 20 Nov: " in card
     assert "(and 295 earlier)" in card
+
+
+async def test_a_card_with_every_field_at_its_longest_fits(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    profile_id = await _ivy(session_factory, Units.KG)
+    async with session_factory() as session:
+        profile = await session.get(ClientProfile, profile_id)
+        assert profile is not None
+        profile.name = "N" * 120
+        profile.email = f"{'e' * 64}@{'d' * 180}.com"
+        profile.phone = "+44 7700 900123"
+        profile.goals = [f"goal {i} " + "g" * 190 for i in range(20)]
+        profile.injuries = [f"injury {i} " + "i" * 190 for i in range(20)]
+        profile.medical_notes = "m" * 2000
+        profile.emergency_contact = "c" * 200
+        relationship = (
+            await session.execute(
+                select(Relationship).where(Relationship.client_profile_id == profile_id)
+            )
+        ).scalar_one()
+        relationship.notes = "My notes. " * 200
+        await session.commit()
+    tara = sim.user(1001, "Tara")
+    await tara.send("/clients")
+    await tara.press_data(f"cl:card:{profile_id}")
+    card = tara.last_reply.text
+    assert len(card) <= 4096
+    assert "🗒 Notes: My notes." in card
+    assert "(and 15 earlier)" in card
