@@ -58,6 +58,8 @@ TODAY_MAX = 15
 NEEDS_MAX = 20
 """Clients named under Needs attention at most; the rest are counted."""
 NEED_BUTTONS = 6
+MISSED_SHOWN = 10
+"""Missed sessions listed on the progress card; the rest are counted."""
 REASONS_MAX = 300
 TEXT_BUDGET = 3800
 """The dashboard stays under Telegram's 4,096 characters with room to spare."""
@@ -288,9 +290,11 @@ def progress_text(progress: ClientProgress) -> str:
         lines.append("")
         lines.append(MISSED)
         if progress.missed:
-            for item in progress.missed:
+            for item in progress.missed[:MISSED_SHOWN]:
                 at = _local(item.starts_at, progress.timezone)
-                lines.append(f"• {_day(at.date())} {at:%H:%M} — {esc(item.title)}")
+                lines.append(f"• {_day(at.date())} {at:%H:%M} — {esc(_short(item.title))}")
+            if len(progress.missed) > MISSED_SHOWN:
+                lines.append(f"…and {len(progress.missed) - MISSED_SHOWN} more.")
         else:
             lines.append(NO_MISSED)
     lines.append("")

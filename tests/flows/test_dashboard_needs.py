@@ -209,3 +209,17 @@ async def test_hundreds_of_clients_fit(
     await digest_job(context)
     assert "daily digest" in chat.last_reply.text
     assert len(chat.last_reply.text) <= 4096
+
+
+async def test_the_progress_card_fits_with_many_missed_sessions(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    ivy, _bo, _cal = await _team(session_factory)
+    for hours in range(30, 30 + 40 * 6, 6):
+        await plan(session_factory, ivy, START - timedelta(hours=hours), title="T" * 120)
+    tara = sim.user(1001, "Tara")
+    await tara.send("/clients")
+    await tara.press_data(f"pg:{ivy.profile.id}")
+    text = tara.last_reply.text
+    assert len(text) <= 4096
+    assert "…and 30 more." in text
