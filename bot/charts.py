@@ -34,6 +34,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from coaching.services.charts import ChartData
 
@@ -49,15 +50,33 @@ MARK_COLOURS = {"done": "#2e9d5b", "partial": "#f0b429", "missed": "#d64545"}
 MARK_LABELS = {"done": "Done", "partial": "Partly done", "missed": "Missed"}
 
 
-def _date_axis(ax: object) -> None:
+MIN_SPAN_DAYS = 14
+"""The time axis spans at least two weeks, centred on the data: one point is one day, not years."""
+
+
+def _day_month(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _tick(value: float, _position: int | None = None) -> str:
+    """Every tick names the day and the month ("8 Nov"), never a bare "08"."""
+    return _day_month(mdates.num2date(value))  # type: ignore[no-untyped-call]
+
+
+def _date_axis(ax: object, days: list[date]) -> None:
     from matplotlib.axes import Axes
 
     assert isinstance(ax, Axes)
+    if days:
+        first, last = min(days), max(days)
+        pad = max(timedelta(days=1), (timedelta(days=MIN_SPAN_DAYS) - (last - first)) / 2)
+        ax.set_xlim(first - pad, last + pad)  # type: ignore[arg-type]
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+    locator.intervald[mdates.HOURLY] = []  # a day at the finest: ticks are dates
+    locator.intervald[mdates.MINUTELY] = []
+    locator.intervald[mdates.SECONDLY] = []
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(
-        mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
-    )
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.set_xlabel("Date")
 
 
@@ -68,6 +87,21 @@ def _dates(points: tuple[tuple[date, float], ...]) -> Any:
 
 def render_png(chart: ChartData) -> bytes:
     """The chart as PNG bytes."""
+    figure = draw_figure(chart)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def tick_labels(figure: Figure) -> list[str]:
+    """The time axis's tick labels as drawn (for checking what a person reads)."""
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    return [label.get_text() for label in ax.get_xticklabels() if label.get_text()]
+
+
+def draw_figure(chart: ChartData) -> Figure:
+    """The chart as a matplotlib figure (not yet rendered)."""
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
     ax = figure.add_subplot(1, 1, 1)
     if chart.kind == "calendar":
@@ -77,7 +111,7 @@ def render_png(chart: ChartData) -> bytes:
         days = _dates(series.points)
         ax.bar(days, [v for _, v in series.points], width=5, color="#3b6fd4")
         ax.set_ylabel(chart.y_label)
-        _date_axis(ax)
+        _date_axis(ax, days)
         ax.set_xlabel("Week starting")
         ax.grid(axis="y", alpha=0.3)
     else:
@@ -91,16 +125,14 @@ def render_png(chart: ChartData) -> bytes:
                 label=label,
             )
         ax.set_ylabel(chart.y_label)
-        _date_axis(ax)
+        _date_axis(ax, [day for series in chart.series for day, _ in series.points])
         ax.grid(alpha=0.3)
         if len(chart.series) > 1 or chart.series:
             ax.legend(loc="best", fontsize="small")
     figure.suptitle(chart.title)
     if chart.note:
         figure.text(0.01, 0.01, chart.note, fontsize="small", color="#555555")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def _calendar(figure: Figure, chart: ChartData) -> None:
@@ -123,7 +155,7 @@ def _calendar(figure: Figure, chart: ChartData) -> None:
     ax.set_yticklabels(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     ax.set_xticks([i + 0.45 for i in range(weeks)])
     ax.set_xticklabels(
-        [(chart.start + timedelta(weeks=i)).strftime("%d %b") for i in range(weeks)],
+        [_day_month(chart.start + timedelta(weeks=i)) for i in range(weeks)],
         rotation=45,
         fontsize="small",
     )

@@ -8,17 +8,27 @@ and the jobs that scan for alerts and send those notices.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
-from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds
+from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds, by_severity
 from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
-from coaching.services.alerts import AlertList, AlertService, AlertView, UrgentNotice
+from coaching.services.alerts import (
+    Acknowledged,
+    AlertList,
+    AlertService,
+    AlertView,
+    ClientNotice,
+    UrgentNotice,
+)
 from conversations.clients import CARD_ACTIONS
 from conversations.common import (
     END,
@@ -78,6 +88,20 @@ EXPIRED = "This button has expired. Send /alerts to start again."
 NOT_YOURS = "I can't find that alert among yours."
 LOST = "That step is no longer open. Send /alerts to start again."
 URGENT = "{icon} <b>{type}</b> · {severity}\n👤 {client}\n\n{message}"
+URGENT_MANY = "{icon} <b>{client}</b>: {count} new alerts"
+URGENT_LINE = "{icon} <b>{type}</b> · {severity}: {message}"
+URGENT_MORE = "…and {count} more. Tap 👀 Open alerts to see them all."
+LIST_MESSAGE_MAX = 200
+"""Each alert's message is cut to this in the list (the whole message is one tap away)."""
+NOTICE_LINES = 8
+"""Alerts named one by one in a client's notice; the rest are counted."""
+NOTICE_MESSAGE_MAX = 300
+"""Each alert's message is cut to this in a notice with several, so the notice fits."""
+ACK_ALL = "✅ Acknowledge all ({count})"
+ACK_CLIENT = "✅ Acknowledge all for {name}"
+ACKED = "✅ {count} acknowledged."
+ACKED_CLIENT = "✅ {count} acknowledged for <b>{name}</b>."
+ACKED_NONE = "Those alerts are already resolved."
 
 THRESHOLDS_TEXT = (
     "⚠️ <b>Alert thresholds</b>\n\n"
@@ -104,6 +128,39 @@ THRESHOLD_CODES = {"dp": "decline_pct", "ds": "decline_sessions", "id": "inactiv
 THRESHOLD_CODES["mg"] = "missed_grace_hours"
 
 
+@dataclass(frozen=True, slots=True)
+class AckButton:
+    """ "Acknowledge all" (``client`` is None) or "Acknowledge all for <client>".
+
+    ``up_to`` is the newest alert shown with the button: alerts raised later stay open, so an
+    old button never clears what the trainer has not seen. The ids are re-checked on press.
+    """
+
+    PREFIX: ClassVar[str] = "ak"
+    up_to: int
+    client: int | None = None
+
+    def encode(self) -> str:
+        data = f"{self.PREFIX}:{self.client or 0}:{self.up_to}"
+        if len(data.encode()) > 64:
+            raise ValueError(f"callback data over 64 bytes: {data!r}")
+        return data
+
+    @classmethod
+    def decode(cls, data: str) -> AckButton | None:
+        """The button, or None for data this codec did not make."""
+        parts = data.split(":")
+        if len(parts) != 3 or parts[0] != cls.PREFIX:
+            return None
+        if not (parts[1].isdigit() and parts[2].isdigit()) or int(parts[2]) == 0:
+            return None
+        return cls(up_to=int(parts[2]), client=int(parts[1]) or None)
+
+
+def _plural_alerts(count: int) -> str:
+    return f"{count} alert" if count == 1 else f"{count} alerts"
+
+
 def _local(moment: object, zone: str) -> str:
     from datetime import datetime
 
@@ -127,7 +184,7 @@ def list_text(listing: AlertList) -> str:
     for alert in listing.alerts[:PAGE]:
         lines.append(
             f"{SEVERITY_ICON[alert.severity]} <b>{esc(alert.client_name)}</b> · "
-            f"{TYPE_LABEL[alert.alert_type]}\n   {esc(alert.message)}"
+            f"{TYPE_LABEL[alert.alert_type]}\n   {esc(_cut(alert.message, LIST_MESSAGE_MAX))}"
         )
     if len(listing.alerts) > PAGE:
         lines.append(f"\n…and {len(listing.alerts) - PAGE} more; resolve some to see the rest.")
@@ -142,9 +199,31 @@ def list_keyboard(listing: AlertList, back: Button | None = None) -> InlineKeybo
             f"{SEVERITY_ICON[alert.severity]} {alert.client_name}: {TYPE_LABEL[alert.alert_type]}"
         )
         rows.append([(label[:60], f"al:o:{alert.id}")])
+    if len(listing.alerts) > 1:
+        rows.append([ack_button(listing)])
     if back is not None:
         rows.append([back])
     return keyboard(rows)
+
+
+def ack_button(listing: AlertList) -> Button:
+    """Acknowledge every alert in the listing (one client's when it is a client's list)."""
+    up_to = max(alert.id for alert in listing.alerts)
+    if listing.client_name is not None:
+        client = listing.alerts[0].client_profile_id
+        label = ACK_CLIENT.format(name=listing.client_name)[:60]
+        return (label, AckButton(up_to, client).encode())
+    total = max(sum(listing.counts.values()), len(listing.alerts))
+    return (ACK_ALL.format(count=total), AckButton(up_to).encode())
+
+
+def acknowledged_text(done: Acknowledged) -> str:
+    if done.count == 0:
+        return ACKED_NONE
+    count = _plural_alerts(done.count)
+    if done.client_name is None:
+        return ACKED.format(count=count)
+    return ACKED_CLIENT.format(count=count, name=esc(done.client_name))
 
 
 def alert_text(alert: AlertView, zone: str) -> str:
@@ -331,6 +410,30 @@ async def notes_skipped(update: Update, context: Context) -> int:
     return await _resolve(update, context, None)
 
 
+async def ack_pressed(update: Update, context: Context) -> int:
+    """ "Acknowledge all" / "… for <client>": resolve those alerts, then show what is left."""
+    query = update.callback_query
+    button = AckButton.decode((query.data or "") if query is not None else "")
+    if button is None:
+        return await _refuse(update, EXPIRED)
+    svc = AlertService(services(context).ctx)
+    who = identity(update).telegram_id
+    try:
+        done = await svc.acknowledge(who, button.client, button.up_to)
+        listing = await svc.open_alerts(who, button.client)
+    except DomainError as error:
+        return await _refuse(update, str(error))
+    if done.count == 0:
+        return await _refuse(update, ACKED_NONE)
+    back: Button | None = None
+    if button.client is not None:
+        back = ("📇 Back to card", f"cl:card:{button.client}")
+    await show(
+        update, f"{acknowledged_text(done)}\n\n{list_text(listing)}", list_keyboard(listing, back)
+    )
+    return END
+
+
 async def thresholds_open(update: Update, context: Context) -> int:
     try:
         limits, empty = await AlertService(services(context).ctx).thresholds(
@@ -386,28 +489,75 @@ def urgent_text(item: UrgentNotice) -> str:
     )
 
 
-async def send_urgent(context: Context, limit: int = URGENT_BATCH) -> int:
-    """Tell trainers about new HIGH and CRITICAL alerts, once each. Returns how many.
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    Runs only from the repeating jobs, never inside a person's update. Each notice is claimed
-    (marked told, committed) just before it is sent, so a restart resends nothing and loses
-    nothing but a send that was under way; notices not reached yet wait for the next run.
+
+def notice_text(client_name: str, items: Sequence[UrgentNotice]) -> str:
+    """One message naming everything new about one client, most severe first."""
+    if len(items) == 1:
+        return urgent_text(items[0])
+    ordered = by_severity(list(items))
+    lines = [
+        URGENT_MANY.format(
+            icon=SEVERITY_ICON[ordered[0].severity], client=esc(client_name), count=len(items)
+        ),
+        "",
+    ]
+    for item in ordered[:NOTICE_LINES]:
+        lines.append(
+            URGENT_LINE.format(
+                icon=SEVERITY_ICON[item.severity],
+                type=TYPE_LABEL[item.alert_type],
+                severity=item.severity.value.lower(),
+                message=esc(_cut(item.message, NOTICE_MESSAGE_MAX)),
+            )
+        )
+    if len(ordered) > NOTICE_LINES:
+        lines.append(URGENT_MORE.format(count=len(ordered) - NOTICE_LINES))
+    return "\n".join(lines)
+
+
+def notice_keyboard(notice: ClientNotice, items: Sequence[UrgentNotice]) -> InlineKeyboardMarkup:
+    pid = notice.client_profile_id
+    progress: Button = ("📊 Progress", f"pg:{pid}")
+    if len(items) == 1:
+        return keyboard(
+            [
+                [("👀 Open alert", f"al:o:{items[0].alert_id}"), progress],
+                [message_button(TargetKind.CLIENT, pid)],
+            ]
+        )
+    up_to = max(item.alert_id for item in items)
+    ack = ACK_CLIENT.format(name=notice.client_name)[:60]
+    return keyboard(
+        [
+            [("👀 Open alerts", f"al:c:{pid}"), progress],
+            [(ack, AckButton(up_to, pid).encode())],
+            [message_button(TargetKind.CLIENT, pid)],
+        ]
+    )
+
+
+async def send_urgent(context: Context, limit: int = URGENT_BATCH) -> int:
+    """Tell trainers about new HIGH and CRITICAL alerts: one message per client naming
+    everything new about them, each alert told once. Returns how many messages were sent.
+
+    Runs only from the repeating jobs, never inside a person's update. A client's alerts are
+    claimed (marked told, committed) just before their notice is sent, so a restart resends
+    nothing and loses nothing but a send that was under way; notices not reached yet wait for
+    the next run.
     """
     svc = AlertService(services(context).ctx)
     sent = 0
-    for item, reachable in await svc.pending_urgent(limit):
-        if not await svc.claim_notice(item.alert_id) or not reachable:
+    for notice, reachable in await svc.pending_notices(limit):
+        claimed = set(await svc.claim_notices([item.alert_id for item in notice.items]))
+        items = [item for item in notice.items if item.alert_id in claimed]
+        if not items or not reachable:
             continue
-        markup = keyboard(
-            [
-                [
-                    ("👀 Open alert", f"al:o:{item.alert_id}"),
-                    ("📊 Progress", f"pg:{item.client_profile_id}"),
-                ],
-                [message_button(TargetKind.CLIENT, item.client_profile_id)],
-            ]
-        )
-        if await notify(context, item.trainer_chat_id, urgent_text(item), markup, urgent=True):
+        text = notice_text(notice.client_name, items)
+        markup = notice_keyboard(notice, items)
+        if await notify(context, notice.trainer_chat_id, text, markup, urgent=True):
             sent += 1
     return sent
 
@@ -448,6 +598,7 @@ def build_handler() -> list[object]:
             CallbackQueryHandler(client_pressed, pattern=r"^al:c:"),
             CallbackQueryHandler(open_pressed, pattern=r"^al:o:"),
             CallbackQueryHandler(resolve_pressed, pattern=r"^al:r:"),
+            CallbackQueryHandler(ack_pressed, pattern=rf"^{AckButton.PREFIX}:"),
             CallbackQueryHandler(thresholds_open, pattern=r"^at:open$"),
             CallbackQueryHandler(thresholds_done, pattern=r"^at:done$"),
             CallbackQueryHandler(threshold_pressed, pattern=r"^at:"),

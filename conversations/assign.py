@@ -22,6 +22,7 @@ from coaching.domain.training_times import (
     same_time,
     times_example,
 )
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import (
     AssignDraft,
@@ -71,7 +72,7 @@ PICK_PROGRAM = "Which program for <b>{client}</b>?"
 NO_PROGRAMS = "You have no programs yet. Build one with /programs, then come back to /assign."
 ASK_START = (
     "When does <b>{client}</b> start <b>{program}</b>?\n\n"
-    "Type a date in {client}'s calendar ({tz}), e.g. <code>2026-12-01</code>, "
+    "Type a date in {client}'s calendar ({tz}), e.g. <code>{example}</code>, "
     "<code>tomorrow</code> or <code>mon</code>, or tap a button."
 )
 START_BUTTONS = keyboard([[("Tomorrow", "asg:sd:tomorrow"), ("Next Monday", "asg:sd:monday")]])
@@ -319,7 +320,10 @@ async def pick_program(update: Update, context: Context) -> int:
     await show(
         update,
         ASK_START.format(
-            client=esc(target.name), program=esc(program.name), tz=esc(target.timezone)
+            client=esc(target.name),
+            program=esc(program.name),
+            tz=esc(target.timezone),
+            example=example_day(services(context).ctx.clock.now().date()).isoformat(),
         ),
         START_BUTTONS,
     )

@@ -7,7 +7,9 @@ later features add buttons by appending ``(label, callback prefix)`` to :data:`C
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +17,17 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.display import (
+    format_body_fat,
+    format_body_weight,
+    format_day,
+    format_heart_rate,
+    format_height,
+    format_injury,
+)
 from coaching.domain.enums import RelationshipStatus, RelationshipType
 from coaching.domain.invites import invite_link
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.clients import ClientCard, ClientGroup, ClientPage, ClientService
 from coaching.services.invites import InviteService
@@ -37,6 +48,14 @@ from conversations.flow import Flow
 
 REASON, EXTEND, NOTES = range(3)
 KEY = "clients"
+INJURIES_SHOWN = 5
+"""The newest injury lines on the card; older ones are counted."""
+FIELD_MAX = 500
+"""A long detail (goals, medical notes) is cut on the card so the card fits one message."""
+INJURY_MAX = 200
+CARD_BUDGET = 3900
+"""The trainer's notes are shown whole when the card has room, else cut to fit."""
+NOTES_MIN = 300
 
 # Buttons later features add to every live client's card: (label, callback data prefix).
 CARD_ACTIONS: list[tuple[str, str]] = []
@@ -74,7 +93,7 @@ ASK_END = (
 )
 ASK_EXTEND = (
     "📅 New <b>end date</b> for coaching <b>{name}</b>? It must be after today.\n"
-    "For example: <i>2027-03-31</i>"
+    "For example: <i>{example}</i>"
 )
 ASK_NOTES = (
     "🗒 Send your <b>notes</b> on <b>{name}</b> (only you see them, up to 2000 characters). "
@@ -158,19 +177,62 @@ def _moment(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%d %b %Y, %H:%M")
 
 
-def _fmt(value: object, unit: str = "") -> str:
-    return f"{esc(value)}{unit}" if value not in (None, "", ()) else "—"
+def _fmt(value: object, unit: str = "", limit: int = FIELD_MAX) -> str:
+    if value in (None, "", ()):
+        return "—"
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"{esc(text)}{unit}"
 
 
-def render_card(card: ClientCard) -> str:
+def _measured(value: Decimal | int | None, shown: Callable[[Any], str]) -> str:
+    return "—" if value is None else esc(shown(value))
+
+
+def personal_lines(card: ClientCard, zone: ZoneInfo, today: date) -> list[str]:
+    """The personal details the client shares, each as a person writes it."""
+    units = card.viewer_units
+    contact = ", ".join(v for v in (card.email, card.phone) if v)
+    born = f"{card.date_of_birth.day} {card.date_of_birth:%b %Y}" if card.date_of_birth else None
+    injuries = [_fmt(format_injury(i, zone, today), limit=INJURY_MAX) for i in card.injuries]
+    lines = [
+        f"Contact: {_fmt(contact)}",
+        f"Date of birth: {_fmt(born)}",
+        f"Gender: {_fmt(card.gender)}",
+        f"Height: {_measured(card.height_cm, lambda v: format_height(v, units))}",
+        f"Weight: {_measured(card.weight_kg, lambda v: format_body_weight(v, units))}",
+        f"Body fat: {_measured(card.body_fat_pct, format_body_fat)}",
+        f"Resting heart rate: {_measured(card.resting_heart_rate, format_heart_rate)}",
+        f"Fitness level: {_fmt(card.fitness_level)}",
+        f"Goals: {_fmt('; '.join(card.goals))}",
+    ]
+    if len(injuries) == 1:
+        lines.append(f"Injuries: {injuries[0]}")
+    elif injuries:
+        lines.append("Injuries:")
+        lines += [f"• {line}" for line in injuries[-INJURIES_SHOWN:]]
+        if len(injuries) > INJURIES_SHOWN:
+            lines.append(f"  (and {len(injuries) - INJURIES_SHOWN} earlier)")
+    else:
+        lines.append("Injuries: —")
+    lines += [
+        f"Medical notes: {_fmt(card.medical_notes)}",
+        f"Emergency contact: {_fmt(card.emergency_contact)}",
+    ]
+    return lines
+
+
+def render_card(card: ClientCard, now: datetime | None = None) -> str:
     """The card's text: header, personal details within permissions, and the trainer's notes."""
     zone = ZoneInfo(card.viewer_timezone)
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
     lines = [f"📇 <b>{esc(card.name)}</b>", f"Status: {STATUS_TEXT[card.status]}"]
     lines.append(f"Coaching: {TYPE_TEXT[card.relationship_type]}")
     if card.start_date:
-        lines.append(f"Started: {card.start_date.isoformat()}")
+        lines.append(f"Started: {format_day(card.start_date, today)}")
     if card.end_date:
-        lines.append(f"Ends: {card.end_date.isoformat()}")
+        lines.append(f"Ends: {format_day(card.end_date, today)}")
     if card.status_reason and card.status is not RelationshipStatus.ACTIVE:
         lines.append(f"Reason: <i>{esc(card.status_reason)}</i>")
     if card.invite_expires_at is not None:
@@ -183,25 +245,12 @@ def render_card(card: ClientCard) -> str:
     if not card.is_live:
         lines.append(ENDED_LINE)
     elif card.personal_visible:
-        contact = ", ".join(v for v in (card.email, card.phone) if v)
-        lines += [
-            f"Contact: {_fmt(contact)}",
-            f"Date of birth: {_fmt(card.date_of_birth)}",
-            f"Gender: {_fmt(card.gender)}",
-            f"Height: {_fmt(card.height_cm, ' cm')}",
-            f"Weight: {_fmt(card.weight_kg, ' kg')}",
-            f"Body fat: {_fmt(card.body_fat_pct, '%')}",
-            f"Resting heart rate: {_fmt(card.resting_heart_rate, ' bpm')}",
-            f"Fitness level: {_fmt(card.fitness_level)}",
-            f"Goals: {_fmt('; '.join(card.goals))}",
-            f"Injuries: {_fmt('; '.join(card.injuries))}",
-            f"Medical notes: {_fmt(card.medical_notes)}",
-            f"Emergency contact: {_fmt(card.emergency_contact)}",
-        ]
+        lines += personal_lines(card, zone, today)
     else:
         lines.append(PRIVATE_LINE)
     lines.append("")
-    lines.append(f"🗒 Notes: {esc(card.notes) if card.notes else '—'}")
+    room = CARD_BUDGET - len("\n".join(lines))
+    lines.append(f"🗒 Notes: {_fmt(card.notes, limit=max(room, NOTES_MIN))}")
     return "\n".join(lines)
 
 
@@ -293,7 +342,7 @@ async def _show_card(update: Update, context: Context, profile_id: int, note: st
         )
     except DomainError as error:
         return await _refuse(update, error)
-    text = render_card(card)
+    text = render_card(card, services(context).ctx.clock.now())
     await show(update, f"{note}\n\n{text}" if note else text, card_keyboard(card))
     return END
 
@@ -326,7 +375,9 @@ async def _ask(
         return await _refuse(update, error)
     assert context.user_data is not None
     context.user_data[KEY] = {"action": action, "rid": relationship_id, "name": parties.other_name}
-    await show(update, prompt.format(name=esc(parties.other_name)), markup)
+    today = services(context).ctx.clock.now().date()
+    example = example_day(today + timedelta(days=60)).isoformat()
+    await show(update, prompt.format(name=esc(parties.other_name), example=example), markup)
     return state
 
 

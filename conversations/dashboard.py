@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
@@ -19,11 +19,15 @@ from telegram.error import BadRequest, Forbidden
 from bot.application import services
 from bot.charts import ChartUnavailable, render_chart
 from coaching.domain.adherence import WindowAdherence
+from coaching.domain.display import relative_day
+from coaching.domain.enums import Permission, Units
+from coaching.domain.needs import ClientNeed, InjuryNeed
+from coaching.domain.permissions import REFUSALS
 from coaching.domain.plurals import plural
+from coaching.domain.units import format_weight, plain, to_unit
 from coaching.errors import DomainError
 from coaching.services.charts import ChartData, ChartService
 from coaching.services.dashboard import (
-    AttentionItem,
     ClientProgress,
     Dashboard,
     DashboardService,
@@ -44,8 +48,21 @@ NO_SESSIONS_TODAY = "No sessions today."
 WEEK = "📅 <b>Next 7 days</b>: {total}"
 FEEDBACK = "💬 <b>Feedback to review</b>: {count}"
 ALERTS = "⚠️ <b>Open alerts</b>: {counts}"
-ATTENTION = "🚩 <b>Needs attention</b>"
+ATTENTION = "🚩 <b>Needs attention</b>{clients}"
 ALL_WELL = "✅ Every client is on track."
+SEE_ALERTS = "Open alerts are waiting: tap ⚠️ Alerts."
+NEEDS_MORE = "…and {clients}. Tap ⚠️ Alerts to work through them."
+TODAY_MORE = "…and {count} more: tap 📅 Next 7 days."
+TODAY_MAX = 15
+"""Today's sessions listed on the dashboard; the rest are counted."""
+NEEDS_MAX = 20
+"""Clients named under Needs attention at most; the rest are counted."""
+NEED_BUTTONS = 6
+MISSED_SHOWN = 10
+"""Missed sessions listed on the progress card; the rest are counted."""
+REASONS_MAX = 300
+TEXT_BUDGET = 3800
+"""The dashboard stays under Telegram's 4,096 characters with room to spare."""
 HIDDEN = "🔒 {clients} {verb} share their activity, so they can't be ranked."
 NOTHING = "Nothing needs you today. 🎉"
 EXPIRED = "This button has expired. Send /dashboard to start again."
@@ -64,6 +81,8 @@ SOME_HIDDEN = "🔒 {exercises} hidden by the client's sharing settings."
 NO_LIFTS = "No main lifts logged in the last 12 weeks."
 MEASURE_HIDDEN = "🔒 Body measurements: the client doesn't share personal details."
 CHART_PICK = "📈 Pick an exercise for the e1RM chart:"
+NO_LIFT_CHARTS = "There is nothing to chart yet: no lifts logged in the last year."
+LIFTS_OFF = "The client has not shared these exercises' progress with you."
 CHART_FAILED = "Sorry, I couldn't draw that chart just now. Please try again in a minute."
 ARROW = {"up": "↗", "down": "↘", "steady": "→", "": ""}
 
@@ -82,52 +101,106 @@ def _signed(value: Decimal | None, unit: str = "%") -> str:
     return f"{value:+f}{unit}"
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """A name or title cut for a one-line list (today's sessions stay within the budget)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _week_lines(board: Dashboard) -> list[str]:
+    """``• Thursday 26 Nov: 1 session``, one line a day with sessions."""
+    return [f"• {d:%A} {d.day} {d:%b}: {plural(n, 'session')}" for d, n in board.week]
+
+
+def _today_lines(board: Dashboard) -> list[str]:
+    lines = []
+    for item in board.today_sessions[:TODAY_MAX]:
+        at = _local(item.starts_at, board.timezone)
+        name, title = _short(item.client_name), _short(item.title)
+        lines.append(f"• {at:%H:%M} {esc(name)} — {esc(title)}")
+    if len(board.today_sessions) > TODAY_MAX:
+        lines.append(TODAY_MORE.format(count=len(board.today_sessions) - TODAY_MAX))
+    return lines
+
+
+def _injury(injury: InjuryNeed, today: date) -> str:
+    what = f"{injury.part.lower()} injury" if injury.part else "injury"
+    score = f" ({injury.score}/10)" if injury.score is not None else ""
+    return f"{what} reported {relative_day(injury.reported_on, today)}{score}"
+
+
+def need_reasons(need: ClientNeed, today: date) -> str:
+    """Why a client needs the trainer, most pressing first, in plain words."""
+    reasons = [_injury(i, today) for i in need.injuries[:2]]
+    if len(need.injuries) > 2:
+        reasons.append(f"{len(need.injuries) - 2} more injury reports")
+    reasons += need.declines[:2]
+    if need.missed:
+        reasons.append(f"missed {plural(need.missed, 'session')}")
+    if need.idle_days:
+        reasons.append(f"no workout for {plural(need.idle_days, 'day')}")
+    if need.drop_points is not None and need.drop_points <= -10:
+        reasons.append(f"adherence {need.adherence_30}% ({need.drop_points:+f} pts)")
+    if need.records:
+        reasons.append("🏆 new personal records")
+    reasons += [f"🎯 goal reached: “{goal}”" for goal in need.goals[:2]]
+    if need.programs:
+        reasons.append("🏁 finished their program")
+    return "; ".join(reasons) or "check in"
+
+
+def need_line(need: ClientNeed, today: date) -> str:
+    icon = SEVERITY_ICON[need.severity] if need.severity is not None else "🚩"
+    reasons = need_reasons(need, today)
+    if len(reasons) > REASONS_MAX:
+        reasons = reasons[: REASONS_MAX - 1].rstrip() + "…"
+    return f"{icon} <b>{esc(need.name)}</b>: {esc(reasons)}"
+
+
+def _needs_lines(board: Dashboard, room: int) -> list[str]:
+    """The ranked clients, as many as fit in ``room`` characters; the rest are counted."""
+    if not board.needs:
+        return [ALL_WELL if not board.open_alerts else SEE_ALERTS]
+    lines: list[str] = []
+    used = 0
+    for index, need in enumerate(board.needs):
+        line = need_line(need, board.today)
+        left = len(board.needs) - index
+        full = used + len(line) + len(NEEDS_MORE) + 10 > room
+        if index >= NEEDS_MAX or (index and full):  # the most pressing is always named
+            lines.append(NEEDS_MORE.format(clients=plural(left, "more client")))
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return lines
+
+
 def dashboard_text(board: Dashboard, *, digest: bool = False) -> str:
     title = DIGEST_TITLE if digest else TITLE
     lines = [title.format(day=_day(board.today)), ""]
     lines.append(TODAY)
-    if board.today_sessions:
-        for item in board.today_sessions:
-            at = _local(item.starts_at, board.timezone)
-            lines.append(f"• {at:%H:%M} {esc(item.client_name)} — {esc(item.title)}")
-    else:
-        lines.append(NO_SESSIONS_TODAY)
+    lines += _today_lines(board) or [NO_SESSIONS_TODAY]
     lines.append("")
-    lines.append(WEEK.format(total=len(board.week_sessions)))
-    if board.week:
-        lines.append(" · ".join(f"{d:%a} {n}" for d, n in board.week))
+    lines.append(WEEK.format(total=plural(len(board.week_sessions), "session")))
+    lines += _week_lines(board)
     lines.append("")
     lines.append(FEEDBACK.format(count=len(board.feedback)))
     lines.append(ALERTS.format(counts=counts_line(board.alert_counts)))
     lines.append("")
-    lines.append(ATTENTION)
-    if board.attention:
-        for person in board.attention:
-            lines.append(f"• <b>{esc(person.name)}</b>: {attention_reasons(person)}")
-    else:
-        lines.append(ALL_WELL)
+    ranked = len(board.needs)
+    lines.append(ATTENTION.format(clients=f" ({plural(ranked, 'client')})" if ranked else ""))
+    tail: list[str] = []
     if board.activity_hidden:
         hidden = board.activity_hidden
-        lines.append(
+        tail.append(
             HIDDEN.format(
                 clients=plural(hidden, "client"),
                 verb="doesn't" if hidden == 1 else "don't",
             )
         )
     if board.is_empty:
-        lines += ["", NOTHING]
-    return "\n".join(lines)
-
-
-def attention_reasons(item: AttentionItem) -> str:
-    reasons = []
-    if item.missed:
-        reasons.append(f"missed {plural(item.missed, 'session')}")
-    if item.idle_days is not None and item.idle_days > 0 and not item.missed:
-        reasons.append(f"no workout for {plural(item.idle_days, 'day')}")
-    if item.drop_points is not None and item.drop_points <= -10:
-        reasons.append(f"adherence {item.adherence_30}% ({item.drop_points:+f} pts)")
-    return ", ".join(reasons) or "check in"
+        tail += ["", NOTHING]
+    room = TEXT_BUDGET - len("\n".join(lines + tail))
+    return "\n".join(lines + _needs_lines(board, room) + tail)
 
 
 def dashboard_keyboard(board: Dashboard) -> InlineKeyboardMarkup:
@@ -135,8 +208,9 @@ def dashboard_keyboard(board: Dashboard) -> InlineKeyboardMarkup:
         [("📅 Next 7 days", "db:week"), (f"💬 Feedback ({len(board.feedback)})", "db:fb")],
         [(f"⚠️ Alerts ({board.open_alerts})", "al:ls")],
     ]
-    for item in board.attention[:6]:
-        rows.append([(f"🚩 {item.name}"[:40], f"pg:{item.client_profile_id}")])
+    for need in board.needs[:NEED_BUTTONS]:
+        icon = SEVERITY_ICON[need.severity] if need.severity is not None else "🚩"
+        rows.append([(f"{icon} {need.name}"[:40], f"pg:{need.client_profile_id}")])
     rows.append([("🔄 Refresh", "db:home")])
     return keyboard(rows)
 
@@ -144,32 +218,45 @@ def dashboard_keyboard(board: Dashboard) -> InlineKeyboardMarkup:
 BACK_HOME: Button = ("◀ Dashboard", "db:home")
 
 
+def _fitted(lines: list[str], entries: list[str], more: str) -> str:
+    """``lines`` then as many ``entries`` as fit the budget; ``more`` counts the rest."""
+    used = len("\n".join(lines))
+    for index, entry in enumerate(entries):
+        if used + len(entry) + len(more) + 12 > TEXT_BUDGET:
+            lines.append(more.format(count=len(entries) - index))
+            break
+        lines.append(entry)
+        used += len(entry) + 1
+    return "\n".join(lines)
+
+
 def week_text(board: Dashboard) -> str:
     lines = [WEEK_TITLE, ""]
     if not board.week_sessions and not board.today_sessions:
         lines.append("Nothing planned.")
+    entries: list[str] = []
     current: date | None = None
     for item in (*board.today_sessions, *board.week_sessions):
         at = _local(item.starts_at, board.timezone)
+        heading = ""
         if at.date() != current:
             current = at.date()
-            lines.append(f"\n<b>{_day(current)}</b>")
-        lines.append(f"• {at:%H:%M} {esc(item.client_name)} — {esc(item.title)}")
-    return "\n".join(lines)
+            heading = f"\n<b>{_day(current)}</b>\n"
+        entries.append(f"{heading}• {at:%H:%M} {esc(item.client_name)} — {esc(item.title)}")
+    return _fitted(lines, entries, "\n…and {count} more sessions.")
 
 
 def feedback_text(board: Dashboard) -> str:
     if not board.feedback:
         return f"{FEEDBACK_TITLE}\n\n{NO_FEEDBACK}"
-    lines = [FEEDBACK_TITLE, ""]
-    for item in board.feedback[:15]:
+    entries: list[str] = []
+    for item in board.feedback:
         rpe = f" · RPE {item.rpe}" if item.rpe is not None else ""
-        lines.append(
-            f"• <b>{esc(item.client_name)}</b> — {esc(item.title)} ({_day(item.day)}){rpe}"
-        )
+        entry = f"• <b>{esc(item.client_name)}</b> — {esc(item.title)} ({_day(item.day)}){rpe}"
         if item.comment:
-            lines.append(f"   <i>“{esc(item.comment[:200])}”</i>")
-    return "\n".join(lines)
+            entry += f"\n   <i>“{esc(item.comment[:200])}”</i>"
+        entries.append(entry)
+    return _fitted([FEEDBACK_TITLE, ""], entries, "…and {count} more in /feedback.")
 
 
 def _adherence_line(window: WindowAdherence) -> str:
@@ -182,6 +269,12 @@ def _adherence_line(window: WindowAdherence) -> str:
     if window.trend is not None:
         text += f" {ARROW[window.direction]} {window.trend:+f} pts vs previous {window.days}"
     return text
+
+
+def _volume(volume_kg: Decimal, units: Units) -> str:
+    """A weekly volume (load × reps) in the viewer's unit, to the whole unit: ``4410 lb``."""
+    whole = to_unit(volume_kg, units).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{plain(whole)} {units}"
 
 
 def progress_text(progress: ClientProgress) -> str:
@@ -197,9 +290,11 @@ def progress_text(progress: ClientProgress) -> str:
         lines.append("")
         lines.append(MISSED)
         if progress.missed:
-            for item in progress.missed:
+            for item in progress.missed[:MISSED_SHOWN]:
                 at = _local(item.starts_at, progress.timezone)
-                lines.append(f"• {_day(at.date())} {at:%H:%M} — {esc(item.title)}")
+                lines.append(f"• {_day(at.date())} {at:%H:%M} — {esc(_short(item.title))}")
+            if len(progress.missed) > MISSED_SHOWN:
+                lines.append(f"…and {len(progress.missed) - MISSED_SHOWN} more.")
         else:
             lines.append(NO_MISSED)
     lines.append("")
@@ -212,9 +307,9 @@ def progress_text(progress: ClientProgress) -> str:
         for lift in progress.lifts:
             record = f" 🏆 PR {_day(lift.recent_record)}" if lift.recent_record else ""
             lines.append(
-                f"• {esc(lift.name)}: <b>{lift.best_e1rm:f} kg</b> · "
+                f"• {esc(lift.name)}: <b>{format_weight(lift.best_e1rm, progress.units)}</b> · "
                 f"{_signed(lift.change_4w)} / {_signed(lift.change_12w)} · "
-                f"{lift.weekly_volume:f} kg/wk{record}"
+                f"{_volume(lift.weekly_volume, progress.units)}/wk{record}"
             )
         if progress.lifts_hidden:
             lines.append(SOME_HIDDEN.format(exercises=plural(progress.lifts_hidden, "exercise")))
@@ -352,8 +447,11 @@ async def chart_for(
                 if profile_id is None
                 else await dash.client_progress(who, profile_id)
             )
-            if progress.lifts is None or not progress.chart_exercises:
-                await _refuse(update, "There is nothing to chart yet for this.")
+            if progress.lifts is None:
+                await _refuse(update, REFUSALS[Permission.VIEW_PROGRESSION_DATA])
+                return
+            if not progress.chart_exercises:
+                await _refuse(update, NO_LIFT_CHARTS if not progress.lifts_hidden else LIFTS_OFF)
                 return
             prefix, suffix = ("mp", "") if profile_id is None else ("pc", f":{profile_id}")
             await show(update, CHART_PICK, exercise_keyboard(progress, prefix, suffix), edit=False)

@@ -44,7 +44,7 @@ TYPE_CODES = {
 TYPE_TEXT = {
     RelationshipType.IN_PERSON: "in person",
     RelationshipType.ONLINE: "online",
-    RelationshipType.HYBRID: "hybrid (in person and online)",
+    RelationshipType.HYBRID: "hybrid: in person and online",
 }
 ASK_TAG = "Type a tag to filter by, e.g. <code>kettlebells</code> or <code>online</code>."
 ASK_TYPE = "How would you like to train with <b>{name}</b>?"

@@ -43,7 +43,7 @@ PERMISSIONS: tuple[Permission, ...] = tuple(Permission)
 TYPE_TEXT = {
     RelationshipType.IN_PERSON.value: "in person",
     RelationshipType.ONLINE.value: "online",
-    RelationshipType.HYBRID.value: "hybrid (in person and online)",
+    RelationshipType.HYBRID.value: "hybrid: in person and online",
 }
 REVIEW_TEXT = (
     "🤝 <b>{trainer}</b> invites you to train with them on Spotter ({kind}).\n\n"

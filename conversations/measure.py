@@ -53,7 +53,8 @@ PICK_CLIENT = "📏 Which client are you measuring? (page {page} of {pages})"
 MENU_TEXT = (
     "📏 <b>Measurements{subject}</b>\n\n"
     "Send one in a message, e.g. <code>82.5</code>, <code>bf 18.5</code>, <code>rhr 58</code> "
-    "or <code>waist 84cm</code>; add a date like <code>82.5 2026-11-20</code>. "
+    "or <code>waist 84cm</code>; add a date like <code>82.5 yesterday</code> "
+    "(or the date as year-month-day). "
     "Or pick a kind below.\n📷 Send a photo to keep it as a progress photo.\n\n"
     "<i>Units: {mass} and {length}.</i>"
 )
@@ -66,7 +67,10 @@ ASK_CUSTOM = (
     "Send the <b>name and value</b> of the measurement, e.g. <code>waist 84cm</code>, "
     "<code>hips 98</code> or <code>upper arm 35cm</code> (lengths in {length} unless you say)."
 )
-DATE_HINT = "\nAdd a date if it wasn't today, e.g. <code>{example} 2026-11-20</code>."
+DATE_HINT = (
+    "\nAdd a date if it wasn't today, e.g. <code>{example} yesterday</code> "
+    "(or the date as year-month-day)."
+)
 DONE = "✅ Done. Send /measure any time to log more."
 EXPIRED = "This button has expired. Send /measure to start again."
 MENU_BUTTON: Button = ("« Menu", "ms:menu")

@@ -10,7 +10,7 @@ press carries the relationship and exercise ids; the service re-checks them agai
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -24,6 +24,7 @@ from coaching.domain.permissions import (
     metric_label,
     ordered_metrics,
 )
+from coaching.domain.when import example_day
 from coaching.errors import DomainError, NotFound
 from coaching.services.permissions import (
     NOT_YOUR_TRAINER,
@@ -115,7 +116,7 @@ NEED_METRIC = "⚠️ Pick at least one number to share, for example <b>e1RM</b>
 METRICS_BY_BUTTON = "Tap the numbers to share below, then Next. Or send /cancel."
 ASK_FROM = (
     "📅 <b>{exercise}</b> · {metrics}\n\n"
-    "From which day may {trainer} see it? Type a date like <code>2026-12-01</code>, "
+    "From which day may {trainer} see it? Type a date like <code>{example}</code>, "
     "or tap a button. <i>All history</i> includes everything you have logged."
 )
 ASK_TO = (
@@ -224,12 +225,21 @@ def metrics_screen(draft: dict[str, Any]) -> str:
     return ASK_METRICS.format(exercise=esc(draft["name"]), trainer=esc(draft["trainer"]))
 
 
+def _today(draft: dict[str, Any]) -> date:
+    """The day the sharing flow was opened (the examples it quotes are taken from it)."""
+    try:
+        return date.fromisoformat(str(draft.get("today")))
+    except ValueError:
+        return date.today()
+
+
 def from_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     rid, eid = draft["rid"], draft["eid"]
     text = ASK_FROM.format(
         exercise=esc(draft["name"]),
         metrics=metrics_text(draft["metrics"]),
         trainer=esc(draft["trainer"]),
+        example=_today(draft).replace(day=1).isoformat(),
     )
     markup = keyboard(
         [
@@ -246,12 +256,12 @@ def from_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
 def to_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     rid, eid = draft["rid"], draft["eid"]
     start = date.fromisoformat(draft["start"]) if draft.get("start") else None
-    example = draft.get("start") or "2027-03-31"
+    after = max(start or _today(draft), _today(draft))
     text = ASK_TO.format(
         exercise=esc(draft["name"]),
         metrics=metrics_text(draft["metrics"]),
         start="all history" if start is None else f"from {start.isoformat()}",
-        example="2027-03-31" if example < "2027-03-31" else example,
+        example=example_day(after + timedelta(days=60)).isoformat(),
     )
     markup = keyboard(
         [[("◀ Back", f"perm:pw:{rid}:{eid}"), ("No end", f"perm:pt:{rid}:{eid}:none")]]
@@ -722,6 +732,7 @@ async def window_pressed(update: Update, context: Context) -> int | None:
         await show(update, f"{NEED_METRIC}\n\n{metrics_screen(draft)}", metrics_keyboard(draft))
         return SHARE_METRICS
     draft["at"] = "from"
+    draft["today"] = services(context).ctx.clock.now().date().isoformat()
     assert context.user_data is not None
     context.user_data[SHARE_KEY] = draft
     text, markup = from_screen(draft)

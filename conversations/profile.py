@@ -90,8 +90,8 @@ PROMPTS: dict[int, str] = {
     ),
     CERT_NAME: "New certificate. What is its <b>name</b>? e.g. <code>NASM CPT</code>",
     CERT_ISSUER: "Which <b>body issued</b> it? e.g. <code>NASM</code>",
-    CERT_OBTAINED: "When did you <b>obtain</b> it? e.g. <code>2023-05-01</code>",
-    CERT_EXPIRY: "When does it <b>expire</b>? e.g. <code>2027-05-01</code>",
+    CERT_OBTAINED: "When did you <b>obtain</b> it? e.g. <code>{example}</code>",
+    CERT_EXPIRY: "When does it <b>expire</b>? e.g. <code>{example}</code>",
     CERT_LINK: (
         "A <b>verification link</b>, if there is one? e.g. "
         "<code>https://www.nasm.org/verify/123456</code>"
@@ -519,15 +519,32 @@ def _step_keyboard(skippable: bool = True) -> InlineKeyboardMarkup:
     return keyboard([[SKIP, CANCEL_CERT]] if skippable else [[CANCEL_CERT]])
 
 
-async def _ask(update: Update, state: int, *, edit: bool) -> int:
-    await show(update, PROMPTS[state], _step_keyboard(state != CERT_NAME), edit=edit)
+CERT_EXAMPLE_YEARS = {CERT_OBTAINED: -2, CERT_EXPIRY: 2}
+"""Certificate dates are quoted two years back (obtained) or ahead (expiry) of today."""
+
+
+def _prompt(state: int, today: date) -> str:
+    years = CERT_EXAMPLE_YEARS.get(state)
+    if years is None:
+        return PROMPTS[state]
+    example = today.replace(day=1).replace(year=today.year + years)
+    return PROMPTS[state].format(example=example.isoformat())
+
+
+def _today(context: Context) -> date:
+    return services(context).ctx.clock.now().date()
+
+
+async def _ask(update: Update, context: Context, state: int, *, edit: bool) -> int:
+    text = _prompt(state, _today(context))
+    await show(update, text, _step_keyboard(state != CERT_NAME), edit=edit)
     return state
 
 
-async def _cert_error(update: Update, error: DomainError, state: int) -> int:
+async def _cert_error(update: Update, context: Context, error: DomainError, state: int) -> int:
     await show(
         update,
-        f"⚠️ {esc(error)}\n\n{PROMPTS[state]}",
+        f"⚠️ {esc(error)}\n\n{_prompt(state, _today(context))}",
         _step_keyboard(state != CERT_NAME),
         edit=False,
     )
@@ -541,9 +558,9 @@ async def cert_name(update: Update, context: Context) -> int:
             update.effective_message.text or "", "certificate name", "NASM CPT"
         )
     except DomainError as error:
-        return await _cert_error(update, error, CERT_NAME)
+        return await _cert_error(update, context, error, CERT_NAME)
     _draft(context)["name"] = name
-    return await _ask(update, CERT_ISSUER, edit=False)
+    return await _ask(update, context, CERT_ISSUER, edit=False)
 
 
 async def cert_issuer(update: Update, context: Context) -> int:
@@ -553,9 +570,9 @@ async def cert_issuer(update: Update, context: Context) -> int:
             update.effective_message.text or "", "issuing body", "NASM"
         )
     except DomainError as error:
-        return await _cert_error(update, error, CERT_ISSUER)
+        return await _cert_error(update, context, error, CERT_ISSUER)
     _draft(context)["issuer"] = issuer
-    return await _ask(update, CERT_OBTAINED, edit=False)
+    return await _ask(update, context, CERT_OBTAINED, edit=False)
 
 
 async def cert_obtained(update: Update, context: Context) -> int:
@@ -565,9 +582,9 @@ async def cert_obtained(update: Update, context: Context) -> int:
             identity(update).telegram_id, update.effective_message.text or "", which="obtained"
         )
     except DomainError as error:
-        return await _cert_error(update, error, CERT_OBTAINED)
+        return await _cert_error(update, context, error, CERT_OBTAINED)
     _draft(context)["obtained"] = day.isoformat()
-    return await _ask(update, CERT_EXPIRY, edit=False)
+    return await _ask(update, context, CERT_EXPIRY, edit=False)
 
 
 async def cert_expiry(update: Update, context: Context) -> int:
@@ -581,9 +598,9 @@ async def cert_expiry(update: Update, context: Context) -> int:
             obtained=date.fromisoformat(obtained) if obtained else None,
         )
     except DomainError as error:
-        return await _cert_error(update, error, CERT_EXPIRY)
+        return await _cert_error(update, context, error, CERT_EXPIRY)
     _draft(context)["expiry"] = day.isoformat()
-    return await _ask(update, CERT_LINK, edit=False)
+    return await _ask(update, context, CERT_LINK, edit=False)
 
 
 async def cert_link(update: Update, context: Context) -> int:
@@ -591,7 +608,7 @@ async def cert_link(update: Update, context: Context) -> int:
     try:
         link = validate_link(update.effective_message.text or "")
     except DomainError as error:
-        return await _cert_error(update, error, CERT_LINK)
+        return await _cert_error(update, context, error, CERT_LINK)
     _draft(context)["link"] = link
     return await _save_certificate(update, context, edit=False)
 
@@ -630,7 +647,7 @@ def _skip(state: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
     async def handler(update: Update, context: Context) -> int:
         if state == CERT_LINK:
             return await _save_certificate(update, context, edit=True)
-        return await _ask(update, NEXT_AFTER_SKIP[state], edit=True)
+        return await _ask(update, context, NEXT_AFTER_SKIP[state], edit=True)
 
     return handler
 

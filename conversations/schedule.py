@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.threads import TargetKind
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.calendar import (
     CalendarService,
@@ -87,7 +88,7 @@ STATUS_LABELS = {
 PICK_TYPE = "What kind of session with <b>{client}</b>?"
 ASK_WHEN = (
     "When? Type it in your time zone ({tz}), e.g. <code>tomorrow 18:00</code>, "
-    "<code>mon 7am</code>, <code>2026-12-01 18:30</code> or <code>in 2 days</code>."
+    "<code>mon 7am</code>, <code>{example} 18:30</code> or <code>in 2 days</code>."
 )
 ASK_DURATION = "How long? Tap one or type the minutes, e.g. <code>75</code>."
 DURATION_BUTTONS = keyboard(
@@ -338,7 +339,8 @@ async def pick_type(update: Update, context: Context) -> int:
 
 async def _ask_when(update: Update, context: Context) -> int:
     tz = (await _svc(context).upcoming(identity(update).telegram_id)).timezone
-    await show(update, ASK_WHEN.format(tz=esc(tz)))
+    example = example_day(services(context).ctx.clock.now().date()).isoformat()
+    await show(update, ASK_WHEN.format(tz=esc(tz), example=example))
     return WHEN
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from coaching.domain.enums import AlertSeverity, AlertType
-from coaching.domain.units import KG_PER_LB
+from coaching.domain.enums import AlertSeverity, AlertType, Units
+from coaching.domain.units import KG_PER_LB, format_weight
 
 BODYWEIGHT_TOLERANCE_KG = Decimal("0.5")
 MISSED_LOOKBACK_DAYS = 14
@@ -81,6 +81,33 @@ class AlertDraft:
 def _kg(value: Decimal) -> str:
     text = f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
     return (text[:-2] if text.endswith(".0") else text) + " kg"
+
+
+def _safe(text: str) -> str:
+    """User text (an exercise name, a goal) made safe to put in a message template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _with_loads(template: str, loads: Sequence[Decimal]) -> tuple[str, dict[str, Any]]:
+    """The message in kilograms, and the details that let it be shown in pounds later:
+    ``template`` has a ``{}`` where each load goes (user text in it made :func:`_safe`)."""
+    message = template.format(*(_kg(load) for load in loads))
+    return message, {"template": template, "loads": [str(load) for load in loads]}
+
+
+def shown_message(message: str, details: Mapping[str, Any], units: Units) -> str:
+    """An alert's message with its loads in the viewer's ``units`` (``265 lb``).
+
+    Alerts that name loads keep a template and the loads in kilograms in their details;
+    older alerts without them are shown as stored.
+    """
+    template, loads = details.get("template"), details.get("loads")
+    if units is Units.KG or not isinstance(template, str) or not isinstance(loads, list):
+        return message
+    try:
+        return template.format(*(format_weight(Decimal(str(load)), units) for load in loads))
+    except (IndexError, KeyError, ValueError, InvalidOperation):
+        return message
 
 
 def _when(moment: datetime, zone: tzinfo) -> str:
@@ -209,13 +236,22 @@ def _decline(
         return None
     severity = AlertSeverity.HIGH if drop >= 2 * decline_pct else AlertSeverity.MEDIUM
     percent = drop.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    message, shown = _with_loads(
+        f"{_safe(exercise_name)}: estimated 1RM down {percent}% over the last "
+        f"{len(ordered)} sessions ({{}} → {{}}).",
+        (first.best_e1rm, last.best_e1rm),
+    )
     return AlertDraft(
         AlertType.PERFORMANCE_DECLINE,
         severity,
         f"decline:{exercise_id}:{last.record_id}",
-        f"{exercise_name}: estimated 1RM down {percent}% over the last {len(ordered)} sessions "
-        f"({_kg(first.best_e1rm)} → {_kg(last.best_e1rm)}).",
-        {"exercise_id": exercise_id, "drop_pct": str(percent), "record_id": last.record_id},
+        message,
+        {
+            "exercise_id": exercise_id,
+            "drop_pct": str(percent),
+            "record_id": last.record_id,
+            **shown,
+        },
     )
 
 
@@ -240,13 +276,17 @@ def _rpe_rising(
         return None
     if rpes[-1] - rpes[0] < RPE_RISE:
         return None
+    message, shown = _with_loads(
+        f"{_safe(exercise_name)}: the same {{}} feels harder — RPE {rpes[0]:f} → {rpes[-1]:f} "
+        f"over the last {len(ordered)} sessions.",
+        (load,),
+    )
     return AlertDraft(
         AlertType.PERFORMANCE_DECLINE,
         AlertSeverity.MEDIUM,
         f"rpe:{exercise_id}:{ordered[-1].record_id}",
-        f"{exercise_name}: the same {_kg(load)} feels harder — RPE {rpes[0]:f} → {rpes[-1]:f} "
-        f"over the last {len(ordered)} sessions.",
-        {"exercise_id": exercise_id, "record_id": ordered[-1].record_id},
+        message,
+        {"exercise_id": exercise_id, "record_id": ordered[-1].record_id, **shown},
     )
 
 
@@ -341,12 +381,15 @@ def bodyweight_goal_reached(goal: Goal, first_kg: Decimal | None, latest_kg: Dec
 
 def goal_alert(goal: Goal, achieved_kg: Decimal) -> AlertDraft:
     what = "body weight" if goal.lift is None else goal.lift
+    message, shown = _with_loads(
+        f"Goal reached: “{_safe(goal.text)}” ({_safe(what)} {{}}).", (achieved_kg,)
+    )
     return AlertDraft(
         AlertType.GOAL_ACHIEVED,
         AlertSeverity.LOW,
         goal.key,
-        f"Goal reached: “{goal.text}” ({what} {_kg(achieved_kg)}).",
-        {"goal": goal.text, "target_kg": str(goal.target_kg)},
+        message,
+        {"goal": goal.text, "target_kg": str(goal.target_kg), **shown},
     )
 
 
@@ -376,16 +419,20 @@ def personal_records(
     if not shown:
         return None
     parts = [
-        f"{r.exercise_name} {RECORD_WORDS.get(r.kind, r.kind).format(reps=r.reps)} {_kg(r.value)}"
+        f"{_safe(r.exercise_name)} {RECORD_WORDS.get(r.kind, r.kind).format(reps=r.reps)} {{}}"
         for r in shown[:4]
     ]
     more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
+    message, loads = _with_loads(
+        f"New personal records in “{_safe(title)}”: " + "; ".join(parts) + more + ".",
+        [r.value for r in shown[:4]],
+    )
     return AlertDraft(
         AlertType.GOAL_ACHIEVED,
         AlertSeverity.LOW,
         f"pr:{record_id}",
-        f"New personal records in “{title}”: " + "; ".join(parts) + more + ".",
-        {"record_id": record_id, "count": len(shown)},
+        message,
+        {"record_id": record_id, "count": len(shown), **loads},
     )
 
 

@@ -87,7 +87,7 @@ _RANGES: dict[str, tuple[Decimal, Decimal]] = {
 }
 
 _EXAMPLES = {
-    BODY_WEIGHT: "82.5 or 181 lb (add a date: 82.5 2026-11-20)",
+    BODY_WEIGHT: "82.5 or 181 lb (add a date: 82.5 yesterday)",
     BODY_FAT: "18.5 (percent)",
     RESTING_HR: "58 (beats per minute)",
 }

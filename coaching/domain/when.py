@@ -53,8 +53,24 @@ from coaching.domain.schedule import WEEKDAY_NAMES, load_zone, local_to_utc
 
 __all__ = ["WhenError", "parse_local_date", "parse_local_time", "parse_timezone", "parse_when"]
 
-_EXAMPLES = "'tomorrow 18:00', 'mon 7am' or '2026-12-01 18:30'"
-_DATE_EXAMPLES = "'2026-12-01', 'tomorrow', 'mon' or 'in 3 days'"
+
+def example_day(today: date) -> date:
+    """A date to quote as an example: the first of a coming month, at least four days after
+    ``today`` (1 January 2027 on 7 December 2026), so an example never lies in the past,
+    whatever the person's time zone."""
+    return (today + timedelta(days=35)).replace(day=1)
+
+
+def when_examples(today: date) -> str:
+    """Good answers for "when?", with a dated one that lies ahead of ``today``."""
+    return f"'tomorrow 18:00', 'mon 7am' or '{example_day(today).isoformat()} 18:30'"
+
+
+def date_examples(today: date) -> str:
+    """Good answers for "which day?", with a dated one that lies ahead of ``today``."""
+    return f"'{example_day(today).isoformat()}', 'tomorrow', 'mon' or 'in 3 days'"
+
+
 _TIME_EXAMPLES = "18:30, 7am or 6:15pm"
 
 _MONTHS = (
@@ -220,8 +236,9 @@ def _normalise(text: str) -> str:
     return re.sub(r"\b[a-z]+\b", lambda m: _ABBREVIATIONS.get(m[0], m[0]), cleaned)
 
 
-def _vet_dates(cleaned: str, original: str) -> str:
+def _vet_dates(cleaned: str, original: str, today: date) -> str:
     """Refuse ambiguous numeric dates and impossible ISO dates; rewrite ISO dates zero-padded."""
+    example = example_day(today).isoformat()
 
     def iso(match: re.Match[str]) -> str:
         year, month, day = (int(part) for part in match.groups())
@@ -230,14 +247,14 @@ def _vet_dates(cleaned: str, original: str) -> str:
         except ValueError:
             raise WhenError(
                 f"'{match[0]}' is not a real date. Write the date as year-month-day, "
-                "e.g. 2026-12-01."
+                f"e.g. {example}."
             ) from None
 
     cleaned = _ISO_DATE.sub(iso, cleaned)
     if match := _AMBIGUOUS_DATE.search(cleaned):
         raise WhenError(
             f"'{match[0]}' can be read more than one way (day/month or month/day, or a time). "
-            "Write dates as year-month-day and times with a colon, e.g. 2026-12-01 18:30."
+            f"Write dates as year-month-day and times with a colon, e.g. {example} 18:30."
         )
     if _TIME_ZONE.search(cleaned):
         raise WhenError(
@@ -262,7 +279,7 @@ def _split_time(cleaned: str) -> tuple[time | None, str]:
 
 
 def _vet_date_words(
-    date_part: str, original: str, *, with_time: bool, examples: str = _DATE_EXAMPLES
+    date_part: str, original: str, *, with_time: bool, today: date, examples: str | None = None
 ) -> None:
     """Refuse words and numbers that dateparser would guess at or silently ignore.
 
@@ -270,10 +287,11 @@ def _vet_date_words(
     date alone (:func:`parse_local_date`); it only changes the wording of the errors.
     """
     shown = original.strip()
+    example = example_day(today).isoformat()
     unreadable = (
-        f"I couldn't read '{shown}' as a date and time. Try {_EXAMPLES}."
+        f"I couldn't read '{shown}' as a date and time. Try {when_examples(today)}."
         if with_time
-        else f"I couldn't read '{shown}' as a date. Try {examples}."
+        else f"I couldn't read '{shown}' as a date. Try {examples or date_examples(today)}."
     )
     plain = _ORDINAL.sub(r"\1", date_part)
     for word in re.findall(r"[a-z]+", plain):
@@ -304,11 +322,12 @@ def _vet_date_words(
     if with_time:
         raise WhenError(
             f"I can't tell what '{number}' means in '{shown}'. Write times with a colon or "
-            "am/pm and dates as year-month-day, e.g. 'tomorrow 18:30' or '2026-12-01 18:30'."
+            f"am/pm and dates as year-month-day, e.g. 'tomorrow 18:30' or '{example} 18:30'."
         )
+    month = f"{example_day(today):%b}".lower()
     raise WhenError(
         f"I can't tell what '{number}' means in '{shown}'. Write the date as year-month-day "
-        "or with the month's name, e.g. 2026-12-01 or 1 dec."
+        f"or with the month's name, e.g. {example} or 1 {month}."
     )
 
 
@@ -351,7 +370,7 @@ def _dateparser_settings(base: datetime, *, require_day: bool) -> dict[str, Any]
 
 
 def _resolve_date(
-    date_part: str, *, base: datetime, original: str, examples: str = _DATE_EXAMPLES
+    date_part: str, *, base: datetime, original: str, examples: str | None = None
 ) -> _ResolvedDate:
     """Resolve date words (already normalised and vetted) against the local wall time ``base``."""
     words = [w for w in date_part.replace(",", " ").split() if w != "on"]
@@ -367,8 +386,9 @@ def _resolve_date(
         if absolute:
             raise WhenError(
                 f"I couldn't find the date in '{original.strip()}'. Check that the day exists "
-                "and write it as year-month-day, e.g. 2026-12-01."
+                f"and write it as year-month-day, e.g. {example_day(base.date()).isoformat()}."
             )
+        examples = examples or date_examples(base.date())
         raise WhenError(f"I couldn't read '{original.strip()}' as a date. Try {examples}.")
     return _ResolvedDate(parsed.date(), bool(_RELATIVE_OFFSET.match(text)), False)
 
@@ -386,7 +406,7 @@ def _require_aware(value: datetime, what: str) -> None:
 
 
 def parse_local_date(
-    text: str, *, today: date, allow_past: bool = True, examples: str = _DATE_EXAMPLES
+    text: str, *, today: date, allow_past: bool = True, examples: str | None = None
 ) -> date:
     """Read a calendar date such as ``2026-12-01``, ``today``, ``tomorrow``, ``mon``,
     ``next friday``, ``in 3 days`` or ``1 dec``.
@@ -400,16 +420,17 @@ def parse_local_date(
         WhenError: the text is not a date, is ambiguous (``01/02``), is not a real date
             (``2026-02-30``), or lies before ``today`` while ``allow_past`` is false.
     """
+    examples = examples or date_examples(today)
     cleaned = _normalise(text)
     if not cleaned:
         raise WhenError(f"Tell me a date, e.g. {examples}.")
-    cleaned = _vet_dates(cleaned, text)
+    cleaned = _vet_dates(cleaned, text, today)
     if cleaned == "now":
         return today
     _, date_part = _split_time(cleaned)
     if not date_part:
         raise WhenError(f"That is a time, but I need a date, e.g. {examples}.")
-    _vet_date_words(date_part, text, with_time=False, examples=examples)
+    _vet_date_words(date_part, text, with_time=False, today=today, examples=examples)
     base = datetime.combine(today, time())
     day = _resolve_date(date_part, base=base, original=text, examples=examples).day
     if day < today and not allow_past:
@@ -465,10 +486,11 @@ def parse_when(
     """
     _require_aware(now, "now")
     zone = load_zone(tz)
+    today = now.astimezone(zone).date()
     cleaned = _normalise(text)
     if not cleaned:
-        raise WhenError(f"Tell me when, e.g. {_EXAMPLES}.")
-    cleaned = _vet_dates(cleaned, text)
+        raise WhenError(f"Tell me when, e.g. {when_examples(today)}.")
+    cleaned = _vet_dates(cleaned, text, today)
     if cleaned == "now":
         return now.astimezone(UTC)
     if (offset := _elapsed(cleaned)) is not None:
@@ -478,7 +500,7 @@ def parse_when(
     at, date_part = _split_time(cleaned)
     resolved = _ResolvedDate(local_now.date(), False, False)
     if date_part:
-        _vet_date_words(date_part, text, with_time=True)
+        _vet_date_words(date_part, text, with_time=True, today=today)
         resolved = _resolve_date(date_part, base=local_now, original=text)
 
     date_only = False
@@ -506,7 +528,7 @@ def parse_when(
             tip = (
                 f"For tomorrow, write 'tomorrow {_read_back(at)}'."
                 if not date_part
-                else f"Give a moment in the future, e.g. {_EXAMPLES}."
+                else f"Give a moment in the future, e.g. {when_examples(today)}."
             )
             raise WhenError(f"{described} has already passed. {tip}")
     return result

@@ -42,6 +42,7 @@ from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
     RecordStatus,
+    Units,
 )
 from coaching.domain.measurements import BODY_WEIGHT
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
@@ -76,6 +77,8 @@ CENT = Decimal("0.01")
 """e1RMs are compared at 0.01 kg."""
 NOTES_MAX = 1000
 NOT_YOUR_ALERT = "I can't find that alert among yours."
+NOT_YOUR_CLIENT = "I can't find that client among yours."
+ACKNOWLEDGED_NOTE = "Acknowledged together with other alerts."
 NOT_A_TRAINER = "Alerts are for trainers. Send /start to register as one."
 
 
@@ -112,6 +115,24 @@ class UrgentNotice:
     severity: AlertSeverity
     alert_type: AlertType
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientNotice:
+    """Everything new and urgent about one client for one trainer: told in one message."""
+
+    trainer_chat_id: int
+    client_profile_id: int
+    client_name: str
+    items: tuple[UrgentNotice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """Alerts resolved at once: how many, and whose (``None``: every client's)."""
+
+    count: int
+    client_name: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +200,14 @@ def _client(
     )
 
 
-def _view(row: Any, name: str) -> AlertView:
+def _view(row: Any, name: str, units: Units) -> AlertView:
     return AlertView(
         id=row.id,
         client_profile_id=row.client_profile_id,
         client_name=name,
         alert_type=row.alert_type,
         severity=row.severity,
-        message=row.message,
+        message=rules.shown_message(row.message, row.details or {}, units),
         raised_at=row.raised_at,
         is_resolved=row.is_resolved,
         resolved_at=row.resolved_at,
@@ -715,10 +736,64 @@ class AlertService(Service):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
+        notices: list[tuple[UrgentNotice, bool]] = []
+        for row in rows:
+            alert_id, profile_id, name, severity, kind, message, chat_id, reachable = row[:8]
+            details, units = row[8], row[9]
+            shown = rules.shown_message(message, details, units)
+            notice = UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, shown)
+            notices.append((notice, reachable))
+        return notices
+
+    async def pending_notices(self, limit: int = 100) -> list[tuple[ClientNotice, bool]]:
+        """:meth:`pending_urgent` grouped by trainer and client: one notice per client names
+        everything new about them. Nothing is marked: claim with :meth:`claim_notices`.
+
+        When the batch is full, the last client's alerts may go on past it: that client waits
+        for the next run (unless they are the only one), so their notice names them all."""
+        groups: dict[tuple[int, int], list[UrgentNotice]] = {}
+        reachable: dict[tuple[int, int], bool] = {}
+        rows = await self.pending_urgent(limit)
+        for item, can_reach in rows:
+            key = (item.trainer_chat_id, item.client_profile_id)
+            groups.setdefault(key, []).append(item)
+            reachable[key] = can_reach
+        if len(rows) >= limit and len(groups) > 1:
+            last = rows[-1][0]
+            groups.pop((last.trainer_chat_id, last.client_profile_id), None)
         return [
-            (UrgentNotice(alert_id, chat_id, profile_id, name, severity, kind, message), reachable)
-            for alert_id, profile_id, name, severity, kind, message, chat_id, reachable in rows
+            (ClientNotice(*key, items[0].client_name, tuple(items)), reachable[key])
+            for key, items in groups.items()
         ]
+
+    async def claim_notices(self, alert_ids: Sequence[int]) -> list[int]:
+        """Mark alerts as told in one transaction, committed before the notice is sent.
+        Returns the ids this call claimed (another run may have told some already)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            repo = AlertRepository(uow.session)
+            claimed = [i for i in alert_ids if await repo.mark_notified(i, now)]
+            await uow.commit()
+        return claimed
+
+    async def acknowledge(
+        self, telegram_id: int, client_profile_id: int | None, up_to: int
+    ) -> Acknowledged:
+        """Resolve several open alerts at once: one client's, or every client's (``None``),
+        only those raised before the button was shown (ids up to ``up_to``)."""
+        async with self.ctx.uow() as uow:
+            trainer = await self._trainer(uow.session, telegram_id)
+            name = None
+            if client_profile_id is not None:
+                profile = await uow.session.get(ClientProfile, client_profile_id)
+                if profile is None or profile.trainer_user_id != trainer.id:
+                    raise NotFound(NOT_YOUR_CLIENT)
+                name = profile.name
+            count = await AlertRepository(uow.session).acknowledge(
+                trainer.id, client_profile_id, up_to, self.ctx.clock.now(), ACKNOWLEDGED_NOTE
+            )
+            await uow.commit()
+            return Acknowledged(count, name)
 
     async def claim_notice(self, alert_id: int) -> bool:
         """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
@@ -748,11 +823,11 @@ class AlertService(Service):
             if client_profile_id is not None:
                 profile = await uow.session.get(ClientProfile, client_profile_id)
                 if profile is None or profile.trainer_user_id != trainer.id:
-                    raise NotFound("I can't find that client among yours.")
+                    raise NotFound(NOT_YOUR_CLIENT)
                 name = profile.name
             rows = await repo.open_alerts(trainer.id, client_profile_id)
             counts = await repo.open_counts(trainer.id)
-            views = rules.by_severity([_view(a, n) for a, n in rows])
+            views = rules.by_severity([_view(a, n, trainer.units) for a, n in rows])
             return AlertList(trainer.timezone, tuple(views), counts, name)
 
     async def get(self, telegram_id: int, alert_id: int) -> tuple[AlertView, str]:
@@ -761,7 +836,7 @@ class AlertService(Service):
             found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
-            return _view(*found), trainer.timezone
+            return _view(*found, trainer.units), trainer.timezone
 
     async def resolve(self, telegram_id: int, alert_id: int, notes: str | None) -> AlertView:
         """seed 000 ``resolveAlert(notes)``: who, when and the notes are recorded."""
@@ -784,7 +859,7 @@ class AlertService(Service):
                 alert.resolved_at = now
                 alert.resolution_notes = cleaned
                 alert.updated_at = now
-            view = _view(alert, name)
+            view = _view(alert, name, trainer.units)
             await uow.commit()
             return view
 
@@ -831,9 +906,11 @@ class AlertService(Service):
 
 
 __all__ = [
+    "Acknowledged",
     "AlertList",
     "AlertService",
     "AlertView",
+    "ClientNotice",
     "ScanReport",
     "UrgentNotice",
     "on_injury",

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from coaching.domain import adherence as adh
-from coaching.domain.enums import Permission
-from coaching.domain.measurements import kind_label
+from coaching.domain.enums import Permission, Units
+from coaching.domain.measurements import convert, display_unit, kind_label
 from coaching.domain.permissions import REFUSALS
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import Service, ServiceContext
@@ -30,6 +30,12 @@ from storage.repositories.dashboard import DashboardRepository
 CHART_DAYS = 180
 CALENDAR_DAYS = 84
 NO_DATA = "There is nothing to chart yet for this."
+NOT_SHARED_EXERCISE = "The client has not shared this exercise's progress with you."
+
+
+def _in_units(weight_kg: object, units: Units) -> float:
+    """A stored kilogram figure in the viewer's unit, for plotting."""
+    return float(convert(Decimal(str(weight_kg or 0)), "kg", units))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +82,22 @@ class ChartService(Service):
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS), exercise_id
             )
         if rows and not viewer.sees(exercise_id, "e1rm", today):
-            raise NotAllowed("The client has not shared this exercise's progress with you.")
+            raise NotAllowed(NOT_SHARED_EXERCISE)
+        units = Units(viewer.units)
+        logged = [(day, best) for _e, _n, _m, day, best, _v in rows if best is not None]
         points = tuple(
-            (day, float(best))
-            for _e, _n, _m, day, best, _v in rows
-            if best is not None and viewer.sees(exercise_id, "e1rm", today, on=day)
+            (day, _in_units(best, units))
+            for day, best in logged
+            if viewer.sees(exercise_id, "e1rm", today, on=day)
         )
         if not points:
-            raise NotFound(NO_DATA)
+            raise NotAllowed(NOT_SHARED_EXERCISE) if logged else NotFound(NO_DATA)
         name = rows[0][1]
         return ChartData(
             "line",
-            f"{viewer.name} · {name}: estimated 1RM",
-            "Estimated 1RM (kg)",
-            (Series(name, "kg", points),),
+            f"{viewer.name} · {name}: estimated 1RM ({units})",
+            f"Estimated 1RM ({units})",
+            (Series(name, str(units), points),),
         )
 
     async def volume(self, telegram_id: int, profile_id: int | None) -> ChartData:
@@ -102,6 +110,7 @@ class ChartService(Service):
             monday = today - timedelta(days=today.weekday())
             start = monday - timedelta(weeks=11)
             rows = await DashboardRepository(uow.session).daily_lifts(viewer.profile_ids, start)
+        units = Units(viewer.units)
         weeks: dict[date, Decimal] = defaultdict(Decimal)
         hidden = 0
         for exercise_id, _n, _m, day, _b, volume in rows:
@@ -110,17 +119,19 @@ class ChartService(Service):
                 continue
             weeks[day - timedelta(days=day.weekday())] += Decimal(str(volume or 0))
         if not weeks:
+            if hidden:
+                raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
             raise NotFound(NO_DATA)
         points = tuple(
-            (start + timedelta(weeks=i), float(weeks.get(start + timedelta(weeks=i), 0)))
+            (start + timedelta(weeks=i), _in_units(weeks.get(start + timedelta(weeks=i)), units))
             for i in range(12)
         )
         note = "Some exercises are hidden by the client's sharing settings." if hidden else ""
         return ChartData(
             "bars",
-            f"{viewer.name} · weekly volume",
-            "Volume (kg × reps)",
-            (Series("Volume", "kg", points),),
+            f"{viewer.name} · weekly volume ({units} × reps)",
+            f"Volume ({units} × reps)",
+            (Series("Volume", str(units), points),),
             note=note,
         )
 
@@ -168,9 +179,11 @@ class ChartService(Service):
             rows = await DashboardRepository(uow.session).measurements(
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS)
             )
+            units = Units(viewer.units)
             grouped: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
             for row in rows:
-                grouped[(row.kind, row.unit)].append((row.measured_on, float(row.value)))
+                value = float(convert(Decimal(str(row.value)), row.unit, units))
+                grouped[(row.kind, display_unit(row.unit, units))].append((row.measured_on, value))
         if not grouped:
             raise NotFound("No body measurements yet. They are added with /measure.")
         series = tuple(

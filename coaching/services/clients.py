@@ -15,7 +15,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from coaching.domain.client_profile import ClientDraft
-from coaching.domain.enums import InviteStatus, Permission, RelationshipStatus, RelationshipType
+from coaching.domain.display import Injury, read_injury
+from coaching.domain.enums import (
+    InviteStatus,
+    Permission,
+    RelationshipStatus,
+    RelationshipType,
+    Units,
+)
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import (
@@ -105,11 +112,13 @@ class ClientCard:
     resting_heart_rate: int | None = None
     fitness_level: str | None = None
     goals: tuple[str, ...] = ()
-    injuries: tuple[str, ...] = ()
+    injuries: tuple[Injury, ...] = ()
     medical_notes: str | None = None
     emergency_contact: str | None = None
     invite_expired_at: datetime | None = None
     """When the newest invite link expired, if it did and no newer one was made."""
+    viewer_units: Units = Units.KG
+    """The trainer's unit setting: heights and weights are shown in it."""
 
     @property
     def is_live(self) -> bool:
@@ -277,6 +286,7 @@ class ClientService(Service):
                 viewer_timezone=trainer.timezone,
                 flags=access.flags,
                 invite_expired_at=expired_invite,
+                viewer_units=trainer.units,
             )
             if not personal:
                 return card
@@ -292,7 +302,7 @@ class ClientService(Service):
                 resting_heart_rate=profile.resting_heart_rate,
                 fitness_level=profile.fitness_level,
                 goals=tuple(str(g) for g in profile.goals or ()),
-                injuries=tuple(str(i) for i in profile.injuries or ()),
+                injuries=tuple(read_injury(i) for i in profile.injuries or ()),
                 medical_notes=profile.medical_notes,
                 emergency_contact=profile.emergency_contact,
             )

@@ -24,8 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain import adherence as adh
-from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus
+from coaching.domain.alerts import shown_message
+from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus, Units
 from coaching.domain.measurements import kind_label
+from coaching.domain.needs import ClientNeed, OpenAlert, rank_needs
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import flags_of, profile_scope, trainer_access
@@ -98,6 +100,8 @@ class Dashboard:
     attention: tuple[AttentionItem, ...]
     clients: int
     activity_hidden: int
+    needs: tuple[ClientNeed, ...] = ()
+    """Every client with an open alert or falling behind, most pressing first."""
 
     @property
     def open_alerts(self) -> int:
@@ -106,7 +110,9 @@ class Dashboard:
     @property
     def is_empty(self) -> bool:
         """Nothing to report: no session today, no feedback, no alert, nobody to chase."""
-        return not (self.today_sessions or self.feedback or self.open_alerts or self.attention)
+        return not (
+            self.today_sessions or self.feedback or self.open_alerts or self.attention or self.needs
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,8 @@ class ClientProgress:
     lifts_hidden: int
     measurements_visible: bool
     chart_exercises: tuple[tuple[int, str], ...]
+    units: Units = Units.KG
+    """The viewer's unit setting: loads and volumes are shown in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +461,21 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
                 AttentionItem(profile.id, profile.name, score, missed, idle, share, drop)
             )
     attention.sort(key=lambda a: (-a.score, a.name))
+    open_alerts = [
+        OpenAlert(
+            pid,
+            name,
+            kind,
+            severity,
+            at.astimezone(zone).date(),
+            shown_message(message, details, user.units),
+            details,
+        )
+        for pid, name, kind, severity, at, message, details in await AlertRepository(
+            session
+        ).open_summary(user.id)
+    ]
+    needs = rank_needs(open_alerts, attention, today, inactivity_days)
     return Dashboard(
         trainer_name=user.display_name,
         timezone=user.timezone,
@@ -465,6 +488,7 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
         attention=tuple(attention[:ATTENTION_MAX]),
         clients=len(clients),
         activity_hidden=hidden,
+        needs=tuple(needs),
     )
 
 
@@ -521,6 +545,7 @@ async def build_progress(
         lifts_hidden=hidden,
         measurements_visible=viewer.may(Permission.VIEW_PERSONAL_DATA),
         chart_exercises=tuple(chartable[:8]),
+        units=Units(viewer.units),
     )
 
 

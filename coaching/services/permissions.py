@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,7 +182,7 @@ class PermissionService(Service):
         if start is not None and end is not None and end < start:
             raise InvalidInput(
                 "The window must end on or after the day it starts.",
-                example="2026-12-01 to 2027-03-31",
+                example=f"{start.isoformat()} to {(start + timedelta(days=90)).isoformat()}",
             )
         async with self.ctx.uow() as uow:
             session = uow.session

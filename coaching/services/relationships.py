@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching.domain.client_profile import parse_date, parse_notes
 from coaching.domain.enums import RelationshipStatus
 from coaching.domain.transitions import InvalidTransition, check_transition
+from coaching.domain.when import example_day
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import LIVE_STATUSES, trainer_access
 from coaching.services.base import Service, ServiceContext
@@ -219,8 +220,9 @@ class RelationshipService(Service):
                 raise NotFound(NO_RELATIONSHIP)
             if relationship.status not in LIVE_STATUSES:
                 raise Conflict("This coaching relationship has ended, so its end date is final.")
-            new_end = parse_date(text, example="2027-03-31")
             today = self.ctx.clock.now().astimezone(ZoneInfo(trainer.timezone)).date()
+            example = example_day(today + timedelta(days=60)).isoformat()
+            new_end = parse_date(text, example=example)
             if new_end <= today:
                 raise InvalidInput(
                     "The new end date must be after today.",

@@ -37,6 +37,7 @@ from coaching.domain.enums import (
     RelationshipStatus,
     SessionStatus,
     SetType,
+    Units,
 )
 from storage.models import (
     ClientAlert,
@@ -687,9 +688,12 @@ class AlertRepository:
 
     async def urgent_pending(
         self, since: datetime, limit: int
-    ) -> list[tuple[int, int, str, AlertSeverity, AlertType, str, int, bool]]:
+    ) -> list[
+        tuple[int, int, str, AlertSeverity, AlertType, str, int, bool, dict[str, Any], Units]
+    ]:
         """Open HIGH/CRITICAL alerts not yet told, oldest first, as plain rows: (alert, client
-        profile, client name, severity, type, message, trainer chat, trainer reachable).
+        profile, client name, severity, type, message, trainer chat, trainer reachable,
+        details, trainer's units).
 
         Nothing is locked or marked: each is claimed on its own by :meth:`mark_notified`.
         """
@@ -703,6 +707,8 @@ class AlertRepository:
                 ClientAlert.message,
                 User.telegram_id,
                 User.reachable,
+                ClientAlert.details,
+                User.units,
             )
             .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
             .join(User, User.id == ClientAlert.trainer_user_id)
@@ -717,8 +723,19 @@ class AlertRepository:
             .limit(limit)
         )
         return [
-            (int(i), int(p), str(n), AlertSeverity(s), AlertType(t), str(m), int(c), bool(r))
-            for i, p, n, s, t, m, c, r in rows
+            (
+                int(i),
+                int(p),
+                str(n),
+                AlertSeverity(s),
+                AlertType(t),
+                str(m),
+                int(c),
+                bool(r),
+                dict(d or {}),
+                Units(u),
+            )
+            for i, p, n, s, t, m, c, r, d, u in rows
         ]
 
     async def mark_notified(self, alert_id: int, now: datetime) -> bool:
@@ -730,3 +747,61 @@ class AlertRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    async def acknowledge(
+        self,
+        trainer_user_id: int,
+        client_profile_id: int | None,
+        up_to: int,
+        now: datetime,
+        notes: str,
+    ) -> int:
+        """Resolve the trainer's open alerts (one client's, or all) raised up to alert ``up_to``.
+
+        Alerts raised after the button was shown (higher ids) stay open. Returns how many.
+        """
+        statement = update(ClientAlert).where(
+            ClientAlert.trainer_user_id == trainer_user_id,
+            ClientAlert.is_resolved.is_(False),
+            ClientAlert.id <= up_to,
+        )
+        if client_profile_id is not None:
+            statement = statement.where(ClientAlert.client_profile_id == client_profile_id)
+        result = await self.session.execute(
+            statement.values(
+                is_resolved=True,
+                resolved_by=trainer_user_id,
+                resolved_at=now,
+                resolution_notes=notes,
+                updated_at=now,
+            ).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def open_summary(
+        self, trainer_user_id: int, limit: int = 1000
+    ) -> list[tuple[int, str, AlertType, AlertSeverity, datetime, str, dict[str, Any]]]:
+        """The trainer's open alerts as plain rows, newest first: (client profile, client
+        name, type, severity, raised at, message, details). For the dashboard's ranking."""
+        rows = await self.session.execute(
+            select(
+                ClientAlert.client_profile_id,
+                ClientProfile.name,
+                ClientAlert.alert_type,
+                ClientAlert.severity,
+                ClientAlert.raised_at,
+                ClientAlert.message,
+                ClientAlert.details,
+            )
+            .join(ClientProfile, ClientProfile.id == ClientAlert.client_profile_id)
+            .where(
+                ClientAlert.trainer_user_id == trainer_user_id,
+                ClientAlert.is_resolved.is_(False),
+            )
+            .order_by(ClientAlert.raised_at.desc(), ClientAlert.id.desc())
+            .limit(limit)
+        )
+        return [
+            (int(p), str(n), AlertType(t), AlertSeverity(s), at, str(m), dict(d or {}))
+            for p, n, t, s, at, m, d in rows
+        ]

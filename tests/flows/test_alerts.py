@@ -137,10 +137,10 @@ async def test_card_alerts_and_urgent_notice(
         await plan(session_factory, coaching, START - timedelta(days=days))
     await AlertService(ctx).scan_all()
     context: Any = type("Ctx", (), {"application": app, "bot": app.bot})()
-    assert await send_urgent(context) == 3
+    assert await send_urgent(context) == 1  # one notice names all three missed sessions
     tara = sim.user(1001, "Tara")
-    assert "Missed workout" in tara.last_reply.text
-    assert "high" in tara.last_reply.text
+    assert "Cleo: 3 new alerts" in tara.last_reply.text
+    assert tara.last_reply.text.count("Missed workout · high") == 3
     assert await send_urgent(context) == 0
     await tara.send("/clients")
     await tara.press("Cleo")
