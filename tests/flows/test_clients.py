@@ -24,6 +24,7 @@ async def _coached(sim: ChatSimulator) -> tuple[SimUser, SimUser]:
     cleo = await onboard(sim, 2, "Cleo", "client")
     await tom.send("/newclient")
     await tom.send("Cleo Smith")
+    await tom.press("Add details")
     await tom.send("cleo@example.com")
     while "Check the new client" not in tom.last_reply.text:
         await tom.press("Skip")

@@ -188,6 +188,7 @@ async def test_newclient_optional_steps_take_a_typed_skip(
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria Lopez")
+    await tom.press("Add details")
     for _ in range(20):
         if "Check the new client" in tom.last_reply.text:
             break
