@@ -202,7 +202,9 @@ async def test_clients_cannot_use_newclient_and_the_limit_is_explained(
 ) -> None:
     cleo = await onboard(sim, 2, "Cleo", "client")
     await cleo.send("/newclient")
-    assert "Only trainers can add clients" in cleo.last_reply.text
+    assert "/newclient is for trainers: add a client and get an invite link" in (
+        cleo.last_reply.text
+    )
     tom = await onboard(sim, 1, "Tom", "trainer")
     async with session_factory() as session:
         await session.execute(update(TrainerProfile).values(client_limit=1))

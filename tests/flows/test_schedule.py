@@ -384,6 +384,6 @@ async def test_cancel_forged_buttons_and_permissions(
         assert dave_chat.last_answer == "I can't find that session among yours."
     bob = sim.user(2002, "Bob")
     await bob.send("/schedule")
-    assert "Only trainers" in bob.last_reply.text
+    assert "/schedule is for trainers" in bob.last_reply.text
     (row,) = await stored(session_factory)
     assert row.status is SessionStatus.SCHEDULED

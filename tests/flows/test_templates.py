@@ -347,4 +347,4 @@ async def test_clients_cannot_use_templates(
     await make_user(session_factory, 2001, "Cleo", client=True)
     cleo = sim.user(2001, "Cleo")
     await cleo.send("/templates")
-    assert "This is for trainers" in cleo.last_reply.text
+    assert "/templates is for trainers" in cleo.last_reply.text
