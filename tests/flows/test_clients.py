@@ -31,7 +31,7 @@ async def _coached(sim: ChatSimulator) -> tuple[SimUser, SimUser]:
     await tom.press("Create")
     payload = tom.last_reply.text.split("start=")[1].split()[0]
     await cleo.send(f"/start {payload}")
-    await cleo.press("See your personal and health details")
+    assert "Now: ✅ yes" in cleo.last_reply.text, "sharing what Tom recorded is preselected"
     await cleo.press("Accept")
     return tom, cleo
 
