@@ -671,7 +671,7 @@ async def typed_booking(
         rows: list[list[Button]] = [
             [(c.name, BOOK.encode(Book.WHO, c.profile_id))] for c in draft.clients[:MAX_WHO_BUTTONS]
         ]
-        words = " ".join(text.split()[:3])
+        words = draft.client_words[:60]
         more = ""
         if len(draft.clients) > MAX_WHO_BUTTONS:
             more = WHICH_MORE.format(shown=MAX_WHO_BUTTONS, total=len(draft.clients))

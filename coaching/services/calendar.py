@@ -145,6 +145,8 @@ class TypedDraft:
     starts_at: datetime
     """Aware UTC."""
     session_type: SessionType | None
+    client_words: str = ""
+    """The words that named the client, as typed."""
 
 
 def parse_duration(text: str) -> int:
@@ -285,6 +287,7 @@ class CalendarService(Service):
                 clients=tuple(ClientChoice(c.profile_id, c.name) for c in typed.clients),
                 starts_at=at,
                 session_type=typed.session_type,
+                client_words=typed.client_words,
             )
 
     async def read_when(self, telegram_id: int, text: str) -> datetime:
