@@ -356,7 +356,8 @@ BOOK_DURATION_BUTTONS = keyboard(
 CONFIRM_TEXT = "📅 Book <b>{title}</b> with <b>{client}</b> on {when} ({minutes} min)?{details}"
 CONFIRM_OVERLAP = "\n\n⚠️ It overlaps {what}."
 BOOK_OVERLAP = (
-    "⚠️ <b>{client}</b> {when} would overlap {what}.\n\nBook it anyway, or pick another time?"
+    "⚠️ The session with <b>{client}</b> on {when} would overlap {what}.\n\n"
+    "Book it anyway, or pick another time?"
 )
 WHICH_CLIENT = "Which client do you mean by <b>{words}</b>?"
 WHICH_MORE = "\n\n{shown} of {total} shown: type more of the name to narrow it down."

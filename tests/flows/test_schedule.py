@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ClientProfile, CoachingSession
+from tests.conftest import make_sim, restarted
 from tests.factories import Coaching, make_coaching, make_user
+from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
@@ -151,7 +154,10 @@ async def test_an_overlap_is_asked_about_once_and_only_when_there_is_one(
     assert "Wed 25 Nov 04:00" in carol.last_reply.text, "Tokyo is nine hours ahead"
 
     await book(alice, "Carol", "Nutrition", "tomorrow 18:30", "30 min")
-    assert "Carol Tue 24 Nov 18:30 would overlap Bob's session 18:00–19:00" in alice.last_reply.text
+    assert (
+        "The session with Carol on Tue 24 Nov 18:30 would overlap Bob's session 18:00–19:00"
+        in alice.last_reply.text
+    )
     assert alice.last_reply.flat_buttons == ["✅ Book anyway", "🕒 Pick another time"]
     assert len(await stored(session_factory)) == 2
     await alice.press("Pick another time")
@@ -387,3 +393,26 @@ async def test_cancel_forged_buttons_and_permissions(
     assert "/schedule is for trainers" in bob.last_reply.text
     (row,) = await stored(session_factory)
     assert row.status is SessionStatus.SCHEDULED
+
+
+async def test_a_confirmation_survives_a_restart(
+    settings: Settings,
+    api: FakeBotAPI,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    sim: ChatSimulator,
+    session_factory: Factory,
+) -> None:
+    await setup(session_factory)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/schedule Bob tomorrow 18:00 assessment")
+    assert "Book Assessment with Bob" in alice.last_reply.text
+    async with restarted(settings, api, engine, clock) as app2:
+        alice2 = make_sim(app2, api).user(1001, "Alice")
+        await alice2.press("✅ Book")
+        assert "Booked: Assessment with Bob, Tue 24 Nov 18:00" in alice2.last_reply.text
+        await alice2.press_data("bk:ok")
+        assert alice2.last_answer is not None
+        assert "expired" in alice2.last_answer, "a second tap books nothing more"
+    (row,) = await stored(session_factory)
+    assert row.session_type is SessionType.ASSESSMENT
