@@ -561,8 +561,12 @@ class TemplateService(Service):
             try:
                 p = parse_template_text(f"{row.exercise.name} {line}", default_unit=trainer.units)
             except PrescriptionError as error:
+                name = f"{row.exercise.name} "
+                whole = error.fixed or ""
+                fixed = whole[len(name) :] if whole.startswith(name) else None
                 raise InvalidInput(
-                    f"I couldn't read that: {error.message}.", example="3x5 @100kg rest 180"
+                    f"I couldn't read that: {error.message}.",
+                    example=fixed or "3x5 @100kg rest 180",
                 ) from None
             if len(p) != 1:
                 raise InvalidInput("Send the targets on one line.", example="3x5 @100kg rest 180")

@@ -238,6 +238,8 @@ async def test_reorder_replace_retarget_and_remove(tara: SimUser) -> None:
     await tara.press("1. Barbell Back Squat")
     await tara.send("five by five")
     assert "couldn't read" in tara.last_reply.text
+    await tara.send("5x5 120 slow eccentric")
+    assert "For example: 5x5 120 - slow eccentric" in tara.last_reply.text, "the fixed line"
     await tara.send("5x5 @120kg rest 3m")
     assert "1. Barbell Back Squat — 5×5 @ 120 kg, rest 3:00" in tara.last_reply.text
     await tara.press("Remove exercise")
