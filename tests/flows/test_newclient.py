@@ -321,3 +321,21 @@ async def test_editing_the_name_from_the_summary_skips_the_choice(sim: ChatSimul
     await tom.send("Maria Lopez")
     assert "Check the new client" in tom.last_reply.text
     assert "Create now" not in tom.last_reply.flat_buttons
+
+
+async def test_the_choice_survives_a_restart(
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    api: FakeBotAPI,
+    sim: ChatSimulator,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria")
+    async with restarted(settings, api, engine, clock) as app2:
+        tom2 = make_sim(app2, api).user(1, "Tom")
+        await tom2.press("Create now")
+        assert "Maria is now one of your clients" in tom2.last_reply.text
+    assert await _count(session_factory, ClientProfile) == 1
