@@ -10,6 +10,7 @@ from typing import Any
 # take the same update (an invite link's /start payload before the plain /start). Every handler
 # a module returns gets a handler group of its own, in this order (see bot.app).
 FLOW_MODULES: tuple[str, ...] = (
+    "dead_ends",
     "invite",
     "newclient",
     "clients",

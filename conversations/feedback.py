@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -74,6 +75,7 @@ from conversations.common import (
 from conversations.flow import Flow
 from conversations.log import summary_text
 from conversations.threads import message_button
+from conversations.typed_buttons import ButtonCodec
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,16 @@ ASK_TEXT_TRAINER = (
 )
 ASK_TEXT_OWN = "Anything to note about it? Type it, e.g. <i>slept badly, felt slow</i>, or Skip."
 ASK_RATING = "How was <b>{title}</b> overall? Rate it from 1 (poor) to 5 (great)."
+RATING_PRIVACY = (
+    "\n\n{trainer} sees your rating. It counts towards their <b>public rating</b> in the "
+    "trainer directory only if you tick the box below."
+)
+RATING_PRIVATE_ONLY = "\n\nOnly you and your trainer see it."
+CONSENT_OFF = "☐ Count it in {trainer}'s public rating"
+CONSENT_ON = "☑ Counts in {trainer}'s public rating"
+RATED_PUBLIC = "\nYour rating counts towards {trainer}'s public rating in the directory."
+RATED_PRIVATE = "\nYour rating stays between you and {trainer}: it isn't public."
+RATING_BUTTON_OLD = "That button is out of date. Tap a number from 1 to 5, or Skip."
 FEEDBACK_DONE = "✅ Feedback saved for <b>{title}</b>: {summary}."
 FEEDBACK_DONE_TRAINER = " {trainer} has it."
 TRAINER_RPE = "💬 {client} rated <b>{title}</b>: RPE {rpe}/10."
@@ -246,13 +258,38 @@ def _text_keyboard(record_id: int) -> InlineKeyboardMarkup:
     return keyboard([[("Skip ›", f"fb:tx:{record_id}")]])
 
 
-def _rating_keyboard(record_id: int) -> InlineKeyboardMarkup:
-    return keyboard(
-        [
-            [(f"{n} ⭐", f"fb:rt:{record_id}:{n}") for n in range(1, 6)],
-            [("Skip ›", f"fb:rt:{record_id}:0")],
-        ]
-    )
+class Rate(StrEnum):
+    """The rating step's buttons: a star (``fbr:s:<record>:<n>:<public>``) and the public
+    rating box (``fbr:c:<record>:<public>``)."""
+
+    STAR = "s"
+    CONSENT = "c"
+
+
+RATE = ButtonCodec("fbr", Rate)
+
+
+def _short(name: str, limit: int = 20) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def ask_rating(fb: ClientFeedback, *, public: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+    """The rating question: it says who sees the rating, and asks before it counts publicly."""
+    rid = fb.record_id
+    text = ASK_RATING.format(title=esc(fb.title))
+    flag = int(public and fb.rating_can_be_public)
+    rows: list[list[Button]] = [
+        [(f"{n} ⭐", RATE.encode(Rate.STAR, rid, n, flag)) for n in range(1, 6)]
+    ]
+    if fb.rating_can_be_public and fb.trainer is not None:
+        name = fb.trainer.name
+        text += RATING_PRIVACY.format(trainer=esc(name))
+        label = (CONSENT_ON if flag else CONSENT_OFF).format(trainer=_short(name))
+        rows.append([(label, RATE.encode(Rate.CONSENT, rid, 1 - flag))])
+    else:
+        text += RATING_PRIVATE_ONLY
+    rows.append([("Skip ›", f"fb:rt:{rid}:0")])
+    return text, keyboard(rows)
 
 
 SKIP_T = keyboard([[("Skip ›", "tf:k")]])
@@ -367,7 +404,7 @@ async def on_client_button(update: Update, context: Context) -> int:
         if op == "tx" and rid is not None:
             fb = await svc.current(telegram_id, rid)
             _user_data(context)[RECORD_KEY] = rid
-            await show(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+            await show(update, *ask_rating(fb))
             return CLIENT_RATING
         if op == "rt" and rid is not None and (n := _int(parts, 3)) is not None:
             fb = await (
@@ -449,7 +486,7 @@ async def client_text_typed(update: Update, context: Context) -> int:
     try:
         if is_skip(_text(update)):
             fb = await _svc(context).current(identity(update).telegram_id, rid)
-            await _say(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+            await _say(update, *ask_rating(fb))
             return CLIENT_RATING
         fb = await _svc(context).add_text(identity(update).telegram_id, rid, _text(update))
     except DomainError as error:
@@ -469,7 +506,32 @@ async def client_text_typed(update: Update, context: Context) -> int:
                 ),
                 keyboard([[("✖ Dismiss", f"inj:x:{suggestion.alert_id}")]]),
             )
-    await _say(update, ASK_RATING.format(title=esc(fb.title)), _rating_keyboard(rid))
+    await _say(update, *ask_rating(fb))
+    return CLIENT_RATING
+
+
+async def on_rating_button(update: Update, context: Context) -> int | None:
+    """A star (with the public box as it was ticked) or the public box itself; the record is
+    re-checked against the acting user by the service."""
+    assert update.callback_query is not None
+    press = RATE.decode(update.callback_query.data)
+    ids = press.ids if press is not None else ()
+    shape_ok = press is not None and len(ids) == (3 if press.action is Rate.STAR else 2)
+    if press is None or not shape_ok or ids[-1] not in (0, 1):
+        await answer(update, RATING_BUTTON_OLD, alert=True)
+        return None
+    svc = _svc(context)
+    telegram_id = identity(update).telegram_id
+    try:
+        if press.action is Rate.STAR:
+            fb = await svc.rate_session(telegram_id, ids[0], ids[1], public=bool(ids[2]))
+            return await _client_done(update, context, fb)
+        fb = await svc.current(telegram_id, ids[0])
+    except DomainError as error:
+        await answer(update, str(error)[:190], alert=True)
+        return None
+    _user_data(context)[RECORD_KEY] = fb.record_id
+    await show(update, *ask_rating(fb, public=bool(ids[1])))
     return CLIENT_RATING
 
 
@@ -491,6 +553,9 @@ async def _client_done(update: Update, context: Context, fb: ClientFeedback) -> 
     text = FEEDBACK_DONE.format(title=esc(fb.title), summary=_summary(fb))
     if fb.trainer is not None:
         text += FEEDBACK_DONE_TRAINER.format(trainer=esc(fb.trainer.name))
+        if fb.rating is not None and fb.rating_can_be_public:
+            said = RATED_PUBLIC if fb.rating_public else RATED_PRIVATE
+            text += said.format(trainer=esc(fb.trainer.name))
     await show(update, text)
     await _tell_trainer(context, fb, complete=True)
     return END
@@ -1360,6 +1425,7 @@ def build_handler() -> list[object]:
         entry_points=[
             CommandHandler("feedback", feedback_command),
             CallbackQueryHandler(on_client_button, pattern=r"^fb:"),
+            CallbackQueryHandler(on_rating_button, pattern=RATE.pattern()),
             CallbackQueryHandler(on_trainer_button, pattern=r"^tf:"),
         ],
         states={

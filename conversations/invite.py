@@ -47,9 +47,22 @@ TYPE_TEXT = {
 }
 REVIEW_TEXT = (
     "🤝 <b>{trainer}</b> invites you to train with them on Spotter ({kind}).\n\n"
+    "{recorded}"
     "They are asking to:\n{lines}\n\n"
     "Tap a line to switch it on or off. You can change these any time later with "
     "/permissions. Then accept or decline."
+)
+RECORDED = (
+    "📋 <b>What {trainer} has recorded about you</b>:\n{lines}\n\n"
+    "<b>May {trainer} keep seeing these details?</b> {answer} Tap “See your personal and "
+    "health details” below to change that.\n\n"
+)
+RECORDED_SHARED = "Now: ✅ yes, they stay shared."
+RECORDED_HIDDEN = "Now: ❌ no, they are hidden from {trainer} until you share them."
+ACCEPTED_SHARED = "\n\n{trainer} can see the details they recorded about you."
+ACCEPTED_HIDDEN = (
+    "\n\nThe details {trainer} recorded about you are hidden from them; share them any time "
+    "with /permissions."
 )
 LOST = "This invite is no longer open here. Open the invite link again."
 ACCEPTED = (
@@ -87,6 +100,18 @@ def shared_summary(flags: PermissionFlags) -> str:
     return ", ".join(allowed) if allowed else "nothing yet"
 
 
+def recorded_text(state: dict[str, Any], flags: PermissionFlags) -> str:
+    """The details the trainer typed in, and the question whether they stay shared."""
+    recorded = state.get("recorded") or []
+    if not recorded:
+        return ""
+    trainer = esc(state["trainer"])
+    lines = "\n".join(f"• {esc(label)}: {esc(text)}" for label, text in recorded)
+    shared = flags.allows(Permission.VIEW_PERSONAL_DATA)
+    answer_now = RECORDED_SHARED if shared else RECORDED_HIDDEN.format(trainer=trainer)
+    return RECORDED.format(trainer=trainer, lines=lines, answer=answer_now)
+
+
 def review_text(state: dict[str, Any]) -> str:
     flags = PermissionFlags.from_mapping(state["flags"])
     lines = "\n".join(
@@ -95,6 +120,7 @@ def review_text(state: dict[str, Any]) -> str:
     return REVIEW_TEXT.format(
         trainer=esc(state["trainer"]),
         kind=TYPE_TEXT.get(str(state["kind"]), "in person"),
+        recorded=recorded_text(state, flags),
         lines=lines,
     )
 
@@ -133,6 +159,7 @@ async def open_invite(update: Update, context: Context) -> int:
         "trainer": preview.trainer_name,
         "kind": preview.relationship_type.value,
         "flags": preview.requested.as_dict(),
+        "recorded": [list(line) for line in preview.recorded],
     }
     assert context.user_data is not None
     context.user_data[KEY] = state
@@ -189,6 +216,11 @@ async def accept(update: Update, context: Context) -> int:
         keyboard([[("📇 Open card", f"cl:card:{done.client_profile_id}")]]),
     )
     text = ACCEPTED.format(trainer=esc(done.trainer_name))
+    if state.get("recorded"):
+        shared = done.flags.allows(Permission.VIEW_PERSONAL_DATA)
+        text += (ACCEPTED_SHARED if shared else ACCEPTED_HIDDEN).format(
+            trainer=esc(done.trainer_name)
+        )
     if done.needs_onboarding:
         await show(update, f"{text}\n\n{ASK_TIMEZONE}", ZONE_BUTTONS)
         return TIMEZONE

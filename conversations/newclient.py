@@ -1,6 +1,7 @@
 """/newclient: create a client profile step by step, then hand the trainer an invite link.
 
-Only the name is required; every other step has a Skip button. The draft lives in
+Only the name is required: right after it the trainer picks "Create now" (a name-only client
+in two messages) or "Add details", and every later step has a Skip button. The draft lives in
 ``context.user_data["newclient"]`` (JSON values only), so a restarted bot resumes at the same
 step. Nothing is written until the trainer taps Create on the summary.
 """
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,13 +39,17 @@ from conversations.common import (
     show,
 )
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec
 
 ASK, CONFIRM = range(2)
 KEY = "newclient"
 
 # --- wording and keyboards -------------------------------------------------------------------
 
-INTRO = "➕ <b>New client</b>\n\nI'll ask a few questions; only the name is required."
+INTRO = (
+    "➕ <b>New client</b>\n\nOnly the name is required: after it, create the client at once "
+    "or add details."
+)
 NOT_TRAINER = "Only trainers can add clients. Send /start to register as a trainer."
 NOT_REGISTERED = "I don't know you yet. Send /start first."
 LOST = "That form is no longer open. Send /newclient to add a client."
@@ -54,6 +60,14 @@ TYPE_LABELS = {
     RelationshipType.ONLINE.value: "Online",
     RelationshipType.HYBRID.value: "Hybrid",
 }
+CHOICE = (
+    "➕ <b>{name}</b>\n\nCreate them now and get the invite link, or add details first "
+    "(contact, date of birth, body, fitness, goals, injuries, medical notes, emergency "
+    "contact, coaching type; each can be skipped)?"
+)
+CHOICE_TYPED = "Please tap <b>Create now</b> or <b>Add details</b>."
+CREATE_NOW = "✅ Create now"
+ADD_DETAILS = "➕ Add details"
 SUMMARY_HEAD = "📋 <b>Check the new client</b>\n\n"
 SUMMARY_TAIL = "\n\nTap <b>Create</b> to save and get the invite link, or edit a detail."
 CREATED = (
@@ -236,6 +250,23 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+class Intake(StrEnum):
+    """The two buttons offered right after the name."""
+
+    NOW = "now"
+    MORE = "more"
+
+
+INTAKE = ButtonCodec("nci", Intake)
+CHOICE_BUTTONS = keyboard(
+    [[(CREATE_NOW, INTAKE.encode(Intake.NOW)), (ADD_DETAILS, INTAKE.encode(Intake.MORE))]]
+)
+
+
+def choice_text(draft: dict[str, Any]) -> str:
+    return CHOICE.format(name=esc(draft["values"].get("name", "")))
+
+
 def step_markup(step: Step) -> InlineKeyboardMarkup | None:
     rows: list[list[Button]] = []
     options = [(label, f"nc:opt:{step.key}:{i}") for i, (label, _v) in enumerate(step.options)]
@@ -382,6 +413,10 @@ async def _advance(update: Update, draft: dict[str, Any], *, edit: bool) -> int:
     """Ask the next question, or show the summary when done (or when editing one detail)."""
     current = STEP_BY_KEY[draft["step"]]
     index = STEPS.index(current)
+    if current.key == "name" and not draft.get("editing"):
+        draft["step"] = "choice"
+        await show(update, choice_text(draft), CHOICE_BUTTONS, edit=edit)
+        return CONFIRM
     if draft.get("editing") or index + 1 >= len(STEPS):
         draft["editing"] = False
         draft["step"] = "confirm"
@@ -452,6 +487,9 @@ async def confirm_typed(update: Update, context: Context) -> int:
     if draft is None:
         await show(update, LOST, edit=False)
         return END
+    if draft.get("step") == "choice":
+        await show(update, f"{CHOICE_TYPED}\n\n{choice_text(draft)}", CHOICE_BUTTONS, edit=False)
+        return CONFIRM
     await show(
         update,
         "Please tap a button: Create, Edit a detail or Cancel.\n\n" + summary_text(draft),
@@ -491,7 +529,31 @@ async def confirm_pressed(update: Update, context: Context) -> int:
     return CONFIRM
 
 
-async def _create(update: Update, context: Context, draft: dict[str, Any]) -> int:
+async def choice_pressed(update: Update, context: Context) -> int:
+    """Right after the name: create the client now, or go on to the optional details."""
+    draft = _draft(context)
+    assert update.callback_query is not None
+    press = INTAKE.decode(update.callback_query.data)
+    if draft is None or draft.get("step") != "choice" or "name" not in draft.get("values", {}):
+        await answer(update, LOST if draft is None else OLD_BUTTON, alert=True)
+        return END if draft is None else CONFIRM
+    if press is None:
+        await answer(update, OLD_BUTTON, alert=True)
+        return CONFIRM
+    if press.action is Intake.NOW:
+        return await _create(update, context, draft, back=CHOICE_BUTTONS)
+    following = STEPS[1]
+    draft["step"] = following.key
+    await show(update, step_text(following), step_markup(following))
+    return ASK
+
+
+async def _create(
+    update: Update,
+    context: Context,
+    draft: dict[str, Any],
+    back: InlineKeyboardMarkup = CONFIRM_BUTTONS,
+) -> int:
     svc = services(context)
     who = identity(update)
     try:
@@ -501,7 +563,8 @@ async def _create(update: Update, context: Context, draft: dict[str, Any]) -> in
             ttl_days=svc.settings.invite_ttl_days,
         )
     except DomainError as error:
-        await show(update, f"⚠️ {esc(error)}\n\n" + summary_text(draft), CONFIRM_BUTTONS)
+        shown = choice_text(draft) if back is CHOICE_BUTTONS else summary_text(draft)
+        await show(update, f"⚠️ {esc(error)}\n\n" + shown, back)
         return CONFIRM
     view = await UserService(svc.ctx).get(who.telegram_id)
     zone = ZoneInfo(view.timezone if view else "UTC")
@@ -532,6 +595,7 @@ def build_handler() -> list[object]:
                 MessageHandler(text, typed),
             ],
             CONFIRM: [
+                CallbackQueryHandler(choice_pressed, pattern=INTAKE.pattern()),
                 CallbackQueryHandler(
                     confirm_pressed, pattern=r"^nc:(create|edit|cancel|summary|field:)"
                 ),

@@ -1,29 +1,36 @@
 """/schedule: the trainer's coaching calendar.
 
-The next 14 days at a glance; booking a session (client → type → when → duration → focus →
-goals → location, with an overlap warning); and per session: reschedule, cancel, complete,
-and (from its day on) "Log this session", which opens the log flow's ``lg:p:<id>`` entry point
-to start or resume logging it live. The client is told of every change, in their own time zone.
+The next 14 days at a glance; booking a session in three steps (client → time → type, the
+type's button books), with the optional duration, focus, goals and location behind one
+"More details" button and a question only when the time really overlaps another session; a
+booking typed in one message ("Zed tomorrow 18:00 assessment") confirmed once; and per session:
+reschedule, cancel, complete, and (from its day on) "Log this session", which opens the log
+flow's ``lg:p:<id>`` entry point to start or resume logging it live. The client is told of
+every change, in their own time zone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.booking import EXAMPLE, NoClientNamed, NoTimeGiven, TimeUnreadable
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.threads import TargetKind
 from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.calendar import (
+    SESSION_TITLES,
     CalendarService,
     NewSession,
     Overlap,
     SessionDetail,
+    SessionNotice,
     clean_text,
     parse_duration,
     parse_list,
@@ -42,6 +49,7 @@ from conversations.common import (
 )
 from conversations.flow import Flow
 from conversations.threads import message_button
+from conversations.typed_buttons import ButtonCodec
 
 (
     LIST,
@@ -59,7 +67,10 @@ from conversations.threads import message_button
     CANCEL_REASON,
     COMPLETE_NOTES,
     COMPLETE_OUTCOMES,
-) = range(15)
+    DETAILS,
+    CONFIRM,
+    WHICH,
+) = range(18)
 
 KEY = "schedule"
 
@@ -69,6 +80,8 @@ LIST_HEADER = "🗓 <b>Your next 14 days</b> ({tz})"
 LIST_EMPTY = "Nothing booked in the next 14 days."
 NEW_BUTTON: Button = ("➕ New session", "sch:new")
 PICK_CLIENT = "➕ <b>New session</b>\n\nWho is it with?"
+LIST_TIP = "To book, tap New session or type it in one message, e.g. <code>{example}</code>."
+TYPED_TIP = "Or type it all in one message, e.g. <code>{example}</code>."
 NO_CLIENTS = "You have no active clients to book yet. Add one with /newclient."
 TYPE_LABELS = {
     SessionType.ASSESSMENT: "📏 Assessment",
@@ -85,30 +98,15 @@ STATUS_LABELS = {
     SessionStatus.CANCELLED: "cancelled ✖️",
     SessionStatus.RESCHEDULED: "moved to a new time",
 }
-PICK_TYPE = "What kind of session with <b>{client}</b>?"
-ASK_WHEN = (
-    "When? Type it in your time zone ({tz}), e.g. <code>tomorrow 18:00</code>, "
-    "<code>mon 7am</code>, <code>{example} 18:30</code> or <code>in 2 days</code>."
-)
 ASK_DURATION = "How long? Tap one or type the minutes, e.g. <code>75</code>."
-DURATION_BUTTONS = keyboard(
-    [
-        [
-            ("30 min", "sch:d:30"),
-            ("45 min", "sch:d:45"),
-            ("60 min", "sch:d:60"),
-            ("90 min", "sch:d:90"),
-        ]
-    ]
-)
 SKIP = keyboard([[("Skip", "sch:skip")]])
 ASK_FOCUS = (
     "Focus areas? Separate them with commas, e.g. <code>squat depth, bracing</code>, or Skip."
 )
 ASK_GOALS = "Goals for the session? E.g. <code>test 5RM squat, film deadlift</code>, or Skip."
 ASK_LOCATION = "Where? E.g. <code>Main gym, rack 3</code> or <code>Zoom</code>, or Skip."
-OVERLAP_TEXT = "⚠️ This overlaps {what}. Save anyway?"
-OVERLAP_BUTTONS = keyboard([[("Save anyway", "sch:save"), ("Pick another time", "sch:retime")]])
+OVERLAP_TEXT = "⚠️ The new time overlaps {what}. Move it there anyway, or pick another time?"
+OVERLAP_BUTTONS = keyboard([[("Move anyway", "sch:save"), ("Pick another time", "sch:retime")]])
 BOOKED = "✅ Booked: <b>{title}</b> with <b>{client}</b>, {when} ({minutes} min)."
 CLIENT_TOLD = "{client} has been told."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
@@ -183,13 +181,17 @@ async def _retry(update: Update, error: DomainError, markup: Any = None) -> None
 
 
 def _overlap_text(overlaps: tuple[Overlap, ...], starts_at: datetime) -> str:
+    return OVERLAP_TEXT.format(what=_overlap_parts(overlaps, starts_at))
+
+
+def _overlap_parts(overlaps: tuple[Overlap, ...], starts_at: datetime) -> str:
     parts = []
     for item in overlaps:
         span = f"{item.starts_at:%H:%M}–{item.ends_at:%H:%M}"
         if item.starts_at.date() != starts_at.date():
             span = f"{item.starts_at:%a} {span}"
         parts.append(f"{esc(item.client_name)}'s session {span}")
-    return OVERLAP_TEXT.format(what="; ".join(parts))
+    return "; ".join(parts)
 
 
 def _detail_text(detail: SessionDetail) -> str:
@@ -236,8 +238,17 @@ def _detail_keyboard(detail: SessionDetail) -> Any:
 
 
 async def start(update: Update, context: Context) -> int:
+    """/schedule shows the calendar; ``/schedule Zed tomorrow 18:00 assessment`` books."""
     assert context.user_data is not None
     context.user_data[KEY] = {}
+    typed = " ".join(context.args or ())
+    if typed.strip():
+        try:
+            await _svc(context).upcoming(identity(update).telegram_id)
+        except DomainError as error:
+            await show(update, esc(error), edit=False)
+            return END
+        return await typed_booking(update, context, LIST, typed)
     return await _list(update, context, 0, edit=False)
 
 
@@ -271,6 +282,7 @@ async def _list(update: Update, context: Context, page: int, *, edit: bool = Tru
         lines.append(
             f"{result.total} session{'s' if result.total != 1 else ''}; tap one to manage it."
         )
+    lines.append("\n" + LIST_TIP.format(example=EXAMPLE))
     await show(update, "\n".join(lines), keyboard(rows), edit=edit)
     return LIST
 
@@ -280,6 +292,121 @@ async def list_page(update: Update, context: Context) -> int:
 
 
 # --- booking ----------------------------------------------------------------------------------
+#
+# Three steps: client → time → type (the type's button books). "More details" (duration, focus,
+# goals, location) is one button away; an overlap is asked about once, only when there is one.
+# A booking typed in one message ("Zed tomorrow 18:00 assessment") is read and confirmed once.
+
+
+class Book(StrEnum):
+    """The booking's buttons (``bk:<action>[:<id>]``)."""
+
+    MORE = "more"
+    FIELD = "f"
+    DONE = "done"
+    DURATION = "d"
+    SKIP = "skip"
+    OK = "ok"
+    NO = "no"
+    ANYWAY = "any"
+    RETIME = "rt"
+    WHO = "who"
+
+
+BOOK = ButtonCodec("bk", Book)
+
+
+class Detail(IntEnum):
+    DURATION = 0
+    FOCUS = 1
+    GOALS = 2
+    LOCATION = 3
+
+
+DEFAULT_MINUTES = 60
+MAX_WHO_BUTTONS = 20
+DETAIL_LABELS = {
+    Detail.DURATION: "🕒 Duration",
+    Detail.FOCUS: "🎯 Focus",
+    Detail.GOALS: "🏁 Goals",
+    Detail.LOCATION: "📍 Location",
+}
+DETAIL_STATES = {
+    Detail.DURATION: DURATION,
+    Detail.FOCUS: FOCUS,
+    Detail.GOALS: GOALS,
+    Detail.LOCATION: LOCATION,
+}
+MORE_BUTTON = "⚙️ More details"
+ASK_WHEN_FOR = (
+    "🕒 When is the session with <b>{client}</b>? Type it in your time zone ({tz}), e.g. "
+    "<code>tomorrow 18:00</code>, <code>mon 7am</code>, <code>{example}</code> or "
+    "<code>in 2 days</code>."
+)
+PICK_TYPE_TO_BOOK = (
+    "What kind of session with <b>{client}</b>, {when} ({minutes} min)?{details}\n\n"
+    "Tap the type to book it, or add details first."
+)
+DETAILS_MENU = (
+    "⚙️ <b>Details</b> of the session with <b>{client}</b>, {when}:\n"
+    "🕒 Duration: {minutes} min\n🎯 Focus: {focus}\n🏁 Goals: {goals}\n📍 Location: {location}\n\n"
+    "Tap one to change it, then Done."
+)
+DETAIL_DONE = "✅ Done"
+SKIP_BUTTON = keyboard([[("Skip", BOOK.encode(Book.SKIP))]])
+BOOK_DURATION_BUTTONS = keyboard(
+    [[(f"{m} min", BOOK.encode(Book.DURATION, m)) for m in (30, 45, 60, 90)]]
+)
+CONFIRM_TEXT = "📅 Book <b>{title}</b> with <b>{client}</b> on {when} ({minutes} min)?{details}"
+CONFIRM_OVERLAP = "\n\n⚠️ It overlaps {what}."
+BOOK_OVERLAP = (
+    "⚠️ The session with <b>{client}</b> on {when} would overlap {what}.\n\n"
+    "Book it anyway, or pick another time?"
+)
+WHICH_CLIENT = "Which client do you mean by <b>{words}</b>?"
+WHICH_MORE = "\n\n{shown} of {total} shown: type more of the name to narrow it down."
+NO_CLIENT_NAMED = (
+    "I couldn't find one of your active clients named at the start or the end of "
+    "<i>{text}</i>.\n\nType the client's name first, e.g. <code>{example}</code>, "
+    "or tap New session. /cancel closes the calendar."
+)
+NO_TIME = "I found <b>{client}</b>, but no time. Add it, e.g. <code>{example}</code>."
+TIME_UNREADABLE = (
+    "I found <b>{client}</b>, but couldn't read the time <i>{when}</i>: {reason}\n\n"
+    "For example: <code>{example}</code>"
+)
+NOT_BOOKED = "Nothing was booked."
+PICK_A_TYPE = "Tap a session type to book it, or ⚙️ More details first."
+TAP_TO_BOOK = "Tap ✅ Book, or type the booking again to change it."
+
+
+def _example_date(update: Update, context: Context) -> str:
+    """A date-and-time example that lies ahead, whatever the person's time zone."""
+    return f"{example_day(services(context).ctx.clock.now().date()).isoformat()} 18:30"
+
+
+def _details_text(state: dict[str, Any]) -> str:
+    lines = []
+    if state.get("focus"):
+        lines.append(f"🎯 Focus: {esc(', '.join(state['focus']))}")
+    if state.get("goals"):
+        lines.append(f"🏁 Goals: {esc(', '.join(state['goals']))}")
+    if state.get("location"):
+        lines.append(f"📍 {esc(state['location'])}")
+    return "".join(f"\n{line}" for line in lines)
+
+
+async def _local_when(update: Update, context: Context, state: dict[str, Any]) -> str:
+    local = await _svc(context).local(identity(update).telegram_id, _at(state))
+    return _when(local)
+
+
+def _at(state: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(state["at"]))
+
+
+def _minutes(state: dict[str, Any]) -> int:
+    return int(state.get("duration") or DEFAULT_MINUTES)
 
 
 async def new_session(update: Update, context: Context) -> int:
@@ -305,42 +432,34 @@ async def _clients(update: Update, context: Context, page: int) -> int:
     if nav:
         rows.append(nav)
     rows.append([("⬅️ Back", "sch:ls:0")])
-    await show(update, PICK_CLIENT, keyboard(rows))
+    await show(update, f"{PICK_CLIENT}\n\n{TYPED_TIP.format(example=EXAMPLE)}", keyboard(rows))
     return CLIENT
 
 
-async def pick_client(update: Update, context: Context) -> int:
+async def _take_client(update: Update, context: Context, profile_id: int) -> bool:
+    """Check the client may be booked and keep them in the draft; refuse the press if not."""
     try:
-        client = await _svc(context).client(identity(update).telegram_id, int(_pressed(update)))
+        client = await _svc(context).client(identity(update).telegram_id, profile_id)
     except DomainError as error:
         await _refuse(update, error)
-        return CLIENT
+        return False
     state = _state(context)
-    state.clear()
     state.update(client=client.profile_id, client_name=client.name)
-    labels = list(TYPE_LABELS.items())
-    rows: list[list[Button]] = [
-        [(label, f"sch:t:{kind.value}") for kind, label in labels[i : i + 2]]
-        for i in range(0, len(labels), 2)
-    ]
-    await show(update, PICK_TYPE.format(client=esc(client.name)), keyboard(rows))
-    return TYPE
+    return True
 
 
-async def pick_type(update: Update, context: Context) -> int:
-    try:
-        kind = SessionType(_pressed(update))
-    except ValueError:
-        await _refuse(update, "That isn't a session type I offered. Tap one of the buttons.")
-        return TYPE
-    _state(context)["type"] = kind.value
+async def pick_client(update: Update, context: Context) -> int:
+    _state(context).clear()
+    if not await _take_client(update, context, int(_pressed(update))):
+        return CLIENT
     return await _ask_when(update, context)
 
 
 async def _ask_when(update: Update, context: Context) -> int:
     tz = (await _svc(context).upcoming(identity(update).telegram_id)).timezone
-    example = example_day(services(context).ctx.clock.now().date()).isoformat()
-    await show(update, ASK_WHEN.format(tz=esc(tz), example=example))
+    client = esc(_state(context).get("client_name", ""))
+    text = ASK_WHEN_FOR.format(client=client, tz=esc(tz), example=_example_date(update, context))
+    await show(update, text)
     return WHEN
 
 
@@ -352,100 +471,307 @@ async def when_typed(update: Update, context: Context) -> int:
         return WHEN
     state = _state(context)
     state["at"] = at.isoformat()
-    if "duration" in state:
+    if "type" in state:
         # Back from "Pick another time": everything else is already known.
-        return await _save(update, context, force=False)
-    await show(update, ASK_DURATION, DURATION_BUTTONS, edit=False)
-    return DURATION
+        return await _save(update, context, force=False, here=WHEN)
+    return await _ask_type(update, context, edit=False)
+
+
+def _type_keyboard() -> Any:
+    labels = list(TYPE_LABELS.items())
+    rows: list[list[Button]] = [
+        [(label, f"sch:t:{kind.value}") for kind, label in labels[i : i + 2]]
+        for i in range(0, len(labels), 2)
+    ]
+    rows.append([(MORE_BUTTON, BOOK.encode(Book.MORE))])
+    return keyboard(rows)
+
+
+async def _ask_type(update: Update, context: Context, *, edit: bool = True) -> int:
+    state = _state(context)
+    text = PICK_TYPE_TO_BOOK.format(
+        client=esc(state["client_name"]),
+        when=await _local_when(update, context, state),
+        minutes=_minutes(state),
+        details=_details_text(state),
+    )
+    await show(update, text, _type_keyboard(), edit=edit)
+    return TYPE
+
+
+async def pick_type(update: Update, context: Context) -> int:
+    try:
+        kind = SessionType(_pressed(update))
+    except ValueError:
+        await _refuse(update, "That isn't a session type I offered. Tap one of the buttons.")
+        return TYPE
+    _state(context)["type"] = kind.value
+    return await _save(update, context, force=False, here=TYPE)
+
+
+async def type_typed(update: Update, context: Context) -> int:
+    await show(update, PICK_A_TYPE, _type_keyboard(), edit=False)
+    return TYPE
+
+
+# --- more details ---------------------------------------------------------------------------
+
+
+async def _details_menu(update: Update, context: Context, *, edit: bool = True) -> int:
+    state = _state(context)
+    text = DETAILS_MENU.format(
+        client=esc(state["client_name"]),
+        when=await _local_when(update, context, state),
+        minutes=_minutes(state),
+        focus=esc(", ".join(state.get("focus") or ())) or "—",
+        goals=esc(", ".join(state.get("goals") or ())) or "—",
+        location=esc(state.get("location") or "—"),
+    )
+    rows: list[list[Button]] = [
+        [
+            (DETAIL_LABELS[d], BOOK.encode(Book.FIELD, d.value))
+            for d in (Detail.DURATION, Detail.FOCUS)
+        ],
+        [
+            (DETAIL_LABELS[d], BOOK.encode(Book.FIELD, d.value))
+            for d in (Detail.GOALS, Detail.LOCATION)
+        ],
+        [(DETAIL_DONE, BOOK.encode(Book.DONE))],
+    ]
+    await show(update, text, keyboard(rows), edit=edit)
+    return DETAILS
+
+
+async def more_details(update: Update, context: Context) -> int:
+    return await _details_menu(update, context)
+
+
+async def pick_detail(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    press = BOOK.decode(update.callback_query.data)
+    index = press.id() if press is not None else None
+    if index is None or index not in set(Detail):
+        await _refuse(update, "That button is out of date. Tap one of the details below.")
+        return DETAILS
+    detail = Detail(index)
+    prompts = {
+        Detail.DURATION: (ASK_DURATION, BOOK_DURATION_BUTTONS),
+        Detail.FOCUS: (ASK_FOCUS, SKIP_BUTTON),
+        Detail.GOALS: (ASK_GOALS, SKIP_BUTTON),
+        Detail.LOCATION: (ASK_LOCATION, SKIP_BUTTON),
+    }
+    text, markup = prompts[detail]
+    _state(context)["asking"] = detail.value
+    await show(update, text, markup)
+    return DETAIL_STATES[detail]
+
+
+async def details_done(update: Update, context: Context) -> int:
+    if "type" in _state(context):
+        return await _confirm(update, context)
+    return await _ask_type(update, context)
 
 
 async def duration_pressed(update: Update, context: Context) -> int:
-    minutes = int(_pressed(update))
+    assert update.callback_query is not None
+    press = BOOK.decode(update.callback_query.data)
+    minutes = press.id() if press is not None else None
     if minutes not in (30, 45, 60, 90):
         await _refuse(update, "Tap one of the durations, or type the minutes.")
         return DURATION
     _state(context)["duration"] = minutes
-    await show(update, ASK_FOCUS, SKIP)
-    return FOCUS
+    return await _details_menu(update, context)
 
 
 async def duration_typed(update: Update, context: Context) -> int:
     try:
         minutes = parse_duration(_text(update))
     except DomainError as error:
-        await _retry(update, error, DURATION_BUTTONS)
+        await _retry(update, error, BOOK_DURATION_BUTTONS)
         return DURATION
     _state(context)["duration"] = minutes
-    await show(update, ASK_FOCUS, SKIP, edit=False)
-    return FOCUS
+    return await _details_menu(update, context, edit=False)
+
+
+async def _list_typed(update: Update, context: Context, key: str, current: int) -> int:
+    if is_skip(_text(update)):
+        _state(context)[key] = []
+        return await _details_menu(update, context, edit=False)
+    try:
+        _state(context)[key] = list(parse_list(_text(update)))
+    except DomainError as error:
+        await _retry(update, error, SKIP_BUTTON)
+        return current
+    return await _details_menu(update, context, edit=False)
 
 
 async def focus_typed(update: Update, context: Context) -> int:
-    if is_skip(_text(update)):
-        return await focus_skipped(update, context)
-    try:
-        _state(context)["focus"] = list(parse_list(_text(update)))
-    except DomainError as error:
-        await _retry(update, error, SKIP)
-        return FOCUS
-    await show(update, ASK_GOALS, SKIP, edit=False)
-    return GOALS
-
-
-async def focus_skipped(update: Update, context: Context) -> int:
-    _state(context)["focus"] = []
-    await show(update, ASK_GOALS, SKIP)
-    return GOALS
+    return await _list_typed(update, context, "focus", FOCUS)
 
 
 async def goals_typed(update: Update, context: Context) -> int:
-    if is_skip(_text(update)):
-        return await goals_skipped(update, context)
-    try:
-        _state(context)["goals"] = list(parse_list(_text(update)))
-    except DomainError as error:
-        await _retry(update, error, SKIP)
-        return GOALS
-    await show(update, ASK_LOCATION, SKIP, edit=False)
-    return LOCATION
-
-
-async def goals_skipped(update: Update, context: Context) -> int:
-    _state(context)["goals"] = []
-    await show(update, ASK_LOCATION, SKIP)
-    return LOCATION
+    return await _list_typed(update, context, "goals", GOALS)
 
 
 async def location_typed(update: Update, context: Context) -> int:
     if is_skip(_text(update)):
-        return await location_skipped(update, context)
+        _state(context)["location"] = None
+        return await _details_menu(update, context, edit=False)
     try:
         location = clean_text(_text(update), "location", "Main gym, rack 3")
     except DomainError as error:
-        await _retry(update, error, SKIP)
+        await _retry(update, error, SKIP_BUTTON)
         return LOCATION
     _state(context)["location"] = location
-    return await _save(update, context, force=False)
+    return await _details_menu(update, context, edit=False)
 
 
-async def location_skipped(update: Update, context: Context) -> int:
-    _state(context)["location"] = None
-    return await _save(update, context, force=False)
+async def detail_skipped(update: Update, context: Context) -> int:
+    """Skip on the focus, goals or location question clears that detail."""
+    state = _state(context)
+    asking = state.pop("asking", None)
+    key = {Detail.FOCUS.value: "focus", Detail.GOALS.value: "goals"}.get(asking, "location")
+    if key is not None:
+        state.pop(key, None)
+    return await _details_menu(update, context)
+
+
+# --- a booking typed in one message -----------------------------------------------------------
+
+
+async def typed_in_list(update: Update, context: Context) -> int:
+    return await typed_booking(update, context, LIST)
+
+
+async def typed_in_clients(update: Update, context: Context) -> int:
+    return await typed_booking(update, context, CLIENT)
+
+
+async def typed_in_view(update: Update, context: Context) -> int:
+    return await typed_booking(update, context, VIEW)
+
+
+async def typed_in_confirm(update: Update, context: Context) -> int:
+    return await typed_booking(update, context, CONFIRM)
+
+
+async def typed_booking(
+    update: Update, context: Context, fallback: int, text: str | None = None
+) -> int:
+    """``Zed tomorrow 18:00 assessment``: read it, ask which client if several fit, confirm."""
+    text = _text(update) if text is None else text
+    try:
+        draft = await _svc(context).read_typed(identity(update).telegram_id, text)
+    except DomainError as error:
+        await show(update, _typed_error(error), keyboard([[NEW_BUTTON]]), edit=False)
+        return fallback
+    state = _state(context)
+    state.clear()
+    state["at"] = draft.starts_at.isoformat()
+    if draft.session_type is not None:
+        state["type"] = draft.session_type.value
+    if len(draft.clients) > 1:
+        state["who"] = [c.profile_id for c in draft.clients[:MAX_WHO_BUTTONS]]
+        rows: list[list[Button]] = [
+            [(c.name, BOOK.encode(Book.WHO, c.profile_id))] for c in draft.clients[:MAX_WHO_BUTTONS]
+        ]
+        words = draft.client_words[:60]
+        more = ""
+        if len(draft.clients) > MAX_WHO_BUTTONS:
+            more = WHICH_MORE.format(shown=MAX_WHO_BUTTONS, total=len(draft.clients))
+        await show(update, WHICH_CLIENT.format(words=esc(words)) + more, keyboard(rows), edit=False)
+        return WHICH
+    client = draft.clients[0]
+    state.update(client=client.profile_id, client_name=client.name)
+    return await _after_client(update, context, edit=False)
+
+
+def _typed_error(error: DomainError) -> str:
+    if isinstance(error, NoClientNamed):
+        return NO_CLIENT_NAMED.format(text=esc(error.text), example=EXAMPLE)
+    if isinstance(error, NoTimeGiven):
+        return NO_TIME.format(client=esc(error.client_words), example=EXAMPLE)
+    if isinstance(error, TimeUnreadable):
+        return TIME_UNREADABLE.format(
+            client=esc(error.client_words),
+            when=esc(error.when_text[:60]),
+            reason=esc(error.reason),
+            example=EXAMPLE,
+        )
+    return esc(error)
+
+
+async def which_client(update: Update, context: Context) -> int:
+    assert update.callback_query is not None
+    press = BOOK.decode(update.callback_query.data)
+    profile_id = press.id() if press is not None else None
+    state = _state(context)
+    if profile_id is None or profile_id not in (state.get("who") or ()):
+        await _refuse(update, "That button is out of date. Tap one of the clients below.")
+        return WHICH
+    if not await _take_client(update, context, profile_id):
+        return WHICH
+    state.pop("who", None)
+    return await _after_client(update, context)
+
+
+async def _after_client(update: Update, context: Context, *, edit: bool = True) -> int:
+    if "type" in _state(context):
+        return await _confirm(update, context, edit=edit)
+    return await _ask_type(update, context, edit=edit)
+
+
+async def _confirm(update: Update, context: Context, *, edit: bool = True) -> int:
+    state = _state(context)
+    svc = _svc(context)
+    who = identity(update).telegram_id
+    kind = SessionType(state["type"])
+    text = CONFIRM_TEXT.format(
+        title=esc(SESSION_TITLES[kind]),
+        client=esc(state["client_name"]),
+        when=await _local_when(update, context, state),
+        minutes=_minutes(state),
+        details=_details_text(state),
+    )
+    overlaps = await svc.overlaps(who, _at(state), _minutes(state))
+    if overlaps:
+        local = await svc.local(who, _at(state))
+        text += CONFIRM_OVERLAP.format(what=_overlap_parts(overlaps, local))
+    rows: list[list[Button]] = [
+        [("✅ Book", BOOK.encode(Book.OK)), (MORE_BUTTON, BOOK.encode(Book.MORE))],
+        [("✖ Don't book", BOOK.encode(Book.NO))],
+    ]
+    await show(update, text, keyboard(rows), edit=edit)
+    return CONFIRM
+
+
+async def confirmed(update: Update, context: Context) -> int:
+    # The confirmation already named any overlap: this tap books.
+    return await _save(update, context, force=True, here=CONFIRM)
+
+
+async def not_booked(update: Update, context: Context) -> int:
+    _state(context).clear()
+    await show(update, NOT_BOOKED, keyboard([[("⬅️ Back to the calendar", "sch:ls:0")]]))
+    return LIST
+
+
+# --- saving -----------------------------------------------------------------------------------
 
 
 def _draft(state: dict[str, Any]) -> NewSession:
     return NewSession(
         client_profile_id=int(state["client"]),
         session_type=SessionType(state["type"]),
-        starts_at=datetime.fromisoformat(state["at"]),
-        duration_minutes=int(state["duration"]),
+        starts_at=_at(state),
+        duration_minutes=_minutes(state),
         focus_areas=tuple(state.get("focus") or ()),
         goals=tuple(state.get("goals") or ()),
         location=state.get("location"),
     )
 
 
-async def _save(update: Update, context: Context, *, force: bool) -> int:
+async def _save(update: Update, context: Context, *, force: bool, here: int) -> int:
     state = _state(context)
     svc = _svc(context)
     who = identity(update).telegram_id
@@ -455,16 +781,30 @@ async def _save(update: Update, context: Context, *, force: bool) -> int:
             overlaps = await svc.overlaps(who, draft.starts_at, draft.duration_minutes)
             if overlaps:
                 local = await svc.local(who, draft.starts_at)
-                await show(update, _overlap_text(overlaps, local), OVERLAP_BUTTONS)
+                text = BOOK_OVERLAP.format(
+                    client=esc(state["client_name"]),
+                    when=_when(local),
+                    what=_overlap_parts(overlaps, local),
+                )
+                rows: list[list[Button]] = [
+                    [("✅ Book anyway", BOOK.encode(Book.ANYWAY))],
+                    [("🕒 Pick another time", BOOK.encode(Book.RETIME))],
+                ]
+                await show(update, text, keyboard(rows), edit=update.callback_query is not None)
                 return OVERLAP
         notice = await svc.create(who, draft)
     except DomainError as error:
         if update.callback_query is not None:
             await _refuse(update, error)
-            return OVERLAP if force else LOCATION
+            return here
         await _retry(update, error)
-        return WHEN if "already passed" in str(error) else LOCATION
+        return WHEN
     state.clear()
+    await _booked(update, context, notice)
+    return VIEW
+
+
+async def _booked(update: Update, context: Context, notice: SessionNotice) -> None:
     item = notice.detail.item
     extra = ""
     if notice.detail.location:
@@ -496,12 +836,12 @@ async def _save(update: Update, context: Context, *, force: bool) -> int:
         update,
         f"{text}\n{told.format(client=esc(item.client_name))}",
         _detail_keyboard(notice.detail),
+        edit=update.callback_query is not None,
     )
-    return VIEW
 
 
-async def save_anyway(update: Update, context: Context) -> int:
-    return await _save(update, context, force=True)
+async def book_anyway(update: Update, context: Context) -> int:
+    return await _save(update, context, force=True, here=OVERLAP)
 
 
 async def pick_another_time(update: Update, context: Context) -> int:
@@ -767,38 +1107,72 @@ def build_handler() -> list[object]:
         cb(cancel_start, r"^sch:x:\d+$"),
         cb(complete_start, r"^sch:k:\d+$"),
     ]
+    book = [
+        cb(more_details, BOOK.pattern(Book.MORE)),
+        cb(not_booked, BOOK.pattern(Book.NO)),
+    ]
     flow = Flow(
         "schedule",
         entry_points=[CommandHandler("schedule", start)],
         states={
-            LIST: [*nav, MessageHandler(text, use_buttons)],
+            LIST: [*nav, MessageHandler(text, typed_in_list)],
             CLIENT: [
                 cb(pick_client, r"^sch:c:\d+$"),
                 cb(client_page, r"^sch:cp:\d+$"),
                 *nav,
+                MessageHandler(text, typed_in_clients),
+            ],
+            WHEN: [*nav, MessageHandler(text, when_typed)],
+            TYPE: [
+                cb(pick_type, r"^sch:t:[A-Z_]+$"),
+                *book,
+                *nav,
+                MessageHandler(text, type_typed),
+            ],
+            DETAILS: [
+                cb(pick_detail, BOOK.pattern(Book.FIELD)),
+                cb(details_done, BOOK.pattern(Book.DONE)),
+                *nav,
                 MessageHandler(text, use_buttons),
             ],
-            TYPE: [cb(pick_type, r"^sch:t:[A-Z_]+$"), *nav, MessageHandler(text, use_buttons)],
-            WHEN: [*nav, MessageHandler(text, when_typed)],
             DURATION: [
-                cb(duration_pressed, r"^sch:d:\d+$"),
+                cb(duration_pressed, BOOK.pattern(Book.DURATION)),
                 *nav,
                 MessageHandler(text, duration_typed),
             ],
-            FOCUS: [cb(focus_skipped, r"^sch:skip$"), *nav, MessageHandler(text, focus_typed)],
-            GOALS: [cb(goals_skipped, r"^sch:skip$"), *nav, MessageHandler(text, goals_typed)],
+            FOCUS: [
+                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
+                *nav,
+                MessageHandler(text, focus_typed),
+            ],
+            GOALS: [
+                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
+                *nav,
+                MessageHandler(text, goals_typed),
+            ],
             LOCATION: [
-                cb(location_skipped, r"^sch:skip$"),
+                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
                 *nav,
                 MessageHandler(text, location_typed),
             ],
-            OVERLAP: [
-                cb(save_anyway, r"^sch:save$"),
-                cb(pick_another_time, r"^sch:retime$"),
+            WHICH: [
+                cb(which_client, BOOK.pattern(Book.WHO)),
                 *nav,
                 MessageHandler(text, use_buttons),
             ],
-            VIEW: [*actions, *nav, MessageHandler(text, use_buttons)],
+            CONFIRM: [
+                cb(confirmed, BOOK.pattern(Book.OK)),
+                *book,
+                *nav,
+                MessageHandler(text, typed_in_confirm),
+            ],
+            OVERLAP: [
+                cb(book_anyway, BOOK.pattern(Book.ANYWAY)),
+                cb(pick_another_time, BOOK.pattern(Book.RETIME)),
+                *nav,
+                MessageHandler(text, use_buttons),
+            ],
+            VIEW: [*actions, *nav, MessageHandler(text, typed_in_view)],
             RESCHEDULE: [*nav, MessageHandler(text, reschedule_typed)],
             RESCHEDULE_OVERLAP: [
                 cb(reschedule_anyway, r"^sch:save$"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -9,9 +11,10 @@ from bot.application import services
 from coaching.domain.enums import Role
 from coaching.errors import DomainError
 from coaching.services.users import UserService, UserView
-from conversations.common import END, Context, esc, identity, keyboard, show
+from conversations.common import END, Context, answer, esc, identity, keyboard, show
 from conversations.flow import Flow, command, conversation_state
 from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS, commands_for, set_menu_for
+from conversations.typed_buttons import ButtonCodec
 
 ROLE, TIMEZONE = range(2)
 FLOW_NAME = "start"
@@ -66,6 +69,25 @@ CLIENT_NEXT = (
     "or log your own workout with /log."
 )
 WELCOME_BACK = "Welcome back, {name}! Send /help to see what you can do."
+WELCOME_BACK_ONE_ROLE = (
+    "Welcome back, {name}! You're registered as {role}. Send /help to see what you can do."
+)
+BECAME = (
+    "✅ You're now {role}, {name}.\n\n{next_steps}\n\nSend /help any time to see what you can do."
+)
+
+
+class Become(StrEnum):
+    """A button that gives the person a role (``become:<role>``)."""
+
+    TRAINER = "trainer"
+    CLIENT = "client"
+
+
+BECOME = ButtonCodec("become", Become)
+BECOME_ROLES = {Become.TRAINER: Role.TRAINER, Become.CLIENT: Role.CLIENT}
+ADD_TRAINER = ("🏋️ Become a trainer too", BECOME.encode(Become.TRAINER))
+ADD_CLIENT = ("🙋 Become a client too", BECOME.encode(Become.CLIENT))
 HELP_HEADER = "<b>Spotter</b> — here is what you can do:\n"
 HELP_NEWCOMER = "Send /start to register as a trainer or a client."
 HELP_AT_ROLE = (
@@ -96,13 +118,52 @@ async def start(update: Update, context: Context) -> int:
     svc = UserService(services(context).ctx)
     view, _created = await svc.register(identity(update))
     if view.onboarded:
-        await show(update, WELCOME_BACK.format(name=esc(view.first_name)), edit=False)
+        await _welcome_back(update, view)
         return END
     if view.roles:
         await show(update, ASK_TIMEZONE, ZONE_BUTTONS, edit=False)
         return TIMEZONE
     await show(update, WELCOME.format(name=esc(view.first_name)), ROLE_BUTTONS, edit=False)
     return ROLE
+
+
+async def _welcome_back(update: Update, view: UserView) -> None:
+    """Welcome back; someone with one role is offered the other, so /start is no dead end."""
+    name = esc(view.first_name)
+    if view.is_trainer and view.is_client:
+        await show(update, WELCOME_BACK.format(name=name), edit=False)
+        return
+    role = ROLE_TEXT.get(view.roles, "a member")
+    button = ADD_CLIENT if view.is_trainer else ADD_TRAINER
+    text = WELCOME_BACK_ONE_ROLE.format(name=name, role=role)
+    await show(update, text, keyboard([[button]]), edit=False)
+
+
+async def become(update: Update, context: Context) -> int:
+    """``become:<role>``: add a role (from a command the person's role can't use, or from
+    /start); a newcomer then picks a time zone as in /start."""
+    assert update.callback_query is not None
+    press = BECOME.decode(update.callback_query.data)
+    role = BECOME_ROLES.get(press.action) if press is not None and not press.ids else None
+    if role is None:
+        await answer(update, "This button has expired. Send /start to begin.", alert=True)
+        return END
+    svc = services(context)
+    users = UserService(svc.ctx)
+    await users.register(identity(update))
+    view = await users.choose_roles(identity(update).telegram_id, frozenset({role}))
+    if not view.onboarded:
+        await show(update, ASK_TIMEZONE, ZONE_BUTTONS)
+        return TIMEZONE
+    text = BECAME.format(
+        role=ROLE_TEXT.get(view.roles, "a member"),
+        name=esc(view.first_name),
+        next_steps=TRAINER_NEXT if role is Role.TRAINER else CLIENT_NEXT,
+    )
+    await show(update, text)
+    if update.effective_chat is not None:
+        await set_menu_for(context.bot, update.effective_chat.id, view.roles, svc.commands)
+    return END
 
 
 async def pick_role(update: Update, context: Context) -> int:
@@ -206,7 +267,10 @@ def _lines(group: tuple[tuple[str, str], ...], available: frozenset[str]) -> lis
 def build_handler() -> list[object]:
     flow = Flow(
         FLOW_NAME,
-        entry_points=[CommandHandler("start", start)],
+        entry_points=[
+            CommandHandler("start", start),
+            CallbackQueryHandler(become, pattern=BECOME.pattern()),
+        ],
         states={
             ROLE: [
                 CallbackQueryHandler(pick_role, pattern=r"^start:role:"),

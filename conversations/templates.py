@@ -20,7 +20,7 @@ from bot.application import services
 from coaching.domain.catalogue import CATEGORIES, check_target_fits
 from coaching.domain.enums import Units
 from coaching.domain.plurals import plural
-from coaching.domain.prescription import Prescription, format_prescription
+from coaching.domain.prescription import EXAMPLE_LINE, Prescription, format_prescription
 from coaching.domain.progression import (
     EntryError,
     build_prescription,
@@ -49,6 +49,7 @@ from coaching.services.templates import (
     TemplateService,
     TemplateSummary,
     TemplateView,
+    UnreadableLine,
 )
 from coaching.services.users import UserService
 from conversations.common import (
@@ -81,13 +82,32 @@ EXPIRED = "This button has expired. Send /templates to start again."
 
 # --- wording shared with the program flow ------------------------------------------------------
 
+UNREADABLE = "⚠️ Line {line_no}: <code>{line}</code>\n{problem}."
+UNREADABLE_PART = "\nThe part I couldn't read: <b>{part}</b>"
+UNREADABLE_FIXED = "\n\nFixed, it reads:\n<code>{fixed}</code>\nSend the lines again with it."
+UNREADABLE_EXAMPLE = "\n\nFix that line and send the lines again, e.g. <code>{example}</code>."
+
+
+def unreadable_text(error: UnreadableLine) -> str:
+    """Which line, which part of it, and the line fixed (or an example when no fix is sure)."""
+    text = UNREADABLE.format(
+        line_no=error.line_no, line=esc(error.line[:300]), problem=esc(error.problem)
+    )
+    if error.part:
+        text += UNREADABLE_PART.format(part=esc(error.part[:200]))
+    if error.fixed:
+        return text + UNREADABLE_FIXED.format(fixed=esc(error.fixed[:600]))
+    return text + UNREADABLE_EXAMPLE.format(example=esc(EXAMPLE_LINE))
+
+
 ADD_PROMPT = (
     "<b>Add exercises to {title}</b>\n\n"
-    "Send them in one message, one exercise per line:\n"
+    "Send them in one message, one exercise per line or separated by commas:\n"
     "<code>Back squat 3x5 @100kg rest 180\n"
     "RDL 3x8-12 @rpe8 rest 2m\n"
     "Pull-up 3x8 @bw+10kg rir 2\n"
-    "Plank 3x60s - keep hips level</code>\n\n"
+    "Plank 3x60s - keep hips level\n"
+    "Bench press 3x8 60, Row 3x10 50</code>\n\n"
     "Loads: <code>@100kg</code>, <code>@225lb</code>, <code>@75%</code> (of e1RM), "
     "<code>@bw</code>. A number alone is in {unit}. Or tap <b>Step by step</b>."
 )
@@ -342,6 +362,9 @@ class ExerciseEntry:
         svc = TemplateService(services(context).ctx)
         try:
             matches = await svc.match_lines(identity(update).telegram_id, text)
+        except UnreadableLine as error:
+            await show(update, unreadable_text(error))
+            return self.TEXT
         except DomainError as error:
             await show(update, f"{error_text(error)}\n\nFix that line and send it again.")
             return self.TEXT

@@ -826,6 +826,10 @@ class CoachingSession(Owned, Base):
     trainer_notes: Mapped[str | None] = mapped_column(Text)
     client_feedback: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_public: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    """The client agreed that this rating counts towards the trainer's public rating."""
     status_reason: Mapped[str | None] = mapped_column(String(500))
     recording_file_id: Mapped[str | None] = mapped_column(String(255))
 

@@ -24,11 +24,16 @@ written ``×``, ``X`` or ``*``. Modifiers may come in any order, separated by sp
   ``rest 1:30`` or ``rest 1m30s``;
 * time for a distance: ``Run 1x5km in 25:00``.
 
+A number alone after the sets and reps (``Squat 3x5 100``) is the load in the user's unit.
+Several exercises may share a line, separated by commas (``Squat 3x5 100, Bench 3x8 60``): a
+comma starts a new exercise only when what follows it has its own name and sets, so
+``Squat 3x5 @100kg, rest 90`` stays one exercise.
+
 Note that ``m`` means metres in a target (``1x500m``) but minutes after ``rest`` (``rest 2m``),
 as trainers write them.
 
-Every problem raises :class:`PrescriptionError`, which names the line and says what to type
-instead; nothing is guessed silently.
+Every problem raises :class:`PrescriptionError`, which names the line, the part it could not
+read and, where one can be made, the line fixed; nothing is guessed silently.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ __all__ = [
     "KG_PER_LB",
     "Prescription",
     "PrescriptionError",
+    "exercise_pieces",
     "format_prescription",
     "parse_prescription_line",
     "parse_template_text",
@@ -82,19 +88,36 @@ class PrescriptionError(ValueError):
         line_no: 1-based number of the offending line within the message.
         line: The line as the user typed it.
         message: What is wrong, phrased for the user (no trailing full stop).
+        part: The words that could not be read, when it is one part of the line.
+        fixed: The line as it would be read with that part fixed, when one can be made (the
+            unreadable words turned into a note, a load moved after the sets and reps).
     """
 
-    def __init__(self, line_no: int, line: str, message: str) -> None:
+    def __init__(
+        self,
+        line_no: int,
+        line: str,
+        message: str,
+        part: str | None = None,
+        fixed: str | None = None,
+    ) -> None:
         self.line_no = line_no
         self.line = line
         self.message = message
+        self.part = part
+        self.fixed = fixed
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"Line {self.line_no} ({self.line!r}): {self.message}. Expected form: {EXAMPLE_LINE}"
+        head = f"Line {self.line_no} ({self.line!r}): {self.message}."
+        if self.fixed:
+            return f"{head} Fixed, it reads: {self.fixed}"
+        return f"{head} Expected form: {EXAMPLE_LINE}"
 
-    def __reduce__(self) -> tuple[type[PrescriptionError], tuple[int, str, str]]:
-        return (type(self), (self.line_no, self.line, self.message))
+    def __reduce__(
+        self,
+    ) -> tuple[type[PrescriptionError], tuple[int, str, str, str | None, str | None]]:
+        return (type(self), (self.line_no, self.line, self.message, self.part, self.fixed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +206,7 @@ _AT_WEIGHT_RE: Final = re.compile(
 _BARE_WEIGHT_RE: Final = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<unit>{_WEIGHT_UNIT}){_END}", re.IGNORECASE
 )
+_BARE_NUMBER_RE: Final = re.compile(rf"(?P<num>{_NUM})(?P<unit>){_END}")
 _REST_DURATION: Final = (
     rf"(?P<clock>{_CLOCK})"
     rf"|(?P<min>\d+)\s*(?:{_MINUTES_UNIT}|m)(?:\s*(?P<minsec>\d+)\s*(?:{_SECONDS_UNIT})?)?"
@@ -211,11 +235,23 @@ _NOTE_HELP: Final = "put notes after ' - ', e.g. Plank 3x60s rest 60 - keep hips
 
 
 class _LineError(Exception):
-    """Internal: a problem with the current line, before the line number is attached."""
+    """Internal: a problem with the current line, before the line number is attached.
 
-    def __init__(self, message: str) -> None:
+    ``at`` is where the unreadable part starts in the text being read (modifiers only)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        part: str | None = None,
+        at: int | None = None,
+        fixed: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.part = part
+        self.at = at
+        self.fixed = fixed
 
 
 def _decimal(text: str) -> Decimal:
@@ -251,7 +287,7 @@ def _check_duration(seconds: int, what: str) -> int:
 
 
 def _weight_unit(raw: str | None, default_unit: Units) -> Units:
-    if raw is None:
+    if not raw:
         return default_unit
     return Units.LB if raw.lower().startswith(("lb", "pound")) else Units.KG
 
@@ -372,6 +408,7 @@ _MODIFIERS: Final[tuple[tuple[re.Pattern[str], _Apply], ...]] = (
     (_PERCENT_RE, _apply_percent),
     (_AT_WEIGHT_RE, _apply_weight),
     (_BARE_WEIGHT_RE, _apply_weight),
+    (_BARE_NUMBER_RE, _apply_weight),
     (_REST_RE, _apply_rest),
     (_IN_TIME_RE, _apply_in_time),
 )
@@ -410,7 +447,14 @@ def _parse_modifiers(text: str, default_unit: Units) -> _Modifiers:
                 break
         else:
             word = text[pos:].split(maxsplit=1)[0].rstrip(",")
-            raise _LineError(_explain_unknown(word, text[pos:]))
+            # Words that are no modifier at all would read as a note; a bad load, rest or
+            # intensity would not, so no fixed line is offered for those.
+            note_like = re.match(r"@|\d|rest|rpe|rir", word, re.IGNORECASE) is None
+            raise _LineError(
+                _explain_unknown(word, text[pos:]),
+                part=text[pos:].strip() if note_like else word,
+                at=pos if note_like else None,
+            )
 
 
 def _parse_target(
@@ -462,7 +506,12 @@ def _parse(line: str, default_unit: Units) -> Prescription:
     if len(name) > MAX_NAME_LENGTH:
         raise _LineError(f"the exercise name is longer than {MAX_NAME_LENGTH} characters")
     if "@" in name:
-        raise _LineError("the load must come after the sets and reps, e.g. Back squat 3x5 @100kg")
+        bare, load = name.split("@", 1)
+        raise _LineError(
+            "the load must come after the sets and reps, e.g. Back squat 3x5 @100kg",
+            part=f"@{load.strip()}",
+            fixed=" ".join(f"{bare} {stripped[match.start() :]} @{load.strip()}".split()),
+        )
 
     sets = int(match["sets"])
     if not 1 <= sets <= MAX_SETS:
@@ -478,7 +527,15 @@ def _parse(line: str, default_unit: Units) -> Prescription:
     if notes is not None and len(notes) > MAX_NOTES_LENGTH:
         raise _LineError(f"the note is longer than {MAX_NOTES_LENGTH} characters")
 
-    mods = _parse_modifiers(remainder, default_unit)
+    try:
+        mods = _parse_modifiers(remainder, default_unit)
+    except _LineError as error:
+        if error.at is None or error.part is None:
+            raise
+        kept = (stripped[: match.end()] + remainder[: error.at]).rstrip(" ,")
+        note = ", ".join(filter(None, (error.part, notes)))
+        error.fixed = f"{kept} - {note}"
+        raise
     if mods.target_time_s is not None:
         if distance_m is None:
             raise _LineError("'in <time>' only goes with a distance, e.g. Run 1x5km in 25:00")
@@ -516,22 +573,60 @@ def parse_prescription_line(line: str, *, default_unit: Units, line_no: int = 1)
     try:
         return _parse(line, default_unit)
     except _LineError as exc:
-        raise PrescriptionError(line_no, line.strip(), exc.message) from None
+        raise PrescriptionError(
+            line_no, line.strip(), exc.message, part=exc.part, fixed=exc.fixed
+        ) from None
+
+
+_EXERCISE_COMMA_RE: Final = re.compile(r"(?<!\d),|,(?!\d)")
+
+
+def _exercise(piece: str, *, noteless: bool) -> bool:
+    """Whether ``piece`` has a name followed by sets and reps (``Bench 3x8``) and, when
+    ``noteless``, no note after them."""
+    match = _SETS_TARGET_RE.search(piece)
+    if match is None or not any(c.isalpha() for c in piece[: match.start()]):
+        return False
+    return not noteless or _NOTE_SEPARATOR_RE.search(piece[match.end() :]) is None
+
+
+def split_exercises(line: str) -> list[str]:
+    """One line cut at the commas that separate exercises (``Squat 3x5 100, Bench 3x8 60``).
+
+    A comma separates exercises only when the text before it is already a whole exercise
+    (without a note) and the text after it has its own name and sets; any other comma
+    (``@100kg, rest 90``, ``Squat, paused 3x5``, a decimal ``62,5``) stays where it is.
+    """
+    pieces: list[str] = []
+    for piece in _EXERCISE_COMMA_RE.split(line):
+        if pieces and not (
+            _exercise(pieces[-1], noteless=True) and _exercise(piece, noteless=False)
+        ):
+            pieces[-1] = f"{pieces[-1]},{piece}"
+        else:
+            pieces.append(piece)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def exercise_pieces(text: str) -> list[str]:
+    """A message's exercises as typed, one per line or per comma (blank lines left out)."""
+    return [piece for line in text.splitlines() for piece in split_exercises(line)]
 
 
 def parse_template_text(text: str, *, default_unit: Units) -> tuple[Prescription, ...]:
-    """Parse a message of template lines, one exercise per line, skipping blank lines.
+    """Parse a message of template lines, skipping blank lines.
 
-    Line numbers in errors count every line of the message, blank ones included, so they
-    match what the user sees.
+    Exercises are separated by new lines or by commas (see :func:`split_exercises`). Line
+    numbers in errors count every line of the message, blank ones included, so they match
+    what the user sees.
 
     Raises:
         PrescriptionError: for the first line that cannot be parsed, or if there is no line.
     """
     prescriptions = tuple(
-        parse_prescription_line(line, default_unit=default_unit, line_no=number)
+        parse_prescription_line(piece, default_unit=default_unit, line_no=number)
         for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip()
+        for piece in split_exercises(line)
     )
     if not prescriptions:
         raise PrescriptionError(1, text.strip(), "the message has no exercise lines")

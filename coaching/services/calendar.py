@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coaching.domain.booking import ClientName, TimeUnreadable, read_booking
 from coaching.domain.enums import Permission, SessionStatus, SessionType
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.transitions import InvalidTransition, check_transition
@@ -32,6 +33,8 @@ SESSIONS_PER_PAGE = 8
 DURATION_MIN, DURATION_MAX = 5, 600
 TEXT_MAX = 200
 LIST_MAX = 10
+MAX_TYPED_CLIENTS = 5000
+"""The most active clients a typed booking's name is looked up among."""
 NOT_YOUR_SESSION = "I can't find that session among yours."
 NOT_STARTED = (
     "This session hasn't started yet, so it can't be completed. "
@@ -132,6 +135,18 @@ class SessionNotice:
     """For a reschedule, the old start in the client's time zone."""
     was_started: bool = False
     """For a completion, whether live logging had started it (its sets are on that record)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypedDraft:
+    """A booking typed in one message, read: who (maybe several alike), when, what kind."""
+
+    clients: tuple[ClientChoice, ...]
+    starts_at: datetime
+    """Aware UTC."""
+    session_type: SessionType | None
+    client_words: str = ""
+    """The words that named the client, as typed."""
 
 
 def parse_duration(text: str) -> int:
@@ -244,6 +259,36 @@ class CalendarService(Service):
             profile = await uow.session.get(ClientProfile, client_profile_id)
             assert profile is not None
             return ClientChoice(profile.id, profile.name)
+
+    async def read_typed(self, telegram_id: int, text: str) -> TypedDraft:
+        """Read ``Zed tomorrow 18:00 assessment`` against the trainer's active clients.
+
+        Raises the booking module's errors (no client named, no time, unreadable time), or
+        ``NotAllowed`` when the one client named does not let the trainer book them.
+        """
+        async with self.ctx.uow() as uow:
+            trainer = await _trainer(uow.session, telegram_id)
+            rows, _ = await AssignmentRepository(uow.session).active_clients(
+                trainer.id, limit=MAX_TYPED_CLIENTS
+            )
+            typed = read_booking(text, [ClientName(p.id, p.name) for p, _ in rows])
+            try:
+                at = parse_when(typed.when_text, now=self.ctx.clock.now(), tz=trainer.timezone)
+            except WhenError as error:
+                raise TimeUnreadable(typed.client_words, typed.when_text, str(error)) from None
+            if len(typed.clients) == 1:
+                await trainer_access(
+                    uow.session,
+                    trainer.id,
+                    typed.clients[0].profile_id,
+                    Permission.ASSIGN_WORKOUTS,
+                )
+            return TypedDraft(
+                clients=tuple(ClientChoice(c.profile_id, c.name) for c in typed.clients),
+                starts_at=at,
+                session_type=typed.session_type,
+                client_words=typed.client_words,
+            )
 
     async def read_when(self, telegram_id: int, text: str) -> datetime:
         """A moment typed by the trainer, in their time zone; aware UTC, never in the past."""

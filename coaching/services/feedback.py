@@ -136,6 +136,11 @@ class ClientFeedback:
     rating: int | None
     trainer: Person | None
     pain_flagged: bool = False
+    rating_public: bool = False
+    """The client agreed that the rating counts towards the trainer's public rating."""
+    rating_can_be_public: bool = False
+    """A rating of this session would count towards a trainer's public rating if agreed (it
+    was a session booked with a trainer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,8 +398,11 @@ class FeedbackService(Service):
             await uow.commit()
             return result
 
-    async def rate_session(self, telegram_id: int, record_id: int, rating: int) -> ClientFeedback:
-        """The client's 1–5 rating of the session; it feeds the trainer's rating."""
+    async def rate_session(
+        self, telegram_id: int, record_id: int, rating: int, *, public: bool = False
+    ) -> ClientFeedback:
+        """The client's 1–5 rating of the session. It feeds the trainer's public rating in the
+        directory only when ``public`` (the client said so); the trainer reads it either way."""
         if not RATING_MIN <= rating <= RATING_MAX:
             raise InvalidInput("Rate the session from 1 to 5.", example="4")
         async with self.ctx.uow() as uow:
@@ -402,6 +410,7 @@ class FeedbackService(Service):
             record, profile, _user = await self._client_record(session, telegram_id, record_id)
             feedback = _feedback(record)
             feedback["rating"] = rating
+            feedback["rating_public"] = public
             feedback["at"] = self.ctx.clock.now().isoformat()
             record.trainee_feedback = feedback
             coaching = await FeedbackRepository(session).coaching_session(
@@ -409,6 +418,7 @@ class FeedbackService(Service):
             )
             if coaching is not None:
                 coaching.rating = rating
+                coaching.rating_public = public
                 await session.flush()
                 access = await self._trainer_of(session, record, profile)
                 if access is not None:
@@ -955,6 +965,8 @@ class FeedbackService(Service):
             rating=fb.get("rating"),
             trainer=trainer,
             pain_flagged=flagged,
+            rating_public=bool(fb.get("rating_public")),
+            rating_can_be_public=record.coaching_session_id is not None and trainer is not None,
         )
 
     async def _suggest_alert(

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.domain.enums import InviteStatus, RelationshipStatus, RelationshipType, Role
+from coaching.domain.enums import (
+    InviteStatus,
+    Permission,
+    RelationshipStatus,
+    RelationshipType,
+    Role,
+)
+from coaching.domain.intake import recorded_intake
 from coaching.domain.invites import (
     ATTEMPT_WINDOW,
     INVITE_REFUSALS,
@@ -91,6 +98,8 @@ class InvitePreview:
     relationship_type: RelationshipType
     requested: PermissionFlags
     expires_at: datetime
+    recorded: tuple[tuple[str, str], ...] = ()
+    """What the trainer recorded about the client before they joined: (label, text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,14 +223,21 @@ class InviteService(Service):
             user = await _user(uow.session, telegram_id)
             trainer, profile = await self._parties(uow.session, invite)
             await _check_not_linked(uow.session, user, trainer)
+            recorded = recorded_intake(_intake_values(profile), user.units)
+            requested = PermissionFlags.from_mapping(invite.requested_permissions)
+            if recorded:
+                # The client is asked about the details their trainer typed in, with sharing
+                # them preselected: the trainer wrote them and coaches by them.
+                requested = requested.with_flag(Permission.VIEW_PERSONAL_DATA, True)
             return InvitePreview(
                 invite_id=invite.id,
                 trainer_name=trainer.display_name,
                 trainer_username=trainer.username,
                 profile_name=profile.name,
                 relationship_type=invite.relationship_type,
-                requested=PermissionFlags.from_mapping(invite.requested_permissions),
+                requested=requested,
                 expires_at=invite.expires_at,
+                recorded=recorded,
             )
 
     async def accept(self, telegram_id: int, invite_id: int, flags: PermissionFlags) -> Accepted:
@@ -313,6 +329,25 @@ class InviteService(Service):
         if trainer is None or profile is None or profile.user_id is not None:
             raise InviteRefused(InviteState.USED if profile else InviteState.UNKNOWN)
         return trainer, profile
+
+
+def _intake_values(profile: ClientProfile) -> dict[str, object]:
+    contact = ", ".join(v for v in (profile.email, profile.phone) if v)
+    return {
+        "contact": contact,
+        "date_of_birth": profile.date_of_birth,
+        "gender": profile.gender,
+        "height_cm": profile.height_cm,
+        "current_weight_kg": profile.current_weight_kg,
+        "body_fat_pct": profile.body_fat_pct,
+        "resting_heart_rate": profile.resting_heart_rate,
+        "fitness_level": profile.fitness_level,
+        "goals": list(profile.goals or ()),
+        "injuries": list(profile.injuries or ()),
+        "medical_notes": profile.medical_notes,
+        "emergency_contact": profile.emergency_contact,
+        "address": profile.address,
+    }
 
 
 async def _user(session: AsyncSession, telegram_id: int) -> User:

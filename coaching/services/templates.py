@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import check_target_fits
 from coaching.domain.enums import Difficulty, Units
-from coaching.domain.prescription import Prescription, PrescriptionError, parse_template_text
+from coaching.domain.prescription import (
+    Prescription,
+    PrescriptionError,
+    exercise_pieces,
+    parse_template_text,
+)
 from coaching.errors import Conflict, DomainError, InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import (
@@ -469,7 +474,7 @@ class TemplateService(Service):
             trainer = await require_trainer(uow.session, telegram_id)
             prescriptions = _parse(text, trainer.units)
             visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            lines = exercise_pieces(text)
             return tuple(
                 LineMatch(index, lines[index], p, _fitting_match(visible, p, index, lines[index]))
                 for index, p in enumerate(prescriptions)
@@ -485,7 +490,7 @@ class TemplateService(Service):
             prescriptions = _parse(text, trainer.units)
             visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
             by_id = {e.id: e for e in visible}
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            lines = exercise_pieces(text)
             items: list[tuple[Exercise, NewPrescribed]] = []
             for index, p in enumerate(prescriptions):
                 exercise_id = chosen.get(index)
@@ -556,8 +561,12 @@ class TemplateService(Service):
             try:
                 p = parse_template_text(f"{row.exercise.name} {line}", default_unit=trainer.units)
             except PrescriptionError as error:
+                name = f"{row.exercise.name} "
+                whole = error.fixed or ""
+                fixed = whole[len(name) :] if whole.startswith(name) else None
                 raise InvalidInput(
-                    f"I couldn't read that: {error.message}.", example="3x5 @100kg rest 180"
+                    f"I couldn't read that: {error.message}.",
+                    example=fixed or "3x5 @100kg rest 180",
                 ) from None
             if len(p) != 1:
                 raise InvalidInput("Send the targets on one line.", example="3x5 @100kg rest 180")
@@ -669,11 +678,24 @@ def _fits(exercise: ExerciseView, p: Prescription) -> bool:
     return True
 
 
+class UnreadableLine(InvalidInput):
+    """One exercise of a typed template could not be read: which line, which part, and the
+    line fixed when a fix can be made."""
+
+    def __init__(self, error: PrescriptionError) -> None:
+        super().__init__(str(error))
+        self.line_no = error.line_no
+        self.line = error.line
+        self.problem = error.message
+        self.part = error.part
+        self.fixed = error.fixed
+
+
 def _parse(text: str, unit: Units) -> tuple[Prescription, ...]:
     try:
         prescriptions = parse_template_text(text, default_unit=unit)
     except PrescriptionError as error:
-        raise InvalidInput(str(error)) from None
+        raise UnreadableLine(error) from None
     if len(prescriptions) > MAX_EXERCISES:
         raise InvalidInput(
             f"That is {len(prescriptions)} exercises; send at most {MAX_EXERCISES}.",

@@ -163,7 +163,8 @@ class ProfileRepository:
     # --- derived numbers -----------------------------------------------------------------------
 
     async def rating_aggregate(self, trainer_user_id: int) -> tuple[Decimal | None, int]:
-        """AVG and COUNT of the ratings clients gave this trainer's sessions."""
+        """AVG and COUNT of the ratings clients gave this trainer's sessions and agreed to make
+        public (the others are the trainer's to read, never the directory's)."""
         row = (
             await self.session.execute(
                 select(func.avg(CoachingSession.rating), func.count(CoachingSession.rating))
@@ -171,6 +172,7 @@ class ProfileRepository:
                 .where(
                     Relationship.trainer_user_id == trainer_user_id,
                     CoachingSession.rating.is_not(None),
+                    CoachingSession.rating_public.is_(True),
                     CoachingSession.is_active.is_(True),
                 )
             )

@@ -240,7 +240,6 @@ def test_pounds_convert_to_kilograms_to_the_gram() -> None:
         ("Back squat 3x5 @100kg @90kg", "load is given twice"),
         ("Pull-up 3x8 @bw @75%", "load is given twice"),
         ("Back squat 3x5 rpe eight", "write RPE like rpe 8"),
-        ("Back squat 3x5 100", "write the load like @100kg"),
         ("Back squat 3x5 pause at the bottom", "put notes after ' - '"),
         ("Back squat 3x5 in 2min", "only goes with a distance"),
         ("Plank 3x0s", "between 1 second and 24 hours"),
@@ -255,9 +254,8 @@ def test_bad_lines_name_the_line_and_the_problem(line: str, problem: str) -> Non
     assert error.line_no == 4
     assert error.line == line.strip()
     assert problem in error.message
-    assert str(error) == (
-        f"Line 4 ({line.strip()!r}): {error.message}. Expected form: {EXAMPLE_LINE}"
-    )
+    tail = f"Fixed, it reads: {error.fixed}" if error.fixed else f"Expected form: {EXAMPLE_LINE}"
+    assert str(error) == f"Line 4 ({line.strip()!r}): {error.message}. {tail}"
 
 
 def test_every_bad_line_message_gives_an_example() -> None:
@@ -272,6 +270,8 @@ def test_prescription_error_is_a_value_error_that_survives_pickling() -> None:
     clone = pickle.loads(pickle.dumps(error))
     assert (clone.line_no, clone.line, clone.message) == (2, "Squat", "the sets are missing")
     assert str(clone) == str(error)
+    fixed = PrescriptionError(1, "Squat 3x5 slow", "unread", part="slow", fixed="Squat 3x5 - slow")
+    assert pickle.loads(pickle.dumps(fixed)).fixed == "Squat 3x5 - slow"
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,3 +414,76 @@ def test_number_soup_after_a_name_never_escapes_as_another_error(soup: str) -> N
     if not isinstance(result, PrescriptionError):
         assert result.exercise_text.startswith("Back squat")
         assert result.rpe is None or result.rpe % Decimal("0.5") == 0
+
+
+# --------------------------------------------------------------------------------------------
+# One message, several exercises; a bare number is the load; the fixed line
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        (
+            "Squat 3x5 100, Bench 3x8 60",
+            Units.KG,
+            [("Squat", Decimal("100.000"), Units.KG), ("Bench", Decimal("60.000"), Units.KG)],
+        ),
+        (
+            "Squat 3x5 225\nBench 3x8 135, Row 3x10 95",
+            Units.LB,
+            [
+                ("Squat", Decimal("102.058"), Units.LB),
+                ("Bench", Decimal("61.235"), Units.LB),
+                ("Row", Decimal("43.091"), Units.LB),
+            ],
+        ),
+        ("Squat 3x5 @100kg, rest 90", Units.KG, [("Squat", Decimal("100.000"), Units.KG)]),
+        ("Squat, paused 3x5 100", Units.KG, [("Squat, paused", Decimal("100.000"), Units.KG)]),
+        ("Squat 3x5 62,5", Units.KG, [("Squat", Decimal("62.500"), Units.KG)]),
+        (
+            "Squat 3x5 100 lb, Bench 3x8",
+            Units.KG,
+            [("Squat", Decimal("45.359"), Units.LB), ("Bench", None, Units.KG)],
+        ),
+    ],
+)
+def test_commas_separate_exercises_and_a_bare_number_is_the_load(
+    text: str, unit: Units, expected: list[tuple[str, Decimal | None, Units]]
+) -> None:
+    found = parse_template_text(text, default_unit=unit)
+    assert [(p.exercise_text, p.weight_kg, p.entered_unit) for p in found] == expected
+
+
+def test_a_note_keeps_its_commas() -> None:
+    (plank,) = parse_template_text("Plank 3x60s - hips level, Bench 3x8 ok", default_unit=Units.KG)
+    assert plank.notes == "hips level, Bench 3x8 ok"
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "fixed"),
+    [
+        (
+            "Squat 3x5 100 pause at the bottom",
+            "pause at the bottom",
+            "Squat 3x5 100 - pause at the bottom",
+        ),
+        ("Squat 3x5 100, Bench 3x8 60 slow", "slow", "Bench 3x8 60 - slow"),
+        ("Squat @100kg 3x5", "@100kg", "Squat 3x5 @100kg"),
+        ("Squat 3x5 100 slow - keep tight", "slow", "Squat 3x5 100 - slow, keep tight"),
+    ],
+)
+def test_an_unreadable_part_is_named_and_the_line_shown_fixed(
+    text: str, part: str, fixed: str
+) -> None:
+    with pytest.raises(PrescriptionError) as excinfo:
+        parse_template_text(text, default_unit=Units.KG)
+    assert excinfo.value.part == part
+    assert excinfo.value.fixed == fixed
+    assert parse_template_text(fixed, default_unit=Units.KG), "the fixed line reads"
+
+
+def test_a_bad_load_names_the_part_without_guessing_a_fix() -> None:
+    with pytest.raises(PrescriptionError) as excinfo:
+        parse_template_text("Squat 3x5 @heavy", default_unit=Units.KG)
+    assert (excinfo.value.part, excinfo.value.fixed) == ("@heavy", None)

@@ -137,7 +137,7 @@ async def test_commands_show_only_ones_own(world: dict[str, SimUser]) -> None:
     assert "What Tom may see" in world["cleo"].last_reply.text
     for client in ("cleo", "eli"):
         await world[client].send("/clients")
-        assert "Only trainers" in world[client].last_reply.text
+        assert "/clients is for trainers" in world[client].last_reply.text
 
 
 async def test_the_access_check_itself_for_every_pair(

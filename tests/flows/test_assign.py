@@ -138,7 +138,7 @@ async def test_cancel_and_forged_buttons_store_nothing(
 
     bob = sim.user(2002, "Bob")
     await bob.send("/assign")
-    assert "Only trainers" in bob.last_reply.text
+    assert "/assign is for trainers" in bob.last_reply.text
 
 
 async def test_a_client_who_withheld_permission_is_refused(

@@ -24,13 +24,14 @@ async def _coached(sim: ChatSimulator) -> tuple[SimUser, SimUser]:
     cleo = await onboard(sim, 2, "Cleo", "client")
     await tom.send("/newclient")
     await tom.send("Cleo Smith")
+    await tom.press("Add details")
     await tom.send("cleo@example.com")
     while "Check the new client" not in tom.last_reply.text:
         await tom.press("Skip")
     await tom.press("Create")
     payload = tom.last_reply.text.split("start=")[1].split()[0]
     await cleo.send(f"/start {payload}")
-    await cleo.press("See your personal and health details")
+    assert "Now: ✅ yes" in cleo.last_reply.text, "sharing what Tom recorded is preselected"
     await cleo.press("Accept")
     return tom, cleo
 

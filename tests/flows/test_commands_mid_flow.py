@@ -148,7 +148,8 @@ async def test_a_command_that_opens_a_flow_takes_text_until_it_ends(
     # /schedule's flow (an earlier group than /log) is open: it answers typed text.
     await tom.send("/schedule")
     await tom.send("100x5")
-    assert "Please use the buttons above, or /cancel." in tom.last_reply.text
+    assert "couldn't find one of your active clients named" in tom.last_reply.text
+    assert "/cancel closes the calendar" in tom.last_reply.text
     assert await _set_count(session_factory) == 1
     await tom.send("/cancel")
     assert "Cancelled" in tom.last_reply.text
@@ -207,7 +208,7 @@ async def test_the_live_message_buttons_and_sets_work_across_restarts(
         await tom.send("/schedule")
         tom = await processes.restart(TOM, "Tom")
         await tom.send("100x5")
-        assert "Please use the buttons above" in tom.last_reply.text
+        assert "/cancel closes the calendar" in tom.last_reply.text
         tom = await processes.restart(TOM, "Tom")
         await tom.send("/cancel")
         assert "Cancelled" in tom.last_reply.text

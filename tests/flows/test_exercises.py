@@ -342,7 +342,7 @@ async def test_clients_are_refused(sim: ChatSimulator, session_factory: Factory)
     alice = await onboard(sim, 2, "Alice", "client")
     bench = await _builtin_id(session_factory, BENCH)
     await alice.send("/exercises")
-    assert "This is for trainers." in alice.last_reply.text
+    assert "/exercises is for trainers" in alice.last_reply.text
     await alice.send("bench")
     assert "Matches" not in alice.last_reply.text
     for data in (f"ex:v:{bench}", "ex:new", "ex:mine:0", "ex:home", f"ex:arcy:{bench}"):

@@ -54,10 +54,16 @@ async def test_rpe_then_text_then_rating_reach_the_record_session_and_trainer(
     assert "How was Lower A overall?" in alice.last_reply.text
     await alice.send("five")
     assert alice.last_reply.text == "Please tap a number from 1 to 5, or Skip."
+    asked = alice.replies[-2]
+    assert "Tom sees your rating" in asked.text
+    assert "public rating in the trainer directory only if you tick the box" in asked.text
+    await alice.press("☐ Count it in Tom's public rating")
+    assert "☑ Counts in Tom's public rating" in alice.replies[-2].flat_buttons
     done = await alice.press("4 ⭐")
     assert done[-1].text == (
         "✅ Feedback saved for Lower A: RPE 8/10 · rated 4/5 · "
-        "“Squats felt heavy, bench was easy”. Tom has it."
+        "“Squats felt heavy, bench was easy”. Tom has it.\n"
+        "Your rating counts towards Tom's public rating in the directory."
     )
     assert "Alice on Lower A: RPE 8/10 · rated 4/5" in tom.last_reply.text
     assert tom.last_reply.button_data == [[f"tf:o:{(await records(session_factory))[0].id}"]]
@@ -206,3 +212,38 @@ async def test_forged_and_stale_feedback_buttons_are_refused(
     [record] = await records(session_factory)
     assert record.trainee_feedback == {}
     clock.advance(timedelta(minutes=1))
+
+
+async def test_a_rating_without_consent_stays_private(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    _coaching, planned, alice, tom = await finished(sim, session_factory, clock)
+    record_id = (await records(session_factory))[0].id
+    await alice.press("7")
+    await alice.press("Skip ›")
+    assert "Tom sees your rating" in alice.last_reply.text
+    # Forged or malformed buttons: refused, nothing stored.
+    for data in (
+        f"fbr:s:{record_id}:5:2",
+        f"fbr:s:{record_id}:5",
+        f"fbr:c:{record_id}:7",
+        f"fbr:s:{record_id + 99}:5:1",
+        f"fbr:s:{record_id}:9:1",
+    ):
+        await alice.press_data(data)
+        assert alice.last_answer_alert, data
+    assert (await appointment(session_factory, planned.coaching_session_id)).rating is None
+    await tom.send("/help")
+    await tom.press_data(f"fbr:s:{record_id}:1:1")
+    assert tom.last_answer_alert, "not Tom's session to rate"
+
+    done = await alice.press("2 ⭐")
+    assert "Your rating stays between you and Tom: it isn't public." in done[-1].text
+    assert any("Alice on Lower A: RPE 7/10 · rated 2/5" in r.text for r in tom.replies), (
+        "Tom reads it"
+    )
+    booked = await appointment(session_factory, planned.coaching_session_id)
+    assert (booked.rating, booked.rating_public) == (2, False)
+    async with session_factory() as session:
+        profile = (await session.execute(select(TrainerProfile))).scalar_one()
+    assert (profile.rating, profile.rating_count) == (None, 0), "not in the public rating"

@@ -83,6 +83,7 @@ async def test_the_bots_own_injury_example_is_one_injury(
 ) -> None:
     await tara.send("/newclient")
     await tara.send("Maria Lopez")
+    await tara.press("Add details")
     while "Injuries" not in tara.last_reply.text:
         await tara.press("Skip")
     assert "left knee (ACL, 2021)" in tara.last_reply.text, "the prompt's own example"

@@ -198,3 +198,79 @@ async def test_cancel_and_forged_toggles_during_review(
     await cleo.send(f"/start {payload}")
     await cleo.press("Accept")
     assert "You're now training with Tom" in cleo.last_reply.text
+
+
+async def _with_intake(sim: ChatSimulator, goals: str = "run a 10k, lose 5 kg") -> str:
+    """Tom records Maria's goals and weight, then gives her the link."""
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria Lopez")
+    await tom.press("Add details")
+    while "Weight" not in tom.last_reply.text:
+        await tom.press("Skip")
+    await tom.send("84 kg")
+    while "Goals" not in tom.last_reply.text:
+        await tom.press("Skip")
+    await tom.send(goals)
+    while "Check the new client" not in tom.last_reply.text:
+        await tom.press("Skip")
+    await tom.press("Create")
+    return tom.last_reply.text.split("start=")[1].split()[0]
+
+
+async def _personal(factory: async_sessionmaker[AsyncSession]) -> bool:
+    async with factory() as session:
+        return bool((await session.execute(select(PermissionSet))).scalar_one().view_personal_data)
+
+
+async def test_the_joining_client_sees_what_was_recorded_and_sharing_is_preselected(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    payload = await _with_intake(sim)
+    maria = await onboard(sim, 2, "Maria", "client")
+    await maria.send(f"/start {payload}")
+    text = maria.last_reply.text
+    assert "What Tom has recorded about you" in text
+    assert "• Weight: 84 kg" in text
+    assert "• Goals: run a 10k; lose 5 kg" in text
+    assert "May Tom keep seeing these details? Now: ✅ yes" in text
+    assert "✅ See your personal and health details" in maria.last_reply.flat_buttons
+    await maria.press("Accept")
+    assert "Tom can see the details they recorded about you" in maria.last_reply.text
+    assert await _personal(session_factory) is True
+    tom = sim.user(1, "Tom")
+    await tom.send("/clients")
+    await tom.press("Maria Lopez")
+    assert "run a 10k" in tom.last_reply.text, "the trainer still sees the goals they typed"
+
+
+async def test_the_client_can_keep_what_was_recorded_hidden(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    payload = await _with_intake(sim, goals="<b>bold</b> " + "g" * 150)
+    maria = await onboard(sim, 2, "Maria", "client")
+    await maria.send(f"/start {payload}")
+    assert "<b>bold</b> ggg" in maria.last_reply.text, "typed text is shown, not parsed"
+    await maria.press("See your personal and health details")
+    assert "Now: ❌ no, they are hidden from Tom until you share them" in maria.last_reply.text
+    await maria.press("Accept")
+    assert "hidden from them; share them any time with /permissions" in maria.last_reply.text
+    assert await _personal(session_factory) is False
+    tom = sim.user(1, "Tom")
+    await tom.send("/clients")
+    await tom.press("Maria Lopez")
+    assert "🔒" in tom.last_reply.text
+    assert "<b>bold</b>" not in tom.last_reply.text
+
+
+async def test_a_name_only_client_is_asked_nothing_about_recorded_details(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    payload = await create_client(tom)
+    maria = await onboard(sim, 2, "Maria", "client")
+    await maria.send(f"/start {payload}")
+    assert "has recorded about you" not in maria.last_reply.text
+    assert "❌ See your personal and health details" in maria.last_reply.flat_buttons
+    await maria.press("Accept")
+    assert await _personal(session_factory) is False

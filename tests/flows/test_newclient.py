@@ -31,9 +31,7 @@ async def create_client(trainer: SimUser, name: str = "Maria Lopez") -> str:
     """Name only, skip the rest; returns the /start payload of the invite link."""
     await trainer.send("/newclient")
     await trainer.send(name)
-    while "Check the new client" not in trainer.last_reply.text:
-        await trainer.press("Skip")
-    await trainer.press("Create")
+    await trainer.press("Create now")
     match = LINK.search(trainer.last_reply.text)
     assert match is not None, trainer.transcript()
     return match.group(2)
@@ -52,6 +50,8 @@ async def test_every_step_answered_then_created_with_a_link(
     assert "name" in tom.last_reply.text
     assert "Skip" not in " ".join(tom.last_reply.flat_buttons), "the name is required"
     await tom.send("Maria Lopez")
+    assert "Create now" in tom.last_reply.flat_buttons[0]
+    await tom.press("Add details")
     assert "email and/or phone" in tom.last_reply.text
     await tom.send("maria@example.com, +44 7700 900123")
     await tom.send("17.05.1990")
@@ -143,6 +143,8 @@ async def test_bad_input_at_each_step_is_explained_and_the_step_repeats(
         assert "For example" in tom.last_reply.text
         assert question in tom.last_reply.text, "the same question is asked again"
         await tom.send(good)
+        if good == "Maria":
+            await tom.press("Add details")
     assert "Check the new client" in tom.last_reply.text
     assert await _count(session_factory, ClientProfile) == 0
     await tom.send("yes please")
@@ -155,6 +157,7 @@ async def test_edit_a_detail_from_the_summary_and_skip_clears_it(sim: ChatSimula
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria")
+    await tom.press("Add details")
     await tom.send("maria@example.com")
     while "Check the new client" not in tom.last_reply.text:
         await tom.press("Skip")
@@ -177,6 +180,7 @@ async def test_cancel_and_stale_buttons_store_nothing(
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria")
+    await tom.press("Add details")
     contact_question = tom.last_reply.message_id
     await tom.press("Skip")
     # The Skip of an earlier question does not skip the current one.
@@ -198,7 +202,9 @@ async def test_clients_cannot_use_newclient_and_the_limit_is_explained(
 ) -> None:
     cleo = await onboard(sim, 2, "Cleo", "client")
     await cleo.send("/newclient")
-    assert "Only trainers can add clients" in cleo.last_reply.text
+    assert "/newclient is for trainers: add a client and get an invite link" in (
+        cleo.last_reply.text
+    )
     tom = await onboard(sim, 1, "Tom", "trainer")
     async with session_factory() as session:
         await session.execute(update(TrainerProfile).values(client_limit=1))
@@ -215,6 +221,7 @@ async def test_limit_reached_between_start_and_create_is_refused_at_create(
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria")
+    await tom.press("Add details")
     while "Check the new client" not in tom.last_reply.text:
         await tom.press("Skip")
     async with session_factory() as session:
@@ -237,6 +244,7 @@ async def test_a_restart_resumes_mid_flow(
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria")
+    await tom.press("Add details")
     await tom.send("maria@example.com")
     async with restarted(settings, api, engine, clock) as app2:
         sim2 = make_sim(app2, api)
@@ -249,4 +257,85 @@ async def test_a_restart_resumes_mid_flow(
         assert "1990-05-17" in tom2.last_reply.text
         await tom2.press("Create")
         assert LINK.search(tom2.last_reply.text)
+    assert await _count(session_factory, ClientProfile) == 1
+
+
+async def test_a_name_only_client_takes_one_message_and_one_tap(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    assert "Only the name is required" in tom.last_reply.text
+    await tom.send("Zed <Brown>")
+    choice = tom.last_reply
+    assert "Zed <Brown>" in choice.text
+    assert choice.flat_buttons == ["✅ Create now", "➕ Add details"]
+    await tom.send("maria@example.com")
+    assert "Please tap Create now or Add details" in tom.last_reply.text
+    assert await _count(session_factory, ClientProfile) == 0
+    await tom.press("Create now")
+    assert "Zed <Brown> is now one of your clients (in person)" in tom.last_reply.text
+    assert LINK.search(tom.last_reply.text)
+    async with session_factory() as session:
+        profile = (await session.execute(select(ClientProfile))).scalar_one()
+        relationship = (await session.execute(select(Relationship))).scalar_one()
+    assert (profile.name, profile.email, profile.goals) == ("Zed <Brown>", None, [])
+    assert relationship.status is RelationshipStatus.PENDING
+    assert relationship.relationship_type is RelationshipType.IN_PERSON
+    # The choice's buttons are spent: a second tap creates nothing more.
+    await tom.press("Create now", message_id=choice.message_id)
+    assert tom.last_answer is not None
+    assert "expired" in tom.last_answer
+    assert await _count(session_factory, ClientProfile) == 1
+
+
+async def test_the_choice_refuses_forged_buttons_and_cancels(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria")
+    await tom.press_data("nci:drop")
+    assert tom.last_answer is not None
+    assert "expired" in tom.last_answer
+    await tom.press_data("nci:now:7:x")
+    assert tom.last_answer is not None
+    assert "expired" in tom.last_answer
+    await tom.send("/cancel")
+    assert "Cancelled" in tom.last_reply.text
+    await tom.press_data("nci:now")
+    assert tom.last_answer is not None
+    assert "expired" in tom.last_answer
+    assert await _count(session_factory, ClientProfile) == 0
+
+
+async def test_editing_the_name_from_the_summary_skips_the_choice(sim: ChatSimulator) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria")
+    await tom.press("Add details")
+    while "Check the new client" not in tom.last_reply.text:
+        await tom.press("Skip")
+    await tom.press("Edit a detail")
+    await tom.press("Name")
+    await tom.send("Maria Lopez")
+    assert "Check the new client" in tom.last_reply.text
+    assert "Create now" not in tom.last_reply.flat_buttons
+
+
+async def test_the_choice_survives_a_restart(
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    api: FakeBotAPI,
+    sim: ChatSimulator,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria")
+    async with restarted(settings, api, engine, clock) as app2:
+        tom2 = make_sim(app2, api).user(1, "Tom")
+        await tom2.press("Create now")
+        assert "Maria is now one of your clients" in tom2.last_reply.text
     assert await _count(session_factory, ClientProfile) == 1

@@ -150,6 +150,7 @@ async def test_a_pound_trainer_sees_the_new_clients_weight_as_typed(
     lou = sim.user(1001, "Lou")
     await lou.send("/newclient")
     await lou.send("Maria Lopez")
+    await lou.press("Add details")
     while "Height" not in lou.last_reply.text:
         await lou.press("Skip")
     await lou.send("5'11\"")
@@ -184,6 +185,7 @@ async def test_a_kilogram_trainer_typing_pounds_sees_both(
     tara = sim.user(1001, "Tara")
     await tara.send("/newclient")
     await tara.send("Maria Lopez")
+    await tara.press("Add details")
     while "Weight" not in tara.last_reply.text:
         await tara.press("Skip")
     await tara.send("150 lb")

@@ -226,7 +226,7 @@ async def test_non_trainer_cancel_and_forged_buttons(
 ) -> None:
     carl = await register(sim, 3003, "Carl", "client")
     await carl.send("/profile")
-    assert "This is for trainers." in carl.last_reply.text
+    assert "/profile is for trainers" in carl.last_reply.text
     await carl.press_data("pf:t:acc")
     assert carl.last_answer is not None
     assert "This is for trainers." in carl.last_answer

@@ -93,12 +93,55 @@ async def test_a_bad_line_is_named_and_the_step_stays(
     await _new(tara, "Upper")
     await tara.send("Bench 3x5 @80kg\nRow lots")
     reply = tara.last_reply.text
-    assert "Line 2 ('Row lots')" in reply
-    assert "Back squat 3x5 @100kg rest 180" in reply
+    assert "Line 2: Row lots" in reply
+    assert "couldn't find the sets and reps" in reply
+    assert "Back squat 3x5 @100kg rest 180" in reply, "an example when no fix is sure"
     (template,) = await _templates(session_factory)
     assert await _rows(session_factory, template.id) == []
     await tara.send("Bench 3x5 @80kg\nBarbell row 3x8 @60")
     assert "Added 2 exercises" in tara.last_reply.text
+
+
+async def test_commas_and_bare_numbers_as_the_prompt_invites(
+    sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_user(session_factory, 1002, "Pam", trainer=True, units=Units.LB)
+    pam = sim.user(1002, "Pam")
+    await _new(pam, "Full body")
+    assert "separated by commas" in pam.last_reply.text
+    assert "A number alone is in lb" in pam.last_reply.text
+    await pam.send("Squat 3x5 100, Bench 3x8 60\nDeadlift 1x5 135")
+    text = pam.last_reply.text
+    assert "Added 3 exercises" in text
+    assert "3×5 @ 100 lb" in text
+    assert "3×8 @ 60 lb" in text
+    assert "1×5 @ 135 lb" in text
+    (template,) = await _templates(session_factory)
+    rows = await _rows(session_factory, template.id)
+    assert [str(r["target_weight_kg"]) for r in rows] == ["45.359", "27.216", "61.235"]
+
+
+async def test_an_unreadable_part_is_named_with_the_fixed_line(
+    tara: SimUser, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _new(tara, "Upper")
+    await tara.send("Squat 3x5 100, Bench 3x8 60 pause <2s> at the chest")
+    reply = tara.last_reply.text
+    assert "Line 1: Bench 3x8 60 pause <2s> at the chest" in reply
+    assert "The part I couldn't read: pause <2s> at the chest" in reply
+    assert "Fixed, it reads:\nBench 3x8 60 - pause <2s> at the chest" in reply
+    (template,) = await _templates(session_factory)
+    assert await _rows(session_factory, template.id) == [], "nothing of the message is stored"
+    await tara.send("Squat 3x5 100, Bench 3x8 60 @heavy")
+    assert "The part I couldn't read: @heavy" in tara.last_reply.text
+    assert "Fixed, it reads" not in tara.last_reply.text
+    await tara.send("Squat 3x5 100, Bench 3x8 60 - pause <2s> at the chest")
+    assert "Added 2 exercises" in tara.last_reply.text
+    rows = await _rows(session_factory, template.id)
+    assert rows[1]["target_weight_kg"] == 60
+    long_line = "Squat 3x5 100 " + "slowly " * 700
+    await tara.send(long_line[:4000])
+    assert len(tara.last_reply.text) < 4096
 
 
 async def test_an_unknown_name_offers_matches_search_and_own_exercise(
@@ -195,6 +238,8 @@ async def test_reorder_replace_retarget_and_remove(tara: SimUser) -> None:
     await tara.press("1. Barbell Back Squat")
     await tara.send("five by five")
     assert "couldn't read" in tara.last_reply.text
+    await tara.send("5x5 120 slow eccentric")
+    assert "For example: 5x5 120 - slow eccentric" in tara.last_reply.text, "the fixed line"
     await tara.send("5x5 @120kg rest 3m")
     assert "1. Barbell Back Squat — 5×5 @ 120 kg, rest 3:00" in tara.last_reply.text
     await tara.press("Remove exercise")
@@ -304,4 +349,4 @@ async def test_clients_cannot_use_templates(
     await make_user(session_factory, 2001, "Cleo", client=True)
     cleo = sim.user(2001, "Cleo")
     await cleo.send("/templates")
-    assert "This is for trainers" in cleo.last_reply.text
+    assert "/templates is for trainers" in cleo.last_reply.text

@@ -188,6 +188,7 @@ async def test_newclient_optional_steps_take_a_typed_skip(
     tom = await onboard(sim, 1, "Tom", "trainer")
     await tom.send("/newclient")
     await tom.send("Maria Lopez")
+    await tom.press("Add details")
     for _ in range(20):
         if "Check the new client" in tom.last_reply.text:
             break
@@ -257,14 +258,20 @@ async def test_schedule_optional_steps_take_a_typed_skip(
     await alice.send("/schedule")
     await alice.press("New session")
     await alice.press("Bob")
-    await alice.press("Training")
     await alice.send("tomorrow 18:00")
-    await alice.press("60 min")
+    await alice.press("More details")
+    await alice.press("Focus")
     await alice.send("skip")
+    assert "Focus: —" in alice.last_reply.text
+    await alice.press("Goals")
     assert "Goals for the session?" in alice.last_reply.text
     await alice.send("none")
+    await alice.press("Location")
     assert "Where?" in alice.last_reply.text
     await alice.send("-")
+    assert "Location: —" in alice.last_reply.text
+    await alice.press("Done")
+    await alice.press("Training")
     assert "Booked: Training session with Bob" in alice.last_reply.text
     (booked,) = await stored_sessions(session_factory)
     assert (booked.focus_areas, booked.goals, booked.location) == ([], [], None)

@@ -48,13 +48,15 @@ async def test_rating_is_derived_from_session_ratings_and_stored(ctx: ServiceCon
         )
         uow.session.add(rel)
         await uow.flush()
-        for rating in (5, 4, 5, None):
+        # A rating the client did not agree to make public (the 1) never counts.
+        for rating, public in ((5, True), (4, True), (5, True), (None, False), (1, False)):
             uow.session.add(
                 CoachingSession(
                     relationship_id=rel.id,
                     title="Session",
                     scheduled_at=datetime(2026, 11, 1, 9, tzinfo=UTC),
                     rating=rating,
+                    rating_public=public,
                 )
             )
         await uow.commit()
