@@ -29,6 +29,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
+    RecordLine,
     SummaryData,
     format_duration,
     format_e1rm,
@@ -97,6 +98,7 @@ HINT = "<i>Send the set, e.g. <code>100x5</code>, <code>5@100</code>, <code>bw x
 NO_EXERCISE_YET = "No exercises yet. Type the first exercise's name, e.g. <code>squat</code>."
 ALL_DONE = "All exercises done ({sets}). Type another exercise's name to add it, or tap 🏁 Finish."
 TARGET_MET = "✅ All {n} planned sets done. Log an extra set, or tap <b>Next ›</b>."
+BODYWEIGHT_VOLUME = " (added load only)"
 LOCKED_HISTORY = "🔒 Last time: not shared by the client"
 NO_HISTORY = "Last time: first time"
 ASK_SEARCH_SWAP = (
@@ -136,8 +138,8 @@ SET_TYPES = {"w": SetType.WARMUP, "d": SetType.DROP, "f": SetType.FAILURE}
 SET_TYPE_WORDS = {SetType.WARMUP: "warm-up", SetType.DROP: "drop", SetType.FAILURE: "failure"}
 E1RM_RECORDS = frozenset({"e1rm_epley", "e1rm_brzycki"})
 RECORD_WORDS = {
-    "e1rm_epley": "e1RM (Epley)",
-    "e1rm_brzycki": "e1RM (Brzycki)",
+    "e1rm_epley": "e1RM",
+    "e1rm_brzycki": "e1RM",
     "max_weight": "heaviest weight",
 }
 
@@ -150,7 +152,7 @@ def main_keyboard(view: TurnView) -> InlineKeyboardMarkup:
     rid = view.record_id
     if view.exercise_name is None:
         return keyboard([[("➕ Add exercise", f"lg:a:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")]])
-    step = step_label(view.units)
+    step = step_label(view.step_unit)
     first: list[Button] = []
     if view.has_plan:
         first.append(("✓ As planned", f"lg:ok:{rid}"))
@@ -219,7 +221,7 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         return "\n".join(lines)
     lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
     if view.target_sets is not None:
-        lines.append(f"Set {view.set_number} of {view.target_sets} · target {view.target_text}")
+        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
     else:
         lines.append(f"Set {view.set_number}")
     if view.target_met and view.target_sets is not None:
@@ -243,17 +245,43 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def _set_of(number: int, planned: int) -> str:
+    """``Set 3 of 4``; past the plan ``Set 5 (1 extra)``."""
+    if number <= planned:
+        return f"Set {number} of {planned}"
+    return f"Set {number} ({number - planned} extra)"
+
+
+def _load(weight_kg: Decimal, entered: Units | None, unit: Units) -> str:
+    """A lifted load in the unit it was typed in (225 lb stays 225 lb), else the viewer's."""
+    return format_kg(weight_kg, entered or unit)
+
+
 def _best(performed: PerformedSet, unit: Units) -> str:
     reps = f" × {performed.reps}" if performed.reps is not None else ""
+    entered = performed.entered_unit
     if performed.bodyweight:
         load = "bw"
         if performed.weight_kg:
             sign = "+" if performed.weight_kg > 0 else "−"
-            load += f"{sign}{format_kg(performed.weight_kg.copy_abs(), unit)}"
+            load += f"{sign}{_load(performed.weight_kg.copy_abs(), entered, unit)}"
         return load + reps
     if performed.weight_kg is None:
         return plural(performed.reps, "rep") if performed.reps is not None else "—"
-    return format_kg(performed.weight_kg, unit) + reps
+    return _load(performed.weight_kg, entered, unit) + reps
+
+
+def _record_line(record: RecordLine, unit: Units) -> str:
+    """``• Squat: heaviest weight 230 lb, was 225 lb``: weights as typed, e1RM in ``unit``."""
+    kind = RECORD_WORDS.get(record.kind, f"best for {plural(record.reps or 0, 'rep')}")
+    if record.kind in E1RM_RECORDS:
+        value, was = format_e1rm(record.value_kg, unit), record.previous_kg
+        before = f", was {format_e1rm(was, unit)}" if was else ""
+    else:
+        shown = record.entered_unit or unit
+        value = format_kg(record.value_kg, shown)
+        before = f", was {format_kg(record.previous_kg, shown)}" if record.previous_kg else ""
+    return f"• {esc(record.name)}: {kind} {value}{before}"
 
 
 def _delta(value: Decimal, unit: Units) -> str:
@@ -294,6 +322,8 @@ def summary_text(
         if progress and line.best_e1rm_kg is not None:
             parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
         volume = f"volume {format_volume(line.volume_kg, unit)}"
+        if line.bodyweight:
+            volume += BODYWEIGHT_VOLUME
         if history and when and line.volume_delta_kg is not None:
             volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
         parts.append(volume)
@@ -301,10 +331,7 @@ def summary_text(
     if progress and data.records:
         lines += ["", "🏆 <b>Personal records</b>"]
         for record in data.records:
-            kind = RECORD_WORDS.get(record.kind, f"best for {plural(record.reps or 0, 'rep')}")
-            shown = format_e1rm if record.kind in E1RM_RECORDS else format_kg
-            was = f", was {shown(record.previous_kg, unit)}" if record.previous_kg else ""
-            lines.append(f"• {esc(record.name)}: {kind} {shown(record.value_kg, unit)}{was}")
+            lines.append(_record_line(record, unit))
     if history and data.previous_date is None:
         lines += ["", "First time logging this session: next time you'll see the comparison."]
     if not history:

@@ -121,7 +121,7 @@ async def test_a_trainer_logs_each_set_in_a_few_constant_statements(
     writes = [s.split()[0] for s in first[-1].statements if not s.startswith("SELECT")]
     assert writes == ["INSERT", "INSERT"]
     assert await _set_count(session_factory) == 8
-    assert "Set 5 of 4" in live_message(tom).text
+    assert "Set 5 (1 extra)" in live_message(tom).text
 
 
 async def test_a_client_logs_their_own_set_in_a_few_statements(

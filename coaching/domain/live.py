@@ -23,6 +23,7 @@ from coaching.domain.enums import SetType, Units
 from coaching.domain.sets import SetEntry, SetParseError, parse_sets
 from coaching.domain.strength import (
     PerformedSet,
+    PersonalRecord,
     RecordKind,
     compare,
     detect_records,
@@ -50,8 +51,10 @@ __all__ = [
     "planned_entry",
     "repeat_entry",
     "rest_seconds",
+    "shown_records",
     "step_entry",
     "step_label",
+    "step_unit",
 ]
 
 DEFAULT_REST_S: Final = 90
@@ -172,10 +175,20 @@ def step_label(unit: Units) -> str:
     return _STEPS[unit]
 
 
+def step_unit(last: SetEntry | None, unit: Units) -> Units:
+    """The unit the ± buttons step in: the last set's as typed, else the user's."""
+    return last.entered_unit if last is not None else unit
+
+
 def step_entry(last: SetEntry | None, *, up: bool, unit: Units) -> SetEntry:
-    """The last set with the weight moved one step (2.5 kg or 5 lb) up or down."""
+    """The last set with the weight moved one step up or down.
+
+    The step is 2.5 kg or 5 lb, in the unit the last set was typed in (:func:`step_unit`),
+    so a set typed as 225 lb steps to 230 lb even for a user in kilograms.
+    """
     sign = "+" if up else "-"
-    (entry,) = parse_sets(f"{sign}{_STEPS[unit]}", default_unit=unit, last=last)
+    step = _STEPS[step_unit(last, unit)]
+    (entry,) = parse_sets(f"{sign}{step}", default_unit=unit, last=last)
     return entry
 
 
@@ -340,17 +353,20 @@ class ExerciseLine:
     skipped: bool
     volume_delta_kg: Decimal | None
     e1rm_delta_kg: Decimal | None
+    bodyweight: bool = False
+    """Bodyweight sets were done: the volume is added load only (see ``strength``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class RecordLine:
-    """A personal record set in this session."""
+    """A personal record set in this session; ``entered_unit`` is how its set was typed."""
 
     name: str
     kind: RecordKind
     value_kg: Decimal
     reps: int | None
     previous_kg: Decimal | None
+    entered_unit: Units | None = None
 
 
 def _skipped_line(exercise: ExerciseState) -> ExerciseLine:
@@ -423,8 +439,10 @@ def build_summary(
                 skipped=False,
                 volume_delta_kg=delta.volume_delta_kg if delta else None,
                 e1rm_delta_kg=delta.best_e1rm_delta_kg if delta else None,
+                bodyweight=done.bodyweight,
             )
         )
+    found = shown_records(detect_records(history, performed))
     records = tuple(
         RecordLine(
             name=names.get(record.exercise_id, "?"),
@@ -432,9 +450,11 @@ def build_summary(
             value_kg=record.value,
             reps=record.reps,
             previous_kg=record.previous,
+            entered_unit=record.entered_unit,
         )
-        for record in detect_records(history, performed)
+        for record in found
     )
+    lines = [_no_drop_on_a_record_day(line, found) for line in lines]
     return SummaryData(
         duration=summary.duration,
         total_sets=summary.total_sets,
@@ -443,3 +463,39 @@ def build_summary(
         records=records,
         previous_date=previous_date if previous else None,
     )
+
+
+def shown_records(records: Sequence[PersonalRecord]) -> list[PersonalRecord]:
+    """At most one record of each kind per exercise, and one e1RM, so one set is one badge.
+
+    Per exercise: the heaviest weight; the best for a rep count only when it is not the same
+    set as the heaviest weight (then the heaviest of those); and the e1RM by Epley (the one the
+    product shows; Brzycki only when Epley did not move).
+    """
+    kept: list[PersonalRecord] = []
+    for exercise_id in dict.fromkeys(record.exercise_id for record in records):
+        mine = [record for record in records if record.exercise_id == exercise_id]
+        heaviest = next((r for r in mine if r.kind == "max_weight"), None)
+        by_reps = [
+            r
+            for r in mine
+            if r.kind == "weight_for_reps"
+            and (heaviest is None or (r.value, r.reps) != (heaviest.value, heaviest.reps))
+        ]
+        estimates = [r for r in mine if r.kind == "e1rm_epley"] or [
+            r for r in mine if r.kind == "e1rm_brzycki"
+        ]
+        if heaviest is not None:
+            kept.append(heaviest)
+        if by_reps:
+            kept.append(max(by_reps, key=lambda r: (r.value, r.reps or 0)))
+        kept.extend(estimates[:1])
+    return kept
+
+
+def _no_drop_on_a_record_day(line: ExerciseLine, records: Sequence[PersonalRecord]) -> ExerciseLine:
+    """An exercise with a record today shows no volume drop: a heavier, shorter day is a win."""
+    dropped = line.volume_delta_kg is not None and line.volume_delta_kg < 0
+    if dropped and any(record.exercise_id == line.exercise_id for record in records):
+        return replace(line, volume_delta_kg=None)
+    return line

@@ -54,6 +54,7 @@ from coaching.domain.live import (
     repeat_entry,
     rest_seconds,
     step_entry,
+    step_unit,
 )
 from coaching.domain.sets import SetEntry, format_set, parse_sets
 from coaching.domain.strength import PerformedSet
@@ -188,6 +189,8 @@ class TurnView:
     units: Units
     message_id: int | None
     viewer_is_client: bool
+    step_unit: Units = Units.KG
+    """The unit the ± buttons step in: the last set's as typed, else the viewer's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +312,7 @@ def _performed(row: SetRecord) -> PerformedSet:
         set_type=row.set_type,
         performed_at=row.performed_at,
         bodyweight=row.bodyweight,
+        entered_unit=row.entered_unit,
     )
 
 
@@ -421,6 +425,7 @@ def _turn_view(
         units=units,
         message_id=meta.get("messages", {}).get(str(viewer_telegram_id)),
         viewer_is_client=viewer_is_client,
+        step_unit=step_unit(exercise.last if exercise else None, units),
     )
 
 

@@ -42,7 +42,7 @@ async def test_client_logs_their_own_workout_in_pounds(
     await cleo.press("+5")
     assert "2. 230 lb × 5" in live_message(cleo).text
     await cleo.send("100kg x 3 @9")
-    assert "3. 220 lb × 3 @9" in live_message(cleo).text, "shown in the viewer's unit"
+    assert "3. 100 kg × 3 @9" in live_message(cleo).text, "shown as it was typed"
     clock.advance(minutes=30)
     await cleo.press("🏁 Finish")
     await cleo.press("Yes, finish")

@@ -504,10 +504,13 @@ async def test_last_time_shows_the_previous_session_and_records_are_found(
     summary = tom.last_reply.text
     assert "Personal records" in summary
     assert "heaviest weight 110 kg, was 100 kg" in summary
-    assert "e1RM (Epley) 128.3 kg, was 116.7 kg" in summary, "an estimate to one decimal"
-    assert "e1RM (Brzycki)" in summary
-    assert "best for 5 reps 110 kg" in summary
-    assert "vs 23 Nov" in summary
+    assert "e1RM 128.3 kg, was 116.7 kg" in summary, "an estimate to one decimal"
+    # One set, one badge per kind: no second e1RM, no "best for 5 reps" for the same set.
+    assert "Brzycki" not in summary
+    assert "best for 5 reps" not in summary
+    assert summary.count("• Barbell Back Squat:") == 3  # the exercise line and two records
+    # Less volume than 23 Nov (550 kg against 1,500 kg), but a record day shows no drop.
+    assert "▼" not in summary
 
 
 async def test_rest_timer_sends_rest_over_and_a_new_set_cancels_it(
