@@ -29,24 +29,29 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
+    LiveWord,
     RecordLine,
     SummaryData,
     format_duration,
     format_e1rm,
     format_kg,
     format_volume,
+    live_word,
+    looks_like_name,
     step_label,
 )
 from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
-from coaching.errors import DomainError
+from coaching.errors import DomainError, NotAllowed, NotFound
 from coaching.services.live import (
     FINISHED,
     ExerciseChoice,
     FinishResult,
     LiveService,
+    NamedResult,
     ReasonNeeded,
+    SessionFinished,
     StartMenu,
     StartResult,
     TurnView,
@@ -111,6 +116,15 @@ ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on 
 NOTE_SAVED = "📝 Note saved."
 SWAPPED = "🔁 Swapped."
 ADDED = "➕ Added."
+ADDED_NAMED = "➕ Added <b>{name}</b>."
+SWITCHED_NAMED = "➡️ On to <b>{name}</b>."
+NEXT_DONE = "➡️ Next exercise."
+SKIPPED = "⏭ Skipped."
+UNDONE = "↩ Last set removed."
+OUT_OF_DATE = (
+    "This card is out of date: the current one is the newest live card, at the bottom of the chat."
+)
+
 ASK_FINISH = "🏁 Finish <b>{title}</b>? {sets} logged."
 ASK_DISCARD = "Nothing is logged yet. Close <b>{title}</b> without saving anything?"
 DISCARDED = "⏹ Session closed. Nothing was logged, so nothing was saved."
@@ -402,12 +416,18 @@ async def _render(
     query = update.callback_query
     pressed = query.message.message_id if query and query.message else None
     telegram_id = identity(update).telegram_id
-    if pressed is not None and (here or view.message_id in (None, pressed)):
+    current = (
+        here or view.message_id is None or (pressed is not None and pressed >= view.message_id)
+    )
+    if pressed is not None and current:
         message = await show_message(update, text, markup)
         if message is not None and message.message_id != view.message_id:
             if view.message_id is not None:
                 await _strip(context, chat.id, view.message_id)
             await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+        return
+    if query is None:
+        await _send_below(context, chat.id, telegram_id, view, text, markup)
         return
     await answer(update)
     if fresh and view.message_id is not None:
@@ -424,6 +444,34 @@ async def _render(
             log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
     sent = await chat.send_message(text, reply_markup=markup)
     await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+
+
+async def _send_below(
+    context: Context,
+    chat_id: int,
+    telegram_id: int,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Typed input: the live card goes below the person's message and the old one goes away.
+
+    The new card is remembered before the old one is deleted, so a bot stopped in between
+    leaves an old card whose buttons answer "out of date", never two working cards.
+    """
+    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    await _svc(context).move_card(view.record_id, telegram_id, sent.message_id)
+    if view.message_id is not None and view.message_id != sent.message_id:
+        await _drop(context, chat_id, view.message_id)
+
+
+async def _drop(context: Context, chat_id: int, message_id: int) -> None:
+    """Delete an old live card; one Telegram no longer lets a bot delete loses its buttons."""
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except (BadRequest, Forbidden) as error:
+        log.debug("could not delete old live message %s: %s", message_id, error)
+        await _strip(context, chat_id, message_id)
 
 
 async def _strip(context: Context, chat_id: int, message_id: int) -> None:
@@ -636,6 +684,8 @@ async def _dispatch(
     if op == "u":
         return await _started(update, context, await svc.start_unplanned(telegram_id, first))
     rid, arg = first, numbers[1] if len(numbers) > 1 else None
+    if await _out_of_date(update, context, rid):
+        return LOGGING if _record_id(context) is not None else END
     _remember(context, rid)
     if op in ("ok", "sm", "up", "dn"):
         kind = {"ok": "planned", "sm": "same", "up": "up", "dn": "down"}[op]
@@ -655,11 +705,9 @@ async def _dispatch(
     if op == "z":
         view = await svc.undo(telegram_id, rid, key)
         _cancel_rest(context, rid)
-        return await _show_turn(update, context, view, "↩ Last set removed.")
+        return await _show_turn(update, context, view, UNDONE)
     if op == "k":
-        return await _show_turn(
-            update, context, await svc.skip(telegram_id, rid, key), "⏭ Skipped."
-        )
+        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
     if op == "n":
         return await _show_turn(update, context, await svc.next_exercise(telegram_id, rid, key))
     if op == "tm":
@@ -691,18 +739,31 @@ async def _dispatch(
     if op in ("xs", "xa") and arg is not None:
         return await _picked(update, context, rid, op[1], arg)
     if op == "fin":
-        view = await svc.turn(telegram_id, rid)
-        _require_live(view)
-        empty = view.total_sets == 0
-        text = (ASK_DISCARD if empty else ASK_FINISH).format(
-            title=esc(view.title), sets=plural(view.total_sets, "set")
-        )
-        await _render(update, context, view, text, finish_keyboard(rid, empty))
-        return LOGGING
+        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
     if op == "fy":
         return await _finish(update, context, rid)
     await answer(update, "This button has expired. Send /log to start again.", alert=True)
     return LOGGING
+
+
+async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
+    """A press on an older live card: it loses its buttons and points to the current card.
+
+    Message ids only grow in a chat, so a card older than the one remembered is out of date;
+    a newer one (sent just before a restart) is the current card and is adopted on render.
+    """
+    query = update.callback_query
+    pressed = query.message.message_id if query and query.message else None
+    if pressed is None:
+        return False
+    card = await _svc(context).card_of(identity(update).telegram_id, rid)
+    if card is None or pressed >= card:
+        return False
+    chat = update.effective_chat
+    if chat is not None:
+        await _strip(context, chat.id, pressed)
+    await answer(update, OUT_OF_DATE, alert=True)
+    return True
 
 
 def _require_live(view: TurnView) -> None:
@@ -731,6 +792,16 @@ def _client_list(menu: StartMenu) -> tuple[str, InlineKeyboardMarkup]:
     if not all(client.joined for client in menu.clients):
         text += PICK_CLIENT_WAITING
     return text, keyboard(rows)
+
+
+async def _ask_finish(update: Update, context: Context, view: TurnView) -> int:
+    _require_live(view)
+    empty = view.total_sets == 0
+    text = (ASK_DISCARD if empty else ASK_FINISH).format(
+        title=esc(view.title), sets=plural(view.total_sets, "set")
+    )
+    await _render(update, context, view, text, finish_keyboard(view.record_id, empty))
+    return LOGGING
 
 
 async def _after_log(
@@ -837,21 +908,74 @@ async def on_text(update: Update, context: Context) -> int:
         return END
     text = message.text or ""
     try:
-        result = await _svc(context).log_text(
-            identity(update).telegram_id, rid, text, _op_key(update)
-        )
-    except SetParseError as error:
-        first, second = error.examples
-        await _reply(
-            update,
-            SET_ERROR.format(message=esc(error.message), first=esc(first), second=esc(second)),
-        )
-        return LOGGING
-    except DomainError as error:
+        word = live_word(text)
+        if word is not None:
+            return await _word_typed(update, context, rid, word)
+        try:
+            result = await _svc(context).log_text(
+                identity(update).telegram_id, rid, text, _op_key(update)
+            )
+        except SetParseError as error:
+            return await _not_a_set(update, context, rid, text, error)
+    except (SessionFinished, NotFound, NotAllowed) as error:
         return await _lost_session(update, context, error)
+    except DomainError as error:
+        return await _hint(update, context, rid, f"⚠️ {esc(error)}")
     if result.choices is not None:
         return await _show_choices(update, context, result.turn, "a", text, result.choices)
     return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+
+
+async def _word_typed(update: Update, context: Context, rid: int, word: LiveWord) -> int:
+    """``next``, ``skip``, ``done``, ``finish`` or ``undo`` typed mid-session: as the buttons."""
+    svc = _svc(context)
+    telegram_id, key = identity(update).telegram_id, _op_key(update)
+    if word is LiveWord.DONE:
+        current = await svc.turn(telegram_id, rid)
+        word = LiveWord.NEXT if current.exercise_name is not None else LiveWord.FINISH
+    if word is LiveWord.FINISH:
+        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
+    if word is LiveWord.UNDO:
+        view = await svc.undo(telegram_id, rid, key)
+        _cancel_rest(context, rid)
+        return await _show_turn(update, context, view, UNDONE)
+    if word is LiveWord.SKIP:
+        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
+    view = await svc.next_exercise(telegram_id, rid, key)
+    return await _show_turn(update, context, view, NEXT_DONE)
+
+
+async def _not_a_set(
+    update: Update, context: Context, rid: int, text: str, error: SetParseError
+) -> int:
+    """Text that is not a set: an exercise's name moves there; else the card explains why."""
+    if looks_like_name(text):
+        named = await _svc(context).exercise_named(
+            identity(update).telegram_id, rid, text, _op_key(update)
+        )
+        if named.choices or named.added or named.switched:
+            return await _named(update, context, text, named)
+    first, second = error.examples
+    hint = SET_ERROR.format(message=esc(error.message), first=esc(first), second=esc(second))
+    return await _hint(update, context, rid, hint)
+
+
+async def _named(update: Update, context: Context, text: str, named: NamedResult) -> int:
+    view = named.turn
+    if named.choices:
+        return await _show_choices(update, context, view, "a", text, named.choices)
+    template = SWITCHED_NAMED if named.switched else ADDED_NAMED
+    return await _show_turn(update, context, view, template.format(name=esc(view.exercise_name)))
+
+
+async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
+    """A mistake explained inside the live card, re-sent below it; nothing was stored."""
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        _require_live(view)
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    return await _show_turn(update, context, view, hint)
 
 
 async def _lost_session(update: Update, context: Context, error: DomainError) -> int:
@@ -869,8 +993,9 @@ async def _show_choices(
     choices: tuple[ExerciseChoice, ...],
 ) -> int:
     if not choices:
-        await _reply(update, NO_MATCH.format(query=esc(" ".join(query.split())[:60])))
-        return SEARCH if mode == "s" else LOGGING
+        return await _show_turn(
+            update, context, view, NO_MATCH.format(query=esc(" ".join(query.split())[:60]))
+        )
     markup = choices_keyboard(view.record_id, mode, choices)
     await _render(update, context, view, CHOICES, markup)
     return LOGGING

@@ -32,15 +32,17 @@ from tests.flows.test_log_trainer import live_message, plan_session, trainer_and
 Factory = async_sessionmaker[AsyncSession]
 
 # Logging one set as the client's trainer: read the session with the trainer's relationship
-# and permissions (1), last time (1, with the client's profiles as a subquery), insert the set
-# (1) and mark the update handled (1), committed together; on an exercise's first set also its
-# start time and the current exercise (up to 2).
+# and permissions (1), insert the set (1) and mark the update handled (1), committed together;
+# on an exercise's first set also its start time and the current exercise (up to 2). "Last
+# time" was read when the card first showed the exercise and is not read again per set. After
+# the reply, the new live card (sent below the typed set) is remembered in one update (1).
 TRAINER_SET_STATEMENTS = 4
 TRAINER_FIRST_SET_STATEMENTS = 6
 # A client logging their own set: the same, and their own profiles are theirs to read.
 CLIENT_SET_STATEMENTS = 6
-# The set and its handled mark are one commit; the conversation stays in its state.
-COMMITS_PER_SET = 1
+# The set and its handled mark are one commit; the new card's id is a second, after the reply.
+# The conversation stays in its state.
+COMMITS_PER_SET = 2
 
 
 @dataclass
@@ -117,9 +119,10 @@ async def test_a_trainer_logs_each_set_in_a_few_constant_statements(
     later = [len(c.statements) for c in first[1:] + second[1:]]
     assert later == [TRAINER_SET_STATEMENTS] * len(later)
     assert all(c.commits == COMMITS_PER_SET for c in first + second)
-    # Later sets of an exercise touch nothing but the new row and the handled update.
+    # Later sets of an exercise touch nothing but the new row, the handled update and the id
+    # of the card sent below.
     writes = [s.split()[0] for s in first[-1].statements if not s.startswith("SELECT")]
-    assert writes == ["INSERT", "INSERT"]
+    assert writes == ["INSERT", "INSERT", "UPDATE"]
     assert await _set_count(session_factory) == 8
     assert "Set 5 (1 extra)" in live_message(tom).text
 

@@ -2,7 +2,8 @@
 
 The real entry point runs as a subprocess against the fake Bot API over HTTP (see
 ``tests/test_process.py``). The client logs two sets, the process is killed, a new one starts on
-the same database, and the third set lands in the same session and the same live message.
+the same database, and the third set lands in the same session, on a new live card below it
+that replaces the one from before the kill.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from tests.factories import make_user
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.test_process import (
+    WAIT,
     BotProcess,
     assert_clean_log,
     bot_env,
@@ -109,8 +111,15 @@ def test_sigkill_mid_session_resumes_at_the_next_set(
     wait_for_text(api, cleo.id, "Added", "Set 1")
     push_text(api, cleo, "100x5")
     wait_for_text(api, cleo.id, "Set 2")
+    before = len(api.calls)
     push_text(api, cleo, "102.5x5")
-    live = wait_for_text(api, cleo.id, "Set 3", "2. 102.5 kg × 5")
+    live = wait_for_text(api, cleo.id, "Set 3", "2. 102.5 kg × 5", since=before)
+    # The turn ends with the card before it deleted (after the new one is remembered).
+    api.wait_until(
+        lambda: any(call.method == "deleteMessage" for call in api.calls[before:]),
+        WAIT,
+        "the previous live card deleted",
+    )
     # Updates are handled one at a time: once the bystander is answered, Cleo's turn (and
     # its state flush) is complete, so the kill lands between two sets.
     push_text(api, bystander, "/start")
@@ -124,8 +133,16 @@ def test_sigkill_mid_session_resumes_at_the_next_set(
     mark = len(api.calls)
     push_text(api, cleo, "105x5")
     resumed = wait_for_text(api, cleo.id, "Set 4", "3. 105 kg × 5", since=mark)
-    assert resumed.method == "editMessageText", "the same live message is edited on"
-    assert resumed.result["message_id"] == live.result["message_id"]
+    # The card follows the typed set to the bottom of the chat; the one from before the kill
+    # is deleted, so one live card remains.
+    assert resumed.method == "sendMessage", "the card is sent below the typed set"
+
+    def deleted() -> list[object]:
+        calls = api.calls[mark:]
+        return [call.params.get("message_id") for call in calls if call.method == "deleteMessage"]
+
+    api.wait_until(lambda: bool(deleted()), WAIT, "the old live card deleted")
+    assert deleted() == [live.result["message_id"]]
 
     records, sets = asyncio.run(_stored(url))
     assert len(records) == 1

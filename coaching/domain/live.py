@@ -13,10 +13,12 @@ Nothing here knows about Telegram, the database or the clock; time is passed in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT_REST_S",
     "ExerciseLine",
     "ExerciseState",
+    "LiveWord",
     "RecordLine",
     "SummaryData",
     "Target",
@@ -47,6 +50,8 @@ __all__ = [
     "format_kg",
     "format_target",
     "format_volume",
+    "live_word",
+    "looks_like_name",
     "next_exercise_key",
     "planned_entry",
     "repeat_entry",
@@ -165,6 +170,67 @@ def build_turn(exercises: Sequence[ExerciseState], current_key: int | None) -> T
         target_met=target_met,
         upcoming=upcoming,
     )
+
+
+# --------------------------------------------------------------------------- typed words
+
+
+class LiveWord(StrEnum):
+    """A plain word typed mid-session that means a button (``same`` is set notation)."""
+
+    NEXT = "next"
+    SKIP = "skip"
+    DONE = "done"
+    FINISH = "finish"
+    UNDO = "undo"
+
+
+_WORDS: Final[Mapping[str, LiveWord]] = {
+    "next": LiveWord.NEXT,
+    "next exercise": LiveWord.NEXT,
+    "skip": LiveWord.SKIP,
+    "skip it": LiveWord.SKIP,
+    "skip exercise": LiveWord.SKIP,
+    "skip this": LiveWord.SKIP,
+    "done": LiveWord.DONE,
+    "finished": LiveWord.FINISH,
+    "finish": LiveWord.FINISH,
+    "finish session": LiveWord.FINISH,
+    "end": LiveWord.FINISH,
+    "end session": LiveWord.FINISH,
+    "undo": LiveWord.UNDO,
+    "undo last": LiveWord.UNDO,
+    "undo last set": LiveWord.UNDO,
+    "oops": LiveWord.UNDO,
+}
+_WORD_NOISE: Final = re.compile(r"[\s!.?…,;:]+")
+_NAME_LETTERS: Final = re.compile(r"[^\W\d_]")
+_NOT_A_NAME: Final = re.compile(
+    r"(?:bw|body\s*weight|bodyweight|rpe|rir|same|again|repeat|ditto|wu|warm\s*-?\s*up)\b"
+)
+
+
+def live_word(text: str) -> LiveWord | None:
+    """The button a typed word stands for (``Next``, ``skip!``, ``Undo last set``), else ``None``.
+
+    Only whole messages count, so ``next`` is a word but ``next 100x5`` is not.
+    """
+    if len(text) > 40:
+        return None
+    return _WORDS.get(" ".join(_WORD_NOISE.sub(" ", text.lower()).split()))
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether a message that is not a set may be an exercise's name (``bench press``, ``rdl``).
+
+    It has letters and no digits (a digit means a mistyped set) and does not start with a
+    set-notation word (``bw``, ``rpe``…), whose mistakes get the set notation's own hint.
+    """
+    cleaned = " ".join(text.lower().split())
+    if not 2 <= len(cleaned) <= 60 or any(c.isdigit() for c in cleaned):
+        return False
+    letters = len(_NAME_LETTERS.findall(cleaned))
+    return letters >= 2 and _NOT_A_NAME.match(cleaned) is None
 
 
 # --------------------------------------------------------------------------- buttons

@@ -22,17 +22,19 @@ from the rows it read plus the ones it wrote, without reading the session again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.domain.catalogue import SearchCandidate, search_exercises
+from coaching.domain.catalogue import SearchCandidate, SearchHit, search_exercises
 from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
@@ -94,7 +96,7 @@ from storage.repositories.live import (
     LiveTemplate,
 )
 from storage.repositories.users import UserRepository
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 T = TypeVar("T")
 
@@ -110,6 +112,10 @@ OPS_KEPT = 30
 LAST_TIME_SETS = 8
 SEARCH_LIMIT = 5
 MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the active ones
+
+
+class SessionFinished(Conflict):
+    """The live session is over (finished, closed or abandoned): nothing more goes into it."""
 
 
 class ReasonNeeded(InvalidInput):
@@ -218,6 +224,21 @@ class LogResult:
     duplicate: bool = False
     rest_s: int | None = None
     choices: tuple[ExerciseChoice, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedResult:
+    """What an exercise's name typed mid-session did.
+
+    ``added`` or ``switched`` when one exercise matched exactly (it was added at the end, or
+    the session moved to it); otherwise ``choices`` holds the matches to confirm (empty when
+    nothing matched) and nothing changed.
+    """
+
+    turn: TurnView
+    added: bool = False
+    switched: bool = False
+    choices: tuple[ExerciseChoice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +448,39 @@ def _turn_view(
         viewer_is_client=viewer_is_client,
         step_unit=step_unit(exercise.last if exercise else None, units),
     )
+
+
+_LastTimeKey = tuple[int, int, int, Units, str]
+
+
+class _LastTimes:
+    """ "Last time" lines already worked out for live sessions, per application.
+
+    "Last time" is read from *other* sessions, so it does not change while a session moves
+    from set to set; keeping it saves the hot path a query per set (the card re-sent below a
+    typed set costs one small write instead). Keyed by record, exercise, viewer, unit and time
+    zone; bounded, oldest out first. Only sessions the viewer may see history for are kept.
+    """
+
+    KEPT = 2048
+    _by_app: ClassVar[
+        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, str | None]]
+    ] = WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, str | None]:
+        found = cls._by_app.get(ctx.uow)
+        if found is None:
+            found = cls._by_app[ctx.uow] = OrderedDict()
+        return found
+
+    @classmethod
+    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: str | None) -> None:
+        kept = cls.of(ctx)
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > cls.KEPT:
+            kept.popitem(last=False)
 
 
 @dataclass
@@ -676,7 +730,7 @@ class LiveService(Service):
     ) -> StartResult:
         loaded = await self._load(session, user, record_id)
         if not loaded.record.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         view = await self._view(session, loaded)
         await uow.commit()
         return StartResult(view, resumed=True)
@@ -757,6 +811,23 @@ class LiveService(Service):
             messages[str(telegram_id)] = message_id
             _set_meta(record, messages=messages)
             await uow.commit()
+
+    async def move_card(self, record_id: int, telegram_id: int, message_id: int) -> None:
+        """Remember the live card just sent below a typed message, in one small write.
+
+        Called only after this update read the record's turn for ``telegram_id`` (which is
+        where it was authorised), so it neither reads nor re-checks anything.
+        """
+        async with self.ctx.uow() as uow:
+            await LiveRepository(uow.session).set_card(record_id, telegram_id, message_id)
+            await uow.commit()
+
+    async def card_of(self, telegram_id: int, record_id: int) -> int | None:
+        """This chat's current live card for the record (after authorising), or ``None``."""
+        async with self.ctx.uow() as uow:
+            live = await self._read(uow.session, telegram_id, record_id)
+            card = live.read.metadata.get("messages", {}).get(str(telegram_id))
+            return card if isinstance(card, int) else None
 
     # ------------------------------------------------------------------ logging sets
 
@@ -1007,33 +1078,77 @@ class LiveService(Service):
     async def _search_for(
         self, session: AsyncSession, owner: int | None, query: str
     ) -> tuple[ExerciseChoice, ...]:
+        hits = await self._hits(session, owner, query)
+        return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+
+    async def _hits(self, session: AsyncSession, owner: int | None, query: str) -> list[SearchHit]:
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
-            return ()
+            return []
         rows = await ExerciseRepository(session).visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
-        hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
-        return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+        return search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
+
+    async def exercise_named(
+        self, telegram_id: int, record_id: int, text: str, op_key: str
+    ) -> NamedResult:
+        """An exercise's name typed mid-session (``bench press``, ``rdl``).
+
+        One exact match: the session moves to it if it is open there, else it is added at the
+        end (see :meth:`_add_or_switch`). Anything less certain changes nothing and returns
+        the matches as ``choices`` to confirm with a button.
+        """
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await self._user(session, telegram_id)
+            loaded = await self._load(session, user, record_id, live_only=True)
+            hits = await self._hits(session, loaded.record.trainer_user_id, text)
+            exact = [hit for hit in hits if hit.exact]
+            if len(exact) != 1:
+                choices = tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+                return NamedResult(await self._view(session, loaded), choices=choices)
+            switched = False
+            if _first_time(loaded.record, op_key):
+                exercise = await self._exercise(session, loaded, int(exact[0].key))
+                switched = await self._add_or_switch(session, loaded, exercise)
+                await session.flush()
+            view = await self._view(session, loaded)
+            await uow.commit()
+            return NamedResult(view, added=not switched, switched=switched)
 
     async def add_exercise(
         self, telegram_id: int, record_id: int, exercise_id: int, op_key: str
     ) -> TurnView:
-        """Add an exercise at the end of the session and make it current."""
+        """Add an exercise at the end of the session and make it current.
+
+        An exercise the session already has open is not added twice: the session moves to it.
+        """
 
         async def change(session: AsyncSession, loaded: _Loaded) -> None:
             exercise = await self._exercise(session, loaded, exercise_id)
-            rows = _ordered(loaded.record)
-            row = ExerciseRecord(
-                exercise_id=exercise.id,
-                exercise_name=exercise.name[:100],
-                order_index=(rows[-1].order_index + 1) if rows else 0,
-                sets=[],
-            )
-            loaded.record.exercises.append(row)
-            await session.flush()
-            _set_meta(loaded.record, current=row.id)
+            await self._add_or_switch(session, loaded, exercise)
 
         return await self._change(telegram_id, record_id, op_key, change)
+
+    async def _add_or_switch(
+        self, session: AsyncSession, loaded: _Loaded, exercise: Exercise
+    ) -> bool:
+        """Make ``exercise`` current: its open row if any (true), else a new row at the end."""
+        rows = _ordered(loaded.record)
+        for row in rows:
+            if row.exercise_id == exercise.id and not (row.completed or row.skipped):
+                _set_meta(loaded.record, current=row.id)
+                return True
+        added = ExerciseRecord(
+            exercise_id=exercise.id,
+            exercise_name=exercise.name[:100],
+            order_index=(rows[-1].order_index + 1) if rows else 0,
+            sets=[],
+        )
+        loaded.record.exercises.append(added)
+        await session.flush()
+        _set_meta(loaded.record, current=added.id)
+        return False
 
     async def swap(
         self,
@@ -1393,7 +1508,7 @@ class LiveService(Service):
             scope = await profile_scope(session, access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         template_ids = [e.exercise_template_id for e in record.exercises if e.exercise_template_id]
         templates = await repo.templates(sorted(set(template_ids)))
         return _Loaded(user, record, profile, is_client, access, scope, history_visible, templates)
@@ -1443,10 +1558,12 @@ class LiveService(Service):
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and loaded.history_visible:
+            key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
             rows = await LiveRepository(session).last_sets(
                 loaded.scope, exercise.exercise_id, record.id
             )
             last_time = _last_time(rows, user.units, user.timezone)
+            _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=record.id,
             title=record.title,
@@ -1483,7 +1600,7 @@ class LiveService(Service):
                 raise NotFound(NOT_YOUR_SESSION) from None
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if not read.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         return _Live(read, read.record_id, is_client, access, history_visible)
 
     async def _read_view(
@@ -1497,15 +1614,27 @@ class LiveService(Service):
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and live.history_visible:
-            scope = (
-                readable_profiles(live.access)
-                if live.access is not None
-                else all_profiles_of(read.user_id)
+            key = (
+                live.record_id,
+                exercise.exercise_id,
+                read.telegram_id,
+                read.units,
+                read.timezone,
             )
-            rows = await LiveRepository(session).last_sets(
-                scope, exercise.exercise_id, live.record_id
-            )
-            last_time = _last_time(rows, read.units, read.timezone)
+            kept = _LastTimes.of(self.ctx)
+            if key in kept:
+                last_time = kept[key]
+            else:
+                scope = (
+                    readable_profiles(live.access)
+                    if live.access is not None
+                    else all_profiles_of(read.user_id)
+                )
+                rows = await LiveRepository(session).last_sets(
+                    scope, exercise.exercise_id, live.record_id
+                )
+                last_time = _last_time(rows, read.units, read.timezone)
+                _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=live.record_id,
             title=read.title,

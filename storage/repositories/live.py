@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -402,6 +403,30 @@ class LiveRepository:
         await self.session.execute(
             update(_RECORDS).where(_R.id == record_id).values(session_metadata=metadata)
         )
+
+    async def set_card(self, record_id: int, telegram_id: int, message_id: int) -> None:
+        """Remember ``telegram_id``'s live card in the record's metadata, in one statement.
+
+        Only ``messages.<telegram_id>`` changes (a JSON path update), so a turn that another
+        chat commits meanwhile is not overwritten with an older copy of the metadata.
+        """
+        params = {"rid": record_id, "tid": str(telegram_id), "mid": message_id}
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = text(
+                "UPDATE session_records SET session_metadata = jsonb_set("
+                "coalesce(session_metadata::jsonb, '{}'::jsonb), '{messages}', "
+                "coalesce(session_metadata::jsonb -> 'messages', '{}'::jsonb) || "
+                "jsonb_build_object(CAST(:tid AS text), CAST(:mid AS integer)))::json "
+                "WHERE id = :rid"
+            )
+        else:
+            statement = text(
+                "UPDATE session_records SET session_metadata = json_set("
+                "coalesce(session_metadata, '{}'), '$.messages', json_set("
+                "coalesce(json_extract(session_metadata, '$.messages'), '{}'), "
+                "'$.\"' || :tid || '\"', :mid)) WHERE id = :rid"
+            )
+        await self.session.execute(statement, params)
 
     # ------------------------------------------------------------------ records
 
