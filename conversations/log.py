@@ -922,8 +922,21 @@ async def on_text(update: Update, context: Context) -> int:
     except DomainError as error:
         return await _hint(update, context, rid, f"⚠️ {esc(error)}")
     if result.choices is not None:
-        return await _show_choices(update, context, result.turn, "a", text, result.choices)
+        return await _first_exercise(update, context, rid, text, result.choices)
     return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+
+
+async def _first_exercise(
+    update: Update, context: Context, rid: int, text: str, choices: tuple[ExerciseChoice, ...]
+) -> int:
+    """No exercise open: a name that matches one exercise exactly adds it, else pick one."""
+    if not choices:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        return await _show_choices(update, context, view, "a", text, choices)
+    named = await _svc(context).exercise_named(
+        identity(update).telegram_id, rid, text, _op_key(update)
+    )
+    return await _named(update, context, text, named)
 
 
 async def _word_typed(update: Update, context: Context, rid: int, word: LiveWord) -> int:

@@ -42,6 +42,7 @@ __all__ = [
     "SummaryData",
     "Target",
     "Turn",
+    "adhoc_title",
     "build_summary",
     "build_turn",
     "current_exercise",
@@ -135,22 +136,52 @@ class Turn:
         return self.exercise is None
 
 
+def _ahead(exercise: ExerciseState) -> bool:
+    """Whether an exercise is still to come: open, and not unplanned work already started.
+
+    An exercise added during the session (no plan) with sets logged was done when the person
+    moved on to another one, so the card never points back to it ("Then: Squat" after the
+    squats). Typing its name goes back to it.
+    """
+    return not exercise.done and not (exercise.target is None and exercise.sets)
+
+
 def current_exercise(
     exercises: Sequence[ExerciseState], current_key: int | None
 ) -> ExerciseState | None:
-    """The exercise the user is on: the chosen one while open, else the first open one."""
+    """The exercise the user is on: the chosen one while open, else the first one ahead."""
     for exercise in exercises:
         if exercise.key == current_key and not exercise.done:
             return exercise
-    return next((exercise for exercise in exercises if not exercise.done), None)
+    return next((exercise for exercise in exercises if _ahead(exercise)), None)
 
 
 def next_exercise_key(exercises: Sequence[ExerciseState], after_key: int) -> int | None:
-    """The next open exercise after ``after_key`` in order, wrapping round; ``None`` if none."""
+    """The next exercise ahead after ``after_key`` in order, wrapping round; ``None`` if none."""
     keys = [exercise.key for exercise in exercises]
     start = keys.index(after_key) + 1 if after_key in keys else 0
     ordered = [*exercises[start:], *exercises[:start]]
-    return next((e.key for e in ordered if not e.done and e.key != after_key), None)
+    return next((e.key for e in ordered if _ahead(e) and e.key != after_key), None)
+
+
+def adhoc_title(names: Sequence[str], limit: int = 120) -> str | None:
+    """An unplanned session's title from what was done: ``Barbell Back Squat · Pull-Up``.
+
+    Names keep their order, each once; past ``limit`` characters the rest are counted
+    (``… +3 more``). ``None`` when nothing was done.
+    """
+    unique = list(dict.fromkeys(name for name in names if name.strip()))
+    if not unique:
+        return None
+    shown: list[str] = []
+    for index, name in enumerate(unique):
+        rest = len(unique) - index
+        candidate = " · ".join([*shown, name])
+        more = f" … +{rest - 1} more" if rest > 1 else ""
+        if len(candidate) + len(more) > limit and shown:
+            return " · ".join(shown) + f" … +{rest} more"
+        shown.append(name[:limit])
+    return " · ".join(shown)
 
 
 def build_turn(exercises: Sequence[ExerciseState], current_key: int | None) -> Turn:

@@ -48,6 +48,7 @@ from coaching.domain.live import (
     ExerciseState,
     SummaryData,
     Target,
+    adhoc_title,
     build_summary,
     build_turn,
     format_target,
@@ -517,6 +518,30 @@ def _first_time(record: SessionRecord, op_key: str | None) -> bool:
         return False
     _set_meta(record, ops=[*ops, op_key][-OPS_KEPT:])
     return True
+
+
+def _unambiguous(hits: Sequence[SearchHit], record: SessionRecord) -> int | None:
+    """The exercise a typed name certainly means, or ``None`` to ask.
+
+    Certain: the name is exactly one exercise open in this session (``rdl`` in a session that
+    has Romanian deadlifts), or the search found one exercise only, by its exact name or alias.
+    """
+    open_ids = {row.exercise_id for row in record.exercises if not (row.completed or row.skipped)}
+    here = [hit for hit in hits if hit.exact and int(hit.key) in open_ids]
+    if len(here) == 1:
+        return int(here[0].key)
+    if len(hits) == 1 and hits[0].exact:
+        return int(hits[0].key)
+    return None
+
+
+def _title_after_what_was_done(record: SessionRecord) -> None:
+    """An unplanned session is titled after its exercises ("Squat · Pull-Up") once finished."""
+    if record.program_session_id is not None or record.coaching_session_id is not None:
+        return
+    title = adhoc_title([row.exercise_name for row in _ordered(record) if row.sets])
+    if title is not None:
+        record.title = title[:255]
 
 
 def _local_day(now: datetime, tz: str) -> tuple[date, datetime, datetime]:
@@ -1094,22 +1119,22 @@ class LiveService(Service):
     ) -> NamedResult:
         """An exercise's name typed mid-session (``bench press``, ``rdl``).
 
-        One exact match: the session moves to it if it is open there, else it is added at the
-        end (see :meth:`_add_or_switch`). Anything less certain changes nothing and returns
-        the matches as ``choices`` to confirm with a button.
+        Without doubt (see :func:`_unambiguous`) the session moves to it if it is open there,
+        else it is added at the end (see :meth:`_add_or_switch`). Anything less certain
+        changes nothing and returns the matches as ``choices`` to confirm with a button.
         """
         async with self.ctx.uow() as uow:
             session = uow.session
             user = await self._user(session, telegram_id)
             loaded = await self._load(session, user, record_id, live_only=True)
             hits = await self._hits(session, loaded.record.trainer_user_id, text)
-            exact = [hit for hit in hits if hit.exact]
-            if len(exact) != 1:
+            chosen = _unambiguous(hits, loaded.record)
+            if chosen is None:
                 choices = tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
                 return NamedResult(await self._view(session, loaded), choices=choices)
             switched = False
             if _first_time(loaded.record, op_key):
-                exercise = await self._exercise(session, loaded, int(exact[0].key))
+                exercise = await self._exercise(session, loaded, chosen)
                 switched = await self._add_or_switch(session, loaded, exercise)
                 await session.flush()
             view = await self._view(session, loaded)
@@ -1282,6 +1307,7 @@ class LiveService(Service):
                 )
             record.status = RecordStatus.COMPLETED
             record.completed = True
+            _title_after_what_was_done(record)
             for exercise in record.exercises:
                 if exercise.sets and not exercise.completed:
                     exercise.completed = True
@@ -1367,7 +1393,7 @@ class LiveService(Service):
             earlier = await repo.previous_record(
                 scope,
                 program_session_id=record.program_session_id,
-                title=record.title,
+                exercise_ids=exercise_ids,
                 before=record.start_time,
                 exclude_record_id=record.id,
             )

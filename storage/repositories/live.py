@@ -48,6 +48,9 @@ from storage.models import (
 )
 from storage.repositories.relationships import PERMISSION_COLUMNS
 
+COMPARABLE_LOOKBACK = 50
+"""Unplanned sessions searched for one with the same exercises, latest first."""
+
 # Appointments that can still be logged today.
 OPEN_SESSION_STATUSES = (
     SessionStatus.SCHEDULED,
@@ -639,29 +642,46 @@ class LiveRepository:
         profile_ids: Sequence[int],
         *,
         program_session_id: int | None,
-        title: str,
+        exercise_ids: Sequence[int],
         before: datetime,
         exclude_record_id: int,
     ) -> SessionRecord | None:
-        """The latest completed session of the same program session or with the same title."""
+        """The latest completed session comparable with this one, or ``None``.
+
+        Comparable means the same planned session (program session) when there is one, else an
+        unplanned session in which exactly the same exercises were done. A shared title alone
+        ("Unplanned session") says nothing. Unplanned candidates are looked for among the
+        latest :data:`COMPARABLE_LOOKBACK` (two queries).
+        """
         if not profile_ids:
             return None
-        same: ColumnElement[bool] = SessionRecord.title == title
-        if program_session_id is not None:
-            same = or_(same, SessionRecord.program_session_id == program_session_id)
-        rows = await self.session.execute(
-            select(SessionRecord)
-            .where(
-                SessionRecord.client_profile_id.in_(profile_ids),
-                SessionRecord.completed.is_(True),
-                SessionRecord.id != exclude_record_id,
-                SessionRecord.start_time < before,
-                same,
-            )
-            .order_by(SessionRecord.start_time.desc(), SessionRecord.id.desc())
-            .limit(1)
+        earlier = select(SessionRecord).where(
+            SessionRecord.client_profile_id.in_(profile_ids),
+            SessionRecord.completed.is_(True),
+            SessionRecord.id != exclude_record_id,
+            SessionRecord.start_time < before,
         )
-        return rows.scalar_one_or_none()
+        latest = (SessionRecord.start_time.desc(), SessionRecord.id.desc())
+        if program_session_id is not None:
+            planned = earlier.where(SessionRecord.program_session_id == program_session_id)
+            found = await self.session.execute(planned.order_by(*latest).limit(1))
+            return found.scalar_one_or_none()
+        unplanned = earlier.where(SessionRecord.program_session_id.is_(None))
+        rows = await self.session.execute(unplanned.order_by(*latest).limit(COMPARABLE_LOOKBACK))
+        candidates = list(rows.scalars())
+        if not candidates or not exercise_ids:
+            return None
+        done = await self.session.execute(
+            select(ExerciseRecord.session_record_id, SetRecord.exercise_id)
+            .join(SetRecord, SetRecord.exercise_record_id == ExerciseRecord.id)
+            .where(ExerciseRecord.session_record_id.in_([c.id for c in candidates]))
+            .distinct()
+        )
+        by_record: dict[int, set[int]] = {}
+        for record_id, exercise_id in done:
+            by_record.setdefault(record_id, set()).add(exercise_id)
+        wanted = set(exercise_ids)
+        return next((c for c in candidates if by_record.get(c.id) == wanted), None)
 
     async def sets_of_record(self, record_id: int) -> list[SetRecord]:
         rows = await self.session.execute(
