@@ -127,8 +127,18 @@ async def today(update: Update, context: Context) -> None:
             )
         else:
             parts.append(NOTHING_PLANNED)
+    # A Start button per session still to do opens it in /log (data ``lg:p:<session id>``).
+    startable = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+    starts = [
+        [(f"▶️ Start {item.session.title[:40]}", f"lg:p:{item.session.id}")]
+        for item in view.sessions
+        if item.session.status in startable
+    ][:3]
     await show(
-        update, _fit("\n\n".join(parts)), keyboard([[PLAN_BUTTON], [ICS_BUTTON]]), edit=False
+        update,
+        _fit("\n\n".join(parts)),
+        keyboard([*starts, [PLAN_BUTTON], [ICS_BUTTON]]),
+        edit=False,
     )
 
 

@@ -59,7 +59,7 @@ from coaching.domain.live import (
     step_entry,
     step_unit,
 )
-from coaching.domain.sets import SetEntry, format_set, parse_sets
+from coaching.domain.sets import SetEntry, SetParseError, format_set, parse_sets
 from coaching.domain.strength import PerformedSet
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput, NotFound
@@ -106,6 +106,7 @@ FINISHED = "This session is finished."
 UNKNOWN_USER = "I don't know you yet. Send /start first."
 NO_SET_YET = "Log a set first."
 UNPLANNED_TITLE = "Unplanned session"
+MOVED = "This session has been moved to a new time: start it from /log at its new time."
 OWN_TITLE = "My workout"
 MAX_NOTE = 1000
 MAX_REASON = 500
@@ -435,7 +436,7 @@ def _turn_view(
         target_sets=target.sets if target else None,
         target_text=format_target(target, units) if target else None,
         target_met=turn.target_met,
-        has_plan=target is not None,
+        has_plan=_plan_loggable(target, exercise.last if exercise else None, units),
         upcoming=turn.upcoming,
         last_time=last_time,
         history_locked=exercise is not None and not history_visible,
@@ -517,6 +518,18 @@ def _first_time(record: SessionRecord, op_key: str | None) -> bool:
     if op_key in ops:
         return False
     _set_meta(record, ops=[*ops, op_key][-OPS_KEPT:])
+    return True
+
+
+def _plan_loggable(target: Target | None, last: SetEntry | None, units: Units) -> bool:
+    """Whether "✓ As planned" would log a set: the plan gives a load (or bodyweight, reps
+    only, a time or a distance), or the last set gives the load the plan leaves open."""
+    if target is None:
+        return False
+    try:
+        planned_entry(target, last, units)
+    except SetParseError:
+        return False
     return True
 
 
@@ -680,11 +693,9 @@ class LiveService(Service):
             live_id = await repo.live_id_for_profile(profile.id)
             if live_id is not None:
                 return await self._resumed(session, uow, user, live_id)
-            if coaching.status not in (
-                SessionStatus.SCHEDULED,
-                SessionStatus.RESCHEDULED,
-                SessionStatus.IN_PROGRESS,
-            ):
+            if coaching.status is SessionStatus.RESCHEDULED:
+                raise Conflict(MOVED)
+            if coaching.status not in (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS):
                 raise Conflict(f"This session is {coaching.status.value.lower()}.")
             now = self.ctx.clock.now()
             record = self._new_record(

@@ -51,10 +51,10 @@ from storage.repositories.relationships import PERMISSION_COLUMNS
 COMPARABLE_LOOKBACK = 50
 """Unplanned sessions searched for one with the same exercises, latest first."""
 
-# Appointments that can still be logged today.
+# Appointments that can still be logged today. A RESCHEDULED row is the old time of a session
+# that was moved (a new SCHEDULED row holds the new time), so it is not offered.
 OPEN_SESSION_STATUSES = (
     SessionStatus.SCHEDULED,
-    SessionStatus.RESCHEDULED,
     SessionStatus.IN_PROGRESS,
 )
 

@@ -38,7 +38,11 @@ async def test_today_plan_and_calendar_file(
     assert "Brace before each rep" in text
     assert "Last time: 100 kg × 5, 5, 4 (Thu 12 Nov)" in text
     assert "First time" in text, "the RDL has never been done"
-    assert bob.last_reply.flat_buttons == ["🗓 Next 14 days", "📅 Add to calendar (.ics)"]
+    assert bob.last_reply.flat_buttons == [
+        "▶️ Start Strength Base · W1 S1 · Lower A",
+        "🗓 Next 14 days",
+        "📅 Add to calendar (.ics)",
+    ]
 
     await bob.press("Next 14 days")
     text = bob.last_reply.text
