@@ -1029,9 +1029,8 @@ async def search_typed(update: Update, context: Context) -> int:
     except DomainError as error:
         return await _lost_session(update, context, error)
     if not choices:
-        await _reply(
-            update, NO_MATCH.format(query=esc(" ".join((message.text or "").split())[:60]))
-        )
+        missing = NO_MATCH.format(query=esc(" ".join((message.text or "").split())[:60]))
+        await _render(update, context, view, f"⚠️ {missing}", back_keyboard(rid))
         return SEARCH
     await _render(update, context, view, CHOICES, choices_keyboard(rid, mode, choices))
     return LOGGING
@@ -1048,14 +1047,10 @@ async def reason_typed(update: Update, context: Context) -> int:
         view = await _svc(context).swap(
             identity(update).telegram_id, rid, exercise_id, _op_key(update), message.text or ""
         )
-    except ReasonNeeded as error:
-        await _reply(update, esc(error))
-        return REASON
+    except (SessionFinished, NotFound, NotAllowed) as error:
+        return await _lost_session(update, context, error)
     except DomainError as error:
-        if str(error) == FINISHED or "find that session" in str(error):
-            return await _lost_session(update, context, error)
-        await _reply(update, esc(error))
-        return REASON
+        return await _ask_again(update, context, rid, f"🔁 {esc(error)}", REASON)
     if context.user_data is not None:
         context.user_data.pop(SWAP_KEY, None)
     return await _show_turn(update, context, view, SWAPPED)
@@ -1071,12 +1066,22 @@ async def note_typed(update: Update, context: Context) -> int:
         view = await _svc(context).add_note(
             identity(update).telegram_id, rid, message.text or "", _op_key(update)
         )
+    except (SessionFinished, NotFound, NotAllowed) as error:
+        return await _lost_session(update, context, error)
     except DomainError as error:
-        if str(error) == FINISHED or "find that session" in str(error):
-            return await _lost_session(update, context, error)
-        await _reply(update, esc(error))
-        return NOTE
+        return await _ask_again(update, context, rid, f"⚠️ {esc(error)}", NOTE)
     return await _show_turn(update, context, view, NOTE_SAVED)
+
+
+async def _ask_again(update: Update, context: Context, rid: int, text: str, state: int) -> int:
+    """A sub-step's mistake (swap reason, note): said inside the card, re-sent below."""
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        _require_live(view)
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    await _render(update, context, view, text, back_keyboard(rid))
+    return state
 
 
 # --- /cancel inside the session ---------------------------------------------------------------

@@ -254,3 +254,35 @@ async def test_words_in_notation_still_log_sets(
     for typed in ("100x5 warm-up", "same", "100 kg x 5 rpe 8", "5@100"):
         await tom.send(typed)
     assert len(await _stored(session_factory)) == 4
+
+
+async def test_a_search_with_no_match_is_said_in_the_card_and_asks_again(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom = await _planned(sim, session_factory, clock)
+    await tom.press("More…")
+    await tom.press("Swap exercise")
+    messages = len(tom.replies)
+    await tom.send("zzzz qqqq")
+    card = tom.last_reply
+    assert len(tom.replies) == messages, "no separate error message"
+    assert "No exercise matches “zzzz qqqq”" in card.text
+    assert card.flat_buttons == ["‹ Back"]
+    await tom.send("leg press")
+    assert "Which one did you mean?" in tom.last_reply.text
+
+
+async def test_a_note_too_long_is_said_in_the_card_and_nothing_is_saved(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom = await _planned(sim, session_factory, clock)
+    await tom.send("100x5")
+    await tom.press("More…")
+    await tom.press("Note")
+    messages = len(tom.replies)
+    await tom.send("x" * 1500)
+    card = tom.last_reply
+    assert len(tom.replies) == messages, "no separate error message"
+    assert "too long" in card.text
+    await tom.send("Knees caving on rep 4")
+    assert "Note saved" in live_message(tom).text
