@@ -627,17 +627,23 @@ _FLOOR_INSERT = (
     "VALUES (?, ?, ?, ?, 'normal', 100, 0, 5, 'kg', ?, ?)"
 )
 _FLOOR_MARK = "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+_FLOOR_CARD = (
+    "UPDATE session_records SET session_metadata = json_set(coalesce(session_metadata, '{}'), "
+    "'$.card', ?) WHERE id = ?"
+)
 
 
 class FloorTarget(Target):
     """A lower bound for a set-logging turn, measured in the same run as the real bot.
 
     A bare PTB application, built as the bot is (HTML by default, ``AIORateLimiter``), whose
-    one handler does what every implementation of the turn must do: edit the live message to
-    the text and keyboard the real bot showed for the same set (copied, untimed, from
-    ``source``). With ``database``, it first does the turn's storage work in raw SQL through
+    one handler does what every implementation of the turn must do: send the live card below
+    the typed set with the text and keyboard the real bot showed for the same set (copied,
+    untimed, from ``source``) and delete the card before it (the card stays the last message,
+    DESIGN.md). With ``database``, it first does the turn's storage work in raw SQL through
     aiosqlite, the driver the bot uses: read the live session's sets, insert the set and the
-    update's handled mark, commit. No ORM, no authorisation, no conversation state, no parsing:
+    update's handled mark, commit; and after sending, remembers the new card's id (its id is
+    known only then) and commits. No ORM, no authorisation, no conversation state, no parsing:
     what is left when all of those cost nothing.
     """
 
@@ -691,8 +697,9 @@ class FloorTarget(Target):
         await super().close()
 
     def edits(self) -> int:
-        """Live-message edits the floor made."""
-        return len([c for c in self.api.calls if c.method == "editMessageText" and c.error is None])
+        """Live cards the floor showed for sets (sent below each set; the first card excluded)."""
+        sent = [c for c in self.api.calls if c.method == "sendMessage" and c.error is None]
+        return max(len(sent) - 1, 0)
 
     async def set_rows(self) -> int | None:
         """Set rows the floor inserted (``None`` without a database)."""
@@ -704,9 +711,10 @@ class FloorTarget(Target):
         return int(next(iter(rows))[0])
 
     async def before_set(self, number: int) -> None:
-        edits = [c for c in self.source.api.calls[-8:] if c.method == "editMessageText"]
+        cards = ("editMessageText", "sendMessage")
+        edits = [c for c in self.source.api.calls[-8:] if c.method in cards and c.error is None]
         if not edits:
-            raise BenchError(f"{self.name}: the real bot has not edited its live message yet")
+            raise BenchError(f"{self.name}: the real bot has not shown its live card yet")
         params = edits[-1].params
         self._text = str(params["text"])
         shown = params.get("reply_markup")
@@ -734,9 +742,12 @@ class FloorTarget(Target):
             )
             await db.execute(_FLOOR_MARK, (update.update_id, now))
             await db.commit()
-        await context.bot.edit_message_text(
-            self._text, chat_id=self.user.id, message_id=self._message_id, reply_markup=self._markup
-        )
+        sent = await context.bot.send_message(self.user.id, self._text, reply_markup=self._markup)
+        if db is not None:
+            await db.execute(_FLOOR_CARD, (sent.message_id, self._row[0]))
+            await db.commit()
+        await context.bot.delete_message(self.user.id, self._message_id)
+        self._message_id = sent.message_id
 
 
 async def _floor_session(database: Path) -> tuple[int, int, int, int]:

@@ -1284,7 +1284,7 @@ async def measure_floors(work: Path, updates: int) -> FloorCost:
     warmup = max(5, updates // 10)
     sessions = (warmup + updates) // SETS_PER_SESSION + 2
     spotter = SpotterTarget("Spotter, empty database", empty, sessions=sessions)
-    handler = FloorTarget("Floor: a bare PTB handler editing the live message", spotter)
+    handler = FloorTarget("Floor: a bare PTB handler re-sending the live card", spotter)
     storage = FloorTarget(
         "Floor: the same plus raw aiosqlite read, insert, mark, commit", spotter, floor_db
     )

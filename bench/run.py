@@ -270,7 +270,7 @@ async def run(
     )
     floor_database = work / "floor.db"
     floors = [
-        FloorTarget("Floor: a bare PTB handler editing the live message", spotter_empty, pace=pace),
+        FloorTarget("Floor: a bare PTB handler re-sending the live card", spotter_empty, pace=pace),
         FloorTarget(
             "Floor: the same plus raw aiosqlite read, insert, mark, commit",
             spotter_empty,

@@ -29,24 +29,30 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
+    LiveWord,
+    RecordLine,
     SummaryData,
     format_duration,
     format_e1rm,
     format_kg,
     format_volume,
+    live_word,
+    looks_like_name,
     step_label,
 )
 from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
-from coaching.errors import DomainError
+from coaching.errors import DomainError, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
     FINISHED,
     ExerciseChoice,
     FinishResult,
     LiveService,
+    NamedResult,
     ReasonNeeded,
+    SessionFinished,
     StartMenu,
     StartResult,
     TurnView,
@@ -101,6 +107,7 @@ HINT = "<i>Send the set, e.g. <code>100x5</code>, <code>5@100</code>, <code>bw x
 NO_EXERCISE_YET = "No exercises yet. Type the first exercise's name, e.g. <code>squat</code>."
 ALL_DONE = "All exercises done ({sets}). Type another exercise's name to add it, or tap 🏁 Finish."
 TARGET_MET = "✅ All {n} planned sets done. Log an extra set, or tap <b>Next ›</b>."
+BODYWEIGHT_VOLUME = " (added load only)"
 LOCKED_HISTORY = "🔒 Last time: not shared by the client"
 NO_HISTORY = "Last time: first time"
 ASK_SEARCH_SWAP = (
@@ -113,6 +120,15 @@ ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on 
 NOTE_SAVED = "📝 Note saved."
 SWAPPED = "🔁 Swapped."
 ADDED = "➕ Added."
+ADDED_NAMED = "➕ Added <b>{name}</b>."
+SWITCHED_NAMED = "➡️ On to <b>{name}</b>."
+NEXT_DONE = "➡️ Next exercise."
+SKIPPED = "⏭ Skipped."
+UNDONE = "↩ Last set removed."
+OUT_OF_DATE = (
+    "This card is out of date: the current one is the newest live card, at the bottom of the chat."
+)
+
 ASK_FINISH = "🏁 Finish <b>{title}</b>? {sets} logged."
 ASK_DISCARD = "Nothing is logged yet. Close <b>{title}</b> without saving anything?"
 DISCARDED = "⏹ Session closed. Nothing was logged, so nothing was saved."
@@ -140,8 +156,8 @@ SET_TYPES = {"w": SetType.WARMUP, "d": SetType.DROP, "f": SetType.FAILURE}
 SET_TYPE_WORDS = {SetType.WARMUP: "warm-up", SetType.DROP: "drop", SetType.FAILURE: "failure"}
 E1RM_RECORDS = frozenset({"e1rm_epley", "e1rm_brzycki"})
 RECORD_WORDS = {
-    "e1rm_epley": "e1RM (Epley)",
-    "e1rm_brzycki": "e1RM (Brzycki)",
+    "e1rm_epley": "e1RM",
+    "e1rm_brzycki": "e1RM",
     "max_weight": "heaviest weight",
 }
 
@@ -154,7 +170,7 @@ def main_keyboard(view: TurnView) -> InlineKeyboardMarkup:
     rid = view.record_id
     if view.exercise_name is None:
         return keyboard([[("➕ Add exercise", f"lg:a:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")]])
-    step = step_label(view.units)
+    step = step_label(view.step_unit)
     first: list[Button] = []
     if view.has_plan:
         first.append(("✓ As planned", f"lg:ok:{rid}"))
@@ -224,7 +240,7 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         return "\n".join(lines)
     lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
     if view.target_sets is not None:
-        lines.append(f"Set {view.set_number} of {view.target_sets} · target {view.target_text}")
+        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
     else:
         lines.append(f"Set {view.set_number}")
     if view.target_met and view.target_sets is not None:
@@ -248,17 +264,43 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def _set_of(number: int, planned: int) -> str:
+    """``Set 3 of 4``; past the plan ``Set 5 (1 extra)``."""
+    if number <= planned:
+        return f"Set {number} of {planned}"
+    return f"Set {number} ({number - planned} extra)"
+
+
+def _load(weight_kg: Decimal, entered: Units | None, unit: Units) -> str:
+    """A lifted load in the unit it was typed in (225 lb stays 225 lb), else the viewer's."""
+    return format_kg(weight_kg, entered or unit)
+
+
 def _best(performed: PerformedSet, unit: Units) -> str:
     reps = f" × {performed.reps}" if performed.reps is not None else ""
+    entered = performed.entered_unit
     if performed.bodyweight:
         load = "bw"
         if performed.weight_kg:
             sign = "+" if performed.weight_kg > 0 else "−"
-            load += f"{sign}{format_kg(performed.weight_kg.copy_abs(), unit)}"
+            load += f"{sign}{_load(performed.weight_kg.copy_abs(), entered, unit)}"
         return load + reps
     if performed.weight_kg is None:
         return plural(performed.reps, "rep") if performed.reps is not None else "—"
-    return format_kg(performed.weight_kg, unit) + reps
+    return _load(performed.weight_kg, entered, unit) + reps
+
+
+def _record_line(record: RecordLine, unit: Units) -> str:
+    """``• Squat: heaviest weight 230 lb, was 225 lb``: weights as typed, e1RM in ``unit``."""
+    kind = RECORD_WORDS.get(record.kind, f"best for {plural(record.reps or 0, 'rep')}")
+    if record.kind in E1RM_RECORDS:
+        value, was = format_e1rm(record.value_kg, unit), record.previous_kg
+        before = f", was {format_e1rm(was, unit)}" if was else ""
+    else:
+        shown = record.entered_unit or unit
+        value = format_kg(record.value_kg, shown)
+        before = f", was {format_kg(record.previous_kg, shown)}" if record.previous_kg else ""
+    return f"• {esc(record.name)}: {kind} {value}{before}"
 
 
 def _delta(value: Decimal, unit: Units) -> str:
@@ -299,6 +341,8 @@ def summary_text(
         if progress and line.best_e1rm_kg is not None:
             parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
         volume = f"volume {format_volume(line.volume_kg, unit)}"
+        if line.bodyweight:
+            volume += BODYWEIGHT_VOLUME
         if history and when and line.volume_delta_kg is not None:
             volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
         parts.append(volume)
@@ -306,10 +350,7 @@ def summary_text(
     if progress and data.records:
         lines += ["", "🏆 <b>Personal records</b>"]
         for record in data.records:
-            kind = RECORD_WORDS.get(record.kind, f"best for {plural(record.reps or 0, 'rep')}")
-            shown = format_e1rm if record.kind in E1RM_RECORDS else format_kg
-            was = f", was {shown(record.previous_kg, unit)}" if record.previous_kg else ""
-            lines.append(f"• {esc(record.name)}: {kind} {shown(record.value_kg, unit)}{was}")
+            lines.append(_record_line(record, unit))
     if history and data.previous_date is None:
         lines += ["", "First time logging this session: next time you'll see the comparison."]
     if not history:
@@ -380,12 +421,18 @@ async def _render(
     query = update.callback_query
     pressed = query.message.message_id if query and query.message else None
     telegram_id = identity(update).telegram_id
-    if pressed is not None and (here or view.message_id in (None, pressed)):
+    current = (
+        here or view.message_id is None or (pressed is not None and pressed >= view.message_id)
+    )
+    if pressed is not None and current:
         message = await show_message(update, text, markup)
         if message is not None and message.message_id != view.message_id:
             if view.message_id is not None:
                 await _strip(context, chat.id, view.message_id)
             await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+        return
+    if query is None:
+        await _send_below(context, chat.id, telegram_id, view, text, markup)
         return
     await answer(update)
     if fresh and view.message_id is not None:
@@ -402,6 +449,34 @@ async def _render(
             log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
     sent = await chat.send_message(text, reply_markup=markup)
     await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+
+
+async def _send_below(
+    context: Context,
+    chat_id: int,
+    telegram_id: int,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Typed input: the live card goes below the person's message and the old one goes away.
+
+    The new card is remembered before the old one is deleted, so a bot stopped in between
+    leaves an old card whose buttons answer "out of date", never two working cards.
+    """
+    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    await _svc(context).move_card(view.record_id, telegram_id, sent.message_id)
+    if view.message_id is not None and view.message_id != sent.message_id:
+        await _drop(context, chat_id, view.message_id)
+
+
+async def _drop(context: Context, chat_id: int, message_id: int) -> None:
+    """Delete an old live card; one Telegram no longer lets a bot delete loses its buttons."""
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except (BadRequest, Forbidden) as error:
+        log.debug("could not delete old live message %s: %s", message_id, error)
+        await _strip(context, chat_id, message_id)
 
 
 async def _strip(context: Context, chat_id: int, message_id: int) -> None:
@@ -619,6 +694,8 @@ async def _dispatch(
     if op == "u":
         return await _started(update, context, await svc.start_unplanned(telegram_id, first))
     rid, arg = first, numbers[1] if len(numbers) > 1 else None
+    if await _out_of_date(update, context, rid):
+        return LOGGING if _record_id(context) is not None else END
     _remember(context, rid)
     if op in ("ok", "sm", "up", "dn"):
         kind = {"ok": "planned", "sm": "same", "up": "up", "dn": "down"}[op]
@@ -638,11 +715,9 @@ async def _dispatch(
     if op == "z":
         view = await svc.undo(telegram_id, rid, key)
         await _cancel_rest(context, rid)
-        return await _show_turn(update, context, view, "↩ Last set removed.")
+        return await _show_turn(update, context, view, UNDONE)
     if op == "k":
-        return await _show_turn(
-            update, context, await svc.skip(telegram_id, rid, key), "⏭ Skipped."
-        )
+        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
     if op == "n":
         return await _show_turn(update, context, await svc.next_exercise(telegram_id, rid, key))
     if op == "tm":
@@ -674,18 +749,31 @@ async def _dispatch(
     if op in ("xs", "xa") and arg is not None:
         return await _picked(update, context, rid, op[1], arg)
     if op == "fin":
-        view = await svc.turn(telegram_id, rid)
-        _require_live(view)
-        empty = view.total_sets == 0
-        text = (ASK_DISCARD if empty else ASK_FINISH).format(
-            title=esc(view.title), sets=plural(view.total_sets, "set")
-        )
-        await _render(update, context, view, text, finish_keyboard(rid, empty))
-        return LOGGING
+        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
     if op == "fy":
         return await _finish(update, context, rid)
     await answer(update, "This button has expired. Send /log to start again.", alert=True)
     return LOGGING
+
+
+async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
+    """A press on an older live card: it loses its buttons and points to the current card.
+
+    Message ids only grow in a chat, so a card older than the one remembered is out of date;
+    a newer one (sent just before a restart) is the current card and is adopted on render.
+    """
+    query = update.callback_query
+    pressed = query.message.message_id if query and query.message else None
+    if pressed is None:
+        return False
+    card = await _svc(context).card_of(identity(update).telegram_id, rid)
+    if card is None or pressed >= card:
+        return False
+    chat = update.effective_chat
+    if chat is not None:
+        await _strip(context, chat.id, pressed)
+    await answer(update, OUT_OF_DATE, alert=True)
+    return True
 
 
 def _require_live(view: TurnView) -> None:
@@ -714,6 +802,16 @@ def _client_list(menu: StartMenu) -> tuple[str, InlineKeyboardMarkup]:
     if not all(client.joined for client in menu.clients):
         text += PICK_CLIENT_WAITING
     return text, keyboard(rows)
+
+
+async def _ask_finish(update: Update, context: Context, view: TurnView) -> int:
+    _require_live(view)
+    empty = view.total_sets == 0
+    text = (ASK_DISCARD if empty else ASK_FINISH).format(
+        title=esc(view.title), sets=plural(view.total_sets, "set")
+    )
+    await _render(update, context, view, text, finish_keyboard(view.record_id, empty))
+    return LOGGING
 
 
 async def _after_log(
@@ -822,21 +920,87 @@ async def on_text(update: Update, context: Context) -> int:
         return END
     text = message.text or ""
     try:
-        result = await _svc(context).log_text(
+        word = live_word(text)
+        if word is not None:
+            return await _word_typed(update, context, rid, word)
+        try:
+            result = await _svc(context).log_text(
+                identity(update).telegram_id, rid, text, _op_key(update)
+            )
+        except SetParseError as error:
+            return await _not_a_set(update, context, rid, text, error)
+    except (SessionFinished, NotFound, NotAllowed) as error:
+        return await _lost_session(update, context, error)
+    except DomainError as error:
+        return await _hint(update, context, rid, f"⚠️ {esc(error)}")
+    if result.choices is not None:
+        return await _first_exercise(update, context, rid, text, result.choices)
+    return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+
+
+async def _first_exercise(
+    update: Update, context: Context, rid: int, text: str, choices: tuple[ExerciseChoice, ...]
+) -> int:
+    """No exercise open: a name that matches one exercise exactly adds it, else pick one."""
+    if not choices:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        return await _show_choices(update, context, view, "a", text, choices)
+    named = await _svc(context).exercise_named(
+        identity(update).telegram_id, rid, text, _op_key(update)
+    )
+    return await _named(update, context, text, named)
+
+
+async def _word_typed(update: Update, context: Context, rid: int, word: LiveWord) -> int:
+    """``next``, ``skip``, ``done``, ``finish`` or ``undo`` typed mid-session: as the buttons."""
+    svc = _svc(context)
+    telegram_id, key = identity(update).telegram_id, _op_key(update)
+    if word is LiveWord.DONE:
+        current = await svc.turn(telegram_id, rid)
+        word = LiveWord.NEXT if current.exercise_name is not None else LiveWord.FINISH
+    if word is LiveWord.FINISH:
+        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
+    if word is LiveWord.UNDO:
+        view = await svc.undo(telegram_id, rid, key)
+        await _cancel_rest(context, rid)
+        return await _show_turn(update, context, view, UNDONE)
+    if word is LiveWord.SKIP:
+        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
+    view = await svc.next_exercise(telegram_id, rid, key)
+    return await _show_turn(update, context, view, NEXT_DONE)
+
+
+async def _not_a_set(
+    update: Update, context: Context, rid: int, text: str, error: SetParseError
+) -> int:
+    """Text that is not a set: an exercise's name moves there; else the card explains why."""
+    if looks_like_name(text):
+        named = await _svc(context).exercise_named(
             identity(update).telegram_id, rid, text, _op_key(update)
         )
-    except SetParseError as error:
-        first, second = error.examples
-        await _reply(
-            update,
-            SET_ERROR.format(message=esc(error.message), first=esc(first), second=esc(second)),
-        )
-        return LOGGING
+        if named.choices or named.added or named.switched:
+            return await _named(update, context, text, named)
+    first, second = error.examples
+    hint = SET_ERROR.format(message=esc(error.message), first=esc(first), second=esc(second))
+    return await _hint(update, context, rid, hint)
+
+
+async def _named(update: Update, context: Context, text: str, named: NamedResult) -> int:
+    view = named.turn
+    if named.choices:
+        return await _show_choices(update, context, view, "a", text, named.choices)
+    template = SWITCHED_NAMED if named.switched else ADDED_NAMED
+    return await _show_turn(update, context, view, template.format(name=esc(view.exercise_name)))
+
+
+async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
+    """A mistake explained inside the live card, re-sent below it; nothing was stored."""
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
-    if result.choices is not None:
-        return await _show_choices(update, context, result.turn, "a", text, result.choices)
-    return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+    return await _show_turn(update, context, view, hint)
 
 
 async def _lost_session(update: Update, context: Context, error: DomainError) -> int:
@@ -854,8 +1018,9 @@ async def _show_choices(
     choices: tuple[ExerciseChoice, ...],
 ) -> int:
     if not choices:
-        await _reply(update, NO_MATCH.format(query=esc(" ".join(query.split())[:60])))
-        return SEARCH if mode == "s" else LOGGING
+        return await _show_turn(
+            update, context, view, NO_MATCH.format(query=esc(" ".join(query.split())[:60]))
+        )
     markup = choices_keyboard(view.record_id, mode, choices)
     await _render(update, context, view, CHOICES, markup)
     return LOGGING
@@ -876,9 +1041,8 @@ async def search_typed(update: Update, context: Context) -> int:
     except DomainError as error:
         return await _lost_session(update, context, error)
     if not choices:
-        await _reply(
-            update, NO_MATCH.format(query=esc(" ".join((message.text or "").split())[:60]))
-        )
+        missing = NO_MATCH.format(query=esc(" ".join((message.text or "").split())[:60]))
+        await _render(update, context, view, f"⚠️ {missing}", back_keyboard(rid))
         return SEARCH
     await _render(update, context, view, CHOICES, choices_keyboard(rid, mode, choices))
     return LOGGING
@@ -895,14 +1059,10 @@ async def reason_typed(update: Update, context: Context) -> int:
         view = await _svc(context).swap(
             identity(update).telegram_id, rid, exercise_id, _op_key(update), message.text or ""
         )
-    except ReasonNeeded as error:
-        await _reply(update, esc(error))
-        return REASON
+    except (SessionFinished, NotFound, NotAllowed) as error:
+        return await _lost_session(update, context, error)
     except DomainError as error:
-        if str(error) == FINISHED or "find that session" in str(error):
-            return await _lost_session(update, context, error)
-        await _reply(update, esc(error))
-        return REASON
+        return await _ask_again(update, context, rid, f"🔁 {esc(error)}", REASON)
     if context.user_data is not None:
         context.user_data.pop(SWAP_KEY, None)
     return await _show_turn(update, context, view, SWAPPED)
@@ -918,12 +1078,22 @@ async def note_typed(update: Update, context: Context) -> int:
         view = await _svc(context).add_note(
             identity(update).telegram_id, rid, message.text or "", _op_key(update)
         )
+    except (SessionFinished, NotFound, NotAllowed) as error:
+        return await _lost_session(update, context, error)
     except DomainError as error:
-        if str(error) == FINISHED or "find that session" in str(error):
-            return await _lost_session(update, context, error)
-        await _reply(update, esc(error))
-        return NOTE
+        return await _ask_again(update, context, rid, f"⚠️ {esc(error)}", NOTE)
     return await _show_turn(update, context, view, NOTE_SAVED)
+
+
+async def _ask_again(update: Update, context: Context, rid: int, text: str, state: int) -> int:
+    """A sub-step's mistake (swap reason, note): said inside the card, re-sent below."""
+    try:
+        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        _require_live(view)
+    except DomainError as error:
+        return await _lost_session(update, context, error)
+    await _render(update, context, view, text, back_keyboard(rid))
+    return state
 
 
 # --- /cancel inside the session ---------------------------------------------------------------

@@ -134,9 +134,16 @@ async def today(update: Update, context: Context) -> None:
             )
         else:
             parts.append(NOTHING_PLANNED)
+    # A Start button per session still to do opens it in /log (data ``lg:p:<session id>``).
+    startable = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
+    starts = [
+        [(f"▶️ Start {item.session.title[:40]}", f"lg:p:{item.session.id}")]
+        for item in view.sessions
+        if item.session.status in startable
+    ][:3]
     count = len(view.sessions)
     asks = [[today_ask_button(i.session.id, i.session.title, count)] for i in view.sessions[:3]]
-    rows = [*asks, *_howto_rows(view.sessions), [PLAN_BUTTON], [ICS_BUTTON]]
+    rows = [*starts, *asks, *_howto_rows(view.sessions), [PLAN_BUTTON], [ICS_BUTTON]]
     await show(update, _fit("\n\n".join(parts)), keyboard(rows), edit=False)
 
 

@@ -77,7 +77,7 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
     assert names[0].startswith("PTB echo")
     assert all(samples.count == 12 for samples in report.samples)
     # warm-up and timed sets: each one stored exactly once, in every database
-    # the floors (a bare handler editing the live message, then with raw SQL) edited each time
+    # the floors (a bare handler re-sending the live card, then with raw SQL) sent each card
     assert report.stored == [15, 15, 15, 15, 15, 15]
     assert [samples.name.split(":")[0] for samples in report.samples[3:5]] == ["Floor", "Floor"]
     spotter = [samples for samples in report.samples if samples.name.startswith("Spotter")]
@@ -91,7 +91,7 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
         "growth, empty → large database (mean)",
     ]
     assert [f.name for f in report.floors] == [
-        "a bare PTB handler editing the live message",
+        "a bare PTB handler re-sending the live card",
         "the same plus raw aiosqlite read, insert, mark, commit",
     ]
     assert all(f.vs_echo > 0 and f.spotter_vs_floor > 0 for f in report.floors)

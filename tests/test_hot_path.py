@@ -32,10 +32,12 @@ from tests.flows.test_log_trainer import live_message, plan_session, trainer_and
 Factory = async_sessionmaker[AsyncSession]
 
 # Logging one set as the client's trainer: read the session with the trainer's relationship
-# and permissions (1), last time (1, with the client's profiles as a subquery), insert the set
-# (1) and mark the update handled (1), committed together; on an exercise's first set also its
-# start time and the current exercise (up to 2). Then the rest timer: one upsert (or, when the
-# set starts no rest, one delete) in a commit of its own, so any worker can send "rest over".
+# and permissions (1), insert the set (1) and mark the update handled (1), committed together;
+# on an exercise's first set also its start time and the current exercise (up to 2). "Last
+# time" was read when the card first showed the exercise and is not read again per set. Then
+# the rest timer: one upsert (or, when the set starts no rest, one delete) in a commit of its
+# own before the reply, so any worker can send "rest over". After the reply, the new live card
+# (sent below the typed set) is remembered in one update (1).
 TRAINER_SET_STATEMENTS = 5
 TRAINER_FIRST_SET_STATEMENTS = 7
 # A client logging their own set: the same, and their own profiles are theirs to read.
@@ -45,9 +47,9 @@ CLIENT_SET_STATEMENTS = 7
 # commits at the end; a re-delivered update costs just those two.
 TURN_STATEMENTS = 2 if POSTGRES_URL else 0
 TURN_COMMITS = 1 if POSTGRES_URL else 0
-# The set and its handled mark are one commit, the rest timer another, both before the reply;
-# the conversation stays in its state.
-COMMITS_PER_SET = 2 + TURN_COMMITS
+# The set and its handled mark are one commit, the rest timer a second, both before the reply;
+# the new card's id a third, after it. The conversation stays in its state.
+COMMITS_PER_SET = 3 + TURN_COMMITS
 
 
 @dataclass
@@ -124,12 +126,12 @@ async def test_a_trainer_logs_each_set_in_a_few_constant_statements(
     later = [len(c.statements) for c in first[1:] + second[1:]]
     assert later == [TRAINER_SET_STATEMENTS + TURN_STATEMENTS] * len(later)
     assert all(c.commits == COMMITS_PER_SET for c in first + second)
-    # Later sets of an exercise touch nothing but the new row, the handled update and the rest
-    # timer.
+    # Later sets of an exercise touch nothing but the new row, the handled update, the rest
+    # timer and the id of the card sent below.
     writes = [s.split()[0] for s in first[-1].statements if not s.startswith("SELECT")]
-    assert writes == ["INSERT", "INSERT", "INSERT"]
+    assert writes == ["INSERT", "INSERT", "INSERT", "UPDATE"]
     assert await _set_count(session_factory) == 8
-    assert "Set 5 of 4" in live_message(tom).text
+    assert "Set 5 (1 extra)" in live_message(tom).text
 
 
 async def test_a_client_logs_their_own_set_in_a_few_statements(

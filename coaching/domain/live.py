@@ -13,16 +13,19 @@ Nothing here knows about Telegram, the database or the clock; time is passed in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Final
 
 from coaching.domain.enums import SetType, Units
 from coaching.domain.sets import SetEntry, SetParseError, parse_sets
 from coaching.domain.strength import (
     PerformedSet,
+    PersonalRecord,
     RecordKind,
     compare,
     detect_records,
@@ -34,10 +37,12 @@ __all__ = [
     "DEFAULT_REST_S",
     "ExerciseLine",
     "ExerciseState",
+    "LiveWord",
     "RecordLine",
     "SummaryData",
     "Target",
     "Turn",
+    "adhoc_title",
     "build_summary",
     "build_turn",
     "current_exercise",
@@ -46,12 +51,16 @@ __all__ = [
     "format_kg",
     "format_target",
     "format_volume",
+    "live_word",
+    "looks_like_name",
     "next_exercise_key",
     "planned_entry",
     "repeat_entry",
     "rest_seconds",
+    "shown_records",
     "step_entry",
     "step_label",
+    "step_unit",
 ]
 
 DEFAULT_REST_S: Final = 90
@@ -127,22 +136,52 @@ class Turn:
         return self.exercise is None
 
 
+def _ahead(exercise: ExerciseState) -> bool:
+    """Whether an exercise is still to come: open, and not unplanned work already started.
+
+    An exercise added during the session (no plan) with sets logged was done when the person
+    moved on to another one, so the card never points back to it ("Then: Squat" after the
+    squats). Typing its name goes back to it.
+    """
+    return not exercise.done and not (exercise.target is None and exercise.sets)
+
+
 def current_exercise(
     exercises: Sequence[ExerciseState], current_key: int | None
 ) -> ExerciseState | None:
-    """The exercise the user is on: the chosen one while open, else the first open one."""
+    """The exercise the user is on: the chosen one while open, else the first one ahead."""
     for exercise in exercises:
         if exercise.key == current_key and not exercise.done:
             return exercise
-    return next((exercise for exercise in exercises if not exercise.done), None)
+    return next((exercise for exercise in exercises if _ahead(exercise)), None)
 
 
 def next_exercise_key(exercises: Sequence[ExerciseState], after_key: int) -> int | None:
-    """The next open exercise after ``after_key`` in order, wrapping round; ``None`` if none."""
+    """The next exercise ahead after ``after_key`` in order, wrapping round; ``None`` if none."""
     keys = [exercise.key for exercise in exercises]
     start = keys.index(after_key) + 1 if after_key in keys else 0
     ordered = [*exercises[start:], *exercises[:start]]
-    return next((e.key for e in ordered if not e.done and e.key != after_key), None)
+    return next((e.key for e in ordered if _ahead(e) and e.key != after_key), None)
+
+
+def adhoc_title(names: Sequence[str], limit: int = 120) -> str | None:
+    """An unplanned session's title from what was done: ``Barbell Back Squat · Pull-Up``.
+
+    Names keep their order, each once; past ``limit`` characters the rest are counted
+    (``… +3 more``). ``None`` when nothing was done.
+    """
+    unique = list(dict.fromkeys(name for name in names if name.strip()))
+    if not unique:
+        return None
+    shown: list[str] = []
+    for index, name in enumerate(unique):
+        rest = len(unique) - index
+        candidate = " · ".join([*shown, name])
+        more = f" … +{rest - 1} more" if rest > 1 else ""
+        if len(candidate) + len(more) > limit and shown:
+            return " · ".join(shown) + f" … +{rest} more"
+        shown.append(name[:limit])
+    return " · ".join(shown)
 
 
 def build_turn(exercises: Sequence[ExerciseState], current_key: int | None) -> Turn:
@@ -164,6 +203,67 @@ def build_turn(exercises: Sequence[ExerciseState], current_key: int | None) -> T
     )
 
 
+# --------------------------------------------------------------------------- typed words
+
+
+class LiveWord(StrEnum):
+    """A plain word typed mid-session that means a button (``same`` is set notation)."""
+
+    NEXT = "next"
+    SKIP = "skip"
+    DONE = "done"
+    FINISH = "finish"
+    UNDO = "undo"
+
+
+_WORDS: Final[Mapping[str, LiveWord]] = {
+    "next": LiveWord.NEXT,
+    "next exercise": LiveWord.NEXT,
+    "skip": LiveWord.SKIP,
+    "skip it": LiveWord.SKIP,
+    "skip exercise": LiveWord.SKIP,
+    "skip this": LiveWord.SKIP,
+    "done": LiveWord.DONE,
+    "finished": LiveWord.FINISH,
+    "finish": LiveWord.FINISH,
+    "finish session": LiveWord.FINISH,
+    "end": LiveWord.FINISH,
+    "end session": LiveWord.FINISH,
+    "undo": LiveWord.UNDO,
+    "undo last": LiveWord.UNDO,
+    "undo last set": LiveWord.UNDO,
+    "oops": LiveWord.UNDO,
+}
+_WORD_NOISE: Final = re.compile(r"[\s!.?…,;:]+")
+_NAME_LETTERS: Final = re.compile(r"[^\W\d_]")
+_NOT_A_NAME: Final = re.compile(
+    r"(?:bw|body\s*weight|bodyweight|rpe|rir|same|again|repeat|ditto|wu|warm\s*-?\s*up)\b"
+)
+
+
+def live_word(text: str) -> LiveWord | None:
+    """The button a typed word stands for (``Next``, ``skip!``, ``Undo last set``), else ``None``.
+
+    Only whole messages count, so ``next`` is a word but ``next 100x5`` is not.
+    """
+    if len(text) > 40:
+        return None
+    return _WORDS.get(" ".join(_WORD_NOISE.sub(" ", text.lower()).split()))
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether a message that is not a set may be an exercise's name (``bench press``, ``rdl``).
+
+    It has letters and no digits (a digit means a mistyped set) and does not start with a
+    set-notation word (``bw``, ``rpe``…), whose mistakes get the set notation's own hint.
+    """
+    cleaned = " ".join(text.lower().split())
+    if not 2 <= len(cleaned) <= 60 or any(c.isdigit() for c in cleaned):
+        return False
+    letters = len(_NAME_LETTERS.findall(cleaned))
+    return letters >= 2 and _NOT_A_NAME.match(cleaned) is None
+
+
 # --------------------------------------------------------------------------- buttons
 
 
@@ -172,10 +272,20 @@ def step_label(unit: Units) -> str:
     return _STEPS[unit]
 
 
+def step_unit(last: SetEntry | None, unit: Units) -> Units:
+    """The unit the ± buttons step in: the last set's as typed, else the user's."""
+    return last.entered_unit if last is not None else unit
+
+
 def step_entry(last: SetEntry | None, *, up: bool, unit: Units) -> SetEntry:
-    """The last set with the weight moved one step (2.5 kg or 5 lb) up or down."""
+    """The last set with the weight moved one step up or down.
+
+    The step is 2.5 kg or 5 lb, in the unit the last set was typed in (:func:`step_unit`),
+    so a set typed as 225 lb steps to 230 lb even for a user in kilograms.
+    """
     sign = "+" if up else "-"
-    (entry,) = parse_sets(f"{sign}{_STEPS[unit]}", default_unit=unit, last=last)
+    step = _STEPS[step_unit(last, unit)]
+    (entry,) = parse_sets(f"{sign}{step}", default_unit=unit, last=last)
     return entry
 
 
@@ -340,17 +450,20 @@ class ExerciseLine:
     skipped: bool
     volume_delta_kg: Decimal | None
     e1rm_delta_kg: Decimal | None
+    bodyweight: bool = False
+    """Bodyweight sets were done: the volume is added load only (see ``strength``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class RecordLine:
-    """A personal record set in this session."""
+    """A personal record set in this session; ``entered_unit`` is how its set was typed."""
 
     name: str
     kind: RecordKind
     value_kg: Decimal
     reps: int | None
     previous_kg: Decimal | None
+    entered_unit: Units | None = None
 
 
 def _skipped_line(exercise: ExerciseState) -> ExerciseLine:
@@ -423,8 +536,10 @@ def build_summary(
                 skipped=False,
                 volume_delta_kg=delta.volume_delta_kg if delta else None,
                 e1rm_delta_kg=delta.best_e1rm_delta_kg if delta else None,
+                bodyweight=done.bodyweight,
             )
         )
+    found = shown_records(detect_records(history, performed))
     records = tuple(
         RecordLine(
             name=names.get(record.exercise_id, "?"),
@@ -432,9 +547,11 @@ def build_summary(
             value_kg=record.value,
             reps=record.reps,
             previous_kg=record.previous,
+            entered_unit=record.entered_unit,
         )
-        for record in detect_records(history, performed)
+        for record in found
     )
+    lines = [_no_drop_on_a_record_day(line, found) for line in lines]
     return SummaryData(
         duration=summary.duration,
         total_sets=summary.total_sets,
@@ -443,3 +560,39 @@ def build_summary(
         records=records,
         previous_date=previous_date if previous else None,
     )
+
+
+def shown_records(records: Sequence[PersonalRecord]) -> list[PersonalRecord]:
+    """At most one record of each kind per exercise, and one e1RM, so one set is one badge.
+
+    Per exercise: the heaviest weight; the best for a rep count only when it is not the same
+    set as the heaviest weight (then the heaviest of those); and the e1RM by Epley (the one the
+    product shows; Brzycki only when Epley did not move).
+    """
+    kept: list[PersonalRecord] = []
+    for exercise_id in dict.fromkeys(record.exercise_id for record in records):
+        mine = [record for record in records if record.exercise_id == exercise_id]
+        heaviest = next((r for r in mine if r.kind == "max_weight"), None)
+        by_reps = [
+            r
+            for r in mine
+            if r.kind == "weight_for_reps"
+            and (heaviest is None or (r.value, r.reps) != (heaviest.value, heaviest.reps))
+        ]
+        estimates = [r for r in mine if r.kind == "e1rm_epley"] or [
+            r for r in mine if r.kind == "e1rm_brzycki"
+        ]
+        if heaviest is not None:
+            kept.append(heaviest)
+        if by_reps:
+            kept.append(max(by_reps, key=lambda r: (r.value, r.reps or 0)))
+        kept.extend(estimates[:1])
+    return kept
+
+
+def _no_drop_on_a_record_day(line: ExerciseLine, records: Sequence[PersonalRecord]) -> ExerciseLine:
+    """An exercise with a record today shows no volume drop: a heavier, shorter day is a win."""
+    dropped = line.volume_delta_kg is not None and line.volume_delta_kg < 0
+    if dropped and any(record.exercise_id == line.exercise_id for record in records):
+        return replace(line, volume_delta_kg=None)
+    return line

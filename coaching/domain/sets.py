@@ -16,8 +16,13 @@ What a message may contain (case, spacing and decimal commas do not matter):
   ``5x5x60`` and ``60x5x5`` are five sets of 5 at 60, and ``3x10x20`` is three sets of 10
   at 20. When ``A`` equals ``C`` both readings give the same sets.
 * **Bodyweight**: ``bw x 12``, ``bw 12``, ``bw+20 x 8`` (weighted), ``bw-10 x 8`` (assisted).
-* **Relative to the previous set**: ``+2.5`` and ``-5`` (the previous weight plus or minus
-  that much, in the user's unit unless one is given; ``+5 x 3`` also changes the reps), and
+* **Relative to the previous set**: ``+2.5``, ``-5`` and ``+10kg x 5`` always mean the
+  previous set's load moved by that much, whatever kind of set it was: after ``100x5``,
+  ``+2.5`` is 102.5 × 5; after ``bw+10 x 8``, ``+10kg x 5`` is ``bw+20 × 5`` (the added load
+  moves); after ``bw x 8``, ``+10`` is ``bw+10 × 8`` and after ``bw-20 x 8`` (assisted),
+  ``+5`` is ``bw-15 × 8``. Without a unit the step is in the unit the previous set was typed
+  in, so 225 lb then ``+10`` is 235 lb even for a user in kilograms, and the result keeps
+  that unit. ``x 5`` after the step also changes the reps, else they stay. And
   ``same`` (also ``=``, ``again``, ``ditto``, ``repeat``) to repeat it, set type included
   but not its RPE or RIR, which belong to the set they were given for.
 * **Time and distance**: ``60s``, ``90 sec``, ``2 min``, ``1:30``, ``1:05:00``, ``5km``,
@@ -338,7 +343,7 @@ def _parse_core(text: str, unit: Units, last: SetEntry | None) -> tuple[SetEntry
     if match := _BODYWEIGHT_SET.fullmatch(text):
         return (_bodyweight(match, unit),)
     if match := _RELATIVE.fullmatch(text):
-        return (_relative(match, text, unit, last),)
+        return (_relative(match, text, last),)
     if _REPEAT.fullmatch(text):
         return (_repeat(text, last),)
     if _TIME_ONLY.fullmatch(text):
@@ -457,8 +462,11 @@ def _bodyweight(match: re.Match[str], default: Units) -> SetEntry:
     )
 
 
-def _relative(match: re.Match[str], text: str, default: Units, last: SetEntry | None) -> SetEntry:
-    """``+2.5`` / ``-5``: the previous set's weight moved by that much."""
+def _relative(match: re.Match[str], text: str, last: SetEntry | None) -> SetEntry:
+    """``+2.5`` / ``-5``: the previous set's load moved by that much (see the module notes).
+
+    A step without a unit is in the unit the previous set was typed in.
+    """
     if last is None:
         raise SetParseError(
             f"There is no previous set yet, so “{text}” has nothing to add to.",
@@ -468,7 +476,7 @@ def _relative(match: re.Match[str], text: str, default: Units, last: SetEntry | 
         raise SetParseError(
             f"The previous set had no weight, so “{text}” has nothing to add to.", _EX_GENERAL
         )
-    unit = _unit_of(match["u"], default)
+    unit = _unit_of(match["u"], last.entered_unit)
     base = (last.weight_kg or Decimal(0)).copy_abs()
     # Step from the load as the user sees it, so 225 lb + 5 is 230 lb, never 229.54 lb.
     base_shown = shown_weight(base, unit, entered=last.entered_unit)
@@ -645,8 +653,8 @@ def format_set(entry: SetEntry, unit: Units) -> str:
     Examples: ``100 kg × 5 @8``, ``225 lb × 5``, ``bw × 12``, ``bw+20 kg × 8``,
     ``60 s``, ``2:30``, ``5 km in 25:00``, ``60 kg × 10 warm-up``.
 
-    A weight is shown as a lifter loads a bar: in kilograms to at most two decimals (so 1.25 kg
-    plates survive), in pounds as typed or else to the whole pound (100 kg shows as 220 lb).
+    A weight is shown in the unit it was typed in (``entry.entered_unit``), as a lifter loads a
+    bar: in kilograms to at most two decimals (so 1.25 kg plates survive), in pounds as typed.
     Trailing zeros are dropped.
     Distances are metric (metres under 1 km) except for pound users whose distance is a whole
     hundredth of a mile, which is shown in miles.
@@ -683,9 +691,15 @@ def _format_load(entry: SetEntry, unit: Units) -> str:
     return f"bw{'-' if entry.weight_kg < 0 else '+'}{shown}"
 
 
-def _format_weight(weight_kg: Decimal, entered: Units, unit: Units) -> str:
-    """The load as a lifter reads it (see :func:`coaching.domain.units.shown_weight`)."""
-    return format_weight(weight_kg, unit, entered=entered)
+def _format_weight(weight_kg: Decimal, entered: Units | None, unit: Units) -> str:
+    """The load in the unit it was typed in, as a lifter reads it.
+
+    A set is shown the way it was entered (225 lb stays 225 lb for a user in kilograms, and
+    100 kg stays 100 kg for a user in pounds): no plate is 102.06 kg. Loads are converted for
+    maths, never for display; only a row that does not say how it was typed (older imports)
+    is shown in the viewer's ``unit``.
+    """
+    return format_weight(weight_kg, entered or unit, entered=entered)
 
 
 def _format_distance(distance_m: Decimal, unit: Units) -> str:

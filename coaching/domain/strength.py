@@ -6,9 +6,13 @@ All weights are :class:`~decimal.Decimal` kilograms. Estimates are quantised to 
 Which sets count:
 
 * **Warm-ups never count**: not for volume, e1RM, records or set totals.
-* **Volume** is weight × reps over the other sets that have both. Bodyweight is not known
-  here, so a bodyweight set contributes only its added load (``bw+20 × 8`` adds 160 kg);
-  plain and assisted bodyweight sets add nothing.
+* **Bodyweight sets, one rule everywhere.** A set's body weight is not stored with it (a
+  measurement weeks old would make a volume up), so a bodyweight set counts by its *added
+  load only*: ``bw+20 × 8`` adds 160 kg of volume, plain and assisted bodyweight sets add
+  none, and every text that shows such a volume says "added load" (see
+  :attr:`ExerciseSummary.bodyweight`). Bodyweight sets count as sets but never for e1RM or
+  weight records, whose numbers would mean a different thing for them.
+* **Volume** is weight × reps over the other sets that have both.
 * **e1RM and records** use only externally loaded sets (not bodyweight) with a positive weight.
   An e1RM is meaningful only from 1 to :data:`E1RM_MAX_REPS` reps; sets above that are
   ignored by :func:`best_e1rm` and by e1RM records.
@@ -22,7 +26,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal, TypeAlias
 
-from coaching.domain.enums import SetType
+from coaching.domain.enums import SetType, Units
 
 __all__ = [
     "BRZYCKI_MAX_REPS",
@@ -60,6 +64,7 @@ class PerformedSet:
 
     For bodyweight sets ``weight_kg`` is the added load (negative when assisted, ``None`` for
     plain bodyweight). Timed and distance sets have ``reps`` and ``weight_kg`` of ``None``.
+    ``entered_unit`` is the unit the weight was typed in, kept so it is shown back that way.
     """
 
     exercise_id: int
@@ -68,6 +73,7 @@ class PerformedSet:
     set_type: SetType
     performed_at: datetime
     bodyweight: bool = False
+    entered_unit: Units | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,8 @@ class PersonalRecord:
     value: Decimal
     reps: int | None
     previous: Decimal | None
+    entered_unit: Units | None = None
+    """For weight records, the unit the record set was typed in (to show it that way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,8 @@ class ExerciseSummary:
     volume_kg: Decimal
     best_set: PerformedSet | None
     best_e1rm_kg: Decimal | None
+    bodyweight: bool = False
+    """Some working set was a bodyweight set, so the volume counts added load only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,12 +203,13 @@ class _Lift:
     exercise_id: int
     weight_kg: Decimal
     reps: int
+    entered_unit: Units | None = None
 
 
 def _lifts(sets: Iterable[PerformedSet]) -> list[_Lift]:
     """The working sets with an external weight above 0 and reps (see the module notes)."""
     return [
-        _Lift(performed.exercise_id, performed.weight_kg, performed.reps)
+        _Lift(performed.exercise_id, performed.weight_kg, performed.reps, performed.entered_unit)
         for performed in sets
         if _is_working(performed)
         and not performed.bodyweight
@@ -278,11 +289,12 @@ def _group(lifts: Iterable[_Lift]) -> dict[int, list[_Lift]]:
     return grouped
 
 
-def _heaviest_by_reps(lifts: Iterable[_Lift]) -> dict[int, Decimal]:
-    heaviest: dict[int, Decimal] = {}
+def _heaviest_by_reps(lifts: Iterable[_Lift]) -> dict[int, _Lift]:
+    heaviest: dict[int, _Lift] = {}
     for lift in lifts:
-        if lift.weight_kg > heaviest.get(lift.reps, _ZERO):
-            heaviest[lift.reps] = lift.weight_kg
+        best = heaviest.get(lift.reps)
+        if best is None or lift.weight_kg > best.weight_kg:
+            heaviest[lift.reps] = lift
     return heaviest
 
 
@@ -291,14 +303,26 @@ def _records_for(exercise_id: int, past: list[_Lift], new: list[_Lift]) -> Itera
     previous_max = max(lift.weight_kg for lift in past)
     if heaviest.weight_kg > previous_max:
         yield PersonalRecord(
-            "max_weight", exercise_id, heaviest.weight_kg, heaviest.reps, previous_max
+            "max_weight",
+            exercise_id,
+            heaviest.weight_kg,
+            heaviest.reps,
+            previous_max,
+            heaviest.entered_unit,
         )
 
     past_by_reps = _heaviest_by_reps(past)
-    for reps, weight in sorted(_heaviest_by_reps(new).items()):
+    for reps, lift in sorted(_heaviest_by_reps(new).items()):
         previous = past_by_reps.get(reps)
-        if previous is not None and weight > previous:
-            yield PersonalRecord("weight_for_reps", exercise_id, weight, reps, previous)
+        if previous is not None and lift.weight_kg > previous.weight_kg:
+            yield PersonalRecord(
+                "weight_for_reps",
+                exercise_id,
+                lift.weight_kg,
+                reps,
+                previous.weight_kg,
+                lift.entered_unit,
+            )
 
     formulas: tuple[tuple[RecordKind, Literal["epley", "brzycki"]], ...] = (
         ("e1rm_epley", "epley"),
@@ -355,6 +379,7 @@ def _summarise_exercise(exercise_id: int, sets: list[PerformedSet]) -> ExerciseS
         volume_kg=volume_kg(working),
         best_set=best_set,
         best_e1rm_kg=best_e1rm(working),
+        bodyweight=any(s.bodyweight for s in working),
     )
 
 

@@ -22,17 +22,19 @@ from the rows it read plus the ones it wrote, without reading the session again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.domain.catalogue import SearchCandidate, search_exercises
+from coaching.domain.catalogue import SearchCandidate, SearchHit, search_exercises
 from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
@@ -46,6 +48,7 @@ from coaching.domain.live import (
     ExerciseState,
     SummaryData,
     Target,
+    adhoc_title,
     build_summary,
     build_turn,
     format_target,
@@ -54,8 +57,9 @@ from coaching.domain.live import (
     repeat_entry,
     rest_seconds,
     step_entry,
+    step_unit,
 )
-from coaching.domain.sets import SetEntry, format_set, parse_sets
+from coaching.domain.sets import SetEntry, SetParseError, format_set, parse_sets
 from coaching.domain.strength import PerformedSet
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput, NotFound
@@ -93,7 +97,7 @@ from storage.repositories.live import (
     LiveTemplate,
 )
 from storage.repositories.users import UserRepository
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 T = TypeVar("T")
 
@@ -102,6 +106,7 @@ FINISHED = "This session is finished."
 UNKNOWN_USER = "I don't know you yet. Send /start first."
 NO_SET_YET = "Log a set first."
 UNPLANNED_TITLE = "Unplanned session"
+MOVED = "This session has been moved to a new time: start it from /log at its new time."
 OWN_TITLE = "My workout"
 MAX_NOTE = 1000
 MAX_REASON = 500
@@ -109,6 +114,10 @@ OPS_KEPT = 30
 LAST_TIME_SETS = 8
 SEARCH_LIMIT = 5
 MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the active ones
+
+
+class SessionFinished(Conflict):
+    """The live session is over (finished, closed or abandoned): nothing more goes into it."""
 
 
 class ReasonNeeded(InvalidInput):
@@ -189,6 +198,8 @@ class TurnView:
     message_id: int | None
     viewer_is_client: bool
     exercise_id: int | None = None
+    step_unit: Units = Units.KG
+    """The unit the ± buttons step in: the last set's as typed, else the viewer's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +227,21 @@ class LogResult:
     duplicate: bool = False
     rest_s: int | None = None
     choices: tuple[ExerciseChoice, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedResult:
+    """What an exercise's name typed mid-session did.
+
+    ``added`` or ``switched`` when one exercise matched exactly (it was added at the end, or
+    the session moved to it); otherwise ``choices`` holds the matches to confirm (empty when
+    nothing matched) and nothing changed.
+    """
+
+    turn: TurnView
+    added: bool = False
+    switched: bool = False
+    choices: tuple[ExerciseChoice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +336,7 @@ def _performed(row: SetRecord) -> PerformedSet:
         set_type=row.set_type,
         performed_at=row.performed_at,
         bodyweight=row.bodyweight,
+        entered_unit=row.entered_unit,
     )
 
 
@@ -410,7 +437,7 @@ def _turn_view(
         target_sets=target.sets if target else None,
         target_text=format_target(target, units) if target else None,
         target_met=turn.target_met,
-        has_plan=target is not None,
+        has_plan=_plan_loggable(target, exercise.last if exercise else None, units),
         upcoming=turn.upcoming,
         last_time=last_time,
         history_locked=exercise is not None and not history_visible,
@@ -423,7 +450,41 @@ def _turn_view(
         message_id=meta.get("messages", {}).get(str(viewer_telegram_id)),
         viewer_is_client=viewer_is_client,
         exercise_id=exercise.exercise_id if exercise else None,
+        step_unit=step_unit(exercise.last if exercise else None, units),
     )
+
+
+_LastTimeKey = tuple[int, int, int, Units, str]
+
+
+class _LastTimes:
+    """ "Last time" lines already worked out for live sessions, per application.
+
+    "Last time" is read from *other* sessions, so it does not change while a session moves
+    from set to set; keeping it saves the hot path a query per set (the card re-sent below a
+    typed set costs one small write instead). Keyed by record, exercise, viewer, unit and time
+    zone; bounded, oldest out first. Only sessions the viewer may see history for are kept.
+    """
+
+    KEPT = 2048
+    _by_app: ClassVar[
+        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, str | None]]
+    ] = WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, str | None]:
+        found = cls._by_app.get(ctx.uow)
+        if found is None:
+            found = cls._by_app[ctx.uow] = OrderedDict()
+        return found
+
+    @classmethod
+    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: str | None) -> None:
+        kept = cls.of(ctx)
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > cls.KEPT:
+            kept.popitem(last=False)
 
 
 @dataclass
@@ -460,6 +521,42 @@ def _first_time(record: SessionRecord, op_key: str | None) -> bool:
         return False
     _set_meta(record, ops=[*ops, op_key][-OPS_KEPT:])
     return True
+
+
+def _plan_loggable(target: Target | None, last: SetEntry | None, units: Units) -> bool:
+    """Whether "✓ As planned" would log a set: the plan gives a load (or bodyweight, reps
+    only, a time or a distance), or the last set gives the load the plan leaves open."""
+    if target is None:
+        return False
+    try:
+        planned_entry(target, last, units)
+    except SetParseError:
+        return False
+    return True
+
+
+def _unambiguous(hits: Sequence[SearchHit], record: SessionRecord) -> int | None:
+    """The exercise a typed name certainly means, or ``None`` to ask.
+
+    Certain: the name is exactly one exercise open in this session (``rdl`` in a session that
+    has Romanian deadlifts), or the search found one exercise only, by its exact name or alias.
+    """
+    open_ids = {row.exercise_id for row in record.exercises if not (row.completed or row.skipped)}
+    here = [hit for hit in hits if hit.exact and int(hit.key) in open_ids]
+    if len(here) == 1:
+        return int(here[0].key)
+    if len(hits) == 1 and hits[0].exact:
+        return int(hits[0].key)
+    return None
+
+
+def _title_after_what_was_done(record: SessionRecord) -> None:
+    """An unplanned session is titled after its exercises ("Squat · Pull-Up") once finished."""
+    if record.program_session_id is not None or record.coaching_session_id is not None:
+        return
+    title = adhoc_title([row.exercise_name for row in _ordered(record) if row.sets])
+    if title is not None:
+        record.title = title[:255]
 
 
 def _local_day(now: datetime, tz: str) -> tuple[date, datetime, datetime]:
@@ -598,11 +695,9 @@ class LiveService(Service):
             live_id = await repo.live_id_for_profile(profile.id)
             if live_id is not None:
                 return await self._resumed(session, uow, user, live_id)
-            if coaching.status not in (
-                SessionStatus.SCHEDULED,
-                SessionStatus.RESCHEDULED,
-                SessionStatus.IN_PROGRESS,
-            ):
+            if coaching.status is SessionStatus.RESCHEDULED:
+                raise Conflict(MOVED)
+            if coaching.status not in (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS):
                 raise Conflict(f"This session is {coaching.status.value.lower()}.")
             now = self.ctx.clock.now()
             record = self._new_record(
@@ -673,7 +768,7 @@ class LiveService(Service):
     ) -> StartResult:
         loaded = await self._load(session, user, record_id)
         if not loaded.record.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         view = await self._view(session, loaded)
         await uow.commit()
         return StartResult(view, resumed=True)
@@ -754,6 +849,23 @@ class LiveService(Service):
             messages[str(telegram_id)] = message_id
             _set_meta(record, messages=messages)
             await uow.commit()
+
+    async def move_card(self, record_id: int, telegram_id: int, message_id: int) -> None:
+        """Remember the live card just sent below a typed message, in one small write.
+
+        Called only after this update read the record's turn for ``telegram_id`` (which is
+        where it was authorised), so it neither reads nor re-checks anything.
+        """
+        async with self.ctx.uow() as uow:
+            await LiveRepository(uow.session).set_card(record_id, telegram_id, message_id)
+            await uow.commit()
+
+    async def card_of(self, telegram_id: int, record_id: int) -> int | None:
+        """This chat's current live card for the record (after authorising), or ``None``."""
+        async with self.ctx.uow() as uow:
+            live = await self._read(uow.session, telegram_id, record_id)
+            card = live.read.metadata.get("messages", {}).get(str(telegram_id))
+            return card if isinstance(card, int) else None
 
     # ------------------------------------------------------------------ logging sets
 
@@ -1004,33 +1116,77 @@ class LiveService(Service):
     async def _search_for(
         self, session: AsyncSession, owner: int | None, query: str
     ) -> tuple[ExerciseChoice, ...]:
+        hits = await self._hits(session, owner, query)
+        return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+
+    async def _hits(self, session: AsyncSession, owner: int | None, query: str) -> list[SearchHit]:
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
-            return ()
+            return []
         rows = await ExerciseRepository(session).visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
-        hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
-        return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+        return search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
+
+    async def exercise_named(
+        self, telegram_id: int, record_id: int, text: str, op_key: str
+    ) -> NamedResult:
+        """An exercise's name typed mid-session (``bench press``, ``rdl``).
+
+        Without doubt (see :func:`_unambiguous`) the session moves to it if it is open there,
+        else it is added at the end (see :meth:`_add_or_switch`). Anything less certain
+        changes nothing and returns the matches as ``choices`` to confirm with a button.
+        """
+        async with self.ctx.uow() as uow:
+            session = uow.session
+            user = await self._user(session, telegram_id)
+            loaded = await self._load(session, user, record_id, live_only=True)
+            hits = await self._hits(session, loaded.record.trainer_user_id, text)
+            chosen = _unambiguous(hits, loaded.record)
+            if chosen is None:
+                choices = tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
+                return NamedResult(await self._view(session, loaded), choices=choices)
+            switched = False
+            if _first_time(loaded.record, op_key):
+                exercise = await self._exercise(session, loaded, chosen)
+                switched = await self._add_or_switch(session, loaded, exercise)
+                await session.flush()
+            view = await self._view(session, loaded)
+            await uow.commit()
+            return NamedResult(view, added=not switched, switched=switched)
 
     async def add_exercise(
         self, telegram_id: int, record_id: int, exercise_id: int, op_key: str
     ) -> TurnView:
-        """Add an exercise at the end of the session and make it current."""
+        """Add an exercise at the end of the session and make it current.
+
+        An exercise the session already has open is not added twice: the session moves to it.
+        """
 
         async def change(session: AsyncSession, loaded: _Loaded) -> None:
             exercise = await self._exercise(session, loaded, exercise_id)
-            rows = _ordered(loaded.record)
-            row = ExerciseRecord(
-                exercise_id=exercise.id,
-                exercise_name=exercise.name[:100],
-                order_index=(rows[-1].order_index + 1) if rows else 0,
-                sets=[],
-            )
-            loaded.record.exercises.append(row)
-            await session.flush()
-            _set_meta(loaded.record, current=row.id)
+            await self._add_or_switch(session, loaded, exercise)
 
         return await self._change(telegram_id, record_id, op_key, change)
+
+    async def _add_or_switch(
+        self, session: AsyncSession, loaded: _Loaded, exercise: Exercise
+    ) -> bool:
+        """Make ``exercise`` current: its open row if any (true), else a new row at the end."""
+        rows = _ordered(loaded.record)
+        for row in rows:
+            if row.exercise_id == exercise.id and not (row.completed or row.skipped):
+                _set_meta(loaded.record, current=row.id)
+                return True
+        added = ExerciseRecord(
+            exercise_id=exercise.id,
+            exercise_name=exercise.name[:100],
+            order_index=(rows[-1].order_index + 1) if rows else 0,
+            sets=[],
+        )
+        loaded.record.exercises.append(added)
+        await session.flush()
+        _set_meta(loaded.record, current=added.id)
+        return False
 
     async def swap(
         self,
@@ -1164,6 +1320,7 @@ class LiveService(Service):
                 )
             record.status = RecordStatus.COMPLETED
             record.completed = True
+            _title_after_what_was_done(record)
             for exercise in record.exercises:
                 if exercise.sets and not exercise.completed:
                     exercise.completed = True
@@ -1249,7 +1406,7 @@ class LiveService(Service):
             earlier = await repo.previous_record(
                 scope,
                 program_session_id=record.program_session_id,
-                title=record.title,
+                exercise_ids=exercise_ids,
                 before=record.start_time,
                 exclude_record_id=record.id,
             )
@@ -1390,7 +1547,7 @@ class LiveService(Service):
             scope = await profile_scope(session, access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         template_ids = [e.exercise_template_id for e in record.exercises if e.exercise_template_id]
         templates = await repo.templates(sorted(set(template_ids)))
         return _Loaded(user, record, profile, is_client, access, scope, history_visible, templates)
@@ -1440,10 +1597,12 @@ class LiveService(Service):
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and loaded.history_visible:
+            key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
             rows = await LiveRepository(session).last_sets(
                 loaded.scope, exercise.exercise_id, record.id
             )
             last_time = _last_time(rows, user.units, user.timezone)
+            _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=record.id,
             title=record.title,
@@ -1480,7 +1639,7 @@ class LiveService(Service):
                 raise NotFound(NOT_YOUR_SESSION) from None
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if not read.is_live:
-            raise Conflict(FINISHED)
+            raise SessionFinished(FINISHED)
         return _Live(read, read.record_id, is_client, access, history_visible)
 
     async def _read_view(
@@ -1494,15 +1653,27 @@ class LiveService(Service):
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: str | None = None
         if exercise is not None and live.history_visible:
-            scope = (
-                readable_profiles(live.access)
-                if live.access is not None
-                else all_profiles_of(read.user_id)
+            key = (
+                live.record_id,
+                exercise.exercise_id,
+                read.telegram_id,
+                read.units,
+                read.timezone,
             )
-            rows = await LiveRepository(session).last_sets(
-                scope, exercise.exercise_id, live.record_id
-            )
-            last_time = _last_time(rows, read.units, read.timezone)
+            kept = _LastTimes.of(self.ctx)
+            if key in kept:
+                last_time = kept[key]
+            else:
+                scope = (
+                    readable_profiles(live.access)
+                    if live.access is not None
+                    else all_profiles_of(read.user_id)
+                )
+                rows = await LiveRepository(session).last_sets(
+                    scope, exercise.exercise_id, live.record_id
+                )
+                last_time = _last_time(rows, read.units, read.timezone)
+                _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=live.record_id,
             title=read.title,

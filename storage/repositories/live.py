@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +48,13 @@ from storage.models import (
 )
 from storage.repositories.relationships import PERMISSION_COLUMNS
 
-# Appointments that can still be logged today.
+COMPARABLE_LOOKBACK = 50
+"""Unplanned sessions searched for one with the same exercises, latest first."""
+
+# Appointments that can still be logged today. A RESCHEDULED row is the old time of a session
+# that was moved (a new SCHEDULED row holds the new time), so it is not offered.
 OPEN_SESSION_STATUSES = (
     SessionStatus.SCHEDULED,
-    SessionStatus.RESCHEDULED,
     SessionStatus.IN_PROGRESS,
 )
 
@@ -403,6 +407,30 @@ class LiveRepository:
             update(_RECORDS).where(_R.id == record_id).values(session_metadata=metadata)
         )
 
+    async def set_card(self, record_id: int, telegram_id: int, message_id: int) -> None:
+        """Remember ``telegram_id``'s live card in the record's metadata, in one statement.
+
+        Only ``messages.<telegram_id>`` changes (a JSON path update), so a turn that another
+        chat commits meanwhile is not overwritten with an older copy of the metadata.
+        """
+        params = {"rid": record_id, "tid": str(telegram_id), "mid": message_id}
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = text(
+                "UPDATE session_records SET session_metadata = jsonb_set("
+                "coalesce(session_metadata::jsonb, '{}'::jsonb), '{messages}', "
+                "coalesce(session_metadata::jsonb -> 'messages', '{}'::jsonb) || "
+                "jsonb_build_object(CAST(:tid AS text), CAST(:mid AS integer)))::json "
+                "WHERE id = :rid"
+            )
+        else:
+            statement = text(
+                "UPDATE session_records SET session_metadata = json_set("
+                "coalesce(session_metadata, '{}'), '$.messages', json_set("
+                "coalesce(json_extract(session_metadata, '$.messages'), '{}'), "
+                "'$.\"' || :tid || '\"', :mid)) WHERE id = :rid"
+            )
+        await self.session.execute(statement, params)
+
     # ------------------------------------------------------------------ records
 
     async def record(self, record_id: int) -> SessionRecord | None:
@@ -614,29 +642,46 @@ class LiveRepository:
         profile_ids: Sequence[int],
         *,
         program_session_id: int | None,
-        title: str,
+        exercise_ids: Sequence[int],
         before: datetime,
         exclude_record_id: int,
     ) -> SessionRecord | None:
-        """The latest completed session of the same program session or with the same title."""
+        """The latest completed session comparable with this one, or ``None``.
+
+        Comparable means the same planned session (program session) when there is one, else an
+        unplanned session in which exactly the same exercises were done. A shared title alone
+        ("Unplanned session") says nothing. Unplanned candidates are looked for among the
+        latest :data:`COMPARABLE_LOOKBACK` (two queries).
+        """
         if not profile_ids:
             return None
-        same: ColumnElement[bool] = SessionRecord.title == title
-        if program_session_id is not None:
-            same = or_(same, SessionRecord.program_session_id == program_session_id)
-        rows = await self.session.execute(
-            select(SessionRecord)
-            .where(
-                SessionRecord.client_profile_id.in_(profile_ids),
-                SessionRecord.completed.is_(True),
-                SessionRecord.id != exclude_record_id,
-                SessionRecord.start_time < before,
-                same,
-            )
-            .order_by(SessionRecord.start_time.desc(), SessionRecord.id.desc())
-            .limit(1)
+        earlier = select(SessionRecord).where(
+            SessionRecord.client_profile_id.in_(profile_ids),
+            SessionRecord.completed.is_(True),
+            SessionRecord.id != exclude_record_id,
+            SessionRecord.start_time < before,
         )
-        return rows.scalar_one_or_none()
+        latest = (SessionRecord.start_time.desc(), SessionRecord.id.desc())
+        if program_session_id is not None:
+            planned = earlier.where(SessionRecord.program_session_id == program_session_id)
+            found = await self.session.execute(planned.order_by(*latest).limit(1))
+            return found.scalar_one_or_none()
+        unplanned = earlier.where(SessionRecord.program_session_id.is_(None))
+        rows = await self.session.execute(unplanned.order_by(*latest).limit(COMPARABLE_LOOKBACK))
+        candidates = list(rows.scalars())
+        if not candidates or not exercise_ids:
+            return None
+        done = await self.session.execute(
+            select(ExerciseRecord.session_record_id, SetRecord.exercise_id)
+            .join(SetRecord, SetRecord.exercise_record_id == ExerciseRecord.id)
+            .where(ExerciseRecord.session_record_id.in_([c.id for c in candidates]))
+            .distinct()
+        )
+        by_record: dict[int, set[int]] = {}
+        for record_id, exercise_id in done:
+            by_record.setdefault(record_id, set()).add(exercise_id)
+        wanted = set(exercise_ids)
+        return next((c for c in candidates if by_record.get(c.id) == wanted), None)
 
     async def sets_of_record(self, record_id: int) -> list[SetRecord]:
         rows = await self.session.execute(

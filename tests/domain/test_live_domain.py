@@ -313,13 +313,66 @@ def test_summary_has_volume_records_and_the_comparison() -> None:
     )
     assert skipped.skipped
     assert last.volume_delta_kg == Decimal(100)
-    assert {r.kind for r in summary.records} == {
-        "max_weight",
-        "weight_for_reps",
-        "e1rm_epley",
-        "e1rm_brzycki",
-    }
+    # One set beat four bests; it shows as one badge per kind and one e1RM (Epley).
+    assert [r.kind for r in summary.records] == ["max_weight", "e1rm_epley"]
     assert summary.previous_date == date(2026, 11, 16)
+
+
+def test_a_record_for_other_reps_than_the_heaviest_set_is_kept_once() -> None:
+    now = [
+        performed(10, "120", 2, 1),
+        performed(10, "105", 5, 2),
+        performed(10, "100", 8, 3),
+    ]
+    history = [performed(10, "100", 5, -10_000), performed(10, "95", 8, -10_000)]
+    summary = build_summary(
+        exercises=[state(1)],
+        performed=now,
+        history=history,
+        previous=[],
+        previous_date=None,
+        started_at=T0,
+        finished_at=T0 + timedelta(minutes=30),
+    )
+    kinds = [(r.kind, r.value_kg, r.reps) for r in summary.records]
+    assert kinds == [
+        ("max_weight", Decimal(120), 2),
+        ("weight_for_reps", Decimal(105), 5),  # the heavier of the two rep records
+        ("e1rm_epley", Decimal("128.000"), 2),
+    ]
+
+
+def test_a_record_day_shows_no_volume_drop() -> None:
+    summary = build_summary(
+        exercises=[state(1)],
+        performed=[performed(10, "120", 1, 1)],
+        history=[performed(10, "100", 5, -10_000)],
+        previous=[performed(10, "100", 5, -10_000), performed(10, "100", 5, -9_999)],
+        previous_date=date(2026, 11, 16),
+        started_at=T0,
+        finished_at=T0 + timedelta(minutes=30),
+    )
+    [line] = summary.exercises
+    assert summary.records
+    assert line.volume_delta_kg is None, "120 kg single against 1,000 kg is not a drop"
+
+
+def test_bodyweight_volume_is_added_load_and_says_so() -> None:
+    sets = [
+        PerformedSet(10, Decimal(20), 8, SetType.NORMAL, T0, bodyweight=True),
+        PerformedSet(10, None, 10, SetType.NORMAL, T0, bodyweight=True),
+    ]
+    summary = build_summary(
+        exercises=[state(1)],
+        performed=sets,
+        history=[],
+        previous=[],
+        previous_date=None,
+        started_at=T0,
+        finished_at=T0 + timedelta(minutes=10),
+    )
+    [line] = summary.exercises
+    assert (line.volume_kg, line.bodyweight) == (Decimal(160), True)
 
 
 def test_summary_without_history_has_no_records_or_comparison() -> None:

@@ -159,11 +159,13 @@ def test_plus_five_and_same_in_pounds_move_from_the_shown_load() -> None:
     assert same.weight_kg == to_kg(Decimal(230), LB)
 
 
-def test_plus_five_from_a_kilogram_set_starts_at_the_whole_pound_shown() -> None:
+def test_a_kilogram_set_steps_in_kilograms_for_a_user_in_pounds() -> None:
+    # A set stays in the unit it was typed in: the 100 kg set steps by 2.5 kg.
     kg_set = SetEntry(5, Decimal(100), False, KG)
-    assert format_set(kg_set, LB) == "220 lb × 5"
-    assert format_set(step_entry(kg_set, up=True, unit=LB), LB) == "225 lb × 5"
-    assert format_set(step_entry(kg_set, up=False, unit=LB), LB) == "215 lb × 5"
+    assert format_set(kg_set, LB) == "100 kg × 5"
+    assert format_set(step_entry(kg_set, up=True, unit=LB), LB) == "102.5 kg × 5"
+    assert format_set(step_entry(kg_set, up=False, unit=LB), LB) == "97.5 kg × 5"
+    assert format_set(parse_sets("+5lb", default_unit=LB, last=kg_set)[0], LB) == "225 lb × 5"
 
 
 def test_old_as_planned_rows_in_pounds_step_from_the_whole_pound() -> None:

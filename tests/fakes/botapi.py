@@ -70,6 +70,8 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+DELETE_WINDOW_S = 48 * 60 * 60
+"""How long after sending Telegram lets a bot delete a message."""
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -1064,6 +1066,9 @@ class FakeBotAPI:
         stored = self._stored(chat_id, message_id)
         if stored is None or stored.deleted:
             raise TelegramAPIError(400, "Bad Request: message to delete not found")
+        # Telegram lets a bot delete a message only within 48 hours of it being sent.
+        if self.now() - float(stored.data.get("date", self.now())) > DELETE_WINDOW_S:
+            raise TelegramAPIError(400, "Bad Request: message can't be deleted for everyone")
         stored.deleted = True
         self._event(chat_id, message_id, "deleted")
         return True

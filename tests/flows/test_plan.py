@@ -39,6 +39,7 @@ async def test_today_plan_and_calendar_file(
     assert "Last time: 100 kg × 5, 5, 4 (Thu 12 Nov)" in text
     assert "First time" in text, "the RDL has never been done"
     assert bob.last_reply.flat_buttons == [
+        "▶️ Start Strength Base · W1 S1 · Lower A",
         "💬 Ask my trainer",
         "ℹ️ Barbell Back Squat",
         "ℹ️ Romanian Deadlift",

@@ -69,7 +69,7 @@ async def test_a_client_in_pounds_logs_the_kilogram_plan_in_whole_pounds(
         (Decimal("102.058"), 5, Units.LB),
     ]
 
-    # The trainer in kg sees the same sets in kilograms, to two decimals at most.
+    # The trainer in kg sees the loads as they were logged: 230 lb, not 104.33 kg.
     clock.advance(minutes=30)
     await alice.press("🏁 Finish")
     await alice.press("Yes, finish")
@@ -77,11 +77,11 @@ async def test_a_client_in_pounds_logs_the_kilogram_plan_in_whole_pounds(
     [trainer_copy] = [r.text for r in tom.replies if "Session complete" in r.text]
     assert "best 230 lb × 5" in own
     assert "6,775 lb volume" in own
-    assert "best 104.33 kg × 5" in trainer_copy
-    assert "104.326" not in trainer_copy
+    assert "best 230 lb × 5" in trainer_copy
+    assert "104.3" not in trainer_copy
 
 
-async def test_a_set_in_kilograms_steps_from_the_whole_pound_shown(
+async def test_a_set_in_kilograms_stays_in_kilograms_for_a_user_in_pounds(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
     await make_user(session_factory, 3001, "Cleo", client=True, units=Units.LB)
@@ -91,11 +91,12 @@ async def test_a_set_in_kilograms_steps_from_the_whole_pound_shown(
     await cleo.send("deadlift")
     await cleo.press("Barbell Deadlift")
     await cleo.send("100kg x 5")
-    assert "1. 220 lb × 5" in live_message(cleo).text
-    await cleo.press("+5")
-    assert "2. 225 lb × 5" in live_message(cleo).text
-    await cleo.send("+2.5")
-    assert "3. 227.5 lb × 5" in live_message(cleo).text
+    assert "1. 100 kg × 5" in live_message(cleo).text
+    assert "+2.5" in live_message(cleo).flat_buttons, "the step follows the unit typed"
+    await cleo.press("+2.5")
+    assert "2. 102.5 kg × 5" in live_message(cleo).text
+    await cleo.send("+5 lb")
+    assert "3. 231 lb × 5" in live_message(cleo).text
     await cleo.send("abc")
     assert "Couldn't read" in cleo.last_reply.text
     assert "100x5" in cleo.last_reply.text, "an error gives an example"
@@ -104,8 +105,8 @@ async def test_a_set_in_kilograms_steps_from_the_whole_pound_shown(
     stored = await sets_of(session_factory, record.id)
     assert [(s.weight_kg, s.entered_unit) for s in stored] == [
         (Decimal("100.000"), Units.KG),
-        (Decimal("102.058"), Units.LB),
-        (Decimal("103.192"), Units.LB),
+        (Decimal("102.500"), Units.KG),
+        (Decimal("104.780"), Units.LB),
     ]
 
 

@@ -133,7 +133,8 @@ async def test_today_in_pounds_and_with_a_swap(
     assert first.swapped_from == "Barbell Back Squat"
     assert first.target.startswith("3×5 @ 220 lb")
     assert first.last_time is not None
-    assert first.last_time.sets == "220 lb × 10, 243 lb × 8"
+    # The sets were logged in kilograms: a load shows as it was entered (DESIGN.md).
+    assert first.last_time.sets == "100 kg × 10, 110 kg × 8"
 
 
 async def test_no_session_today_shows_the_next_one(
