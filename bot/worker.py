@@ -82,3 +82,9 @@ def claim_sqlite(database_url: str) -> None:
     handle.write(worker_name() + "\n")
     handle.flush()
     _held.append(handle)
+
+
+def release_sqlite_claims() -> None:
+    """Let go of every SQLite database this process claimed (its end does the same)."""
+    while _held:
+        _held.pop().close()

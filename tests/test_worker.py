@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.logs import OneLineFormatter
-from bot.worker import DatabaseInUse, claim_sqlite, is_multi_process, worker_name
+from bot.worker import (
+    DatabaseInUse,
+    claim_sqlite,
+    is_multi_process,
+    release_sqlite_claims,
+    worker_name,
+)
 
 
 def test_a_worker_is_named_by_its_host_and_process_id() -> None:
@@ -40,10 +46,14 @@ def test_only_postgresql_is_shared_by_workers(url: str, shared: bool) -> None:
 
 def test_a_second_claim_on_a_sqlite_file_names_the_holder(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
-    claim_sqlite(url)  # held by this test process from now on
-
-    with pytest.raises(DatabaseInUse) as refused:
-        claim_sqlite(url)
+    claim_sqlite(url)  # held by this test process until released below
+    try:
+        with pytest.raises(DatabaseInUse) as refused:
+            claim_sqlite(url)
+    finally:
+        release_sqlite_claims()
+    claim_sqlite(url)  # free again once released
+    release_sqlite_claims()
 
     assert refused.value.holder == worker_name()
     assert refused.value.database == tmp_path / "data" / "bot.db"
