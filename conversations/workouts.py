@@ -26,7 +26,18 @@ from coaching.services.workouts import (
     WorkoutService,
     WorkoutSource,
 )
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    keyboard,
+    notify,
+    show,
+    told,
+)
 from conversations.flow import Flow
 
 (CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD) = range(12)
@@ -112,7 +123,7 @@ ASK_WHEN = (
 )
 CONFIRM_TEXT = "<b>Give {client} this workout?</b>\n\n🏋️ <b>{title}</b>\n🕒 {when}{yours}\n\n{lines}"
 ASSIGNED = "✅ <b>{title}</b> is on {client}'s plan for {when}."
-CLIENT_TOLD = "{client} has been told and can see it with /today and /plan."
+CLIENT_SEES = " They can see it with /today and /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 CLIENT_NOTICE = "🏋️ <b>New workout from {trainer}</b>: {title}\n🕒 {when}\n\n{lines}"
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
@@ -358,9 +369,10 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
     state.clear()
     preview = done.preview
     lines = "\n".join(f"• {esc(line)}" for line in preview.lines)
-    told = CLIENT_NOT_TOLD
+    name = esc(preview.client_name)
+    said = CLIENT_NOT_TOLD.format(client=name)
     if done.client_telegram_id is not None:
-        await notify(
+        delivery = await notify(
             context,
             done.client_telegram_id,
             _fit(
@@ -373,13 +385,13 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
             ),
             SEE_PLAN,
         )
-        told = CLIENT_TOLD
+        said = told(name, delivery) + CLIENT_SEES
     text = ASSIGNED.format(
         title=esc(preview.title),
         client=esc(preview.client_name),
         when=_when(preview.client_time),
     )
-    await show(update, f"{text}\n{told.format(client=esc(preview.client_name))}")
+    await show(update, f"{text}\n{said}")
     return END
 
 
