@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import AssignmentService, ClientPage
 from coaching.services.workouts import (
@@ -119,7 +120,7 @@ MORE_TEMPLATES = "\n\n({more} more template{s} in /templates; type the workout t
 ASK_WHEN = (
     "When does <b>{client}</b> do <b>{title}</b>?\n\n"
     "Type a day and time in {client}'s time zone ({tz}), e.g. <code>thu 18:00</code>, "
-    "<code>tomorrow 7am</code> or <code>2026-12-10 07:30</code>."
+    "<code>tomorrow 7am</code> or <code>{example} 07:30</code>."
 )
 CONFIRM_TEXT = "<b>Give {client} this workout?</b>\n\n🏋️ <b>{title}</b>\n🕒 {when}{yours}\n\n{lines}"
 ASSIGNED = "✅ <b>{title}</b> is on {client}'s plan for {when}."
@@ -300,7 +301,10 @@ async def _take_source(update: Update, context: Context, source: WorkoutSource) 
             await _say(update, error)
         return SOURCE
     state.update(title=title, template=source.template_id, text=source.text)
-    text = ASK_WHEN.format(client=esc(state["client_name"]), title=esc(title), tz=esc(state["tz"]))
+    example = example_day(services(context).ctx.clock.now().date()).isoformat()
+    text = ASK_WHEN.format(
+        client=esc(state["client_name"]), title=esc(title), tz=esc(state["tz"]), example=example
+    )
     await show(update, text, edit=update.callback_query is not None)
     return WHEN
 

@@ -19,6 +19,7 @@ from tests.factories import make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_feedback_client import finished
 from tests.flows.test_log_trainer import Factory, records, trainer_and_client
+from tests.flows.test_newclient import create_client, onboard
 from tests.flows.test_schedule import book
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
@@ -153,3 +154,26 @@ async def test_held_notices_replace_each_other_only_within_one_subject(
     assert "3 messages came in" in digest.text
     assert "Lower A: RPE 6 · “easy”" in digest.text
     assert "Lower A: RPE 6\n" not in digest.text
+
+
+async def test_accepting_an_invite_at_night_says_when_the_trainer_will_know(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    first, second = await create_client(tom), await create_client(tom, "Cleo again")
+    clock.set(NIGHT)
+    cleo = await onboard(sim, 2, "Cleo", "client")
+    before = len(tom.replies)
+    await cleo.send(f"/start {first}")
+    await cleo.press("Accept")
+    reply = cleo.last_reply.text
+    assert "You're now training with Tom. Tom will see it at 07:00 their time" in reply
+    assert tom.replies[before:] == []
+
+    rita = await onboard(sim, 3, "Rita", "client")
+    await rita.send(f"/start {second}")
+    await rita.press("Decline")
+    assert "You declined the invite from Tom. Tom will see it at 07:00 their time" in (
+        rita.last_reply.text
+    )
+    assert "Nothing was shared." in rita.last_reply.text
