@@ -432,8 +432,11 @@ async def toggle_pressed(update: Update, context: Context) -> int:
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return END
-    await notify(context, change.trainer_telegram_id, change_notice(change))
-    await show(update, view_text(change.view), view_keyboard(change.view, several=several))
+    delivery = await notify(context, change.trainer_telegram_id, change_notice(change))
+    text = view_text(change.view)
+    if delivery.held:
+        text += f"\n\n🌙 {told(esc(change.view.trainer_name), delivery)}"
+    await show(update, text, view_keyboard(change.view, several=several))
     return END
 
 

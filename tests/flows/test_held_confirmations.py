@@ -177,3 +177,25 @@ async def test_accepting_an_invite_at_night_says_when_the_trainer_will_know(
         rita.last_reply.text
     )
     assert "Nothing was shared." in rita.last_reply.text
+
+
+async def test_a_permission_change_or_an_end_at_night_says_when_the_trainer_sees_it(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await trainer_and_client(session_factory)
+    tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
+    clock.set(NIGHT)
+    await alice.send("/permissions")
+    await alice.press("See your workout history")
+    assert "Tom will see it at 07:00 their time, after their quiet hours." in (
+        alice.last_reply.text
+    )
+    await alice.press("End coaching")
+    await alice.send("moving away")
+    reply = alice.last_reply.text
+    assert "Your coaching with Tom has ended. Tom will see it at 07:00 their time" in reply
+    assert "they have been told" not in reply
+    assert tom.replies == []
+    clock.set(MORNING)
+    await dispatch_due(app.bot, app.services.ctx)
+    assert "Alice ended your coaching relationship" in tom.last_reply.text
