@@ -17,9 +17,11 @@ from coaching.services.reminders import Notice, NoticeService
 from storage.models import Reminder
 from tests.factories import make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
+from tests.flows.test_directory import make_public
 from tests.flows.test_feedback_client import finished
 from tests.flows.test_log_trainer import Factory, records, trainer_and_client
 from tests.flows.test_newclient import create_client, onboard
+from tests.flows.test_profile import register
 from tests.flows.test_schedule import book
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
@@ -199,3 +201,21 @@ async def test_a_permission_change_or_an_end_at_night_says_when_the_trainer_sees
     clock.set(MORNING)
     await dispatch_due(app.bot, app.services.ctx)
     assert "Alice ended your coaching relationship" in tom.last_reply.text
+
+
+async def test_a_coaching_request_at_night_says_when_the_trainer_sees_it(
+    sim: ChatSimulator, clock: ManualClock
+) -> None:
+    alice = await register(sim, 1001, "Alice", "trainer")
+    await make_public(alice)
+    clock.set(NIGHT)
+    bob = await register(sim, 2001, "Bob", "client")
+    before = len(alice.replies)
+    await bob.send("/trainers")
+    await bob.press("Alice")
+    await bob.press("Request coaching")
+    await bob.press("Online")
+    reply = bob.last_reply.text
+    assert "Request sent to Alice (online)." in reply
+    assert "Alice will see it at 07:00 their time, after their quiet hours." in reply
+    assert alice.replies[before:] == []
