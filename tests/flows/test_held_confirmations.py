@@ -17,12 +17,14 @@ from coaching.services.reminders import Notice, NoticeService
 from storage.models import Reminder
 from tests.factories import make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
+from tests.flows.test_assign import assign_bob
 from tests.flows.test_directory import make_public
 from tests.flows.test_feedback_client import finished
 from tests.flows.test_log_trainer import Factory, records, trainer_and_client
 from tests.flows.test_newclient import create_client, onboard
 from tests.flows.test_profile import register
 from tests.flows.test_schedule import book
+from tests.services.test_assignments import make_program
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
 NEW_YORK_NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
@@ -219,3 +221,23 @@ async def test_a_coaching_request_at_night_says_when_the_trainer_sees_it(
     assert "Request sent to Alice (online)." in reply
     assert "Alice will see it at 07:00 their time, after their quiet hours." in reply
     assert alice.replies[before:] == []
+
+
+async def test_a_program_assigned_at_night_waits_and_the_trainer_is_told_so(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    alice = await make_user(session_factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(session_factory, 2002, "Bob", client=True, timezone="America/New_York")
+    await make_coaching(session_factory, alice, bob)
+    await make_program(session_factory, alice)
+    trainer, client = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    clock.set(NEW_YORK_NIGHT)
+    await assign_bob(trainer)
+    reply = trainer.last_reply.text
+    assert "Strength Base is assigned to Bob" in reply
+    assert "Bob will see it at 07:00 their time, after their quiet hours." in reply
+    assert "They can see it with /plan." in reply
+    assert client.replies == []
+    clock.set(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))  # 07:00 in New York
+    await dispatch_due(app.bot, app.services.ctx)
+    assert "New program from Alice: Strength Base" in client.last_reply.text
