@@ -34,7 +34,18 @@ from coaching.services.assignments import (
     check_days,
 )
 from conversations.clients import CARD_ACTIONS
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    keyboard,
+    notify,
+    show,
+    told,
+)
 from conversations.flow import Flow
 from conversations.workouts import Act, WorkoutButton
 from conversations.workouts import build_handler as build_workouts
@@ -95,7 +106,7 @@ CONFIRM_TEXT = (
 )
 CONFIRM_BUTTONS = keyboard([[("✅ Assign", "asg:ok"), ("✖️ Cancel", "asg:no")]])
 ASSIGNED = "✅ <b>{program}</b> is assigned to <b>{client}</b>: {total} from {start}."
-CLIENT_TOLD = "{client} has been told and can see it with /plan."
+CLIENT_SEES = " They can see it with /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 CLIENT_NOTICE = (
     "📋 <b>New program from {trainer}</b>: {program}\n"
@@ -461,8 +472,9 @@ async def confirm(update: Update, context: Context) -> int:
         return END
     state.clear()
     preview = done.preview
+    name = esc(preview.client_name)
     if done.client_telegram_id is not None:
-        await notify(
+        delivery = await notify(
             context,
             done.client_telegram_id,
             CLIENT_NOTICE.format(
@@ -476,16 +488,16 @@ async def confirm(update: Update, context: Context) -> int:
             ),
             SEE_PLAN,
         )
-        told = CLIENT_TOLD
+        said = told(name, delivery) + CLIENT_SEES
     else:
-        told = CLIENT_NOT_TOLD
+        said = CLIENT_NOT_TOLD.format(client=name)
     text = ASSIGNED.format(
         program=esc(preview.program_name),
         client=esc(preview.client_name),
         total=plural(preview.total, "session"),
         start=_day(preview.start_date),
     )
-    await show(update, f"{text}\n{told.format(client=esc(preview.client_name))}")
+    await show(update, f"{text}\n{said}")
     return END
 
 

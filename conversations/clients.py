@@ -43,6 +43,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow
 
@@ -456,10 +457,10 @@ async def _apply_reason(update: Update, context: Context, reason: str | None) ->
         await show(update, f"⚠️ {esc(error)}\n\n" + prompt.format(name=name), markup, edit=False)
         return REASON
     _clear(context)
-    await notify(context, change.other_telegram_id, lifecycle_notice(change))
+    delivery = await notify(context, change.other_telegram_id, lifecycle_notice(change))
     note = "⏸ Coaching paused." if change.status is RelationshipStatus.PAUSED else "🛑 Ended."
-    told = " The client has been told." if change.other_telegram_id else ""
-    return await _show_card(update, context, change.client_profile_id, note + told)
+    said = f" {told(esc(change.client_name), delivery)}" if change.other_telegram_id else ""
+    return await _show_card(update, context, change.client_profile_id, note + said)
 
 
 async def extend_typed(update: Update, context: Context) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from telegram import (
@@ -127,18 +129,66 @@ async def stale_button(update: Update, context: Context) -> None:
     await answer(update, "This button has expired. Send /help to start again.", alert=True)
 
 
+class Outcome(Enum):
+    """What became of a notice: sent now, held for the recipient's quiet hours, or neither
+    (blocked, refused, or a person who has not joined)."""
+
+    SENT = "sent"
+    HELD = "held"
+    NOT_DELIVERED = "not delivered"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The result of :func:`notify`. True unless the notice was lost (so ``if await notify``
+    still reads "delivered or queued"). ``release_at`` is, for a held notice, when it goes
+    out, in the recipient's own time zone."""
+
+    outcome: Outcome
+    release_at: datetime | None = None
+    message: Message | None = None
+
+    def __bool__(self) -> bool:
+        return self.outcome is not Outcome.NOT_DELIVERED
+
+    @property
+    def held(self) -> bool:
+        return self.outcome is Outcome.HELD
+
+
+NOT_DELIVERED = Delivery(Outcome.NOT_DELIVERED)
+TOLD = "{name} has been told."
+WILL_SEE = "{name} will see it at {at} their time, after their quiet hours."
+NOT_TOLD = "{name} could not be reached on Telegram, so they have not been told."
+
+
+def told(name_html: str, delivery: Delivery) -> str:
+    """The end of a confirmation that promises delivery, true to what happened: "Bob has been
+    told.", "Bob will see it at 07:00 their time, after their quiet hours." or that Bob could
+    not be reached. ``name_html`` is already escaped."""
+    if delivery.held and delivery.release_at is not None:
+        return WILL_SEE.format(name=name_html, at=f"{delivery.release_at:%H:%M}")
+    if delivery:
+        return TOLD.format(name=name_html)
+    return NOT_TOLD.format(name=name_html)
+
+
 async def hold_for_quiet_hours(
     context: Context,
     telegram_id: int,
     text: str,
     markup: InlineKeyboardMarkup | None = None,
     media: dict[str, str] | None = None,
+    *,
+    subject: str | None = None,
 ) -> datetime | None:
     """The one path of every non-urgent message to a person: if their quiet hours are on (and
     the sender may not contact them outside hours, and they are not using the bot right now),
-    the message is stored to go out when the quiet hours end, and the moment is returned.
-    ``None``: send it now. A message to the person acting is never held."""
-    notice = Notice(telegram_id, text, markup.to_dict() if markup else None, media)
+    the message is stored to go out when the quiet hours end, and the moment is returned, in
+    the recipient's time zone. ``None``: send it now. A message to the person acting is never
+    held. Held notices with the same ``subject`` (one notice edited step by step) replace each
+    other, so the recipient gets only the newest."""
+    notice = Notice(telegram_id, text, markup.to_dict() if markup else None, media, subject)
     sender = getattr(context, "_user_id", None)  # PTB's key of user_data: who is acting
     try:
         return await NoticeService(services(context).ctx).hold_if_quiet(
@@ -156,17 +206,22 @@ async def notify(
     markup: InlineKeyboardMarkup | None = None,
     *,
     urgent: bool = False,
-) -> bool:
+    subject: str | None = None,
+) -> Delivery:
     """Tell the other party something. A user who blocked the bot is skipped, not an error.
 
     Unless ``urgent``, the message respects the person's quiet hours
-    (:func:`hold_for_quiet_hours`). Returns whether the message was delivered or queued.
+    (:func:`hold_for_quiet_hours`). The result says whether it was sent, held (and until
+    when) or not delivered; confirmations word it with :func:`told`.
     """
     if telegram_id is None:
-        return False
-    if not urgent and await hold_for_quiet_hours(context, telegram_id, text, markup):
-        return True
-    return await _send_now(context, telegram_id, text, markup) is not None
+        return NOT_DELIVERED
+    if not urgent:
+        due = await hold_for_quiet_hours(context, telegram_id, text, markup, subject=subject)
+        if due is not None:
+            return Delivery(Outcome.HELD, release_at=due)
+    sent = await _send_now(context, telegram_id, text, markup)
+    return Delivery(Outcome.SENT, message=sent) if sent is not None else NOT_DELIVERED
 
 
 async def notify_message(
@@ -176,14 +231,12 @@ async def notify_message(
     markup: InlineKeyboardMarkup | None = None,
     *,
     urgent: bool = False,
+    subject: str | None = None,
 ) -> Message | None:
     """Like :func:`notify`, returning the message sent (to edit it later), or ``None`` when it
     was not delivered now (held for quiet hours, blocked, refused)."""
-    if telegram_id is None:
-        return None
-    if not urgent and await hold_for_quiet_hours(context, telegram_id, text, markup):
-        return None
-    return await _send_now(context, telegram_id, text, markup)
+    delivery = await notify(context, telegram_id, text, markup, urgent=urgent, subject=subject)
+    return delivery.message
 
 
 async def _send_now(

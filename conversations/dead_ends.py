@@ -5,12 +5,16 @@ This module's handler comes first. A trainer-only command from someone who is no
 client, is answered here with the command's purpose and a button that gives them the role
 (the /start flow's ``become:<role>`` entry point); nothing later sees it. Anyone with the
 role passes straight on to the command's own flow.
+
+The buttons of those commands' screens are gated the same way: an old button of a trainer's
+screen pressed by someone who is not (or no longer) a trainer gets the same explanation and
+button, not the screen's service error.
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.application import services
 from coaching.domain.enums import Role
@@ -35,6 +39,29 @@ TRAINER_ONLY: frozenset[str] = frozenset(
     }
 )
 CLIENT_ONLY: frozenset[str] = frozenset({"today", "plan", "permissions", "injury", "progress"})
+# The first part of the callback data of each role-gated screen's buttons, and its command.
+# Buttons both roles use (feedback, reminders, threads, logging) are not listed.
+BUTTON_SCREENS: dict[str, str] = {
+    "db": "dashboard",
+    "pg": "dashboard",
+    "pc": "dashboard",
+    "al": "alerts",
+    "at": "alerts",
+    "ak": "alerts",
+    "cl": "clients",
+    "nc": "newclient",
+    "sch": "schedule",
+    "bk": "schedule",
+    "tpl": "templates",
+    "prg": "programs",
+    "ex": "exercises",
+    "asg": "assign",
+    "pf": "profile",
+    "xp": "export",
+    "perm": "permissions",
+    "plan": "plan",
+    "mp": "progress",
+}
 PURPOSE = dict((*TRAINER_COMMANDS, *CLIENT_COMMANDS))
 
 # --- wording and keyboards -------------------------------------------------------------------
@@ -87,9 +114,19 @@ def _command(update: Update) -> str:
     return text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].casefold() if text else ""
 
 
+def _screen(update: Update) -> str:
+    """The command whose screen a pressed button belongs to ("" if none is gated)."""
+    query = update.callback_query
+    prefix = (query.data or "").split(":", 1)[0] if query is not None else ""
+    return BUTTON_SCREENS.get(prefix, "")
+
+
 async def role_gate(update: Update, context: Context) -> None:
-    """Answer a command the person's role can't use; let everyone else through."""
-    command = _command(update)
+    """Answer a command, or a button of its screen, the person's role can't use; let everyone
+    else through."""
+    command = _screen(update) if update.callback_query is not None else _command(update)
+    if not command:
+        return
     needed = Role.TRAINER if command in TRAINER_ONLY else Role.CLIENT
     view = await UserService(services(context).ctx).get(identity(update).telegram_id)
     roles = view.roles if view is not None else frozenset()
@@ -102,4 +139,8 @@ async def role_gate(update: Update, context: Context) -> None:
 
 
 def build_handler() -> list[BaseHandler[Update, Context, None]]:
-    return [CommandHandler(sorted(TRAINER_ONLY | CLIENT_ONLY), role_gate)]
+    screens = "|".join(sorted(BUTTON_SCREENS))
+    return [
+        CommandHandler(sorted(TRAINER_ONLY | CLIENT_ONLY), role_gate),
+        CallbackQueryHandler(role_gate, pattern=rf"^(?:{screens}):"),
+    ]

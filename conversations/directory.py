@@ -28,6 +28,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow, button
 
@@ -278,16 +279,18 @@ async def on_button(update: Update, context: Context) -> int:
 
 async def _request(update: Update, context: Context, ref: str, kind: RelationshipType) -> int:
     sent = await _svc(context).request(identity(update).telegram_id, ref, kind)
-    text = REQUEST_SENT.format(name=esc(sent.trainer_name), kind=TYPE_TEXT[kind])
-    if not sent.requester_onboarded:
-        text += FINISH_SETUP
-    await show(update, text)
-    await notify(
+    delivery = await notify(
         context,
         sent.trainer_telegram_id,
         TRAINER_NOTICE.format(client=esc(sent.client_name), kind=TYPE_TEXT[kind]),
         decision_buttons(sent.relationship_id),
     )
+    text = REQUEST_SENT.format(name=esc(sent.trainer_name), kind=TYPE_TEXT[kind])
+    if delivery.held:
+        text += " " + told(esc(sent.trainer_name), delivery)
+    if not sent.requester_onboarded:
+        text += FINISH_SETUP
+    await show(update, text)
     return END
 
 

@@ -60,8 +60,11 @@ from coaching.services.live import FinishResult, LiveService
 from coaching.services.users import UserService
 from conversations.common import (
     END,
+    NOT_DELIVERED,
     Button,
     Context,
+    Delivery,
+    Outcome,
     answer,
     esc,
     hold_for_quiet_hours,
@@ -71,6 +74,7 @@ from conversations.common import (
     notify,
     notify_message,
     show,
+    told,
 )
 from conversations.flow import Flow
 from conversations.log import summary_text
@@ -177,6 +181,7 @@ SENT_T = "✅ Sent to {client}; <b>{title}</b> is marked reviewed."
 SENT_T_NOT_TOLD = "✅ <b>{title}</b> is marked reviewed. {client} hasn't joined Spotter, so "
 SENT_T_NOT_TOLD += "they weren't sent it."
 REVIEWED_ONLY = "✅ <b>{title}</b> ({client}) is marked reviewed."
+REVIEWED_HELD = "✅ <b>{title}</b> is marked reviewed. {told}"
 CLIENT_REVIEW = "📝 <b>{trainer}</b> reviewed your session <b>{title}</b> ({day}):"
 ASK_T_MEDIA = (
     "🎥 Send a <b>video</b> or a <b>photo</b> for {client} on <b>{title}</b>. "
@@ -195,6 +200,7 @@ ASK_DRAWING = (
 )
 MEDIA_DELIVERED = "✅ Sent the {kind} with your comments to {client}."
 MEDIA_NOT_DELIVERED = "✅ Saved. {client} hasn't joined Spotter, so they weren't sent it."
+HELD = "✅ Saved. {told}"
 CLIENT_MEDIA_NOTE = "🎥 <b>{trainer}</b> on <b>{title}</b>:"
 
 ASK_DONE = "Log every planned set of <b>{title}</b> as prescribed?"
@@ -231,6 +237,7 @@ ASK_WHEN = (
 )
 REQUEST_SENT = "📨 Sent to {trainer}. I'll tell you what they decide."
 REQUEST_SENT_TIME = "📨 Sent to {trainer}, proposing {when}. I'll tell you what they decide."
+REQUEST_HELD = "📨 Saved{proposing}. {told} I'll tell you what they decide."
 TRAINER_REQUEST = "🙅 <b>{client} can't make {title}</b> ({when}).\nReason: {reason}\n{proposal}"
 PROPOSED = "Proposed instead: <b>{when}</b>."
 NO_PROPOSAL = "No new time proposed."
@@ -238,9 +245,9 @@ ASK_TRAINER_TIME = (
     "🔄 New time for <b>{title}</b> with {client}? Type it in your time zone ({tz}), e.g. "
     "<code>friday 18:00</code>."
 )
-MOVED_T = "✅ Moved <b>{title}</b> with {client} to {when}. They've been told."
+MOVED_T = "✅ Moved <b>{title}</b> with {client} to {when}. {told}"
 MOVED_C = "✅ {trainer} moved <b>{title}</b> to <b>{when}</b>."
-CANCELLED_T = "✖️ Cancelled <b>{title}</b> with {client}. They've been told."
+CANCELLED_T = "✖️ Cancelled <b>{title}</b> with {client}. {told}"
 CANCELLED_C = "✖️ {trainer} cancelled <b>{title}</b> ({when}). Get well / see you next time!"
 
 
@@ -366,14 +373,15 @@ async def _send_media(
     file_id: str,
     caption: str,
     markup: InlineKeyboardMarkup | None = None,
-) -> bool:
+) -> Delivery:
     """Send a photo or video by ``file_id``; a long caption goes in a message of its own."""
     short = caption if len(caption) <= 1000 else None
     media = {"kind": "video" if kind is MediaKind.VIDEO else "photo", "file_id": file_id}
-    if await hold_for_quiet_hours(context, telegram_id, short or "", markup, media):
+    due = await hold_for_quiet_hours(context, telegram_id, short or "", markup, media)
+    if due is not None:
         if short is None:
             await notify(context, telegram_id, caption)
-        return True
+        return Delivery(Outcome.HELD, release_at=due)
     try:
         if kind is MediaKind.VIDEO:
             await context.bot.send_video(telegram_id, file_id, caption=short, reply_markup=markup)
@@ -381,10 +389,10 @@ async def _send_media(
             await context.bot.send_photo(telegram_id, file_id, caption=short, reply_markup=markup)
     except (Forbidden, BadRequest) as error:
         log.info("media to %s not delivered: %s", telegram_id, error)
-        return False
+        return NOT_DELIVERED
     if short is None:
         await notify(context, telegram_id, caption)
-    return True
+    return Delivery(Outcome.SENT)
 
 
 # --- the client's feedback ------------------------------------------------------------------
@@ -473,7 +481,7 @@ async def _tell_trainer(context: Context, fb: ClientFeedback, *, complete: bool)
             if "not modified" in str(error).lower():
                 return
             log.info("feedback notice to %s not edited (%s); sending it again", chat, error)
-    sent = await notify_message(context, chat, text, markup)
+    sent = await notify_message(context, chat, text, markup, subject=f"feedback:{fb.record_id}")
     if sent is not None:
         data[NOTICE_KEY] = {"rid": fb.record_id, "chat": chat, "msg": sent.message_id}
 
@@ -633,7 +641,7 @@ async def client_media_sent(update: Update, context: Context) -> int:
     if saved.other is None:
         await _say(update, MEDIA_SAVED.format(title=esc(saved.title)))
         return END
-    await _send_media(
+    delivery = await _send_media(
         context,
         saved.other.telegram_id,
         kind,
@@ -643,7 +651,9 @@ async def client_media_sent(update: Update, context: Context) -> int:
         ),
         keyboard([[("💬 Comment", f"tf:c:{saved.media_note_id}")]]),
     )
-    await _say(update, MEDIA_SENT_TO.format(trainer=esc(saved.other.name)))
+    trainer = esc(saved.other.name)
+    sent = MEDIA_SENT_TO.format(trainer=trainer)
+    await _say(update, HELD.format(told=told(trainer, delivery)) if delivery.held else sent)
     return END
 
 
@@ -973,7 +983,7 @@ async def _send_feedback(update: Update, context: Context, rid: int) -> int:
         return TRAINER_MENU
     sent = await _svc(context).submit(identity(update).telegram_id, rid, _draft_of(draft))
     _user_data(context).pop(DRAFT_KEY, None)
-    delivered = False
+    delivered = NOT_DELIVERED
     if sent.client is not None:
         text = "\n\n".join(
             [
@@ -984,10 +994,13 @@ async def _send_feedback(update: Update, context: Context, rid: int) -> int:
             ]
         )
         delivered = await notify(context, sent.client.telegram_id, text)
-    done = SENT_T if delivered else SENT_T_NOT_TOLD
+    client, title = esc(sent.client_name), esc(sent.title)
+    done = (SENT_T if delivered else SENT_T_NOT_TOLD).format(client=client, title=title)
+    if delivered.held:
+        done = REVIEWED_HELD.format(title=title, told=told(client, delivered))
     await show(
         update,
-        done.format(client=esc(sent.client_name), title=esc(sent.title)),
+        done,
         keyboard([[("‹ Back to the list", "tf:l")]]),
     )
     return TRAINER_MENU
@@ -1062,7 +1075,7 @@ async def _deliver_media(update: Update, context: Context, drawing: str | None) 
         return T_DRAW
     _user_data(context).pop(MEDIA_KEY, None)
     await answer(update)
-    delivered = False
+    delivered = NOT_DELIVERED
     if delivery.client is not None:
         delivered = await _send_media(
             context,
@@ -1073,9 +1086,13 @@ async def _deliver_media(update: Update, context: Context, drawing: str | None) 
         )
     text = MEDIA_DELIVERED if delivered else MEDIA_NOT_DELIVERED
     detail_client = await _svc(context).review(identity(update).telegram_id, delivery.record_id)
+    client = esc(detail_client.client_name)
+    text = text.format(kind=delivery.kind.value, client=client)
+    if delivered.held:
+        text = HELD.format(told=told(client, delivered))
     await _say(
         update,
-        text.format(kind=delivery.kind.value, client=esc(detail_client.client_name)),
+        text,
         keyboard([[("‹ Back to the session", f"tf:o:{delivery.record_id}")]]),
     )
     return TRAINER_MENU
@@ -1292,19 +1309,24 @@ async def _send_request(
         return RM_WHEN
     data.pop(RM_SESSION_KEY, None)
     data.pop(RM_REASON_KEY, None)
-    await _notify_request(context, request)
+    delivery = await _notify_request(context, request)
+    trainer = esc(request.trainer.name)
+    when = ""
     if proposed is not None:
         client_when = await _svc(context).appointment(identity(update).telegram_id, sid)
-        local = proposed.astimezone(client_when.starts.tzinfo)
-        await show(
-            update, REQUEST_SENT_TIME.format(trainer=esc(request.trainer.name), when=_when(local))
-        )
+        when = _when(proposed.astimezone(client_when.starts.tzinfo))
+    if delivery.held:
+        proposing = f", proposing {when}" if when else ""
+        text = REQUEST_HELD.format(proposing=proposing, told=told(trainer, delivery))
+    elif when:
+        text = REQUEST_SENT_TIME.format(trainer=trainer, when=when)
     else:
-        await show(update, REQUEST_SENT.format(trainer=esc(request.trainer.name)))
+        text = REQUEST_SENT.format(trainer=trainer)
+    await show(update, text)
     return END
 
 
-async def _notify_request(context: Context, request: ChangeRequest) -> None:
+async def _notify_request(context: Context, request: ChangeRequest) -> Delivery:
     sid = request.coaching_session_id
     rows: list[list[Button]] = []
     if request.proposed_utc is not None:
@@ -1316,7 +1338,7 @@ async def _notify_request(context: Context, request: ChangeRequest) -> None:
         if request.proposed is not None
         else NO_PROPOSAL
     )
-    await notify(
+    return await notify(
         context,
         request.trainer.telegram_id,
         TRAINER_REQUEST.format(
@@ -1366,8 +1388,7 @@ async def _trainer_answer(
         return RM_TRAINER_TIME
     notice = await calendar.cancel(telegram_id, sid, "The client couldn't make it")
     item = notice.detail.item
-    await show(update, CANCELLED_T.format(title=esc(item.title), client=esc(item.client_name)))
-    await notify(
+    delivery = await notify(
         context,
         notice.client_telegram_id,
         CANCELLED_C.format(
@@ -1376,24 +1397,31 @@ async def _trainer_answer(
             when=_when(notice.client_starts_at),
         ),
     )
+    client = esc(item.client_name)
+    said = told(client, delivery)
+    await show(update, CANCELLED_T.format(title=esc(item.title), client=client, told=said))
     return END
 
 
 async def _moved(update: Update, context: Context, notice: SessionNotice) -> None:
     item = notice.detail.item
-    await show(
-        update,
-        MOVED_T.format(
-            title=esc(item.title), client=esc(item.client_name), when=_when(item.starts_at)
-        ),
-    )
-    await notify(
+    delivery = await notify(
         context,
         notice.client_telegram_id,
         MOVED_C.format(
             trainer=esc(notice.trainer_name),
             title=esc(item.title),
             when=_when(notice.client_starts_at),
+        ),
+    )
+    client = esc(item.client_name)
+    await show(
+        update,
+        MOVED_T.format(
+            title=esc(item.title),
+            client=client,
+            when=_when(item.starts_at),
+            told=told(client, delivery),
         ),
     )
 

@@ -22,6 +22,7 @@ from conversations.common import (
     END,
     Button,
     Context,
+    Delivery,
     answer,
     esc,
     identity,
@@ -29,6 +30,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow, button
 
@@ -202,11 +204,11 @@ async def _save(update: Update, context: Context, text: str | None) -> int:
         return DETAILS
     if context.user_data is not None:
         context.user_data.pop(DRAFT_KEY, None)
-    await show(update, _confirmation(report))
+    deliveries: dict[str, Delivery] = {}
     for notice in report.notices:
         icon = "⚠️ " if notice.urgent else "🩹 "
         details = f"\n“{esc(report.text)}”" if report.text else ""
-        await notify(
+        deliveries[notice.trainer.name] = await notify(
             context,
             notice.trainer.telegram_id,
             TRAINER_ALERT.format(
@@ -219,15 +221,26 @@ async def _save(update: Update, context: Context, text: str | None) -> int:
             ),
             urgent=notice.urgent,
         )
+    await show(update, _confirmation(report, deliveries))
     return END
 
 
-def _confirmation(report: InjuryReport) -> str:
+def _told_trainers(deliveries: dict[str, Delivery]) -> str:
+    """Who has been told now, and who will see it after their quiet hours (or not at all)."""
+    now = sorted(name for name, d in deliveries.items() if d and not d.held)
+    parts = []
+    if now:
+        verb = "has" if len(now) == 1 else "have"
+        parts.append(TOLD.format(trainers=esc(" and ".join(now)), verb=verb))
+    later = sorted(name for name, d in deliveries.items() if d.held or not d)
+    parts += [" " + told(esc(name), deliveries[name]) for name in later]
+    return "".join(parts)
+
+
+def _confirmation(report: InjuryReport, deliveries: dict[str, Delivery]) -> str:
     text = SAVED.format(part=esc(report.part), severity=report.severity)
-    names = sorted({n.trainer.name for n in report.notices})
-    if names:
-        verb = "has" if len(names) == 1 else "have"
-        text += TOLD.format(trainers=esc(" and ".join(names)), verb=verb)
+    if deliveries:
+        text += _told_trainers(deliveries)
     elif report.duplicate:
         text += ALREADY.format(part=esc(report.part.lower()))
     else:

@@ -29,6 +29,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow
 from conversations.menus import set_menu_for
@@ -66,10 +67,10 @@ ACCEPTED_HIDDEN = (
 )
 LOST = "This invite is no longer open here. Open the invite link again."
 ACCEPTED = (
-    "✅ You're now training with <b>{trainer}</b>. I've let them know.\n\n"
+    "✅ You're now training with <b>{trainer}</b>. {told}\n\n"
     "Change what they may see any time with /permissions."
 )
-DECLINED = "You declined the invite from <b>{trainer}</b>. I've let them know; nothing was shared."
+DECLINED = "You declined the invite from <b>{trainer}</b>. {told} Nothing was shared."
 TRAINER_ACCEPTED = (
     "✅ <b>{client}</b> accepted your invite and is now your client (profile: {profile}).\n"
     "They share: {shared}."
@@ -205,7 +206,7 @@ async def accept(update: Update, context: Context) -> int:
         return await _finish_with(update, context, esc(error))
     assert context.user_data is not None
     context.user_data.pop(KEY, None)
-    await notify(
+    delivery = await notify(
         context,
         done.trainer_telegram_id,
         TRAINER_ACCEPTED.format(
@@ -215,7 +216,8 @@ async def accept(update: Update, context: Context) -> int:
         ),
         keyboard([[("📇 Open card", f"cl:card:{done.client_profile_id}")]]),
     )
-    text = ACCEPTED.format(trainer=esc(done.trainer_name))
+    trainer = esc(done.trainer_name)
+    text = ACCEPTED.format(trainer=trainer, told=told(trainer, delivery))
     if state.get("recorded"):
         shared = done.flags.allows(Permission.VIEW_PERSONAL_DATA)
         text += (ACCEPTED_SHARED if shared else ACCEPTED_HIDDEN).format(
@@ -242,12 +244,13 @@ async def decline(update: Update, context: Context) -> int:
         return await _finish_with(update, context, esc(error))
     assert context.user_data is not None
     context.user_data.pop(KEY, None)
-    await notify(
+    delivery = await notify(
         context,
         done.trainer_telegram_id,
         TRAINER_DECLINED.format(client=esc(done.client_name), profile=esc(done.profile_name)),
     )
-    await show(update, DECLINED.format(trainer=esc(done.trainer_name)))
+    trainer = esc(done.trainer_name)
+    await show(update, DECLINED.format(trainer=trainer, told=told(trainer, delivery)))
     return END
 
 

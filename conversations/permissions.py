@@ -51,6 +51,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow
 from conversations.invite import SHARED_NOUNS
@@ -431,8 +432,11 @@ async def toggle_pressed(update: Update, context: Context) -> int:
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return END
-    await notify(context, change.trainer_telegram_id, change_notice(change))
-    await show(update, view_text(change.view), view_keyboard(change.view, several=several))
+    delivery = await notify(context, change.trainer_telegram_id, change_notice(change))
+    text = view_text(change.view)
+    if delivery.held:
+        text += f"\n\n🌙 {told(esc(change.view.trainer_name), delivery)}"
+    await show(update, text, view_keyboard(change.view, several=several))
     return END
 
 
@@ -544,12 +548,14 @@ async def _apply(update: Update, context: Context, reason: str | None) -> int:
         return REASON
     if context.user_data is not None:
         context.user_data.pop(KEY, None)
-    await notify(context, change.other_telegram_id, lifecycle_notice(change), notice_markup(change))
+    delivery = await notify(
+        context, change.other_telegram_id, lifecycle_notice(change), notice_markup(change)
+    )
     if change.status is RelationshipStatus.TERMINATED:
         await show(
             update,
-            f"🛑 Your coaching with <b>{esc(change.trainer_name)}</b> has ended and they have "
-            "been told. Your data stays yours.",
+            f"🛑 Your coaching with <b>{esc(change.trainer_name)}</b> has ended. "
+            f"{told(esc(change.trainer_name), delivery)} Your data stays yours.",
         )
         return END
     return await _render(update, context, change.relationship_id, "⏸ Coaching paused.")
@@ -801,12 +807,12 @@ async def _set_end(update: Update, context: Context, text: str) -> int | None:
         await show(update, f"⚠️ {esc(error)}", edit=edit)
         return END
     _drop_draft(context)
-    await notify(context, change.trainer_telegram_id, sharing_notice(change))
+    delivery = await notify(context, change.trainer_telegram_id, sharing_notice(change))
     assert change.rule is not None
     note = (
         f"✅ Saved: <b>{esc(change.exercise_name)}</b> — {metrics_text(change.rule.metrics)} · "
         f"{window_text(change.rule.start, change.rule.end)}. "
-        f"{esc(change.view.trainer_name)} has been told."
+        f"{told(esc(change.view.trainer_name), delivery)}"
     )
     await show(update, sharing_text(change.view, note), sharing_keyboard(change.view), edit=edit)
     return END
@@ -859,10 +865,10 @@ async def remove_rule_pressed(update: Update, context: Context) -> int:
         await answer(update, str(error), alert=True)
         return END
     _drop_draft(context)
-    await notify(context, change.trainer_telegram_id, sharing_notice(change))
+    delivery = await notify(context, change.trainer_telegram_id, sharing_notice(change))
     note = (
         f"🗑 Rule removed for <b>{esc(change.exercise_name)}</b>. "
-        f"{esc(change.view.trainer_name)} has been told."
+        f"{told(esc(change.view.trainer_name), delivery)}"
     )
     await show(update, sharing_text(change.view, note), sharing_keyboard(change.view))
     return END

@@ -46,6 +46,7 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    told,
 )
 from conversations.flow import Flow
 from conversations.threads import message_button
@@ -108,7 +109,6 @@ ASK_LOCATION = "Where? E.g. <code>Main gym, rack 3</code> or <code>Zoom</code>, 
 OVERLAP_TEXT = "⚠️ The new time overlaps {what}. Move it there anyway, or pick another time?"
 OVERLAP_BUTTONS = keyboard([[("Move anyway", "sch:save"), ("Pick another time", "sch:retime")]])
 BOOKED = "✅ Booked: <b>{title}</b> with <b>{client}</b>, {when} ({minutes} min)."
-CLIENT_TOLD = "{client} has been told."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
 NEW_NOTICE = "📅 <b>New session with {trainer}</b>: {title}\n🕒 {when} · {minutes} min{extra}"
@@ -813,7 +813,7 @@ async def _booked(update: Update, context: Context, notice: SessionNotice) -> No
         extra += f"\n🎯 Focus: {esc(', '.join(notice.detail.focus_areas))}"
     if notice.detail.goals:
         extra += f"\nGoals: {esc(', '.join(notice.detail.goals))}"
-    await notify(
+    delivery = await notify(
         context,
         notice.client_telegram_id,
         NEW_NOTICE.format(
@@ -825,7 +825,9 @@ async def _booked(update: Update, context: Context, notice: SessionNotice) -> No
         ),
         SEE_PLAN,
     )
-    told = CLIENT_TOLD if notice.client_telegram_id is not None else CLIENT_NOT_TOLD
+    name = esc(item.client_name)
+    joined = notice.client_telegram_id is not None
+    said = told(name, delivery) if joined else CLIENT_NOT_TOLD.format(client=name)
     text = BOOKED.format(
         title=esc(item.title),
         client=esc(item.client_name),
@@ -834,7 +836,7 @@ async def _booked(update: Update, context: Context, notice: SessionNotice) -> No
     )
     await show(
         update,
-        f"{text}\n{told.format(client=esc(item.client_name))}",
+        f"{text}\n{said}",
         _detail_keyboard(notice.detail),
         edit=update.callback_query is not None,
     )

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.application import services
+from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import AssignmentService, ClientPage
 from coaching.services.workouts import (
@@ -26,7 +27,18 @@ from coaching.services.workouts import (
     WorkoutService,
     WorkoutSource,
 )
-from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.common import (
+    END,
+    Button,
+    Context,
+    answer,
+    esc,
+    identity,
+    keyboard,
+    notify,
+    show,
+    told,
+)
 from conversations.flow import Flow
 
 (CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD) = range(12)
@@ -108,11 +120,11 @@ MORE_TEMPLATES = "\n\n({more} more template{s} in /templates; type the workout t
 ASK_WHEN = (
     "When does <b>{client}</b> do <b>{title}</b>?\n\n"
     "Type a day and time in {client}'s time zone ({tz}), e.g. <code>thu 18:00</code>, "
-    "<code>tomorrow 7am</code> or <code>2026-12-10 07:30</code>."
+    "<code>tomorrow 7am</code> or <code>{example} 07:30</code>."
 )
 CONFIRM_TEXT = "<b>Give {client} this workout?</b>\n\n🏋️ <b>{title}</b>\n🕒 {when}{yours}\n\n{lines}"
 ASSIGNED = "✅ <b>{title}</b> is on {client}'s plan for {when}."
-CLIENT_TOLD = "{client} has been told and can see it with /today and /plan."
+CLIENT_SEES = " They can see it with /today and /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 CLIENT_NOTICE = "🏋️ <b>New workout from {trainer}</b>: {title}\n🕒 {when}\n\n{lines}"
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
@@ -289,7 +301,10 @@ async def _take_source(update: Update, context: Context, source: WorkoutSource) 
             await _say(update, error)
         return SOURCE
     state.update(title=title, template=source.template_id, text=source.text)
-    text = ASK_WHEN.format(client=esc(state["client_name"]), title=esc(title), tz=esc(state["tz"]))
+    example = example_day(services(context).ctx.clock.now().date()).isoformat()
+    text = ASK_WHEN.format(
+        client=esc(state["client_name"]), title=esc(title), tz=esc(state["tz"]), example=example
+    )
     await show(update, text, edit=update.callback_query is not None)
     return WHEN
 
@@ -358,9 +373,10 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
     state.clear()
     preview = done.preview
     lines = "\n".join(f"• {esc(line)}" for line in preview.lines)
-    told = CLIENT_NOT_TOLD
+    name = esc(preview.client_name)
+    said = CLIENT_NOT_TOLD.format(client=name)
     if done.client_telegram_id is not None:
-        await notify(
+        delivery = await notify(
             context,
             done.client_telegram_id,
             _fit(
@@ -373,13 +389,13 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
             ),
             SEE_PLAN,
         )
-        told = CLIENT_TOLD
+        said = told(name, delivery) + CLIENT_SEES
     text = ASSIGNED.format(
         title=esc(preview.title),
         client=esc(preview.client_name),
         when=_when(preview.client_time),
     )
-    await show(update, f"{text}\n{told.format(client=esc(preview.client_name))}")
+    await show(update, f"{text}\n{said}")
     return END
 
 

@@ -40,7 +40,7 @@ class HeldEntry:
 
 def plain_text(html_text: str, limit: int = ENTRY_LIMIT) -> str:
     """The text of a Telegram HTML message on one line, cut to ``limit`` characters, escaped."""
-    flat = " ".join(html.unescape(_TAG.sub(" ", html_text)).split())
+    flat = " ".join(html.unescape(_TAG.sub("", html_text)).split())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return html.escape(flat, quote=False)

@@ -361,12 +361,14 @@ async def held_until(
 class Notice:
     """A message to a person, built by a flow: Telegram HTML, an optional keyboard (as the Bot
     API's JSON) and optional media (``{"kind": "photo"|"video"|"voice", "file_id": ...}``,
-    the HTML then being its caption)."""
+    the HTML then being its caption). Held notices with the same ``subject`` from the same
+    sender replace each other (one notice edited step by step is held once, as its newest)."""
 
     recipient_telegram_id: int
     html: str
     markup: dict[str, Any] | None = None
     media: dict[str, str] | None = None
+    subject: str | None = None
 
 
 class NoticeService(Service):
@@ -378,7 +380,8 @@ class NoticeService(Service):
     async def hold_if_quiet(
         self, notice: Notice, *, sender_telegram_id: int | None
     ) -> datetime | None:
-        """Queue ``notice`` in the outbox if it must wait, and return when it will go out.
+        """Queue ``notice`` in the outbox if it must wait, and return when it will go out, in
+        the recipient's time zone.
 
         ``None`` means: send it now. A message to the acting person themselves is never held,
         nor one to someone Spotter does not know.
@@ -402,7 +405,7 @@ class NoticeService(Service):
                 return None
             await _hold(uow.session, recipient.id, sender_id, notice, due, now)
             await uow.commit()
-        return due
+        return due.astimezone(load_zone(recipient.timezone))
 
     async def seen(self, telegram_id: int) -> bool:
         """The person sent the bot something: note the moment, and if they had blocked the bot,
@@ -434,8 +437,9 @@ async def _hold(
     due: datetime,
     now: datetime,
 ) -> None:
-    """Store a held message. A newer version of a held notice with the same buttons from the
-    same sender (a feedback notice edited step by step) replaces the older one."""
+    """Store a held message. A newer version of a held notice from the same sender, with the
+    same subject (a feedback notice edited step by step) or else the same buttons, replaces
+    the older one."""
     payload: dict[str, Any] = {
         "html": notice.html,
         "markup": notice.markup,
@@ -443,16 +447,16 @@ async def _hold(
         "sender_user_id": sender_id,
         "queued_at": now.astimezone(UTC).isoformat(),
     }
-    if notice.markup and notice.media is None:
-        for row in await ReminderRepository(session).pending_of_kind(
-            recipient_id, ReminderKind.TRAINER_MESSAGE
-        ):
-            same = row.payload.get("markup") == notice.markup and not row.payload.get("media")
-            if same and row.payload.get("sender_user_id") == sender_id:
-                row.payload = payload
-                row.due_at = due
-                await session.flush()
-                return
+    if notice.subject is not None:
+        payload["subject"] = notice.subject
+    for row in await ReminderRepository(session).pending_of_kind(
+        recipient_id, ReminderKind.TRAINER_MESSAGE
+    ):
+        if row.payload.get("sender_user_id") == sender_id and _same_notice(row.payload, notice):
+            row.payload = payload
+            row.due_at = due
+            await session.flush()
+            return
     session.add(
         Reminder(
             user_id=recipient_id,
@@ -468,6 +472,15 @@ async def _hold(
         )
     )
     await session.flush()
+
+
+def _same_notice(held: dict[str, Any], notice: Notice) -> bool:
+    """Whether a held payload is an older version of ``notice``."""
+    if notice.subject is not None:
+        return held.get("subject") == notice.subject
+    if not notice.markup or notice.media is not None or held.get("subject") is not None:
+        return False
+    return held.get("markup") == notice.markup and not held.get("media")
 
 
 # --------------------------------------------------------------------------------------------

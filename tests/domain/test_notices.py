@@ -19,6 +19,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     ("html_text", "expected"),
     [
         ("<b>Tom</b> booked you", "Tom booked you"),
+        ("💬 <b>Alice</b> on <b>Lower A</b>: RPE 8/10", "💬 Alice on Lower A: RPE 8/10"),
         ("a &lt;b&gt; &amp; c", "a &lt;b&gt; &amp; c"),
         ("line one\n\nline   two", "line one line two"),
         ("x" * 300, "x" * 279 + "…"),

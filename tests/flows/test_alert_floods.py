@@ -133,10 +133,11 @@ async def test_forged_and_stale_acknowledge_buttons(
     ivy = sim.user(2001, "Ivy")
     await ivy.send("/alerts")
     await ivy.press_data(f"ak:0:{newest}")
-    assert "Alerts are for trainers" in (ivy.last_answer or "")
+    assert "/alerts is for trainers" in ivy.last_reply.text, "what the screen is for"
+    assert ivy.last_reply.flat_buttons == ["🏋️ Become a trainer too"]
     assert not any(a.is_resolved for a in await _alerts(session_factory))
     assert len(mallory.replies) == 1, "refusals are answers, not messages"
-    assert len(ivy.replies) == 1
+    assert len(ivy.replies) == 2, "/alerts and the stale button both explain the role"
 
 
 async def test_a_flood_of_long_alerts_fits_one_notice(

@@ -204,7 +204,8 @@ async def test_forged_and_stale_card_buttons_are_refused(
     await olga.press_data(f"cl:card:{pid}")
     assert olga.last_answer == unknown, "someone else's client looks like no client at all"
     await cleo.press_data(f"cl:card:{pid}")
-    assert cleo.last_answer_alert
+    assert "/clients is for trainers" in cleo.last_reply.text, "a client: what it is for"
+    assert cleo.last_reply.flat_buttons == ["🏋️ Become a trainer too"]
     assert (await _relationship(session_factory)).status is RelationshipStatus.ACTIVE
     await tom.press_data("cl:skip")
     assert tom.last_answer is not None

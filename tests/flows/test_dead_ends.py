@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations.dead_ends import CLIENT_ONLY, TRAINER_ONLY
+from conversations.dead_ends import BUTTON_SCREENS, CLIENT_ONLY, TRAINER_ONLY
 from storage.models import TrainerProfile, User
 from tests.factories import make_user
 from tests.fakes.botapi import FakeBotAPI
@@ -133,3 +133,60 @@ async def test_forged_role_buttons_are_refused(
     user = await _user(session_factory, 2)
     assert user is not None
     assert not user.is_trainer
+
+
+async def test_a_stale_dashboard_button_says_what_it_is_for_and_offers_the_role(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await make_user(session_factory, 2, "Cleo", client=True)
+    cleo = sim.user(2, "Cleo")
+    await cleo.send("/help")
+    await cleo.press_data("db:home")
+    reply = cleo.last_reply
+    assert "/dashboard is for trainers: today at a glance: sessions, feedback, alerts." in (
+        reply.text
+    )
+    assert "You're registered as a client" in reply.text
+    assert "Send /start to register" not in reply.text
+    assert reply.flat_buttons == ["🏋️ Become a trainer too"]
+    await cleo.press("Become a trainer too")
+    assert "You're now a trainer and a client, Cleo" in cleo.last_reply.text
+    await cleo.press_data("db:home")
+    assert "is for trainers" not in cleo.last_reply.text, "now the button opens the dashboard"
+
+
+async def test_a_stale_client_button_tells_a_trainer_how_to_become_a_client(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await make_user(session_factory, 1, "Tom", trainer=True)
+    tom = sim.user(1, "Tom")
+    await tom.send("/help")
+    await tom.press_data("mp:x")
+    assert "/progress is for clients: " in tom.last_reply.text
+    assert "invite link" in tom.last_reply.text
+    assert tom.last_reply.flat_buttons == ["🙋 Become a client too"]
+
+
+@pytest.mark.parametrize(("prefix", "command"), sorted(BUTTON_SCREENS.items()))
+async def test_every_gated_screen_button_explains_itself_to_a_newcomer(
+    sim: ChatSimulator, prefix: str, command: str
+) -> None:
+    nina = sim.user(3, "Nina")
+    await nina.send("/help")
+    await nina.press_data(f"{prefix}:1:2")
+    role = "trainers" if command in TRAINER_ONLY else "clients"
+    assert f"/{command} is for {role}: " in nina.last_reply.text
+    assert "You're not set up yet" in nina.last_reply.text
+    assert len(nina.last_reply.flat_buttons) == 1
+    assert command in TRAINER_ONLY | CLIENT_ONLY
+
+
+async def test_buttons_both_roles_use_are_not_gated(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await make_user(session_factory, 1, "Tom", trainer=True)
+    tom = sim.user(1, "Tom")
+    await tom.send("/help")
+    for data in ("fb:l", "tf:l", "th:n:1", "rm:ok:1:2"):
+        await tom.press_data(data)
+        assert not any("is for clients" in r.text for r in tom.new_replies), data

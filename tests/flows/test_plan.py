@@ -101,5 +101,6 @@ async def test_a_trainer_is_told_how_to_become_a_client(
     await stranger.send("/today")
     assert "invite link" in stranger.last_reply.text
     await stranger.press_data("plan:ics")
-    assert stranger.last_answer is not None
-    assert "invite link" in stranger.last_answer
+    assert "/plan is for clients" in stranger.last_reply.text
+    assert "invite link" in stranger.last_reply.text
+    assert stranger.last_reply.flat_buttons == ["🙋 Start as a client"]

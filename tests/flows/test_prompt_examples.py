@@ -15,6 +15,8 @@ from tests.factories import make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_log_trainer import Factory
 from tests.flows.test_newclient import create_client, onboard
+from tests.flows.test_workouts import LEG_DAY
+from tests.flows.test_workouts import setup as setup_workout
 
 SEVENTH_DECEMBER = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -91,3 +93,18 @@ async def test_hybrid_coaching_reads_without_nested_brackets(
     assert "invites you to train with them on Spotter (hybrid: in person and online)" in text
     assert "((" not in text
     assert "))" not in text
+
+
+async def test_a_single_workout_prompt_quotes_a_date_from_today(
+    sim: ChatSimulator, clock: ManualClock, session_factory: Factory
+) -> None:
+    clock.set(SEVENTH_DECEMBER)
+    await setup_workout(session_factory)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send(LEG_DAY)
+    assert "When does Bob do Leg day?" in alice.last_reply.text
+    assert "or 2027-01-01 07:30." in alice.last_reply.text, "the example lies ahead"
+    assert "2026-12-10" not in alice.last_reply.text
