@@ -692,7 +692,7 @@ class AlertService(Service):
         after, trainers_seen, clients, raised, programs, batches = 0, 0, 0, 0, 0, 0
         while True:
             async with self.ctx.uow() as uow:
-                trainers = await AlertRepository(uow.session).trainers_after(after, batch)
+                trainers = await uow.alerts.trainers_after(after, batch)
                 await uow.commit()  # keeps the rows loaded for the batches below
             if not trainers:
                 break
@@ -700,7 +700,7 @@ class AlertService(Service):
             after_relationship = 0
             while True:
                 async with self.ctx.uow() as uow:
-                    repo = AlertRepository(uow.session)
+                    repo = uow.alerts
                     page = await _load_clients(
                         repo,
                         sorted(by_id),
@@ -735,7 +735,7 @@ class AlertService(Service):
         reached. Nothing is marked: tell each after :meth:`claim_notice` says it is yours."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
+            rows = await uow.alerts.urgent_pending(now - timedelta(days=2), limit)
         notices: list[tuple[UrgentNotice, bool]] = []
         for row in rows:
             alert_id, profile_id, name, severity, kind, message, chat_id, reachable = row[:8]
@@ -771,7 +771,7 @@ class AlertService(Service):
         Returns the ids this call claimed (another run may have told some already)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = AlertRepository(uow.session)
+            repo = uow.alerts
             claimed = [i for i in alert_ids if await repo.mark_notified(i, now)]
             await uow.commit()
         return claimed
@@ -789,7 +789,7 @@ class AlertService(Service):
                 if profile is None or profile.trainer_user_id != trainer.id:
                     raise NotFound(NOT_YOUR_CLIENT)
                 name = profile.name
-            count = await AlertRepository(uow.session).acknowledge(
+            count = await uow.alerts.acknowledge(
                 trainer.id, client_profile_id, up_to, self.ctx.clock.now(), ACKNOWLEDGED_NOTE
             )
             await uow.commit()
@@ -799,9 +799,7 @@ class AlertService(Service):
         """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
         that one notice and never sends it twice). False if it was already claimed."""
         async with self.ctx.uow() as uow:
-            claimed = await AlertRepository(uow.session).mark_notified(
-                alert_id, self.ctx.clock.now()
-            )
+            claimed = await uow.alerts.mark_notified(alert_id, self.ctx.clock.now())
             await uow.commit()
         return claimed
 
@@ -818,7 +816,7 @@ class AlertService(Service):
         """Open alerts, most severe first, newest first within a severity."""
         async with self.ctx.uow() as uow:
             trainer = await self._trainer(uow.session, telegram_id)
-            repo = AlertRepository(uow.session)
+            repo = uow.alerts
             name = None
             if client_profile_id is not None:
                 profile = await uow.session.get(ClientProfile, client_profile_id)
@@ -833,7 +831,7 @@ class AlertService(Service):
     async def get(self, telegram_id: int, alert_id: int) -> tuple[AlertView, str]:
         async with self.ctx.uow() as uow:
             trainer = await self._trainer(uow.session, telegram_id)
-            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            found = await uow.alerts.alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
             return _view(*found, trainer.units), trainer.timezone
@@ -848,7 +846,7 @@ class AlertService(Service):
             )
         async with self.ctx.uow() as uow:
             trainer = await self._trainer(uow.session, telegram_id)
-            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            found = await uow.alerts.alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
             alert, name = found

@@ -24,7 +24,6 @@ from coaching.services.assignments import PAGE_SIZE, ClientChoice, ClientPage
 from coaching.services.base import Service, ServiceContext
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import ClientProfile, CoachingSession, Relationship, User
-from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.calendar import CalendarRepository
 from storage.repositories.users import UserRepository
 
@@ -207,7 +206,7 @@ class CalendarService(Service):
                 datetime.combine(today + timedelta(days=UPCOMING_DAYS), time()), zone
             )
             page = max(page, 0)
-            repo = CalendarRepository(uow.session)
+            repo = uow.calendar
             rows, total = await repo.of_trainer(
                 trainer.id,
                 start,
@@ -239,7 +238,7 @@ class CalendarService(Service):
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow.session, telegram_id)
             page = max(page, 0)
-            rows, total = await AssignmentRepository(uow.session).active_clients(
+            rows, total = await uow.assignments.active_clients(
                 trainer.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
             )
             return ClientPage(
@@ -268,9 +267,7 @@ class CalendarService(Service):
         """
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow.session, telegram_id)
-            rows, _ = await AssignmentRepository(uow.session).active_clients(
-                trainer.id, limit=MAX_TYPED_CLIENTS
-            )
+            rows, _ = await uow.assignments.active_clients(trainer.id, limit=MAX_TYPED_CLIENTS)
             typed = read_booking(text, [ClientName(p.id, p.name) for p, _ in rows])
             try:
                 at = parse_when(typed.when_text, now=self.ctx.clock.now(), tz=trainer.timezone)
@@ -316,7 +313,7 @@ class CalendarService(Service):
         """The trainer's other sessions that would overlap this slot."""
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow.session, telegram_id)
-            rows = await CalendarRepository(uow.session).overlapping(
+            rows = await uow.calendar.overlapping(
                 trainer.id,
                 starts_at,
                 starts_at + timedelta(minutes=duration_minutes),
@@ -357,7 +354,7 @@ class CalendarService(Service):
                 location=draft.location,
                 created_by=trainer.id,
             )
-            CalendarRepository(uow.session).add(row)
+            uow.calendar.add(row)
             await self._refresh_reminders(uow.session, row)
             await uow.commit()
             return await self._notice(uow.session, trainer, row.id)
@@ -414,7 +411,7 @@ class CalendarService(Service):
                 goals=list(old.goals),
                 created_by=trainer.id,
             )
-            CalendarRepository(uow.session).add(new)
+            uow.calendar.add(new)
             previous = old.scheduled_at
             await self._refresh_reminders(uow.session, old, new)
             await uow.commit()

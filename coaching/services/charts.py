@@ -25,7 +25,6 @@ from coaching.services.dashboard import (
     client_viewer,
     trainer_viewer,
 )
-from storage.repositories.dashboard import DashboardRepository
 
 CHART_DAYS = 180
 CALENDAR_DAYS = 84
@@ -78,7 +77,7 @@ class ChartService(Service):
             if not viewer.may(Permission.VIEW_PROGRESSION_DATA):
                 raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
-            rows = await DashboardRepository(uow.session).daily_lifts(
+            rows = await uow.dashboard.daily_lifts(
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS), exercise_id
             )
         if rows and not viewer.sees(exercise_id, "e1rm", today):
@@ -109,7 +108,7 @@ class ChartService(Service):
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
             monday = today - timedelta(days=today.weekday())
             start = monday - timedelta(weeks=11)
-            rows = await DashboardRepository(uow.session).daily_lifts(viewer.profile_ids, start)
+            rows = await uow.dashboard.daily_lifts(viewer.profile_ids, start)
         units = Units(viewer.units)
         weeks: dict[date, Decimal] = defaultdict(Decimal)
         hidden = 0
@@ -146,7 +145,7 @@ class ChartService(Service):
             today = now.astimezone(zone).date()
             start_day = today - timedelta(days=CALENDAR_DAYS - 1)
             start_day -= timedelta(days=start_day.weekday())
-            repo = DashboardRepository(uow.session)
+            repo = uow.dashboard
             relationship_ids = await _relationships(uow.session, viewer)
             planned: list[adh.PlannedDay] = []
             for relationship_id in relationship_ids:
@@ -176,7 +175,7 @@ class ChartService(Service):
             if not viewer.may(Permission.VIEW_PERSONAL_DATA):
                 raise NotAllowed(REFUSALS[Permission.VIEW_PERSONAL_DATA])
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
-            rows = await DashboardRepository(uow.session).measurements(
+            rows = await uow.dashboard.measurements(
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS)
             )
             units = Units(viewer.units)

@@ -209,7 +209,7 @@ class ClientService(Service):
     ) -> ClientPage:
         async with self.ctx.uow() as uow:
             trainer = await trainer_user(uow.session, trainer_telegram_id)
-            repo = ClientRepository(uow.session)
+            repo = uow.clients
             by_status = await repo.counts_for_trainer(trainer.id)
             counts = {
                 g: sum(by_status.get(s, 0) for s in statuses)

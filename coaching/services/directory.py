@@ -143,7 +143,7 @@ class DirectoryService(Service):
             )
         async with self.ctx.uow() as uow:
             await self._requester(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            repo = uow.profiles
             page = max(page, 0)
             profiles, total = await repo.directory_page(
                 category_slug=category_slug,

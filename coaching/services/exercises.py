@@ -22,7 +22,6 @@ from coaching.domain.enums import Difficulty
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import Service, ServiceContext
 from storage.models import Exercise, User
-from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
 
 PAGE_SIZE = 8
@@ -168,13 +167,13 @@ class ExerciseService(Service):
             raise InvalidInput("Send part of the exercise's name.", example="bench")
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            visible = await uow.exercises.visible_to(trainer.id)
             return match_name(visible, query[:100], limit=limit)
 
     async def get(self, telegram_id: int, exercise_id: int) -> ExerciseView:
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            found = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            found = await uow.exercises.get_visible(exercise_id, trainer.id)
             if found is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             return exercise_view(found)
@@ -242,7 +241,7 @@ class ExerciseService(Service):
         """Hide one of the trainer's own exercises from search; history keeps it."""
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            exercise = await uow.exercises.get_visible(exercise_id, trainer.id)
             if exercise is None or exercise.owner_user_id != trainer.id:
                 raise NotFound(EXERCISE_NOT_FOUND)
             exercise.is_active = False

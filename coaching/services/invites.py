@@ -44,7 +44,6 @@ from coaching.services.relationships import ensure_capacity
 from storage.models import ClientProfile, Invite, PermissionSet, Relationship, User
 from storage.repositories.clients import (
     ClientRepository,
-    InviteAttemptRepository,
     InviteRepository,
 )
 from storage.repositories.relationships import RelationshipRepository
@@ -174,7 +173,7 @@ class InviteService(Service):
                     "This relationship is no longer waiting for the client, "
                     "so a new invite link can't be made for it."
                 )
-            relationship = await RelationshipRepository(uow.session).get(access.relationship_id)
+            relationship = await uow.relationships.get(access.relationship_id)
             assert relationship is not None
             invite, token = await create_invite(
                 uow.session,
@@ -192,7 +191,7 @@ class InviteService(Service):
         async with self.ctx.uow() as uow:
             trainer = await _user(uow.session, trainer_telegram_id)
             await trainer_access(uow.session, trainer.id, profile_id)
-            if await InviteRepository(uow.session).revoke_open(profile_id) == 0:
+            if await uow.invites.revoke_open(profile_id) == 0:
                 raise Conflict(NO_OPEN_INVITE)
             await uow.commit()
 
@@ -202,14 +201,12 @@ class InviteService(Service):
         """Look up the invite in a ``/start`` payload for the user who opened it."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            attempts = InviteAttemptRepository(uow.session)
+            attempts = uow.invite_attempts
             blocked = minutes_blocked(await attempts.since(telegram_id, now - ATTEMPT_WINDOW), now)
             if blocked:
                 raise TooManyAttempts(blocked)
             token = token_from_payload(payload)
-            invite = (
-                await InviteRepository(uow.session).by_hash(hash_token(token)) if token else None
-            )
+            invite = await uow.invites.by_hash(hash_token(token)) if token else None
             state = (
                 invite_state(invite.status, invite.expires_at, now)
                 if invite is not None

@@ -181,7 +181,7 @@ class MeasurementService(Service):
             user = await self._user(uow.session, telegram_id)
             profile = await self_profile(uow.session, user.id, user.display_name)
             photo = self._photo(profile.id, user, file_id, file_unique_id, caption)
-            MeasurementRepository(uow.session).add(photo)
+            uow.measurements.add(photo)
             await uow.flush()
             await uow.commit()
             return SavedPhoto(photo.id, user.display_name, photo.taken_on, photo.caption)
@@ -198,7 +198,7 @@ class MeasurementService(Service):
         """The trainer's active clients, a page at a time."""
         async with self.ctx.uow() as uow:
             trainer = await self._trainer(uow.session, telegram_id)
-            repo = MeasurementRepository(uow.session)
+            repo = uow.measurements
             page = max(page, 0)
             rows, total = await repo.active_clients(
                 trainer.id, offset=page * CLIENTS_PER_PAGE, limit=CLIENTS_PER_PAGE

@@ -135,14 +135,14 @@ class PermissionService(Service):
         """The client's current trainers (active, paused or waiting), newest first."""
         async with self.ctx.uow() as uow:
             user = await _user(uow.session, client_telegram_id)
-            rows = await RelationshipRepository(uow.session).for_client(user.id, CLIENT_STATUSES)
+            rows = await uow.relationships.for_client(user.id, CLIENT_STATUSES)
             return [TrainerLink(r.id, t.display_name, r.status) for r, _p, t in rows]
 
     async def view(self, client_telegram_id: int, relationship_id: int) -> PermissionsView:
         async with self.ctx.uow() as uow:
             user = await _user(uow.session, client_telegram_id)
             relationship, _profile, trainer = await _own(uow.session, user, relationship_id)
-            permissions = await RelationshipRepository(uow.session).permissions(relationship.id)
+            permissions = await uow.relationships.permissions(relationship.id)
             return _view(relationship, trainer, flags_of(permissions))
 
     async def toggle(
@@ -202,9 +202,7 @@ class PermissionService(Service):
         async with self.ctx.uow() as uow:
             user = await _user(uow.session, client_telegram_id)
             relationship, _profile, _trainer = await _own(uow.session, user, relationship_id)
-            rule = await RelationshipRepository(uow.session).progression_rule(
-                relationship.id, exercise_id
-            )
+            rule = await uow.relationships.progression_rule(relationship.id, exercise_id)
             if rule is not None:
                 await uow.session.delete(rule)
                 await uow.commit()

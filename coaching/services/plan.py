@@ -31,7 +31,6 @@ from storage.models import (
     User,
 )
 from storage.repositories.calendar import CalendarRepository
-from storage.repositories.users import UserRepository
 from storage.repositories.workouts import WorkoutRepository
 
 PLAN_DAYS = 14
@@ -290,7 +289,7 @@ class PlanService(Service):
     async def today(self, telegram_id: int) -> TodayView:
         """Today's sessions in the client's time zone, with exercises and last performances."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             now = self.ctx.clock.now()
             tz = user.timezone if user is not None else self.ctx.default_timezone
             zone = load_zone(tz)
@@ -298,7 +297,7 @@ class PlanService(Service):
             profiles = await client_profile_ids(uow.session, user.id) if user else []
             if user is None or not (user.is_client or profiles):
                 return TodayView(is_client=False, timezone=tz, today=today)
-            repo = CalendarRepository(uow.session)
+            repo = uow.calendar
             day_start = local_to_utc(datetime.combine(today, time()), zone)
             day_end = local_to_utc(datetime.combine(today + timedelta(days=1), time()), zone)
             rows = await repo.of_client(
@@ -372,7 +371,7 @@ class PlanService(Service):
     async def plan(self, telegram_id: int, days: int = PLAN_DAYS) -> PlanView:
         """The client's sessions from today through the next ``days`` days, grouped by day."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             tz = user.timezone if user is not None else self.ctx.default_timezone
             zone = load_zone(tz)
             today = self.ctx.clock.now().astimezone(zone).date()
@@ -380,7 +379,7 @@ class PlanService(Service):
             profiles = await client_profile_ids(uow.session, user.id) if user else []
             if user is None or not (user.is_client or profiles):
                 return PlanView(is_client=False, timezone=tz, start=today, end=end)
-            rows = await CalendarRepository(uow.session).of_client(
+            rows = await uow.calendar.of_client(
                 user.id,
                 local_to_utc(datetime.combine(today, time()), zone),
                 local_to_utc(datetime.combine(end, time()), zone),
@@ -402,14 +401,14 @@ class PlanService(Service):
     async def calendar_file(self, telegram_id: int) -> CalendarFile | None:
         """An .ics file of every upcoming session; ``None`` for someone who is not a client."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             if user is None:
                 return None
             profiles = await client_profile_ids(uow.session, user.id)
             if not (user.is_client or profiles):
                 return None
             now = self.ctx.clock.now()
-            rows = await CalendarRepository(uow.session).of_client(
+            rows = await uow.calendar.of_client(
                 user.id, now - timedelta(hours=12), None, UPCOMING_STATUSES, CLIENT_RELATIONSHIPS
             )
             events = [

@@ -169,14 +169,14 @@ class ProfileService(Service):
         async with self.ctx.uow() as uow:
             user, profile = await self._load(uow.session, telegram_id)
             if profile.visibility is Visibility.UNLISTED and profile.share_code is None:
-                profile.share_code = await new_share_code(ProfileRepository(uow.session))
+                profile.share_code = await new_share_code(uow.profiles)
             view = await self._view(uow.session, user, profile)
             await uow.commit()
             return view
 
     async def today(self, telegram_id: int) -> date:
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             timezone = user.timezone if user else self.ctx.default_timezone
             return local_today(self.ctx.clock.now(), timezone)
 
@@ -213,7 +213,7 @@ class ProfileService(Service):
         tags = rules.parse_tags(text)
         async with self.ctx.uow() as uow:
             user, profile = await self._load(uow.session, telegram_id)
-            await ProfileRepository(uow.session).replace_tags(profile.id, tags, user.id)
+            await uow.profiles.replace_tags(profile.id, tags, user.id)
             await uow.flush()
             view = await self._view(uow.session, user, profile)
             await uow.commit()
@@ -240,7 +240,7 @@ class ProfileService(Service):
             user, profile = await self._load(uow.session, telegram_id)
             profile.visibility = visibility
             if visibility is Visibility.UNLISTED and profile.share_code is None:
-                profile.share_code = await new_share_code(ProfileRepository(uow.session))
+                profile.share_code = await new_share_code(uow.profiles)
             await uow.flush()
             view = await self._view(uow.session, user, profile)
             await uow.commit()
@@ -250,7 +250,7 @@ class ProfileService(Service):
         """A new personal link; the old one stops working."""
         async with self.ctx.uow() as uow:
             user, profile = await self._load(uow.session, telegram_id)
-            profile.share_code = await new_share_code(ProfileRepository(uow.session))
+            profile.share_code = await new_share_code(uow.profiles)
             await uow.flush()
             view = await self._view(uow.session, user, profile)
             await uow.commit()
@@ -263,7 +263,7 @@ class ProfileService(Service):
         name = self._category_name(slug)
         async with self.ctx.uow() as uow:
             user, profile = await self._load(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            repo = uow.profiles
             category = await repo.category(slug, name)
             link = await repo.link(profile.id, category.id)
             if link is None:
@@ -290,7 +290,7 @@ class ProfileService(Service):
         name = self._category_name(slug)
         async with self.ctx.uow() as uow:
             user, profile = await self._load(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            repo = uow.profiles
             category = await repo.category(slug, name)
             if await repo.link(profile.id, category.id) is None:
                 raise InvalidInput(f"Add {name} to your categories first, then make it primary.")

@@ -45,7 +45,6 @@ from coaching.services.templates import (
 )
 from storage.models import NOTES_MAX, ExerciseTemplate, Program, ProgramSession
 from storage.repositories.programs import ProgramRepository
-from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
 
 PROGRAM_NOT_FOUND = "I can't find that program among yours."
 MAX_SESSIONS_PER_WEEK = 14
@@ -251,7 +250,7 @@ class ProgramService(Service):
                 goals=list(new.goals),
                 created_by=trainer.id,
             )
-            ProgramRepository(uow.session).add(program)
+            uow.programs.add(program)
             await uow.flush()
             view = program_view(program, [], trainer.units)
             await uow.commit()
@@ -260,7 +259,7 @@ class ProgramService(Service):
     async def page(self, telegram_id: int, page: int = 0) -> Page[ProgramSummary]:
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             rows, total = await repo.page_for(
                 trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
             )
@@ -324,7 +323,7 @@ class ProgramService(Service):
                 goals=list(original.goals or []),
                 created_by=trainer.id,
             )
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             repo.add(twin)
             await uow.flush()
             copies = await self._copy_sessions(uow.session, original.sessions, twin.id)
@@ -378,9 +377,9 @@ class ProgramService(Service):
                 name="",
             )
             rows: list[ExerciseTemplate] = []
-            rows_repo = ExerciseRowRepository(uow.session)
+            rows_repo = uow.exercise_rows
             if template_id is not None:
-                template = await TemplateRepository(uow.session).get_owned(template_id, trainer.id)
+                template = await uow.templates.get_owned(template_id, trainer.id)
                 if template is None:
                     raise NotFound(TEMPLATE_NOT_FOUND)
                 program_session.session_template_id = template.id
@@ -392,7 +391,7 @@ class ProgramService(Service):
             else:
                 program_session.name = clean_title(name or "", "session", "Lower body A")
                 template_rows = []
-            ProgramRepository(uow.session).add_session(program_session)
+            uow.programs.add_session(program_session)
             await uow.flush()
             for row in template_rows:
                 copied = copy_row(row, program_session_id=program_session.id)
@@ -410,7 +409,7 @@ class ProgramService(Service):
             program_session, program = await self._session(
                 uow.session, program_session_id, trainer.id
             )
-            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            rows = await uow.exercise_rows.for_program_session(program_session.id)
             return session_view(program, program_session, rows, trainer.units)
 
     async def set_session_detail(
@@ -431,7 +430,7 @@ class ProgramService(Service):
                 program_session.warmup = parse_lines(text) if text else []
             else:
                 program_session.cooldown = parse_lines(text) if text else []
-            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            rows = await uow.exercise_rows.for_program_session(program_session.id)
             await uow.flush()
             view = session_view(program, program_session, rows, trainer.units)
             await uow.commit()
@@ -444,7 +443,7 @@ class ProgramService(Service):
             program_session, program = await self._session(
                 uow.session, program_session_id, trainer.id
             )
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             week = program_session.week_number
             in_week = await repo.sessions_in_weeks(program.id, [week])
             doomed = next(s for s in in_week if s.id == program_session.id)
@@ -492,7 +491,7 @@ class ProgramService(Service):
             trainer = await require_trainer(uow.session, telegram_id)
             program = await self._owned(uow.session, program_id, trainer.id)
             steps = _plan(source_week, first, last, program.duration_weeks)
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             weeks = [source_week, *(step.week for step in steps)]
             existing = await repo.sessions_in_weeks(program.id, weeks)
             source = [s for s in existing if s.week_number == source_week]

@@ -35,7 +35,6 @@ from coaching.services.exercises import (
     require_trainer,
 )
 from storage.models import NAME_MAX, NOTES_MAX, Exercise, ExerciseTemplate, SessionTemplate
-from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.programs import ProgramRepository
 from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
 from storage.uow import UnitOfWork
@@ -361,7 +360,7 @@ class TemplateService(Service):
             template = SessionTemplate(
                 trainer_user_id=trainer.id, name=clean, created_by=trainer.id
             )
-            TemplateRepository(uow.session).add(template)
+            uow.templates.add(template)
             await uow.flush()
             view = template_view(template, [], trainer.units)
             await uow.commit()
@@ -370,7 +369,7 @@ class TemplateService(Service):
     async def page(self, telegram_id: int, page: int = 0) -> Page[TemplateSummary]:
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            repo = TemplateRepository(uow.session)
+            repo = uow.templates
             rows, total = await repo.page_for(
                 trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
             )
@@ -385,7 +384,7 @@ class TemplateService(Service):
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
             template = await self._owned(uow.session, template_id, trainer.id)
-            rows = await ExerciseRowRepository(uow.session).for_template(template.id)
+            rows = await uow.exercise_rows.for_template(template.id)
             return template_view(template, rows, trainer.units)
 
     async def set_detail(
@@ -409,7 +408,7 @@ class TemplateService(Service):
                 template.equipment_needed = parse_list(text) if text else []
             else:
                 template.notes = optional_text(text, NOTES_MAX)
-            rows = await ExerciseRowRepository(uow.session).for_template(template.id)
+            rows = await uow.exercise_rows.for_template(template.id)
             await uow.flush()
             view = template_view(template, rows, trainer.units)
             await uow.commit()
@@ -420,7 +419,7 @@ class TemplateService(Service):
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
             original = await self._owned(uow.session, template_id, trainer.id)
-            rows_repo = ExerciseRowRepository(uow.session)
+            rows_repo = uow.exercise_rows
             rows = await rows_repo.for_template(original.id)
             suffix = " (copy)"
             twin = SessionTemplate(
@@ -434,7 +433,7 @@ class TemplateService(Service):
                 notes=original.notes,
                 created_by=trainer.id,
             )
-            TemplateRepository(uow.session).add(twin)
+            uow.templates.add(twin)
             await uow.flush()
             for row in rows:
                 rows_repo.add(copy_row(row, session_template_id=twin.id))
@@ -473,7 +472,7 @@ class TemplateService(Service):
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
             prescriptions = _parse(text, trainer.units)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            visible = await uow.exercises.visible_to(trainer.id)
             lines = exercise_pieces(text)
             return tuple(
                 LineMatch(index, lines[index], p, _fitting_match(visible, p, index, lines[index]))
@@ -488,7 +487,7 @@ class TemplateService(Service):
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
             prescriptions = _parse(text, trainer.units)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            visible = await uow.exercises.visible_to(trainer.id)
             by_id = {e.id: e for e in visible}
             lines = exercise_pieces(text)
             items: list[tuple[Exercise, NewPrescribed]] = []
@@ -512,9 +511,7 @@ class TemplateService(Service):
         """Store one exercise entered step by step."""
         async with self.ctx.uow() as uow:
             trainer = await require_trainer(uow.session, telegram_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(
-                item.exercise_id, trainer.id
-            )
+            exercise = await uow.exercises.get_visible(item.exercise_id, trainer.id)
             if exercise is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             return await self._append(uow, trainer.id, trainer.units, parent, [(exercise, item)])
@@ -542,7 +539,7 @@ class TemplateService(Service):
             trainer = await require_trainer(uow.session, telegram_id)
             loaded = await load_parent(uow.session, trainer.id, parent)
             row = _row(loaded, row_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            exercise = await uow.exercises.get_visible(exercise_id, trainer.id)
             if exercise is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             row.exercise_id = exercise.id
@@ -580,7 +577,7 @@ class TemplateService(Service):
             trainer = await require_trainer(uow.session, telegram_id)
             loaded = await load_parent(uow.session, trainer.id, parent)
             row = _row(loaded, row_id)
-            await ExerciseRowRepository(uow.session).delete(row)
+            await uow.exercise_rows.delete(row)
             rows = [r for r in loaded.rows if r is not row]
             _renumber(rows)
             return await self._finish(uow, loaded.title, rows, trainer.units, parent)

@@ -82,7 +82,7 @@ class UserService(Service):
         Returns the user and whether the account was created just now.
         """
         async with self.ctx.uow() as uow:
-            repo = UserRepository(uow.session)
+            repo = uow.users
             user = await repo.by_telegram_id(who.telegram_id)
             created = user is None
             if user is None:
@@ -106,7 +106,7 @@ class UserService(Service):
 
     async def get(self, telegram_id: int) -> UserView | None:
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             return user_view(user) if user else None
 
     async def choose_roles(self, telegram_id: int, roles: frozenset[Role]) -> UserView:
