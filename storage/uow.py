@@ -28,6 +28,7 @@ from typing import Any, Self, TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.models import Base
 from storage.repositories.alerts import AlertRepository
 from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.calendar import CalendarRepository
@@ -57,6 +58,14 @@ _POSTGRES_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
 
 
 R = TypeVar("R")
+M = TypeVar("M", bound=Base)
+
+
+def _no_factory() -> AsyncSession:
+    raise RuntimeError("a joined unit of work is not entered: its caller owns the session")
+
+
+_NO_FACTORY: async_sessionmaker[AsyncSession] = _no_factory  # type: ignore[assignment]
 
 
 class DatabaseBusy(Exception):
@@ -109,6 +118,14 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._repositories: dict[Callable[[AsyncSession], Any], Any] = {}
 
+    @classmethod
+    def joining(cls, session: AsyncSession) -> UnitOfWork:
+        """The repositories over a session someone else opened, and will commit and close: for
+        code that still passes a session around. Not to be entered (``async with``)."""
+        joined = cls(_NO_FACTORY)
+        joined._session = session
+        return joined
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
@@ -135,6 +152,7 @@ class UnitOfWork:
 
     @property
     def session(self) -> AsyncSession:
+        """The session itself, for the services not yet on the repositories (and tests)."""
         if self._session is None:
             raise RuntimeError("the unit of work is not open; use 'async with uow:'")
         return self._session
@@ -258,6 +276,19 @@ class UnitOfWork:
         await self.processed_updates.mark(inbound.update_id)
         await self.session.commit()
         inbound.recorded = True
+
+    def add(self, row: object) -> None:
+        """Track a new row: it is inserted at the next flush or commit."""
+        self.session.add(row)
+
+    async def delete(self, row: object) -> None:
+        """Mark a loaded row for deletion at the next flush or commit."""
+        await self.session.delete(row)
+
+    async def get(self, model: type[M], key: int, *, for_update: bool = False) -> M | None:
+        """One row by primary key (from the session's identity map when already loaded);
+        ``for_update`` locks it for the rest of the transaction where the database can."""
+        return await self.session.get(model, key, with_for_update=for_update or None)
 
     async def rollback(self) -> None:
         await self.session.rollback()
