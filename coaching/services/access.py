@@ -1,8 +1,13 @@
 """The one permission check every trainer read and write goes through.
 
-``await trainer_access(session, trainer_user_id, client_profile_id, Permission.X)`` returns the
+``await check_access(uow, trainer_user_id, client_profile_id, Permission.X)`` returns the
 relationship and the client's flags, or raises :class:`NotFound` (not your client: we do not
 even confirm the client exists) or :class:`NotAllowed` (your client, but not shared).
+
+The functions that take an ``AsyncSession`` (:func:`trainer_access`, :func:`relationship_for`,
+:func:`profile_scope`, :func:`client_profile_ids`, :func:`self_profile`) do the same for the
+services that still pass their session around; they go once those services are on the unit of
+work.
 """
 
 from __future__ import annotations
@@ -11,15 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.domain.permissions import WRITE_PERMISSIONS, PermissionFlags, require
 from coaching.errors import NotFound
-from storage.models import ClientProfile, PermissionSet, Relationship
+from storage.models import ClientProfile, PermissionSet
 from storage.repositories.live import ProfileScope
-from storage.repositories.relationships import PERMISSION_COLUMNS
+from storage.uow import UnitOfWork
 
 NOT_YOUR_CLIENT = "I can't find that client among yours."
 
@@ -54,26 +58,6 @@ def flags_of(row: PermissionSet | None) -> PermissionFlags:
 
 _FLAG_NAMES = tuple(f.name for f in fields(PermissionFlags))
 
-# Built once: the statement of every trainer's access check (values are bound per call).
-_RELATIONSHIP_FOR = (
-    select(
-        Relationship.id,
-        Relationship.status,
-        ClientProfile.user_id,
-        PermissionSet.relationship_id,
-        *PERMISSION_COLUMNS,
-    )
-    .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
-    .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
-    .where(
-        Relationship.trainer_user_id == bindparam("trainer_user_id"),
-        Relationship.client_profile_id == bindparam("client_profile_id"),
-        Relationship.is_active.is_(True),
-    )
-    .order_by(Relationship.id.desc())
-    .limit(1)
-)
-
 
 def access_of(
     trainer_user_id: int, client_profile_id: int, columns: Sequence[Any]
@@ -98,17 +82,19 @@ def access_of(
     )
 
 
+async def current_access(
+    uow: UnitOfWork, trainer_user_id: int, client_profile_id: int
+) -> Access | None:
+    """The trainer's current relationship with this client profile, if any (one query)."""
+    row = await uow.relationships.access_row(trainer_user_id, client_profile_id)
+    return None if row is None else access_of(trainer_user_id, client_profile_id, row)
+
+
 async def relationship_for(
     session: AsyncSession, trainer_user_id: int, client_profile_id: int
 ) -> Access | None:
-    """The trainer's current relationship with this client profile, if any (one query)."""
-    row = (
-        await session.execute(
-            _RELATIONSHIP_FOR,
-            {"trainer_user_id": trainer_user_id, "client_profile_id": client_profile_id},
-        )
-    ).first()
-    return None if row is None else access_of(trainer_user_id, client_profile_id, row)
+    """:func:`current_access`, for a service that still passes its session around."""
+    return await current_access(UnitOfWork.joining(session), trainer_user_id, client_profile_id)
 
 
 def authorise(access: Access | None, permission: Permission | None = None) -> Access:
@@ -129,8 +115,8 @@ def authorise(access: Access | None, permission: Permission | None = None) -> Ac
     return access
 
 
-async def trainer_access(
-    session: AsyncSession,
+async def check_access(
+    uow: UnitOfWork,
     trainer_user_id: int,
     client_profile_id: int,
     permission: Permission | None = None,
@@ -141,27 +127,36 @@ async def trainer_access(
     (to show the card's header, say). A profile whose client has not joined yet is the
     trainer's own record: every permission holds while the relationship is pending or active.
     """
-    return authorise(
-        await relationship_for(session, trainer_user_id, client_profile_id), permission
+    return authorise(await current_access(uow, trainer_user_id, client_profile_id), permission)
+
+
+async def trainer_access(
+    session: AsyncSession,
+    trainer_user_id: int,
+    client_profile_id: int,
+    permission: Permission | None = None,
+) -> Access:
+    """:func:`check_access`, for a service that still passes its session around."""
+    return await check_access(
+        UnitOfWork.joining(session), trainer_user_id, client_profile_id, permission
     )
 
 
-async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
+async def readable_scope(uow: UnitOfWork, access: Access) -> list[int]:
     """The client profiles whose rows a trainer may read for this client.
 
     That is the trainer's own profile of the client plus the client's self profile (what the
     client logged or measured on their own), never another trainer's profile of them.
     """
-    scope = [access.client_profile_id]
+    found = [access.client_profile_id]
     if access.client_user_id is not None:
-        own = await session.execute(
-            select(ClientProfile.id).where(
-                ClientProfile.user_id == access.client_user_id,
-                ClientProfile.trainer_user_id.is_(None),
-            )
-        )
-        scope.extend(own.scalars())
-    return scope
+        found.extend(await uow.clients.self_profile_ids(access.client_user_id))
+    return found
+
+
+async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
+    """:func:`readable_scope`, for a service that still passes its session around."""
+    return await readable_scope(UnitOfWork.joining(session), access)
 
 
 def readable_profiles(access: Access) -> ProfileScope:
@@ -179,24 +174,28 @@ def all_profiles_of(user_id: int) -> ProfileScope:
     return ProfileScope(profile_id=None, person_user_id=user_id, any_of_person=True)
 
 
-async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:
+async def person_profiles(uow: UnitOfWork, user_id: int) -> list[int]:
     """Every profile of this person: their self profile and each trainer's profile of them."""
-    rows = await session.execute(select(ClientProfile.id).where(ClientProfile.user_id == user_id))
-    return list(rows.scalars())
+    return await uow.clients.ids_of_person(user_id)
 
 
-async def self_profile(session: AsyncSession, user_id: int, name: str) -> ClientProfile:
+async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:
+    """:func:`person_profiles`, for a service that still passes its session around."""
+    return await person_profiles(UnitOfWork.joining(session), user_id)
+
+
+async def own_profile(uow: UnitOfWork, user_id: int, name: str) -> ClientProfile:
     """The client's own profile (no trainer): where self-logged data lives. Made on first use."""
-    found = await session.execute(
-        select(ClientProfile).where(
-            ClientProfile.user_id == user_id, ClientProfile.trainer_user_id.is_(None)
-        )
-    )
-    profile = found.scalar_one_or_none()
+    profile = await uow.clients.self_profile(user_id)
     if profile is None:
         profile = ClientProfile(
             user_id=user_id, trainer_user_id=None, name=name, created_by=user_id
         )
-        session.add(profile)
-        await session.flush()
+        uow.add(profile)
+        await uow.flush()
     return profile
+
+
+async def self_profile(session: AsyncSession, user_id: int, name: str) -> ClientProfile:
+    """:func:`own_profile`, for a service that still passes its session around."""
+    return await own_profile(UnitOfWork.joining(session), user_id, name)

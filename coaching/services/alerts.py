@@ -32,9 +32,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain import alerts as rules
 from coaching.domain.enums import (
     AlertSeverity,
@@ -64,6 +61,7 @@ from storage.repositories.alerts import (
     LiftSession,
     LiftSessions,
 )
+from storage.uow import UnitOfWork
 
 BATCH_TRAINERS = 50
 CLIENTS_PER_BATCH = 100
@@ -504,14 +502,14 @@ async def _store(
 
 
 async def scan_trainers(
-    session: AsyncSession,
+    uow: UnitOfWork,
     trainers: Sequence[tuple[User, TrainerProfile]],
     now: datetime,
     *,
     profile_ids: Sequence[int] | None = None,
 ) -> tuple[int, int, int]:
     """Run every rule for these trainers' active clients. (clients, raised, programs done)."""
-    repo = AlertRepository(session)
+    repo = uow.alerts
     by_id = {u.id: (u, p) for u, p in trainers}
     clients = await _load_clients(repo, sorted(by_id), profile_ids)
     return await _scan_clients(repo, clients, by_id, now)
@@ -558,14 +556,14 @@ async def _scan_clients(
 
 
 async def raise_alert(
-    session: AsyncSession,
+    uow: UnitOfWork,
     trainer_user_id: int,
     client_profile_id: int,
     draft: rules.AlertDraft,
     now: datetime,
 ) -> int | None:
     """Raise one alert (for an event such as an injury). ``None`` if its cause is known."""
-    repo = AlertRepository(session)
+    repo = uow.alerts
     rows = await repo.active_clients([trainer_user_id], [client_profile_id])
     if not rows:
         client = _Client(0, trainer_user_id, client_profile_id, None, PermissionFlags())
@@ -576,7 +574,7 @@ async def raise_alert(
 
 
 async def on_injury(
-    session: AsyncSession,
+    uow: UnitOfWork,
     trainer_user_id: int,
     client_profile_id: int,
     reference: str,
@@ -587,33 +585,28 @@ async def on_injury(
 ) -> int | None:
     """Hook for the injury report: an INJURY_REPORTED alert (HIGH, or CRITICAL when severe)."""
     draft = rules.injury_reported(reference, description, severe=severe)
-    return await raise_alert(session, trainer_user_id, client_profile_id, draft, now)
+    return await raise_alert(uow, trainer_user_id, client_profile_id, draft, now)
 
 
-async def on_session_finished(session: AsyncSession, record_id: int, now: datetime) -> int:
+async def on_session_finished(uow: UnitOfWork, record_id: int, now: datetime) -> int:
     """Hook after a session is finished: records, decline, goals, program completion.
 
     Runs the scan for the client's trainers (only this client) and adds a GOAL_ACHIEVED alert
     for the personal records the session set. Returns how many alerts were raised.
     """
-    record = await session.get(SessionRecord, record_id)
+    record = await uow.get(SessionRecord, record_id)
     if record is None or record.status is not RecordStatus.COMPLETED:
         return 0
-    profile = await session.get(ClientProfile, record.client_profile_id)
+    profile = await uow.get(ClientProfile, record.client_profile_id)
     if profile is None:
         return 0
-    repo = AlertRepository(session)
+    repo = uow.alerts
     if profile.trainer_user_id is not None:
         profile_ids = [profile.id]
         trainer_ids = [profile.trainer_user_id]
     elif profile.user_id is not None:
-        found = await session.execute(
-            select(ClientProfile.id, ClientProfile.trainer_user_id).where(
-                ClientProfile.user_id == profile.user_id,
-                ClientProfile.trainer_user_id.is_not(None),
-            )
-        )
-        pairs = [(int(i), int(t)) for i, t in found if t is not None]
+        found = await uow.clients.profiles_of_person(profile.user_id, trainers_only=True)
+        pairs = [(i, t) for i, t in found if t is not None]
         profile_ids = [i for i, _ in pairs]
         trainer_ids = sorted({t for _, t in pairs})
     else:
@@ -621,20 +614,20 @@ async def on_session_finished(session: AsyncSession, record_id: int, now: dateti
     if not trainer_ids:
         return 0
     trainers = await repo.trainers(trainer_ids)
-    _, raised, _ = await scan_trainers(session, trainers, now, profile_ids=profile_ids)
+    _, raised, _ = await scan_trainers(uow, trainers, now, profile_ids=profile_ids)
     clients = await _load_clients(repo, trainer_ids, profile_ids)
-    drafts = await _record_drafts(session, record, clients, now, trainers)
+    drafts = await _record_drafts(uow, record, clients, now, trainers)
     return raised + len(await _store(repo, drafts, now))
 
 
 async def _record_drafts(
-    session: AsyncSession,
+    uow: UnitOfWork,
     record: SessionRecord,
     clients: Sequence[_Client],
     now: datetime,
     trainers: Sequence[tuple[User, TrainerProfile]],
 ) -> list[tuple[_Client, rules.AlertDraft]]:
-    repo = AlertRepository(session)
+    repo = uow.alerts
     new_rows = await repo.record_sets(record.id)
     if not new_rows:
         return []
@@ -692,7 +685,7 @@ class AlertService(Service):
         after, trainers_seen, clients, raised, programs, batches = 0, 0, 0, 0, 0, 0
         while True:
             async with self.ctx.uow() as uow:
-                trainers = await AlertRepository(uow.session).trainers_after(after, batch)
+                trainers = await uow.alerts.trainers_after(after, batch)
                 await uow.commit()  # keeps the rows loaded for the batches below
             if not trainers:
                 break
@@ -700,7 +693,7 @@ class AlertService(Service):
             after_relationship = 0
             while True:
                 async with self.ctx.uow() as uow:
-                    repo = AlertRepository(uow.session)
+                    repo = uow.alerts
                     page = await _load_clients(
                         repo,
                         sorted(by_id),
@@ -726,7 +719,7 @@ class AlertService(Service):
     async def session_finished(self, record_id: int) -> int:
         """The hook after /log's finish, in its own short transaction."""
         async with self.ctx.uow() as uow:
-            count = await on_session_finished(uow.session, record_id, self.ctx.clock.now())
+            count = await on_session_finished(uow, record_id, self.ctx.clock.now())
             await uow.commit()
             return count
 
@@ -735,7 +728,7 @@ class AlertService(Service):
         reached. Nothing is marked: tell each after :meth:`claim_notice` says it is yours."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            rows = await AlertRepository(uow.session).urgent_pending(now - timedelta(days=2), limit)
+            rows = await uow.alerts.urgent_pending(now - timedelta(days=2), limit)
         notices: list[tuple[UrgentNotice, bool]] = []
         for row in rows:
             alert_id, profile_id, name, severity, kind, message, chat_id, reachable = row[:8]
@@ -771,7 +764,7 @@ class AlertService(Service):
         Returns the ids this call claimed (another run may have told some already)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = AlertRepository(uow.session)
+            repo = uow.alerts
             claimed = [i for i in alert_ids if await repo.mark_notified(i, now)]
             await uow.commit()
         return claimed
@@ -782,14 +775,14 @@ class AlertService(Service):
         """Resolve several open alerts at once: one client's, or every client's (``None``),
         only those raised before the button was shown (ids up to ``up_to``)."""
         async with self.ctx.uow() as uow:
-            trainer = await self._trainer(uow.session, telegram_id)
+            trainer = await self._trainer(uow, telegram_id)
             name = None
             if client_profile_id is not None:
-                profile = await uow.session.get(ClientProfile, client_profile_id)
+                profile = await uow.get(ClientProfile, client_profile_id)
                 if profile is None or profile.trainer_user_id != trainer.id:
                     raise NotFound(NOT_YOUR_CLIENT)
                 name = profile.name
-            count = await AlertRepository(uow.session).acknowledge(
+            count = await uow.alerts.acknowledge(
                 trainer.id, client_profile_id, up_to, self.ctx.clock.now(), ACKNOWLEDGED_NOTE
             )
             await uow.commit()
@@ -799,29 +792,23 @@ class AlertService(Service):
         """Mark one alert as told, committed before it is sent (a crash mid-send loses at most
         that one notice and never sends it twice). False if it was already claimed."""
         async with self.ctx.uow() as uow:
-            claimed = await AlertRepository(uow.session).mark_notified(
-                alert_id, self.ctx.clock.now()
-            )
+            claimed = await uow.alerts.mark_notified(alert_id, self.ctx.clock.now())
             await uow.commit()
         return claimed
 
-    async def _trainer(self, session: AsyncSession, telegram_id: int) -> User:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        user = found.scalar_one_or_none()
-        if user is None or not user.is_trainer:
-            raise NotFound(NOT_A_TRAINER)
-        return user
+    async def _trainer(self, uow: UnitOfWork, telegram_id: int) -> User:
+        return await uow.users.acting_trainer(telegram_id, NOT_A_TRAINER)
 
     async def open_alerts(
         self, telegram_id: int, client_profile_id: int | None = None
     ) -> AlertList:
         """Open alerts, most severe first, newest first within a severity."""
         async with self.ctx.uow() as uow:
-            trainer = await self._trainer(uow.session, telegram_id)
-            repo = AlertRepository(uow.session)
+            trainer = await self._trainer(uow, telegram_id)
+            repo = uow.alerts
             name = None
             if client_profile_id is not None:
-                profile = await uow.session.get(ClientProfile, client_profile_id)
+                profile = await uow.get(ClientProfile, client_profile_id)
                 if profile is None or profile.trainer_user_id != trainer.id:
                     raise NotFound(NOT_YOUR_CLIENT)
                 name = profile.name
@@ -832,8 +819,8 @@ class AlertService(Service):
 
     async def get(self, telegram_id: int, alert_id: int) -> tuple[AlertView, str]:
         async with self.ctx.uow() as uow:
-            trainer = await self._trainer(uow.session, telegram_id)
-            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            trainer = await self._trainer(uow, telegram_id)
+            found = await uow.alerts.alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
             return _view(*found, trainer.units), trainer.timezone
@@ -847,8 +834,8 @@ class AlertService(Service):
                 example="Called her; knee is fine, back to full load next week.",
             )
         async with self.ctx.uow() as uow:
-            trainer = await self._trainer(uow.session, telegram_id)
-            found = await AlertRepository(uow.session).alert(trainer.id, alert_id)
+            trainer = await self._trainer(uow, telegram_id)
+            found = await uow.alerts.alert(trainer.id, alert_id)
             if found is None:
                 raise NotFound(NOT_YOUR_ALERT)
             alert, name = found
@@ -866,7 +853,7 @@ class AlertService(Service):
     async def thresholds(self, telegram_id: int) -> tuple[rules.Thresholds, bool]:
         """The trainer's thresholds and whether an empty digest is still sent."""
         async with self.ctx.uow() as uow:
-            profile = await self._profile(uow.session, telegram_id)
+            profile = await self._profile(uow, telegram_id)
             return thresholds_of(profile), profile.digest_when_empty
 
     async def set_threshold(
@@ -880,7 +867,7 @@ class AlertService(Service):
                 f"That value is out of range (from {low} to {high}).", example=str(low)
             ) from error
         async with self.ctx.uow() as uow:
-            profile = await self._profile(uow.session, telegram_id)
+            profile = await self._profile(uow, telegram_id)
             setattr(profile, f"alert_{name}", value)
             result = thresholds_of(profile), profile.digest_when_empty
             await uow.commit()
@@ -888,18 +875,15 @@ class AlertService(Service):
 
     async def toggle_empty_digest(self, telegram_id: int) -> tuple[rules.Thresholds, bool]:
         async with self.ctx.uow() as uow:
-            profile = await self._profile(uow.session, telegram_id)
+            profile = await self._profile(uow, telegram_id)
             profile.digest_when_empty = not profile.digest_when_empty
             result = thresholds_of(profile), profile.digest_when_empty
             await uow.commit()
             return result
 
-    async def _profile(self, session: AsyncSession, telegram_id: int) -> TrainerProfile:
-        trainer = await self._trainer(session, telegram_id)
-        found = await session.execute(
-            select(TrainerProfile).where(TrainerProfile.user_id == trainer.id)
-        )
-        profile = found.scalar_one_or_none()
+    async def _profile(self, uow: UnitOfWork, telegram_id: int) -> TrainerProfile:
+        trainer = await self._trainer(uow, telegram_id)
+        profile = await uow.profiles.by_user_id(trainer.id)
         if profile is None:
             raise NotFound(NOT_A_TRAINER)
         return profile

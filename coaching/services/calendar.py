@@ -11,22 +11,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.booking import ClientName, TimeUnreadable, read_booking
 from coaching.domain.enums import Permission, SessionStatus, SessionType
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.domain.when import WhenError, parse_when
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import trainer_access
+from coaching.services.access import check_access
 from coaching.services.assignments import PAGE_SIZE, ClientChoice, ClientPage
 from coaching.services.base import Service, ServiceContext
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import ClientProfile, CoachingSession, Relationship, User
-from storage.repositories.assignments import AssignmentRepository
-from storage.repositories.calendar import CalendarRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 UPCOMING_DAYS = 14
 SESSIONS_PER_PAGE = 8
@@ -199,7 +195,7 @@ class CalendarService(Service):
     async def upcoming(self, telegram_id: int, page: int = 0) -> SessionPage:
         """The trainer's sessions from the start of today through the next 14 days."""
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
+            trainer = await _trainer(uow, telegram_id)
             zone = load_zone(trainer.timezone)
             today = self.ctx.clock.now().astimezone(zone).date()
             start = local_to_utc(datetime.combine(today, time()), zone)
@@ -207,7 +203,7 @@ class CalendarService(Service):
                 datetime.combine(today + timedelta(days=UPCOMING_DAYS), time()), zone
             )
             page = max(page, 0)
-            repo = CalendarRepository(uow.session)
+            repo = uow.calendar
             rows, total = await repo.of_trainer(
                 trainer.id,
                 start,
@@ -237,9 +233,9 @@ class CalendarService(Service):
 
     async def client_page(self, telegram_id: int, page: int = 0) -> ClientPage:
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
+            trainer = await _trainer(uow, telegram_id)
             page = max(page, 0)
-            rows, total = await AssignmentRepository(uow.session).active_clients(
+            rows, total = await uow.assignments.active_clients(
                 trainer.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
             )
             return ClientPage(
@@ -252,11 +248,9 @@ class CalendarService(Service):
     async def client(self, telegram_id: int, client_profile_id: int) -> ClientChoice:
         """A client the trainer may book sessions for."""
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS
-            )
-            profile = await uow.session.get(ClientProfile, client_profile_id)
+            trainer = await _trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS)
+            profile = await uow.get(ClientProfile, client_profile_id)
             assert profile is not None
             return ClientChoice(profile.id, profile.name)
 
@@ -267,18 +261,16 @@ class CalendarService(Service):
         ``NotAllowed`` when the one client named does not let the trainer book them.
         """
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            rows, _ = await AssignmentRepository(uow.session).active_clients(
-                trainer.id, limit=MAX_TYPED_CLIENTS
-            )
+            trainer = await _trainer(uow, telegram_id)
+            rows, _ = await uow.assignments.active_clients(trainer.id, limit=MAX_TYPED_CLIENTS)
             typed = read_booking(text, [ClientName(p.id, p.name) for p, _ in rows])
             try:
                 at = parse_when(typed.when_text, now=self.ctx.clock.now(), tz=trainer.timezone)
             except WhenError as error:
                 raise TimeUnreadable(typed.client_words, typed.when_text, str(error)) from None
             if len(typed.clients) == 1:
-                await trainer_access(
-                    uow.session,
+                await check_access(
+                    uow,
                     trainer.id,
                     typed.clients[0].profile_id,
                     Permission.ASSIGN_WORKOUTS,
@@ -293,7 +285,7 @@ class CalendarService(Service):
     async def read_when(self, telegram_id: int, text: str) -> datetime:
         """A moment typed by the trainer, in their time zone; aware UTC, never in the past."""
         async with self.ctx.uow() as uow:
-            tz = (await _trainer(uow.session, telegram_id)).timezone
+            tz = (await _trainer(uow, telegram_id)).timezone
         try:
             return parse_when(text, now=self.ctx.clock.now(), tz=tz)
         except WhenError as error:
@@ -302,7 +294,7 @@ class CalendarService(Service):
     async def local(self, telegram_id: int, moment: datetime) -> datetime:
         """``moment`` in the trainer's time zone."""
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
+            trainer = await _trainer(uow, telegram_id)
             return moment.astimezone(load_zone(trainer.timezone))
 
     async def overlaps(
@@ -315,8 +307,8 @@ class CalendarService(Service):
     ) -> tuple[Overlap, ...]:
         """The trainer's other sessions that would overlap this slot."""
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            rows = await CalendarRepository(uow.session).overlapping(
+            trainer = await _trainer(uow, telegram_id)
+            rows = await uow.calendar.overlapping(
                 trainer.id,
                 starts_at,
                 starts_at + timedelta(minutes=duration_minutes),
@@ -341,9 +333,9 @@ class CalendarService(Service):
         if not DURATION_MIN <= draft.duration_minutes <= DURATION_MAX:
             raise InvalidInput("That duration is out of range.", example="60")
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            access = await trainer_access(
-                uow.session, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
+            trainer = await _trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
             )
             row = CoachingSession(
                 relationship_id=access.relationship_id,
@@ -357,16 +349,16 @@ class CalendarService(Service):
                 location=draft.location,
                 created_by=trainer.id,
             )
-            CalendarRepository(uow.session).add(row)
-            await self._refresh_reminders(uow.session, row)
+            uow.calendar.add(row)
+            await self._refresh_reminders(uow, row)
             await uow.commit()
-            return await self._notice(uow.session, trainer, row.id)
+            return await self._notice(uow, trainer, row.id)
 
     async def detail(self, telegram_id: int, session_id: int) -> SessionDetail:
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            await self._own(uow.session, trainer, session_id, None)
-            return await self._detail(uow.session, trainer, session_id)
+            trainer = await _trainer(uow, telegram_id)
+            await self._own(uow, trainer, session_id, None)
+            return await self._detail(uow, trainer, session_id)
 
     async def check(
         self, telegram_id: int, session_id: int, target: SessionStatus
@@ -374,12 +366,12 @@ class CalendarService(Service):
         """Refuse early unless the session can move to ``target`` (before asking for input)."""
         permission = Permission.ASSIGN_WORKOUTS if target is SessionStatus.RESCHEDULED else None
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            row, _ = await self._own(uow.session, trainer, session_id, permission)
+            trainer = await _trainer(uow, telegram_id)
+            row, _ = await self._own(uow, trainer, session_id, permission)
             _transition(row, target)
             if target is SessionStatus.COMPLETED and row.scheduled_at > self.ctx.clock.now():
                 raise Conflict(NOT_STARTED)
-            return await self._detail(uow.session, trainer, session_id)
+            return await self._detail(uow, trainer, session_id)
 
     async def reschedule(
         self, telegram_id: int, session_id: int, starts_at: datetime
@@ -388,8 +380,8 @@ class CalendarService(Service):
         if starts_at <= self.ctx.clock.now():
             raise InvalidInput("That time has already passed.", example="tomorrow 18:00")
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            old, _ = await self._own(uow.session, trainer, session_id, Permission.ASSIGN_WORKOUTS)
+            trainer = await _trainer(uow, telegram_id)
+            old, _ = await self._own(uow, trainer, session_id, Permission.ASSIGN_WORKOUTS)
             _transition(old, SessionStatus.RESCHEDULED)
             if old.scheduled_at == starts_at:
                 raise InvalidInput(
@@ -414,11 +406,11 @@ class CalendarService(Service):
                 goals=list(old.goals),
                 created_by=trainer.id,
             )
-            CalendarRepository(uow.session).add(new)
+            uow.calendar.add(new)
             previous = old.scheduled_at
-            await self._refresh_reminders(uow.session, old, new)
+            await self._refresh_reminders(uow, old, new)
             await uow.commit()
-            notice = await self._notice(uow.session, trainer, new.id)
+            notice = await self._notice(uow, trainer, new.id)
             return SessionNotice(
                 detail=notice.detail,
                 trainer_name=notice.trainer_name,
@@ -430,22 +422,22 @@ class CalendarService(Service):
     async def cancel(self, telegram_id: int, session_id: int, reason: str) -> SessionNotice:
         reason = clean_text(reason, "reason", "client is ill", limit=500)
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            row, _ = await self._own(uow.session, trainer, session_id, None)
+            trainer = await _trainer(uow, telegram_id)
+            row, _ = await self._own(uow, trainer, session_id, None)
             _transition(row, SessionStatus.CANCELLED)
             row.status = SessionStatus.CANCELLED
             row.status_reason = reason
-            await self._refresh_reminders(uow.session, row)
+            await self._refresh_reminders(uow, row)
             await uow.commit()
-            return await self._notice(uow.session, trainer, row.id)
+            return await self._notice(uow, trainer, row.id)
 
     async def complete(
         self, telegram_id: int, session_id: int, notes: str, outcomes: Sequence[str]
     ) -> SessionNotice:
         notes = clean_text(notes, "notes", "great energy, squat depth improved", limit=2000)
         async with self.ctx.uow() as uow:
-            trainer = await _trainer(uow.session, telegram_id)
-            row, _ = await self._own(uow.session, trainer, session_id, None)
+            trainer = await _trainer(uow, telegram_id)
+            row, _ = await self._own(uow, trainer, session_id, None)
             _transition(row, SessionStatus.COMPLETED)
             now = self.ctx.clock.now()
             if row.scheduled_at > now:
@@ -455,39 +447,39 @@ class CalendarService(Service):
             row.completed_at = now
             row.trainer_notes = notes
             row.outcomes = list(outcomes)
-            await self._refresh_reminders(uow.session, row)
+            await self._refresh_reminders(uow, row)
             await uow.commit()
-            notice = await self._notice(uow.session, trainer, row.id)
+            notice = await self._notice(uow, trainer, row.id)
             return replace(notice, was_started=was_started)
 
     # --- internals --------------------------------------------------------------------------
 
-    async def _refresh_reminders(self, session: AsyncSession, *rows: CoachingSession) -> None:
+    async def _refresh_reminders(self, uow: UnitOfWork, *rows: CoachingSession) -> None:
         """Keep the sessions' reminders in step with them, in the same transaction."""
-        await session.flush()
+        await uow.flush()
         now = self.ctx.clock.now()
         for row in rows:
-            await reminders_for_session_changed(session, row.id, now)
+            await reminders_for_session_changed(uow.session, row.id, now)
 
     async def _own(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         trainer: User,
         session_id: int,
         permission: Permission | None,
     ) -> tuple[CoachingSession, Relationship]:
-        found = await CalendarRepository(session).get(session_id)
+        found = await uow.calendar.get(session_id)
         if found is None or found[1].trainer_user_id != trainer.id:
             raise NotFound(NOT_YOUR_SESSION)
         row, relationship, _profile, _account = found
         try:
-            await trainer_access(session, trainer.id, relationship.client_profile_id, permission)
+            await check_access(uow, trainer.id, relationship.client_profile_id, permission)
         except NotFound as error:
             raise NotFound(NOT_YOUR_SESSION) from error
         return row, relationship
 
-    async def _detail(self, session: AsyncSession, trainer: User, session_id: int) -> SessionDetail:
-        repo = CalendarRepository(session)
+    async def _detail(self, uow: UnitOfWork, trainer: User, session_id: int) -> SessionDetail:
+        repo = uow.calendar
         found = await repo.get(session_id)
         assert found is not None
         row, relationship, profile, _account = found
@@ -495,7 +487,7 @@ class CalendarService(Service):
         earlier: list[datetime] = []
         previous_id = row.rescheduled_from_id
         while previous_id is not None and len(earlier) < 10:
-            previous = await session.get(CoachingSession, previous_id)
+            previous = await uow.get(CoachingSession, previous_id)
             if previous is None:
                 break
             earlier.append(previous.scheduled_at.astimezone(zone))
@@ -510,12 +502,12 @@ class CalendarService(Service):
             status_reason=row.status_reason,
             earlier_times=tuple(reversed(earlier)),
             timezone=trainer.timezone,
-            loggable=await self._loggable(session, trainer, row, relationship),
+            loggable=await self._loggable(uow, trainer, row, relationship),
         )
 
     async def _loggable(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         trainer: User,
         row: CoachingSession,
         relationship: Relationship,
@@ -526,16 +518,16 @@ class CalendarService(Service):
         if row.scheduled_at.astimezone(zone).date() > self.ctx.clock.now().astimezone(zone).date():
             return False
         try:
-            await trainer_access(
-                session, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
+            await check_access(
+                uow, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
             )
         except (NotFound, NotAllowed):
             return False
         return True
 
-    async def _notice(self, session: AsyncSession, trainer: User, session_id: int) -> SessionNotice:
-        detail = await self._detail(session, trainer, session_id)
-        found = await CalendarRepository(session).get(session_id)
+    async def _notice(self, uow: UnitOfWork, trainer: User, session_id: int) -> SessionNotice:
+        detail = await self._detail(uow, trainer, session_id)
+        found = await uow.calendar.get(session_id)
         assert found is not None
         row, _relationship, _profile, account = found
         client_zone = load_zone(account.timezone if account else trainer.timezone)
@@ -570,8 +562,5 @@ def _transition(row: CoachingSession, target: SessionStatus) -> None:
         raise Conflict(str(error)) from error
 
 
-async def _trainer(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None or not user.is_trainer:
-        raise NotAllowed(TRAINERS_ONLY)
-    return user
+async def _trainer(uow: UnitOfWork, telegram_id: int) -> User:
+    return await uow.users.acting_trainer(telegram_id, TRAINERS_ONLY)

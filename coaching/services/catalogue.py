@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from coaching.domain.catalogue import load_builtin_catalogue
 from coaching.services.base import ServiceContext
-from storage.repositories.exercises import ExerciseRepository
 
 
 async def sync_builtin_exercises(ctx: ServiceContext) -> int:
@@ -27,6 +26,6 @@ async def sync_builtin_exercises(ctx: ServiceContext) -> int:
         for spec in specs
     ]
     async with ctx.uow() as uow:
-        await ExerciseRepository(uow.session).upsert_builtins(rows)
+        await uow.exercises.upsert_builtins(rows)
         await uow.commit()
     return len(rows)

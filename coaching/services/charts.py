@@ -25,7 +25,7 @@ from coaching.services.dashboard import (
     client_viewer,
     trainer_viewer,
 )
-from storage.repositories.dashboard import DashboardRepository
+from storage.uow import UnitOfWork
 
 CHART_DAYS = 180
 CALENDAR_DAYS = 84
@@ -63,22 +63,19 @@ class ChartService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def _viewer(self, session: object, telegram_id: int, profile_id: int | None) -> Viewer:
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        assert isinstance(session, AsyncSession)
+    async def _viewer(self, uow: UnitOfWork, telegram_id: int, profile_id: int | None) -> Viewer:
         if profile_id is None:
-            return await client_viewer(session, telegram_id)
-        return await trainer_viewer(session, telegram_id, profile_id)
+            return await client_viewer(uow, telegram_id)
+        return await trainer_viewer(uow, telegram_id, profile_id)
 
     async def e1rm(self, telegram_id: int, profile_id: int | None, exercise_id: int) -> ChartData:
         """Best e1RM per training day of one exercise over the last six months."""
         async with self.ctx.uow() as uow:
-            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            viewer = await self._viewer(uow, telegram_id, profile_id)
             if not viewer.may(Permission.VIEW_PROGRESSION_DATA):
                 raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
-            rows = await DashboardRepository(uow.session).daily_lifts(
+            rows = await uow.dashboard.daily_lifts(
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS), exercise_id
             )
         if rows and not viewer.sees(exercise_id, "e1rm", today):
@@ -103,13 +100,13 @@ class ChartService(Service):
     async def volume(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """Weekly volume (kg × reps of working sets), the last 12 weeks, by Monday."""
         async with self.ctx.uow() as uow:
-            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            viewer = await self._viewer(uow, telegram_id, profile_id)
             if not viewer.may(Permission.VIEW_PROGRESSION_DATA):
                 raise NotAllowed(REFUSALS[Permission.VIEW_PROGRESSION_DATA])
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
             monday = today - timedelta(days=today.weekday())
             start = monday - timedelta(weeks=11)
-            rows = await DashboardRepository(uow.session).daily_lifts(viewer.profile_ids, start)
+            rows = await uow.dashboard.daily_lifts(viewer.profile_ids, start)
         units = Units(viewer.units)
         weeks: dict[date, Decimal] = defaultdict(Decimal)
         hidden = 0
@@ -138,7 +135,7 @@ class ChartService(Service):
     async def adherence(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """The last 12 weeks of planned sessions, day by day: done, partial or missed."""
         async with self.ctx.uow() as uow:
-            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            viewer = await self._viewer(uow, telegram_id, profile_id)
             if not viewer.may(Permission.VIEW_ACTIVITY_STATUS):
                 raise NotAllowed(REFUSALS[Permission.VIEW_ACTIVITY_STATUS])
             zone = _zone(viewer.timezone)
@@ -146,8 +143,8 @@ class ChartService(Service):
             today = now.astimezone(zone).date()
             start_day = today - timedelta(days=CALENDAR_DAYS - 1)
             start_day -= timedelta(days=start_day.weekday())
-            repo = DashboardRepository(uow.session)
-            relationship_ids = await _relationships(uow.session, viewer)
+            repo = uow.dashboard
+            relationship_ids = await _relationships(uow, viewer)
             planned: list[adh.PlannedDay] = []
             for relationship_id in relationship_ids:
                 rows = await repo.planned_sessions(
@@ -172,11 +169,11 @@ class ChartService(Service):
     async def body(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """Body weight and other measurements over the last six months."""
         async with self.ctx.uow() as uow:
-            viewer = await self._viewer(uow.session, telegram_id, profile_id)
+            viewer = await self._viewer(uow, telegram_id, profile_id)
             if not viewer.may(Permission.VIEW_PERSONAL_DATA):
                 raise NotAllowed(REFUSALS[Permission.VIEW_PERSONAL_DATA])
             today = self.ctx.clock.now().astimezone(_zone(viewer.timezone)).date()
-            rows = await DashboardRepository(uow.session).measurements(
+            rows = await uow.dashboard.measurements(
                 viewer.profile_ids, today - timedelta(days=CHART_DAYS)
             )
             units = Units(viewer.units)
@@ -193,19 +190,7 @@ class ChartService(Service):
         return ChartData("line", f"{viewer.name} · body measurements", "Value", series)
 
 
-async def _relationships(session: object, viewer: Viewer) -> list[int]:
-    from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from storage.models import Relationship
-
-    assert isinstance(session, AsyncSession)
+async def _relationships(uow: UnitOfWork, viewer: Viewer) -> list[int]:
     if viewer.relationship_id is not None:
         return [viewer.relationship_id]
-    rows = await session.execute(
-        select(Relationship.id).where(
-            Relationship.client_profile_id.in_(list(viewer.profile_ids)),
-            Relationship.is_active.is_(True),
-        )
-    )
-    return [int(i) for i in rows.scalars()][:5]
+    return (await uow.dashboard.active_relationship_ids(viewer.profile_ids))[:5]

@@ -28,15 +28,13 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import (
     LIVE_STATUSES,
     NOT_YOUR_CLIENT,
-    relationship_for,
-    trainer_access,
+    check_access,
+    current_access,
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.invites import RandomBytes, create_invite
 from coaching.services.relationships import Capacity, capacity, ensure_capacity, trainer_user
 from storage.models import ClientProfile, PermissionSet, Relationship
-from storage.repositories.clients import ClientRepository, InviteRepository
-from storage.repositories.relationships import RelationshipRepository
 
 PAGE_SIZE = 8
 
@@ -139,8 +137,8 @@ class ClientService(Service):
 
     async def capacity(self, trainer_telegram_id: int) -> Capacity:
         async with self.ctx.uow() as uow:
-            trainer = await trainer_user(uow.session, trainer_telegram_id)
-            return await capacity(uow.session, trainer.id)
+            trainer = await trainer_user(uow, trainer_telegram_id)
+            return await capacity(uow, trainer.id)
 
     async def create_client(
         self, trainer_telegram_id: int, draft: ClientDraft, *, ttl_days: int
@@ -148,9 +146,8 @@ class ClientService(Service):
         """The profile, a PENDING relationship with default permissions, and an invite."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await trainer_user(session, trainer_telegram_id)
-            await ensure_capacity(session, trainer)
+            trainer = await trainer_user(uow, trainer_telegram_id)
+            await ensure_capacity(uow, trainer)
             profile = ClientProfile(
                 trainer_user_id=trainer.id,
                 user_id=None,
@@ -170,8 +167,8 @@ class ClientService(Service):
                 medical_notes=draft.medical_notes,
                 created_by=trainer.id,
             )
-            ClientRepository(session).add(profile)
-            await session.flush()
+            uow.clients.add(profile)
+            await uow.flush()
             relationship = Relationship(
                 trainer_user_id=trainer.id,
                 client_profile_id=profile.id,
@@ -180,13 +177,11 @@ class ClientService(Service):
                 status_changed_at=now,
                 created_by=trainer.id,
             )
-            RelationshipRepository(session).add(relationship)
-            await session.flush()
-            session.add(
-                PermissionSet(relationship_id=relationship.id, **PermissionFlags().as_dict())
-            )
+            uow.relationships.add(relationship)
+            await uow.flush()
+            uow.add(PermissionSet(relationship_id=relationship.id, **PermissionFlags().as_dict()))
             invite, token = await create_invite(
-                session,
+                uow,
                 profile_id=profile.id,
                 trainer_user_id=trainer.id,
                 relationship_type=draft.relationship_type,
@@ -208,8 +203,8 @@ class ClientService(Service):
         self, trainer_telegram_id: int, group: ClientGroup, page: int
     ) -> ClientPage:
         async with self.ctx.uow() as uow:
-            trainer = await trainer_user(uow.session, trainer_telegram_id)
-            repo = ClientRepository(uow.session)
+            trainer = await trainer_user(uow, trainer_telegram_id)
+            repo = uow.clients
             by_status = await repo.counts_for_trainer(trainer.id)
             counts = {
                 g: sum(by_status.get(s, 0) for s in statuses)
@@ -233,16 +228,15 @@ class ClientService(Service):
     async def card(self, trainer_telegram_id: int, client_profile_id: int) -> ClientCard:
         """The card, within the client's permissions."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await trainer_user(session, trainer_telegram_id)
-            latest = await relationship_for(session, trainer.id, client_profile_id)
+            trainer = await trainer_user(uow, trainer_telegram_id)
+            latest = await current_access(uow, trainer.id, client_profile_id)
             if latest is None:
                 raise NotFound(NOT_YOUR_CLIENT)
             if latest.status in LIVE_STATUSES:
-                access = await trainer_access(session, trainer.id, client_profile_id)
+                access = await check_access(uow, trainer.id, client_profile_id)
                 try:
-                    await trainer_access(
-                        session, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
+                    await check_access(
+                        uow, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
                     )
                     personal = True
                 except NotAllowed:
@@ -252,11 +246,11 @@ class ClientService(Service):
                 # the header of their own record and their notes.
                 access = latest
                 personal = False
-            relationship = await RelationshipRepository(session).get(access.relationship_id)
-            profile = await ClientRepository(session).get(client_profile_id)
+            relationship = await uow.relationships.get(access.relationship_id)
+            profile = await uow.clients.get(client_profile_id)
             if relationship is None or profile is None:
                 raise NotFound(NOT_YOUR_CLIENT)
-            invite = await InviteRepository(session).open_for(client_profile_id)
+            invite = await uow.invites.open_for(client_profile_id)
             now = self.ctx.clock.now()
             waiting = (
                 invite is not None

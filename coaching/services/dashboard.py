@@ -20,9 +20,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain import adherence as adh
 from coaching.domain.alerts import shown_message
 from coaching.domain.enums import AlertSeverity, Permission, RelationshipStatus, Units
@@ -30,12 +27,11 @@ from coaching.domain.measurements import kind_label
 from coaching.domain.needs import ClientNeed, OpenAlert, rank_needs
 from coaching.domain.permissions import PermissionFlags, ProgressionWindow, progression_visible
 from coaching.errors import NotAllowed, NotFound
-from coaching.services.access import flags_of, profile_scope, trainer_access
+from coaching.services.access import check_access, flags_of, readable_scope
 from coaching.services.base import Service, ServiceContext, own_transactions
 from coaching.services.permissions import progression_windows
 from storage.models import ClientProfile, TrainerProfile, User
-from storage.repositories.alerts import AlertRepository
-from storage.repositories.dashboard import DashboardRepository
+from storage.uow import UnitOfWork
 
 NOT_A_TRAINER = "The dashboard is for trainers. Send /start to register as one."
 NOT_REGISTERED = "I don't know you yet. Send /start first."
@@ -173,28 +169,24 @@ class Viewer:
         )
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-    user = found.scalar_one_or_none()
-    if user is None:
-        raise NotFound(NOT_REGISTERED)
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    return (await uow.users.acting(telegram_id)).user
 
 
-async def trainer_viewer(session: AsyncSession, telegram_id: int, client_profile_id: int) -> Viewer:
+async def trainer_viewer(uow: UnitOfWork, telegram_id: int, client_profile_id: int) -> Viewer:
     """A trainer looking at one client: access checked, scope and windows loaded."""
-    user = await _user(session, telegram_id)
+    user = await _user(uow, telegram_id)
     if not user.is_trainer:
         raise NotFound(NOT_A_TRAINER)
-    access = await trainer_access(session, user.id, client_profile_id)
+    access = await check_access(uow, user.id, client_profile_id)
     if access.status is RelationshipStatus.PENDING and access.client_user_id is not None:
         raise NotAllowed("This client has not accepted your invite yet.")
-    profile = await session.get(ClientProfile, client_profile_id)
+    profile = await uow.get(ClientProfile, client_profile_id)
     assert profile is not None
     walk_in = access.client_user_id is None
     flags = PermissionFlags(view_personal_data=True) if walk_in else access.flags
-    windows = () if walk_in else tuple(await progression_windows(session, access.relationship_id))
-    scope = await profile_scope(session, access)
+    windows = () if walk_in else tuple(await progression_windows(uow, access.relationship_id))
+    scope = await readable_scope(uow, access)
     return Viewer(
         timezone=user.timezone,
         units=user.units.value,
@@ -207,15 +199,10 @@ async def trainer_viewer(session: AsyncSession, telegram_id: int, client_profile
     )
 
 
-async def client_viewer(session: AsyncSession, telegram_id: int) -> Viewer:
+async def client_viewer(uow: UnitOfWork, telegram_id: int) -> Viewer:
     """A client looking at their own progress: every profile of theirs, everything visible."""
-    user = await _user(session, telegram_id)
-    rows = await session.execute(
-        select(ClientProfile.id, ClientProfile.trainer_user_id).where(
-            ClientProfile.user_id == user.id
-        )
-    )
-    pairs = list(rows)
+    user = await _user(uow, telegram_id)
+    pairs = await uow.clients.profiles_of_person(user.id)
     if not pairs:
         raise NotFound(
             "You have no training logged yet. Log a workout with /log, "
@@ -311,22 +298,20 @@ class DashboardService(Service):
 
     async def dashboard(self, telegram_id: int) -> Dashboard:
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, telegram_id)
+            user = await _user(uow, telegram_id)
             if not user.is_trainer:
                 raise NotFound(NOT_A_TRAINER)
-            return await build_dashboard(uow.session, user, self.ctx.clock.now())
+            return await build_dashboard(uow, user, self.ctx.clock.now())
 
     async def client_progress(self, telegram_id: int, client_profile_id: int) -> ClientProgress:
         async with self.ctx.uow() as uow:
-            viewer = await trainer_viewer(uow.session, telegram_id, client_profile_id)
-            return await build_progress(
-                uow.session, viewer, client_profile_id, self.ctx.clock.now()
-            )
+            viewer = await trainer_viewer(uow, telegram_id, client_profile_id)
+            return await build_progress(uow, viewer, client_profile_id, self.ctx.clock.now())
 
     async def own_progress(self, telegram_id: int) -> ClientProgress:
         async with self.ctx.uow() as uow:
-            viewer = await client_viewer(uow.session, telegram_id)
-            return await build_progress(uow.session, viewer, 0, self.ctx.clock.now())
+            viewer = await client_viewer(uow, telegram_id)
+            return await build_progress(uow, viewer, 0, self.ctx.clock.now())
 
     async def digest_candidates(self, limit: int) -> list[int]:
         """Trainer profiles whose digest is due now, at most ``limit``, marking nothing.
@@ -336,23 +321,7 @@ class DashboardService(Service):
         now = self.ctx.clock.now()
         due: list[int] = []
         async with self.ctx.uow() as uow:
-            rows = await uow.session.execute(
-                select(
-                    User.timezone,
-                    TrainerProfile.id,
-                    TrainerProfile.digest_time,
-                    TrainerProfile.digest_last_sent,
-                )
-                .join(TrainerProfile, TrainerProfile.user_id == User.id)
-                .where(
-                    User.is_trainer.is_(True),
-                    User.reachable.is_(True),
-                    User.is_active.is_(True),
-                    TrainerProfile.digest_time.is_not(None),
-                )
-                .order_by(User.id)
-            )
-            for zone, profile_id, at, last in rows:
+            for zone, profile_id, at, last in await uow.dashboard.digest_candidates():
                 local = now.astimezone(_zone(zone))
                 if at is None or local.time() < at or (last is not None and last >= local.date()):
                     continue
@@ -368,8 +337,8 @@ class DashboardService(Service):
         empty and the trainer does not want empty digests."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            profile = await uow.session.get(TrainerProfile, profile_id, with_for_update=True)
-            user = None if profile is None else await uow.session.get(User, profile.user_id)
+            profile = await uow.get(TrainerProfile, profile_id, for_update=True)
+            user = None if profile is None else await uow.get(User, profile.user_id)
             if profile is None or user is None or profile.digest_time is None:
                 return None
             local = now.astimezone(_zone(user.timezone))
@@ -381,14 +350,14 @@ class DashboardService(Service):
             wants_empty = profile.digest_when_empty
             await uow.commit()
         async with self.ctx.uow() as uow:
-            board = await build_dashboard(uow.session, user, now)
+            board = await build_dashboard(uow, user, now)
         if board.is_empty and not wants_empty:
             return None
         return user.telegram_id, user.id, board
 
 
-async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> Dashboard:
-    repo = DashboardRepository(session)
+async def build_dashboard(uow: UnitOfWork, user: User, now: datetime) -> Dashboard:
+    repo = uow.dashboard
     zone = _zone(user.timezone)
     today = now.astimezone(zone).date()
     clients = await repo.clients(user.id)
@@ -423,11 +392,11 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
                 str(comment) if comment else None,
             )
         )
-    counts = await AlertRepository(session).open_counts(user.id)
+    counts = await uow.alerts.open_counts(user.id)
     active = [(r, p, flags[p.id]) for r, p, _s in clients if r.status is RelationshipStatus.ACTIVE]
     visible = [(r, p) for r, p, f in active if f is None or f.view_activity_status]
     hidden = len(active) - len(visible)
-    inactivity_days, grace_hours = await _limits(session, user.id)
+    inactivity_days, grace_hours = await _limits(uow, user.id)
     month = timedelta(days=30)
     stats = await repo.adherence_by_relationship(
         [r.id for r, _ in visible],
@@ -471,9 +440,9 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
             shown_message(message, details, user.units),
             details,
         )
-        for pid, name, kind, severity, at, message, details in await AlertRepository(
-            session
-        ).open_summary(user.id)
+        for pid, name, kind, severity, at, message, details in await uow.alerts.open_summary(
+            user.id
+        )
     ]
     needs = rank_needs(open_alerts, attention, today, inactivity_days)
     return Dashboard(
@@ -492,21 +461,15 @@ async def build_dashboard(session: AsyncSession, user: User, now: datetime) -> D
     )
 
 
-async def _limits(session: AsyncSession, trainer_user_id: int) -> tuple[int, int]:
+async def _limits(uow: UnitOfWork, trainer_user_id: int) -> tuple[int, int]:
     """The trainer's inactivity threshold (days) and missed-session grace (hours)."""
-    found = await session.execute(
-        select(TrainerProfile.alert_inactivity_days, TrainerProfile.alert_missed_grace_hours).where(
-            TrainerProfile.user_id == trainer_user_id
-        )
-    )
-    row = found.first()
-    return (int(row[0]), int(row[1])) if row is not None else (7, 12)
+    return await uow.dashboard.alert_limits(trainer_user_id) or (7, 12)
 
 
 async def build_progress(
-    session: AsyncSession, viewer: Viewer, client_profile_id: int, now: datetime
+    uow: UnitOfWork, viewer: Viewer, client_profile_id: int, now: datetime
 ) -> ClientProgress:
-    repo = DashboardRepository(session)
+    repo = uow.dashboard
     zone = _zone(viewer.timezone)
     today = now.astimezone(zone).date()
     adherence: tuple[adh.WindowAdherence, ...] | None = None
@@ -526,7 +489,7 @@ async def build_progress(
             if not logged and at >= cutoff and at + timedelta(hours=12) <= now
         )
     elif viewer.is_client:
-        adherence, missed = await _own_adherence(session, viewer, now, zone)
+        adherence, missed = await _own_adherence(uow, viewer, now, zone)
     lifts: tuple[LiftSummary, ...] | None = None
     hidden = 0
     chartable: list[tuple[int, str]] = []
@@ -550,21 +513,13 @@ async def build_progress(
 
 
 async def _own_adherence(
-    session: AsyncSession, viewer: Viewer, now: datetime, zone: ZoneInfo
+    uow: UnitOfWork, viewer: Viewer, now: datetime, zone: ZoneInfo
 ) -> tuple[tuple[adh.WindowAdherence, ...] | None, tuple[MissedItem, ...] | None]:
     """A client's adherence across their trainers' plans (one query over their relationships)."""
-    from storage.models import Relationship
-
-    rels = await session.execute(
-        select(Relationship.id).where(
-            Relationship.client_profile_id.in_(list(viewer.profile_ids)),
-            Relationship.is_active.is_(True),
-        )
-    )
-    ids = [int(i) for i in rels.scalars()]
+    ids = await uow.dashboard.active_relationship_ids(viewer.profile_ids)
     if not ids:
         return None, None
-    repo = DashboardRepository(session)
+    repo = uow.dashboard
     today = now.astimezone(zone).date()
     start = _day_start(today - timedelta(days=2 * max(adh.WINDOWS) - 1), zone)
     planned: list[adh.PlannedDay] = []

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain import profile_rules as rules
 from coaching.domain.enums import RelationshipStatus, RelationshipType, Visibility
 from coaching.domain.permissions import PermissionFlags
@@ -26,8 +24,7 @@ from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import Service, ServiceContext
 from coaching.services.profiles import CertificateView, certificate_view, local_today
 from storage.models import ClientProfile, PermissionSet, Relationship, TrainerProfile, User
-from storage.repositories.profiles import ProfileRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 PAGE_SIZE = 5
 NOT_AVAILABLE = "I can't find that trainer in the directory. Send /trainers to browse again."
@@ -142,8 +139,8 @@ class DirectoryService(Service):
                 f"Tags are at most {rules.TAG_MAX_LEN} characters.", example="kettlebells"
             )
         async with self.ctx.uow() as uow:
-            await self._requester(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            await self._requester(uow, telegram_id)
+            repo = uow.profiles
             page = max(page, 0)
             profiles, total = await repo.directory_page(
                 category_slug=category_slug,
@@ -187,22 +184,21 @@ class DirectoryService(Service):
     async def card(self, telegram_id: int, ref: str) -> TrainerCard:
         """A trainer's public card: only valid certificates, never private details."""
         async with self.ctx.uow() as uow:
-            requester = await self._requester(uow.session, telegram_id)
-            profile = await self._resolve(uow.session, ref)
-            return await self._card(uow.session, requester, profile, ref)
+            requester = await self._requester(uow, telegram_id)
+            profile = await self._resolve(uow, ref)
+            return await self._card(uow, requester, profile, ref)
 
     async def request(
         self, telegram_id: int, ref: str, relationship_type: RelationshipType
     ) -> RequestSent:
         """Ask a trainer for coaching: a PENDING relationship the trainer answers."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            requester = await self._requester(session, telegram_id)
-            profile = await self._resolve(session, ref)
+            requester = await self._requester(uow, telegram_id)
+            profile = await self._resolve(uow, ref)
             trainer = profile.user
             if trainer.id == requester.id:
                 raise NotAllowed("You can't request coaching from yourself.")
-            repo = ProfileRepository(session)
+            repo = uow.profiles
             client = await repo.client_profile_of(trainer.id, requester.id)
             if client is not None:
                 live = await repo.live_relationship(client.id)
@@ -224,8 +220,8 @@ class DirectoryService(Service):
                     name=requester.display_name[:120],
                     created_by=requester.id,
                 )
-                session.add(client)
-                await session.flush()
+                uow.add(client)
+                await uow.flush()
             relationship = Relationship(
                 trainer_user_id=trainer.id,
                 client_profile_id=client.id,
@@ -234,11 +230,9 @@ class DirectoryService(Service):
                 status_changed_at=self.ctx.clock.now(),
                 created_by=requester.id,
             )
-            session.add(relationship)
-            await session.flush()
-            session.add(
-                PermissionSet(relationship_id=relationship.id, **PermissionFlags().as_dict())
-            )
+            uow.add(relationship)
+            await uow.flush()
+            uow.add(PermissionSet(relationship_id=relationship.id, **PermissionFlags().as_dict()))
             await uow.commit()
             return RequestSent(
                 relationship_id=relationship.id,
@@ -254,11 +248,11 @@ class DirectoryService(Service):
     ) -> RequestDecision:
         """The trainer accepts (ACTIVE from today) or declines (TERMINATED) a request."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await UserRepository(session).by_telegram_id(trainer_telegram_id)
-            if trainer is None:
+            actor = await uow.users.acting_or_none(trainer_telegram_id)
+            if actor is None:
                 raise NotFound(NOT_YOUR_REQUEST)
-            repo = ProfileRepository(session)
+            trainer = actor.user
+            repo = uow.profiles
             found = await repo.request_for_trainer(relationship_id, trainer.id)
             if found is None:
                 raise NotFound(NOT_YOUR_REQUEST)
@@ -268,7 +262,7 @@ class DirectoryService(Service):
                     f"You already answered {client.name}'s request "
                     f"(it is {relationship.status.value.lower()})."
                 )
-            client_user = await UserRepository(session).get(client.user_id or 0)
+            client_user = await uow.users.get(client.user_id or 0)
             now = self.ctx.clock.now()
             start: date | None = None
             if accept:
@@ -303,15 +297,12 @@ class DirectoryService(Service):
     # --- internals -------------------------------------------------------------------------------
 
     @staticmethod
-    async def _requester(session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
-        if user is None:
-            raise NotFound(NOT_REGISTERED)
-        return user
+    async def _requester(uow: UnitOfWork, telegram_id: int) -> User:
+        return (await uow.users.acting(telegram_id)).user
 
     @staticmethod
-    async def _resolve(session: AsyncSession, ref: str) -> TrainerProfile:
-        repo = ProfileRepository(session)
+    async def _resolve(uow: UnitOfWork, ref: str) -> TrainerProfile:
+        repo = uow.profiles
         profile: TrainerProfile | None = None
         if ref.startswith("p") and ref[1:].isdigit() and len(ref) < 12:
             profile = await repo.by_id(int(ref[1:]))
@@ -332,9 +323,9 @@ class DirectoryService(Service):
         return profile
 
     async def _card(
-        self, session: AsyncSession, requester: User, profile: TrainerProfile, ref: str
+        self, uow: UnitOfWork, requester: User, profile: TrainerProfile, ref: str
     ) -> TrainerCard:
-        repo = ProfileRepository(session)
+        repo = uow.profiles
         today = local_today(self.ctx.clock.now(), requester.timezone)
         certificates = tuple(
             view

@@ -29,17 +29,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from coaching.domain.actors import NotRegistered
 from coaching.domain.enums import RelationshipStatus, ReminderStatus
-from coaching.errors import Conflict, NotFound
+from coaching.errors import Conflict
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exports import zone
 from storage.models import ClientProfile, User
-from storage.repositories.exchange import LIVE_STATUSES, ExchangeRepository
-from storage.repositories.howtos import HowToRepository
-from storage.repositories.threads import ThreadRepository
-from storage.repositories.users import UserRepository
+from storage.repositories.exchange import LIVE_STATUSES
+from storage.uow import UnitOfWork
 
 ERASED_CLIENT = "Deleted client"
 ERASED_USER = "Deleted user"
@@ -75,10 +72,9 @@ class ErasureService(Service):
     async def preview(self, telegram_id: int) -> ErasurePreview:
         """What erasing would remove, for the confirmation message."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
-            await _refuse_active_trainer(session, user)
-            repo = ExchangeRepository(session)
+            user = await _user(uow, telegram_id)
+            await _refuse_active_trainer(uow, user)
+            repo = uow.exchange
             profiles = await repo.profiles_of(user.id)
             ids = [p.id for p in profiles]
             relationships = await repo.relationships_of(ids)
@@ -94,11 +90,10 @@ class ErasureService(Service):
 
     async def erase(self, telegram_id: int) -> ErasureDone:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
-            await _refuse_active_trainer(session, user)
+            user = await _user(uow, telegram_id)
+            await _refuse_active_trainer(uow, user)
             now = self.ctx.clock.now()
-            repo = ExchangeRepository(session)
+            repo = uow.exchange
             profiles = await repo.profiles_of(user.id)
             profile_ids = [p.id for p in profiles]
             relationships = await repo.relationships_of(profile_ids)
@@ -146,24 +141,24 @@ class ErasureService(Service):
             await repo.delete_media(record_ids, user.id)
             await repo.delete_profile_personal_rows(profile_ids)
             await repo.delete_alerts(profile_ids)
-            await ThreadRepository(session).delete_for_profiles(profile_ids)
+            await uow.threads.delete_for_profiles(profile_ids)
             await repo.clear_feedback_text(profile_ids)
             await repo.scrub_records(profile_ids)
             await repo.scrub_appointments(relationship_ids)
             await repo.delete_invites_by(user.id, user.telegram_id)
             await repo.delete_records(await repo.record_ids(own))
-            await session.flush()
+            await uow.flush()
             for profile in profiles:
                 if profile.trainer_user_id is not None:
                     _anonymise_profile(profile, now)
                     profile.user_id = None
-            await session.flush()
+            await uow.flush()
             await repo.delete_profiles(own)
 
             # The account itself.
             if user.is_trainer:
                 await repo.delete_trainer_profile(user.id)
-                await HowToRepository(session).delete_all_of(user.id)
+                await uow.howtos.delete_all_of(user.id)
             old_telegram_id = user.telegram_id
             await repo.delete_persistence(old_telegram_id)
             user.telegram_id = -user.id
@@ -204,17 +199,17 @@ def _anonymise_profile(profile: ClientProfile, now: datetime) -> None:
     profile.medical_notes = None
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None or user.erased_at is not None:
-        raise NotFound(UNKNOWN_USER)
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    try:
+        return (await uow.users.acting(telegram_id)).user
+    except NotRegistered as unknown:
+        raise NotRegistered(telegram_id, UNKNOWN_USER) from unknown
 
 
-async def _refuse_active_trainer(session: AsyncSession, user: User) -> None:
+async def _refuse_active_trainer(uow: UnitOfWork, user: User) -> None:
     if not user.is_trainer:
         return
-    count = await ExchangeRepository(session).live_relationships_as_trainer(user.id)
+    count = await uow.exchange.live_relationships_as_trainer(user.id)
     if count:
         raise Conflict(
             f"You coach {count} client{'s' if count != 1 else ''} at the moment. End those "

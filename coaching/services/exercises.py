@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import (
@@ -19,11 +18,10 @@ from coaching.domain.catalogue import (
     search_exercises,
 )
 from coaching.domain.enums import Difficulty
-from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
 from storage.models import Exercise, User
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 PAGE_SIZE = 8
 EXERCISE_NOT_FOUND = "I can't find that exercise in your catalogue."
@@ -96,14 +94,14 @@ class NewExercise:
     measure: str = "weight_reps"
 
 
-async def require_trainer(session: AsyncSession, telegram_id: int) -> User:
+async def acting_trainer(uow: UnitOfWork, telegram_id: int) -> User:
     """The acting user, who must be a registered trainer."""
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None:
-        raise NotFound("I don't know you yet. Send /start first.")
-    if not user.is_trainer:
-        raise NotAllowed(TRAINERS_ONLY)
-    return user
+    return await uow.users.acting_trainer(telegram_id, TRAINERS_ONLY)
+
+
+async def require_trainer(session: AsyncSession, telegram_id: int) -> User:
+    """:func:`acting_trainer`, for a service that still passes its session around."""
+    return await acting_trainer(UnitOfWork.joining(session), telegram_id)
 
 
 def _candidates(exercises: Sequence[Exercise]) -> tuple[SearchCandidate, ...]:
@@ -167,14 +165,14 @@ class ExerciseService(Service):
         if not query:
             raise InvalidInput("Send part of the exercise's name.", example="bench")
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            visible = await uow.exercises.visible_to(trainer.id)
             return match_name(visible, query[:100], limit=limit)
 
     async def get(self, telegram_id: int, exercise_id: int) -> ExerciseView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            found = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            found = await uow.exercises.get_visible(exercise_id, trainer.id)
             if found is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             return exercise_view(found)
@@ -182,13 +180,9 @@ class ExerciseService(Service):
     async def own_page(self, telegram_id: int, page: int = 0) -> Page[ExerciseView]:
         """The trainer's own active exercises, by name, a page at a time."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            rows = await uow.session.execute(
-                select(Exercise)
-                .where(Exercise.owner_user_id == trainer.id, Exercise.is_active.is_(True))
-                .order_by(Exercise.name, Exercise.id)
-            )
-            own = [exercise_view(e) for e in rows.scalars()]
+            trainer = await acting_trainer(uow, telegram_id)
+            rows = await uow.exercises.owned_by(trainer.id, active_only=True)
+            own = [exercise_view(e) for e in rows]
         page, pages = page_bounds(page, len(own))
         items = tuple(own[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
         return Page(items=items, page=page, pages=pages, total=len(own))
@@ -211,12 +205,10 @@ class ExerciseService(Service):
             raise InvalidInput("Pick how sets are measured.", example="weight_reps")
         equipment = tuple(dict.fromkeys(e.strip()[:40] for e in new.equipment if e.strip()))[:10]
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            rows = await uow.session.execute(
-                select(Exercise).where(Exercise.owner_user_id == trainer.id)
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            rows = await uow.exercises.owned_by(trainer.id)
             wanted = normalise_name(name)
-            existing = next((e for e in rows.scalars() if normalise_name(e.name) == wanted), None)
+            existing = next((e for e in rows if normalise_name(e.name) == wanted), None)
             if existing is not None and existing.is_active:
                 raise Conflict(
                     f"You already have an exercise called “{existing.name}”.",
@@ -232,7 +224,7 @@ class ExerciseService(Service):
             exercise.aliases = []
             exercise.is_active = True
             if existing is None:
-                uow.session.add(exercise)
+                uow.add(exercise)
             await uow.flush()
             view = exercise_view(exercise)
             await uow.commit()
@@ -241,8 +233,8 @@ class ExerciseService(Service):
     async def archive(self, telegram_id: int, exercise_id: int) -> ExerciseView:
         """Hide one of the trainer's own exercises from search; history keeps it."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            exercise = await uow.exercises.get_visible(exercise_id, trainer.id)
             if exercise is None or exercise.owner_user_id != trainer.id:
                 raise NotFound(EXERCISE_NOT_FOUND)
             exercise.is_active = False

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import (
     InviteStatus,
     Permission,
@@ -38,17 +36,11 @@ from coaching.domain.invites import (
 )
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import Conflict, NotAllowed, NotFound
-from coaching.services.access import LIVE_STATUSES, flags_of, relationship_for, trainer_access
+from coaching.services.access import LIVE_STATUSES, check_access, current_access, flags_of
 from coaching.services.base import Service, ServiceContext
 from coaching.services.relationships import ensure_capacity
 from storage.models import ClientProfile, Invite, PermissionSet, Relationship, User
-from storage.repositories.clients import (
-    ClientRepository,
-    InviteAttemptRepository,
-    InviteRepository,
-)
-from storage.repositories.relationships import RelationshipRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 RandomBytes = Callable[[int], bytes]
 
@@ -125,7 +117,7 @@ class Declined:
 
 
 async def create_invite(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     profile_id: int,
     trainer_user_id: int,
@@ -135,7 +127,7 @@ async def create_invite(
     random_bytes: RandomBytes,
 ) -> tuple[Invite, str]:
     """Revoke the profile's open invites and add a fresh one. Returns it and its token."""
-    repo = InviteRepository(session)
+    repo = uow.invites
     await repo.revoke_open(profile_id)
     token = make_token(random_bytes(TOKEN_BYTES))
     invite = Invite(
@@ -149,7 +141,7 @@ async def create_invite(
         created_by=trainer_user_id,
     )
     repo.add(invite)
-    await session.flush()
+    await uow.flush()
     return invite, token
 
 
@@ -165,8 +157,8 @@ class InviteService(Service):
     async def issue(self, trainer_telegram_id: int, profile_id: int, ttl_days: int) -> IssuedInvite:
         """A new link for a client who has not joined yet; the previous open link stops working."""
         async with self.ctx.uow() as uow:
-            trainer = await _user(uow.session, trainer_telegram_id)
-            access = await trainer_access(uow.session, trainer.id, profile_id)
+            trainer = await _user(uow, trainer_telegram_id)
+            access = await check_access(uow, trainer.id, profile_id)
             if access.client_user_id is not None:
                 raise Conflict(ALREADY_JOINED)
             if access.status is not RelationshipStatus.PENDING:
@@ -174,10 +166,10 @@ class InviteService(Service):
                     "This relationship is no longer waiting for the client, "
                     "so a new invite link can't be made for it."
                 )
-            relationship = await RelationshipRepository(uow.session).get(access.relationship_id)
+            relationship = await uow.relationships.get(access.relationship_id)
             assert relationship is not None
             invite, token = await create_invite(
-                uow.session,
+                uow,
                 profile_id=profile_id,
                 trainer_user_id=trainer.id,
                 relationship_type=relationship.relationship_type,
@@ -190,9 +182,9 @@ class InviteService(Service):
 
     async def revoke(self, trainer_telegram_id: int, profile_id: int) -> None:
         async with self.ctx.uow() as uow:
-            trainer = await _user(uow.session, trainer_telegram_id)
-            await trainer_access(uow.session, trainer.id, profile_id)
-            if await InviteRepository(uow.session).revoke_open(profile_id) == 0:
+            trainer = await _user(uow, trainer_telegram_id)
+            await check_access(uow, trainer.id, profile_id)
+            if await uow.invites.revoke_open(profile_id) == 0:
                 raise Conflict(NO_OPEN_INVITE)
             await uow.commit()
 
@@ -202,14 +194,12 @@ class InviteService(Service):
         """Look up the invite in a ``/start`` payload for the user who opened it."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            attempts = InviteAttemptRepository(uow.session)
+            attempts = uow.invite_attempts
             blocked = minutes_blocked(await attempts.since(telegram_id, now - ATTEMPT_WINDOW), now)
             if blocked:
                 raise TooManyAttempts(blocked)
             token = token_from_payload(payload)
-            invite = (
-                await InviteRepository(uow.session).by_hash(hash_token(token)) if token else None
-            )
+            invite = await uow.invites.by_hash(hash_token(token)) if token else None
             state = (
                 invite_state(invite.status, invite.expires_at, now)
                 if invite is not None
@@ -220,9 +210,9 @@ class InviteService(Service):
                 attempts.record(telegram_id, now)
                 await uow.commit()
                 raise InviteRefused(state)
-            user = await _user(uow.session, telegram_id)
-            trainer, profile = await self._parties(uow.session, invite)
-            await _check_not_linked(uow.session, user, trainer)
+            user = await _user(uow, telegram_id)
+            trainer, profile = await self._parties(uow, invite)
+            await _check_not_linked(uow, user, trainer)
             recorded = recorded_intake(_intake_values(profile), user.units)
             requested = PermissionFlags.from_mapping(invite.requested_permissions)
             if recorded:
@@ -244,14 +234,13 @@ class InviteService(Service):
         """Link the account, make the relationship ACTIVE and save the chosen permissions."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            session = uow.session
-            invite, user, trainer, profile = await self._usable(session, telegram_id, invite_id)
-            relationships = RelationshipRepository(session)
+            invite, user, trainer, profile = await self._usable(uow, telegram_id, invite_id)
+            relationships = uow.relationships
             relationship = await relationships.pending_for_profile(profile.id)
             if relationship is None or relationship.trainer_user_id != trainer.id:
                 raise InviteRefused(InviteState.REVOKED)
-            await ensure_capacity(session, trainer, excluding=relationship.id, for_trainer=False)
-            profile = await _link_profile(session, profile, relationship, invite, user, trainer)
+            await ensure_capacity(uow, trainer, excluding=relationship.id, for_trainer=False)
+            profile = await _link_profile(uow, profile, relationship, invite, user, trainer)
             today = now.astimezone(ZoneInfo(user.timezone)).date()
             relationship.status = RelationshipStatus.ACTIVE
             relationship.start_date = today
@@ -262,7 +251,7 @@ class InviteService(Service):
             permissions = await relationships.permissions(relationship.id)
             if permissions is None:
                 permissions = PermissionSet(relationship_id=relationship.id)
-                session.add(permissions)
+                uow.add(permissions)
             for name, value in flags.as_dict().items():
                 setattr(permissions, name, value)
             user.is_client = True
@@ -287,9 +276,8 @@ class InviteService(Service):
     async def decline(self, telegram_id: int, invite_id: int) -> Declined:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            session = uow.session
-            invite, user, trainer, profile = await self._usable(session, telegram_id, invite_id)
-            relationship = await RelationshipRepository(session).pending_for_profile(profile.id)
+            invite, user, trainer, profile = await self._usable(uow, telegram_id, invite_id)
+            relationship = await uow.relationships.pending_for_profile(profile.id)
             if relationship is not None and relationship.trainer_user_id == trainer.id:
                 relationship.status = RelationshipStatus.TERMINATED
                 relationship.status_reason = "invite declined"
@@ -308,24 +296,24 @@ class InviteService(Service):
     # --- helpers -----------------------------------------------------------------------------
 
     async def _usable(
-        self, session: AsyncSession, telegram_id: int, invite_id: int
+        self, uow: UnitOfWork, telegram_id: int, invite_id: int
     ) -> tuple[Invite, User, User, ClientProfile]:
         """Re-check an invite the user opened earlier: still open, not theirs, not linked."""
-        invite = await InviteRepository(session).get(invite_id)
+        invite = await uow.invites.get(invite_id)
         if invite is None:
             raise InviteRefused(InviteState.UNKNOWN)
         state = invite_state(invite.status, invite.expires_at, self.ctx.clock.now())
         if state is not InviteState.VALID:
             raise InviteRefused(state)
-        user = await _user(session, telegram_id)
-        trainer, profile = await self._parties(session, invite)
-        await _check_not_linked(session, user, trainer)
+        user = await _user(uow, telegram_id)
+        trainer, profile = await self._parties(uow, invite)
+        await _check_not_linked(uow, user, trainer)
         return invite, user, trainer, profile
 
     @staticmethod
-    async def _parties(session: AsyncSession, invite: Invite) -> tuple[User, ClientProfile]:
-        trainer = await UserRepository(session).get(invite.trainer_user_id)
-        profile = await ClientRepository(session).get(invite.client_profile_id)
+    async def _parties(uow: UnitOfWork, invite: Invite) -> tuple[User, ClientProfile]:
+        trainer = await uow.users.get(invite.trainer_user_id)
+        profile = await uow.clients.get(invite.client_profile_id)
         if trainer is None or profile is None or profile.user_id is not None:
             raise InviteRefused(InviteState.USED if profile else InviteState.UNKNOWN)
         return trainer, profile
@@ -350,20 +338,17 @@ def _intake_values(profile: ClientProfile) -> dict[str, object]:
     }
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None:
-        raise NotFound("I don't know you yet. Send /start first.")
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    return (await uow.users.acting(telegram_id)).user
 
 
-async def _check_not_linked(session: AsyncSession, user: User, trainer: User) -> None:
+async def _check_not_linked(uow: UnitOfWork, user: User, trainer: User) -> None:
     if user.id == trainer.id:
         raise NotAllowed(OWN_INVITE)
-    linked = await ClientRepository(session).linked(trainer.id, user.id)
+    linked = await uow.clients.linked(trainer.id, user.id)
     if linked is None:
         return
-    access = await relationship_for(session, trainer.id, linked.id)
+    access = await current_access(uow, trainer.id, linked.id)
     if access is not None and access.status in LIVE_STATUSES:
         raise AlreadyLinked(
             f"You're already connected with {trainer.display_name}. "
@@ -372,7 +357,7 @@ async def _check_not_linked(session: AsyncSession, user: User, trainer: User) ->
 
 
 async def _link_profile(
-    session: AsyncSession,
+    uow: UnitOfWork,
     profile: ClientProfile,
     relationship: Relationship,
     invite: Invite,
@@ -385,7 +370,7 @@ async def _link_profile(
     with that trainer, holding their history; the new relationship moves onto it, taking the
     newly entered details, and the new profile is retired.
     """
-    earlier = await ClientRepository(session).linked(trainer.id, user.id)
+    earlier = await uow.clients.linked(trainer.id, user.id)
     if earlier is None:
         profile.user_id = user.id
         return profile
@@ -413,7 +398,7 @@ async def _link_profile(
     relationship.client_profile_id = earlier.id
     invite.client_profile_id = earlier.id
     profile.is_active = False
-    await session.flush()
+    await uow.flush()
     return earlier
 
 

@@ -15,24 +15,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain import measurements as rules
 from coaching.domain.enums import Permission, Units
 from coaching.domain.measurements import MeasurementEntry, Point
-from coaching.errors import NotAllowed, NotFound
+from coaching.errors import NotAllowed
 from coaching.services.access import (
     Access,
-    client_profile_ids,
-    profile_scope,
-    self_profile,
-    trainer_access,
+    check_access,
+    own_profile,
+    person_profiles,
+    readable_scope,
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.profiles import local_today
 from storage.models import ClientProfile, Measurement, ProgressPhoto, User
-from storage.repositories.measurements import MeasurementRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 RECENT_DAYS = 400
 RECENT_PER_KIND = 5
@@ -149,7 +146,7 @@ class MeasurementService(Service):
 
     async def start(self, telegram_id: int) -> MeasureStart:
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
+            user = await self._user(uow, telegram_id)
             return MeasureStart(
                 name=user.display_name,
                 is_trainer=user.is_trainer,
@@ -163,14 +160,13 @@ class MeasurementService(Service):
         self, telegram_id: int, text: str, *, kind: str | None = None
     ) -> SavedMeasurement:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
+            user = await self._user(uow, telegram_id)
             today = local_today(self.ctx.clock.now(), user.timezone)
             entry = rules.parse_measurement(text, units=user.units, today=today, kind=kind)
-            profile = await self_profile(session, user.id, user.display_name)
-            await self._store(session, profile, entry, user.id)
-            scope = await client_profile_ids(session, user.id)
-            trend = await self._trend(session, scope, entry.kind, today)
+            profile = await own_profile(uow, user.id, user.display_name)
+            await self._store(uow, profile, entry, user.id)
+            scope = await person_profiles(uow, user.id)
+            trend = await self._trend(uow, scope, entry.kind, today)
             await uow.commit()
             return SavedMeasurement(entry, user.display_name, user.units, trend)
 
@@ -178,27 +174,27 @@ class MeasurementService(Service):
         self, telegram_id: int, file_id: str, file_unique_id: str | None, caption: str | None
     ) -> SavedPhoto:
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            profile = await self_profile(uow.session, user.id, user.display_name)
+            user = await self._user(uow, telegram_id)
+            profile = await own_profile(uow, user.id, user.display_name)
             photo = self._photo(profile.id, user, file_id, file_unique_id, caption)
-            MeasurementRepository(uow.session).add(photo)
+            uow.measurements.add(photo)
             await uow.flush()
             await uow.commit()
             return SavedPhoto(photo.id, user.display_name, photo.taken_on, photo.caption)
 
     async def recent_own(self, telegram_id: int) -> RecentEntries:
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            scope = await client_profile_ids(uow.session, user.id)
-            return await self._recent(uow.session, scope, user.display_name, user)
+            user = await self._user(uow, telegram_id)
+            scope = await person_profiles(uow, user.id)
+            return await self._recent(uow, scope, user.display_name, user)
 
     # --- a trainer for a client -----------------------------------------------------------------
 
     async def client_page(self, telegram_id: int, page: int = 0) -> ClientPage:
         """The trainer's active clients, a page at a time."""
         async with self.ctx.uow() as uow:
-            trainer = await self._trainer(uow.session, telegram_id)
-            repo = MeasurementRepository(uow.session)
+            trainer = await self._trainer(uow, telegram_id)
+            repo = uow.measurements
             page = max(page, 0)
             rows, total = await repo.active_clients(
                 trainer.id, offset=page * CLIENTS_PER_PAGE, limit=CLIENTS_PER_PAGE
@@ -214,16 +210,15 @@ class MeasurementService(Service):
     async def choose_client(self, telegram_id: int, client_profile_id: int) -> ClientTarget:
         """Check the client is the trainer's, and what the client lets them do here."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await self._trainer(session, telegram_id)
-            await trainer_access(session, trainer.id, client_profile_id)
+            trainer = await self._trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id)
             log_refusal = await self._refusal(
-                session, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
+                uow, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
             )
             view_refusal = await self._refusal(
-                session, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
+                uow, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
             )
-            profile = await session.get(ClientProfile, client_profile_id)
+            profile = await uow.get(ClientProfile, client_profile_id)
             assert profile is not None
             return ClientTarget(
                 client_profile_id=client_profile_id,
@@ -238,26 +233,25 @@ class MeasurementService(Service):
         self, telegram_id: int, client_profile_id: int, text: str, *, kind: str | None = None
     ) -> SavedMeasurement:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await self._trainer(session, telegram_id)
-            access = await trainer_access(
-                session, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
+            trainer = await self._trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
             )
             today = local_today(self.ctx.clock.now(), trainer.timezone)
             entry = rules.parse_measurement(text, units=trainer.units, today=today, kind=kind)
-            profile = await session.get(ClientProfile, access.client_profile_id)
+            profile = await uow.get(ClientProfile, access.client_profile_id)
             assert profile is not None
-            await self._store(session, profile, entry, trainer.id)
+            await self._store(uow, profile, entry, trainer.id)
             trend = None
             if (
                 await self._refusal(
-                    session, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
+                    uow, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
                 )
                 is None
             ):
-                scope = await profile_scope(session, access)
-                trend = await self._trend(session, scope, entry.kind, today)
-            client_telegram_id = await self._telegram_id(session, access)
+                scope = await readable_scope(uow, access)
+                trend = await self._trend(uow, scope, entry.kind, today)
+            client_telegram_id = await self._telegram_id(uow, access)
             await uow.commit()
             return SavedMeasurement(entry, profile.name, trainer.units, trend, client_telegram_id)
 
@@ -270,17 +264,16 @@ class MeasurementService(Service):
         caption: str | None,
     ) -> SavedPhoto:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await self._trainer(session, telegram_id)
-            access = await trainer_access(
-                session, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
+            trainer = await self._trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
             )
-            profile = await session.get(ClientProfile, access.client_profile_id)
+            profile = await uow.get(ClientProfile, access.client_profile_id)
             assert profile is not None
             photo = self._photo(profile.id, trainer, file_id, file_unique_id, caption)
-            MeasurementRepository(session).add(photo)
+            uow.measurements.add(photo)
             await uow.flush()
-            client_telegram_id = await self._telegram_id(session, access)
+            client_telegram_id = await self._telegram_id(uow, access)
             await uow.commit()
             return SavedPhoto(
                 photo.id, profile.name, photo.taken_on, photo.caption, client_telegram_id
@@ -288,7 +281,7 @@ class MeasurementService(Service):
 
     async def recent_for_client(self, telegram_id: int, client_profile_id: int) -> RecentEntries:
         async with self.ctx.uow() as uow:
-            trainer_user_id = (await self._trainer(uow.session, telegram_id)).id
+            trainer_user_id = (await self._trainer(uow, telegram_id)).id
         return await self.list_measurements_for_trainer(trainer_user_id, client_profile_id)
 
     async def list_measurements_for_trainer(
@@ -296,47 +289,43 @@ class MeasurementService(Service):
     ) -> RecentEntries:
         """A client's recent measurements for their trainer: needs VIEW_PERSONAL_DATA."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            access = await trainer_access(
-                session, trainer_user_id, client_profile_id, Permission.VIEW_PERSONAL_DATA
+            access = await check_access(
+                uow, trainer_user_id, client_profile_id, Permission.VIEW_PERSONAL_DATA
             )
-            trainer = await UserRepository(session).get(trainer_user_id)
+            trainer = await uow.users.get(trainer_user_id)
             assert trainer is not None
-            profile = await session.get(ClientProfile, access.client_profile_id)
+            profile = await uow.get(ClientProfile, access.client_profile_id)
             assert profile is not None
-            scope = await profile_scope(session, access)
-            return await self._recent(session, scope, profile.name, trainer)
+            scope = await readable_scope(uow, access)
+            return await self._recent(uow, scope, profile.name, trainer)
 
     # --- internals -------------------------------------------------------------------------------
 
     @staticmethod
-    async def _user(session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
-        if user is None:
-            raise NotFound(NOT_REGISTERED)
-        return user
+    async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+        return (await uow.users.acting(telegram_id)).user
 
-    async def _trainer(self, session: AsyncSession, telegram_id: int) -> User:
-        user = await self._user(session, telegram_id)
+    async def _trainer(self, uow: UnitOfWork, telegram_id: int) -> User:
+        user = await self._user(uow, telegram_id)
         if not user.is_trainer:
             raise NotAllowed(NOT_A_TRAINER)
         return user
 
     @staticmethod
     async def _refusal(
-        session: AsyncSession, trainer_user_id: int, client_profile_id: int, permission: Permission
+        uow: UnitOfWork, trainer_user_id: int, client_profile_id: int, permission: Permission
     ) -> str | None:
         try:
-            await trainer_access(session, trainer_user_id, client_profile_id, permission)
+            await check_access(uow, trainer_user_id, client_profile_id, permission)
         except NotAllowed as refusal:
             return str(refusal)
         return None
 
     @staticmethod
-    async def _telegram_id(session: AsyncSession, access: Access) -> int | None:
+    async def _telegram_id(uow: UnitOfWork, access: Access) -> int | None:
         if access.client_user_id is None:
             return None
-        client = await UserRepository(session).get(access.client_user_id)
+        client = await uow.users.get(access.client_user_id)
         return client.telegram_id if client is not None and client.is_active else None
 
     def _photo(
@@ -359,9 +348,9 @@ class MeasurementService(Service):
 
     @staticmethod
     async def _store(
-        session: AsyncSession, profile: ClientProfile, entry: MeasurementEntry, actor: int
+        uow: UnitOfWork, profile: ClientProfile, entry: MeasurementEntry, actor: int
     ) -> None:
-        MeasurementRepository(session).add(
+        uow.measurements.add(
             Measurement(
                 client_profile_id=profile.id,
                 kind=entry.kind,
@@ -371,11 +360,9 @@ class MeasurementService(Service):
                 created_by=actor,
             )
         )
-        await session.flush()
+        await uow.flush()
         # Keep the profile's "current" figures in step with the newest entry.
-        newest = await MeasurementRepository(session).of_kind(
-            [profile.id], entry.kind, entry.measured_on
-        )
+        newest = await uow.measurements.of_kind([profile.id], entry.kind, entry.measured_on)
         if newest and newest[0].measured_on == entry.measured_on:
             if entry.kind == rules.BODY_WEIGHT:
                 profile.current_weight_kg = entry.value
@@ -386,18 +373,16 @@ class MeasurementService(Service):
 
     @staticmethod
     async def _trend(
-        session: AsyncSession, scope: Sequence[int], kind: str, today: date
+        uow: UnitOfWork, scope: Sequence[int], kind: str, today: date
     ) -> KindTrend | None:
-        rows = await MeasurementRepository(session).of_kind(
-            scope, kind, today - timedelta(days=RECENT_DAYS)
-        )
+        rows = await uow.measurements.of_kind(scope, kind, today - timedelta(days=RECENT_DAYS))
         trends = kind_trends(rows)
         return trends[0] if trends else None
 
     async def _recent(
-        self, session: AsyncSession, scope: Sequence[int], subject: str, viewer: User
+        self, uow: UnitOfWork, scope: Sequence[int], subject: str, viewer: User
     ) -> RecentEntries:
-        repo = MeasurementRepository(session)
+        repo = uow.measurements
         today = local_today(self.ctx.clock.now(), viewer.timezone)
         rows = await repo.since(scope, today - timedelta(days=RECENT_DAYS))
         count, last_photo = await repo.photo_summary(scope)

@@ -11,9 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import Permission, RelationshipStatus, RelationshipType
 from coaching.domain.permissions import (
     PermissionFlags,
@@ -25,7 +22,7 @@ from coaching.domain.permissions import (
 )
 from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import InvalidInput, NotAllowed, NotFound
-from coaching.services.access import flags_of, trainer_access
+from coaching.services.access import check_access, flags_of
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import match_name
 from coaching.services.profiles import local_today
@@ -37,9 +34,7 @@ from storage.models import (
     Relationship,
     User,
 )
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.relationships import RelationshipRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 NOT_YOUR_TRAINER = "I can't find that trainer among yours."
 EXERCISE_NOT_FOUND = "I can't find that exercise."
@@ -134,15 +129,15 @@ class PermissionService(Service):
     async def trainers(self, client_telegram_id: int) -> list[TrainerLink]:
         """The client's current trainers (active, paused or waiting), newest first."""
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, client_telegram_id)
-            rows = await RelationshipRepository(uow.session).for_client(user.id, CLIENT_STATUSES)
+            user = await _user(uow, client_telegram_id)
+            rows = await uow.relationships.for_client(user.id, CLIENT_STATUSES)
             return [TrainerLink(r.id, t.display_name, r.status) for r, _p, t in rows]
 
     async def view(self, client_telegram_id: int, relationship_id: int) -> PermissionsView:
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, client_telegram_id)
-            relationship, _profile, trainer = await _own(uow.session, user, relationship_id)
-            permissions = await RelationshipRepository(uow.session).permissions(relationship.id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            permissions = await uow.relationships.permissions(relationship.id)
             return _view(relationship, trainer, flags_of(permissions))
 
     async def toggle(
@@ -153,10 +148,9 @@ class PermissionService(Service):
             raise NotFound(NOT_YOUR_TRAINER)
         permission = PERMISSION_ORDER[index]
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, trainer = await _own(session, user, relationship_id)
-            row = await _permission_row(session, relationship.id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            row = await _permission_row(uow, relationship.id)
             allowed = not bool(getattr(row, permission.value))
             setattr(row, permission.value, allowed)
             await uow.commit()
@@ -185,11 +179,10 @@ class PermissionService(Service):
                 example=f"{start.isoformat()} to {(start + timedelta(days=90)).isoformat()}",
             )
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, _trainer = await _own(session, user, relationship_id)
-            await _rule_exercise(session, user, relationship, exercise_id)
-            rule, _created = await _save_rule(session, user, relationship, exercise_id, chosen)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, _trainer = await _own(uow, user, relationship_id)
+            await _rule_exercise(uow, user, relationship, exercise_id)
+            rule, _created = await _save_rule(uow, user, relationship, exercise_id, chosen)
             rule.visibility_start = start
             rule.visibility_end = end
             await uow.commit()
@@ -200,32 +193,30 @@ class PermissionService(Service):
     ) -> None:
         """Drop the per-exercise rule: the general "view progression data" flag decides again."""
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, client_telegram_id)
-            relationship, _profile, _trainer = await _own(uow.session, user, relationship_id)
-            rule = await RelationshipRepository(uow.session).progression_rule(
-                relationship.id, exercise_id
-            )
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, _trainer = await _own(uow, user, relationship_id)
+            rule = await uow.relationships.progression_rule(relationship.id, exercise_id)
             if rule is not None:
-                await uow.session.delete(rule)
+                await uow.delete(rule)
                 await uow.commit()
 
     async def progression_access(
         self, client_telegram_id: int, relationship_id: int
     ) -> list[ProgressionWindow]:
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, client_telegram_id)
-            relationship, _profile, _trainer = await _own(uow.session, user, relationship_id)
-            return await progression_windows(uow.session, relationship.id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, _trainer = await _own(uow, user, relationship_id)
+            return await progression_windows(uow, relationship.id)
 
     # --- per-exercise sharing, as the chat offers it ------------------------------------------
 
     async def sharing(self, client_telegram_id: int, relationship_id: int) -> SharingView:
         """The relationship's per-exercise rules, by exercise name."""
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, client_telegram_id)
-            relationship, _profile, trainer = await _own(uow.session, user, relationship_id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
             today = local_today(self.ctx.clock.now(), user.timezone)
-            return await _sharing_view(uow.session, relationship, trainer, today)
+            return await _sharing_view(uow, relationship, trainer, today)
 
     async def sharing_search(
         self, client_telegram_id: int, relationship_id: int, query: str
@@ -235,10 +226,9 @@ class PermissionService(Service):
         if not query:
             raise InvalidInput("Send part of the exercise's name.", example="bench")
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, trainer = await _own(session, user, relationship_id)
-            visible = await ExerciseRepository(session).visible_to(relationship.trainer_user_id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            visible = await uow.exercises.visible_to(relationship.trainer_user_id)
             found = match_name(visible, query[:100], limit=6)
             return tuple(
                 SharingChoice(
@@ -256,13 +246,10 @@ class PermissionService(Service):
     ) -> SharingChoice:
         """One exercise the client may set a rule for (re-checked), with its current rule."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, trainer = await _own(session, user, relationship_id)
-            exercise = await _rule_exercise(session, user, relationship, exercise_id)
-            rule = await RelationshipRepository(session).progression_rule(
-                relationship.id, exercise_id
-            )
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            exercise = await _rule_exercise(uow, user, relationship, exercise_id)
+            rule = await uow.relationships.progression_rule(relationship.id, exercise_id)
             today = local_today(self.ctx.clock.now(), user.timezone)
             return SharingChoice(
                 relationship_id=relationship.id,
@@ -305,17 +292,16 @@ class PermissionService(Service):
         if not chosen:
             raise InvalidInput("Pick at least one number to share.", example="e1RM and Weight")
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, trainer = await _own(session, user, relationship_id)
-            exercise = await _rule_exercise(session, user, relationship, exercise_id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            exercise = await _rule_exercise(uow, user, relationship, exercise_id)
             today = local_today(self.ctx.clock.now(), user.timezone)
             check_progression_window(start, end, today)
-            rule, created = await _save_rule(session, user, relationship, exercise_id, chosen)
+            rule, created = await _save_rule(uow, user, relationship, exercise_id, chosen)
             rule.visibility_start = start
             rule.visibility_end = end
             await uow.flush()
-            view = await _sharing_view(session, relationship, trainer, today)
+            view = await _sharing_view(uow, relationship, trainer, today)
             await uow.commit()
             return SharingChange(
                 view=view,
@@ -331,19 +317,16 @@ class PermissionService(Service):
     ) -> SharingChange:
         """Remove one exercise's rule: the general progress flag decides for it again."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, client_telegram_id)
-            relationship, _profile, trainer = await _own(session, user, relationship_id)
-            rule = await RelationshipRepository(session).progression_rule(
-                relationship.id, exercise_id
-            )
-            exercise = await session.get(Exercise, exercise_id)
+            user = await _user(uow, client_telegram_id)
+            relationship, _profile, trainer = await _own(uow, user, relationship_id)
+            rule = await uow.relationships.progression_rule(relationship.id, exercise_id)
+            exercise = await uow.get(Exercise, exercise_id)
             if rule is None or not rule.is_active or exercise is None:
                 raise NotFound(NO_RULE)
-            await session.delete(rule)
+            await uow.delete(rule)
             await uow.flush()
             today = local_today(self.ctx.clock.now(), user.timezone)
-            view = await _sharing_view(session, relationship, trainer, today)
+            view = await _sharing_view(uow, relationship, trainer, today)
             await uow.commit()
             return SharingChange(
                 view=view,
@@ -356,19 +339,17 @@ class PermissionService(Service):
 
     async def _today(self, telegram_id: int) -> date:
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, telegram_id)
+            user = await _user(uow, telegram_id)
             return local_today(self.ctx.clock.now(), user.timezone)
 
 
-async def progression_windows(
-    session: AsyncSession, relationship_id: int
-) -> list[ProgressionWindow]:
-    rules = await RelationshipRepository(session).progression_rules(relationship_id)
+async def progression_windows(uow: UnitOfWork, relationship_id: int) -> list[ProgressionWindow]:
+    rules = await uow.relationships.progression_rules(relationship_id)
     return [_window(rule) for rule in rules]
 
 
 async def trainer_progression_visible(
-    session: AsyncSession,
+    uow: UnitOfWork,
     trainer_user_id: int,
     client_profile_id: int,
     *,
@@ -383,12 +364,12 @@ async def trainer_progression_visible(
     client's per-exercise rules.
     """
     try:
-        access = await trainer_access(
-            session, trainer_user_id, client_profile_id, Permission.VIEW_PROGRESSION_DATA
+        access = await check_access(
+            uow, trainer_user_id, client_profile_id, Permission.VIEW_PROGRESSION_DATA
         )
     except NotAllowed:
         return False
-    windows = await progression_windows(session, access.relationship_id)
+    windows = await progression_windows(uow, access.relationship_id)
     return progression_visible(
         access.flags, windows, exercise_id=exercise_id, metric=metric, today=today, on=on
     )
@@ -415,10 +396,10 @@ def _day(text: str, today: date) -> date:
 
 
 async def _rule_exercise(
-    session: AsyncSession, user: User, relationship: Relationship, exercise_id: int
+    uow: UnitOfWork, user: User, relationship: Relationship, exercise_id: int
 ) -> Exercise:
     """An exercise a rule may name: a built-in, the trainer's own or the client's own."""
-    exercise = await session.get(Exercise, exercise_id)
+    exercise = await uow.get(Exercise, exercise_id)
     if exercise is None or (
         exercise.owner_user_id is not None
         and exercise.owner_user_id not in (user.id, relationship.trainer_user_id)
@@ -428,20 +409,20 @@ async def _rule_exercise(
 
 
 async def _save_rule(
-    session: AsyncSession,
+    uow: UnitOfWork,
     user: User,
     relationship: Relationship,
     exercise_id: int,
     metrics: frozenset[str],
 ) -> tuple[ProgressionAccess, bool]:
     """The exercise's rule with these metrics (window left to the caller); True if new."""
-    rule = await RelationshipRepository(session).progression_rule(relationship.id, exercise_id)
+    rule = await uow.relationships.progression_rule(relationship.id, exercise_id)
     created = rule is None or not rule.is_active
     if rule is None:
         rule = ProgressionAccess(
             relationship_id=relationship.id, exercise_id=exercise_id, created_by=user.id
         )
-        session.add(rule)
+        uow.add(rule)
     rule.viewable_metrics = sorted(metrics)
     rule.is_active = True
     rule.is_auto_shared = False
@@ -462,18 +443,11 @@ def _rule(rule: ProgressionAccess, exercise_name: str, today: date) -> SharingRu
 
 
 async def _sharing_view(
-    session: AsyncSession, relationship: Relationship, trainer: User, today: date
+    uow: UnitOfWork, relationship: Relationship, trainer: User, today: date
 ) -> SharingView:
-    rules = await RelationshipRepository(session).progression_rules(relationship.id)
-    names: dict[int, str] = {}
-    if rules:
-        found = await session.execute(
-            select(Exercise.id, Exercise.name).where(
-                Exercise.id.in_([rule.exercise_id for rule in rules])
-            )
-        )
-        names = dict(found.all())
-    permissions = await RelationshipRepository(session).permissions(relationship.id)
+    rules = await uow.relationships.progression_rules(relationship.id)
+    names = await uow.exercises.names([rule.exercise_id for rule in rules]) if rules else {}
+    permissions = await uow.relationships.permissions(relationship.id)
     shared = [_rule(rule, names.get(rule.exercise_id, "?"), today) for rule in rules]
     return SharingView(
         relationship_id=relationship.id,
@@ -504,26 +478,23 @@ def _view(relationship: Relationship, trainer: User, flags: PermissionFlags) -> 
     )
 
 
-async def _permission_row(session: AsyncSession, relationship_id: int) -> PermissionSet:
-    row = await RelationshipRepository(session).permissions(relationship_id)
+async def _permission_row(uow: UnitOfWork, relationship_id: int) -> PermissionSet:
+    row = await uow.relationships.permissions(relationship_id)
     if row is None:
         row = PermissionSet(relationship_id=relationship_id, **PermissionFlags().as_dict())
-        session.add(row)
+        uow.add(row)
     return row
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None:
-        raise NotFound("I don't know you yet. Send /start first.")
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    return (await uow.users.acting(telegram_id)).user
 
 
 async def _own(
-    session: AsyncSession, user: User, relationship_id: int
+    uow: UnitOfWork, user: User, relationship_id: int
 ) -> tuple[Relationship, ClientProfile, User]:
     """A live relationship of one of the user's own profiles, else NotFound."""
-    row = await RelationshipRepository(session).with_parties(relationship_id)
+    row = await uow.relationships.with_parties(relationship_id)
     if row is None:
         raise NotFound(NOT_YOUR_TRAINER)
     relationship, profile, trainer = row

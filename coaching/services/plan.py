@@ -19,7 +19,7 @@ from coaching.domain.plurals import plural
 from coaching.domain.prescription import Prescription, format_prescription
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.sets import SetEntry, format_set
-from coaching.services.access import client_profile_ids
+from coaching.services.access import person_profiles
 from coaching.services.base import Service, ServiceContext
 from storage.models import (
     CoachingSession,
@@ -30,9 +30,7 @@ from storage.models import (
     SetRecord,
     User,
 )
-from storage.repositories.calendar import CalendarRepository
-from storage.repositories.users import UserRepository
-from storage.repositories.workouts import WorkoutRepository
+from storage.uow import UnitOfWork
 
 PLAN_DAYS = 14
 # What a client's calendar shows: sessions that will (or did) take place.
@@ -147,28 +145,41 @@ def apply_modifications(
 async def effective_for_program_session(
     session: AsyncSession, program_session_id: int, assignment_id: int | None
 ) -> list[EffectiveExercise]:
+    """:func:`program_session_exercises`, for a service that still passes its session around."""
+    return await program_session_exercises(
+        UnitOfWork.joining(session), program_session_id, assignment_id
+    )
+
+
+async def effective_exercises(
+    session: AsyncSession, coaching_session_id: int
+) -> list[EffectiveExercise]:
+    """:func:`planned_exercises`, for a service that still passes its session around."""
+    return await planned_exercises(UnitOfWork.joining(session), coaching_session_id)
+
+
+async def program_session_exercises(
+    uow: UnitOfWork, program_session_id: int, assignment_id: int | None
+) -> list[EffectiveExercise]:
     """A program session's exercises as the client of ``assignment_id`` does them.
 
     A day the trainer edited on its own is a copy with the swaps made so far already in it, so
     the assignment's swaps are not applied to it again (see ``coaching.services.workouts``).
     """
-    repo = CalendarRepository(session)
+    repo = uow.calendar
     program_session = await repo.program_session(program_session_id)
     if program_session is None:
         return []
     modifications = (
         await repo.modifications(assignment_id)
-        if assignment_id
-        and not await WorkoutRepository(session).is_day_copy(program_session, assignment_id)
+        if assignment_id and not await uow.workouts.is_day_copy(program_session, assignment_id)
         else []
     )
     exercises = await repo.exercises_by_id([m.replacement_exercise_id for m in modifications])
     return apply_modifications(program_session, modifications, exercises)
 
 
-async def effective_exercises(
-    session: AsyncSession, coaching_session_id: int
-) -> list[EffectiveExercise]:
+async def planned_exercises(uow: UnitOfWork, coaching_session_id: int) -> list[EffectiveExercise]:
     """The exercises, with targets, that this coaching session holds for its client.
 
     The program session's exercises in order, with every swap made for the client (a
@@ -176,10 +187,10 @@ async def effective_exercises(
     session or for all of them) applied. A session without a program session (an assessment,
     say) has none. Runs inside the caller's unit of work; does not check access.
     """
-    row = await session.get(CoachingSession, coaching_session_id)
+    row = await uow.get(CoachingSession, coaching_session_id)
     if row is None or row.program_session_id is None:
         return []
-    return await effective_for_program_session(session, row.program_session_id, row.assignment_id)
+    return await program_session_exercises(uow, row.program_session_id, row.assignment_id)
 
 
 # --- what the client sees ------------------------------------------------------------------
@@ -290,15 +301,16 @@ class PlanService(Service):
     async def today(self, telegram_id: int) -> TodayView:
         """Today's sessions in the client's time zone, with exercises and last performances."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            actor = await uow.users.acting_or_none(telegram_id)
+            user = actor.user if actor else None
             now = self.ctx.clock.now()
             tz = user.timezone if user is not None else self.ctx.default_timezone
             zone = load_zone(tz)
             today = now.astimezone(zone).date()
-            profiles = await client_profile_ids(uow.session, user.id) if user else []
+            profiles = await person_profiles(uow, user.id) if user else []
             if user is None or not (user.is_client or profiles):
                 return TodayView(is_client=False, timezone=tz, today=today)
-            repo = CalendarRepository(uow.session)
+            repo = uow.calendar
             day_start = local_to_utc(datetime.combine(today, time()), zone)
             day_end = local_to_utc(datetime.combine(today + timedelta(days=1), time()), zone)
             rows = await repo.of_client(
@@ -307,7 +319,7 @@ class PlanService(Service):
             sessions: list[TodaySession] = []
             for row, trainer in rows:
                 sessions.append(
-                    await self._today_session(uow.session, row, trainer, user, profiles, day_start)
+                    await self._today_session(uow, row, trainer, user, profiles, day_start)
                 )
             next_session: SessionLine | None = None
             if not sessions:
@@ -325,18 +337,18 @@ class PlanService(Service):
 
     async def _today_session(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         row: CoachingSession,
         trainer: User,
         user: User,
         profiles: Sequence[int],
         before: datetime,
     ) -> TodaySession:
-        repo = CalendarRepository(session)
-        exercises = await effective_exercises(session, row.id)
+        repo = uow.calendar
+        exercises = await planned_exercises(uow, row.id)
         last = await repo.last_sets(profiles, [e.exercise_id for e in exercises], before)
         program_session = (
-            await session.get(ProgramSession, row.program_session_id)
+            await uow.get(ProgramSession, row.program_session_id)
             if row.program_session_id
             else None
         )
@@ -366,21 +378,22 @@ class PlanService(Service):
             warmup=tuple(program_session.warmup) if program_session else (),
             cooldown=tuple(program_session.cooldown) if program_session else (),
             exercises=lines,
-            changes=tuple(c.summary for c in await WorkoutRepository(session).changes([row.id])),
+            changes=tuple(c.summary for c in await uow.workouts.changes([row.id])),
         )
 
     async def plan(self, telegram_id: int, days: int = PLAN_DAYS) -> PlanView:
         """The client's sessions from today through the next ``days`` days, grouped by day."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            actor = await uow.users.acting_or_none(telegram_id)
+            user = actor.user if actor else None
             tz = user.timezone if user is not None else self.ctx.default_timezone
             zone = load_zone(tz)
             today = self.ctx.clock.now().astimezone(zone).date()
             end = today + timedelta(days=days)
-            profiles = await client_profile_ids(uow.session, user.id) if user else []
+            profiles = await person_profiles(uow, user.id) if user else []
             if user is None or not (user.is_client or profiles):
                 return PlanView(is_client=False, timezone=tz, start=today, end=end)
-            rows = await CalendarRepository(uow.session).of_client(
+            rows = await uow.calendar.of_client(
                 user.id,
                 local_to_utc(datetime.combine(today, time()), zone),
                 local_to_utc(datetime.combine(end, time()), zone),
@@ -402,14 +415,15 @@ class PlanService(Service):
     async def calendar_file(self, telegram_id: int) -> CalendarFile | None:
         """An .ics file of every upcoming session; ``None`` for someone who is not a client."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            actor = await uow.users.acting_or_none(telegram_id)
+            user = actor.user if actor else None
             if user is None:
                 return None
-            profiles = await client_profile_ids(uow.session, user.id)
+            profiles = await person_profiles(uow, user.id)
             if not (user.is_client or profiles):
                 return None
             now = self.ctx.clock.now()
-            rows = await CalendarRepository(uow.session).of_client(
+            rows = await uow.calendar.of_client(
                 user.id, now - timedelta(hours=12), None, UPCOMING_STATUSES, CLIENT_RELATIONSHIPS
             )
             events = [

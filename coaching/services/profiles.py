@@ -15,18 +15,18 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain import profile_rules as rules
+from coaching.domain.actors import NotATrainer
 from coaching.domain.enums import Visibility
 from coaching.domain.profile_rules import CertificateState, Rating
 from coaching.domain.when import WhenError, parse_local_date
-from coaching.errors import InvalidInput, NotAllowed, NotFound
+from coaching.errors import InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
 from storage.models import Certificate, TrainerCategory, TrainerProfile, User
 from storage.repositories.profiles import ProfileRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 NOT_A_TRAINER = (
     "This is for trainers. If you coach people, send /start and choose “I'm a trainer”; "
@@ -129,16 +129,17 @@ def certificate_view(certificate: Certificate, today: date) -> CertificateView:
     )
 
 
-async def refresh_rating(session: AsyncSession, trainer_user_id: int) -> Rating:
+async def store_rating(uow: UnitOfWork, trainer_user_id: int) -> Rating:
     """Derive the trainer's rating from their sessions' ratings and store it on the profile."""
-    average, count = await ProfileRepository(session).rating_aggregate(trainer_user_id)
+    average, count = await uow.profiles.rating_aggregate(trainer_user_id)
     rating = rules.rating_from_aggregate(average, count)
-    await session.execute(
-        update(TrainerProfile)
-        .where(TrainerProfile.user_id == trainer_user_id)
-        .values(rating=rating.average, rating_count=rating.count)
-    )
+    await uow.profiles.store_rating(trainer_user_id, rating.average, rating.count)
     return rating
+
+
+async def refresh_rating(session: AsyncSession, trainer_user_id: int) -> Rating:
+    """:func:`store_rating`, for a service that still passes its session around."""
+    return await store_rating(UnitOfWork.joining(session), trainer_user_id)
 
 
 async def new_share_code(repo: ProfileRepository) -> str:
@@ -167,17 +168,17 @@ class ProfileService(Service):
     async def get(self, telegram_id: int) -> TrainerProfileView:
         """The whole profile, with the rating freshly derived (and stored)."""
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             if profile.visibility is Visibility.UNLISTED and profile.share_code is None:
-                profile.share_code = await new_share_code(ProfileRepository(uow.session))
-            view = await self._view(uow.session, user, profile)
+                profile.share_code = await new_share_code(uow.profiles)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
     async def today(self, telegram_id: int) -> date:
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
-            timezone = user.timezone if user else self.ctx.default_timezone
+            actor = await uow.users.acting_or_none(telegram_id)
+            timezone = actor.timezone if actor else self.ctx.default_timezone
             return local_today(self.ctx.clock.now(), timezone)
 
     # --- typed fields --------------------------------------------------------------------------
@@ -200,22 +201,22 @@ class ProfileService(Service):
 
     async def set_rate(self, telegram_id: int, text: str) -> TrainerProfileView:
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             rate = rules.parse_rate(text, default_currency=profile.currency)
             profile.hourly_rate = rate.amount if rate else None
             profile.currency = rate.currency if rate else None
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
     async def set_tags(self, telegram_id: int, text: str) -> TrainerProfileView:
         tags = rules.parse_tags(text)
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
-            await ProfileRepository(uow.session).replace_tags(profile.id, tags, user.id)
+            user, profile = await self._load(uow, telegram_id)
+            await uow.profiles.replace_tags(profile.id, tags, user.id)
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
@@ -237,22 +238,22 @@ class ProfileService(Service):
         except ValueError:
             raise InvalidInput("Choose public, unlisted or private.", example="public") from None
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             profile.visibility = visibility
             if visibility is Visibility.UNLISTED and profile.share_code is None:
-                profile.share_code = await new_share_code(ProfileRepository(uow.session))
+                profile.share_code = await new_share_code(uow.profiles)
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
     async def regenerate_share_code(self, telegram_id: int) -> TrainerProfileView:
         """A new personal link; the old one stops working."""
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
-            profile.share_code = await new_share_code(ProfileRepository(uow.session))
+            user, profile = await self._load(uow, telegram_id)
+            profile.share_code = await new_share_code(uow.profiles)
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
@@ -262,8 +263,8 @@ class ProfileService(Service):
         """Add or remove a built-in category. There is always exactly one primary."""
         name = self._category_name(slug)
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            user, profile = await self._load(uow, telegram_id)
+            repo = uow.profiles
             category = await repo.category(slug, name)
             link = await repo.link(profile.id, category.id)
             if link is None:
@@ -282,20 +283,20 @@ class ProfileService(Service):
                 await repo.remove_link(link)
                 if was_primary:
                     await repo.set_primary(profile.id, None)
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
     async def set_primary_category(self, telegram_id: int, slug: str) -> TrainerProfileView:
         name = self._category_name(slug)
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
-            repo = ProfileRepository(uow.session)
+            user, profile = await self._load(uow, telegram_id)
+            repo = uow.profiles
             category = await repo.category(slug, name)
             if await repo.link(profile.id, category.id) is None:
                 raise InvalidInput(f"Add {name} to your categories first, then make it primary.")
             await repo.set_primary(profile.id, category.id)
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
@@ -339,7 +340,7 @@ class ProfileService(Service):
         )
         link = rules.validate_link(draft.verification_link) if draft.verification_link else None
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             today = local_today(self.ctx.clock.now(), user.timezone)
             rules.check_certificate_dates(draft.date_obtained, draft.expiration_date, today)
             profile.certificates.append(
@@ -354,19 +355,19 @@ class ProfileService(Service):
                 )
             )
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
     async def delete_certificate(self, telegram_id: int, certificate_id: int) -> TrainerProfileView:
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             found = next((c for c in profile.certificates if c.id == certificate_id), None)
             if found is None:
                 raise NotFound("That certificate is not on your profile (any more).")
             profile.certificates.remove(found)
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
@@ -376,32 +377,34 @@ class ProfileService(Service):
         self, telegram_id: int, apply: Callable[[TrainerProfile], None]
     ) -> TrainerProfileView:
         async with self.ctx.uow() as uow:
-            user, profile = await self._load(uow.session, telegram_id)
+            user, profile = await self._load(uow, telegram_id)
             apply(profile)
             await uow.flush()
-            view = await self._view(uow.session, user, profile)
+            view = await self._view(uow, user, profile)
             await uow.commit()
             return view
 
-    async def _load(self, session: AsyncSession, telegram_id: int) -> tuple[User, TrainerProfile]:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
-        if user is None or not user.is_trainer:
-            raise NotAllowed(NOT_A_TRAINER)
-        repo = ProfileRepository(session)
+    async def _load(self, uow: UnitOfWork, telegram_id: int) -> tuple[User, TrainerProfile]:
+        actor = await uow.users.acting_or_none(telegram_id)
+        if actor is None:
+            # Unknown (or erased) gets the same answer as a client: what the profile is for.
+            raise NotATrainer(telegram_id, NOT_A_TRAINER)
+        user = actor.trainer(NOT_A_TRAINER)
+        repo = uow.profiles
         profile = await repo.by_user_id(user.id)
         if profile is None:
-            session.add(TrainerProfile(user_id=user.id, created_by=user.id))
-            await session.flush()
+            uow.add(TrainerProfile(user_id=user.id, created_by=user.id))
+            await uow.flush()
             profile = await repo.by_user_id(user.id)
             assert profile is not None
         return user, profile
 
     async def _view(
-        self, session: AsyncSession, user: User, profile: TrainerProfile
+        self, uow: UnitOfWork, user: User, profile: TrainerProfile
     ) -> TrainerProfileView:
-        repo = ProfileRepository(session)
+        repo = uow.profiles
         today = local_today(self.ctx.clock.now(), user.timezone)
-        rating = await refresh_rating(session, user.id)
+        rating = await store_rating(uow, user.id)
         categories = await repo.categories_of(profile.id)
         certificates = sorted(
             profile.certificates,

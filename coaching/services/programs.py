@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.plurals import plural
 from coaching.domain.progression import (
@@ -28,7 +26,7 @@ from coaching.domain.progression import (
 )
 from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import PAGE_SIZE, Page, page_bounds, require_trainer
+from coaching.services.exercises import PAGE_SIZE, Page, acting_trainer, page_bounds
 from coaching.services.templates import (
     SESSION_NOT_FOUND,
     TEMPLATE_NOT_FOUND,
@@ -44,8 +42,7 @@ from coaching.services.templates import (
     prescribed_views,
 )
 from storage.models import NOTES_MAX, ExerciseTemplate, Program, ProgramSession
-from storage.repositories.programs import ProgramRepository
-from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
+from storage.uow import UnitOfWork
 
 PROGRAM_NOT_FOUND = "I can't find that program among yours."
 MAX_SESSIONS_PER_WEEK = 14
@@ -241,7 +238,7 @@ class ProgramService(Service):
                 f"A program runs 1 to {MAX_PROGRAM_WEEKS} weeks.", example="4 or 12 weeks"
             )
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             program = Program(
                 trainer_user_id=trainer.id,
                 name=name,
@@ -251,7 +248,7 @@ class ProgramService(Service):
                 goals=list(new.goals),
                 created_by=trainer.id,
             )
-            ProgramRepository(uow.session).add(program)
+            uow.programs.add(program)
             await uow.flush()
             view = program_view(program, [], trainer.units)
             await uow.commit()
@@ -259,8 +256,8 @@ class ProgramService(Service):
 
     async def page(self, telegram_id: int, page: int = 0) -> Page[ProgramSummary]:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            repo = ProgramRepository(uow.session)
+            trainer = await acting_trainer(uow, telegram_id)
+            repo = uow.programs
             rows, total = await repo.page_for(
                 trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
             )
@@ -276,8 +273,8 @@ class ProgramService(Service):
 
     async def get(self, telegram_id: int, program_id: int) -> ProgramView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id, sessions=True)
             return program_view(program, program.sessions, trainer.units)
 
     async def set_detail(
@@ -285,8 +282,8 @@ class ProgramService(Service):
     ) -> ProgramView:
         """Change one detail; ``None`` clears it (name and length cannot be cleared)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id, sessions=True)
             if field is ProgramField.NAME:
                 program.name = clean_title(text or "", "program", "Strength block 1")
             elif field is ProgramField.DESCRIPTION:
@@ -312,8 +309,8 @@ class ProgramService(Service):
     async def copy(self, telegram_id: int, program_id: int) -> ProgramView:
         """A deep copy: details, every session and every exercise, named "… (copy)"."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            original = await self._owned(uow.session, program_id, trainer.id, exercises=True)
+            trainer = await acting_trainer(uow, telegram_id)
+            original = await self._owned(uow, program_id, trainer.id, exercises=True)
             suffix = " (copy)"
             twin = Program(
                 trainer_user_id=trainer.id,
@@ -324,10 +321,10 @@ class ProgramService(Service):
                 goals=list(original.goals or []),
                 created_by=trainer.id,
             )
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             repo.add(twin)
             await uow.flush()
-            copies = await self._copy_sessions(uow.session, original.sessions, twin.id)
+            copies = await self._copy_sessions(uow, original.sessions, twin.id)
             view = program_view(twin, copies, trainer.units)
             await uow.commit()
             return view
@@ -335,8 +332,8 @@ class ProgramService(Service):
     async def archive(self, telegram_id: int, program_id: int) -> ProgramSummary:
         """Hide the program from lists; assignments made from it keep working."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id)
             program.is_active = False
             result = ProgramSummary(
                 program.id, program.name, program.duration_weeks, program.difficulty
@@ -358,8 +355,8 @@ class ProgramService(Service):
         """Add a session as the next number in ``week``: a copy of a template's exercises,
         or an empty ad hoc session called ``name``."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id, sessions=True)
             if not 1 <= week <= program.duration_weeks:
                 raise InvalidInput(
                     f"This program has {plural(program.duration_weeks, 'week')}; pick one of them.",
@@ -378,9 +375,9 @@ class ProgramService(Service):
                 name="",
             )
             rows: list[ExerciseTemplate] = []
-            rows_repo = ExerciseRowRepository(uow.session)
+            rows_repo = uow.exercise_rows
             if template_id is not None:
-                template = await TemplateRepository(uow.session).get_owned(template_id, trainer.id)
+                template = await uow.templates.get_owned(template_id, trainer.id)
                 if template is None:
                     raise NotFound(TEMPLATE_NOT_FOUND)
                 program_session.session_template_id = template.id
@@ -392,7 +389,7 @@ class ProgramService(Service):
             else:
                 program_session.name = clean_title(name or "", "session", "Lower body A")
                 template_rows = []
-            ProgramRepository(uow.session).add_session(program_session)
+            uow.programs.add_session(program_session)
             await uow.flush()
             for row in template_rows:
                 copied = copy_row(row, program_session_id=program_session.id)
@@ -406,21 +403,17 @@ class ProgramService(Service):
 
     async def session(self, telegram_id: int, program_session_id: int) -> SessionView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program_session, program = await self._session(
-                uow.session, program_session_id, trainer.id
-            )
-            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            program_session, program = await self._session(uow, program_session_id, trainer.id)
+            rows = await uow.exercise_rows.for_program_session(program_session.id)
             return session_view(program, program_session, rows, trainer.units)
 
     async def set_session_detail(
         self, telegram_id: int, program_session_id: int, field: SessionField, text: str | None
     ) -> SessionView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program_session, program = await self._session(
-                uow.session, program_session_id, trainer.id
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            program_session, program = await self._session(uow, program_session_id, trainer.id)
             if field is SessionField.NAME:
                 program_session.name = clean_title(text or "", "session", "Lower body A")
             elif field is SessionField.FOCUS:
@@ -431,7 +424,7 @@ class ProgramService(Service):
                 program_session.warmup = parse_lines(text) if text else []
             else:
                 program_session.cooldown = parse_lines(text) if text else []
-            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session.id)
+            rows = await uow.exercise_rows.for_program_session(program_session.id)
             await uow.flush()
             view = session_view(program, program_session, rows, trainer.units)
             await uow.commit()
@@ -440,11 +433,9 @@ class ProgramService(Service):
     async def remove_session(self, telegram_id: int, program_session_id: int) -> ProgramView:
         """Delete a session and renumber the rest of its week."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program_session, program = await self._session(
-                uow.session, program_session_id, trainer.id
-            )
-            repo = ProgramRepository(uow.session)
+            trainer = await acting_trainer(uow, telegram_id)
+            program_session, program = await self._session(uow, program_session_id, trainer.id)
+            repo = uow.programs
             week = program_session.week_number
             in_week = await repo.sessions_in_weeks(program.id, [week])
             doomed = next(s for s in in_week if s.id == program_session.id)
@@ -464,8 +455,8 @@ class ProgramService(Service):
     ) -> RepeatPreview:
         """How many sessions would be copied, and which target weeks already have sessions."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id, sessions=True)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id, sessions=True)
             steps = _plan(source_week, first, last, program.duration_weeks)
             source = [s for s in program.sessions if s.week_number == source_week]
             if not source:
@@ -489,10 +480,10 @@ class ProgramService(Service):
         one more ``increment``. Weeks that already have sessions are replaced, or kept as they
         are when ``replace_existing`` is false."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            program = await self._owned(uow.session, program_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            program = await self._owned(uow, program_id, trainer.id)
             steps = _plan(source_week, first, last, program.duration_weeks)
-            repo = ProgramRepository(uow.session)
+            repo = uow.programs
             weeks = [source_week, *(step.week for step in steps)]
             existing = await repo.sessions_in_weeks(program.id, weeks)
             source = [s for s in existing if s.week_number == source_week]
@@ -526,7 +517,7 @@ class ProgramService(Service):
                         )
                         new_row.target_weight_kg = load.weight_kg
                         new_row.target_percent_e1rm = load.percent_e1rm
-                        uow.session.add(new_row)
+                        uow.add(new_row)
                     copied += 1
                 filled.append(step.week)
             await uow.flush()
@@ -543,14 +534,14 @@ class ProgramService(Service):
 
     @staticmethod
     async def _owned(
-        session: AsyncSession,
+        uow: UnitOfWork,
         program_id: int,
         trainer_id: int,
         *,
         sessions: bool = False,
         exercises: bool = False,
     ) -> Program:
-        program = await ProgramRepository(session).get_owned(
+        program = await uow.programs.get_owned(
             program_id, trainer_id, with_sessions=sessions, with_exercises=exercises
         )
         if program is None:
@@ -559,27 +550,27 @@ class ProgramService(Service):
 
     @staticmethod
     async def _session(
-        session: AsyncSession, program_session_id: int, trainer_id: int
+        uow: UnitOfWork, program_session_id: int, trainer_id: int
     ) -> tuple[ProgramSession, Program]:
-        found = await ProgramRepository(session).get_session_owned(program_session_id, trainer_id)
+        found = await uow.programs.get_session_owned(program_session_id, trainer_id)
         if found is None:
             raise NotFound(SESSION_NOT_FOUND)
         return found
 
     @staticmethod
     async def _copy_sessions(
-        session: AsyncSession, sources: Sequence[ProgramSession], program_id: int
+        uow: UnitOfWork, sources: Sequence[ProgramSession], program_id: int
     ) -> list[ProgramSession]:
         """Copies of ``sources`` and their exercises (loaded) in another program."""
         copies: list[ProgramSession] = []
         for source in sources:
             twin = _copy_session(source, program_id, source.week_number, source.session_number)
-            session.add(twin)
-            await session.flush()
+            uow.add(twin)
+            await uow.flush()
             for row in source.exercises:
-                session.add(copy_row(row, program_session_id=twin.id))
+                uow.add(copy_row(row, program_session_id=twin.id))
             copies.append(twin)
-        await session.flush()
+        await uow.flush()
         return copies
 
 

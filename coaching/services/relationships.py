@@ -13,19 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.client_profile import parse_date, parse_notes
 from coaching.domain.enums import RelationshipStatus
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.domain.when import example_day
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import LIVE_STATUSES, trainer_access
+from coaching.services.access import LIVE_STATUSES, check_access
 from coaching.services.base import Service, ServiceContext
 from storage.models import ClientProfile, Relationship, User
-from storage.repositories.clients import InviteRepository
-from storage.repositories.relationships import RelationshipRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 CAPACITY_STATUSES = (RelationshipStatus.ACTIVE, RelationshipStatus.PENDING)
 NOT_A_TRAINER = "Only trainers can do this. Send /start to register as a trainer."
@@ -69,9 +65,9 @@ class Capacity:
 
 
 async def capacity(
-    session: AsyncSession, trainer_user_id: int, *, excluding: int | None = None
+    uow: UnitOfWork, trainer_user_id: int, *, excluding: int | None = None
 ) -> Capacity:
-    repo = RelationshipRepository(session)
+    repo = uow.relationships
     profile = await repo.trainer_profile(trainer_user_id)
     if profile is None:
         raise NotAllowed(NOT_A_TRAINER)
@@ -80,10 +76,10 @@ async def capacity(
 
 
 async def ensure_capacity(
-    session: AsyncSession, trainer: User, *, excluding: int | None = None, for_trainer: bool = True
+    uow: UnitOfWork, trainer: User, *, excluding: int | None = None, for_trainer: bool = True
 ) -> None:
     """Every path that adds a client calls this. Raises :class:`CapacityReached`."""
-    room = await capacity(session, trainer.id, excluding=excluding)
+    room = await capacity(uow, trainer.id, excluding=excluding)
     if room.can_accept:
         return
     reason = room.reason()
@@ -190,9 +186,9 @@ class RelationshipService(Service):
         """Check the user may act on this relationship (and make this move) before asking them
         for a reason, a date or notes. Raises as the action itself would."""
         async with self.ctx.uow() as uow:
-            user = await _user(uow.session, telegram_id)
+            user = await _user(uow, telegram_id)
             relationship, profile, trainer, by_trainer = await _authorise(
-                uow.session, user, relationship_id
+                uow, user, relationship_id
             )
             if trainer_only and not by_trainer:
                 raise NotFound(NO_RELATIONSHIP)
@@ -211,10 +207,9 @@ class RelationshipService(Service):
     ) -> StatusChange:
         """Set a new end date (typed, e.g. 2027-03-31); it must be after today."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await trainer_user(session, trainer_telegram_id)
+            trainer = await trainer_user(uow, trainer_telegram_id)
             relationship, profile, _trainer, by_trainer = await _authorise(
-                session, trainer, relationship_id
+                uow, trainer, relationship_id
             )
             if not by_trainer:
                 raise NotFound(NO_RELATIONSHIP)
@@ -235,7 +230,7 @@ class RelationshipService(Service):
                     example=(today + timedelta(days=90)).isoformat(),
                 )
             relationship.end_date = new_end
-            client = await _client_user(session, profile)
+            client = await _client_user(uow, profile)
             await uow.commit()
             return _change(relationship, profile, trainer, client, by_trainer=True)
 
@@ -243,9 +238,9 @@ class RelationshipService(Service):
         """Replace the trainer's private notes; returns the client profile's id."""
         notes = parse_notes(text, example="prefers morning sessions; knee rehab until March")
         async with self.ctx.uow() as uow:
-            trainer = await trainer_user(uow.session, trainer_telegram_id)
+            trainer = await trainer_user(uow, trainer_telegram_id)
             relationship, profile, _trainer, by_trainer = await _authorise(
-                uow.session, trainer, relationship_id
+                uow, trainer, relationship_id
             )
             if not by_trainer:
                 raise NotFound(NO_RELATIONSHIP)
@@ -257,11 +252,8 @@ class RelationshipService(Service):
         """Mark relationships whose end date has passed (in the trainer's zone) as EXPIRED."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            session = uow.session
             # No zone is more than a day ahead of UTC, so nothing later than tomorrow (UTC) ends.
-            rows = await RelationshipRepository(session).ending_by(
-                now.date() + timedelta(days=1), LIVE_STATUSES
-            )
+            rows = await uow.relationships.ending_by(now.date() + timedelta(days=1), LIVE_STATUSES)
             notices: list[ExpiryNotice] = []
             for relationship, profile, trainer in rows:
                 end = relationship.end_date
@@ -271,8 +263,8 @@ class RelationshipService(Service):
                 relationship.status = RelationshipStatus.EXPIRED
                 relationship.status_changed_at = now
                 relationship.status_reason = "end date passed"
-                await InviteRepository(session).revoke_open(profile.id)
-                client = await _client_user(session, profile)
+                await uow.invites.revoke_open(profile.id)
+                client = await _client_user(uow, profile)
                 notices.append(
                     ExpiryNotice(
                         relationship_id=relationship.id,
@@ -295,10 +287,9 @@ class RelationshipService(Service):
         reason: str | None,
     ) -> StatusChange:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
+            user = await _user(uow, telegram_id)
             relationship, profile, trainer, by_trainer = await _authorise(
-                session, user, relationship_id
+                uow, user, relationship_id
             )
             _check(relationship.status, target)
             relationship.status = target
@@ -306,8 +297,8 @@ class RelationshipService(Service):
             relationship.status_changed_at = self.ctx.clock.now()
             if target is RelationshipStatus.TERMINATED:
                 # A link for a relationship that has ended must not work any more.
-                await InviteRepository(session).revoke_open(profile.id)
-            client = await _client_user(session, profile)
+                await uow.invites.revoke_open(profile.id)
+            client = await _client_user(uow, profile)
             await uow.commit()
             return _change(relationship, profile, trainer, client, by_trainer=by_trainer)
 
@@ -349,31 +340,28 @@ def _change(
     )
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None:
-        raise NotFound("I don't know you yet. Send /start first.")
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    return (await uow.users.acting(telegram_id)).user
 
 
-async def _client_user(session: AsyncSession, profile: ClientProfile) -> User | None:
+async def _client_user(uow: UnitOfWork, profile: ClientProfile) -> User | None:
     if profile.user_id is None:
         return None
-    return await UserRepository(session).get(profile.user_id)
+    return await uow.users.get(profile.user_id)
 
 
 async def _authorise(
-    session: AsyncSession, user: User, relationship_id: int
+    uow: UnitOfWork, user: User, relationship_id: int
 ) -> tuple[Relationship, ClientProfile, User, bool]:
     """The relationship if ``user`` is one of its two sides (and which), else NotFound."""
-    row = await RelationshipRepository(session).with_parties(relationship_id)
+    row = await uow.relationships.with_parties(relationship_id)
     if row is None:
         raise NotFound(NO_RELATIONSHIP)
     relationship, profile, trainer = row
     if relationship.trainer_user_id == user.id:
         if relationship.status in LIVE_STATUSES:
             # The one permission check: this must be the trainer's current relationship.
-            access = await trainer_access(session, user.id, profile.id)
+            access = await check_access(uow, user.id, profile.id)
             if access.relationship_id != relationship.id:
                 raise NotFound(NO_RELATIONSHIP)
         return relationship, profile, trainer, True
@@ -382,11 +370,6 @@ async def _authorise(
     raise NotFound(NO_RELATIONSHIP)
 
 
-async def trainer_user(session: AsyncSession, telegram_id: int) -> User:
+async def trainer_user(uow: UnitOfWork, telegram_id: int) -> User:
     """The acting trainer's account, or a clear refusal."""
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None:
-        raise NotFound("I don't know you yet. Send /start first.")
-    if not user.is_trainer:
-        raise NotAllowed(NOT_A_TRAINER)
-    return user
+    return await uow.users.acting_trainer(telegram_id, NOT_A_TRAINER)

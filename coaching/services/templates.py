@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import check_target_fits
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.prescription import (
@@ -30,14 +28,11 @@ from coaching.services.exercises import (
     ExerciseView,
     NameMatch,
     Page,
+    acting_trainer,
     match_name,
     page_bounds,
-    require_trainer,
 )
 from storage.models import NAME_MAX, NOTES_MAX, Exercise, ExerciseTemplate, SessionTemplate
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.programs import ProgramRepository
-from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
 from storage.uow import UnitOfWork
 
 TEMPLATE_NOT_FOUND = "I can't find that template among yours."
@@ -313,11 +308,11 @@ class _Loaded:
     parent_column: dict[str, int | None]
 
 
-async def load_parent(session: AsyncSession, trainer_user_id: int, parent: Parent) -> _Loaded:
+async def load_parent(uow: UnitOfWork, trainer_user_id: int, parent: Parent) -> _Loaded:
     """The parent's title and rows, if it belongs to the trainer; else NotFound."""
-    rows_repo = ExerciseRowRepository(session)
+    rows_repo = uow.exercise_rows
     if parent.kind is ParentKind.TEMPLATE:
-        template = await TemplateRepository(session).get_owned(parent.id, trainer_user_id)
+        template = await uow.templates.get_owned(parent.id, trainer_user_id)
         if template is None:
             raise NotFound(TEMPLATE_NOT_FOUND)
         return _Loaded(
@@ -325,7 +320,7 @@ async def load_parent(session: AsyncSession, trainer_user_id: int, parent: Paren
             await rows_repo.for_template(template.id),
             {"session_template_id": template.id},
         )
-    found = await ProgramRepository(session).get_session_owned(parent.id, trainer_user_id)
+    found = await uow.programs.get_session_owned(parent.id, trainer_user_id)
     if found is None:
         raise NotFound(SESSION_NOT_FOUND)
     program_session, _program = found
@@ -357,11 +352,11 @@ class TemplateService(Service):
     async def create(self, telegram_id: int, name: str) -> TemplateView:
         clean = clean_title(name, "template", "Lower body A")
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             template = SessionTemplate(
                 trainer_user_id=trainer.id, name=clean, created_by=trainer.id
             )
-            TemplateRepository(uow.session).add(template)
+            uow.templates.add(template)
             await uow.flush()
             view = template_view(template, [], trainer.units)
             await uow.commit()
@@ -369,8 +364,8 @@ class TemplateService(Service):
 
     async def page(self, telegram_id: int, page: int = 0) -> Page[TemplateSummary]:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            repo = TemplateRepository(uow.session)
+            trainer = await acting_trainer(uow, telegram_id)
+            repo = uow.templates
             rows, total = await repo.page_for(
                 trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
             )
@@ -383,9 +378,9 @@ class TemplateService(Service):
 
     async def get(self, telegram_id: int, template_id: int) -> TemplateView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            template = await self._owned(uow.session, template_id, trainer.id)
-            rows = await ExerciseRowRepository(uow.session).for_template(template.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            template = await self._owned(uow, template_id, trainer.id)
+            rows = await uow.exercise_rows.for_template(template.id)
             return template_view(template, rows, trainer.units)
 
     async def set_detail(
@@ -393,8 +388,8 @@ class TemplateService(Service):
     ) -> TemplateView:
         """Change one detail; ``None`` clears it (the name cannot be cleared)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            template = await self._owned(uow.session, template_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            template = await self._owned(uow, template_id, trainer.id)
             if field is TemplateField.NAME:
                 template.name = clean_title(text or "", "template", "Lower body A")
             elif field is TemplateField.DESCRIPTION:
@@ -409,7 +404,7 @@ class TemplateService(Service):
                 template.equipment_needed = parse_list(text) if text else []
             else:
                 template.notes = optional_text(text, NOTES_MAX)
-            rows = await ExerciseRowRepository(uow.session).for_template(template.id)
+            rows = await uow.exercise_rows.for_template(template.id)
             await uow.flush()
             view = template_view(template, rows, trainer.units)
             await uow.commit()
@@ -418,9 +413,9 @@ class TemplateService(Service):
     async def copy(self, telegram_id: int, template_id: int) -> TemplateView:
         """A new template with the same details and exercises, named "… (copy)"."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            original = await self._owned(uow.session, template_id, trainer.id)
-            rows_repo = ExerciseRowRepository(uow.session)
+            trainer = await acting_trainer(uow, telegram_id)
+            original = await self._owned(uow, template_id, trainer.id)
+            rows_repo = uow.exercise_rows
             rows = await rows_repo.for_template(original.id)
             suffix = " (copy)"
             twin = SessionTemplate(
@@ -434,7 +429,7 @@ class TemplateService(Service):
                 notes=original.notes,
                 created_by=trainer.id,
             )
-            TemplateRepository(uow.session).add(twin)
+            uow.templates.add(twin)
             await uow.flush()
             for row in rows:
                 rows_repo.add(copy_row(row, session_template_id=twin.id))
@@ -447,8 +442,8 @@ class TemplateService(Service):
     async def archive(self, telegram_id: int, template_id: int) -> TemplateSummary:
         """Hide the template from lists; programs and history that used it keep their rows."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            template = await self._owned(uow.session, template_id, trainer.id)
+            trainer = await acting_trainer(uow, telegram_id)
+            template = await self._owned(uow, template_id, trainer.id)
             template.is_active = False
             result = summary(template)
             await uow.commit()
@@ -458,8 +453,8 @@ class TemplateService(Service):
 
     async def exercises(self, telegram_id: int, parent: Parent) -> ExerciseListView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            loaded = await load_parent(uow.session, trainer.id, parent)
+            trainer = await acting_trainer(uow, telegram_id)
+            loaded = await load_parent(uow, trainer.id, parent)
             return ExerciseListView(
                 parent, loaded.title, prescribed_views(loaded.rows, trainer.units), trainer.units
             )
@@ -471,9 +466,9 @@ class TemplateService(Service):
             InvalidInput: naming the first bad line and showing the expected form.
         """
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             prescriptions = _parse(text, trainer.units)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            visible = await uow.exercises.visible_to(trainer.id)
             lines = exercise_pieces(text)
             return tuple(
                 LineMatch(index, lines[index], p, _fitting_match(visible, p, index, lines[index]))
@@ -486,9 +481,9 @@ class TemplateService(Service):
         """Store a one-message entry. ``chosen`` maps a line index to the exercise picked for
         it; other lines must resolve on their own. Every exercise is re-checked."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             prescriptions = _parse(text, trainer.units)
-            visible = await ExerciseRepository(uow.session).visible_to(trainer.id)
+            visible = await uow.exercises.visible_to(trainer.id)
             by_id = {e.id: e for e in visible}
             lines = exercise_pieces(text)
             items: list[tuple[Exercise, NewPrescribed]] = []
@@ -511,10 +506,8 @@ class TemplateService(Service):
     ) -> ExerciseListView:
         """Store one exercise entered step by step."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(
-                item.exercise_id, trainer.id
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            exercise = await uow.exercises.get_visible(item.exercise_id, trainer.id)
             if exercise is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             return await self._append(uow, trainer.id, trainer.units, parent, [(exercise, item)])
@@ -524,8 +517,8 @@ class TemplateService(Service):
     ) -> ExerciseListView:
         """Move an exercise up (-1) or down (+1); at either end it stays put."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            loaded = await load_parent(uow.session, trainer.id, parent)
+            trainer = await acting_trainer(uow, telegram_id)
+            loaded = await load_parent(uow, trainer.id, parent)
             row = _row(loaded, row_id)
             rows = list(loaded.rows)
             index = rows.index(row)
@@ -539,10 +532,10 @@ class TemplateService(Service):
     ) -> ExerciseListView:
         """Swap the exercise of one row, keeping its targets."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            loaded = await load_parent(uow.session, trainer.id, parent)
+            trainer = await acting_trainer(uow, telegram_id)
+            loaded = await load_parent(uow, trainer.id, parent)
             row = _row(loaded, row_id)
-            exercise = await ExerciseRepository(uow.session).get_visible(exercise_id, trainer.id)
+            exercise = await uow.exercises.get_visible(exercise_id, trainer.id)
             if exercise is None:
                 raise NotFound(EXERCISE_NOT_FOUND)
             row.exercise_id = exercise.id
@@ -554,8 +547,8 @@ class TemplateService(Service):
     ) -> ExerciseListView:
         """New targets for one row, typed like a line without the name: ``3x5 @100kg``."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            loaded = await load_parent(uow.session, trainer.id, parent)
+            trainer = await acting_trainer(uow, telegram_id)
+            loaded = await load_parent(uow, trainer.id, parent)
             row = _row(loaded, row_id)
             line = " ".join(text.split())
             try:
@@ -577,10 +570,10 @@ class TemplateService(Service):
 
     async def remove(self, telegram_id: int, parent: Parent, row_id: int) -> ExerciseListView:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            loaded = await load_parent(uow.session, trainer.id, parent)
+            trainer = await acting_trainer(uow, telegram_id)
+            loaded = await load_parent(uow, trainer.id, parent)
             row = _row(loaded, row_id)
-            await ExerciseRowRepository(uow.session).delete(row)
+            await uow.exercise_rows.delete(row)
             rows = [r for r in loaded.rows if r is not row]
             _renumber(rows)
             return await self._finish(uow, loaded.title, rows, trainer.units, parent)
@@ -588,8 +581,8 @@ class TemplateService(Service):
     # ---------------------------------------------------------------- internals
 
     @staticmethod
-    async def _owned(session: AsyncSession, template_id: int, trainer_id: int) -> SessionTemplate:
-        template = await TemplateRepository(session).get_owned(template_id, trainer_id)
+    async def _owned(uow: UnitOfWork, template_id: int, trainer_id: int) -> SessionTemplate:
+        template = await uow.templates.get_owned(template_id, trainer_id)
         if template is None:
             raise NotFound(TEMPLATE_NOT_FOUND)
         return template
@@ -602,8 +595,7 @@ class TemplateService(Service):
         parent: Parent,
         items: Sequence[tuple[Exercise, NewPrescribed]],
     ) -> ExerciseListView:
-        session = uow.session
-        loaded = await load_parent(session, trainer_id, parent)
+        loaded = await load_parent(uow, trainer_id, parent)
         if len(loaded.rows) + len(items) > MAX_EXERCISES:
             raise Conflict(
                 f"A session holds at most {MAX_EXERCISES} exercises; this one has "
@@ -620,7 +612,7 @@ class TemplateService(Service):
             )
             apply_prescription(row, item.prescription)
             row.exercise = exercise
-            session.add(row)
+            uow.add(row)
             rows.append(row)
         return await self._finish(uow, loaded.title, rows, unit, parent)
 

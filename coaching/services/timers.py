@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from coaching.services.base import Service
-from storage.repositories.timers import DelayedMessageRepository, JobLeaseRepository
 
 log = logging.getLogger("spotter.timers")
 
@@ -57,12 +56,12 @@ class TimerService(Service):
         """Send ``text`` to ``chat_id`` after ``delay``, replacing what ``key`` had scheduled."""
         due = self.ctx.clock.now() + delay
         async with self.ctx.uow() as uow:
-            await DelayedMessageRepository(uow.session).put(key, chat_id, text, due)
+            await uow.delayed_messages.put(key, chat_id, text, due)
             await uow.commit()
 
     async def cancel(self, key: str) -> None:
         async with self.ctx.uow() as uow:
-            await DelayedMessageRepository(uow.session).cancel(key)
+            await uow.delayed_messages.cancel(key)
             await uow.commit()
 
     async def take_due(self, limit: int = 100) -> list[DueMessage]:
@@ -74,7 +73,7 @@ class TimerService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = DelayedMessageRepository(uow.session)
+            repo = uow.delayed_messages
             if not await repo.any_due(now):
                 return []  # the usual case, every second: one indexed read, no write
             rows = await repo.take_due(now, limit)
@@ -88,7 +87,7 @@ class TimerService(Service):
     async def pending(self, key: str) -> DueMessage | None:
         """What ``key`` has scheduled, if anything."""
         async with self.ctx.uow() as uow:
-            row = await DelayedMessageRepository(uow.session).pending(key)
+            row = await uow.delayed_messages.pending(key)
         return None if row is None else DueMessage(row.key, row.chat_id, row.text, row.due_at)
 
 
@@ -103,16 +102,14 @@ class LeaseService(Service):
         now = self.ctx.clock.now()
         period = period_of(now, every)
         async with self.ctx.uow() as uow:
-            taken = await JobLeaseRepository(uow.session).acquire(
-                name, period, holder, now + ttl, now
-            )
+            taken = await uow.job_leases.acquire(name, period, holder, now + ttl, now)
             await uow.commit()
         return Lease(name, period, holder) if taken else None
 
     async def renew(self, lease: Lease, ttl: timedelta) -> bool:
         """Keep the lease for ``ttl`` more; false if another worker has taken it over."""
         async with self.ctx.uow() as uow:
-            kept = await JobLeaseRepository(uow.session).renew(
+            kept = await uow.job_leases.renew(
                 lease.name, lease.period, lease.holder, self.ctx.clock.now() + ttl
             )
             await uow.commit()
@@ -122,7 +119,7 @@ class LeaseService(Service):
         """The run ended: ``done`` marks the period as run; otherwise the lease is released
         so that any worker may try the period again at once."""
         async with self.ctx.uow() as uow:
-            await JobLeaseRepository(uow.session).finish(
+            await uow.job_leases.finish(
                 lease.name, lease.period, lease.holder, done=done, at=self.ctx.clock.now()
             )
             await uow.commit()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import Role, Units
 from coaching.domain.when import WhenError, parse_timezone
-from coaching.errors import InvalidInput, NotFound
+from coaching.errors import InvalidInput
 from coaching.services.base import Service, ServiceContext
 from storage.models import TrainerProfile, User
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +80,7 @@ class UserService(Service):
         Returns the user and whether the account was created just now.
         """
         async with self.ctx.uow() as uow:
-            repo = UserRepository(uow.session)
+            repo = uow.users
             user = await repo.by_telegram_id(who.telegram_id)
             created = user is None
             if user is None:
@@ -106,19 +104,19 @@ class UserService(Service):
 
     async def get(self, telegram_id: int) -> UserView | None:
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
-            return user_view(user) if user else None
+            actor = await uow.users.acting_or_none(telegram_id)
+            return user_view(actor.user) if actor else None
 
     async def choose_roles(self, telegram_id: int, roles: frozenset[Role]) -> UserView:
         """Set the roles a new user picked. A trainer gets an (empty) trainer profile."""
         if not roles:
             raise InvalidInput("Pick at least one role.", example="I'm a trainer")
         async with self.ctx.uow() as uow:
-            user = await self._require(uow.session, telegram_id)
+            user = await self._require(uow, telegram_id)
             if Role.TRAINER in roles and not user.is_trainer:
                 user.is_trainer = True
                 await uow.flush()
-                uow.session.add(TrainerProfile(user_id=user.id, created_by=user.id))
+                uow.add(TrainerProfile(user_id=user.id, created_by=user.id))
             if Role.CLIENT in roles:
                 user.is_client = True
             await uow.commit()
@@ -127,7 +125,7 @@ class UserService(Service):
     async def set_timezone(self, telegram_id: int, timezone: str, *, finish: bool) -> UserView:
         tz = validate_timezone(timezone)
         async with self.ctx.uow() as uow:
-            user = await self._require(uow.session, telegram_id)
+            user = await self._require(uow, telegram_id)
             user.timezone = tz
             if finish:
                 user.onboarded = True
@@ -135,8 +133,5 @@ class UserService(Service):
             return user_view(user)
 
     @staticmethod
-    async def _require(session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
-        if user is None:
-            raise NotFound("I don't know you yet. Send /start first.")
-        return user
+    async def _require(uow: UnitOfWork, telegram_id: int) -> User:
+        return (await uow.users.acting(telegram_id)).user

@@ -19,6 +19,44 @@ class ClientRepository:
     async def get(self, profile_id: int) -> ClientProfile | None:
         return await self.session.get(ClientProfile, profile_id)
 
+    async def profiles_of_person(
+        self, user_id: int, *, trainers_only: bool = False
+    ) -> list[tuple[int, int | None]]:
+        """(profile id, trainer's user id) of every profile of this person; with
+        ``trainers_only``, only the trainers' profiles of them (not their self profile)."""
+        statement = select(ClientProfile.id, ClientProfile.trainer_user_id).where(
+            ClientProfile.user_id == user_id
+        )
+        if trainers_only:
+            statement = statement.where(ClientProfile.trainer_user_id.is_not(None))
+        rows = await self.session.execute(statement)
+        return [(int(i), None if t is None else int(t)) for i, t in rows]
+
+    async def ids_of_person(self, user_id: int) -> list[int]:
+        """Every profile of this person: their self profile and each trainer's profile."""
+        rows = await self.session.execute(
+            select(ClientProfile.id).where(ClientProfile.user_id == user_id)
+        )
+        return list(rows.scalars())
+
+    async def self_profile_ids(self, user_id: int) -> list[int]:
+        """The person's own profile (no trainer), as a list of its id (empty when none)."""
+        rows = await self.session.execute(
+            select(ClientProfile.id).where(
+                ClientProfile.user_id == user_id, ClientProfile.trainer_user_id.is_(None)
+            )
+        )
+        return list(rows.scalars())
+
+    async def self_profile(self, user_id: int) -> ClientProfile | None:
+        """The person's own profile (no trainer), where self-logged data lives."""
+        found = await self.session.execute(
+            select(ClientProfile).where(
+                ClientProfile.user_id == user_id, ClientProfile.trainer_user_id.is_(None)
+            )
+        )
+        return found.scalar_one_or_none()
+
     def add(self, profile: ClientProfile) -> None:
         self.session.add(profile)
 

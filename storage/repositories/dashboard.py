@@ -7,7 +7,7 @@ never a query per client).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, select
@@ -25,7 +25,9 @@ from storage.models import (
     Relationship,
     SessionRecord,
     SetRecord,
+    TrainerProfile,
     TrainingFeedback,
+    User,
 )
 from storage.repositories.alerts import (
     DONE_RECORD_STATUSES,
@@ -43,6 +45,47 @@ UPCOMING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def digest_candidates(self) -> list[tuple[str, int, time | None, date | None]]:
+        """(time zone, trainer profile id, digest time, last sent) of every reachable, active
+        trainer with a digest time, in user order. Plain columns: it runs every few minutes."""
+        rows = await self.session.execute(
+            select(
+                User.timezone,
+                TrainerProfile.id,
+                TrainerProfile.digest_time,
+                TrainerProfile.digest_last_sent,
+            )
+            .join(TrainerProfile, TrainerProfile.user_id == User.id)
+            .where(
+                User.is_trainer.is_(True),
+                User.reachable.is_(True),
+                User.is_active.is_(True),
+                TrainerProfile.digest_time.is_not(None),
+            )
+            .order_by(User.id)
+        )
+        return [(zone, int(profile_id), at, last) for zone, profile_id, at, last in rows]
+
+    async def alert_limits(self, trainer_user_id: int) -> tuple[int, int] | None:
+        """The trainer's inactivity threshold (days) and missed-session grace (hours)."""
+        found = await self.session.execute(
+            select(
+                TrainerProfile.alert_inactivity_days, TrainerProfile.alert_missed_grace_hours
+            ).where(TrainerProfile.user_id == trainer_user_id)
+        )
+        row = found.first()
+        return (int(row[0]), int(row[1])) if row is not None else None
+
+    async def active_relationship_ids(self, profile_ids: Sequence[int]) -> list[int]:
+        """The ids of the active relationships of these client profiles."""
+        rows = await self.session.execute(
+            select(Relationship.id).where(
+                Relationship.client_profile_id.in_(list(profile_ids)),
+                Relationship.is_active.is_(True),
+            )
+        )
+        return [int(i) for i in rows.scalars()]
 
     async def clients(
         self, trainer_user_id: int

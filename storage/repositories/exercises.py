@@ -17,6 +17,15 @@ class ExerciseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def names(self, exercise_ids: Sequence[int]) -> dict[int, str]:
+        """Exercise names by id, for the ids that exist."""
+        if not exercise_ids:
+            return {}
+        found = await self.session.execute(
+            select(Exercise.id, Exercise.name).where(Exercise.id.in_(list(exercise_ids)))
+        )
+        return {int(exercise_id): str(name) for exercise_id, name in found.all()}
+
     async def upsert_builtins(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert or refresh built-in exercises, keyed by slug (owner is empty)."""
         if not rows:
@@ -48,6 +57,17 @@ class ExerciseRepository:
         rows = await self.session.execute(
             select(Exercise).where(condition, Exercise.is_active.is_(True)).order_by(Exercise.id)
         )
+        return list(rows.scalars())
+
+    async def owned_by(self, trainer_user_id: int, *, active_only: bool = False) -> list[Exercise]:
+        """The trainer's own exercises (archived ones too, unless ``active_only``), by name
+        when ``active_only``."""
+        statement = select(Exercise).where(Exercise.owner_user_id == trainer_user_id)
+        if active_only:
+            statement = statement.where(Exercise.is_active.is_(True)).order_by(
+                Exercise.name, Exercise.id
+            )
+        rows = await self.session.execute(statement)
         return list(rows.scalars())
 
     async def by_slug(self, slug: str) -> Exercise | None:

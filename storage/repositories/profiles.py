@@ -180,6 +180,14 @@ class ProfileRepository:
         average, count = row
         return (None if average is None else Decimal(str(average))), int(count or 0)
 
+    async def store_rating(self, trainer_user_id: int, average: Decimal | None, count: int) -> None:
+        """Store the derived rating on the trainer's profile."""
+        await self.session.execute(
+            update(TrainerProfile)
+            .where(TrainerProfile.user_id == trainer_user_id)
+            .values(rating=average, rating_count=count)
+        )
+
     async def counted_clients(self, trainer_user_id: int, *, excluding: int | None = None) -> int:
         """Clients that take a place: ACTIVE and PENDING relationships."""
         statement = select(func.count(Relationship.id)).where(

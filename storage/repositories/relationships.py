@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus
@@ -26,10 +27,40 @@ PERMISSION_COLUMNS = tuple(getattr(PermissionSet, f.name) for f in fields(Permis
 
 RelationshipRow = tuple[Relationship, ClientProfile, User]
 
+# Built once: the statement of every trainer's access check (values are bound per call).
+_RELATIONSHIP_FOR = (
+    select(
+        Relationship.id,
+        Relationship.status,
+        ClientProfile.user_id,
+        PermissionSet.relationship_id,
+        *PERMISSION_COLUMNS,
+    )
+    .join(ClientProfile, ClientProfile.id == Relationship.client_profile_id)
+    .outerjoin(PermissionSet, PermissionSet.relationship_id == Relationship.id)
+    .where(
+        Relationship.trainer_user_id == bindparam("trainer_user_id"),
+        Relationship.client_profile_id == bindparam("client_profile_id"),
+        Relationship.is_active.is_(True),
+    )
+    .order_by(Relationship.id.desc())
+    .limit(1)
+)
+
 
 class RelationshipRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def access_row(self, trainer_user_id: int, client_profile_id: int) -> Row[Any] | None:
+        """The trainer's newest active relationship with this client profile, as (relationship
+        id, status, the client's user id, the permission set's key, *``PERMISSION_COLUMNS``);
+        ``None`` when there is none (one query)."""
+        found = await self.session.execute(
+            _RELATIONSHIP_FOR,
+            {"trainer_user_id": trainer_user_id, "client_profile_id": client_profile_id},
+        )
+        return found.first()
 
     def add(self, relationship: Relationship) -> None:
         self.session.add(relationship)

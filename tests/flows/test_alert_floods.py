@@ -49,9 +49,7 @@ async def _world(factory: Factory) -> tuple[Coaching, Coaching]:
 async def _draft(ctx: ServiceContext, coaching: Coaching, key: str, message: str) -> None:
     draft = AlertDraft(AlertType.PERFORMANCE_DECLINE, AlertSeverity.HIGH, key, message)
     async with ctx.uow() as uow:
-        await raise_alert(
-            uow.session, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now()
-        )
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
         await uow.commit()
 
 

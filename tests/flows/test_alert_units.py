@@ -16,9 +16,7 @@ from tests.flows.test_log_trainer import Factory
 
 async def _raise(ctx: ServiceContext, coaching: Coaching, draft: rules.AlertDraft) -> None:
     async with ctx.uow() as uow:
-        await raise_alert(
-            uow.session, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now()
-        )
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
         await uow.commit()
 
 

@@ -27,9 +27,7 @@ async def _world(
     coaching = await make_coaching(factory, trainer, cleo, start=START.date())
     await plan(factory, coaching, START - timedelta(days=1), title="Leg day")
     async with ctx.uow() as uow:
-        await on_injury(
-            uow.session, trainer.id, coaching.profile.id, "r1", "sore knee", clock.now()
-        )
+        await on_injury(uow, trainer.id, coaching.profile.id, "r1", "sore knee", clock.now())
         await uow.commit()
     await AlertService(ctx).scan_all()
     return coaching

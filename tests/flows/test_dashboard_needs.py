@@ -37,9 +37,7 @@ from tests.progress_data import plan
 
 async def _raise(ctx: ServiceContext, coaching: Coaching, draft: AlertDraft) -> None:
     async with ctx.uow() as uow:
-        await raise_alert(
-            uow.session, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now()
-        )
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
         await uow.commit()
 
 

@@ -57,9 +57,7 @@ async def _alert_notice(
         "Squat e1RM down 12% over 3 sessions.",
     )
     async with ctx.uow() as uow:
-        await raise_alert(
-            uow.session, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now()
-        )
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
         await uow.commit()
     context: Any = type("Ctx", (), {"application": app, "bot": app.bot})()
     assert await alert_flow.send_urgent(context) == 1

@@ -11,6 +11,7 @@ from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.services.permissions import trainer_progression_visible
 from storage.models import ClientProfile, Exercise, ProgressionAccess, Relationship, User
+from storage.uow import UnitOfWork
 from tests.conftest import make_sim, restarted
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
@@ -73,9 +74,9 @@ async def _visible(
     on: date | None = None,
 ) -> bool:
     relationship = await _relationship(factory, trainer_telegram_id)
-    async with factory() as session:
+    async with UnitOfWork(factory) as uow:
         return await trainer_progression_visible(
-            session,
+            uow,
             relationship.trainer_user_id,
             relationship.client_profile_id,
             exercise_id=exercise_id,

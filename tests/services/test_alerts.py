@@ -214,10 +214,10 @@ async def test_injury_hook_and_urgent_notice_once(
     coaching = await _setup(session_factory)
     async with ctx.uow() as uow:
         first = await on_injury(
-            uow.session, coaching.trainer.id, coaching.profile.id, "r1", "knee", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "r1", "knee", clock.now()
         )
         again = await on_injury(
-            uow.session, coaching.trainer.id, coaching.profile.id, "r1", "knee", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "r1", "knee", clock.now()
         )
         await uow.commit()
     assert first is not None
@@ -242,7 +242,7 @@ async def test_resolve_refusals(
     await make_user(session_factory, 9, "Other", trainer=True)
     async with ctx.uow() as uow:
         alert_id = await on_injury(
-            uow.session, coaching.trainer.id, coaching.profile.id, "r", "back", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "r", "back", clock.now()
         )
         await uow.commit()
     assert alert_id is not None

@@ -21,6 +21,7 @@ from coaching.services.permissions import (
 )
 from coaching.services.relationships import RelationshipService
 from storage.models import Exercise, User
+from storage.uow import UnitOfWork
 from tests.services.test_invites import (
     CLIENT,
     OTHER_TRAINER,
@@ -132,11 +133,11 @@ async def test_progression_access_per_exercise_with_a_window(
     trainer_id = await _ids(session_factory, TRAINER)
     other_id = await _ids(session_factory, OTHER_TRAINER)
     today = date(2026, 11, 23)
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
 
         async def visible(exercise: int, metric: str, on: date | None = None) -> bool:
             return await trainer_progression_visible(
-                session,
+                uow,
                 trainer_id,
                 profile_id,
                 exercise_id=exercise,
@@ -151,12 +152,12 @@ async def test_progression_access_per_exercise_with_a_window(
         assert await visible(bench_id, "e1rm"), "no rule: the general flag decides"
         with pytest.raises(NotFound):
             await trainer_progression_visible(
-                session, other_id, profile_id, exercise_id=squat_id, metric="weight", today=today
+                uow, other_id, profile_id, exercise_id=squat_id, metric="weight", today=today
             )
     await svc.toggle(CLIENT, rid, PERMISSION_ORDER.index(Permission.VIEW_PROGRESSION_DATA))
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         assert not await trainer_progression_visible(
-            session, trainer_id, profile_id, exercise_id=bench_id, metric="e1rm", today=today
+            uow, trainer_id, profile_id, exercise_id=bench_id, metric="e1rm", today=today
         )
     await svc.clear_progression_access(CLIENT, rid, squat_id)
     assert await svc.progression_access(CLIENT, rid) == []
