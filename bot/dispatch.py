@@ -54,6 +54,7 @@ from coaching.services.base import ServiceContext
 from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
 from conversations.common import esc, keyboard
 from conversations.feedback import FEEDBACK_ASK, rpe_keyboard
+from conversations.notices import BLOCKED
 from conversations.threads import ask_button
 
 log = logging.getLogger("spotter.reminders")
@@ -69,7 +70,6 @@ BEFORE = "⏰ In {left} ({at}): <b>{title}</b>"
 STARTING = "⏰ Starting now ({at}): <b>{title}</b>"
 WHERE = "\n📍 {location}"
 TRAINER_MESSAGE = "💬 <b>{trainer}</b> wrote:\n\n{text}"
-BLOCKED = "⚠️ {client} has blocked Spotter; reminders are paused until they come back."
 SEE_PLAN = "📋 See plan"
 START_LOGGING = "▶️ Start logging"
 DONE_AS_PRESCRIBED = "✅ Done as prescribed"

@@ -12,7 +12,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import RelationshipType
 from coaching.domain.profile_rules import CATEGORIES, CATEGORY_NAMES, format_rate
 from coaching.errors import DomainError
@@ -29,6 +28,7 @@ from conversations.common import (
     notify,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow, button
 
 BROWSE, TAG = range(2)

@@ -14,7 +14,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Units
 from coaching.domain.measurements import (
     BODY_FAT,
@@ -35,6 +34,7 @@ from coaching.services.measurements import (
     SavedMeasurement,
 )
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import Flow
 
 CHOOSE, MENU, VALUE, CUSTOM = range(4)

@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Visibility
 from coaching.domain.plurals import plural
 from coaching.domain.profile_rules import (
@@ -44,6 +43,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow
 
 (

@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 
-from bot.application import services
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.plurals import plural
 from coaching.domain.progression import (
@@ -45,6 +44,7 @@ from coaching.services.templates import (
 )
 from coaching.services.users import UserService
 from conversations.common import END, Button, Context, esc, identity, is_skip, keyboard, show
+from conversations.container import services
 from conversations.fields import (
     Codes,
     FieldEditor,

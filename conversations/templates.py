@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.catalogue import CATEGORIES, check_target_fits
 from coaching.domain.enums import Units
 from coaching.domain.plurals import plural
@@ -63,6 +62,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.fields import (
     Codes,
     FieldEditor,

@@ -15,7 +15,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.errors import DomainError
 from coaching.services.assignments import AssignmentService, ClientPage
 from coaching.services.workouts import (
@@ -27,6 +26,7 @@ from coaching.services.workouts import (
     WorkoutSource,
 )
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify, show
+from conversations.container import services
 from conversations.flow import Flow
 
 (CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD) = range(12)
