@@ -10,16 +10,17 @@ from sqlalchemy import select
 from coaching.clock import ManualClock
 from coaching.domain.enums import AlertSeverity, AlertType, MediaKind
 from storage.models import ClientAlert, MediaNote, TrainerProfile
-from tests.factories import Coaching, make_user
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
+    Coaching,
     Factory,
     Planned,
     appointment,
+    make_user,
     plan_session,
     records,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator, SimUser
 
 
 async def finished(

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from coaching.clock import ManualClock
 from storage.models import MediaNote, TrainingFeedback
+from tests.factories import Factory
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_feedback_trainer import _rated
-from tests.flows.test_log_trainer import Factory
 
 
 async def test_feedback_again_offers_to_continue_the_draft_or_start_over(

@@ -8,9 +8,9 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import MediaKind
 from coaching.domain.permissions import PermissionFlags
 from storage.models import MediaNote, TrainingFeedback
+from tests.factories import Factory, plan_session, records, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_feedback_client import finished
-from tests.flows.test_log_trainer import Factory, plan_session, records, trainer_and_client
 
 
 async def _rated(

@@ -13,9 +13,8 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, ReminderKind, ReminderStatus, SessionStatus
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import CoachingSession, Reminder
-from tests.factories import Coaching
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
+    Coaching,
     Factory,
     Planned,
     appointment,
@@ -25,6 +24,7 @@ from tests.flows.test_log_trainer import (
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator, SimUser
 
 AT = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 

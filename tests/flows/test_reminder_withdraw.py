@@ -13,8 +13,8 @@ from bot.application import SpotterApplication
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus
 from storage.models import ClientProfile
+from tests.factories import Factory, appointment, records
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory, appointment, records
 from tests.flows.test_reminder_buttons import _reminded, _reminder
 
 ASK_ANYWAY = (

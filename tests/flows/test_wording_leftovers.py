@@ -22,11 +22,10 @@ from storage.models import (
     SetRecord,
     User,
 )
-from tests.factories import make_coaching, make_user
+from tests.factories import live_message, make_coaching, make_user, plan_session, trainer_and_client
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_alerts import _world
 from tests.flows.test_clients import _coached
-from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
 from tests.flows.test_newclient import create_client, onboard
 from tests.flows.test_permissions import _join
 from tests.flows.test_profile import register

@@ -22,8 +22,7 @@ from coaching.services.imports import CHUNK_SETS, ImportFailed, ImportService, N
 from coaching.services.live import LiveService
 from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import make_user
-from tests.flows.test_log_trainer import exercise_id, trainer_and_client
+from tests.factories import exercise_id, make_user, trainer_and_client
 
 Factory = async_sessionmaker[AsyncSession]
 TOM, ZOE = 1001, 2005
