@@ -5,6 +5,7 @@ Flows that create these rows have their own tests; other features start from her
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +31,7 @@ from storage.models import (
     TrainerProfile,
     User,
 )
-from tests.fakes.chat import Reply, SimUser
+from tests.fakes.chat import ChatSimulator, Reply, SimUser
 
 
 async def make_user(
@@ -286,3 +287,27 @@ async def trainer_and_client(
     trainer = await make_user(factory, 1001, "Tom", trainer=True, units=trainer_units)
     client = await make_user(factory, 2001, "Alice", client=True, units=client_units)
     return await make_coaching(factory, trainer, client, flags=flags)
+
+
+# ------------------------------------------------------------------------ people through the chat
+
+LINK = re.compile(r"https://t\.me/(\w+)\?start=(inv_[A-Za-z0-9_-]+)")
+
+
+async def onboard(sim: ChatSimulator, user_id: int, name: str, role: str) -> SimUser:
+    """Register through /start: role 'trainer', 'client' or 'both', time zone UTC."""
+    user = sim.user(user_id, name)
+    await user.send("/start")
+    await user.press({"trainer": "I'm a trainer", "client": "I'm a client"}.get(role, "Both"))
+    await user.press("UTC")
+    return user
+
+
+async def create_client(trainer: SimUser, name: str = "Maria Lopez") -> str:
+    """Name only, skip the rest; returns the /start payload of the invite link."""
+    await trainer.send("/newclient")
+    await trainer.send(name)
+    await trainer.press("Create now")
+    match = LINK.search(trainer.last_reply.text)
+    assert match is not None, trainer.transcript()
+    return match.group(2)

@@ -14,8 +14,8 @@ from coaching.services.base import ServiceContext
 from coaching.services.clients import ClientService
 from conversations import clients as clients_flow
 from storage.models import ClientProfile, Relationship
+from tests.factories import create_client, onboard
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
 
 
 async def _coached(sim: ChatSimulator) -> tuple[SimUser, SimUser]:

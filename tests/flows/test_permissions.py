@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RelationshipStatus
 from storage.models import PermissionSet, Relationship
+from tests.factories import create_client, onboard
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
 
 
 async def _join(trainer: SimUser, client: SimUser, name: str) -> None:

@@ -11,9 +11,8 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipType
 from coaching.domain.when import WhenError, example_day, parse_local_date, parse_when
 from storage.models import Invite, Relationship
-from tests.factories import Factory, make_coaching, make_user
+from tests.factories import Factory, create_client, make_coaching, make_user, onboard
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_newclient import create_client, onboard
 
 SEVENTH_DECEMBER = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

@@ -18,7 +18,9 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import InviteStatus, RelationshipStatus
 from storage.models import ClientProfile, Invite, Relationship, User
 from tests.factories import (
+    LINK,
     Coaching,
+    create_client,
     live_message,
     make_coaching,
     make_user,
@@ -28,7 +30,6 @@ from tests.factories import (
     trainer_and_client,
 )
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import LINK, create_client
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -22,11 +22,18 @@ from storage.models import (
     SetRecord,
     User,
 )
-from tests.factories import live_message, make_coaching, make_user, plan_session, trainer_and_client
+from tests.factories import (
+    create_client,
+    live_message,
+    make_coaching,
+    make_user,
+    onboard,
+    plan_session,
+    trainer_and_client,
+)
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_alerts import _world
 from tests.flows.test_clients import _coached
-from tests.flows.test_newclient import create_client, onboard
 from tests.flows.test_permissions import _join
 from tests.flows.test_profile import register
 from tests.flows.test_schedule import setup as schedule_setup
