@@ -24,11 +24,10 @@ from storage.models import (
     SetRecord,
     User,
 )
-from tests.factories import make_user
+from tests.factories import ZELDA, make_user, rich_client
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.flows.test_assign import assignments, setup
 from tests.flows.test_assign_times import to_time_step
-from tests.services.test_erasure import ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 TARA, CARL = 1001, 600
