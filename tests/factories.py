@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coaching.clock import ManualClock
 from coaching.domain.enums import (
     AlertSeverity,
     AlertType,
@@ -517,3 +518,37 @@ async def rich_client(factory: Factory) -> Rich:
         relationship.notes = "Zelda Quixote: torn meniscus"
         await session.commit()
         return Rich(tom, zelda, profile.id, own.id, record_ids[0])
+
+
+# ------------------------------------------------------------------------------ a finished session
+
+
+async def finished(
+    sim: ChatSimulator, factory: Factory, clock: ManualClock
+) -> tuple[Coaching, Planned, SimUser, SimUser]:
+    """Alice logs Tom's planned session and finishes it: the RPE prompt is the last message."""
+    coaching = await trainer_and_client(factory)
+    planned = await plan_session(factory, coaching, at=clock.now())
+    alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
+    await alice.send("/log")
+    await alice.press("Lower A")
+    await alice.press("✓ As planned")
+    clock.advance(minutes=40)
+    await alice.press("🏁 Finish")
+    await alice.press("Yes, finish")
+    assert "How hard was" in alice.last_reply.text
+    return coaching, planned, alice, tom
+
+
+# --------------------------------------------------------------------------------- a rated session
+
+
+async def rated(
+    sim: ChatSimulator, factory: Factory, clock: ManualClock
+) -> tuple[SimUser, SimUser, int]:
+    _, _, alice, tom = await finished(sim, factory, clock)
+    await alice.press("8")
+    await alice.send("felt strong")
+    await alice.press("4 ⭐")
+    [record] = await records(factory)
+    return alice, tom, record.id

@@ -22,12 +22,18 @@ from coaching.domain.threads import ThreadMediaKind
 from coaching.services.base import ServiceContext
 from storage.models import PermissionSet, Relationship, WorkoutMessage
 from tests.conftest import restarted
-from tests.factories import Factory, make_coaching, make_user, plan_session, trainer_and_client
+from tests.factories import (
+    Factory,
+    make_coaching,
+    make_user,
+    plan_session,
+    rated,
+    trainer_and_client,
+)
 from tests.fakes import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.fakes.updates import message_update
 from tests.flows.test_alerts import _world as alerts_world
-from tests.flows.test_feedback_trainer import _rated as rated
 from tests.flows.test_reminder_buttons import _reminded
 
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
