@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.domain.enums import AssignmentStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
 from storage.models import CoachingSession, ProgramAssignment, ProgramModification
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import Coaching, make_coaching, make_program, make_user
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.services.test_assignments import make_program
 
 Factory = async_sessionmaker[AsyncSession]
 

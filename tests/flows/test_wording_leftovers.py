@@ -23,9 +23,11 @@ from storage.models import (
     User,
 )
 from tests.factories import (
+    DEFAULT_SESSIONS,
     create_client,
     live_message,
     make_coaching,
+    make_program,
     make_user,
     onboard,
     plan_session,
@@ -38,7 +40,6 @@ from tests.flows.test_permissions import _join
 from tests.flows.test_profile import register
 from tests.flows.test_schedule import setup as schedule_setup
 from tests.flows.test_schedule import stored as stored_sessions
-from tests.services.test_assignments import DEFAULT_SESSIONS, make_program
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -25,9 +25,8 @@ from storage.models import (
     WorkoutChange,
 )
 from storage.repositories.exercises import ExerciseRepository
-from tests.factories import Coaching, live_message, make_coaching, make_user
+from tests.factories import Coaching, live_message, make_coaching, make_program, make_user
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.services.test_assignments import make_program
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,96 +28,21 @@ from coaching.services.live import LiveService
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
-    ExerciseTemplate,
-    Program,
     ProgramAssignment,
     ProgramModification,
-    ProgramSession,
     Reminder,
     User,
 )
 from storage.repositories.exercises import ExerciseRepository
-from tests.factories import Coaching, make_coaching, make_user
-
-Factory = async_sessionmaker[AsyncSession]
-
-DEFAULT_SESSIONS: tuple[tuple[str, Sequence[tuple[str, dict[str, Any]]]], ...] = (
-    (
-        "Lower A",
-        (
-            (
-                "barbell-back-squat",
-                {
-                    "target_sets": 3,
-                    "reps_min": 5,
-                    "reps_max": 5,
-                    "target_weight_kg": Decimal(100),
-                    "rest_seconds": 180,
-                    "instructions": "Brace before each rep",
-                    "tips": "Knees out",
-                },
-            ),
-            ("romanian-deadlift", {"target_sets": 3, "reps_min": 8, "reps_max": 12}),
-        ),
-    ),
-    ("Upper A", (("barbell-bench-press", {"target_sets": 4, "reps_min": 6, "reps_max": 6}),)),
-    ("Lower B", (("barbell-back-squat", {"target_sets": 5, "reps_min": 3, "reps_max": 3}),)),
+from tests.factories import (
+    Coaching,
+    MadeProgram,
+    make_coaching,
+    make_program,
+    make_user,
 )
 
-
-@dataclass(frozen=True)
-class MadeProgram:
-    id: int
-    session_ids: dict[tuple[int, int], int]
-
-
-async def make_program(
-    factory: Factory,
-    trainer: User,
-    *,
-    name: str = "Strength Base",
-    weeks: int = 2,
-    sessions: Sequence[tuple[str, Sequence[tuple[str, dict[str, Any]]]]] = DEFAULT_SESSIONS,
-    duration: int | None = 75,
-) -> MadeProgram:
-    """A program written straight to the database: the same sessions every week."""
-    async with factory() as session:
-        repo = ExerciseRepository(session)
-        program = Program(
-            trainer_user_id=trainer.id, name=name, duration_weeks=weeks, created_by=trainer.id
-        )
-        session.add(program)
-        await session.flush()
-        ids: dict[tuple[int, int], int] = {}
-        for week in range(1, weeks + 1):
-            for number, (title, exercises) in enumerate(sessions, start=1):
-                ps = ProgramSession(
-                    program_id=program.id,
-                    trainer_user_id=trainer.id,
-                    name=title,
-                    week_number=week,
-                    session_number=number,
-                    estimated_duration=duration,
-                    focus_area="strength",
-                    warmup=["5 min bike"],
-                    created_by=trainer.id,
-                )
-                session.add(ps)
-                await session.flush()
-                ids[(week, number)] = ps.id
-                for index, (slug, fields) in enumerate(exercises):
-                    exercise = await repo.by_slug(slug)
-                    assert exercise is not None, slug
-                    session.add(
-                        ExerciseTemplate(
-                            program_session_id=ps.id,
-                            exercise_id=exercise.id,
-                            order_index=index,
-                            **fields,
-                        )
-                    )
-        await session.commit()
-        return MadeProgram(program.id, ids)
+Factory = async_sessionmaker[AsyncSession]
 
 
 async def exercise_id(factory: Factory, slug: str) -> int:

@@ -17,8 +17,8 @@ from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService, NewSession
 from coaching.services.plan import PlanService
 from storage.models import CoachingSession, ExerciseRecord, SessionRecord, SetRecord
-from tests.factories import Coaching, make_coaching, make_user
-from tests.services.test_assignments import exercise_id, make_program
+from tests.factories import Coaching, make_coaching, make_program, make_user
+from tests.services.test_assignments import exercise_id
 
 Factory = async_sessionmaker[AsyncSession]
 
