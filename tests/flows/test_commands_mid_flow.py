@@ -25,6 +25,7 @@ from conversations import start as start_flow
 from storage.models import SessionRecord, SetRecord, TrainerProfile, TrainingFeedback, User
 from tests.conftest import make_sim, restarted
 from tests.factories import (
+    STRONG,
     finished,
     live_message,
     make_user,
@@ -34,7 +35,6 @@ from tests.factories import (
 )
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.services.test_imports import STRONG
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -14,9 +14,8 @@ from coaching.domain.app_names import APP_NAMES
 from coaching.domain.enums import Units
 from conversations.importer import ImportButton
 from storage.models import Exercise, SessionRecord, SetRecord
-from tests.factories import make_coaching, make_user
+from tests.factories import HEVY, STRONG, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator, Reply
-from tests.services.test_imports import HEVY, STRONG
 
 Factory = async_sessionmaker[AsyncSession]
 ALICE, TOM = 2001, 1001

@@ -31,13 +31,13 @@ from tests.factories import (
     make_user,
     onboard,
     plan_session,
+    register,
     trainer_and_client,
 )
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_alerts import _world
 from tests.flows.test_clients import _coached
 from tests.flows.test_permissions import _join
-from tests.flows.test_profile import register
 from tests.flows.test_schedule import setup as schedule_setup
 from tests.flows.test_schedule import stored as stored_sessions
 
