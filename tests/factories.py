@@ -9,13 +9,15 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.application import SpotterApplication
+from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
 from coaching.domain.enums import (
     AlertSeverity,
@@ -30,6 +32,9 @@ from coaching.domain.enums import (
     Units,
 )
 from coaching.domain.permissions import PermissionFlags
+from coaching.services.alerts import AlertService, on_injury
+from coaching.services.base import ServiceContext
+from coaching.services.reminders import reminders_for_session_changed
 from storage.models import (
     ClientAlert,
     ClientProfile,
@@ -50,6 +55,7 @@ from storage.models import (
     Relationship,
     Reminder,
     SessionRecord,
+    SessionTemplate,
     SetRecord,
     TrainerProfile,
     TrainingFeedback,
@@ -57,6 +63,7 @@ from storage.models import (
     UserData,
 )
 from storage.repositories.exercises import ExerciseRepository
+from tests.conftest import START
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
 
 
@@ -688,3 +695,179 @@ HEVY = (
     b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Bench Press (Barbell)",,"",0,'
     b"dropset,70,12,,,\n"
 )
+
+
+# -------------------------------------------------------------------------------------- a template
+
+
+async def make_template(factory: Factory, coaching: Coaching, name: str = "Push day") -> int:
+    async with factory() as session:
+        template = SessionTemplate(
+            trainer_user_id=coaching.trainer.id,
+            name=name,
+            duration_minutes=45,
+            created_by=coaching.trainer.id,
+        )
+        session.add(template)
+        await session.flush()
+        bench = await ExerciseRepository(session).by_slug("barbell-bench-press")
+        assert bench is not None
+        session.add(
+            ExerciseTemplate(
+                session_template_id=template.id,
+                exercise_id=bench.id,
+                order_index=0,
+                target_sets=4,
+                reps_min=6,
+                reps_max=6,
+                target_weight_kg=Decimal(80),
+            )
+        )
+        await session.commit()
+        return template.id
+
+
+# ----------------------------------------------------------------------------------- imported rows
+
+
+async def import_counts(factory: Factory) -> tuple[int, int]:
+    async with factory() as session:
+        records = await session.execute(select(func.count(SessionRecord.id)))
+        sets = await session.execute(select(func.count(SetRecord.id)))
+        return int(records.scalar_one()), int(sets.scalar_one())
+
+
+# ------------------------------------------------------------------------------ a long export file
+
+STRONG_HEADER = (
+    "Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;"
+    "Distance Unit;Seconds;Notes;Workout Notes\n"
+)
+
+
+STRONG_EXERCISES = ("Deadlift (Barbell)", "Barbell Back Squat")
+
+
+def strong_file(workouts: int, sets_per_exercise: int = 5) -> bytes:
+    """A Strong export: one workout a day, two known exercises each."""
+    first = datetime(2019, 1, 1, 18, 0, tzinfo=UTC)
+    lines = [STRONG_HEADER]
+    for day in range(workouts):
+        when = (first + timedelta(days=day)).strftime("%Y-%m-%d %H:%M:%S")
+        for name in STRONG_EXERCISES:
+            for order in range(1, sets_per_exercise + 1):
+                lines.append(f"{when};Day {day};{name};{order};{60 + order};kg;5;;;;;;\n")
+    return "".join(lines).encode()
+
+
+# -------------------------------------------------------------------------- a reminder in the chat
+
+REMINDER_AT = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+async def reminded(
+    app: SpotterApplication, factory: Factory, clock: ManualClock
+) -> tuple[Coaching, Planned]:
+    """Alice's 10:30 session, and its one-hour reminder delivered at 09:30."""
+    coaching = await trainer_and_client(factory)
+    planned = await plan_session(factory, coaching, at=REMINDER_AT)
+    async with factory() as session:
+        await reminders_for_session_changed(session, planned.coaching_session_id, clock.now())
+        await session.commit()
+    clock.set(REMINDER_AT - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    return coaching, planned
+
+
+def reminder_id(alice: SimUser) -> int:
+    for reply in reversed(alice.replies):
+        if reply.text.startswith("⏰"):
+            return reply.message_id
+    raise AssertionError(alice.transcript())
+
+
+# ------------------------------------------------------------------------------------------ alerts
+
+
+async def alerts_world(
+    factory: async_sessionmaker[AsyncSession], ctx: ServiceContext, clock: ManualClock
+) -> Coaching:
+    from tests.progress_data import plan  # it builds on this module: imported when used
+
+    trainer = await make_user(factory, 1001, "Tara", trainer=True)
+    cleo = await make_user(factory, 1002, "Cleo", client=True)
+    coaching = await make_coaching(factory, trainer, cleo, start=START.date())
+    await plan(factory, coaching, START - timedelta(days=1), title="Leg day")
+    async with ctx.uow() as uow:
+        await on_injury(
+            uow.session, trainer.id, coaching.profile.id, "r1", "sore knee", clock.now()
+        )
+        await uow.commit()
+    await AlertService(ctx).scan_all()
+    return coaching
+
+
+# ---------------------------------------------------------------- a client joined through the chat
+
+
+async def joined_client(sim: ChatSimulator) -> tuple[SimUser, SimUser]:
+    """Tom coaches Cleo, who shares her personal details."""
+    tom = await onboard(sim, 1, "Tom", "trainer")
+    cleo = await onboard(sim, 2, "Cleo", "client")
+    await tom.send("/newclient")
+    await tom.send("Cleo Smith")
+    await tom.press("Add details")
+    await tom.send("cleo@example.com")
+    while "Check the new client" not in tom.last_reply.text:
+        await tom.press("Skip")
+    await tom.press("Create")
+    payload = tom.last_reply.text.split("start=")[1].split()[0]
+    await cleo.send(f"/start {payload}")
+    assert "Now: ✅ yes" in cleo.last_reply.text, "sharing what Tom recorded is preselected"
+    await cleo.press("Accept")
+    return tom, cleo
+
+
+# ------------------------------------------------------------------------------- joining by invite
+
+
+async def join_by_invite(trainer: SimUser, client: SimUser, name: str) -> None:
+    await client.send(f"/start {await create_client(trainer, name)}")
+    await client.press("Accept")
+
+
+# ----------------------------------------------------------------------------------- many trainers
+
+
+async def many_trainers(factory: Factory, count: int) -> dict[int, bool]:
+    """``count`` trainers with a digest at 07:00 their time; telegram id -> whether one is due
+    at 09:00 UTC. Every third has a session today (something to report), every fourth wants
+    empty digests, every fifth lives in New York (04:00 there: not yet), every seventh has no
+    digest time."""
+    from tests.progress_data import plan  # it builds on this module: imported when used
+
+    expected: dict[int, bool] = {}
+    for number in range(count):
+        telegram_id = 5000 + number
+        zone = "America/New_York" if number % 5 == 4 else "Europe/London"
+        trainer = await make_user(
+            factory, telegram_id, f"Trainer {number}", trainer=True, timezone=zone
+        )
+        busy = number % 3 == 0
+        if busy:
+            client = await make_user(factory, 9000 + number, f"Client {number}", client=True)
+            coaching = await make_coaching(factory, trainer, client)
+            await plan(factory, coaching, START + timedelta(hours=2))
+        empty_too = number % 4 == 0
+        has_time = number % 7 != 6
+        async with factory() as session:
+            profile = (
+                await session.execute(
+                    select(TrainerProfile).where(TrainerProfile.user_id == trainer.id)
+                )
+            ).scalar_one()
+            profile.digest_time = time(7, 0) if has_time else None
+            profile.digest_when_empty = empty_too
+            await session.commit()
+        expected[telegram_id] = has_time and zone != "America/New_York" and (busy or empty_too)
+    return expected
