@@ -32,7 +32,9 @@ from coaching.domain.enums import (
     Units,
 )
 from coaching.domain.permissions import PermissionFlags
+from coaching.domain.training_times import same_time
 from coaching.services.alerts import AlertService, on_injury
+from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import (
@@ -871,3 +873,122 @@ async def many_trainers(factory: Factory, count: int) -> dict[int, bool]:
             await session.commit()
         expected[telegram_id] = has_time and zone != "America/New_York" and (busy or empty_too)
     return expected
+
+
+# ----------------------------------------------------------------------------- a program to assign
+
+
+async def assign_setup(factory: Factory) -> Coaching:
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
+    coaching = await make_coaching(factory, alice, bob)
+    await make_program(factory, alice)
+    return coaching
+
+
+async def assignments(factory: Factory) -> list[ProgramAssignment]:
+    async with factory() as session:
+        return list((await session.execute(select(ProgramAssignment))).scalars())
+
+
+async def sessions(factory: Factory) -> list[CoachingSession]:
+    async with factory() as session:
+        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
+        return list(rows.scalars())
+
+
+# ---------------------------------------------------------------------- the assignment's time step
+
+
+async def to_time_step(alice: SimUser) -> None:
+    """Bob (New York) on Strength Base from Mon 30 Nov, Mon/Wed/Fri; stop at "At what time"."""
+    await alice.send("/assign")
+    await alice.press("Bob")
+    await alice.press("Strength Base")
+    await alice.press("Next Monday")
+    for day in ("Mon", "Wed", "Fri"):
+        await alice.press(day)
+    await alice.press("Done")
+    assert "At what time" in alice.last_reply.text
+
+
+# ----------------------------------------------------------------------------- two clients to book
+
+
+async def schedule_setup(factory: Factory) -> tuple[Coaching, Coaching]:
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
+    carol = await make_user(
+        factory, 3003, "Carol", client=True, timezone="Asia/Tokyo", quiet_hours=False
+    )
+    return await make_coaching(factory, alice, bob), await make_coaching(factory, alice, carol)
+
+
+async def stored_sessions(factory: Factory) -> list[CoachingSession]:
+    async with factory() as session:
+        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
+        return list(rows.scalars())
+
+
+# ---------------------------------------------------------------------- sets logged against a plan
+
+
+async def log_sets(
+    factory: Factory, profile_id: int, slug: str, when: datetime, sets: list[tuple[str, int]]
+) -> None:
+    """A performed exercise written straight to the database."""
+    exercise = await exercise_id(factory, slug)
+    async with factory() as session:
+        record = SessionRecord(
+            client_profile_id=profile_id,
+            title="Earlier workout",
+            session_date=when.date(),
+            start_time=when,
+            completed=True,
+        )
+        session.add(record)
+        await session.flush()
+        item = ExerciseRecord(
+            session_record_id=record.id, exercise_id=exercise, exercise_name=slug, order_index=0
+        )
+        session.add(item)
+        await session.flush()
+        for index, (weight, reps) in enumerate(sets):
+            session.add(
+                SetRecord(
+                    exercise_record_id=item.id,
+                    client_profile_id=profile_id,
+                    exercise_id=exercise,
+                    set_index=index,
+                    weight_kg=Decimal(weight),
+                    reps=reps,
+                    performed_at=when,
+                )
+            )
+        await session.commit()
+
+
+async def coached(factory: Factory, units: Units = Units.KG) -> Coaching:
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", units=units
+    )
+    return await make_coaching(factory, alice, bob)
+
+
+async def assign_from_today(ctx: ServiceContext, factory: Factory, coaching: Coaching) -> int:
+    program = await make_program(factory, coaching.trainer)
+    done = await AssignmentService(ctx).assign(
+        1001,
+        AssignDraft(
+            client_profile_id=coaching.profile.id,
+            program_id=program.id,
+            start_date=date(2026, 11, 23),
+            training_days=same_time((0, 2, 4), time(18, 0)),
+        ),
+    )
+    return done.assignment_id

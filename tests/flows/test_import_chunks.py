@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import import_counts, make_user, strong_file
+from tests.factories import Factory, import_counts, make_user, strong_file
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_import import Factory
 from tests.services.test_import_chunks import ZOE
 
 

@@ -35,11 +35,11 @@ from tests.factories import (
     onboard,
     plan_session,
     register,
+    schedule_setup,
+    stored_sessions,
     trainer_and_client,
 )
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_schedule import setup as schedule_setup
-from tests.flows.test_schedule import stored as stored_sessions
 
 Factory = async_sessionmaker[AsyncSession]
 
