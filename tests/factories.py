@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
+from coaching.domain.client_profile import ClientDraft
 from coaching.domain.enums import (
     AlertSeverity,
     AlertType,
@@ -28,6 +29,7 @@ from coaching.domain.enums import (
     RelationshipStatus,
     RelationshipType,
     ReminderKind,
+    Role,
     SetType,
     Units,
 )
@@ -36,7 +38,10 @@ from coaching.domain.training_times import same_time
 from coaching.services.alerts import AlertService, on_injury
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
+from coaching.services.clients import ClientService
+from coaching.services.profiles import ProfileService
 from coaching.services.reminders import reminders_for_session_changed
+from coaching.services.users import TelegramIdentity, UserService
 from storage.models import (
     ClientAlert,
     ClientProfile,
@@ -992,3 +997,54 @@ async def assign_from_today(ctx: ServiceContext, factory: Factory, coaching: Coa
         ),
     )
     return done.assignment_id
+
+
+# ----------------------------------------------------------- people registered through the service
+
+TRAINER, OTHER_TRAINER, CLIENT, STRANGER = 100, 200, 300, 400
+
+
+async def register_user(ctx: ServiceContext, tid: int, name: str, *roles: Role) -> None:
+    users = UserService(ctx)
+    await users.register(TelegramIdentity(tid, name))
+    if roles:
+        await users.choose_roles(tid, frozenset(roles))
+
+
+async def new_client(
+    ctx: ServiceContext, trainer: int = TRAINER, name: str = "Maria"
+) -> tuple[int, str]:
+    created = await ClientService(ctx).create_client(
+        trainer, ClientDraft(name=name, relationship_type=RelationshipType.ONLINE), ttl_days=7
+    )
+    return created.client_profile_id, created.token
+
+
+# -------------------------------------------------------------------------- a registered user's id
+
+
+async def registered_user_id(ctx: ServiceContext, telegram_id: int, name: str, *roles: Role) -> int:
+    users = UserService(ctx)
+    view, _ = await users.register(TelegramIdentity(telegram_id, name))
+    if roles:
+        view = await users.choose_roles(telegram_id, frozenset(roles))
+    return view.id
+
+
+# -------------------------------------------------------------------------------- a public trainer
+
+
+async def public_trainer(ctx: ServiceContext, telegram_id: int, name: str) -> str:
+    await registered_user_id(ctx, telegram_id, name, Role.TRAINER)
+    view = await ProfileService(ctx).set_visibility(telegram_id, "public")
+    return f"p{view.profile_id}"
+
+
+# ---------------------------------------------------------------------- an exercise of the library
+
+
+async def library_exercise_id(factory: Factory, slug: str) -> int:
+    async with factory() as session:
+        exercise = await ExerciseRepository(session).by_slug(slug)
+        assert exercise is not None
+        return exercise.id

@@ -33,23 +33,16 @@ from storage.models import (
     Reminder,
     User,
 )
-from storage.repositories.exercises import ExerciseRepository
 from tests.factories import (
     Coaching,
     MadeProgram,
+    library_exercise_id,
     make_coaching,
     make_program,
     make_user,
 )
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def exercise_id(factory: Factory, slug: str) -> int:
-    async with factory() as session:
-        exercise = await ExerciseRepository(session).by_slug(slug)
-        assert exercise is not None
-        return exercise.id
 
 
 @dataclass(frozen=True)
@@ -213,7 +206,7 @@ async def test_a_swap_applies_to_this_client_only(
     carol = await make_user(session_factory, 3003, "Carol", client=True)
     carol_coaching = await make_coaching(session_factory, world.alice, carol)
     theirs = await svc.assign(1001, draft(world, client_profile_id=carol_coaching.profile.id))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     options = await svc.swap_options(1001, mine.assignment_id, None)
     assert squat in [o.id for o in options]
     hits = await svc.find_replacements(1001, "leg press")
@@ -253,8 +246,8 @@ async def test_a_swap_for_one_session_leaves_the_others(
 ) -> None:
     svc = AssignmentService(ctx)
     done = await svc.assign(1001, draft(world))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
-    goblet = await exercise_id(session_factory, "goblet-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
+    goblet = await library_exercise_id(session_factory, "goblet-squat")
     ps = world.program.session_ids[(1, 3)]
     await svc.swap(1001, done.assignment_id, ps, squat, goblet, "travel week")
     rows = await sessions_of(session_factory, done.assignment_id)
@@ -309,7 +302,7 @@ async def test_cancel_ends_the_assignment_and_its_future_sessions(
     assert notice.count == 6
     rows = await sessions_of(session_factory, done.assignment_id)
     assert {r.status for r in rows} == {SessionStatus.CANCELLED}
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(Conflict, match="This program is already cancelled, so it can't be"):
         await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(Conflict, match="already cancelled"):
@@ -328,7 +321,7 @@ async def test_modify_permission_guards_swaps_and_shifts(
         session_factory, world.alice, carol, flags=PermissionFlags(modify_workouts=False)
     )
     done = await svc.assign(1001, draft(world, client_profile_id=locked.profile.id))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(NotAllowed, match="change or log"):
         await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(NotAllowed, match="change or log"):

@@ -18,10 +18,10 @@ from storage.models import CoachingSession
 from tests.factories import (
     assign_from_today,
     coached,
+    library_exercise_id,
     log_sets,
     make_user,
 )
-from tests.services.test_assignments import exercise_id
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -63,8 +63,8 @@ async def test_today_in_pounds_and_with_a_swap(
 ) -> None:
     coaching = await coached(session_factory, Units.LB)
     assignment = await assign_from_today(ctx, session_factory, coaching)
-    squat = await exercise_id(session_factory, "barbell-back-squat")
-    press = await exercise_id(session_factory, "leg-press")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
+    press = await library_exercise_id(session_factory, "leg-press")
     await AssignmentService(ctx).swap(1001, assignment, None, squat, press, "knee")
     await log_sets(
         session_factory,
