@@ -21,8 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.application import Services, SpotterApplication
-from bot.charts import close_chart_pool
+from bot.application import SpotterApplication
 from bot.config import BotMode, Settings
 from bot.errors import on_error
 from bot.jobs import register_jobs
@@ -34,7 +33,9 @@ from bot.worker import is_multi_process, worker_name
 from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
+from coaching.services.container import Services
 from conversations import fallbacks, flow_builders
+from conversations.charts import close_chart_pool
 from conversations.menus import set_default_menu
 from conversations.presence import build_presence_handler
 from storage.db import POOL_OVERFLOW, POOL_SIZE, create_engine, create_session_factory

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.exc import DBAPIError
@@ -14,23 +13,13 @@ from telegram.ext._utils.trackingdict import TrackingDict
 
 from bot.persistence import ChatTurn, SqlPersistence, encode_key
 from bot.updates import AnsweredQueue, chat_key
-from coaching.services.base import ServiceContext
+from coaching.services.container import Services
 from storage.uow import handling_update, is_busy
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger("spotter.updates")
-
-
-@dataclass
-class Services:
-    """What handlers reach through ``context``: settings and the service context."""
-
-    settings: Settings
-    ctx: ServiceContext
-    commands: frozenset[str] = frozenset()
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class SpotterApplication(Application):  # type: ignore[type-arg]
@@ -56,7 +45,7 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     by the database, and the writes and the handled mark go in the turn's transaction.
     """
 
-    services: Services
+    services: Services[Settings]
     # Updates inside process_update right now (other chats run concurrently, see bot.updates).
     _in_flight: int = 0
 
@@ -251,6 +240,7 @@ def _kind(update: Update) -> str:
     return "other"
 
 
-def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    """The services of the running application, from a handler's context."""
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services[Settings]:
+    """The services of the running application, with its full settings, from a job's or
+    handler's context in ``bot`` (the flows use ``conversations.container.services``)."""
     return cast(SpotterApplication, context.application).services

@@ -54,6 +54,7 @@ from coaching.services.base import ServiceContext
 from coaching.services.reminders import BlockedNotice, Outgoing, ReminderService
 from conversations.common import esc, keyboard
 from conversations.feedback import FEEDBACK_ASK, rpe_keyboard
+from conversations.notices import BLOCKED
 from conversations.threads import ask_button
 
 log = logging.getLogger("spotter.reminders")
@@ -69,7 +70,6 @@ BEFORE = "⏰ In {left} ({at}): <b>{title}</b>"
 STARTING = "⏰ Starting now ({at}): <b>{title}</b>"
 WHERE = "\n📍 {location}"
 TRAINER_MESSAGE = "💬 <b>{trainer}</b> wrote:\n\n{text}"
-BLOCKED = "⚠️ {client} has blocked Spotter; reminders are paused until they come back."
 SEE_PLAN = "📋 See plan"
 START_LOGGING = "▶️ Start logging"
 DONE_AS_PRESCRIBED = "✅ Done as prescribed"
@@ -301,33 +301,12 @@ async def dispatch_due(
         if not started:
             continue
         try:
-            message = await _send(bot, started, ctx.clock.now())
-        except Forbidden:
-            report.blocked += len(started)
-            for item in started:
-                await _tell_trainers(bot, await svc.blocked(item, worker, item.user_id))
+            await _deliver(bot, svc, started, worker, report, ctx)
         except RetryAfter as error:
             report.retried += len(started)
             report.flood_control = True
             await _flood(svc, [started, *groups[index + 1 :]], worker, error, ctx.clock.now())
             break
-        except BadRequest as error:
-            report.failed += len(started)
-            for item in started:
-                await svc.failed(item, worker, str(error))
-            log.warning("reminder %s refused by Telegram: %s", started[0].id, error)
-        except NetworkError as error:
-            unconfirmed, retried = await _network_failed(svc, started, worker, error)
-            report.unconfirmed += unconfirmed
-            report.retried += retried
-        except TelegramError as error:
-            report.failed += len(started)
-            for item in started:
-                await svc.failed(item, worker, str(error))
-        else:
-            report.sent += len(started)
-            for item in started:
-                await svc.sent(item, worker, message.message_id)
     if items:
         log.info(
             "reminders: %d sent, %d retried, %d unconfirmed, %d failed, %d blocked",
@@ -338,6 +317,43 @@ async def dispatch_due(
             report.blocked,
         )
     return report
+
+
+async def _deliver(
+    bot: Bot,
+    svc: ReminderService,
+    started: list[Outgoing],
+    worker: str,
+    report: DispatchReport,
+    ctx: ServiceContext,
+) -> None:
+    """Send one message for ``started`` and record the outcome of each row (flood control
+    is left to the caller: it holds back the rest of the batch too)."""
+    try:
+        message = await _send(bot, started, ctx.clock.now())
+    except Forbidden:
+        report.blocked += len(started)
+        for item in started:
+            await _tell_trainers(bot, await svc.blocked(item, worker, item.user_id))
+    except RetryAfter:
+        raise
+    except BadRequest as error:
+        report.failed += len(started)
+        for item in started:
+            await svc.failed(item, worker, str(error))
+        log.warning("reminder %s refused by Telegram: %s", started[0].id, error)
+    except NetworkError as error:
+        unconfirmed, retried = await _network_failed(svc, started, worker, error)
+        report.unconfirmed += unconfirmed
+        report.retried += retried
+    except TelegramError as error:
+        report.failed += len(started)
+        for item in started:
+            await svc.failed(item, worker, str(error))
+    else:
+        report.sent += len(started)
+        for item in started:
+            await svc.sent(item, worker, message.message_id)
 
 
 async def dispatch_job(context: CallbackContext[Any, Any, Any, Any]) -> None:

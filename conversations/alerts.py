@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.alerts import THRESHOLD_LIMITS, Thresholds, by_severity
 from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.domain.threads import TargetKind
@@ -42,6 +41,7 @@ from conversations.common import (
     notify,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.threads import message_button
 

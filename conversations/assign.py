@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import AssignmentStatus
 from coaching.domain.plurals import plural
 from coaching.domain.schedule import WEEKDAY_NAMES, TrainingDay
@@ -46,6 +45,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.workouts import Act, WorkoutButton
 from conversations.workouts import build_handler as build_workouts

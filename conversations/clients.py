@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.display import (
     format_body_fat,
     format_body_weight,
@@ -45,6 +44,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 
 REASON, EXTEND, NOTES = range(3)

@@ -20,10 +20,10 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ConversationHandler
 
-from bot.application import services
 from coaching.services.base import DatabaseBusy
 from coaching.services.reminders import Notice, NoticeService
 from coaching.services.users import TelegramIdentity
+from conversations.container import services
 
 log = logging.getLogger(__name__)
 

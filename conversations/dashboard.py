@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.application import services
-from bot.charts import ChartUnavailable, render_chart
 from coaching.domain.adherence import WindowAdherence
 from coaching.domain.display import relative_day
 from coaching.domain.enums import Permission, Units
@@ -33,8 +31,10 @@ from coaching.services.dashboard import (
     DashboardService,
 )
 from conversations.alerts import SEVERITY_ICON, counts_line
+from conversations.charts import ChartUnavailable, render_chart
 from conversations.clients import CARD_ACTIONS
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import button, command
 
 log = logging.getLogger("spotter.dashboard")

@@ -16,10 +16,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.application import services
 from coaching.domain.enums import Role
 from coaching.services.users import UserService
 from conversations.common import Context, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS
 from conversations.start import BECOME, Become
 

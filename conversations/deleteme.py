@@ -8,11 +8,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.erasure import ErasurePreview, ErasureService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
+from conversations.container import services
 from conversations.flow import Flow
 
 CONFIRM, SURE = range(2)

@@ -12,7 +12,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import RelationshipType
 from coaching.domain.profile_rules import CATEGORIES, CATEGORY_NAMES, format_rate
 from coaching.errors import DomainError
@@ -30,6 +29,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow, button
 
 BROWSE, TAG = range(2)
@@ -236,45 +236,63 @@ async def on_button(update: Update, context: Context) -> int:
     """Every directory button but accept/decline; refs are resolved again each time."""
     assert update.callback_query is not None
     parts = (update.callback_query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    action, arguments = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
     stored = _filters(context)
-    svc = _svc(context)
-    who = identity(update).telegram_id
     try:
-        if action == "pg" and len(parts) == 3 and parts[2].isdigit():
-            stored["page"] = int(parts[2])
-            return await _list(update, context)
-        if action == "list" and len(parts) == 2:
-            return await _list(update, context)
-        if action == "cats" and len(parts) == 2:
-            await show(update, "Pick a category:", category_menu())
-            return BROWSE
-        if action == "cat" and len(parts) == 3:
-            stored["cat"] = parts[2] if parts[2] in CATEGORY_NAMES else None
-            stored["page"] = 0
-            return await _list(update, context)
-        if action == "clear" and len(parts) == 2:
-            stored.clear()
-            return await _list(update, context)
-        if action == "tag" and len(parts) == 2:
-            await show(update, ASK_TAG, keyboard([[("« Back", "dir:list")]]))
-            return TAG
-        if action == "o" and len(parts) == 3:
-            card = await svc.card(who, parts[2])
-            from_list = parts[2].startswith("p")
-            await show(update, render_card(card), card_buttons(card, from_list=from_list))
-            return BROWSE
-        if action == "rq" and len(parts) == 3:
-            card = await svc.card(who, parts[2])
-            await show(update, ASK_TYPE.format(name=esc(card.name)), type_buttons(card.ref))
-            return BROWSE
-        if action == "rt" and len(parts) == 4 and parts[3] in TYPE_CODES:
-            return await _request(update, context, parts[2], TYPE_CODES[parts[3]])
+        if not arguments:
+            step = await _bare_press(update, context, action)
+        elif len(arguments) == 1:
+            step = await _press_with(update, context, action, arguments[0], stored)
+        elif action == "rt" and len(arguments) == 2 and arguments[1] in TYPE_CODES:
+            step = await _request(update, context, arguments[0], TYPE_CODES[arguments[1]])
+        else:
+            step = None
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return BROWSE
+    if step is not None:
+        return step
     await answer(update, EXPIRED, alert=True)
     return BROWSE
+
+
+async def _bare_press(update: Update, context: Context, action: str) -> int | None:
+    """A button without an argument, or None when it is not one of the directory's."""
+    if action == "list":
+        return await _list(update, context)
+    if action == "cats":
+        await show(update, "Pick a category:", category_menu())
+        return BROWSE
+    if action == "clear":
+        _filters(context).clear()
+        return await _list(update, context)
+    if action == "tag":
+        await show(update, ASK_TAG, keyboard([[("« Back", "dir:list")]]))
+        return TAG
+    return None
+
+
+async def _press_with(
+    update: Update, context: Context, action: str, argument: str, stored: dict[str, Any]
+) -> int | None:
+    """A button with one argument, or None when it is not one of the directory's."""
+    if action == "pg" and argument.isdigit():
+        stored["page"] = int(argument)
+        return await _list(update, context)
+    if action == "cat":
+        stored["cat"] = argument if argument in CATEGORY_NAMES else None
+        stored["page"] = 0
+        return await _list(update, context)
+    if action == "o":
+        card = await _svc(context).card(identity(update).telegram_id, argument)
+        from_list = argument.startswith("p")
+        await show(update, render_card(card), card_buttons(card, from_list=from_list))
+        return BROWSE
+    if action == "rq":
+        card = await _svc(context).card(identity(update).telegram_id, argument)
+        await show(update, ASK_TYPE.format(name=esc(card.name)), type_buttons(card.ref))
+        return BROWSE
+    return None
 
 
 async def _request(update: Update, context: Context, ref: str, kind: RelationshipType) -> int:

@@ -18,7 +18,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.catalogue import CATEGORIES, MUSCLE_GROUPS, normalise_name
 from coaching.domain.enums import Difficulty
 from coaching.domain.howtos import MediaKind
@@ -32,6 +31,7 @@ from coaching.services.exercises import (
 )
 from coaching.services.howtos import HowToService, HowToView
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.howto import howto_button, howto_handler
 

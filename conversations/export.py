@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.application import services
 from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ClientChoice, ExportBundle, ExportService
 from conversations.common import Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import button, command
 
 MAX_CLIENT_BUTTONS = 30

@@ -40,7 +40,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import MediaKind, SessionStatus
 from coaching.domain.feedback import TimedComment, format_timestamp
 from coaching.domain.schedule import WEEKDAY_NAMES
@@ -76,6 +75,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.log import summary_text
 from conversations.threads import message_button

@@ -207,20 +207,43 @@ class Flow(ConversationHandler[Any]):
     ) -> None:
         """After handling: put this flow on top (or drop it once ended) and note its keys."""
         flows = self._flows(application)
-        entries = [(name, list(keys)) for name, keys in order]
-        if not entries and conversation_state(self, key) is not None:
-            others = [
-                name
-                for name, flow in flows.items()
-                if flow is not self and conversation_state(flow, key) is not None
-            ]
-            # This flow opened on top of another: what user_data held is the older flow's.
-            earlier = [k for k in before if k != OPEN_FLOWS]
-            entries = [(name, list(earlier)) for name in others]
+        entries = self._entries(flows, key, order, before)
         mine = next((keys for name, keys in entries if name == self.flow_name), [])
         written = [
             k for k, v in data.items() if k != OPEN_FLOWS and before.get(k, _MISSING) is not v
         ]
+        kept = self._others_kept(flows, key, entries, mine, before, data)
+        if entries and conversation_state(self, key) is not None:
+            own = [k for k in mine if k in data]
+            kept.append((self.flow_name, own + [k for k in written if k not in own]))
+        _store_order(data, chat, kept, before)
+
+    def _entries(
+        self, flows: dict[str, Flow], key: Key, order: list[Entry], before: dict[Any, Any]
+    ) -> list[Entry]:
+        """The chat's open flows as noted; none noted while this flow is open means it opened
+        on top of the others open now, and what user_data held is theirs."""
+        entries = [(name, list(keys)) for name, keys in order]
+        if entries or conversation_state(self, key) is None:
+            return entries
+        others = [
+            name
+            for name, flow in flows.items()
+            if flow is not self and conversation_state(flow, key) is not None
+        ]
+        earlier = [k for k in before if k != OPEN_FLOWS]
+        return [(name, list(earlier)) for name in others]
+
+    def _others_kept(
+        self,
+        flows: dict[str, Flow],
+        key: Key,
+        entries: list[Entry],
+        mine: list[Any],
+        before: dict[Any, Any],
+        data: dict[Any, Any],
+    ) -> list[Entry]:
+        """The other flows still open, with the keys they still hold in ``data``."""
         kept: list[Entry] = []
         for name, keys in entries:
             flow = flows.get(name)
@@ -231,10 +254,7 @@ class Flow(ConversationHandler[Any]):
                     # This flow's /cancel cleared user_data; the older flow still needs this.
                     data[k] = before[k]
             kept.append((name, [k for k in keys if k in data]))
-        if entries and conversation_state(self, key) is not None:
-            own = [k for k in mine if k in data]
-            kept.append((self.flow_name, own + [k for k in written if k not in own]))
-        _store_order(data, chat, kept, before)
+        return kept
 
 
 Entry = tuple[str, list[Any]]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.application import services
 from coaching.domain.howtos import MediaKind
 from coaching.errors import DomainError
 from coaching.services.howtos import HowToService, HowToView
 from conversations.common import Button, Context, answer, esc, identity
+from conversations.container import services
 from conversations.flow import Final, button
 
 PREFIX = "ht"

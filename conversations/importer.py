@@ -28,7 +28,6 @@ from telegram import Document, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Units
 from coaching.domain.exchange import (
     GOOD_FILE_HINT,
@@ -51,6 +50,7 @@ from coaching.services.imports import (
 )
 from coaching.services.users import UserService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
+from conversations.container import services
 from conversations.flow import Flow, button, command
 
 STEP = 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import AlertSeverity
 from coaching.domain.feedback import PART_MAX, clean_part
 from coaching.errors import DomainError
@@ -32,6 +31,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow, button
 
 PART, SEVERITY, DETAILS = range(3)

@@ -12,7 +12,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Permission, RelationshipType
 from coaching.domain.permissions import PERMISSION_LABELS, PermissionFlags
 from coaching.errors import DomainError
@@ -31,6 +30,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.menus import set_menu_for
 from conversations.start import ASK_TIMEZONE, ZONE_BUTTONS

@@ -26,7 +26,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
     LiveWord,
@@ -62,6 +61,7 @@ from conversations.alerts import after_session_finished
 from conversations.clients import CARD_ACTIONS
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, notify
 from conversations.common import show as show_message
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.howto import howto_button
 from conversations.threads import summary_markup

@@ -14,7 +14,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Units
 from coaching.domain.measurements import (
     BODY_FAT,
@@ -35,6 +34,7 @@ from coaching.services.measurements import (
     SavedMeasurement,
 )
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import Flow
 
 CHOOSE, MENU, VALUE, CUSTOM = range(4)
@@ -270,38 +270,57 @@ async def on_button(update: Update, context: Context) -> int:
     """Every ``ms:`` button; the client in play is re-checked by the service each time."""
     assert update.callback_query is not None
     parts = (update.callback_query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
     in_flow = STATE_KEY in (context.user_data or {})
     stored = _state(context)
-    svc = _svc(context)
-    who = identity(update).telegram_id
     try:
-        if action == "me" and len(parts) == 2:
-            start = await svc.start(who)
-            return await _self_menu(update, context, start.units, edit=True)
-        if action == "cl" and len(parts) == 2:
-            return await _client_list(update, context, 0, edit=True)
-        if action == "cp" and len(parts) == 3 and parts[2].isdigit():
-            return await _client_list(update, context, int(parts[2]), edit=True)
-        if action == "c" and len(parts) == 3 and parts[2].isdigit():
-            target = await svc.choose_client(who, int(parts[2]))
-            return await _client_menu(update, context, target)
-        if action == "menu" and len(parts) == 2 and STATE_KEY in (context.user_data or {}):
-            return await _menu(update, context, edit=True)
-        if action == "k" and len(parts) == 3 and stored:
-            return await _ask_kind(update, context, parts[2])
-        if action == "recent" and len(parts) == 2 and stored:
-            return await _recent(update, context)
-        if action == "done" and len(parts) == 2:
-            assert context.user_data is not None
-            context.user_data.pop(STATE_KEY, None)
-            await show(update, DONE)
-            return END
+        if len(parts) == 2:
+            step = await _bare_press(update, context, parts[1], stored)
+        elif len(parts) == 3:
+            step = await _press_with(update, context, parts[1], parts[2], stored)
+        else:
+            step = None
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return _unchanged(context, in_flow)
+    if step is not None:
+        return step
     await answer(update, EXPIRED, alert=True)
     return _unchanged(context, in_flow)
+
+
+async def _bare_press(
+    update: Update, context: Context, action: str, stored: dict[str, Any]
+) -> int | None:
+    """A button without an argument, or None when it is not one of this flow's."""
+    if action == "me":
+        start = await _svc(context).start(identity(update).telegram_id)
+        return await _self_menu(update, context, start.units, edit=True)
+    if action == "cl":
+        return await _client_list(update, context, 0, edit=True)
+    if action == "menu" and STATE_KEY in (context.user_data or {}):
+        return await _menu(update, context, edit=True)
+    if action == "recent" and stored:
+        return await _recent(update, context)
+    if action == "done":
+        assert context.user_data is not None
+        context.user_data.pop(STATE_KEY, None)
+        await show(update, DONE)
+        return END
+    return None
+
+
+async def _press_with(
+    update: Update, context: Context, action: str, argument: str, stored: dict[str, Any]
+) -> int | None:
+    """A button with one argument, or None when it is not one of this flow's."""
+    if action == "cp" and argument.isdigit():
+        return await _client_list(update, context, int(argument), edit=True)
+    if action == "c" and argument.isdigit():
+        target = await _svc(context).choose_client(identity(update).telegram_id, int(argument))
+        return await _client_menu(update, context, target)
+    if action == "k" and stored:
+        return await _ask_kind(update, context, argument)
+    return None
 
 
 def _unchanged(context: Context, in_flow: bool) -> int:

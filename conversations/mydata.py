@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.application import services
 from coaching.domain.plurals import plural
 from coaching.errors import DomainError
 from coaching.services.exports import ExportBundle, ExportService
 from conversations.common import Context, esc, identity, show
+from conversations.container import services
 from conversations.flow import command
 
 # --- wording ---------------------------------------------------------------------------------

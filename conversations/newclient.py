@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain import client_profile as cp
 from coaching.domain.enums import RelationshipType, Units
 from coaching.domain.invites import invite_link
@@ -38,6 +37,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.typed_buttons import ButtonCodec
 

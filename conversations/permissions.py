@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.domain.permissions import (
     PERMISSION_LABELS,
@@ -53,6 +52,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.invite import SHARED_NOUNS
 

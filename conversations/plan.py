@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 from telegram import Update
 
-from bot.application import services
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.services.plan import ExerciseLine, PlanService, SessionLine, TodaySession
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import button, command
 from conversations.howto import howto_rows
 from conversations.threads import today_ask_button

@@ -18,10 +18,10 @@ import logging
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.application import services
 from coaching.services.base import DatabaseBusy
 from coaching.services.reminders import NoticeService
 from conversations.common import Context
+from conversations.container import services
 
 log = logging.getLogger(__name__)
 

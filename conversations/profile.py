@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Visibility
 from coaching.domain.plurals import plural
 from coaching.domain.profile_rules import (
@@ -44,6 +43,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow
 
 (
@@ -158,26 +158,32 @@ def render_profile(view: TrainerProfileView, bot_username: str | None, note: str
     lines += [_certificate_line(c) for c in view.certificates]
     lines.append(f"<b>Hourly rate:</b> {esc(format_rate(view.hourly_rate, view.currency))}")
     lines.append(f"<b>Independent:</b> {_yes(view.is_independent)}")
-    taking = "yes" if view.can_accept_new_clients else "no"
-    if view.accepts_new_clients and not view.can_accept_new_clients:
-        taking = "no — your client limit is reached"
-    lines.append(f"<b>Accepting new clients:</b> {taking}")
+    lines.append(f"<b>Accepting new clients:</b> {_taking_text(view)}")
     lines.append(
         f"<b>Client limit:</b> {view.client_limit} ({view.active_clients} active or pending)"
     )
     lines.append(f"<b>Visibility:</b> {VISIBILITY_TEXT[view.visibility]}")
-    primary = view.primary_category
-    others = [esc(c.name) for c in view.categories if not c.is_primary]
-    if primary is None:
-        categories = "<i>none</i>"
-    else:
-        categories = ", ".join([f"⭐ {esc(primary.name)} (primary)", *others])
-    lines.append(f"<b>Categories:</b> {categories}")
+    lines.append(f"<b>Categories:</b> {_categories_text(view)}")
     lines.append(f"<b>Tags:</b> {', '.join(esc(t) for t in view.tags) or '<i>none</i>'}")
     lines.append(f"<b>Rating:</b> {esc(view.rating)}")
     if view.visibility is Visibility.UNLISTED and view.share_code:
         lines += ["", f"🔗 Your link: {esc(trainer_link(bot_username, view.share_code))}"]
     return "\n".join(lines)
+
+
+def _taking_text(view: TrainerProfileView) -> str:
+    taking = "yes" if view.can_accept_new_clients else "no"
+    if view.accepts_new_clients and not view.can_accept_new_clients:
+        taking = "no — your client limit is reached"
+    return taking
+
+
+def _categories_text(view: TrainerProfileView) -> str:
+    primary = view.primary_category
+    others = [esc(c.name) for c in view.categories if not c.is_primary]
+    if primary is None:
+        return "<i>none</i>"
+    return ", ".join([f"⭐ {esc(primary.name)} (primary)", *others])
 
 
 def profile_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:

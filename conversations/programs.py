@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 
-from bot.application import services
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.plurals import plural
 from coaching.domain.progression import (
@@ -34,6 +33,7 @@ from coaching.services.programs import (
     ProgramService,
     ProgramView,
     SessionField,
+    SessionSummary,
     SessionView,
     parse_weeks,
 )
@@ -45,6 +45,7 @@ from coaching.services.templates import (
 )
 from coaching.services.users import UserService
 from conversations.common import END, Button, Context, esc, identity, is_skip, keyboard, show
+from conversations.container import services
 from conversations.fields import (
     Codes,
     FieldEditor,
@@ -173,21 +174,25 @@ def program_text(view: ProgramView, notice: str = "") -> str:
             listed += 1
             if listed > MAX_LISTED_SESSIONS:
                 break
-            extra = ", ".join(
-                part
-                for part in (
-                    esc(s.focus_area) if s.focus_area else None,
-                    f"{s.estimated_duration} min" if s.estimated_duration else None,
-                )
-                if part
-            )
-            lines.append(f"  {s.number}. {esc(s.name)}" + (f" ({extra})" if extra else ""))
+            lines.append(_session_line(s))
     if listed > MAX_LISTED_SESSIONS:
         lines.append("  …")
     if empty:
         lines.append(f"<i>No sessions yet in {_weeks_phrase(empty)}.</i>")
     lines.append("\nOpen a week to add or change its sessions.")
     return "\n".join(lines)
+
+
+def _session_line(s: SessionSummary) -> str:
+    extra = ", ".join(
+        part
+        for part in (
+            esc(s.focus_area) if s.focus_area else None,
+            f"{s.estimated_duration} min" if s.estimated_duration else None,
+        )
+        if part
+    )
+    return f"  {s.number}. {esc(s.name)}" + (f" ({extra})" if extra else "")
 
 
 def _weeks_phrase(weeks: Sequence[int]) -> str:
@@ -404,6 +409,11 @@ async def _new_input(update: Update, context: Context, value: str | None) -> obj
         state["at"] = order[order.index(at) + 1]
         _user_data(context)["prg_new"] = state
         return await _ask_new(update, context)
+    return await _create_program(update, context, state)
+
+
+async def _create_program(update: Update, context: Context, state: dict[str, Any]) -> object:
+    """Create the program the answers describe (back to its name when it is refused)."""
     svc = ProgramService(services(context).ctx)
     try:
         view = await svc.create(

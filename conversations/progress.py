@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.application import services
 from coaching.errors import DomainError
 from coaching.services.dashboard import DashboardService
 from conversations.common import Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.dashboard import chart_buttons, chart_for, progress_text
 from conversations.flow import button, command
 

@@ -18,7 +18,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.booking import EXAMPLE, NoClientNamed, NoTimeGiven, TimeUnreadable
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.threads import TargetKind
@@ -48,6 +47,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 from conversations.threads import message_button
 from conversations.typed_buttons import ButtonCodec

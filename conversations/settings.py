@@ -17,8 +17,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.application import services
-from bot.dispatch import BLOCKED
 from coaching.domain.enums import SessionStatus, Units
 from coaching.domain.quiet_hours import QuietHours
 from coaching.domain.reminders import (
@@ -48,7 +46,9 @@ from conversations.common import (
     notify,
     show,
 )
+from conversations.container import services
 from conversations.flow import Final, Flow, button
+from conversations.notices import BLOCKED
 from conversations.start import COMMON_ZONES
 
 MENU, TIMEZONE, EVENING, LEAD, QUIET, DIGEST = range(6)

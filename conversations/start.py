@@ -7,11 +7,11 @@ from enum import StrEnum
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.enums import Role
 from coaching.errors import DomainError
 from coaching.services.users import UserService, UserView
 from conversations.common import END, Context, answer, esc, identity, keyboard, show
+from conversations.container import services
 from conversations.flow import Flow, command, conversation_state
 from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS, commands_for, set_menu_for
 from conversations.typed_buttons import ButtonCodec

@@ -16,7 +16,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.catalogue import CATEGORIES, check_target_fits
 from coaching.domain.enums import Units
 from coaching.domain.plurals import plural
@@ -63,6 +62,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.fields import (
     Codes,
     FieldEditor,
@@ -664,23 +664,7 @@ class ExerciseEntry:
         at = step["at"]
         order = ["sets", "target", "load", "intensity", "rest", "instructions", "tips"]
         try:
-            if at == "sets":
-                step["sets"] = check_sets(value or "")
-            elif at == "target":
-                step["target"] = check_target(value or "")
-            elif at == "load":
-                step["load"] = check_load(value, unit) if value else None
-                if step["load"]:
-                    _check_step_fits(step, unit)
-            elif at == "intensity":
-                step["intensity"] = check_intensity(value) if value else None
-            elif at == "rest":
-                step["rest"] = check_rest(value) if value else None
-            elif at in ("instructions", "tips"):
-                cleaned = (value or "").strip()
-                if len(cleaned) > 500:
-                    raise EntryError("Keep it under 500 characters.", "Brace before each rep")
-                step[at] = cleaned or None
+            _take_step_answer(step, at, value, unit)
         except EntryError as error:
             return await self._ask_step(update, context, error_text(error))
         if at != "tips":
@@ -934,6 +918,31 @@ def _check_fits(exercise: ExerciseView, p: Prescription) -> None:
         reps=p.reps_min is not None,
         loaded=p.weight_kg is not None or p.percent_e1rm is not None,
     )
+
+
+def _take_step_answer(step: dict[str, Any], at: str, value: str | None, unit: Units) -> None:
+    """Check the answer to the step ``at`` and note it in ``step`` (EntryError when wrong)."""
+    if at == "sets":
+        step["sets"] = check_sets(value or "")
+    elif at == "target":
+        step["target"] = check_target(value or "")
+    elif at == "load":
+        step["load"] = check_load(value, unit) if value else None
+        if step["load"]:
+            _check_step_fits(step, unit)
+    elif at == "intensity":
+        step["intensity"] = check_intensity(value) if value else None
+    elif at == "rest":
+        step["rest"] = check_rest(value) if value else None
+    elif at in ("instructions", "tips"):
+        step[at] = _step_note(value)
+
+
+def _step_note(value: str | None) -> str | None:
+    cleaned = (value or "").strip()
+    if len(cleaned) > 500:
+        raise EntryError("Keep it under 500 characters.", "Brace before each rep")
+    return cleaned or None
 
 
 def _check_step_fits(step: dict[str, Any], unit: Units) -> None:

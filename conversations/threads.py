@@ -20,7 +20,6 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.schedule import load_zone
 from coaching.domain.threads import (
     EmptyMessage,
@@ -46,6 +45,7 @@ from conversations.common import (
     keyboard,
     show,
 )
+from conversations.container import services
 from conversations.flow import Flow, button
 
 log = logging.getLogger(__name__)

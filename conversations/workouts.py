@@ -15,7 +15,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.application import services
 from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import AssignmentService, ClientPage
@@ -39,6 +38,7 @@ from conversations.common import (
     show,
     told,
 )
+from conversations.container import services
 from conversations.flow import Flow
 
 (CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD) = range(12)

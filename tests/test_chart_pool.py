@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.charts
-from bot.charts import ChartPool, ChartUnavailable, render_png
+import conversations.charts
 from coaching.services.charts import ChartData, Series
+from conversations.charts import ChartPool, ChartUnavailable, render_png
 from conversations.dashboard import CHART_FAILED
 from tests.conftest import START
 from tests.factories import make_coaching, make_user
@@ -111,7 +111,7 @@ async def test_the_user_gets_a_clear_reply_when_no_chart_can_be_drawn(
     squat = await exercise_id(session_factory, "Barbell Back Squat")
     await log_session(session_factory, coaching, START - timedelta(days=7), [(squat, "90", 5, 8)])
     monkeypatch.setattr(
-        bot.charts, "_charts", ChartPool(method="no-such-start-method", draw=_fails)
+        conversations.charts, "_charts", ChartPool(method="no-such-start-method", draw=_fails)
     )
     cleo = sim.user(1002, "Cleo")
     await cleo.send("/progress")

@@ -24,10 +24,9 @@ from bot.config import Settings
 from coaching.clock import ManualClock
 from storage.models import ProcessedUpdate, SetRecord
 from tests.conftest import POSTGRES_URL, make_sim, restarted
-from tests.factories import make_user
+from tests.factories import live_message, make_user, plan_session, trainer_and_client
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
 
 Factory = async_sessionmaker[AsyncSession]
 

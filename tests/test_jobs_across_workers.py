@@ -23,9 +23,8 @@ from coaching.services.timers import LeaseService
 from storage.db import create_engine
 from storage.models import JobLease
 from tests.conftest import START, restarted
-from tests.factories import make_coaching, make_user
+from tests.factories import make_coaching, make_user, many_trainers
 from tests.fakes.botapi import FakeBotAPI
-from tests.flows.test_digest_batches import _trainers
 from tests.progress_data import plan
 
 Factory = async_sessionmaker[AsyncSession]
@@ -153,7 +152,7 @@ async def test_a_failed_run_is_retried_in_the_same_period(
 async def test_two_workers_send_one_digest_per_trainer_per_day(
     workers: Workers, session_factory: Factory, clock: ManualClock, api: FakeBotAPI
 ) -> None:
-    expected = await _trainers(session_factory, 40)
+    expected = await many_trainers(session_factory, 40)
     clock.set(START)  # 09:00 UTC: London trainers' 07:00 digest is due
     await tick_both(workers, "daily_digest")
     clock.advance(minutes=5)  # the next period: both check again

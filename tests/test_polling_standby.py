@@ -20,8 +20,8 @@ from bot.leader import LEADER_LOCK
 from storage.advisory import SessionLock
 from storage.db import create_engine, create_session_factory
 from tests.conftest import POSTGRES_URL, open_test_engine
+from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.flows.test_log_trainer import plan_session, trainer_and_client
 from tests.test_process import (
     BotProcess,
     api,

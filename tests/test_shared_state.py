@@ -20,10 +20,7 @@ from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
 from tests.conftest import POSTGRES_URL, make_sim, restarted
-from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.fakes.updates import message_update
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
     live_message,
     plan_session,
@@ -31,6 +28,9 @@ from tests.flows.test_log_trainer import (
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.chat import ChatSimulator, SimUser
+from tests.fakes.updates import message_update
 
 pytestmark = pytest.mark.skipif(
     POSTGRES_URL is None, reason="several workers share a PostgreSQL database only"

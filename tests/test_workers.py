@@ -31,9 +31,9 @@ from sqlalchemy import select
 from storage.db import create_engine, create_session_factory
 from storage.models import SessionRecord, SetRecord
 from tests.conftest import POSTGRES_URL, open_test_engine
+from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.fakes.updates import callback_update, message_update
-from tests.flows.test_log_trainer import plan_session, trainer_and_client
 from tests.test_process import (
     PROJECT_ROOT,
     WAIT,

@@ -1,4 +1,4 @@
-"""The data behind the progress charts. Drawing them is the bot's job (``bot/charts.py``).
+"""The data behind the progress charts. Drawing them is the flows' job (conversations.charts).
 
 Each method checks who is asking exactly as the progress card does (a trainer through
 ``trainer_access`` and the client's permissions and ProgressionAccess windows; a client sees

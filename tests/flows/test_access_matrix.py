@@ -16,8 +16,8 @@ from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.errors import NotFound
 from coaching.services.access import trainer_access
 from storage.models import ClientProfile, PermissionSet, Relationship, User
+from tests.factories import create_client, onboard
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
 
 PRIVATE_NAMES = ("Cleo Secret", "Dana Secret", "Dana Other", "Eli Secret", "Pip Secret")
 

@@ -16,9 +16,8 @@ from coaching.services.base import ServiceContext
 from conversations.alerts import send_urgent
 from storage.models import ClientAlert
 from tests.conftest import START
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import Coaching, Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import Factory
 from tests.progress_data import plan
 
 

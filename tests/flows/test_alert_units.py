@@ -9,9 +9,8 @@ from coaching.domain import alerts as rules
 from coaching.domain.enums import Units
 from coaching.services.alerts import raise_alert
 from coaching.services.base import ServiceContext
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import Coaching, Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
 
 
 async def _raise(ctx: ServiceContext, coaching: Coaching, draft: rules.AlertDraft) -> None:

@@ -10,27 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.application import SpotterApplication
 from coaching.clock import ManualClock
-from coaching.services.alerts import AlertService, on_injury
+from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
 from storage.models import ClientAlert, TrainerProfile
 from tests.conftest import START
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import alerts_world, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
 from tests.progress_data import plan
-
-
-async def _world(
-    factory: async_sessionmaker[AsyncSession], ctx: ServiceContext, clock: ManualClock
-) -> Coaching:
-    trainer = await make_user(factory, 1001, "Tara", trainer=True)
-    cleo = await make_user(factory, 1002, "Cleo", client=True)
-    coaching = await make_coaching(factory, trainer, cleo, start=START.date())
-    await plan(factory, coaching, START - timedelta(days=1), title="Leg day")
-    async with ctx.uow() as uow:
-        await on_injury(uow, trainer.id, coaching.profile.id, "r1", "sore knee", clock.now())
-        await uow.commit()
-    await AlertService(ctx).scan_all()
-    return coaching
 
 
 async def _alerts(factory: async_sessionmaker[AsyncSession]) -> list[ClientAlert]:
@@ -44,7 +30,7 @@ async def test_list_open_and_resolve_with_notes(
     clock: ManualClock,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    await _world(session_factory, ctx, clock)
+    await alerts_world(session_factory, ctx, clock)
     tara = sim.user(1001, "Tara")
     await tara.send("/alerts")
     text = tara.last_reply.text
@@ -71,7 +57,7 @@ async def test_skip_cancel_and_forged(
     clock: ManualClock,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    coaching = await _world(session_factory, ctx, clock)
+    coaching = await alerts_world(session_factory, ctx, clock)
     rows = await _alerts(session_factory)
     tara = sim.user(1001, "Tara")
     await tara.send("/alerts")

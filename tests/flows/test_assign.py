@@ -7,33 +7,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import AssignmentStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
-from storage.models import CoachingSession, ProgramAssignment, ProgramModification
-from tests.factories import Coaching, make_coaching, make_user
+from storage.models import ProgramModification
+from tests.factories import (
+    assign_setup,
+    assignments,
+    make_coaching,
+    make_program,
+    make_user,
+    sessions,
+)
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.services.test_assignments import make_program
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def setup(factory: Factory) -> Coaching:
-    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(
-        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
-    )
-    coaching = await make_coaching(factory, alice, bob)
-    await make_program(factory, alice)
-    return coaching
-
-
-async def assignments(factory: Factory) -> list[ProgramAssignment]:
-    async with factory() as session:
-        return list((await session.execute(select(ProgramAssignment))).scalars())
-
-
-async def sessions(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
 
 
 async def assign_bob(alice: SimUser) -> None:
@@ -51,7 +36,7 @@ async def assign_bob(alice: SimUser) -> None:
 async def test_assigning_a_program_step_by_step(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await alice.send("/assign")
     assert "Who is it for? (1 active client)" in alice.last_reply.text
@@ -110,7 +95,7 @@ async def test_assigning_a_program_step_by_step(
 async def test_cancel_and_forged_buttons_store_nothing(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     dave = await make_user(session_factory, 4004, "Dave", trainer=True)
     carol = await make_user(session_factory, 3003, "Carol", client=True)
     foreign = await make_coaching(session_factory, dave, carol)
@@ -144,7 +129,7 @@ async def test_cancel_and_forged_buttons_store_nothing(
 async def test_a_client_who_withheld_permission_is_refused(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    coaching = await setup(session_factory)
+    coaching = await assign_setup(session_factory)
     carol = await make_user(session_factory, 3003, "Carol", client=True)
     await make_coaching(
         session_factory, coaching.trainer, carol, flags=PermissionFlags(assign_programs=False)
@@ -160,7 +145,7 @@ async def test_a_client_who_withheld_permission_is_refused(
 async def test_swap_shift_and_cancel_an_assignment(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await assign_bob(alice)
     await alice.send("/assign")
@@ -224,7 +209,7 @@ async def test_swap_shift_and_cancel_an_assignment(
 async def test_another_trainer_cannot_open_an_assignment(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await assign_bob(alice)
     (stored,) = await assignments(session_factory)
@@ -240,7 +225,7 @@ async def test_another_trainer_cannot_open_an_assignment(
 async def test_the_client_card_opens_this_clients_programs(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    coaching = await setup(session_factory)
+    coaching = await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await alice.send("/clients")
     await alice.press("Bob")

@@ -11,25 +11,13 @@ from bot.config import Settings
 from bot.persistence import SqlPersistence
 from coaching.clock import ManualClock
 from tests.conftest import make_sim, restarted
+from tests.factories import assign_setup, assignments, sessions, to_time_step
 from tests.fakes import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_assign import assignments, sessions, setup
+from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
 
 PER_DAY = "Mon 07:00, Wed 18:30, Fri 07:00"
-
-
-async def to_time_step(alice: SimUser) -> None:
-    """Bob (New York) on Strength Base from Mon 30 Nov, Mon/Wed/Fri; stop at "At what time"."""
-    await alice.send("/assign")
-    await alice.press("Bob")
-    await alice.press("Strength Base")
-    await alice.press("Next Monday")
-    for day in ("Mon", "Wed", "Fri"):
-        await alice.press(day)
-    await alice.press("Done")
-    assert "At what time" in alice.last_reply.text
 
 
 async def scheduled(factory: Factory) -> list[datetime]:
@@ -37,7 +25,7 @@ async def scheduled(factory: Factory) -> list[datetime]:
 
 
 async def test_a_time_per_training_day(sim: ChatSimulator, session_factory: Factory) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await to_time_step(alice)
     asked = alice.last_reply.text
@@ -83,7 +71,7 @@ async def test_a_time_per_training_day(sim: ChatSimulator, session_factory: Fact
 async def test_one_time_for_all_days_still_works(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await to_time_step(alice)
     await alice.send("6:30pm")
@@ -102,7 +90,7 @@ async def test_one_time_for_all_days_still_works(
 async def test_bad_times_are_explained_and_nothing_is_stored(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await to_time_step(alice)
     example = "e.g. mon 07:00, wed 18:30, fri 07:00"
@@ -132,7 +120,7 @@ async def test_bad_times_are_explained_and_nothing_is_stored(
 
 
 async def test_cancel_at_the_time_step(sim: ChatSimulator, session_factory: Factory) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await to_time_step(alice)
     await alice.send("/cancel")
@@ -153,7 +141,7 @@ async def test_a_flow_left_open_across_a_deploy_still_confirms(
 ) -> None:
     """The bot restarts between the time and the confirmation. The first case keeps per-day
     times; the second holds a step stored by the version with one "at" for all days."""
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await to_time_step(alice)
     await alice.send("mon 7am, wed 18:30, fri 7am")

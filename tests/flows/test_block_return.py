@@ -19,9 +19,8 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import ReminderKind, ReminderStatus
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import Reminder, User
-from tests.factories import Coaching
+from tests.factories import Coaching, Factory, plan_session, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import Factory, plan_session, trainer_and_client
 
 FIRST = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 BOOKED_WHILE_AWAY = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from coaching.domain.enums import Units
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ClientProfile, Relationship
-from tests.factories import make_coaching, make_user
+from tests.factories import Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
 
 
 async def _ivy(factory: Factory, units: Units) -> int:

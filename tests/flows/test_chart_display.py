@@ -9,15 +9,14 @@ import matplotlib.dates as mdates
 import pytest
 from sqlalchemy import update
 
-from bot.charts import draw_figure, render_png, tick_labels
 from coaching.domain.enums import Units
 from coaching.domain.permissions import PermissionFlags
 from coaching.services.charts import ChartData
+from conversations.charts import draw_figure, render_png, tick_labels
 from storage.models import PermissionSet
 from tests.conftest import START
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import Coaching, Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
 from tests.progress_data import exercise_id, log_session, plan
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

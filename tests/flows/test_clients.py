@@ -14,26 +14,8 @@ from coaching.services.base import ServiceContext
 from coaching.services.clients import ClientService
 from conversations import clients as clients_flow
 from storage.models import ClientProfile, Relationship
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
-
-
-async def _coached(sim: ChatSimulator) -> tuple[SimUser, SimUser]:
-    """Tom coaches Cleo, who shares her personal details."""
-    tom = await onboard(sim, 1, "Tom", "trainer")
-    cleo = await onboard(sim, 2, "Cleo", "client")
-    await tom.send("/newclient")
-    await tom.send("Cleo Smith")
-    await tom.press("Add details")
-    await tom.send("cleo@example.com")
-    while "Check the new client" not in tom.last_reply.text:
-        await tom.press("Skip")
-    await tom.press("Create")
-    payload = tom.last_reply.text.split("start=")[1].split()[0]
-    await cleo.send(f"/start {payload}")
-    assert "Now: ✅ yes" in cleo.last_reply.text, "sharing what Tom recorded is preselected"
-    await cleo.press("Accept")
-    return tom, cleo
+from tests.factories import create_client, joined_client, onboard
+from tests.fakes.chat import ChatSimulator
 
 
 async def _relationship(factory: async_sessionmaker[AsyncSession]) -> Relationship:
@@ -72,7 +54,7 @@ async def test_list_by_status_with_pages(sim: ChatSimulator, ctx: ServiceContext
 async def test_card_shows_personal_details_only_when_shared(
     sim: ChatSimulator,
 ) -> None:
-    tom, cleo = await _coached(sim)
+    tom, cleo = await joined_client(sim)
     await tom.send("/clients")
     await tom.press("Cleo Smith")
     card = tom.last_reply.text
@@ -91,7 +73,7 @@ async def test_card_shows_personal_details_only_when_shared(
 async def test_pause_resume_extend_notes_and_end_from_the_card(
     sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    tom, cleo = await _coached(sim)
+    tom, cleo = await joined_client(sim)
     await tom.send("/clients")
     await tom.press("Cleo Smith")
     await tom.press("Pause")
@@ -180,7 +162,7 @@ async def test_card_actions_registry_adds_buttons(sim: ChatSimulator) -> None:
 async def test_forged_and_stale_card_buttons_are_refused(
     sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    tom, cleo = await _coached(sim)
+    tom, cleo = await joined_client(sim)
     olga = await onboard(sim, 3, "Olga", "trainer")
     relationship = await _relationship(session_factory)
     pid, rid = relationship.client_profile_id, relationship.id
@@ -218,7 +200,7 @@ async def test_the_expiry_job_tells_both_sides(
     clock: ManualClock,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    tom, cleo = await _coached(sim)
+    tom, cleo = await joined_client(sim)
     await tom.send("/clients")
     await tom.press("Cleo Smith")
     await tom.press("Extend")

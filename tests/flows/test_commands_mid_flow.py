@@ -24,12 +24,17 @@ from conversations import importer as importer_flow
 from conversations import start as start_flow
 from storage.models import SessionRecord, SetRecord, TrainerProfile, TrainingFeedback, User
 from tests.conftest import make_sim, restarted
-from tests.factories import make_user
+from tests.factories import (
+    STRONG,
+    finished,
+    live_message,
+    make_user,
+    plan_session,
+    records,
+    trainer_and_client,
+)
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_feedback_client import finished
-from tests.flows.test_log_trainer import live_message, plan_session, records, trainer_and_client
-from tests.services.test_imports import STRONG
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -29,9 +29,8 @@ from storage.models import (
     TrainerProfile,
 )
 from tests.conftest import START
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import Coaching, Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
 from tests.progress_data import plan
 
 

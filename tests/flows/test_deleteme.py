@@ -7,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.application import SpotterApplication
 from storage.models import ConversationState, User, UserData
-from tests.factories import make_user
+from tests.factories import TOM, ZELDA, make_user, rich_client
 from tests.fakes.chat import ChatSimulator
-from tests.services.test_erasure import TOM, ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,43 +14,10 @@ from coaching.services.dashboard import DashboardService
 from conversations.dashboard import DIGEST_BATCH, digest_job
 from storage.models import TrainerProfile
 from tests.conftest import START
-from tests.factories import make_coaching, make_user
+from tests.factories import many_trainers
 from tests.fakes.chat import ChatSimulator
-from tests.progress_data import plan
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def _trainers(factory: Factory, count: int) -> dict[int, bool]:
-    """``count`` trainers with a digest at 07:00 their time; telegram id -> whether one is due
-    at 09:00 UTC. Every third has a session today (something to report), every fourth wants
-    empty digests, every fifth lives in New York (04:00 there: not yet), every seventh has no
-    digest time."""
-    expected: dict[int, bool] = {}
-    for number in range(count):
-        telegram_id = 5000 + number
-        zone = "America/New_York" if number % 5 == 4 else "Europe/London"
-        trainer = await make_user(
-            factory, telegram_id, f"Trainer {number}", trainer=True, timezone=zone
-        )
-        busy = number % 3 == 0
-        if busy:
-            client = await make_user(factory, 9000 + number, f"Client {number}", client=True)
-            coaching = await make_coaching(factory, trainer, client)
-            await plan(factory, coaching, START + timedelta(hours=2))
-        empty_too = number % 4 == 0
-        has_time = number % 7 != 6
-        async with factory() as session:
-            profile = (
-                await session.execute(
-                    select(TrainerProfile).where(TrainerProfile.user_id == trainer.id)
-                )
-            ).scalar_one()
-            profile.digest_time = time(7, 0) if has_time else None
-            profile.digest_when_empty = empty_too
-            await session.commit()
-        expected[telegram_id] = has_time and zone != "America/New_York" and (busy or empty_too)
-    return expected
 
 
 async def test_every_due_digest_is_sent_once_across_batches(
@@ -61,7 +27,7 @@ async def test_every_due_digest_is_sent_once_across_batches(
     clock: ManualClock,
     session_factory: Factory,
 ) -> None:
-    expected = await _trainers(session_factory, 3 * DIGEST_BATCH + 5)
+    expected = await many_trainers(session_factory, 3 * DIGEST_BATCH + 5)
     clock.set(START)  # 09:00 UTC: 09:00 in London, 04:00 in New York
     context: Any = type("Ctx", (), {"application": app, "bot": app.bot})()
 

@@ -7,20 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RelationshipStatus, RelationshipType
 from storage.models import ClientProfile, PermissionSet, Relationship, TrainerProfile, User
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_profile import register
-
-
-async def make_public(trainer: SimUser, *, category: str | None = "Strength") -> None:
-    await trainer.send("/profile")
-    await trainer.press("Edit profile")
-    await trainer.press("Visibility")
-    await trainer.press("Public")
-    if category:
-        await trainer.press("Edit profile")
-        await trainer.press("Categories")
-        await trainer.press(category)
-        await trainer.press("Done")
+from tests.factories import make_public, register
+from tests.fakes.chat import ChatSimulator
 
 
 async def _relationships(factory: async_sessionmaker[AsyncSession]) -> list[Relationship]:

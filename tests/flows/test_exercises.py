@@ -12,9 +12,9 @@ from coaching.domain.enums import Difficulty
 from conversations.exercises import CATEGORY_ORDER, MUSCLE_ORDER
 from storage.models import Exercise, User
 from tests.conftest import make_sim, restarted
+from tests.factories import onboard
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import onboard
 
 Factory = async_sessionmaker[AsyncSession]
 BENCH = "Barbell Bench Press"

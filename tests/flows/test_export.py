@@ -7,9 +7,8 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.permissions import PermissionFlags
-from tests.factories import make_coaching, make_user
+from tests.factories import TOM, make_coaching, make_user, rich_client
 from tests.fakes.chat import ChatSimulator
-from tests.services.test_erasure import TOM, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -10,33 +10,14 @@ from sqlalchemy import select
 from coaching.clock import ManualClock
 from coaching.domain.enums import AlertSeverity, AlertType, MediaKind
 from storage.models import ClientAlert, MediaNote, TrainerProfile
-from tests.factories import Coaching, make_user
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
-    Planned,
     appointment,
-    plan_session,
+    finished,
+    make_user,
     records,
-    trainer_and_client,
 )
-
-
-async def finished(
-    sim: ChatSimulator, factory: Factory, clock: ManualClock
-) -> tuple[Coaching, Planned, SimUser, SimUser]:
-    """Alice logs Tom's planned session and finishes it: the RPE prompt is the last message."""
-    coaching = await trainer_and_client(factory)
-    planned = await plan_session(factory, coaching, at=clock.now())
-    alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
-    await alice.send("/log")
-    await alice.press("Lower A")
-    await alice.press("✓ As planned")
-    clock.advance(minutes=40)
-    await alice.press("🏁 Finish")
-    await alice.press("Yes, finish")
-    assert "How hard was" in alice.last_reply.text
-    return coaching, planned, alice, tom
+from tests.fakes.chat import ChatSimulator
 
 
 async def test_rpe_then_text_then_rating_reach_the_record_session_and_trainer(

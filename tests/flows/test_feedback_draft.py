@@ -6,15 +6,14 @@ from sqlalchemy import select
 
 from coaching.clock import ManualClock
 from storage.models import MediaNote, TrainingFeedback
+from tests.factories import Factory, rated
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_feedback_trainer import _rated
-from tests.flows.test_log_trainer import Factory
 
 
 async def test_feedback_again_offers_to_continue_the_draft_or_start_over(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    alice, tom, _ = await _rated(sim, session_factory, clock)
+    alice, tom, _ = await rated(sim, session_factory, clock)
     await tom.send("/feedback")
     await tom.press("Alice · Lower A")
     await tom.press("✍️ Write feedback")
@@ -65,7 +64,7 @@ async def test_feedback_again_offers_to_continue_the_draft_or_start_over(
 async def test_continue_at_the_confirmation_shows_the_preview(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, tom, _ = await _rated(sim, session_factory, clock)
+    _, tom, _ = await rated(sim, session_factory, clock)
     await tom.send("/feedback")
     await tom.press("Alice · Lower A")
     await tom.press("✍️ Write feedback")
@@ -85,7 +84,7 @@ async def test_continue_at_the_confirmation_shows_the_preview(
 async def test_typed_skip_words_skip_the_trainers_optional_steps(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    alice, tom, rid = await _rated(sim, session_factory, clock)
+    alice, tom, rid = await rated(sim, session_factory, clock)
     await tom.send("/feedback")
     await tom.press("Alice · Lower A")
     await tom.press("✍️ Write feedback")

@@ -13,10 +13,9 @@ from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
 from tests.conftest import make_sim, restarted
+from tests.factories import Factory, finished, records
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
-from tests.flows.test_feedback_client import finished
-from tests.flows.test_log_trainer import Factory, records
 
 
 def _message(user: SimUser, message_id: int) -> Reply:

@@ -8,26 +8,14 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import MediaKind
 from coaching.domain.permissions import PermissionFlags
 from storage.models import MediaNote, TrainingFeedback
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_feedback_client import finished
-from tests.flows.test_log_trainer import Factory, plan_session, records, trainer_and_client
-
-
-async def _rated(
-    sim: ChatSimulator, factory: Factory, clock: ManualClock
-) -> tuple[SimUser, SimUser, int]:
-    _, _, alice, tom = await finished(sim, factory, clock)
-    await alice.press("8")
-    await alice.send("felt strong")
-    await alice.press("4 ⭐")
-    [record] = await records(factory)
-    return alice, tom, record.id
+from tests.factories import Factory, plan_session, rated, records, trainer_and_client
+from tests.fakes.chat import ChatSimulator
 
 
 async def test_trainer_reviews_with_written_feedback_and_the_client_receives_it(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    alice, tom, rid = await _rated(sim, session_factory, clock)
+    alice, tom, rid = await rated(sim, session_factory, clock)
     await tom.send("/feedback")
     assert "Client feedback to review" in tom.last_reply.text
     assert tom.last_reply.flat_buttons == ["Alice · Lower A · Mon 23 Nov · RPE 8"]
@@ -77,7 +65,7 @@ async def test_trainer_reviews_with_written_feedback_and_the_client_receives_it(
 async def test_trainer_sends_a_video_with_timestamped_comments(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    alice, tom, rid = await _rated(sim, session_factory, clock)
+    alice, tom, rid = await rated(sim, session_factory, clock)
     await tom.send("/feedback")
     await tom.press("Alice · Lower A")
     await tom.press("🎥 Add a video or photo")
@@ -112,7 +100,7 @@ async def test_trainer_sends_a_video_with_timestamped_comments(
 async def test_trainer_comments_on_the_clients_photo(
     sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    alice, tom, _ = await _rated(sim, session_factory, clock)
+    alice, tom, _ = await rated(sim, session_factory, clock)
     await alice.send("/feedback")
     await alice.press("Lower A")
     await alice.press("🎥 Send a video or photo")

@@ -15,16 +15,22 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import ReminderKind, ReminderStatus
 from coaching.services.reminders import Notice, NoticeService
 from storage.models import Reminder
-from tests.factories import make_coaching, make_user
+from tests.factories import (
+    Factory,
+    create_client,
+    finished,
+    make_coaching,
+    make_program,
+    make_public,
+    make_user,
+    onboard,
+    records,
+    register,
+    trainer_and_client,
+)
 from tests.fakes.chat import ChatSimulator
 from tests.flows.test_assign import assign_bob
-from tests.flows.test_directory import make_public
-from tests.flows.test_feedback_client import finished
-from tests.flows.test_log_trainer import Factory, records, trainer_and_client
-from tests.flows.test_newclient import create_client, onboard
-from tests.flows.test_profile import register
 from tests.flows.test_schedule import book
-from tests.services.test_assignments import make_program
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
 NEW_YORK_NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)

@@ -13,10 +13,15 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipStatus
 from storage.models import Exercise, ExerciseDemo, Relationship
 from storage.repositories.exercises import ExerciseRepository
-from tests.factories import Coaching, client_sets, make_coaching, make_user
+from tests.factories import (
+    Coaching,
+    client_sets,
+    live_message,
+    make_coaching,
+    make_template,
+    make_user,
+)
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import live_message
-from tests.flows.test_workouts import make_template
 
 Factory = async_sessionmaker[AsyncSession]
 SQUAT = "Barbell Back Squat"

@@ -14,9 +14,8 @@ from coaching.domain.app_names import APP_NAMES
 from coaching.domain.enums import Units
 from conversations.importer import ImportButton
 from storage.models import Exercise, SessionRecord, SetRecord
-from tests.factories import make_coaching, make_user
+from tests.factories import HEVY, STRONG, import_counts, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator, Reply
-from tests.services.test_imports import HEVY, STRONG
 
 Factory = async_sessionmaker[AsyncSession]
 ALICE, TOM = 2001, 1001
@@ -25,13 +24,6 @@ HEADER = (
     "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,"
     "Workout Notes,RPE\n"
 )
-
-
-async def _counts(factory: Factory) -> tuple[int, int]:
-    async with factory() as session:
-        records = await session.execute(select(func.count(SessionRecord.id)))
-        sets = await session.execute(select(func.count(SetRecord.id)))
-        return int(records.scalar_one()), int(sets.scalar_one())
 
 
 async def _stored_names(factory: Factory) -> list[str]:
@@ -85,11 +77,11 @@ async def test_client_imports_strong_creates_the_rest_then_undoes(
     assert summary.message_id == review.message_id, "the review is edited in place"
     assert "Every exercise name is settled" in summary.text
     assert summary.flat_buttons[-2:] == ["✅ Import", "✖️ Cancel"]
-    assert await _counts(session_factory) == (0, 0), "nothing is stored before Import"
+    assert await import_counts(session_factory) == (0, 0), "nothing is stored before Import"
     (done,) = await alice.press("✅ Import")
     assert "Imported into your own history: 2 workouts, 6 sets" in done.text
     assert "New exercises of your own (1): Zottman Wiggle" in done.text
-    assert await _counts(session_factory) == (2, 6)
+    assert await import_counts(session_factory) == (2, 6)
     assert (await _stored_names(session_factory))[:4] == ["Barbell Deadlift"] * 3 + [
         "Zottman Wiggle"
     ]
@@ -97,7 +89,7 @@ async def test_client_imports_strong_creates_the_rest_then_undoes(
 
     (undone,) = await alice.press("Undo this import")
     assert "Import undone: removed 2 workouts and 6 sets" in undone.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
     await alice.press_data(undo)
     assert alice.last_answer is not None
     assert "can't find that import" in alice.last_answer
@@ -207,7 +199,7 @@ async def test_five_hundred_names_fit_every_message(
     assert "New exercises of your own (500)" in done.text
     assert "and 485 more" in done.text
     assert len(done.text) <= 4096
-    assert await _counts(session_factory) == (1, 1000)
+    assert await import_counts(session_factory) == (1, 1000)
 
 
 async def test_a_file_without_units_asks_once_with_the_persons_unit_preselected(
@@ -224,7 +216,7 @@ async def test_a_file_without_units_asks_once_with_the_persons_unit_preselected(
     assert "1 row can't be read" in rows.text
     assert "• Line 12: the reps 877777 is more than 1000." in rows.text
     assert "Import the other 8 sets?" in rows.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
     (review,) = await alice.press("✅ Import the other 8 sets")
     assert "weights read in kg" in review.text
     assert "2 rest-timer rows left out (not sets)" in review.text
@@ -256,7 +248,7 @@ async def test_many_bad_rows_list_the_first_ten_and_count_the_rest(
     assert "Import the other 600 sets?" in text
     (cancelled,) = await alice.press("✖️ Cancel")
     assert "Import cancelled. Nothing was stored." in cancelled.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_hevy_in_pounds_and_fitnotes_import_without_a_question(
@@ -277,7 +269,7 @@ async def test_hevy_in_pounds_and_fitnotes_import_without_a_question(
     await alice.press("➕ Create the rest")
     await alice.press("✅ Import")
     assert "2 workouts, 6 sets" in alice.last_reply.text
-    assert await _counts(session_factory) == (3, 9)
+    assert await import_counts(session_factory) == (3, 9)
 
 
 async def test_the_same_file_twice_adds_nothing(
@@ -287,12 +279,12 @@ async def test_the_same_file_twice_adds_nothing(
     alice = sim.user(ALICE, "Alice")
     await alice.send_document(HEVY, "hevy.csv", "text/csv")
     await alice.press("✅ Import")
-    assert await _counts(session_factory) == (1, 3)
+    assert await import_counts(session_factory) == (1, 3)
     await alice.send_document(HEVY, "hevy.csv", "text/csv")
     assert "1 workout is already here" in alice.last_reply.text
     await alice.press("✅ Import")
     assert "already in Spotter" in alice.last_reply.text
-    assert await _counts(session_factory) == (1, 3)
+    assert await import_counts(session_factory) == (1, 3)
 
 
 async def test_a_big_import_shows_its_progress_by_editing_the_message(
@@ -332,7 +324,7 @@ async def test_bad_files_are_named_by_line_and_store_nothing(
     await alice.send_document(dates, "s.csv")
     assert "Line 2: the date “18.11.2026”" in alice.last_reply.text
     assert "None of the other 5 rows can be read either." in alice.last_reply.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_oversized_file_is_refused_without_downloading(
@@ -343,7 +335,7 @@ async def test_oversized_file_is_refused_without_downloading(
     big = STRONG + b"\n" * (5 * 1024 * 1024)
     await alice.send_document(big, "strong.csv", "text/csv")
     assert "I can import files up to 5 MB" in alice.last_reply.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_cancel_in_the_middle_stores_nothing_and_leaves_stale_buttons(
@@ -359,7 +351,7 @@ async def test_cancel_in_the_middle_stores_nothing_and_leaves_stale_buttons(
         await alice.press_data(data)
         assert alice.last_answer is not None
         assert "no longer open" in alice.last_answer
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_forged_and_old_buttons_change_nothing(
@@ -390,7 +382,7 @@ async def test_forged_and_old_buttons_change_nothing(
         assert alice.last_answer is not None
         assert answer in alice.last_answer, forged
     assert "Frog Hop: new, not decided yet" in alice.last_reply.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
     assert len(ImportButton(token.act, token.token, (499, 123456789)).encode()) <= 64
 
 
@@ -424,7 +416,7 @@ async def test_trainer_imports_for_a_client_who_is_told(
     await eve.press_data(undo)
     assert eve.last_answer is not None
     assert "can't find that import" in eve.last_answer
-    assert await _counts(session_factory) == (2, 5)
+    assert await import_counts(session_factory) == (2, 5)
 
 
 async def test_trainer_and_client_picks_whose_history(

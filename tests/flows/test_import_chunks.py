@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import make_user
+from tests.factories import Factory, import_counts, make_user, strong_file
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_import import Factory, _counts
-from tests.services.test_import_chunks import ZOE, strong_file
+from tests.services.test_import_chunks import ZOE
 
 
 def fail_on_insert(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
@@ -38,16 +37,16 @@ async def test_a_big_file_is_imported_and_undone_through_the_chat(
     assert "500 workouts, 5,000 sets" in zoe.last_reply.text
     (done,) = await zoe.press("Import")
     assert "Imported into your own history: 500 workouts, 5,000 sets" in done.text
-    assert await _counts(session_factory) == (500, 5000)
+    assert await import_counts(session_factory) == (500, 5000)
 
     await zoe.send_document(strong_file(500), "strong.csv", "text/csv")
     (again,) = await zoe.press("Import")
     assert "already in Spotter" in again.text
-    assert await _counts(session_factory) == (500, 5000)
+    assert await import_counts(session_factory) == (500, 5000)
 
     (undone,) = await zoe.press_data(done.button_data[0][0], message_id=done.message_id)
     assert "Import undone: removed 500 workouts and 5,000 sets" in undone.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_a_failure_partway_is_removed_and_the_person_told(
@@ -62,7 +61,7 @@ async def test_a_failure_partway_is_removed_and_the_person_told(
     assert "Nothing was stored" in reply.text
     assert "Traceback" not in reply.text
     assert "disk full" not in reply.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)
 
 
 async def test_when_the_part_written_cannot_be_removed_the_person_is_told_so(
@@ -83,14 +82,14 @@ async def test_when_the_part_written_cannot_be_removed_the_person_is_told_so(
     assert "part of them is stored" in reply.text
     assert "Send the file again to finish" in reply.text
     assert "Nothing was stored" not in reply.text
-    stored = await _counts(session_factory)
+    stored = await import_counts(session_factory)
     assert 0 < stored[1] < 3000
 
     monkeypatch.undo()
     await zoe.send_document(data, "strong.csv", "text/csv")
     (done,) = await zoe.press("Import")
     assert "Imported into your own history" in done.text
-    assert await _counts(session_factory) == (300, 3000)
+    assert await import_counts(session_factory) == (300, 3000)
     (undone,) = await zoe.press_data(done.button_data[0][0], message_id=done.message_id)
     assert "removed 300 workouts and 3,000 sets" in undone.text
-    assert await _counts(session_factory) == (0, 0)
+    assert await import_counts(session_factory) == (0, 0)

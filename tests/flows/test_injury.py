@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from coaching.domain.enums import AlertSeverity, AlertType, RelationshipStatus
 from storage.models import ClientAlert, ClientProfile
-from tests.factories import make_coaching, make_user
+from tests.factories import Factory, make_coaching, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
 
 
 async def _alerts(factory: Factory) -> list[ClientAlert]:

@@ -24,11 +24,8 @@ from storage.models import (
     SetRecord,
     User,
 )
-from tests.factories import make_user
+from tests.factories import ZELDA, assign_setup, assignments, make_user, rich_client, to_time_step
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_assign import assignments, setup
-from tests.flows.test_assign_times import to_time_step
-from tests.services.test_erasure import ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 TARA, CARL = 1001, 600
@@ -296,7 +293,7 @@ async def test_cancel_after_saving_exercises_says_they_are_kept(
 async def test_assign_reads_19_and_07_as_whole_hours(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await assign_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await to_time_step(alice)
     await alice.send("12")

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.clock import ManualClock
 from coaching.domain.enums import InviteStatus, RelationshipStatus
 from storage.models import ClientProfile, Invite, PermissionSet, Relationship, TrainerProfile, User
+from tests.factories import create_client, onboard
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_newclient import create_client, onboard
 
 
 async def _state(

@@ -14,17 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from storage.models import SetRecord
-from tests.factories import make_user
-from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, Reply, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     LIVE_PREFIXES,
     live_message,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.chat import ChatSimulator, Reply, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -11,17 +11,18 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, SessionStatus, Units
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ClientProfile
-from tests.factories import make_coaching, make_user
-from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
     appointment,
     live_message,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator
 
 
 async def test_client_logs_their_own_workout_in_pounds(

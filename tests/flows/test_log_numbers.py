@@ -13,15 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import Units
-from tests.factories import make_user
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     live_message,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -11,17 +11,18 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, RelationshipStatus
 from coaching.domain.permissions import PermissionFlags
 from storage.models import PermissionSet, Relationship
-from tests.factories import make_coaching, make_user
-from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
     live_message,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.chat import ChatSimulator
 
 NOT_YOURS = "I can't find that session among yours."
 

@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus
 from storage.models import CoachingSession
-from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     live_message,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
 

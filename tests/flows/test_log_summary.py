@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
+from tests.factories import live_message, records, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import live_message, records, trainer_and_client
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -1,189 +1,34 @@
 """/log for a trainer: pick a client, log a planned session set by set, finish with a summary.
 
-The helpers at the top build programs and appointments straight in the database; the client
-and security tests reuse them.
+The helpers that build programs and appointments straight in the database are in
+tests/factories.py, shared with the client and security tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, SessionStatus, SetType, Units
-from coaching.domain.permissions import PermissionFlags
 from storage.models import (
-    CoachingSession,
-    Exercise,
-    ExerciseRecord,
-    ExerciseTemplate,
-    Program,
-    ProgramAssignment,
     ProgramModification,
-    ProgramSession,
-    SessionRecord,
-    SetRecord,
 )
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import (
+    Factory,
+    appointment,
+    exercise_rows,
+    live_message,
+    make_user,
+    plan_session,
+    records,
+    sets_of,
+    trainer_and_client,
+)
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, Reply, SimUser
-
-Factory = async_sessionmaker[AsyncSession]
-LIVE_PREFIXES = ("lg:fin:", "lg:b:", "lg:fy:")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True)
-class Planned:
-    coaching_session_id: int
-    program_session_id: int
-    assignment_id: int
-    exercise_ids: tuple[int, ...]
-
-
-async def exercise_id(factory: Factory, slug: str) -> int:
-    async with factory() as session:
-        found = await session.execute(select(Exercise.id).where(Exercise.slug == slug))
-        return int(found.scalar_one())
-
-
-async def plan_session(
-    factory: Factory,
-    coaching: Coaching,
-    *,
-    at: datetime,
-    title: str = "Lower A",
-    exercises: tuple[tuple[str, int, int, str | None, int | None], ...] = (
-        ("barbell-back-squat", 3, 5, "100", 180),
-        ("romanian-deadlift", 2, 8, "80", None),
-    ),
-    rpe: str | None = "8",
-) -> Planned:
-    """A program with one session, assigned to the client and booked at ``at``.
-
-    ``exercises`` are (slug, sets, reps, weight kg or None, rest seconds or None).
-    """
-    trainer_id = coaching.trainer.id
-    async with factory() as session:
-        program = Program(trainer_user_id=trainer_id, name="Strength", created_by=trainer_id)
-        session.add(program)
-        await session.flush()
-        block = ProgramSession(
-            program_id=program.id,
-            trainer_user_id=trainer_id,
-            name=title,
-            week_number=1,
-            session_number=1,
-            created_by=trainer_id,
-        )
-        session.add(block)
-        await session.flush()
-        ids: list[int] = []
-        for index, (slug, sets, reps, weight, rest) in enumerate(exercises):
-            found = await session.execute(select(Exercise.id).where(Exercise.slug == slug))
-            ex_id = int(found.scalar_one())
-            ids.append(ex_id)
-            session.add(
-                ExerciseTemplate(
-                    program_session_id=block.id,
-                    exercise_id=ex_id,
-                    order_index=index,
-                    target_sets=sets,
-                    reps_min=reps,
-                    reps_max=reps,
-                    target_weight_kg=Decimal(weight) if weight else None,
-                    target_rpe=Decimal(rpe) if rpe else None,
-                    rest_seconds=rest,
-                )
-            )
-        assignment = ProgramAssignment(
-            relationship_id=coaching.relationship.id,
-            program_id=program.id,
-            name="Strength",
-            assigned_by=trainer_id,
-            start_date=date(2026, 11, 23),
-            created_by=trainer_id,
-        )
-        session.add(assignment)
-        await session.flush()
-        booked = CoachingSession(
-            relationship_id=coaching.relationship.id,
-            assignment_id=assignment.id,
-            program_session_id=block.id,
-            title=title,
-            scheduled_at=at,
-            created_by=trainer_id,
-        )
-        session.add(booked)
-        await session.commit()
-        return Planned(booked.id, block.id, assignment.id, tuple(ids))
-
-
-async def records(factory: Factory, profile_id: int | None = None) -> list[SessionRecord]:
-    async with factory() as session:
-        statement = select(SessionRecord).order_by(SessionRecord.id)
-        if profile_id is not None:
-            statement = statement.where(SessionRecord.client_profile_id == profile_id)
-        return list((await session.execute(statement)).scalars())
-
-
-async def sets_of(factory: Factory, record_id: int) -> list[SetRecord]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(SetRecord)
-            .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
-            .where(ExerciseRecord.session_record_id == record_id)
-            .order_by(SetRecord.id)
-        )
-        return list(rows.scalars())
-
-
-async def exercise_rows(factory: Factory, record_id: int) -> list[ExerciseRecord]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(ExerciseRecord)
-            .where(ExerciseRecord.session_record_id == record_id)
-            .order_by(ExerciseRecord.order_index)
-        )
-        return list(rows.scalars())
-
-
-async def appointment(factory: Factory, coaching_session_id: int) -> CoachingSession:
-    async with factory() as session:
-        found = await session.get(CoachingSession, coaching_session_id)
-        assert found is not None
-        return found
-
-
-def live_message(user: SimUser) -> Reply:
-    """The newest bot message in the chat that carries live-logging buttons."""
-    for reply in reversed(user.replies):
-        if any(data.startswith(LIVE_PREFIXES) for data in _data(reply)):
-            return reply
-    raise AssertionError(f"no live message for {user.name}:\n{user.transcript()}")
-
-
-def _data(reply: Reply) -> list[str]:
-    return [data for row in reply.button_data for data in row]
-
-
-async def trainer_and_client(
-    factory: Factory,
-    *,
-    flags: PermissionFlags | None = None,
-    client_units: Units = Units.KG,
-    trainer_units: Units = Units.KG,
-) -> Coaching:
-    trainer = await make_user(factory, 1001, "Tom", trainer=True, units=trainer_units)
-    client = await make_user(factory, 2001, "Alice", client=True, units=client_units)
-    return await make_coaching(factory, trainer, client, flags=flags)
-
+from tests.fakes.chat import ChatSimulator
 
 # --------------------------------------------------------------------------- tests
 

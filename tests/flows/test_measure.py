@@ -9,9 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import ClientProfile, Measurement, PermissionSet, ProgressPhoto
+from tests.factories import make_public, register
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_directory import make_public
-from tests.flows.test_profile import register
 
 
 async def _measurements(factory: async_sessionmaker[AsyncSession]) -> list[Measurement]:

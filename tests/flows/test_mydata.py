@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.factories import ZELDA, rich_client
 from tests.fakes.chat import ChatSimulator
-from tests.services.test_erasure import ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 

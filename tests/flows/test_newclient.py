@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -12,29 +10,9 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipStatus, RelationshipType
 from storage.models import ClientProfile, Invite, Relationship, TrainerProfile
 from tests.conftest import make_sim, restarted
+from tests.factories import LINK, create_client, onboard
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, SimUser
-
-LINK = re.compile(r"https://t\.me/(\w+)\?start=(inv_[A-Za-z0-9_-]+)")
-
-
-async def onboard(sim: ChatSimulator, user_id: int, name: str, role: str) -> SimUser:
-    """Register through /start: role 'trainer', 'client' or 'both', time zone UTC."""
-    user = sim.user(user_id, name)
-    await user.send("/start")
-    await user.press({"trainer": "I'm a trainer", "client": "I'm a client"}.get(role, "Both"))
-    await user.press("UTC")
-    return user
-
-
-async def create_client(trainer: SimUser, name: str = "Maria Lopez") -> str:
-    """Name only, skip the rest; returns the /start payload of the invite link."""
-    await trainer.send("/newclient")
-    await trainer.send(name)
-    await trainer.press("Create now")
-    match = LINK.search(trainer.last_reply.text)
-    assert match is not None, trainer.transcript()
-    return match.group(2)
+from tests.fakes.chat import ChatSimulator
 
 
 async def _count(factory: async_sessionmaker[AsyncSession], model: type) -> int:

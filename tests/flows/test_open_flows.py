@@ -32,10 +32,16 @@ from conversations.common import END, Context, answer
 from conversations.flow import OPEN_FLOWS, Flow, conversation_state
 from storage.models import ClientAlert, SetRecord, UserData
 from tests.conftest import make_sim, new_app, restarted
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import (
+    Coaching,
+    live_message,
+    make_coaching,
+    make_user,
+    plan_session,
+    trainer_and_client,
+)
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
-from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
 
 Factory = async_sessionmaker[AsyncSession]
 

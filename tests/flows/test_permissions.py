@@ -7,13 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RelationshipStatus
 from storage.models import PermissionSet, Relationship
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
-
-
-async def _join(trainer: SimUser, client: SimUser, name: str) -> None:
-    await client.send(f"/start {await create_client(trainer, name)}")
-    await client.press("Accept")
+from tests.factories import join_by_invite, onboard
+from tests.fakes.chat import ChatSimulator
 
 
 async def _rows(
@@ -35,7 +30,7 @@ async def test_toggle_saves_at_once_and_tells_the_trainer(
     alice = await onboard(sim, 2, "Alice", "client")
     await alice.send("/permissions")
     assert "You don't have a trainer yet" in alice.last_reply.text
-    await _join(tom, alice, "Alice B")
+    await join_by_invite(tom, alice, "Alice B")
     await alice.send("/permissions")
     assert "What Tom may see and do" in alice.last_reply.text
     assert "✅ See your workout history" in alice.last_reply.flat_buttons
@@ -57,8 +52,8 @@ async def test_several_trainers_are_listed_and_each_is_separate(
     tom = await onboard(sim, 1, "Tom", "trainer")
     olga = await onboard(sim, 3, "Olga", "trainer")
     alice = await onboard(sim, 2, "Alice", "client")
-    await _join(tom, alice, "Alice B")
-    await _join(olga, alice, "Alice C")
+    await join_by_invite(tom, alice, "Alice B")
+    await join_by_invite(olga, alice, "Alice C")
     await alice.send("/permissions")
     assert "Your trainers" in alice.last_reply.text
     await alice.press("Olga")
@@ -76,7 +71,7 @@ async def test_client_pauses_resumes_and_ends_with_a_reason(
 ) -> None:
     tom = await onboard(sim, 1, "Tom", "trainer")
     alice = await onboard(sim, 2, "Alice", "client")
-    await _join(tom, alice, "Alice B")
+    await join_by_invite(tom, alice, "Alice B")
     await alice.send("/permissions")
     await alice.press("Pause coaching")
     await alice.press("Skip")
@@ -107,7 +102,7 @@ async def test_cancel_and_forged_toggles_change_nothing(
     tom = await onboard(sim, 1, "Tom", "trainer")
     alice = await onboard(sim, 2, "Alice", "client")
     bob = await onboard(sim, 4, "Bob", "client")
-    await _join(tom, alice, "Alice B")
+    await join_by_invite(tom, alice, "Alice B")
     relationship, _p = (await _rows(session_factory))[0]
     await alice.send("/permissions")
     await alice.press("End coaching")

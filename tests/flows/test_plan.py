@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.services.base import ServiceContext
-from tests.factories import make_user
+from tests.factories import assign_from_today, coached, log_sets, make_user
 from tests.fakes.chat import ChatSimulator
-from tests.services.test_plan import assign_from_today, coached, log_sets
 
 Factory = async_sessionmaker[AsyncSession]
 

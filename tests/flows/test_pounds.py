@@ -14,16 +14,16 @@ from sqlalchemy import select
 from coaching.clock import ManualClock
 from coaching.domain.enums import Units
 from storage.models import ClientProfile, ExerciseTemplate
-from tests.factories import make_user
-from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
     live_message,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator
 
 
 async def test_a_client_in_pounds_logs_the_kilogram_plan_in_whole_pounds(

@@ -10,15 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import Visibility
 from storage.models import Category, Certificate, TrainerCategory, TrainerProfile, User
-from tests.fakes.chat import ChatSimulator, SimUser
-
-
-async def register(sim: ChatSimulator, user_id: int, name: str, role: str) -> SimUser:
-    person = sim.user(user_id, name)
-    await person.send("/start")
-    await person.press({"trainer": "I'm a trainer", "client": "I'm a client"}.get(role, "Both"))
-    await person.press("UTC")
-    return person
+from tests.factories import register
+from tests.fakes.chat import ChatSimulator
 
 
 async def _profile(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> TrainerProfile:

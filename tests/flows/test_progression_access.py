@@ -13,9 +13,9 @@ from coaching.services.permissions import trainer_progression_visible
 from storage.models import ClientProfile, Exercise, ProgressionAccess, Relationship, User
 from storage.uow import UnitOfWork
 from tests.conftest import make_sim, restarted
+from tests.factories import create_client, onboard
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_newclient import create_client, onboard
 
 Factory = async_sessionmaker[AsyncSession]
 BENCH = "Barbell Bench Press"

@@ -11,10 +11,8 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipType
 from coaching.domain.when import WhenError, example_day, parse_local_date, parse_when
 from storage.models import Invite, Relationship
-from tests.factories import make_coaching, make_user
+from tests.factories import Factory, create_client, make_coaching, make_user, onboard
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory
-from tests.flows.test_newclient import create_client, onboard
 from tests.flows.test_workouts import LEG_DAY
 from tests.flows.test_workouts import setup as setup_workout
 

@@ -17,9 +17,8 @@ from coaching.domain.enums import ReminderKind, ReminderStatus
 from coaching.domain.permissions import PermissionFlags
 from coaching.services.reminders import Notice, NoticeService
 from storage.models import PermissionSet, Reminder, User
+from tests.factories import Factory, rated, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_feedback_trainer import _rated as rated
-from tests.flows.test_log_trainer import Factory, trainer_and_client
 
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)

@@ -11,49 +11,24 @@ from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, ReminderKind, ReminderStatus, SessionStatus
-from coaching.services.reminders import reminders_for_session_changed
 from storage.models import CoachingSession, Reminder
-from tests.factories import Coaching
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
+    REMINDER_AT,
     Factory,
-    Planned,
     appointment,
     live_message,
-    plan_session,
     records,
+    reminded,
+    reminder_id,
     sets_of,
-    trainer_and_client,
 )
-
-AT = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
-
-
-async def _reminded(
-    app: SpotterApplication, factory: Factory, clock: ManualClock
-) -> tuple[Coaching, Planned]:
-    """Alice's 10:30 session, and its one-hour reminder delivered at 09:30."""
-    coaching = await trainer_and_client(factory)
-    planned = await plan_session(factory, coaching, at=AT)
-    async with factory() as session:
-        await reminders_for_session_changed(session, planned.coaching_session_id, clock.now())
-        await session.commit()
-    clock.set(AT - timedelta(hours=1))
-    await dispatch_due(app.bot, app.services.ctx)
-    return coaching, planned
-
-
-def _reminder(alice: SimUser) -> int:
-    for reply in reversed(alice.replies):
-        if reply.text.startswith("⏰"):
-            return reply.message_id
-    raise AssertionError(alice.transcript())
+from tests.fakes.chat import ChatSimulator
 
 
 async def test_the_hour_before_reminder_has_all_four_buttons(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice = sim.user(2001, "Alice")
     sid = planned.coaching_session_id
     assert alice.last_reply.text == "⏰ In 1 hour (10:30): Lower A"
@@ -69,7 +44,7 @@ async def test_the_hour_before_reminder_has_all_four_buttons(
 async def test_start_logging_from_the_reminder_opens_the_live_session(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    coaching, planned = await _reminded(app, session_factory, clock)
+    coaching, planned = await reminded(app, session_factory, clock)
     alice = sim.user(2001, "Alice")
     await alice.press("▶️ Start logging")
     live = live_message(alice)
@@ -87,7 +62,7 @@ async def test_done_as_prescribed_logs_every_target_after_confirmation(
     session_factory: Factory,
     clock: ManualClock,
 ) -> None:
-    coaching, planned = await _reminded(app, session_factory, clock)
+    coaching, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
     await alice.press("✅ Done as prescribed")
     assert alice.last_reply.text == "Log every planned set of Lower A as prescribed?"
@@ -95,8 +70,8 @@ async def test_done_as_prescribed_logs_every_target_after_confirmation(
     assert "nothing was logged" in alice.last_reply.text
     assert await records(session_factory) == []
 
-    clock.set(AT + timedelta(hours=2))
-    await alice.press("✅ Done as prescribed", message_id=_reminder(alice))
+    clock.set(REMINDER_AT + timedelta(hours=2))
+    await alice.press("✅ Done as prescribed", message_id=reminder_id(alice))
     await alice.press("✅ Yes, log it")
     [record] = await records(session_factory, coaching.profile.id)
     assert (record.status, record.completed, record.is_live) == (
@@ -115,7 +90,7 @@ async def test_done_as_prescribed_logs_every_target_after_confirmation(
     assert any("logged it as prescribed" in r.text for r in tom.replies)
 
     # A second tap (or a re-delivered update) logs nothing more.
-    await alice.press("✅ Done as prescribed", message_id=_reminder(alice))
+    await alice.press("✅ Done as prescribed", message_id=reminder_id(alice))
     assert alice.last_answer == "This session is already done."
     assert len(await records(session_factory)) == 1
 
@@ -123,7 +98,7 @@ async def test_done_as_prescribed_logs_every_target_after_confirmation(
 async def test_done_early_queues_the_feedback_prompt_for_after_the_session(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, _ = await _reminded(app, session_factory, clock)
+    _, _ = await reminded(app, session_factory, clock)
     alice = sim.user(2001, "Alice")
     await alice.press("✅ Done as prescribed")
     await alice.press("✅ Yes, log it")
@@ -134,8 +109,8 @@ async def test_done_early_queues_the_feedback_prompt_for_after_the_session(
                 select(Reminder).where(Reminder.kind == ReminderKind.FEEDBACK_PROMPT)
             )
         ).scalar_one()
-    assert prompt.due_at == AT + timedelta(hours=1)
-    clock.set(AT + timedelta(hours=1))
+    assert prompt.due_at == REMINDER_AT + timedelta(hours=1)
+    clock.set(REMINDER_AT + timedelta(hours=1))
     await dispatch_due(app.bot, app.services.ctx)
     assert "How hard was <b>Lower A</b>" in alice.last_reply.raw["text"] or (
         "How hard was Lower A" in alice.last_reply.text
@@ -147,7 +122,7 @@ async def test_done_early_queues_the_feedback_prompt_for_after_the_session(
 async def test_cant_make_it_with_a_new_time_and_the_trainer_accepts(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
     await alice.press("🙅 Can't make it")
     assert "What's the reason?" in alice.last_reply.text
@@ -205,7 +180,7 @@ async def test_cant_make_it_with_a_new_time_and_the_trainer_accepts(
 async def test_cant_make_it_other_reason_no_time_trainer_picks_another_or_cancels(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
     await alice.press("🙅 Can't make it")
     await alice.press("Other")
@@ -235,7 +210,7 @@ async def test_cant_make_it_other_reason_no_time_trainer_picks_another_or_cancel
 async def test_trainer_cancels_after_cant_make_it(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
     await alice.press("🙅 Can't make it")
     await alice.press("🤒 I'm ill")
@@ -250,7 +225,7 @@ async def test_trainer_cancels_after_cant_make_it(
 async def test_reminder_buttons_refuse_anyone_else_and_forged_data(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     sid = planned.coaching_session_id
     tom = sim.user(1001, "Tom")
     await tom.send("/help")
@@ -269,7 +244,11 @@ async def test_reminder_buttons_refuse_anyone_else_and_forged_data(
     assert await records(session_factory) == []
     assert (await appointment(session_factory, sid)).status is SessionStatus.SCHEDULED
     alice = sim.user(2001, "Alice")
-    for data in (f"rm:ok:{sid}:{int(AT.timestamp() // 60) + 600}", f"rm:x:{sid}", f"rm:pt:{sid}"):
+    for data in (
+        f"rm:ok:{sid}:{int(REMINDER_AT.timestamp() // 60) + 600}",
+        f"rm:x:{sid}",
+        f"rm:pt:{sid}",
+    ):
         await alice.press_data(data)
         assert alice.last_answer_alert, data
     assert (await appointment(session_factory, sid)).status is SessionStatus.SCHEDULED

@@ -13,9 +13,8 @@ from bot.application import SpotterApplication
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus
 from storage.models import ClientProfile
+from tests.factories import Factory, appointment, records, reminded, reminder_id
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import Factory, appointment, records
-from tests.flows.test_reminder_buttons import _reminded, _reminder
 
 ASK_ANYWAY = (
     "You told Tom you can't make it. Log it as done anyway? "
@@ -34,11 +33,11 @@ async def _set_gender(factory: Factory, profile_id: int, gender: str | None) -> 
 async def test_done_after_cant_make_it_withdraws_the_request_and_tells_the_trainer(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    coaching, planned = await _reminded(app, session_factory, clock)
+    coaching, planned = await reminded(app, session_factory, clock)
     await _set_gender(session_factory, coaching.profile.id, "female")
     sid = planned.coaching_session_id
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
-    reminder = _reminder(alice)
+    reminder = reminder_id(alice)
     await alice.press("🙅 Can't make it")
     await alice.press("💼 Work")
     await alice.send("friday 7pm")
@@ -86,9 +85,9 @@ async def test_done_after_cant_make_it_withdraws_the_request_and_tells_the_train
 async def test_the_trainer_notice_has_a_neutral_pronoun_without_a_gender(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
-    reminder = _reminder(alice)
+    reminder = reminder_id(alice)
     await alice.press("🙅 Can't make it")
     await alice.press("🤒 I'm ill")
     await alice.send("none")
@@ -113,9 +112,9 @@ async def test_a_confirmation_shown_before_the_request_still_withdraws_it(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
     """The "Log it?" question came first, then "Can't make it"; "Yes" on the older question."""
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
-    reminder = _reminder(alice)
+    reminder = reminder_id(alice)
     await alice.press("✅ Done as prescribed", message_id=reminder)
     question = alice.last_reply.message_id
     await alice.press("🙅 Can't make it", message_id=reminder)
@@ -131,7 +130,7 @@ async def test_a_confirmation_shown_before_the_request_still_withdraws_it(
 async def test_done_without_a_request_asks_the_plain_question_and_tells_no_withdrawal(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     alice, tom = sim.user(2001, "Alice"), sim.user(1001, "Tom")
     await alice.press("✅ Done as prescribed")
     assert alice.last_reply.text == "Log every planned set of Lower A as prescribed?"
@@ -139,7 +138,7 @@ async def test_done_without_a_request_asks_the_plain_question_and_tells_no_withd
     booked = await appointment(session_factory, planned.coaching_session_id)
     assert (booked.status, booked.status_reason) == (SessionStatus.COMPLETED, None)
     assert not any("withdrawn" in r.text for r in tom.replies)
-    await alice.press("🙅 Can't make it", message_id=_reminder(alice))
+    await alice.press("🙅 Can't make it", message_id=reminder_id(alice))
     assert (
         alice.last_answer == "This session is already logged as done, so there is nothing to move."
     )

@@ -20,16 +20,17 @@ from coaching.services.timers import TimerService
 from storage.db import create_engine
 from storage.models import DelayedMessage
 from tests.conftest import make_sim, restarted
-from tests.factories import make_coaching, make_user
-from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     live_message,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.botapi import FakeBotAPI
+from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 REST_OVER_SET_3 = "⏱ Rest over — next: Set 3 of Barbell Back Squat"

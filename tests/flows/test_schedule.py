@@ -11,30 +11,13 @@ from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.permissions import PermissionFlags
-from storage.models import ClientProfile, CoachingSession
+from storage.models import ClientProfile
 from tests.conftest import make_sim, restarted
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import make_coaching, make_user, schedule_setup, stored_sessions
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def setup(factory: Factory) -> tuple[Coaching, Coaching]:
-    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(
-        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
-    )
-    carol = await make_user(
-        factory, 3003, "Carol", client=True, timezone="Asia/Tokyo", quiet_hours=False
-    )
-    return await make_coaching(factory, alice, bob), await make_coaching(factory, alice, carol)
-
-
-async def stored(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
 
 
 async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str = "60 min") -> None:
@@ -54,7 +37,7 @@ async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str =
 async def test_the_common_booking_is_client_time_type(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await alice.send("/schedule")
     assert "Your next 14 days (Europe/London)" in alice.last_reply.text
@@ -79,7 +62,7 @@ async def test_the_common_booking_is_client_time_type(
     assert "Skip" not in alice.last_reply.flat_buttons
     await alice.send("training please")
     assert "Tap a session type to book it" in alice.last_reply.text
-    assert await stored(session_factory) == []
+    assert await stored_sessions(session_factory) == []
     await alice.press("Training")
     assert "Booked: Training session with Bob, Tue 24 Nov 18:00 (60 min)" in alice.last_reply.text
     assert "Bob has been told" in alice.last_reply.text
@@ -87,7 +70,7 @@ async def test_the_common_booking_is_client_time_type(
     notice = bob.last_reply.text
     assert "New session with Alice: Training session" in notice
     assert "Tue 24 Nov 13:00 · 60 min" in notice, "in Bob's own time zone"
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.session_type is SessionType.TRAINING
     assert row.scheduled_at == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     assert (row.duration_minutes, row.focus_areas, row.goals, row.location) == (60, [], [], None)
@@ -99,7 +82,7 @@ async def test_the_common_booking_is_client_time_type(
 async def test_more_details_are_one_button_away(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await alice.send("/schedule")
     await alice.press("New session")
@@ -137,7 +120,7 @@ async def test_more_details_are_one_button_away(
     assert "Booked: Assessment with Bob, Tue 24 Nov 18:00 (75 min)" in alice.last_reply.text
     assert "Main gym, rack 3" in bob.last_reply.text
     assert "squat depth, bracing" in bob.last_reply.text
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.duration_minutes == 75
     assert row.focus_areas == ["squat depth", "bracing"]
     assert row.goals == []
@@ -147,7 +130,7 @@ async def test_more_details_are_one_button_away(
 async def test_an_overlap_is_asked_about_once_and_only_when_there_is_one(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice, carol = sim.user(1001, "Alice"), sim.user(3003, "Carol")
     await book(alice, "Bob", "Training", "tomorrow 18:00")
     assert "Booked" in alice.last_reply.text, "no overlap, no question"
@@ -163,7 +146,7 @@ async def test_an_overlap_is_asked_about_once_and_only_when_there_is_one(
         in alice.last_reply.text
     )
     assert alice.last_reply.flat_buttons == ["✅ Book anyway", "🕒 Pick another time"]
-    assert len(await stored(session_factory)) == 2
+    assert len(await stored_sessions(session_factory)) == 2
     await alice.press("Pick another time")
     await alice.send("tomorrow 20:00")
     assert "Booked: Nutrition consult with Carol, Tue 24 Nov 20:00" in alice.last_reply.text
@@ -172,24 +155,24 @@ async def test_an_overlap_is_asked_about_once_and_only_when_there_is_one(
     assert "overlap Bob's session 18:00–19:00" in alice.last_reply.text
     await alice.press("Book anyway")
     assert "Booked: Recovery session with Carol" in alice.last_reply.text
-    assert len(await stored(session_factory)) == 4
+    assert len(await stored_sessions(session_factory)) == 4
 
 
 async def test_a_booking_typed_in_one_message_is_confirmed_once(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
     await alice.send("/schedule")
     await alice.send("Bob tomorrow 18:00 assessment")
     confirm = alice.last_reply
     assert "Book Assessment with Bob on Tue 24 Nov 18:00 (60 min)?" in confirm.text
     assert "overlaps" not in confirm.text
-    assert await stored(session_factory) == []
+    assert await stored_sessions(session_factory) == []
     await alice.press("✅ Book")
     assert "Booked: Assessment with Bob, Tue 24 Nov 18:00 (60 min)" in alice.last_reply.text
     assert "New session with Alice: Assessment" in bob.last_reply.text
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.session_type is SessionType.ASSESSMENT
     assert row.scheduled_at == datetime(2026, 11, 24, 18, 0, tzinfo=UTC), "Alice's London time"
 
@@ -208,7 +191,7 @@ async def test_a_booking_typed_in_one_message_is_confirmed_once(
     assert "Booked: Progress review with Carol, Tue 24 Nov 18:30 (30 min)" in (
         alice.last_reply.text
     ), "the overlap was in the confirmation: no second question"
-    assert len(await stored(session_factory)) == 2
+    assert len(await stored_sessions(session_factory)) == 2
 
     # Without a type, the type's buttons book.
     await alice.send("/schedule")
@@ -221,13 +204,13 @@ async def test_a_booking_typed_in_one_message_is_confirmed_once(
     await alice.send("/schedule Carol sat 10:00 nutrition")
     await alice.press("Don't book")
     assert "Nothing was booked" in alice.last_reply.text
-    assert len(await stored(session_factory)) == 3
+    assert len(await stored_sessions(session_factory)) == 3
 
 
 async def test_a_typed_booking_says_which_part_it_could_not_read(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await alice.send("/schedule")
     await alice.send("Zed tomorrow 18:00 assessment")
@@ -240,7 +223,7 @@ async def test_a_typed_booking_says_which_part_it_could_not_read(
     assert "already passed" in alice.last_reply.text
     await alice.send("<b>" * 500)
     assert len(alice.last_reply.text) < 4096
-    assert await stored(session_factory) == []
+    assert await stored_sessions(session_factory) == []
 
 
 async def test_a_name_that_fits_several_clients_asks_which_one(
@@ -268,7 +251,7 @@ async def test_a_name_that_fits_several_clients_asks_which_one(
     await chat.press("Zed Client12")
     assert "Book Training session with Zed Client12 on Tue 24 Nov 18:00" in chat.last_reply.text
     await chat.press("✅ Book")
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.session_type is SessionType.TRAINING
 
     # The whole name picks one client at once.
@@ -285,7 +268,7 @@ async def _profile_id(factory: Factory, name: str) -> int:
 async def test_reschedule_cancel_and_complete(
     sim: ChatSimulator, clock: ManualClock, session_factory: Factory
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice, bob, carol = sim.user(1001, "Alice"), sim.user(2002, "Bob"), sim.user(3003, "Carol")
     await book(alice, "Bob", "Training", "tomorrow 18:00")
     await book(alice, "Carol", "Assessment", "wed 9am", "45 min")
@@ -305,7 +288,7 @@ async def test_reschedule_cancel_and_complete(
     assert "Moved from: Tue 24 Nov 18:00" in alice.last_reply.text
     assert "Alice moved your session Training session" in bob.last_reply.text
     assert "from Tue 24 Nov 13:00 to Wed 25 Nov 02:00" in bob.last_reply.text
-    old, carols, new = await stored(session_factory)
+    old, carols, new = await stored_sessions(session_factory)
     assert old.status is SessionStatus.RESCHEDULED
     assert (new.status, new.rescheduled_from_id) == (SessionStatus.SCHEDULED, old.id)
 
@@ -337,7 +320,7 @@ async def test_reschedule_cancel_and_complete(
     assert "Outcomes: new 5RM squat 120 kg, hips better" in alice.last_reply.text
     assert "Training session on Wed 25 Nov 02:00 with Alice is complete" in bob.last_reply.text
     assert "Great depth" not in bob.last_reply.text, "the trainer's notes stay private"
-    rows = await stored(session_factory)
+    rows = await stored_sessions(session_factory)
     assert rows[1].status is SessionStatus.CANCELLED
     assert rows[1].status_reason == "Gym closed for repairs"
     assert rows[2].status is SessionStatus.COMPLETED
@@ -348,7 +331,7 @@ async def test_reschedule_cancel_and_complete(
 async def test_cancel_forged_buttons_and_permissions(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    bob_coaching, _ = await setup(session_factory)
+    bob_coaching, _ = await schedule_setup(session_factory)
     dave = await make_user(session_factory, 4004, "Dave", trainer=True)
     erin = await make_user(session_factory, 5005, "Erin", client=True)
     foreign = await make_coaching(session_factory, dave, erin)
@@ -377,16 +360,16 @@ async def test_cancel_forged_buttons_and_permissions(
     assert alice.last_answer == "Tap one of the durations, or type the minutes."
     await alice.send("/cancel")
     assert "Cancelled" in alice.last_reply.text
-    assert await stored(session_factory) == []
+    assert await stored_sessions(session_factory) == []
 
     await book(alice, "Bob", "Training", "tomorrow 18:00")
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     # A typed booking for another trainer's client, or a client who doesn't allow booking.
     await alice.send("/schedule Erin tomorrow 18:00 training")
     assert "couldn't find one of your active clients" in alice.last_reply.text
     await alice.send("Fay tomorrow 20:00 training")
     assert "not allowed you to assign them workouts" in alice.last_reply.text
-    assert len(await stored(session_factory)) == 1
+    assert len(await stored_sessions(session_factory)) == 1
     dave_chat = sim.user(4004, "Dave")
     await dave_chat.send("/schedule")
     for data in (f"sch:s:{row.id}", "sch:s:99999"):
@@ -395,7 +378,7 @@ async def test_cancel_forged_buttons_and_permissions(
     bob = sim.user(2002, "Bob")
     await bob.send("/schedule")
     assert "/schedule is for trainers" in bob.last_reply.text
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.status is SessionStatus.SCHEDULED
 
 
@@ -407,7 +390,7 @@ async def test_a_confirmation_survives_a_restart(
     sim: ChatSimulator,
     session_factory: Factory,
 ) -> None:
-    await setup(session_factory)
+    await schedule_setup(session_factory)
     alice = sim.user(1001, "Alice")
     await alice.send("/schedule Bob tomorrow 18:00 assessment")
     assert "Book Assessment with Bob" in alice.last_reply.text
@@ -418,5 +401,5 @@ async def test_a_confirmation_survives_a_restart(
         await alice2.press_data("bk:ok")
         assert alice2.last_answer is not None
         assert "expired" in alice2.last_answer, "a second tap books nothing more"
-    (row,) = await stored(session_factory)
+    (row,) = await stored_sessions(session_factory)
     assert row.session_type is SessionType.ASSESSMENT

@@ -9,16 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus
 from coaching.domain.permissions import PermissionFlags
-from tests.factories import make_coaching, make_user
-from tests.fakes.chat import ChatSimulator
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     appointment,
     live_message,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
 LOG_BUTTON = "🏋️ Log this session"

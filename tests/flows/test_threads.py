@@ -22,14 +22,19 @@ from coaching.domain.threads import ThreadMediaKind
 from coaching.services.base import ServiceContext
 from storage.models import PermissionSet, Relationship, WorkoutMessage
 from tests.conftest import restarted
-from tests.factories import make_coaching, make_user
+from tests.factories import (
+    Factory,
+    alerts_world,
+    make_coaching,
+    make_user,
+    plan_session,
+    rated,
+    reminded,
+    trainer_and_client,
+)
 from tests.fakes import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 from tests.fakes.updates import message_update
-from tests.flows.test_alerts import _world as alerts_world
-from tests.flows.test_feedback_trainer import _rated as rated
-from tests.flows.test_log_trainer import Factory, plan_session, trainer_and_client
-from tests.flows.test_reminder_buttons import _reminded
 
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -110,7 +115,7 @@ async def test_trainer_writes_from_the_card_and_the_client_replies_with_a_photo(
 async def test_a_form_check_video_from_a_reminder_gets_a_timestamped_note(
     app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
 ) -> None:
-    _, planned = await _reminded(app, session_factory, clock)
+    _, planned = await reminded(app, session_factory, clock)
     tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
     await alice.press("💬 Ask my trainer")
     assert "Message to Tom about Lower A · Mon 23 Nov" in alice.last_reply.text

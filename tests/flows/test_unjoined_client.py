@@ -17,16 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.clock import ManualClock
 from coaching.domain.enums import InviteStatus, RelationshipStatus
 from storage.models import ClientProfile, Invite, Relationship, User
-from tests.factories import Coaching, make_coaching, make_user
-from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import (
+from tests.factories import (
+    LINK,
+    Coaching,
+    create_client,
     live_message,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
-from tests.flows.test_newclient import LINK, create_client
+from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 

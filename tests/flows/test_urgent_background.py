@@ -21,10 +21,9 @@ from coaching.services.base import ServiceContext
 from conversations.alerts import send_urgent, urgent_job
 from storage.models import ClientAlert
 from tests.conftest import restarted
-from tests.factories import Coaching
+from tests.factories import Coaching, plan_session, trainer_and_client
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import plan_session, trainer_and_client
 from tests.progress_data import plan
 
 Factory = async_sessionmaker[AsyncSession]

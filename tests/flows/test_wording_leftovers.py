@@ -22,17 +22,24 @@ from storage.models import (
     SetRecord,
     User,
 )
-from tests.factories import make_coaching, make_user
+from tests.factories import (
+    DEFAULT_SESSIONS,
+    alerts_world,
+    create_client,
+    join_by_invite,
+    joined_client,
+    live_message,
+    make_coaching,
+    make_program,
+    make_user,
+    onboard,
+    plan_session,
+    register,
+    schedule_setup,
+    stored_sessions,
+    trainer_and_client,
+)
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_alerts import _world
-from tests.flows.test_clients import _coached
-from tests.flows.test_log_trainer import live_message, plan_session, trainer_and_client
-from tests.flows.test_newclient import create_client, onboard
-from tests.flows.test_permissions import _join
-from tests.flows.test_profile import register
-from tests.flows.test_schedule import setup as schedule_setup
-from tests.flows.test_schedule import stored as stored_sessions
-from tests.services.test_assignments import DEFAULT_SESSIONS, make_program
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -222,7 +229,7 @@ async def test_injury_details_take_a_typed_skip(
 async def test_a_trainer_pauses_with_a_typed_skip_but_must_give_an_end_reason(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    tom, cleo = await _coached(sim)
+    tom, cleo = await joined_client(sim)
     await tom.send("/clients")
     await tom.press("Cleo Smith")
     await tom.press("Pause")
@@ -239,7 +246,7 @@ async def test_a_client_pauses_with_a_typed_skip(
 ) -> None:
     tom = await onboard(sim, 1, "Tom", "trainer")
     alice = await onboard(sim, 2, "Alice", "client")
-    await _join(tom, alice, "Alice B")
+    await join_by_invite(tom, alice, "Alice B")
     await alice.send("/permissions")
     await alice.press("Pause coaching")
     await alice.send("Skip")
@@ -296,7 +303,7 @@ async def test_alert_notes_take_a_typed_skip(
     clock: ManualClock,
     session_factory: Factory,
 ) -> None:
-    await _world(session_factory, ctx, clock)
+    await alerts_world(session_factory, ctx, clock)
     async with session_factory() as session:
         first = (await session.execute(select(ClientAlert).order_by(ClientAlert.id))).scalars()
         alert_id = next(iter(first)).id

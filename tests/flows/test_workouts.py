@@ -21,14 +21,17 @@ from storage.models import (
     Program,
     ProgramAssignment,
     ProgramSession,
-    SessionTemplate,
     WorkoutChange,
 )
-from storage.repositories.exercises import ExerciseRepository
-from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import (
+    Coaching,
+    live_message,
+    make_coaching,
+    make_program,
+    make_template,
+    make_user,
+)
 from tests.fakes.chat import ChatSimulator, SimUser
-from tests.flows.test_log_trainer import live_message
-from tests.services.test_assignments import make_program
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -49,33 +52,6 @@ async def planned(factory: Factory) -> list[CoachingSession]:
     async with factory() as session:
         rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
         return list(rows.scalars())
-
-
-async def make_template(factory: Factory, coaching: Coaching, name: str = "Push day") -> int:
-    async with factory() as session:
-        template = SessionTemplate(
-            trainer_user_id=coaching.trainer.id,
-            name=name,
-            duration_minutes=45,
-            created_by=coaching.trainer.id,
-        )
-        session.add(template)
-        await session.flush()
-        bench = await ExerciseRepository(session).by_slug("barbell-bench-press")
-        assert bench is not None
-        session.add(
-            ExerciseTemplate(
-                session_template_id=template.id,
-                exercise_id=bench.id,
-                order_index=0,
-                target_sets=4,
-                reps_min=6,
-                reps_max=6,
-                target_weight_kg=Decimal(80),
-            )
-        )
-        await session.commit()
-        return template.id
 
 
 async def set_flags(factory: Factory, coaching: Coaching, **flags: bool) -> None:

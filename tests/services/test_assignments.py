@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,103 +28,21 @@ from coaching.services.live import LiveService
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
-    ExerciseTemplate,
-    Program,
     ProgramAssignment,
     ProgramModification,
-    ProgramSession,
     Reminder,
     User,
 )
-from storage.repositories.exercises import ExerciseRepository
-from tests.factories import Coaching, make_coaching, make_user
-
-Factory = async_sessionmaker[AsyncSession]
-
-DEFAULT_SESSIONS: tuple[tuple[str, Sequence[tuple[str, dict[str, Any]]]], ...] = (
-    (
-        "Lower A",
-        (
-            (
-                "barbell-back-squat",
-                {
-                    "target_sets": 3,
-                    "reps_min": 5,
-                    "reps_max": 5,
-                    "target_weight_kg": Decimal(100),
-                    "rest_seconds": 180,
-                    "instructions": "Brace before each rep",
-                    "tips": "Knees out",
-                },
-            ),
-            ("romanian-deadlift", {"target_sets": 3, "reps_min": 8, "reps_max": 12}),
-        ),
-    ),
-    ("Upper A", (("barbell-bench-press", {"target_sets": 4, "reps_min": 6, "reps_max": 6}),)),
-    ("Lower B", (("barbell-back-squat", {"target_sets": 5, "reps_min": 3, "reps_max": 3}),)),
+from tests.factories import (
+    Coaching,
+    MadeProgram,
+    library_exercise_id,
+    make_coaching,
+    make_program,
+    make_user,
 )
 
-
-@dataclass(frozen=True)
-class MadeProgram:
-    id: int
-    session_ids: dict[tuple[int, int], int]
-
-
-async def make_program(
-    factory: Factory,
-    trainer: User,
-    *,
-    name: str = "Strength Base",
-    weeks: int = 2,
-    sessions: Sequence[tuple[str, Sequence[tuple[str, dict[str, Any]]]]] = DEFAULT_SESSIONS,
-    duration: int | None = 75,
-) -> MadeProgram:
-    """A program written straight to the database: the same sessions every week."""
-    async with factory() as session:
-        repo = ExerciseRepository(session)
-        program = Program(
-            trainer_user_id=trainer.id, name=name, duration_weeks=weeks, created_by=trainer.id
-        )
-        session.add(program)
-        await session.flush()
-        ids: dict[tuple[int, int], int] = {}
-        for week in range(1, weeks + 1):
-            for number, (title, exercises) in enumerate(sessions, start=1):
-                ps = ProgramSession(
-                    program_id=program.id,
-                    trainer_user_id=trainer.id,
-                    name=title,
-                    week_number=week,
-                    session_number=number,
-                    estimated_duration=duration,
-                    focus_area="strength",
-                    warmup=["5 min bike"],
-                    created_by=trainer.id,
-                )
-                session.add(ps)
-                await session.flush()
-                ids[(week, number)] = ps.id
-                for index, (slug, fields) in enumerate(exercises):
-                    exercise = await repo.by_slug(slug)
-                    assert exercise is not None, slug
-                    session.add(
-                        ExerciseTemplate(
-                            program_session_id=ps.id,
-                            exercise_id=exercise.id,
-                            order_index=index,
-                            **fields,
-                        )
-                    )
-        await session.commit()
-        return MadeProgram(program.id, ids)
-
-
-async def exercise_id(factory: Factory, slug: str) -> int:
-    async with factory() as session:
-        exercise = await ExerciseRepository(session).by_slug(slug)
-        assert exercise is not None
-        return exercise.id
+Factory = async_sessionmaker[AsyncSession]
 
 
 @dataclass(frozen=True)
@@ -290,7 +206,7 @@ async def test_a_swap_applies_to_this_client_only(
     carol = await make_user(session_factory, 3003, "Carol", client=True)
     carol_coaching = await make_coaching(session_factory, world.alice, carol)
     theirs = await svc.assign(1001, draft(world, client_profile_id=carol_coaching.profile.id))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     options = await svc.swap_options(1001, mine.assignment_id, None)
     assert squat in [o.id for o in options]
     hits = await svc.find_replacements(1001, "leg press")
@@ -330,8 +246,8 @@ async def test_a_swap_for_one_session_leaves_the_others(
 ) -> None:
     svc = AssignmentService(ctx)
     done = await svc.assign(1001, draft(world))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
-    goblet = await exercise_id(session_factory, "goblet-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
+    goblet = await library_exercise_id(session_factory, "goblet-squat")
     ps = world.program.session_ids[(1, 3)]
     await svc.swap(1001, done.assignment_id, ps, squat, goblet, "travel week")
     rows = await sessions_of(session_factory, done.assignment_id)
@@ -386,7 +302,7 @@ async def test_cancel_ends_the_assignment_and_its_future_sessions(
     assert notice.count == 6
     rows = await sessions_of(session_factory, done.assignment_id)
     assert {r.status for r in rows} == {SessionStatus.CANCELLED}
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(Conflict, match="This program is already cancelled, so it can't be"):
         await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(Conflict, match="already cancelled"):
@@ -405,7 +321,7 @@ async def test_modify_permission_guards_swaps_and_shifts(
         session_factory, world.alice, carol, flags=PermissionFlags(modify_workouts=False)
     )
     done = await svc.assign(1001, draft(world, client_profile_id=locked.profile.id))
-    squat = await exercise_id(session_factory, "barbell-back-squat")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(NotAllowed, match="change or log"):
         await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(NotAllowed, match="change or log"):

@@ -11,24 +11,18 @@ from coaching.services.base import ServiceContext
 from coaching.services.directory import DirectoryService
 from coaching.services.profiles import ProfileService
 from storage.models import PermissionSet, Relationship
-from tests.services.test_profiles import make_user
-
-
-async def public_trainer(ctx: ServiceContext, telegram_id: int, name: str) -> str:
-    await make_user(ctx, telegram_id, name, Role.TRAINER)
-    view = await ProfileService(ctx).set_visibility(telegram_id, "public")
-    return f"p{view.profile_id}"
+from tests.factories import public_trainer, registered_user_id
 
 
 async def test_browse_lists_public_trainers_only_with_pagination(ctx: ServiceContext) -> None:
     for i in range(7):
         await public_trainer(ctx, 1000 + i, f"Trainer{i}")
-    await make_user(ctx, 1100, "Private", Role.TRAINER)
-    await make_user(ctx, 1101, "Hidden", Role.TRAINER)
+    await registered_user_id(ctx, 1100, "Private", Role.TRAINER)
+    await registered_user_id(ctx, 1101, "Hidden", Role.TRAINER)
     await ProfileService(ctx).set_visibility(1101, "unlisted")
     await ProfileService(ctx).toggle_category(1003, "rehab")
     await ProfileService(ctx).set_tags(1004, "kettlebells")
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     svc = DirectoryService(ctx)
 
     first = await svc.browse(2001)
@@ -47,9 +41,9 @@ async def test_browse_lists_public_trainers_only_with_pagination(ctx: ServiceCon
 
 async def test_request_accept_twice_and_capacity(ctx: ServiceContext) -> None:
     ref = await public_trainer(ctx, 1001, "Alice")
-    await make_user(ctx, 1002, "Dora", Role.TRAINER)
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
-    await make_user(ctx, 2002, "Cara", Role.CLIENT)
+    await registered_user_id(ctx, 1002, "Dora", Role.TRAINER)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2002, "Cara", Role.CLIENT)
     await ProfileService(ctx).set_client_limit(1001, "1")
     svc = DirectoryService(ctx)
 
@@ -83,7 +77,7 @@ async def test_request_accept_twice_and_capacity(ctx: ServiceContext) -> None:
 
 async def test_acceptance_rechecks_the_limit(ctx: ServiceContext) -> None:
     ref = await public_trainer(ctx, 1001, "Alice")
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     svc = DirectoryService(ctx)
     sent = await svc.request(2001, ref, RelationshipType.ONLINE)
     await ProfileService(ctx).toggle_accepting(1001)
@@ -94,8 +88,8 @@ async def test_acceptance_rechecks_the_limit(ctx: ServiceContext) -> None:
 
 
 async def test_unlisted_and_private_links(ctx: ServiceContext) -> None:
-    await make_user(ctx, 1001, "Alice", Role.TRAINER)
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 1001, "Alice", Role.TRAINER)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     view = await ProfileService(ctx).set_visibility(1001, "unlisted")
     svc = DirectoryService(ctx)
     with pytest.raises(NotFound):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,15 +11,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import (
-    AlertSeverity,
-    AlertType,
-    InviteStatus,
-    MediaKind,
-    RecordStatus,
     RelationshipStatus,
-    ReminderKind,
     ReminderStatus,
-    SetType,
 )
 from coaching.errors import Conflict, NotFound
 from coaching.services.base import ServiceContext
@@ -30,12 +21,7 @@ from storage.models import (
     Base,
     ClientAlert,
     ClientProfile,
-    CoachingSession,
-    ConversationState,
-    Exercise,
-    ExerciseRecord,
     Invite,
-    InviteAttempt,
     Measurement,
     MediaNote,
     ProgressPhoto,
@@ -43,15 +29,12 @@ from storage.models import (
     Reminder,
     SessionRecord,
     SetRecord,
-    TrainingFeedback,
     User,
     UserData,
 )
-from tests.factories import make_coaching, make_user
+from tests.factories import TOM, ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
-TOM = 1001
-ZELDA = 987_654_321
 SECRETS = (
     str(ZELDA),
     "Zelda",
@@ -71,182 +54,6 @@ SECRETS = (
     "Zelda's form",
     "invite-hash-zelda",
 )
-
-
-@dataclass(frozen=True)
-class Rich:
-    trainer: User
-    client: User
-    profile_id: int
-    own_profile_id: int
-    record_id: int
-
-
-async def rich_client(factory: Factory) -> Rich:
-    """Zelda: coached by Tom, with every kind of personal data Spotter stores."""
-    tom = await make_user(factory, TOM, "Tom", trainer=True)
-    zelda = await make_user(factory, ZELDA, "Zelda", client=True)
-    coaching = await make_coaching(factory, tom, zelda, name="Zelda Quixote")
-    now = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-    async with factory() as session:
-        user = await session.get(User, zelda.id)
-        assert user is not None
-        user.last_name, user.username = "Quixote", "zquix"
-        user.email, user.phone = "zelda@example.org", "+34600111222"
-        profile = await session.get(ClientProfile, coaching.profile.id)
-        assert profile is not None
-        profile.email, profile.phone = "zelda@example.org", "+34600111222"
-        profile.date_of_birth, profile.gender = date(1990, 5, 1), "female"
-        profile.address, profile.emergency_contact = "Calle Falsa 123", "Mum +34600111222"
-        profile.height_cm, profile.current_weight_kg = Decimal("170.0"), Decimal("62.00")
-        profile.injuries = [{"text": "torn meniscus"}]
-        profile.medical_notes, profile.goals = "asthma inhaler", ["run a marathon"]
-        own = ClientProfile(user_id=zelda.id, name="Zelda Quixote", created_by=zelda.id)
-        session.add(own)
-        await session.flush()
-        for profile_id in (profile.id, own.id):
-            session.add(
-                Measurement(
-                    client_profile_id=profile_id,
-                    kind="weight",
-                    value=Decimal("62"),
-                    unit="kg",
-                    measured_on=date(2026, 11, 1),
-                    note="Zelda's form",
-                    created_by=zelda.id,
-                )
-            )
-            session.add(
-                ProgressPhoto(
-                    client_profile_id=profile_id,
-                    file_id=f"ZELDAPHOTO{profile_id}",
-                    taken_on=date(2026, 11, 1),
-                    created_by=zelda.id,
-                )
-            )
-        squat = (
-            await session.execute(select(Exercise).where(Exercise.slug == "barbell-back-squat"))
-        ).scalar_one()
-        record_ids = []
-        for profile_id, trainer_id in ((profile.id, tom.id), (own.id, None)):
-            record = SessionRecord(
-                client_profile_id=profile_id,
-                trainer_user_id=trainer_id,
-                logged_by_user_id=zelda.id,
-                title="Legs",
-                session_date=now.date(),
-                start_time=now,
-                end_time=now + timedelta(hours=1),
-                completed=True,
-                status=RecordStatus.COMPLETED,
-                trainee_feedback={"rpe": 8, "text": "felt dizzy"},
-                session_metadata={"messages": {str(ZELDA): 55}},
-                trainer_notes="knee hurt",
-                created_by=zelda.id,
-                exercises=[
-                    ExerciseRecord(
-                        exercise_id=squat.id,
-                        exercise_name="Barbell Back Squat",
-                        order_index=0,
-                        notes="knee hurt",
-                        sets=[
-                            SetRecord(
-                                client_profile_id=profile_id,
-                                exercise_id=squat.id,
-                                set_index=1,
-                                set_type=SetType.NORMAL,
-                                weight_kg=Decimal("80"),
-                                reps=5,
-                                performed_at=now,
-                                source_key=f"u{profile_id}",
-                            )
-                        ],
-                    )
-                ],
-            )
-            session.add(record)
-            await session.flush()
-            record_ids.append(record.id)
-        feedback = TrainingFeedback(
-            session_record_id=record_ids[0],
-            client_profile_id=profile.id,
-            trainer_user_id=tom.id,
-            feedback_date=now.date(),
-            feedback_text="Zelda's form was great; knee hurt",
-            created_by=tom.id,
-        )
-        session.add(feedback)
-        session.add(
-            MediaNote(
-                session_record_id=record_ids[0],
-                media_kind=MediaKind.VIDEO,
-                file_id="ZELDAVIDEO1",
-                comment="Zelda's form",
-                created_by=zelda.id,
-            )
-        )
-        session.add(
-            ClientAlert(
-                client_profile_id=profile.id,
-                trainer_user_id=tom.id,
-                alert_type=AlertType.INJURY_REPORTED,
-                severity=AlertSeverity.HIGH,
-                message="Zelda Quixote reported: torn meniscus",
-                dedup_key="injury:1",
-                created_by=zelda.id,
-            )
-        )
-        appointment = CoachingSession(
-            relationship_id=coaching.relationship.id,
-            title="Legs",
-            scheduled_at=now + timedelta(days=5),
-            client_feedback="felt dizzy",
-            trainer_notes="Zelda's form",
-            recording_file_id="ZELDAREC1",
-            created_by=tom.id,
-        )
-        session.add(appointment)
-        await session.flush()
-        session.add(
-            Reminder(
-                user_id=zelda.id,
-                coaching_session_id=appointment.id,
-                kind=ReminderKind.BEFORE_SESSION,
-                due_at=now + timedelta(days=4),
-                payload={"name": "Zelda"},
-            )
-        )
-        session.add(
-            Reminder(
-                user_id=tom.id,
-                kind=ReminderKind.DIGEST,
-                due_at=now + timedelta(days=1),
-                payload={"client_profile_id": profile.id, "text": "Zelda Quixote missed"},
-            )
-        )
-        session.add(
-            Invite(
-                token_hash="invite-hash-zelda",
-                client_profile_id=profile.id,
-                trainer_user_id=tom.id,
-                expires_at=now + timedelta(days=7),
-                status=InviteStatus.USED,
-                used_by_user_id=zelda.id,
-                created_by=tom.id,
-            )
-        )
-        session.add(InviteAttempt(telegram_id=ZELDA, attempted_at=now))
-        session.add(UserData(user_id=ZELDA, data={"draft": "Zelda"}, updated_at=now))
-        session.add(
-            ConversationState(
-                name="measure", key=json.dumps([ZELDA, ZELDA]), state=1, updated_at=now
-            )
-        )
-        relationship = await session.get(Relationship, coaching.relationship.id)
-        assert relationship is not None
-        relationship.notes = "Zelda Quixote: torn meniscus"
-        await session.commit()
-        return Rich(tom, zelda, profile.id, own.id, record_ids[0])
 
 
 def _leaks(value: Any) -> list[str]:

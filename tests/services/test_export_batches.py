@@ -25,9 +25,8 @@ from coaching.services.exports import (
 )
 from storage.models import Base, SessionTemplate
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import make_coaching, make_user
+from tests.factories import TOM, ZELDA, make_coaching, make_user, rich_client
 from tests.services.long_history import long_history
-from tests.services.test_erasure import TOM, ZELDA, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 

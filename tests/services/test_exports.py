@@ -18,8 +18,7 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.exports import ExportService
 from storage.models import Exercise, ExerciseTemplate, Program, ProgramSession, SessionTemplate
-from tests.factories import make_coaching, make_user
-from tests.services.test_erasure import TOM, ZELDA, rich_client
+from tests.factories import TOM, ZELDA, make_coaching, make_user, rich_client
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -10,8 +10,7 @@ from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.feedback import FeedbackDraft, FeedbackService
 from storage.models import ClientAlert
-from tests.factories import make_coaching, make_user
-from tests.flows.test_log_trainer import Factory
+from tests.factories import Factory, make_coaching, make_user
 
 
 async def test_injury_report_validation_and_one_open_alert_per_part_and_day(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,28 +21,15 @@ from coaching.services.imports import CHUNK_SETS, ImportFailed, ImportService, N
 from coaching.services.live import LiveService
 from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import make_user
-from tests.flows.test_log_trainer import exercise_id, trainer_and_client
+from tests.factories import (
+    exercise_id,
+    make_user,
+    strong_file,
+    trainer_and_client,
+)
 
 Factory = async_sessionmaker[AsyncSession]
 TOM, ZOE = 1001, 2005
-HEADER = (
-    "Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;"
-    "Distance Unit;Seconds;Notes;Workout Notes\n"
-)
-EXERCISES = ("Deadlift (Barbell)", "Barbell Back Squat")
-
-
-def strong_file(workouts: int, sets_per_exercise: int = 5) -> bytes:
-    """A Strong export: one workout a day, two known exercises each."""
-    first = datetime(2019, 1, 1, 18, 0, tzinfo=UTC)
-    lines = [HEADER]
-    for day in range(workouts):
-        when = (first + timedelta(days=day)).strftime("%Y-%m-%d %H:%M:%S")
-        for name in EXERCISES:
-            for order in range(1, sets_per_exercise + 1):
-                lines.append(f"{when};Day {day};{name};{order};{60 + order};kg;5;;;;;;\n")
-    return "".join(lines).encode()
 
 
 async def counts(factory: Factory) -> tuple[int, int, int]:

@@ -17,32 +17,10 @@ from coaching.services.base import ServiceContext
 from coaching.services.exports import ExportService
 from coaching.services.imports import OWN, SKIP, ImportService, NameKind
 from storage.models import ClientProfile, Exercise, ExerciseRecord, SessionRecord, SetRecord
-from tests.factories import make_coaching, make_user
+from tests.factories import HEVY, STRONG, make_coaching, make_user
 
 Factory = async_sessionmaker[AsyncSession]
 ALICE, TOM, MALLORY = 2001, 1001, 3001
-
-STRONG = (
-    b"Date;Workout Name;Exercise Name;Set Order;Weight;Weight Unit;Reps;RPE;Distance;"
-    b"Distance Unit;Seconds;Notes;Workout Notes\n"
-    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);W;60;kg;5;;;;;Hook grip;\n"
-    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);1;140;kg;5;8;;;;;\n"
-    b"2026-11-18 18:00:00;Pull Day;Deadlift (Barbell);2;308.65;lbs;3;9;;;;;\n"
-    b"2026-11-18 18:00:00;Pull Day;Zottman Wiggle;1;12;kg;10;;;;;;\n"
-    b"2026-11-20 07:15:00;Cardio;Running;1;;;;;5.2;km;1620;;Easy pace\n"
-    b"2026-11-20 07:15:00;Cardio;Plank;1;;;;;;;90;;\n"
-)
-
-HEVY = (
-    b"title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,"
-    b"set_index,set_type,weight_kg,reps,distance_km,duration_seconds,rpe\n"
-    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Deadlift (Barbell)",,"",0,'
-    b"warmup,60,5,,,\n"
-    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Deadlift (Barbell)",,"",1,'
-    b"normal,150,3,,,9.5\n"
-    b'"Legs","19 Nov 2026, 18:00","19 Nov 2026, 19:05","","Bench Press (Barbell)",,"",0,'
-    b"dropset,70,12,,,\n"
-)
 
 
 def _sets(data: bytes) -> list[tuple[object, ...]]:

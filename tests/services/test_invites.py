@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
-from coaching.domain.client_profile import ClientDraft
 from coaching.domain.enums import (
     InviteStatus,
     Permission,
@@ -22,7 +21,6 @@ from coaching.domain.invites import InviteState
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import ServiceContext
-from coaching.services.clients import ClientService
 from coaching.services.invites import (
     AlreadyLinked,
     InviteRefused,
@@ -30,7 +28,6 @@ from coaching.services.invites import (
     TooManyAttempts,
 )
 from coaching.services.relationships import CapacityReached
-from coaching.services.users import TelegramIdentity, UserService
 from storage.models import (
     ClientProfile,
     Invite,
@@ -40,32 +37,15 @@ from storage.models import (
     TrainerProfile,
     User,
 )
-
-TRAINER, OTHER_TRAINER, CLIENT, STRANGER = 100, 200, 300, 400
-
-
-async def make_user(ctx: ServiceContext, tid: int, name: str, *roles: Role) -> None:
-    users = UserService(ctx)
-    await users.register(TelegramIdentity(tid, name))
-    if roles:
-        await users.choose_roles(tid, frozenset(roles))
-
-
-async def new_client(
-    ctx: ServiceContext, trainer: int = TRAINER, name: str = "Maria"
-) -> tuple[int, str]:
-    created = await ClientService(ctx).create_client(
-        trainer, ClientDraft(name=name, relationship_type=RelationshipType.ONLINE), ttl_days=7
-    )
-    return created.client_profile_id, created.token
+from tests.factories import CLIENT, OTHER_TRAINER, STRANGER, TRAINER, new_client, register_user
 
 
 @pytest.fixture
 async def people(ctx: ServiceContext) -> None:
-    await make_user(ctx, TRAINER, "Tom", Role.TRAINER)
-    await make_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
-    await make_user(ctx, CLIENT, "Cleo")
-    await make_user(ctx, STRANGER, "Sam")
+    await register_user(ctx, TRAINER, "Tom", Role.TRAINER)
+    await register_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
+    await register_user(ctx, CLIENT, "Cleo")
+    await register_user(ctx, STRANGER, "Sam")
 
 
 @pytest.mark.usefixtures("people")

@@ -19,18 +19,19 @@ from coaching.services.base import ServiceContext
 from coaching.services.live import LiveService, ReasonNeeded
 from conversations.log import abandon_stale_sessions
 from storage.models import ProgramModification, User
-from tests.factories import make_coaching, make_user
-from tests.fakes.botapi import FakeBotAPI
-from tests.flows.test_log_trainer import (
+from tests.factories import (
     Factory,
     appointment,
     exercise_id,
     exercise_rows,
+    make_coaching,
+    make_user,
     plan_session,
     records,
     sets_of,
     trainer_and_client,
 )
+from tests.fakes.botapi import FakeBotAPI
 
 TOM, ALICE = 1001, 2001
 

@@ -16,14 +16,13 @@ from coaching.services.directory import DirectoryService
 from coaching.services.measurements import MeasurementService
 from coaching.services.users import UserService
 from storage.models import PermissionSet
-from tests.services.test_directory import public_trainer
-from tests.services.test_profiles import make_user
+from tests.factories import public_trainer, registered_user_id
 
 
 async def coached(ctx: ServiceContext) -> tuple[int, int]:
     """Alice (1001) coaches Bob (2001). Returns (Alice's user id, Bob's profile id under her)."""
     ref = await public_trainer(ctx, 1001, "Alice")
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     directory = DirectoryService(ctx)
     sent = await directory.request(2001, ref, RelationshipType.IN_PERSON)
     await directory.decide(1001, sent.relationship_id, accept=True)
@@ -34,7 +33,7 @@ async def coached(ctx: ServiceContext) -> tuple[int, int]:
 
 
 async def test_own_entries_and_trend(ctx: ServiceContext, clock: ManualClock) -> None:
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     svc = MeasurementService(ctx)
     await svc.log_own(2001, "84")
     clock.advance(timedelta(days=31))
@@ -53,7 +52,7 @@ async def test_own_entries_and_trend(ctx: ServiceContext, clock: ManualClock) ->
 
 async def test_trainer_access_is_checked_for_reads_and_writes(ctx: ServiceContext) -> None:
     alice_id, bob_profile = await coached(ctx)
-    await make_user(ctx, 1002, "Dora", Role.TRAINER)
+    await registered_user_id(ctx, 1002, "Dora", Role.TRAINER)
     svc = MeasurementService(ctx)
     await svc.log_own(2001, "80")
 

@@ -22,22 +22,15 @@ from coaching.services.permissions import (
 from coaching.services.relationships import RelationshipService
 from storage.models import Exercise, User
 from storage.uow import UnitOfWork
-from tests.services.test_invites import (
-    CLIENT,
-    OTHER_TRAINER,
-    STRANGER,
-    TRAINER,
-    make_user,
-    new_client,
-)
+from tests.factories import CLIENT, OTHER_TRAINER, STRANGER, TRAINER, new_client, register_user
 
 
 @pytest.fixture
 async def setup(ctx: ServiceContext) -> tuple[int, int]:
-    await make_user(ctx, TRAINER, "Tom", Role.TRAINER)
-    await make_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
-    await make_user(ctx, CLIENT, "Cleo")
-    await make_user(ctx, STRANGER, "Sam")
+    await register_user(ctx, TRAINER, "Tom", Role.TRAINER)
+    await register_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
+    await register_user(ctx, CLIENT, "Cleo")
+    await register_user(ctx, STRANGER, "Sam")
     profile_id, token = await new_client(ctx)
     preview = await InviteService(ctx).open(CLIENT, f"inv_{token}")
     done = await InviteService(ctx).accept(CLIENT, preview.invite_id, PermissionFlags())

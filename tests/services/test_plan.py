@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -11,73 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus, SessionType, Units
-from coaching.domain.training_times import same_time
-from coaching.services.assignments import AssignDraft, AssignmentService
+from coaching.services.assignments import AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService, NewSession
 from coaching.services.plan import PlanService
-from storage.models import CoachingSession, ExerciseRecord, SessionRecord, SetRecord
-from tests.factories import Coaching, make_coaching, make_user
-from tests.services.test_assignments import exercise_id, make_program
+from storage.models import CoachingSession
+from tests.factories import (
+    assign_from_today,
+    coached,
+    library_exercise_id,
+    log_sets,
+    make_user,
+)
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def log_sets(
-    factory: Factory, profile_id: int, slug: str, when: datetime, sets: list[tuple[str, int]]
-) -> None:
-    """A performed exercise written straight to the database."""
-    exercise = await exercise_id(factory, slug)
-    async with factory() as session:
-        record = SessionRecord(
-            client_profile_id=profile_id,
-            title="Earlier workout",
-            session_date=when.date(),
-            start_time=when,
-            completed=True,
-        )
-        session.add(record)
-        await session.flush()
-        item = ExerciseRecord(
-            session_record_id=record.id, exercise_id=exercise, exercise_name=slug, order_index=0
-        )
-        session.add(item)
-        await session.flush()
-        for index, (weight, reps) in enumerate(sets):
-            session.add(
-                SetRecord(
-                    exercise_record_id=item.id,
-                    client_profile_id=profile_id,
-                    exercise_id=exercise,
-                    set_index=index,
-                    weight_kg=Decimal(weight),
-                    reps=reps,
-                    performed_at=when,
-                )
-            )
-        await session.commit()
-
-
-async def coached(factory: Factory, units: Units = Units.KG) -> Coaching:
-    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(
-        factory, 2002, "Bob", client=True, timezone="America/New_York", units=units
-    )
-    return await make_coaching(factory, alice, bob)
-
-
-async def assign_from_today(ctx: ServiceContext, factory: Factory, coaching: Coaching) -> int:
-    program = await make_program(factory, coaching.trainer)
-    done = await AssignmentService(ctx).assign(
-        1001,
-        AssignDraft(
-            client_profile_id=coaching.profile.id,
-            program_id=program.id,
-            start_date=date(2026, 11, 23),
-            training_days=same_time((0, 2, 4), time(18, 0)),
-        ),
-    )
-    return done.assignment_id
 
 
 async def test_today_shows_targets_instructions_and_last_time(
@@ -117,8 +63,8 @@ async def test_today_in_pounds_and_with_a_swap(
 ) -> None:
     coaching = await coached(session_factory, Units.LB)
     assignment = await assign_from_today(ctx, session_factory, coaching)
-    squat = await exercise_id(session_factory, "barbell-back-squat")
-    press = await exercise_id(session_factory, "leg-press")
+    squat = await library_exercise_id(session_factory, "barbell-back-squat")
+    press = await library_exercise_id(session_factory, "leg-press")
     await AssignmentService(ctx).swap(1001, assignment, None, squat, press, "knee")
     await log_sets(
         session_factory,

@@ -13,20 +13,12 @@ from coaching.domain.profile_rules import CertificateState
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.profiles import CertificateDraft, ProfileService, refresh_rating
-from coaching.services.users import TelegramIdentity, UserService
 from storage.models import ClientProfile, CoachingSession, Relationship, TrainerProfile
-
-
-async def make_user(ctx: ServiceContext, telegram_id: int, name: str, *roles: Role) -> int:
-    users = UserService(ctx)
-    view, _ = await users.register(TelegramIdentity(telegram_id, name))
-    if roles:
-        view = await users.choose_roles(telegram_id, frozenset(roles))
-    return view.id
+from tests.factories import registered_user_id
 
 
 async def test_only_trainers_have_a_profile(ctx: ServiceContext) -> None:
-    await make_user(ctx, 2001, "Bob", Role.CLIENT)
+    await registered_user_id(ctx, 2001, "Bob", Role.CLIENT)
     with pytest.raises(NotAllowed, match="This is for trainers"):
         await ProfileService(ctx).get(2001)
     with pytest.raises(NotAllowed):
@@ -34,7 +26,7 @@ async def test_only_trainers_have_a_profile(ctx: ServiceContext) -> None:
 
 
 async def test_rating_is_derived_from_session_ratings_and_stored(ctx: ServiceContext) -> None:
-    trainer_id = await make_user(ctx, 1001, "Alice", Role.TRAINER)
+    trainer_id = await registered_user_id(ctx, 1001, "Alice", Role.TRAINER)
     svc = ProfileService(ctx)
     assert str((await svc.get(1001)).rating) == "No ratings yet"
     async with ctx.uow() as uow:
@@ -70,7 +62,7 @@ async def test_rating_is_derived_from_session_ratings_and_stored(ctx: ServiceCon
 
 
 async def test_fields_validate_and_nothing_wrong_is_stored(ctx: ServiceContext) -> None:
-    await make_user(ctx, 1001, "Alice", Role.TRAINER)
+    await registered_user_id(ctx, 1001, "Alice", Role.TRAINER)
     svc = ProfileService(ctx)
     await svc.set_rate(1001, "60 EUR")
     view = await svc.set_rate(1001, "75")  # keeps the currency
@@ -90,7 +82,7 @@ async def test_fields_validate_and_nothing_wrong_is_stored(ctx: ServiceContext) 
 
 
 async def test_visibility_link_and_categories(ctx: ServiceContext) -> None:
-    await make_user(ctx, 1001, "Alice", Role.TRAINER)
+    await registered_user_id(ctx, 1001, "Alice", Role.TRAINER)
     svc = ProfileService(ctx)
     view = await svc.set_visibility(1001, "unlisted")
     assert view.visibility is Visibility.UNLISTED
@@ -110,8 +102,8 @@ async def test_visibility_link_and_categories(ctx: ServiceContext) -> None:
 
 
 async def test_certificates_and_tags(ctx: ServiceContext) -> None:
-    await make_user(ctx, 1001, "Alice", Role.TRAINER)
-    await make_user(ctx, 1002, "Dora", Role.TRAINER)
+    await registered_user_id(ctx, 1001, "Alice", Role.TRAINER)
+    await registered_user_id(ctx, 1002, "Dora", Role.TRAINER)
     svc = ProfileService(ctx)
     view = await svc.add_certificate(
         1001,

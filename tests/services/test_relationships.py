@@ -17,23 +17,16 @@ from coaching.services.clients import ClientGroup, ClientService
 from coaching.services.invites import InviteService
 from coaching.services.relationships import RelationshipService
 from storage.models import ClientProfile, Invite, Relationship
-from tests.services.test_invites import (
-    CLIENT,
-    OTHER_TRAINER,
-    STRANGER,
-    TRAINER,
-    make_user,
-    new_client,
-)
+from tests.factories import CLIENT, OTHER_TRAINER, STRANGER, TRAINER, new_client, register_user
 
 
 @pytest.fixture
 async def active(ctx: ServiceContext) -> tuple[int, int]:
     """Tom coaches Cleo (active). Returns (relationship id, profile id)."""
-    await make_user(ctx, TRAINER, "Tom", Role.TRAINER)
-    await make_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
-    await make_user(ctx, CLIENT, "Cleo")
-    await make_user(ctx, STRANGER, "Sam")
+    await register_user(ctx, TRAINER, "Tom", Role.TRAINER)
+    await register_user(ctx, OTHER_TRAINER, "Olga", Role.TRAINER)
+    await register_user(ctx, CLIENT, "Cleo")
+    await register_user(ctx, STRANGER, "Sam")
     profile_id, token = await new_client(ctx)
     invites = InviteService(ctx)
     preview = await invites.open(CLIENT, f"inv_{token}")
