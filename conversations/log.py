@@ -52,10 +52,12 @@ from coaching.services.live import (
     LiveService,
     NamedResult,
     ReasonNeeded,
+    RestTimer,
     SessionFinished,
     StartMenu,
     StartResult,
     TurnView,
+    rest_timer_key,
 )
 from coaching.services.timers import TimerService
 from conversations.alerts import after_session_finished
@@ -510,11 +512,6 @@ async def _started(update: Update, context: Context, result: StartResult) -> int
     return await _show_turn(update, context, view, header, fresh=not pressed, here=pressed)
 
 
-def _rest_job(record_id: int) -> str:
-    """The rest timer's key: one timer per live session."""
-    return f"lg-rest:{record_id}"
-
-
 def _timers(context: Context) -> TimerService:
     return TimerService(services(context).ctx)
 
@@ -522,29 +519,17 @@ def _timers(context: Context) -> TimerService:
 async def _cancel_rest(context: Context, record_id: int) -> None:
     """Remove the session's rest timer, on whichever worker it was set."""
     try:
-        await _timers(context).cancel(_rest_job(record_id))
+        await _timers(context).cancel(rest_timer_key(record_id))
     except DatabaseBusy:
         # What the person did is committed; only the timer could not be removed.
         log.warning("rest timer of session %s not cancelled: database busy", record_id)
 
 
-async def _schedule_rest(
-    context: Context, chat_id: int, view: TurnView, seconds: int | None
-) -> None:
-    """Set (or replace) the session's rest timer: a row any worker sends when it falls due, so
-    it fires once even if this worker stops. One statement: the upsert replaces the earlier
-    timer, or the delete removes it when this set starts no rest."""
-    text = rest_over(view) if seconds else None
-    if text is None:
-        await _cancel_rest(context, view.record_id)
-        return
-    try:
-        await _timers(context).schedule(
-            _rest_job(view.record_id), chat_id, text, timedelta(seconds=seconds or 0)
-        )
-    except DatabaseBusy:
-        # The set is committed and is answered; only its rest timer is missing.
-        log.warning("rest timer of session %s not set: database busy", view.record_id)
+def _rest_timer(update: Update) -> RestTimer | None:
+    """The rest timer a set logged from this update sets: a row any worker sends when it
+    falls due, written with the set itself, so it fires once even if this worker stops."""
+    chat = update.effective_chat
+    return None if chat is None else RestTimer(chat.id, rest_over)
 
 
 def rest_over(view: TurnView) -> str | None:
@@ -699,8 +684,8 @@ async def _dispatch(
     _remember(context, rid)
     if op in ("ok", "sm", "up", "dn"):
         kind = {"ok": "planned", "sm": "same", "up": "up", "dn": "down"}[op]
-        result = await svc.log_button(telegram_id, rid, kind, key)
-        return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+        result = await svc.log_button(telegram_id, rid, kind, key, _rest_timer(update))
+        return await _after_log(update, context, result.turn, result.logged)
     if op == "r" and arg is not None:
         view = await svc.rate_last_set(telegram_id, rid, arg, key)
         return await _show_turn(update, context, view, f"RPE {arg} noted on the last set.")
@@ -819,12 +804,8 @@ async def _after_log(
     context: Context,
     view: TurnView,
     logged: tuple[str, ...],
-    rest_s: int | None,
 ) -> int:
     header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
-    chat = update.effective_chat
-    if logged and chat is not None:
-        await _schedule_rest(context, chat.id, view, rest_s)
     return await _show_turn(update, context, view, header)
 
 
@@ -925,7 +906,7 @@ async def on_text(update: Update, context: Context) -> int:
             return await _word_typed(update, context, rid, word)
         try:
             result = await _svc(context).log_text(
-                identity(update).telegram_id, rid, text, _op_key(update)
+                identity(update).telegram_id, rid, text, _op_key(update), _rest_timer(update)
             )
         except SetParseError as error:
             return await _not_a_set(update, context, rid, text, error)
@@ -935,7 +916,7 @@ async def on_text(update: Update, context: Context) -> int:
         return await _hint(update, context, rid, f"⚠️ {esc(error)}")
     if result.choices is not None:
         return await _first_exercise(update, context, rid, text, result.choices)
-    return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+    return await _after_log(update, context, result.turn, result.logged)
 
 
 async def _first_exercise(

@@ -96,6 +96,7 @@ from storage.repositories.live import (
     LiveSet,
     LiveTemplate,
 )
+from storage.repositories.timers import DelayedMessageRepository
 from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -227,6 +228,24 @@ class LogResult:
     duplicate: bool = False
     rest_s: int | None = None
     choices: tuple[ExerciseChoice, ...] | None = None
+
+
+def rest_timer_key(record_id: int) -> str:
+    """The rest timer's key among delayed messages: one timer per live session."""
+    return f"lg-rest:{record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RestTimer:
+    """Where a logged set's rest timer says "rest over", and in what words.
+
+    ``message`` turns the next turn into the text (``None``: nothing to announce, so no
+    timer); the wording stays with the chat. The timer is written in the set's own
+    transaction, so it is committed with the set, before the reply.
+    """
+
+    chat_id: int
+    message: Callable[[TurnView], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,6 +504,18 @@ class _LastTimes:
         kept.move_to_end(key)
         while len(kept) > cls.KEPT:
             kept.popitem(last=False)
+
+
+@dataclass
+class _Storing:
+    """What storing a logged set needs from the unit of work that read the session."""
+
+    uow: UnitOfWork
+    live: _Live
+    states: list[ExerciseState]
+    current: ExerciseState
+    source_key: str
+    rest: RestTimer | None
 
 
 @dataclass
@@ -870,7 +901,12 @@ class LiveService(Service):
     # ------------------------------------------------------------------ logging sets
 
     async def log_text(
-        self, telegram_id: int, record_id: int, text: str, source_key: str
+        self,
+        telegram_id: int,
+        record_id: int,
+        text: str,
+        source_key: str,
+        rest: RestTimer | None = None,
     ) -> LogResult:
         """Log the set(s) one message describes; ``SetParseError`` if it is unreadable.
 
@@ -891,10 +927,17 @@ class LiveService(Service):
                 view = await self._read_view(session, live, states, meta)
                 return LogResult(view, duplicate=True)
             entries = parse_sets(text, default_unit=live.read.units, last=turn.exercise.last)
-            return await self._store(session, uow, live, states, turn.exercise, entries, source_key)
+            return await self._store(
+                _Storing(uow, live, states, turn.exercise, source_key, rest), entries
+            )
 
     async def log_button(
-        self, telegram_id: int, record_id: int, kind: str, source_key: str
+        self,
+        telegram_id: int,
+        record_id: int,
+        kind: str,
+        source_key: str,
+        rest: RestTimer | None = None,
     ) -> LogResult:
         """A logging button: ``planned`` (✓ as planned), ``same``, ``up`` or ``down``."""
         async with self.ctx.uow() as uow:
@@ -918,19 +961,15 @@ class LiveService(Service):
                 entry = step_entry(current.last, up=kind == "up", unit=units)
             else:
                 raise InvalidInput("That button is not known.")
-            return await self._store(session, uow, live, states, current, (entry,), source_key)
+            return await self._store(
+                _Storing(uow, live, states, current, source_key, rest), (entry,)
+            )
 
-    async def _store(
-        self,
-        session: AsyncSession,
-        uow: UnitOfWork,
-        live: _Live,
-        states: list[ExerciseState],
-        current: ExerciseState,
-        entries: Sequence[SetEntry],
-        source_key: str,
-    ) -> LogResult:
-        """Insert the set rows, commit, and build the next turn from what was read and written."""
+    async def _store(self, storing: _Storing, entries: Sequence[SetEntry]) -> LogResult:
+        """Insert the set rows and set the rest timer, commit, and build the next turn from
+        what was read and written."""
+        uow, live, states, current = storing.uow, storing.live, storing.states, storing.current
+        session, source_key = uow.session, storing.source_key
         read = live.read
         row = next(e for e in read.exercises if e.id == current.key)
         now = self.ctx.clock.now()
@@ -984,12 +1023,33 @@ class LiveService(Service):
             for state in states
         ]
         view = await self._read_view(session, live, after, changed)
+        rest = rest_seconds(current.target, meta.get("timer"))
+        if storing.rest is not None:
+            await self._set_rest_timer(session, live.record_id, storing.rest, view, rest)
         # The set is this update's whole work: its processed mark goes in the same commit.
         await uow.commit(completes_update=True)
         units = read.units
         logged = tuple(format_set(entry, units) for entry in entries)
-        rest = rest_seconds(current.target, meta.get("timer"))
         return LogResult(view, logged=logged, rest_s=rest)
+
+    async def _set_rest_timer(
+        self,
+        session: AsyncSession,
+        record_id: int,
+        timer: RestTimer,
+        view: TurnView,
+        seconds: int | None,
+    ) -> None:
+        """One statement: the upsert replaces the session's earlier timer, or the delete
+        removes it when this set starts no rest (or there is nothing to announce)."""
+        repo = DelayedMessageRepository(session)
+        text = timer.message(view) if seconds else None
+        key = rest_timer_key(record_id)
+        if text is None or seconds is None:
+            await repo.cancel(key)
+            return
+        due = self.ctx.clock.now() + timedelta(seconds=seconds)
+        await repo.put(key, timer.chat_id, text, due)
 
     # ------------------------------------------------------------------ editing the session
 
