@@ -34,7 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.domain.catalogue import SearchCandidate, SearchHit, search_exercises
+from coaching.domain.catalogue import (
+    SearchCandidate,
+    SearchHit,
+    crosses_variant,
+    search_exercises,
+)
 from coaching.domain.enums import (
     AssignmentStatus,
     Permission,
@@ -1179,13 +1184,27 @@ class LiveService(Service):
         hits = await self._hits(session, owner, query)
         return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
 
-    async def _hits(self, session: AsyncSession, owner: int | None, query: str) -> list[SearchHit]:
+    async def _hits(
+        self, session: AsyncSession, owner: int | None, query: str, *, same_lift: bool = False
+    ) -> list[SearchHit]:
+        """The exercises ``query`` may mean, best first. With ``same_lift``, a loose match that
+        would change the lift (``incline bench press`` on Barbell Bench Press) is left out
+        whenever another match keeps it; an exact name or alias always stays."""
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
             return []
         rows = await ExerciseRepository(session).visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
-        return search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
+        hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
+        if not same_lift:
+            return hits
+        category = {row.id: row.category for row in rows}
+        fitting = [
+            hit
+            for hit in hits
+            if hit.exact or not crosses_variant(cleaned, hit.name, category.get(int(hit.key)))
+        ]
+        return fitting or hits
 
     async def exercise_named(
         self, telegram_id: int, record_id: int, text: str, op_key: str
@@ -1200,7 +1219,7 @@ class LiveService(Service):
             session = uow.session
             user = await self._user(session, telegram_id)
             loaded = await self._load(session, user, record_id, live_only=True)
-            hits = await self._hits(session, loaded.record.trainer_user_id, text)
+            hits = await self._hits(session, loaded.record.trainer_user_id, text, same_lift=True)
             chosen = _unambiguous(hits, loaded.record)
             if chosen is None:
                 choices = tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)

@@ -335,3 +335,48 @@ async def test_a_trainer_message_mid_session_then_a_set_leaves_one_working_card(
     assert old not in [r.message_id for r in alice.replies], "the card above the notice is gone"
     await alice.press("Same")
     assert "3. 100 kg × 5" in assert_one_card_at_the_bottom(alice).text
+
+
+async def test_same_typed_mid_session_repeats_the_last_set(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom = await _planned(sim, session_factory, clock)
+    await tom.send("225 lb x 4 @8")
+    await tom.send("same")
+    card = assert_one_card_at_the_bottom(tom)
+    # The load and reps as typed, in the unit typed; the effort is rated afresh.
+    assert "Logged: 225 lb × 4\n" in card.text
+    assert "2. 225 lb × 4\n" in card.text
+    stored = await _stored(session_factory)
+    assert [(s.weight_kg, s.entered_unit, s.reps, s.rpe) for s in stored] == [
+        (stored[0].weight_kg, "lb", 4, 8),
+        (stored[0].weight_kg, "lb", 4, None),
+    ]
+
+
+async def test_a_variant_of_the_open_lift_does_not_switch_to_the_open_lift(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await make_user(session_factory, 3001, "Cleo", client=True)
+    cleo = sim.user(3001, "Cleo")
+    await cleo.send("/log")
+    await cleo.press("My own workout")
+    await cleo.send("bench press")
+    await cleo.press("Barbell Bench Press")
+    await cleo.send("60x5")
+
+    await cleo.send("incline bench press")
+    asked = cleo.last_reply
+    assert "Which one did you mean?" in asked.text
+    assert "Incline Barbell Bench Press" in asked.flat_buttons
+    assert "Barbell Bench Press" not in asked.flat_buttons, "the open flat bench is not offered"
+    [record] = await records(session_factory)
+    assert len(record.session_metadata.get("ops", [])) == 1, "nothing changed yet"
+
+    await cleo.press("Incline Barbell Bench Press")
+    card = assert_one_card_at_the_bottom(cleo)
+    assert "Incline Barbell Bench Press (2/2)" in card.text
+    await cleo.send("40x8")
+    stored = await _stored(session_factory)
+    assert [(str(s.weight_kg), s.reps) for s in stored] == [("60.000", 5), ("40.000", 8)]
+    assert stored[0].exercise_id != stored[1].exercise_id
