@@ -46,7 +46,6 @@ from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
-    FINISHED,
     ExerciseChoice,
     FinishResult,
     LiveService,
@@ -140,6 +139,7 @@ PAUSED = (
 SUB_CANCELLED = "↩ Cancelled."
 NO_SESSION = "There is no session open. Send /log to start one."
 SESSION_OVER = "This session is finished. Send /log to start another."
+FINISHED_ANSWER = "This session is finished."
 REST_OVER = "⏱ Rest over — next: {next}"
 FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
 ABANDONED_WITH_SETS = (
@@ -646,11 +646,11 @@ async def on_button(update: Update, context: Context) -> int:
         await answer(
             update, f"{error.message} Type it instead, e.g. {error.examples[0]}", alert=True
         )
+    except SessionFinished:
+        _forget(context)
+        await answer(update, FINISHED_ANSWER, alert=True)
+        return END
     except DomainError as error:
-        if str(error) == FINISHED:
-            _forget(context)
-            await answer(update, FINISHED, alert=True)
-            return END
         await answer(update, str(error), alert=True)
     return LOGGING if _record_id(context) is not None else END
 
@@ -763,7 +763,7 @@ async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
 
 def _require_live(view: TurnView) -> None:
     if not view.is_live:
-        raise DomainError(FINISHED)
+        raise SessionFinished(view.record_id)
 
 
 async def _back_to_list(update: Update, context: Context) -> int:
@@ -986,7 +986,7 @@ async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
 
 async def _lost_session(update: Update, context: Context, error: DomainError) -> int:
     _forget(context)
-    await _reply(update, SESSION_OVER if str(error) == FINISHED else esc(error))
+    await _reply(update, SESSION_OVER if isinstance(error, SessionFinished) else esc(error))
     return END
 
 

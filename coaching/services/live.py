@@ -125,6 +125,33 @@ MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the ac
 class SessionFinished(Conflict):
     """The live session is over (finished, closed or abandoned): nothing more goes into it."""
 
+    def __init__(self, record_id: int) -> None:
+        super().__init__(FINISHED)
+        self.record_id = record_id
+
+
+class SessionNotYours(NotFound):
+    """The session is not among the acting user's (or does not exist: the same answer)."""
+
+    def __init__(self, session_id: int | None = None) -> None:
+        super().__init__(NOT_YOUR_SESSION)
+        self.session_id = session_id
+
+
+class SessionMoved(Conflict):
+    """The planned session was moved to a new time: it is started from there, not here."""
+
+    def __init__(self, coaching_session_id: int) -> None:
+        super().__init__(MOVED)
+        self.coaching_session_id = coaching_session_id
+
+
+class NoSetYet(Conflict):
+    """Something needs a set logged first (an RPE for the last set, undo, ...)."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_SET_YET)
+
 
 class ReasonNeeded(InvalidInput):
     """A swap in a program session needs a reason (it is recorded for the program)."""
@@ -674,7 +701,7 @@ class LiveService(Service):
             repo = LiveRepository(session)
             profile = await repo.profile(profile_id)
             if profile is None:
-                raise NotFound(NOT_YOUR_SESSION)
+                raise SessionNotYours()
             _, start, end = _local_day(self.ctx.clock.now(), user.timezone)
             planned = await self._planned(
                 session, user, start, end, trainer_user_id=user.id, profile_id=profile_id
@@ -722,17 +749,17 @@ class LiveService(Service):
             repo = LiveRepository(session)
             found = await repo.coaching_session(coaching_session_id)
             if found is None:
-                raise NotFound(NOT_YOUR_SESSION)
+                raise SessionNotYours()
             coaching, relationship, profile = found
             if profile.user_id != user.id:
                 if relationship.trainer_user_id != user.id:
-                    raise NotFound(NOT_YOUR_SESSION)
+                    raise SessionNotYours()
                 await self._trainer_may_log(session, user.id, profile.id)
             live_id = await repo.live_id_for_profile(profile.id)
             if live_id is not None:
                 return await self._resumed(session, uow, user, live_id)
             if coaching.status is SessionStatus.RESCHEDULED:
-                raise Conflict(MOVED)
+                raise SessionMoved(coaching.id)
             if coaching.status not in (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS):
                 raise Conflict(f"This session is {coaching.status.value.lower()}.")
             now = self.ctx.clock.now()
@@ -773,7 +800,7 @@ class LiveService(Service):
                 return await self._resumed(session, uow, user, live_id)
             profile = await repo.profile(profile_id)
             if profile is None:
-                raise NotFound(NOT_YOUR_SESSION)
+                raise SessionNotYours()
             record = self._new_record(
                 user, profile, UNPLANNED_TITLE, self.ctx.clock.now(), trainer_user_id=user.id
             )
@@ -804,7 +831,7 @@ class LiveService(Service):
     ) -> StartResult:
         loaded = await self._load(session, user, record_id)
         if not loaded.record.is_live:
-            raise SessionFinished(FINISHED)
+            raise SessionFinished(record_id)
         view = await self._view(session, loaded)
         await uow.commit()
         return StartResult(view, resumed=True)
@@ -1513,7 +1540,7 @@ class LiveService(Service):
             record = await session.get(SessionRecord, record_id)
             profile = await repo.profile(record.client_profile_id) if record else None
             if record is None or profile is None or profile.user_id != user.id:
-                raise NotFound(NOT_YOUR_SESSION)
+                raise SessionNotYours()
             if not record.completed:
                 raise Conflict("You can rate a session once it is finished.")
             feedback = dict(record.trainee_feedback or {})
@@ -1591,17 +1618,17 @@ class LiveService(Service):
         try:
             return await trainer_access(session, user_id, profile_id, Permission.MODIFY_WORKOUTS)
         except NotFound:
-            raise NotFound(NOT_YOUR_SESSION) from None
+            raise SessionNotYours() from None
 
     async def _authorised_record(
         self, session: AsyncSession, user: User, record_id: int
     ) -> SessionRecord:
         record = await session.get(SessionRecord, record_id)
         if record is None:
-            raise NotFound(NOT_YOUR_SESSION)
+            raise SessionNotYours()
         profile = await session.get(ClientProfile, record.client_profile_id)
         if profile is None:
-            raise NotFound(NOT_YOUR_SESSION)
+            raise SessionNotYours()
         if profile.user_id != user.id:
             await self._trainer_may_log(session, user.id, profile.id)
         return record
@@ -1614,7 +1641,7 @@ class LiveService(Service):
         record = await repo.record(record_id)
         profile = await repo.profile(record.client_profile_id) if record else None
         if record is None or profile is None:
-            raise NotFound(NOT_YOUR_SESSION)
+            raise SessionNotYours()
         access: Access | None = None
         if profile.user_id == user.id:
             is_client = True
@@ -1626,7 +1653,7 @@ class LiveService(Service):
             scope = await profile_scope(session, access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
-            raise SessionFinished(FINISHED)
+            raise SessionFinished(record.id)
         template_ids = [e.exercise_template_id for e in record.exercises if e.exercise_template_id]
         templates = await repo.templates(sorted(set(template_ids)))
         return _Loaded(user, record, profile, is_client, access, scope, history_visible, templates)
@@ -1661,7 +1688,7 @@ class LiveService(Service):
     def _last_set(self, loaded: _Loaded) -> SetRecord:
         rows = [s for e in loaded.record.exercises for s in e.sets]
         if not rows:
-            raise Conflict(NO_SET_YET)
+            raise NoSetYet()
         return max(rows, key=lambda s: (s.performed_at, s.id or 0))
 
     async def _view(
@@ -1704,7 +1731,7 @@ class LiveService(Service):
         if read is None:
             raise NotFound(UNKNOWN_USER)
         if read.record_id is None:
-            raise NotFound(NOT_YOUR_SESSION)
+            raise SessionNotYours()
         access: Access | None = None
         if read.profile_user_id == read.user_id:
             is_client, history_visible = True, True
@@ -1715,10 +1742,10 @@ class LiveService(Service):
             try:
                 access = authorise(relationship, Permission.MODIFY_WORKOUTS)
             except NotFound:
-                raise NotFound(NOT_YOUR_SESSION) from None
+                raise SessionNotYours() from None
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if not read.is_live:
-            raise SessionFinished(FINISHED)
+            raise SessionFinished(read.record_id)
         return _Live(read, read.record_id, is_client, access, history_visible)
 
     async def _read_view(
@@ -1794,7 +1821,7 @@ class LiveService(Service):
             repo = LiveRepository(session)
             found = await repo.coaching_session(coaching_session_id)
             if found is None or found[2].user_id != user.id or not found[0].is_active:
-                raise NotFound(NOT_YOUR_SESSION)
+                raise SessionNotYours()
             coaching, relationship, profile = found
             if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
                 raise Conflict("This session is already logged.")
