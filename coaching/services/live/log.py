@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from coaching.domain.enums import (
 )
 from coaching.domain.live import (
     SummaryData,
+    Target,
     build_turn,
     planned_entry,
     repeat_entry,
@@ -34,6 +35,7 @@ from coaching.services.access import (
 from coaching.services.live.common import (
     LivePart,
     _entry,
+    _Loaded,
     _logged_by,
     _read_states,
     _recipient,
@@ -52,8 +54,12 @@ from coaching.services.live.views import (
 )
 from coaching.services.plan import effective_exercises
 from storage.models import (
+    ClientProfile,
+    CoachingSession,
     ExerciseRecord,
+    SessionRecord,
     SetRecord,
+    User,
 )
 from storage.repositories.live import (
     LiveRepository,
@@ -233,34 +239,15 @@ class LogPart(LivePart):
         withdrawn: the client did it after all.
         """
         # Imported here so this use case stays a self-contained addition to the module.
-        from coaching.domain.sets import SetParseError
         from coaching.services.feedback import REQUEST_WITHDRAWN, request_open
         from coaching.services.reminders import reminders_for_session_changed
-        from storage.repositories.feedback import FeedbackRepository
 
         async with self.ctx.uow() as uow:
             session = uow.session
             user = await self._user(session, telegram_id)
-            repo = LiveRepository(session)
-            found = await repo.coaching_session(coaching_session_id)
-            if found is None or found[2].user_id != user.id or not found[0].is_active:
-                raise SessionNotYours()
-            coaching, relationship, profile = found
-            if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
-                raise Conflict("This session is already logged.")
-            try:
-                check_transition(coaching.status, SessionStatus.COMPLETED)
-            except InvalidTransition:
-                raise Conflict(f"This session is {coaching.status.value.lower()}.") from None
-            if coaching.status is SessionStatus.RESCHEDULED:
-                raise Conflict("This session has been moved to a new time.")
-            if await repo.live_id_for_profile(profile.id) is not None:
-                raise Conflict("You have a session open in /log: finish it there first.")
-            planned = await effective_exercises(session, coaching.id)
-            if not planned:
-                raise Conflict(
-                    "This session has no planned exercises to log. Send /log to log what you did."
-                )
+            coaching, relationship, profile, planned = await self._prescribable(
+                session, user, coaching_session_id
+            )
             now = self.ctx.clock.now()
             start = min(coaching.scheduled_at, now)
             ends = coaching.scheduled_at + timedelta(minutes=coaching.duration_minutes)
@@ -275,55 +262,14 @@ class LogPart(LivePart):
             record.program_session_id = coaching.program_session_id
             record.location = coaching.location
             record.end_time = max(start, min(now, ends))
-            templates = await repo.templates(sorted({p.exercise_template_id for p in planned}))
             scope = await client_profile_ids(session, user.id)
+            repo = LiveRepository(session)
+            templates = await repo.templates(sorted({p.exercise_template_id for p in planned}))
             for index, item in enumerate(planned):
                 target = _target(templates.get(item.exercise_template_id), item.exercise_id)
-                entry: SetEntry | None = None
-                if target is not None:
-                    previous = await repo.last_performance(scope, item.exercise_id, 0)
-                    last = _entry(previous[1][-1]) if previous and previous[1] else None
-                    try:
-                        entry = planned_entry(target, last, user.units)
-                    except SetParseError:
-                        if target.reps is not None:
-                            entry = SetEntry(
-                                target.reps, None, False, user.units, rpe=target.rpe, rir=target.rir
-                            )
-                count = target.sets if target is not None and entry is not None else 0
-                note = f"Swapped from {item.original_name}" if item.swapped else None
+                entry = await self._prescribed_entry(repo, scope, item.exercise_id, target, user)
                 record.exercises.append(
-                    ExerciseRecord(
-                        exercise_template_id=item.exercise_template_id,
-                        exercise_id=item.exercise_id,
-                        exercise_name=item.name[:100],
-                        order_index=index,
-                        modification_notes=note,
-                        completed=count > 0,
-                        skipped=count == 0,
-                        started_at=start if count else None,
-                        completed_at=record.end_time if count else None,
-                        sets=[
-                            SetRecord(
-                                client_profile_id=profile.id,
-                                exercise_id=item.exercise_id,
-                                set_index=n + 1,
-                                set_type=SetType.NORMAL,
-                                weight_kg=entry.weight_kg,
-                                bodyweight=entry.bodyweight,
-                                reps=entry.reps,
-                                rpe=entry.rpe,
-                                rir=entry.rir,
-                                duration_s=entry.duration_s,
-                                distance_m=entry.distance_m,
-                                entered_unit=entry.entered_unit,
-                                performed_at=record.end_time,
-                                source_key=f"{op_key}:p{index}:{n}"[:64],
-                            )
-                            for n in range(count)
-                            if entry is not None
-                        ],
-                    )
+                    _prescribed_exercise(item, index, target, entry, record, profile.id, op_key)
                 )
             repo.add(record)
             await session.flush()
@@ -334,40 +280,153 @@ class LogPart(LivePart):
                 coaching.status_reason = REQUEST_WITHDRAWN
             await reminders_for_session_changed(session, coaching.id, now)
             loaded = await self._load(session, user, record.id)
-            client_summary = await self._summary(session, loaded, scope, now)
-            people = await repo.users([u for u in (user.id, relationship.trainer_user_id) if u])
-            trainer_user = people.get(relationship.trainer_user_id)
-            sees_history = sees_progress = True
-            trainer_summary: SummaryData | None = None
-            if trainer_user is not None:
-                access = await relationship_for(session, trainer_user.id, profile.id)
-                if access is not None:
-                    sees_history = access.flags.view_workout_history
-                    sees_progress = access.flags.view_progression_data
-                trainer_scope = await profile_scope(session, access) if access else [profile.id]
-                trainer_summary = await self._summary(
-                    session,
-                    loaded,
-                    trainer_scope,
-                    now,
-                    history=sees_progress,
-                    previous=sees_history,
-                )
+            result = await self._prescribed_summaries(
+                session, loaded, user, relationship.trainer_user_id, scope, now
+            )
             ask_now = ends <= now
             if ask_now:
                 record.feedback_requested_at = now
             await uow.commit()
-            return FinishResult(
-                record_id=record.id,
-                title=record.title,
-                client_name=profile.name,
-                discarded=False,
-                actor_is_client=True,
-                client_summary=client_summary,
-                trainer_summary=trainer_summary,
-                trainer_sees_history=sees_history,
-                trainer_sees_progress=sees_progress,
-                client=_recipient(user, {}),
-                trainer=_recipient(trainer_user, {}),
-                ask_feedback=ask_now,
+            return replace(result, record_id=record.id, title=record.title, ask_feedback=ask_now)
+
+    async def _prescribable(
+        self, session: AsyncSession, user: User, coaching_session_id: int
+    ) -> tuple[CoachingSession, Any, ClientProfile, list[Any]]:
+        """The appointment to log as prescribed, its relationship, profile and exercises, once
+        checked: the user's own, not logged yet, still to do, and with something to log."""
+        from storage.repositories.feedback import FeedbackRepository
+
+        repo = LiveRepository(session)
+        found = await repo.coaching_session(coaching_session_id)
+        if found is None or found[2].user_id != user.id or not found[0].is_active:
+            raise SessionNotYours()
+        coaching, relationship, profile = found
+        if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
+            raise Conflict("This session is already logged.")
+        try:
+            check_transition(coaching.status, SessionStatus.COMPLETED)
+        except InvalidTransition:
+            raise Conflict(f"This session is {coaching.status.value.lower()}.") from None
+        if coaching.status is SessionStatus.RESCHEDULED:
+            raise Conflict("This session has been moved to a new time.")
+        if await repo.live_id_for_profile(profile.id) is not None:
+            raise Conflict("You have a session open in /log: finish it there first.")
+        planned = await effective_exercises(session, coaching.id)
+        if not planned:
+            raise Conflict(
+                "This session has no planned exercises to log. Send /log to log what you did."
             )
+        return coaching, relationship, profile, list(planned)
+
+    async def _prescribed_entry(
+        self,
+        repo: LiveRepository,
+        scope: Sequence[int],
+        exercise_id: int,
+        target: Target | None,
+        user: User,
+    ) -> SetEntry | None:
+        """The set a prescribed exercise logs: the planned load; with a load given as a
+        percentage, the client's last load; failing both, the reps alone (``None``: nothing)."""
+        from coaching.domain.sets import SetParseError
+
+        if target is None:
+            return None
+        previous = await repo.last_performance(scope, exercise_id, 0)
+        last = _entry(previous[1][-1]) if previous and previous[1] else None
+        try:
+            return planned_entry(target, last, user.units)
+        except SetParseError:
+            if target.reps is None:
+                return None
+            return SetEntry(target.reps, None, False, user.units, rpe=target.rpe, rir=target.rir)
+
+    async def _prescribed_summaries(
+        self,
+        session: AsyncSession,
+        loaded: _Loaded,
+        user: User,
+        trainer_user_id: int | None,
+        scope: Sequence[int],
+        now: datetime,
+    ) -> FinishResult:
+        """The finished session's summaries: the client's, and what the trainer may see."""
+        repo = LiveRepository(session)
+        profile = loaded.profile
+        client_summary = await self._summary(session, loaded, scope, now)
+        people = await repo.users([u for u in (user.id, trainer_user_id) if u])
+        trainer_user = people.get(trainer_user_id) if trainer_user_id else None
+        sees_history = sees_progress = True
+        trainer_summary: SummaryData | None = None
+        if trainer_user is not None:
+            access = await relationship_for(session, trainer_user.id, profile.id)
+            if access is not None:
+                sees_history = access.flags.view_workout_history
+                sees_progress = access.flags.view_progression_data
+            trainer_scope = await profile_scope(session, access) if access else [profile.id]
+            trainer_summary = await self._summary(
+                session, loaded, trainer_scope, now, history=sees_progress, previous=sees_history
+            )
+        return FinishResult(
+            record_id=loaded.record.id,
+            title=loaded.record.title,
+            client_name=profile.name,
+            discarded=False,
+            actor_is_client=True,
+            client_summary=client_summary,
+            trainer_summary=trainer_summary,
+            trainer_sees_history=sees_history,
+            trainer_sees_progress=sees_progress,
+            client=_recipient(user, {}),
+            trainer=_recipient(trainer_user, {}),
+            ask_feedback=False,
+        )
+
+
+def _prescribed_exercise(
+    item: Any,
+    index: int,
+    target: Target | None,
+    entry: SetEntry | None,
+    record: SessionRecord,
+    profile_id: int,
+    op_key: str,
+) -> ExerciseRecord:
+    """One planned exercise logged as prescribed: its target's sets, or skipped if none."""
+    count = target.sets if target is not None and entry is not None else 0
+    note = f"Swapped from {item.original_name}" if item.swapped else None
+    sets = (
+        []
+        if entry is None
+        else [
+            SetRecord(
+                client_profile_id=profile_id,
+                exercise_id=item.exercise_id,
+                set_index=n + 1,
+                set_type=SetType.NORMAL,
+                weight_kg=entry.weight_kg,
+                bodyweight=entry.bodyweight,
+                reps=entry.reps,
+                rpe=entry.rpe,
+                rir=entry.rir,
+                duration_s=entry.duration_s,
+                distance_m=entry.distance_m,
+                entered_unit=entry.entered_unit,
+                performed_at=record.end_time,
+                source_key=f"{op_key}:p{index}:{n}"[:64],
+            )
+            for n in range(count)
+        ]
+    )
+    return ExerciseRecord(
+        exercise_template_id=item.exercise_template_id,
+        exercise_id=item.exercise_id,
+        exercise_name=item.name[:100],
+        order_index=index,
+        modification_notes=note,
+        completed=count > 0,
+        skipped=count == 0,
+        started_at=record.start_time if count else None,
+        completed_at=record.end_time if count else None,
+        sets=sets,
+    )
