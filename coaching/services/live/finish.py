@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from coaching.services.access import (
 from coaching.services.live.common import (
     LivePart,
     _first_time,
+    _Loaded,
     _meta,
     _recipient,
     _title_after_what_was_done,
@@ -29,9 +31,12 @@ from coaching.services.live.common import (
 from coaching.services.live.views import (
     Abandoned,
     FinishResult,
+    Recipient,
 )
 from storage.models import (
+    ClientProfile,
     SessionRecord,
+    User,
 )
 from storage.repositories.live import (
     LiveRepository,
@@ -69,27 +74,8 @@ class FinishPart(LivePart):
                 record.status = RecordStatus.ABANDONED
                 record.completed = False
                 await uow.commit()
-                return FinishResult(
-                    record_id=record.id,
-                    title=record.title,
-                    client_name=profile.name,
-                    discarded=True,
-                    actor_is_client=loaded.is_client,
-                    client_summary=None,
-                    trainer_summary=None,
-                    trainer_sees_history=False,
-                    trainer_sees_progress=False,
-                    client=client,
-                    trainer=trainer,
-                    ask_feedback=False,
-                )
-            record.status = RecordStatus.COMPLETED
-            record.completed = True
-            _title_after_what_was_done(record)
-            for exercise in record.exercises:
-                if exercise.sets and not exercise.completed:
-                    exercise.completed = True
-                    exercise.completed_at = now
+                return _discarded(loaded, client, trainer)
+            _close_completed(record, now)
             await self._complete_appointment(session, record, now)
             client_scope = (
                 await client_profile_ids(session, profile.user_id)
@@ -97,22 +83,9 @@ class FinishPart(LivePart):
                 else [profile.id]
             )
             client_summary = await self._summary(session, loaded, client_scope, now)
-            sees_history = sees_progress = True
-            trainer_summary: SummaryData | None = None
-            if trainer_user is not None:
-                access = await relationship_for(session, trainer_user.id, profile.id)
-                if access is not None and access.client_user_id is not None:
-                    sees_history = access.flags.view_workout_history
-                    sees_progress = access.flags.view_progression_data
-                scope = await profile_scope(session, access) if access else [profile.id]
-                trainer_summary = await self._summary(
-                    session,
-                    loaded,
-                    scope,
-                    now,
-                    history=sees_progress,
-                    previous=sees_history,
-                )
+            trainer_summary, sees_history, sees_progress = await self._trainer_summary(
+                session, loaded, trainer_user, now
+            )
             if client_user is not None:
                 record.feedback_requested_at = now
             await uow.commit()
@@ -130,6 +103,24 @@ class FinishPart(LivePart):
                 trainer=trainer,
                 ask_feedback=client_user is not None,
             )
+
+    async def _trainer_summary(
+        self, session: AsyncSession, loaded: _Loaded, trainer_user: User | None, now: datetime
+    ) -> tuple[SummaryData | None, bool, bool]:
+        """The trainer's summary, built from what the client shares, and what they share."""
+        if trainer_user is None:
+            return None, True, True
+        profile = loaded.profile
+        sees_history = sees_progress = True
+        access = await relationship_for(session, trainer_user.id, profile.id)
+        if access is not None and access.client_user_id is not None:
+            sees_history = access.flags.view_workout_history
+            sees_progress = access.flags.view_progression_data
+        scope = await profile_scope(session, access) if access else [profile.id]
+        summary = await self._summary(
+            session, loaded, scope, now, history=sees_progress, previous=sees_history
+        )
+        return summary, sees_history, sees_progress
 
     async def _complete_appointment(
         self, session: AsyncSession, record: SessionRecord, now: datetime
@@ -170,29 +161,72 @@ class FinishPart(LivePart):
                     i for i in (profile.user_id if profile else None, record.trainer_user_id) if i
                 )
             people = await repo.users(ids)
-            closed: list[Abandoned] = []
-            for record in stale:
-                profile = profiles[record.client_profile_id]
-                sets = sum(len(e.sets) for e in record.exercises)
-                record.is_live = False
-                last = max((s.performed_at for e in record.exercises for s in e.sets), default=None)
-                record.end_time = max(last or record.start_time, record.start_time)
-                record.status = RecordStatus.INCOMPLETE if sets else RecordStatus.ABANDONED
-                if sets:
-                    await self._complete_appointment(session, record, now)
-                messages = _meta(record).get("messages", {})
-                recipients = tuple(
-                    r
-                    for r in (
-                        _recipient(people.get(profile.user_id or 0) if profile else None, messages),
-                        _recipient(people.get(record.trainer_user_id or 0), messages),
-                    )
-                    if r is not None
+            closed = [
+                await self._close_stale(
+                    session, record, profiles[record.client_profile_id], people, now
                 )
-                closed.append(
-                    Abandoned(
-                        record.id, record.title, profile.name if profile else "", sets, recipients
-                    )
-                )
+                for record in stale
+            ]
             await uow.commit()
             return closed
+
+    async def _close_stale(
+        self,
+        session: AsyncSession,
+        record: SessionRecord,
+        profile: ClientProfile | None,
+        people: Mapping[int, User],
+        now: datetime,
+    ) -> Abandoned:
+        """One session left open: INCOMPLETE with sets (its appointment took place), else
+        ABANDONED; and who is told."""
+        sets = sum(len(e.sets) for e in record.exercises)
+        record.is_live = False
+        last = max((s.performed_at for e in record.exercises for s in e.sets), default=None)
+        record.end_time = max(last or record.start_time, record.start_time)
+        record.status = RecordStatus.INCOMPLETE if sets else RecordStatus.ABANDONED
+        if sets:
+            await self._complete_appointment(session, record, now)
+        messages = _meta(record).get("messages", {})
+        client_user = people.get(profile.user_id or 0) if profile else None
+        recipients = tuple(
+            r
+            for r in (
+                _recipient(client_user, messages),
+                _recipient(people.get(record.trainer_user_id or 0), messages),
+            )
+            if r is not None
+        )
+        return Abandoned(record.id, record.title, profile.name if profile else "", sets, recipients)
+
+
+def _discarded(
+    loaded: _Loaded, client: Recipient | None, trainer: Recipient | None
+) -> FinishResult:
+    """A session finished with nothing logged: closed, without a summary."""
+    return FinishResult(
+        record_id=loaded.record.id,
+        title=loaded.record.title,
+        client_name=loaded.profile.name,
+        discarded=True,
+        actor_is_client=loaded.is_client,
+        client_summary=None,
+        trainer_summary=None,
+        trainer_sees_history=False,
+        trainer_sees_progress=False,
+        client=client,
+        trainer=trainer,
+        ask_feedback=False,
+    )
+
+
+def _close_completed(record: SessionRecord, now: datetime) -> None:
+    """A finished session with sets: completed, titled after what was done if unplanned, and
+    each exercise with sets completed."""
+    record.status = RecordStatus.COMPLETED
+    record.completed = True
+    _title_after_what_was_done(record)
+    for exercise in record.exercises:
+        if exercise.sets and not exercise.completed:
+            exercise.completed = True
+            exercise.completed_at = now
