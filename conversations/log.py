@@ -503,11 +503,7 @@ async def _render(
         here or view.message_id is None or (pressed is not None and pressed >= view.message_id)
     )
     if pressed is not None and current:
-        message = await show_message(update, text, markup)
-        if message is not None and message.message_id != view.message_id:
-            if view.message_id is not None:
-                await _strip(context, chat.id, view.message_id)
-            await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+        await _show_on_pressed(update, context, view, text, markup)
         return
     if query is None:
         await _send_below(context, chat.id, telegram_id, view, text, markup)
@@ -515,18 +511,49 @@ async def _render(
     await answer(update)
     if fresh and view.message_id is not None:
         await _strip(context, chat.id, view.message_id)
-    elif view.message_id is not None:
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=chat.id, message_id=view.message_id, reply_markup=markup
-            )
-            return
-        except BadRequest as error:
-            if "not modified" in str(error).lower():
-                return
-            log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
+    elif view.message_id is not None and await _edit_card(context, chat.id, view, text, markup):
+        return
     sent = await chat.send_message(text, reply_markup=markup)
     await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+
+
+async def _show_on_pressed(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """A press on the current card (or on a message that becomes it): edited in place."""
+    message = await show_message(update, text, markup)
+    chat = update.effective_chat
+    if message is None or chat is None or message.message_id == view.message_id:
+        return
+    if view.message_id is not None:
+        await _strip(context, chat.id, view.message_id)
+    telegram_id = identity(update).telegram_id
+    await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+
+
+async def _edit_card(
+    context: Context,
+    chat_id: int,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """Edit the live card in place; false when Telegram no longer lets it be edited."""
+    assert view.message_id is not None
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=view.message_id, reply_markup=markup
+        )
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return True
+        log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
+        return False
+    return True
 
 
 async def _send_below(
