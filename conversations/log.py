@@ -34,6 +34,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.application import services
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
+    ExerciseLine,
     LiveWord,
     RecordLine,
     SummaryData,
@@ -316,7 +317,15 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         done = ALL_DONE.format(sets=plural(view.total_sets, "set"))
         lines.append(NO_EXERCISE_YET if view.count == 0 else done)
         return "\n".join(lines)
-    lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
+    lines += _exercise_lines(view)
+    lines += _session_lines(view)
+    lines += ["", HINT]
+    return "\n".join(lines)
+
+
+def _exercise_lines(view: TurnView) -> list[str]:
+    """The open exercise: where in the session, which set of the target, and last time."""
+    lines = [f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})"]
     if view.target_sets is not None:
         lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
     else:
@@ -329,6 +338,12 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         lines.append(f"Last time ({esc(view.last_time)})")
     else:
         lines.append(NO_HISTORY)
+    return lines
+
+
+def _session_lines(view: TurnView) -> list[str]:
+    """Today's sets of the exercise, the next set's type, the rest timer and what follows."""
+    lines: list[str] = []
     if view.today:
         done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(view.today, start=1))
         lines.append(f"Today:\n{done}")
@@ -338,8 +353,7 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         lines.append(f"⏱ Rest timer: {format_duration(view.rest_s)}")
     if view.upcoming:
         lines.append(f"Then: {esc(view.upcoming)}")
-    lines += ["", HINT]
-    return "\n".join(lines)
+    return lines
 
 
 def _set_of(number: int, planned: int) -> str:
@@ -410,25 +424,37 @@ def summary_text(
     ]
     when = data.previous_date.strftime("%d %b") if data.previous_date else None
     for line in data.exercises:
-        if line.skipped:
-            lines.append(f"• <b>{esc(line.name)}</b>: skipped")
-            continue
-        parts = [plural(line.sets, "set")]
-        if line.best is not None:
-            parts.append(f"best {_best(line.best, unit)}")
-        if progress and line.best_e1rm_kg is not None:
-            parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
-        volume = f"volume {format_volume(line.volume_kg, unit)}"
-        if line.bodyweight:
-            volume += BODYWEIGHT_VOLUME
-        if history and when and line.volume_delta_kg is not None:
-            volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
-        parts.append(volume)
-        lines.append(f"• <b>{esc(line.name)}</b>: " + " · ".join(parts))
+        lines.append(_exercise_summary(line, unit, when if history else None, progress=progress))
     if progress and data.records:
         lines += ["", "🏆 <b>Personal records</b>"]
-        for record in data.records:
-            lines.append(_record_line(record, unit))
+        lines += [_record_line(record, unit) for record in data.records]
+    lines += _summary_notes(data, history=history, progress=progress)
+    return "\n".join(lines)
+
+
+def _exercise_summary(
+    line: ExerciseLine, unit: Units, compared_with: str | None, *, progress: bool
+) -> str:
+    """One exercise's line: sets, best set, e1RM (if shared), volume and its change."""
+    if line.skipped:
+        return f"• <b>{esc(line.name)}</b>: skipped"
+    parts = [plural(line.sets, "set")]
+    if line.best is not None:
+        parts.append(f"best {_best(line.best, unit)}")
+    if progress and line.best_e1rm_kg is not None:
+        parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
+    volume = f"volume {format_volume(line.volume_kg, unit)}"
+    if line.bodyweight:
+        volume += BODYWEIGHT_VOLUME
+    if compared_with and line.volume_delta_kg is not None:
+        volume += f" ({_delta(line.volume_delta_kg, unit)} vs {compared_with})"
+    parts.append(volume)
+    return f"• <b>{esc(line.name)}</b>: " + " · ".join(parts)
+
+
+def _summary_notes(data: SummaryData, *, history: bool, progress: bool) -> list[str]:
+    """What the summary leaves out, and why: a first time, or what the client keeps private."""
+    lines: list[str] = []
     if history and data.previous_date is None:
         lines += ["", "First time logging this session: next time you'll see the comparison."]
     if not history:
@@ -442,7 +468,7 @@ def summary_text(
             "",
             "🔒 The client has not shared their progress data, so records and e1RM are hidden.",
         ]
-    return "\n".join(lines)
+    return lines
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -1107,7 +1133,8 @@ async def _finish(update: Update, context: Context, rid: int) -> int:
     return END
 
 
-async def _deliver_summary(update: Update, context: Context, result: FinishResult) -> None:
+def _summary_texts(result: FinishResult) -> tuple[str | None, str | None]:
+    """The client's summary and the trainer's (from what the client shares), in their units."""
     client_text = trainer_text = None
     if result.client is not None and result.client_summary is not None:
         client_text = summary_text(
@@ -1122,6 +1149,11 @@ async def _deliver_summary(update: Update, context: Context, result: FinishResul
             history=result.trainer_sees_history,
             progress=result.trainer_sees_progress,
         )
+    return client_text, trainer_text
+
+
+async def _deliver_summary(update: Update, context: Context, result: FinishResult) -> None:
+    client_text, trainer_text = _summary_texts(result)
     if result.actor_is_client:
         own, other, other_text = client_text, result.trainer, trainer_text
     else:
