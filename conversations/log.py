@@ -10,7 +10,9 @@ Callback data (every id is re-checked against the acting user on each press):
 * ``lg:p:<coaching_session_id>``: log a planned session (also the schedule's and reminders'
   button); ``lg:u:<client_profile_id>``: an unplanned session; ``lg:own``: a client's own
   workout; ``lg:me``: a trainer's own options as a client; ``lg:l``: back to the list;
-* ``lg:<op>:<record_id>[:<arg>]``: a button on the live message (see ``OPS``);
+* ``lg:<action>:<record_id>[:<arg>...]``: a button on the live message (see ``LiveAction``;
+  the codec ``LIVE`` encodes and decodes every ``lg:`` button, and a dispatch table per kind
+  of button picks its handler);
 * ``fb:rpe:<record_id>:<n>``: the client's "How hard was it?" prompt sent after a finish;
   its presses are handled by ``conversations.feedback`` (RPE, then text and a rating).
 """
@@ -18,8 +20,11 @@ Callback data (every id is re-checked against the acting user on each press):
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -28,6 +33,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
+    ExerciseLine,
     LiveWord,
     RecordLine,
     SummaryData,
@@ -42,19 +48,20 @@ from coaching.domain.live import (
 from coaching.domain.plurals import plural
 from coaching.domain.sets import SetParseError
 from coaching.domain.strength import PerformedSet
-from coaching.errors import DomainError, NotAllowed, NotFound
+from coaching.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
-    FINISHED,
     ExerciseChoice,
     FinishResult,
     LiveService,
     NamedResult,
     ReasonNeeded,
+    RestTimer,
     SessionFinished,
     StartMenu,
     StartResult,
     TurnView,
+    rest_timer_key,
 )
 from coaching.services.timers import TimerService
 from conversations.alerts import after_session_finished
@@ -65,6 +72,7 @@ from conversations.container import services
 from conversations.flow import Flow
 from conversations.howto import howto_button
 from conversations.threads import summary_markup
+from conversations.typed_buttons import ButtonCodec, Press
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +146,8 @@ PAUSED = (
 SUB_CANCELLED = "↩ Cancelled."
 NO_SESSION = "There is no session open. Send /log to start one."
 SESSION_OVER = "This session is finished. Send /log to start another."
+FINISHED_ANSWER = "This session is finished."
+EXPIRED = "This button has expired. Send /log to start again."
 REST_OVER = "⏱ Rest over — next: {next}"
 FEEDBACK_ASK = "How hard was <b>{title}</b>? Tap your RPE: 1 = very easy, 10 = all-out."
 ABANDONED_WITH_SETS = (
@@ -149,10 +159,47 @@ ABANDONED_EMPTY = (
     "so I closed it."
 )
 
-# The client card's button: its data is ``lg:c:<client profile id>``, re-checked on press.
-CARD_ACTION = ("🏋️ Log a session", "lg:c")
 
-SET_TYPES = {"w": SetType.WARMUP, "d": SetType.DROP, "f": SetType.FAILURE}
+class LiveAction(StrEnum):
+    """What an ``lg:`` button does. Pickers carry one id (a client profile or a coaching
+    session); the live card's buttons carry the record id first, then their argument."""
+
+    LIST = "l"
+    ME = "me"
+    OWN = "own"
+    CLIENT = "c"
+    PLANNED = "p"
+    UNPLANNED = "u"
+    AS_PLANNED = "ok"
+    SAME = "sm"
+    UP = "up"
+    DOWN = "dn"
+    RPE = "r"
+    SET_TYPE = "t"
+    FORM = "f"
+    UNDO = "z"
+    SKIP = "k"
+    NEXT = "n"
+    TIMER = "tm"
+    MORE = "m"
+    BACK = "b"
+    SWAP = "s"
+    ADD = "a"
+    NOTE = "e"
+    PICK_SWAP = "xs"
+    PICK_ADD = "xa"
+    FINISH = "fin"
+    FINISH_YES = "fy"
+
+
+LIVE = ButtonCodec("lg", LiveAction)
+
+# The client card's button: its data is ``lg:c:<client profile id>``, re-checked on press.
+CARD_ACTION = ("🏋️ Log a session", LIVE.encode(LiveAction.CLIENT))
+
+# A set-type button's arguments: which set (0 the last, 1 the next) and the type's place here.
+MARKED_SETS = ("last", "next")
+MARKED_TYPES = (SetType.WARMUP, SetType.DROP, SetType.FAILURE)
 SET_TYPE_WORDS = {SetType.WARMUP: "warm-up", SetType.DROP: "drop", SetType.FAILURE: "failure"}
 E1RM_RECORDS = frozenset({"e1rm_epley", "e1rm_brzycki"})
 RECORD_WORDS = {
@@ -168,55 +215,87 @@ def _fmt_hours(hours: float) -> str:
 
 def main_keyboard(view: TurnView) -> InlineKeyboardMarkup:
     rid = view.record_id
+    e = LIVE.encode
     if view.exercise_name is None:
-        return keyboard([[("➕ Add exercise", f"lg:a:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")]])
+        return keyboard(
+            [
+                [
+                    ("➕ Add exercise", e(LiveAction.ADD, rid)),
+                    ("🏁 Finish", e(LiveAction.FINISH, rid)),
+                ]
+            ]
+        )
     step = step_label(view.step_unit)
     first: list[Button] = []
     if view.has_plan:
-        first.append(("✓ As planned", f"lg:ok:{rid}"))
-    first += [("Same", f"lg:sm:{rid}"), (f"+{step}", f"lg:up:{rid}"), (f"−{step}", f"lg:dn:{rid}")]
+        first.append(("✓ As planned", e(LiveAction.AS_PLANNED, rid)))
+    first += [
+        ("Same", e(LiveAction.SAME, rid)),
+        (f"+{step}", e(LiveAction.UP, rid)),
+        (f"−{step}", e(LiveAction.DOWN, rid)),
+    ]
     return keyboard(
         [
             first,
-            [(f"@{n}", f"lg:r:{rid}:{n}") for n in range(6, 11)],
-            [("Next ›", f"lg:n:{rid}"), ("↩ Undo", f"lg:z:{rid}")],
-            [("More…", f"lg:m:{rid}"), ("🏁 Finish", f"lg:fin:{rid}")],
+            [(f"@{n}", e(LiveAction.RPE, rid, n)) for n in range(6, 11)],
+            [("Next ›", e(LiveAction.NEXT, rid)), ("↩ Undo", e(LiveAction.UNDO, rid))],
+            [("More…", e(LiveAction.MORE, rid)), ("🏁 Finish", e(LiveAction.FINISH, rid))],
         ]
     )
 
 
+def _set_type_row(rid: int, which: int) -> list[Button]:
+    label = "Last" if MARKED_SETS[which] == "last" else "Next"
+    return [
+        (f"{label}: {SET_TYPE_WORDS[t]}", LIVE.encode(LiveAction.SET_TYPE, rid, which, index))
+        for index, t in enumerate(MARKED_TYPES)
+    ]
+
+
 def more_keyboard(view: TurnView) -> InlineKeyboardMarkup:
     rid = view.record_id
+    e = LIVE.encode
     timer = "⏱ Rest timer off" if view.timer_on else "⏱ Rest timer on"
     return keyboard(
         [
-            [(f"Last: {SET_TYPE_WORDS[t]}", f"lg:t:{rid}:l{k}") for k, t in SET_TYPES.items()],
-            [(f"Next: {SET_TYPE_WORDS[t]}", f"lg:t:{rid}:n{k}") for k, t in SET_TYPES.items()],
-            [(f"Form {n}", f"lg:f:{rid}:{n}") for n in range(1, 6)],
-            [("⏭ Skip exercise", f"lg:k:{rid}"), ("🔁 Swap exercise", f"lg:s:{rid}")],
-            [("➕ Add exercise", f"lg:a:{rid}"), ("📝 Note", f"lg:e:{rid}")],
-            [(timer, f"lg:tm:{rid}")],
+            _set_type_row(rid, 0),
+            _set_type_row(rid, 1),
+            [(f"Form {n}", e(LiveAction.FORM, rid, n)) for n in range(1, 6)],
+            [
+                ("⏭ Skip exercise", e(LiveAction.SKIP, rid)),
+                ("🔁 Swap exercise", e(LiveAction.SWAP, rid)),
+            ],
+            [("➕ Add exercise", e(LiveAction.ADD, rid)), ("📝 Note", e(LiveAction.NOTE, rid))],
+            [(timer, e(LiveAction.TIMER, rid))],
             *([[howto_button(view.exercise_id, "How to")]] if view.exercise_id else []),
-            [("‹ Back", f"lg:b:{rid}")],
+            [("‹ Back", e(LiveAction.BACK, rid))],
         ]
     )
 
 
 def back_keyboard(rid: int) -> InlineKeyboardMarkup:
-    return keyboard([[("‹ Back", f"lg:b:{rid}")]])
+    return keyboard([[("‹ Back", LIVE.encode(LiveAction.BACK, rid))]])
 
 
 def choices_keyboard(rid: int, mode: str, choices: tuple[ExerciseChoice, ...]) -> Any:
+    pick = LiveAction.PICK_SWAP if mode == "s" else LiveAction.PICK_ADD
     rows: list[list[Button]] = [
-        [(choice.name, f"lg:x{mode}:{rid}:{choice.exercise_id}")] for choice in choices
+        [(choice.name, LIVE.encode(pick, rid, choice.exercise_id))] for choice in choices
     ]
-    rows.append([("‹ Back", f"lg:b:{rid}")])
+    rows.append([("‹ Back", LIVE.encode(LiveAction.BACK, rid))])
     return keyboard(rows)
 
 
 def finish_keyboard(rid: int, empty: bool) -> InlineKeyboardMarkup:
     yes = "⏹ Close without saving" if empty else "🏁 Yes, finish"
-    return keyboard([[(yes, f"lg:fy:{rid}"), ("‹ Keep logging", f"lg:b:{rid}")]])
+    return keyboard(
+        [
+            [
+                (yes, LIVE.encode(LiveAction.FINISH_YES, rid)),
+                ("‹ Keep logging", LIVE.encode(LiveAction.BACK, rid)),
+            ]
+        ]
+    )
 
 
 def feedback_keyboard(rid: int) -> InlineKeyboardMarkup:
@@ -238,7 +317,15 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         done = ALL_DONE.format(sets=plural(view.total_sets, "set"))
         lines.append(NO_EXERCISE_YET if view.count == 0 else done)
         return "\n".join(lines)
-    lines.append(f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})")
+    lines += _exercise_lines(view)
+    lines += _session_lines(view)
+    lines += ["", HINT]
+    return "\n".join(lines)
+
+
+def _exercise_lines(view: TurnView) -> list[str]:
+    """The open exercise: where in the session, which set of the target, and last time."""
+    lines = [f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})"]
     if view.target_sets is not None:
         lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
     else:
@@ -251,6 +338,12 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         lines.append(f"Last time ({esc(view.last_time)})")
     else:
         lines.append(NO_HISTORY)
+    return lines
+
+
+def _session_lines(view: TurnView) -> list[str]:
+    """Today's sets of the exercise, the next set's type, the rest timer and what follows."""
+    lines: list[str] = []
     if view.today:
         done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(view.today, start=1))
         lines.append(f"Today:\n{done}")
@@ -260,8 +353,7 @@ def turn_text(view: TurnView, header: str | None = None) -> str:
         lines.append(f"⏱ Rest timer: {format_duration(view.rest_s)}")
     if view.upcoming:
         lines.append(f"Then: {esc(view.upcoming)}")
-    lines += ["", HINT]
-    return "\n".join(lines)
+    return lines
 
 
 def _set_of(number: int, planned: int) -> str:
@@ -332,25 +424,37 @@ def summary_text(
     ]
     when = data.previous_date.strftime("%d %b") if data.previous_date else None
     for line in data.exercises:
-        if line.skipped:
-            lines.append(f"• <b>{esc(line.name)}</b>: skipped")
-            continue
-        parts = [plural(line.sets, "set")]
-        if line.best is not None:
-            parts.append(f"best {_best(line.best, unit)}")
-        if progress and line.best_e1rm_kg is not None:
-            parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
-        volume = f"volume {format_volume(line.volume_kg, unit)}"
-        if line.bodyweight:
-            volume += BODYWEIGHT_VOLUME
-        if history and when and line.volume_delta_kg is not None:
-            volume += f" ({_delta(line.volume_delta_kg, unit)} vs {when})"
-        parts.append(volume)
-        lines.append(f"• <b>{esc(line.name)}</b>: " + " · ".join(parts))
+        lines.append(_exercise_summary(line, unit, when if history else None, progress=progress))
     if progress and data.records:
         lines += ["", "🏆 <b>Personal records</b>"]
-        for record in data.records:
-            lines.append(_record_line(record, unit))
+        lines += [_record_line(record, unit) for record in data.records]
+    lines += _summary_notes(data, history=history, progress=progress)
+    return "\n".join(lines)
+
+
+def _exercise_summary(
+    line: ExerciseLine, unit: Units, compared_with: str | None, *, progress: bool
+) -> str:
+    """One exercise's line: sets, best set, e1RM (if shared), volume and its change."""
+    if line.skipped:
+        return f"• <b>{esc(line.name)}</b>: skipped"
+    parts = [plural(line.sets, "set")]
+    if line.best is not None:
+        parts.append(f"best {_best(line.best, unit)}")
+    if progress and line.best_e1rm_kg is not None:
+        parts.append(f"e1RM {format_e1rm(line.best_e1rm_kg, unit)}")
+    volume = f"volume {format_volume(line.volume_kg, unit)}"
+    if line.bodyweight:
+        volume += BODYWEIGHT_VOLUME
+    if compared_with and line.volume_delta_kg is not None:
+        volume += f" ({_delta(line.volume_delta_kg, unit)} vs {compared_with})"
+    parts.append(volume)
+    return f"• <b>{esc(line.name)}</b>: " + " · ".join(parts)
+
+
+def _summary_notes(data: SummaryData, *, history: bool, progress: bool) -> list[str]:
+    """What the summary leaves out, and why: a first time, or what the client keeps private."""
+    lines: list[str] = []
     if history and data.previous_date is None:
         lines += ["", "First time logging this session: next time you'll see the comparison."]
     if not history:
@@ -364,7 +468,7 @@ def summary_text(
             "",
             "🔒 The client has not shared their progress data, so records and e1RM are hidden.",
         ]
-    return "\n".join(lines)
+    return lines
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -425,11 +529,7 @@ async def _render(
         here or view.message_id is None or (pressed is not None and pressed >= view.message_id)
     )
     if pressed is not None and current:
-        message = await show_message(update, text, markup)
-        if message is not None and message.message_id != view.message_id:
-            if view.message_id is not None:
-                await _strip(context, chat.id, view.message_id)
-            await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+        await _show_on_pressed(update, context, view, text, markup)
         return
     if query is None:
         await _send_below(context, chat.id, telegram_id, view, text, markup)
@@ -437,18 +537,49 @@ async def _render(
     await answer(update)
     if fresh and view.message_id is not None:
         await _strip(context, chat.id, view.message_id)
-    elif view.message_id is not None:
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=chat.id, message_id=view.message_id, reply_markup=markup
-            )
-            return
-        except BadRequest as error:
-            if "not modified" in str(error).lower():
-                return
-            log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
+    elif view.message_id is not None and await _edit_card(context, chat.id, view, text, markup):
+        return
     sent = await chat.send_message(text, reply_markup=markup)
     await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+
+
+async def _show_on_pressed(
+    update: Update,
+    context: Context,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """A press on the current card (or on a message that becomes it): edited in place."""
+    message = await show_message(update, text, markup)
+    chat = update.effective_chat
+    if message is None or chat is None or message.message_id == view.message_id:
+        return
+    if view.message_id is not None:
+        await _strip(context, chat.id, view.message_id)
+    telegram_id = identity(update).telegram_id
+    await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+
+
+async def _edit_card(
+    context: Context,
+    chat_id: int,
+    view: TurnView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """Edit the live card in place; false when Telegram no longer lets it be edited."""
+    assert view.message_id is not None
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=view.message_id, reply_markup=markup
+        )
+    except BadRequest as error:
+        if "not modified" in str(error).lower():
+            return True
+        log.info("live message %s not editable (%s); sending a new one", view.message_id, error)
+        return False
+    return True
 
 
 async def _send_below(
@@ -510,11 +641,6 @@ async def _started(update: Update, context: Context, result: StartResult) -> int
     return await _show_turn(update, context, view, header, fresh=not pressed, here=pressed)
 
 
-def _rest_job(record_id: int) -> str:
-    """The rest timer's key: one timer per live session."""
-    return f"lg-rest:{record_id}"
-
-
 def _timers(context: Context) -> TimerService:
     return TimerService(services(context).ctx)
 
@@ -522,29 +648,17 @@ def _timers(context: Context) -> TimerService:
 async def _cancel_rest(context: Context, record_id: int) -> None:
     """Remove the session's rest timer, on whichever worker it was set."""
     try:
-        await _timers(context).cancel(_rest_job(record_id))
+        await _timers(context).cancel(rest_timer_key(record_id))
     except DatabaseBusy:
         # What the person did is committed; only the timer could not be removed.
         log.warning("rest timer of session %s not cancelled: database busy", record_id)
 
 
-async def _schedule_rest(
-    context: Context, chat_id: int, view: TurnView, seconds: int | None
-) -> None:
-    """Set (or replace) the session's rest timer: a row any worker sends when it falls due, so
-    it fires once even if this worker stops. One statement: the upsert replaces the earlier
-    timer, or the delete removes it when this set starts no rest."""
-    text = rest_over(view) if seconds else None
-    if text is None:
-        await _cancel_rest(context, view.record_id)
-        return
-    try:
-        await _timers(context).schedule(
-            _rest_job(view.record_id), chat_id, text, timedelta(seconds=seconds or 0)
-        )
-    except DatabaseBusy:
-        # The set is committed and is answered; only its rest timer is missing.
-        log.warning("rest timer of session %s not set: database busy", view.record_id)
+def _rest_timer(update: Update) -> RestTimer | None:
+    """The rest timer a set logged from this update sets: a row any worker sends when it
+    falls due, written with the set itself, so it fires once even if this worker stops."""
+    chat = update.effective_chat
+    return None if chat is None else RestTimer(chat.id, rest_over)
 
 
 def rest_over(view: TurnView) -> str | None:
@@ -595,10 +709,17 @@ async def _client_menu(update: Update, context: Context, *, edit: bool = True) -
     for item in menu.planned[:PLANNED_SHOWN]:
         with_whom = f" with {item.trainer_name}" if item.trainer_name else ""
         planned_lines.append(f"🗓 {item.local_time} {esc(item.title)}{esc(with_whom)}")
-        rows.append([(f"🗓 {item.local_time} {item.title}", f"lg:p:{item.coaching_session_id}")])
-    rows.append([(OWN_WORKOUT, "lg:own")])
+        rows.append(
+            [
+                (
+                    f"🗓 {item.local_time} {item.title}",
+                    LIVE.encode(LiveAction.PLANNED, item.coaching_session_id),
+                )
+            ]
+        )
+    rows.append([(OWN_WORKOUT, LIVE.encode(LiveAction.OWN))])
     if menu.is_trainer:
-        rows.append([(BACK_TO_LIST, "lg:l")])
+        rows.append([(BACK_TO_LIST, LIVE.encode(LiveAction.LIST))])
     planned = (
         PLANNED_TODAY + "\n".join(planned_lines) + _more(len(menu.planned)) + "\n\n"
         if planned_lines
@@ -625,10 +746,11 @@ async def _client_picked(update: Update, context: Context, profile_id: int) -> i
         )
     shown = options.planned[:PLANNED_SHOWN]
     rows: list[list[Button]] = [
-        [(f"🗓 {p.local_time} {p.title}", f"lg:p:{p.coaching_session_id}")] for p in shown
+        [(f"🗓 {p.local_time} {p.title}", LIVE.encode(LiveAction.PLANNED, p.coaching_session_id))]
+        for p in shown
     ]
-    rows.append([(UNPLANNED, f"lg:u:{profile_id}")])
-    rows.append([(BACK_TO_LIST, "lg:l")])
+    rows.append([(UNPLANNED, LIVE.encode(LiveAction.UNPLANNED, profile_id))])
+    rows.append([(BACK_TO_LIST, LIVE.encode(LiveAction.LIST))])
     if options.planned:
         listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in shown)
         planned = f"{PLANNED_TODAY}{listed}{_more(len(options.planned))}\n\n"
@@ -652,108 +774,249 @@ async def on_button(update: Update, context: Context) -> int:
     """Every ``lg:`` button. Ids in the data are re-checked by the service on each press."""
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    op = parts[1] if len(parts) > 1 else ""
-    numbers = [int(p) for p in parts[2:] if p.isdigit()]
+    press = LIVE.decode(query.data)
     try:
-        return await _dispatch(update, context, op, parts, numbers)
+        if press is not None and press.action in _PICKERS:
+            return await _PICKERS[press.action](update, context, press)
+        if press is not None and press.ids and press.action in _CARD:
+            return await _on_card(update, context, press)
+        await answer(update, EXPIRED, alert=True)
+        return END if press is None or not press.ids else LOGGING
     except SetParseError as error:
         await answer(
             update, f"{error.message} Type it instead, e.g. {error.examples[0]}", alert=True
         )
+    except SessionFinished:
+        _forget(context)
+        await answer(update, FINISHED_ANSWER, alert=True)
+        return END
     except DomainError as error:
-        if str(error) == FINISHED:
-            _forget(context)
-            await answer(update, FINISHED, alert=True)
-            return END
         await answer(update, str(error), alert=True)
     return LOGGING if _record_id(context) is not None else END
 
 
-async def _dispatch(
-    update: Update, context: Context, op: str, parts: list[str], numbers: list[int]
-) -> int:
-    svc = _svc(context)
-    telegram_id = identity(update).telegram_id
-    key = _op_key(update)
-    if op == "l":
-        await answer(update)
-        return await _back_to_list(update, context)
-    if op == "me":
-        return await _client_menu(update, context)
-    if op == "own":
-        return await _started(update, context, await svc.start_own(telegram_id))
-    if not numbers:
-        await answer(update, "This button has expired. Send /log to start again.", alert=True)
-        return END
-    first = numbers[0]
-    if op == "c":
-        return await _client_picked(update, context, first)
-    if op == "p":
-        return await _started(update, context, await svc.start_planned(telegram_id, first))
-    if op == "u":
-        return await _started(update, context, await svc.start_unplanned(telegram_id, first))
-    rid, arg = first, numbers[1] if len(numbers) > 1 else None
+async def _on_card(update: Update, context: Context, press: Press[LiveAction]) -> int:
+    """A live card's button: out-of-date cards only point to the current one."""
+    rid = press.ids[0]
     if await _out_of_date(update, context, rid):
         return LOGGING if _record_id(context) is not None else END
     _remember(context, rid)
-    if op in ("ok", "sm", "up", "dn"):
-        kind = {"ok": "planned", "sm": "same", "up": "up", "dn": "down"}[op]
-        result = await svc.log_button(telegram_id, rid, kind, key)
-        return await _after_log(update, context, result.turn, result.logged, result.rest_s)
-    if op == "r" and arg is not None:
-        view = await svc.rate_last_set(telegram_id, rid, arg, key)
-        return await _show_turn(update, context, view, f"RPE {arg} noted on the last set.")
-    if op == "t" and len(parts) > 3 and len(parts[3]) == 2 and parts[3][1] in SET_TYPES:
-        which = "last" if parts[3][0] == "l" else "next"
-        set_type = SET_TYPES[parts[3][1]]
-        view = await svc.mark_set_type(telegram_id, rid, set_type, which, key)
-        return await _show_turn(update, context, view)
-    if op == "f" and arg is not None:
-        view = await svc.rate_form(telegram_id, rid, arg, key)
-        return await _show_turn(update, context, view, f"Form {arg}/5 noted.")
-    if op == "z":
-        view = await svc.undo(telegram_id, rid, key)
-        await _cancel_rest(context, rid)
-        return await _show_turn(update, context, view, UNDONE)
-    if op == "k":
-        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
-    if op == "n":
-        return await _show_turn(update, context, await svc.next_exercise(telegram_id, rid, key))
-    if op == "tm":
-        view = await svc.toggle_timer(telegram_id, rid, key)
-        if not view.timer_on:
-            await _cancel_rest(context, rid)
-        await _render(update, context, view, turn_text(view), more_keyboard(view))
-        return LOGGING
-    if op == "m":
-        view = await svc.turn(telegram_id, rid)
-        _require_live(view)
-        await _render(update, context, view, turn_text(view), more_keyboard(view))
-        return LOGGING
-    if op == "b":
-        view = await svc.turn(telegram_id, rid)
-        _require_live(view)
-        return await _show_turn(update, context, view)
-    if op in ("s", "a"):
-        return await _ask_search(update, context, rid, "s" if op == "s" else "a")
-    if op == "e":
-        view = await svc.turn(telegram_id, rid)
-        _require_live(view)
-        if view.exercise_name is None:
-            await answer(update, "There is no exercise open: add one first.", alert=True)
-            return LOGGING
-        text = ASK_NOTE.format(name=esc(view.exercise_name))
-        await _render(update, context, view, text, back_keyboard(rid))
-        return NOTE
-    if op in ("xs", "xa") and arg is not None:
-        return await _picked(update, context, rid, op[1], arg)
-    if op == "fin":
-        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
-    if op == "fy":
-        return await _finish(update, context, rid)
-    await answer(update, "This button has expired. Send /log to start again.", alert=True)
+    return await _CARD[press.action](update, context, _CardPress(rid, press.ids[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class _CardPress:
+    """A live card's button: the session's record and the button's own arguments."""
+
+    rid: int
+    args: tuple[int, ...]
+
+    def arg(self, index: int = 0) -> int:
+        if index >= len(self.args):
+            raise InvalidInput(EXPIRED)
+        return self.args[index]
+
+
+Picker = Callable[[Update, Context, Press[LiveAction]], Awaitable[int]]
+CardHandler = Callable[[Update, Context, _CardPress], Awaitable[int]]
+
+
+async def _picked_list(update: Update, context: Context, _press: Press[LiveAction]) -> int:
+    await answer(update)
+    return await _back_to_list(update, context)
+
+
+async def _picked_me(update: Update, context: Context, _press: Press[LiveAction]) -> int:
+    return await _client_menu(update, context)
+
+
+async def _picked_own(update: Update, context: Context, _press: Press[LiveAction]) -> int:
+    return await _started(update, context, await _svc(context).start_own(_who(update)))
+
+
+def _first_id(press: Press[LiveAction]) -> int:
+    found = press.id()
+    if found is None:
+        raise InvalidInput(EXPIRED)
+    return found
+
+
+async def _picked_client(update: Update, context: Context, press: Press[LiveAction]) -> int:
+    return await _client_picked(update, context, _first_id(press))
+
+
+async def _picked_planned(update: Update, context: Context, press: Press[LiveAction]) -> int:
+    result = await _svc(context).start_planned(_who(update), _first_id(press))
+    return await _started(update, context, result)
+
+
+async def _picked_unplanned(update: Update, context: Context, press: Press[LiveAction]) -> int:
+    result = await _svc(context).start_unplanned(_who(update), _first_id(press))
+    return await _started(update, context, result)
+
+
+_PICKERS: dict[LiveAction, Picker] = {
+    LiveAction.LIST: _picked_list,
+    LiveAction.ME: _picked_me,
+    LiveAction.OWN: _picked_own,
+    LiveAction.CLIENT: _picked_client,
+    LiveAction.PLANNED: _picked_planned,
+    LiveAction.UNPLANNED: _picked_unplanned,
+}
+
+_LOG_KINDS = {
+    LiveAction.AS_PLANNED: "planned",
+    LiveAction.SAME: "same",
+    LiveAction.UP: "up",
+    LiveAction.DOWN: "down",
+}
+
+
+def _who(update: Update) -> int:
+    return identity(update).telegram_id
+
+
+async def _card_log(update: Update, context: Context, press: _CardPress, action: LiveAction) -> int:
+    result = await _svc(context).log_button(
+        _who(update), press.rid, _LOG_KINDS[action], _op_key(update), _rest_timer(update)
+    )
+    return await _after_log(update, context, result.turn, result.logged)
+
+
+async def _card_as_planned(update: Update, context: Context, press: _CardPress) -> int:
+    return await _card_log(update, context, press, LiveAction.AS_PLANNED)
+
+
+async def _card_same(update: Update, context: Context, press: _CardPress) -> int:
+    return await _card_log(update, context, press, LiveAction.SAME)
+
+
+async def _card_up(update: Update, context: Context, press: _CardPress) -> int:
+    return await _card_log(update, context, press, LiveAction.UP)
+
+
+async def _card_down(update: Update, context: Context, press: _CardPress) -> int:
+    return await _card_log(update, context, press, LiveAction.DOWN)
+
+
+async def _card_rpe(update: Update, context: Context, press: _CardPress) -> int:
+    rpe = press.arg()
+    view = await _svc(context).rate_last_set(_who(update), press.rid, rpe, _op_key(update))
+    return await _show_turn(update, context, view, f"RPE {rpe} noted on the last set.")
+
+
+async def _card_set_type(update: Update, context: Context, press: _CardPress) -> int:
+    which, index = press.arg(0), press.arg(1)
+    if which >= len(MARKED_SETS) or index >= len(MARKED_TYPES):
+        raise InvalidInput(EXPIRED)
+    view = await _svc(context).mark_set_type(
+        _who(update), press.rid, MARKED_TYPES[index], MARKED_SETS[which], _op_key(update)
+    )
+    return await _show_turn(update, context, view)
+
+
+async def _card_form(update: Update, context: Context, press: _CardPress) -> int:
+    form = press.arg()
+    view = await _svc(context).rate_form(_who(update), press.rid, form, _op_key(update))
+    return await _show_turn(update, context, view, f"Form {form}/5 noted.")
+
+
+async def _card_undo(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _svc(context).undo(_who(update), press.rid, _op_key(update))
+    await _cancel_rest(context, press.rid)
+    return await _show_turn(update, context, view, UNDONE)
+
+
+async def _card_skip(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _svc(context).skip(_who(update), press.rid, _op_key(update))
+    return await _show_turn(update, context, view, SKIPPED)
+
+
+async def _card_next(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _svc(context).next_exercise(_who(update), press.rid, _op_key(update))
+    return await _show_turn(update, context, view)
+
+
+async def _card_timer(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _svc(context).toggle_timer(_who(update), press.rid, _op_key(update))
+    if not view.timer_on:
+        await _cancel_rest(context, press.rid)
+    await _render(update, context, view, turn_text(view), more_keyboard(view))
     return LOGGING
+
+
+async def _live_turn(update: Update, context: Context, rid: int) -> TurnView:
+    view = await _svc(context).turn(_who(update), rid)
+    _require_live(view)
+    return view
+
+
+async def _card_more(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _live_turn(update, context, press.rid)
+    await _render(update, context, view, turn_text(view), more_keyboard(view))
+    return LOGGING
+
+
+async def _card_back(update: Update, context: Context, press: _CardPress) -> int:
+    return await _show_turn(update, context, await _live_turn(update, context, press.rid))
+
+
+async def _card_swap(update: Update, context: Context, press: _CardPress) -> int:
+    return await _ask_search(update, context, press.rid, "s")
+
+
+async def _card_add(update: Update, context: Context, press: _CardPress) -> int:
+    return await _ask_search(update, context, press.rid, "a")
+
+
+async def _card_note(update: Update, context: Context, press: _CardPress) -> int:
+    view = await _live_turn(update, context, press.rid)
+    if view.exercise_name is None:
+        await answer(update, "There is no exercise open: add one first.", alert=True)
+        return LOGGING
+    text = ASK_NOTE.format(name=esc(view.exercise_name))
+    await _render(update, context, view, text, back_keyboard(press.rid))
+    return NOTE
+
+
+async def _card_pick_swap(update: Update, context: Context, press: _CardPress) -> int:
+    return await _picked(update, context, press.rid, "s", press.arg())
+
+
+async def _card_pick_add(update: Update, context: Context, press: _CardPress) -> int:
+    return await _picked(update, context, press.rid, "a", press.arg())
+
+
+async def _card_finish(update: Update, context: Context, press: _CardPress) -> int:
+    return await _ask_finish(update, context, await _svc(context).turn(_who(update), press.rid))
+
+
+async def _card_finish_yes(update: Update, context: Context, press: _CardPress) -> int:
+    return await _finish(update, context, press.rid)
+
+
+_CARD: dict[LiveAction, CardHandler] = {
+    LiveAction.AS_PLANNED: _card_as_planned,
+    LiveAction.SAME: _card_same,
+    LiveAction.UP: _card_up,
+    LiveAction.DOWN: _card_down,
+    LiveAction.RPE: _card_rpe,
+    LiveAction.SET_TYPE: _card_set_type,
+    LiveAction.FORM: _card_form,
+    LiveAction.UNDO: _card_undo,
+    LiveAction.SKIP: _card_skip,
+    LiveAction.NEXT: _card_next,
+    LiveAction.TIMER: _card_timer,
+    LiveAction.MORE: _card_more,
+    LiveAction.BACK: _card_back,
+    LiveAction.SWAP: _card_swap,
+    LiveAction.ADD: _card_add,
+    LiveAction.NOTE: _card_note,
+    LiveAction.PICK_SWAP: _card_pick_swap,
+    LiveAction.PICK_ADD: _card_pick_add,
+    LiveAction.FINISH: _card_finish,
+    LiveAction.FINISH_YES: _card_finish_yes,
+}
 
 
 async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
@@ -778,7 +1041,7 @@ async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
 
 def _require_live(view: TurnView) -> None:
     if not view.is_live:
-        raise DomainError(FINISHED)
+        raise SessionFinished(view.record_id)
 
 
 async def _back_to_list(update: Update, context: Context) -> int:
@@ -795,9 +1058,11 @@ def _client_list(menu: StartMenu) -> tuple[str, InlineKeyboardMarkup]:
     for client in menu.clients:
         mark = "🔴 " if client.live else "🗓 " if client.planned_today else ""
         waiting = "" if client.joined else WAITING_MARK
-        rows.append([(f"{mark}{client.name}{waiting}", f"lg:c:{client.profile_id}")])
+        rows.append(
+            [(f"{mark}{client.name}{waiting}", LIVE.encode(LiveAction.CLIENT, client.profile_id))]
+        )
     if menu.is_client:
-        rows.append([(MY_OPTIONS, "lg:me")])
+        rows.append([(MY_OPTIONS, LIVE.encode(LiveAction.ME))])
     text = PICK_CLIENT
     if not all(client.joined for client in menu.clients):
         text += PICK_CLIENT_WAITING
@@ -819,12 +1084,8 @@ async def _after_log(
     context: Context,
     view: TurnView,
     logged: tuple[str, ...],
-    rest_s: int | None,
 ) -> int:
     header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
-    chat = update.effective_chat
-    if logged and chat is not None:
-        await _schedule_rest(context, chat.id, view, rest_s)
     return await _show_turn(update, context, view, header)
 
 
@@ -872,7 +1133,8 @@ async def _finish(update: Update, context: Context, rid: int) -> int:
     return END
 
 
-async def _deliver_summary(update: Update, context: Context, result: FinishResult) -> None:
+def _summary_texts(result: FinishResult) -> tuple[str | None, str | None]:
+    """The client's summary and the trainer's (from what the client shares), in their units."""
     client_text = trainer_text = None
     if result.client is not None and result.client_summary is not None:
         client_text = summary_text(
@@ -887,6 +1149,11 @@ async def _deliver_summary(update: Update, context: Context, result: FinishResul
             history=result.trainer_sees_history,
             progress=result.trainer_sees_progress,
         )
+    return client_text, trainer_text
+
+
+async def _deliver_summary(update: Update, context: Context, result: FinishResult) -> None:
+    client_text, trainer_text = _summary_texts(result)
     if result.actor_is_client:
         own, other, other_text = client_text, result.trainer, trainer_text
     else:
@@ -925,7 +1192,7 @@ async def on_text(update: Update, context: Context) -> int:
             return await _word_typed(update, context, rid, word)
         try:
             result = await _svc(context).log_text(
-                identity(update).telegram_id, rid, text, _op_key(update)
+                identity(update).telegram_id, rid, text, _op_key(update), _rest_timer(update)
             )
         except SetParseError as error:
             return await _not_a_set(update, context, rid, text, error)
@@ -935,7 +1202,7 @@ async def on_text(update: Update, context: Context) -> int:
         return await _hint(update, context, rid, f"⚠️ {esc(error)}")
     if result.choices is not None:
         return await _first_exercise(update, context, rid, text, result.choices)
-    return await _after_log(update, context, result.turn, result.logged, result.rest_s)
+    return await _after_log(update, context, result.turn, result.logged)
 
 
 async def _first_exercise(
@@ -1005,7 +1272,7 @@ async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
 
 async def _lost_session(update: Update, context: Context, error: DomainError) -> int:
     _forget(context)
-    await _reply(update, SESSION_OVER if str(error) == FINISHED else esc(error))
+    await _reply(update, SESSION_OVER if isinstance(error, SessionFinished) else esc(error))
     return END
 
 

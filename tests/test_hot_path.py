@@ -31,12 +31,12 @@ from tests.fakes.chat import ChatSimulator, SimUser
 Factory = async_sessionmaker[AsyncSession]
 
 # Logging one set as the client's trainer: read the session with the trainer's relationship
-# and permissions (1), insert the set (1) and mark the update handled (1), committed together;
-# on an exercise's first set also its start time and the current exercise (up to 2). "Last
-# time" was read when the card first showed the exercise and is not read again per set. Then
-# the rest timer: one upsert (or, when the set starts no rest, one delete) in a commit of its
-# own before the reply, so any worker can send "rest over". After the reply, the new live card
-# (sent below the typed set) is remembered in one update (1).
+# and permissions (1), insert the set (1), set the rest timer (1: one upsert, or one delete when
+# the set starts no rest) and mark the update handled (1), all committed together before the
+# reply, so any worker can send "rest over"; on an exercise's first set also its start time
+# and the current exercise (up to 2). "Last time" was read when the card first showed the
+# exercise and is not read again per set. After the reply, the new live card (sent below the
+# typed set) is remembered in one update (1).
 TRAINER_SET_STATEMENTS = 5
 TRAINER_FIRST_SET_STATEMENTS = 7
 # A client logging their own set: the same, and their own profiles are theirs to read.
@@ -46,9 +46,9 @@ CLIENT_SET_STATEMENTS = 7
 # commits at the end; a re-delivered update costs just those two.
 TURN_STATEMENTS = 2 if POSTGRES_URL else 0
 TURN_COMMITS = 1 if POSTGRES_URL else 0
-# The set and its handled mark are one commit, the rest timer a second, both before the reply;
-# the new card's id a third, after it. The conversation stays in its state.
-COMMITS_PER_SET = 3 + TURN_COMMITS
+# The set, its rest timer and its handled mark are one commit before the reply; the new card's
+# id a second, after it. The conversation stays in its state.
+COMMITS_PER_SET = 2 + TURN_COMMITS
 
 
 @dataclass

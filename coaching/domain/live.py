@@ -571,23 +571,22 @@ def shown_records(records: Sequence[PersonalRecord]) -> list[PersonalRecord]:
     """
     kept: list[PersonalRecord] = []
     for exercise_id in dict.fromkeys(record.exercise_id for record in records):
-        mine = [record for record in records if record.exercise_id == exercise_id]
-        heaviest = next((r for r in mine if r.kind == "max_weight"), None)
-        by_reps = [
-            r
-            for r in mine
-            if r.kind == "weight_for_reps"
-            and (heaviest is None or (r.value, r.reps) != (heaviest.value, heaviest.reps))
-        ]
-        estimates = [r for r in mine if r.kind == "e1rm_epley"] or [
-            r for r in mine if r.kind == "e1rm_brzycki"
-        ]
-        if heaviest is not None:
-            kept.append(heaviest)
-        if by_reps:
-            kept.append(max(by_reps, key=lambda r: (r.value, r.reps or 0)))
-        kept.extend(estimates[:1])
+        kept += _shown_for_exercise([r for r in records if r.exercise_id == exercise_id])
     return kept
+
+
+def _shown_for_exercise(mine: Sequence[PersonalRecord]) -> list[PersonalRecord]:
+    """One exercise's badges (see :func:`shown_records`)."""
+    heaviest = next((r for r in mine if r.kind == "max_weight"), None)
+    same_set = (heaviest.value, heaviest.reps) if heaviest is not None else None
+    by_reps = [r for r in mine if r.kind == "weight_for_reps" and (r.value, r.reps) != same_set]
+    estimates = [r for r in mine if r.kind == "e1rm_epley"] or [
+        r for r in mine if r.kind == "e1rm_brzycki"
+    ]
+    kept = [heaviest] if heaviest is not None else []
+    if by_reps:
+        kept.append(max(by_reps, key=lambda r: (r.value, r.reps or 0)))
+    return kept + estimates[:1]
 
 
 def _no_drop_on_a_record_day(line: ExerciseLine, records: Sequence[PersonalRecord]) -> ExerciseLine:

@@ -881,12 +881,14 @@ def _adherence(
     now: datetime,
     tz: ZoneInfo,
 ) -> list[object]:
-    """Planned appointments that fell due, how many were completed, and what was logged."""
+    """Planned appointments that fell due, how many were completed, and what was logged.
+
+    A completed appointment counts at once, even when it was done before its planned start."""
     due = [
         a
         for rows in appointments
         for a in rows.dicts()
-        if a["scheduled_at"] <= now
+        if (a["scheduled_at"] <= now or a["status"] is SessionStatus.COMPLETED)
         and a["is_active"]
         and a["status"] not in (SessionStatus.CANCELLED, SessionStatus.RESCHEDULED)
     ]

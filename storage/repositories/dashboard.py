@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus, SessionStatus, SetType
@@ -171,9 +171,9 @@ class DashboardRepository:
         if not relationship_ids:
             return {}
         logged = logged_sql()
-        current = and_(
-            CoachingSession.scheduled_at >= window_start, CoachingSession.scheduled_at < now
-        )
+        # A session is due once its time has passed, or at once when it was done early.
+        due = or_(CoachingSession.scheduled_at < now, logged)
+        current = and_(CoachingSession.scheduled_at >= window_start, due)
         before = and_(
             CoachingSession.scheduled_at >= previous_start,
             CoachingSession.scheduled_at < window_start,
@@ -196,7 +196,7 @@ class DashboardRepository:
             .where(
                 CoachingSession.relationship_id.in_(list(relationship_ids)),
                 CoachingSession.scheduled_at >= previous_start,
-                CoachingSession.scheduled_at < now,
+                due,
                 session_status_in(PLANNED_STATUSES),
                 CoachingSession.is_active.is_(True),
             )
@@ -235,7 +235,8 @@ class DashboardRepository:
     async def planned_sessions(
         self, relationship_id: int, start: datetime, end: datetime
     ) -> list[tuple[int, datetime, str, bool, int, int]]:
-        """(session, starts, title, logged, exercises planned, exercises done), due ones."""
+        """(session, starts, title, logged, exercises planned, exercises done), due ones: those
+        starting before ``end``, and those done already (early) whatever their start."""
         planned_exercises = (
             select(func.count(ExerciseTemplate.id))
             .where(ExerciseTemplate.program_session_id == CoachingSession.program_session_id)
@@ -264,7 +265,7 @@ class DashboardRepository:
             .where(
                 CoachingSession.relationship_id == relationship_id,
                 CoachingSession.scheduled_at >= start,
-                CoachingSession.scheduled_at < end,
+                or_(CoachingSession.scheduled_at < end, logged_sql()),
                 session_status_in(PLANNED_STATUSES),
                 CoachingSession.is_active.is_(True),
             )

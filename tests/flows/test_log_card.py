@@ -25,6 +25,7 @@ from tests.factories import (
 )
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
+from tests.flows.test_rest_timers import fire
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -286,3 +287,96 @@ async def test_a_note_too_long_is_said_in_the_card_and_nothing_is_saved(
     assert "too long" in card.text
     await tom.send("Knees caving on rep 4")
     assert "Note saved" in live_message(tom).text
+
+
+# --------------------------------------------------------------------------- notices
+
+
+async def test_rest_over_mid_session_then_a_set_leaves_one_working_card(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock, api: FakeBotAPI
+) -> None:
+    tom = await _planned(sim, session_factory, clock)
+    await tom.send("100x5")
+    clock.advance(minutes=3)
+    await fire(sim.app)
+    assert tom.last_reply.text.startswith("⏱ Rest over"), "the notice is below the card"
+
+    old = live_message(tom).message_id
+    await tom.send("same")
+    card = assert_one_card_at_the_bottom(tom)
+    assert old not in [r.message_id for r in tom.replies], "the card above the notice is gone"
+    assert "2. 100 kg × 5" in card.text
+    await tom.press("Same")
+    assert "3. 100 kg × 5" in assert_one_card_at_the_bottom(tom).text
+    assert len(await _stored(session_factory)) == 3
+
+
+async def test_a_trainer_message_mid_session_then_a_set_leaves_one_working_card(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    await plan_session(session_factory, coaching, at=clock.now() + timedelta(hours=1))
+    tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
+    await alice.send("/today")
+    await alice.press("▶️ Start Lower A")
+    await alice.send("100x5")
+    old = live_message(alice).message_id
+
+    await tom.send("/clients")
+    await tom.press("Alice")
+    await tom.press("💬 Message")
+    await tom.send("Brace harder on the next one.")
+    assert "Brace harder" in alice.last_reply.text, "the notice arrived below Alice's card"
+
+    await alice.send("100x5 @8")
+    card = assert_one_card_at_the_bottom(alice)
+    assert card.message_id > old
+    assert "2. 100 kg × 5 @8" in card.text
+    assert old not in [r.message_id for r in alice.replies], "the card above the notice is gone"
+    await alice.press("Same")
+    assert "3. 100 kg × 5" in assert_one_card_at_the_bottom(alice).text
+
+
+async def test_same_typed_mid_session_repeats_the_last_set(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom = await _planned(sim, session_factory, clock)
+    await tom.send("225 lb x 4 @8")
+    await tom.send("same")
+    card = assert_one_card_at_the_bottom(tom)
+    # The load and reps as typed, in the unit typed; the effort is rated afresh.
+    assert "Logged: 225 lb × 4\n" in card.text
+    assert "2. 225 lb × 4\n" in card.text
+    stored = await _stored(session_factory)
+    assert [(s.weight_kg, s.entered_unit, s.reps, s.rpe) for s in stored] == [
+        (stored[0].weight_kg, "lb", 4, 8),
+        (stored[0].weight_kg, "lb", 4, None),
+    ]
+
+
+async def test_a_variant_of_the_open_lift_does_not_switch_to_the_open_lift(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await make_user(session_factory, 3001, "Cleo", client=True)
+    cleo = sim.user(3001, "Cleo")
+    await cleo.send("/log")
+    await cleo.press("My own workout")
+    await cleo.send("bench press")
+    await cleo.press("Barbell Bench Press")
+    await cleo.send("60x5")
+
+    await cleo.send("incline bench press")
+    asked = cleo.last_reply
+    assert "Which one did you mean?" in asked.text
+    assert "Incline Barbell Bench Press" in asked.flat_buttons
+    assert "Barbell Bench Press" not in asked.flat_buttons, "the open flat bench is not offered"
+    [record] = await records(session_factory)
+    assert len(record.session_metadata.get("ops", [])) == 1, "nothing changed yet"
+
+    await cleo.press("Incline Barbell Bench Press")
+    card = assert_one_card_at_the_bottom(cleo)
+    assert "Incline Barbell Bench Press (2/2)" in card.text
+    await cleo.send("40x8")
+    stored = await _stored(session_factory)
+    assert [(str(s.weight_kg), s.reps) for s in stored] == [("60.000", 5), ("40.000", 8)]
+    assert stored[0].exercise_id != stored[1].exercise_id

@@ -266,3 +266,26 @@ async def test_a_change_mid_session_binds_the_next_typed_set(
     else:
         assert tom.last_reply.text == reply
         assert logged == [Decimal(100)]
+
+
+async def test_forged_live_card_buttons_are_refused_and_change_nothing(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    await plan_session(session_factory, coaching, at=clock.now())
+    tom = sim.user(1001, "Tom")
+    await tom.send("/log")
+    await tom.press("Alice")
+    await tom.press("Lower A")
+    await tom.send("100x5")
+    [record] = await records(session_factory)
+    rid = record.id
+    shown = live_message(tom).text
+    # A set type out of range, a rating or a pick without its value, a malformed id.
+    for data in (f"lg:t:{rid}:0:9", f"lg:t:{rid}:5:0", f"lg:r:{rid}", f"lg:xs:{rid}", "lg:sm:1x"):
+        await tom.press_data(data, message_id=live_message(tom).message_id)
+        assert tom.last_answer is not None, data
+        assert "expired" in tom.last_answer, data
+    sets = await sets_of(session_factory, rid)
+    assert [(s.reps, s.set_type.value) for s in sets] == [(5, "normal")]
+    assert live_message(tom).text == shown

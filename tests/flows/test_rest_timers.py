@@ -19,6 +19,7 @@ from coaching.services.base import DatabaseBusy, ServiceContext
 from coaching.services.timers import TimerService
 from storage.db import create_engine
 from storage.models import DelayedMessage
+from storage.repositories.timers import DelayedMessageRepository
 from tests.conftest import make_sim, restarted
 from tests.factories import (
     live_message,
@@ -210,20 +211,28 @@ async def test_a_timer_found_long_after_it_fell_due_is_dropped_unsent(
     assert await TimerService(ctx).pending("test:late") is None
 
 
-async def test_a_busy_database_costs_the_timer_not_the_set(
+async def test_a_busy_database_retries_the_set_and_its_timer_together(
     sim: ChatSimulator,
     session_factory: Factory,
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tom = await _logging(sim, session_factory, clock)
+    put = DelayedMessageRepository.put
+    failures = [DatabaseBusy("OperationalError")]
 
-    async def busy(*_args: Any, **_kwargs: Any) -> None:
-        raise DatabaseBusy("OperationalError")
+    async def busy_once(self: DelayedMessageRepository, *args: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await put(self, *args)
 
-    monkeypatch.setattr(TimerService, "schedule", busy)
+    monkeypatch.setattr(DelayedMessageRepository, "put", busy_once)
     await tom.send("100x5")
+
+    # The timer is written in the set's own transaction: the busy first try stored neither,
+    # the retry stored both, once.
     assert "Logged: 100 kg × 5" in live_message(tom).text
-    assert await timers(session_factory) == {}
+    [timer] = (await timers(session_factory)).values()
+    assert timer.text == "⏱ Rest over — next: Set 2 of Barbell Back Squat"
     [record] = await records(session_factory)
     assert len(await sets_of(session_factory, record.id)) == 1
