@@ -11,17 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
-from coaching.domain.enums import SessionStatus
+from coaching.domain.enums import RecordStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
+    ExerciseRecord,
     ExerciseTemplate,
     PermissionSet,
     Program,
     ProgramAssignment,
     ProgramSession,
+    SessionRecord,
     SessionTemplate,
+    SetRecord,
     WorkoutChange,
 )
 from storage.repositories.exercises import ExerciseRepository
@@ -537,3 +540,114 @@ async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
     assert edited[0].name == "Barbell Back Squat", "the day keeps what was set for it"
     assert edited[0].prescription.weight_kg == Decimal(90)
     assert elsewhere[0].name == "Leg Press"
+
+
+# --- the reminder's buttons and adherence ---------------------------------------------------
+
+
+async def give(alice: SimUser, text: str, when: str) -> None:
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send(text)
+    await alice.send(when)
+    await alice.press("✅ Assign")
+
+
+def reminder_of(user: SimUser, title: str) -> int:
+    for reply in reversed(user.replies):
+        if reply.text.startswith("⏰") and title in reply.text:
+            return reply.message_id
+    raise AssertionError(user.transcript())
+
+
+async def test_done_and_cant_make_it_on_single_workouts_and_their_adherence(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give(alice, "Tue legs\nBack squat 3x5 @100kg\nRomanian deadlift 2x8 @60kg", "tue 18:00")
+    await give(alice, "Wed legs\nBack squat 3x5 @100kg", "wed 18:00")
+    await give(alice, "Thu legs\nBack squat 3x5 @100kg", "thu 18:00")
+    tue, wed, thu = await planned(session_factory)
+
+    # Tuesday: "Done as prescribed" logs every target of the workout and tells Alice.
+    clock.set(tue.scheduled_at - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    await bob.press("✅ Done as prescribed", message_id=reminder_of(bob, "Tue legs"))
+    assert "Log every planned set of Tue legs as prescribed?" in bob.last_reply.text
+    await bob.press("✅ Yes, log it")
+    async with session_factory() as session:
+        [record] = (await session.execute(select(SessionRecord))).scalars()
+        stored = (
+            await session.execute(
+                select(SetRecord.weight_kg, SetRecord.reps)
+                .join(ExerciseRecord, SetRecord.exercise_record_id == ExerciseRecord.id)
+                .where(ExerciseRecord.session_record_id == record.id)
+                .order_by(ExerciseRecord.order_index, SetRecord.set_index)
+            )
+        ).all()
+        tue_now = await session.get(CoachingSession, tue.id)
+    assert record.coaching_session_id == tue.id
+    assert (record.status, record.completed) == (RecordStatus.COMPLETED, True)
+    assert [(w, r) for w, r in stored] == [(Decimal(100), 5)] * 3 + [(Decimal(60), 8)] * 2
+    assert tue_now is not None
+    assert tue_now.status is SessionStatus.COMPLETED
+    told = [r for r in alice.replies if "logged it as prescribed" in r.text]
+    assert told == [], "22:00 in London: Alice's quiet hours hold the notice"
+    clock.set(tue.scheduled_at + timedelta(hours=9))
+    await dispatch_due(app.bot, app.services.ctx)
+    [notice] = [r for r in alice.replies if "logged it as prescribed" in r.text]
+    assert "Tue legs" in notice.text
+
+    # Wednesday: "Can't make it" asks Alice, who cancels it; a cancelled workout is not missed.
+    clock.set(wed.scheduled_at - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    await bob.press("🙅 Can't make it", message_id=reminder_of(bob, "Wed legs"))
+    await bob.press("💼 Work")
+    await bob.press("No new time")
+    assert "Sent to Alice" in bob.last_reply.text
+    clock.set(wed.scheduled_at + timedelta(hours=9))
+    await dispatch_due(app.bot, app.services.ctx)
+    request = alice.last_reply
+    assert "Bob can't make Wed legs" in request.text
+    assert "Reason: work" in request.text
+    async with session_factory() as session:
+        wed_now = await session.get(CoachingSession, wed.id)
+    assert wed_now is not None
+    assert wed_now.status_reason == "Client can't make it: work"
+    await alice.press("✖ Cancel session", message_id=request.message_id)
+    assert "Alice cancelled Wed legs" in bob.last_reply.text
+
+    # Thursday passes unlogged. Bob's adherence counts the workouts as program sessions.
+    clock.set(thu.scheduled_at + timedelta(hours=16))
+    await bob.send("/progress")
+    text = bob.last_reply.text
+    assert "7 days: 50% (1/2)" in text, text
+    missed = text.split("Missed sessions")[1]
+    assert "Thu legs" in missed
+    assert "Wed legs" not in missed
+    assert "Tue legs" not in missed
+
+
+async def test_current_assignments_name_a_single_workout_as_a_workout(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give_leg_day(alice)
+    await alice.send("/assign")
+    await alice.press("📂 Current assignments")
+    assert "Bob · 🏋️ Leg day (workout, assigned)" in alice.last_reply.flat_buttons
+    await alice.press("Bob · 🏋️ Leg day (workout, assigned)")
+    text = alice.last_reply.text
+    assert "A single workout" in text
+    assert "program" not in text.lower()
+    assert alice.last_reply.flat_buttons == ["📆 Shift schedule", "✖️ Cancel workout", "⬅️ Back"]
+    await alice.press("✖️ Cancel workout")
+    await alice.press("Yes, cancel it")
+    assert "Leg day is cancelled for Bob; 1 upcoming session cancelled." in alice.last_reply.text
+    assert "Alice cancelled your workout Leg day" in bob.last_reply.text
+    [row] = await planned(session_factory)
+    assert row.status is SessionStatus.CANCELLED
+    assert row.status_reason == "The workout was cancelled."
