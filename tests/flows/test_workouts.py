@@ -351,6 +351,16 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
     await alice.press("✏️ Change a day's workout")
     assert "Which of Bob's next workouts?" in alice.last_reply.text
     await alice.press(alice.last_reply.flat_buttons[0])
+    assert "Why change this day? Bob will see the reason" in alice.last_reply.text
+    await alice.press_data(f"wko:sk:{day.id + 999}")
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    await alice.send("\u200b  ")
+    assert "A reason needs words" in alice.last_reply.text
+    await alice.send("x" * 201)
+    assert "under 200 characters (this is 201)" in alice.last_reply.text
+    await alice.send("knee sore after Tuesday, <lighter> today")
+    assert "Reason noted: knee sore after Tuesday, <lighter> today" in alice.last_reply.text
     assert "for this day only" in alice.last_reply.text
     assert "Barbell Back Squat — 3×5 @ 100 kg" in alice.last_reply.text
     await alice.press("1. Barbell Back Squat")
@@ -364,6 +374,7 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
     )
     assert "Alice changed your workout" in bob.last_reply.text
     assert "3×5 @ 90 kg" in bob.last_reply.text
+    assert "Why: knee sore after Tuesday, <lighter> today" in bob.last_reply.text
 
     await alice.press("2. Romanian Deadlift")
     await alice.press("🔁 Swap")
@@ -406,11 +417,13 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
         changes = list((await session.execute(select(WorkoutChange))).scalars())
     assert [c.kind for c in changes] == ["targets", "swap", "add", "remove"]
     assert all(c.coaching_session_id == day.id for c in changes)
+    assert {c.reason for c in changes} == {"knee sore after Tuesday, <lighter> today"}
 
     clock.set(day.scheduled_at - timedelta(hours=2))
     await bob.send("/today")
     text = bob.last_reply.text
     assert "Changed for you today" in text
+    assert "Leg Press removed (why: knee sore after Tuesday, <lighter> today)" in text
     assert "Goblet Squat — 3×10 @ 24 kg" in text
     assert "Romanian Deadlift" not in text.split("Changed for you today")[0]
 
@@ -446,6 +459,7 @@ async def test_day_changes_are_refused_without_permission_or_for_someone_elses_d
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     await alice.press("1. Barbell Back Squat")
     await alice.press("🎯 Targets")
     before = len(bob.replies)
@@ -471,6 +485,7 @@ async def test_a_removed_exercises_old_button_is_refused(
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     squat_button = alice.last_reply.button_data[0][0]
     await alice.press("1. Barbell Back Squat")
     await alice.press("🗑 Remove")
@@ -518,9 +533,11 @@ async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     await alice.press("1. Barbell Back Squat")
     await alice.press("🎯 Targets")
     await alice.send("3x5 @90kg")
+    assert "Why:" not in alice.last_reply.text, "no reason given, none shown"
 
     await alice.send("/assign")
     await alice.press("Current assignments")
