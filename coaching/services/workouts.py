@@ -6,7 +6,8 @@ program session with the exercises, a program assignment for the client, and one
 session pointing at both. These are exactly the rows that assigning a program makes, so /today,
 /plan, the .ics file, reminders and their buttons, live logging against the targets, adherence,
 missed-workout alerts, exports and erasure treat a single workout as any program session, with
-no code of their own. The assignment also lets /assign shift, swap in or cancel it.
+no code of their own. The assignment also lets /assign move or cancel it, named as a workout;
+its exercises change through the day edit below.
 
 Editing one day. The first change to one day of a program copies that day's exercises (with the
 client's swaps applied) into a private program session for that day alone and points the day at

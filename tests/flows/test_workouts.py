@@ -26,6 +26,7 @@ from storage.models import (
     SessionTemplate,
     SetRecord,
     WorkoutChange,
+    WorkoutMessage,
 )
 from storage.repositories.exercises import ExerciseRepository
 from tests.factories import Coaching, make_coaching, make_user
@@ -668,3 +669,26 @@ async def test_current_assignments_name_a_single_workout_as_a_workout(
     [row] = await planned(session_factory)
     assert row.status is SessionStatus.CANCELLED
     assert row.status_reason == "The workout was cancelled."
+
+
+async def test_the_trainer_messages_the_client_about_a_planned_single_workout(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give_leg_day(alice, "tomorrow 18:00")
+    [row] = await planned(session_factory)
+    await alice.send("/schedule")
+    await alice.press("Tue 24 Nov 23:00 · Bob · Leg day")
+    await alice.press("💬 Message")
+    assert "Message to Bob about Leg day · Tue 24 Nov" in alice.last_reply.text
+    await alice.send("Go lighter on the deadlifts")
+    incoming = bob.last_reply
+    assert incoming.text == "💬 Alice · Leg day · Tue 24 Nov\n\nGo lighter on the deadlifts"
+    assert incoming.flat_buttons == ["↩️ Reply", "📜 See the thread"]
+    await bob.press("↩️ Reply")
+    await bob.send("Will do")
+    assert alice.last_reply.text.endswith("Will do")
+    async with session_factory() as session:
+        stored = list((await session.execute(select(WorkoutMessage))).scalars())
+    assert [m.coaching_session_id for m in stored] == [row.id, row.id], "one thread per workout"
