@@ -274,11 +274,6 @@ def thread_page(view: ThreadView, *, paging: bool = False) -> ThreadPage:
     return ThreadPage("\n\n".join([header, *reversed(kept)]), oldest if older else None)
 
 
-def thread_text(view: ThreadView) -> str:
-    """The thread, newest messages kept when it is long; always under 4,096 characters."""
-    return thread_page(view).text
-
-
 # --- handlers ----------------------------------------------------------------------------------
 
 
