@@ -89,6 +89,18 @@ def _worker_in_logs(settings: Settings) -> str | None:
     return worker_name() if is_multi_process(settings.database_url) else None
 
 
+def check_test_clock(settings: Settings) -> None:
+    """A process test's clock file must hold a time before the bot starts (one line, exit 2)."""
+    if settings.test_clock_file is None:
+        return
+    from bot.testclock import ClockFileError, read_time
+
+    try:
+        read_time(settings.test_clock_file)
+    except ClockFileError as error:
+        _fail(str(error))
+
+
 def claim_database(settings: Settings) -> None:
     """Refuse to start a second process on the same SQLite file (one line, exit code 2)."""
     from bot.worker import DatabaseInUse, claim_sqlite
@@ -105,18 +117,21 @@ def claim_database(settings: Settings) -> None:
 
 def run(settings: Settings) -> None:
     from bot.app import build_application
+    from bot.testclock import clock_for
 
+    clock = clock_for(settings)  # None (the system clock) unless a process test set one
     if settings.bot_mode is BotMode.POLLING and _on_postgres(settings):
         # Several workers may poll one database: one leader polls, the others stand by.
         from bot.leader import serve_polling
 
         asyncio.run(
             serve_polling(
-                settings.database_url, lambda: build_application(settings, tune_runtime=True)
+                settings.database_url,
+                lambda: build_application(settings, tune_runtime=True, clock=clock),
             )
         )
         return
-    app = build_application(settings, tune_runtime=True)
+    app = build_application(settings, tune_runtime=True, clock=clock)
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     if settings.bot_mode is BotMode.POLLING:
         app.run_polling(
@@ -188,6 +203,7 @@ def main() -> None:
         _fail(str(error))
         return
     configure_logging(settings.log_level, worker=_worker_in_logs(settings))
+    check_test_clock(settings)
     claim_database(settings)
     migrate(settings)
     _run_guarded(settings)

@@ -20,6 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,64}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/spotter.db"
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+"""Where a test double of the Bot API runs: the only place a test clock is accepted."""
 
 
 class BotMode(StrEnum):
@@ -126,6 +128,13 @@ class Settings(BaseSettings):
             "at most 30; the rest of Telegram's 30 a second is kept for replies",
         ),
     ] = 20.0
+    test_clock_file: Annotated[
+        Path | None,
+        Field(
+            description="tests only: a file holding the time the bot takes as now (ISO 8601), "
+            "which a process test moves; refused unless TELEGRAM_API_BASE_URL is on 127.0.0.1"
+        ),
+    ] = None
 
     @field_validator("bot_token")
     @classmethod
@@ -199,6 +208,23 @@ class Settings(BaseSettings):
                     "HTTPS (plain http:// works only with a self-hosted Bot API server set in "
                     "TELEGRAM_API_BASE_URL)"
                 )
+        return self
+
+    @field_validator("test_clock_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value in (None, "") else value
+
+    @model_validator(mode="after")
+    def _test_clock_only_locally(self) -> Settings:
+        if self.test_clock_file is None:
+            return self
+        host = urlparse(self.telegram_api_base_url or "").hostname
+        if host not in LOCAL_HOSTS:
+            raise ValueError(
+                "TEST_CLOCK_FILE is for tests against a local fake Bot API only: it needs "
+                "TELEGRAM_API_BASE_URL on 127.0.0.1, e.g. http://127.0.0.1:8081/bot"
+            )
         return self
 
     @property

@@ -25,7 +25,9 @@ from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import (
     AssignDraft,
+    AssignmentDetail,
     AssignmentService,
+    AssignmentSummary,
     AssignPreview,
     ChangeNotice,
     ClientPage,
@@ -126,6 +128,12 @@ STATUS_LABELS = {
     AssignmentStatus.COMPLETED: "completed",
     AssignmentStatus.CANCELLED: "cancelled",
 }
+WORKOUT_VIEW_TEXT = (
+    "🏋️ <b>{name}</b> for <b>{client}</b>\n"
+    "A single workout · status: <b>{status}</b>\n"
+    "{done} of {total} done.\n"
+    "To change its exercises: /workout → ✏️ Change a day's workout."
+)
 VIEW_TEXT = (
     "📋 <b>{name}</b> for <b>{client}</b>\n"
     "Status: <b>{status}</b>\n"
@@ -147,6 +155,8 @@ ASK_REASON = (
 )
 SWAPPED = "✅ Swapped for {client}: {summary}"
 SWAP_NOTICE = "🔁 <b>{trainer} changed your program {program}</b>\n{summary}"
+KIND = {False: "program", True: "workout"}
+"""How an assignment is named: a program, or a single workout from /workout."""
 ASK_SHIFT = (
     "📆 Move every upcoming session of <b>{name}</b> by how many days? Times of day stay the "
     "same. Type a number, e.g. <code>2</code> (later) or <code>-1</code> (earlier), or tap one."
@@ -159,14 +169,14 @@ SHIFT_BUTTONS = [
 ]
 SHIFTED = "✅ {summary} for {client}."
 SHIFT_NOTICE = (
-    "📆 <b>{trainer} moved your program {program}</b>\n{summary}.\n\n<b>Next:</b>\n{lines}"
+    "📆 <b>{trainer} moved your {kind} {program}</b>\n{summary}.\n\n<b>Next:</b>\n{lines}"
 )
 ASK_CANCEL = (
     "Cancel <b>{name}</b> for <b>{client}</b>? Their upcoming sessions are cancelled too. "
     "This can't be undone."
 )
 CANCELLED = "✖️ <b>{name}</b> is cancelled for {client}; {summary}."
-CANCEL_NOTICE = "✖️ <b>{trainer} cancelled your program {program}</b>; {summary}."
+CANCEL_NOTICE = "✖️ <b>{trainer} cancelled your {kind} {program}</b>; {summary}."
 CARD_HEADER = "📋 <b>Programs</b> for this client. Tap one to manage it, or assign another."
 CARD_EMPTY = "📋 No running program for this client yet."
 CARD_ACTION = ("📋 Programs", "asg:card")
@@ -525,12 +535,52 @@ async def current(update: Update, context: Context) -> int | None:
         await show(update, CURRENT_EMPTY, keyboard([[BACK_TO_CLIENTS]]))
         return LIST
     rows: list[list[Button]] = [
-        [(f"{a.client_name} · {a.name} ({STATUS_LABELS[a.status]})", f"asg:v:{a.id}")]
-        for a in items
+        [(f"{a.client_name} · {_label(a)}", f"asg:v:{a.id}")] for a in items
     ]
     rows.append([BACK_TO_CLIENTS])
     await show(update, CURRENT_HEADER, keyboard(rows))
     return LIST
+
+
+def _label(item: AssignmentSummary) -> str:
+    """A button's words: ``Leg day (workout, assigned)`` or ``Strength (assigned)``."""
+    if item.single:
+        return f"🏋️ {item.name} (workout, {STATUS_LABELS[item.status]})"
+    return f"{item.name} ({STATUS_LABELS[item.status]})"
+
+
+def _view_text(detail: AssignmentDetail) -> str:
+    if detail.single:
+        return WORKOUT_VIEW_TEXT.format(
+            name=esc(detail.name),
+            client=esc(detail.client_name),
+            status=STATUS_LABELS[detail.status],
+            done=detail.done,
+            total=plural(detail.total, "session"),
+        )
+    return VIEW_TEXT.format(
+        name=esc(detail.name),
+        client=esc(detail.client_name),
+        status=STATUS_LABELS[detail.status],
+        start=_day(detail.start_date),
+        end=_day(detail.end_date) if detail.end_date else "open",
+        days=esc(detail.days),
+        done=detail.done,
+        total=plural(detail.total, "session"),
+    )
+
+
+def _view_buttons(detail: AssignmentDetail) -> list[list[Button]]:
+    rows: list[list[Button]] = []
+    if not detail.is_final:
+        if not detail.single:
+            rows.append([("🔁 Swap an exercise", f"asg:sw:{detail.id}")])
+        rows += [
+            [("📆 Shift schedule", f"asg:sh:{detail.id}")],
+            [(f"✖️ Cancel {KIND[detail.single]}", f"asg:x:{detail.id}")],
+        ]
+    rows.append([("⬅️ Back", "asg:cur")])
+    return rows
 
 
 async def view(update: Update, context: Context) -> int | None:
@@ -548,18 +598,7 @@ async def _view(
     state = _state(context)
     state.clear()
     state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
-    lines = [
-        VIEW_TEXT.format(
-            name=esc(detail.name),
-            client=esc(detail.client_name),
-            status=STATUS_LABELS[detail.status],
-            start=_day(detail.start_date),
-            end=_day(detail.end_date) if detail.end_date else "open",
-            days=esc(detail.days),
-            done=detail.done,
-            total=plural(detail.total, "session"),
-        )
-    ]
+    lines = [_view_text(detail)]
     if detail.upcoming:
         lines.append(
             f"\n<b>Next</b> ({esc(detail.timezone)}):\n"
@@ -569,15 +608,7 @@ async def _view(
         lines.append(
             "\n<b>Swaps for this client:</b>\n" + "\n".join(f"• {esc(s)}" for s in detail.swaps)
         )
-    rows: list[list[Button]] = []
-    if not detail.is_final:
-        rows += [
-            [("🔁 Swap an exercise", f"asg:sw:{detail.id}")],
-            [("📆 Shift schedule", f"asg:sh:{detail.id}")],
-            [("✖️ Cancel program", f"asg:x:{detail.id}")],
-        ]
-    rows.append([("⬅️ Back", "asg:cur")])
-    await show(update, prefix + "\n".join(lines), keyboard(rows), edit=edit)
+    await show(update, prefix + "\n".join(lines), keyboard(_view_buttons(detail)), edit=edit)
     return VIEW
 
 
@@ -768,6 +799,7 @@ async def _tell_shift(context: Context, notice: ChangeNotice) -> None:
         notice.client_telegram_id,
         SHIFT_NOTICE.format(
             trainer=esc(notice.trainer_name),
+            kind=KIND[notice.single],
             program=esc(notice.assignment_name),
             summary=esc(notice.summary),
             lines="\n".join(f"• {_when(at)}" for at in notice.next_times),
@@ -801,7 +833,8 @@ async def cancel_start(update: Update, context: Context) -> int:
         await _refuse(update, error)
         return VIEW
     if detail.is_final:
-        await _refuse(update, f"This program is already {STATUS_LABELS[detail.status]}.")
+        kind = KIND[detail.single]
+        await _refuse(update, f"This {kind} is already {STATUS_LABELS[detail.status]}.")
         return VIEW
     state = _state(context)
     state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
@@ -825,6 +858,7 @@ async def cancel_confirmed(update: Update, context: Context) -> int:
         notice.client_telegram_id,
         CANCEL_NOTICE.format(
             trainer=esc(notice.trainer_name),
+            kind=KIND[notice.single],
             program=esc(notice.assignment_name),
             summary=esc(notice.summary),
         ),
@@ -853,9 +887,7 @@ async def from_card(update: Update, context: Context) -> int | None:
     except DomainError as error:
         await _refuse(update, error)
         return None
-    rows: list[list[Button]] = [
-        [(f"{a.name} ({STATUS_LABELS[a.status]})", f"asg:v:{a.id}")] for a in items
-    ]
+    rows: list[list[Button]] = [[(_label(a), f"asg:v:{a.id}")] for a in items]
     rows.append([("➕ Assign a program", f"asg:c:{client_id}")])
     rows.append([("⬅️ Back", f"cl:card:{client_id}")])
     text = CARD_HEADER if items else CARD_EMPTY

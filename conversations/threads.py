@@ -91,7 +91,9 @@ INCOMING = "💬 <b>{sender}</b> · {subject}"
 INCOMING_NOTE = "📝 <b>{sender}</b> on your video · {subject}\n⏱ <b>{at}</b> — {text}"
 THREAD_HEADER = "📜 <b>{subject}</b> · with {other}"
 THREAD_EMPTY = "No messages yet."
-THREAD_OLDER = "<i>(older messages not shown)</i>"
+THREAD_OLDER = "<i>(older messages: ⬅️ Older)</i>"
+THREAD_NO_OLDER = "No older messages."
+OLDER = "⬅️ Older"
 MEDIA_LABELS = {
     ThreadMediaKind.PHOTO: "📷 photo",
     ThreadMediaKind.VIDEO: "🎥 video",
@@ -136,6 +138,33 @@ class ThreadButton:
             return None
         try:
             return cls(Action(action), ThreadTarget(TargetKind(kind), int(raw)))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class OlderButton:
+    """``th:o:<target kind>:<id>:<message id>``: the thread's messages before that message."""
+
+    target: ThreadTarget
+    before_id: int
+
+    def encode(self) -> str:
+        data = f"{PREFIX}:o:{self.target.kind.value}:{self.target.id}:{self.before_id}"
+        if len(data.encode()) > CALLBACK_MAX:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+    @classmethod
+    def decode(cls, data: str | None) -> OlderButton | None:
+        parts = (data or "").split(":")
+        if len(parts) != 5 or parts[:2] != [PREFIX, "o"]:
+            return None
+        _, _, kind, raw, before = parts
+        if not all(p.isdigit() and len(p) <= 12 for p in (raw, before)):
+            return None
+        try:
+            return cls(ThreadTarget(TargetKind(kind), int(raw)), int(before))
         except ValueError:
             return None
 
@@ -212,23 +241,37 @@ def _line(line: ThreadLine) -> str:
     return f"{head}\n{' '.join(parts)}"
 
 
-def thread_text(view: ThreadView) -> str:
-    """The thread, newest messages kept when it is long; always under 4,096 characters."""
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    text: str
+    older_than: int | None
+    """The oldest message shown, when older ones exist (the "⬅️ Older" button's cursor)."""
+
+
+def thread_page(view: ThreadView, *, paging: bool = False) -> ThreadPage:
+    """The newest messages of ``view`` that fit one message (under 4,096 characters), and
+    where the next page back starts. ``paging``: an older page, so none means none left."""
     header = THREAD_HEADER.format(
         subject=_subject(view.info.subject), other=esc(view.info.other_name)
     )
     if not view.lines:
-        return f"{header}\n\n{THREAD_EMPTY}"
+        return ThreadPage(f"{header}\n\n{THREAD_NO_OLDER if paging else THREAD_EMPTY}", None)
     kept: list[str] = []
     used = len(header) + len(THREAD_OLDER) + 4
+    oldest = view.lines[-1].id
+    cut = False
     for line in reversed(view.lines):
         text = _line(line)
         if used + len(text) + 2 > THREAD_BUDGET:
-            kept.append(THREAD_OLDER)
+            cut = True
             break
         kept.append(text)
         used += len(text) + 2
-    return "\n\n".join([header, *reversed(kept)])
+        oldest = line.id
+    older = cut or view.has_older
+    if older:
+        kept.append(THREAD_OLDER)
+    return ThreadPage("\n\n".join([header, *reversed(kept)]), oldest if older else None)
 
 
 # --- handlers ----------------------------------------------------------------------------------
@@ -400,8 +443,35 @@ async def view_thread(update: Update, context: Context) -> None:
     except DomainError as error:
         await _refuse(update, str(error))
         return
-    write = ThreadButton(Action.NEW, pressed.target).encode()
-    await show(update, thread_text(view), keyboard([[(WRITE, write)]]), edit=False)
+    await _show_page(update, pressed.target, view, edit=False)
+
+
+async def _show_page(
+    update: Update, target: ThreadTarget, view: ThreadView, *, edit: bool, paging: bool = False
+) -> None:
+    page = thread_page(view, paging=paging)
+    row: list[Button] = []
+    if page.older_than is not None:
+        row.append((OLDER, OlderButton(target, page.older_than).encode()))
+    row.append((WRITE, ThreadButton(Action.NEW, target).encode()))
+    await show(update, page.text, keyboard([row]), edit=edit)
+
+
+async def older_pressed(update: Update, context: Context) -> None:
+    """ "⬅️ Older": the page of the thread before the oldest message shown, in place."""
+    assert update.callback_query is not None
+    pressed = OlderButton.decode(update.callback_query.data)
+    if pressed is None:
+        await _refuse(update, "This button has expired. Send /help to start again.")
+        return
+    try:
+        view = await _svc(context).open(
+            identity(update).telegram_id, pressed.target, before_id=pressed.before_id
+        )
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return
+    await _show_page(update, pressed.target, view, edit=True, paging=True)
 
 
 def build_handler() -> list[object]:
@@ -420,4 +490,4 @@ def build_handler() -> list[object]:
             NOTE: [MessageHandler(text, note_typed)],
         },
     )
-    return [flow, button(r"^th:v:", view_thread)]
+    return [flow, button(r"^th:v:", view_thread), button(r"^th:o:", older_pressed)]

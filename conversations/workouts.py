@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from coaching.domain.when import example_day
+from coaching.domain.workouts import clean_reason
 from coaching.errors import DomainError
 from coaching.services.assignments import AssignmentService, ClientPage
 from coaching.services.workouts import (
@@ -41,7 +42,9 @@ from conversations.common import (
 from conversations.container import services
 from conversations.flow import Flow
 
-(CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD) = range(12)
+(CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD, REASON) = range(
+    13
+)
 
 KEY = "workout"
 PREFIX = "wko"
@@ -68,6 +71,7 @@ class Act(StrEnum):
     REMOVE = "rm"
     PICK = "r"
     ADD = "add"
+    SKIP = "sk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,14 @@ PICK_SWAP = "Tap the replacement for <b>{name}</b>, or type another name."
 ASK_ADD = "Type the exercise to add, with its targets, e.g. <code>Leg press 3x10 @120kg</code>."
 CHANGED = "✅ Changed for {client}: {summary}"
 CHANGE_NOTICE = "✏️ <b>{trainer} changed your workout</b> {title}, {when}:\n{summary}"
+WHY = "\nWhy: {reason}"
+ASK_REASON = (
+    "✏️ <b>{title}</b> for <b>{client}</b>, {when}.\n\n"
+    "Why change this day? {client} will see the reason with each change. Type it, e.g. "
+    "<code>knee sore after Tuesday, lighter today</code>, or tap ⏭ No reason."
+)
+NO_REASON = "⏭ No reason"
+REASON_NOTED = "Reason noted: <i>{reason}</i>\n\n"
 TODAY = keyboard([[("📋 Today", "plan:today"), ("🗓 See plan", "plan:show")]])
 USE_BUTTONS = "Please use the buttons above, or /cancel."
 OLD_BUTTON = "That button is from an earlier step. Use the latest message, or /workout."
@@ -461,6 +473,51 @@ async def _show_day(
     return DAY
 
 
+async def ask_reason(update: Update, context: Context, button: WorkoutButton) -> int:
+    """A day picked from the list: ask once why it changes (optional), then show it."""
+    try:
+        view = await _svc(context).day(identity(update).telegram_id, button.id)
+    except DomainError as error:
+        await _refuse(update, error)
+        return DAYS
+    state = _state(context)
+    state.update(day=view.session_id, reason=None)
+    rows = [
+        [_b(NO_REASON, Act.SKIP, view.session_id)],
+        [_b("⬅️ Back", Act.DAYS, int(state.get("client", 0)))],
+    ]
+    text = ASK_REASON.format(
+        title=esc(view.title), client=esc(view.client_name), when=_when(view.starts_at)
+    )
+    await show(update, text, keyboard(rows))
+    return REASON
+
+
+async def skip_reason(update: Update, context: Context, button: WorkoutButton) -> int:
+    if button.id != _state(context).get("day"):
+        await _refuse(update, OLD_BUTTON)
+        return REASON
+    return await day(update, context, button)
+
+
+async def reason_typed(update: Update, context: Context) -> int:
+    state = _state(context)
+    try:
+        reason = clean_reason(_text(update))
+        view = await _svc(context).day(identity(update).telegram_id, int(state["day"]))
+    except DomainError as error:
+        await _say(update, error)
+        return REASON
+    state["reason"] = reason
+    prefix = REASON_NOTED.format(reason=esc(reason))
+    return await _show_day(update, context, view, prefix=prefix, edit=False)
+
+
+def _reason(context: Context) -> str | None:
+    reason = _state(context).get("reason")
+    return str(reason) if reason else None
+
+
 async def day(update: Update, context: Context, button: WorkoutButton) -> int:
     try:
         view = await _svc(context).day(identity(update).telegram_id, button.id)
@@ -530,10 +587,12 @@ async def _changed(update: Update, context: Context, done: DayChanged) -> int:
                 when=_when(done.client_time),
                 summary=esc(done.summary),
             )
+            + (WHY.format(reason=esc(done.reason)) if done.reason else "")
         ),
         TODAY,
     )
-    prefix = CHANGED.format(client=esc(view.client_name), summary=esc(done.summary)) + "\n\n"
+    prefix = CHANGED.format(client=esc(view.client_name), summary=esc(done.summary))
+    prefix += (WHY.format(reason=esc(done.reason)) if done.reason else "") + "\n\n"
     return await _show_day(
         update, context, view, prefix=prefix, edit=update.callback_query is not None
     )
@@ -543,7 +602,11 @@ async def targets_typed(update: Update, context: Context) -> int:
     state = _state(context)
     try:
         done = await _svc(context).set_targets(
-            identity(update).telegram_id, int(state["day"]), int(state["row"]), _text(update)
+            identity(update).telegram_id,
+            int(state["day"]),
+            int(state["row"]),
+            _text(update),
+            reason=_reason(context),
         )
     except DomainError as error:
         await _say(update, error)
@@ -555,7 +618,7 @@ async def remove(update: Update, context: Context, button: WorkoutButton) -> int
     state = _state(context)
     try:
         done = await _svc(context).remove(
-            identity(update).telegram_id, int(state["day"]), button.id
+            identity(update).telegram_id, int(state["day"]), button.id, reason=_reason(context)
         )
     except DomainError as error:
         await _refuse(update, error)
@@ -587,7 +650,11 @@ async def pick(update: Update, context: Context, button: WorkoutButton) -> int:
         return PICK
     try:
         done = await _svc(context).swap(
-            identity(update).telegram_id, int(state["day"]), int(state["row"]), button.id
+            identity(update).telegram_id,
+            int(state["day"]),
+            int(state["row"]),
+            button.id,
+            reason=_reason(context),
         )
     except DomainError as error:
         await _refuse(update, error)
@@ -600,7 +667,7 @@ async def add_typed(update: Update, context: Context) -> int:
     state = _state(context)
     try:
         done = await _svc(context).add(
-            identity(update).telegram_id, int(state["day"]), _text(update)
+            identity(update).telegram_id, int(state["day"]), _text(update), reason=_reason(context)
         )
     except DomainError as error:
         await _say(update, error)
@@ -622,13 +689,14 @@ DISPATCH: dict[int, dict[Act, Handler]] = {
     SOURCE: {Act.TEMPLATE: template_pressed},
     WHEN: {},
     CONFIRM: {Act.OK: confirm, Act.NO: decline},
-    DAYS: {Act.DAY: day, Act.CLIENT: pick_client},
+    DAYS: {Act.DAY: ask_reason, Act.CLIENT: pick_client},
     DAY: {Act.ROW: row, Act.ADD: ask_add, Act.DAYS: days, Act.DAY: day},
     ROW: {Act.TARGETS: ask_targets, Act.SWAP: ask_swap, Act.REMOVE: remove, Act.DAY: day},
     TARGETS: {Act.DAY: day},
     SEARCH: {Act.DAY: day},
     PICK: {Act.PICK: pick, Act.DAY: day},
     ADD: {Act.DAY: day},
+    REASON: {Act.SKIP: skip_reason, Act.DAYS: days},
 }
 
 
@@ -656,6 +724,7 @@ def build_handler() -> Flow:
         SEARCH: search_typed,
         PICK: search_typed,
         ADD: add_typed,
+        REASON: reason_typed,
     }
     states: dict[object, list[Any]] = {}
     for step in DISPATCH:

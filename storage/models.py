@@ -1242,6 +1242,8 @@ class WorkoutChange(Timestamps, Base):
     summary: Mapped[str] = mapped_column(String(500), nullable=False)
     modified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     modified_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    """Why the trainer changed this day, as they typed it (optional); the client sees it."""
 
 
 class ExerciseDemo(Timestamps, Base):

@@ -703,3 +703,16 @@ def test_server_wait_for_reports_recent_calls_on_timeout(
         AssertionError, match=r"no matching sendMessage call within 0.1s(.|\n)*getMe"
     ):
         server.wait_for("sendMessage", timeout=0.1)
+
+
+async def test_an_animation_is_sent_like_telegram_with_the_caption_limit(
+    toy_app: ToyApp, tg: FakeBotAPI
+) -> None:
+    tg.register_file("CgACgif1", None, mime_type="video/mp4", kind="animations")
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await toy_app.bot.send_animation(1001, "CgACgif1", caption="x" * 1025)
+    sent = await toy_app.bot.send_animation(1001, "CgACgif1", caption="x" * 1024)
+    assert sent.animation is not None
+    assert sent.animation.file_id == "CgACgif1"
+    assert sent.document is not None, "Telegram sends a GIF as animation and as document"
+    assert sent.caption == "x" * 1024

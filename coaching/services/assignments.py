@@ -54,6 +54,7 @@ from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.calendar import CalendarRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
+from storage.repositories.workouts import WorkoutRepository
 
 PAGE_SIZE = 8
 PREVIEW_SESSIONS = 3
@@ -159,6 +160,8 @@ class AssignmentSummary:
     status: AssignmentStatus
     start_date: date
     end_date: date | None
+    single: bool = False
+    """A single workout (from /workout), not a program."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,8 @@ class AssignmentDetail:
     swaps: tuple[str, ...]
     program_sessions: tuple[ProgramSessionChoice, ...]
     is_final: bool
+    single: bool = False
+    """A single workout (from /workout), not a program."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +210,8 @@ class ChangeNotice:
     count: int = 0
     next_times: tuple[datetime, ...] = ()
     """Client-local start times of the next affected sessions."""
+    single: bool = False
+    """The assignment is a single workout (from /workout), not a program."""
 
 
 def session_title(program_name: str, slot: ProgramSession) -> str:
@@ -438,10 +445,13 @@ class AssignmentService(Service):
             if client_profile_id is not None:
                 await trainer_access(uow.session, trainer.id, client_profile_id)
             rows = await AssignmentRepository(uow.session).of_trainer(trainer.id, LIVE_ASSIGNMENTS)
+            rows = [(a, p) for a, p in rows if client_profile_id in (None, p.id)]
+            single = await WorkoutRepository(uow.session).single_workouts([a.id for a, _ in rows])
             return tuple(
-                AssignmentSummary(a.id, a.name, p.name, a.status, a.start_date, a.end_date)
+                AssignmentSummary(
+                    a.id, a.name, p.name, a.status, a.start_date, a.end_date, a.id in single
+                )
                 for a, p in rows
-                if client_profile_id is None or p.id == client_profile_id
             )
 
     async def detail(self, telegram_id: int, assignment_id: int) -> AssignmentDetail:
@@ -499,6 +509,7 @@ class AssignmentService(Service):
                 ),
                 is_final=assignment.status
                 in (AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED),
+                single=await _is_single(uow.session, assignment.id),
             )
 
     async def check_change(self, telegram_id: int, assignment_id: int) -> None:
@@ -671,6 +682,7 @@ class AssignmentService(Service):
                 f"{plural(abs(days), 'day')} {direction}",
                 count=len(movable),
                 next_times=tuple(sorted(slot.starts_at_utc.astimezone(zone) for slot in moved)[:3]),
+                single=await _is_single(uow.session, assignment.id),
             )
 
     async def cancel(self, telegram_id: int, assignment_id: int) -> ChangeNotice:
@@ -682,11 +694,12 @@ class AssignmentService(Service):
             _transition(assignment, AssignmentStatus.CANCELLED)
             now = self.ctx.clock.now()
             sessions = await AssignmentRepository(uow.session).sessions_of(assignment.id)
+            single = await _is_single(uow.session, assignment.id)
             cancelled_rows: list[CoachingSession] = []
             for row in sessions:
                 if row.status is SessionStatus.SCHEDULED and row.scheduled_at > now:
                     row.status = SessionStatus.CANCELLED
-                    row.status_reason = "The program was cancelled."
+                    row.status_reason = f"The {'workout' if single else 'program'} was cancelled."
                     cancelled_rows.append(row)
             cancelled = len(cancelled_rows)
             assignment.status = AssignmentStatus.CANCELLED
@@ -704,6 +717,7 @@ class AssignmentService(Service):
                 client_timezone=client.timezone if client else trainer.timezone,
                 summary=f"{cancelled} upcoming session{'s' if cancelled != 1 else ''} cancelled",
                 count=cancelled,
+                single=single,
             )
 
     async def _refresh_reminders(
@@ -739,6 +753,10 @@ async def _access_for(
         return await trainer_access(session, trainer.id, relationship.client_profile_id, permission)
     except NotFound as error:
         raise NotFound(NOT_YOUR_ASSIGNMENT) from error
+
+
+async def _is_single(session: AsyncSession, assignment_id: int) -> bool:
+    return assignment_id in await WorkoutRepository(session).single_workouts([assignment_id])
 
 
 async def _trainer(session: AsyncSession, telegram_id: int) -> User:

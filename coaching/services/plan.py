@@ -19,6 +19,7 @@ from coaching.domain.plurals import plural
 from coaching.domain.prescription import Prescription, format_prescription
 from coaching.domain.schedule import load_zone, local_to_utc
 from coaching.domain.sets import SetEntry, format_set
+from coaching.domain.workouts import change_line
 from coaching.services.access import person_profiles
 from coaching.services.base import Service, ServiceContext
 from storage.models import (
@@ -378,7 +379,9 @@ class PlanService(Service):
             warmup=tuple(program_session.warmup) if program_session else (),
             cooldown=tuple(program_session.cooldown) if program_session else (),
             exercises=lines,
-            changes=tuple(c.summary for c in await uow.workouts.changes([row.id])),
+            changes=tuple(
+                change_line(c.summary, c.reason) for c in await uow.workouts.changes([row.id])
+            ),
         )
 
     async def plan(self, telegram_id: int, days: int = PLAN_DAYS) -> PlanView:

@@ -113,6 +113,8 @@ class ThreadLine:
 class ThreadView:
     info: ThreadInfo
     lines: tuple[ThreadLine, ...]
+    has_older: bool = False
+    """Older messages exist before ``lines`` (open again with ``before_id``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +153,24 @@ class ThreadService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def open(self, telegram_id: int, target: ThreadTarget) -> ThreadView:
-        """The thread a button points at, with its newest messages, for the acting person."""
+    async def open(
+        self, telegram_id: int, target: ThreadTarget, *, before_id: int | None = None
+    ) -> ThreadView:
+        """The thread a button points at, with its newest messages (those older than
+        ``before_id`` when given: the next page back), for the acting person."""
         async with self.ctx.uow() as uow:
             repo = ThreadRepository(uow.session)
             user, scope = await self._resolve(repo, telegram_id, target)
             info = await self._info(repo, user, scope, target)
             rows = await repo.thread(
-                scope.relationship.id, scope.coaching_session_id, scope.session_record_id, HISTORY
+                scope.relationship.id,
+                scope.coaching_session_id,
+                scope.session_record_id,
+                HISTORY + 1,
+                before_id,
             )
+            has_older = len(rows) > HISTORY
+            rows = rows[-HISTORY:]
             authors = await repo.users(r.author_user_id for r in rows)
             zone = load_zone(user.timezone)
             lines = tuple(
@@ -175,7 +186,7 @@ class ThreadService(Service):
                 )
                 for r in rows
             )
-            return ThreadView(info, lines)
+            return ThreadView(info, lines, has_older)
 
     async def post(
         self,

@@ -6,7 +6,8 @@ program session with the exercises, a program assignment for the client, and one
 session pointing at both. These are exactly the rows that assigning a program makes, so /today,
 /plan, the .ics file, reminders and their buttons, live logging against the targets, adherence,
 missed-workout alerts, exports and erasure treat a single workout as any program session, with
-no code of their own. The assignment also lets /assign shift, swap in or cancel it.
+no code of their own. The assignment also lets /assign move or cancel it, named as a workout;
+its exercises change through the day edit below.
 
 Editing one day. The first change to one day of a program copies that day's exercises (with the
 client's swaps applied) into a private program session for that day alone and points the day at
@@ -29,7 +30,7 @@ from coaching.domain.prescription import Prescription, PrescriptionError, parse_
 from coaching.domain.schedule import TrainingDay, load_zone
 from coaching.domain.training_times import dump_training_days
 from coaching.domain.when import WhenError, parse_when
-from coaching.domain.workouts import ChangeKind, split_title
+from coaching.domain.workouts import ChangeKind, change_line, clean_reason, split_title
 from coaching.errors import Conflict, InvalidInput, NotFound
 from coaching.services.access import Access, trainer_access
 from coaching.services.base import Service, ServiceContext
@@ -189,6 +190,7 @@ class DayView:
 class DayChanged:
     view: DayView
     summary: str
+    reason: str | None
     trainer_name: str
     client_telegram_id: int | None
     client_time: datetime
@@ -361,7 +363,13 @@ class WorkoutService(Service):
             return await _day_view(uow.session, found)
 
     async def set_targets(
-        self, telegram_id: int, coaching_session_id: int, row_id: int, text: str
+        self,
+        telegram_id: int,
+        coaching_session_id: int,
+        row_id: int,
+        text: str,
+        *,
+        reason: str | None = None,
     ) -> DayChanged:
         """New targets for one exercise of this day only, typed like ``3x5 @100kg``."""
         line = " ".join(text.split())[:200]
@@ -385,11 +393,17 @@ class WorkoutService(Service):
             after = format_target(prescription_of(row, name), unit)
             change = _change(found, ChangeKind.TARGETS, row.exercise_id, None)
             change.summary = f"{name}: {before} → {after}"[:500]
-            await self._record(uow, found, change)
-        return await self._changed(telegram_id, coaching_session_id, change.summary)
+            await self._record(uow, found, change, reason)
+        return await self._changed(telegram_id, coaching_session_id, change)
 
     async def swap(
-        self, telegram_id: int, coaching_session_id: int, row_id: int, exercise_id: int
+        self,
+        telegram_id: int,
+        coaching_session_id: int,
+        row_id: int,
+        exercise_id: int,
+        *,
+        reason: str | None = None,
     ) -> DayChanged:
         """Put another exercise in this row, for this day only; the targets stay."""
         async with self.ctx.uow() as uow:
@@ -408,10 +422,12 @@ class WorkoutService(Service):
             change.summary = f"{name} → {replacement.name}"[:500]
             row.exercise_id = replacement.id
             row.exercise = replacement
-            await self._record(uow, found, change)
-        return await self._changed(telegram_id, coaching_session_id, change.summary)
+            await self._record(uow, found, change, reason)
+        return await self._changed(telegram_id, coaching_session_id, change)
 
-    async def remove(self, telegram_id: int, coaching_session_id: int, row_id: int) -> DayChanged:
+    async def remove(
+        self, telegram_id: int, coaching_session_id: int, row_id: int, *, reason: str | None = None
+    ) -> DayChanged:
         """Take one exercise out of this day only (at least one stays)."""
         async with self.ctx.uow() as uow:
             found = await self._editable(uow.session, telegram_id, coaching_session_id)
@@ -429,10 +445,12 @@ class WorkoutService(Service):
                 other.order_index = index
             change = _change(found, ChangeKind.REMOVE, row.exercise_id, None)
             change.summary = f"{name} removed"[:500]
-            await self._record(uow, found, change)
-        return await self._changed(telegram_id, coaching_session_id, change.summary)
+            await self._record(uow, found, change, reason)
+        return await self._changed(telegram_id, coaching_session_id, change)
 
-    async def add(self, telegram_id: int, coaching_session_id: int, text: str) -> DayChanged:
+    async def add(
+        self, telegram_id: int, coaching_session_id: int, text: str, *, reason: str | None = None
+    ) -> DayChanged:
         """Add one exercise typed as a line (``Leg press 3x10 @120kg``) to this day only."""
         async with self.ctx.uow() as uow:
             found = await self._editable(uow.session, telegram_id, coaching_session_id)
@@ -451,8 +469,8 @@ class WorkoutService(Service):
             target = format_target(prescription_of(row, exercise.name), found.trainer.units)
             change = _change(found, ChangeKind.ADD, exercise.id, None)
             change.summary = f"{exercise.name} added: {target}"[:500]
-            await self._record(uow, found, change)
-        return await self._changed(telegram_id, coaching_session_id, change.summary)
+            await self._record(uow, found, change, reason)
+        return await self._changed(telegram_id, coaching_session_id, change)
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -538,13 +556,16 @@ class WorkoutService(Service):
             raise NotFound(ROW_GONE)
         return row, names[row_id]
 
-    async def _record(self, uow: UnitOfWork, found: _Editable, change: WorkoutChange) -> None:
+    async def _record(
+        self, uow: UnitOfWork, found: _Editable, change: WorkoutChange, reason: str | None
+    ) -> None:
+        change.reason = clean_reason(reason) if reason is not None else None
         change.modified_at = self.ctx.clock.now()
         WorkoutRepository(uow.session).add(change)
         await uow.commit()
 
     async def _changed(
-        self, telegram_id: int, coaching_session_id: int, summary: str
+        self, telegram_id: int, coaching_session_id: int, change: WorkoutChange
     ) -> DayChanged:
         """The day as it is now, and whom to tell about the change."""
         async with self.ctx.uow() as uow:
@@ -558,7 +579,8 @@ class WorkoutService(Service):
             tz = client.timezone if client is not None else found.trainer.timezone
             return DayChanged(
                 view=view,
-                summary=summary,
+                summary=change.summary,
+                reason=change.reason,
                 trainer_name=found.trainer.display_name,
                 client_telegram_id=client.telegram_id if client is not None else None,
                 client_time=found.coaching.scheduled_at.astimezone(load_zone(tz)),
@@ -724,5 +746,5 @@ async def _day_view(session: AsyncSession, found: _Editable) -> DayView:
             )
             for e in exercises
         ),
-        changes=tuple(c.summary for c in changes),
+        changes=tuple(change_line(c.summary, c.reason) for c in changes),
     )

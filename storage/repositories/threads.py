@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -64,8 +64,10 @@ class ThreadRepository:
         coaching_session_id: int | None,
         session_record_id: int | None,
         limit: int,
+        before_id: int | None = None,
     ) -> list[WorkoutMessage]:
-        """The newest ``limit`` messages of one thread, oldest first."""
+        """The newest ``limit`` messages of one thread (older than ``before_id``), oldest
+        first."""
         rows = await self.session.execute(
             select(WorkoutMessage)
             .where(
@@ -77,6 +79,7 @@ class ThreadRepository:
                 if session_record_id is None
                 else WorkoutMessage.session_record_id == session_record_id,
                 WorkoutMessage.is_active.is_(True),
+                WorkoutMessage.id < before_id if before_id is not None else true(),
             )
             .order_by(WorkoutMessage.id.desc())
             .limit(limit)

@@ -87,6 +87,17 @@ class WorkoutRepository:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    async def single_workouts(self, assignment_ids: Sequence[int]) -> set[int]:
+        """Which of these assignments are single workouts (their program is a one-off)."""
+        if not assignment_ids:
+            return set()
+        rows = await self.session.execute(
+            select(ProgramAssignment.id)
+            .join(Program, Program.id == ProgramAssignment.program_id)
+            .where(ProgramAssignment.id.in_(list(assignment_ids)), Program.is_one_off.is_(True))
+        )
+        return {int(i) for i in rows.scalars()}
+
     async def is_day_copy(self, program_session: ProgramSession, assignment_id: int) -> bool:
         """Whether the program session is one day's own copy, made when the trainer edited
         that day of a program: a one-off program that is not the assignment's own."""

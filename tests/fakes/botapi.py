@@ -983,6 +983,16 @@ class FakeBotAPI:
         content = {"video": _video(stored, params)}
         return self._store_bot_message(chat, params, {**content, **self._caption(params)})
 
+    def _api_sendAnimation(self, params: dict[str, Any]) -> Any:
+        """A GIF (an MPEG-4 without sound, as Telegram keeps GIFs): like Telegram, the message
+        carries the file both as ``animation`` and as ``document``; the caption obeys the same
+        1,024-character limit as any caption."""
+        chat = self._target_chat(params)
+        stored = self._media_file(params.get("animation"), "animations", "video/mp4")
+        animation = _video(stored, params)
+        content = {"animation": animation, "document": _document(stored)}
+        return self._store_bot_message(chat, params, {**content, **self._caption(params)})
+
     def _api_sendVoice(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         stored = self._media_file(params.get("voice"), "voice", "audio/ogg")
@@ -1544,7 +1554,16 @@ def _comparable(message: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _content_of(message: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("text", "entities", "caption", "caption_entities", "photo", "document", "video")
+    keys = (
+        "text",
+        "entities",
+        "caption",
+        "caption_entities",
+        "photo",
+        "document",
+        "video",
+        "animation",
+    )
     return {k: copy.deepcopy(message[k]) for k in keys if k in message}
 
 

@@ -32,6 +32,7 @@ from telegram.ext import Application
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.updates import (
     FakeUser,
+    animation_message_update,
     callback_update,
     chat_for,
     document_message_update,
@@ -65,6 +66,7 @@ class Reply:
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
     video: dict[str, Any] | None = None
+    animation: dict[str, Any] | None = None
     reply_keyboard: list[list[str]] | None = None
     file_bytes: bytes | None = None
 
@@ -75,10 +77,10 @@ class Reply:
 
     @property
     def file_id(self) -> str | None:
-        """The ``file_id`` of the photo (largest size), document or video, if any."""
+        """The ``file_id`` of the photo (largest size), document, video or GIF, if any."""
         if self.photo:
             return str(self.photo[-1]["file_id"])
-        for media in (self.document, self.video):
+        for media in (self.document, self.video, self.animation):
             if media is not None:
                 return str(media["file_id"])
         return None
@@ -322,6 +324,27 @@ class SimUser:
         await self.sim.deliver(update)
         return self.new_replies
 
+    async def send_animation(
+        self, file_id: str | None = None, *, caption: str | None = None, duration: int = 3
+    ) -> list[Reply]:
+        """Send a GIF (Telegram's animation); returns ``new_replies``."""
+        api = self.sim.api
+        stored = api.register_file(file_id, None, mime_type="video/mp4", kind="animations")
+        update = animation_message_update(
+            api.next_update_id(),
+            self.user,
+            stored.file_id,
+            caption=caption,
+            chat_id=self.chat_id,
+            message_id=api.allocate_message_id(self.chat_id),
+            date=int(api.now()),
+            duration=duration,
+            file_size=stored.file_size,
+            file_unique_id=stored.file_unique_id,
+        )
+        await self.sim.deliver(update)
+        return self.new_replies
+
     async def send_voice(
         self, file_id: str | None = None, *, caption: str | None = None, duration: int = 7
     ) -> list[Reply]:
@@ -530,6 +553,7 @@ class ChatSimulator:
             photo=message.get("photo"),
             document=message.get("document"),
             video=message.get("video"),
+            animation=message.get("animation"),
             reply_keyboard=reply_keyboard,
         )
         file_id = reply.file_id

@@ -225,6 +225,43 @@ def video_message_update(
     return {"update_id": update_id, "message": message}
 
 
+def animation_message_update(
+    update_id: int,
+    user: FakeUser,
+    file_id: str,
+    *,
+    caption: str | None = None,
+    chat_id: int | None = None,
+    message_id: int = 1,
+    date: int | None = None,
+    duration: int = 3,
+    file_size: int | None = 345_678,
+    file_unique_id: str | None = None,
+) -> dict[str, Any]:
+    """A GIF as Telegram delivers it: ``animation`` plus the same file as ``document``."""
+    message = _message(user, chat_id=chat_id, message_id=message_id, date=date, reply_to=None)
+    animation: dict[str, Any] = {
+        "file_id": file_id,
+        "file_unique_id": file_unique_id or f"u-{file_id}",
+        "width": 480,
+        "height": 270,
+        "duration": duration,
+        "file_name": "demo.gif.mp4",
+        "mime_type": "video/mp4",
+    }
+    if file_size is not None:
+        animation["file_size"] = file_size
+    message["animation"] = animation
+    message["document"] = {
+        k: animation[k]
+        for k in ("file_id", "file_unique_id", "file_name", "mime_type", "file_size")
+        if k in animation
+    }
+    if caption is not None:
+        message["caption"] = caption
+    return {"update_id": update_id, "message": message}
+
+
 def voice_message_update(
     update_id: int,
     user: FakeUser,

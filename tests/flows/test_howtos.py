@@ -260,3 +260,32 @@ async def test_the_template_view_offers_each_exercises_how_to(
     assert "Barbell Bench Press" in alice.last_reply.text
     assert "Setup:" in alice.last_reply.text
     assert alice.replies[-2].message_id == view, "the template stays open above"
+
+
+async def test_a_gif_demo_with_the_longest_cues_reaches_the_client_within_telegrams_caption(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await open_demo(alice)
+    await alice.send_animation("ALICE_SQUAT_GIF")
+    assert "Saved your demo for Barbell Back Squat" in alice.last_reply.text
+    assert "Demo: GIF" in alice.last_reply.text
+    cues = ("Sit between your heels & keep <the bar> over mid-foot. " * 14)[:799].rstrip()
+    await alice.send(cues)
+    assert "Saved your cues" in alice.last_reply.text
+    [demo] = await demos(session_factory)
+    assert (demo.file_id, demo.media_kind, demo.cues) == ("ALICE_SQUAT_GIF", "animation", cues)
+
+    await give_squats_today(alice, clock)
+    await bob.send("/today")
+    today = bob.last_reply.message_id
+    await bob.press("ℹ️ Barbell Back Squat")
+    gif, rest = bob.replies[-2:]
+    assert gif.animation is not None
+    assert gif.animation["file_id"] == "ALICE_SQUAT_GIF"
+    assert len(gif.text) <= 1024
+    assert "Barbell Back Squat" in gif.text
+    assert cues[:40] in gif.text, "user text is escaped and shown as typed"
+    assert "Setup:" in rest.text, "the how-to that does not fit the caption follows"
+    assert bob.replies[-3].message_id == today, "/today stays where it was"

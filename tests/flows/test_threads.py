@@ -427,7 +427,8 @@ async def test_a_held_message_is_delivered_once_by_another_process_after_a_resta
 async def test_the_longest_captions_and_names_still_fit_telegram(
     sim: ChatSimulator, session_factory: Factory
 ) -> None:
-    trainer = await make_user(session_factory, 1001, "🏋️" * 60, trainer=True)
+    # Telegram allows 64 characters in a first name (the column holds as many).
+    trainer = await make_user(session_factory, 1001, "🏋️" * 32, trainer=True)
     client = await make_user(session_factory, 2001, "Alice", client=True)
     await make_coaching(session_factory, trainer, client, name="😀" * 60)
     tom, alice = sim.user(1001, "Tom"), sim.user(2001, "Alice")
@@ -439,3 +440,71 @@ async def test_the_longest_captions_and_names_still_fit_telegram(
     await tom.send_photo("PHOTO-LONG", caption="💪" * 350)
     assert alice.last_reply.file_id == "PHOTO-LONG"
     assert alice.last_reply.text.endswith("💪" * 350)
+
+
+async def test_five_hundred_messages_page_back_to_the_first_and_every_page_fits(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    coaching = await trainer_and_client(session_factory)
+    await make_user(session_factory, 3003, "Eve", trainer=True)
+    tom, alice, eve_chat = sim.user(1001, "Tom"), sim.user(2001, "Alice"), sim.user(3003, "Eve")
+    await _open_card_message(tom)
+    await tom.send("#000 first")
+    [first] = await _messages(session_factory)
+    assert coaching.client is not None
+    async with session_factory() as session:
+        for i in range(1, 500):
+            long = i % 3 == 0
+            text = f"#{i:03d} " + ("<b>&lifts</b> " * 40 if long else "ok")
+            session.add(
+                WorkoutMessage(
+                    relationship_id=first.relationship_id,
+                    client_profile_id=first.client_profile_id,
+                    subject=first.subject,
+                    from_trainer=i % 2 == 0,
+                    author_user_id=coaching.trainer.id if i % 2 == 0 else coaching.client.id,
+                    text=text,
+                    created_by=coaching.trainer.id,
+                )
+            )
+        await session.commit()
+
+    await tom.press("📜 See the thread")
+    page = tom.last_reply
+    assert "#499" in page.text
+    assert "&lifts" in page.text, "user text is escaped, not read as HTML"
+    seen: list[int] = []
+    older_data = ""
+    for _ in range(200):
+        numbers = [
+            int(word[1:4]) for word in page.text.split() if word[:1] == "#" and word[1:4].isdigit()
+        ]
+        seen = numbers + seen
+        if "⬅️ Older" not in page.flat_buttons:
+            break
+        older_data = page.button_data[0][0]
+        await tom.press("⬅️ Older", message_id=page.message_id)
+        page = tom.last_reply
+        assert page.edited, "older pages replace the page in place"
+    assert seen == list(range(500)), "every message once, in order, back to the first"
+    assert "No older messages" not in page.text
+
+    await tom.press_data(f"th:o:m:{first.id}:{first.id}", message_id=page.message_id)
+    assert "No older messages." in tom.last_reply.text
+    assert tom.last_reply.flat_buttons == ["💬 Write"]
+
+    # Another trainer's forged "Older" button and a broken one reveal nothing.
+    await eve_chat.send("/help")
+    before = len(eve_chat.replies)
+    await eve_chat.press_data(older_data)
+    assert eve_chat.last_answer_alert
+    await eve_chat.press_data("th:o:m:1:x")
+    assert eve_chat.last_answer is not None
+    assert "expired" in eve_chat.last_answer
+    assert len(eve_chat.replies) == before
+    # Alice pages the same thread from her side.
+    await alice.press("📜 See the thread")
+    assert "#499" in alice.last_reply.text
+    await alice.press("⬅️ Older")
+    assert "#499" not in alice.last_reply.text
+    assert "#470" in alice.last_reply.text

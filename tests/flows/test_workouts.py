@@ -11,17 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
-from coaching.domain.enums import SessionStatus
+from coaching.domain.enums import RecordStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
+    ExerciseRecord,
     ExerciseTemplate,
     PermissionSet,
     Program,
     ProgramAssignment,
     ProgramSession,
+    SessionRecord,
+    SetRecord,
     WorkoutChange,
+    WorkoutMessage,
 )
 from tests.factories import (
     Coaching,
@@ -324,6 +328,16 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
     await alice.press("✏️ Change a day's workout")
     assert "Which of Bob's next workouts?" in alice.last_reply.text
     await alice.press(alice.last_reply.flat_buttons[0])
+    assert "Why change this day? Bob will see the reason" in alice.last_reply.text
+    await alice.press_data(f"wko:sk:{day.id + 999}")
+    assert alice.last_answer is not None
+    assert "earlier step" in alice.last_answer
+    await alice.send("\u200b  ")
+    assert "A reason needs words" in alice.last_reply.text
+    await alice.send("x" * 201)
+    assert "under 200 characters (this is 201)" in alice.last_reply.text
+    await alice.send("knee sore after Tuesday, <lighter> today")
+    assert "Reason noted: knee sore after Tuesday, <lighter> today" in alice.last_reply.text
     assert "for this day only" in alice.last_reply.text
     assert "Barbell Back Squat — 3×5 @ 100 kg" in alice.last_reply.text
     await alice.press("1. Barbell Back Squat")
@@ -337,6 +351,7 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
     )
     assert "Alice changed your workout" in bob.last_reply.text
     assert "3×5 @ 90 kg" in bob.last_reply.text
+    assert "Why: knee sore after Tuesday, <lighter> today" in bob.last_reply.text
 
     await alice.press("2. Romanian Deadlift")
     await alice.press("🔁 Swap")
@@ -379,11 +394,13 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
         changes = list((await session.execute(select(WorkoutChange))).scalars())
     assert [c.kind for c in changes] == ["targets", "swap", "add", "remove"]
     assert all(c.coaching_session_id == day.id for c in changes)
+    assert {c.reason for c in changes} == {"knee sore after Tuesday, <lighter> today"}
 
     clock.set(day.scheduled_at - timedelta(hours=2))
     await bob.send("/today")
     text = bob.last_reply.text
     assert "Changed for you today" in text
+    assert "Leg Press removed (why: knee sore after Tuesday, <lighter> today)" in text
     assert "Goblet Squat — 3×10 @ 24 kg" in text
     assert "Romanian Deadlift" not in text.split("Changed for you today")[0]
 
@@ -419,6 +436,7 @@ async def test_day_changes_are_refused_without_permission_or_for_someone_elses_d
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     await alice.press("1. Barbell Back Squat")
     await alice.press("🎯 Targets")
     before = len(bob.replies)
@@ -444,6 +462,7 @@ async def test_a_removed_exercises_old_button_is_refused(
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     squat_button = alice.last_reply.button_data[0][0]
     await alice.press("1. Barbell Back Squat")
     await alice.press("🗑 Remove")
@@ -491,9 +510,11 @@ async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
     await alice.press("Bob")
     await alice.press("✏️ Change a day's workout")
     await alice.press(alice.last_reply.flat_buttons[0])
+    await alice.press("⏭ No reason")
     await alice.press("1. Barbell Back Squat")
     await alice.press("🎯 Targets")
     await alice.send("3x5 @90kg")
+    assert "Why:" not in alice.last_reply.text, "no reason given, none shown"
 
     await alice.send("/assign")
     await alice.press("Current assignments")
@@ -513,3 +534,137 @@ async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
     assert edited[0].name == "Barbell Back Squat", "the day keeps what was set for it"
     assert edited[0].prescription.weight_kg == Decimal(90)
     assert elsewhere[0].name == "Leg Press"
+
+
+# --- the reminder's buttons and adherence ---------------------------------------------------
+
+
+async def give(alice: SimUser, text: str, when: str) -> None:
+    await alice.send("/workout")
+    await alice.press("Bob")
+    await alice.press("➕ New workout")
+    await alice.send(text)
+    await alice.send(when)
+    await alice.press("✅ Assign")
+
+
+def reminder_of(user: SimUser, title: str) -> int:
+    for reply in reversed(user.replies):
+        if reply.text.startswith("⏰") and title in reply.text:
+            return reply.message_id
+    raise AssertionError(user.transcript())
+
+
+async def test_done_and_cant_make_it_on_single_workouts_and_their_adherence(
+    app: SpotterApplication, sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give(alice, "Tue legs\nBack squat 3x5 @100kg\nRomanian deadlift 2x8 @60kg", "tue 18:00")
+    await give(alice, "Wed legs\nBack squat 3x5 @100kg", "wed 18:00")
+    await give(alice, "Thu legs\nBack squat 3x5 @100kg", "thu 18:00")
+    tue, wed, thu = await planned(session_factory)
+
+    # Tuesday: "Done as prescribed" logs every target of the workout and tells Alice.
+    clock.set(tue.scheduled_at - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    await bob.press("✅ Done as prescribed", message_id=reminder_of(bob, "Tue legs"))
+    assert "Log every planned set of Tue legs as prescribed?" in bob.last_reply.text
+    await bob.press("✅ Yes, log it")
+    async with session_factory() as session:
+        [record] = (await session.execute(select(SessionRecord))).scalars()
+        stored = (
+            await session.execute(
+                select(SetRecord.weight_kg, SetRecord.reps)
+                .join(ExerciseRecord, SetRecord.exercise_record_id == ExerciseRecord.id)
+                .where(ExerciseRecord.session_record_id == record.id)
+                .order_by(ExerciseRecord.order_index, SetRecord.set_index)
+            )
+        ).all()
+        tue_now = await session.get(CoachingSession, tue.id)
+    assert record.coaching_session_id == tue.id
+    assert (record.status, record.completed) == (RecordStatus.COMPLETED, True)
+    assert [(w, r) for w, r in stored] == [(Decimal(100), 5)] * 3 + [(Decimal(60), 8)] * 2
+    assert tue_now is not None
+    assert tue_now.status is SessionStatus.COMPLETED
+    told = [r for r in alice.replies if "logged it as prescribed" in r.text]
+    assert told == [], "22:00 in London: Alice's quiet hours hold the notice"
+    clock.set(tue.scheduled_at + timedelta(hours=9))
+    await dispatch_due(app.bot, app.services.ctx)
+    [notice] = [r for r in alice.replies if "logged it as prescribed" in r.text]
+    assert "Tue legs" in notice.text
+
+    # Wednesday: "Can't make it" asks Alice, who cancels it; a cancelled workout is not missed.
+    clock.set(wed.scheduled_at - timedelta(hours=1))
+    await dispatch_due(app.bot, app.services.ctx)
+    await bob.press("🙅 Can't make it", message_id=reminder_of(bob, "Wed legs"))
+    await bob.press("💼 Work")
+    await bob.press("No new time")
+    assert "Sent to Alice" in bob.last_reply.text
+    clock.set(wed.scheduled_at + timedelta(hours=9))
+    await dispatch_due(app.bot, app.services.ctx)
+    request = alice.last_reply
+    assert "Bob can't make Wed legs" in request.text
+    assert "Reason: work" in request.text
+    async with session_factory() as session:
+        wed_now = await session.get(CoachingSession, wed.id)
+    assert wed_now is not None
+    assert wed_now.status_reason == "Client can't make it: work"
+    await alice.press("✖ Cancel session", message_id=request.message_id)
+    assert "Alice cancelled Wed legs" in bob.last_reply.text
+
+    # Thursday passes unlogged. Bob's adherence counts the workouts as program sessions.
+    clock.set(thu.scheduled_at + timedelta(hours=16))
+    await bob.send("/progress")
+    text = bob.last_reply.text
+    assert "7 days: 50% (1/2)" in text, text
+    missed = text.split("Missed sessions")[1]
+    assert "Thu legs" in missed
+    assert "Wed legs" not in missed
+    assert "Tue legs" not in missed
+
+
+async def test_current_assignments_name_a_single_workout_as_a_workout(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give_leg_day(alice)
+    await alice.send("/assign")
+    await alice.press("📂 Current assignments")
+    assert "Bob · 🏋️ Leg day (workout, assigned)" in alice.last_reply.flat_buttons
+    await alice.press("Bob · 🏋️ Leg day (workout, assigned)")
+    text = alice.last_reply.text
+    assert "A single workout" in text
+    assert "program" not in text.lower()
+    assert alice.last_reply.flat_buttons == ["📆 Shift schedule", "✖️ Cancel workout", "⬅️ Back"]
+    await alice.press("✖️ Cancel workout")
+    await alice.press("Yes, cancel it")
+    assert "Leg day is cancelled for Bob; 1 upcoming session cancelled." in alice.last_reply.text
+    assert "Alice cancelled your workout Leg day" in bob.last_reply.text
+    [row] = await planned(session_factory)
+    assert row.status is SessionStatus.CANCELLED
+    assert row.status_reason == "The workout was cancelled."
+
+
+async def test_the_trainer_messages_the_client_about_a_planned_single_workout(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await setup(session_factory)
+    alice, bob = sim.user(1001, "Alice"), sim.user(2002, "Bob")
+    await give_leg_day(alice, "tomorrow 18:00")
+    [row] = await planned(session_factory)
+    await alice.send("/schedule")
+    await alice.press("Tue 24 Nov 23:00 · Bob · Leg day")
+    await alice.press("💬 Message")
+    assert "Message to Bob about Leg day · Tue 24 Nov" in alice.last_reply.text
+    await alice.send("Go lighter on the deadlifts")
+    incoming = bob.last_reply
+    assert incoming.text == "💬 Alice · Leg day · Tue 24 Nov\n\nGo lighter on the deadlifts"
+    assert incoming.flat_buttons == ["↩️ Reply", "📜 See the thread"]
+    await bob.press("↩️ Reply")
+    await bob.send("Will do")
+    assert alice.last_reply.text.endswith("Will do")
+    async with session_factory() as session:
+        stored = list((await session.execute(select(WorkoutMessage))).scalars())
+    assert [m.coaching_session_id for m in stored] == [row.id, row.id], "one thread per workout"
