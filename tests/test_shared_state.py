@@ -191,4 +191,4 @@ async def test_user_data_follows_the_person_between_workers(
     [record] = await records(session_factory)
     stored = await sets_of(session_factory, record.id)
     assert [(float(s.weight_kg or 0), s.reps) for s in stored] == [(100.0, 5)] * 3 + [(80.0, 8)] * 2
-    assert "Set 3 of 2" in live_message(tom[1]).text
+    assert "Set 3 (1 extra)" in live_message(tom[1]).text
