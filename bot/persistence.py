@@ -33,7 +33,7 @@ the update is not run again (that would do its effects twice); its writes are st
 a fresh transaction that takes the chat's lock again, after the same pauses as a busy use case
 (:meth:`SqlPersistence.write_turn`). They are stored only if the chat is still as the turn
 found it: when another update of the chat was handled in the gap, its state is newer and is
-kept.
+kept (the update is still marked handled: its effects and answer are out).
 
 That is two statements per update more than on SQLite (the lock and the read); the writes are
 the ones the single process makes too.
@@ -314,16 +314,21 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
                 user_id=turn.user_id,
             )
             await self._take_chat(again)
-            if not turn.same_as(again) or (handled_update_id is not None and again.handled):
+            if handled_update_id is not None and again.handled:
+                handled_update_id = None  # another worker handled this very update meanwhile
+                moved_on = True
+            else:
+                moved_on = not turn.same_as(again)
+            if moved_on:
                 log.warning(
                     "update %s: the chat moved on while its state waited for a busy database; "
                     "the newer state is kept",
                     turn.update_id,
                 )
-                return False
+                pending = PendingWrites()  # only the handled mark, if it is still missing
             await self._write_pending(session, pending, handled_update_id)
             await session.commit()
-        return True
+        return not moved_on
 
     # ------------------------------------------------------------------ batched writes
 

@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import persistence as persistence_module
 from bot.application import SpotterApplication
+from bot.persistence import PendingWrites, SqlPersistence, encode_key
 from storage.db import create_engine
 from storage.models import ConversationState, ProcessedUpdate
 from tests.conftest import POSTGRES_URL, open_test_engine
@@ -106,3 +109,89 @@ async def test_a_step_whose_state_write_meets_a_held_lock_is_stored_when_it_is_f
     # The conversation goes on from the stored step (a lost step would make this button stale).
     await tom.press("Alice")
     assert "Nothing is planned for Alice today" in tom.last_reply.text, tom.transcript()
+
+
+class _SerializationFailure(Exception):
+    sqlstate = "40001"
+
+
+def _busy_once(
+    persistence: SqlPersistence, monkeypatch: pytest.MonkeyPatch, in_the_gap: Any = None
+) -> None:
+    """The turn's first write fails as busy (after ``in_the_gap`` ran); later ones go through."""
+    write = persistence._write_pending
+    failed: list[bool] = []
+
+    async def busy_first(*args: Any, **kwargs: Any) -> None:
+        if not failed:
+            failed.append(True)
+            if in_the_gap is not None:
+                await in_the_gap()
+            raise DBAPIError("INSERT", {}, _SerializationFailure())
+        await write(*args, **kwargs)
+
+    monkeypatch.setattr(persistence, "_write_pending", busy_first)
+
+
+async def _state_of(factory: Factory, name: str, key: str) -> object | None:
+    async with factory() as session:
+        return await session.scalar(
+            select(ConversationState.state).where(
+                ConversationState.name == name, ConversationState.key == key
+            )
+        )
+
+
+async def _marked(factory: Factory, update_id: int) -> bool:
+    async with factory() as session:
+        found = await session.scalar(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+        )
+        return found is not None
+
+
+KEY = (5001,)
+
+
+async def _turn_writing(persistence: SqlPersistence, update_id: int, state: int) -> None:
+    keys = {encode_key(KEY): KEY}
+    async with persistence.chat_turn(5001, update_id, keys, None) as turn:
+        pending = PendingWrites(conversations={("flow", encode_key(KEY)): state})
+        await persistence.write_turn(turn, pending, handled_update_id=update_id)
+
+
+async def test_a_turn_write_met_by_a_busy_database_is_stored_once_in_a_fresh_turn(
+    session_factory: Factory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    persistence = SqlPersistence(session_factory, shared=True)
+    _busy_once(persistence, monkeypatch)
+    monkeypatch.setattr(persistence_module, "BACKOFF_SECONDS", (0.0, 0.0))
+
+    await _turn_writing(persistence, 71, state=2)
+
+    assert await _state_of(session_factory, "flow", encode_key(KEY)) == 2
+    assert await _marked(session_factory, 71)
+
+
+async def test_a_chat_that_moved_on_while_the_turn_waited_keeps_the_newer_state(
+    session_factory: Factory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    persistence = SqlPersistence(session_factory, shared=True)
+    other_worker = SqlPersistence(session_factory, shared=True)
+
+    async def next_update_handled_elsewhere() -> None:
+        # Another worker's turn of the same chat would wait for this turn's lock; it runs
+        # once the failed transaction has let go of it. Here it is stored straight away.
+        await other_worker.write(
+            PendingWrites(conversations={("flow", encode_key(KEY)): 3}), handled_update_id=73
+        )
+
+    _busy_once(persistence, monkeypatch, next_update_handled_elsewhere)
+    monkeypatch.setattr(persistence_module, "BACKOFF_SECONDS", (0.0, 0.0))
+    caplog.set_level(logging.WARNING, logger="bot.persistence")
+
+    await _turn_writing(persistence, 72, state=2)
+
+    assert await _state_of(session_factory, "flow", encode_key(KEY)) == 3, "the newer state"
+    assert await _marked(session_factory, 72), "handled: its effects and answer are out"
+    assert "the chat moved on" in caplog.text
