@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import itertools
 import math
+import os
 import signal
 import statistics
 import subprocess
@@ -425,8 +426,14 @@ def report(results: Sequence[Result], args: argparse.Namespace) -> str:
 
 def record(table: str, args: argparse.Namespace) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    cores = os.cpu_count() or 1
+    try:
+        noisy = os.getloadavg()[0] > cores
+    except OSError:
+        noisy = False
+    flag = f" (noisy: load above the {cores} cores)" if noisy else ""
     heading = (
-        f"\n## Multi-process set logging — {stamp}\n\n"
+        f"\n## Multi-process set logging — {stamp}{flag}\n\n"
         f"Machine: {machine()}; load average {load_average()} at the end.\n"
         f"Command: `python -m bench.multiproc --trainers {args.trainers} --sets {args.sets} "
         f"--warmup {args.warmup} --workers {args.workers}"
