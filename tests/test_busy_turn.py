@@ -87,13 +87,20 @@ async def test_a_step_whose_state_write_meets_a_held_lock_is_stored_when_it_is_f
     tom = sim.user(1001, "Tom")
     held = _HeldStateTable(database_url)
     await held.hold()
-    # Held over several tries of the turn's write; later tries get through.
-    releasing = asyncio.get_running_loop().call_later(
-        0.3, lambda: asyncio.ensure_future(held.release())
-    )
     caplog.set_level(logging.INFO, logger="bot.persistence")
+
+    async def release_once_met() -> None:
+        # Held until the turn's write has met it; the tries after that get through.
+        for _ in range(3000):
+            if "state write met a busy database" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        await held.release()
+
+    releasing = asyncio.create_task(release_once_met())
     try:
         await tom.send("/log")
+        await releasing
     finally:
         releasing.cancel()
         await held.release()
