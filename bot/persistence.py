@@ -26,6 +26,15 @@ previous update of a chat may have been handled by another worker. Each update i
    the lock. A worker that dies in between loses its connection, and PostgreSQL rolls the
    transaction back and releases the lock: the next worker finds the chat as it was.
 
+**A busy database at step 3** (a deadlock, a lock time-out, a serialization failure) rolls
+the turn's transaction back, and with it only the turn's own writes: the update's effects were
+committed by its services in their own units of work, and the person has had the answer. So
+the update is not run again (that would do its effects twice); its writes are stored again, in
+a fresh transaction that takes the chat's lock again, after the same pauses as a busy use case
+(:meth:`SqlPersistence.write_turn`). They are stored only if the chat is still as the turn
+found it: when another update of the chat was handled in the gap, its state is newer and is
+kept (the update is still marked handled: its effects and answer are out).
+
 That is two statements per update more than on SQLite (the lock and the read); the writes are
 the ones the single process makes too.
 """
@@ -36,6 +45,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import random
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from copy import deepcopy
@@ -89,6 +99,15 @@ class ChatTurn:
     handled: bool
     states: dict[tuple[str, str], object] = field(default_factory=dict)
     user_data: UD | None = None
+    # What the turn was opened with, to take the chat again when its writes must be retried.
+    lock_key: int | None = None
+    update_id: int = 0
+    keys: tuple[str, ...] = ()
+    user_id: int | None = None
+
+    def same_as(self, other: ChatTurn) -> bool:
+        """Whether ``other`` (a later read of the same chat) found what this turn found."""
+        return self.states == other.states and self.user_data == other.user_data
 
 
 _LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:key)")
@@ -206,20 +225,32 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         what :meth:`write_turn` wrote and releases the lock; an error rolls back.
         """
         async with self._turn_slots, self._sessions() as session:
-            if lock_key is not None:
-                await session.execute(_LOCK_CHAT, {"key": lock_key})
-            rows = await session.execute(_turn_read(list(keys), user_id, update_id))
-            turn = ChatTurn(session, handled=False)
-            for kind, name, key, value in rows:
-                if kind == "h":
-                    turn.handled = True
-                elif kind == "u":
-                    turn.user_data = dict(value or {})
-                elif value is not None:
-                    turn.states[(name, key)] = value
+            turn = ChatTurn(
+                session,
+                handled=False,
+                lock_key=lock_key,
+                update_id=update_id,
+                keys=tuple(keys),
+                user_id=user_id,
+            )
+            await self._take_chat(turn)
             self._remember_turn(turn, keys, user_id)
             yield turn
             await session.commit()
+
+    async def _take_chat(self, turn: ChatTurn) -> None:
+        """Lock the turn's chat (in its session's transaction) and read what is stored."""
+        session = turn.session
+        if turn.lock_key is not None:
+            await session.execute(_LOCK_CHAT, {"key": turn.lock_key})
+        rows = await session.execute(_turn_read(list(turn.keys), turn.user_id, turn.update_id))
+        for kind, name, key, value in rows:
+            if kind == "h":
+                turn.handled = True
+            elif kind == "u":
+                turn.user_data = dict(value or {})
+            elif value is not None:
+                turn.states[(name, key)] = value
 
     def _remember_turn(
         self, turn: ChatTurn, keys: Mapping[str, ConversationKey], user_id: int | None
@@ -237,9 +268,67 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
     async def write_turn(
         self, turn: ChatTurn, pending: PendingWrites, *, handled_update_id: int | None
     ) -> None:
-        """Write gathered writes and the handled mark in the turn's transaction."""
-        await self._write_pending(turn.session, pending, handled_update_id)
+        """Write gathered writes and the handled mark in the turn's transaction, and commit.
+
+        A busy database rolls the transaction back; the writes are then stored again in fresh
+        turns of the same chat (see the module's docstring)."""
+        try:
+            await self._write_pending(turn.session, pending, handled_update_id)
+            await turn.session.commit()
+        except DBAPIError as error:
+            if not is_busy(error):
+                raise
+            await turn.session.rollback()  # lets go of the chat's lock
+            log.info("update %s: state write met a busy database; trying again", turn.update_id)
+            if not await self._write_turn_again(turn, pending, handled_update_id):
+                return
         self._remember_written(pending)
+
+    async def _write_turn_again(
+        self, turn: ChatTurn, pending: PendingWrites, handled_update_id: int | None
+    ) -> bool:
+        """Store the turn's writes in a fresh turn of its chat, if the chat is as the turn
+        found it; whether they were stored."""
+        for pause in BACKOFF_SECONDS:
+            await asyncio.sleep(pause * (1 + random.random() / 2))
+            try:
+                return await self._write_if_unchanged(turn, pending, handled_update_id)
+            except DBAPIError as error:
+                if not is_busy(error):
+                    raise
+        log.warning(
+            "update %s: conversation state not saved, the database stayed busy", turn.update_id
+        )
+        return False
+
+    async def _write_if_unchanged(
+        self, turn: ChatTurn, pending: PendingWrites, handled_update_id: int | None
+    ) -> bool:
+        async with self._sessions() as session:
+            again = ChatTurn(
+                session,
+                handled=False,
+                lock_key=turn.lock_key,
+                update_id=turn.update_id,
+                keys=turn.keys,
+                user_id=turn.user_id,
+            )
+            await self._take_chat(again)
+            if handled_update_id is not None and again.handled:
+                handled_update_id = None  # another worker handled this very update meanwhile
+                moved_on = True
+            else:
+                moved_on = not turn.same_as(again)
+            if moved_on:
+                log.warning(
+                    "update %s: the chat moved on while its state waited for a busy database; "
+                    "the newer state is kept",
+                    turn.update_id,
+                )
+                pending = PendingWrites()  # only the handled mark, if it is still missing
+            await self._write_pending(session, pending, handled_update_id)
+            await session.commit()
+        return not moved_on
 
     # ------------------------------------------------------------------ batched writes
 

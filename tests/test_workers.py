@@ -7,6 +7,10 @@ this test: it posts each update to the next worker that is alive, and when a wor
 request in hand (no answer, or an error status) it sends the update to another one, as Telegram
 re-delivers a webhook update that was not answered with 2xx.
 
+The workers look for due reminders every second (``REMINDER_SCAN_SECONDS=1``) and for due rest
+timers every second (always): a reminder put in the outbox while three run, and the rest timer
+the killed worker set, are each sent once, by whichever worker takes them.
+
 The PostgreSQL tests are marked ``workers``, not ``process``: the README's test command runs
 the PostgreSQL suite with ``-m "not process"``, and these are exactly the tests that need it.
 Without a PostgreSQL ``TEST_DATABASE_URL`` they are skipped.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -26,10 +31,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from coaching.domain.enums import ReminderKind, ReminderStatus
 from storage.db import create_engine, create_session_factory
-from storage.models import SessionRecord, SetRecord
+from storage.models import DelayedMessage, Reminder, SessionRecord, SetRecord, User, utcnow
 from tests.conftest import POSTGRES_URL, open_test_engine
 from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
@@ -48,6 +54,9 @@ from tests.test_process import (
 
 WORKERS = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALICE = 2001
+REST_OVER_SET_3 = "⏱ Rest over — next: Set 3 of Barbell Back Squat"
+TRAINER_NOTE = "Bring your belt tomorrow."
 
 needs_postgres = pytest.mark.skipif(
     POSTGRES_URL is None, reason="several workers share a PostgreSQL database only"
@@ -168,6 +177,7 @@ def _start_workers(
             WEBHOOK_LISTEN="127.0.0.1",
             WEBHOOK_PORT=str(port),
             WEBHOOK_SECRET=WEBHOOK_SECRET,
+            REMINDER_SCAN_SECONDS="1",
         )
         workers.append((start(env), f"http://127.0.0.1:{port}/telegram", port))
     for bot, _, port in workers:
@@ -212,6 +222,66 @@ async def _completed_records() -> int:
         await engine.dispose()
 
 
+async def _add_due_reminder() -> None:
+    """A note from Tom to Alice in the reminder outbox, due a minute ago."""
+    assert POSTGRES_URL is not None
+    engine = create_engine(POSTGRES_URL)
+    try:
+        async with create_session_factory(engine)() as session:
+            alice = await session.scalar(select(User.id).where(User.telegram_id == ALICE))
+            assert alice is not None
+            session.add(
+                Reminder(
+                    user_id=alice,
+                    kind=ReminderKind.TRAINER_MESSAGE,
+                    due_at=utcnow() - timedelta(minutes=1),
+                    payload={"text": TRAINER_NOTE},
+                    dedup_key="note:workers",
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _reminder_statuses() -> list[ReminderStatus]:
+    assert POSTGRES_URL is not None
+    engine = create_engine(POSTGRES_URL)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list(await session.scalars(select(Reminder.status)))
+    finally:
+        await engine.dispose()
+
+
+async def _rest_timers(*, make_due: bool = False) -> list[tuple[int, str]]:
+    """The stored rest timers as (chat, text); ``make_due`` first moves them to now, as if
+    the rest had been waited out."""
+    assert POSTGRES_URL is not None
+    engine = create_engine(POSTGRES_URL)
+    try:
+        async with create_session_factory(engine)() as session:
+            if make_due:
+                await session.execute(update(DelayedMessage).values(due_at=utcnow()))
+                await session.commit()
+            rows = await session.execute(select(DelayedMessage.chat_id, DelayedMessage.text))
+            return [(chat, body) for chat, body in rows]
+    finally:
+        await engine.dispose()
+
+
+def _wait_for_no_timers() -> None:
+    deadline = time.monotonic() + WAIT
+    while asyncio.run(_rest_timers()):
+        assert time.monotonic() < deadline, "the due rest timer was never taken"
+        time.sleep(0.2)
+
+
+def _sent(api: FakeBotAPI, chat_id: int, needle: str) -> int:
+    """How many messages to ``chat_id`` containing ``needle`` were sent."""
+    return sum(1 for m in api.sent_to(chat_id) if needle in str(m.get("text", "")))
+
+
 # ------------------------------------------------------------------------ tests
 
 
@@ -241,6 +311,10 @@ def test_three_workers_log_a_session_and_one_dies_in_the_middle(
     step(button(api, tom, "@8"), "RPE 8 noted")
     assert sorted(set(forwarder.answered_by)) == [0, 1, 2], "every worker took a turn"
 
+    # A due reminder in the outbox, with three dispatchers looking for it every second.
+    asyncio.run(_add_due_reminder())
+    wait_for_text(api, ALICE, TRAINER_NOTE)
+
     # The next set goes to a worker that stalls on its first call to Telegram for it, and is
     # killed holding the request, which the forwarder then sends to another worker. That one
     # handles it, or finds it handled (when the set and its mark were committed before the
@@ -258,6 +332,13 @@ def test_three_workers_log_a_session_and_one_dies_in_the_middle(
     assert survivor != victim
     assert forwarder.resent == 1
 
+    # The victim stored the set (with its handled mark) and its rest timer before the stalled
+    # call, so the survivor found the update handled, and the timer is the victim's. Once the
+    # rest is over, a worker still alive sends it.
+    assert asyncio.run(_rest_timers(make_due=True)) == [(tom.id, REST_OVER_SET_3)]
+    wait_for_text(api, tom.id, REST_OVER_SET_3)
+    _wait_for_no_timers()
+
     # The conversation goes on where it was, on the two workers left.
     step(text(api, tom, "+2.5"), "3. 102.5 kg × 5", "All 3 planned sets done")
     step(button(api, tom, "Next ›"), "Romanian Deadlift")
@@ -272,6 +353,10 @@ def test_three_workers_log_a_session_and_one_dies_in_the_middle(
         (Decimal("80.000"), 8),
     ]
     assert asyncio.run(_completed_records()) == 1
+    # Many dispatcher runs later on every worker left: each was sent once.
+    assert _sent(api, tom.id, REST_OVER_SET_3) == 1, api.describe_calls()
+    assert _sent(api, ALICE, TRAINER_NOTE) == 1, api.describe_calls()
+    assert asyncio.run(_reminder_statuses()) == [ReminderStatus.SENT]
     for index, (bot, _) in enumerate(workers):
         if index != victim:
             assert_clean_log(bot)
