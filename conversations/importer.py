@@ -263,6 +263,8 @@ def _plan_into(state: dict[str, Any], plan: ImportPlan) -> None:
         "bad_rows": [[row.line, row.reason] for row in plan.bad_rows],
         "bad_row_count": plan.bad_row_count,
         "rest_rows": plan.rest_rows,
+        "repeated_workouts": plan.repeated_workouts,
+        "repeated_rows": plan.repeated_rows,
         "unit_missing": plan.unit_missing,
         "unit": plan.unit.value,
     }
@@ -354,6 +356,12 @@ def _summary_screen(state: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         extra.append(
             f"• {count(plan['duplicates'], 'workout')} {are} already here and will be skipped"
         )
+    if plan.get("repeated_workouts"):
+        twice = count(plan["repeated_workouts"], "workout")
+        extra.append(f"• {twice} written twice in the file, stored once")
+    if plan.get("repeated_rows"):
+        twice = count(plan["repeated_rows"], "set")
+        extra.append(f"• {twice} written twice in the same workout, kept once")
     if plan["unit_missing"]:
         extra.append(f"• weights read in {plan['unit']}")
     if plan["rest_rows"]:
@@ -720,6 +728,9 @@ async def _confirm(
     if done.duplicates:
         were = "was" if done.duplicates == 1 else "were"
         lines.append(f"Skipped {count(done.duplicates, 'workout')} that {were} already here.")
+    if done.repeated_workouts:
+        twice = count(done.repeated_workouts, "workout")
+        lines.append(f"Stored once {twice} the file had twice.")
     if done.skipped_sets:
         lines.append(f"Skipped {count(done.skipped_sets, 'set')}, as you chose.")
     if done.new_exercises:
