@@ -56,6 +56,7 @@ from conversations.flow import Flow, button, command
 STEP = 0
 KEY = "import"
 PAGE_SIZE: Final = 8
+TARGETS_PAGE: Final = 10
 SHOWN_PENDING: Final = 8
 NAME_CUT: Final = 60
 BUTTON_CUT: Final = 40
@@ -70,6 +71,7 @@ NO_DOWNLOAD = "❌ I couldn't download that file from Telegram. Please send it a
 BAD_FILE = "❌ I can't import this file. {problem}\n\nNothing was stored."
 PARTLY_STORED = "❌ {problem}"
 WHOSE = "📥 <b>{label} export received.</b> Whose workout history is it?"
+WHOSE_PAGE = " (page {page} of {pages})"
 NO_TARGETS = (
     "You have no clients who let you log their workouts, so there is nobody to import this for."
 )
@@ -131,6 +133,7 @@ def cut(text: str, limit: int = NAME_CUT) -> str:
 
 class Act(StrEnum):
     FOR = "for"
+    TARGETS = "tp"
     UNIT = "u"
     ROWS = "rows"
     ACCEPT = "acc"
@@ -146,7 +149,7 @@ class Act(StrEnum):
 
 
 # How many numbers each action carries after the token (FOR and UNIT carry a word instead).
-_ARITY: Final = {Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
+_ARITY: Final = {Act.TARGETS: 1, Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
 _WORDS: Final = {Act.UNIT: ("kg", "lb")}
 
 
@@ -504,21 +507,50 @@ async def received(update: Update, context: Context) -> int:
         return END
     state = _new_state(document.file_id, None)
     state["stage"] = "target"
+    state["label"] = fmt.label
     if context.user_data is not None:
         context.user_data[KEY] = state
-    await show(update, WHOSE.format(label=fmt.label), _targets_keyboard(state, targets), edit=False)
+    text, markup = _targets_screen(state, targets, 0)
+    await show(update, text, markup, edit=False)
     return STEP
 
 
-def _targets_keyboard(
-    state: dict[str, Any], targets: tuple[ImportTarget, ...]
-) -> InlineKeyboardMarkup:
+def _targets_screen(
+    state: dict[str, Any], targets: tuple[ImportTarget, ...], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Whose history: a page of the person's own and their clients', however many."""
+    pages = max(1, -(-len(targets) // TARGETS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    text = WHOSE.format(label=esc(state.get("label", "History")))
+    if pages > 1:
+        text += WHOSE_PAGE.format(page=page + 1, pages=pages)
     rows = []
-    for target in targets[:30]:
+    for target in targets[page * TARGETS_PAGE : (page + 1) * TARGETS_PAGE]:
         word = "me" if target.profile_id is None else str(target.profile_id)
         label = "🙋 My own history" if target.profile_id is None else cut(target.label, 40)
         rows.append([_b(label, state, Act.FOR, word=word)])
-    return keyboard(rows)
+    nav = []
+    if page > 0:
+        nav.append(_b("◀️ Previous", state, Act.TARGETS, page - 1))
+    if page < pages - 1:
+        nav.append(_b("Next ▶️", state, Act.TARGETS, page + 1))
+    if nav:
+        rows.append(nav)
+    return text, keyboard(rows)
+
+
+async def _targets_page(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    try:
+        targets = await ImportService(services(context).ctx).targets(identity(update).telegram_id)
+    except DomainError as error:
+        _clear(context)
+        await show(update, esc(error))
+        return END
+    text, markup = _targets_screen(state, targets, pressed.numbers[0])
+    await show(update, text, markup)
+    return STEP
 
 
 async def _import_library(update: Update, context: Context, data: bytes) -> int:
@@ -780,6 +812,7 @@ class _Progress:
 _Handler = Callable[[Update, Context, dict[str, Any], ImportButton], Awaitable[int]]
 _HANDLERS: Final[dict[Act, tuple[_Handler, str]]] = {
     Act.FOR: (_pick_target, "target"),
+    Act.TARGETS: (_targets_page, "target"),
     Act.UNIT: (_pick_unit, "unit"),
     Act.ROWS: (_agree_rows, "rows"),
     Act.ACCEPT: (_accept_all, "review"),

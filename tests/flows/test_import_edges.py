@@ -19,7 +19,7 @@ from coaching.clock import ManualClock
 from coaching.domain.exchange import Library, parse_library
 from storage.models import SessionRecord, SessionTemplate, SetRecord
 from tests.conftest import make_sim, restarted
-from tests.factories import make_user
+from tests.factories import make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
 
@@ -251,3 +251,74 @@ async def test_review_buttons_across_a_restart(
         assert alice3.last_answer is not None
         assert "no longer open" in alice3.last_answer
     assert await _counts(session_factory) == (1, 1)
+
+
+async def test_a_trainer_with_many_clients_can_import_for_the_last_one(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    tom_user = await make_user(session_factory, TOM, "Tom", trainer=True, client=True)
+    for n in range(45):
+        name = f"Client {n + 1:02d} 🏋️ <b>&amp; {'Very Long Surname ' * 5}"
+        client = await make_user(session_factory, 5000 + n, name[:60], client=True)
+        await make_coaching(session_factory, tom_user, client, name=name[:60])
+    tom = sim.user(TOM, "Tom")
+    await tom.send_document((HEADER + ROW).encode(), "strong.csv", "text/csv")
+    first = tom.last_reply
+    assert first.text == "📥 Strong export received. Whose workout history is it? (page 1 of 5)"
+    assert first.flat_buttons[0] == "🙋 My own history"
+    assert first.flat_buttons[-1] == "Next ▶️"
+    page = first
+    for _ in range(4):
+        (page,) = await tom.press("Next ▶️", message_id=page.message_id)
+        assert all(len(d.encode()) <= 64 for row in page.button_data for d in row)
+    assert "(page 5 of 5)" in page.text
+    assert page.flat_buttons[-1] == "◀️ Previous"
+    last = next(b for b in page.flat_buttons if b.startswith("Client 45"))
+    assert len(last) <= 40
+    await tom.press(last)
+    await tom.press("✅ kg")
+    assert "into Client 45 🏋️ <b>&amp; Very Long" in tom.last_reply.text
+    await tom.press("✅ Import")
+    assert "Imported into Client 45" in tom.last_reply.text
+    assert "Tom imported 1 workout (1 set)" in sim.user(5044, "C").last_reply.text
+    assert await _counts(session_factory) == (1, 1)
+
+
+async def test_extreme_files_keep_every_message_within_telegrams_limits(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    """1,000 workouts, 300 exercise names of 100 characters with emoji and markup, and 400
+    unreadable rows whose cells are long: every screen fits (the fake Bot API refuses any
+    message or button over Telegram's limits), and the lengths are asserted too."""
+    alice = await _alice(sim, session_factory)
+    names = [f"{n:03d} 💪🏽 <Press> & “Row” " + "Ünïcødé Extension " * 6 for n in range(300)]
+    names = [name[:100] for name in names]
+    rows = []
+    for day in range(1000):
+        when = f"{2020 + day // 336}-{1 + day % 336 // 28:02d}-{1 + day % 28:02d} 07:00:00"
+        for slot in range(3):
+            name = names[(day * 3 + slot) % 300]
+            rows.append(f'{when},"🔥 Workout {day} <{"x" * 80}>",1h,"{name}",1,50,5,0,0,,,')
+        if day < 400:
+            rows.append(f"{when},W,1h,Squat (Barbell),1,{'9' * 25}<&>,5,0,0,,,")
+    await alice.send_document((HEADER + "\n".join(rows)).encode(), "strong.csv", "text/csv")
+    screens = [alice.last_reply]
+    screens += await alice.press("✅ kg")
+    assert "400 rows can't be read" in screens[-1].text
+    assert "…and 390 more." in screens[-1].text
+    screens += await alice.press("✅ Import the other")
+    assert "1,000 workouts, 3,000 sets" in screens[-1].text
+    screens += await alice.press("✏️ Change a name")
+    screens += await alice.press("1. ")
+    screens += await alice.press("⬅️ Back to the list")
+    screens += await alice.press("⬅️ Back to the summary")
+    screens += await alice.press("➕ Create the rest")
+    screens += await alice.press("✅ Import")
+    assert "Imported into your own history: 1,000 workouts, 3,000 sets" in screens[-1].text
+    assert "New exercises of your own (300)" in screens[-1].text
+    for screen in screens:
+        assert len(screen.text) <= 4096
+        assert all(len(d.encode()) <= 64 for row in screen.button_data for d in row)
+    await alice.send("/import")
+    assert len(alice.last_reply.text) <= 4096
+    assert await _counts(session_factory) == (1000, 3000)
