@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ import coaching.services.exports as exports
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.exchange import Library, parse_library
-from storage.models import SessionRecord, SessionTemplate, SetRecord
+from storage.models import ExerciseRecord, SessionRecord, SessionTemplate, SetRecord
 from tests.conftest import make_sim, restarted
 from tests.factories import make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
@@ -25,6 +26,7 @@ from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
 ALICE, TOM = 2001, 1001
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
 LIBRARY = (
     b'{"format":"spotter-library","version":1,"templates":[{"name":"Push",'
     b'"exercises":[{"name":"Barbell Bench Press","slug":"barbell-bench-press",'
@@ -322,3 +324,33 @@ async def test_extreme_files_keep_every_message_within_telegrams_limits(
     await alice.send("/import")
     assert len(alice.last_reply.text) <= 4096
     assert await _counts(session_factory) == (1000, 3000)
+
+
+async def test_a_hevy_superset_is_stored_as_its_exercises_each_with_its_sets(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    """hevy_kg.csv has a superset whose rows interleave (extension, curl, extension, curl).
+    Each exercise is stored once, in the order first done, with its own sets: nothing is
+    merged into another lift. The superset's id is not stored."""
+    alice = await _alice(sim, session_factory)
+    await alice.send_document((FIXTURES / "hevy_kg.csv").read_bytes(), "hevy.csv", "text/csv")
+    assert "4 exercises: 3 matched exactly, 1 with a suggestion" in alice.last_reply.text
+    await alice.press("💡 Accept all suggestions")
+    (done,) = await alice.press("✅ Import")
+    assert "Imported into your own history: 1 workout, 8 sets" in done.text
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(ExerciseRecord.exercise_name, SetRecord.reps, SetRecord.set_type)
+            .join(SetRecord, SetRecord.exercise_record_id == ExerciseRecord.id)
+            .order_by(ExerciseRecord.order_index, SetRecord.set_index)
+        )
+        stored = [(name, reps, kind.value) for name, reps, kind in rows]
+    names = [name for name, _, _ in stored]
+    assert names == [names[0]] * 3 + [names[3]] * 2 + [names[5]] * 2 + [names[7]]
+    assert len(set(names)) == 4
+    assert [(reps, kind) for _, reps, kind in stored[3:7]] == [
+        (12, "normal"),
+        (10, "failure"),
+        (12, "normal"),
+        (11, "normal"),
+    ]
