@@ -38,6 +38,7 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -756,7 +757,7 @@ def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> Histor
             try:
                 entry = parse(_Row(layout, _fit(layout, cells, line), line), reading)
             except FileProblem as problem:
-                reading.bad_rows.append(BadRow(line, problem.reason))
+                reading.bad_rows.append(BadRow(line, _printable(problem.reason)))
                 if isinstance(problem, DateProblem) and problem.respelt:
                     reading.respelt_dates += 1
                 continue
@@ -782,6 +783,11 @@ def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> Histor
         repeated_rows=builder.repeated,
         unit_missing=layout.format is HistoryFormat.STRONG and not layout.has("weight_unit"),
     )
+
+
+def _printable(text: str) -> str:
+    """A reason quoting the file, without the control characters a broken file may hold."""
+    return "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in text)
 
 
 def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -876,9 +882,20 @@ class _Builder:
         self._seen = []
 
 
+# Characters that draw nothing, though not whitespace to str.split.
+_BLANK_LOOKING: Final = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def _visible(text: str) -> bool:
+    return any(
+        not ch.isspace() and ch not in _BLANK_LOOKING and unicodedata.category(ch) != "Cf"
+        for ch in text
+    )
+
+
 def _name(raw: str | None, line: int, what: str, example: str) -> str:
     text = " ".join((raw or "").split())
-    if not text:
+    if not _visible(text):
         raise FileProblem(f"the {what} is empty (like “{example}”).", line=line)
     if len(text) > 100:
         raise FileProblem(f"the {what} is longer than 100 characters.", line=line)

@@ -138,3 +138,29 @@ def test_a_hevy_superset_keeps_each_exercise_apart_in_order() -> None:
         ("Triceps Pushdown (Cable)", [(Decimal("30.000"), 12), (Decimal("30.000"), 11)]),
     ]
     assert read_history(data, UTC_ZONE).repeated_rows == 1
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u2800 \u2800", "\u3164", " \u200b\u200d "])
+def test_an_invisible_exercise_name_is_a_bad_row(blank: str) -> None:
+    good = "2025-02-01 18:00:00,S,1h,Squat (Barbell),1,100,5,0,0,,,\n"
+    data = (STRONG + good + good.replace("Squat (Barbell)", blank).replace(",1,", ",2,")).encode()
+    history = read_history(data, UTC_ZONE)
+    assert history.set_count == 1
+    (bad,) = history.bad_rows
+    assert (bad.line, bad.reason) == (
+        3,
+        "the exercise name is empty (like “Bench Press (Barbell)”).",
+    )
+
+
+def test_emoji_names_and_titles_are_names() -> None:
+    data = (STRONG + "2025-02-01 18:00:00,🔥,1h,👨‍👩‍👧 Carry,1,40,20,0,0,,,\n").encode()
+    (workout,) = read_history(data, UTC_ZONE).workouts
+    assert (workout.title, workout.exercises[0].name) == ("🔥", "👨‍👩‍👧 Carry")
+
+
+def test_control_characters_of_a_broken_row_are_not_quoted() -> None:
+    good = "2025-02-01 18:00:00,S,1h,Squat (Barbell),1,100,5,0,0,,,\n"
+    data = (STRONG + good * 80 + "\x00\x07" + good).encode()
+    (bad,) = read_history(data, UTC_ZONE).bad_rows
+    assert bad.reason.startswith("the date “\ufffd\ufffd2025-02-01 18:00:00” is not a date")
