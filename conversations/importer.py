@@ -42,6 +42,7 @@ from coaching.services.imports import (
     CHUNK_SETS,
     OWN,
     SKIP,
+    ImportDone,
     ImportFailed,
     ImportPlan,
     ImportService,
@@ -56,6 +57,7 @@ from conversations.flow import Flow, button, command
 STEP = 0
 KEY = "import"
 PAGE_SIZE: Final = 8
+TARGETS_PAGE: Final = 10
 SHOWN_PENDING: Final = 8
 NAME_CUT: Final = 60
 BUTTON_CUT: Final = 40
@@ -70,6 +72,7 @@ NO_DOWNLOAD = "❌ I couldn't download that file from Telegram. Please send it a
 BAD_FILE = "❌ I can't import this file. {problem}\n\nNothing was stored."
 PARTLY_STORED = "❌ {problem}"
 WHOSE = "📥 <b>{label} export received.</b> Whose workout history is it?"
+WHOSE_PAGE = " (page {page} of {pages})"
 NO_TARGETS = (
     "You have no clients who let you log their workouts, so there is nobody to import this for."
 )
@@ -131,6 +134,7 @@ def cut(text: str, limit: int = NAME_CUT) -> str:
 
 class Act(StrEnum):
     FOR = "for"
+    TARGETS = "tp"
     UNIT = "u"
     ROWS = "rows"
     ACCEPT = "acc"
@@ -146,7 +150,7 @@ class Act(StrEnum):
 
 
 # How many numbers each action carries after the token (FOR and UNIT carry a word instead).
-_ARITY: Final = {Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
+_ARITY: Final = {Act.TARGETS: 1, Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
 _WORDS: Final = {Act.UNIT: ("kg", "lb")}
 
 
@@ -263,6 +267,8 @@ def _plan_into(state: dict[str, Any], plan: ImportPlan) -> None:
         "bad_rows": [[row.line, row.reason] for row in plan.bad_rows],
         "bad_row_count": plan.bad_row_count,
         "rest_rows": plan.rest_rows,
+        "repeated_workouts": plan.repeated_workouts,
+        "repeated_rows": plan.repeated_rows,
         "unit_missing": plan.unit_missing,
         "unit": plan.unit.value,
     }
@@ -348,18 +354,7 @@ def _summary_screen(state: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         suggested=f"{kinds.count(NameKind.SUGGESTED.value):,}",
         new=f"{kinds.count(NameKind.NEW.value):,}",
     )
-    extra = []
-    if plan["duplicates"]:
-        are = "is" if plan["duplicates"] == 1 else "are"
-        extra.append(
-            f"• {count(plan['duplicates'], 'workout')} {are} already here and will be skipped"
-        )
-    if plan["unit_missing"]:
-        extra.append(f"• weights read in {plan['unit']}")
-    if plan["rest_rows"]:
-        extra.append(f"• {count(plan['rest_rows'], 'rest-timer row')} left out (not sets)")
-    if plan["bad_row_count"]:
-        extra.append(f"• {count(plan['bad_row_count'], 'unreadable row')} left out")
+    extra = _summary_notes(plan)
     if extra:
         text += "\n" + "\n".join(extra)
     pending = _pending(state)
@@ -384,6 +379,29 @@ def _summary_screen(state: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     else:
         rows.append([_b("✅ Import", state, Act.GO), _b("✖️ Cancel", state, Act.NO)])
     return text + NOT_STORED, keyboard(rows)
+
+
+def _summary_notes(plan: dict[str, Any]) -> list[str]:
+    """The review's notes on what will be left out or read in a particular way."""
+    extra = []
+    if plan["duplicates"]:
+        are = "is" if plan["duplicates"] == 1 else "are"
+        extra.append(
+            f"• {count(plan['duplicates'], 'workout')} {are} already here and will be skipped"
+        )
+    if plan.get("repeated_workouts"):
+        twice = count(plan["repeated_workouts"], "workout")
+        extra.append(f"• {twice} written twice in the file, stored once")
+    if plan.get("repeated_rows"):
+        twice = count(plan["repeated_rows"], "set")
+        extra.append(f"• {twice} written twice in the same workout, kept once")
+    if plan["unit_missing"]:
+        extra.append(f"• weights read in {plan['unit']}")
+    if plan["rest_rows"]:
+        extra.append(f"• {count(plan['rest_rows'], 'rest-timer row')} left out (not sets)")
+    if plan["bad_row_count"]:
+        extra.append(f"• {count(plan['bad_row_count'], 'unreadable row')} left out")
+    return extra
 
 
 def _page_of(index: int) -> int:
@@ -496,21 +514,50 @@ async def received(update: Update, context: Context) -> int:
         return END
     state = _new_state(document.file_id, None)
     state["stage"] = "target"
+    state["label"] = fmt.label
     if context.user_data is not None:
         context.user_data[KEY] = state
-    await show(update, WHOSE.format(label=fmt.label), _targets_keyboard(state, targets), edit=False)
+    text, markup = _targets_screen(state, targets, 0)
+    await show(update, text, markup, edit=False)
     return STEP
 
 
-def _targets_keyboard(
-    state: dict[str, Any], targets: tuple[ImportTarget, ...]
-) -> InlineKeyboardMarkup:
+def _targets_screen(
+    state: dict[str, Any], targets: tuple[ImportTarget, ...], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Whose history: a page of the person's own and their clients', however many."""
+    pages = max(1, -(-len(targets) // TARGETS_PAGE))
+    page = min(max(page, 0), pages - 1)
+    text = WHOSE.format(label=esc(state.get("label", "History")))
+    if pages > 1:
+        text += WHOSE_PAGE.format(page=page + 1, pages=pages)
     rows = []
-    for target in targets[:30]:
+    for target in targets[page * TARGETS_PAGE : (page + 1) * TARGETS_PAGE]:
         word = "me" if target.profile_id is None else str(target.profile_id)
         label = "🙋 My own history" if target.profile_id is None else cut(target.label, 40)
         rows.append([_b(label, state, Act.FOR, word=word)])
-    return keyboard(rows)
+    nav = []
+    if page > 0:
+        nav.append(_b("◀️ Previous", state, Act.TARGETS, page - 1))
+    if page < pages - 1:
+        nav.append(_b("Next ▶️", state, Act.TARGETS, page + 1))
+    if nav:
+        rows.append(nav)
+    return text, keyboard(rows)
+
+
+async def _targets_page(
+    update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
+) -> int:
+    try:
+        targets = await ImportService(services(context).ctx).targets(identity(update).telegram_id)
+    except DomainError as error:
+        _clear(context)
+        await show(update, esc(error))
+        return END
+    text, markup = _targets_screen(state, targets, pressed.numbers[0])
+    await show(update, text, markup)
+    return STEP
 
 
 async def _import_library(update: Update, context: Context, data: bytes) -> int:
@@ -716,19 +763,7 @@ async def _confirm(
         return END
     _clear(context)
     counts = {"workouts": count(done.workouts, "workout"), "sets": count(done.sets, "set")}
-    lines = [IMPORTED.format(target=esc(done.target_label), **counts)]
-    if done.duplicates:
-        were = "was" if done.duplicates == 1 else "were"
-        lines.append(f"Skipped {count(done.duplicates, 'workout')} that {were} already here.")
-    if done.skipped_sets:
-        lines.append(f"Skipped {count(done.skipped_sets, 'set')}, as you chose.")
-    if done.new_exercises:
-        names = ", ".join(esc(cut(n, 40)) for n in done.new_exercises[:15])
-        more = len(done.new_exercises) - 15
-        lines.append(
-            f"New exercises of your own ({len(done.new_exercises):,}): {names}"
-            + (f" and {more:,} more" if more > 0 else "")
-        )
+    lines = [IMPORTED.format(target=esc(done.target_label), **counts), *_result_notes(done)]
     lines.append("Changed your mind? Undo removes the whole import.")
     await show(update, "\n".join(lines), _undo_keyboard(done.batch))
     if done.client_telegram_id is not None:
@@ -738,6 +773,27 @@ async def _confirm(
             CLIENT_TOLD.format(trainer=esc(done.importer_name), **counts),
         )
     return END
+
+
+def _result_notes(done: ImportDone) -> list[str]:
+    """What the result says besides the counts: what was skipped and what was created."""
+    lines: list[str] = []
+    if done.duplicates:
+        were = "was" if done.duplicates == 1 else "were"
+        lines.append(f"Skipped {count(done.duplicates, 'workout')} that {were} already here.")
+    if done.repeated_workouts:
+        twice = count(done.repeated_workouts, "workout")
+        lines.append(f"Stored once {twice} the file had twice.")
+    if done.skipped_sets:
+        lines.append(f"Skipped {count(done.skipped_sets, 'set')}, as you chose.")
+    if done.new_exercises:
+        names = ", ".join(esc(cut(n, 40)) for n in done.new_exercises[:15])
+        more = len(done.new_exercises) - 15
+        lines.append(
+            f"New exercises of your own ({len(done.new_exercises):,}): {names}"
+            + (f" and {more:,} more" if more > 0 else "")
+        )
+    return lines
 
 
 class _Progress:
@@ -769,6 +825,7 @@ class _Progress:
 _Handler = Callable[[Update, Context, dict[str, Any], ImportButton], Awaitable[int]]
 _HANDLERS: Final[dict[Act, tuple[_Handler, str]]] = {
     Act.FOR: (_pick_target, "target"),
+    Act.TARGETS: (_targets_page, "target"),
     Act.UNIT: (_pick_unit, "unit"),
     Act.ROWS: (_agree_rows, "rows"),
     Act.ACCEPT: (_accept_all, "review"),

@@ -34,9 +34,11 @@ The training library (templates and programs) travels as versioned JSON, validat
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -121,6 +123,16 @@ HEVY_DATE: Final = "%d %b %Y, %H:%M"
 HEVY_DATE_EXAMPLE: Final = "20 Nov 2026, 18:03"
 FITNOTES_DATE: Final = "%Y-%m-%d"
 FITNOTES_TITLE: Final = "FitNotes workout"
+# What the apps have written over the years (and ISO 8601, as other tools re-write them).
+_ISO_DATES: Final = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+_STRONG_DATES: Final = (
+    STRONG_DATE,
+    *_ISO_DATES,
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+)
+_HEVY_DATES: Final = (HEVY_DATE, "%d %b %Y, %H:%M:%S", STRONG_DATE, *_ISO_DATES)
+_FITNOTES_DATES: Final = (FITNOTES_DATE, "%Y-%m-%d %H:%M:%S")
 
 GOOD_FILE_HINT: Final = (
     "Export your history from Strong (Settings → Export data), Hevy (Settings → Export & "
@@ -170,6 +182,23 @@ class FileProblem(InvalidInput):
         super().__init__(text)
         self.line = line
         self.reason = message
+
+
+class DateProblem(FileProblem):
+    """A date the file's app never writes. ``respelt``: it looks re-written by a spreadsheet
+    (``01/02/2025 18:00``), whose day and month order cannot be known."""
+
+    def __init__(self, text: str, example: str, line: int) -> None:
+        super().__init__(
+            f"the date “{text[:30]}” is not a date and time like {example}.", line=line
+        )
+        self.respelt = "/" in text or bool(re.match(r"\d{1,2}\.\d{1,2}\.", text))
+
+
+SPREADSHEET_HINT: Final = (
+    "The dates look changed by a spreadsheet program: send the file exactly as the app "
+    "exported it, without opening and saving it first."
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,6 +251,7 @@ class History:
     workouts: tuple[Workout, ...]
     bad_rows: tuple[BadRow, ...] = ()
     rest_rows: int = 0
+    repeated_rows: int = 0  # a row written twice (the same numbered set), kept once
     # True when the file says nothing about its weight unit (Strong's current layout): the
     # weights were read in the unit passed to :func:`read_history`, which the person confirms.
     unit_missing: bool = False
@@ -353,9 +383,7 @@ def parse_local(
         except ValueError:
             continue
     if naive is None:
-        raise FileProblem(
-            f"the date “{text[:30]}” is not a date and time like {example}.", line=line
-        )
+        raise DateProblem(text, example, line)
     if not 1900 <= naive.year <= 2200:
         raise FileProblem(f"the date “{text[:30]}” is out of range.", line=line)
     return naive.replace(tzinfo=tz).astimezone(UTC)
@@ -633,6 +661,9 @@ def _text_of(data: bytes) -> str:
         )
     if not data.strip():
         raise FileProblem(f"the file is empty. {GOOD_FILE_HINT}")
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" in data[:4096]:
         raise FileProblem(f"this is not a CSV text file. {GOOD_FILE_HINT}")
     try:
@@ -642,6 +673,24 @@ def _text_of(data: bytes) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             raise FileProblem(f"this is not a CSV text file. {GOOD_FILE_HINT}") from None
+
+
+def _utf16(data: bytes) -> str | None:
+    """The text of a UTF-16 file (some apps write it so): by its byte-order mark, or, without
+    one, by the zero byte beside every ASCII character of the header. None otherwise."""
+    head = data[:64]
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    elif len(head) >= 8 and not any(head[1::2]) and all(head[0::2]):
+        encoding = "utf-16-le"
+    elif len(head) >= 8 and not any(head[0::2]) and all(head[1::2]):
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise FileProblem(f"this is not a CSV text file. {GOOD_FILE_HINT}") from None
 
 
 class _Row:
@@ -672,6 +721,9 @@ class _Entry:
     exercise_notes: str | None
     entry: LoggedSet
     merge: bool = False  # add to this exercise earlier in the workout (a superset's sets)
+    # The row's cells when they number the set (Strong, Hevy): the same row twice in one run of
+    # an exercise is the same set written twice, kept once. None: identical rows are real sets.
+    cells: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -681,6 +733,7 @@ class _Reading:
     unit: Units
     bad_rows: list[BadRow] = field(default_factory=list)
     rest_rows: int = 0
+    respelt_dates: int = 0
 
 
 def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> History:
@@ -704,7 +757,9 @@ def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> Histor
             try:
                 entry = parse(_Row(layout, _fit(layout, cells, line), line), reading)
             except FileProblem as problem:
-                reading.bad_rows.append(BadRow(line, problem.reason))
+                reading.bad_rows.append(BadRow(line, _printable(problem.reason)))
+                if isinstance(problem, DateProblem) and problem.respelt:
+                    reading.respelt_dates += 1
                 continue
             if entry is None:
                 reading.rest_rows += 1
@@ -714,18 +769,30 @@ def read_history(data: bytes, tz: ZoneInfo, unit: Units | None = None) -> Histor
         raise FileProblem(f"the CSV is malformed ({error}).", line=reader.line_num) from None
     builder.close()
     if not builder.workouts:
-        if reading.bad_rows:
-            first, others = reading.bad_rows[0], len(reading.bad_rows) - 1
-            more = f" None of the other {others} rows can be read either." if others else ""
-            raise FileProblem(first.reason + more, line=first.line)
-        raise FileProblem("the file has column names but no sets in it.")
+        raise _nothing_read(reading)
     return History(
         format=layout.format,
         workouts=tuple(builder.workouts),
         bad_rows=tuple(reading.bad_rows),
         rest_rows=reading.rest_rows,
+        repeated_rows=builder.repeated,
         unit_missing=layout.format is HistoryFormat.STRONG and not layout.has("weight_unit"),
     )
+
+
+def _nothing_read(reading: _Reading) -> FileProblem:
+    """Why a file gave no sets: its first unreadable row, or that it holds none."""
+    if not reading.bad_rows:
+        return FileProblem("the file has column names but no sets in it.")
+    first, others = reading.bad_rows[0], len(reading.bad_rows) - 1
+    more = f" None of the other {others} rows can be read either." if others else ""
+    hint = f" {SPREADSHEET_HINT}" if reading.respelt_dates else ""
+    return FileProblem(first.reason + more + hint, line=first.line)
+
+
+def _printable(text: str) -> str:
+    """A reason quoting the file, without the control characters a broken file may hold."""
+    return "".join(ch if ch.isprintable() or ch == " " else "\ufffd" for ch in text)
 
 
 def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -760,7 +827,9 @@ class _Builder:
         self._end: datetime | None = None
         self._notes: str | None = None
         self._exercises: list[tuple[str, str | None, list[LoggedSet]]] = []
+        self._seen: list[set[tuple[str, ...]]] = []  # per exercise: the rows read
         self.rows = 0
+        self.repeated = 0
 
     def add(self, row: _Entry, line: int) -> None:
         self.rows += 1
@@ -777,6 +846,11 @@ class _Builder:
         elif row.workout_notes and not self._notes:
             self._notes = row.workout_notes
         slot = self._slot(row.exercise, merge=row.merge)
+        if row.cells is not None:
+            if row.cells in self._seen[slot]:
+                self.repeated += 1
+                return
+            self._seen[slot].add(row.cells)
         name, notes, sets = self._exercises[slot]
         if row.exercise_notes and not notes:
             self._exercises[slot] = (name, row.exercise_notes, sets)
@@ -790,6 +864,7 @@ class _Builder:
                 if name == exercise:
                     return index
         self._exercises.append((exercise, None, []))
+        self._seen.append(set())
         return len(self._exercises) - 1
 
     def close(self) -> None:
@@ -809,11 +884,23 @@ class _Builder:
         )
         self._key = None
         self._exercises = []
+        self._seen = []
+
+
+# Characters that draw nothing, though not whitespace to str.split.
+_BLANK_LOOKING: Final = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def _visible(text: str) -> bool:
+    return any(
+        not ch.isspace() and ch not in _BLANK_LOOKING and unicodedata.category(ch) != "Cf"
+        for ch in text
+    )
 
 
 def _name(raw: str | None, line: int, what: str, example: str) -> str:
     text = " ".join((raw or "").split())
-    if not text:
+    if not _visible(text):
         raise FileProblem(f"the {what} is empty (like “{example}”).", line=line)
     if len(text) > 100:
         raise FileProblem(f"the {what} is longer than 100 characters.", line=line)
@@ -855,9 +942,7 @@ def _read_strong(row: _Row, reading: _Reading) -> _Entry | None:
     set_type = _strong_order(row["order"], row)
     if set_type is None:
         return None
-    start = parse_local(
-        row["date"], (STRONG_DATE, "%Y-%m-%d %H:%M"), STRONG_DATE_EXAMPLE, reading.tz, line
-    )
+    start = parse_local(row["date"], _STRONG_DATES, STRONG_DATE_EXAMPLE, reading.tz, line)
     title = _name(row["workout"], line, "workout name", "Push Day")
     exercise = _name(row["exercise"], line, "exercise name", "Bench Press (Barbell)")
     if reading.layout.has("weight_unit"):
@@ -887,6 +972,7 @@ def _read_strong(row: _Row, reading: _Reading) -> _Entry | None:
         exercise=exercise,
         exercise_notes=_note(row["notes"]),
         entry=entry,
+        cells=tuple(row.cells),
     )
 
 
@@ -910,7 +996,7 @@ def _hevy_measures(row: _Row) -> tuple[Units, Decimal | None, Decimal | None]:
 
 def _read_hevy(row: _Row, reading: _Reading) -> _Entry:
     line = row.line
-    patterns = (HEVY_DATE, "%d %b %Y, %H:%M:%S", STRONG_DATE)
+    patterns = _HEVY_DATES
     start = parse_local(row["start"], patterns, HEVY_DATE_EXAMPLE, reading.tz, line)
     end: datetime | None = None
     if row["end"].strip():
@@ -945,12 +1031,13 @@ def _read_hevy(row: _Row, reading: _Reading) -> _Entry:
         exercise_notes=_note(row["notes"]),
         entry=entry,
         merge=bool(row["superset"].strip()),
+        cells=tuple(row.cells),
     )
 
 
 def _read_fitnotes(row: _Row, reading: _Reading) -> _Entry:
     line = row.line
-    start = parse_local(row["date"], FITNOTES_DATE, "2026-11-20", reading.tz, line)
+    start = parse_local(row["date"], _FITNOTES_DATES, "2026-11-20", reading.tz, line)
     exercise = _name(row["exercise"], line, "exercise name", "Flat Barbell Bench Press")
     unit = _weight_unit(row["weight_unit"], line)
     seconds = parse_duration(row["time"])

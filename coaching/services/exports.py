@@ -658,8 +658,8 @@ class ExportService(Service):
 
     async def import_library(self, telegram_id: int, data: bytes) -> LibraryImportResult:
         """Create the file's templates and programs as the trainer's own, all or nothing."""
-        library = parse_library(data)
-        _check_library(library)
+        # Validating a big library is CPU work: off the event loop, like the history import.
+        library = await asyncio.to_thread(read_library, data)
         async with self.ctx.uow() as uow:
             session = uow.session
             trainer = await require_trainer(session, telegram_id)
@@ -961,6 +961,13 @@ def _library_program(row: Program, names: dict[int, str]) -> LibraryProgram:
             for s in row.sessions
         ],
     )
+
+
+def read_library(data: bytes) -> Library:
+    """A library file parsed and checked; :class:`FileProblem` says where it is wrong."""
+    library = parse_library(data)
+    _check_library(library)
+    return library
 
 
 def _check_library(library: Library) -> None:

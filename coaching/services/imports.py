@@ -153,6 +153,8 @@ class ImportPlan:
     rest_rows: int
     unit_missing: bool  # the file does not say its weight unit: ask, ``unit`` preselected
     unit: Units
+    repeated_workouts: int = 0  # a workout written twice in the file: stored once
+    repeated_rows: int = 0  # a set row written twice in one workout: kept once
 
     @property
     def exercises(self) -> int:
@@ -173,6 +175,7 @@ class ImportDone:
     new_exercises: tuple[str, ...]
     client_telegram_id: int | None
     importer_name: str
+    repeated_workouts: int = 0  # written twice in the file, stored once
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +386,7 @@ class ImportService(Service):
             new_exercises=tuple(created),
             client_telegram_id=client_telegram_id,
             importer_name=target.user.display_name,
+            repeated_workouts=prepared.repeated,
         )
 
     async def undo(self, telegram_id: int, batch: str) -> UndoDone:
@@ -606,7 +610,15 @@ def _plan(
     counts = history.sets_per_name()
     index = build_index(catalogue.candidates)
     names = tuple(catalogue.review(name, counts[name], index) for name in counts)
-    duplicates = sum(1 for w in history.workouts if (w.start, w.title[:255]) in existing)
+    duplicates = repeated = 0
+    seen: set[tuple[datetime, str]] = set()
+    for workout in history.workouts:
+        key = (workout.start, workout.title[:255])
+        if key in existing:
+            duplicates += 1
+        elif key in seen:
+            repeated += 1
+        seen.add(key)
     days = history.date_range(tz)
     return ImportPlan(
         format=history.format,
@@ -622,6 +634,8 @@ def _plan(
         rest_rows=history.rest_rows,
         unit_missing=history.unit_missing,
         unit=unit,
+        repeated_workouts=repeated,
+        repeated_rows=history.repeated_rows,
     )
 
 
@@ -643,7 +657,8 @@ class _Prepared:
     own: list[str]  # names to create as the person's own exercises
     workouts: tuple[_WorkoutRow, ...]  # not stored yet, with at least one exercise kept
     skipped_sets: int
-    duplicates: int
+    duplicates: int  # already stored
+    repeated: int  # written twice in the file
 
 
 def _prepare(
@@ -657,13 +672,16 @@ def _prepare(
     """Read the file, settle each name, and pick the workouts to store."""
     history = read_history(data, tz, unit)
     chosen, own = _resolve(history, catalogue, decisions)
-    seen = set(existing)
+    seen: set[tuple[datetime, str]] = set()
     workouts: list[_WorkoutRow] = []
-    skipped_sets = duplicates = 0
+    skipped_sets = duplicates = repeated = 0
     for workout in history.workouts:
         key = (workout.start, workout.title[:255])
-        if key in seen:
+        if key in existing:
             duplicates += 1
+            continue
+        if key in seen:
+            repeated += 1
             continue
         kept: list[_ExerciseRow] = []
         for exercise in workout.exercises:
@@ -696,6 +714,7 @@ def _prepare(
         workouts=tuple(workouts),
         skipped_sets=skipped_sets,
         duplicates=duplicates,
+        repeated=repeated,
     )
 
 

@@ -222,8 +222,8 @@ GOOD_STRONG_ROW = "2026-11-20 18:03:00;Push;Bench;1;80;kg;5;;;;;;"
         (_strong("2026-11-20 18:03:00;Push;Bench;1;80;kg"), "Line 2: this row has a different"),
         (_strong(), "no sets"),
         (
-            _hevy('"Leg","2026-11-20 18:03","","","Squat",,"",0,normal,100,5,,,'),
-            "Line 2: the date “2026-11-20 18:03” is not a date and time like 20 Nov 2026, 18:03",
+            _hevy('"Leg","20/11/2026 18:03","","","Squat",,"",0,normal,100,5,,,'),
+            "Line 2: the date “20/11/2026 18:03” is not a date and time like 20 Nov 2026, 18:03",
         ),
         (
             _hevy('"Leg","20 Nov 2026, 18:03","","","Squat",,"",0,superset,100,5,,,'),
