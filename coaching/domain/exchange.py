@@ -972,7 +972,9 @@ def _read_strong(row: _Row, reading: _Reading) -> _Entry | None:
         exercise=exercise,
         exercise_notes=_note(row["notes"]),
         entry=entry,
-        cells=tuple(row.cells),
+        # Strong numbers working sets, so a numbered row seen twice is one set written twice;
+        # warm-up, drop and failure sets are lettered (W, D, F), and two alike are two sets.
+        cells=tuple(row.cells) if row["order"].strip().isdigit() else None,
     )
 
 

@@ -101,6 +101,17 @@ def test_a_strong_row_written_twice_is_one_set() -> None:
     assert history.repeated_rows == 2
 
 
+def test_alike_lettered_strong_sets_are_separate_sets() -> None:
+    """Warm-up sets are lettered, not numbered: two empty-bar warm-ups are two sets."""
+    warmup = "2025-02-01 18:00:00,S,1h,Squat (Barbell),W,20,10,0,0,,,\n"
+    work = "2025-02-01 18:00:00,S,1h,Squat (Barbell),1,100,5,0,0,,,\n"
+    data = (STRONG + warmup * 2 + work).encode()
+    assert _sets(data) == [
+        ("Squat (Barbell)", [(Decimal("20.000"), 10)] * 2 + [(Decimal("100.000"), 5)])
+    ]
+    assert read_history(data, UTC_ZONE).repeated_rows == 0
+
+
 def test_the_same_exercise_twice_in_a_workout_keeps_both_runs() -> None:
     """Strong numbers each run of an exercise from 1: a second run with the same sets is real."""
     squat = "2025-02-01 18:00:00,S,1h,Squat (Barbell),{n},100,5,0,0,,,\n"
