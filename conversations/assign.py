@@ -6,7 +6,7 @@ Assigning: client → program → start date → training days → time → conf
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from telegram import Update
@@ -49,7 +49,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
-from conversations.workouts import Act, WorkoutButton
+from conversations.workouts import Act, WorkoutButton, day_text, plural_s, when_text
 from conversations.workouts import build_handler as build_workouts
 
 (
@@ -184,18 +184,6 @@ ONE_WORKOUT = "🏋️ One workout instead"
 BAD_NUMBER = "Please type a whole number of days, e.g. <code>2</code> or <code>-1</code>."
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
-def _when(moment: datetime) -> str:
-    return f"{_day(moment.date())} {moment:%H:%M}"
-
-
-def _plural(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
 def _state(context: Context) -> dict[str, Any]:
     data = context.user_data
     assert data is not None
@@ -244,9 +232,9 @@ def _one_workout(client_id: int) -> Button:
 
 
 def _planned(line: PlannedLine, *, trainer: bool) -> str:
-    text = f"• W{line.week} S{line.session} {esc(line.name)} — {_when(line.client_time)}"
+    text = f"• W{line.week} S{line.session} {esc(line.name)} — {when_text(line.client_time)}"
     if trainer and line.client_time.utcoffset() != line.trainer_time.utcoffset():
-        text += f" (yours: {_when(line.trainer_time)})"
+        text += f" (yours: {when_text(line.trainer_time)})"
     return text
 
 
@@ -261,10 +249,10 @@ def _confirm_text(preview: AssignPreview) -> str:
     return CONFIRM_TEXT.format(
         program=esc(preview.program_name),
         client=esc(preview.client_name),
-        start=_day(preview.start_date),
+        start=day_text(preview.start_date),
         schedule=esc(preview.schedule),
         total=plural(preview.total, "session"),
-        end=_day(preview.end_date),
+        end=day_text(preview.end_date),
         tz_note=tz_note,
         lines="\n".join(_planned(line, trainer=True) for line in preview.first),
     )
@@ -288,7 +276,7 @@ async def _clients(update: Update, context: Context, page: int, *, edit: bool = 
     if not result.total:
         await show(update, NO_CLIENTS, keyboard([[CURRENT_BUTTON]]), edit=edit)
         return CLIENT
-    text = PICK_CLIENT.format(total=result.total, s=_plural(result.total))
+    text = PICK_CLIENT.format(total=result.total, s=plural_s(result.total))
     await show(update, text, keyboard(_client_keyboard(result)), edit=edit)
     return CLIENT
 
@@ -394,7 +382,7 @@ async def _show_days(update: Update, context: Context, *, edit: bool = True) -> 
         client=esc(state["client_name"]),
         program=esc(state["program_name"]),
         need=need,
-        s=_plural(need),
+        s=plural_s(need),
     )
     await show(update, text, keyboard(rows), edit=edit)
 
@@ -492,8 +480,8 @@ async def confirm(update: Update, context: Context) -> int:
                 program=esc(preview.program_name),
                 total=plural(preview.total, "session"),
                 schedule=esc(preview.schedule),
-                start=_day(preview.start_date),
-                end=_day(preview.end_date),
+                start=day_text(preview.start_date),
+                end=day_text(preview.end_date),
                 lines="\n".join(_planned(line, trainer=False) for line in preview.first),
             ),
             SEE_PLAN,
@@ -505,7 +493,7 @@ async def confirm(update: Update, context: Context) -> int:
         program=esc(preview.program_name),
         client=esc(preview.client_name),
         total=plural(preview.total, "session"),
-        start=_day(preview.start_date),
+        start=day_text(preview.start_date),
     )
     await show(update, f"{text}\n{said}")
     return END
@@ -562,8 +550,8 @@ def _view_text(detail: AssignmentDetail) -> str:
         name=esc(detail.name),
         client=esc(detail.client_name),
         status=STATUS_LABELS[detail.status],
-        start=_day(detail.start_date),
-        end=_day(detail.end_date) if detail.end_date else "open",
+        start=day_text(detail.start_date),
+        end=day_text(detail.end_date) if detail.end_date else "open",
         days=esc(detail.days),
         done=detail.done,
         total=plural(detail.total, "session"),
@@ -602,7 +590,7 @@ async def _view(
     if detail.upcoming:
         lines.append(
             f"\n<b>Next</b> ({esc(detail.timezone)}):\n"
-            + "\n".join(f"• {_when(at)} {esc(title)}" for at, title in detail.upcoming)
+            + "\n".join(f"• {when_text(at)} {esc(title)}" for at, title in detail.upcoming)
         )
     if detail.swaps:
         lines.append(
@@ -802,7 +790,7 @@ async def _tell_shift(context: Context, notice: ChangeNotice) -> None:
             kind=KIND[notice.single],
             program=esc(notice.assignment_name),
             summary=esc(notice.summary),
-            lines="\n".join(f"• {_when(at)}" for at in notice.next_times),
+            lines="\n".join(f"• {when_text(at)}" for at in notice.next_times),
         ),
         SEE_PLAN,
     )

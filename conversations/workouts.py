@@ -163,15 +163,17 @@ USE_BUTTONS = "Please use the buttons above, or /cancel."
 OLD_BUTTON = "That button is from an earlier step. Use the latest message, or /workout."
 
 
-def _day(day: date) -> str:
+def day_text(day: date) -> str:
+    """A day as the flows write it: ``Thu 26 Nov``."""
     return f"{day:%a} {day.day} {day:%b}"
 
 
-def _when(moment: datetime) -> str:
-    return f"{_day(moment.date())} {moment:%H:%M}"
+def when_text(moment: datetime) -> str:
+    """A moment as the flows write it: ``Thu 26 Nov 18:00``."""
+    return f"{day_text(moment.date())} {moment:%H:%M}"
 
 
-def _plural(n: int) -> str:
+def plural_s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
@@ -234,7 +236,7 @@ async def _clients(update: Update, context: Context, page: int, *, edit: bool = 
     if not result.total:
         await show(update, NO_CLIENTS, edit=edit)
         return END
-    text = PICK_CLIENT.format(total=result.total, s=_plural(result.total))
+    text = PICK_CLIENT.format(total=result.total, s=plural_s(result.total))
     await show(update, text, keyboard(_client_rows(result)), edit=edit)
     return CLIENT
 
@@ -297,7 +299,7 @@ async def new_workout(update: Update, context: Context, button: WorkoutButton) -
     rows = [[_b(f"📄 {t.name}", Act.TEMPLATE, t.id)] for t in client.templates]
     text = ASK_SOURCE.format(client=esc(client.name))
     if client.more_templates:
-        text += MORE_TEMPLATES.format(more=client.more_templates, s=_plural(client.more_templates))
+        text += MORE_TEMPLATES.format(more=client.more_templates, s=plural_s(client.more_templates))
     await show(update, text, keyboard(rows) if rows else None)
     return SOURCE
 
@@ -340,12 +342,12 @@ def _draft(state: dict[str, Any]) -> WorkoutDraft:
 def _confirm_text(preview: WorkoutPreview) -> str:
     yours = ""
     if preview.client_time.utcoffset() != preview.trainer_time.utcoffset():
-        yours = f" in {esc(preview.client_timezone)} (yours: {_when(preview.trainer_time)})"
+        yours = f" in {esc(preview.client_timezone)} (yours: {when_text(preview.trainer_time)})"
     return _fit(
         CONFIRM_TEXT.format(
             client=esc(preview.client_name),
             title=esc(preview.title),
-            when=_when(preview.client_time),
+            when=when_text(preview.client_time),
             yours=yours,
             lines="\n".join(f"• {esc(line)}" for line in preview.lines),
         )
@@ -395,7 +397,7 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
                 CLIENT_NOTICE.format(
                     trainer=esc(done.trainer_name),
                     title=esc(preview.title),
-                    when=_when(preview.client_time),
+                    when=when_text(preview.client_time),
                     lines=lines,
                 )
             ),
@@ -405,7 +407,7 @@ async def confirm(update: Update, context: Context, button: WorkoutButton) -> in
     text = ASSIGNED.format(
         title=esc(preview.title),
         client=esc(preview.client_name),
-        when=_when(preview.client_time),
+        when=when_text(preview.client_time),
     )
     await show(update, f"{text}\n{said}")
     return END
@@ -432,7 +434,9 @@ async def days(update: Update, context: Context, button: WorkoutButton) -> int:
     if not choices:
         await show(update, NO_DAYS.format(client=esc(name)), keyboard([back]))
         return MENU
-    rows = [[_b(f"{_when(c.starts_at)} · {c.title}"[:60], Act.DAY, c.session_id)] for c in choices]
+    rows = [
+        [_b(f"{when_text(c.starts_at)} · {c.title}"[:60], Act.DAY, c.session_id)] for c in choices
+    ]
     rows.append(back)
     await show(update, PICK_DAY.format(client=esc(name)), keyboard(rows))
     return DAYS
@@ -445,7 +449,7 @@ def _day_text(view: DayView, prefix: str = "") -> str:
     text = prefix + DAY_TEXT.format(
         title=esc(view.title),
         client=esc(view.client_name),
-        when=_when(view.starts_at),
+        when=when_text(view.starts_at),
         lines=lines or "—",
     )
     if view.changes:
@@ -487,7 +491,7 @@ async def ask_reason(update: Update, context: Context, button: WorkoutButton) ->
         [_b("⬅️ Back", Act.DAYS, int(state.get("client", 0)))],
     ]
     text = ASK_REASON.format(
-        title=esc(view.title), client=esc(view.client_name), when=_when(view.starts_at)
+        title=esc(view.title), client=esc(view.client_name), when=when_text(view.starts_at)
     )
     await show(update, text, keyboard(rows))
     return REASON
@@ -584,7 +588,7 @@ async def _changed(update: Update, context: Context, done: DayChanged) -> int:
             CHANGE_NOTICE.format(
                 trainer=esc(done.trainer_name),
                 title=esc(view.title),
-                when=_when(done.client_time),
+                when=when_text(done.client_time),
                 summary=esc(done.summary),
             )
             + (WHY.format(reason=esc(done.reason)) if done.reason else "")
