@@ -22,7 +22,7 @@ action returns.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -307,51 +307,41 @@ class SimUser:
         duration: int = 12,
     ) -> list[Reply]:
         """Send a video; returns ``new_replies``."""
-        api = self.sim.api
-        stored = api.register_file(file_id, data, mime_type="video/mp4", kind="videos")
-        update = video_message_update(
-            api.next_update_id(),
-            self.user,
-            stored.file_id,
-            caption=caption,
-            chat_id=self.chat_id,
-            message_id=api.allocate_message_id(self.chat_id),
-            date=int(api.now()),
-            duration=duration,
-            file_size=stored.file_size,
-            file_unique_id=stored.file_unique_id,
+        return await self._send_media(
+            video_message_update, "videos", "video/mp4", file_id, data, caption, duration
         )
-        await self.sim.deliver(update)
-        return self.new_replies
 
     async def send_animation(
         self, file_id: str | None = None, *, caption: str | None = None, duration: int = 3
     ) -> list[Reply]:
         """Send a GIF (Telegram's animation); returns ``new_replies``."""
-        api = self.sim.api
-        stored = api.register_file(file_id, None, mime_type="video/mp4", kind="animations")
-        update = animation_message_update(
-            api.next_update_id(),
-            self.user,
-            stored.file_id,
-            caption=caption,
-            chat_id=self.chat_id,
-            message_id=api.allocate_message_id(self.chat_id),
-            date=int(api.now()),
-            duration=duration,
-            file_size=stored.file_size,
-            file_unique_id=stored.file_unique_id,
+        return await self._send_media(
+            animation_message_update, "animations", "video/mp4", file_id, None, caption, duration
         )
-        await self.sim.deliver(update)
-        return self.new_replies
 
     async def send_voice(
         self, file_id: str | None = None, *, caption: str | None = None, duration: int = 7
     ) -> list[Reply]:
         """Send a voice note; returns ``new_replies``."""
+        return await self._send_media(
+            voice_message_update, "voice", "audio/ogg", file_id, None, caption, duration
+        )
+
+    async def _send_media(
+        self,
+        build: Callable[..., dict[str, Any]],
+        kind: str,
+        mime_type: str,
+        file_id: str | None,
+        data: bytes | None,
+        caption: str | None,
+        duration: int,
+    ) -> list[Reply]:
+        """Store the file in the fake Bot API and deliver a message carrying it."""
         api = self.sim.api
-        stored = api.register_file(file_id, None, mime_type="audio/ogg", kind="voice")
-        update = voice_message_update(
+        stored = api.register_file(file_id, data, mime_type=mime_type, kind=kind)
+        sizes = {} if build is voice_message_update else {"file_size": stored.file_size}
+        update = build(
             api.next_update_id(),
             self.user,
             stored.file_id,
@@ -361,6 +351,7 @@ class SimUser:
             date=int(api.now()),
             duration=duration,
             file_unique_id=stored.file_unique_id,
+            **sizes,
         )
         await self.sim.deliver(update)
         return self.new_replies
