@@ -1,9 +1,12 @@
 """Typed callback data: a flow's buttons as an action plus whole-number ids, never split by hand.
 
 A :class:`ButtonCodec` has a short prefix and an enum of actions. ``encode`` builds
-``<prefix>:<action>[:<id>...]`` and refuses anything longer than Telegram's 64 bytes;
-``decode`` gives the action and ids back, or ``None`` for data that is not one of this
+``<prefix>:<action>[:<id>...][:<word>]`` and refuses anything longer than Telegram's 64 bytes;
+``decode`` gives the action, ids and word back, or ``None`` for data that is not one of this
 codec's buttons (a forged or out-of-date press), so a handler never guesses.
+
+A word is for the few buttons that carry a name rather than a row id (a time zone, a field's
+key): a letter, then letters, digits and ``_ + - . /``; always last.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 MAX_CALLBACK_BYTES = 64
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+./-]{0,47}")
 
 A = TypeVar("A", bound=StrEnum)
 
@@ -24,6 +28,7 @@ class Press(Generic[A]):
 
     action: A
     ids: tuple[int, ...] = ()
+    word: str | None = None
 
     def id(self, index: int = 0) -> int | None:
         return self.ids[index] if index < len(self.ids) else None
@@ -34,10 +39,15 @@ class ButtonCodec(Generic[A]):
     prefix: str
     actions: type[A]
 
-    def encode(self, action: A, *ids: int) -> str:
+    def encode(self, action: A, *ids: int, word: str | None = None) -> str:
         if any(i < 0 for i in ids):
             raise ValueError("button ids are never negative")
-        data = ":".join([self.prefix, action.value, *(str(i) for i in ids)])
+        tail = [str(i) for i in ids]
+        if word is not None:
+            if not _is_word(word):
+                raise ValueError(f"not a button word: {word!r}")
+            tail.append(word)
+        data = ":".join([self.prefix, action.value, *tail])
         if len(data.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
         return data
@@ -50,12 +60,18 @@ class ButtonCodec(Generic[A]):
             action = self.actions(parts[1])
         except ValueError:
             return None
-        if not all(part.isdigit() and part.isascii() for part in parts[2:]):
+        tail = parts[2:]
+        word = tail.pop() if tail and _is_word(tail[-1]) else None
+        if not all(part.isdigit() and part.isascii() for part in tail):
             return None
-        return Press(action, tuple(int(part) for part in parts[2:]))
+        return Press(action, tuple(int(part) for part in tail), word)
 
     def pattern(self, *actions: A) -> str:
         """A regex for ``CallbackQueryHandler``: these actions (all when none are given)."""
         chosen = actions or tuple(self.actions)
         names = "|".join(re.escape(a.value) for a in chosen)
-        return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*$"
+        return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*(?::[A-Za-z][A-Za-z0-9_+./-]*)?$"
+
+
+def _is_word(part: str) -> bool:
+    return bool(_WORD.fullmatch(part))
