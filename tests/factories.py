@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
@@ -356,6 +357,7 @@ async def create_client(trainer: SimUser, name: str = "Maria Lopez") -> str:
 # ---------------------------------------------------------------- a client with every kind of data
 
 TOM = 1001
+ZOE = 2005
 
 
 ZELDA = 987_654_321
@@ -917,6 +919,19 @@ async def to_time_step(alice: SimUser) -> None:
     assert "At what time" in alice.last_reply.text
 
 
+async def assign_bob(alice: SimUser) -> None:
+    """Alice assigns Bob Strength Base from next Monday, Mon/Wed/Fri at 7am."""
+    await alice.send("/assign")
+    await alice.press("Bob")
+    await alice.press("Strength Base")
+    await alice.press("Next Monday")
+    for day in ("Mon", "Wed", "Fri"):
+        await alice.press(day)
+    await alice.press("Done")
+    await alice.send("7am")
+    await alice.press("✅ Assign")
+
+
 # ----------------------------------------------------------------------------- two clients to book
 
 
@@ -935,6 +950,20 @@ async def stored_sessions(factory: Factory) -> list[CoachingSession]:
     async with factory() as session:
         rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
         return list(rows.scalars())
+
+
+async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str = "60 min") -> None:
+    """The common booking: client, time, type (the type's button books)."""
+    await alice.send("/schedule")
+    await alice.press("New session")
+    await alice.press(client)
+    await alice.send(when)
+    if minutes != "60 min":
+        await alice.press("More details")
+        await alice.press("Duration")
+        await alice.press(minutes)
+        await alice.press("Done")
+    await alice.press(kind)
 
 
 # ---------------------------------------------------------------------- sets logged against a plan
@@ -1046,3 +1075,27 @@ async def library_exercise_id(factory: Factory, slug: str) -> int:
         exercise = await ExerciseRepository(session).by_slug(slug)
         assert exercise is not None
         return exercise.id
+
+
+# ------------------------------------------------------------------ a coaching to plan workouts in
+
+LEG_DAY = "Leg day\nBack squat 3x5 @100kg rest 180\nRomanian deadlift 3x8 @60kg"
+
+
+async def setup_workout(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
+    """Alice (London) coaches Bob (New York, no quiet hours), with ``flags`` if given."""
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
+    return await make_coaching(factory, alice, bob, flags=flags)
+
+
+# ------------------------------------------------------------------------- the workers' jobs
+
+
+async def fire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One run of this worker's delayed-message dispatcher."""
+    assert app.job_queue is not None
+    [job] = app.job_queue.get_jobs_by_name("delayed_messages")
+    await job.run(app)

@@ -17,6 +17,8 @@ from coaching.services.reminders import Notice, NoticeService
 from storage.models import Reminder
 from tests.factories import (
     Factory,
+    assign_bob,
+    book,
     create_client,
     finished,
     make_coaching,
@@ -29,8 +31,6 @@ from tests.factories import (
     trainer_and_client,
 )
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_assign import assign_bob
-from tests.flows.test_schedule import book
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
 NEW_YORK_NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)

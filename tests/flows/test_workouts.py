@@ -28,6 +28,7 @@ from storage.models import (
     WorkoutMessage,
 )
 from tests.factories import (
+    LEG_DAY,
     Coaching,
     live_message,
     make_coaching,
@@ -35,21 +36,13 @@ from tests.factories import (
     make_template,
     make_user,
 )
+from tests.factories import setup_workout as setup
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 
-LEG_DAY = "Leg day\nBack squat 3x5 @100kg rest 180\nRomanian deadlift 3x8 @60kg"
 # Bob lives in New York; the test clock starts on Mon 23 Nov 2026 09:00 UTC (04:00 for him).
 THURSDAY_6PM = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)
-
-
-async def setup(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
-    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(
-        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
-    )
-    return await make_coaching(factory, alice, bob, flags=flags)
 
 
 async def planned(factory: Factory) -> list[CoachingSession]:
