@@ -20,6 +20,7 @@ from telegram.ext import Application
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
+from coaching.domain.alerts import AlertDraft
 from coaching.domain.client_profile import ClientDraft
 from coaching.domain.enums import (
     AlertSeverity,
@@ -36,7 +37,7 @@ from coaching.domain.enums import (
 )
 from coaching.domain.permissions import PermissionFlags
 from coaching.domain.training_times import same_time
-from coaching.services.alerts import AlertService, on_injury
+from coaching.services.alerts import AlertService, on_injury, raise_alert
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.clients import ClientService
@@ -1099,3 +1100,64 @@ async def fire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert app.job_queue is not None
     [job] = app.job_queue.get_jobs_by_name("delayed_messages")
     await job.run(app)
+
+
+# ------------------------------------------------------------------------- rows a test looks up
+
+
+async def user_row(factory: Factory, telegram_id: int) -> User:
+    """The stored user with this Telegram id (there must be one)."""
+    async with factory() as session:
+        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+        return found.scalar_one()
+
+
+async def user_row_or_none(factory: Factory, telegram_id: int) -> User | None:
+    """The stored user with this Telegram id, or None when there is none."""
+    async with factory() as session:
+        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+        return found.scalar_one_or_none()
+
+
+async def row_count(factory: Factory, model: type[object]) -> int:
+    """How many rows ``model``'s table holds."""
+    async with factory() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def set_count(factory: Factory) -> int:
+    """How many logged sets are stored, in every session."""
+    async with factory() as session:
+        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
+
+
+async def held_messages(factory: Factory) -> list[Reminder]:
+    """The trainer messages in the outbox (held for quiet hours or sent), oldest first."""
+    async with factory() as session:
+        rows = await session.execute(
+            select(Reminder)
+            .where(Reminder.kind == ReminderKind.TRAINER_MESSAGE)
+            .order_by(Reminder.id)
+        )
+        return list(rows.scalars())
+
+
+async def client_alerts(factory: Factory) -> list[ClientAlert]:
+    """Every stored alert, oldest first."""
+    async with factory() as session:
+        rows = await session.execute(select(ClientAlert).order_by(ClientAlert.id))
+        return list(rows.scalars())
+
+
+async def raise_now(ctx: ServiceContext, coaching: Coaching, draft: AlertDraft) -> None:
+    """Raise ``draft`` for the coaching's trainer about its client, at the clock's now."""
+    async with ctx.uow() as uow:
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
+        await uow.commit()
+
+
+async def finish_session(user: SimUser) -> str:
+    """Finish the live session from its card; returns the newest summary's text."""
+    await user.press("🏁 Finish")
+    await user.press("Yes, finish")
+    return [r.text for r in user.replies if "Session complete" in r.text][-1]

@@ -32,6 +32,7 @@ from tests.factories import (
 )
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
+from tests.helpers import texts
 
 Factory = async_sessionmaker[AsyncSession]
 REST_OVER_SET_3 = "⏱ Rest over — next: Set 3 of Barbell Back Squat"
@@ -42,10 +43,6 @@ async def timers(factory: Factory) -> dict[int, DelayedMessage]:
     async with factory() as session:
         rows = (await session.execute(select(DelayedMessage))).scalars()
         return {row.chat_id: row for row in rows}
-
-
-def texts(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [str(message.get("text", "")) for message in api.sent_to(chat_id)]
 
 
 async def _logging(sim: ChatSimulator, factory: Factory, clock: ManualClock) -> SimUser:
