@@ -1,9 +1,9 @@
 """Rules for the test suite's own layout: no test module is used as a library.
 
 A test module (a file named ``test_*.py``) holds tests. What several tests share lives in
-modules that are not tests (``tests/factories.py``, ``tests/process_helpers.py``,
-``tests/fakes/``) or in fixtures (``tests/conftest.py``), so that changing one test file never
-breaks another and pytest never collects the same tests twice under another name.
+modules that are not tests (``tests/factories.py``, ``tests/helpers.py``,
+``tests/process_helpers.py``, ``tests/fakes/``) or in fixtures (``tests/conftest.py``), so that
+changing one test file never breaks another. The benchmarks in ``bench/`` keep the same rule.
 """
 
 from __future__ import annotations
@@ -53,17 +53,19 @@ def is_test_module(name: str) -> bool:
     return name.rpartition(".")[2].startswith("test_")
 
 
-def test_no_test_file_imports_a_test_module() -> None:
+def test_no_test_or_benchmark_file_imports_a_test_module() -> None:
+    files = sorted([*TESTS.rglob("*.py"), *(ROOT / "bench").rglob("*.py")])
     offences = [
         f"{path.relative_to(ROOT)}:{line} imports {name}"
-        for path in sorted(TESTS.rglob("*.py"))
+        for path in files
         for line, name in imported_modules(path.read_text(encoding="utf-8"), path)
         if is_test_module(name)
     ]
-    assert offences == [], (
+    advice = (
         "test modules are not libraries; move what is shared into tests/factories.py, "
-        "tests/process_helpers.py, tests/fakes/ or a fixture:\n" + "\n".join(offences)
+        "tests/helpers.py, tests/process_helpers.py, tests/fakes/ or a fixture"
     )
+    assert offences == [], advice + ":\n" + "\n".join(offences)
 
 
 def test_the_rule_sees_every_way_of_importing_a_test_module() -> None:
