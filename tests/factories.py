@@ -947,12 +947,6 @@ async def schedule_setup(factory: Factory) -> tuple[Coaching, Coaching]:
     return await make_coaching(factory, alice, bob), await make_coaching(factory, alice, carol)
 
 
-async def stored_sessions(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
-
-
 async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str = "60 min") -> None:
     """The common booking: client, time, type (the type's button books)."""
     await alice.send("/schedule")

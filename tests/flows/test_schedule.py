@@ -13,7 +13,8 @@ from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ClientProfile
 from tests.conftest import make_sim, restarted
-from tests.factories import book, make_coaching, make_user, schedule_setup, stored_sessions
+from tests.factories import book, make_coaching, make_user, schedule_setup
+from tests.factories import sessions as stored_sessions
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
 

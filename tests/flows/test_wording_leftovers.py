@@ -35,9 +35,9 @@ from tests.factories import (
     plan_session,
     register,
     schedule_setup,
-    stored_sessions,
     trainer_and_client,
 )
+from tests.factories import sessions as stored_sessions
 from tests.factories import user_row as _user
 from tests.fakes.chat import ChatSimulator
 

@@ -30,12 +30,14 @@ from storage.models import (
 from tests.factories import (
     LEG_DAY,
     Coaching,
+    assign_bob,
     live_message,
     make_coaching,
     make_program,
     make_template,
     make_user,
 )
+from tests.factories import sessions as planned
 from tests.factories import setup_workout as setup
 from tests.fakes.chat import ChatSimulator, SimUser
 
@@ -43,12 +45,6 @@ Factory = async_sessionmaker[AsyncSession]
 
 # Bob lives in New York; the test clock starts on Mon 23 Nov 2026 09:00 UTC (04:00 for him).
 THURSDAY_6PM = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)
-
-
-async def planned(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
 
 
 async def set_flags(factory: Factory, coaching: Coaching, **flags: bool) -> None:
@@ -292,15 +288,7 @@ async def test_a_name_line_without_letters_is_refused(
 
 
 async def assign_program(factory: Factory, alice: SimUser) -> None:
-    await alice.send("/assign")
-    await alice.press("Bob")
-    await alice.press("Strength Base")
-    await alice.press("Next Monday")
-    for day in ("Mon", "Wed", "Fri"):
-        await alice.press(day)
-    await alice.press("Done")
-    await alice.send("7am")
-    await alice.press("✅ Assign")
+    await assign_bob(alice)
 
 
 async def first_day(factory: Factory) -> CoachingSession:
