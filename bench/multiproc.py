@@ -68,7 +68,7 @@ from storage.models import SetRecord
 from storage.uow import UnitOfWorkFactory
 from tests.fakes import FakeBotAPI, FakeBotAPIServer
 from tests.fakes.updates import FakeUser, callback_update, message_update
-from tests.test_process import (
+from tests.process_helpers import (
     PROJECT_ROOT,
     WEBHOOK_SECRET,
     BotProcess,

@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
+from coaching.domain.alerts import AlertDraft
 from coaching.domain.client_profile import ClientDraft
 from coaching.domain.enums import (
     AlertSeverity,
@@ -35,7 +37,7 @@ from coaching.domain.enums import (
 )
 from coaching.domain.permissions import PermissionFlags
 from coaching.domain.training_times import same_time
-from coaching.services.alerts import AlertService, on_injury
+from coaching.services.alerts import AlertService, on_injury, raise_alert
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.clients import ClientService
@@ -356,6 +358,7 @@ async def create_client(trainer: SimUser, name: str = "Maria Lopez") -> str:
 # ---------------------------------------------------------------- a client with every kind of data
 
 TOM = 1001
+ZOE = 2005
 
 
 ZELDA = 987_654_321
@@ -917,6 +920,19 @@ async def to_time_step(alice: SimUser) -> None:
     assert "At what time" in alice.last_reply.text
 
 
+async def assign_bob(alice: SimUser) -> None:
+    """Alice assigns Bob Strength Base from next Monday, Mon/Wed/Fri at 7am."""
+    await alice.send("/assign")
+    await alice.press("Bob")
+    await alice.press("Strength Base")
+    await alice.press("Next Monday")
+    for day in ("Mon", "Wed", "Fri"):
+        await alice.press(day)
+    await alice.press("Done")
+    await alice.send("7am")
+    await alice.press("✅ Assign")
+
+
 # ----------------------------------------------------------------------------- two clients to book
 
 
@@ -931,10 +947,18 @@ async def schedule_setup(factory: Factory) -> tuple[Coaching, Coaching]:
     return await make_coaching(factory, alice, bob), await make_coaching(factory, alice, carol)
 
 
-async def stored_sessions(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
+async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str = "60 min") -> None:
+    """The common booking: client, time, type (the type's button books)."""
+    await alice.send("/schedule")
+    await alice.press("New session")
+    await alice.press(client)
+    await alice.send(when)
+    if minutes != "60 min":
+        await alice.press("More details")
+        await alice.press("Duration")
+        await alice.press(minutes)
+        await alice.press("Done")
+    await alice.press(kind)
 
 
 # ---------------------------------------------------------------------- sets logged against a plan
@@ -1046,3 +1070,88 @@ async def library_exercise_id(factory: Factory, slug: str) -> int:
         exercise = await ExerciseRepository(session).by_slug(slug)
         assert exercise is not None
         return exercise.id
+
+
+# ------------------------------------------------------------------ a coaching to plan workouts in
+
+LEG_DAY = "Leg day\nBack squat 3x5 @100kg rest 180\nRomanian deadlift 3x8 @60kg"
+
+
+async def setup_workout(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
+    """Alice (London) coaches Bob (New York, no quiet hours), with ``flags`` if given."""
+    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
+    bob = await make_user(
+        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
+    )
+    return await make_coaching(factory, alice, bob, flags=flags)
+
+
+# ------------------------------------------------------------------------- the workers' jobs
+
+
+async def fire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One run of this worker's delayed-message dispatcher."""
+    assert app.job_queue is not None
+    [job] = app.job_queue.get_jobs_by_name("delayed_messages")
+    await job.run(app)
+
+
+# ------------------------------------------------------------------------- rows a test looks up
+
+
+async def user_row(factory: Factory, telegram_id: int) -> User:
+    """The stored user with this Telegram id (there must be one)."""
+    async with factory() as session:
+        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+        return found.scalar_one()
+
+
+async def user_row_or_none(factory: Factory, telegram_id: int) -> User | None:
+    """The stored user with this Telegram id, or None when there is none."""
+    async with factory() as session:
+        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
+        return found.scalar_one_or_none()
+
+
+async def row_count(factory: Factory, model: type[object]) -> int:
+    """How many rows ``model``'s table holds."""
+    async with factory() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def set_count(factory: Factory) -> int:
+    """How many logged sets are stored, in every session."""
+    async with factory() as session:
+        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
+
+
+async def held_messages(factory: Factory) -> list[Reminder]:
+    """The trainer messages in the outbox (held for quiet hours or sent), oldest first."""
+    async with factory() as session:
+        rows = await session.execute(
+            select(Reminder)
+            .where(Reminder.kind == ReminderKind.TRAINER_MESSAGE)
+            .order_by(Reminder.id)
+        )
+        return list(rows.scalars())
+
+
+async def client_alerts(factory: Factory) -> list[ClientAlert]:
+    """Every stored alert, oldest first."""
+    async with factory() as session:
+        rows = await session.execute(select(ClientAlert).order_by(ClientAlert.id))
+        return list(rows.scalars())
+
+
+async def raise_now(ctx: ServiceContext, coaching: Coaching, draft: AlertDraft) -> None:
+    """Raise ``draft`` for the coaching's trainer about its client, at the clock's now."""
+    async with ctx.uow() as uow:
+        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
+        await uow.commit()
+
+
+async def finish_session(user: SimUser) -> str:
+    """Finish the live session from its card; returns the newest summary's text."""
+    await user.press("🏁 Finish")
+    await user.press("Yes, finish")
+    return [r.text for r in user.replies if "Session complete" in r.text][-1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -25,6 +25,8 @@ from storage.models import CoachingSession, Reminder, User
 from tests.conftest import restarted
 from tests.factories import Coaching, make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
+from tests.helpers import texts as _texts
+from tests.helpers import u
 
 Factory = async_sessionmaker[AsyncSession]
 TRAINER, CLIENT = 500, 600
@@ -33,10 +35,6 @@ TRAINER, CLIENT = 500, 600
 def _caused(error: NetworkError, cause: BaseException) -> NetworkError:
     error.__cause__ = cause
     return error
-
-
-def u(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.fixture
@@ -65,10 +63,6 @@ async def _rows(factory: Factory) -> list[Reminder]:
     async with factory() as session:
         found = await session.execute(select(Reminder).order_by(Reminder.due_at, Reminder.id))
         return list(found.scalars())
-
-
-def _texts(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [str(m.get("text", "")) for m in api.sent_to(chat_id)]
 
 
 async def _run(app: SpotterApplication, worker: str = "test-worker") -> None:

@@ -16,15 +16,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.application import SpotterApplication
 from bot.config import Settings
 from coaching.clock import ManualClock
-from storage.models import ProcessedUpdate, SetRecord
+from storage.models import ProcessedUpdate
 from tests.conftest import POSTGRES_URL, make_sim, restarted
 from tests.factories import live_message, make_user, plan_session, trainer_and_client
+from tests.factories import set_count as _set_count
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
@@ -80,11 +81,6 @@ async def _send_counted(user: SimUser, engine: AsyncEngine, text: str) -> Counte
     with counting(engine) as counter:
         await user.send(text)
     return counter
-
-
-async def _set_count(factory: Factory) -> int:
-    async with factory() as session:
-        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
 
 
 async def _start_trainer_session(

@@ -26,6 +26,7 @@ from storage.models import JobLease
 from tests.conftest import START, restarted
 from tests.factories import make_coaching, make_user, many_trainers
 from tests.fakes.botapi import FakeBotAPI
+from tests.helpers import texts as _texts
 from tests.progress_data import plan
 
 Factory = async_sessionmaker[AsyncSession]
@@ -76,10 +77,6 @@ async def _missed_sessions(factory: Factory) -> None:
     coaching = await make_coaching(factory, trainer, cleo, start=START.date())
     for days in (1, 2, 3):
         await plan(factory, coaching, START - timedelta(days=days))
-
-
-def _texts(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [str(message.get("text", "")) for message in api.sent_to(chat_id)]
 
 
 async def test_two_workers_run_one_alert_scan_per_hour(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,42 +22,22 @@ from storage.migrate import upgrade
 from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from tests.factories import make_user
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.test_process import (
+from tests.process_helpers import (
     WAIT,
     BotProcess,
+    api,
     assert_clean_log,
     bot_env,
     press,
     push_text,
+    server,
+    start_bot,
     wait_for_text,
 )
 
 pytestmark = pytest.mark.process
 
-
-@pytest.fixture
-def api() -> FakeBotAPI:
-    return FakeBotAPI()
-
-
-@pytest.fixture
-def server(api: FakeBotAPI) -> Iterator[FakeBotAPIServer]:
-    with FakeBotAPIServer(api) as running:
-        yield running
-
-
-@pytest.fixture
-def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], BotProcess]]:
-    started: list[BotProcess] = []
-
-    def start(env: dict[str, str]) -> BotProcess:
-        process = BotProcess(env, tmp_path, f"bot{len(started) + 1}", Path.cwd())
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
+__all__ = ["api", "server", "start_bot"]  # the fixtures, used by name
 
 
 async def _prepare(url: str) -> None:

@@ -22,7 +22,7 @@ from storage.db import create_engine, create_session_factory
 from tests.conftest import POSTGRES_URL, open_test_engine
 from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.test_process import (
+from tests.process_helpers import (
     BotProcess,
     api,
     assert_clean_log,

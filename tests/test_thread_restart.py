@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,48 +29,28 @@ from storage.models import WorkoutMessage
 from storage.uow import UnitOfWorkFactory
 from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.test_process import (
+from tests.process_helpers import (
     WAIT,
     BotProcess,
+    api,
     assert_clean_log,
     bot_env,
     press,
     push_text,
+    server,
+    start_bot,
     text_to,
     wait_for_text,
 )
 
 pytestmark = pytest.mark.process
 
+__all__ = ["api", "server", "start_bot"]  # the fixtures, used by name
+
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 SESSION = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # its hour-before reminder is due at 08:00
 TEXT = "See you at 8, bring chalk"
-
-
-@pytest.fixture
-def api() -> FakeBotAPI:
-    return FakeBotAPI()
-
-
-@pytest.fixture
-def server(api: FakeBotAPI) -> Iterator[FakeBotAPIServer]:
-    with FakeBotAPIServer(api) as running:
-        yield running
-
-
-@pytest.fixture
-def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], BotProcess]]:
-    started: list[BotProcess] = []
-
-    def start(env: dict[str, str]) -> BotProcess:
-        process = BotProcess(env, tmp_path, f"bot{len(started) + 1}", Path.cwd())
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
 
 
 async def _prepare(url: str) -> None:
@@ -146,7 +126,7 @@ def test_a_held_message_goes_out_once_after_the_quiet_hours_across_a_restart(
 
 
 def test_the_test_clock_is_refused_unless_the_bot_api_is_local(tmp_path: Path) -> None:
-    from tests.test_process import outside_env, run_entry
+    from tests.process_helpers import outside_env, run_entry
 
     clock_file = tmp_path / "now.txt"
     write_time(clock_file, NIGHT)

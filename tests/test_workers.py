@@ -40,17 +40,21 @@ from tests.conftest import POSTGRES_URL, open_test_engine
 from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.fakes.updates import callback_update, message_update
-from tests.test_process import (
+from tests.process_helpers import (
     PROJECT_ROOT,
     WAIT,
     WEBHOOK_SECRET,
     BotProcess,
+    api,
     assert_clean_log,
     bot_env,
     free_port,
+    server,
     wait_for_port,
     wait_for_text,
 )
+
+__all__ = ["api", "server"]  # the fixtures, used by name
 
 WORKERS = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -131,17 +135,6 @@ def text(api: FakeBotAPI, user: FakeUser, body: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-def api() -> FakeBotAPI:
-    return FakeBotAPI()
-
-
-@pytest.fixture
-def server(api: FakeBotAPI) -> Iterator[FakeBotAPIServer]:
-    with FakeBotAPIServer(api) as running:
-        yield running
 
 
 @pytest.fixture

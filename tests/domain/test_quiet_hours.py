@@ -16,14 +16,10 @@ from coaching.domain.quiet_hours import (
     next_allowed,
 )
 from coaching.domain.schedule import UnknownTimeZone
+from tests.helpers import u
 
 NIGHT = QuietHours(time(22, 0), time(7, 0))
 LUNCH = QuietHours(time(12, 0), time(13, 30))
-
-
-def u(text: str) -> datetime:
-    """A UTC instant written as ``"YYYY-MM-DD HH:MM"``."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 import pytest
 
@@ -21,13 +21,10 @@ from coaching.domain.reminders import (
     still_useful,
     trainer_message_due,
 )
+from tests.helpers import u
 
 EVENING = ReminderKind.EVENING_BEFORE
 BEFORE = ReminderKind.BEFORE_SESSION
-
-
-def u(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def plan(start: str, **prefs: object) -> dict[ReminderKind, datetime]:

@@ -21,6 +21,7 @@ from coaching.domain.schedule import (
     parse_weekdays,
     shift_slots,
 )
+from tests.helpers import u
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -33,11 +34,6 @@ MON_WED_FRI = (
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def u(text: str) -> datetime:
-    """A UTC instant written as ``"YYYY-MM-DD HH:MM"``."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def program(weeks: int, per_week: int) -> list[tuple[int, int]]:

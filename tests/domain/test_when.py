@@ -20,11 +20,7 @@ from coaching.domain.when import (
     parse_timezone,
     parse_when,
 )
-
-
-def u(text: str) -> datetime:
-    """A UTC instant written as ``"YYYY-MM-DD HH:MM"``."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+from tests.helpers import u
 
 
 def local(tz: str, text: str) -> datetime:

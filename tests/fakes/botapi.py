@@ -38,6 +38,8 @@ from urllib.parse import unquote, urlsplit
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from tests.fakes.updates import utf16_len
+
 __all__ = [
     "DEFAULT_BOT_USERNAME",
     "Call",
@@ -958,7 +960,7 @@ class FakeBotAPI:
         )
         if not text.strip():
             raise TelegramAPIError(400, "Bad Request: message text is empty")
-        if _utf16_len(text) > MAX_TEXT_LENGTH:
+        if utf16_len(text) > MAX_TEXT_LENGTH:
             raise TelegramAPIError(400, "Bad Request: message is too long")
         content: dict[str, Any] = {"text": text}
         if entities:
@@ -1046,7 +1048,7 @@ class FakeBotAPI:
         )
         if not text.strip():
             raise TelegramAPIError(400, "Bad Request: message text is empty")
-        if _utf16_len(text) > MAX_TEXT_LENGTH:
+        if utf16_len(text) > MAX_TEXT_LENGTH:
             raise TelegramAPIError(400, "Bad Request: message is too long")
         changes: dict[str, Any] = {"text": text, "entities": entities or None}
         return self._apply_edit(stored, changes, params.get("reply_markup"))
@@ -1224,7 +1226,7 @@ class FakeBotAPI:
         caption, entities = _format(
             params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
         )
-        if _utf16_len(caption) > MAX_CAPTION_LENGTH:
+        if utf16_len(caption) > MAX_CAPTION_LENGTH:
             raise TelegramAPIError(400, "Bad Request: message caption is too long")
         content: dict[str, Any] = {"caption": caption}
         if entities:
@@ -1609,10 +1611,6 @@ def _png_size(data: bytes | None) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _short(value: Any, limit: int = 160) -> str:
     text = (
         ", ".join(f"{k}={v!r}" for k, v in value.items())
@@ -1672,7 +1670,7 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     def emit(chunk: str) -> None:
         nonlocal length
         out.append(chunk)
-        length += _utf16_len(chunk)
+        length += utf16_len(chunk)
 
     def fail(detail: str) -> TelegramAPIError:
         return TelegramAPIError(400, f"Bad Request: can't parse entities: {detail}")

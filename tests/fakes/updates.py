@@ -59,7 +59,8 @@ def chat_for(user: FakeUser, chat_id: int | None = None) -> dict[str, Any]:
     return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
 
 
-def _utf16_len(text: str) -> int:
+def utf16_len(text: str) -> int:
+    """The length of ``text`` as Telegram counts it: in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -100,7 +101,7 @@ def message_update(
     message["text"] = text
     if text.startswith("/"):
         command = text.split(maxsplit=1)[0]
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
     return {"update_id": update_id, "message": message}
 
 

@@ -17,14 +17,10 @@ from coaching.errors import NotFound
 from coaching.services.access import trainer_access
 from storage.models import ClientProfile, PermissionSet, Relationship, User
 from tests.factories import create_client, onboard
+from tests.factories import join_by_invite as _join
 from tests.fakes.chat import ChatSimulator, SimUser
 
 PRIVATE_NAMES = ("Cleo Secret", "Dana Secret", "Dana Other", "Eli Secret", "Pip Secret")
-
-
-async def _join(trainer: SimUser, client: SimUser, name: str) -> None:
-    await client.send(f"/start {await create_client(trainer, name)}")
-    await client.press("Accept")
 
 
 @pytest.fixture

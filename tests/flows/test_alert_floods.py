@@ -4,9 +4,6 @@ several alerts at once ("Acknowledge all for Ivy", "Acknowledge all"), authorise
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from bot.application import SpotterApplication
 from coaching.domain.alerts import AlertDraft
@@ -14,21 +11,12 @@ from coaching.domain.enums import AlertSeverity, AlertType
 from coaching.services.alerts import AlertService, raise_alert
 from coaching.services.base import ServiceContext
 from conversations.alerts import send_urgent
-from storage.models import ClientAlert
 from tests.conftest import START
 from tests.factories import Coaching, Factory, make_coaching, make_user
+from tests.factories import client_alerts as _alerts
 from tests.fakes.chat import ChatSimulator, SimUser
+from tests.helpers import job_context as _context
 from tests.progress_data import plan
-
-
-def _context(app: SpotterApplication) -> Any:
-    return type("Ctx", (), {"application": app, "bot": app.bot})()
-
-
-async def _alerts(factory: Factory) -> list[ClientAlert]:
-    async with factory() as session:
-        rows = await session.execute(select(ClientAlert).order_by(ClientAlert.id))
-        return list(rows.scalars())
 
 
 async def _world(factory: Factory) -> tuple[Coaching, Coaching]:

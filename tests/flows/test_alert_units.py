@@ -7,16 +7,10 @@ from decimal import Decimal
 
 from coaching.domain import alerts as rules
 from coaching.domain.enums import Units
-from coaching.services.alerts import raise_alert
 from coaching.services.base import ServiceContext
-from tests.factories import Coaching, Factory, make_coaching, make_user
+from tests.factories import Factory, make_coaching, make_user
+from tests.factories import raise_now as _raise
 from tests.fakes.chat import ChatSimulator
-
-
-async def _raise(ctx: ServiceContext, coaching: Coaching, draft: rules.AlertDraft) -> None:
-    async with ctx.uow() as uow:
-        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
-        await uow.commit()
 
 
 async def _alerts_for(units: Units, ctx: ServiceContext, factory: Factory) -> None:

@@ -12,16 +12,12 @@ from bot.application import SpotterApplication
 from coaching.clock import ManualClock
 from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
-from storage.models import ClientAlert, TrainerProfile
+from storage.models import TrainerProfile
 from tests.conftest import START
 from tests.factories import alerts_world, make_coaching, make_user
+from tests.factories import client_alerts as _alerts
 from tests.fakes.chat import ChatSimulator
 from tests.progress_data import plan
-
-
-async def _alerts(factory: async_sessionmaker[AsyncSession]) -> list[ClientAlert]:
-    async with factory() as session:
-        return list((await session.execute(select(ClientAlert).order_by(ClientAlert.id))).scalars())
 
 
 async def test_list_open_and_resolve_with_notes(

@@ -9,6 +9,7 @@ from coaching.domain.enums import AssignmentStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ProgramModification
 from tests.factories import (
+    assign_bob,
     assign_setup,
     assignments,
     make_coaching,
@@ -16,21 +17,9 @@ from tests.factories import (
     make_user,
     sessions,
 )
-from tests.fakes.chat import ChatSimulator, SimUser
+from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def assign_bob(alice: SimUser) -> None:
-    await alice.send("/assign")
-    await alice.press("Bob")
-    await alice.press("Strength Base")
-    await alice.press("Next Monday")
-    for day in ("Mon", "Wed", "Fri"):
-        await alice.press(day)
-    await alice.press("Done")
-    await alice.send("7am")
-    await alice.press("✅ Assign")
 
 
 async def test_assigning_a_program_step_by_step(

@@ -22,7 +22,7 @@ from coaching.clock import ManualClock
 from conversations import fallbacks
 from conversations import importer as importer_flow
 from conversations import start as start_flow
-from storage.models import SessionRecord, SetRecord, TrainerProfile, TrainingFeedback, User
+from storage.models import SessionRecord, TrainerProfile, TrainingFeedback
 from tests.conftest import make_sim, restarted
 from tests.factories import (
     STRONG,
@@ -33,6 +33,8 @@ from tests.factories import (
     records,
     trainer_and_client,
 )
+from tests.factories import set_count as _set_count
+from tests.factories import user_row as _user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
@@ -43,11 +45,6 @@ NOT_EXPECTING = "I'm not expecting a message right now"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-async def _set_count(factory: Factory) -> int:
-    async with factory() as session:
-        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
 
 
 async def _live_session(sim: ChatSimulator, factory: Factory, clock: ManualClock) -> SimUser:
@@ -69,12 +66,6 @@ async def _logs_a_set(tom: SimUser, factory: Factory, expected: int) -> None:
     await tom.send("100x5")
     assert await _set_count(factory) == expected, tom.transcript()
     assert "Logged: 100 kg × 5" in live_message(tom).text
-
-
-async def _user(factory: Factory, telegram_id: int) -> User:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one()
 
 
 async def _feedback_rows(factory: Factory) -> list[TrainingFeedback]:

@@ -17,7 +17,6 @@ from coaching.domain.enums import (
     RelationshipType,
     SessionStatus,
 )
-from coaching.services.alerts import raise_alert
 from coaching.services.base import ServiceContext
 from conversations.dashboard import digest_job
 from storage.models import (
@@ -30,14 +29,9 @@ from storage.models import (
 )
 from tests.conftest import START
 from tests.factories import Coaching, Factory, make_coaching, make_user
+from tests.factories import raise_now as _raise
 from tests.fakes.chat import ChatSimulator
 from tests.progress_data import plan
-
-
-async def _raise(ctx: ServiceContext, coaching: Coaching, draft: AlertDraft) -> None:
-    async with ctx.uow() as uow:
-        await raise_alert(uow, coaching.trainer.id, coaching.profile.id, draft, ctx.clock.now())
-        await uow.commit()
 
 
 async def _team(factory: Factory) -> tuple[Coaching, Coaching, Coaching]:

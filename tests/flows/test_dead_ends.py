@@ -9,18 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.dead_ends import BUTTON_SCREENS, CLIENT_ONLY, TRAINER_ONLY
-from storage.models import TrainerProfile, User
+from storage.models import TrainerProfile
 from tests.factories import make_user
+from tests.factories import user_row_or_none as _user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def _user(factory: Factory, telegram_id: int) -> User | None:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one_or_none()
 
 
 async def test_a_client_sending_dashboard_can_become_a_trainer(

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
-from coaching.domain.enums import ReminderKind, ReminderStatus
+from coaching.domain.enums import ReminderStatus
 from coaching.services.reminders import Notice, NoticeService
-from storage.models import Reminder
 from tests.factories import (
     Factory,
+    assign_bob,
+    book,
     create_client,
     finished,
     make_coaching,
@@ -28,24 +27,13 @@ from tests.factories import (
     register,
     trainer_and_client,
 )
+from tests.factories import held_messages as _held
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_assign import assign_bob
-from tests.flows.test_schedule import book
 
 # 23:00 in New York (Bob's quiet hours run 22:00–07:00 his time, which is 12:00 UTC).
 NEW_YORK_NIGHT = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
-
-
-async def _held(factory: Factory) -> list[Reminder]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(Reminder)
-            .where(Reminder.kind == ReminderKind.TRAINER_MESSAGE)
-            .order_by(Reminder.id)
-        )
-        return list(rows.scalars())
 
 
 async def test_a_booking_at_night_says_when_the_client_will_see_it(

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from storage.repositories.exchange import ExchangeRepository
-from tests.factories import Factory, import_counts, make_user, strong_file
+from tests.factories import ZOE, Factory, import_counts, make_user, strong_file
 from tests.fakes.chat import ChatSimulator
-from tests.services.test_import_chunks import ZOE
 
 
 def fail_on_insert(monkeypatch: pytest.MonkeyPatch, number: int) -> None:

@@ -18,8 +18,9 @@ import coaching.services.exports as exports
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.domain.exchange import Library, parse_library
-from storage.models import ExerciseRecord, SessionRecord, SessionTemplate, SetRecord
+from storage.models import ExerciseRecord, SessionTemplate, SetRecord
 from tests.conftest import make_sim, restarted
+from tests.factories import import_counts as _counts
 from tests.factories import make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
@@ -32,13 +33,6 @@ LIBRARY = (
     b'"exercises":[{"name":"Barbell Bench Press","slug":"barbell-bench-press",'
     b'"target_sets":3}]}],"programs":[]}'
 )
-
-
-async def _counts(factory: Factory) -> tuple[int, int]:
-    async with factory() as session:
-        records = await session.execute(select(func.count(SessionRecord.id)))
-        sets = await session.execute(select(func.count(SetRecord.id)))
-        return int(records.scalar_one()), int(sets.scalar_one())
 
 
 async def test_library_upload_is_read_off_the_event_loop_with_the_same_replies(

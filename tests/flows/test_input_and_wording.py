@@ -22,9 +22,9 @@ from storage.models import (
     SessionRecord,
     SessionTemplate,
     SetRecord,
-    User,
 )
 from tests.factories import ZELDA, assign_setup, assignments, make_user, rich_client, to_time_step
+from tests.factories import user_row as _user
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
@@ -64,12 +64,6 @@ async def _new_template(tara: SimUser, name: str = "Upper") -> None:
     await tara.press("New template")
     await tara.send(name)
     assert f"Template {name} created" in tara.last_reply.text
-
-
-async def _user(factory: Factory, telegram_id: int) -> User:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one()
 
 
 # --- 1. brackets in an injury list ----------------------------------------------------------

@@ -16,6 +16,7 @@ from coaching.clock import ManualClock
 from storage.models import SetRecord
 from tests.factories import (
     LIVE_PREFIXES,
+    fire,
     live_message,
     make_user,
     plan_session,
@@ -25,7 +26,6 @@ from tests.factories import (
 )
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
-from tests.flows.test_rest_timers import fire
 
 Factory = async_sessionmaker[AsyncSession]
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import Units
+from tests.factories import finish_session as _finish
 from tests.factories import (
     live_message,
     make_user,
@@ -34,13 +35,6 @@ async def _own_deadlift(sim: ChatSimulator, factory: Factory, units: Units = Uni
     await cleo.send("deadlift")
     await cleo.press("Barbell Deadlift")
     return cleo
-
-
-async def _finish(user: SimUser) -> str:
-    await user.press("🏁 Finish")
-    await user.press("Yes, finish")
-    [summary] = [r.text for r in user.replies if "Session complete" in r.text][-1:]
-    return summary
 
 
 async def test_relative_entries_move_the_last_sets_load_whatever_it_was(

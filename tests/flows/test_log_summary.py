@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
+from tests.factories import finish_session as _finish
 from tests.factories import live_message, records, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
 
@@ -16,12 +17,6 @@ async def _unplanned(tom: SimUser) -> None:
     await tom.send("/log")
     await tom.press("Alice")
     await tom.press("Unplanned session")
-
-
-async def _finish(user: SimUser) -> str:
-    await user.press("🏁 Finish")
-    await user.press("Yes, finish")
-    return [r.text for r in user.replies if "Session complete" in r.text][-1]
 
 
 async def test_an_unplanned_session_is_titled_after_what_was_done(

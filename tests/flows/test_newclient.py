@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -11,13 +11,9 @@ from coaching.domain.enums import RelationshipStatus, RelationshipType
 from storage.models import ClientProfile, Invite, Relationship, TrainerProfile
 from tests.conftest import make_sim, restarted
 from tests.factories import LINK, create_client, onboard
+from tests.factories import row_count as _count
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
-
-
-async def _count(factory: async_sessionmaker[AsyncSession], model: type) -> int:
-    async with factory() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def test_every_step_answered_then_created_with_a_link(

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
@@ -30,7 +30,7 @@ from conversations import alerts as alert_flow
 from conversations import settings as settings_flow
 from conversations.common import END, Context, answer
 from conversations.flow import OPEN_FLOWS, Flow, conversation_state
-from storage.models import ClientAlert, SetRecord, UserData
+from storage.models import UserData
 from tests.conftest import make_sim, new_app, restarted
 from tests.factories import (
     Coaching,
@@ -40,6 +40,8 @@ from tests.factories import (
     plan_session,
     trainer_and_client,
 )
+from tests.factories import client_alerts as _alerts
+from tests.factories import set_count as _set_count
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
 
@@ -81,16 +83,6 @@ async def _open_resolve_step(user: SimUser) -> None:
     await user.press("👀 Open alert", message_id=_notice(user).message_id)
     await user.press("✅ Resolve")
     assert "Any notes on how you handled it?" in user.last_reply.text
-
-
-async def _alerts(factory: Factory) -> list[ClientAlert]:
-    async with factory() as session:
-        return list((await session.execute(select(ClientAlert).order_by(ClientAlert.id))).scalars())
-
-
-async def _set_count(factory: Factory) -> int:
-    async with factory() as session:
-        return int(await session.scalar(select(func.count(SetRecord.id))) or 0)
 
 
 async def _stored_user_data(factory: Factory, telegram_id: int) -> dict[str, Any]:

@@ -13,17 +13,13 @@ from coaching.services.permissions import trainer_progression_visible
 from storage.models import ClientProfile, Exercise, ProgressionAccess, Relationship, User
 from storage.uow import UnitOfWork
 from tests.conftest import make_sim, restarted
-from tests.factories import create_client, onboard
+from tests.factories import join_by_invite as _join
+from tests.factories import onboard
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 BENCH = "Barbell Bench Press"
-
-
-async def _join(trainer: SimUser, client: SimUser, name: str) -> None:
-    await client.send(f"/start {await create_client(trainer, name)}")
-    await client.press("Accept")
 
 
 async def _user_id(factory: Factory, telegram_id: int) -> int:

@@ -11,10 +11,16 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import RelationshipType
 from coaching.domain.when import WhenError, example_day, parse_local_date, parse_when
 from storage.models import Invite, Relationship
-from tests.factories import Factory, create_client, make_coaching, make_user, onboard
+from tests.factories import (
+    LEG_DAY,
+    Factory,
+    create_client,
+    make_coaching,
+    make_user,
+    onboard,
+    setup_workout,
+)
 from tests.fakes.chat import ChatSimulator
-from tests.flows.test_workouts import LEG_DAY
-from tests.flows.test_workouts import setup as setup_workout
 
 SEVENTH_DECEMBER = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

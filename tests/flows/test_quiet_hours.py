@@ -13,25 +13,16 @@ from sqlalchemy import select, update
 from bot.application import SpotterApplication
 from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
-from coaching.domain.enums import ReminderKind, ReminderStatus
+from coaching.domain.enums import ReminderStatus
 from coaching.domain.permissions import PermissionFlags
 from coaching.services.reminders import Notice, NoticeService
-from storage.models import PermissionSet, Reminder, User
+from storage.models import PermissionSet, User
 from tests.factories import Factory, rated, trainer_and_client
+from tests.factories import held_messages as _held
 from tests.fakes.chat import ChatSimulator, SimUser
 
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
-
-
-async def _held(factory: Factory) -> list[Reminder]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(Reminder)
-            .where(Reminder.kind == ReminderKind.TRAINER_MESSAGE)
-            .order_by(Reminder.id)
-        )
-        return list(rows.scalars())
 
 
 async def _pause(tom: SimUser, reason: str = "holiday") -> None:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram.ext import Application
 
 from bot.application import SpotterApplication
 from bot.config import Settings
@@ -22,6 +21,7 @@ from storage.models import DelayedMessage
 from storage.repositories.timers import DelayedMessageRepository
 from tests.conftest import make_sim, restarted
 from tests.factories import (
+    fire,
     live_message,
     make_coaching,
     make_user,
@@ -32,6 +32,7 @@ from tests.factories import (
 )
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
+from tests.helpers import texts
 
 Factory = async_sessionmaker[AsyncSession]
 REST_OVER_SET_3 = "⏱ Rest over — next: Set 3 of Barbell Back Squat"
@@ -42,17 +43,6 @@ async def timers(factory: Factory) -> dict[int, DelayedMessage]:
     async with factory() as session:
         rows = (await session.execute(select(DelayedMessage))).scalars()
         return {row.chat_id: row for row in rows}
-
-
-async def fire(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One run of this worker's delayed-message dispatcher."""
-    assert app.job_queue is not None
-    [job] = app.job_queue.get_jobs_by_name("delayed_messages")
-    await job.run(app)
-
-
-def texts(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [str(message.get("text", "")) for message in api.sent_to(chat_id)]
 
 
 async def _logging(sim: ChatSimulator, factory: Factory, clock: ManualClock) -> SimUser:

@@ -13,25 +13,12 @@ from coaching.domain.enums import SessionStatus, SessionType
 from coaching.domain.permissions import PermissionFlags
 from storage.models import ClientProfile
 from tests.conftest import make_sim, restarted
-from tests.factories import make_coaching, make_user, schedule_setup, stored_sessions
+from tests.factories import book, make_coaching, make_user, schedule_setup
+from tests.factories import sessions as stored_sessions
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator, SimUser
+from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def book(alice: SimUser, client: str, kind: str, when: str, minutes: str = "60 min") -> None:
-    """The common booking: client, time, type (the type's button books)."""
-    await alice.send("/schedule")
-    await alice.press("New session")
-    await alice.press(client)
-    await alice.send(when)
-    if minutes != "60 min":
-        await alice.press("More details")
-        await alice.press("Duration")
-        await alice.press(minutes)
-        await alice.press("Done")
-    await alice.press(kind)
 
 
 async def test_the_common_booking_is_client_time_type(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,17 +12,15 @@ from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
 from coaching.domain.enums import ReminderKind, ReminderStatus, Units
 from coaching.services.reminders import reminders_for_session_changed
-from storage.models import CoachingSession, Reminder, TrainerProfile, User
+from storage.models import CoachingSession, Reminder, TrainerProfile
 from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import user_row as _user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
+from tests.helpers import u
 
 Factory = async_sessionmaker[AsyncSession]
 TRAINER, CLIENT = 500, 600
-
-
-def u(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 async def _people(factory: Factory) -> Coaching:
@@ -46,12 +44,6 @@ async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetim
         await reminders_for_session_changed(session, row.id, now)
         await session.commit()
         return row.id
-
-
-async def _user(factory: Factory, telegram_id: int) -> User:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one()
 
 
 async def _pending(factory: Factory) -> dict[ReminderKind, datetime]:

@@ -11,16 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from coaching.clock import ManualClock
 from coaching.services.users import UserService
-from storage.models import TrainerProfile, User
+from storage.models import TrainerProfile
 from tests.conftest import make_sim, restarted
+from tests.factories import user_row_or_none as _user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
-
-
-async def _user(factory: async_sessionmaker[AsyncSession], telegram_id: int) -> User | None:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one_or_none()
 
 
 async def test_new_trainer_registers_with_role_and_time_zone(

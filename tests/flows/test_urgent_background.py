@@ -7,7 +7,6 @@ an urgent alert it raised is sent by the ``alert_notify`` job, once, also across
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,14 +23,11 @@ from tests.conftest import restarted
 from tests.factories import Coaching, plan_session, trainer_and_client
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
+from tests.helpers import job_context as _context
 from tests.progress_data import plan
 
 Factory = async_sessionmaker[AsyncSession]
 OPEN_ALERT = ("👀 Open alert", "👀 Open alerts")
-
-
-def _context(app: SpotterApplication) -> Any:
-    return type("Ctx", (), {"application": app, "bot": app.bot})()
 
 
 def _notices(user: SimUser) -> list[str]:

@@ -20,7 +20,6 @@ from storage.models import (
     CoachingSession,
     Relationship,
     SetRecord,
-    User,
 )
 from tests.factories import (
     DEFAULT_SESSIONS,
@@ -36,18 +35,13 @@ from tests.factories import (
     plan_session,
     register,
     schedule_setup,
-    stored_sessions,
     trainer_and_client,
 )
+from tests.factories import sessions as stored_sessions
+from tests.factories import user_row as _user
 from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
-
-
-async def _user(factory: Factory, telegram_id: int) -> User:
-    async with factory() as session:
-        found = await session.execute(select(User).where(User.telegram_id == telegram_id))
-        return found.scalar_one()
 
 
 # --------------------------------------------------------------------------- one, not ones

@@ -28,34 +28,23 @@ from storage.models import (
     WorkoutMessage,
 )
 from tests.factories import (
+    LEG_DAY,
     Coaching,
+    assign_bob,
     live_message,
     make_coaching,
     make_program,
     make_template,
     make_user,
 )
+from tests.factories import sessions as planned
+from tests.factories import setup_workout as setup
 from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 
-LEG_DAY = "Leg day\nBack squat 3x5 @100kg rest 180\nRomanian deadlift 3x8 @60kg"
 # Bob lives in New York; the test clock starts on Mon 23 Nov 2026 09:00 UTC (04:00 for him).
 THURSDAY_6PM = datetime(2026, 11, 26, 23, 0, tzinfo=UTC)
-
-
-async def setup(factory: Factory, flags: PermissionFlags | None = None) -> Coaching:
-    alice = await make_user(factory, 1001, "Alice", trainer=True, timezone="Europe/London")
-    bob = await make_user(
-        factory, 2002, "Bob", client=True, timezone="America/New_York", quiet_hours=False
-    )
-    return await make_coaching(factory, alice, bob, flags=flags)
-
-
-async def planned(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
 
 
 async def set_flags(factory: Factory, coaching: Coaching, **flags: bool) -> None:
@@ -299,15 +288,7 @@ async def test_a_name_line_without_letters_is_refused(
 
 
 async def assign_program(factory: Factory, alice: SimUser) -> None:
-    await alice.send("/assign")
-    await alice.press("Bob")
-    await alice.press("Strength Base")
-    await alice.press("Next Monday")
-    for day in ("Mon", "Wed", "Fri"):
-        await alice.press(day)
-    await alice.press("Done")
-    await alice.send("7am")
-    await alice.press("✅ Assign")
+    await assign_bob(alice)
 
 
 async def first_day(factory: Factory) -> CoachingSession:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
@@ -37,15 +35,11 @@ from storage.models import (
 from storage.repositories.alerts import AlertRepository
 from tests.conftest import START
 from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import client_alerts as _alerts
+from tests.helpers import counting
 from tests.progress_data import exercise_id, log_session, plan
 
 SQUAT = "Barbell Back Squat"
-
-
-async def _alerts(factory: async_sessionmaker[AsyncSession]) -> list[ClientAlert]:
-    async with factory() as session:
-        rows = await session.execute(select(ClientAlert).order_by(ClientAlert.id))
-        return list(rows.scalars())
 
 
 async def _setup(
@@ -268,20 +262,6 @@ async def test_thresholds(
 
 
 # --------------------------------------------------------------------------- the scan's reads
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 LiftSet = tuple[int, str, int, str | None, SetType]

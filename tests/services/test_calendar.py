@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
@@ -19,8 +18,8 @@ from coaching.services.calendar import (
     parse_duration,
     parse_list,
 )
-from storage.models import CoachingSession
 from tests.factories import Coaching, make_coaching, make_user
+from tests.factories import sessions as all_sessions
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -42,12 +41,6 @@ def booking(coaching: Coaching, at: datetime, minutes: int = 60) -> NewSession:
         goals=("baseline squat",),
         location="Main gym",
     )
-
-
-async def all_sessions(factory: Factory) -> list[CoachingSession]:
-    async with factory() as session:
-        rows = await session.execute(select(CoachingSession).order_by(CoachingSession.id))
-        return list(rows.scalars())
 
 
 async def test_times_are_read_in_the_trainers_zone(ctx: ServiceContext, bob: Coaching) -> None:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
@@ -19,21 +15,8 @@ from coaching.services.base import ServiceContext
 from coaching.services.dashboard import DashboardService
 from tests.conftest import START
 from tests.factories import make_coaching, make_user
+from tests.helpers import counting
 from tests.progress_data import exercise_id, log_session, plan
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def _trainer_with_clients(factory: async_sessionmaker[AsyncSession], count: int) -> list[int]:

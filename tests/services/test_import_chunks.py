@@ -22,6 +22,8 @@ from coaching.services.live import LiveService
 from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from storage.repositories.exchange import ExchangeRepository
 from tests.factories import (
+    TOM,
+    ZOE,
     exercise_id,
     make_user,
     strong_file,
@@ -29,7 +31,6 @@ from tests.factories import (
 )
 
 Factory = async_sessionmaker[AsyncSession]
-TOM, ZOE = 1001, 2005
 
 
 async def counts(factory: Factory) -> tuple[int, int, int]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import RecordStatus
@@ -18,6 +18,7 @@ from coaching.services.exports import ExportService
 from coaching.services.imports import OWN, SKIP, ImportService, NameKind
 from storage.models import ClientProfile, Exercise, ExerciseRecord, SessionRecord, SetRecord
 from tests.factories import HEVY, STRONG, make_coaching, make_user
+from tests.factories import row_count as _count
 
 Factory = async_sessionmaker[AsyncSession]
 ALICE, TOM, MALLORY = 2001, 1001, 3001
@@ -31,11 +32,6 @@ def _sets(data: bytes) -> list[tuple[object, ...]]:
         for e in w.exercises
         for s in e.sets
     ]
-
-
-async def _count(factory: Factory, model: type[object]) -> int:
-    async with factory() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def _bench_id(factory: Factory) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -32,14 +32,11 @@ from storage.db import create_engine, create_session_factory
 from storage.models import CoachingSession, Reminder, User
 from storage.repositories.reminders import ReminderRepository
 from tests.factories import Coaching, make_coaching, make_user
+from tests.helpers import u
 
 Factory = async_sessionmaker[AsyncSession]
 EVENING = ReminderKind.EVENING_BEFORE
 BEFORE = ReminderKind.BEFORE_SESSION
-
-
-def u(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 async def _people(
