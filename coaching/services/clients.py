@@ -1,6 +1,6 @@
 """A trainer's clients: creating one (with its invite), the clients list, and the card.
 
-Every read of a client goes through :func:`coaching.services.access.trainer_access`; personal
+Every read of a client goes through :func:`coaching.services.access.check_access`; personal
 and health details show on the card only when the client shares them (or has not joined yet,
 when the profile is the trainer's own record).
 """
