@@ -11,14 +11,17 @@ Dates of birth are read day first when they are not year-month-day: ``17.05.1990
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from coaching.domain.enums import RelationshipType
 from coaching.domain.units import KG_PER_LB
 from coaching.errors import InvalidInput
+
+T = TypeVar("T")
 
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -364,6 +367,32 @@ def _items(value: object) -> list[str]:
     return []
 
 
+def _parsed(values: Mapping[str, object], key: str, parse: Callable[[str], T]) -> T | None:
+    """``values[key]`` checked again by ``parse``; ``None`` when it is missing or empty."""
+    text = _opt(values, key)
+    return parse(text) if text else None
+
+
+def _parsed_items(
+    values: Mapping[str, object], key: str, parse: Callable[[str], list[str]]
+) -> tuple[str, ...]:
+    """The list ``values[key]`` checked again by ``parse`` (which reads one item a line)."""
+    items = _items(values.get(key))
+    return tuple(parse("\n".join(items))) if items else ()
+
+
+def _height_cm(text: str) -> Decimal:
+    return _in_range(Decimal(text), HEIGHT_RANGE, "Height in cm", "180")
+
+
+def _weight_kg(text: str) -> Decimal:
+    return _in_range(Decimal(text), WEIGHT_RANGE, "Weight in kg", "82.5")
+
+
+def _body_fat_pct(text: str) -> Decimal:
+    return _in_range(Decimal(text), BODY_FAT_RANGE, "Body fat %", "18")
+
+
 def draft_from_values(values: Mapping[str, object]) -> ClientDraft:
     """Rebuild a draft from JSON-able values (dates as ISO text, decimals as text).
 
@@ -371,40 +400,27 @@ def draft_from_values(values: Mapping[str, object]) -> ClientDraft:
     or outdated draft can never reach the database.
     """
     name = parse_name(str(values.get("name") or ""))
-    dob = _opt(values, "date_of_birth")
-    height = _opt(values, "height_cm")
-    weight = _opt(values, "weight_kg")
-    fat = _opt(values, "body_fat_pct")
-    rhr = _opt(values, "resting_heart_rate")
-    level = _opt(values, "fitness_level")
-    gender = _opt(values, "gender")
-    medical = _opt(values, "medical_notes")
-    emergency = _opt(values, "emergency_contact")
-    email = _opt(values, "email")
-    phone = _opt(values, "phone")
-    contact = ", ".join(v for v in (email, phone) if v)
+    contact = ", ".join(v for v in (_opt(values, "email"), _opt(values, "phone")) if v)
     parsed_email, parsed_phone = parse_contact(contact) if contact else (None, None)
-    goals = _items(values.get("goals"))
-    injuries = _items(values.get("injuries"))
-    kind = _opt(values, "relationship_type")
     return ClientDraft(
         name=name,
         email=parsed_email,
         phone=parsed_phone,
-        date_of_birth=date.fromisoformat(dob) if dob else None,
-        gender=parse_gender(gender) if gender else None,
-        height_cm=_in_range(Decimal(height), HEIGHT_RANGE, "Height in cm", "180")
-        if height
-        else None,
-        weight_kg=_in_range(Decimal(weight), WEIGHT_RANGE, "Weight in kg", "82.5")
-        if weight
-        else None,
-        body_fat_pct=_in_range(Decimal(fat), BODY_FAT_RANGE, "Body fat %", "18") if fat else None,
-        resting_heart_rate=parse_resting_hr(rhr) if rhr else None,
-        fitness_level=parse_fitness_level(level) if level else None,
-        goals=tuple(parse_goals("\n".join(goals))) if goals else (),
-        injuries=tuple(parse_injuries("\n".join(injuries))) if injuries else (),
-        medical_notes=parse_medical_notes(medical) if medical else None,
-        emergency_contact=parse_emergency_contact(emergency) if emergency else None,
-        relationship_type=RelationshipType(kind) if kind else RelationshipType.IN_PERSON,
+        date_of_birth=_parsed(values, "date_of_birth", date.fromisoformat),
+        gender=_parsed(values, "gender", parse_gender),
+        height_cm=_parsed(values, "height_cm", _height_cm),
+        weight_kg=_parsed(values, "weight_kg", _weight_kg),
+        body_fat_pct=_parsed(values, "body_fat_pct", _body_fat_pct),
+        resting_heart_rate=_parsed(values, "resting_heart_rate", parse_resting_hr),
+        fitness_level=_parsed(values, "fitness_level", parse_fitness_level),
+        goals=_parsed_items(values, "goals", parse_goals),
+        injuries=_parsed_items(values, "injuries", parse_injuries),
+        medical_notes=_parsed(values, "medical_notes", parse_medical_notes),
+        emergency_contact=_parsed(values, "emergency_contact", parse_emergency_contact),
+        relationship_type=_relationship_type(values),
     )
+
+
+def _relationship_type(values: Mapping[str, object]) -> RelationshipType:
+    kind = _parsed(values, "relationship_type", RelationshipType)
+    return RelationshipType.IN_PERSON if kind is None else kind

@@ -500,42 +500,14 @@ def _parse(line: str, default_unit: Units) -> Prescription:
         raise _LineError(
             "I couldn't find the sets and reps: write them like 3x5, 4x8-12, 3x60s or 1x500m"
         )
-    name = " ".join(stripped[: match.start()].split()).rstrip(" ,:-–—")
-    if not name:
-        raise _LineError("the exercise name is missing: start the line with it, e.g. Back squat")
-    if len(name) > MAX_NAME_LENGTH:
-        raise _LineError(f"the exercise name is longer than {MAX_NAME_LENGTH} characters")
-    if "@" in name:
-        bare, load = name.split("@", 1)
-        raise _LineError(
-            "the load must come after the sets and reps, e.g. Back squat 3x5 @100kg",
-            part=f"@{load.strip()}",
-            fixed=" ".join(f"{bare} {stripped[match.start() :]} @{load.strip()}".split()),
-        )
-
+    name = _exercise_name(stripped, match)
     sets = int(match["sets"])
     if not 1 <= sets <= MAX_SETS:
         raise _LineError(f"sets must be between 1 and {MAX_SETS}, e.g. 3x5")
     reps_min, reps_max, duration_s, distance_m = _parse_target(match)
 
-    remainder = stripped[match.end() :]
-    notes: str | None = None
-    separator = _NOTE_SEPARATOR_RE.search(remainder)
-    if separator is not None:
-        notes = remainder[separator.end() :].strip() or None
-        remainder = remainder[: separator.start()]
-    if notes is not None and len(notes) > MAX_NOTES_LENGTH:
-        raise _LineError(f"the note is longer than {MAX_NOTES_LENGTH} characters")
-
-    try:
-        mods = _parse_modifiers(remainder, default_unit)
-    except _LineError as error:
-        if error.at is None or error.part is None:
-            raise
-        kept = (stripped[: match.end()] + remainder[: error.at]).rstrip(" ,")
-        note = ", ".join(filter(None, (error.part, notes)))
-        error.fixed = f"{kept} - {note}"
-        raise
+    remainder, notes = _split_note(stripped[match.end() :])
+    mods = _line_modifiers(stripped[: match.end()], remainder, notes, default_unit)
     if mods.target_time_s is not None:
         if distance_m is None:
             raise _LineError("'in <time>' only goes with a distance, e.g. Run 1x5km in 25:00")
@@ -557,6 +529,51 @@ def _parse(line: str, default_unit: Units) -> Prescription:
         notes=notes,
         entered_unit=mods.unit or default_unit,
     )
+
+
+def _exercise_name(stripped: str, match: re.Match[str]) -> str:
+    """The exercise's name: the text before the sets and reps, which must be there, not too
+    long, and hold no load (``Squat @100 3x5`` is refused with the line put in order)."""
+    name = " ".join(stripped[: match.start()].split()).rstrip(" ,:-–—")
+    if not name:
+        raise _LineError("the exercise name is missing: start the line with it, e.g. Back squat")
+    if len(name) > MAX_NAME_LENGTH:
+        raise _LineError(f"the exercise name is longer than {MAX_NAME_LENGTH} characters")
+    if "@" in name:
+        bare, load = name.split("@", 1)
+        raise _LineError(
+            "the load must come after the sets and reps, e.g. Back squat 3x5 @100kg",
+            part=f"@{load.strip()}",
+            fixed=" ".join(f"{bare} {stripped[match.start() :]} @{load.strip()}".split()),
+        )
+    return name
+
+
+def _split_note(remainder: str) -> tuple[str, str | None]:
+    """(the modifiers, the note) of what follows the sets and reps."""
+    separator = _NOTE_SEPARATOR_RE.search(remainder)
+    if separator is None:
+        return remainder, None
+    notes = remainder[separator.end() :].strip() or None
+    if notes is not None and len(notes) > MAX_NOTES_LENGTH:
+        raise _LineError(f"the note is longer than {MAX_NOTES_LENGTH} characters")
+    return remainder[: separator.start()], notes
+
+
+def _line_modifiers(
+    head: str, remainder: str, notes: str | None, default_unit: Units
+) -> _Modifiers:
+    """The modifiers after ``head`` (name, sets and target). A word that is no modifier is
+    refused with the line rewritten to carry it as a note."""
+    try:
+        return _parse_modifiers(remainder, default_unit)
+    except _LineError as error:
+        if error.at is None or error.part is None:
+            raise
+        kept = (head + remainder[: error.at]).rstrip(" ,")
+        note = ", ".join(filter(None, (error.part, notes)))
+        error.fixed = f"{kept} - {note}"
+        raise
 
 
 def parse_prescription_line(line: str, *, default_unit: Units, line_no: int = 1) -> Prescription:
@@ -672,27 +689,8 @@ def format_prescription(p: Prescription, unit: Units) -> str:
     name, parses back to the same prescription when ``unit`` is the one the load was entered
     in (to 0.01 of that unit).
     """
-    if p.distance_m is not None:
-        target = _format_distance(p.distance_m)
-        if p.duration_s is not None:
-            target += f" in {_clock(p.duration_s)}"
-    elif p.duration_s is not None:
-        target = _format_duration(p.duration_s)
-    elif p.reps_min is not None and p.reps_max is not None and p.reps_min != p.reps_max:
-        target = f"{p.reps_min}–{p.reps_max}"
-    else:
-        target = str(p.reps_min)
-    head = f"{p.sets}×{target}"
-
-    if p.bodyweight:
-        added = p.weight_kg
-        load = "@ bw" if added is None else f"@ bw + {_format_weight(added, p.entered_unit, unit)}"
-    elif p.percent_e1rm is not None:
-        load = f"@ {_plain(p.percent_e1rm)}%"
-    elif p.weight_kg is not None:
-        load = f"@ {_format_weight(p.weight_kg, p.entered_unit, unit)}"
-    else:
-        load = ""
+    head = f"{p.sets}×{_format_target(p)}"
+    load = _format_load(p, unit)
     if load:
         head = f"{head} {load}"
 
@@ -707,3 +705,29 @@ def format_prescription(p: Prescription, unit: Units) -> str:
     if p.notes:
         text += f" - {p.notes}"
     return text
+
+
+def _format_target(p: Prescription) -> str:
+    """What each set aims at: a distance (and time), a time, a rep range or reps."""
+    if p.distance_m is not None:
+        target = _format_distance(p.distance_m)
+        if p.duration_s is not None:
+            target += f" in {_clock(p.duration_s)}"
+        return target
+    if p.duration_s is not None:
+        return _format_duration(p.duration_s)
+    if p.reps_min is not None and p.reps_max is not None and p.reps_min != p.reps_max:
+        return f"{p.reps_min}–{p.reps_max}"
+    return str(p.reps_min)
+
+
+def _format_load(p: Prescription, unit: Units) -> str:
+    """The load after an ``@``, or nothing for an unloaded prescription."""
+    if p.bodyweight:
+        added = p.weight_kg
+        return "@ bw" if added is None else f"@ bw + {_format_weight(added, p.entered_unit, unit)}"
+    if p.percent_e1rm is not None:
+        return f"@ {_plain(p.percent_e1rm)}%"
+    if p.weight_kg is not None:
+        return f"@ {_format_weight(p.weight_kg, p.entered_unit, unit)}"
+    return ""

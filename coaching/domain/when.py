@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateparser
@@ -287,13 +287,24 @@ def _vet_date_words(
     date alone (:func:`parse_local_date`); it only changes the wording of the errors.
     """
     shown = original.strip()
-    example = example_day(today).isoformat()
     unreadable = (
         f"I couldn't read '{shown}' as a date and time. Try {when_examples(today)}."
         if with_time
         else f"I couldn't read '{shown}' as a date. Try {examples or date_examples(today)}."
     )
     plain = _ORDINAL.sub(r"\1", date_part)
+    _vet_words(plain, unreadable)
+    without_iso = re.sub(r"\d{4}-\d{2}-\d{2}", " ", plain)
+    numbers = re.findall(r"\d+", without_iso)
+    has_month = any(word in _MONTH_WORDS for word in re.findall(r"[a-z]+", plain))
+    if not numbers or has_month or _counts_units(without_iso):
+        return
+    _refuse_stray_number(numbers[0], shown, with_time=with_time, today=today)
+
+
+def _vet_words(plain: str, unreadable: str) -> None:
+    """Refuse vague words (``evening``), unknown words and stray signs; ``unreadable`` is
+    the message for the last two."""
     for word in re.findall(r"[a-z]+", plain):
         if word in _VAGUE_WORDS:
             raise WhenError(
@@ -304,12 +315,12 @@ def _vet_date_words(
     leftover = re.sub(r"[a-z]+|\d{4}-\d{2}-\d{2}|\d+", " ", plain)
     if leftover.replace(",", " ").replace(".", " ").strip():
         raise WhenError(unreadable)
-    without_iso = re.sub(r"\d{4}-\d{2}-\d{2}", " ", plain)
-    numbers = re.findall(r"\d+", without_iso)
-    has_month = any(word in _MONTH_WORDS for word in re.findall(r"[a-z]+", plain))
-    if not numbers or has_month or _counts_units(without_iso):
-        return
-    number = numbers[0]
+
+
+def _refuse_stray_number(number: str, shown: str, *, with_time: bool, today: date) -> NoReturn:
+    """Refuse a number among date words that is neither a day of a month nor a count of
+    days: after a date it reads as an hour without a colon, otherwise as a date to respell."""
+    example = example_day(today).isoformat()
     if with_time and len(number) <= 2 and int(number) <= 23:
         try:
             hour = _bare_hour(number)
@@ -502,18 +513,7 @@ def parse_when(
     if date_part:
         _vet_date_words(date_part, text, with_time=True, today=today)
         resolved = _resolve_date(date_part, base=local_now, original=text)
-
-    date_only = False
-    if at is None:
-        if resolved.relative_offset:
-            at = local_now.time().replace(second=0, microsecond=0)
-        elif require_time:
-            raise WhenError(
-                f"Add a time to '{text.strip()}', e.g. '{text.strip()} 18:00' or "
-                f"'{text.strip()} 7am'."
-            )
-        else:
-            at, date_only = time(0, 0), True
+    at, date_only = _time_of_day(at, resolved, local_now, text, require_time=require_time)
 
     day = resolved.day
     result = local_to_utc(datetime.combine(day, at), zone)
@@ -521,17 +521,45 @@ def parse_when(
         day += timedelta(days=7)
         result = local_to_utc(datetime.combine(day, at), zone)
 
-    if not allow_past:
-        past = day < local_now.date() if date_only else result < now
-        if past:
-            described = day.isoformat() if date_only else _describe(result.astimezone(zone))
-            tip = (
-                f"For tomorrow, write 'tomorrow {_read_back(at)}'."
-                if not date_part
-                else f"Give a moment in the future, e.g. {when_examples(today)}."
-            )
-            raise WhenError(f"{described} has already passed. {tip}")
+    if not allow_past and (day < local_now.date() if date_only else result < now):
+        described = day.isoformat() if date_only else _describe(result.astimezone(zone))
+        raise _already_passed(described, at, typed_date=bool(date_part), today=today)
     return result
+
+
+def _time_of_day(
+    at: time | None,
+    resolved: _ResolvedDate,
+    local_now: datetime,
+    text: str,
+    *,
+    require_time: bool,
+) -> tuple[time, bool]:
+    """The time of day to use, and whether the text gave a date only (the day's start).
+
+    A typed time wins; an offset such as "in 2 days" keeps the current wall-clock minute; a
+    date alone is refused when a time is required.
+    """
+    if at is not None:
+        return at, False
+    if resolved.relative_offset:
+        return local_now.time().replace(second=0, microsecond=0), False
+    if require_time:
+        raise WhenError(
+            f"Add a time to '{text.strip()}', e.g. '{text.strip()} 18:00' or '{text.strip()} 7am'."
+        )
+    return time(0, 0), True
+
+
+def _already_passed(described: str, at: time, *, typed_date: bool, today: date) -> WhenError:
+    """The error for a moment (``described``) that has passed, with a tip that fits what was
+    typed: a time alone is most likely meant for tomorrow."""
+    tip = (
+        f"Give a moment in the future, e.g. {when_examples(today)}."
+        if typed_date
+        else f"For tomorrow, write 'tomorrow {_read_back(at)}'."
+    )
+    return WhenError(f"{described} has already passed. {tip}")
 
 
 def _read_back(at: time) -> str:

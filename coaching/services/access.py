@@ -3,11 +3,6 @@
 ``await check_access(uow, trainer_user_id, client_profile_id, Permission.X)`` returns the
 relationship and the client's flags, or raises :class:`NotFound` (not your client: we do not
 even confirm the client exists) or :class:`NotAllowed` (your client, but not shared).
-
-The functions that take an ``AsyncSession`` (:func:`trainer_access`, :func:`relationship_for`,
-:func:`profile_scope`, :func:`client_profile_ids`, :func:`self_profile`) do the same for the
-services that still pass their session around; they go once those services are on the unit of
-work.
 """
 
 from __future__ import annotations
@@ -15,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.domain.permissions import WRITE_PERMISSIONS, PermissionFlags, require
@@ -90,16 +83,9 @@ async def current_access(
     return None if row is None else access_of(trainer_user_id, client_profile_id, row)
 
 
-async def relationship_for(
-    session: AsyncSession, trainer_user_id: int, client_profile_id: int
-) -> Access | None:
-    """:func:`current_access`, for a service that still passes its session around."""
-    return await current_access(UnitOfWork.joining(session), trainer_user_id, client_profile_id)
-
-
 def authorise(access: Access | None, permission: Permission | None = None) -> Access:
-    """Whether a trainer's relationship (from :func:`relationship_for`, or read along with
-    other rows through :func:`access_of`) allows ``permission``; see :func:`trainer_access`."""
+    """Whether a trainer's relationship (from :func:`current_access`, or read along with
+    other rows through :func:`access_of`) allows ``permission``; see :func:`check_access`."""
     if access is None or access.status not in LIVE_STATUSES:
         raise NotFound(NOT_YOUR_CLIENT)
     if permission is None:
@@ -130,18 +116,6 @@ async def check_access(
     return authorise(await current_access(uow, trainer_user_id, client_profile_id), permission)
 
 
-async def trainer_access(
-    session: AsyncSession,
-    trainer_user_id: int,
-    client_profile_id: int,
-    permission: Permission | None = None,
-) -> Access:
-    """:func:`check_access`, for a service that still passes its session around."""
-    return await check_access(
-        UnitOfWork.joining(session), trainer_user_id, client_profile_id, permission
-    )
-
-
 async def readable_scope(uow: UnitOfWork, access: Access) -> list[int]:
     """The client profiles whose rows a trainer may read for this client.
 
@@ -154,13 +128,8 @@ async def readable_scope(uow: UnitOfWork, access: Access) -> list[int]:
     return found
 
 
-async def profile_scope(session: AsyncSession, access: Access) -> list[int]:
-    """:func:`readable_scope`, for a service that still passes its session around."""
-    return await readable_scope(UnitOfWork.joining(session), access)
-
-
 def readable_profiles(access: Access) -> ProfileScope:
-    """:func:`profile_scope` as a description, for a read that filters by it in its own
+    """:func:`readable_scope` as a description, for a read that filters by it in its own
     statement."""
     return ProfileScope(
         profile_id=access.client_profile_id,
@@ -170,18 +139,13 @@ def readable_profiles(access: Access) -> ProfileScope:
 
 
 def all_profiles_of(user_id: int) -> ProfileScope:
-    """:func:`client_profile_ids` as a description, for a read that filters by it."""
+    """:func:`person_profiles` as a description, for a read that filters by it."""
     return ProfileScope(profile_id=None, person_user_id=user_id, any_of_person=True)
 
 
 async def person_profiles(uow: UnitOfWork, user_id: int) -> list[int]:
     """Every profile of this person: their self profile and each trainer's profile of them."""
     return await uow.clients.ids_of_person(user_id)
-
-
-async def client_profile_ids(session: AsyncSession, user_id: int) -> list[int]:
-    """:func:`person_profiles`, for a service that still passes its session around."""
-    return await person_profiles(UnitOfWork.joining(session), user_id)
 
 
 async def own_profile(uow: UnitOfWork, user_id: int, name: str) -> ClientProfile:
@@ -194,8 +158,3 @@ async def own_profile(uow: UnitOfWork, user_id: int, name: str) -> ClientProfile
         uow.add(profile)
         await uow.flush()
     return profile
-
-
-async def self_profile(session: AsyncSession, user_id: int, name: str) -> ClientProfile:
-    """:func:`own_profile`, for a service that still passes its session around."""
-    return await own_profile(UnitOfWork.joining(session), user_id, name)

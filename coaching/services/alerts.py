@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -286,6 +286,112 @@ def _trainer_settings(
     return per_trainer
 
 
+@dataclass(frozen=True, slots=True)
+class _BatchFacts:
+    """What a batch's rules read: the rows of the batch's set-based queries, by client."""
+
+    now: datetime
+    planned: dict[int, list[rules.PlannedSession]]
+    """Relationship -> its unlogged planned sessions."""
+    activity: dict[int, date]
+    lifts: LiftSessions
+    lift_goals: dict[int, list[tuple[rules.Goal, Decimal]]]
+    weights: dict[int, tuple[Decimal | None, Decimal]]
+
+
+_Trainer = tuple[rules.Thresholds, ZoneInfo, date, int]
+"""One trainer's :data:`TrainerSettings`."""
+
+_Rule = Callable[[_Client, _Trainer, _BatchFacts], Iterable[rules.AlertDraft]]
+
+
+def _activity_drafts(
+    client: _Client, trainer: _Trainer, facts: _BatchFacts
+) -> Iterator[rules.AlertDraft]:
+    """Missed workouts and inactivity."""
+    limits, zone, today, _compared = trainer
+    yield from rules.missed_workouts(
+        facts.planned.get(client.relationship_id, []), facts.now, limits.missed_grace_hours, zone
+    )
+    last = max((facts.activity[p] for p in client.scope if p in facts.activity), default=None)
+    idle = rules.inactivity(last, client.start_date, today, limits.inactivity_days)
+    if idle is not None:
+        yield idle
+
+
+def _client_series(
+    client: _Client, series: dict[int, dict[int, list[LiftSession]]]
+) -> dict[int, list[LiftSession]]:
+    """Exercise -> the client's sessions of it, the trainer's profile and the client's own
+    (when they also log on their own) merged into one series per lift."""
+    found = [series[p] for p in client.scope if p in series]
+    if len(found) == 1:
+        return found[0]
+    merged: dict[int, list[LiftSession]] = {}
+    for other in found:
+        for exercise_id, sessions in other.items():
+            combined = [*merged.get(exercise_id, ()), *sessions]
+            merged[exercise_id] = sorted(combined, key=_session_order)
+    return merged
+
+
+def _e1rm_visible(client: _Client, exercise_id: int, today: date) -> bool:
+    """Whether the trainer may see this lift's e1RM. Without per-exercise windows "view
+    progression data" (checked by the caller) decides."""
+    if client.user_id is None or not client.windows:
+        return True
+    return progression_visible(
+        client.flags, client.windows, exercise_id=exercise_id, metric="e1rm", today=today
+    )
+
+
+def _progression_drafts(
+    client: _Client, trainer: _Trainer, facts: _BatchFacts
+) -> Iterator[rules.AlertDraft]:
+    """Declining lifts and reached lift goals."""
+    limits, _zone, today, compared = trainer
+    names = facts.lifts.names
+    for exercise_id, sessions in _client_series(client, facts.lifts.sessions).items():
+        # The rules compare the last `compared` sessions: fewer can raise nothing.
+        if len(sessions) < compared or not _e1rm_visible(client, exercise_id, today):
+            continue
+        # (record, day, best e1RM, top load, RPE there): a SessionPoint's fields.
+        recent = list(map(rules.SessionPoint._make, sessions[-compared:]))
+        yield from rules.performance_alerts(
+            recent,
+            exercise_id=exercise_id,
+            exercise_name=names[exercise_id],
+            decline_pct=limits.decline_pct,
+            sessions=limits.decline_sessions,
+        )
+    for goal, best_kg in facts.lift_goals.get(client.profile_id, []):
+        if best_kg >= goal.target_kg:
+            yield rules.goal_alert(goal, best_kg)
+
+
+def _bodyweight_drafts(
+    client: _Client, _trainer: _Trainer, facts: _BatchFacts
+) -> Iterator[rules.AlertDraft]:
+    """Reached body-weight goals."""
+    if client.profile_id not in facts.weights:
+        return
+    first, latest = facts.weights[client.profile_id]
+    for text in client.goals or ():
+        goal = rules.parse_goal(str(text))
+        if goal is None or goal.lift is not None:
+            continue
+        if rules.bodyweight_goal_reached(goal, first, latest):
+            yield rules.goal_alert(goal, latest)
+
+
+_RULES: tuple[tuple[Permission, _Rule], ...] = (
+    (ACTIVITY, _activity_drafts),
+    (PROGRESSION, _progression_drafts),
+    (PERSONAL, _bodyweight_drafts),
+)
+"""Each group of rules and the permission the trainer needs for it, in the order drafts go."""
+
+
 def _drafts_for_batch(
     clients: Sequence[_Client],
     per_trainer: TrainerSettings,
@@ -300,67 +406,13 @@ def _drafts_for_batch(
     by_rel: dict[int, list[rules.PlannedSession]] = defaultdict(list)
     for rel_id, cs_id, title, starts, minutes in planned:
         by_rel[rel_id].append(rules.PlannedSession(cs_id, title, starts, minutes, False))
-    series, names = lifts.sessions, lifts.names
+    facts = _BatchFacts(now, by_rel, activity, lifts, lift_goals, weights)
     drafts: list[tuple[_Client, rules.AlertDraft]] = []
     for client in clients:
-        limits, zone, today, compared = per_trainer[client.trainer_user_id]
-        if client.may(ACTIVITY):
-            for draft in rules.missed_workouts(
-                by_rel.get(client.relationship_id, []), now, limits.missed_grace_hours, zone
-            ):
-                drafts.append((client, draft))
-            last = max((activity[p] for p in client.scope if p in activity), default=None)
-            idle = rules.inactivity(last, client.start_date, today, limits.inactivity_days)
-            if idle is not None:
-                drafts.append((client, idle))
-        if client.may(PROGRESSION):
-            found = [series[p] for p in client.scope if p in series]
-            own = found[0] if len(found) == 1 else {}
-            if len(found) > 1:  # also logging on their own: one series per lift, merged
-                for other in found:
-                    for exercise_id, sessions in other.items():
-                        merged = [*own.get(exercise_id, ()), *sessions]
-                        own[exercise_id] = sorted(merged, key=_session_order)
-            for exercise_id, sessions in own.items():
-                # The rules compare the last `compared` sessions: fewer can raise nothing.
-                if len(sessions) < compared:
-                    continue
-                # Without per-exercise windows "view progression data" (checked above) decides.
-                if (
-                    client.user_id is not None
-                    and client.windows
-                    and not progression_visible(
-                        client.flags,
-                        client.windows,
-                        exercise_id=exercise_id,
-                        metric="e1rm",
-                        today=today,
-                    )
-                ):
-                    continue
-                # (record, day, best e1RM, top load, RPE there): a SessionPoint's fields.
-                recent = list(map(rules.SessionPoint._make, sessions[-compared:]))
-                for draft in rules.performance_alerts(
-                    recent,
-                    exercise_id=exercise_id,
-                    exercise_name=names[exercise_id],
-                    decline_pct=limits.decline_pct,
-                    sessions=limits.decline_sessions,
-                ):
-                    drafts.append((client, draft))
-            for goal, best_kg in lift_goals.get(client.profile_id, []):
-                if best_kg >= goal.target_kg:
-                    drafts.append((client, rules.goal_alert(goal, best_kg)))
-        if client.may(PERSONAL) and client.profile_id in weights:
-            first, latest = weights[client.profile_id]
-            for text in client.goals or ():
-                body_goal = rules.parse_goal(str(text))
-                if (
-                    body_goal is not None
-                    and body_goal.lift is None
-                    and rules.bodyweight_goal_reached(body_goal, first, latest)
-                ):
-                    drafts.append((client, rules.goal_alert(body_goal, latest)))
+        trainer = per_trainer[client.trainer_user_id]
+        for permission, rule in _RULES:
+            if client.may(permission):
+                drafts.extend((client, draft) for draft in rule(client, trainer, facts))
     return drafts
 
 
@@ -380,12 +432,7 @@ async def _lift_goals(
     repo: AlertRepository, clients: Sequence[_Client]
 ) -> dict[int, list[tuple[rules.Goal, Decimal]]]:
     """Profile -> (lift goal, heaviest weight so far) for goals naming a known exercise."""
-    wanted: dict[int, list[rules.Goal]] = {}
-    for client in clients:
-        parsed = [rules.parse_goal(str(g)) for g in client.goals or ()]
-        lifts = [g for g in parsed if g is not None and g.lift is not None]
-        if lifts:
-            wanted[client.profile_id] = lifts
+    wanted = _wanted_lift_goals(clients)
     if not wanted:
         return {}
     names = sorted({g.lift for goals in wanted.values() for g in goals if g.lift})
@@ -396,17 +443,45 @@ async def _lift_goals(
     best = await repo.heaviest(
         sorted({p for pid in wanted for p in scopes[pid]}), sorted(by_name.values())
     )
+    return _goal_bests(wanted, by_name, scopes, best)
+
+
+def _goal_bests(
+    wanted: dict[int, list[rules.Goal]],
+    by_name: dict[str, int],
+    scopes: dict[int, list[int]],
+    best: Mapping[tuple[int, int], Any],
+) -> dict[int, list[tuple[rules.Goal, Decimal]]]:
+    """Profile -> (lift goal, heaviest so far) for the goals whose lift was found and lifted."""
     result: dict[int, list[tuple[rules.Goal, Decimal]]] = {}
     for profile_id, goals in wanted.items():
         for goal in goals:
             exercise_id = by_name.get(goal.lift or "")
             if exercise_id is None:
                 continue
-            values = [best.get((p, exercise_id)) for p in scopes[profile_id]]
-            heaviest = max((Decimal(str(v)) for v in values if v is not None), default=None)
+            heaviest = _heaviest(best, scopes[profile_id], exercise_id)
             if heaviest is not None:
                 result.setdefault(profile_id, []).append((goal, heaviest))
     return result
+
+
+def _wanted_lift_goals(clients: Sequence[_Client]) -> dict[int, list[rules.Goal]]:
+    """Profile -> its goals that name a lift (``squat 140kg``), for the clients with any."""
+    wanted: dict[int, list[rules.Goal]] = {}
+    for client in clients:
+        parsed = [rules.parse_goal(str(g)) for g in client.goals or ()]
+        lifts = [g for g in parsed if g is not None and g.lift is not None]
+        if lifts:
+            wanted[client.profile_id] = lifts
+    return wanted
+
+
+def _heaviest(
+    best: Mapping[tuple[int, int], Any], scope: Sequence[int], exercise_id: int
+) -> Decimal | None:
+    """The heaviest load of the exercise over the profiles of ``scope``, if any was logged."""
+    values = [best.get((p, exercise_id)) for p in scope]
+    return max((Decimal(str(v)) for v in values if v is not None), default=None)
 
 
 async def _body_weights(

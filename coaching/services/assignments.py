@@ -37,9 +37,9 @@ from coaching.domain.training_times import (
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.domain.when import WhenError, parse_local_date
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import Access, trainer_access
+from coaching.services.access import Access, check_access
 from coaching.services.base import Service, ServiceContext
-from coaching.services.plan import effective_for_program_session
+from coaching.services.plan import program_session_exercises
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import (
     CoachingSession,
@@ -55,6 +55,7 @@ from storage.repositories.calendar import CalendarRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
 from storage.repositories.workouts import WorkoutRepository
+from storage.uow import UnitOfWork
 
 PAGE_SIZE = 8
 PREVIEW_SESSIONS = 3
@@ -257,9 +258,7 @@ class AssignmentService(Service):
         """The client to assign to; refuses unless they let this trainer assign programs."""
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.ASSIGN_PROGRAMS
-            )
+            await check_access(uow, trainer.id, client_profile_id, Permission.ASSIGN_PROGRAMS)
             return await self._target(uow.session, trainer, client_profile_id)
 
     async def _target(
@@ -379,8 +378,11 @@ class AssignmentService(Service):
         self, session: AsyncSession, telegram_id: int, draft: AssignDraft
     ) -> tuple[AssignPreview, tuple[PlannedSlot, ...], Program, Access, User]:
         trainer = await _trainer(session, telegram_id)
-        access = await trainer_access(
-            session, trainer.id, draft.client_profile_id, Permission.ASSIGN_PROGRAMS
+        access = await check_access(
+            UnitOfWork.joining(session),
+            trainer.id,
+            draft.client_profile_id,
+            Permission.ASSIGN_PROGRAMS,
         )
         program = await AssignmentRepository(session).program_of(draft.program_id, trainer.id)
         if program is None:
@@ -443,7 +445,7 @@ class AssignmentService(Service):
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow.session, telegram_id)
             if client_profile_id is not None:
-                await trainer_access(uow.session, trainer.id, client_profile_id)
+                await check_access(uow, trainer.id, client_profile_id)
             rows = await AssignmentRepository(uow.session).of_trainer(trainer.id, LIVE_ASSIGNMENTS)
             rows = [(a, p) for a, p in rows if client_profile_id in (None, p.id)]
             single = await WorkoutRepository(uow.session).single_workouts([a.id for a, _ in rows])
@@ -750,7 +752,9 @@ async def _access_for(
     session: AsyncSession, trainer: User, relationship: Relationship, permission: Permission | None
 ) -> Access:
     try:
-        return await trainer_access(session, trainer.id, relationship.client_profile_id, permission)
+        return await check_access(
+            UnitOfWork.joining(session), trainer.id, relationship.client_profile_id, permission
+        )
     except NotFound as error:
         raise NotFound(NOT_YOUR_ASSIGNMENT) from error
 
@@ -784,7 +788,9 @@ async def _swap_options(
             raise NotFound("That session is not part of this program.")
     seen: dict[int, ExerciseChoice] = {}
     for ps in program_sessions:
-        for item in await effective_for_program_session(session, ps.id, assignment.id):
+        for item in await program_session_exercises(
+            UnitOfWork.joining(session), ps.id, assignment.id
+        ):
             seen.setdefault(item.exercise_id, ExerciseChoice(item.exercise_id, item.name))
     return tuple(seen.values())
 

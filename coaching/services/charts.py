@@ -1,7 +1,7 @@
 """The data behind the progress charts. Drawing them is the flows' job (conversations.charts).
 
 Each method checks who is asking exactly as the progress card does (a trainer through
-``trainer_access`` and the client's permissions and ProgressionAccess windows; a client sees
+``check_access`` and the client's permissions and ProgressionAccess windows; a client sees
 everything of their own) and returns a frozen series ready to plot.
 """
 

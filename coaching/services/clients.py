@@ -1,6 +1,6 @@
 """A trainer's clients: creating one (with its invite), the clients list, and the card.
 
-Every read of a client goes through :func:`coaching.services.access.trainer_access`; personal
+Every read of a client goes through :func:`coaching.services.access.check_access`; personal
 and health details show on the card only when the client shares them (or has not joined yet,
 when the profile is the trainer's own record).
 """
@@ -28,13 +28,15 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import (
     LIVE_STATUSES,
     NOT_YOUR_CLIENT,
+    Access,
     check_access,
     current_access,
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.invites import RandomBytes, create_invite
 from coaching.services.relationships import Capacity, capacity, ensure_capacity, trainer_user
-from storage.models import ClientProfile, PermissionSet, Relationship
+from storage.models import ClientProfile, Invite, PermissionSet, Relationship
+from storage.uow import UnitOfWork
 
 PAGE_SIZE = 8
 
@@ -229,41 +231,15 @@ class ClientService(Service):
         """The card, within the client's permissions."""
         async with self.ctx.uow() as uow:
             trainer = await trainer_user(uow, trainer_telegram_id)
-            latest = await current_access(uow, trainer.id, client_profile_id)
-            if latest is None:
-                raise NotFound(NOT_YOUR_CLIENT)
-            if latest.status in LIVE_STATUSES:
-                access = await check_access(uow, trainer.id, client_profile_id)
-                try:
-                    await check_access(
-                        uow, trainer.id, client_profile_id, Permission.VIEW_PERSONAL_DATA
-                    )
-                    personal = True
-                except NotAllowed:
-                    personal = False
-            else:
-                # An ended relationship: the client's data stays theirs. The trainer keeps only
-                # the header of their own record and their notes.
-                access = latest
-                personal = False
+            access, personal = await _card_access(uow, trainer.id, client_profile_id)
             relationship = await uow.relationships.get(access.relationship_id)
             profile = await uow.clients.get(client_profile_id)
             if relationship is None or profile is None:
                 raise NotFound(NOT_YOUR_CLIENT)
             invite = await uow.invites.open_for(client_profile_id)
-            now = self.ctx.clock.now()
-            waiting = (
-                invite is not None
-                and invite.status is InviteStatus.OPEN
-                and relationship.status is RelationshipStatus.PENDING
-                and profile.user_id is None
+            open_invite, expired_invite = _invite_times(
+                invite, relationship, profile, self.ctx.clock.now()
             )
-            open_invite = expired_invite = None
-            if waiting and invite is not None:
-                if invite.expires_at > now:
-                    open_invite = invite.expires_at
-                else:
-                    expired_invite = invite.expires_at
             card = ClientCard(
                 client_profile_id=profile.id,
                 relationship_id=relationship.id,
@@ -282,21 +258,60 @@ class ClientService(Service):
                 invite_expired_at=expired_invite,
                 viewer_units=trainer.units,
             )
-            if not personal:
-                return card
-            return replace(
-                card,
-                email=profile.email,
-                phone=profile.phone,
-                date_of_birth=profile.date_of_birth,
-                gender=profile.gender,
-                height_cm=profile.height_cm,
-                weight_kg=profile.current_weight_kg,
-                body_fat_pct=profile.body_fat_pct,
-                resting_heart_rate=profile.resting_heart_rate,
-                fitness_level=profile.fitness_level,
-                goals=tuple(str(g) for g in profile.goals or ()),
-                injuries=tuple(read_injury(i) for i in profile.injuries or ()),
-                medical_notes=profile.medical_notes,
-                emergency_contact=profile.emergency_contact,
-            )
+            return _with_personal_data(card, profile) if personal else card
+
+
+async def _card_access(
+    uow: UnitOfWork, trainer_user_id: int, client_profile_id: int
+) -> tuple[Access, bool]:
+    """The relationship a card shows, and whether it may show the client's personal data."""
+    latest = await current_access(uow, trainer_user_id, client_profile_id)
+    if latest is None:
+        raise NotFound(NOT_YOUR_CLIENT)
+    if latest.status not in LIVE_STATUSES:
+        # An ended relationship: the client's data stays theirs. The trainer keeps only the
+        # header of their own record and their notes.
+        return latest, False
+    access = await check_access(uow, trainer_user_id, client_profile_id)
+    try:
+        await check_access(uow, trainer_user_id, client_profile_id, Permission.VIEW_PERSONAL_DATA)
+    except NotAllowed:
+        return access, False
+    return access, True
+
+
+def _invite_times(
+    invite: Invite | None, relationship: Relationship, profile: ClientProfile, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """(until when the open invite runs, when it ran out) of a client still waiting to join
+    through an invite; both ``None`` for anyone else."""
+    waiting = (
+        invite is not None
+        and invite.status is InviteStatus.OPEN
+        and relationship.status is RelationshipStatus.PENDING
+        and profile.user_id is None
+    )
+    if not waiting or invite is None:
+        return None, None
+    if invite.expires_at > now:
+        return invite.expires_at, None
+    return None, invite.expires_at
+
+
+def _with_personal_data(card: ClientCard, profile: ClientProfile) -> ClientCard:
+    return replace(
+        card,
+        email=profile.email,
+        phone=profile.phone,
+        date_of_birth=profile.date_of_birth,
+        gender=profile.gender,
+        height_cm=profile.height_cm,
+        weight_kg=profile.current_weight_kg,
+        body_fat_pct=profile.body_fat_pct,
+        resting_heart_rate=profile.resting_heart_rate,
+        fitness_level=profile.fitness_level,
+        goals=tuple(str(g) for g in profile.goals or ()),
+        injuries=tuple(read_injury(i) for i in profile.injuries or ()),
+        medical_notes=profile.medical_notes,
+        emergency_contact=profile.emergency_contact,
+    )

@@ -226,6 +226,10 @@ def _pct_change(now: Decimal, before: Decimal | None) -> Decimal | None:
     return ((now - before) * 100 / before).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+_Series = list[tuple[date, Decimal | None, Decimal]]
+"""One exercise's days: (day, best e1RM to 0.1 kg if any, volume)."""
+
+
 def summarise_lifts(
     rows: Sequence[tuple[int, str, bool, date, Any, Any]],
     viewer: Viewer,
@@ -236,7 +240,28 @@ def summarise_lifts(
     Returns the summaries, how many exercises are hidden by the client's permissions, and the
     exercises that can be charted.
     """
-    by_exercise: dict[int, list[tuple[date, Decimal | None, Decimal]]] = defaultdict(list)
+    by_exercise, names, main, hidden = _visible_series(rows, viewer, today)
+    summaries: list[LiftSummary] = []
+    chartable: list[tuple[int, str]] = []
+    for exercise_id, series in by_exercise.items():
+        if any(b is not None for _, b, _ in series):
+            chartable.append((exercise_id, names[exercise_id]))
+        if exercise_id not in main:
+            continue
+        summary = _lift_summary(exercise_id, names[exercise_id], series, today)
+        if summary is not None:
+            summaries.append(summary)
+    summaries.sort(key=lambda s: s.best_e1rm, reverse=True)
+    chartable.sort(key=lambda item: (item[0] not in main, item[1]))
+    return summaries, len(hidden - set(by_exercise)), chartable
+
+
+def _visible_series(
+    rows: Sequence[tuple[int, str, bool, date, Any, Any]], viewer: Viewer, today: date
+) -> tuple[dict[int, _Series], dict[int, str], set[int], set[int]]:
+    """(exercise -> its days the viewer may see, exercise names, the main lifts, the
+    exercises with a day hidden from the viewer)."""
+    by_exercise: dict[int, _Series] = defaultdict(list)
     names: dict[int, str] = {}
     main: set[int] = set()
     hidden: set[int] = set()
@@ -249,47 +274,42 @@ def summarise_lifts(
             continue
         best_d = Decimal(str(best)).quantize(Decimal("0.1")) if best is not None else None
         by_exercise[exercise_id].append((day, best_d, Decimal(str(volume or 0))))
+    return by_exercise, names, main, hidden
+
+
+def _lift_summary(exercise_id: int, name: str, series: _Series, today: date) -> LiftSummary | None:
+    """One main lift's summary, or ``None`` without an e1RM in the last 12 weeks."""
     start_12 = today - timedelta(weeks=CARD_WEEKS)
     start_4 = today - timedelta(weeks=4)
-    summaries: list[LiftSummary] = []
-    chartable: list[tuple[int, str]] = []
-    for exercise_id, series in by_exercise.items():
-        if any(b is not None for _, b, _ in series):
-            chartable.append((exercise_id, names[exercise_id]))
-        if exercise_id not in main:
-            continue
-        recent = [(d, b) for d, b, _ in series if b is not None and d >= start_12]
-        if not recent:
-            continue
-        best_now = max(b for _, b in recent)
-        latest_day = max(d for d, _ in recent)
-        latest = max(b for d, b in recent if d == latest_day)
-        before_4 = [b for d, b in recent if d < start_4]
-        at_start_4 = before_4[-1] if before_4 else None
-        first_12 = recent[0][1]
-        volume = sum((v for d, _, v in series if d >= start_4), Decimal(0)) / 4
-        earlier = [b for d, b, _ in series if b is not None and d < today - timedelta(days=28)]
-        record_day = None
-        peak = max(earlier, default=None)
-        for day, value in recent:
-            if day >= today - timedelta(days=28) and peak is not None and value > peak:
-                record_day = day
-            if peak is None or value > peak:
-                peak = value
-        summaries.append(
-            LiftSummary(
-                exercise_id=exercise_id,
-                name=names[exercise_id],
-                best_e1rm=best_now,
-                change_4w=_pct_change(latest, at_start_4),
-                change_12w=_pct_change(latest, first_12) if len(recent) > 1 else None,
-                weekly_volume=volume.quantize(Decimal(1), rounding=ROUND_HALF_UP),
-                recent_record=record_day,
-            )
-        )
-    summaries.sort(key=lambda s: s.best_e1rm, reverse=True)
-    chartable.sort(key=lambda item: (item[0] not in main, item[1]))
-    return summaries, len(hidden - set(by_exercise)), chartable
+    recent = [(d, b) for d, b, _ in series if b is not None and d >= start_12]
+    if not recent:
+        return None
+    latest_day = max(d for d, _ in recent)
+    latest = max(b for d, b in recent if d == latest_day)
+    before_4 = [b for d, b in recent if d < start_4]
+    volume = sum((v for d, _, v in series if d >= start_4), Decimal(0)) / 4
+    return LiftSummary(
+        exercise_id=exercise_id,
+        name=name,
+        best_e1rm=max(b for _, b in recent),
+        change_4w=_pct_change(latest, before_4[-1] if before_4 else None),
+        change_12w=_pct_change(latest, recent[0][1]) if len(recent) > 1 else None,
+        weekly_volume=volume.quantize(Decimal(1), rounding=ROUND_HALF_UP),
+        recent_record=_recent_record(series, recent, today),
+    )
+
+
+def _recent_record(series: _Series, recent: list[tuple[date, Decimal]], today: date) -> date | None:
+    """The last day of the past four weeks whose e1RM beat every one before it."""
+    four_weeks_ago = today - timedelta(days=28)
+    record_day = None
+    peak = max((b for d, b, _ in series if b is not None and d < four_weeks_ago), default=None)
+    for day, value in recent:
+        if day >= four_weeks_ago and peak is not None and value > peak:
+            record_day = day
+        if peak is None or value > peak:
+            peak = value
+    return record_day
 
 
 class DashboardService(Service):
@@ -363,39 +383,14 @@ async def build_dashboard(uow: UnitOfWork, user: User, now: datetime) -> Dashboa
     clients = await repo.clients(user.id)
     start = _day_start(today, zone)
     sessions = await repo.upcoming(user.id, start, _day_start(today + timedelta(days=8), zone))
-    items = [SessionItem(i, at, title, name) for i, at, title, _m, name, _r in sessions]
-    today_items = tuple(s for s in items if s.starts_at.astimezone(zone).date() == today)
-    later = [s for s in items if s.starts_at.astimezone(zone).date() > today]
-    week_counts: dict[date, int] = {}
-    for item in later:
-        day = item.starts_at.astimezone(zone).date()
-        week_counts[day] = week_counts.get(day, 0) + 1
+    today_items, later, week = _schedule(sessions, zone, today)
     flags = {p.id: (flags_of(s) if p.user_id is not None else None) for _r, p, s in clients}
-    feedback: list[FeedbackItem] = []
-    for record, name, profile_id in await repo.pending_feedback(
-        user.id, today - timedelta(days=FEEDBACK_DAYS)
-    ):
-        shared = flags.get(profile_id)
-        if profile_id not in flags or (shared is not None and not shared.view_workout_history):
-            continue
-        data = record.trainee_feedback or {}
-        rpe = data.get("rpe")
-        comment = data.get("text") or data.get("comment")
-        feedback.append(
-            FeedbackItem(
-                record.id,
-                profile_id,
-                name,
-                record.title,
-                record.session_date,
-                int(rpe) if isinstance(rpe, int | float) else None,
-                str(comment) if comment else None,
-            )
-        )
+    feedback = _feedback_items(
+        await repo.pending_feedback(user.id, today - timedelta(days=FEEDBACK_DAYS)), flags
+    )
     counts = await uow.alerts.open_counts(user.id)
     active = [(r, p, flags[p.id]) for r, p, _s in clients if r.status is RelationshipStatus.ACTIVE]
     visible = [(r, p) for r, p, f in active if f is None or f.view_activity_status]
-    hidden = len(active) - len(visible)
     inactivity_days, grace_hours = await _limits(uow, user.id)
     month = timedelta(days=30)
     stats = await repo.adherence_by_relationship(
@@ -407,57 +402,139 @@ async def build_dashboard(uow: UnitOfWork, user: User, now: datetime) -> Dashboa
         now - timedelta(hours=grace_hours),
     )
     selves = await repo.self_profiles([p.user_id for _, p in visible if p.user_id])
-    scopes = {
-        p.id: [p.id, *([selves[p.user_id]] if p.user_id in selves else [])] for _, p in visible
-    }
+    scopes = _scopes(visible, selves)
     activity = await repo.last_activity(sorted({x for s in scopes.values() for x in s}))
-    attention: list[AttentionItem] = []
-    for relationship, profile in visible:
-        planned, done, planned_before, done_before, missed = stats.get(
-            relationship.id, (0, 0, 0, 0, 0)
-        )
-        share = adh.Share(done, planned).percent
-        before = adh.Share(done_before, planned_before).percent
-        drop = share - before if share is not None and before is not None else None
-        last = max((activity[x] for x in scopes[profile.id] if x in activity), default=None)
-        since = last or relationship.start_date
-        idle = (today - since).days if since is not None else None
-        score = adh.attention_score(
-            missed_14d=missed, idle_days=idle, drop_points=drop, inactivity_days=inactivity_days
-        )
-        if score > 0:
-            attention.append(
-                AttentionItem(profile.id, profile.name, score, missed, idle, share, drop)
-            )
-    attention.sort(key=lambda a: (-a.score, a.name))
+    attention = _attention(visible, stats, scopes, activity, today, inactivity_days)
     open_alerts = [
-        OpenAlert(
-            pid,
-            name,
-            kind,
-            severity,
-            at.astimezone(zone).date(),
-            shown_message(message, details, user.units),
-            details,
-        )
-        for pid, name, kind, severity, at, message, details in await uow.alerts.open_summary(
-            user.id
-        )
+        _open_alert(row, zone, user.units) for row in await uow.alerts.open_summary(user.id)
     ]
-    needs = rank_needs(open_alerts, attention, today, inactivity_days)
     return Dashboard(
         trainer_name=user.display_name,
         timezone=user.timezone,
         today=today,
         today_sessions=today_items,
-        week=tuple(sorted(week_counts.items())),
+        week=week,
         week_sessions=tuple(later),
         feedback=tuple(feedback),
         alert_counts=counts,
         attention=tuple(attention[:ATTENTION_MAX]),
         clients=len(clients),
-        activity_hidden=hidden,
-        needs=tuple(needs),
+        activity_hidden=len(active) - len(visible),
+        needs=tuple(rank_needs(open_alerts, attention, today, inactivity_days)),
+    )
+
+
+def _schedule(
+    sessions: Sequence[tuple[int, datetime, str, Any, str, Any]], zone: ZoneInfo, today: date
+) -> tuple[tuple[SessionItem, ...], list[SessionItem], tuple[tuple[date, int], ...]]:
+    """(today's sessions, the later ones, sessions per later day) of the coming week."""
+    items = [SessionItem(i, at, title, name) for i, at, title, _m, name, _r in sessions]
+    today_items = tuple(s for s in items if s.starts_at.astimezone(zone).date() == today)
+    later = [s for s in items if s.starts_at.astimezone(zone).date() > today]
+    week_counts: dict[date, int] = {}
+    for item in later:
+        day = item.starts_at.astimezone(zone).date()
+        week_counts[day] = week_counts.get(day, 0) + 1
+    return today_items, later, tuple(sorted(week_counts.items()))
+
+
+def _feedback_items(
+    rows: Sequence[tuple[Any, str, int]], flags: dict[int, PermissionFlags | None]
+) -> list[FeedbackItem]:
+    """The pending feedback of the clients who share their workout history (or have not
+    joined: a profile without flags)."""
+    found: list[FeedbackItem] = []
+    for record, name, profile_id in rows:
+        shared = flags.get(profile_id)
+        if profile_id not in flags or (shared is not None and not shared.view_workout_history):
+            continue
+        data = record.trainee_feedback or {}
+        rpe = data.get("rpe")
+        comment = data.get("text") or data.get("comment")
+        found.append(
+            FeedbackItem(
+                record.id,
+                profile_id,
+                name,
+                record.title,
+                record.session_date,
+                int(rpe) if isinstance(rpe, int | float) else None,
+                str(comment) if comment else None,
+            )
+        )
+    return found
+
+
+def _scopes(
+    visible: Sequence[tuple[Any, ClientProfile]], selves: dict[int, int]
+) -> dict[int, list[int]]:
+    """Profile -> the profiles its activity is read from: the trainer's and the client's own."""
+    return {p.id: [p.id, *([selves[p.user_id]] if p.user_id in selves else [])] for _, p in visible}
+
+
+def _attention(
+    visible: Sequence[tuple[Any, ClientProfile]],
+    stats: dict[int, tuple[int, int, int, int, int]],
+    scopes: dict[int, list[int]],
+    activity: dict[int, date],
+    today: date,
+    inactivity_days: int,
+) -> list[AttentionItem]:
+    """The clients to chase, most pressing first."""
+    found: list[AttentionItem] = []
+    for relationship, profile in visible:
+        last = max((activity[x] for x in scopes[profile.id] if x in activity), default=None)
+        item = _attention_item(
+            relationship,
+            profile,
+            stats.get(relationship.id, (0, 0, 0, 0, 0)),
+            last,
+            today,
+            inactivity_days,
+        )
+        if item is not None:
+            found.append(item)
+    found.sort(key=lambda a: (-a.score, a.name))
+    return found
+
+
+def _attention_item(
+    relationship: Any,
+    profile: ClientProfile,
+    stats: tuple[int, int, int, int, int],
+    last: date | None,
+    today: date,
+    inactivity_days: int,
+) -> AttentionItem | None:
+    """A client to chase (missed sessions, idle days, falling adherence), or ``None``.
+
+    ``stats`` are (planned, done) in the last 30 days, (planned, done) in the 30 before, and
+    the sessions missed in the last 14; ``last`` is the client's last activity.
+    """
+    planned, done, planned_before, done_before, missed = stats
+    share = adh.Share(done, planned).percent
+    before = adh.Share(done_before, planned_before).percent
+    drop = share - before if share is not None and before is not None else None
+    since = last or relationship.start_date
+    idle = (today - since).days if since is not None else None
+    score = adh.attention_score(
+        missed_14d=missed, idle_days=idle, drop_points=drop, inactivity_days=inactivity_days
+    )
+    if score <= 0:
+        return None
+    return AttentionItem(profile.id, profile.name, score, missed, idle, share, drop)
+
+
+def _open_alert(row: Sequence[Any], zone: ZoneInfo, units: Units) -> OpenAlert:
+    pid, name, kind, severity, at, message, details = row
+    return OpenAlert(
+        pid,
+        name,
+        kind,
+        severity,
+        at.astimezone(zone).date(),
+        shown_message(message, details, units),
+        details,
     )
 
 

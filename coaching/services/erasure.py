@@ -26,6 +26,7 @@ no client is left with a coach who cannot be reached.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +35,7 @@ from coaching.domain.enums import RelationshipStatus, ReminderStatus
 from coaching.errors import Conflict
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exports import zone
-from storage.models import ClientProfile, User
+from storage.models import ClientProfile, Relationship, Reminder, User
 from storage.repositories.exchange import LIVE_STATUSES
 from storage.uow import UnitOfWork
 
@@ -96,86 +97,16 @@ class ErasureService(Service):
             repo = uow.exchange
             profiles = await repo.profiles_of(user.id)
             profile_ids = [p.id for p in profiles]
-            relationships = await repo.relationships_of(profile_ids)
-            relationship_ids = [r.id for r, _ in relationships]
-            names = {p.id: p.name for p in profiles}
-
-            # Tell the trainers of every current relationship; end it.
-            live = [r for r, _ in relationships if r.status in LIVE_STATUSES]
-            trainers = await repo.users([r.trainer_user_id for r in live])
-            notices = []
-            today = now.astimezone(zone(user.timezone)).date()
-            for relationship in sorted(live, key=lambda r: r.id):
-                relationship.status = RelationshipStatus.TERMINATED
-                relationship.status_reason = ERASURE_REASON
-                relationship.status_changed_at = now
-                if relationship.start_date is None or relationship.start_date <= today:
-                    relationship.end_date = today
-                trainer = trainers.get(relationship.trainer_user_id)
-                if trainer is not None and trainer.id != user.id:
-                    notices.append(
-                        TrainerNotice(
-                            trainer.telegram_id,
-                            names.get(relationship.client_profile_id) or user.display_name,
-                        )
-                    )
-            for relationship, _ in relationships:
-                relationship.notes = None
-                if relationship.status_reason and relationship.status_reason != ERASURE_REASON:
-                    relationship.status_reason = None
-
+            relationships = [r for r, _ in await repo.relationships_of(profile_ids)]
+            notices = await _end_relationships(uow, user, profiles, relationships, now)
             # Reminders to them, and unsent ones about them: cancelled, text removed.
             reminders = {r.id: r for r in await repo.reminders_of(user.id)}
             reminders.update({r.id: r for r in await repo.open_reminders(user.id, profile_ids)})
             for reminder in reminders.values():
-                if reminder.status in (ReminderStatus.PENDING, ReminderStatus.SENDING):
-                    reminder.status = ReminderStatus.CANCELLED
-                reminder.payload = {}
-                reminder.last_error = None
-                reminder.claimed_by = None
-                reminder.telegram_message_id = None
-
-            # Personal rows and free text.
-            own = [p.id for p in profiles if p.trainer_user_id is None]
-            record_ids = await repo.record_ids(profile_ids)
-            await repo.delete_media(record_ids, user.id)
-            await repo.delete_profile_personal_rows(profile_ids)
-            await repo.delete_alerts(profile_ids)
-            await uow.threads.delete_for_profiles(profile_ids)
-            await repo.clear_feedback_text(profile_ids)
-            await repo.scrub_records(profile_ids)
-            await repo.scrub_appointments(relationship_ids)
-            await repo.delete_invites_by(user.id, user.telegram_id)
-            await repo.delete_records(await repo.record_ids(own))
-            await uow.flush()
-            for profile in profiles:
-                if profile.trainer_user_id is not None:
-                    _anonymise_profile(profile, now)
-                    profile.user_id = None
-            await uow.flush()
-            await repo.delete_profiles(own)
-
-            # The account itself.
-            if user.is_trainer:
-                await repo.delete_trainer_profile(user.id)
-                await uow.howtos.delete_all_of(user.id)
+                _cancel_reminder(reminder)
+            await _erase_personal_rows(uow, user, profiles, [r.id for r in relationships], now)
             old_telegram_id = user.telegram_id
-            await repo.delete_persistence(old_telegram_id)
-            user.telegram_id = -user.id
-            user.first_name = ERASED_USER
-            user.last_name = None
-            user.username = None
-            user.email = None
-            user.phone = None
-            user.language_code = None
-            user.timezone = "UTC"
-            user.is_trainer = False
-            user.is_client = False
-            user.onboarded = False
-            user.reachable = False
-            user.unreachable_since = now
-            user.is_active = False
-            user.erased_at = now
+            await _erase_account(uow, user, now)
             await uow.commit()
             return ErasureDone(telegram_id=old_telegram_id, notices=tuple(notices))
 
@@ -216,3 +147,97 @@ async def _refuse_active_trainer(uow: UnitOfWork, user: User) -> None:
             "coaching relationships in /clients first, so nobody is left without their trainer; "
             "then send /deleteme again."
         )
+
+
+async def _end_relationships(
+    uow: UnitOfWork,
+    user: User,
+    profiles: Sequence[ClientProfile],
+    relationships: Sequence[Relationship],
+    now: datetime,
+) -> list[TrainerNotice]:
+    """End every current relationship and say whom to tell; clear the notes and reasons of
+    them all."""
+    names = {p.id: p.name for p in profiles}
+    live = [r for r in relationships if r.status in LIVE_STATUSES]
+    trainers = await uow.exchange.users([r.trainer_user_id for r in live])
+    notices = []
+    today = now.astimezone(zone(user.timezone)).date()
+    for relationship in sorted(live, key=lambda r: r.id):
+        relationship.status = RelationshipStatus.TERMINATED
+        relationship.status_reason = ERASURE_REASON
+        relationship.status_changed_at = now
+        if relationship.start_date is None or relationship.start_date <= today:
+            relationship.end_date = today
+        trainer = trainers.get(relationship.trainer_user_id)
+        if trainer is not None and trainer.id != user.id:
+            name = names.get(relationship.client_profile_id) or user.display_name
+            notices.append(TrainerNotice(trainer.telegram_id, name))
+    for relationship in relationships:
+        relationship.notes = None
+        if relationship.status_reason and relationship.status_reason != ERASURE_REASON:
+            relationship.status_reason = None
+    return notices
+
+
+def _cancel_reminder(reminder: Reminder) -> None:
+    """Cancel a reminder not yet sent and remove its text (sent ones keep their status)."""
+    if reminder.status in (ReminderStatus.PENDING, ReminderStatus.SENDING):
+        reminder.status = ReminderStatus.CANCELLED
+    reminder.payload = {}
+    reminder.last_error = None
+    reminder.claimed_by = None
+    reminder.telegram_message_id = None
+
+
+async def _erase_personal_rows(
+    uow: UnitOfWork,
+    user: User,
+    profiles: Sequence[ClientProfile],
+    relationship_ids: Sequence[int],
+    now: datetime,
+) -> None:
+    """Personal rows and free text: the own profile goes, the trainers' ones are anonymised."""
+    repo = uow.exchange
+    profile_ids = [p.id for p in profiles]
+    own = [p.id for p in profiles if p.trainer_user_id is None]
+    record_ids = await repo.record_ids(profile_ids)
+    await repo.delete_media(record_ids, user.id)
+    await repo.delete_profile_personal_rows(profile_ids)
+    await repo.delete_alerts(profile_ids)
+    await uow.threads.delete_for_profiles(profile_ids)
+    await repo.clear_feedback_text(profile_ids)
+    await repo.scrub_records(profile_ids)
+    await repo.scrub_appointments(relationship_ids)
+    await repo.delete_invites_by(user.id, user.telegram_id)
+    await repo.delete_records(await repo.record_ids(own))
+    await uow.flush()
+    for profile in profiles:
+        if profile.trainer_user_id is not None:
+            _anonymise_profile(profile, now)
+            profile.user_id = None
+    await uow.flush()
+    await repo.delete_profiles(own)
+
+
+async def _erase_account(uow: UnitOfWork, user: User, now: datetime) -> None:
+    """The account itself: the row stays (others point at it), holding nothing personal."""
+    if user.is_trainer:
+        await uow.exchange.delete_trainer_profile(user.id)
+        await uow.howtos.delete_all_of(user.id)
+    await uow.exchange.delete_persistence(user.telegram_id)
+    user.telegram_id = -user.id
+    user.first_name = ERASED_USER
+    user.last_name = None
+    user.username = None
+    user.email = None
+    user.phone = None
+    user.language_code = None
+    user.timezone = "UTC"
+    user.is_trainer = False
+    user.is_client = False
+    user.onboarded = False
+    user.reachable = False
+    user.unreachable_since = now
+    user.is_active = False
+    user.erased_at = now

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import (
     CATEGORIES,
     MEASURES,
@@ -97,11 +95,6 @@ class NewExercise:
 async def acting_trainer(uow: UnitOfWork, telegram_id: int) -> User:
     """The acting user, who must be a registered trainer."""
     return await uow.users.acting_trainer(telegram_id, TRAINERS_ONLY)
-
-
-async def require_trainer(session: AsyncSession, telegram_id: int) -> User:
-    """:func:`acting_trainer`, for a service that still passes its session around."""
-    return await acting_trainer(UnitOfWork.joining(session), telegram_id)
 
 
 def _candidates(exercises: Sequence[Exercise]) -> tuple[SearchCandidate, ...]:

@@ -49,9 +49,9 @@ from coaching.domain.exchange import (
     write_strong,
 )
 from coaching.errors import NotAllowed, NotFound
-from coaching.services.access import profile_scope, trainer_access
+from coaching.services.access import check_access, readable_scope
 from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import require_trainer
+from coaching.services.exercises import acting_trainer
 from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
 from storage.models import (
     Base,
@@ -506,7 +506,7 @@ class ExportService(Service):
 
     async def clients(self, telegram_id: int) -> tuple[ClientChoice, ...]:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             rows = await ExchangeRepository(uow.session).trainer_clients(trainer.id)
             return tuple(ClientChoice(p.id, p.name) for p in rows)
 
@@ -514,14 +514,14 @@ class ExportService(Service):
         """Sessions, sets and adherence of one client (or all), as each client permits."""
         async with self.ctx.uow() as uow:
             session = uow.session
-            trainer = await require_trainer(session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             repo = ExchangeRepository(session)
             if profile_id is None:
                 profiles = await repo.trainer_clients(trainer.id)
                 if not profiles:
                     raise NotFound("You have no clients to export yet. Add one with /newclient.")
             else:
-                await trainer_access(session, trainer.id, profile_id)
+                await check_access(uow, trainer.id, profile_id)
                 found = await session.get(ClientProfile, profile_id)
                 if found is None:
                     raise NotFound("I can't find that client among yours.")
@@ -534,20 +534,16 @@ class ExportService(Service):
             adherence_rows: list[list[object]] = []
             left_out: list[str] = []
             for profile in profiles:
-                access = await trainer_access(session, trainer.id, profile.id)
-                scope = await profile_scope(session, access)
+                access = await check_access(uow, trainer.id, profile.id)
+                scope = await readable_scope(uow, access)
                 try:
-                    await trainer_access(
-                        session, trainer.id, profile.id, Permission.VIEW_WORKOUT_HISTORY
-                    )
+                    await check_access(uow, trainer.id, profile.id, Permission.VIEW_WORKOUT_HISTORY)
                     history = True
                 except NotAllowed:
                     history = False
                     left_out.append(f"{profile.name}: workout history not shared")
                 try:
-                    await trainer_access(
-                        session, trainer.id, profile.id, Permission.VIEW_ACTIVITY_STATUS
-                    )
+                    await check_access(uow, trainer.id, profile.id, Permission.VIEW_ACTIVITY_STATUS)
                     activity = True
                 except NotAllowed:
                     activity = False
@@ -626,7 +622,7 @@ class ExportService(Service):
     async def library(self, telegram_id: int) -> tuple[ExportFile, int, int]:
         """The trainer's active templates and programs as one JSON file, with their counts."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             repo = ExchangeRepository(uow.session)
             templates: list[SessionTemplate] = []
             while page := await repo.template_page(
@@ -662,7 +658,7 @@ class ExportService(Service):
         library = await asyncio.to_thread(read_library, data)
         async with self.ctx.uow() as uow:
             session = uow.session
-            trainer = await require_trainer(session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             resolver = _ExerciseResolver(session, trainer)
             await resolver.load()
             repo = ExchangeRepository(session)

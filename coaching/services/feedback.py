@@ -63,13 +63,13 @@ from coaching.domain.schedule import load_zone
 from coaching.domain.when import WhenError, parse_when
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.access import (
-    client_profile_ids,
-    relationship_for,
-    self_profile,
-    trainer_access,
+    check_access,
+    current_access,
+    own_profile,
+    person_profiles,
 )
 from coaching.services.base import Service, ServiceContext
-from coaching.services.profiles import refresh_rating
+from coaching.services.profiles import store_rating
 from coaching.services.reminders import quiet_hours_of
 from storage.models import (
     ClientAlert,
@@ -85,6 +85,7 @@ from storage.models import (
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.reminders import ReminderRepository
 from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 NOT_YOUR_SESSION = "I can't find that session among yours."
 NOT_YOURS = "I can't find that among yours."
@@ -422,7 +423,7 @@ class FeedbackService(Service):
                 await session.flush()
                 access = await self._trainer_of(session, record, profile)
                 if access is not None:
-                    await refresh_rating(session, access)
+                    await store_rating(uow, access)
             result = await self._client_view(session, record, profile)
             await uow.commit()
             return result
@@ -438,7 +439,7 @@ class FeedbackService(Service):
         async with self.ctx.uow() as uow:
             user = await self._user(uow.session, telegram_id)
             since = self.ctx.clock.now() - timedelta(days=RECENT_DAYS)
-            ids = await client_profile_ids(uow.session, user.id)
+            ids = await person_profiles(uow, user.id)
             rows = await FeedbackRepository(uow.session).recent_of_profiles(ids, since)
             zone = load_zone(user.timezone)
             choices = [
@@ -503,7 +504,7 @@ class FeedbackService(Service):
                 if not has_feedback(record):
                     continue
                 if profile.id not in allowed:
-                    access = await relationship_for(session, user.id, profile.id)
+                    access = await current_access(uow, user.id, profile.id)
                     allowed[profile.id] = access is not None and access.status in REVIEW_STATUSES
                 if not allowed[profile.id]:
                     continue
@@ -619,7 +620,7 @@ class FeedbackService(Service):
             people = await FeedbackRepository(session).users([other_id])
             other = person(people.get(other_id or 0))
             if not by_trainer and other is not None:
-                access = await relationship_for(session, record.trainer_user_id or 0, profile.id)
+                access = await current_access(uow, record.trainer_user_id or 0, profile.id)
                 if access is None or access.status not in REVIEW_STATUSES:
                     other = None
             await uow.commit()
@@ -725,7 +726,7 @@ class FeedbackService(Service):
             repo = FeedbackRepository(session)
             held = await repo.active_trainer_profiles(user.id)
             profiles: list[ClientProfile] = [p for p, _ in held]
-            profiles.append(await self_profile(session, user.id, user.display_name))
+            profiles.append(await own_profile(uow, user.id, user.display_name))
             for profile in profiles:
                 profile.injuries = [*(profile.injuries or []), entry]
             level = severity_of(severity)
@@ -916,13 +917,15 @@ class FeedbackService(Service):
         if user.id not in (record.trainer_user_id, profile.trainer_user_id):
             raise NotFound(NOT_YOUR_SESSION)
         try:
-            access = await trainer_access(session, user.id, profile.id)
+            access = await check_access(UnitOfWork.joining(session), user.id, profile.id)
         except NotFound:
             raise NotFound(NOT_YOUR_SESSION) from None
         if access.status not in REVIEW_STATUSES:
             raise NotFound(NOT_YOUR_SESSION)
         try:
-            await trainer_access(session, user.id, profile.id, Permission.VIEW_WORKOUT_HISTORY)
+            await check_access(
+                UnitOfWork.joining(session), user.id, profile.id, Permission.VIEW_WORKOUT_HISTORY
+            )
             sees_history = True
         except NotAllowed:
             sees_history = False
@@ -953,7 +956,7 @@ class FeedbackService(Service):
         trainer_id = record.trainer_user_id
         trainer: Person | None = None
         if trainer_id is not None:
-            access = await relationship_for(session, trainer_id, profile.id)
+            access = await current_access(UnitOfWork.joining(session), trainer_id, profile.id)
             if access is not None and access.status in REVIEW_STATUSES:
                 trainer = person(await session.get(User, trainer_id))
         return ClientFeedback(
@@ -975,7 +978,7 @@ class FeedbackService(Service):
         trainer_id = record.trainer_user_id
         if trainer_id is None:
             return None
-        access = await relationship_for(session, trainer_id, profile.id)
+        access = await current_access(UnitOfWork.joining(session), trainer_id, profile.id)
         if access is None or access.status not in REVIEW_STATUSES:
             return None
         repo = FeedbackRepository(session)

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coaching.domain.howtos import HowTo, MediaKind, clean_cues, howto_for
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import require_trainer
+from coaching.services.exercises import acting_trainer
 from storage.models import Exercise, ExerciseDemo, User
 from storage.repositories.howtos import HowToRepository
 from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 NOT_FOUND = "I can't find that exercise."
 
@@ -59,7 +60,7 @@ class HowToService(Service):
     async def mine(self, telegram_id: int, exercise_id: int) -> HowToView:
         """A trainer's own version of an exercise's how-to."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             exercise = await _visible(uow.session, exercise_id, [trainer.id])
             demo = await HowToRepository(uow.session).demo(trainer.id, exercise.id)
             return _view(exercise, demo, trainer)
@@ -86,7 +87,7 @@ class HowToService(Service):
     async def clear(self, telegram_id: int, exercise_id: int) -> HowToView:
         """Remove the trainer's demo and cues for this exercise."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             exercise = await _visible(uow.session, exercise_id, [trainer.id])
             repo = HowToRepository(uow.session)
             demo = await repo.demo(trainer.id, exercise.id)
@@ -99,7 +100,7 @@ class HowToService(Service):
     async def _own(
         session: AsyncSession, telegram_id: int, exercise_id: int
     ) -> tuple[User, Exercise, ExerciseDemo]:
-        trainer = await require_trainer(session, telegram_id)
+        trainer = await acting_trainer(UnitOfWork.joining(session), telegram_id)
         exercise = await _visible(session, exercise_id, [trainer.id])
         repo = HowToRepository(session)
         demo = await repo.demo(trainer.id, exercise.id)

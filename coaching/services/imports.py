@@ -52,13 +52,14 @@ from coaching.domain.catalogue import (
 from coaching.domain.enums import Permission, RecordStatus, SetType, Units
 from coaching.domain.exchange import BadRow, History, HistoryFormat, read_history
 from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import self_profile, trainer_access
+from coaching.services.access import check_access, own_profile
 from coaching.services.base import Service, ServiceContext, own_transactions, retried
 from coaching.services.exports import zone
 from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
 from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 UNKNOWN_USER = "I don't know you yet. Send /start first."
 NO_IMPORT = "I can't find that import; it may have been undone already."
@@ -220,9 +221,7 @@ class ImportService(Service):
             if user.is_trainer:
                 for profile in await ExchangeRepository(session).trainer_clients(user.id):
                     try:
-                        await trainer_access(
-                            session, user.id, profile.id, Permission.MODIFY_WORKOUTS
-                        )
+                        await check_access(uow, user.id, profile.id, Permission.MODIFY_WORKOUTS)
                     except (NotAllowed, NotFound):
                         continue
                     found.append(ImportTarget(profile.id, profile.name))
@@ -445,7 +444,7 @@ class ImportService(Service):
         user = await _user(session, telegram_id)
         if profile_id is None:
             profile = (
-                await self_profile(session, user.id, user.display_name)
+                await own_profile(UnitOfWork.joining(session), user.id, user.display_name)
                 if create
                 else await ExchangeRepository(session).own_profile(user.id)
             )
@@ -459,7 +458,9 @@ class ImportService(Service):
                 tz_name=user.timezone,
                 client_user=user,
             )
-        access = await trainer_access(session, user.id, profile_id, Permission.MODIFY_WORKOUTS)
+        access = await check_access(
+            UnitOfWork.joining(session), user.id, profile_id, Permission.MODIFY_WORKOUTS
+        )
         profile = await session.get(ClientProfile, profile_id)
         if profile is None:
             raise NotFound("I can't find that client among yours.")
@@ -490,7 +491,9 @@ class ImportService(Service):
         if any(logged_by != user.id for _, _, logged_by in records):
             raise NotFound(NO_IMPORT)
         try:
-            await trainer_access(session, user.id, profile.id, Permission.MODIFY_WORKOUTS)
+            await check_access(
+                UnitOfWork.joining(session), user.id, profile.id, Permission.MODIFY_WORKOUTS
+            )
         except NotFound:
             raise NotFound(NO_IMPORT) from None
         return profile.name

@@ -3,7 +3,7 @@
 A client's own entries go to their self profile. A trainer logs for a client only when the
 client allows it (``Permission.MODIFY_WORKOUTS``) and reads a client's measurements only when
 the client shares personal data (``Permission.VIEW_PERSONAL_DATA``): body metrics are personal
-data. Both checks go through :func:`coaching.services.access.trainer_access`.
+data. Both checks go through :func:`coaching.services.access.check_access`.
 """
 
 from __future__ import annotations

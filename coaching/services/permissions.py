@@ -1,7 +1,7 @@
 """What a client lets each trainer see and do: the PermissionSet flags and ProgressionAccess.
 
 Only the client changes these. Trainers never call anything here that writes; their reads go
-through :func:`coaching.services.access.trainer_access` and, for per-exercise progress,
+through :func:`coaching.services.access.check_access` and, for per-exercise progress,
 :func:`trainer_progression_visible`.
 """
 

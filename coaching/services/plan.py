@@ -1,6 +1,6 @@
 """What a client sees of their calendar: /today, /plan and the .ics export.
 
-Also home of :func:`effective_exercises`, the one answer to "which exercises, with which
+Also home of :func:`planned_exercises`, the one answer to "which exercises, with which
 targets, does this client do in this coaching session": the program session's exercises with
 the client's own swaps (program modifications) applied. Live logging uses it too.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.enums import RelationshipStatus, SessionStatus, SessionType, SetType, Units
 from coaching.domain.ics import CalendarEvent, build_calendar, session_uid
@@ -141,22 +139,6 @@ def apply_modifications(
             )
         )
     return result
-
-
-async def effective_for_program_session(
-    session: AsyncSession, program_session_id: int, assignment_id: int | None
-) -> list[EffectiveExercise]:
-    """:func:`program_session_exercises`, for a service that still passes its session around."""
-    return await program_session_exercises(
-        UnitOfWork.joining(session), program_session_id, assignment_id
-    )
-
-
-async def effective_exercises(
-    session: AsyncSession, coaching_session_id: int
-) -> list[EffectiveExercise]:
-    """:func:`planned_exercises`, for a service that still passes its session around."""
-    return await planned_exercises(UnitOfWork.joining(session), coaching_session_id)
 
 
 async def program_session_exercises(

@@ -1,7 +1,7 @@
 """The trainer's own profile (/profile): every field, certificates, categories, tags, link.
 
 Each change is one use case that validates, saves, commits and returns the whole profile as a
-frozen :class:`TrainerProfileView`. The rating is never typed in: :func:`refresh_rating`
+frozen :class:`TrainerProfileView`. The rating is never typed in: :func:`store_rating`
 derives it from the ratings clients gave this trainer's sessions.
 """
 
@@ -14,8 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain import profile_rules as rules
 from coaching.domain.actors import NotATrainer
@@ -135,11 +133,6 @@ async def store_rating(uow: UnitOfWork, trainer_user_id: int) -> Rating:
     rating = rules.rating_from_aggregate(average, count)
     await uow.profiles.store_rating(trainer_user_id, rating.average, rating.count)
     return rating
-
-
-async def refresh_rating(session: AsyncSession, trainer_user_id: int) -> Rating:
-    """:func:`store_rating`, for a service that still passes its session around."""
-    return await store_rating(UnitOfWork.joining(session), trainer_user_id)
 
 
 async def new_share_code(repo: ProfileRepository) -> str:

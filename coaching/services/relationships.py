@@ -2,7 +2,7 @@
 
 Either side may pause, resume or end; the trainer alone extends the end date and keeps notes.
 Moves follow :mod:`coaching.domain.transitions`. A trainer acts through
-:func:`coaching.services.access.trainer_access`; a client acts on relationships of their own
+:func:`coaching.services.access.check_access`; a client acts on relationships of their own
 profiles. Nothing is deleted: an ended relationship keeps its history, and the client's data
 stays theirs.
 """

@@ -43,13 +43,14 @@ from coaching.domain.reminders import (
 )
 from coaching.domain.schedule import load_zone
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import trainer_access
+from coaching.services.access import check_access
 from coaching.services.base import Service, ServiceContext, own_transactions
-from coaching.services.plan import effective_exercises, format_target
+from coaching.services.plan import format_target, planned_exercises
 from coaching.services.users import validate_timezone
 from storage.models import CoachingSession, Relationship, Reminder, User
 from storage.repositories.reminders import ReminderRepository
 from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ async def queue_trainer_message(
             f"That message is {len(cleaned)} characters; the limit is {MESSAGE_MAX}. "
             "Please shorten it."
         )
-    access = await trainer_access(session, trainer_user_id, client_profile_id)
+    access = await check_access(UnitOfWork.joining(session), trainer_user_id, client_profile_id)
     if access.status is not RelationshipStatus.ACTIVE:
         raise NotAllowed(
             f"Your coaching relationship with this client is {access.status.value.lower()}, "
@@ -774,7 +775,7 @@ class ReminderService(Service):
                 raise NotFound(NOT_YOUR_SESSION)
             coaching = target.session
             trainer = await uow.session.get(User, target.relationship.trainer_user_id)
-            exercises = await effective_exercises(uow.session, coaching.id)
+            exercises = await planned_exercises(uow, coaching.id)
             return SessionDetails(
                 id=coaching.id,
                 title=coaching.title,

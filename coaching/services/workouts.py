@@ -32,10 +32,10 @@ from coaching.domain.training_times import dump_training_days
 from coaching.domain.when import WhenError, parse_when
 from coaching.domain.workouts import ChangeKind, change_line, clean_reason, split_title
 from coaching.errors import Conflict, InvalidInput, NotFound
-from coaching.services.access import Access, trainer_access
+from coaching.services.access import Access, check_access
 from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import match_name, require_trainer
-from coaching.services.plan import effective_exercises, format_target, prescription_of
+from coaching.services.exercises import acting_trainer, match_name
+from coaching.services.plan import format_target, planned_exercises, prescription_of
 from coaching.services.reminders import reminders_for_session_changed
 from coaching.services.templates import MAX_EXERCISES, apply_prescription, copy_row
 from storage.models import (
@@ -224,10 +224,8 @@ class WorkoutService(Service):
         """The client to give a workout to (they must allow single workouts), and the trainer's
         first templates to build it from."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS)
             profile, account = await AssignmentRepository(uow.session).client_account(
                 client_profile_id
             )
@@ -245,15 +243,15 @@ class WorkoutService(Service):
     async def source(self, telegram_id: int, source: WorkoutSource) -> str:
         """Check a template or typed lines without storing anything; the workout's name."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
+            trainer = await acting_trainer(uow, telegram_id)
             built = await _build(uow.session, trainer, source)
             return built.title
 
     async def when(self, telegram_id: int, client_profile_id: int, text: str) -> datetime:
         """A start typed by the trainer, read in the client's time zone (aware UTC)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(uow.session, trainer.id, client_profile_id)
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id)
             _profile, account = await AssignmentRepository(uow.session).client_account(
                 client_profile_id
             )
@@ -265,10 +263,8 @@ class WorkoutService(Service):
 
     async def preview(self, telegram_id: int, draft: WorkoutDraft) -> WorkoutPreview:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS)
             built = await _build(uow.session, trainer, draft.source)
             return await _preview(uow.session, trainer, draft, built)
 
@@ -276,9 +272,9 @@ class WorkoutService(Service):
         """Store the workout as a planned session of the client, with its reminders."""
         async with self.ctx.uow() as uow:
             session = uow.session
-            trainer = await require_trainer(session, telegram_id)
-            access = await trainer_access(
-                session, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
+            trainer = await acting_trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
             )
             now = self.ctx.clock.now()
             if draft.starts_at <= now:
@@ -342,9 +338,9 @@ class WorkoutService(Service):
     ) -> tuple[str, tuple[DayChoice, ...]]:
         """The client's next workouts that the trainer may change (name, choices)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            access = await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
+            trainer = await acting_trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
             )
             profile, _account = await AssignmentRepository(uow.session).client_account(
                 client_profile_id
@@ -479,14 +475,17 @@ class WorkoutService(Service):
     ) -> _Editable:
         """The trainer's client's planned day, if the client lets them change workouts and the
         day has not started; missing and not-yours read the same."""
-        trainer = await require_trainer(session, telegram_id)
+        trainer = await acting_trainer(UnitOfWork.joining(session), telegram_id)
         found = await WorkoutRepository(session).planned(coaching_session_id)
         if found is None or found[1].trainer_user_id != trainer.id:
             raise NotFound(NOT_YOUR_DAY)
         coaching, relationship = found
         try:
-            access = await trainer_access(
-                session, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
+            access = await check_access(
+                UnitOfWork.joining(session),
+                trainer.id,
+                relationship.client_profile_id,
+                Permission.MODIFY_WORKOUTS,
             )
         except NotFound as error:
             raise NotFound(NOT_YOUR_DAY) from error
@@ -513,7 +512,7 @@ class WorkoutService(Service):
             return program_session.id, {}
         effective = {
             e.exercise_template_id: e.exercise_id
-            for e in await effective_exercises(session, coaching.id)
+            for e in await planned_exercises(UnitOfWork.joining(session), coaching.id)
         }
         copy = await _private_session(
             repo, found.trainer, program_session.name, self.ctx.clock.now()
@@ -544,7 +543,7 @@ class WorkoutService(Service):
         client sees for it; the day is copied first when it is a program's."""
         names = {
             e.exercise_template_id: e.name
-            for e in await effective_exercises(session, found.coaching.id)
+            for e in await planned_exercises(UnitOfWork.joining(session), found.coaching.id)
         }
         if row_id not in names:
             raise NotFound(ROW_GONE)
@@ -733,7 +732,7 @@ async def _day_view(session: AsyncSession, found: _Editable) -> DayView:
     profile, _account = await AssignmentRepository(session).client_account(
         found.access.client_profile_id
     )
-    exercises = await effective_exercises(session, coaching.id)
+    exercises = await planned_exercises(UnitOfWork.joining(session), coaching.id)
     changes = await WorkoutRepository(session).changes([coaching.id])
     return DayView(
         session_id=coaching.id,

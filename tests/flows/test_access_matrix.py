@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import Permission, RelationshipStatus
 from coaching.errors import NotFound
-from coaching.services.access import trainer_access
+from coaching.services.access import check_access
 from storage.models import ClientProfile, PermissionSet, Relationship, User
+from storage.uow import UnitOfWork
 from tests.factories import create_client, onboard
 from tests.factories import join_by_invite as _join
 from tests.fakes.chat import ChatSimulator, SimUser
@@ -149,15 +150,12 @@ async def test_the_access_check_itself_for_every_pair(
     async with session_factory() as session:
         found = await session.execute(select(User.telegram_id, User.id))
         ids = {row[0]: row[1] for row in found}
+    async with UnitOfWork(session_factory) as uow:
         for _name, (pid, _rid, trainer_tid) in profiles.items():
             for tid in (1, 2, 11, 12, 13):
                 if tid == trainer_tid:
-                    access = await trainer_access(
-                        session, ids[tid], pid, Permission.VIEW_WORKOUT_HISTORY
-                    )
+                    access = await check_access(uow, ids[tid], pid, Permission.VIEW_WORKOUT_HISTORY)
                     assert access.status in (RelationshipStatus.ACTIVE, RelationshipStatus.PENDING)
                 else:
                     with pytest.raises(NotFound):
-                        await trainer_access(
-                            session, ids[tid], pid, Permission.VIEW_WORKOUT_HISTORY
-                        )
+                        await check_access(uow, ids[tid], pid, Permission.VIEW_WORKOUT_HISTORY)

@@ -13,7 +13,7 @@ from bot.dispatch import dispatch_due
 from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, SessionStatus
 from coaching.domain.permissions import PermissionFlags
-from coaching.services.plan import effective_exercises
+from coaching.services.plan import planned_exercises
 from storage.models import (
     CoachingSession,
     ExerciseRecord,
@@ -27,6 +27,7 @@ from storage.models import (
     WorkoutChange,
     WorkoutMessage,
 )
+from storage.uow import UnitOfWork
 from tests.factories import (
     LEG_DAY,
     Coaching,
@@ -118,7 +119,8 @@ async def test_a_typed_workout_for_thursday_reaches_the_client_and_their_plan(
         assert not program.is_active
         assignment = (await session.execute(select(ProgramAssignment))).scalar_one()
         assert row.assignment_id == assignment.id
-        exercises = await effective_exercises(session, row.id)
+        async with UnitOfWork(session_factory) as uow:
+            exercises = await planned_exercises(uow, row.id)
     assert [e.name for e in exercises] == ["Barbell Back Squat", "Romanian Deadlift"]
     assert exercises[0].prescription.weight_kg == Decimal(100)
 
@@ -266,9 +268,9 @@ async def test_forty_exercises_with_notes_fit_one_message_and_more_are_refused(
     await alice.press("✅ Assign")
     assert "Bob has been told" in alice.last_reply.text
     assert "New workout from Alice" in bob.last_reply.text
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         [row] = await planned(session_factory)
-        assert len(await effective_exercises(session, row.id)) == 40
+        assert len(await planned_exercises(uow, row.id)) == 40
 
 
 async def test_a_name_line_without_letters_is_refused(
@@ -354,7 +356,8 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
     assert "Leg Press removed" in alice.last_reply.text
 
     async with session_factory() as session:
-        mine = await effective_exercises(session, day.id)
+        async with UnitOfWork(session_factory) as uow:
+            mine = await planned_exercises(uow, day.id)
         assert [(e.name, e.prescription.weight_kg) for e in mine] == [
             ("Barbell Back Squat", Decimal(90)),
             ("Goblet Squat", Decimal(24)),
@@ -370,7 +373,8 @@ async def test_changing_one_day_leaves_the_program_and_other_days_alone(
         assert next((r.exercise_id, r.target_weight_kg) for r in rows)[1] == Decimal(100)
         others = [s for s in await planned(session_factory) if s.id != day.id]
         later_lower_a = next(s for s in others if "Lower A" in s.title)
-        theirs = await effective_exercises(session, later_lower_a.id)
+        async with UnitOfWork(session_factory) as uow:
+            theirs = await planned_exercises(uow, later_lower_a.id)
         assert [e.name for e in theirs] == ["Barbell Back Squat", "Romanian Deadlift"]
         changes = list((await session.execute(select(WorkoutChange))).scalars())
     assert [c.kind for c in changes] == ["targets", "swap", "add", "remove"]
@@ -427,7 +431,8 @@ async def test_day_changes_are_refused_without_permission_or_for_someone_elses_d
     assert len(bob.replies) == before
     async with session_factory() as session:
         assert list((await session.execute(select(WorkoutChange))).scalars()) == []
-        [squat, _rdl] = await effective_exercises(session, day.id)
+        async with UnitOfWork(session_factory) as uow:
+            [squat, _rdl] = await planned_exercises(uow, day.id)
         assert squat.prescription.weight_kg == Decimal(100)
     await alice.send("/cancel")
     assert "Cancelled" in alice.last_reply.text
@@ -457,8 +462,8 @@ async def test_a_removed_exercises_old_button_is_refused(
     assert alice.last_answer is not None
     assert "earlier step" in alice.last_answer
     [row] = await planned(session_factory)
-    async with session_factory() as session:
-        assert [e.name for e in await effective_exercises(session, row.id)] == ["Romanian Deadlift"]
+    async with UnitOfWork(session_factory) as uow:
+        assert [e.name for e in await planned_exercises(uow, row.id)] == ["Romanian Deadlift"]
 
 
 async def test_many_clients_with_long_names_page_and_fit(
@@ -506,12 +511,12 @@ async def test_a_later_swap_for_every_session_leaves_a_day_edited_on_its_own(
     await alice.send("leg press")
     await alice.press("Leg Press")
     await alice.send("knee pain")
-    async with session_factory() as session:
-        edited = await effective_exercises(session, day.id)
+    async with UnitOfWork(session_factory) as uow:
+        edited = await planned_exercises(uow, day.id)
         other = next(
             s for s in await planned(session_factory) if s.id != day.id and "Lower A" in s.title
         )
-        elsewhere = await effective_exercises(session, other.id)
+        elsewhere = await planned_exercises(uow, other.id)
     assert edited[0].name == "Barbell Back Squat", "the day keeps what was set for it"
     assert edited[0].prescription.weight_kg == Decimal(90)
     assert elsewhere[0].name == "Leg Press"

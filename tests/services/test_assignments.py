@@ -25,7 +25,7 @@ from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
 from coaching.services.live import LiveService
-from coaching.services.plan import effective_exercises
+from coaching.services.plan import planned_exercises
 from storage.models import (
     CoachingSession,
     ProgramAssignment,
@@ -33,6 +33,7 @@ from storage.models import (
     Reminder,
     User,
 )
+from storage.uow import UnitOfWork
 from tests.factories import (
     Coaching,
     MadeProgram,
@@ -228,8 +229,9 @@ async def test_a_swap_applies_to_this_client_only(
         assert assignment.status is AssignmentStatus.MODIFIED
         first_mine = (await sessions_of(session_factory, mine.assignment_id))[0]
         first_theirs = (await sessions_of(session_factory, theirs.assignment_id))[0]
-        mine_now = await effective_exercises(session, first_mine.id)
-        theirs_now = await effective_exercises(session, first_theirs.id)
+        async with UnitOfWork(session_factory) as uow:
+            mine_now = await planned_exercises(uow, first_mine.id)
+            theirs_now = await planned_exercises(uow, first_theirs.id)
     assert mine_now[0].exercise_id == leg_press.id
     assert mine_now[0].original_exercise_id == squat
     assert mine_now[0].swap_reason == "knee pain"
@@ -251,9 +253,9 @@ async def test_a_swap_for_one_session_leaves_the_others(
     ps = world.program.session_ids[(1, 3)]
     await svc.swap(1001, done.assignment_id, ps, squat, goblet, "travel week")
     rows = await sessions_of(session_factory, done.assignment_id)
-    async with session_factory() as session:
-        w1s1 = await effective_exercises(session, rows[0].id)
-        w1s3 = await effective_exercises(session, rows[2].id)
+    async with UnitOfWork(session_factory) as uow:
+        w1s1 = await planned_exercises(uow, rows[0].id)
+        w1s3 = await planned_exercises(uow, rows[2].id)
     assert w1s1[0].exercise_id == squat
     assert w1s3[0].exercise_id == goblet
     detail = await svc.detail(1001, done.assignment_id)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coaching.domain.enums import Permission, RelationshipStatus, Role
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import InvalidInput, NotAllowed, NotFound
-from coaching.services.access import trainer_access
+from coaching.services.access import check_access
 from coaching.services.base import ServiceContext
 from coaching.services.clients import ClientService
 from coaching.services.invites import InviteService
@@ -62,9 +62,9 @@ async def test_toggling_is_saved_and_binds_the_trainer(
     assert (await svc.view(CLIENT, rid)).flags.view_workout_history is False
 
     trainer_id = await _ids(session_factory, TRAINER)
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         with pytest.raises(NotAllowed, match="workout history"):
-            await trainer_access(session, trainer_id, profile_id, Permission.VIEW_WORKOUT_HISTORY)
+            await check_access(uow, trainer_id, profile_id, Permission.VIEW_WORKOUT_HISTORY)
     card = await ClientService(ctx).card(TRAINER, profile_id)
     assert not card.personal_visible
     assert card.email is None

@@ -12,7 +12,7 @@ from coaching.domain.enums import RelationshipStatus, Role, Visibility
 from coaching.domain.profile_rules import CertificateState
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
-from coaching.services.profiles import CertificateDraft, ProfileService, refresh_rating
+from coaching.services.profiles import CertificateDraft, ProfileService, store_rating
 from storage.models import ClientProfile, CoachingSession, Relationship, TrainerProfile
 from tests.factories import registered_user_id
 
@@ -58,7 +58,7 @@ async def test_rating_is_derived_from_session_ratings_and_stored(ctx: ServiceCon
     async with ctx.uow() as uow:
         stored = (await uow.session.execute(select(TrainerProfile))).scalar_one()
         assert (stored.rating, stored.rating_count) == (Decimal("4.67"), 3)
-        assert (await refresh_rating(uow.session, trainer_id)).count == 3
+        assert (await store_rating(uow, trainer_id)).count == 3
 
 
 async def test_fields_validate_and_nothing_wrong_is_stored(ctx: ServiceContext) -> None:

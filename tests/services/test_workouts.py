@@ -20,7 +20,7 @@ from coaching.services.base import ServiceContext
 from coaching.services.erasure import ErasureService
 from coaching.services.exports import ExportService
 from coaching.services.howtos import HowToService
-from coaching.services.plan import PlanService, effective_exercises
+from coaching.services.plan import PlanService, planned_exercises
 from coaching.services.workouts import (
     DayNotEditable,
     UnclearExercise,
@@ -30,6 +30,7 @@ from coaching.services.workouts import (
 )
 from storage.models import ClientAlert, CoachingSession, ExerciseDemo, Reminder
 from storage.repositories.exercises import ExerciseRepository
+from storage.uow import UnitOfWork
 from tests.factories import Coaching, make_coaching, make_user
 
 Factory = async_sessionmaker[AsyncSession]
@@ -131,8 +132,8 @@ async def test_a_started_day_cannot_be_changed(
         await session.commit()
     with pytest.raises(DayNotEditable):
         await svc.set_targets(TOM, done.coaching_session_id, view.exercises[0].row_id, "3x3")
-    async with session_factory() as session:
-        [squat, _rdl] = await effective_exercises(session, done.coaching_session_id)
+    async with UnitOfWork(session_factory) as uow:
+        [squat, _rdl] = await planned_exercises(uow, done.coaching_session_id)
     assert squat.prescription.weight_kg == Decimal(100)
 
 

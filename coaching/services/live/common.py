@@ -45,10 +45,10 @@ from coaching.services.access import (
     access_of,
     all_profiles_of,
     authorise,
-    client_profile_ids,
-    profile_scope,
+    check_access,
+    person_profiles,
     readable_profiles,
-    trainer_access,
+    readable_scope,
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.live.errors import (
@@ -538,7 +538,9 @@ class LivePart(Service):
         self, session: AsyncSession, user_id: int, profile_id: int
     ) -> Access:
         try:
-            return await trainer_access(session, user_id, profile_id, Permission.MODIFY_WORKOUTS)
+            return await check_access(
+                UnitOfWork.joining(session), user_id, profile_id, Permission.MODIFY_WORKOUTS
+            )
         except NotFound:
             raise SessionNotYours() from None
 
@@ -567,12 +569,12 @@ class LivePart(Service):
         access: Access | None = None
         if profile.user_id == user.id:
             is_client = True
-            scope = await client_profile_ids(session, user.id)
+            scope = await person_profiles(UnitOfWork.joining(session), user.id)
             history_visible = True
         else:
             is_client = False
             access = await self._trainer_may_log(session, user.id, profile.id)
-            scope = await profile_scope(session, access)
+            scope = await readable_scope(UnitOfWork.joining(session), access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
             raise SessionFinished(record.id)

@@ -16,9 +16,9 @@ from coaching.domain.live import (
 )
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.services.access import (
-    client_profile_ids,
-    profile_scope,
-    relationship_for,
+    current_access,
+    person_profiles,
+    readable_scope,
 )
 from coaching.services.live.common import (
     LivePart,
@@ -41,6 +41,7 @@ from storage.models import (
 from storage.repositories.live import (
     LiveRepository,
 )
+from storage.uow import UnitOfWork
 
 
 class FinishPart(LivePart):
@@ -78,7 +79,7 @@ class FinishPart(LivePart):
             _close_completed(record, now)
             await self._complete_appointment(session, record, now)
             client_scope = (
-                await client_profile_ids(session, profile.user_id)
+                await person_profiles(uow, profile.user_id)
                 if profile.user_id is not None
                 else [profile.id]
             )
@@ -112,11 +113,13 @@ class FinishPart(LivePart):
             return None, True, True
         profile = loaded.profile
         sees_history = sees_progress = True
-        access = await relationship_for(session, trainer_user.id, profile.id)
+        access = await current_access(UnitOfWork.joining(session), trainer_user.id, profile.id)
         if access is not None and access.client_user_id is not None:
             sees_history = access.flags.view_workout_history
             sees_progress = access.flags.view_progression_data
-        scope = await profile_scope(session, access) if access else [profile.id]
+        scope = (
+            await readable_scope(UnitOfWork.joining(session), access) if access else [profile.id]
+        )
         summary = await self._summary(
             session, loaded, scope, now, history=sees_progress, previous=sees_history
         )

@@ -28,9 +28,9 @@ from coaching.domain.sets import SetEntry, format_set, parse_sets
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput
 from coaching.services.access import (
-    client_profile_ids,
-    profile_scope,
-    relationship_for,
+    current_access,
+    person_profiles,
+    readable_scope,
 )
 from coaching.services.live.common import (
     LivePart,
@@ -52,7 +52,7 @@ from coaching.services.live.views import (
     TurnView,
     rest_timer_key,
 )
-from coaching.services.plan import effective_exercises
+from coaching.services.plan import planned_exercises
 from storage.models import (
     ClientProfile,
     CoachingSession,
@@ -65,6 +65,7 @@ from storage.repositories.live import (
     LiveRepository,
 )
 from storage.repositories.timers import DelayedMessageRepository
+from storage.uow import UnitOfWork
 
 
 class LogPart(LivePart):
@@ -262,7 +263,7 @@ class LogPart(LivePart):
             record.program_session_id = coaching.program_session_id
             record.location = coaching.location
             record.end_time = max(start, min(now, ends))
-            scope = await client_profile_ids(session, user.id)
+            scope = await person_profiles(uow, user.id)
             repo = LiveRepository(session)
             templates = await repo.templates(sorted({p.exercise_template_id for p in planned}))
             for index, item in enumerate(planned):
@@ -311,7 +312,7 @@ class LogPart(LivePart):
             raise Conflict("This session has been moved to a new time.")
         if await repo.live_id_for_profile(profile.id) is not None:
             raise Conflict("You have a session open in /log: finish it there first.")
-        planned = await effective_exercises(session, coaching.id)
+        planned = await planned_exercises(UnitOfWork.joining(session), coaching.id)
         if not planned:
             raise Conflict(
                 "This session has no planned exercises to log. Send /log to log what you did."
@@ -359,11 +360,15 @@ class LogPart(LivePart):
         sees_history = sees_progress = True
         trainer_summary: SummaryData | None = None
         if trainer_user is not None:
-            access = await relationship_for(session, trainer_user.id, profile.id)
+            access = await current_access(UnitOfWork.joining(session), trainer_user.id, profile.id)
             if access is not None:
                 sees_history = access.flags.view_workout_history
                 sees_progress = access.flags.view_progression_data
-            trainer_scope = await profile_scope(session, access) if access else [profile.id]
+            trainer_scope = (
+                await readable_scope(UnitOfWork.joining(session), access)
+                if access
+                else [profile.id]
+            )
             trainer_summary = await self._summary(
                 session, loaded, trainer_scope, now, history=sees_progress, previous=sees_history
             )

@@ -15,9 +15,9 @@ from coaching.domain.enums import (
 from coaching.domain.transitions import check_transition
 from coaching.errors import Conflict
 from coaching.services.access import (
-    client_profile_ids,
-    self_profile,
-    trainer_access,
+    check_access,
+    own_profile,
+    person_profiles,
 )
 from coaching.services.live.common import (
     LivePart,
@@ -39,7 +39,7 @@ from coaching.services.live.views import (
     StartMenu,
     StartResult,
 )
-from coaching.services.plan import effective_exercises
+from coaching.services.plan import planned_exercises
 from storage.models import (
     CoachingSession,
     ExerciseRecord,
@@ -103,7 +103,7 @@ class StartPart(LivePart):
                 planned_choices = await self._planned(
                     session, user, start, end, client_user_id=user.id
                 )
-                own = await client_profile_ids(session, user.id)
+                own = await person_profiles(uow, user.id)
                 live_rows = await repo.live_for_profiles(own)
                 live_id = live_rows[0].id if live_rows else None
             return StartMenu(
@@ -119,7 +119,7 @@ class StartPart(LivePart):
         async with self.ctx.uow() as uow:
             session = uow.session
             user = await self._user(session, telegram_id)
-            await trainer_access(session, user.id, profile_id, Permission.MODIFY_WORKOUTS)
+            await check_access(uow, user.id, profile_id, Permission.MODIFY_WORKOUTS)
             repo = LiveRepository(session)
             profile = await repo.profile(profile_id)
             if profile is None:
@@ -233,7 +233,7 @@ class StartPart(LivePart):
         async with self.ctx.uow() as uow:
             session = uow.session
             user = await self._user(session, telegram_id)
-            profile = await self_profile(session, user.id, user.display_name)
+            profile = await own_profile(uow, user.id, user.display_name)
             repo = LiveRepository(session)
             live_id = await repo.live_id_for_profile(profile.id)
             if live_id is not None:
@@ -272,7 +272,9 @@ class StartPart(LivePart):
         self, session: AsyncSession, record: SessionRecord, coaching: CoachingSession
     ) -> None:
         """The planned exercises with their targets, after this client's swaps."""
-        for index, planned in enumerate(await effective_exercises(session, coaching.id)):
+        for index, planned in enumerate(
+            await planned_exercises(UnitOfWork.joining(session), coaching.id)
+        ):
             note = None
             if planned.swapped:
                 note = f"Swapped from {planned.original_name}"
