@@ -18,6 +18,10 @@ class ProgramRepository:
     def add(self, program: Program) -> None:
         self.session.add(program)
 
+    def archive(self, program: Program) -> None:
+        """Hide the program from lists (a soft delete: what was made from it keeps it)."""
+        program.is_active = False
+
     def add_session(self, program_session: ProgramSession) -> None:
         self.session.add(program_session)
 

@@ -16,6 +16,10 @@ class TemplateRepository:
     def add(self, template: SessionTemplate) -> None:
         self.session.add(template)
 
+    def archive(self, template: SessionTemplate) -> None:
+        """Hide the template from lists (a soft delete: what was made from it keeps it)."""
+        template.is_active = False
+
     async def page_for(
         self, trainer_user_id: int, *, offset: int, limit: int
     ) -> tuple[list[SessionTemplate], int]:
