@@ -633,6 +633,17 @@ class ExerciseEntry:
         question = STEP_QUESTIONS[at]
         return question.format(name=name, summary=self._summary(step, unit))
 
+    def _step_buttons(self, at: str) -> list[list[Button]]:
+        """The step's buttons, each carrying its place among them and the step's name."""
+        rows: list[list[Button]] = []
+        place = 0
+        for options in STEP_OPTIONS[at]:
+            numbered = enumerate(options, start=place)
+            encode = self.buttons.encode
+            rows.append([(o[0], encode(EntryAction.STEP_VALUE, n, word=at)) for n, o in numbered])
+            place += len(options)
+        return rows
+
     async def _ask_step(self, update: Update, context: Context, error: str = "") -> object:
         entry = self.data(context)
         step = self._step(context)
@@ -640,14 +651,7 @@ class ExerciseEntry:
             return await self.gone(update, context)
         unit = Units(entry.get("unit", Units.KG.value))
         at = step["at"]
-        index = iter(range(len(_options(at))))
-        rows: list[list[Button]] = [
-            [
-                (label, self.buttons.encode(EntryAction.STEP_VALUE, next(index), word=at))
-                for label, _value in row
-            ]
-            for row in STEP_OPTIONS[at]
-        ]
+        rows = self._step_buttons(at)
         rows.append([self.back_button(entry["parent"], "✖️ Stop")])
         text = self._step_question(step, unit)
         await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
