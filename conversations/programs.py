@@ -181,8 +181,6 @@ REPEAT_INCREMENT = (
     "Tap, or type an amount: <code>2.5</code> (in {unit}), <code>5lb</code>, "
     "<code>2.5%</code>, or <code>0</code> for the same loads."
 )
-# The increment buttons: the word each carries, and the amount it stands for (typed form).
-INCREMENT_WORDS = ("small", "big", "percent", "same")
 REPEAT_OCCUPIED = (
     "{weeks} already {have} sessions. Replace them with copies of week {source}, "
     "or keep them and fill only the empty weeks?"
@@ -190,7 +188,21 @@ REPEAT_OCCUPIED = (
 CONFIRM_ARCHIVE = (
     "Archive <b>{name}</b>? It leaves your list; clients it was assigned to keep their plan."
 )
+SAME_LOADS = "Same loads"
 CONFIRM_DELETE = "Delete <b>{name}</b> (week {week}, session {number}) and its exercises?"
+
+
+def _increments(unit: Units) -> dict[str, tuple[str, str]]:
+    """The increment buttons: the word each carries → its label, and the amount it stands for
+    as it would be typed."""
+    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
+    u = unit.value
+    return {
+        "small": (f"+{small} {u}", f"{small}{u}"),
+        "big": (f"+{big} {u}", f"{big}{u}"),
+        "percent": ("+2.5%", "2.5%"),
+        "same": (SAME_LOADS, "0"),
+    }
 
 
 def _difficulty(value: Difficulty | None) -> str | None:
@@ -474,8 +486,8 @@ async def on_new_button(update: Update, context: Context, press: ProgramPress) -
     """A creation step's button: a word (a difficulty, or Skip) or a number of weeks."""
     state = _user_data(context).get("prg_new")
     at = state.get("at") if isinstance(state, dict) else None
-    value = press.word if press.word is not None else str(press.id() or "")
     one_value = len(press.ids) + (press.word is not None) == 1
+    value = press.word if press.word is not None else str(press.id())
     skip = value == SKIP_WORD
     if at in (None, "name") or not one_value or (skip and at == "weeks"):
         await refuse(update, EXPIRED)
@@ -724,19 +736,16 @@ async def _ask_increment(
     view = await UserService(services(context).ctx).get(identity(update).telegram_id)
     unit = view.units if view else Units.KG
     state["unit"] = unit.value
-    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
     program_id = state["program"]
+    increments = _increments(unit)
 
-    def button(label: str, word: str) -> Button:
+    def button(word: str) -> Button:
+        label = increments[word][0]
         return (label, BUTTONS.encode(P.REPEAT_INCREMENT, program_id, word=word))
 
     rows: list[list[Button]] = [
-        [
-            button(f"+{small} {unit.value}", "small"),
-            button(f"+{big} {unit.value}", "big"),
-            button("+2.5%", "percent"),
-        ],
-        [button("Same loads", "same")],
+        [button("small"), button("big"), button("percent")],
+        [button("same")],
         [_back_to_program(program_id)],
     ]
     first, last = state["first"], state["last"]
@@ -790,18 +799,14 @@ async def on_repeat_text(update: Update, context: Context) -> object:
 async def on_repeat_increment(update: Update, context: Context, press: ProgramPress) -> object:
     program_id = press.id()
     state = _repeat(context, program_id) if program_id is not None else None
-    if state is None or state.get("first") is None or press.word not in INCREMENT_WORDS:
+    if state is None or state.get("first") is None:
         await refuse(update, EXPIRED)
         return None
-    return await _increment(update, context, state, _increment_text(state, press.word))
-
-
-def _increment_text(state: dict[str, Any], word: str | None) -> str:
-    """The amount an increment button stands for, as it would be typed (``2.5kg``)."""
-    unit = Units(state.get("unit", Units.KG.value))
-    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
-    amounts = {"small": f"{small}{unit.value}", "big": f"{big}{unit.value}", "percent": "2.5%"}
-    return amounts.get(word or "", "0")
+    increment = _increments(Units(state.get("unit", Units.KG.value))).get(press.word or "")
+    if increment is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await _increment(update, context, state, increment[1])
 
 
 async def _increment(update: Update, context: Context, state: dict[str, Any], text: str) -> object:
