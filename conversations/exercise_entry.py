@@ -836,18 +836,29 @@ class ExerciseEntry:
     async def on_replace_menu(self, update: Update, context: Context, press: EntryPress) -> object:
         return await self._row_menu(update, context, press, EntryAction.REPLACE_ROW, "replace")
 
-    async def on_replace_row(self, update: Update, context: Context, press: EntryPress) -> object:
+    async def _ask_about_row(
+        self,
+        update: Update,
+        context: Context,
+        press: EntryPress,
+        question: Callable[[ExerciseListView, PrescribedView], str],
+        state: str,
+    ) -> object:
+        """Note the row a button picked and ask ``question`` about it (the answer is typed)."""
         found = await self._row(update, context, press)
         if found is None:
             return None
         listing, item = found
         self.set_data(context, {"parent": listing.parent.id, "row": item.row_id})
-        await show(
-            update,
-            REPLACE_SEARCH.format(name=esc(item.exercise_name)),
-            keyboard([[self.back_button(listing.parent.id)]]),
-        )
-        return self.REPLACE
+        back = keyboard([[self.back_button(listing.parent.id)]])
+        await show(update, question(listing, item), back)
+        return state
+
+    async def on_replace_row(self, update: Update, context: Context, press: EntryPress) -> object:
+        def question(_listing: ExerciseListView, item: PrescribedView) -> str:
+            return REPLACE_SEARCH.format(name=esc(item.exercise_name))
+
+        return await self._ask_about_row(update, context, press, question, self.REPLACE)
 
     async def on_replace_search(self, update: Update, context: Context) -> object:
         entry = self.data(context)
@@ -902,18 +913,11 @@ class ExerciseEntry:
         return await self._row_menu(update, context, press, EntryAction.TARGETS_ROW, "re-target")
 
     async def on_targets_row(self, update: Update, context: Context, press: EntryPress) -> object:
-        found = await self._row(update, context, press)
-        if found is None:
-            return None
-        listing, item = found
-        self.set_data(context, {"parent": listing.parent.id, "row": item.row_id})
-        now = format_prescription(item.prescription, listing.units)
-        await show(
-            update,
-            NEW_TARGETS.format(name=esc(item.exercise_name), now=esc(now)),
-            keyboard([[self.back_button(listing.parent.id)]]),
-        )
-        return self.TARGETS
+        def question(listing: ExerciseListView, item: PrescribedView) -> str:
+            now = format_prescription(item.prescription, listing.units)
+            return NEW_TARGETS.format(name=esc(item.exercise_name), now=esc(now))
+
+        return await self._ask_about_row(update, context, press, question, self.TARGETS)
 
     async def on_targets_text(self, update: Update, context: Context) -> object:
         entry = self.data(context)
