@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CommandHandler, MessageHandler
 
 from coaching.domain.enums import Difficulty, Units
 from coaching.domain.plurals import plural
@@ -31,6 +32,7 @@ from coaching.services.programs import (
     NewProgram,
     ProgramField,
     ProgramService,
+    ProgramSummary,
     ProgramView,
     SessionField,
     SessionSummary,
@@ -44,21 +46,30 @@ from coaching.services.templates import (
     parse_list,
 )
 from coaching.services.users import UserService
-from conversations.common import END, Button, Context, esc, identity, is_skip, keyboard, show
+from conversations.common import Button, Context, esc, identity, is_skip, keyboard, show
 from conversations.container import services
+from conversations.exercise_entry import ExerciseEntry, render_rows
 from conversations.fields import (
     Codes,
     FieldEditor,
-    data_parts,
     difficulty_choice,
     error_text,
-    int_part,
     message_text,
-    pressed,
     refuse,
 )
 from conversations.flow import Flow
-from conversations.templates import TEXT, ExerciseEntry, pager, render_rows
+from conversations.library_flow import (
+    TEXT,
+    Library,
+    LibraryAction,
+    LibraryWording,
+    PressHandler,
+    button_handler,
+    pager,
+    plain,
+    pressed_id,
+)
+from conversations.typed_buttons import ButtonCodec, Press
 
 LIST, NEW, VIEW, VALUE, SVALUE, ADHOC, REPEAT = (
     "prg_list",
@@ -71,6 +82,39 @@ LIST, NEW, VIEW, VALUE, SVALUE, ADHOC, REPEAT = (
 )
 EXPIRED = "This button has expired. Send /programs to start again."
 MAX_LISTED_SESSIONS = 60
+
+
+class ProgramAction(StrEnum):
+    """A program's own buttons (the list, copy and archive are the library's)."""
+
+    NEW_VALUE = "nv"
+    WEEK = "wk"
+    FROM_TEMPLATE = "at"
+    TEMPLATE_PICK = "atp"
+    ADHOC = "ah"
+    SESSION = "s"
+    DELETE = "del"
+    DELETE_YES = "dely"
+    REPEAT = "rep"
+    REPEAT_SOURCE = "rw"
+    REPEAT_RANGE = "rr"
+    REPEAT_INCREMENT = "ri"
+    REPEAT_REPLACE = "rx"
+    # the detail editors' codes
+    DETAILS = "det"
+    DETAIL = "df"
+    DIFFICULTY = "dv"
+    CLEAR = "dc"
+    SESSION_DETAILS = "sd"
+    SESSION_DETAIL = "sf"
+    SESSION_CLEAR = "sc"
+
+
+BUTTONS = ButtonCodec("prg", ProgramAction, words=True)
+P = ProgramAction
+ProgramPress = Press[ProgramAction]
+SKIP_WORD = "skip"
+"""The word a creation step's Skip button carries."""
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -91,7 +135,7 @@ NEW_STEPS = {
 }
 # The creation steps with a Skip button; typing "skip", "-" or "none" there skips too.
 SKIPPABLE = frozenset({"description", "difficulty", "goals"})
-WEEK_BUTTONS = ("4", "6", "8", "12")
+WEEK_BUTTONS = (4, 6, 8, 12)
 FIELD_LABELS = {
     ProgramField.NAME: "Name",
     ProgramField.DESCRIPTION: "Description",
@@ -144,7 +188,21 @@ REPEAT_OCCUPIED = (
 CONFIRM_ARCHIVE = (
     "Archive <b>{name}</b>? It leaves your list; clients it was assigned to keep their plan."
 )
+SAME_LOADS = "Same loads"
 CONFIRM_DELETE = "Delete <b>{name}</b> (week {week}, session {number}) and its exercises?"
+
+
+def _increments(unit: Units) -> dict[str, tuple[str, str]]:
+    """The increment buttons: the word each carries → its label, and the amount it stands for
+    as it would be typed."""
+    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
+    u = unit.value
+    return {
+        "small": (f"+{small} {u}", f"{small}{u}"),
+        "big": (f"+{big} {u}", f"{big}{u}"),
+        "percent": ("+2.5%", "2.5%"),
+        "same": (SAME_LOADS, "0"),
+    }
 
 
 def _difficulty(value: Difficulty | None) -> str | None:
@@ -238,22 +296,33 @@ def _user_data(context: Context) -> dict[Any, Any]:
     return context.user_data if context.user_data is not None else {}
 
 
+def _service(context: Context) -> ProgramService:
+    return ProgramService(services(context).ctx)
+
+
+def _list_line(p: ProgramSummary) -> str:
+    facts = [f"{p.duration_weeks} wk"]
+    if p.difficulty:
+        facts.append(p.difficulty.value)
+    return f"• {esc(p.name)} · " + " · ".join(facts)
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
 async def show_program(update: Update, context: Context, program_id: int, notice: str) -> object:
-    svc = ProgramService(services(context).ctx)
     try:
-        view = await svc.get(identity(update).telegram_id, program_id)
+        view = await _service(context).get(identity(update).telegram_id, program_id)
     except DomainError as error:
         await refuse(update, error)
         return None
-    weeks = [(f"Week {w}", f"prg:wk:{view.id}:{w}") for w in range(1, view.duration_weeks + 1)]
-    rows: list[list[Button]] = [weeks[i : i + 4] for i in range(0, len(weeks), 4)]
+    e, lib, i = BUTTONS.encode, LIBRARY.data, view.id
+    weeks = [(f"Week {w}", e(P.WEEK, i, w)) for w in range(1, view.duration_weeks + 1)]
+    rows: list[list[Button]] = [weeks[n : n + 4] for n in range(0, len(weeks), 4)]
     rows += [
-        [("🔁 Repeat a week", f"prg:rep:{view.id}"), ("✏️ Edit details", f"prg:det:{view.id}")],
-        [("📄 Copy", f"prg:copy:{view.id}"), ("📦 Archive", f"prg:arc:{view.id}")],
-        [("⬅️ All programs", "prg:list:0")],
+        [("🔁 Repeat a week", e(P.REPEAT, i)), ("✏️ Edit details", e(P.DETAILS, i))],
+        [("📄 Copy", lib(LibraryAction.COPY, i)), ("📦 Archive", lib(LibraryAction.ARCHIVE, i))],
+        [("⬅️ All programs", lib(LibraryAction.LIST, 0))],
     ]
     await show(update, program_text(view, notice), keyboard(rows))
     return VIEW
@@ -262,9 +331,8 @@ async def show_program(update: Update, context: Context, program_id: int, notice
 async def show_week(
     update: Update, context: Context, program_id: int, week: int, notice: str = ""
 ) -> object:
-    svc = ProgramService(services(context).ctx)
     try:
-        view = await svc.get(identity(update).telegram_id, program_id)
+        view = await _service(context).get(identity(update).telegram_id, program_id)
     except DomainError as error:
         await refuse(update, error)
         return None
@@ -275,29 +343,35 @@ async def show_week(
     lines = [notice] if notice else []
     lines.append(f"🗓 <b>{esc(view.name)} — week {week}</b>\n")
     lines += [f"{s.number}. {esc(s.name)}" for s in sessions] or ["<i>No sessions yet.</i>"]
-    rows: list[list[Button]] = [[(f"{s.number}. {s.name}"[:60], f"prg:s:{s.id}")] for s in sessions]
+    e = BUTTONS.encode
+    rows: list[list[Button]] = [
+        [(f"{s.number}. {s.name}"[:60], e(P.SESSION, s.id))] for s in sessions
+    ]
     rows += [
         [
-            ("➕ From a template", f"prg:at:{view.id}:{week}:0"),
-            ("➕ New session", f"prg:ah:{view.id}:{week}"),
+            ("➕ From a template", e(P.FROM_TEMPLATE, view.id, week, 0)),
+            ("➕ New session", e(P.ADHOC, view.id, week)),
         ],
-        [("⬅️ Program", f"prg:open:{view.id}")],
+        [("⬅️ Program", LIBRARY.data(LibraryAction.OPEN, view.id))],
     ]
     await show(update, "\n".join(lines), keyboard(rows))
     return VIEW
 
 
 async def show_session(update: Update, context: Context, session_id: int, notice: str) -> object:
-    svc = ProgramService(services(context).ctx)
     try:
-        view = await svc.session(identity(update).telegram_id, session_id)
+        view = await _service(context).session(identity(update).telegram_id, session_id)
     except DomainError as error:
         await refuse(update, error)
         return None
+    e = BUTTONS.encode
     rows = ENTRY.edit_buttons(view.id)
     rows += [
-        [("✏️ Session details", f"prg:sd:{view.id}"), ("❌ Delete session", f"prg:del:{view.id}")],
-        [(f"⬅️ Week {view.week}", f"prg:wk:{view.program_id}:{view.week}")],
+        [
+            ("✏️ Session details", e(P.SESSION_DETAILS, view.id)),
+            ("❌ Delete session", e(P.DELETE, view.id)),
+        ],
+        [(f"⬅️ Week {view.week}", e(P.WEEK, view.program_id, view.week))],
     ]
     await show(update, session_text(view, notice), keyboard(rows))
     return VIEW
@@ -306,59 +380,7 @@ async def show_session(update: Update, context: Context, session_id: int, notice
 ENTRY = ExerciseEntry("prg", ParentKind.SESSION, show_session, VIEW)
 
 
-async def _show_list(
-    update: Update, context: Context, page_no: int, *, edit: bool = True, notice: str = ""
-) -> object:
-    svc = ProgramService(services(context).ctx)
-    try:
-        page = await svc.page(identity(update).telegram_id, page_no)
-    except DomainError as error:
-        if update.callback_query:
-            await refuse(update, error)
-        else:
-            await show(update, error_text(error), edit=False)
-        return END
-    for key in ("prg_new", "prg_detail", "prg_repeat", "prg_adhoc", ENTRY.key):
-        _user_data(context).pop(key, None)
-    head = notice + "\n\n" if notice else ""
-    new = [("➕ New program", "prg:new")]
-    if not page.items:
-        await show(update, head + LIST_EMPTY, keyboard([new]), edit=edit)
-        return LIST
-    rows: list[list[Button]] = [[(p.name[:60], f"prg:open:{p.id}")] for p in page.items]
-    nav = pager("prg:list:", page)
-    if nav:
-        rows.append(nav)
-    rows.append(new)
-    lines = [head + LIST_HEADER.format(total=page.total), ""]
-    for p in page.items:
-        facts = [f"{p.duration_weeks} wk"]
-        if p.difficulty:
-            facts.append(p.difficulty.value)
-        lines.append(f"• {esc(p.name)} · " + " · ".join(facts))
-    if page.pages > 1:
-        lines.append(f"\nPage {page.page + 1} of {page.pages}")
-    await show(update, "\n".join(lines), keyboard(rows), edit=edit)
-    return LIST
-
-
 # --- handlers: list and creation ------------------------------------------------------------
-
-
-async def programs_command(update: Update, context: Context) -> object:
-    return await _show_list(update, context, 0, edit=False)
-
-
-async def on_list(update: Update, context: Context) -> object:
-    return await _show_list(update, context, int_part(data_parts(update), 2) or 0)
-
-
-async def on_open(update: Update, context: Context) -> object:
-    program_id = int_part(data_parts(update), 2)
-    if program_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    return await show_program(update, context, program_id, "")
 
 
 async def on_new(update: Update, context: Context) -> object:
@@ -366,20 +388,42 @@ async def on_new(update: Update, context: Context) -> object:
     return await _ask_new(update, context)
 
 
+LIBRARY: Library[ProgramSummary, ProgramView] = Library(
+    prefix="prg",
+    wording=LibraryWording(
+        header=LIST_HEADER,
+        empty=LIST_EMPTY,
+        new_button="➕ New program",
+        confirm_archive=CONFIRM_ARCHIVE,
+        idle=IDLE_TEXT,
+        expired=EXPIRED,
+    ),
+    service=_service,
+    line=_list_line,
+    show_item=show_program,
+    start_new=on_new,
+    list_state=LIST,
+    view_state=VIEW,
+    forget=("prg_new", "prg_detail", "prg_repeat", "prg_adhoc", ENTRY.key),
+)
+programs_command = LIBRARY.command
+
+
 async def _ask_new(update: Update, context: Context, error: str = "") -> object:
     state = _user_data(context).get("prg_new")
     if not isinstance(state, dict):
         return await ENTRY.gone(update, context)
     at = state["at"]
-    skip = ("Skip", "prg:nv:-")
+    e = BUTTONS.encode
+    skip = ("Skip", e(P.NEW_VALUE, word=SKIP_WORD))
     rows: list[list[Button]] = []
     if at == "difficulty":
-        rows = [[(d.value.title(), f"prg:nv:{d.value}") for d in Difficulty], [skip]]
+        rows = [[(d.value.title(), e(P.NEW_VALUE, word=d.value)) for d in Difficulty], [skip]]
     elif at == "weeks":
-        rows = [[(f"{w} weeks", f"prg:nv:{w}") for w in WEEK_BUTTONS]]
+        rows = [[(f"{w} weeks", e(P.NEW_VALUE, w)) for w in WEEK_BUTTONS]]
     elif at in ("description", "goals"):
         rows = [[skip]]
-    rows.append([("⬅️ Back", "prg:list:0")])
+    rows.append([("⬅️ Back", LIBRARY.data(LibraryAction.LIST, 0))])
     await show(update, (error + "\n\n" if error else "") + NEW_STEPS[at], keyboard(rows))
     return NEW
 
@@ -414,9 +458,8 @@ async def _new_input(update: Update, context: Context, value: str | None) -> obj
 
 async def _create_program(update: Update, context: Context, state: dict[str, Any]) -> object:
     """Create the program the answers describe (back to its name when it is refused)."""
-    svc = ProgramService(services(context).ctx)
     try:
-        view = await svc.create(
+        view = await _service(context).create(
             identity(update).telegram_id,
             NewProgram(
                 name=state["name"],
@@ -439,17 +482,17 @@ def _parse_difficulty(value: str) -> str:
     return parse_difficulty(value).value
 
 
-async def on_new_button(update: Update, context: Context) -> object:
+async def on_new_button(update: Update, context: Context, press: ProgramPress) -> object:
+    """A creation step's button: a word (a difficulty, or Skip) or a number of weeks."""
     state = _user_data(context).get("prg_new")
-    query = update.callback_query
-    if not isinstance(state, dict) or state.get("at") == "name" or query is None:
+    at = state.get("at") if isinstance(state, dict) else None
+    one_value = len(press.ids) + (press.word is not None) == 1
+    value = press.word if press.word is not None else str(press.id())
+    skip = value == SKIP_WORD
+    if at in (None, "name") or not one_value or (skip and at == "weeks"):
         await refuse(update, EXPIRED)
         return None
-    value = (query.data or "").split(":", 2)[-1]
-    if value == "-" and state["at"] == "weeks":
-        await refuse(update, EXPIRED)
-        return None
-    return await _new_input(update, context, None if value == "-" else value)
+    return await _new_input(update, context, None if skip else value)
 
 
 async def on_new_text(update: Update, context: Context) -> object:
@@ -463,37 +506,36 @@ async def on_new_text(update: Update, context: Context) -> object:
 # --- handlers: weeks and sessions -------------------------------------------------------------
 
 
-async def on_week(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, week = int_part(parts, 2), int_part(parts, 3)
+async def on_week(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, week = press.id(0), press.id(1)
     if program_id is None or week is None:
         await refuse(update, EXPIRED)
         return None
     return await show_week(update, context, program_id, week)
 
 
-async def on_from_template(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, week, page_no = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
+async def on_from_template(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, week, page_no = press.id(0), press.id(1), press.id(2)
     if program_id is None or week is None:
         await refuse(update, EXPIRED)
         return None
     telegram_id = identity(update).telegram_id
     try:
-        program = await ProgramService(services(context).ctx).get(telegram_id, program_id)
+        program = await _service(context).get(telegram_id, program_id)
         page = await TemplateService(services(context).ctx).page(telegram_id, page_no or 0)
     except DomainError as error:
         await refuse(update, error)
         return None
-    back = [("⬅️ Back", f"prg:wk:{program.id}:{week}")]
+    e = BUTTONS.encode
+    back = [("⬅️ Back", e(P.WEEK, program.id, week))]
     if not page.items:
         text = "You have no session templates yet. Make one with /templates, or add a new session."
         await show(update, text, keyboard([back]))
         return VIEW
     rows: list[list[Button]] = [
-        [(t.name[:60], f"prg:atp:{program.id}:{week}:{t.id}")] for t in page.items
+        [(t.name[:60], e(P.TEMPLATE_PICK, program.id, week, t.id))] for t in page.items
     ]
-    nav = pager(f"prg:at:{program.id}:{week}:", page)
+    nav = pager(page, lambda n: e(P.FROM_TEMPLATE, program.id, week, n))
     if nav:
         rows.append(nav)
     rows.append(back)
@@ -502,14 +544,13 @@ async def on_from_template(update: Update, context: Context) -> object:
     return VIEW
 
 
-async def on_template_pick(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, week, template_id = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
+async def on_template_pick(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, week, template_id = press.id(0), press.id(1), press.id(2)
     if program_id is None or week is None or template_id is None:
         await refuse(update, EXPIRED)
         return None
     try:
-        view = await ProgramService(services(context).ctx).add_session(
+        view = await _service(context).add_session(
             identity(update).telegram_id, program_id, week, template_id=template_id
         )
     except DomainError as error:
@@ -519,19 +560,18 @@ async def on_template_pick(update: Update, context: Context) -> object:
     return await show_session(update, context, view.id, notice)
 
 
-async def on_adhoc(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, week = int_part(parts, 2), int_part(parts, 3)
+async def on_adhoc(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, week = press.id(0), press.id(1)
     if program_id is None or week is None:
         await refuse(update, EXPIRED)
         return None
     try:
-        await ProgramService(services(context).ctx).get(identity(update).telegram_id, program_id)
+        await _service(context).get(identity(update).telegram_id, program_id)
     except DomainError as error:
         await refuse(update, error)
         return None
     _user_data(context)["prg_adhoc"] = {"program": program_id, "week": week}
-    back = [[("⬅️ Back", f"prg:wk:{program_id}:{week}")]]
+    back = [[("⬅️ Back", BUTTONS.encode(P.WEEK, program_id, week))]]
     await show(update, ASK_ADHOC.format(week=week), keyboard(back))
     return ADHOC
 
@@ -541,7 +581,7 @@ async def on_adhoc_name(update: Update, context: Context) -> object:
     if not isinstance(pending, dict):
         return await ENTRY.gone(update, context)
     try:
-        view = await ProgramService(services(context).ctx).add_session(
+        view = await _service(context).add_session(
             identity(update).telegram_id,
             int(pending["program"]),
             int(pending["week"]),
@@ -555,8 +595,8 @@ async def on_adhoc_name(update: Update, context: Context) -> object:
     return await ENTRY.start(update, context, view.id, view.name, notice)
 
 
-async def on_session(update: Update, context: Context) -> object:
-    session_id = int_part(data_parts(update), 2)
+async def on_session(update: Update, context: Context, press: ProgramPress) -> object:
+    session_id = press.id()
     if session_id is None:
         await refuse(update, EXPIRED)
         return None
@@ -574,30 +614,31 @@ SESSION_DETAILS = FieldEditor(
     value_state=SVALUE,
     view_state=VIEW,
     expired=EXPIRED,
-    load=lambda context: ProgramService(services(context).ctx).session,
-    save=lambda context: ProgramService(services(context).ctx).set_session_detail,
+    load=lambda context: _service(context).session,
+    save=lambda context: _service(context).set_session_detail,
     render=session_text,
     show_item=show_session,
     gone=ENTRY.gone,
 )
 
 
-async def on_delete(update: Update, context: Context) -> object:
-    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).session)
+async def on_delete(update: Update, context: Context, press: ProgramPress) -> object:
+    view = await pressed_id(update, press, EXPIRED, _service(context).session)
     if view is None:
         return None
-    rows = [[("❌ Yes, delete", f"prg:dely:{view.id}"), ("⬅️ Keep it", f"prg:s:{view.id}")]]
+    e = BUTTONS.encode
+    rows = [[("❌ Yes, delete", e(P.DELETE_YES, view.id)), ("⬅️ Keep it", e(P.SESSION, view.id))]]
     text = CONFIRM_DELETE.format(name=esc(view.name), week=view.week, number=view.number)
     await show(update, text, keyboard(rows))
     return VIEW
 
 
-async def on_delete_yes(update: Update, context: Context) -> object:
-    session_id = int_part(data_parts(update), 2)
+async def on_delete_yes(update: Update, context: Context, press: ProgramPress) -> object:
+    session_id = press.id()
     if session_id is None:
         await refuse(update, EXPIRED)
         return None
-    svc = ProgramService(services(context).ctx)
+    svc = _service(context)
     telegram_id = identity(update).telegram_id
     try:
         doomed = await svc.session(telegram_id, session_id)
@@ -609,7 +650,7 @@ async def on_delete_yes(update: Update, context: Context) -> object:
     return await show_week(update, context, doomed.program_id, doomed.week, notice)
 
 
-# --- handlers: program details, copy, archive -------------------------------------------------
+# --- handlers: program details ------------------------------------------------------------------
 
 
 DETAILS = FieldEditor(
@@ -624,35 +665,12 @@ DETAILS = FieldEditor(
     value_state=VALUE,
     view_state=VIEW,
     expired=EXPIRED,
-    load=lambda context: ProgramService(services(context).ctx).get,
-    save=lambda context: ProgramService(services(context).ctx).set_detail,
+    load=lambda context: _service(context).get,
+    save=lambda context: _service(context).set_detail,
     render=program_text,
     show_item=show_program,
     gone=ENTRY.gone,
 )
-
-
-async def on_copy(update: Update, context: Context) -> object:
-    twin = await pressed(update, EXPIRED, ProgramService(services(context).ctx).copy)
-    if twin is None:
-        return None
-    return await show_program(update, context, twin.id, "📄 Copied. This is the new copy.")
-
-
-async def on_archive(update: Update, context: Context) -> object:
-    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).get)
-    if view is None:
-        return None
-    rows = [[("📦 Yes, archive", f"prg:arcy:{view.id}"), ("⬅️ Keep it", f"prg:open:{view.id}")]]
-    await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
-    return VIEW
-
-
-async def on_archive_yes(update: Update, context: Context) -> object:
-    done = await pressed(update, EXPIRED, ProgramService(services(context).ctx).archive)
-    if done is None:
-        return None
-    return await _show_list(update, context, 0, notice=f"📦 Archived {esc(done.name)}.")
 
 
 # --- handlers: repeat a week with progression ---------------------------------------------------
@@ -665,8 +683,8 @@ def _repeat(context: Context, program_id: int) -> dict[str, Any] | None:
     return None
 
 
-async def on_repeat(update: Update, context: Context) -> object:
-    view = await pressed(update, EXPIRED, ProgramService(services(context).ctx).get)
+async def on_repeat(update: Update, context: Context, press: ProgramPress) -> object:
+    view = await pressed_id(update, press, EXPIRED, _service(context).get)
     if view is None:
         return None
     weeks = sorted({s.week for s in view.sessions})
@@ -677,16 +695,15 @@ async def on_repeat(update: Update, context: Context) -> object:
         await refuse(update, "This program has one week. Give it more weeks to repeat into.")
         return None
     _user_data(context)["prg_repeat"] = {"program": view.id, "weeks": view.duration_weeks}
-    buttons = [(f"Week {w}", f"prg:rw:{view.id}:{w}") for w in weeks]
+    buttons = [(f"Week {w}", BUTTONS.encode(P.REPEAT_SOURCE, view.id, w)) for w in weeks]
     rows: list[list[Button]] = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([("⬅️ Back", f"prg:open:{view.id}")])
+    rows.append([_back_to_program(view.id)])
     await show(update, REPEAT_SOURCE.format(name=esc(view.name)), keyboard(rows))
     return VIEW
 
 
-async def on_repeat_source(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, week = int_part(parts, 2), int_part(parts, 3)
+async def on_repeat_source(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, week = press.id(0), press.id(1)
     state = _repeat(context, program_id) if program_id is not None else None
     if state is None or week is None:
         await refuse(update, EXPIRED)
@@ -705,8 +722,8 @@ async def _ask_range(update: Update, state: dict[str, Any], error: str = "") -> 
     last = weeks if week < weeks else week - 1
     label = f"Weeks {first}–{last}" if first != last else f"Week {first}"
     rows: list[list[Button]] = [
-        [(label, f"prg:rr:{program_id}:{week}:{first}:{last}")],
-        [("⬅️ Back", f"prg:open:{program_id}")],
+        [(label, BUTTONS.encode(P.REPEAT_RANGE, program_id, week, first, last))],
+        [_back_to_program(program_id)],
     ]
     text = REPEAT_RANGE.format(source=week, example=f"{first}-{last}", weeks=plural(weeks, "week"))
     await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
@@ -719,16 +736,17 @@ async def _ask_increment(
     view = await UserService(services(context).ctx).get(identity(update).telegram_id)
     unit = view.units if view else Units.KG
     state["unit"] = unit.value
-    small, big = ("2.5", "5") if unit is Units.KG else ("5", "10")
     program_id = state["program"]
+    increments = _increments(unit)
+
+    def button(word: str) -> Button:
+        label = increments[word][0]
+        return (label, BUTTONS.encode(P.REPEAT_INCREMENT, program_id, word=word))
+
     rows: list[list[Button]] = [
-        [
-            (f"+{small} {unit.value}", f"prg:ri:{program_id}:{small}{unit.value}"),
-            (f"+{big} {unit.value}", f"prg:ri:{program_id}:{big}{unit.value}"),
-            ("+2.5%", f"prg:ri:{program_id}:2.5%"),
-        ],
-        [("Same loads", f"prg:ri:{program_id}:0")],
-        [("⬅️ Back", f"prg:open:{program_id}")],
+        [button("small"), button("big"), button("percent")],
+        [button("same")],
+        [_back_to_program(program_id)],
     ]
     first, last = state["first"], state["last"]
     target = f"week {first}" if first == last else f"weeks {first}–{last}"
@@ -741,7 +759,7 @@ async def _set_range(
     update: Update, context: Context, state: dict[str, Any], first: int, last: int
 ) -> object:
     try:
-        preview = await ProgramService(services(context).ctx).repeat_preview(
+        preview = await _service(context).repeat_preview(
             identity(update).telegram_id, state["program"], state["source"], first, last
         )
     except DomainError as error:
@@ -754,10 +772,8 @@ async def _set_range(
     return await _ask_increment(update, context, state)
 
 
-async def on_repeat_range(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id = int_part(parts, 2)
-    source, first, last = int_part(parts, 3), int_part(parts, 4), int_part(parts, 5)
+async def on_repeat_range(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, source, first, last = press.id(0), press.id(1), press.id(2), press.id(3)
     state = _repeat(context, program_id) if program_id is not None else None
     if state is None or state.get("source") != source or first is None or last is None:
         await refuse(update, EXPIRED)
@@ -780,14 +796,17 @@ async def on_repeat_text(update: Update, context: Context) -> object:
     return await _increment(update, context, state, text)
 
 
-async def on_repeat_increment(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id = int_part(parts, 2)
+async def on_repeat_increment(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id = press.id()
     state = _repeat(context, program_id) if program_id is not None else None
-    if state is None or state.get("first") is None or len(parts) < 4:
+    if state is None or state.get("first") is None:
         await refuse(update, EXPIRED)
         return None
-    return await _increment(update, context, state, parts[3])
+    increment = _increments(Units(state.get("unit", Units.KG.value))).get(press.word or "")
+    if increment is None:
+        await refuse(update, EXPIRED)
+        return None
+    return await _increment(update, context, state, increment[1])
 
 
 async def _increment(update: Update, context: Context, state: dict[str, Any], text: str) -> object:
@@ -805,9 +824,9 @@ async def _increment(update: Update, context: Context, state: dict[str, Any], te
     if occupied:
         program_id = state["program"]
         rows: list[list[Button]] = [
-            [("Replace them", f"prg:rx:{program_id}:1")],
-            [("Keep them, fill empty weeks only", f"prg:rx:{program_id}:0")],
-            [("⬅️ Back", f"prg:open:{program_id}")],
+            [("Replace them", BUTTONS.encode(P.REPEAT_REPLACE, program_id, 1))],
+            [("Keep them, fill empty weeks only", BUTTONS.encode(P.REPEAT_REPLACE, program_id, 0))],
+            [_back_to_program(program_id)],
         ]
         phrase = _weeks_phrase(occupied)
         text = REPEAT_OCCUPIED.format(
@@ -820,9 +839,8 @@ async def _increment(update: Update, context: Context, state: dict[str, Any], te
     return await _do_repeat(update, context, state, replace_existing=True)
 
 
-async def on_repeat_replace(update: Update, context: Context) -> object:
-    parts = data_parts(update)
-    program_id, choice = int_part(parts, 2), int_part(parts, 3)
+async def on_repeat_replace(update: Update, context: Context, press: ProgramPress) -> object:
+    program_id, choice = press.id(0), press.id(1)
     state = _repeat(context, program_id) if program_id is not None else None
     if state is None or state.get("increment") is None or choice not in (0, 1):
         await refuse(update, EXPIRED)
@@ -836,7 +854,7 @@ async def _do_repeat(
     raw = state["increment"]
     increment = Increment(IncrementKind(raw["kind"]), Decimal(raw["amount"]))
     try:
-        result = await ProgramService(services(context).ctx).repeat_week(
+        result = await _service(context).repeat_week(
             identity(update).telegram_id,
             state["program"],
             state["source"],
@@ -891,51 +909,40 @@ def _repeat_notice(
     return text
 
 
-async def on_idle_text(update: Update, context: Context) -> object:
-    await show(update, IDLE_TEXT, edit=False)
-    return None
-
-
-async def stale(update: Update, context: Context) -> object:
-    await refuse(update, EXPIRED)
-    return None
+def _back_to_program(program_id: int) -> Button:
+    return ("⬅️ Back", LIBRARY.data(LibraryAction.OPEN, program_id))
 
 
 def build_handler() -> list[object]:
-    routes = [
-        ("list", on_list),
-        ("new", on_new),
-        ("nv", on_new_button),
-        ("open", on_open),
-        ("wk", on_week),
-        ("at", on_from_template),
-        ("atp", on_template_pick),
-        ("ah", on_adhoc),
-        ("s", on_session),
-        *SESSION_DETAILS.routes(),
-        ("del", on_delete),
-        ("dely", on_delete_yes),
-        *DETAILS.routes(),
-        ("copy", on_copy),
-        ("arc", on_archive),
-        ("arcy", on_archive_yes),
-        ("rep", on_repeat),
-        ("rw", on_repeat_source),
-        ("rr", on_repeat_range),
-        ("ri", on_repeat_increment),
-        ("rx", on_repeat_replace),
+    table: dict[ProgramAction, PressHandler[ProgramAction]] = {
+        P.NEW_VALUE: on_new_button,
+        P.WEEK: on_week,
+        P.FROM_TEMPLATE: on_from_template,
+        P.TEMPLATE_PICK: on_template_pick,
+        P.ADHOC: on_adhoc,
+        P.SESSION: on_session,
+        P.DELETE: on_delete,
+        P.DELETE_YES: on_delete_yes,
+        P.REPEAT: on_repeat,
+        P.REPEAT_SOURCE: on_repeat_source,
+        P.REPEAT_RANGE: on_repeat_range,
+        P.REPEAT_INCREMENT: on_repeat_increment,
+        P.REPEAT_REPLACE: on_repeat_replace,
+    }
+    for code, callback in [*DETAILS.routes(), *SESSION_DETAILS.routes()]:
+        table[ProgramAction(code)] = plain(callback)
+    buttons = [
+        LIBRARY.handler(),
+        button_handler(BUTTONS, table, EXPIRED),
+        ENTRY.handler(),
+        LIBRARY.stale_handler(),
     ]
-    buttons: list[BaseHandler[Update, Any, Any]] = [
-        CallbackQueryHandler(callback, pattern=rf"^prg:{name}(:|$)") for name, callback in routes
-    ]
-    buttons += ENTRY.handlers()
-    buttons.append(CallbackQueryHandler(stale, pattern=r"^prg:"))
     flow = Flow(
         "programs",
         entry_points=[CommandHandler("programs", programs_command), *buttons],
         states={
-            LIST: [MessageHandler(TEXT, on_idle_text)],
-            VIEW: [MessageHandler(TEXT, on_idle_text)],
+            LIST: [LIBRARY.idle_handler()],
+            VIEW: [LIBRARY.idle_handler()],
             NEW: [MessageHandler(TEXT, on_new_text)],
             VALUE: [MessageHandler(TEXT, DETAILS.on_value)],
             SVALUE: [MessageHandler(TEXT, SESSION_DETAILS.on_value)],

@@ -1,972 +1,52 @@
-"""/templates: session templates, and the exercise entry that templates and programs share.
+"""/templates: session templates.
 
-A trainer lists, creates, edits, copies and archives templates. Exercises go in either as one
-message (one line per exercise, ``Back squat 3x5 @100kg rest 180``) or step by step with
-buttons; both end in the same rows. :class:`ExerciseEntry` is that entry plus reorder, replace,
-re-target and remove; the program flow reuses it for program sessions with its own prefix.
+A trainer lists, creates, edits, copies and archives templates; the list, copy and archive are
+the shared :class:`~conversations.library_flow.Library`, and the exercises go in through the
+shared :class:`~conversations.exercise_entry.ExerciseEntry` (the program flow uses both too).
 
 Every button carries the ids it acts on; the services re-check them against the acting user.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from enum import StrEnum
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import CommandHandler, MessageHandler
 
-from coaching.domain.catalogue import CATEGORIES, check_target_fits
-from coaching.domain.enums import Units
-from coaching.domain.plurals import plural
-from coaching.domain.prescription import EXAMPLE_LINE, Prescription, format_prescription
-from coaching.domain.progression import (
-    EntryError,
-    build_prescription,
-    check_intensity,
-    check_load,
-    check_rest,
-    check_sets,
-    check_target,
-)
 from coaching.errors import DomainError
-from coaching.services.exercises import (
-    ExerciseService,
-    ExerciseView,
-    NewExercise,
-    Page,
-    measure_for,
-)
 from coaching.services.templates import (
-    ExerciseListView,
-    LineMatch,
-    NewPrescribed,
-    Parent,
     ParentKind,
-    PrescribedView,
     TemplateField,
     TemplateService,
     TemplateSummary,
     TemplateView,
-    UnreadableLine,
 )
-from coaching.services.users import UserService
-from conversations.common import (
-    END,
-    Button,
-    Context,
-    answer,
-    esc,
-    identity,
-    is_skip,
-    keyboard,
-    show,
-)
+from conversations.common import Button, Context, esc, identity, keyboard, show
 from conversations.container import services
+from conversations.exercise_entry import ExerciseEntry, render_rows
 from conversations.fields import (
     Codes,
     FieldEditor,
-    data_parts,
     difficulty_choice,
     error_text,
-    int_part,
     message_text,
-    pressed,
     refuse,
 )
 from conversations.flow import Flow
 from conversations.howto import howto_rows
+from conversations.library_flow import (
+    TEXT,
+    Library,
+    LibraryAction,
+    LibraryWording,
+    PressHandler,
+    button_handler,
+    plain,
+)
+from conversations.typed_buttons import ButtonCodec
 
-TEXT = filters.TEXT & ~filters.COMMAND
 EXPIRED = "This button has expired. Send /templates to start again."
-
-# --- wording shared with the program flow ------------------------------------------------------
-
-UNREADABLE = "⚠️ Line {line_no}: <code>{line}</code>\n{problem}."
-UNREADABLE_PART = "\nThe part I couldn't read: <b>{part}</b>"
-UNREADABLE_FIXED = "\n\nFixed, it reads:\n<code>{fixed}</code>\nSend the lines again with it."
-UNREADABLE_EXAMPLE = "\n\nFix that line and send the lines again, e.g. <code>{example}</code>."
-
-
-def unreadable_text(error: UnreadableLine) -> str:
-    """Which line, which part of it, and the line fixed (or an example when no fix is sure)."""
-    text = UNREADABLE.format(
-        line_no=error.line_no, line=esc(error.line[:300]), problem=esc(error.problem)
-    )
-    if error.part:
-        text += UNREADABLE_PART.format(part=esc(error.part[:200]))
-    if error.fixed:
-        return text + UNREADABLE_FIXED.format(fixed=esc(error.fixed[:600]))
-    return text + UNREADABLE_EXAMPLE.format(example=esc(EXAMPLE_LINE))
-
-
-ADD_PROMPT = (
-    "<b>Add exercises to {title}</b>\n\n"
-    "Send them in one message, one exercise per line or separated by commas:\n"
-    "<code>Back squat 3x5 @100kg rest 180\n"
-    "RDL 3x8-12 @rpe8 rest 2m\n"
-    "Pull-up 3x8 @bw+10kg rir 2\n"
-    "Plank 3x60s - keep hips level\n"
-    "Bench press 3x8 60, Row 3x10 50</code>\n\n"
-    "Loads: <code>@100kg</code>, <code>@225lb</code>, <code>@75%</code> (of e1RM), "
-    "<code>@bw</code>. A number alone is in {unit}. Or tap <b>Step by step</b>."
-)
-WHICH_EXERCISE = (
-    "Line {line_no}: <code>{line}</code>\n\n"
-    "Which exercise is “{name}”? Pick one, type another name to search, or add it as "
-    "your own exercise."
-)
-NO_MATCH = (
-    "Line {line_no}: <code>{line}</code>\n\n"
-    "I don't know an exercise called “{name}”. Type another name to search (e.g. "
-    "<code>bench</code> or <code>rdl</code>), or add it as your own exercise."
-)
-OWN_CATEGORY = "What kind of exercise is “{name}”? Pick its category."
-STEP_SEARCH = (
-    "<b>Step by step</b> — which exercise? Type part of its name, e.g. <code>bench</code>, "
-    "<code>rdl</code> or <code>goblet squat</code>."
-)
-STEP_PICK = "Pick the exercise for “{query}”:"
-STEP_NONE = (
-    "No exercise matches “{query}”. Try another name (e.g. <code>squat</code>), "
-    "or add it as your own exercise."
-)
-STEP_SETS = "<b>{name}</b>\n\nHow many <b>sets</b>? Tap or type a number from 1 to 20."
-STEP_TARGET = (
-    "<b>{name}</b> · {sets}\n\nHow many <b>reps</b> per set? A range like "
-    "<code>8-12</code> works, so do a time (<code>60s</code>) or a distance (<code>500m</code>)."
-)
-STEP_LOAD = (
-    "<b>{name}</b> · {sets}×{target}\n\nWhat <b>load</b>? Type <code>100</code> (in {unit}), "
-    "<code>225lb</code>, <code>75%</code> of e1RM or <code>bw+10</code>, or tap a button "
-    "(<code>none</code> means no load)."
-)
-STEP_INTENSITY = (
-    "<b>{name}</b> · {summary}\n\nTarget <b>RPE or RIR</b>? Tap one, type "
-    "<code>rpe 8</code> or <code>rir 2</code>, or skip."
-)
-STEP_REST = "<b>{name}</b> · {summary}\n\n<b>Rest</b> between sets? Tap or type (e.g. 90, 2m)."
-STEP_INSTRUCTIONS = (
-    "<b>{name}</b> · {summary}\n\nAny <b>instructions</b> for the client? "
-    "(e.g. “Pause 1 s at the bottom”) Type them or skip."
-)
-STEP_TIPS = (
-    "<b>{name}</b> · {summary}\n\nAny <b>tips</b>? (e.g. “Brace before each rep”) "
-    "Type them or skip."
-)
-PICK_ROW = "<b>{title}</b>\n\nWhich exercise do you want to {verb}?"
-REORDER = "<b>{title}</b> — reorder\n\n{rows}\n\nMove an exercise up or down, then tap Done."
-REPLACE_SEARCH = (
-    "Replace <b>{name}</b> (its targets stay). Type the new exercise's name, "
-    "e.g. <code>front squat</code>."
-)
-NEW_TARGETS = (
-    "New targets for <b>{name}</b>, now <code>{now}</code>.\n\n"
-    "Send them like <code>3x5 @100kg rest 180</code> (a note goes after ' - ')."
-)
-EMPTY = "<i>No exercises yet.</i>"
-
-SETS_BUTTONS = ("1", "2", "3", "4", "5", "6")
-TARGET_BUTTONS = ("5", "8", "10", "12", "8-12", "60s")
-REST_BUTTONS = (("60 s", "60"), ("90 s", "90"), ("2 min", "120"), ("3 min", "180"))
-# Steps whose Skip (or "No load") button a typed "skip", "-" or "none" stands for.
-SKIPPABLE_STEPS = frozenset({"load", "intensity", "rest", "instructions", "tips"})
-INTENSITY_BUTTONS = (
-    ("RPE 7", "rpe 7"),
-    ("RPE 8", "rpe 8"),
-    ("RPE 9", "rpe 9"),
-    ("RIR 1", "rir 1"),
-    ("RIR 2", "rir 2"),
-    ("RIR 3", "rir 3"),
-)
-
-
-def render_rows(exercises: Sequence[PrescribedView], unit: Units) -> str:
-    """The exercises in order, with their targets in the viewer's units."""
-    if not exercises:
-        return EMPTY
-    lines = []
-    for item in exercises:
-        line = (
-            f"{item.position}. <b>{esc(item.exercise_name)}</b> — "
-            f"{esc(format_prescription(item.prescription, unit))}"
-        )
-        if item.instructions:
-            line += f"\n    <i>{esc(item.instructions)}</i>"
-        if item.tips:
-            line += f"\n    💡 {esc(item.tips)}"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def pager(prefix: str, page: Page[Any]) -> list[Button]:
-    row: list[Button] = []
-    if page.page > 0:
-        row.append(("◀️ Previous", f"{prefix}{page.page - 1}"))
-    if page.page < page.pages - 1:
-        row.append(("Next ▶️", f"{prefix}{page.page + 1}"))
-    return row
-
-
-ShowParent = Callable[[Update, Context, int, str], Awaitable[object]]
-
-
-class ExerciseEntry:
-    """Adding and editing the exercises of one kind of parent, under a callback prefix.
-
-    ``prefix`` is ``tpl`` (templates) or ``prg`` (program sessions). ``show_parent`` renders
-    the parent's own view (with a notice line) and returns the flow's state for it.
-    """
-
-    def __init__(
-        self, prefix: str, kind: ParentKind, show_parent: ShowParent, idle_state: str
-    ) -> None:
-        self.prefix = prefix
-        self.idle = idle_state
-        self.command = "/templates" if kind is ParentKind.TEMPLATE else "/programs"
-        self.expired = f"This button has expired. Send {self.command} to start again."
-        self.kind = kind
-        self.show_parent = show_parent
-        self.key = f"{prefix}_entry"
-        self.TEXT = f"{prefix}_entry_text"
-        self.PICK = f"{prefix}_entry_pick"
-        self.STEP = f"{prefix}_entry_step"
-        self.REPLACE = f"{prefix}_entry_replace"
-        self.TARGETS = f"{prefix}_entry_targets"
-
-    # ------------------------------------------------------------------ wiring
-
-    def handlers(self) -> list[BaseHandler[Update, Any, Any]]:
-        p = self.prefix
-        routes: list[tuple[str, Callable[[Update, Context], Coroutine[Any, Any, object]]]] = [
-            ("add", self.on_add),
-            ("step", self.on_step),
-            ("pick", self.on_pick),
-            ("own", self.on_own),
-            ("cat", self.on_category),
-            ("sx", self.on_step_exercise),
-            ("sv", self.on_step_value),
-            ("ro", self.on_reorder),
-            ("mv", self.on_move),
-            ("rp", self.on_replace_menu),
-            ("rpr", self.on_replace_row),
-            ("rpx", self.on_replace_pick),
-            ("rm", self.on_remove_menu),
-            ("rmr", self.on_remove_row),
-            ("et", self.on_targets_menu),
-            ("etr", self.on_targets_row),
-            ("ex", self.on_back),
-        ]
-        return [CallbackQueryHandler(cb, pattern=rf"^{p}:{name}(:|$)") for name, cb in routes]
-
-    def states(self) -> dict[object, list[BaseHandler[Update, Any, Any]]]:
-        return {
-            self.TEXT: [MessageHandler(TEXT, self.on_lines)],
-            self.PICK: [MessageHandler(TEXT, self.on_pick_search)],
-            self.STEP: [MessageHandler(TEXT, self.on_step_text)],
-            self.REPLACE: [MessageHandler(TEXT, self.on_replace_search)],
-            self.TARGETS: [MessageHandler(TEXT, self.on_targets_text)],
-        }
-
-    # ------------------------------------------------------------------ helpers
-
-    async def gone(self, update: Update, context: Context) -> int:
-        """A typed answer to a step that no longer exists (its data was cleared)."""
-        self.set_data(context, None)
-        await show(update, f"That step has expired. Send {self.command} to start again.")
-        return END
-
-    def parent(self, parent_id: int) -> Parent:
-        return Parent(self.kind, parent_id)
-
-    def data(self, context: Context) -> dict[str, Any]:
-        user_data = context.user_data if context.user_data is not None else {}
-        entry = user_data.get(self.key)
-        return entry if isinstance(entry, dict) else {}
-
-    def set_data(self, context: Context, value: dict[str, Any] | None) -> None:
-        if context.user_data is None:
-            return
-        if value is None:
-            context.user_data.pop(self.key, None)
-        else:
-            context.user_data[self.key] = value
-
-    def back_button(self, parent_id: int, label: str = "⬅️ Back") -> Button:
-        return (label, f"{self.prefix}:ex:{parent_id}")
-
-    def edit_buttons(self, parent_id: int) -> list[list[Button]]:
-        """The exercise rows of a parent's view keyboard."""
-        p, i = self.prefix, parent_id
-        return [
-            [("➕ Add exercises", f"{p}:add:{i}"), ("🔀 Reorder", f"{p}:ro:{i}")],
-            [("🔁 Replace exercise", f"{p}:rp:{i}"), ("🗑 Remove exercise", f"{p}:rm:{i}")],
-            [("🎯 Edit targets", f"{p}:et:{i}")],
-        ]
-
-    async def _list(self, update: Update, context: Context, parent_id: int) -> ExerciseListView:
-        svc = TemplateService(services(context).ctx)
-        return await svc.exercises(identity(update).telegram_id, self.parent(parent_id))
-
-    async def _checked_list(
-        self, update: Update, context: Context, parent_id: int
-    ) -> ExerciseListView | None:
-        """The parent's exercises, or None once a refusal (not yours, gone) was answered."""
-        try:
-            return await self._list(update, context, parent_id)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-
-    async def _pressed_list(self, update: Update, context: Context) -> ExerciseListView | None:
-        """The exercises of the parent a button names (``<prefix>:<code>:<parent id>``)."""
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, self.expired)
-            return None
-        return await self._checked_list(update, context, parent_id)
-
-    # ------------------------------------------------------------------ one message
-
-    async def start(
-        self, update: Update, context: Context, parent_id: int, title: str, notice: str = ""
-    ) -> str:
-        """Ask for exercises (one message, or step by step)."""
-        view = await UserService(services(context).ctx).get(identity(update).telegram_id)
-        unit = view.units if view else Units.KG
-        self.set_data(context, {"parent": parent_id, "unit": unit.value})
-        text = (notice + "\n\n" if notice else "") + ADD_PROMPT.format(
-            title=esc(title), unit=unit.value
-        )
-        markup = keyboard(
-            [
-                [("🔘 Step by step", f"{self.prefix}:step:{parent_id}")],
-                [self.back_button(parent_id, "✅ Done")],
-            ]
-        )
-        await show(update, text, markup)
-        return self.TEXT
-
-    async def on_add(self, update: Update, context: Context) -> object:
-        listing = await self._pressed_list(update, context)
-        if listing is None:
-            return None
-        return await self.start(update, context, listing.parent.id, listing.title)
-
-    async def on_lines(self, update: Update, context: Context) -> object:
-        entry = self.data(context)
-        parent_id = entry.get("parent")
-        if not isinstance(parent_id, int):
-            return await self.gone(update, context)
-        text = message_text(update)
-        svc = TemplateService(services(context).ctx)
-        try:
-            matches = await svc.match_lines(identity(update).telegram_id, text)
-        except UnreadableLine as error:
-            await show(update, unreadable_text(error))
-            return self.TEXT
-        except DomainError as error:
-            await show(update, f"{error_text(error)}\n\nFix that line and send it again.")
-            return self.TEXT
-        entry.update(text=text, chosen={}, step=None)
-        self.set_data(context, entry)
-        return await self._next_unresolved(update, context, matches)
-
-    async def _next_unresolved(
-        self, update: Update, context: Context, matches: Sequence[LineMatch] | None = None
-    ) -> object:
-        entry = self.data(context)
-        telegram_id = identity(update).telegram_id
-        svc = TemplateService(services(context).ctx)
-        if matches is None:
-            matches = await svc.match_lines(telegram_id, entry["text"])
-        chosen = {int(k): v for k, v in entry.get("chosen", {}).items()}
-        for line in matches:
-            if line.index in chosen or line.match.exercise is not None:
-                continue
-            entry["pending"] = line.index
-            self.set_data(context, entry)
-            return await self._ask_line(update, line, line.match.candidates)
-        try:
-            listing = await svc.add_lines(
-                telegram_id, self.parent(entry["parent"]), entry["text"], chosen
-            )
-        except DomainError as error:
-            await show(update, error_text(error))
-            return self.TEXT
-        self.set_data(context, None)
-        notice = f"✅ Added {plural(len(matches), 'exercise')}."
-        return await self.show_parent(update, context, listing.parent.id, notice)
-
-    async def _ask_line(
-        self, update: Update, line: LineMatch, candidates: Sequence[ExerciseView]
-    ) -> str:
-        name = line.prescription.exercise_text
-        template = WHICH_EXERCISE if candidates else NO_MATCH
-        text = template.format(line_no=line.index + 1, line=esc(line.line), name=esc(name))
-        rows: list[list[Button]] = [
-            [(c.name + (" ⭐" if c.is_own else ""), f"{self.prefix}:pick:{c.id}")]
-            for c in candidates[:5]
-        ]
-        rows.append([(f"➕ Add “{name[:30]}” as my own", f"{self.prefix}:own")])
-        await show(update, text, keyboard(rows))
-        return self.PICK
-
-    async def _pending_line(self, update: Update, context: Context) -> LineMatch | None:
-        entry = self.data(context)
-        pending = entry.get("pending")
-        if not isinstance(pending, int) or not entry.get("text"):
-            return None
-        svc = TemplateService(services(context).ctx)
-        matches = await svc.match_lines(identity(update).telegram_id, entry["text"])
-        return next((m for m in matches if m.index == pending), None)
-
-    async def on_pick_search(self, update: Update, context: Context) -> object:
-        line = await self._pending_line(update, context)
-        if line is None:
-            return await self.gone(update, context)
-        svc = ExerciseService(services(context).ctx)
-        try:
-            found = await svc.search(identity(update).telegram_id, message_text(update))
-        except DomainError as error:
-            await show(update, error_text(error))
-            return self.PICK
-        return await self._ask_line(update, line, found.candidates)
-
-    async def on_pick(self, update: Update, context: Context) -> object:
-        exercise_id = int_part(data_parts(update), 2)
-        line = await self._pending_line(update, context)
-        if exercise_id is None or line is None:
-            await refuse(update, self.expired)
-            return None
-        try:
-            exercise = await ExerciseService(services(context).ctx).get(
-                identity(update).telegram_id, exercise_id
-            )
-            _check_fits(exercise, line.prescription)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        return await self._choose(update, context, line.index, exercise_id)
-
-    async def _choose(
-        self, update: Update, context: Context, index: int, exercise_id: int
-    ) -> object:
-        entry = self.data(context)
-        chosen = dict(entry.get("chosen", {}))
-        chosen[str(index)] = exercise_id
-        entry.update(chosen=chosen, pending=None)
-        self.set_data(context, entry)
-        return await self._next_unresolved(update, context)
-
-    async def on_own(self, update: Update, context: Context) -> object:
-        entry = self.data(context)
-        if entry.get("step"):
-            name = entry["step"].get("query")
-        else:
-            line = await self._pending_line(update, context)
-            name = line.prescription.exercise_text if line else None
-        if not name:
-            await refuse(update, self.expired)
-            return None
-        cats = sorted(CATEGORIES)
-        rows = [
-            [(c.title(), f"{self.prefix}:cat:{c}") for c in cats[i : i + 3]]
-            for i in range(0, len(cats), 3)
-        ]
-        await show(update, OWN_CATEGORY.format(name=esc(name)), keyboard(rows))
-        return None
-
-    async def on_category(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        category = parts[2] if len(parts) > 2 else ""
-        entry = self.data(context)
-        step = entry.get("step")
-        line = None if step else await self._pending_line(update, context)
-        if category not in CATEGORIES or (not step and line is None):
-            await refuse(update, self.expired)
-            return None
-        if step:
-            name = str(step.get("query", ""))
-            measure = "weight_reps"
-        else:
-            assert line is not None
-            p = line.prescription
-            name = p.exercise_text
-            measure = measure_for(
-                reps=p.reps_min is not None,
-                weighted=p.weight_kg is not None or p.percent_e1rm is not None,
-                duration=p.duration_s is not None and p.distance_m is None,
-                distance=p.distance_m is not None,
-            )
-        svc = ExerciseService(services(context).ctx)
-        try:
-            own = await svc.add_own(
-                identity(update).telegram_id,
-                NewExercise(name, category=category, measure=measure),
-            )
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        if step:
-            return await self._step_chosen(update, context, own)
-        assert line is not None
-        return await self._choose(update, context, line.index, own.id)
-
-    # ------------------------------------------------------------------ step by step
-
-    async def on_step(self, update: Update, context: Context) -> object:
-        listing = await self._pressed_list(update, context)
-        if listing is None:
-            return None
-        parent_id = listing.parent.id
-        view = await UserService(services(context).ctx).get(identity(update).telegram_id)
-        unit = view.units if view else Units.KG
-        self.set_data(context, {"parent": parent_id, "unit": unit.value, "step": {"at": "search"}})
-        await show(update, STEP_SEARCH, keyboard([[self.back_button(parent_id)]]))
-        return self.STEP
-
-    def _step(self, context: Context) -> dict[str, Any] | None:
-        step = self.data(context).get("step")
-        return step if isinstance(step, dict) else None
-
-    def _save_step(self, context: Context, step: dict[str, Any]) -> None:
-        entry = self.data(context)
-        entry["step"] = step
-        self.set_data(context, entry)
-
-    async def _step_search(self, update: Update, context: Context, query: str) -> object:
-        step = self._step(context) or {}
-        svc = ExerciseService(services(context).ctx)
-        try:
-            found = await svc.search(identity(update).telegram_id, query)
-        except DomainError as error:
-            await show(update, error_text(error))
-            return self.STEP
-        step.update(at="search", query=" ".join(query.split())[:100])
-        self._save_step(context, step)
-        rows: list[list[Button]] = [
-            [(c.name + (" ⭐" if c.is_own else ""), f"{self.prefix}:sx:{c.id}")]
-            for c in found.candidates
-        ]
-        rows.append([(f"➕ Add “{step['query'][:30]}” as my own", f"{self.prefix}:own")])
-        template = STEP_PICK if found.candidates else STEP_NONE
-        await show(update, template.format(query=esc(step["query"])), keyboard(rows))
-        return self.STEP
-
-    async def on_step_exercise(self, update: Update, context: Context) -> object:
-        exercise_id = int_part(data_parts(update), 2)
-        if exercise_id is None or self._step(context) is None:
-            await refuse(update, self.expired)
-            return None
-        try:
-            exercise = await ExerciseService(services(context).ctx).get(
-                identity(update).telegram_id, exercise_id
-            )
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        return await self._step_chosen(update, context, exercise)
-
-    async def _step_chosen(
-        self, update: Update, context: Context, exercise: ExerciseView
-    ) -> object:
-        self._save_step(
-            context,
-            {
-                "at": "sets",
-                "exercise": exercise.id,
-                "name": exercise.name,
-                "measure": exercise.measure,
-            },
-        )
-        return await self._ask_step(update, context)
-
-    def _summary(self, step: dict[str, Any], unit: Units) -> str:
-        p = build_prescription(
-            exercise_text=step["name"],
-            sets=step["sets"],
-            target=step["target"],
-            load=step.get("load"),
-            intensity=step.get("intensity"),
-            rest_s=step.get("rest"),
-            unit=unit,
-        )
-        return esc(format_prescription(p, unit))
-
-    async def _ask_step(self, update: Update, context: Context, error: str = "") -> object:
-        entry = self.data(context)
-        step = self._step(context)
-        if step is None:
-            return await self.gone(update, context)
-        unit = Units(entry.get("unit", Units.KG.value))
-        p = self.prefix
-        name = esc(step.get("name", ""))
-        at = step["at"]
-        skip = ("Skip", f"{p}:sv:-")
-        if at == "sets":
-            text = STEP_SETS.format(name=name)
-            rows = [[(n, f"{p}:sv:{n}") for n in SETS_BUTTONS]]
-        elif at == "target":
-            text = STEP_TARGET.format(name=name, sets=plural(step["sets"], "set"))
-            rows = [[(t, f"{p}:sv:{t}") for t in TARGET_BUTTONS]]
-        elif at == "load":
-            text = STEP_LOAD.format(
-                name=name, sets=step["sets"], target=esc(step["target"]), unit=unit.value
-            )
-            rows = [[("Bodyweight", f"{p}:sv:bw"), ("No load", f"{p}:sv:-")]]
-        elif at == "intensity":
-            text = STEP_INTENSITY.format(name=name, summary=self._summary(step, unit))
-            rows = [
-                [(label, f"{p}:sv:{value}") for label, value in INTENSITY_BUTTONS[:3]],
-                [(label, f"{p}:sv:{value}") for label, value in INTENSITY_BUTTONS[3:]],
-                [skip],
-            ]
-        elif at == "rest":
-            text = STEP_REST.format(name=name, summary=self._summary(step, unit))
-            rows = [[(label, f"{p}:sv:{value}") for label, value in REST_BUTTONS], [skip]]
-        elif at == "instructions":
-            text = STEP_INSTRUCTIONS.format(name=name, summary=self._summary(step, unit))
-            rows = [[skip]]
-        else:
-            text = STEP_TIPS.format(name=name, summary=self._summary(step, unit))
-            rows = [[skip]]
-        rows.append([self.back_button(entry["parent"], "✖️ Stop")])
-        await show(update, (error + "\n\n" if error else "") + text, keyboard(rows))
-        return self.STEP
-
-    async def on_step_value(self, update: Update, context: Context) -> object:
-        step = self._step(context)
-        query = update.callback_query
-        if step is None or step.get("at") in (None, "search") or query is None:
-            await refuse(update, self.expired)
-            return None
-        value = (query.data or "").split(":", 2)[-1]
-        return await self._step_input(update, context, None if value == "-" else value)
-
-    async def on_step_text(self, update: Update, context: Context) -> object:
-        step = self._step(context)
-        if step is None:
-            return await self.gone(update, context)
-        text = message_text(update)
-        if step.get("at") == "search":
-            return await self._step_search(update, context, text)
-        if step.get("at") in SKIPPABLE_STEPS and is_skip(text):
-            return await self._step_input(update, context, None)  # as the Skip button does
-        return await self._step_input(update, context, text)
-
-    async def _step_input(self, update: Update, context: Context, value: str | None) -> object:
-        entry = self.data(context)
-        step = self._step(context)
-        if step is None:
-            return await self.gone(update, context)
-        unit = Units(entry.get("unit", Units.KG.value))
-        at = step["at"]
-        order = ["sets", "target", "load", "intensity", "rest", "instructions", "tips"]
-        try:
-            _take_step_answer(step, at, value, unit)
-        except EntryError as error:
-            return await self._ask_step(update, context, error_text(error))
-        if at != "tips":
-            step["at"] = order[order.index(at) + 1]
-            self._save_step(context, step)
-            return await self._ask_step(update, context)
-        prescription = build_prescription(
-            exercise_text=step["name"],
-            sets=step["sets"],
-            target=step["target"],
-            load=step.get("load"),
-            intensity=step.get("intensity"),
-            rest_s=step.get("rest"),
-            unit=unit,
-        )
-        svc = TemplateService(services(context).ctx)
-        try:
-            listing = await svc.add_one(
-                identity(update).telegram_id,
-                self.parent(entry["parent"]),
-                NewPrescribed(
-                    step["exercise"],
-                    prescription,
-                    instructions=step.get("instructions"),
-                    tips=step.get("tips"),
-                ),
-            )
-        except DomainError as error:
-            self.set_data(context, None)
-            await show(update, error_text(error))
-            return await self.gone(update, context)
-        self.set_data(context, None)
-        notice = f"✅ Added {esc(step['name'])}."
-        return await self.show_parent(update, context, listing.parent.id, notice)
-
-    # ------------------------------------------------------------------ reorder
-
-    def _reorder_markup(self, listing: ExerciseListView) -> InlineKeyboardMarkup:
-        p, i = self.prefix, listing.parent.id
-        rows: list[list[Button]] = [
-            [
-                (f"⬆️ {item.position}", f"{p}:mv:{i}:{item.row_id}:u"),
-                (f"⬇️ {item.position}", f"{p}:mv:{i}:{item.row_id}:d"),
-            ]
-            for item in listing.exercises
-        ]
-        rows.append([self.back_button(i, "✅ Done")])
-        return keyboard(rows)
-
-    async def _show_reorder(self, update: Update, listing: ExerciseListView) -> None:
-        text = REORDER.format(
-            title=esc(listing.title), rows=render_rows(listing.exercises, listing.units)
-        )
-        await show(update, text, self._reorder_markup(listing))
-
-    async def on_reorder(self, update: Update, context: Context) -> object:
-        listing = await self._pressed_list(update, context)
-        if listing is None:
-            return None
-        await self._show_reorder(update, listing)
-        return self.idle
-
-    async def on_move(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        parent_id, row_id = int_part(parts, 2), int_part(parts, 3)
-        direction = parts[4] if len(parts) > 4 else ""
-        if parent_id is None or row_id is None or direction not in ("u", "d"):
-            await refuse(update, self.expired)
-            return None
-        svc = TemplateService(services(context).ctx)
-        try:
-            listing = await svc.move(
-                identity(update).telegram_id,
-                self.parent(parent_id),
-                row_id,
-                -1 if direction == "u" else 1,
-            )
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        await self._show_reorder(update, listing)
-        return self.idle
-
-    # ------------------------------------------------------------------ pick a row
-
-    async def _row_menu(self, update: Update, context: Context, action: str, verb: str) -> object:
-        listing = await self._pressed_list(update, context)
-        if listing is None:
-            return None
-        parent_id = listing.parent.id
-        if not listing.exercises:
-            await answer(update, "There are no exercises yet; add some first.", alert=True)
-            return None
-        rows: list[list[Button]] = [
-            [
-                (
-                    f"{item.position}. {item.exercise_name}"[:60],
-                    f"{self.prefix}:{action}:{parent_id}:{item.row_id}",
-                )
-            ]
-            for item in listing.exercises
-        ]
-        rows.append([self.back_button(parent_id)])
-        text = PICK_ROW.format(title=esc(listing.title), verb=verb)
-        body = text + "\n\n" + render_rows(listing.exercises, listing.units)
-        await show(update, body, keyboard(rows))
-        return self.idle
-
-    async def _row(
-        self, update: Update, context: Context
-    ) -> tuple[ExerciseListView, PrescribedView] | None:
-        parts = data_parts(update)
-        parent_id, row_id = int_part(parts, 2), int_part(parts, 3)
-        if parent_id is None or row_id is None:
-            await refuse(update, self.expired)
-            return None
-        listing = await self._checked_list(update, context, parent_id)
-        if listing is None:
-            return None
-        item = next((e for e in listing.exercises if e.row_id == row_id), None)
-        if item is None:
-            await refuse(update, "That exercise is no longer in this session.")
-            return None
-        return listing, item
-
-    async def on_remove_menu(self, update: Update, context: Context) -> object:
-        return await self._row_menu(update, context, "rmr", "remove")
-
-    async def on_remove_row(self, update: Update, context: Context) -> object:
-        found = await self._row(update, context)
-        if found is None:
-            return None
-        listing, item = found
-        svc = TemplateService(services(context).ctx)
-        try:
-            await svc.remove(identity(update).telegram_id, listing.parent, item.row_id)
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        notice = f"🗑 Removed {esc(item.exercise_name)}."
-        return await self.show_parent(update, context, listing.parent.id, notice)
-
-    async def on_replace_menu(self, update: Update, context: Context) -> object:
-        return await self._row_menu(update, context, "rpr", "replace")
-
-    async def on_replace_row(self, update: Update, context: Context) -> object:
-        found = await self._row(update, context)
-        if found is None:
-            return None
-        listing, item = found
-        self.set_data(context, {"parent": listing.parent.id, "row": item.row_id})
-        await show(
-            update,
-            REPLACE_SEARCH.format(name=esc(item.exercise_name)),
-            keyboard([[self.back_button(listing.parent.id)]]),
-        )
-        return self.REPLACE
-
-    async def on_replace_search(self, update: Update, context: Context) -> object:
-        entry = self.data(context)
-        if not isinstance(entry.get("row"), int):
-            return await self.gone(update, context)
-        svc = ExerciseService(services(context).ctx)
-        try:
-            found = await svc.search(identity(update).telegram_id, message_text(update))
-        except DomainError as error:
-            await show(update, error_text(error))
-            return self.REPLACE
-        if not found.candidates:
-            await show(
-                update,
-                f"No exercise matches “{esc(found.query)}”. Try another name, "
-                "e.g. <code>front squat</code>.",
-            )
-            return self.REPLACE
-        rows: list[list[Button]] = [
-            [(c.name, f"{self.prefix}:rpx:{entry['parent']}:{entry['row']}:{c.id}")]
-            for c in found.candidates
-        ]
-        rows.append([self.back_button(entry["parent"])])
-        await show(update, "Replace with which exercise?", keyboard(rows))
-        return self.REPLACE
-
-    async def on_replace_pick(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        parent_id, row_id, exercise_id = int_part(parts, 2), int_part(parts, 3), int_part(parts, 4)
-        if parent_id is None or row_id is None or exercise_id is None:
-            await refuse(update, self.expired)
-            return None
-        svc = TemplateService(services(context).ctx)
-        try:
-            listing = await svc.replace(
-                identity(update).telegram_id, self.parent(parent_id), row_id, exercise_id
-            )
-        except DomainError as error:
-            await refuse(update, error)
-            return None
-        self.set_data(context, None)
-        name = next((e.exercise_name for e in listing.exercises if e.row_id == row_id), "")
-        return await self.show_parent(update, context, parent_id, f"🔁 Replaced with {esc(name)}.")
-
-    async def on_targets_menu(self, update: Update, context: Context) -> object:
-        return await self._row_menu(update, context, "etr", "re-target")
-
-    async def on_targets_row(self, update: Update, context: Context) -> object:
-        found = await self._row(update, context)
-        if found is None:
-            return None
-        listing, item = found
-        self.set_data(context, {"parent": listing.parent.id, "row": item.row_id})
-        now = format_prescription(item.prescription, listing.units)
-        await show(
-            update,
-            NEW_TARGETS.format(name=esc(item.exercise_name), now=esc(now)),
-            keyboard([[self.back_button(listing.parent.id)]]),
-        )
-        return self.TARGETS
-
-    async def on_targets_text(self, update: Update, context: Context) -> object:
-        entry = self.data(context)
-        if not isinstance(entry.get("row"), int):
-            return await self.gone(update, context)
-        svc = TemplateService(services(context).ctx)
-        try:
-            await svc.set_targets(
-                identity(update).telegram_id,
-                self.parent(entry["parent"]),
-                entry["row"],
-                message_text(update),
-            )
-        except DomainError as error:
-            await show(update, error_text(error))
-            return self.TARGETS
-        self.set_data(context, None)
-        return await self.show_parent(update, context, entry["parent"], "🎯 Targets updated.")
-
-    async def on_back(self, update: Update, context: Context) -> object:
-        parent_id = int_part(data_parts(update), 2)
-        if parent_id is None:
-            await refuse(update, self.expired)
-            return None
-        self.set_data(context, None)
-        return await self.show_parent(update, context, parent_id, "")
-
-
-def _check_fits(exercise: ExerciseView, p: Prescription) -> None:
-    """Refuse an exercise measured by time or distance for a line of reps with a load."""
-    check_target_fits(
-        exercise.name,
-        exercise.measure,
-        reps=p.reps_min is not None,
-        loaded=p.weight_kg is not None or p.percent_e1rm is not None,
-    )
-
-
-def _take_step_answer(step: dict[str, Any], at: str, value: str | None, unit: Units) -> None:
-    """Check the answer to the step ``at`` and note it in ``step`` (EntryError when wrong)."""
-    if at == "sets":
-        step["sets"] = check_sets(value or "")
-    elif at == "target":
-        step["target"] = check_target(value or "")
-    elif at == "load":
-        step["load"] = check_load(value, unit) if value else None
-        if step["load"]:
-            _check_step_fits(step, unit)
-    elif at == "intensity":
-        step["intensity"] = check_intensity(value) if value else None
-    elif at == "rest":
-        step["rest"] = check_rest(value) if value else None
-    elif at in ("instructions", "tips"):
-        step[at] = _step_note(value)
-
-
-def _step_note(value: str | None) -> str | None:
-    cleaned = (value or "").strip()
-    if len(cleaned) > 500:
-        raise EntryError("Keep it under 500 characters.", "Brace before each rep")
-    return cleaned or None
-
-
-def _check_step_fits(step: dict[str, Any], unit: Units) -> None:
-    """The step-by-step form of :func:`_check_fits`, once the load is known."""
-    p = build_prescription(
-        exercise_text=step["name"],
-        sets=step["sets"],
-        target=step["target"],
-        load=step["load"],
-        intensity=None,
-        rest_s=None,
-        unit=unit,
-    )
-    try:
-        check_target_fits(
-            step["name"],
-            str(step.get("measure", "")),
-            reps=p.reps_min is not None,
-            loaded=p.weight_kg is not None or p.percent_e1rm is not None,
-        )
-    except DomainError as error:
-        message = f"{error.message} Tap “No load”, or tap Stop and add it again."
-        raise EntryError(message, error.example or "") from None
-
 
 # --------------------------------------------------------------------------------------------
 # /templates
@@ -1029,18 +109,45 @@ def template_text(view: TemplateView, notice: str = "") -> str:
     return "\n".join(lines)
 
 
+class TemplateAction(StrEnum):
+    """The template's own buttons (the detail editor's codes)."""
+
+    DETAILS = "det"
+    DETAIL = "df"
+    DIFFICULTY = "dv"
+    CLEAR = "dc"
+
+
+BUTTONS = ButtonCodec("tpl", TemplateAction, words=True)
+
+
+def _service(context: Context) -> TemplateService:
+    return TemplateService(services(context).ctx)
+
+
+def _list_line(item: TemplateSummary) -> str:
+    extra = f" · {item.duration_minutes} min" if item.duration_minutes else ""
+    return f"• {esc(item.name)}{extra}"
+
+
 async def show_template(update: Update, context: Context, template_id: int, notice: str) -> object:
-    svc = TemplateService(services(context).ctx)
     try:
-        view = await svc.get(identity(update).telegram_id, template_id)
+        view = await _service(context).get(identity(update).telegram_id, template_id)
     except DomainError as error:
         await refuse(update, error)
         return None
+    lib = LIBRARY.data
     rows = ENTRY.edit_buttons(view.id)
     rows += howto_rows((e.exercise_id, e.exercise_name) for e in view.exercises)
     rows += [
-        [("✏️ Edit details", f"tpl:det:{view.id}"), ("📄 Copy", f"tpl:copy:{view.id}")],
-        [("📦 Archive", f"tpl:arc:{view.id}"), ("⬅️ All templates", "tpl:list:0")],
+        [
+            ("✏️ Edit details", BUTTONS.encode(TemplateAction.DETAILS, view.id)),
+            ("📄 Copy", lib(LibraryAction.COPY, view.id)),
+        ],
+        [
+            ("📦 Archive", lib(LibraryAction.ARCHIVE, view.id)),
+            ("⬅️ All templates", lib(LibraryAction.LIST, 0)),
+        ],
     ]
     await show(update, template_text(view, notice), keyboard(rows))
     return VIEW
@@ -1049,72 +156,36 @@ async def show_template(update: Update, context: Context, template_id: int, noti
 ENTRY = ExerciseEntry("tpl", ParentKind.TEMPLATE, show_template, VIEW)
 
 
-def _list_text(items: Sequence[TemplateSummary], total: int) -> str:
-    lines = [LIST_HEADER.format(total=total), ""]
-    for item in items:
-        extra = f" · {item.duration_minutes} min" if item.duration_minutes else ""
-        lines.append(f"• {esc(item.name)}{extra}")
-    return "\n".join(lines)
-
-
-async def templates_command(update: Update, context: Context) -> object:
-    return await _show_list(update, context, 0, edit=False)
-
-
-async def _show_list(
-    update: Update, context: Context, page_no: int, *, edit: bool = True, notice: str = ""
-) -> object:
-    svc = TemplateService(services(context).ctx)
-    try:
-        page = await svc.page(identity(update).telegram_id, page_no)
-    except DomainError as error:
-        if update.callback_query:
-            await refuse(update, error)
-        else:
-            await show(update, error_text(error), edit=False)
-        return END
-    if context.user_data is not None:
-        context.user_data.pop(ENTRY.key, None)
-    new = [("➕ New template", "tpl:new")]
-    if not page.items:
-        await show(
-            update, (notice + "\n\n" if notice else "") + LIST_EMPTY, keyboard([new]), edit=edit
-        )
-        return LIST
-    rows: list[list[Button]] = [[(t.name[:60], f"tpl:open:{t.id}")] for t in page.items]
-    nav = pager("tpl:list:", page)
-    if nav:
-        rows.append(nav)
-    rows.append(new)
-    text = (notice + "\n\n" if notice else "") + _list_text(page.items, page.total)
-    if page.pages > 1:
-        text += f"\n\nPage {page.page + 1} of {page.pages}"
-    await show(update, text, keyboard(rows), edit=edit)
-    return LIST
-
-
-async def on_list(update: Update, context: Context) -> object:
-    page_no = int_part(data_parts(update), 2)
-    return await _show_list(update, context, page_no or 0)
-
-
-async def on_open(update: Update, context: Context) -> object:
-    template_id = int_part(data_parts(update), 2)
-    if template_id is None:
-        await refuse(update, EXPIRED)
-        return None
-    return await show_template(update, context, template_id, "")
-
-
 async def on_new(update: Update, context: Context) -> object:
-    await show(update, ASK_NAME, keyboard([[("⬅️ Back", "tpl:list:0")]]))
+    back: Button = ("⬅️ Back", LIBRARY.data(LibraryAction.LIST, 0))
+    await show(update, ASK_NAME, keyboard([[back]]))
     return NAME
 
 
+LIBRARY: Library[TemplateSummary, TemplateView] = Library(
+    prefix="tpl",
+    wording=LibraryWording(
+        header=LIST_HEADER,
+        empty=LIST_EMPTY,
+        new_button="➕ New template",
+        confirm_archive=CONFIRM_ARCHIVE,
+        idle=IDLE_TEXT,
+        expired=EXPIRED,
+    ),
+    service=_service,
+    line=_list_line,
+    show_item=show_template,
+    start_new=on_new,
+    list_state=LIST,
+    view_state=VIEW,
+    forget=(ENTRY.key,),
+)
+templates_command = LIBRARY.command
+
+
 async def on_name(update: Update, context: Context) -> object:
-    svc = TemplateService(services(context).ctx)
     try:
-        view = await svc.create(identity(update).telegram_id, message_text(update))
+        view = await _service(context).create(identity(update).telegram_id, message_text(update))
     except DomainError as error:
         await show(update, f"{error_text(error)}\n\n{ASK_NAME}")
         return NAME
@@ -1134,68 +205,33 @@ DETAILS = FieldEditor(
     value_state=VALUE,
     view_state=VIEW,
     expired=EXPIRED,
-    load=lambda context: TemplateService(services(context).ctx).get,
-    save=lambda context: TemplateService(services(context).ctx).set_detail,
+    load=lambda context: _service(context).get,
+    save=lambda context: _service(context).set_detail,
     render=template_text,
     show_item=show_template,
     gone=ENTRY.gone,
 )
 
 
-async def on_copy(update: Update, context: Context) -> object:
-    twin = await pressed(update, EXPIRED, TemplateService(services(context).ctx).copy)
-    if twin is None:
-        return None
-    return await show_template(update, context, twin.id, "📄 Copied. This is the new copy.")
-
-
-async def on_archive(update: Update, context: Context) -> object:
-    view = await pressed(update, EXPIRED, TemplateService(services(context).ctx).get)
-    if view is None:
-        return None
-    rows = [[("📦 Yes, archive", f"tpl:arcy:{view.id}"), ("⬅️ Keep it", f"tpl:open:{view.id}")]]
-    await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
-    return VIEW
-
-
-async def on_archive_yes(update: Update, context: Context) -> object:
-    done = await pressed(update, EXPIRED, TemplateService(services(context).ctx).archive)
-    if done is None:
-        return None
-    return await _show_list(update, context, 0, notice=f"📦 Archived {esc(done.name)}.")
-
-
 def build_handler() -> list[object]:
-    buttons: list[BaseHandler[Update, Any, Any]] = [
-        CallbackQueryHandler(on_list, pattern=r"^tpl:list:"),
-        CallbackQueryHandler(on_open, pattern=r"^tpl:open:"),
-        CallbackQueryHandler(on_new, pattern=r"^tpl:new$"),
-        *(CallbackQueryHandler(cb, pattern=rf"^tpl:{code}:") for code, cb in DETAILS.routes()),
-        CallbackQueryHandler(on_copy, pattern=r"^tpl:copy:"),
-        CallbackQueryHandler(on_archive, pattern=r"^tpl:arc:"),
-        CallbackQueryHandler(on_archive_yes, pattern=r"^tpl:arcy:"),
-        *ENTRY.handlers(),
-        CallbackQueryHandler(stale, pattern=r"^tpl:"),
+    details: dict[TemplateAction, PressHandler[TemplateAction]] = {
+        TemplateAction(code): plain(callback) for code, callback in DETAILS.routes()
+    }
+    buttons = [
+        LIBRARY.handler(),
+        button_handler(BUTTONS, details, EXPIRED),
+        ENTRY.handler(),
+        LIBRARY.stale_handler(),
     ]
     flow = Flow(
         "templates",
         entry_points=[CommandHandler("templates", templates_command), *buttons],
         states={
-            LIST: [MessageHandler(TEXT, on_idle_text)],
-            VIEW: [MessageHandler(TEXT, on_idle_text)],
+            LIST: [LIBRARY.idle_handler()],
+            VIEW: [LIBRARY.idle_handler()],
             NAME: [MessageHandler(TEXT, on_name)],
             VALUE: [MessageHandler(TEXT, DETAILS.on_value)],
             **ENTRY.states(),
         },
     )
     return [flow]
-
-
-async def on_idle_text(update: Update, context: Context) -> object:
-    await show(update, IDLE_TEXT, edit=False)
-    return None
-
-
-async def stale(update: Update, context: Context) -> object:
-    await refuse(update, EXPIRED)
-    return None

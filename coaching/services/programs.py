@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from coaching.domain.enums import Difficulty, Units
@@ -25,8 +26,9 @@ from coaching.domain.progression import (
     progress_load,
 )
 from coaching.errors import Conflict, InvalidInput, NotFound
-from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import PAGE_SIZE, Page, acting_trainer, page_bounds
+from coaching.services.base import ServiceContext
+from coaching.services.exercises import acting_trainer
+from coaching.services.library import LibraryService, copy_name
 from coaching.services.templates import (
     SESSION_NOT_FOUND,
     TEMPLATE_NOT_FOUND,
@@ -42,6 +44,7 @@ from coaching.services.templates import (
     prescribed_views,
 )
 from storage.models import NOTES_MAX, ExerciseTemplate, Program, ProgramSession
+from storage.repositories.programs import ProgramRepository
 from storage.uow import UnitOfWork
 
 PROGRAM_NOT_FOUND = "I can't find that program among yours."
@@ -225,7 +228,9 @@ def _copy_session(s: ProgramSession, program_id: int, week: int, number: int) ->
     )
 
 
-class ProgramService(Service):
+class ProgramService(LibraryService[Program, ProgramSummary, ProgramView]):
+    not_found = PROGRAM_NOT_FOUND
+
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
@@ -237,39 +242,19 @@ class ProgramService(Service):
             raise InvalidInput(
                 f"A program runs 1 to {MAX_PROGRAM_WEEKS} weeks.", example="4 or 12 weeks"
             )
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            program = Program(
-                trainer_user_id=trainer.id,
+        description = optional_text(new.description, NOTES_MAX)
+        return await self._create(
+            telegram_id,
+            lambda trainer_id: Program(
+                trainer_user_id=trainer_id,
                 name=name,
-                description=optional_text(new.description, NOTES_MAX),
+                description=description,
                 difficulty=new.difficulty,
                 duration_weeks=new.duration_weeks,
                 goals=list(new.goals),
-                created_by=trainer.id,
-            )
-            uow.programs.add(program)
-            await uow.flush()
-            view = program_view(program, [], trainer.units)
-            await uow.commit()
-            return view
-
-    async def page(self, telegram_id: int, page: int = 0) -> Page[ProgramSummary]:
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            repo = uow.programs
-            rows, total = await repo.page_for(
-                trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
-            )
-            page, pages = page_bounds(page, total)
-            if not rows and total:
-                rows, total = await repo.page_for(
-                    trainer.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
-                )
-            items = tuple(
-                ProgramSummary(p.id, p.name, p.duration_weeks, p.difficulty) for p in rows
-            )
-            return Page(items, page, pages, total)
+                created_by=trainer_id,
+            ),
+        )
 
     async def get(self, telegram_id: int, program_id: int) -> ProgramView:
         async with self.ctx.uow() as uow:
@@ -305,41 +290,6 @@ class ProgramService(Service):
             view = program_view(program, program.sessions, trainer.units)
             await uow.commit()
             return view
-
-    async def copy(self, telegram_id: int, program_id: int) -> ProgramView:
-        """A deep copy: details, every session and every exercise, named "… (copy)"."""
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            original = await self._owned(uow, program_id, trainer.id, exercises=True)
-            suffix = " (copy)"
-            twin = Program(
-                trainer_user_id=trainer.id,
-                name=original.name[: 120 - len(suffix)] + suffix,
-                description=original.description,
-                difficulty=original.difficulty,
-                duration_weeks=original.duration_weeks,
-                goals=list(original.goals or []),
-                created_by=trainer.id,
-            )
-            repo = uow.programs
-            repo.add(twin)
-            await uow.flush()
-            copies = await self._copy_sessions(uow, original.sessions, twin.id)
-            view = program_view(twin, copies, trainer.units)
-            await uow.commit()
-            return view
-
-    async def archive(self, telegram_id: int, program_id: int) -> ProgramSummary:
-        """Hide the program from lists; assignments made from it keep working."""
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            program = await self._owned(uow, program_id, trainer.id)
-            program.is_active = False
-            result = ProgramSummary(
-                program.id, program.name, program.duration_weeks, program.difficulty
-            )
-            await uow.commit()
-            return result
 
     # ---------------------------------------------------------------- sessions
 
@@ -458,9 +408,7 @@ class ProgramService(Service):
             trainer = await acting_trainer(uow, telegram_id)
             program = await self._owned(uow, program_id, trainer.id, sessions=True)
             steps = _plan(source_week, first, last, program.duration_weeks)
-            source = [s for s in program.sessions if s.week_number == source_week]
-            if not source:
-                raise Conflict(f"Week {source_week} has no sessions to repeat yet.")
+            source = _source_sessions(program.sessions, source_week)
             targets = {step.week for step in steps}
             occupied = sorted({s.week_number for s in program.sessions if s.week_number in targets})
             return RepeatPreview(len(source), tuple(occupied))
@@ -486,9 +434,7 @@ class ProgramService(Service):
             repo = uow.programs
             weeks = [source_week, *(step.week for step in steps)]
             existing = await repo.sessions_in_weeks(program.id, weeks)
-            source = [s for s in existing if s.week_number == source_week]
-            if not source:
-                raise Conflict(f"Week {source_week} has no sessions to repeat yet.")
+            source = _source_sessions(existing, source_week)
             occupied = {s.week_number for s in existing if s.week_number != source_week}
             kept = tuple(sorted(occupied)) if not replace_existing else ()
             if replace_existing:
@@ -497,52 +443,63 @@ class ProgramService(Service):
                 await uow.flush()
             step_kg = plate_step_kg(trainer.units)
             filled: list[int] = []
-            copied = 0
-            for step in steps:
-                if step.week in kept:
-                    continue
+            for step in (step for step in steps if step.week not in kept):
+                progress = _Progress(increment, step.steps, step_kg)
                 for s in source:
-                    twin = _copy_session(s, program.id, step.week, s.session_number)
-                    repo.add_session(twin)
-                    await uow.flush()
-                    for row in s.exercises:
-                        new_row = copy_row(row, program_session_id=twin.id)
-                        load = progress_load(
-                            LoadTarget(
-                                row.target_weight_kg, row.target_percent_e1rm, row.bodyweight
-                            ),
-                            increment,
-                            step.steps,
-                            step_kg=step_kg,
-                        )
-                        new_row.target_weight_kg = load.weight_kg
-                        new_row.target_percent_e1rm = load.percent_e1rm
-                        uow.add(new_row)
-                    copied += 1
+                    await self._copy_session_into(uow, s, program.id, step.week, progress)
                 filled.append(step.week)
             await uow.flush()
             result = RepeatResult(
                 program=program_view(program, await repo.sessions_of(program.id), trainer.units),
                 filled_weeks=tuple(filled),
                 kept_weeks=kept,
-                sessions_copied=copied,
+                sessions_copied=len(filled) * len(source),
             )
             await uow.commit()
             return result
 
     # ---------------------------------------------------------------- internals
 
-    @staticmethod
+    def _repo(self, uow: UnitOfWork) -> ProgramRepository:
+        return uow.programs
+
+    def _summary(self, item: Program) -> ProgramSummary:
+        return ProgramSummary(item.id, item.name, item.duration_weeks, item.difficulty)
+
+    def _new_view(self, item: Program, units: Units) -> ProgramView:
+        return program_view(item, [], units)
+
+    def _twin(self, original: Program, trainer_id: int) -> Program:
+        return Program(
+            trainer_user_id=trainer_id,
+            name=copy_name(original.name),
+            description=original.description,
+            difficulty=original.difficulty,
+            duration_weeks=original.duration_weeks,
+            goals=list(original.goals or []),
+            created_by=trainer_id,
+        )
+
+    async def _original(self, uow: UnitOfWork, item_id: int, trainer_id: int) -> Program:
+        return await self._owned(uow, item_id, trainer_id, exercises=True)
+
+    async def _copy_content(
+        self, uow: UnitOfWork, original: Program, twin: Program, units: Units
+    ) -> ProgramView:
+        copies = await self._copy_sessions(uow, original.sessions, twin.id)
+        return program_view(twin, copies, units)
+
     async def _owned(
+        self,
         uow: UnitOfWork,
-        program_id: int,
+        item_id: int,
         trainer_id: int,
         *,
         sessions: bool = False,
         exercises: bool = False,
     ) -> Program:
         program = await uow.programs.get_owned(
-            program_id, trainer_id, with_sessions=sessions, with_exercises=exercises
+            item_id, trainer_id, with_sessions=sessions, with_exercises=exercises
         )
         if program is None:
             raise NotFound(PROGRAM_NOT_FOUND)
@@ -557,21 +514,64 @@ class ProgramService(Service):
             raise NotFound(SESSION_NOT_FOUND)
         return found
 
-    @staticmethod
+    @classmethod
     async def _copy_sessions(
-        uow: UnitOfWork, sources: Sequence[ProgramSession], program_id: int
+        cls, uow: UnitOfWork, sources: Sequence[ProgramSession], program_id: int
     ) -> list[ProgramSession]:
         """Copies of ``sources`` and their exercises (loaded) in another program."""
-        copies: list[ProgramSession] = []
-        for source in sources:
-            twin = _copy_session(source, program_id, source.week_number, source.session_number)
-            uow.add(twin)
-            await uow.flush()
-            for row in source.exercises:
-                uow.add(copy_row(row, program_session_id=twin.id))
-            copies.append(twin)
+        copies = [
+            await cls._copy_session_into(uow, source, program_id, source.week_number)
+            for source in sources
+        ]
         await uow.flush()
         return copies
+
+    @staticmethod
+    async def _copy_session_into(
+        uow: UnitOfWork,
+        source: ProgramSession,
+        program_id: int,
+        week: int,
+        progress: _Progress | None = None,
+    ) -> ProgramSession:
+        """A copy of ``source`` and its exercises as the same session number of ``week``,
+        with the loads raised by ``progress`` when given."""
+        twin = _copy_session(source, program_id, week, source.session_number)
+        uow.programs.add_session(twin)
+        await uow.flush()
+        for row in source.exercises:
+            new_row = copy_row(row, program_session_id=twin.id)
+            if progress is not None:
+                progress.apply(row, new_row)
+            uow.add(new_row)
+        return twin
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    """How far one repeated week's loads rise over the source week's."""
+
+    increment: Increment
+    steps: int
+    step_kg: Decimal
+
+    def apply(self, source: ExerciseTemplate, copy: ExerciseTemplate) -> None:
+        load = progress_load(
+            LoadTarget(source.target_weight_kg, source.target_percent_e1rm, source.bodyweight),
+            self.increment,
+            self.steps,
+            step_kg=self.step_kg,
+        )
+        copy.target_weight_kg = load.weight_kg
+        copy.target_percent_e1rm = load.percent_e1rm
+
+
+def _source_sessions(sessions: Sequence[ProgramSession], week: int) -> list[ProgramSession]:
+    """The sessions of the week to repeat; a Conflict when it has none."""
+    source = [s for s in sessions if s.week_number == week]
+    if not source:
+        raise Conflict(f"Week {week} has no sessions to repeat yet.")
+    return source
 
 
 def _plan(source_week: int, first: int, last: int, duration_weeks: int) -> tuple[WeekStep, ...]:

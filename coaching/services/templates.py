@@ -21,18 +21,17 @@ from coaching.domain.prescription import (
     parse_template_text,
 )
 from coaching.errors import Conflict, DomainError, InvalidInput, NotFound
-from coaching.services.base import Service, ServiceContext
+from coaching.services.base import ServiceContext
 from coaching.services.exercises import (
     EXERCISE_NOT_FOUND,
-    PAGE_SIZE,
     ExerciseView,
     NameMatch,
-    Page,
     acting_trainer,
     match_name,
-    page_bounds,
 )
+from coaching.services.library import LibraryService, copy_name
 from storage.models import NAME_MAX, NOTES_MAX, Exercise, ExerciseTemplate, SessionTemplate
+from storage.repositories.templates import TemplateRepository
 from storage.uow import UnitOfWork
 
 TEMPLATE_NOT_FOUND = "I can't find that template among yours."
@@ -343,7 +342,9 @@ def _row(loaded: _Loaded, row_id: int) -> ExerciseTemplate:
     raise NotFound(ROW_NOT_FOUND)
 
 
-class TemplateService(Service):
+class TemplateService(LibraryService[SessionTemplate, TemplateSummary, TemplateView]):
+    not_found = TEMPLATE_NOT_FOUND
+
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
@@ -351,30 +352,12 @@ class TemplateService(Service):
 
     async def create(self, telegram_id: int, name: str) -> TemplateView:
         clean = clean_title(name, "template", "Lower body A")
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            template = SessionTemplate(
-                trainer_user_id=trainer.id, name=clean, created_by=trainer.id
-            )
-            uow.templates.add(template)
-            await uow.flush()
-            view = template_view(template, [], trainer.units)
-            await uow.commit()
-            return view
-
-    async def page(self, telegram_id: int, page: int = 0) -> Page[TemplateSummary]:
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            repo = uow.templates
-            rows, total = await repo.page_for(
-                trainer.id, offset=max(page, 0) * PAGE_SIZE, limit=PAGE_SIZE
-            )
-            page, pages = page_bounds(page, total)
-            if not rows and total:
-                rows, total = await repo.page_for(
-                    trainer.id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
-                )
-            return Page(tuple(summary(t) for t in rows), page, pages, total)
+        return await self._create(
+            telegram_id,
+            lambda trainer_id: SessionTemplate(
+                trainer_user_id=trainer_id, name=clean, created_by=trainer_id
+            ),
+        )
 
     async def get(self, telegram_id: int, template_id: int) -> TemplateView:
         async with self.ctx.uow() as uow:
@@ -409,45 +392,6 @@ class TemplateService(Service):
             view = template_view(template, rows, trainer.units)
             await uow.commit()
             return view
-
-    async def copy(self, telegram_id: int, template_id: int) -> TemplateView:
-        """A new template with the same details and exercises, named "… (copy)"."""
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            original = await self._owned(uow, template_id, trainer.id)
-            rows_repo = uow.exercise_rows
-            rows = await rows_repo.for_template(original.id)
-            suffix = " (copy)"
-            twin = SessionTemplate(
-                trainer_user_id=trainer.id,
-                name=original.name[: NAME_MAX - len(suffix)] + suffix,
-                description=original.description,
-                category=original.category,
-                difficulty=original.difficulty,
-                duration_minutes=original.duration_minutes,
-                equipment_needed=list(original.equipment_needed or []),
-                notes=original.notes,
-                created_by=trainer.id,
-            )
-            uow.templates.add(twin)
-            await uow.flush()
-            for row in rows:
-                rows_repo.add(copy_row(row, session_template_id=twin.id))
-            await uow.flush()
-            copied = await rows_repo.for_template(twin.id)
-            view = template_view(twin, copied, trainer.units)
-            await uow.commit()
-            return view
-
-    async def archive(self, telegram_id: int, template_id: int) -> TemplateSummary:
-        """Hide the template from lists; programs and history that used it keep their rows."""
-        async with self.ctx.uow() as uow:
-            trainer = await acting_trainer(uow, telegram_id)
-            template = await self._owned(uow, template_id, trainer.id)
-            template.is_active = False
-            result = summary(template)
-            await uow.commit()
-            return result
 
     # ---------------------------------------------------------------- prescribed exercises
 
@@ -580,12 +524,36 @@ class TemplateService(Service):
 
     # ---------------------------------------------------------------- internals
 
-    @staticmethod
-    async def _owned(uow: UnitOfWork, template_id: int, trainer_id: int) -> SessionTemplate:
-        template = await uow.templates.get_owned(template_id, trainer_id)
-        if template is None:
-            raise NotFound(TEMPLATE_NOT_FOUND)
-        return template
+    def _repo(self, uow: UnitOfWork) -> TemplateRepository:
+        return uow.templates
+
+    def _summary(self, item: SessionTemplate) -> TemplateSummary:
+        return summary(item)
+
+    def _new_view(self, item: SessionTemplate, units: Units) -> TemplateView:
+        return template_view(item, [], units)
+
+    def _twin(self, original: SessionTemplate, trainer_id: int) -> SessionTemplate:
+        return SessionTemplate(
+            trainer_user_id=trainer_id,
+            name=copy_name(original.name),
+            description=original.description,
+            category=original.category,
+            difficulty=original.difficulty,
+            duration_minutes=original.duration_minutes,
+            equipment_needed=list(original.equipment_needed or []),
+            notes=original.notes,
+            created_by=trainer_id,
+        )
+
+    async def _copy_content(
+        self, uow: UnitOfWork, original: SessionTemplate, twin: SessionTemplate, units: Units
+    ) -> TemplateView:
+        rows_repo = uow.exercise_rows
+        for row in await rows_repo.for_template(original.id):
+            rows_repo.add(copy_row(row, session_template_id=twin.id))
+        await uow.flush()
+        return template_view(twin, await rows_repo.for_template(twin.id), units)
 
     async def _append(
         self,

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from storage.models import ExerciseTemplate, Program, ProgramSession
+from storage.repositories.library import LibraryRepository
 
 
-class ProgramRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, program: Program) -> None:
-        self.session.add(program)
+class ProgramRepository(LibraryRepository[Program]):
+    model = Program
 
     def add_session(self, program_session: ProgramSession) -> None:
         self.session.add(program_session)
-
-    async def page_for(
-        self, trainer_user_id: int, *, offset: int, limit: int
-    ) -> tuple[list[Program], int]:
-        """One page of the trainer's active programs (by name) and how many there are."""
-        condition = (Program.trainer_user_id == trainer_user_id, Program.is_active.is_(True))
-        total = await self.session.scalar(
-            select(func.count()).select_from(Program).where(*condition)
-        )
-        rows = await self.session.execute(
-            select(Program)
-            .where(*condition)
-            .order_by(func.lower(Program.name), Program.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total or 0)
 
     async def get_owned(
         self,
@@ -47,11 +26,7 @@ class ProgramRepository:
         with_exercises: bool = False,
     ) -> Program | None:
         """The trainer's active program; optionally its sessions and their exercises."""
-        statement = select(Program).where(
-            Program.id == program_id,
-            Program.trainer_user_id == trainer_user_id,
-            Program.is_active.is_(True),
-        )
+        statement = self._owned(program_id, trainer_user_id)
         if with_exercises:
             statement = statement.options(
                 selectinload(Program.sessions)

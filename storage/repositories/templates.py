@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import ExerciseTemplate, SessionTemplate
+from storage.repositories.library import LibraryRepository
 
 
-class TemplateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, template: SessionTemplate) -> None:
-        self.session.add(template)
-
-    async def page_for(
-        self, trainer_user_id: int, *, offset: int, limit: int
-    ) -> tuple[list[SessionTemplate], int]:
-        """One page of the trainer's active templates (by name) and how many there are."""
-        condition = (
-            SessionTemplate.trainer_user_id == trainer_user_id,
-            SessionTemplate.is_active.is_(True),
-        )
-        total = await self.session.scalar(
-            select(func.count()).select_from(SessionTemplate).where(*condition)
-        )
-        rows = await self.session.execute(
-            select(SessionTemplate)
-            .where(*condition)
-            .order_by(func.lower(SessionTemplate.name), SessionTemplate.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total or 0)
+class TemplateRepository(LibraryRepository[SessionTemplate]):
+    model = SessionTemplate
 
     async def get_owned(
         self, template_id: int, trainer_user_id: int, *, with_exercises: bool = False
     ) -> SessionTemplate | None:
         """The trainer's active template, with its exercises (and their catalogue rows)."""
-        statement = select(SessionTemplate).where(
-            SessionTemplate.id == template_id,
-            SessionTemplate.trainer_user_id == trainer_user_id,
-            SessionTemplate.is_active.is_(True),
-        )
+        statement = self._owned(template_id, trainer_user_id)
         if with_exercises:
             statement = statement.options(
                 selectinload(SessionTemplate.exercises).selectinload(ExerciseTemplate.exercise)

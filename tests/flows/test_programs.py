@@ -308,3 +308,46 @@ async def test_forged_buttons_are_refused(
         ("Secret plan", True)
     ]
     assert len(await _sessions(session_factory, program.id)) == 1
+
+
+async def test_forged_creation_and_increment_buttons_are_refused(tara: SimUser) -> None:
+    await tara.send("/programs")
+    await tara.press("New program")
+    await tara.send("Block")
+    assert tara.last_reply.button_data[0] == ["prg:nv:skip"]
+    await tara.press("Skip")
+    assert tara.last_reply.button_data[0][0] == "prg:nv:beginner"
+    await tara.press("Skip")
+    assert tara.last_reply.button_data[0] == ["prg:nv:4", "prg:nv:6", "prg:nv:8", "prg:nv:12"]
+    for data in ("prg:nv:skip", "prg:nv:-", "prg:nv:4:beginner"):
+        await tara.press_data(data)
+        assert "expired" in (tara.last_answer or ""), data
+    assert "How many weeks" in tara.last_reply.text
+    await tara.press("6 weeks")
+    await tara.press("Skip")
+    assert "Program Block created" in tara.last_reply.text
+
+
+async def test_increment_buttons_carry_a_word_for_their_amount(
+    tara: SimUser, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _template(tara)
+    await _create(tara, weeks="2")
+    await tara.press("Week 1")
+    await tara.press("From a template")
+    await tara.press("Lower A")
+    await tara.press("Week 1")
+    await tara.press("Program")
+    await tara.press("Repeat a week")
+    await tara.press("Week 1")
+    await tara.press("Week 2")
+    (program,) = await _programs(session_factory)
+    assert tara.last_reply.button_data[:2] == [
+        [f"prg:ri:{program.id}:small", f"prg:ri:{program.id}:big", f"prg:ri:{program.id}:percent"],
+        [f"prg:ri:{program.id}:same"],
+    ]
+    for data in (f"prg:ri:{program.id}:heavy", f"prg:ri:{program.id}:0", f"prg:ri:{program.id}"):
+        await tara.press_data(data)
+        assert "expired" in (tara.last_answer or ""), data
+    await tara.press("+5 kg")
+    assert "Week 1 repeated into week 2, adding 5 kg each week (1 session)" in tara.last_reply.text

@@ -350,3 +350,24 @@ async def test_clients_cannot_use_templates(
     cleo = sim.user(2001, "Cleo")
     await cleo.send("/templates")
     assert "/templates is for trainers" in cleo.last_reply.text
+
+
+async def test_step_buttons_answer_only_the_step_they_were_made_for(tara: SimUser) -> None:
+    await _new(tara, "By buttons")
+    await tara.press("Step by step")
+    await tara.send("back squat")
+    await tara.press("Barbell Back Squat")
+    assert tara.last_reply.button_data[0][3] == "tpl:sv:3:sets"
+    # Before buttons named their step, they carried the answer itself: those are stale now,
+    # as is a button of another step or past the end of this one.
+    for data in ("tpl:sv:4", "tpl:sv:-", "tpl:sv:0:target", "tpl:sv:6:sets", "tpl:sv:x"):
+        await tara.press_data(data)
+        assert "expired" in (tara.last_answer or ""), data
+    assert "How many sets" in tara.last_reply.text
+    await tara.press("4")
+    assert "How many reps" in tara.last_reply.text
+    assert tara.last_reply.button_data[0][4] == "tpl:sv:4:target"
+    await tara.press("8-12")
+    await tara.press("No load")
+    assert "4×8–12" in tara.last_reply.text
+    assert "RPE or RIR" in tara.last_reply.text
