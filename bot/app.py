@@ -24,7 +24,7 @@ from telegram.request import BaseRequest
 from bot.application import SpotterApplication
 from bot.config import BotMode, Settings
 from bot.errors import on_error
-from bot.jobs import register_jobs
+from bot.jobs import leave, register_jobs
 from bot.maintenance import prune_processed_updates
 from bot.persistence import SqlPersistence
 from bot.ratelimit import PacedRateLimiter
@@ -202,6 +202,8 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert isinstance(app, SpotterApplication)
     await close_chart_pool()
+    if app.services.extras.get("started"):
+        await leave(app)
     engine = app.services.extras.get("engine")
     if isinstance(engine, AsyncEngine):
         await engine.dispose()

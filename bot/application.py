@@ -14,12 +14,19 @@ from telegram.ext._utils.trackingdict import TrackingDict
 from bot.persistence import ChatTurn, SqlPersistence, encode_key
 from bot.updates import AnsweredQueue, chat_key
 from coaching.services.container import Services
+from storage.repositories.updates import Handled
 from storage.uow import handling_update, is_busy
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger("spotter.updates")
+
+INTERRUPTED = (
+    "Spotter restarted while it was answering your last message. What it saved is kept, and "
+    "the step you were on is closed: send /help to carry on, or /log to get back to a live "
+    "session."
+)
 
 
 class SpotterApplication(Application):  # type: ignore[type-arg]
@@ -29,14 +36,20 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
     lose the step. Here the flush happens as soon as the update is handled. An update whose id
     was already handled (Telegram re-delivers after crashes and webhook time-outs) is skipped.
 
-    With :class:`SqlPersistence` the conversation states and ``user_data`` that changed and
-    the handled update's id are written in one transaction after the handler has answered (a
-    bot killed between its answer and that commit handles the update again when Telegram
-    re-delivers it, which every handler tolerates: set logging is idempotent). A service whose
-    commit is the update's whole work records the id in that commit instead
-    (``uow.commit(completes_update=True)``, e.g. logging a set), so the write and its mark are
-    atomic and nothing is left to write afterwards unless the conversation moved on. Whether
-    an id was handled is usually known without a query (see :meth:`SqlPersistence.handled`).
+    With :class:`SqlPersistence` the conversation states and ``user_data`` that changed are
+    written in one transaction after the handler has answered. The update's id is marked
+    handled by its first commit, in the same transaction as its effects (see
+    :mod:`storage.uow`), so a re-delivered update never does its work twice; that mark stays
+    *unsettled* until the state write settles it. An update that made no commit is marked with
+    its state. A service whose commit is the update's whole work settles the mark at once
+    (``uow.commit(completes_update=True)``, e.g. logging a set), so nothing is left to write
+    afterwards unless the conversation moved on. Whether an id was handled is usually known
+    without a query (see :meth:`SqlPersistence.handled`).
+
+    A bot that stops between an update's commit and its state write leaves the mark unsettled.
+    When Telegram delivers that update again, its work is not done again; the person's open
+    flows in the chat are closed (the step they were on may be one behind what they saw) and
+    they are told so (:meth:`_recover`).
 
     On PostgreSQL (shared mode, any number of workers) each update runs in its chat's turn
     (:meth:`SqlPersistence.chat_turn`): under a lock on the chat held across all workers, the
@@ -113,18 +126,26 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
         if persistence.shared:
             await self._process_in_turn(update, persistence)
             return
-        if await persistence.handled(update.update_id):
+        handled = await persistence.handled(update.update_id)
+        if handled is Handled.SETTLED:
             log.debug("update %s already handled; skipped", update.update_id)
             return
         self._in_flight += 1
         try:
             with handling_update(update.update_id) as inbound:
-                await super().process_update(update)
+                if handled is Handled.UNSETTLED:
+                    await self._recover(update)
+                    inbound.recorded = True
+                else:
+                    await super().process_update(update)
             with persistence.collect() as pending:
                 await self._stage_writes_of(update)
             try:
                 await persistence.write(
-                    pending, handled_update_id=update.update_id, recorded=inbound.recorded
+                    pending,
+                    handled_update_id=update.update_id,
+                    recorded=inbound.recorded,
+                    settled=inbound.settled,
                 )
             except DBAPIError as error:
                 if not is_busy(error):
@@ -151,19 +172,54 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             async with persistence.chat_turn(
                 chat_key(update), update.update_id, keys, user_id
             ) as turn:
-                if turn.handled:
+                if turn.handled is Handled.SETTLED:
                     log.debug("update %s already handled; skipped", update.update_id)
                     return
                 self._load_turn(turn, keys, user_id)
                 with handling_update(update.update_id) as inbound:
-                    await super().process_update(update)
+                    if turn.handled is Handled.UNSETTLED:
+                        await self._recover(update)
+                        inbound.recorded = True
+                    else:
+                        await super().process_update(update)
                 with persistence.collect() as pending:
                     await self._stage_writes_of(update)
-                handled = None if inbound.recorded else update.update_id
-                await persistence.write_turn(turn, pending, handled_update_id=handled)
+                await persistence.write_turn(
+                    turn,
+                    pending,
+                    handled_update_id=None if inbound.recorded else update.update_id,
+                    settle_update_id=(
+                        update.update_id if inbound.recorded and not inbound.settled else None
+                    ),
+                )
         finally:
             self._in_flight -= 1
         _log_handled(update)
+
+    async def _recover(self, update: Update) -> None:
+        """An update delivered again whose effects were committed but whose conversation
+        state was never written: the bot stopped between the two (killed, or the database
+        stayed busy). Its work is not done again. The step the person was on may be one behind
+        what they saw, so their open flows in this chat are closed, as /cancel would, and they
+        are told so; the state written with this update settles its mark."""
+        chat = update.effective_chat
+        user = update.effective_user
+        keys = _conversation_keys(chat.id if chat else None, user.id if user else None)
+        for states in self._conversation_handler_conversations.values():
+            for key in keys & set(states):
+                del states[key]
+        if user is not None:
+            data = self.user_data[user.id]
+            if data:
+                data.clear()
+                self._user_ids_to_be_updated_in_persistence.add(user.id)
+        log.warning(
+            "update %s was delivered again after its work was stored but not its step; "
+            "the chat's open flows were closed",
+            update.update_id,
+        )
+        if chat is not None:
+            await self.bot.send_message(chat.id, INTERRUPTED)
 
     def _load_turn(
         self, turn: ChatTurn, keys: dict[str, tuple[int, ...]], user_id: int | None

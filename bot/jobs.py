@@ -34,14 +34,16 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.application import services
+from bot.application import SpotterApplication, services
 from bot.dispatch import dispatch_job, scan_interval
-from bot.ratelimit import bulk_sends
+from bot.persistence import SqlPersistence
+from bot.ratelimit import PacedRateLimiter, bulk_sends
 from bot.worker import worker_name
-from coaching.services.timers import Lease, LeaseService, TimerService
+from coaching.services.timers import Lease, LeaseService, PresenceService, TimerService
 from conversations.alerts import alert_scan_job, urgent_job
 from conversations.clients import expire_relationships
 from conversations.common import notify
@@ -147,10 +149,46 @@ def leased(name: str, every: float, callback: JobCallback) -> JobCallback:
     return run
 
 
+PRESENCE_SECONDS = 10.0
+"""How often a worker on a shared database says it is alive and counts the others."""
+PRESENCE_TTL = timedelta(seconds=30)
+"""How long a worker that stopped saying so is still counted."""
+
+
+async def presence_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Count the workers alive on this database and keep to this one's share of Telegram's
+    limits (see :mod:`bot.ratelimit`)."""
+    alive = await PresenceService(services(context).ctx).here(worker_name(), PRESENCE_TTL)
+    limiter = context.bot.rate_limiter
+    if isinstance(limiter, PacedRateLimiter) and limiter.workers != alive:
+        log.info("%d worker(s) alive: this one sends its share of Telegram's limits", alive)
+        limiter.share(alive)
+
+
+async def leave(app: SpotterApplication) -> None:
+    """At stop: the other workers stop counting this one at once (a worker that dies is
+    dropped when its presence runs out instead)."""
+    if not _shared(app):
+        return
+    try:
+        await PresenceService(app.services.ctx).leave(worker_name())
+    except (OSError, DBAPIError) as error:
+        log.warning("could not withdraw this worker's presence: %s", error.__class__.__name__)
+
+
+def _shared(app: Application[Any, Any, Any, Any, Any, Any]) -> bool:
+    persistence = app.persistence
+    return isinstance(persistence, SqlPersistence) and persistence.shared
+
+
 def register_jobs(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Schedule every repeating job. Without a JobQueue (some tests) nothing is scheduled."""
     if app.job_queue is None:
         return
+    if _shared(app):
+        app.job_queue.run_repeating(
+            presence_job, interval=PRESENCE_SECONDS, first=0, name="presence"
+        )
     for name, every, first, callback in REPEATING_JOBS:
         interval = every(app) if callable(every) else every
         job = callback if name in INTERACTIVE_JOBS else bulk_job(callback)

@@ -52,7 +52,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, select, text, union_all
+from sqlalchemy import case, delete, func, literal_column, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
@@ -62,7 +62,7 @@ from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from coaching.services.base import BACKOFF_SECONDS
 from storage.models import ConversationState, ProcessedUpdate, UserData, utcnow
-from storage.repositories.updates import ProcessedUpdateRepository
+from storage.repositories.updates import Handled, ProcessedUpdateRepository
 from storage.uow import is_busy
 from storage.upsert import upsert_statement
 
@@ -96,7 +96,7 @@ class ChatTurn:
     """
 
     session: AsyncSession
-    handled: bool
+    handled: Handled
     states: dict[tuple[str, str], object] = field(default_factory=dict)
     user_data: UD | None = None
     # What the turn was opened with, to take the chat again when its writes must be retried.
@@ -108,6 +108,15 @@ class ChatTurn:
     def same_as(self, other: ChatTurn) -> bool:
         """Whether ``other`` (a later read of the same chat) found what this turn found."""
         return self.states == other.states and self.user_data == other.user_data
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """The handled mark a write stores: a new settled mark for ``handled``, or the settling
+    of the unsettled mark the update's own commit made for ``settle``."""
+
+    handled: int | None
+    settle: int | None
 
 
 _LOCK_CHAT = text("SELECT pg_advisory_xact_lock(:key)")
@@ -123,7 +132,8 @@ def _turn_read(keys: list[str], user_id: int | None, update_id: int) -> Select[A
         ConversationState.key,
         ConversationState.state.label("value"),
     ).where(ConversationState.key.in_(keys))
-    handled = select(literal_column("'h'"), nothing, nothing, nothing).where(
+    settled = case((ProcessedUpdate.settled, "s"), else_="u")
+    handled = select(literal_column("'h'"), settled, nothing, nothing).where(
         ProcessedUpdate.update_id == update_id
     )
     if user_id is None:
@@ -190,16 +200,18 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
 
     # ------------------------------------------------------------------ handled updates
 
-    async def handled(self, update_id: int) -> bool:
-        """Whether this update id was handled already (by this process or before a restart)."""
+    async def handled(self, update_id: int) -> Handled:
+        """Whether this update id was handled already (by this process or before a restart),
+        and if so whether its conversation state was written too."""
         if self._handled_floor is None:
             async with self._sessions() as session:
                 newest = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
             self._handled_floor = int(newest) if newest is not None else -1
         if update_id > self._handled_floor:
-            return update_id in self._handled_since
+            # This process handled every newer one it knows of, and settles them itself.
+            return Handled.SETTLED if update_id in self._handled_since else Handled.NEW
         async with self._sessions() as session:
-            return await ProcessedUpdateRepository(session).seen(update_id)
+            return await ProcessedUpdateRepository(session).handled(update_id)
 
     def _remember_handled(self, update_id: int) -> None:
         if self._handled_floor is None or update_id <= self._handled_floor:
@@ -227,7 +239,7 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         async with self._turn_slots, self._sessions() as session:
             turn = ChatTurn(
                 session,
-                handled=False,
+                handled=Handled.NEW,
                 lock_key=lock_key,
                 update_id=update_id,
                 keys=tuple(keys),
@@ -246,7 +258,7 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         rows = await session.execute(_turn_read(list(turn.keys), turn.user_id, turn.update_id))
         for kind, name, key, value in rows:
             if kind == "h":
-                turn.handled = True
+                turn.handled = Handled.SETTLED if name == "s" else Handled.UNSETTLED
             elif kind == "u":
                 turn.user_data = dict(value or {})
             elif value is not None:
@@ -266,33 +278,40 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
                 self._written_user_data[user_id] = _encode_data(turn.user_data)
 
     async def write_turn(
-        self, turn: ChatTurn, pending: PendingWrites, *, handled_update_id: int | None
+        self,
+        turn: ChatTurn,
+        pending: PendingWrites,
+        *,
+        handled_update_id: int | None,
+        settle_update_id: int | None = None,
     ) -> None:
-        """Write gathered writes and the handled mark in the turn's transaction, and commit.
+        """Write gathered writes and the handled mark (or settle the mark the update's own
+        commit made) in the turn's transaction, and commit.
 
         A busy database rolls the transaction back; the writes are then stored again in fresh
         turns of the same chat (see the module's docstring)."""
+        marks = _Marks(handled_update_id, settle_update_id)
         try:
-            await self._write_pending(turn.session, pending, handled_update_id)
+            await self._write_pending(turn.session, pending, marks)
             await turn.session.commit()
         except DBAPIError as error:
             if not is_busy(error):
                 raise
             await turn.session.rollback()  # lets go of the chat's lock
             log.info("update %s: state write met a busy database; trying again", turn.update_id)
-            if not await self._write_turn_again(turn, pending, handled_update_id):
+            if not await self._write_turn_again(turn, pending, marks):
                 return
         self._remember_written(pending)
 
     async def _write_turn_again(
-        self, turn: ChatTurn, pending: PendingWrites, handled_update_id: int | None
+        self, turn: ChatTurn, pending: PendingWrites, marks: _Marks
     ) -> bool:
         """Store the turn's writes in a fresh turn of its chat, if the chat is as the turn
         found it; whether they were stored."""
         for pause in BACKOFF_SECONDS:
             await asyncio.sleep(pause * (1 + random.random() / 2))
             try:
-                return await self._write_if_unchanged(turn, pending, handled_update_id)
+                return await self._write_if_unchanged(turn, pending, marks)
             except DBAPIError as error:
                 if not is_busy(error):
                     raise
@@ -302,20 +321,20 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         return False
 
     async def _write_if_unchanged(
-        self, turn: ChatTurn, pending: PendingWrites, handled_update_id: int | None
+        self, turn: ChatTurn, pending: PendingWrites, marks: _Marks
     ) -> bool:
         async with self._sessions() as session:
             again = ChatTurn(
                 session,
-                handled=False,
+                handled=Handled.NEW,
                 lock_key=turn.lock_key,
                 update_id=turn.update_id,
                 keys=turn.keys,
                 user_id=turn.user_id,
             )
             await self._take_chat(again)
-            if handled_update_id is not None and again.handled:
-                handled_update_id = None  # another worker handled this very update meanwhile
+            if marks.handled is not None and again.handled is not Handled.NEW:
+                marks = _Marks(None, None)  # another worker handled this very update meanwhile
                 moved_on = True
             else:
                 moved_on = not turn.same_as(again)
@@ -326,7 +345,7 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
                     turn.update_id,
                 )
                 pending = PendingWrites()  # only the handled mark, if it is still missing
-            await self._write_pending(session, pending, handled_update_id)
+            await self._write_pending(session, pending, marks)
             await session.commit()
         return not moved_on
 
@@ -343,21 +362,28 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             _pending.reset(token)
 
     async def write(
-        self, pending: PendingWrites, *, handled_update_id: int | None, recorded: bool = False
+        self,
+        pending: PendingWrites,
+        *,
+        handled_update_id: int | None,
+        recorded: bool = False,
+        settled: bool = True,
     ) -> None:
         """Store gathered writes and mark an update handled, in one transaction.
 
         ``recorded`` says the handler's own commit has marked the update handled already
-        (see :func:`storage.uow.handling_update`); it is then only remembered.
+        (see :func:`storage.uow.handling_update`); it is then remembered, and settled here
+        unless that commit ``settled`` it.
         """
+        marks = _Marks(handled_update_id, None)
         if recorded and handled_update_id is not None:
             self._remember_handled(handled_update_id)
-            handled_update_id = None
-        if not pending and handled_update_id is None:
+            marks = _Marks(None, None if settled else handled_update_id)
+        if not pending and marks.handled is None and marks.settle is None:
             return
         for pause in (*BACKOFF_SECONDS, None):
             try:
-                await self._store(pending, handled_update_id)
+                await self._store(pending, marks)
                 break
             except DBAPIError as error:
                 # Every write here is an upsert, a delete or an idempotent mark: storing them
@@ -367,8 +393,8 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
                 log.info("conversation state: database busy; trying again")
                 await asyncio.sleep(pause)
         self._remember_written(pending)
-        if handled_update_id is not None:
-            self._remember_handled(handled_update_id)
+        if marks.handled is not None:
+            self._remember_handled(marks.handled)
 
     def _remember_written(self, pending: PendingWrites) -> None:
         for (name, key), state in pending.conversations.items():
@@ -378,13 +404,13 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
         for user_id in pending.dropped_users:
             self._written_user_data.pop(user_id, None)
 
-    async def _store(self, pending: PendingWrites, handled_update_id: int | None) -> None:
+    async def _store(self, pending: PendingWrites, marks: _Marks) -> None:
         async with self._sessions() as session:
-            await self._write_pending(session, pending, handled_update_id)
+            await self._write_pending(session, pending, marks)
             await session.commit()
 
     async def _write_pending(
-        self, session: AsyncSession, pending: PendingWrites, handled_update_id: int | None
+        self, session: AsyncSession, pending: PendingWrites, marks: _Marks
     ) -> None:
         for (name, key), state in pending.conversations.items():
             await self._write_state(session, name, key, state)
@@ -392,8 +418,10 @@ class SqlPersistence(BasePersistence[UD, UD, UD]):
             await self._write_user_data(session, user_id, data)
         for user_id in pending.dropped_users:
             await session.execute(delete(UserData).where(UserData.user_id == user_id))
-        if handled_update_id is not None:
-            await ProcessedUpdateRepository(session).mark(handled_update_id)
+        if marks.handled is not None:
+            await ProcessedUpdateRepository(session).mark(marks.handled)
+        if marks.settle is not None:
+            await ProcessedUpdateRepository(session).settle(marks.settle)
 
     # ------------------------------------------------------------------ PTB's interface
 

@@ -12,6 +12,12 @@ default, ``BULK_SENDS_PER_SECOND``), and then also wait while the calls of the l
 then do they join AIORateLimiter with every other call. Interactive replies go straight to
 AIORateLimiter: when people are busy, bulk sends slow down to what they leave, so a reply never
 queues behind a digest. A call made while handling an update is interactive.
+
+Telegram's limits are per bot, not per process. Several workers on one database count each
+other (:class:`coaching.services.timers.PresenceService`, every few seconds) and each keeps to
+its share (:meth:`PacedRateLimiter.share`): with three alive, each sends at most 10 calls a
+second, and its bulk sends at most a third of ``bulk_per_second``. A worker that dies stops
+being counted within :data:`bot.jobs.PRESENCE_TTL`, and the others take its share back.
 """
 
 from __future__ import annotations
@@ -63,18 +69,36 @@ class PacedRateLimiter(AIORateLimiter):
         max_retries: int = 0,
     ) -> None:
         super().__init__(overall_max_rate=overall_per_second, max_retries=max_retries)
+        self._bulk_per_second = bulk_per_second
+        self._overall_per_second = overall_per_second
+        self.workers = 1
         # One call per 1/rate seconds, with no burst: bulk sends leave a steady share free.
         self._bulk = AsyncLimiter(1, 1 / bulk_per_second)
         self._overall = overall_per_second
+        self._headroom: float = REPLY_HEADROOM
         # When the calls of the last second went out (monotonic seconds), oldest first.
         self._recent: deque[float] = deque()
+
+    def share(self, workers: int) -> None:
+        """Telegram's limits are per bot, and ``workers`` processes send for this one: keep
+        this process to its share of the overall and the bulk rate."""
+        workers = max(1, workers)
+        if workers == self.workers:
+            return
+        self.workers = workers
+        overall = self._overall_per_second / workers
+        self._overall = overall
+        self._headroom = REPLY_HEADROOM / workers
+        self._bulk = AsyncLimiter(1, workers / self._bulk_per_second)
+        # AIORateLimiter keeps its overall limiter here; a new one takes the calls from now on.
+        self._base_limiter = AsyncLimiter(max_rate=overall, time_period=1)
 
     def _until_room(self, now: float) -> float:
         """Seconds until the last second's calls leave room for a bulk send (0: room now)."""
         recent = self._recent
         while recent and now - recent[0] >= 1.0:
             recent.popleft()
-        excess = len(recent) - int(self._overall - REPLY_HEADROOM)
+        excess = len(recent) - int(self._overall - self._headroom)
         if excess <= 0:
             return 0.0
         return recent[excess - 1] + 1.0 - now

@@ -6,7 +6,8 @@ A :class:`ButtonCodec` has a short prefix and an enum of actions. ``encode`` bui
 codec's buttons (a forged or out-of-date press), so a handler never guesses.
 
 A word is for the few buttons that carry a name rather than a row id (a time zone, a field's
-key): a letter, then letters, digits and ``_ + - . /``; always last.
+key): a letter, then letters, digits and ``_ + - . /``; always last. Only a codec made with
+``words=True`` writes or reads one; any other codec refuses data with a word in it.
 """
 
 from __future__ import annotations
@@ -38,13 +39,14 @@ class Press(Generic[A]):
 class ButtonCodec(Generic[A]):
     prefix: str
     actions: type[A]
+    words: bool = False
 
     def encode(self, action: A, *ids: int, word: str | None = None) -> str:
         if any(i < 0 for i in ids):
             raise ValueError("button ids are never negative")
         tail = [str(i) for i in ids]
         if word is not None:
-            if not _is_word(word):
+            if not self.words or not _is_word(word):
                 raise ValueError(f"not a button word: {word!r}")
             tail.append(word)
         data = ":".join([self.prefix, action.value, *tail])
@@ -61,7 +63,7 @@ class ButtonCodec(Generic[A]):
         except ValueError:
             return None
         tail = parts[2:]
-        word = tail.pop() if tail and _is_word(tail[-1]) else None
+        word = tail.pop() if self.words and tail and _is_word(tail[-1]) else None
         if not all(part.isdigit() and part.isascii() for part in tail):
             return None
         return Press(action, tuple(int(part) for part in tail), word)
@@ -70,7 +72,8 @@ class ButtonCodec(Generic[A]):
         """A regex for ``CallbackQueryHandler``: these actions (all when none are given)."""
         chosen = actions or tuple(self.actions)
         names = "|".join(re.escape(a.value) for a in chosen)
-        return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*(?::[A-Za-z][A-Za-z0-9_+./-]*)?$"
+        word = r"(?::[A-Za-z][A-Za-z0-9_+./-]*)?" if self.words else ""
+        return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*{word}$"
 
 
 def _is_word(part: str) -> bool:

@@ -1222,6 +1222,11 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False, index=True)
+    # False from the update's first commit until its conversation state is written: a
+    # re-delivered update still unsettled met a bot that stopped in between (bot.application).
+    settled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true"), nullable=False
+    )
 
 
 class WorkoutChange(Timestamps, Base):

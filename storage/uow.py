@@ -4,11 +4,13 @@ The unit of work owns the repositories (``uow.users``, ``uow.alerts``, ...), eac
 use over the one session; services talk to them and never see the session. Repositories never
 commit; the service commits once.
 
-A commit can also record the inbound update being handled as processed, in the same
-transaction (:meth:`UnitOfWork.commit` with ``completes_update=True``): the update's write and
-its de-duplication mark then land together or not at all, and the update needs no second
-transaction afterwards. The bot says which update is being handled with
-:func:`handling_update`.
+Every commit made while an inbound update is handled (the bot says which with
+:func:`handling_update`) records that update as processed in the same transaction, the first
+time: the update's effects and its de-duplication mark land together or not at all, so an update
+delivered again never does its work twice. The mark is *unsettled* until the bot has written the
+conversation state the update leaves (see :mod:`storage.repositories.updates`), unless the
+commit is the update's whole work (:meth:`UnitOfWork.commit` with ``completes_update=True``,
+e.g. logging a set, whose conversation stays where it is).
 
 A busy database (SQLite's writer lock held past ``busy_timeout``, a PostgreSQL serialization
 failure, deadlock or lock time-out) surfaces from a unit of work as :class:`DatabaseBusy`,
@@ -94,6 +96,7 @@ class InboundUpdate:
 
     update_id: int
     recorded: bool = False
+    settled: bool = False
 
 
 _inbound: ContextVar[InboundUpdate | None] = ContextVar("spotter_inbound_update", default=None)
@@ -266,16 +269,18 @@ class UnitOfWork:
         return self._repository(WorkoutRepository)
 
     async def commit(self, *, completes_update: bool = False) -> None:
-        """Commit. With ``completes_update``, this commit is the whole of the inbound update's
-        work: the update is recorded as processed in the same transaction (once; outside
-        :func:`handling_update` there is nothing to record)."""
-        inbound = _inbound.get() if completes_update else None
+        """Commit, recording the inbound update (if any) as processed in the same transaction
+        the first time. With ``completes_update`` this commit is the whole of the update's work
+        and its mark is settled at once; otherwise the bot settles it with the conversation
+        state it writes after the handler."""
+        inbound = _inbound.get()
         if inbound is None or inbound.recorded:
             await self.session.commit()
             return
-        await self.processed_updates.mark(inbound.update_id)
+        await self.processed_updates.mark(inbound.update_id, settled=completes_update)
         await self.session.commit()
         inbound.recorded = True
+        inbound.settled = completes_update
 
     def add(self, row: object) -> None:
         """Track a new row: it is inserted at the next flush or commit."""

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.application import SpotterApplication
 from bot.config import Settings
-from bot.jobs import LEASE_SECONDS
+from bot.jobs import LEASE_SECONDS, PRESENCE_TTL
+from bot.ratelimit import PacedRateLimiter
 from bot.worker import worker_name
 from coaching.clock import ManualClock
 from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
-from coaching.services.timers import LeaseService
+from coaching.services.timers import LeaseService, PresenceService
 from storage.db import create_engine
 from storage.models import JobLease
 from tests.conftest import START, restarted
@@ -187,3 +188,35 @@ async def test_checks_during_a_long_run_neither_wait_nor_run_it_again(
     release.set()
     await first
     assert calls == [0]
+
+
+async def test_workers_count_each_other_until_one_stops_or_dies(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    presence = PresenceService(ctx)
+    assert await presence.here("host-a:11", PRESENCE_TTL) == 1
+    assert await presence.here("host-b:22", PRESENCE_TTL) == 2
+    assert await presence.here("host-a:11", PRESENCE_TTL) == 2, "a renewal is not a new worker"
+    clock.advance(PRESENCE_TTL + timedelta(seconds=1))  # b died: it said nothing since
+    assert await presence.here("host-a:11", PRESENCE_TTL) == 1
+    assert await presence.here("host-c:33", PRESENCE_TTL) == 2
+    await presence.leave("host-c:33")  # c stopped cleanly
+    assert await presence.here("host-a:11", PRESENCE_TTL) == 1
+
+
+async def test_a_worker_sends_its_share_of_telegrams_limits(
+    settings: Settings, api: FakeBotAPI, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("workers share a database on PostgreSQL; SQLite has one process")
+    async with restarted(settings, api, engine, clock) as app:
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, PacedRateLimiter)
+        await run(app, "presence")
+        assert limiter.workers == 1
+        await PresenceService(app.services.ctx).here("elsewhere:9", PRESENCE_TTL)
+        await run(app, "presence")
+        assert limiter.workers == 2
+        clock.advance(PRESENCE_TTL + timedelta(seconds=1))
+        await run(app, "presence")
+        assert limiter.workers == 1, "the other worker died: its share comes back"

@@ -98,3 +98,34 @@ async def test_a_busy_second_of_replies_holds_bulk_sends_back() -> None:
     await digest
     assert seen.calls[-1] == "digest", "sent once the replies' second has passed"
     await limiter.shutdown()
+
+
+async def _bulk_goes_at_once(limiter: PacedRateLimiter, seen: Recorder) -> bool:
+    """Whether a bulk send goes out at once after nine replies in the same second."""
+    for n in range(9):
+        await seen.send(limiter, f"reply {n}", bulk=False)
+    bulk = asyncio.create_task(seen.send(limiter, "bulk", bulk=True))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    went = "bulk" in seen.calls
+    await bulk
+    return went
+
+
+async def test_three_workers_each_keep_to_a_third_of_telegrams_limits() -> None:
+    alone = PacedRateLimiter(bulk_per_second=20)
+    await alone.initialize()
+    assert await _bulk_goes_at_once(alone, Recorder()), "30 a second leave room after nine"
+    await alone.shutdown()
+
+    shared = PacedRateLimiter(bulk_per_second=20)
+    await shared.initialize()
+    shared.share(3)
+    seen = Recorder()
+    assert not await _bulk_goes_at_once(shared, seen), "10 a second leave no room after nine"
+    assert seen.calls[-1] == "bulk", "it went once the second had passed"
+
+    shared.share(1)  # the others stopped: the whole limit again
+    assert shared.workers == 1
+    assert await _bulk_goes_at_once(shared, Recorder())
+    await shared.shutdown()

@@ -6,10 +6,13 @@
 * **Job leases**: each periodic job runs once per period across all workers. A run first takes
   the job's lease for the current period; the lease expires unless its holder renews it, so
   when the holder dies mid-run another worker takes the period over.
+* **Presence**: each worker holds a lease of its own that it renews while it runs, so every
+  worker can count the workers alive (and share Telegram's limits with them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -122,4 +125,33 @@ class LeaseService(Service):
             await uow.job_leases.finish(
                 lease.name, lease.period, lease.holder, done=done, at=self.ctx.clock.now()
             )
+            await uow.commit()
+
+
+PRESENCE_PREFIX = "worker:"
+
+
+def presence_name(holder: str) -> str:
+    """The lease a worker holds to be counted: a fixed-length name, whatever its host's."""
+    digest = hashlib.blake2s(holder.encode(), digest_size=12).hexdigest()
+    return PRESENCE_PREFIX + digest
+
+
+class PresenceService(Service):
+    """Workers counting each other through their presence leases."""
+
+    async def here(self, holder: str, ttl: timedelta) -> int:
+        """``holder`` is alive for ``ttl`` more; how many workers are alive now (itself
+        included). A worker that stops renewing is no longer counted once ``ttl`` runs out."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            await uow.job_leases.beat(presence_name(holder), holder, now + ttl)
+            alive = await uow.job_leases.count_held(PRESENCE_PREFIX, now)
+            await uow.commit()
+        return max(1, alive)
+
+    async def leave(self, holder: str) -> None:
+        """``holder`` stops: the others stop counting it at once."""
+        async with self.ctx.uow() as uow:
+            await uow.job_leases.drop(presence_name(holder), holder)
             await uow.commit()

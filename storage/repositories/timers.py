@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,3 +156,32 @@ class JobLeaseRepository:
 
     async def get(self, name: str) -> JobLease | None:
         return await self.session.get(JobLease, name)
+
+    async def beat(self, name: str, holder: str, expires_at: datetime) -> None:
+        """Hold ``name`` (a worker's presence) until ``expires_at``, whoever held it before."""
+        dialect = self.session.get_bind().dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        table: Any = JobLease.__table__
+        values = {"name": name, "period": 0, "holder": holder, "expires_at": expires_at}
+        statement = module.insert(table).values(**values, done=False)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["name"],
+                set_={"holder": holder, "expires_at": expires_at},
+            )
+        )
+
+    async def count_held(self, prefix: str, now: datetime) -> int:
+        """How many leases named ``prefix``... are held past ``now``."""
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(JobLease)
+            .where(JobLease.name.startswith(prefix, autoescape=True), JobLease.expires_at > now)
+        )
+        return int(found or 0)
+
+    async def drop(self, name: str, holder: str) -> None:
+        """Give up ``name`` if ``holder`` still holds it."""
+        await self.session.execute(
+            delete(JobLease).where(JobLease.name == name, JobLease.holder == holder)
+        )

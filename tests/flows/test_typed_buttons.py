@@ -14,7 +14,8 @@ class Pick(StrEnum):
     ROW = "r"
 
 
-PICK = ButtonCodec("pk", Pick)
+PICK = ButtonCodec("pk", Pick, words=True)
+ROWS = ButtonCodec("rw", Pick)
 
 
 def test_ids_and_a_word_round_trip() -> None:
@@ -47,3 +48,10 @@ def test_the_handler_pattern_matches_exactly_the_codec_buttons() -> None:
     pattern = re.compile(PICK.pattern(Pick.ZONE))
     assert pattern.match(PICK.encode(Pick.ZONE, 1, word="Europe/Paris"))
     assert not pattern.match(PICK.encode(Pick.ROW, 1))
+
+
+def test_a_codec_without_words_refuses_one() -> None:
+    assert ROWS.decode("rw:r:7") == Press(Pick.ROW, (7,), None)
+    assert ROWS.decode("rw:r:7:x") is None
+    with pytest.raises(ValueError, match="button word"):
+        ROWS.encode(Pick.ROW, 7, word="x")
