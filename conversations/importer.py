@@ -153,7 +153,7 @@ class Act(StrEnum):
     NO = "no"
 
 
-IMPORT: Final = ButtonCodec("im", Act)
+IMPORT: Final = ButtonCodec("im", Act, words=True)
 # Each action's buttons after the token: (how many numbers, the word or None).
 _SHAPES: Final[dict[Act, frozenset[tuple[int, str | None]]]] = {
     Act.FOR: frozenset({(0, "me"), (1, None)}),
