@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Final
+
 from telegram import InlineKeyboardMarkup, Update
 
 from coaching.domain.plurals import plural
@@ -10,6 +14,7 @@ from coaching.services.exports import ClientChoice, ExportBundle, ExportService
 from conversations.common import Context, answer, esc, identity, keyboard, show
 from conversations.container import services
 from conversations.flow import button, command
+from conversations.typed_buttons import ButtonCodec, Press
 
 MAX_CLIENT_BUTTONS = 30
 
@@ -32,18 +37,29 @@ LIBRARY_DONE = "✅ Your library: {templates} and {programs}. Send the file back
 STALE = "This export button is not valid any more. Send /export again."
 
 
+class Xp(StrEnum):
+    CLIENTS = "clients"
+    LIBRARY = "lib"
+    ALL = "all"
+    CLIENT = "c"
+
+
+EXPORT: Final = ButtonCodec("xp", Xp)
+
+
 def _menu(has_clients: bool) -> InlineKeyboardMarkup:
     rows = []
     if has_clients:
-        rows.append([("👥 Client data", "xp:clients")])
-    rows.append([("📚 Templates & programs", "xp:lib")])
+        rows.append([("👥 Client data", EXPORT.encode(Xp.CLIENTS))])
+    rows.append([("📚 Templates & programs", EXPORT.encode(Xp.LIBRARY))])
     return keyboard(rows)
 
 
 def _clients_keyboard(clients: tuple[ClientChoice, ...]) -> InlineKeyboardMarkup:
-    rows = [[("👥 All clients", "xp:all")]]
+    rows = [[("👥 All clients", EXPORT.encode(Xp.ALL))]]
     rows += [
-        [(client.name[:40], f"xp:c:{client.profile_id}")] for client in clients[:MAX_CLIENT_BUTTONS]
+        [(client.name[:40], EXPORT.encode(Xp.CLIENT, client.profile_id))]
+        for client in clients[:MAX_CLIENT_BUTTONS]
     ]
     return keyboard(rows)
 
@@ -75,7 +91,7 @@ async def export(update: Update, context: Context) -> None:
     await show(update, text, _menu(bool(clients)), edit=False)
 
 
-async def pick_client(update: Update, context: Context) -> None:
+async def pick_client(update: Update, context: Context, pressed: Press[Xp]) -> None:
     try:
         clients = await ExportService(services(context).ctx).clients(identity(update).telegram_id)
     except DomainError as error:
@@ -87,16 +103,8 @@ async def pick_client(update: Update, context: Context) -> None:
     await show(update, PICK_CLIENT, _clients_keyboard(clients))
 
 
-async def export_clients(update: Update, context: Context) -> None:
-    assert update.callback_query is not None
-    data = update.callback_query.data or ""
-    profile_id: int | None = None
-    if data != "xp:all":
-        raw = data.rsplit(":", 1)[-1]
-        if not raw.isdigit():
-            await answer(update, STALE, alert=True)
-            return
-        profile_id = int(raw)
+async def export_clients(update: Update, context: Context, pressed: Press[Xp]) -> None:
+    profile_id = pressed.id()
     svc = ExportService(services(context).ctx)
     try:
         bundle = await svc.trainer_export(identity(update).telegram_id, profile_id)
@@ -107,7 +115,7 @@ async def export_clients(update: Update, context: Context) -> None:
     await _send(update, bundle)
 
 
-async def export_library(update: Update, context: Context) -> None:
+async def export_library(update: Update, context: Context, pressed: Press[Xp]) -> None:
     try:
         file, templates, programs = await ExportService(services(context).ctx).library(
             identity(update).telegram_id
@@ -134,10 +142,33 @@ async def _send(update: Update, bundle: ExportBundle) -> None:
         await chat.send_document(document=file.data, filename=file.filename, caption=file.caption)
 
 
+_Handler = Callable[[Update, Context, Press[Xp]], Awaitable[None]]
+# Each button: its handler, and how many ids it carries (no button carries a word).
+_HANDLERS: Final[dict[Xp, tuple[_Handler, int]]] = {
+    Xp.CLIENTS: (pick_client, 0),
+    Xp.LIBRARY: (export_library, 0),
+    Xp.ALL: (export_clients, 0),
+    Xp.CLIENT: (export_clients, 1),
+}
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Every /export button; one not in its action's shape is answered as stale."""
+    assert update.callback_query is not None
+    pressed = EXPORT.decode(update.callback_query.data)
+    if pressed is None:
+        await answer(update, STALE, alert=True)
+        return
+    handler, ids = _HANDLERS[pressed.action]
+    if len(pressed.ids) != ids or pressed.word is not None:
+        await answer(update, STALE, alert=True)
+        return
+    await handler(update, context, pressed)
+
+
 def build_handler() -> list[object]:
     return [
         command("export", export),
-        button(r"^xp:clients$", pick_client),
-        button(r"^xp:(all|c:.*)$", export_clients),
-        button(r"^xp:lib$", export_library),
+        # The data these buttons have always had: a forged client button is answered as stale.
+        button(r"^xp:(?:clients|lib|all|c:.*)$", on_button),
     ]

@@ -6,8 +6,10 @@ sends the how-to as a new message below and leaves whatever flow is open where i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from telegram import Update
 
@@ -17,6 +19,7 @@ from coaching.services.howtos import HowToService, HowToView
 from conversations.common import Button, Context, answer, esc, identity
 from conversations.container import services
 from conversations.flow import Final, button
+from conversations.typed_buttons import MAX_CALLBACK_BYTES
 
 PREFIX = "ht"
 CAPTION_MAX = 1024
@@ -27,22 +30,23 @@ EXPIRED = "This button has expired. Send /help to start again."
 
 @dataclass(frozen=True, slots=True)
 class HowToButton:
-    """``ht:<exercise id>``: show that exercise's how-to."""
+    """``ht:<exercise id>``: show that exercise's how-to. The button names no action (it has
+    only the one), so it is read by its exact shape: the buttons in chats keep working."""
 
     exercise_id: int
 
+    SHAPE: ClassVar[re.Pattern[str]] = re.compile(rf"{PREFIX}:([0-9]{{1,15}})")
+
     def encode(self) -> str:
         data = f"{PREFIX}:{self.exercise_id}"
-        if len(data.encode()) > 64:
-            raise ValueError(data)
+        if len(data.encode()) > MAX_CALLBACK_BYTES or not self.SHAPE.fullmatch(data):
+            raise ValueError(f"not a how-to button: {data!r}")
         return data
 
     @classmethod
     def decode(cls, data: str | None) -> HowToButton | None:
-        prefix, _, number = (data or "").partition(":")
-        if prefix != PREFIX or not number.isdigit() or len(number) > 15:
-            return None
-        return cls(int(number))
+        found = cls.SHAPE.fullmatch(data or "")
+        return cls(int(found.group(1))) if found else None
 
 
 def howto_button(exercise_id: int, name: str) -> Button:

@@ -17,6 +17,7 @@ from an earlier review (or made up) is answered as stale and changes nothing.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from coaching.errors import DomainError
 from coaching.services.exports import ExportService, zone
 from coaching.services.imports import (
     CHUNK_SETS,
+    NO_IMPORT,
     OWN,
     SKIP,
     ImportDone,
@@ -53,6 +55,7 @@ from coaching.services.users import UserService
 from conversations.common import END, Context, answer, esc, identity, keyboard, notify, show
 from conversations.container import services
 from conversations.flow import Flow, button, command
+from conversations.typed_buttons import MAX_CALLBACK_BYTES, ButtonCodec
 
 STEP = 0
 KEY = "import"
@@ -61,6 +64,7 @@ TARGETS_PAGE: Final = 10
 SHOWN_PENDING: Final = 8
 NAME_CUT: Final = 60
 BUTTON_CUT: Final = 40
+TOKENS: Final = 10**8  # an import's token is a number below this, drawn at random
 
 # --- wording ----------------------------------------------------------------------------------
 
@@ -149,57 +153,71 @@ class Act(StrEnum):
     NO = "no"
 
 
-# How many numbers each action carries after the token (FOR and UNIT carry a word instead).
-_ARITY: Final = {Act.TARGETS: 1, Act.LIST: 1, Act.NAME: 1, Act.CHOOSE: 2, Act.OWN: 1, Act.SKIP: 1}
-_WORDS: Final = {Act.UNIT: ("kg", "lb")}
+IMPORT: Final = ButtonCodec("im", Act, words=True)
+# Each action's buttons after the token: (how many numbers, the word or None).
+_SHAPES: Final[dict[Act, frozenset[tuple[int, str | None]]]] = {
+    Act.FOR: frozenset({(0, "me"), (1, None)}),
+    Act.TARGETS: frozenset({(1, None)}),
+    Act.UNIT: frozenset({(0, "kg"), (0, "lb")}),
+    Act.LIST: frozenset({(1, None)}),
+    Act.NAME: frozenset({(1, None)}),
+    Act.CHOOSE: frozenset({(2, None)}),
+    Act.OWN: frozenset({(1, None)}),
+    Act.SKIP: frozenset({(1, None)}),
+}
+_NO_NUMBERS: Final = frozenset({(0, None)})
+_NUMBER_LIMIT: Final = 10**12  # a number on a button has at most 12 digits
 
 
 @dataclass(frozen=True, slots=True)
 class ImportButton:
-    """One button of an open import: ``im:<action>:<token>[:<word or numbers>]``."""
+    """One button of an open import, in the shared codec (:data:`IMPORT`):
+    ``im:<action>:<token>[:<numbers>][:<word>]``. The token, a number drawn for each import,
+    is the first id; then come the action's numbers, or its word ("me", a unit)."""
 
     act: Act
-    token: str
+    token: int
     numbers: tuple[int, ...] = ()
     word: str = ""
 
-    PREFIX: ClassVar[str] = "im"
+    def encode(self) -> str:
+        return IMPORT.encode(self.act, self.token, *self.numbers, word=self.word or None)
+
+    @classmethod
+    def decode(cls, data: str | None) -> ImportButton | None:
+        """The button, or None for data that is not an import's button in its action's shape."""
+        press = IMPORT.decode(data)
+        if press is None or not press.ids or any(n >= _NUMBER_LIMIT for n in press.ids):
+            return None
+        token, *numbers = press.ids
+        if (len(numbers), press.word) not in _SHAPES.get(press.action, _NO_NUMBERS):
+            return None
+        return cls(press.action, token, tuple(numbers), press.word or "")
+
+
+_BATCH = r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+
+
+@dataclass(frozen=True, slots=True)
+class UndoButton:
+    """``im:undo:<batch>``: undo one import. A batch is a UUID, which may start with a digit
+    and so is no word of the shared codec: this codec reads exactly that shape, and the undo
+    buttons already in chats keep working."""
+
+    batch: str
+
+    SHAPE: ClassVar[re.Pattern[str]] = re.compile(rf"im:undo:({_BATCH})")
 
     def encode(self) -> str:
-        parts = [self.PREFIX, self.act.value, self.token]
-        if self.word:
-            parts.append(self.word)
-        parts.extend(str(n) for n in self.numbers)
-        data = ":".join(parts)
-        if len(data.encode()) > 64:
-            raise ValueError(f"callback data too long: {data!r}")
+        data = f"im:undo:{self.batch}"
+        if len(data.encode()) > MAX_CALLBACK_BYTES or not self.SHAPE.fullmatch(data):
+            raise ValueError(f"not an undo button: {data!r}")
         return data
 
     @classmethod
-    def decode(cls, data: str) -> ImportButton | None:
-        parts = data.split(":")
-        if len(parts) < 3 or parts[0] != cls.PREFIX or not parts[2].isalnum():
-            return None
-        try:
-            act = Act(parts[1])
-        except ValueError:
-            return None
-        rest = parts[3:]
-        if act is Act.FOR:
-            if len(rest) != 1 or not (rest[0] == "me" or _small_int(rest[0])):
-                return None
-            return cls(act, parts[2], word=rest[0])
-        if act in _WORDS:
-            if len(rest) != 1 or rest[0] not in _WORDS[act]:
-                return None
-            return cls(act, parts[2], word=rest[0])
-        if len(rest) != _ARITY.get(act, 0) or not all(_small_int(n) for n in rest):
-            return None
-        return cls(act, parts[2], tuple(int(n) for n in rest))
-
-
-def _small_int(text: str) -> bool:
-    return text.isdigit() and len(text) <= 12
+    def decode(cls, data: str | None) -> UndoButton | None:
+        found = cls.SHAPE.fullmatch(data or "")
+        return cls(found.group(1)) if found else None
 
 
 def _b(
@@ -209,7 +227,7 @@ def _b(
 
 
 def _undo_keyboard(batch: str) -> InlineKeyboardMarkup:
-    return keyboard([[("↩️ Undo this import", f"im:undo:{batch}")]])
+    return keyboard([[("↩️ Undo this import", UndoButton(batch).encode())]])
 
 
 # --- the import's state (in user_data, plain values only) -------------------------------------
@@ -227,7 +245,7 @@ def _state(context: Context) -> dict[str, Any] | None:
 
 def _new_state(file_id: str, target: int | None) -> dict[str, Any]:
     return {
-        "token": secrets.token_hex(3),
+        "token": secrets.randbelow(TOKENS),
         "file_id": file_id,
         "target": target,
         "stage": "plan",
@@ -533,9 +551,10 @@ def _targets_screen(
         text += WHOSE_PAGE.format(page=page + 1, pages=pages)
     rows = []
     for target in targets[page * TARGETS_PAGE : (page + 1) * TARGETS_PAGE]:
-        word = "me" if target.profile_id is None else str(target.profile_id)
-        label = "🙋 My own history" if target.profile_id is None else cut(target.label, 40)
-        rows.append([_b(label, state, Act.FOR, word=word)])
+        if target.profile_id is None:
+            rows.append([_b("🙋 My own history", state, Act.FOR, word="me")])
+        else:
+            rows.append([_b(cut(target.label, 40), state, Act.FOR, target.profile_id)])
     nav = []
     if page > 0:
         nav.append(_b("◀️ Previous", state, Act.TARGETS, page - 1))
@@ -634,7 +653,7 @@ async def on_button(update: Update, context: Context) -> int:
 async def _pick_target(
     update: Update, context: Context, state: dict[str, Any], pressed: ImportButton
 ) -> int:
-    state["target"] = None if pressed.word == "me" else int(pressed.word)
+    state["target"] = pressed.numbers[0] if pressed.numbers else None
     try:
         data = await _download(update, None, state["file_id"])
     except TelegramError:
@@ -853,9 +872,14 @@ async def typed(update: Update, context: Context) -> int | None:
 
 async def undo(update: Update, context: Context) -> None:
     assert update.callback_query is not None
-    batch = (update.callback_query.data or "").split(":", 2)[-1]
+    pressed = UndoButton.decode(update.callback_query.data)
+    if pressed is None:
+        await answer(update, NO_IMPORT, alert=True)
+        return
     try:
-        done = await ImportService(services(context).ctx).undo(identity(update).telegram_id, batch)
+        done = await ImportService(services(context).ctx).undo(
+            identity(update).telegram_id, pressed.batch
+        )
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return
@@ -884,7 +908,7 @@ async def import_help(update: Update, context: Context) -> None:
     for item in recent:
         when = item.imported_at.astimezone(viewer).strftime("%d %b %H:%M").lstrip("0")
         label = f"↩️ {when}: {plural(item.workouts, 'workout')}, {item.target_label}"[:60]
-        rows.append([(label, f"im:undo:{item.batch}")])
+        rows.append([(label, UndoButton(item.batch).encode())])
     await show(update, IMPORT_HELP + RECENT, keyboard(rows), edit=False)
 
 

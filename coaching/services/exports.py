@@ -19,15 +19,13 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.domain.catalogue import CATEGORIES, normalise_name
 from coaching.domain.enums import Permission, RecordStatus, SessionStatus, Units
@@ -49,7 +47,7 @@ from coaching.domain.exchange import (
     write_strong,
 )
 from coaching.errors import NotAllowed, NotFound
-from coaching.services.access import check_access, readable_scope
+from coaching.services.access import Access, authorise, check_access, readable_scope
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import acting_trainer
 from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
@@ -65,8 +63,7 @@ from storage.models import (
     User,
 )
 from storage.repositories.exchange import ExchangeRepository, RecordPage, Rows
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 EXPORT_FORMAT = "spotter-personal-data"
 EXPORT_VERSION = 1
@@ -461,9 +458,8 @@ class ExportService(Service):
     async def my_data(self, telegram_id: int) -> ExportBundle:
         """Everything stored about this person: a JSON file and their history as CSV."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
-            repo = ExchangeRepository(session)
+            user = await _user(uow, telegram_id)
+            repo = uow.exchange
             profiles = await repo.profiles_of(user.id)
             profile_ids = [p.id for p in profiles]
             relationships = await repo.relationships_of(profile_ids)
@@ -498,7 +494,7 @@ class ExportService(Service):
                     feedback=feedback,
                     media=media,
                     alerts=alerts,
-                    conversations=tuple(await conversation_records(session, profile_ids)),
+                    conversations=tuple(await conversation_records(uow.session, profile_ids)),
                 ),
             )
 
@@ -507,113 +503,27 @@ class ExportService(Service):
     async def clients(self, telegram_id: int) -> tuple[ClientChoice, ...]:
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
-            rows = await ExchangeRepository(uow.session).trainer_clients(trainer.id)
+            rows = await uow.exchange.trainer_clients(trainer.id)
             return tuple(ClientChoice(p.id, p.name) for p in rows)
 
     async def trainer_export(self, telegram_id: int, profile_id: int | None) -> ExportBundle:
         """Sessions, sets and adherence of one client (or all), as each client permits."""
         async with self.ctx.uow() as uow:
-            session = uow.session
             trainer = await acting_trainer(uow, telegram_id)
-            repo = ExchangeRepository(session)
-            if profile_id is None:
-                profiles = await repo.trainer_clients(trainer.id)
-                if not profiles:
-                    raise NotFound("You have no clients to export yet. Add one with /newclient.")
-            else:
-                await check_access(uow, trainer.id, profile_id)
-                found = await session.get(ClientProfile, profile_id)
-                if found is None:
-                    raise NotFound("I can't find that client among yours.")
-                profiles = [found]
+            profiles = await _export_profiles(uow, trainer.id, profile_id)
             tz = zone(trainer.timezone)
             now = self.ctx.clock.now()
-            session_parts: list[bytes] = []
-            set_parts: list[bytes] = []
-            sessions = sets = 0
-            adherence_rows: list[list[object]] = []
-            left_out: list[str] = []
+            found = _TrainerExport()
             for profile in profiles:
-                access = await check_access(uow, trainer.id, profile.id)
-                scope = await readable_scope(uow, access)
-                try:
-                    await check_access(uow, trainer.id, profile.id, Permission.VIEW_WORKOUT_HISTORY)
-                    history = True
-                except NotAllowed:
-                    history = False
-                    left_out.append(f"{profile.name}: workout history not shared")
-                try:
-                    await check_access(uow, trainer.id, profile.id, Permission.VIEW_ACTIVITY_STATUS)
-                    activity = True
-                except NotAllowed:
-                    activity = False
-                    left_out.append(f"{profile.name}: activity status not shared")
-                done = _Done()
-                if history or activity:
-                    async for page in _record_pages(repo, scope):
-                        part = await asyncio.to_thread(
-                            _trainer_part, profile.name, page, tz, now, history
-                        )
-                        session_parts.append(part.sessions)
-                        set_parts.append(part.sets)
-                        sessions += part.session_count
-                        sets += part.set_count
-                        done = done.plus(part.done)
-                if activity:
-                    appointments = await _paged(
-                        partial(repo.appointment_rows, [access.relationship_id])
-                    )
-                    adherence_rows.append(
-                        await asyncio.to_thread(
-                            _adherence,
-                            profile.name,
-                            access.status.value,
-                            done,
-                            appointments,
-                            now,
-                            tz,
-                        )
-                    )
-            files: list[ExportFile] = []
+                await _client_export(uow, trainer.id, profile, tz, now, found)
             label = slug_of(profiles[0].name) if profile_id is not None else "all-clients"
             stamp = now.astimezone(tz).strftime("%Y-%m-%d")
-            if sessions:
-                files.append(
-                    ExportFile(
-                        f"spotter-{label}-sessions-{stamp}.csv",
-                        _header(SESSION_COLUMNS) + b"".join(session_parts),
-                        f"Sessions ({sessions}).",
-                    )
-                )
-                files.append(
-                    ExportFile(
-                        f"spotter-{label}-sets-{stamp}.csv",
-                        _header(SET_COLUMNS) + b"".join(set_parts),
-                        f"Sets ({sets}).",
-                    )
-                )
-            messages = await conversation_rows(session, profiles, trainer.display_name, tz)
-            if messages:
-                files.append(
-                    ExportFile(
-                        f"spotter-{label}-messages-{stamp}.csv",
-                        write_rows(MESSAGE_COLUMNS, messages),
-                        f"Messages ({len(messages)}).",
-                    )
-                )
-            if adherence_rows:
-                files.append(
-                    ExportFile(
-                        f"spotter-{label}-adherence-{stamp}.csv",
-                        write_rows(ADHERENCE_COLUMNS, adherence_rows),
-                        "Adherence summary.",
-                    )
-                )
+            messages = await conversation_rows(uow.session, profiles, trainer.display_name, tz)
             return ExportBundle(
-                files=tuple(files),
-                sessions=sessions,
-                sets=sets,
-                left_out=tuple(left_out),
+                files=found.files(f"spotter-{label}", stamp, messages),
+                sessions=found.sessions,
+                sets=found.sets,
+                left_out=tuple(found.left_out),
                 label=profiles[0].name if profile_id is not None else "all your clients",
             )
 
@@ -623,7 +533,7 @@ class ExportService(Service):
         """The trainer's active templates and programs as one JSON file, with their counts."""
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
-            repo = ExchangeRepository(uow.session)
+            repo = uow.exchange
             templates: list[SessionTemplate] = []
             while page := await repo.template_page(
                 trainer.id, templates[-1].id if templates else 0, LIBRARY_PER_PAGE
@@ -657,11 +567,10 @@ class ExportService(Service):
         # Validating a big library is CPU work: off the event loop, like the history import.
         library = await asyncio.to_thread(read_library, data)
         async with self.ctx.uow() as uow:
-            session = uow.session
             trainer = await acting_trainer(uow, telegram_id)
-            resolver = _ExerciseResolver(session, trainer)
+            resolver = _ExerciseResolver(uow, trainer)
             await resolver.load()
-            repo = ExchangeRepository(session)
+            repo = uow.exchange
             by_name: dict[str, SessionTemplate] = {}
             for spec in library.templates:
                 template = SessionTemplate(
@@ -681,7 +590,7 @@ class ExportService(Service):
                 )
                 repo.add(template)
                 by_name.setdefault(spec.name, template)
-            await session.flush()
+            await uow.flush()
             for program_spec in library.programs:
                 program = Program(
                     trainer_user_id=trainer.id,
@@ -716,7 +625,7 @@ class ExportService(Service):
                         )
                     )
                 repo.add(program)
-            await session.flush()
+            await uow.flush()
             await uow.commit()
             return LibraryImportResult(
                 templates=len(library.templates),
@@ -796,6 +705,120 @@ class _TrainerPart:
     done: _Done
 
 
+async def _export_profiles(
+    uow: UnitOfWork, trainer_id: int, profile_id: int | None
+) -> list[ClientProfile]:
+    """The client profiles a trainer export covers: the one asked for, or all the clients."""
+    if profile_id is None:
+        profiles = await uow.exchange.trainer_clients(trainer_id)
+        if not profiles:
+            raise NotFound("You have no clients to export yet. Add one with /newclient.")
+        return profiles
+    await check_access(uow, trainer_id, profile_id)
+    found = await uow.clients.get(profile_id)
+    if found is None:
+        raise NotFound("I can't find that client among yours.")
+    return [found]
+
+
+@dataclass(slots=True)
+class _TrainerExport:
+    """What a trainer export gathered so far, client by client."""
+
+    session_parts: list[bytes] = field(default_factory=list)
+    set_parts: list[bytes] = field(default_factory=list)
+    sessions: int = 0
+    sets: int = 0
+    adherence_rows: list[list[object]] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    def shared(self, access: Access, permission: Permission, refused: str) -> bool:
+        """Whether the client shares ``permission``; if not, ``refused`` is left out."""
+        try:
+            authorise(access, permission)
+        except NotAllowed:
+            self.left_out.append(refused)
+            return False
+        return True
+
+    def add(self, part: _TrainerPart) -> None:
+        self.session_parts.append(part.sessions)
+        self.set_parts.append(part.sets)
+        self.sessions += part.session_count
+        self.sets += part.set_count
+
+    def files(
+        self, prefix: str, stamp: str, messages: list[list[object]]
+    ) -> tuple[ExportFile, ...]:
+        files: list[ExportFile] = []
+        if self.sessions:
+            files.append(
+                ExportFile(
+                    f"{prefix}-sessions-{stamp}.csv",
+                    _header(SESSION_COLUMNS) + b"".join(self.session_parts),
+                    f"Sessions ({self.sessions}).",
+                )
+            )
+            files.append(
+                ExportFile(
+                    f"{prefix}-sets-{stamp}.csv",
+                    _header(SET_COLUMNS) + b"".join(self.set_parts),
+                    f"Sets ({self.sets}).",
+                )
+            )
+        if messages:
+            files.append(
+                ExportFile(
+                    f"{prefix}-messages-{stamp}.csv",
+                    write_rows(MESSAGE_COLUMNS, messages),
+                    f"Messages ({len(messages)}).",
+                )
+            )
+        if self.adherence_rows:
+            files.append(
+                ExportFile(
+                    f"{prefix}-adherence-{stamp}.csv",
+                    write_rows(ADHERENCE_COLUMNS, self.adherence_rows),
+                    "Adherence summary.",
+                )
+            )
+        return tuple(files)
+
+
+async def _client_export(
+    uow: UnitOfWork,
+    trainer_id: int,
+    profile: ClientProfile,
+    tz: ZoneInfo,
+    now: datetime,
+    found: _TrainerExport,
+) -> None:
+    """One client's part of a trainer export, as far as the client shares it."""
+    access = await check_access(uow, trainer_id, profile.id)
+    scope = await readable_scope(uow, access)
+    history = found.shared(
+        access, Permission.VIEW_WORKOUT_HISTORY, f"{profile.name}: workout history not shared"
+    )
+    activity = found.shared(
+        access, Permission.VIEW_ACTIVITY_STATUS, f"{profile.name}: activity status not shared"
+    )
+    done = _Done()
+    if history or activity:
+        async for page in _record_pages(uow.exchange, scope):
+            part = await asyncio.to_thread(_trainer_part, profile.name, page, tz, now, history)
+            found.add(part)
+            done = done.plus(part.done)
+    if activity:
+        appointments = await _paged(
+            partial(uow.exchange.appointment_rows, [access.relationship_id])
+        )
+        found.adherence_rows.append(
+            await asyncio.to_thread(
+                _adherence, profile.name, access.status.value, done, appointments, now, tz
+            )
+        )
+
+
 def _trainer_part(
     name: str, page: RecordPage, tz: ZoneInfo, now: datetime, history: bool
 ) -> _TrainerPart:
@@ -805,54 +828,15 @@ def _trainer_part(
     last: datetime | None = None
     for record, exercises in _grouped(page):
         sets = [s for _e, exercise_sets in exercises for s in exercise_sets]
-        start = record["start_time"]
         if record["status"] is RecordStatus.COMPLETED or record["completed"]:
+            start = record["start_time"]
             workouts += 1
             done_sets += len(sets)
             recent += start >= now - timedelta(days=RECENT_DAYS)
             last = start if last is None else max(last, start)
-        if not history:
-            continue
-        volume = sum(
-            (s["weight_kg"] * s["reps"] for s in sets if s["weight_kg"] is not None and s["reps"]),
-            Decimal(0),
-        )
-        rpe = (record["trainee_feedback"] or {}).get("rpe")
-        session_rows.append(
-            [
-                name,
-                record["session_date"].isoformat(),
-                start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                record["end_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                if record["end_time"]
-                else "",
-                record["title"],
-                record["status"].value,
-                record["source"],
-                sum(1 for _e, exercise_sets in exercises if exercise_sets),
-                len(sets),
-                format_decimal(volume),
-                rpe if rpe is not None else "",
-            ]
-        )
-        for exercise, exercise_sets in exercises:
-            for s in _by_set_order(exercise_sets):
-                set_rows.append(
-                    [
-                        name,
-                        record["session_date"].isoformat(),
-                        record["title"],
-                        exercise["exercise_name"],
-                        s["set_index"],
-                        s["set_type"].value,
-                        format_decimal(s["weight_kg"]),
-                        s["reps"],
-                        format_decimal(s["rpe"]),
-                        s["rir"],
-                        s["duration_s"],
-                        format_decimal(s["distance_m"]),
-                    ]
-                )
+        if history:
+            session_rows.append(_session_row(name, record, exercises, sets, tz))
+            set_rows.extend(_set_rows(name, record, exercises))
     return _TrainerPart(
         sessions=_without_header(
             write_rows(SESSION_COLUMNS, session_rows), _header(SESSION_COLUMNS)
@@ -862,6 +846,61 @@ def _trainer_part(
         set_count=len(set_rows),
         done=_Done(workouts, recent, done_sets, last),
     )
+
+
+def _session_row(
+    name: str,
+    record: dict[str, Any],
+    exercises: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+    sets: list[dict[str, Any]],
+    tz: ZoneInfo,
+) -> list[object]:
+    """A record's row of the sessions file."""
+    volume = sum(
+        (s["weight_kg"] * s["reps"] for s in sets if s["weight_kg"] is not None and s["reps"]),
+        Decimal(0),
+    )
+    rpe = (record["trainee_feedback"] or {}).get("rpe")
+    end = record["end_time"]
+    return [
+        name,
+        record["session_date"].isoformat(),
+        record["start_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        end.astimezone(tz).strftime("%Y-%m-%d %H:%M") if end else "",
+        record["title"],
+        record["status"].value,
+        record["source"],
+        sum(1 for _e, exercise_sets in exercises if exercise_sets),
+        len(sets),
+        format_decimal(volume),
+        rpe if rpe is not None else "",
+    ]
+
+
+def _set_rows(
+    name: str,
+    record: dict[str, Any],
+    exercises: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+) -> list[list[object]]:
+    """A record's rows of the sets file, in set order."""
+    return [
+        [
+            name,
+            record["session_date"].isoformat(),
+            record["title"],
+            exercise["exercise_name"],
+            s["set_index"],
+            s["set_type"].value,
+            format_decimal(s["weight_kg"]),
+            s["reps"],
+            format_decimal(s["rpe"]),
+            s["rir"],
+            s["duration_s"],
+            format_decimal(s["distance_m"]),
+        ]
+        for exercise, exercise_sets in exercises
+        for s in _by_set_order(exercise_sets)
+    ]
 
 
 def _header(columns: Sequence[str]) -> bytes:
@@ -1000,27 +1039,27 @@ def _check_exercises(where: str, exercises: Sequence[LibraryExercise]) -> None:
 class _ExerciseResolver:
     """Maps a library exercise onto the catalogue: by slug, then by name, else a new own one."""
 
-    def __init__(self, session: AsyncSession, trainer: User) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork, trainer: User) -> None:
+        self.uow = uow
         self.trainer = trainer
         self.created: list[str] = []
         self._by_name: dict[str, Exercise] = {}
         self._own_by_name: dict[str, Exercise] = {}
 
     async def load(self) -> None:
-        visible = await ExerciseRepository(self.session).visible_to(self.trainer.id)
+        visible = await self.uow.exercises.visible_to(self.trainer.id)
         for exercise in visible:
             keys = [exercise.name, *(exercise.aliases or [])]
             for key in keys:
                 name = normalise_name(key)
                 if exercise.owner_user_id is not None or name not in self._by_name:
                     self._by_name[name] = exercise
-        for exercise in await ExchangeRepository(self.session).own_exercises(self.trainer.id):
+        for exercise in await self.uow.exchange.own_exercises(self.trainer.id):
             self._own_by_name[normalise_name(exercise.name)] = exercise
 
     async def exercise(self, item: LibraryExercise) -> Exercise:
         if item.slug:
-            found = await ExerciseRepository(self.session).by_slug(item.slug)
+            found = await self.uow.exercises.by_slug(item.slug)
             if found is not None and found.owner_user_id is None:
                 return found
         name = normalise_name(item.name)
@@ -1038,8 +1077,8 @@ class _ExerciseResolver:
                 muscle_groups=[],
                 equipment=[],
             )
-            self.session.add(own)
-            await self.session.flush()
+            self.uow.add(own)
+            await self.uow.flush()
             self.created.append(own.name)
             self._own_by_name[name] = own
         own.is_active = True
@@ -1068,11 +1107,10 @@ class _ExerciseResolver:
         )
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None or user.erased_at is not None:
-        raise NotFound(UNKNOWN_USER)
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    """The acting person; unknown or erased: :class:`NotRegistered`, worded as
+    :data:`UNKNOWN_USER`."""
+    return (await uow.users.acting(telegram_id)).user
 
 
 __all__ = [

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.howtos import HowTo, MediaKind, clean_cues, howto_for
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import acting_trainer
 from storage.models import Exercise, ExerciseDemo, User
-from storage.repositories.howtos import HowToRepository
-from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork
 
 NOT_FOUND = "I can't find that exercise."
@@ -45,24 +41,24 @@ class HowToService(Service):
     async def view(self, telegram_id: int, exercise_id: int) -> HowToView:
         """The how-to as this person sees it: theirs if a trainer, else their trainer's."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             if user is None:
                 raise NotFound(NOT_FOUND)
-            repo = HowToRepository(uow.session)
+            repo = uow.howtos
             trainers = await repo.trainers_of(user.id)
-            exercise = await _visible(uow.session, exercise_id, [user.id, *trainers])
+            exercise = await _visible(uow, exercise_id, [user.id, *trainers])
             order = ([user.id] if user.is_trainer else []) + trainers
             demos = {d.trainer_user_id: d for d in await repo.demos_by(order, exercise.id)}
             demo = next((demos[t] for t in order if t in demos), None)
-            author = await uow.session.get(User, demo.trainer_user_id) if demo else None
+            author = await uow.users.get(demo.trainer_user_id) if demo else None
             return _view(exercise, demo, author)
 
     async def mine(self, telegram_id: int, exercise_id: int) -> HowToView:
         """A trainer's own version of an exercise's how-to."""
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
-            exercise = await _visible(uow.session, exercise_id, [trainer.id])
-            demo = await HowToRepository(uow.session).demo(trainer.id, exercise.id)
+            exercise = await _visible(uow, exercise_id, [trainer.id])
+            demo = await uow.howtos.demo(trainer.id, exercise.id)
             return _view(exercise, demo, trainer)
 
     async def set_demo(
@@ -70,7 +66,7 @@ class HowToService(Service):
     ) -> HowToView:
         """Attach (or replace) the trainer's demo, a Telegram file_id of a photo, video or GIF."""
         async with self.ctx.uow() as uow:
-            trainer, exercise, demo = await self._own(uow.session, telegram_id, exercise_id)
+            trainer, exercise, demo = await self._own(uow, telegram_id, exercise_id)
             demo.file_id = file_id[:255]
             demo.media_kind = kind.value
             await uow.commit()
@@ -79,7 +75,7 @@ class HowToService(Service):
     async def set_cues(self, telegram_id: int, exercise_id: int, text: str) -> HowToView:
         cues = clean_cues(text)
         async with self.ctx.uow() as uow:
-            trainer, exercise, demo = await self._own(uow.session, telegram_id, exercise_id)
+            trainer, exercise, demo = await self._own(uow, telegram_id, exercise_id)
             demo.cues = cues
             await uow.commit()
             return _view(exercise, demo, trainer)
@@ -88,8 +84,8 @@ class HowToService(Service):
         """Remove the trainer's demo and cues for this exercise."""
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
-            exercise = await _visible(uow.session, exercise_id, [trainer.id])
-            repo = HowToRepository(uow.session)
+            exercise = await _visible(uow, exercise_id, [trainer.id])
+            repo = uow.howtos
             demo = await repo.demo(trainer.id, exercise.id)
             if demo is not None:
                 await repo.delete(demo)
@@ -98,11 +94,11 @@ class HowToService(Service):
 
     @staticmethod
     async def _own(
-        session: AsyncSession, telegram_id: int, exercise_id: int
+        uow: UnitOfWork, telegram_id: int, exercise_id: int
     ) -> tuple[User, Exercise, ExerciseDemo]:
-        trainer = await acting_trainer(UnitOfWork.joining(session), telegram_id)
-        exercise = await _visible(session, exercise_id, [trainer.id])
-        repo = HowToRepository(session)
+        trainer = await acting_trainer(uow, telegram_id)
+        exercise = await _visible(uow, exercise_id, [trainer.id])
+        repo = uow.howtos
         demo = await repo.demo(trainer.id, exercise.id)
         if demo is None:
             demo = ExerciseDemo(trainer_user_id=trainer.id, exercise_id=exercise.id)
@@ -110,9 +106,9 @@ class HowToService(Service):
         return trainer, exercise, demo
 
 
-async def _visible(session: AsyncSession, exercise_id: int, owners: list[int]) -> Exercise:
+async def _visible(uow: UnitOfWork, exercise_id: int, owners: list[int]) -> Exercise:
     """A built-in exercise, or one owned by someone in ``owners``; else NotFound."""
-    exercise = await session.get(Exercise, exercise_id)
+    exercise = await uow.get(Exercise, exercise_id)
     if exercise is None or (
         exercise.owner_user_id is not None and exercise.owner_user_id not in owners
     ):

@@ -39,8 +39,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import (
     SearchCandidate,
     SearchIndex,
@@ -57,8 +55,6 @@ from coaching.services.base import Service, ServiceContext, own_transactions, re
 from coaching.services.exports import zone
 from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork
 
 UNKNOWN_USER = "I don't know you yet. Send /start first."
@@ -206,6 +202,17 @@ class _Context:
     client_user: User | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run of :meth:`ImportService.commit`: who imports, where, and the settled file."""
+
+    telegram_id: int
+    profile_id: int | None
+    prepared: _Prepared
+    known: set[int]
+    tz: ZoneInfo
+
+
 class ImportService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -213,13 +220,12 @@ class ImportService(Service):
     async def targets(self, telegram_id: int) -> tuple[ImportTarget, ...]:
         """Where this person may import: their own history, and clients who allow it."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
+            user = await _user(uow, telegram_id)
             found: list[ImportTarget] = []
             if user.is_client or not user.is_trainer:
                 found.append(ImportTarget(None, "your own history"))
             if user.is_trainer:
-                for profile in await ExchangeRepository(session).trainer_clients(user.id):
+                for profile in await uow.exchange.trainer_clients(user.id):
                     try:
                         await check_access(uow, user.id, profile.id, Permission.MODIFY_WORKOUTS)
                     except (NotAllowed, NotFound):
@@ -236,11 +242,10 @@ class ImportService(Service):
         setting when not given. Reading the file and matching its names run in a worker
         thread, so a big file never holds the event loop."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            target = await self._target(session, telegram_id, profile_id, create=False)
-            visible = await ExerciseRepository(session).visible_to(target.owner_id)
+            target = await self._target(uow, telegram_id, profile_id, create=False)
+            visible = await uow.exercises.visible_to(target.owner_id)
             existing = (
-                await ExchangeRepository(session).existing_starts(target.profile_id)
+                await uow.exchange.existing_starts(target.profile_id)
                 if target.profile_id is not None
                 else set()
             )
@@ -281,95 +286,22 @@ class ImportService(Service):
         the batch an interrupted run left, so undo still removes the whole import. If writing
         fails partway, what this run stored is removed again and :class:`ImportFailed` says so.
         """
-        async with self.ctx.uow() as uow:
-            session = uow.session
-            target = await self._target(session, telegram_id, profile_id, create=False)
-            visible = await ExerciseRepository(session).visible_to(target.owner_id)
-            existing = (
-                await ExchangeRepository(session).existing_starts(target.profile_id)
-                if target.profile_id is not None
-                else set()
-            )
-            tz = zone(target.tz_name)
-            chosen_unit = unit or target.user.units
-            # Still inside the unit of work: its end expires the loaded exercises.
-            prepared = await asyncio.to_thread(
-                _prepare, data, tz, _Catalogue.of(visible), decisions, existing, chosen_unit
-            )
-            known = {e.id for e in visible}
+        prepared, known, tz = await self._prepared(telegram_id, data, profile_id, decisions, unit)
         if not prepared.workouts:
             if prepared.duplicates:
                 raise InvalidInput(
                     "Every workout in this file is already in Spotter, so nothing new was imported."
                 )
             raise InvalidInput("You chose to skip every exercise, so there is nothing to import.")
-        chunks = _chunks(prepared.workouts, CHUNK_SETS)
         tally = _Tally(duplicates=prepared.duplicates)
-
-        # Each transaction below is tried again on its own when the database is busy (the
-        # import as a whole is not: it commits chunk by chunk).
-        @retried
-        async def first_chunk() -> tuple[_Context, list[str], bool, _Writer, _Written]:
-            async with self.ctx.uow() as uow:
-                session = uow.session
-                target = await self._target(session, telegram_id, profile_id, create=True)
-                assert target.profile is not None
-                mapping = {name: chosen for name, chosen in prepared.chosen.items() if chosen}
-                created: list[str] = []
-                seen = set(known)
-                for name in prepared.own:
-                    own = await _own_exercise(session, target.owner_id, name)
-                    if own.id not in seen:
-                        created.append(own.name)
-                        seen.add(own.id)
-                    mapping[name] = (own.id, own.name)
-                repo = ExchangeRepository(session)
-                batch = await repo.batch_of_file(
-                    target.profile.id, target.user.id, prepared.file_key
-                ) or str(uuid.uuid4())
-                writer = _Writer(
-                    profile_id=target.profile.id,
-                    trainer_user_id=target.trainer_user_id,
-                    user_id=target.user.id,
-                    batch=batch,
-                    format=prepared.format,
-                    file_key=prepared.file_key,
-                    tz=tz,
-                    mapping=mapping,
-                )
-                done = await writer.write(repo, chunks[0])
-                await uow.commit()
-            return target, created, repo.single_writer(), writer, done
-
-        @retried
-        async def next_chunk(writer: _Writer, chunk: Sequence[_WorkoutRow]) -> _Written:
-            async with self.ctx.uow() as uow:
-                done = await writer.write(ExchangeRepository(uow.session), chunk)
-                await uow.commit()
-            return done
-
-        total = sum(w[5] for w in prepared.workouts)
         try:
-            started = time.monotonic()
-            target, created, single_writer, writer, done = await first_chunk()
-            batch = writer.batch
-            tally.add(done)
-            written = sum(w[5] for w in chunks[0])
-            for chunk in chunks[1:]:
-                if progress is not None:
-                    await progress(written, total)
-                await _pause(time.monotonic() - started, single_writer=single_writer)
-                started = time.monotonic()
-                tally.add(await next_chunk(writer, chunk))
-                written += sum(w[5] for w in chunk)
+            target, created, batch = await self._write(
+                _Run(telegram_id, profile_id, prepared, known, tz), tally, progress
+            )
         except Exception as error:
             if not tally.record_ids or isinstance(error, DomainError):
                 raise
-            try:
-                await self._remove(tally.record_ids)
-            except Exception:
-                raise ImportFailed(PARTLY_STORED, partly_stored=True) from error
-            raise ImportFailed(REMOVED_AGAIN) from error
+            raise await self._removed_after_failure(tally.record_ids) from error
         client_telegram_id = (
             target.client_user.telegram_id
             if target.client_user is not None and target.client_user.id != target.user.id
@@ -388,18 +320,109 @@ class ImportService(Service):
             repeated_workouts=prepared.repeated,
         )
 
+    async def _prepared(
+        self,
+        telegram_id: int,
+        data: bytes,
+        profile_id: int | None,
+        decisions: Mapping[str, Decision],
+        unit: Units | None,
+    ) -> tuple[_Prepared, set[int], ZoneInfo]:
+        """The file read and settled with ``decisions`` (in a worker thread), the ids of the
+        exercises the person may import onto, and the time zone of the history."""
+        async with self.ctx.uow() as uow:
+            target = await self._target(uow, telegram_id, profile_id, create=False)
+            visible = await uow.exercises.visible_to(target.owner_id)
+            existing = (
+                await uow.exchange.existing_starts(target.profile_id)
+                if target.profile_id is not None
+                else set()
+            )
+            tz = zone(target.tz_name)
+            chosen_unit = unit or target.user.units
+            # Still inside the unit of work: its end expires the loaded exercises.
+            prepared = await asyncio.to_thread(
+                _prepare, data, tz, _Catalogue.of(visible), decisions, existing, chosen_unit
+            )
+            return prepared, {e.id for e in visible}, tz
+
+    async def _write(
+        self, run: _Run, tally: _Tally, progress: Progress | None
+    ) -> tuple[_Context, list[str], str]:
+        """Write the workouts chunk by chunk, each chunk its own transaction (tried again on
+        its own when the database is busy: the import as a whole is not), into ``tally``."""
+        workouts = run.prepared.workouts
+        chunks = _chunks(workouts, CHUNK_SETS)
+        total = sum(w[5] for w in workouts)
+        started = time.monotonic()
+        target, created, single_writer, writer, done = await self._first_chunk(run, chunks[0])
+        tally.add(done)
+        written = sum(w[5] for w in chunks[0])
+        for chunk in chunks[1:]:
+            if progress is not None:
+                await progress(written, total)
+            await _pause(time.monotonic() - started, single_writer=single_writer)
+            started = time.monotonic()
+            tally.add(await self._next_chunk(writer, chunk))
+            written += sum(w[5] for w in chunk)
+        return target, created, writer.batch
+
+    @retried
+    async def _first_chunk(
+        self, run: _Run, chunk: Sequence[_WorkoutRow]
+    ) -> tuple[_Context, list[str], bool, _Writer, _Written]:
+        """The first transaction: the profile and the new exercises, the batch (an
+        interrupted run's, for the same file), and the first chunk."""
+        prepared = run.prepared
+        async with self.ctx.uow() as uow:
+            target = await self._target(uow, run.telegram_id, run.profile_id, create=True)
+            assert target.profile is not None
+            mapping = {name: chosen for name, chosen in prepared.chosen.items() if chosen}
+            created = await _own_exercises(uow, target.owner_id, prepared.own, run.known, mapping)
+            repo = uow.exchange
+            batch = await repo.batch_of_file(
+                target.profile.id, target.user.id, prepared.file_key
+            ) or str(uuid.uuid4())
+            writer = _Writer(
+                profile_id=target.profile.id,
+                trainer_user_id=target.trainer_user_id,
+                user_id=target.user.id,
+                batch=batch,
+                format=prepared.format,
+                file_key=prepared.file_key,
+                tz=run.tz,
+                mapping=mapping,
+            )
+            done = await writer.write(repo, chunk)
+            await uow.commit()
+        return target, created, repo.single_writer(), writer, done
+
+    @retried
+    async def _next_chunk(self, writer: _Writer, chunk: Sequence[_WorkoutRow]) -> _Written:
+        async with self.ctx.uow() as uow:
+            done = await writer.write(uow.exchange, chunk)
+            await uow.commit()
+        return done
+
+    async def _removed_after_failure(self, record_ids: Sequence[int]) -> ImportFailed:
+        """Remove what a failed run stored; the error that says how that went."""
+        try:
+            await self._remove(record_ids)
+        except Exception:
+            return ImportFailed(PARTLY_STORED, partly_stored=True)
+        return ImportFailed(REMOVED_AGAIN)
+
     async def undo(self, telegram_id: int, batch: str) -> UndoDone:
         """Remove every session of one import, in bounded transactions.
 
         Should it stop partway, what is left is still the same batch: undo again finishes it."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
-            repo = ExchangeRepository(session)
+            user = await _user(uow, telegram_id)
+            repo = uow.exchange
             records = await repo.batch_rows(batch[:36])
             if not records:
                 raise NotFound(NO_IMPORT)
-            label = await self._may_undo(session, user, records)
+            label = await self._may_undo(uow, user, records)
             ids = [record_id for record_id, _, _ in records]
             sets = await repo.batch_set_count(ids)
         await self._remove(ids)
@@ -408,13 +431,10 @@ class ImportService(Service):
     async def recent(self, telegram_id: int) -> tuple[BatchView, ...]:
         """This person's latest imports that can still be undone."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await _user(session, telegram_id)
+            user = await _user(uow, telegram_id)
             views = []
-            for batch, profile_id, when, count in await ExchangeRepository(session).recent_batches(
-                user.id
-            ):
-                profile = await session.get(ClientProfile, profile_id)
+            for batch, profile_id, when, count in await uow.exchange.recent_batches(user.id):
+                profile = await uow.clients.get(profile_id)
                 if profile is None:
                     continue
                 label = "your own history" if profile.user_id == user.id else profile.name
@@ -433,20 +453,20 @@ class ImportService(Service):
                 await _pause(time.monotonic() - started, single_writer=single_writer)
                 started = time.monotonic()
             async with self.ctx.uow() as uow:
-                repo = ExchangeRepository(uow.session)
+                repo = uow.exchange
                 single_writer = repo.single_writer()
                 await repo.delete_records(record_ids[index : index + REMOVE_RECORDS])
                 await uow.commit()
 
     async def _target(
-        self, session: AsyncSession, telegram_id: int, profile_id: int | None, *, create: bool
+        self, uow: UnitOfWork, telegram_id: int, profile_id: int | None, *, create: bool
     ) -> _Context:
-        user = await _user(session, telegram_id)
+        user = await _user(uow, telegram_id)
         if profile_id is None:
             profile = (
-                await own_profile(UnitOfWork.joining(session), user.id, user.display_name)
+                await own_profile(uow, user.id, user.display_name)
                 if create
-                else await ExchangeRepository(session).own_profile(user.id)
+                else await uow.exchange.own_profile(user.id)
             )
             return _Context(
                 user=user,
@@ -458,14 +478,12 @@ class ImportService(Service):
                 tz_name=user.timezone,
                 client_user=user,
             )
-        access = await check_access(
-            UnitOfWork.joining(session), user.id, profile_id, Permission.MODIFY_WORKOUTS
-        )
-        profile = await session.get(ClientProfile, profile_id)
+        access = await check_access(uow, user.id, profile_id, Permission.MODIFY_WORKOUTS)
+        profile = await uow.clients.get(profile_id)
         if profile is None:
             raise NotFound("I can't find that client among yours.")
         client = (
-            await session.get(User, access.client_user_id)
+            await uow.users.get(access.client_user_id)
             if access.client_user_id is not None
             else None
         )
@@ -481,9 +499,9 @@ class ImportService(Service):
         )
 
     async def _may_undo(
-        self, session: AsyncSession, user: User, records: Sequence[tuple[int, int, int | None]]
+        self, uow: UnitOfWork, user: User, records: Sequence[tuple[int, int, int | None]]
     ) -> str:
-        profile = await session.get(ClientProfile, records[0][1])
+        profile = await uow.clients.get(records[0][1])
         if profile is None:
             raise NotFound(NO_IMPORT)
         if profile.user_id == user.id:
@@ -491,25 +509,42 @@ class ImportService(Service):
         if any(logged_by != user.id for _, _, logged_by in records):
             raise NotFound(NO_IMPORT)
         try:
-            await check_access(
-                UnitOfWork.joining(session), user.id, profile.id, Permission.MODIFY_WORKOUTS
-            )
+            await check_access(uow, user.id, profile.id, Permission.MODIFY_WORKOUTS)
         except NotFound:
             raise NotFound(NO_IMPORT) from None
         return profile.name
 
 
-async def _user(session: AsyncSession, telegram_id: int) -> User:
-    user = await UserRepository(session).by_telegram_id(telegram_id)
-    if user is None or user.erased_at is not None:
-        raise NotFound(UNKNOWN_USER)
-    return user
+async def _user(uow: UnitOfWork, telegram_id: int) -> User:
+    """The acting person; unknown or erased: :class:`NotRegistered`, worded as
+    :data:`UNKNOWN_USER`."""
+    return (await uow.users.acting(telegram_id)).user
 
 
-async def _own_exercise(session: AsyncSession, owner_id: int, name: str) -> Exercise:
+async def _own_exercises(
+    uow: UnitOfWork,
+    owner_id: int,
+    names: Sequence[str],
+    known: set[int],
+    mapping: dict[str, tuple[int, str]],
+) -> list[str]:
+    """Map each of ``names`` onto the owner's own exercise of that name, made if need be;
+    the names of the exercises that were not ``known`` (visible) before."""
+    created: list[str] = []
+    seen = set(known)
+    for name in names:
+        own = await _own_exercise(uow, owner_id, name)
+        if own.id not in seen:
+            created.append(own.name)
+            seen.add(own.id)
+        mapping[name] = (own.id, own.name)
+    return created
+
+
+async def _own_exercise(uow: UnitOfWork, owner_id: int, name: str) -> Exercise:
     """The owner's exercise of this name (re-activated if archived), or a new one."""
     wanted = normalise_name(name)
-    for exercise in await ExchangeRepository(session).own_exercises(owner_id):
+    for exercise in await uow.exchange.own_exercises(owner_id):
         if normalise_name(exercise.name) == wanted:
             exercise.is_active = True
             return exercise
@@ -523,8 +558,8 @@ async def _own_exercise(session: AsyncSession, owner_id: int, name: str) -> Exer
         muscle_groups=[],
         equipment=[],
     )
-    session.add(exercise)
-    await session.flush()
+    uow.add(exercise)
+    await uow.flush()
     return exercise
 
 
@@ -554,38 +589,21 @@ class _Catalogue:
 
     def review(self, name: str, sets: int, index: SearchIndex) -> NameReview:
         """How ``name`` matches: exact, with a suggestion, or new."""
-        hits = index.search(name, limit=12)
         # An alias that changes the lift ("hanging knee raise" on Hanging Leg Raise) is not
-        # an exact match; the apps' own names (the table) are.
-        exact = [
-            self.by_id[int(h.key)]
-            for h in hits
-            if h.exact
-            and not crosses_variant(
-                name, self.by_id[int(h.key)].name, self.by_id[int(h.key)].category
-            )
-        ]
-        own = [e for e in exact if e.owner_user_id is not None]
-        chosen = own[0] if len(own) == 1 else None
-        if chosen is None:
-            slug = app_name_slug(name)
-            chosen = self.by_slug.get(slug) if slug else None
-        if chosen is None and not own and len(exact) == 1:
-            chosen = exact[0]
-        fitting = [
-            self.by_id[int(h.key)]
-            for h in hits
-            if not crosses_variant(
-                name, self.by_id[int(h.key)].name, self.by_id[int(h.key)].category
-            )
-        ]
+        # an exact match, nor a suggestion; the apps' own names (the table) are exact.
+        fitting: list[tuple[bool, Exercise]] = []
+        for hit in index.search(name, limit=12):
+            exercise = self.by_id[int(hit.key)]
+            if not crosses_variant(name, exercise.name, exercise.category):
+                fitting.append((hit.exact, exercise))
+        chosen = self._exact_choice(name, [e for exact, e in fitting if exact])
         if chosen is not None:
             kind = NameKind.EXACT
         elif fitting:
-            kind, chosen = NameKind.SUGGESTED, fitting[0]
+            kind, chosen = NameKind.SUGGESTED, fitting[0][1]
         else:
             kind = NameKind.NEW
-        others = [e for e in fitting if chosen is None or e.id != chosen.id][: CANDIDATES - 1]
+        others = [e for _, e in fitting if chosen is None or e.id != chosen.id][: CANDIDATES - 1]
         return NameReview(
             name=name,
             sets=sets,
@@ -593,6 +611,18 @@ class _Catalogue:
             match=Candidate(chosen.id, chosen.name) if chosen is not None else None,
             candidates=tuple(Candidate(e.id, e.name) for e in others),
         )
+
+    def _exact_choice(self, name: str, exact: Sequence[Exercise]) -> Exercise | None:
+        """The exact match: the person's own exercise when just one matches, else the apps'
+        built-in name, else the one exact catalogue match (none if the person has several)."""
+        own = [e for e in exact if e.owner_user_id is not None]
+        if len(own) == 1:
+            return own[0]
+        slug = app_name_slug(name)
+        chosen = self.by_slug.get(slug) if slug else None
+        if chosen is None and not own and len(exact) == 1:
+            chosen = exact[0]
+        return chosen
 
     def exact(self, name: str, index: SearchIndex) -> Exercise | None:
         review = self.review(name, 0, index)
