@@ -498,7 +498,7 @@ class ExportService(Service):
                     feedback=feedback,
                     media=media,
                     alerts=alerts,
-                    conversations=tuple(await conversation_records(session, profile_ids)),
+                    conversations=tuple(await conversation_records(uow, profile_ids)),
                 ),
             )
 
@@ -596,7 +596,7 @@ class ExportService(Service):
                         f"Sets ({sets}).",
                     )
                 )
-            messages = await conversation_rows(session, profiles, trainer.display_name, tz)
+            messages = await conversation_rows(uow, profiles, trainer.display_name, tz)
             if messages:
                 files.append(
                     ExportFile(
