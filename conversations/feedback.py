@@ -32,6 +32,7 @@ Callback data (every id is re-checked against the acting user on each press):
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -47,12 +48,16 @@ from coaching.domain.threads import TargetKind
 from coaching.errors import DomainError
 from coaching.services.calendar import CalendarService, SessionNotice
 from coaching.services.feedback import (
+    AlreadyReviewed,
     ChangeRequest,
     ClientFeedback,
+    ClientFeedbackService,
     FeedbackDraft,
-    FeedbackService,
     MediaDelivery,
+    MediaNoteService,
+    MoveRequestService,
     ReviewDetail,
+    ReviewService,
     clean_text,
 )
 from coaching.services.live import FinishResult, LiveService
@@ -77,9 +82,10 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.injury import dismiss_button
 from conversations.log import summary_text
 from conversations.threads import message_button
-from conversations.typed_buttons import ButtonCodec
+from conversations.typed_buttons import ButtonCodec, Press
 
 log = logging.getLogger(__name__)
 
@@ -251,18 +257,104 @@ CANCELLED_T = "✖️ Cancelled <b>{title}</b> with {client}. {told}"
 CANCELLED_C = "✖️ {trainer} cancelled <b>{title}</b> ({when}). Get well / see you next time!"
 
 
+# --- callback data ----------------------------------------------------------------------------
+
+
+class ClientAction(StrEnum):
+    """The client's ``fb:`` buttons."""
+
+    RPE = "rpe"
+    SKIP_TEXT = "tx"
+    RATING = "rt"
+    SESSION = "s"
+    MEDIA = "m"
+    LIST = "l"
+
+
+class TrainerAction(StrEnum):
+    """The trainer's ``tf:`` buttons."""
+
+    OPEN = "o"
+    LIST = "l"
+    WRITE = "w"
+    SKIP = "k"
+    CONTINUE = "dc"
+    PERFORMANCE = "pr"
+    SEND = "send"
+    REVIEWED = "rv"
+    MEDIA = "m"
+    COMMENT = "c"
+    SKIP_COMMENTS = "ck"
+    SKIP_DRAWING = "dk"
+
+
+class ReminderAction(StrEnum):
+    """A reminder's ``rm:`` buttons, the client's and the trainer's answer."""
+
+    DONE = "done"
+    DONE_YES = "dy"
+    DONE_NO = "dn"
+    CANT = "cant"
+    REASON = "r"
+    NO_TIME = "nt"
+    ACCEPT = "ok"
+    PICK_TIME = "pt"
+    CANCEL = "x"
+
+
+CLIENT = ButtonCodec("fb", ClientAction)
+TRAINER = ButtonCodec("tf", TrainerAction)
+REMINDER = ButtonCodec("rm", ReminderAction)
+ID_MAX = 10**11
+"""Ids this long or longer are not ours: the press is out of date (or forged)."""
+
+# How many ids each button carries (at least); a press with fewer is out of date.
+CLIENT_IDS = {
+    ClientAction.RPE: 2,
+    ClientAction.SKIP_TEXT: 1,
+    ClientAction.RATING: 2,
+    ClientAction.SESSION: 1,
+    ClientAction.MEDIA: 1,
+    ClientAction.LIST: 0,
+}
+TRAINER_IDS = {
+    TrainerAction.OPEN: 1,
+    TrainerAction.WRITE: 1,
+    TrainerAction.SEND: 1,
+    TrainerAction.REVIEWED: 1,
+    TrainerAction.MEDIA: 1,
+    TrainerAction.COMMENT: 1,
+}
+
+
+REMINDER_PATTERN = rf"^{REMINDER.prefix}:({'|'.join(a.value for a in ReminderAction)}):"
+"""The reminder buttons this flow answers (``rm:plan`` belongs to the settings flow)."""
+
+
+def _pressed(
+    codec: ButtonCodec[Any], update: Update, needed: Mapping[Any, int]
+) -> Press[Any] | None:
+    """The press, or ``None`` when it is not one of ``codec``'s buttons, carries fewer ids than
+    its action ``needed``, or an id too long to be ours."""
+    query = update.callback_query
+    press = codec.decode(query.data if query is not None else None)
+    if press is None or len(press.ids) < needed.get(press.action, 0):
+        return None
+    return None if any(i >= ID_MAX for i in press.ids) else press
+
+
 def rpe_keyboard(record_id: int) -> InlineKeyboardMarkup:
     """The "How hard was it?" buttons (the same data as the live-logging finish prompt)."""
     return keyboard(
         [
-            [(str(n), f"fb:rpe:{record_id}:{n}") for n in range(1, 6)],
-            [(str(n), f"fb:rpe:{record_id}:{n}") for n in range(6, 11)],
+            [(str(n), CLIENT.encode(ClientAction.RPE, record_id, n)) for n in range(1, 6)],
+            [(str(n), CLIENT.encode(ClientAction.RPE, record_id, n)) for n in range(6, 11)],
         ]
     )
 
 
 def _text_keyboard(record_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[("Skip ›", f"fb:tx:{record_id}")]])
+    return keyboard([[("Skip ›", CLIENT.encode(ClientAction.SKIP_TEXT, record_id))]])
 
 
 class Rate(StrEnum):
@@ -295,12 +387,17 @@ def ask_rating(fb: ClientFeedback, *, public: bool = False) -> tuple[str, Inline
         rows.append([(label, RATE.encode(Rate.CONSENT, rid, 1 - flag))])
     else:
         text += RATING_PRIVATE_ONLY
-    rows.append([("Skip ›", f"fb:rt:{rid}:0")])
+    rows.append([("Skip ›", CLIENT.encode(ClientAction.RATING, rid, 0))])
     return text, keyboard(rows)
 
 
-SKIP_T = keyboard([[("Skip ›", "tf:k")]])
-PERF_KEYBOARD = keyboard([[(f"{n} ⭐", f"tf:pr:{n}") for n in range(1, 6)], [("Skip ›", "tf:k")]])
+SKIP_T = keyboard([[("Skip ›", TRAINER.encode(TrainerAction.SKIP))]])
+PERF_KEYBOARD = keyboard(
+    [
+        [(f"{n} ⭐", TRAINER.encode(TrainerAction.PERFORMANCE, n)) for n in range(1, 6)],
+        [("Skip ›", TRAINER.encode(TrainerAction.SKIP))],
+    ]
+)
 
 
 def _day(value: date) -> str:
@@ -332,19 +429,20 @@ def _comment_lines(comments: tuple[TimedComment, ...]) -> list[str]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _svc(context: Context) -> FeedbackService:
-    return FeedbackService(services(context).ctx)
+def _client_svc(context: Context) -> ClientFeedbackService:
+    return ClientFeedbackService(services(context).ctx)
 
 
-def _data(update: Update) -> list[str]:
-    query = update.callback_query
-    return (query.data or "").split(":") if query is not None else []
+def _review_svc(context: Context) -> ReviewService:
+    return ReviewService(services(context).ctx)
 
 
-def _int(parts: list[str], index: int) -> int | None:
-    if len(parts) > index and parts[index].isdigit() and len(parts[index]) < 12:
-        return int(parts[index])
-    return None
+def _media_svc(context: Context) -> MediaNoteService:
+    return MediaNoteService(services(context).ctx)
+
+
+def _requests_svc(context: Context) -> MoveRequestService:
+    return MoveRequestService(services(context).ctx)
 
 
 def _text(update: Update) -> str:
@@ -400,39 +498,65 @@ async def _send_media(
 
 async def on_client_button(update: Update, context: Context) -> int:
     """``fb:*``: every press re-checked by the service against the acting user."""
-    parts = _data(update)
-    op = parts[1] if len(parts) > 1 else ""
-    rid = _int(parts, 2)
-    telegram_id = identity(update).telegram_id
-    svc = _svc(context)
+    press = _pressed(CLIENT, update, CLIENT_IDS)
+    if press is None:
+        await _refuse(update, EXPIRED)
+        return END
     try:
-        if op == "rpe" and rid is not None and (n := _int(parts, 3)) is not None:
-            fb = await svc.rate(telegram_id, rid, n)
-            return await _after_rpe(update, context, fb)
-        if op == "tx" and rid is not None:
-            fb = await svc.current(telegram_id, rid)
-            _user_data(context)[RECORD_KEY] = rid
-            await show(update, *ask_rating(fb))
-            return CLIENT_RATING
-        if op == "rt" and rid is not None and (n := _int(parts, 3)) is not None:
-            fb = await (
-                svc.rate_session(telegram_id, rid, n) if n else svc.current(telegram_id, rid)
-            )
-            return await _client_done(update, context, fb)
-        if op == "s" and rid is not None:
-            return await _client_session(update, context, rid)
-        if op == "m" and rid is not None:
-            fb = await svc.current(telegram_id, rid)
-            _user_data(context)[RECORD_KEY] = rid
-            await show(update, ASK_CLIENT_MEDIA.format(title=esc(fb.title)))
-            return CLIENT_MEDIA
-        if op == "l":
-            return await _client_list(update, context)
+        return await _CLIENT_PRESSES[press.action](update, context, press)
     except DomainError as error:
         await _refuse(update, str(error))
         return END
-    await _refuse(update, EXPIRED)
-    return END
+
+
+ClientPress = Callable[[Update, Context, Press[ClientAction]], Awaitable[int]]
+
+
+async def _rpe_pressed(update: Update, context: Context, press: Press[ClientAction]) -> int:
+    rid, n = press.ids[0], press.ids[1]
+    fb = await _client_svc(context).rate(identity(update).telegram_id, rid, n)
+    return await _after_rpe(update, context, fb)
+
+
+async def _text_skipped(update: Update, context: Context, press: Press[ClientAction]) -> int:
+    rid = press.ids[0]
+    fb = await _client_svc(context).current(identity(update).telegram_id, rid)
+    _user_data(context)[RECORD_KEY] = rid
+    await show(update, *ask_rating(fb))
+    return CLIENT_RATING
+
+
+async def _rating_pressed(update: Update, context: Context, press: Press[ClientAction]) -> int:
+    rid, n = press.ids[0], press.ids[1]
+    svc, telegram_id = _client_svc(context), identity(update).telegram_id
+    fb = await (svc.rate_session(telegram_id, rid, n) if n else svc.current(telegram_id, rid))
+    return await _client_done(update, context, fb)
+
+
+async def _session_pressed(update: Update, context: Context, press: Press[ClientAction]) -> int:
+    return await _client_session(update, context, press.ids[0])
+
+
+async def _media_pressed(update: Update, context: Context, press: Press[ClientAction]) -> int:
+    rid = press.ids[0]
+    fb = await _client_svc(context).current(identity(update).telegram_id, rid)
+    _user_data(context)[RECORD_KEY] = rid
+    await show(update, ASK_CLIENT_MEDIA.format(title=esc(fb.title)))
+    return CLIENT_MEDIA
+
+
+async def _list_pressed(update: Update, context: Context, _press: Press[ClientAction]) -> int:
+    return await _client_list(update, context)
+
+
+_CLIENT_PRESSES: dict[ClientAction, ClientPress] = {
+    ClientAction.RPE: _rpe_pressed,
+    ClientAction.SKIP_TEXT: _text_skipped,
+    ClientAction.RATING: _rating_pressed,
+    ClientAction.SESSION: _session_pressed,
+    ClientAction.MEDIA: _media_pressed,
+    ClientAction.LIST: _list_pressed,
+}
 
 
 async def _after_rpe(update: Update, context: Context, fb: ClientFeedback) -> int:
@@ -459,7 +583,11 @@ async def _tell_trainer(context: Context, fb: ClientFeedback, *, complete: bool)
         text = TRAINER_RPE.format(client=esc(fb.client_name), title=esc(fb.title), rpe=fb.rpe)
     else:
         return
-    markup = keyboard([[("📝 Review", f"tf:o:{fb.record_id}")]]) if complete else None
+    markup = (
+        keyboard([[("📝 Review", TRAINER.encode(TrainerAction.OPEN, fb.record_id))]])
+        if complete
+        else None
+    )
     data = _user_data(context)
     chat = fb.trainer.telegram_id
     stored = data.get(NOTICE_KEY)
@@ -493,16 +621,16 @@ async def client_text_typed(update: Update, context: Context) -> int:
         return END
     try:
         if is_skip(_text(update)):
-            fb = await _svc(context).current(identity(update).telegram_id, rid)
+            fb = await _client_svc(context).current(identity(update).telegram_id, rid)
             await _say(update, *ask_rating(fb))
             return CLIENT_RATING
-        fb = await _svc(context).add_text(identity(update).telegram_id, rid, _text(update))
+        fb = await _client_svc(context).add_text(identity(update).telegram_id, rid, _text(update))
     except DomainError as error:
         await _say(update, f"⚠️ {esc(error)}")
         return CLIENT_TEXT
     await _tell_trainer(context, fb, complete=False)
     if fb.pain_flagged:
-        suggestion = await _svc(context).suggested_alert(identity(update).telegram_id, rid)
+        suggestion = await _client_svc(context).suggested_alert(identity(update).telegram_id, rid)
         if suggestion is not None:
             await notify(
                 context,
@@ -512,7 +640,7 @@ async def client_text_typed(update: Update, context: Context) -> int:
                     title=esc(suggestion.title),
                     text=esc(suggestion.text),
                 ),
-                keyboard([[("✖ Dismiss", f"inj:x:{suggestion.alert_id}")]]),
+                keyboard([[dismiss_button(suggestion.alert_id)]]),
             )
     await _say(update, *ask_rating(fb))
     return CLIENT_RATING
@@ -528,7 +656,7 @@ async def on_rating_button(update: Update, context: Context) -> int | None:
     if press is None or not shape_ok or ids[-1] not in (0, 1):
         await answer(update, RATING_BUTTON_OLD, alert=True)
         return None
-    svc = _svc(context)
+    svc = _client_svc(context)
     telegram_id = identity(update).telegram_id
     try:
         if press.action is Rate.STAR:
@@ -547,7 +675,7 @@ async def client_rating_typed(update: Update, context: Context) -> int:
     rid = _user_data(context).get(RECORD_KEY)
     if is_skip(_text(update)) and isinstance(rid, int):
         try:
-            fb = await _svc(context).current(identity(update).telegram_id, rid)
+            fb = await _client_svc(context).current(identity(update).telegram_id, rid)
         except DomainError as error:
             await _say(update, f"⚠️ {esc(error)}")
             return END
@@ -570,7 +698,7 @@ async def _client_done(update: Update, context: Context, fb: ClientFeedback) -> 
 
 
 async def _client_list(update: Update, context: Context) -> int:
-    choices = await _svc(context).recent(identity(update).telegram_id)
+    choices = await _client_svc(context).recent(identity(update).telegram_id)
     if not choices:
         await show(update, CLIENT_NONE)
         return END
@@ -578,7 +706,7 @@ async def _client_list(update: Update, context: Context) -> int:
         [
             (
                 f"{'✍️ ' if not c.has_feedback else ''}{c.title} · {_day(c.day)}",
-                f"fb:s:{c.record_id}",
+                CLIENT.encode(ClientAction.SESSION, c.record_id),
             )
         ]
         for c in choices
@@ -588,7 +716,7 @@ async def _client_list(update: Update, context: Context) -> int:
 
 
 async def _client_session(update: Update, context: Context, rid: int) -> int:
-    detail = await _svc(context).client_detail(identity(update).telegram_id, rid)
+    detail = await _review_svc(context).client_detail(identity(update).telegram_id, rid)
     lines = [CLIENT_SESSION.format(title=esc(detail.title), day=_day(detail.started.date()))]
     rows: list[list[Button]] = []
     if detail.rpe is None and detail.text is None and detail.rating is None:
@@ -601,8 +729,8 @@ async def _client_session(update: Update, context: Context, rid: int) -> int:
         lines += ["", _detail_feedback(detail)]
     if detail.media:
         lines.append(f"🎥 {len(detail.media)} media note(s)")
-    rows.append([("🎥 Send a video or photo", f"fb:m:{rid}")])
-    rows.append([("‹ Back", "fb:l")])
+    rows.append([("🎥 Send a video or photo", CLIENT.encode(ClientAction.MEDIA, rid))])
+    rows.append([("‹ Back", CLIENT.encode(ClientAction.LIST))])
     await show(update, "\n".join(lines), keyboard(rows))
     return END
 
@@ -631,7 +759,7 @@ async def client_media_sent(update: Update, context: Context) -> int:
         return CLIENT_MEDIA
     kind, file_id, unique = found
     try:
-        saved = await _svc(context).add_media(
+        saved = await _media_svc(context).add_media(
             identity(update).telegram_id, rid, kind, file_id, unique
         )
     except DomainError as error:
@@ -649,7 +777,7 @@ async def client_media_sent(update: Update, context: Context) -> int:
         CLIENT_MEDIA_TO_TRAINER.format(
             client=esc(saved.client_name), kind=kind.value, title=esc(saved.title)
         ),
-        keyboard([[("💬 Comment", f"tf:c:{saved.media_note_id}")]]),
+        keyboard([[("💬 Comment", TRAINER.encode(TrainerAction.COMMENT, saved.media_note_id))]]),
     )
     trainer = esc(saved.other.name)
     sent = MEDIA_SENT_TO.format(trainer=trainer)
@@ -717,7 +845,17 @@ async def _offer_draft(update: Update, draft: dict[str, Any]) -> int:
     await _say(
         update,
         DRAFT_OPEN.format(client=esc(client), title=esc(draft.get("title", "")), n=n),
-        keyboard([[(CONTINUE_DRAFT.format(client=client, n=n), "tf:dc")], [(START_OVER, "tf:l")]]),
+        keyboard(
+            [
+                [
+                    (
+                        CONTINUE_DRAFT.format(client=client, n=n),
+                        TRAINER.encode(TrainerAction.CONTINUE),
+                    )
+                ],
+                [(START_OVER, TRAINER.encode(TrainerAction.LIST))],
+            ]
+        ),
     )
     return step
 
@@ -743,7 +881,7 @@ async def _resume_draft(update: Update, context: Context) -> int:
 
 
 async def _trainer_list(update: Update, context: Context, also_client: bool) -> int:
-    items = await _svc(context).review_list(identity(update).telegram_id)
+    items = await _review_svc(context).review_list(identity(update).telegram_id)
     rows: list[list[Button]] = []
     for item in items:
         extra = f" · RPE {item.rpe}" if item.rpe is not None else ""
@@ -751,12 +889,12 @@ async def _trainer_list(update: Update, context: Context, also_client: bool) -> 
             [
                 (
                     f"{item.client_name} · {item.title} · {_day(item.day)}{extra}",
-                    f"tf:o:{item.record_id}",
+                    TRAINER.encode(TrainerAction.OPEN, item.record_id),
                 )
             ]
         )
     if also_client:
-        rows.append([(MY_SESSIONS, "fb:l")])
+        rows.append([(MY_SESSIONS, CLIENT.encode(ClientAction.LIST))])
     text = TRAINER_LIST if items else TRAINER_NONE
     await show(update, text, keyboard(rows) if rows else None)
     return TRAINER_MENU
@@ -788,92 +926,145 @@ def _review_keyboard(detail: ReviewDetail) -> InlineKeyboardMarkup:
     rid = detail.record_id
     rows: list[list[Button]] = []
     if not detail.reviewed:
-        rows.append([("✍️ Write feedback", f"tf:w:{rid}"), ("✅ Mark reviewed", f"tf:rv:{rid}")])
-    rows.append([("🎥 Add a video or photo", f"tf:m:{rid}")])
+        rows.append(
+            [
+                ("✍️ Write feedback", TRAINER.encode(TrainerAction.WRITE, rid)),
+                ("✅ Mark reviewed", TRAINER.encode(TrainerAction.REVIEWED, rid)),
+            ]
+        )
+    rows.append([("🎥 Add a video or photo", TRAINER.encode(TrainerAction.MEDIA, rid))])
     rows.append([message_button(TargetKind.RECORD, rid)])
-    rows.append([("‹ Back", "tf:l")])
+    rows.append([("‹ Back", TRAINER.encode(TrainerAction.LIST))])
     return keyboard(rows)
 
 
 async def on_trainer_button(update: Update, context: Context) -> int:
     """``tf:*``: the trainer's review screens; every id re-checked by the service."""
-    parts = _data(update)
-    op = parts[1] if len(parts) > 1 else ""
-    arg = _int(parts, 2)
-    telegram_id = identity(update).telegram_id
-    svc = _svc(context)
-    data = _user_data(context)
+    press = _pressed(TRAINER, update, TRAINER_IDS)
+    if press is None:
+        await _refuse(update, EXPIRED)
+        return END
     try:
-        if op == "l":
-            _clear(context)
-            me = await UserService(services(context).ctx).get(telegram_id)
-            return await _trainer_list(update, context, bool(me and me.is_client))
-        if op == "o" and arg is not None:
-            _clear(context)
-            detail = await svc.review(telegram_id, arg)
-            await show(update, _review_text(detail), _review_keyboard(detail))
-            return TRAINER_MENU
-        if op == "w" and arg is not None:
-            detail = await svc.review(telegram_id, arg)
-            if detail.reviewed:
-                await _refuse(update, "You have already reviewed this session.")
-                return TRAINER_MENU
-            data[DRAFT_KEY] = {"rid": arg, "client": detail.client_name, "title": detail.title}
-            await show(
-                update,
-                ASK_T_TEXT.format(client=esc(detail.client_name), title=esc(detail.title)),
-                SKIP_T,
-            )
-            return T_TEXT
-        if op == "k":
-            return await _draft_step(update, context, None)
-        if op == "dc":
-            return await _resume_draft(update, context)
-        if op == "pr":
-            draft = data.get(DRAFT_KEY)
-            if not isinstance(draft, dict) or arg is None or not 1 <= arg <= 5:
-                await _refuse(update, EXPIRED)
-                return END
-            draft["rating"] = arg
-            draft["step"] = T_PROG
-            await show(update, ASK_T_PROG, SKIP_T)
-            return T_PROG
-        if op == "send" and arg is not None:
-            return await _send_feedback(update, context, arg)
-        if op == "rv" and arg is not None:
-            sent = await svc.submit(telegram_id, arg, FeedbackDraft())
-            await show(
-                update,
-                REVIEWED_ONLY.format(title=esc(sent.title), client=esc(sent.client_name)),
-                keyboard([[("‹ Back to the list", "tf:l")]]),
-            )
-            return TRAINER_MENU
-        if op == "m" and arg is not None:
-            detail = await svc.review(telegram_id, arg)
-            data[MEDIA_KEY] = {"rid": arg}
-            await show(
-                update,
-                ASK_T_MEDIA.format(client=esc(detail.client_name), title=esc(detail.title)),
-            )
-            return T_MEDIA
-        if op == "c" and arg is not None:
-            return await _prepare_comment(update, context, arg)
-        if op == "ck":
-            return await _ask_drawing(update, context)
-        if op == "dk":
-            return await _deliver_media(update, context, None)
+        return await _TRAINER_PRESSES[press.action](update, context, press)
     except DomainError as error:
         await _refuse(update, str(error))
         return TRAINER_MENU
-    await _refuse(update, EXPIRED)
-    return END
+
+
+TrainerPress = Callable[[Update, Context, Press[TrainerAction]], Awaitable[int]]
+
+
+async def _back_to_list(update: Update, context: Context, _press: Press[TrainerAction]) -> int:
+    _clear(context)
+    me = await UserService(services(context).ctx).get(identity(update).telegram_id)
+    return await _trainer_list(update, context, bool(me and me.is_client))
+
+
+async def _open_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    _clear(context)
+    detail = await _review_svc(context).review(identity(update).telegram_id, press.ids[0])
+    await show(update, _review_text(detail), _review_keyboard(detail))
+    return TRAINER_MENU
+
+
+async def _write_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    rid = press.ids[0]
+    detail = await _review_svc(context).review(identity(update).telegram_id, rid)
+    if detail.reviewed:
+        raise AlreadyReviewed()
+    _user_data(context)[DRAFT_KEY] = {
+        "rid": rid,
+        "client": detail.client_name,
+        "title": detail.title,
+    }
+    await show(
+        update,
+        ASK_T_TEXT.format(client=esc(detail.client_name), title=esc(detail.title)),
+        SKIP_T,
+    )
+    return T_TEXT
+
+
+async def _skip_pressed(update: Update, context: Context, _press: Press[TrainerAction]) -> int:
+    return await _draft_step(update, context, None)
+
+
+async def _continue_pressed(update: Update, context: Context, _press: Press[TrainerAction]) -> int:
+    return await _resume_draft(update, context)
+
+
+async def _performance_pressed(
+    update: Update, context: Context, press: Press[TrainerAction]
+) -> int:
+    draft = _user_data(context).get(DRAFT_KEY)
+    rating = press.id()
+    if not isinstance(draft, dict) or rating is None or not 1 <= rating <= 5:
+        await _refuse(update, EXPIRED)
+        return END
+    draft["rating"] = rating
+    draft["step"] = T_PROG
+    await show(update, ASK_T_PROG, SKIP_T)
+    return T_PROG
+
+
+async def _send_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    return await _send_feedback(update, context, press.ids[0])
+
+
+async def _reviewed_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    rid = press.ids[0]
+    sent = await _review_svc(context).submit(identity(update).telegram_id, rid, FeedbackDraft())
+    await show(
+        update,
+        REVIEWED_ONLY.format(title=esc(sent.title), client=esc(sent.client_name)),
+        keyboard([[("‹ Back to the list", TRAINER.encode(TrainerAction.LIST))]]),
+    )
+    return TRAINER_MENU
+
+
+async def _add_media_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    rid = press.ids[0]
+    detail = await _review_svc(context).review(identity(update).telegram_id, rid)
+    _user_data(context)[MEDIA_KEY] = {"rid": rid}
+    await show(
+        update,
+        ASK_T_MEDIA.format(client=esc(detail.client_name), title=esc(detail.title)),
+    )
+    return T_MEDIA
+
+
+async def _comment_pressed(update: Update, context: Context, press: Press[TrainerAction]) -> int:
+    return await _prepare_comment(update, context, press.ids[0])
+
+
+async def _comments_skipped(update: Update, context: Context, _press: Press[TrainerAction]) -> int:
+    return await _ask_drawing(update, context)
+
+
+async def _drawing_skipped(update: Update, context: Context, _press: Press[TrainerAction]) -> int:
+    return await _deliver_media(update, context, None)
+
+
+_TRAINER_PRESSES: dict[TrainerAction, TrainerPress] = {
+    TrainerAction.LIST: _back_to_list,
+    TrainerAction.OPEN: _open_pressed,
+    TrainerAction.WRITE: _write_pressed,
+    TrainerAction.SKIP: _skip_pressed,
+    TrainerAction.CONTINUE: _continue_pressed,
+    TrainerAction.PERFORMANCE: _performance_pressed,
+    TrainerAction.SEND: _send_pressed,
+    TrainerAction.REVIEWED: _reviewed_pressed,
+    TrainerAction.MEDIA: _add_media_pressed,
+    TrainerAction.COMMENT: _comment_pressed,
+    TrainerAction.SKIP_COMMENTS: _comments_skipped,
+    TrainerAction.SKIP_DRAWING: _drawing_skipped,
+}
 
 
 async def _prepare_comment(update: Update, context: Context, media_note_id: int) -> int:
-    svc = _svc(context)
     telegram_id = identity(update).telegram_id
     # Authorise through the service before asking for anything (no comments stored yet).
-    delivery = await svc.finish_media(telegram_id, media_note_id, None)
+    delivery = await _media_svc(context).finish_media(telegram_id, media_note_id, None)
     _user_data(context)[MEDIA_KEY] = {
         "rid": delivery.record_id,
         "note": delivery.media_note_id,
@@ -881,7 +1072,7 @@ async def _prepare_comment(update: Update, context: Context, media_note_id: int)
     }
     ask = ASK_COMMENTS_VIDEO if delivery.kind is MediaKind.VIDEO else ASK_COMMENTS_PHOTO
     await answer(update)
-    await _say(update, ask, keyboard([[("Skip ›", "tf:ck")]]))
+    await _say(update, ask, keyboard([[("Skip ›", TRAINER.encode(TrainerAction.SKIP_COMMENTS))]]))
     return T_COMMENTS
 
 
@@ -949,7 +1140,14 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
     await show(
         update,
         CONFIRM_T.format(client=esc(draft.get("client", "")), preview=preview),
-        keyboard([[("📤 Send", f"tf:send:{rid}"), ("✖ Discard", "tf:l")]]),
+        keyboard(
+            [
+                [
+                    ("📤 Send", TRAINER.encode(TrainerAction.SEND, rid)),
+                    ("✖ Discard", TRAINER.encode(TrainerAction.LIST)),
+                ]
+            ]
+        ),
     )
     return T_CONFIRM
 
@@ -981,7 +1179,7 @@ async def _send_feedback(update: Update, context: Context, rid: int) -> int:
     if not isinstance(draft, dict) or draft.get("rid") != rid:
         await _refuse(update, EXPIRED)
         return TRAINER_MENU
-    sent = await _svc(context).submit(identity(update).telegram_id, rid, _draft_of(draft))
+    sent = await _review_svc(context).submit(identity(update).telegram_id, rid, _draft_of(draft))
     _user_data(context).pop(DRAFT_KEY, None)
     delivered = NOT_DELIVERED
     if sent.client is not None:
@@ -1001,7 +1199,7 @@ async def _send_feedback(update: Update, context: Context, rid: int) -> int:
     await show(
         update,
         done,
-        keyboard([[("‹ Back to the list", "tf:l")]]),
+        keyboard([[("‹ Back to the list", TRAINER.encode(TrainerAction.LIST))]]),
     )
     return TRAINER_MENU
 
@@ -1017,7 +1215,7 @@ async def trainer_media_sent(update: Update, context: Context) -> int:
         return T_MEDIA
     kind, file_id, unique = found
     try:
-        saved = await _svc(context).add_media(
+        saved = await _media_svc(context).add_media(
             identity(update).telegram_id, int(media["rid"]), kind, file_id, unique
         )
     except DomainError as error:
@@ -1025,7 +1223,7 @@ async def trainer_media_sent(update: Update, context: Context) -> int:
         return END
     media.update(note=saved.media_note_id, kind=kind.value)
     ask = ASK_COMMENTS_VIDEO if kind is MediaKind.VIDEO else ASK_COMMENTS_PHOTO
-    await _say(update, ask, keyboard([[("Skip ›", "tf:ck")]]))
+    await _say(update, ask, keyboard([[("Skip ›", TRAINER.encode(TrainerAction.SKIP_COMMENTS))]]))
     return T_COMMENTS
 
 
@@ -1037,7 +1235,7 @@ async def comments_typed(update: Update, context: Context) -> int:
     if is_skip(_text(update)):
         return await _ask_drawing(update, context)
     try:
-        await _svc(context).comment_media(
+        await _media_svc(context).comment_media(
             identity(update).telegram_id, int(media["note"]), _text(update)
         )
     except DomainError as error:
@@ -1052,7 +1250,9 @@ async def _ask_drawing(update: Update, context: Context) -> int:
         await _refuse(update, EXPIRED)
         return END
     await answer(update)
-    await _say(update, ASK_DRAWING, keyboard([[("Skip ›", "tf:dk")]]))
+    await _say(
+        update, ASK_DRAWING, keyboard([[("Skip ›", TRAINER.encode(TrainerAction.SKIP_DRAWING))]])
+    )
     return T_DRAW
 
 
@@ -1067,7 +1267,7 @@ async def _deliver_media(update: Update, context: Context, drawing: str | None) 
         await _refuse(update, EXPIRED)
         return END
     try:
-        delivery = await _svc(context).finish_media(
+        delivery = await _media_svc(context).finish_media(
             identity(update).telegram_id, int(media["note"]), drawing
         )
     except DomainError as error:
@@ -1085,7 +1285,9 @@ async def _deliver_media(update: Update, context: Context, drawing: str | None) 
             _caption(delivery),
         )
     text = MEDIA_DELIVERED if delivered else MEDIA_NOT_DELIVERED
-    detail_client = await _svc(context).review(identity(update).telegram_id, delivery.record_id)
+    detail_client = await _review_svc(context).review(
+        identity(update).telegram_id, delivery.record_id
+    )
     client = esc(detail_client.client_name)
     text = text.format(kind=delivery.kind.value, client=client)
     if delivered.held:
@@ -1093,7 +1295,9 @@ async def _deliver_media(update: Update, context: Context, drawing: str | None) 
     await _say(
         update,
         text,
-        keyboard([[("‹ Back to the session", f"tf:o:{delivery.record_id}")]]),
+        keyboard(
+            [[("‹ Back to the session", TRAINER.encode(TrainerAction.OPEN, delivery.record_id))]]
+        ),
     )
     return TRAINER_MENU
 
@@ -1127,81 +1331,92 @@ async def trainer_media_wrong(update: Update, context: Context) -> int:
 
 
 async def on_reminder_button(update: Update, context: Context) -> int:
-    parts = _data(update)
-    op = parts[1] if len(parts) > 1 else ""
-    sid = _int(parts, 2)
-    telegram_id = identity(update).telegram_id
-    svc = _svc(context)
-    if sid is None:
+    """``rm:*``: a reminder's buttons; the session is re-checked by the service on each press."""
+    press = _pressed(REMINDER, update, dict.fromkeys(ReminderAction, 1))
+    if press is None:
         await _refuse(update, EXPIRED)
         return END
     try:
-        if op == "done":
-            session = await svc.appointment(telegram_id, sid)
-            ask = (
-                ASK_DONE_ANYWAY.format(trainer=esc(session.trainer_name))
-                if session.request_open
-                else ASK_DONE.format(title=esc(session.title))
-            )
-            await show(
-                update,
-                ask,
-                keyboard([[("✅ Yes, log it", f"rm:dy:{sid}"), ("✖ No", f"rm:dn:{sid}")]]),
-                edit=False,
-            )
-            return END
-        if op == "dy":
-            return await _done_as_prescribed(update, context, sid)
-        if op == "dn":
-            await svc.appointment(telegram_id, sid)
-            await show(update, DONE_CANCELLED)
-            return END
-        if op == "cant":
-            session = await svc.appointment(telegram_id, sid, to_move=True)
-            rows: list[list[Button]] = [
-                [(label, f"rm:r:{sid}:{code}")] for code, label in REASONS.items()
-            ]
-            await show(
-                update,
-                ASK_REASON.format(title=esc(session.title), when=_when(session.starts)),
-                keyboard(rows),
-                edit=False,
-            )
-            _user_data(context)[RM_SESSION_KEY] = sid
-            return RM_REASON
-        if op == "r":
-            code = parts[3] if len(parts) > 3 else ""
-            session = await svc.appointment(telegram_id, sid, to_move=True)
-            _user_data(context)[RM_SESSION_KEY] = sid
-            if code == "oth":
-                await show(update, ASK_OTHER_REASON)
-                return RM_REASON
-            if code not in REASON_TEXT:
-                await _refuse(update, EXPIRED)
-                return END
-            _user_data(context)[RM_REASON_KEY] = REASON_TEXT[code]
-            await show(
-                update,
-                ASK_WHEN.format(tz=esc(session.timezone)),
-                keyboard([[("No new time", f"rm:nt:{sid}")]]),
-            )
-            return RM_WHEN
-        if op == "nt":
-            return await _send_request(update, context, sid, None)
-        if op in ("ok", "pt", "x"):
-            return await _trainer_answer(update, context, op, sid, _int(parts, 3))
+        return await _REMINDER_PRESSES[press.action](update, context, press)
     except DomainError as error:
         await _refuse(update, str(error))
         return END
-    await _refuse(update, EXPIRED)
+
+
+ReminderPress = Callable[[Update, Context, Press[ReminderAction]], Awaitable[int]]
+
+
+async def _done_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    sid = press.ids[0]
+    session = await _requests_svc(context).appointment(identity(update).telegram_id, sid)
+    ask = (
+        ASK_DONE_ANYWAY.format(trainer=esc(session.trainer_name))
+        if session.request_open
+        else ASK_DONE.format(title=esc(session.title))
+    )
+    yes = REMINDER.encode(ReminderAction.DONE_YES, sid)
+    no = REMINDER.encode(ReminderAction.DONE_NO, sid)
+    await show(update, ask, keyboard([[("✅ Yes, log it", yes), ("✖ No", no)]]), edit=False)
     return END
+
+
+async def _done_confirmed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    return await _done_as_prescribed(update, context, press.ids[0])
+
+
+async def _done_declined(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    await _requests_svc(context).appointment(identity(update).telegram_id, press.ids[0])
+    await show(update, DONE_CANCELLED)
+    return END
+
+
+async def _cant_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    sid = press.ids[0]
+    svc = _requests_svc(context)
+    session = await svc.appointment(identity(update).telegram_id, sid, to_move=True)
+    rows: list[list[Button]] = [
+        [(label, REMINDER.encode(ReminderAction.REASON, sid, word=code))]
+        for code, label in REASONS.items()
+    ]
+    await show(
+        update,
+        ASK_REASON.format(title=esc(session.title), when=_when(session.starts)),
+        keyboard(rows),
+        edit=False,
+    )
+    _user_data(context)[RM_SESSION_KEY] = sid
+    return RM_REASON
+
+
+async def _reason_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    sid, code = press.ids[0], press.word or ""
+    svc = _requests_svc(context)
+    session = await svc.appointment(identity(update).telegram_id, sid, to_move=True)
+    _user_data(context)[RM_SESSION_KEY] = sid
+    if code == "oth":
+        await show(update, ASK_OTHER_REASON)
+        return RM_REASON
+    if code not in REASON_TEXT:
+        await _refuse(update, EXPIRED)
+        return END
+    _user_data(context)[RM_REASON_KEY] = REASON_TEXT[code]
+    await show(
+        update,
+        ASK_WHEN.format(tz=esc(session.timezone)),
+        keyboard([[("No new time", REMINDER.encode(ReminderAction.NO_TIME, sid))]]),
+    )
+    return RM_WHEN
+
+
+async def _no_time_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    return await _send_request(update, context, press.ids[0], None)
 
 
 async def _done_as_prescribed(update: Update, context: Context, sid: int) -> int:
     telegram_id = identity(update).telegram_id
     # Read first: logging it withdraws an open "can't make it" request, which the trainer is
     # then told about.
-    before = await _svc(context).appointment(telegram_id, sid)
+    before = await _requests_svc(context).appointment(telegram_id, sid)
     result = await LiveService(services(context).ctx).log_as_prescribed(
         telegram_id, sid, f"u{update.update_id}"
     )
@@ -1221,7 +1436,7 @@ async def _done_as_prescribed(update: Update, context: Context, sid: int) -> int
             update, FEEDBACK_ASK.format(title=esc(result.title)), rpe_keyboard(result.record_id)
         )
     else:
-        at = await _svc(context).schedule_prompt(telegram_id, result.record_id)
+        at = await _client_svc(context).schedule_prompt(telegram_id, result.record_id)
         if at is not None:
             await _say(update, FEEDBACK_LATER.format(at=f"{at:%H:%M}"))
         else:
@@ -1264,7 +1479,7 @@ async def reason_typed(update: Update, context: Context) -> int:
         return END
     try:
         reason = clean_text(_text(update), limit=200, example="family visit")
-        session = await _svc(context).appointment(identity(update).telegram_id, sid)
+        session = await _requests_svc(context).appointment(identity(update).telegram_id, sid)
     except DomainError as error:
         await _say(update, f"⚠️ {esc(error)}")
         return RM_REASON
@@ -1272,7 +1487,7 @@ async def reason_typed(update: Update, context: Context) -> int:
     await _say(
         update,
         ASK_WHEN.format(tz=esc(session.timezone)),
-        keyboard([[("No new time", f"rm:nt:{sid}")]]),
+        keyboard([[("No new time", REMINDER.encode(ReminderAction.NO_TIME, sid))]]),
     )
     return RM_WHEN
 
@@ -1285,7 +1500,9 @@ async def when_typed(update: Update, context: Context) -> int:
     if is_skip(_text(update)):
         return await _send_request(update, context, sid, None)
     try:
-        proposed = await _svc(context).read_client_time(identity(update).telegram_id, _text(update))
+        proposed = await _requests_svc(context).read_client_time(
+            identity(update).telegram_id, _text(update)
+        )
     except DomainError as error:
         await _say(update, f"⚠️ {esc(error)}")
         return RM_WHEN
@@ -1301,7 +1518,7 @@ async def _send_request(
         await _refuse(update, EXPIRED)
         return END
     try:
-        request = await _svc(context).request_change(
+        request = await _requests_svc(context).request_change(
             identity(update).telegram_id, sid, reason, proposed
         )
     except DomainError as error:
@@ -1313,7 +1530,7 @@ async def _send_request(
     trainer = esc(request.trainer.name)
     when = ""
     if proposed is not None:
-        client_when = await _svc(context).appointment(identity(update).telegram_id, sid)
+        client_when = await _requests_svc(context).appointment(identity(update).telegram_id, sid)
         when = _when(proposed.astimezone(client_when.starts.tzinfo))
     if delivery.held:
         proposing = f", proposing {when}" if when else ""
@@ -1331,8 +1548,13 @@ async def _notify_request(context: Context, request: ChangeRequest) -> Delivery:
     rows: list[list[Button]] = []
     if request.proposed_utc is not None:
         minutes = int(request.proposed_utc.timestamp() // 60)
-        rows.append([("✅ Accept", f"rm:ok:{sid}:{minutes}")])
-    rows.append([("🔄 Pick another time", f"rm:pt:{sid}"), ("✖ Cancel session", f"rm:x:{sid}")])
+        rows.append([("✅ Accept", REMINDER.encode(ReminderAction.ACCEPT, sid, minutes))])
+    rows.append(
+        [
+            ("🔄 Pick another time", REMINDER.encode(ReminderAction.PICK_TIME, sid)),
+            ("✖ Cancel session", REMINDER.encode(ReminderAction.CANCEL, sid)),
+        ]
+    )
     proposal = (
         PROPOSED.format(when=_when(request.proposed))
         if request.proposed is not None
@@ -1352,41 +1574,60 @@ async def _notify_request(context: Context, request: ChangeRequest) -> Delivery:
     )
 
 
-async def _trainer_answer(
-    update: Update, context: Context, op: str, sid: int, minutes: int | None
-) -> int:
-    calendar = CalendarService(services(context).ctx)
+async def _withdrawn(update: Update, context: Context, sid: int) -> bool:
+    """Whether the client withdrew their request (the trainer is told so, and nothing
+    changes)."""
     telegram_id = identity(update).telegram_id
-    withdrawn = await _svc(context).withdrawn_request(telegram_id, sid)
-    if withdrawn is not None:
-        await _refuse(
-            update,
-            REQUEST_WITHDRAWN.format(client=withdrawn.client_name, title=withdrawn.title),
-        )
+    withdrawn = await _requests_svc(context).withdrawn_request(telegram_id, sid)
+    if withdrawn is None:
+        return False
+    await _refuse(
+        update,
+        REQUEST_WITHDRAWN.format(client=withdrawn.client_name, title=withdrawn.title),
+    )
+    return True
+
+
+async def _accept_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    """The trainer accepts the client's proposed time (``rm:ok:<session>:<epoch minutes>``)."""
+    sid, minutes = press.ids[0], press.id(1)
+    if await _withdrawn(update, context, sid):
         return END
-    if op == "ok":
-        if minutes is None:
-            await _refuse(update, EXPIRED)
-            return END
-        notice = await calendar.reschedule(
-            telegram_id, sid, datetime.fromtimestamp(minutes * 60, tz=UTC)
-        )
-        await _moved(update, context, notice)
+    if minutes is None:
+        await _refuse(update, EXPIRED)
         return END
-    if op == "pt":
-        detail = await calendar.check(telegram_id, sid, SessionStatus.RESCHEDULED)
-        _user_data(context)[RM_SESSION_KEY] = sid
-        await show(
-            update,
-            ASK_TRAINER_TIME.format(
-                title=esc(detail.item.title),
-                client=esc(detail.item.client_name),
-                tz=esc(detail.timezone),
-            ),
-            edit=False,
-        )
-        return RM_TRAINER_TIME
-    notice = await calendar.cancel(telegram_id, sid, "The client couldn't make it")
+    notice = await CalendarService(services(context).ctx).reschedule(
+        identity(update).telegram_id, sid, datetime.fromtimestamp(minutes * 60, tz=UTC)
+    )
+    await _moved(update, context, notice)
+    return END
+
+
+async def _pick_time_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    sid = press.ids[0]
+    if await _withdrawn(update, context, sid):
+        return END
+    calendar = CalendarService(services(context).ctx)
+    detail = await calendar.check(identity(update).telegram_id, sid, SessionStatus.RESCHEDULED)
+    _user_data(context)[RM_SESSION_KEY] = sid
+    await show(
+        update,
+        ASK_TRAINER_TIME.format(
+            title=esc(detail.item.title),
+            client=esc(detail.item.client_name),
+            tz=esc(detail.timezone),
+        ),
+        edit=False,
+    )
+    return RM_TRAINER_TIME
+
+
+async def _cancel_pressed(update: Update, context: Context, press: Press[ReminderAction]) -> int:
+    sid = press.ids[0]
+    if await _withdrawn(update, context, sid):
+        return END
+    calendar = CalendarService(services(context).ctx)
+    notice = await calendar.cancel(identity(update).telegram_id, sid, "The client couldn't make it")
     item = notice.detail.item
     delivery = await notify(
         context,
@@ -1401,6 +1642,19 @@ async def _trainer_answer(
     said = told(client, delivery)
     await show(update, CANCELLED_T.format(title=esc(item.title), client=client, told=said))
     return END
+
+
+_REMINDER_PRESSES: dict[ReminderAction, ReminderPress] = {
+    ReminderAction.DONE: _done_pressed,
+    ReminderAction.DONE_YES: _done_confirmed,
+    ReminderAction.DONE_NO: _done_declined,
+    ReminderAction.CANT: _cant_pressed,
+    ReminderAction.REASON: _reason_pressed,
+    ReminderAction.NO_TIME: _no_time_pressed,
+    ReminderAction.ACCEPT: _accept_pressed,
+    ReminderAction.PICK_TIME: _pick_time_pressed,
+    ReminderAction.CANCEL: _cancel_pressed,
+}
 
 
 async def _moved(update: Update, context: Context, notice: SessionNotice) -> None:
@@ -1452,9 +1706,9 @@ def build_handler() -> list[object]:
         "feedback",
         entry_points=[
             CommandHandler("feedback", feedback_command),
-            CallbackQueryHandler(on_client_button, pattern=r"^fb:"),
+            CallbackQueryHandler(on_client_button, pattern=rf"^{CLIENT.prefix}:"),
             CallbackQueryHandler(on_rating_button, pattern=RATE.pattern()),
-            CallbackQueryHandler(on_trainer_button, pattern=r"^tf:"),
+            CallbackQueryHandler(on_trainer_button, pattern=rf"^{TRAINER.prefix}:"),
         ],
         states={
             CLIENT_TEXT: [MessageHandler(text, client_text_typed)],
@@ -1481,9 +1735,7 @@ def build_handler() -> list[object]:
     )
     reminder = Flow(
         "reminder",
-        entry_points=[
-            CallbackQueryHandler(on_reminder_button, pattern=r"^rm:(done|dy|dn|cant|r|nt|ok|pt|x):")
-        ],
+        entry_points=[CallbackQueryHandler(on_reminder_button, pattern=REMINDER_PATTERN)],
         states={
             RM_REASON: [MessageHandler(text, reason_typed)],
             RM_WHEN: [MessageHandler(text, when_typed)],

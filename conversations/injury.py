@@ -10,13 +10,15 @@ text), and for the trainer ``inj:x:<alert_id>`` (dismiss an alert, re-checked as
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from coaching.domain.enums import AlertSeverity
 from coaching.domain.feedback import PART_MAX, clean_part
 from coaching.errors import DomainError
-from coaching.services.feedback import FeedbackService, InjuryReport, clean_text
+from coaching.services.feedback import InjuryReport, InjuryService, clean_text
 from conversations.common import (
     END,
     Button,
@@ -33,6 +35,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow, button
+from conversations.typed_buttons import ButtonCodec, Press
 
 PART, SEVERITY, DETAILS = range(3)
 DRAFT_KEY = "inj_draft"
@@ -80,22 +83,46 @@ LEVEL_WORDS = {
 }
 
 
+class Injury(StrEnum):
+    """The flow's buttons: ``inj:p:<code>``, ``inj:s:<n>``, ``inj:k`` and ``inj:x:<alert>``."""
+
+    PART = "p"
+    SEVERITY = "s"
+    SKIP = "k"
+    DISMISS = "x"
+
+
+INJURY = ButtonCodec("inj", Injury)
+
+
+def _pressed(update: Update, action: Injury) -> Press[Injury] | None:
+    """The press, if it is this flow's ``action`` button."""
+    query = update.callback_query
+    press = INJURY.decode(query.data if query is not None else None)
+    return press if press is not None and press.action is action else None
+
+
 def part_keyboard() -> InlineKeyboardMarkup:
     codes = list(PARTS.items())
     rows: list[list[Button]] = [
-        [(label, f"inj:p:{code}") for code, label in codes[i : i + 3]]
+        [(label, INJURY.encode(Injury.PART, word=code)) for code, label in codes[i : i + 3]]
         for i in range(0, len(codes), 3)
     ]
     return keyboard(rows)
 
 
+def dismiss_button(alert_id: int) -> Button:
+    """The trainer's "✖ Dismiss" under an alert (a suggested one, say)."""
+    return "✖ Dismiss", INJURY.encode(Injury.DISMISS, alert_id)
+
+
 SEVERITY_KEYBOARD = keyboard(
     [
-        [(str(n), f"inj:s:{n}") for n in range(1, 6)],
-        [(str(n), f"inj:s:{n}") for n in range(6, 11)],
+        [(str(n), INJURY.encode(Injury.SEVERITY, n)) for n in range(1, 6)],
+        [(str(n), INJURY.encode(Injury.SEVERITY, n)) for n in range(6, 11)],
     ]
 )
-SKIP = keyboard([[("Skip ›", "inj:k")]])
+SKIP = keyboard([[("Skip ›", INJURY.encode(Injury.SKIP))]])
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -131,10 +158,12 @@ async def _ask_severity(update: Update, context: Context, part: str) -> int:
 
 
 async def part_pressed(update: Update, context: Context) -> int:
-    code = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
+    press = _pressed(update, Injury.PART)
+    code = press.word if press is not None and not press.ids else None
     if code not in PARTS:
         await answer(update, EXPIRED, alert=True)
         return PART
+    assert code is not None
     return await _ask_severity(update, context, PARTS[code])
 
 
@@ -155,13 +184,14 @@ async def part_typed(update: Update, context: Context) -> int:
 
 
 async def severity_pressed(update: Update, context: Context) -> int:
-    raw = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
+    press = _pressed(update, Injury.SEVERITY)
+    severity = press.ids[-1] if press is not None and press.ids else None
     draft = _draft(context)
-    if not raw.isdigit() or not 1 <= int(raw) <= 10 or "part" not in draft:
+    if severity is None or not 1 <= severity <= 10 or "part" not in draft:
         await answer(update, EXPIRED, alert=True)
         return SEVERITY
-    draft["severity"] = int(raw)
-    text = ASK_DETAILS.format(part=esc(draft["part"]), severity=raw)
+    draft["severity"] = severity
+    text = ASK_DETAILS.format(part=esc(draft["part"]), severity=severity)
     await show(update, text, SKIP)
     return DETAILS
 
@@ -196,7 +226,7 @@ async def _save(update: Update, context: Context, text: str | None) -> int:
         await answer(update, EXPIRED, alert=True)
         return END
     try:
-        report = await FeedbackService(services(context).ctx).report_injury(
+        report = await InjuryService(services(context).ctx).report_injury(
             identity(update).telegram_id, part, severity, text
         )
     except DomainError as error:
@@ -252,13 +282,13 @@ def _confirmation(report: InjuryReport, deliveries: dict[str, Delivery]) -> str:
 
 async def dismiss(update: Update, context: Context) -> None:
     """``inj:x:<alert_id>``: the trainer dismisses an alert (checked as theirs)."""
-    raw = (update.callback_query.data or "").split(":")[-1] if update.callback_query else ""
-    if not raw.isdigit():
+    press = _pressed(update, Injury.DISMISS)
+    if press is None or not press.ids:
         await answer(update, EXPIRED, alert=True)
         return
     try:
-        done = await FeedbackService(services(context).ctx).dismiss_alert(
-            identity(update).telegram_id, int(raw)
+        done = await InjuryService(services(context).ctx).dismiss_alert(
+            identity(update).telegram_id, press.ids[-1]
         )
     except DomainError as error:
         await answer(update, str(error), alert=True)

@@ -494,7 +494,7 @@ class ExportService(Service):
                     feedback=feedback,
                     media=media,
                     alerts=alerts,
-                    conversations=tuple(await conversation_records(uow.session, profile_ids)),
+                    conversations=tuple(await conversation_records(uow, profile_ids)),
                 ),
             )
 
@@ -518,7 +518,7 @@ class ExportService(Service):
                 await _client_export(uow, trainer.id, profile, tz, now, found)
             label = slug_of(profiles[0].name) if profile_id is not None else "all-clients"
             stamp = now.astimezone(tz).strftime("%Y-%m-%d")
-            messages = await conversation_rows(uow.session, profiles, trainer.display_name, tz)
+            messages = await conversation_rows(uow, profiles, trainer.display_name, tz)
             return ExportBundle(
                 files=found.files(f"spotter-{label}", stamp, messages),
                 sessions=found.sessions,

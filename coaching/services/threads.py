@@ -17,8 +17,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import RelationshipStatus
 from coaching.domain.schedule import load_zone
 from coaching.domain.threads import (
@@ -39,8 +37,7 @@ from storage.models import (
     User,
     WorkoutMessage,
 )
-from storage.repositories.threads import ThreadRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 HISTORY = 15
 GENERAL = "General"
@@ -159,9 +156,9 @@ class ThreadService(Service):
         """The thread a button points at, with its newest messages (those older than
         ``before_id`` when given: the next page back), for the acting person."""
         async with self.ctx.uow() as uow:
-            repo = ThreadRepository(uow.session)
-            user, scope = await self._resolve(repo, telegram_id, target)
-            info = await self._info(repo, user, scope, target)
+            repo = uow.threads
+            user, scope = await self._resolve(uow, telegram_id, target)
+            info = await self._info(uow, user, scope, target)
             rows = await repo.thread(
                 scope.relationship.id,
                 scope.coaching_session_id,
@@ -210,9 +207,8 @@ class ThreadService(Service):
         cleaned = clean_message(text, limit=limit, required=media is None) or None
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = ThreadRepository(uow.session)
-            user, scope = await self._resolve(repo, telegram_id, target)
-            info = await self._info(repo, user, scope, target)
+            user, scope = await self._resolve(uow, telegram_id, target)
+            info = await self._info(uow, user, scope, target)
             status = scope.relationship.status
             if status is not RelationshipStatus.ACTIVE:
                 raise ThreadClosed(status, info.other_name)
@@ -238,9 +234,9 @@ class ThreadService(Service):
                 created_at=now,
                 updated_at=now,
             )
-            repo.add(row)
+            uow.threads.add(row)
             await uow.flush()
-            recipient = await self._recipient(repo, scope, info)
+            recipient = await self._recipient(uow, scope, info)
             await uow.commit()
             return Posted(
                 id=row.id,
@@ -259,12 +255,12 @@ class ThreadService(Service):
     # ------------------------------------------------------------------ resolving a target
 
     async def _resolve(
-        self, repo: ThreadRepository, telegram_id: int, target: ThreadTarget
+        self, uow: UnitOfWork, telegram_id: int, target: ThreadTarget
     ) -> tuple[User, _Scope]:
-        user = await UserRepository(repo.session).by_telegram_id(telegram_id)
+        user = await uow.users.by_telegram_id(telegram_id)
         if user is None:
             raise ThreadNotFound()
-        scope = await self._scope(repo, target, user)
+        scope = await self._scope(uow, target, user)
         if scope is None or user.id not in (
             scope.relationship.trainer_user_id,
             scope.profile.user_id,
@@ -272,17 +268,16 @@ class ThreadService(Service):
             raise ThreadNotFound()
         return user, scope
 
-    async def _scope(
-        self, repo: ThreadRepository, target: ThreadTarget, user: User
-    ) -> _Scope | None:
+    async def _scope(self, uow: UnitOfWork, target: ThreadTarget, user: User) -> _Scope | None:
+        repo = uow.threads
         if target.kind is TargetKind.CLIENT:
             found = await repo.relationship_of_profile(target.id)
             return None if found is None else _Scope(found[0], found[1], None, None, GENERAL)
         if target.kind is TargetKind.SESSION:
             booked = await repo.coaching_session(target.id)
-            return await self._session_scope(repo, booked, user)
+            return await self._session_scope(uow, booked, user)
         if target.kind is TargetKind.RECORD:
-            return await self._record_scope(repo, await repo.record(target.id), user)
+            return await self._record_scope(uow, await repo.record(target.id), user)
         message = await repo.message(target.id)
         if message is None or not message.is_active:
             return None
@@ -298,34 +293,34 @@ class ThreadService(Service):
             message,
         )
 
+    @staticmethod
     async def _session_scope(
-        self, repo: ThreadRepository, booked: CoachingSession | None, user: User
+        uow: UnitOfWork, booked: CoachingSession | None, user: User
     ) -> _Scope | None:
         if booked is None or not booked.is_active:
             return None
-        found = await repo.relationship(booked.relationship_id)
+        found = await uow.threads.relationship(booked.relationship_id)
         if found is None:
             return None
         subject = _subject(booked.title, booked.scheduled_at, user.timezone)
         return _Scope(found[0], found[1], booked.id, None, subject)
 
     async def _record_scope(
-        self, repo: ThreadRepository, record: SessionRecord | None, user: User
+        self, uow: UnitOfWork, record: SessionRecord | None, user: User
     ) -> _Scope | None:
         if record is None or not record.is_active:
             return None
         if record.coaching_session_id is not None:
-            booked = await repo.coaching_session(record.coaching_session_id)
-            return await self._session_scope(repo, booked, user)
-        found = await repo.relationship_of_profile(record.client_profile_id)
+            booked = await uow.threads.coaching_session(record.coaching_session_id)
+            return await self._session_scope(uow, booked, user)
+        found = await uow.threads.relationship_of_profile(record.client_profile_id)
         if found is None:
             return None
         subject = _subject(record.title, record.start_time, user.timezone)
         return _Scope(found[0], found[1], None, record.id, subject)
 
-    async def _info(
-        self, repo: ThreadRepository, user: User, scope: _Scope, target: ThreadTarget
-    ) -> ThreadInfo:
+    @staticmethod
+    async def _info(uow: UnitOfWork, user: User, scope: _Scope, target: ThreadTarget) -> ThreadInfo:
         as_trainer = user.id == scope.relationship.trainer_user_id
         if as_trainer:
             other_id = scope.profile.user_id
@@ -333,7 +328,7 @@ class ThreadService(Service):
         else:
             other_id = scope.relationship.trainer_user_id
             other_name = "your trainer"
-        others = await repo.users([other_id])
+        others = await uow.threads.users([other_id])
         other = others.get(other_id) if other_id is not None else None
         if other is not None and not as_trainer:
             other_name = other.display_name
@@ -350,9 +345,9 @@ class ThreadService(Service):
         )
 
     @staticmethod
-    async def _recipient(repo: ThreadRepository, scope: _Scope, info: ThreadInfo) -> User:
+    async def _recipient(uow: UnitOfWork, scope: _Scope, info: ThreadInfo) -> User:
         other_id = scope.profile.user_id if info.as_trainer else scope.relationship.trainer_user_id
-        found = (await repo.users([other_id])).get(other_id) if other_id else None
+        found = (await uow.threads.users([other_id])).get(other_id) if other_id else None
         if found is None:
             raise NotJoinedYet(info.other_name)
         return found
@@ -380,9 +375,7 @@ MESSAGE_COLUMNS = (
 )
 
 
-async def conversation_records(
-    session: AsyncSession, profile_ids: Sequence[int]
-) -> list[dict[str, Any]]:
+async def conversation_records(uow: UnitOfWork, profile_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Every workout message about these client profiles, JSON-ready (the client's /mydata)."""
     return [
         {
@@ -400,12 +393,12 @@ async def conversation_records(
             "video_timestamp_s": m.timestamp_s,
             "sent_at": m.created_at.isoformat(),
         }
-        for m in await ThreadRepository(session).for_profiles(profile_ids)
+        for m in await uow.threads.for_profiles(profile_ids)
     ]
 
 
 async def conversation_rows(
-    session: AsyncSession, profiles: Sequence[ClientProfile], trainer_name: str, tz: ZoneInfo
+    uow: UnitOfWork, profiles: Sequence[ClientProfile], trainer_name: str, tz: ZoneInfo
 ) -> list[list[object]]:
     """The rows of a trainer's messages file (:data:`MESSAGE_COLUMNS`), oldest first."""
     names = {p.id: p.name for p in profiles}
@@ -420,5 +413,5 @@ async def conversation_rows(
             m.file_id or "",
             "" if m.timestamp_s is None else m.timestamp_s,
         ]
-        for m in await ThreadRepository(session).for_profiles(list(names))
+        for m in await uow.threads.for_profiles(list(names))
     ]

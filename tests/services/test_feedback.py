@@ -1,4 +1,4 @@
-"""FeedbackService against a real database: validation, authorisation, idempotent alerts."""
+"""The feedback services against a real database: validation, authorisation, idempotent alerts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from sqlalchemy import select
 from coaching.domain.enums import AlertType
 from coaching.errors import InvalidInput, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
-from coaching.services.feedback import FeedbackDraft, FeedbackService
+from coaching.services.feedback import (
+    ClientFeedbackService,
+    FeedbackDraft,
+    InjuryService,
+    ReviewService,
+)
 from storage.models import ClientAlert
 from tests.factories import Factory, make_coaching, make_user
 
@@ -19,7 +24,7 @@ async def test_injury_report_validation_and_one_open_alert_per_part_and_day(
     tom = await make_user(session_factory, 1001, "Tom", trainer=True)
     alice = await make_user(session_factory, 2001, "Alice", client=True)
     await make_coaching(session_factory, tom, alice)
-    svc = FeedbackService(ctx)
+    svc = InjuryService(ctx)
     with pytest.raises(InvalidInput, match="1 to 10"):
         await svc.report_injury(2001, "knee", 11, None)
     with pytest.raises(InvalidInput, match="body part"):
@@ -51,14 +56,14 @@ async def test_only_trainers_review_and_unknown_records_are_not_found(
 ) -> None:
     await make_user(session_factory, 1001, "Tom", trainer=True)
     await make_user(session_factory, 2001, "Alice", client=True)
-    svc = FeedbackService(ctx)
+    svc, client = ReviewService(ctx), ClientFeedbackService(ctx)
     with pytest.raises(NotAllowed):
         await svc.review_list(2001)
     with pytest.raises(NotFound):
         await svc.review(1001, 12345)
     with pytest.raises(NotFound):
-        await svc.rate(2001, 12345, 5)
+        await client.rate(2001, 12345, 5)
     with pytest.raises(InvalidInput):
         await svc.submit(1001, 1, FeedbackDraft(rating=6))
     assert await svc.review_list(1001) == ()
-    assert await svc.recent(2001) == ()
+    assert await client.recent(2001) == ()
