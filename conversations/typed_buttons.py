@@ -7,11 +7,17 @@ codec's buttons (a forged or out-of-date press), so a handler never guesses.
 
 A word is for the few buttons that carry a name rather than a row id (a time zone, a field's
 key): a letter, then letters, digits and ``_ + - . /``; always last.
+
+A prefix may itself hold a colon (``cl:ls``) when one action of a flow carries a word before
+its ids: that action gets a codec of its own whose "actions" are the words. ``owns`` says
+whether data carries this codec's prefix at all, so a catch-all (a role gate, a stale-button
+answer) can recognise a flow's buttons without splitting them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -52,15 +58,19 @@ class ButtonCodec(Generic[A]):
             raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
         return data
 
+    def owns(self, data: str | None) -> bool:
+        """Whether ``data`` starts with this codec's prefix (a button of this flow, maybe stale)."""
+        return (data or "").startswith(f"{self.prefix}:")
+
     def decode(self, data: str | None) -> Press[A] | None:
-        parts = (data or "").split(":")
-        if len(parts) < 2 or parts[0] != self.prefix:
+        if not self.owns(data):
             return None
+        parts = (data or "")[len(self.prefix) + 1 :].split(":")
         try:
-            action = self.actions(parts[1])
+            action = self.actions(parts[0])
         except ValueError:
             return None
-        tail = parts[2:]
+        tail = parts[1:]
         word = tail.pop() if tail and _is_word(tail[-1]) else None
         if not all(part.isdigit() and part.isascii() for part in tail):
             return None
@@ -71,6 +81,13 @@ class ButtonCodec(Generic[A]):
         chosen = actions or tuple(self.actions)
         names = "|".join(re.escape(a.value) for a in chosen)
         return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*(?::[A-Za-z][A-Za-z0-9_+./-]*)?$"
+
+
+def owning_prefix(data: str | None, prefixes: Iterable[str]) -> str | None:
+    """The longest of ``prefixes`` that ``data`` carries (``cl`` for ``cl:card:3``), or None:
+    for a catch-all that knows flows by their prefix rather than by their codecs."""
+    owned = [p for p in prefixes if (data or "").startswith(f"{p}:")]
+    return max(owned, key=len) if owned else None
 
 
 def _is_word(part: str) -> bool:

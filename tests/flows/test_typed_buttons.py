@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import pytest
 
-from conversations.typed_buttons import ButtonCodec, Press
+from conversations.typed_buttons import ButtonCodec, Press, owning_prefix
 
 
 class Pick(StrEnum):
@@ -47,3 +47,44 @@ def test_the_handler_pattern_matches_exactly_the_codec_buttons() -> None:
     pattern = re.compile(PICK.pattern(Pick.ZONE))
     assert pattern.match(PICK.encode(Pick.ZONE, 1, word="Europe/Paris"))
     assert not pattern.match(PICK.encode(Pick.ROW, 1))
+
+
+class Group(StrEnum):
+    ACTIVE = "a"
+    ENDED = "e"
+
+
+GROUP = ButtonCodec("pk:ls", Group)
+
+
+def test_a_prefix_with_a_colon_carries_a_word_before_the_ids() -> None:
+    data = GROUP.encode(Group.ENDED, 2)
+    assert data == "pk:ls:e:2"
+    assert GROUP.decode(data) == Press(Group.ENDED, (2,), None)
+    assert GROUP.decode("pk:ls:x:2") is None
+    assert PICK.decode(data) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "owned"),
+    [
+        ("pk:r:1", True),
+        ("pk:", True),
+        ("pk:x", True),
+        ("pk", False),
+        ("pkz:r:1", False),
+        (None, False),
+    ],
+)
+def test_owns_recognises_the_prefix_only(data: str | None, owned: bool) -> None:
+    assert PICK.owns(data) is owned
+
+
+@pytest.mark.parametrize(
+    ("data", "prefix"),
+    [("cl:card:3", "cl"), ("cl:ls:a:0", "cl:ls"), ("clx:1", None), ("", None), (None, None)],
+)
+def test_owning_prefix_picks_the_longest_prefix_the_data_carries(
+    data: str | None, prefix: str | None
+) -> None:
+    assert owning_prefix(data, ["cl", "cl:ls", "al"]) == prefix
