@@ -28,7 +28,7 @@ from coaching.services.alerts import (
     ClientNotice,
     UrgentNotice,
 )
-from conversations.clients import CARD_ACTIONS
+from conversations.clients import CARD_ACTIONS, card_data
 from conversations.common import (
     END,
     Button,
@@ -249,7 +249,7 @@ def alert_keyboard(alert: AlertView) -> InlineKeyboardMarkup:
     rows.append(
         [
             ("📊 Progress", f"pg:{alert.client_profile_id}"),
-            ("📇 Card", f"cl:card:{alert.client_profile_id}"),
+            ("📇 Card", card_data(alert.client_profile_id)),
         ]
     )
     rows.append([message_button(TargetKind.CLIENT, alert.client_profile_id)])
@@ -330,7 +330,7 @@ async def client_pressed(update: Update, context: Context) -> int:
         )
     except DomainError as error:
         return await _refuse(update, str(error))
-    back: Button = ("📇 Back to card", f"cl:card:{profile_id}")
+    back: Button = ("📇 Back to card", card_data(profile_id))
     await show(update, list_text(listing), list_keyboard(listing, back))
     return END
 
@@ -427,7 +427,7 @@ async def ack_pressed(update: Update, context: Context) -> int:
         return await _refuse(update, ACKED_NONE)
     back: Button | None = None
     if button.client is not None:
-        back = ("📇 Back to card", f"cl:card:{button.client}")
+        back = ("📇 Back to card", card_data(button.client))
     await show(
         update, f"{acknowledged_text(done)}\n\n{list_text(listing)}", list_keyboard(listing, back)
     )

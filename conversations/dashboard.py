@@ -32,7 +32,7 @@ from coaching.services.dashboard import (
 )
 from conversations.alerts import SEVERITY_ICON, counts_line
 from conversations.charts import ChartUnavailable, render_chart
-from conversations.clients import CARD_ACTIONS
+from conversations.clients import CARD_ACTIONS, card_data
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
 from conversations.container import services
 from conversations.flow import button, command
@@ -335,7 +335,7 @@ def chart_buttons(progress: ClientProgress, prefix: str, suffix: str) -> list[li
 def progress_keyboard(progress: ClientProgress) -> InlineKeyboardMarkup:
     pid = progress.client_profile_id
     rows = chart_buttons(progress, "pc", f":{pid}")
-    rows.append([("⚠️ Alerts", f"al:c:{pid}"), ("📇 Card", f"cl:card:{pid}")])
+    rows.append([("⚠️ Alerts", f"al:c:{pid}"), ("📇 Card", card_data(pid))])
     return keyboard(rows)
 
 

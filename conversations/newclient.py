@@ -26,6 +26,7 @@ from coaching.domain.units import plain, to_unit
 from coaching.errors import DomainError, InvalidInput
 from coaching.services.clients import ClientService
 from coaching.services.users import UserService
+from conversations.clients import card_data
 from conversations.common import (
     END,
     Button,
@@ -579,7 +580,7 @@ async def _create(
             link=esc(link),
             expires=client.expires_at.astimezone(zone).strftime("%d %b %Y, %H:%M"),
         ),
-        keyboard([[("📇 Open card", f"cl:card:{client.client_profile_id}")]]),
+        keyboard([[("📇 Open card", card_data(client.client_profile_id))]]),
     )
     return END
 
