@@ -44,6 +44,9 @@ class Press(Generic[A]):
 class ButtonCodec(Generic[A]):
     prefix: str
     actions: type[A]
+    bare: A | None = None
+    """The action of data that names none (``pg:12``, from before the flow had a second
+    button): it is encoded without its name, and data with no action's name decodes to it."""
 
     def encode(self, action: A, *ids: int, word: str | None = None) -> str:
         if any(i < 0 for i in ids):
@@ -53,7 +56,10 @@ class ButtonCodec(Generic[A]):
             if not _is_word(word):
                 raise ValueError(f"not a button word: {word!r}")
             tail.append(word)
-        data = ":".join([self.prefix, action.value, *tail])
+        if action is self.bare and not tail:
+            raise ValueError("a bare action's button carries an id or a word")
+        name = [] if action is self.bare else [action.value]
+        data = ":".join([self.prefix, *name, *tail])
         if len(data.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
         return data
@@ -67,10 +73,11 @@ class ButtonCodec(Generic[A]):
             return None
         parts = (data or "")[len(self.prefix) + 1 :].split(":")
         try:
-            action = self.actions(parts[0])
+            action, tail = self.actions(parts[0]), parts[1:]
         except ValueError:
-            return None
-        tail = parts[1:]
+            if self.bare is None:
+                return None
+            action, tail = self.bare, parts
         word = tail.pop() if tail and _is_word(tail[-1]) else None
         if not all(part.isdigit() and part.isascii() for part in tail):
             return None
@@ -80,7 +87,8 @@ class ButtonCodec(Generic[A]):
         """A regex for ``CallbackQueryHandler``: these actions (all when none are given)."""
         chosen = actions or tuple(self.actions)
         names = "|".join(re.escape(a.value) for a in chosen)
-        return rf"^{re.escape(self.prefix)}:(?:{names})(?::\d+)*(?::[A-Za-z][A-Za-z0-9_+./-]*)?$"
+        named = rf"(?::(?:{names}))?" if self.bare in chosen else rf":(?:{names})"
+        return rf"^{re.escape(self.prefix)}{named}(?::\d+)*(?::[A-Za-z][A-Za-z0-9_+./-]*)?$"
 
 
 def owning_prefix(data: str | None, prefixes: Iterable[str]) -> str | None:

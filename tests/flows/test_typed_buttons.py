@@ -88,3 +88,26 @@ def test_owning_prefix_picks_the_longest_prefix_the_data_carries(
     data: str | None, prefix: str | None
 ) -> None:
     assert owning_prefix(data, ["cl", "cl:ls", "al"]) == prefix
+
+
+class Open(StrEnum):
+    CLIENT = "o"
+    CHART = "c"
+
+
+OPEN = ButtonCodec("op", Open, bare=Open.CLIENT)
+
+
+def test_a_bare_action_is_encoded_without_its_name_and_decoded_back() -> None:
+    assert OPEN.encode(Open.CLIENT, 12) == "op:12"
+    assert OPEN.decode("op:12") == Press(Open.CLIENT, (12,), None)
+    assert OPEN.decode("op:o:12") == Press(Open.CLIENT, (12,), None)
+    assert OPEN.decode(OPEN.encode(Open.CHART, 3)) == Press(Open.CHART, (3,), None)
+    assert OPEN.decode("op:x:1") is None
+    with pytest.raises(ValueError, match="bare"):
+        OPEN.encode(Open.CLIENT)
+    import re
+
+    assert re.match(OPEN.pattern(), "op:12")
+    assert re.match(OPEN.pattern(), "op:c:3")
+    assert not re.match(OPEN.pattern(Open.CHART), "op:12")
