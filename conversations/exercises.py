@@ -12,7 +12,7 @@ trainer, so another trainer's exercise is refused as if it did not exist.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -34,7 +34,7 @@ from conversations.common import END, Button, Context, answer, esc, identity, ke
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.howto import howto_button, howto_handler
-from conversations.typed_buttons import ButtonCodec, Press
+from conversations.typed_buttons import ButtonCodec, Press, Shape
 
 DEMO = "ex_demo"
 SEARCH, NAME, CATEGORY, MUSCLES, EQUIPMENT, DIFFICULTY, MEASURE = (
@@ -905,19 +905,6 @@ async def demo_other(update: Update, context: Context) -> object:
 async def stale(update: Update, context: Context) -> object:
     await _refuse(update, EXPIRED)
     return None
-
-
-class Shape(Enum):
-    """What a button carries after its action."""
-
-    NOTHING = "nothing"
-    ID = "id"
-    WORD = "word"
-
-    def fits(self, press: Press[Ex]) -> bool:
-        if self is Shape.ID:
-            return len(press.ids) == 1 and press.word is None
-        return not press.ids and (press.word is None) is (self is Shape.NOTHING)
 
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, object]]

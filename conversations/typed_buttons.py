@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Generic, TypeVar
+from enum import Enum, StrEnum
+from typing import Any, Generic, TypeVar
 
 MAX_CALLBACK_BYTES = 64
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+./-]{0,47}")
@@ -38,6 +38,20 @@ class Press(Generic[A]):
 
     def id(self, index: int = 0) -> int | None:
         return self.ids[index] if index < len(self.ids) else None
+
+
+class Shape(Enum):
+    """What a button carries after its action: nothing, one id, or one word. A flow's dispatch
+    table says which each action takes, so data of another shape is out of date."""
+
+    NOTHING = "nothing"
+    ID = "id"
+    WORD = "word"
+
+    def fits(self, press: Press[Any]) -> bool:
+        if self is Shape.ID:
+            return len(press.ids) == 1 and press.word is None
+        return not press.ids and (press.word is None) is (self is Shape.NOTHING)
 
 
 @dataclass(frozen=True, slots=True)

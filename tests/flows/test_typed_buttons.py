@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import pytest
 
-from conversations.typed_buttons import ButtonCodec, Press, owning_prefix
+from conversations.typed_buttons import ButtonCodec, Press, Shape, owning_prefix
 
 
 class Pick(StrEnum):
@@ -111,3 +111,13 @@ def test_a_bare_action_is_encoded_without_its_name_and_decoded_back() -> None:
     assert re.match(OPEN.pattern(), "op:12")
     assert re.match(OPEN.pattern(), "op:c:3")
     assert not re.match(OPEN.pattern(Open.CHART), "op:12")
+
+
+@pytest.mark.parametrize(
+    ("data", "shape"),
+    [("pk:r", Shape.NOTHING), ("pk:r:4", Shape.ID), ("pk:r:word", Shape.WORD), ("pk:r:4:5", None)],
+)
+def test_a_press_fits_exactly_one_shape(data: str, shape: Shape | None) -> None:
+    press = PICK.decode(data)
+    assert press is not None
+    assert [s for s in Shape if s.fits(press)] == ([shape] if shape else [])
