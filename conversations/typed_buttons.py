@@ -67,7 +67,7 @@ class ButtonCodec(Generic[A]):
             raise ValueError("button ids are never negative")
         tail = [str(i) for i in ids]
         if word is not None:
-            if not _is_word(word):
+            if not is_word(word):
                 raise ValueError(f"not a button word: {word!r}")
             tail.append(word)
         if action is self.bare and not tail:
@@ -92,7 +92,7 @@ class ButtonCodec(Generic[A]):
             if self.bare is None:
                 return None
             action, tail = self.bare, parts
-        word = tail.pop() if tail and _is_word(tail[-1]) else None
+        word = tail.pop() if tail and is_word(tail[-1]) else None
         if not all(part.isdigit() and part.isascii() for part in tail):
             return None
         return Press(action, tuple(int(part) for part in tail), word)
@@ -112,5 +112,6 @@ def owning_prefix(data: str | None, prefixes: Iterable[str]) -> str | None:
     return max(owned, key=len) if owned else None
 
 
-def _is_word(part: str) -> bool:
+def is_word(part: str) -> bool:
+    """Whether ``part`` may be a button's word (see the module's docstring)."""
     return bool(_WORD.fullmatch(part))
