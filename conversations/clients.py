@@ -621,7 +621,7 @@ def build_handler() -> list[object]:
         entry_points=entry_points,
         states={
             REASON: [
-                CallbackQueryHandler(reason_skipped, pattern=CLIENTS.pattern(Cl.SKIP)),
+                CallbackQueryHandler(reason_skipped, pattern=CLIENTS.exactly(Cl.SKIP)),
                 MessageHandler(text, reason_typed),
             ],
             EXTEND: [MessageHandler(text, extend_typed)],

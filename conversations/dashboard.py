@@ -32,7 +32,8 @@ from coaching.services.dashboard import (
     Dashboard,
     DashboardService,
 )
-from conversations.alerts import SEVERITY_ICON, counts_line
+from conversations.alerts import ALERTS as ALERT_BUTTONS
+from conversations.alerts import SEVERITY_ICON, Al, counts_line
 from conversations.charts import ChartUnavailable, render_chart
 from conversations.clients import CARD_ACTIONS, card_data
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
@@ -245,7 +246,7 @@ def dashboard_keyboard(board: Dashboard) -> InlineKeyboardMarkup:
             ("📅 Next 7 days", DB.encode(Db.WEEK)),
             (f"💬 Feedback ({len(board.feedback)})", DB.encode(Db.FEEDBACK)),
         ],
-        [(f"⚠️ Alerts ({board.open_alerts})", "al:ls")],
+        [(f"⚠️ Alerts ({board.open_alerts})", ALERT_BUTTONS.encode(Al.LIST))],
     ]
     for need in board.needs[:NEED_BUTTONS]:
         icon = SEVERITY_ICON[need.severity] if need.severity is not None else "🚩"
@@ -385,7 +386,7 @@ def _chart_ids(progress: ClientProgress, codec: ButtonCodec[Chart]) -> tuple[int
 def progress_keyboard(progress: ClientProgress) -> InlineKeyboardMarkup:
     pid = progress.client_profile_id
     rows = chart_buttons(progress, TRAINER_CHART)
-    rows.append([("⚠️ Alerts", f"al:c:{pid}"), ("📇 Card", card_data(pid))])
+    rows.append([("⚠️ Alerts", ALERT_BUTTONS.encode(Al.CLIENT, pid)), ("📇 Card", card_data(pid))])
     return keyboard(rows)
 
 
@@ -592,7 +593,7 @@ def build_handler() -> list[object]:
         CARD_ACTIONS.insert(0, PROGRESS_ACTION)
     return [
         command("dashboard", dashboard_command),
-        button(DB.pattern(Db.HOME), home_pressed),
+        button(DB.exactly(Db.HOME), home_pressed),
         button(rf"^{DB.prefix}:", drill_pressed),
         button(rf"^{PROGRESS.prefix}:", progress_pressed),
         button(rf"^{TRAINER_CHART.prefix}:", trainer_chart_pressed),

@@ -953,7 +953,7 @@ def build_handler() -> list[object]:
         "permissions",
         entry_points=[
             CommandHandler("permissions", permissions_command),
-            CallbackQueryHandler(list_pressed, pattern=rf"^{PERM.prefix}:{Perm.LIST.value}$"),
+            CallbackQueryHandler(list_pressed, pattern=PERM.exactly(Perm.LIST)),
             # any data after the action's name reaches its handler, which answers a forged one
             *(
                 CallbackQueryHandler(handler, pattern=rf"^{PERM.prefix}:{action.value}:")
@@ -962,7 +962,7 @@ def build_handler() -> list[object]:
         ],
         states={
             REASON: [
-                CallbackQueryHandler(reason_skipped, pattern=rf"^{PERM.prefix}:{Perm.SKIP.value}$"),
+                CallbackQueryHandler(reason_skipped, pattern=PERM.exactly(Perm.SKIP)),
                 MessageHandler(text, reason_typed),
             ],
             SHARE_SEARCH: [MessageHandler(text, exercise_typed)],

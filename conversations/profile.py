@@ -765,7 +765,7 @@ def build_handler() -> Flow:
             states[state] = [buttons, MessageHandler(text, step)]
             continue
         states[state] = [
-            CallbackQueryHandler(_skip(state), pattern=rf"^{PROFILE.prefix}:{Pf.SKIP.value}$"),
+            CallbackQueryHandler(_skip(state), pattern=PROFILE.exactly(Pf.SKIP)),
             buttons,
             MessageHandler(text, _typed_or_skip(state, step)),
         ]

@@ -97,6 +97,10 @@ class ButtonCodec(Generic[A]):
             return None
         return Press(action, tuple(int(part) for part in tail), word)
 
+    def exactly(self, action: A) -> str:
+        """A regex for exactly ``<prefix>:<action>``: a button that carries nothing more."""
+        return rf"^{re.escape(self.prefix)}:{re.escape(action.value)}$"
+
     def pattern(self, *actions: A) -> str:
         """A regex for ``CallbackQueryHandler``: these actions (all when none are given)."""
         chosen = actions or tuple(self.actions)

@@ -121,3 +121,12 @@ def test_a_press_fits_exactly_one_shape(data: str, shape: Shape | None) -> None:
     press = PICK.decode(data)
     assert press is not None
     assert [s for s in Shape if s.fits(press)] == ([shape] if shape else [])
+
+
+def test_exactly_matches_the_bare_action_only() -> None:
+    import re
+
+    pattern = re.compile(PICK.exactly(Pick.ROW))
+    assert pattern.match("pk:r")
+    assert not pattern.match("pk:r:1")
+    assert not pattern.match("pk:rr")
