@@ -8,9 +8,10 @@ and the jobs that scan for alerts and send those notices.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
@@ -28,7 +29,7 @@ from coaching.services.alerts import (
     ClientNotice,
     UrgentNotice,
 )
-from conversations.clients import CARD_ACTIONS
+from conversations.clients import CARD_ACTIONS, card_data
 from conversations.common import (
     END,
     Button,
@@ -44,6 +45,7 @@ from conversations.common import (
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.threads import message_button
+from conversations.typed_buttons import MAX_CALLBACK_BYTES, ButtonCodec, Press, Shape
 
 log = logging.getLogger("spotter.alerts")
 
@@ -128,6 +130,35 @@ THRESHOLD_CODES = {"dp": "decline_pct", "ds": "decline_sessions", "id": "inactiv
 THRESHOLD_CODES["mg"] = "missed_grace_hours"
 
 
+class Al(StrEnum):
+    """The alerts screens' buttons: ``al:ls``, ``al:c:<client profile>``, ``al:o:<alert>``,
+    ``al:r:<alert>``, ``al:skip``."""
+
+    LIST = "ls"
+    CLIENT = "c"
+    OPEN = "o"
+    RESOLVE = "r"
+    SKIP = "skip"
+
+
+class At(StrEnum):
+    """The threshold screen's buttons; a step up or down is a :class:`StepButton`."""
+
+    OPEN = "open"
+    DONE = "done"
+    EMPTY = "empty"
+
+
+class Ack(StrEnum):
+    UP_TO = "u"
+
+
+ALERTS = ButtonCodec("al", Al)
+THRESHOLDS = ButtonCodec("at", At)
+ACK = ButtonCodec("ak", Ack, bare=Ack.UP_TO)
+"""``ak:<client profile or 0>:<newest alert id>`` (bare: the data names no action)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AckButton:
     """ "Acknowledge all" (``client`` is None) or "Acknowledge all for <client>".
@@ -136,25 +167,47 @@ class AckButton:
     old button never clears what the trainer has not seen. The ids are re-checked on press.
     """
 
-    PREFIX: ClassVar[str] = "ak"
+    PREFIX: ClassVar[str] = ACK.prefix
     up_to: int
     client: int | None = None
 
     def encode(self) -> str:
-        data = f"{self.PREFIX}:{self.client or 0}:{self.up_to}"
-        if len(data.encode()) > 64:
-            raise ValueError(f"callback data over 64 bytes: {data!r}")
+        return ACK.encode(Ack.UP_TO, self.client or 0, self.up_to)
+
+    @classmethod
+    def decode(cls, data: str | None) -> AckButton | None:
+        """The button, or None for data this codec did not make."""
+        press = ACK.decode(data)
+        if press is None or press.word is not None or len(press.ids) != 2 or not press.ids[1]:
+            return None
+        return cls(up_to=press.ids[1], client=press.ids[0] or None)
+
+
+@dataclass(frozen=True, slots=True)
+class StepButton:
+    """``at:<threshold code>:+`` or ``:-``: one step up or down (the sign is no word, so this
+    codec is apart from :data:`THRESHOLDS`)."""
+
+    code: str
+    up: bool
+    PREFIX: ClassVar[str] = "at:"
+
+    def encode(self) -> str:
+        if self.code not in THRESHOLD_CODES:
+            raise ValueError(f"not a threshold code: {self.code!r}")
+        data = f"{self.PREFIX}{self.code}:{'+' if self.up else '-'}"
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
         return data
 
     @classmethod
-    def decode(cls, data: str) -> AckButton | None:
-        """The button, or None for data this codec did not make."""
-        parts = data.split(":")
-        if len(parts) != 3 or parts[0] != cls.PREFIX:
+    def decode(cls, data: str | None) -> StepButton | None:
+        if not (data or "").startswith(cls.PREFIX):
             return None
-        if not (parts[1].isdigit() and parts[2].isdigit()) or int(parts[2]) == 0:
+        code, _, sign = (data or "")[len(cls.PREFIX) :].partition(":")
+        if code not in THRESHOLD_CODES or sign not in ("+", "-"):
             return None
-        return cls(up_to=int(parts[2]), client=int(parts[1]) or None)
+        return cls(code, up=sign == "+")
 
 
 def _plural_alerts(count: int) -> str:
@@ -198,7 +251,7 @@ def list_keyboard(listing: AlertList, back: Button | None = None) -> InlineKeybo
         label = (
             f"{SEVERITY_ICON[alert.severity]} {alert.client_name}: {TYPE_LABEL[alert.alert_type]}"
         )
-        rows.append([(label[:60], f"al:o:{alert.id}")])
+        rows.append([(label[:60], ALERTS.encode(Al.OPEN, alert.id))])
     if len(listing.alerts) > 1:
         rows.append([ack_button(listing)])
     if back is not None:
@@ -245,15 +298,15 @@ def alert_text(alert: AlertView, zone: str) -> str:
 def alert_keyboard(alert: AlertView) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     if not alert.is_resolved:
-        rows.append([("✅ Resolve", f"al:r:{alert.id}")])
+        rows.append([("✅ Resolve", ALERTS.encode(Al.RESOLVE, alert.id))])
     rows.append(
         [
             ("📊 Progress", f"pg:{alert.client_profile_id}"),
-            ("📇 Card", f"cl:card:{alert.client_profile_id}"),
+            ("📇 Card", card_data(alert.client_profile_id)),
         ]
     )
     rows.append([message_button(TargetKind.CLIENT, alert.client_profile_id)])
-    rows.append([("◀ All alerts", "al:ls")])
+    rows.append([("◀ All alerts", ALERTS.encode(Al.LIST))])
     return keyboard(rows)
 
 
@@ -271,25 +324,31 @@ def thresholds_keyboard(empty: bool) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     for code, name in THRESHOLD_CODES.items():
         label = THRESHOLD_LABELS[name]
-        rows.append([(f"− {label}", f"at:{code}:-"), (f"+ {label}", f"at:{code}:+")])
-    rows.append([("📰 Send empty digests: " + ("on" if empty else "off"), "at:empty")])
-    rows.append([("✅ Done", "at:done")])
+        rows.append(
+            [
+                (f"− {label}", StepButton(code, up=False).encode()),
+                (f"+ {label}", StepButton(code, up=True).encode()),
+            ]
+        )
+    rows.append(
+        [("📰 Send empty digests: " + ("on" if empty else "off"), THRESHOLDS.encode(At.EMPTY))]
+    )
+    rows.append([("✅ Done", THRESHOLDS.encode(At.DONE))])
     return keyboard(rows)
 
 
 # --- handlers ---------------------------------------------------------------------------------
 
 
-def _parts(update: Update) -> list[str]:
+def _data(update: Update) -> str | None:
     query = update.callback_query
-    return ((query.data or "") if query is not None else "").split(":")
+    return query.data if query is not None else None
 
 
-def _number(update: Update, position: int) -> int | None:
-    parts = _parts(update)
-    if len(parts) <= position or not parts[position].isdigit():
-        return None
-    return int(parts[position])
+def _id(update: Update) -> int | None:
+    """The one id of an ``al:<action>:<id>`` button; None for anything else."""
+    press = ALERTS.decode(_data(update))
+    return press.ids[0] if press is not None and Shape.ID.fits(press) else None
 
 
 async def _refuse(update: Update, message: str) -> int:
@@ -321,7 +380,7 @@ async def list_pressed(update: Update, context: Context) -> int:
 
 
 async def client_pressed(update: Update, context: Context) -> int:
-    profile_id = _number(update, 2)
+    profile_id = _id(update)
     if profile_id is None:
         return await _refuse(update, EXPIRED)
     try:
@@ -330,13 +389,13 @@ async def client_pressed(update: Update, context: Context) -> int:
         )
     except DomainError as error:
         return await _refuse(update, str(error))
-    back: Button = ("📇 Back to card", f"cl:card:{profile_id}")
+    back: Button = ("📇 Back to card", card_data(profile_id))
     await show(update, list_text(listing), list_keyboard(listing, back))
     return END
 
 
 async def open_pressed(update: Update, context: Context) -> int:
-    alert_id = _number(update, 2)
+    alert_id = _id(update)
     if alert_id is None:
         return await _refuse(update, EXPIRED)
     try:
@@ -350,7 +409,7 @@ async def open_pressed(update: Update, context: Context) -> int:
 
 
 async def resolve_pressed(update: Update, context: Context) -> int:
-    alert_id = _number(update, 2)
+    alert_id = _id(update)
     if alert_id is None:
         return await _refuse(update, EXPIRED)
     try:
@@ -363,7 +422,7 @@ async def resolve_pressed(update: Update, context: Context) -> int:
         return await _refuse(update, "That alert is already resolved.")
     assert context.user_data is not None
     context.user_data[KEY] = {"alert": alert_id}
-    await show(update, ASK_NOTES, keyboard([[("Skip ⏭", "al:skip")]]))
+    await show(update, ASK_NOTES, keyboard([[("Skip ⏭", ALERTS.encode(Al.SKIP))]]))
     return NOTES
 
 
@@ -383,7 +442,7 @@ async def _resolve(update: Update, context: Context, notes: str | None) -> int:
         await show(
             update,
             f"⚠️ {esc(error)}\n\n{ASK_NOTES}",
-            keyboard([[("Skip ⏭", "al:skip")]]),
+            keyboard([[("Skip ⏭", ALERTS.encode(Al.SKIP))]]),
             edit=False,
         )
         return NOTES
@@ -412,8 +471,7 @@ async def notes_skipped(update: Update, context: Context) -> int:
 
 async def ack_pressed(update: Update, context: Context) -> int:
     """ "Acknowledge all" / "… for <client>": resolve those alerts, then show what is left."""
-    query = update.callback_query
-    button = AckButton.decode((query.data or "") if query is not None else "")
+    button = AckButton.decode(_data(update))
     if button is None:
         return await _refuse(update, EXPIRED)
     svc = AlertService(services(context).ctx)
@@ -427,7 +485,7 @@ async def ack_pressed(update: Update, context: Context) -> int:
         return await _refuse(update, ACKED_NONE)
     back: Button | None = None
     if button.client is not None:
-        back = ("📇 Back to card", f"cl:card:{button.client}")
+        back = ("📇 Back to card", card_data(button.client))
     await show(
         update, f"{acknowledged_text(done)}\n\n{list_text(listing)}", list_keyboard(listing, back)
     )
@@ -446,16 +504,16 @@ async def thresholds_open(update: Update, context: Context) -> int:
 
 
 async def threshold_pressed(update: Update, context: Context) -> int:
-    parts = _parts(update)
+    press, step_button = THRESHOLDS.decode(_data(update)), StepButton.decode(_data(update))
     svc = AlertService(services(context).ctx)
     who = identity(update).telegram_id
     try:
-        if parts == ["at", "empty"]:
+        if press == Press(At.EMPTY):
             limits, empty = await svc.toggle_empty_digest(who)
-        elif len(parts) == 3 and parts[1] in THRESHOLD_CODES and parts[2] in ("+", "-"):
-            name = THRESHOLD_CODES[parts[1]]
+        elif step_button is not None:
+            name = THRESHOLD_CODES[step_button.code]
             current, _ = await svc.thresholds(who)
-            step = THRESHOLD_STEPS[name] * (1 if parts[2] == "+" else -1)
+            step = THRESHOLD_STEPS[name] * (1 if step_button.up else -1)
             value = getattr(current, name) + step
             low, high = THRESHOLD_LIMITS[name]
             if not low <= value <= high:
@@ -524,7 +582,7 @@ def notice_keyboard(notice: ClientNotice, items: Sequence[UrgentNotice]) -> Inli
     if len(items) == 1:
         return keyboard(
             [
-                [("👀 Open alert", f"al:o:{items[0].alert_id}"), progress],
+                [("👀 Open alert", ALERTS.encode(Al.OPEN, items[0].alert_id)), progress],
                 [message_button(TargetKind.CLIENT, pid)],
             ]
         )
@@ -532,7 +590,7 @@ def notice_keyboard(notice: ClientNotice, items: Sequence[UrgentNotice]) -> Inli
     ack = ACK_CLIENT.format(name=notice.client_name)[:60]
     return keyboard(
         [
-            [("👀 Open alerts", f"al:c:{pid}"), progress],
+            [("👀 Open alerts", ALERTS.encode(Al.CLIENT, pid)), progress],
             [(ack, AckButton(up_to, pid).encode())],
             [message_button(TargetKind.CLIENT, pid)],
         ]
@@ -586,26 +644,35 @@ async def urgent_job(context: Context) -> None:
     await send_urgent(context)
 
 
+ON_PRESS: dict[Al, Callable[[Update, Context], Coroutine[Any, Any, int]]] = {
+    Al.CLIENT: client_pressed,
+    Al.OPEN: open_pressed,
+    Al.RESOLVE: resolve_pressed,
+}
+
+
 def build_handler() -> list[object]:
-    for action in (("⚠️ Alerts", "al:c"),):
+    for action in (("⚠️ Alerts", f"{ALERTS.prefix}:{Al.CLIENT.value}"),):
         if action not in CARD_ACTIONS:
             CARD_ACTIONS.append(action)
     flow = Flow(
         "alerts",
         entry_points=[
             CommandHandler("alerts", alerts_command),
-            CallbackQueryHandler(list_pressed, pattern=r"^al:ls$"),
-            CallbackQueryHandler(client_pressed, pattern=r"^al:c:"),
-            CallbackQueryHandler(open_pressed, pattern=r"^al:o:"),
-            CallbackQueryHandler(resolve_pressed, pattern=r"^al:r:"),
-            CallbackQueryHandler(ack_pressed, pattern=rf"^{AckButton.PREFIX}:"),
-            CallbackQueryHandler(thresholds_open, pattern=r"^at:open$"),
-            CallbackQueryHandler(thresholds_done, pattern=r"^at:done$"),
-            CallbackQueryHandler(threshold_pressed, pattern=r"^at:"),
+            CallbackQueryHandler(list_pressed, pattern=ALERTS.exactly(Al.LIST)),
+            # any data after the action's name reaches its handler, which answers a forged one
+            *(
+                CallbackQueryHandler(handler, pattern=rf"^{ALERTS.prefix}:{action.value}:")
+                for action, handler in ON_PRESS.items()
+            ),
+            CallbackQueryHandler(ack_pressed, pattern=rf"^{ACK.prefix}:"),
+            CallbackQueryHandler(thresholds_open, pattern=THRESHOLDS.exactly(At.OPEN)),
+            CallbackQueryHandler(thresholds_done, pattern=THRESHOLDS.exactly(At.DONE)),
+            CallbackQueryHandler(threshold_pressed, pattern=rf"^{THRESHOLDS.prefix}:"),
         ],
         states={
             NOTES: [
-                CallbackQueryHandler(notes_skipped, pattern=r"^al:skip$"),
+                CallbackQueryHandler(notes_skipped, pattern=ALERTS.exactly(Al.SKIP)),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, notes_typed),
             ]
         },

@@ -7,9 +7,10 @@ later features add buttons by appending ``(label, callback prefix)`` to :data:`C
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec
 
 REASON, EXTEND, NOTES = range(3)
 KEY = "clients"
@@ -57,6 +59,32 @@ INJURY_MAX = 200
 CARD_BUDGET = 3900
 """The trainer's notes are shown whole when the card has room, else cut to fit."""
 NOTES_MIN = 300
+
+
+class Cl(StrEnum):
+    """The clients flow's buttons, ``cl:<action>:<id>``; the list's tabs are
+    ``cl:ls:<group>:<page>`` (``CLIENT_LIST``)."""
+
+    CARD = "card"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    EXTEND = "ext"
+    NOTES = "note"
+    INVITE = "inv"
+    REVOKE = "rev"
+    SKIP = "skip"
+
+
+CLIENTS = ButtonCodec("cl", Cl)
+CLIENT_LIST = ButtonCodec("cl:ls", ClientGroup)
+SKIP_BUTTON = ("Skip ⏭", CLIENTS.encode(Cl.SKIP))
+
+
+def card_data(profile_id: int) -> str:
+    """The data of a button that opens a client's card (``cl:card:<profile id>``)."""
+    return CLIENTS.encode(Cl.CARD, profile_id)
+
 
 # Buttons later features add to every live client's card: (label, callback data prefix).
 CARD_ACTIONS: list[tuple[str, str]] = []
@@ -140,7 +168,7 @@ def notice_markup(change: StatusChange) -> InlineKeyboardMarkup | None:
     """The trainer's notice links to the client's card."""
     if change.by_trainer:
         return None
-    return keyboard([[("📇 Open card", f"cl:card:{change.client_profile_id}")]])
+    return keyboard([[("📇 Open card", card_data(change.client_profile_id))]])
 
 
 def list_text(page: ClientPage) -> str:
@@ -159,16 +187,16 @@ def list_keyboard(page: ClientPage) -> InlineKeyboardMarkup:
     tabs: list[Button] = []
     for group, label in GROUP_LABELS.items():
         mark = "• " if group is page.group else ""
-        tabs.append((f"{mark}{label} {page.counts[group]}", f"cl:ls:{group.value}:0"))
+        tabs.append((f"{mark}{label} {page.counts[group]}", CLIENT_LIST.encode(group, 0)))
     rows: list[list[Button]] = [tabs[:2], tabs[2:]]
     for row in page.rows:
         suffix = " ⏳" if not row.joined and row.status is RelationshipStatus.PENDING else ""
-        rows.append([(f"{row.name}{suffix}", f"cl:card:{row.client_profile_id}")])
+        rows.append([(f"{row.name}{suffix}", card_data(row.client_profile_id))])
     nav: list[Button] = []
     if page.page > 0:
-        nav.append(("◀", f"cl:ls:{page.group.value}:{page.page - 1}"))
+        nav.append(("◀", CLIENT_LIST.encode(page.group, page.page - 1)))
     if page.page + 1 < page.pages:
-        nav.append(("▶", f"cl:ls:{page.group.value}:{page.page + 1}"))
+        nav.append(("▶", CLIENT_LIST.encode(page.group, page.page + 1)))
     if nav:
         rows.append(nav)
     return keyboard(rows)
@@ -262,20 +290,25 @@ def card_keyboard(card: ClientCard) -> InlineKeyboardMarkup:
     if card.is_live:
         first: list[Button] = []
         if card.status is RelationshipStatus.ACTIVE:
-            first.append(("⏸ Pause", f"cl:pause:{rid}"))
+            first.append(("⏸ Pause", CLIENTS.encode(Cl.PAUSE, rid)))
         elif card.status is RelationshipStatus.PAUSED:
-            first.append(("▶️ Resume", f"cl:resume:{rid}"))
-        first.append(("🛑 End", f"cl:end:{rid}"))
+            first.append(("▶️ Resume", CLIENTS.encode(Cl.RESUME, rid)))
+        first.append(("🛑 End", CLIENTS.encode(Cl.END, rid)))
         rows.append(first)
-        rows.append([("📅 Extend", f"cl:ext:{rid}"), ("🗒 Notes", f"cl:note:{rid}")])
+        rows.append(
+            [
+                ("📅 Extend", CLIENTS.encode(Cl.EXTEND, rid)),
+                ("🗒 Notes", CLIENTS.encode(Cl.NOTES, rid)),
+            ]
+        )
         if card.awaiting_invite:
-            invite_row: list[Button] = [("🔗 New invite link", f"cl:inv:{pid}")]
+            invite_row: list[Button] = [("🔗 New invite link", CLIENTS.encode(Cl.INVITE, pid))]
             if card.invite_expires_at is not None:
-                invite_row.append(("🚫 Revoke invite", f"cl:rev:{pid}"))
+                invite_row.append(("🚫 Revoke invite", CLIENTS.encode(Cl.REVOKE, pid)))
             rows.append(invite_row)
         extra = [(label, f"{prefix}:{pid}") for label, prefix in CARD_ACTIONS]
         rows.extend(extra[i : i + 2] for i in range(0, len(extra), 2))
-    rows.append([("◀ All clients", f"cl:ls:{_group_of(card.status).value}:0")])
+    rows.append([("◀ All clients", CLIENT_LIST.encode(_group_of(card.status), 0))])
     return keyboard(rows)
 
 
@@ -290,12 +323,11 @@ def _group_of(status: RelationshipStatus) -> ClientGroup:
 # --- handlers ---------------------------------------------------------------------------------
 
 
-def _id(update: Update, position: int = 2) -> int | None:
+def _id(update: Update) -> int | None:
+    """The id a ``cl:<action>:<id>`` button carries; None for a forged or stale one."""
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    if len(parts) <= position or not parts[position].isdigit():
-        return None
-    return int(parts[position])
+    press = CLIENTS.decode(update.callback_query.data)
+    return press.id() if press is not None else None
 
 
 async def _refuse(update: Update, error: DomainError | str) -> int:
@@ -322,13 +354,12 @@ async def clients_command(update: Update, context: Context) -> int:
 
 async def list_pressed(update: Update, context: Context) -> int:
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    groups = {g.value: g for g in ClientGroup}
-    if len(parts) != 4 or parts[2] not in groups or not parts[3].isdigit():
+    press = CLIENT_LIST.decode(update.callback_query.data)
+    if press is None or len(press.ids) != 1 or press.word is not None:
         return await _refuse(update, "This button has expired. Send /clients to start again.")
     try:
         page = await ClientService(services(context).ctx).list_clients(
-            identity(update).telegram_id, groups[parts[2]], int(parts[3])
+            identity(update).telegram_id, press.action, press.ids[0]
         )
     except DomainError as error:
         return await _refuse(update, error)
@@ -383,9 +414,7 @@ async def _ask(
 
 
 async def pause_pressed(update: Update, context: Context) -> int:
-    return await _ask(
-        update, context, "pause", REASON, ASK_PAUSE, keyboard([[("Skip ⏭", "cl:skip")]])
-    )
+    return await _ask(update, context, "pause", REASON, ASK_PAUSE, keyboard([[SKIP_BUTTON]]))
 
 
 async def end_pressed(update: Update, context: Context) -> int:
@@ -414,10 +443,11 @@ async def resume_pressed(update: Update, context: Context) -> int:
     return await _show_card(update, context, change.client_profile_id, "▶️ Coaching resumed.")
 
 
-def _pending(context: Context, action: str) -> dict[str, Any] | None:
+def _pending(context: Context, *actions: str) -> dict[str, Any] | None:
+    """The typed step waiting in this chat, when it is one of ``actions``."""
     data = context.user_data
     state = data.get(KEY) if data is not None else None
-    if isinstance(state, dict) and state.get("action") in action.split("|"):
+    if isinstance(state, dict) and state.get("action") in actions:
         return state
     return None
 
@@ -439,7 +469,7 @@ async def reason_skipped(update: Update, context: Context) -> int:
 
 
 async def _apply_reason(update: Update, context: Context, reason: str | None) -> int:
-    state = _pending(context, "pause|end")
+    state = _pending(context, "pause", "end")
     if state is None:
         await show(update, LOST, edit=False)
         return END
@@ -452,7 +482,7 @@ async def _apply_reason(update: Update, context: Context, reason: str | None) ->
             change = await svc.terminate(who, int(state["rid"]), reason or "")
     except DomainError as error:
         prompt = ASK_END if state["action"] == "end" else ASK_PAUSE
-        markup = keyboard([[("Skip ⏭", "cl:skip")]]) if state["action"] == "pause" else None
+        markup = keyboard([[SKIP_BUTTON]]) if state["action"] == "pause" else None
         name = esc(state.get("name", ""))
         await show(update, f"⚠️ {esc(error)}\n\n" + prompt.format(name=name), markup, edit=False)
         return REASON
@@ -529,7 +559,7 @@ async def new_invite_pressed(update: Update, context: Context) -> int:
             link=esc(invite_link(context.bot.username, issued.token)),
             expires=_moment(issued.expires_at, ZoneInfo(card.viewer_timezone)),
         ),
-        keyboard([[("📇 Back to card", f"cl:card:{profile_id}")]]),
+        keyboard([[("📇 Back to card", card_data(profile_id))]]),
     )
     return END
 
@@ -554,7 +584,7 @@ async def expire_relationships(context: Context) -> None:
             context,
             item.trainer_telegram_id,
             EXPIRED_NOTICE.format(other=esc(item.client_name), end=end),
-            keyboard([[("📇 Open card", f"cl:card:{item.client_profile_id}")]]),
+            keyboard([[("📇 Open card", card_data(item.client_profile_id))]]),
         )
         await notify(
             context,
@@ -563,26 +593,35 @@ async def expire_relationships(context: Context) -> None:
         )
 
 
+ON_PRESS: dict[Cl, Callable[[Update, Context], Coroutine[Any, Any, int]]] = {
+    Cl.CARD: card_pressed,
+    Cl.PAUSE: pause_pressed,
+    Cl.RESUME: resume_pressed,
+    Cl.END: end_pressed,
+    Cl.EXTEND: extend_pressed,
+    Cl.NOTES: notes_pressed,
+    Cl.INVITE: new_invite_pressed,
+    Cl.REVOKE: revoke_pressed,
+}
+
+
 def build_handler() -> list[object]:
     text = filters.TEXT & ~filters.COMMAND
     entry_points = [
         CommandHandler("clients", clients_command),
-        CallbackQueryHandler(list_pressed, pattern=r"^cl:ls:"),
-        CallbackQueryHandler(card_pressed, pattern=r"^cl:card:"),
-        CallbackQueryHandler(pause_pressed, pattern=r"^cl:pause:"),
-        CallbackQueryHandler(resume_pressed, pattern=r"^cl:resume:"),
-        CallbackQueryHandler(end_pressed, pattern=r"^cl:end:"),
-        CallbackQueryHandler(extend_pressed, pattern=r"^cl:ext:"),
-        CallbackQueryHandler(notes_pressed, pattern=r"^cl:note:"),
-        CallbackQueryHandler(new_invite_pressed, pattern=r"^cl:inv:"),
-        CallbackQueryHandler(revoke_pressed, pattern=r"^cl:rev:"),
+        CallbackQueryHandler(list_pressed, pattern=rf"^{CLIENT_LIST.prefix}:"),
+        # any data after the action's name reaches its handler, which answers a forged one
+        *(
+            CallbackQueryHandler(handler, pattern=rf"^{CLIENTS.prefix}:{action.value}:")
+            for action, handler in ON_PRESS.items()
+        ),
     ]
     flow = Flow(
         "clients",
         entry_points=entry_points,
         states={
             REASON: [
-                CallbackQueryHandler(reason_skipped, pattern=r"^cl:skip$"),
+                CallbackQueryHandler(reason_skipped, pattern=CLIENTS.exactly(Cl.SKIP)),
                 MessageHandler(text, reason_typed),
             ],
             EXTEND: [MessageHandler(text, extend_typed)],

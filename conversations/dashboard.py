@@ -9,8 +9,10 @@ the charts (PNG photos). The daily digest job sends the same dashboard at the tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
@@ -30,12 +32,14 @@ from coaching.services.dashboard import (
     Dashboard,
     DashboardService,
 )
-from conversations.alerts import SEVERITY_ICON, counts_line
+from conversations.alerts import ALERTS as ALERT_BUTTONS
+from conversations.alerts import SEVERITY_ICON, Al, counts_line
 from conversations.charts import ChartUnavailable, render_chart
-from conversations.clients import CARD_ACTIONS
+from conversations.clients import CARD_ACTIONS, card_data
 from conversations.common import Button, Context, answer, esc, identity, keyboard, show
 from conversations.container import services
 from conversations.flow import button, command
+from conversations.typed_buttons import ButtonCodec, Press
 
 log = logging.getLogger("spotter.dashboard")
 
@@ -66,6 +70,39 @@ TEXT_BUDGET = 3800
 HIDDEN = "🔒 {clients} {verb} share their activity, so they can't be ranked."
 NOTHING = "Nothing needs you today. 🎉"
 EXPIRED = "This button has expired. Send /dashboard to start again."
+
+
+class Db(StrEnum):
+    """The dashboard's own buttons: ``db:home``, ``db:week``, ``db:fb``."""
+
+    HOME = "home"
+    WEEK = "week"
+    FEEDBACK = "fb"
+
+
+class Pg(StrEnum):
+    """A client's progress page: ``pg:<profile id>`` (a client card's button, so bare)."""
+
+    CLIENT = "c"
+
+
+class Chart(StrEnum):
+    """A chart button's kind: ``pc:<kind>:<profile>[:<exercise>]`` (a trainer's) or
+    ``mp:<kind>[:<exercise>]`` (the client's own)."""
+
+    LIFTS = "x"
+    E1RM = "e"
+    VOLUME = "v"
+    ADHERENCE = "a"
+    BODY = "b"
+
+
+DB = ButtonCodec("db", Db)
+PROGRESS = ButtonCodec("pg", Pg, bare=Pg.CLIENT)
+PROGRESS_ACTION = ("📊 Progress", PROGRESS.prefix)
+"""A live client's card button: the card adds ``:<profile id>``, giving ``pg:<id>``."""
+TRAINER_CHART = ButtonCodec("pc", Chart)
+MY_CHART = ButtonCodec("mp", Chart)
 WEEK_TITLE = "📅 <b>Sessions, next 7 days</b>"
 FEEDBACK_TITLE = "💬 <b>Feedback waiting for review</b>"
 NO_FEEDBACK = "No client feedback is waiting. 👍"
@@ -205,17 +242,22 @@ def dashboard_text(board: Dashboard, *, digest: bool = False) -> str:
 
 def dashboard_keyboard(board: Dashboard) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [("📅 Next 7 days", "db:week"), (f"💬 Feedback ({len(board.feedback)})", "db:fb")],
-        [(f"⚠️ Alerts ({board.open_alerts})", "al:ls")],
+        [
+            ("📅 Next 7 days", DB.encode(Db.WEEK)),
+            (f"💬 Feedback ({len(board.feedback)})", DB.encode(Db.FEEDBACK)),
+        ],
+        [(f"⚠️ Alerts ({board.open_alerts})", ALERT_BUTTONS.encode(Al.LIST))],
     ]
     for need in board.needs[:NEED_BUTTONS]:
         icon = SEVERITY_ICON[need.severity] if need.severity is not None else "🚩"
-        rows.append([(f"{icon} {need.name}"[:40], f"pg:{need.client_profile_id}")])
-    rows.append([("🔄 Refresh", "db:home")])
+        rows.append(
+            [(f"{icon} {need.name}"[:40], PROGRESS.encode(Pg.CLIENT, need.client_profile_id))]
+        )
+    rows.append([("🔄 Refresh", DB.encode(Db.HOME))])
     return keyboard(rows)
 
 
-BACK_HOME: Button = ("◀ Dashboard", "db:home")
+BACK_HOME: Button = ("◀ Dashboard", DB.encode(Db.HOME))
 
 
 def _fitted(lines: list[str], entries: list[str], more: str) -> str:
@@ -318,30 +360,40 @@ def progress_text(progress: ClientProgress) -> str:
     return "\n".join(lines)
 
 
-def chart_buttons(progress: ClientProgress, prefix: str, suffix: str) -> list[list[Button]]:
-    """Chart buttons; ``prefix`` is ``pc`` (a trainer's, ids follow) or ``mp`` (the client's)."""
+def chart_buttons(progress: ClientProgress, codec: ButtonCodec[Chart]) -> list[list[Button]]:
+    """Chart buttons: ``TRAINER_CHART`` (the client's profile id follows the kind) or
+    ``MY_CHART`` (the client's own)."""
+    ids = _chart_ids(progress, codec)
     rows: list[list[Button]] = []
     if progress.lifts is not None and progress.chart_exercises:
         rows.append(
-            [("📈 e1RM chart", f"{prefix}:x{suffix}"), ("📊 Weekly volume", f"{prefix}:v{suffix}")]
+            [
+                ("📈 e1RM chart", codec.encode(Chart.LIFTS, *ids)),
+                ("📊 Weekly volume", codec.encode(Chart.VOLUME, *ids)),
+            ]
         )
     if progress.adherence is not None:
-        rows.append([("🗓 Adherence calendar", f"{prefix}:a{suffix}")])
+        rows.append([("🗓 Adherence calendar", codec.encode(Chart.ADHERENCE, *ids))])
     if progress.measurements_visible:
-        rows.append([("⚖️ Body weight & measurements", f"{prefix}:b{suffix}")])
+        rows.append([("⚖️ Body weight & measurements", codec.encode(Chart.BODY, *ids))])
     return rows
+
+
+def _chart_ids(progress: ClientProgress, codec: ButtonCodec[Chart]) -> tuple[int, ...]:
+    return (progress.client_profile_id,) if codec is TRAINER_CHART else ()
 
 
 def progress_keyboard(progress: ClientProgress) -> InlineKeyboardMarkup:
     pid = progress.client_profile_id
-    rows = chart_buttons(progress, "pc", f":{pid}")
-    rows.append([("⚠️ Alerts", f"al:c:{pid}"), ("📇 Card", f"cl:card:{pid}")])
+    rows = chart_buttons(progress, TRAINER_CHART)
+    rows.append([("⚠️ Alerts", ALERT_BUTTONS.encode(Al.CLIENT, pid)), ("📇 Card", card_data(pid))])
     return keyboard(rows)
 
 
-def exercise_keyboard(progress: ClientProgress, prefix: str, suffix: str) -> InlineKeyboardMarkup:
+def exercise_keyboard(progress: ClientProgress, codec: ButtonCodec[Chart]) -> InlineKeyboardMarkup:
+    ids = _chart_ids(progress, codec)
     rows = [
-        [(name[:40], f"{prefix}:e{suffix}:{exercise_id}")]
+        [(name[:40], codec.encode(Chart.E1RM, *ids, exercise_id))]
         for exercise_id, name in progress.chart_exercises
     ]
     return keyboard(rows)
@@ -350,9 +402,9 @@ def exercise_keyboard(progress: ClientProgress, prefix: str, suffix: str) -> Inl
 # --- handlers ---------------------------------------------------------------------------------
 
 
-def _parts(update: Update) -> list[str]:
+def _data(update: Update) -> str | None:
     query = update.callback_query
-    return ((query.data or "") if query is not None else "").split(":")
+    return query.data if query is not None else None
 
 
 async def _refuse(update: Update, message: str) -> None:
@@ -381,8 +433,11 @@ async def home_pressed(update: Update, context: Context) -> None:
     await _board(update, context, edit=True)
 
 
+DRILLS: dict[Db, Callable[[Dashboard], str]] = {Db.WEEK: week_text, Db.FEEDBACK: feedback_text}
+
+
 async def drill_pressed(update: Update, context: Context) -> None:
-    parts = _parts(update)
+    press = DB.decode(_data(update))
     try:
         board = await DashboardService(services(context).ctx).dashboard(
             identity(update).telegram_id
@@ -390,22 +445,21 @@ async def drill_pressed(update: Update, context: Context) -> None:
     except DomainError as error:
         await _refuse(update, str(error))
         return
-    if parts == ["db", "week"]:
-        await show(update, week_text(board), keyboard([[BACK_HOME]]))
-    elif parts == ["db", "fb"]:
-        await show(update, feedback_text(board), keyboard([[BACK_HOME]]))
-    else:
+    drill = DRILLS.get(press.action) if press is not None and press == Press(press.action) else None
+    if drill is None:
         await _refuse(update, EXPIRED)
+        return
+    await show(update, drill(board), keyboard([[BACK_HOME]]))
 
 
 async def progress_pressed(update: Update, context: Context) -> None:
-    parts = _parts(update)
-    if len(parts) != 2 or not parts[1].isdigit():
+    press = PROGRESS.decode(_data(update))
+    if press is None or len(press.ids) != 1 or press.word is not None:
         await _refuse(update, EXPIRED)
         return
     try:
         progress = await DashboardService(services(context).ctx).client_progress(
-            identity(update).telegram_id, int(parts[1])
+            identity(update).telegram_id, press.ids[0]
         )
     except DomainError as error:
         await _refuse(update, str(error))
@@ -433,40 +487,55 @@ async def send_chart(update: Update, context: Context, chart: ChartData) -> None
         log.warning("chart not sent: %s", error)
 
 
-async def chart_for(
-    update: Update, context: Context, kind: str, profile_id: int | None, exercise: int | None
-) -> None:
-    """Shared by the trainer's (``pc:``) and the client's (``mp:``) chart buttons."""
-    svc = ChartService(services(context).ctx)
+SIMPLE_CHARTS: dict[Chart, Callable[[ChartService, int, int | None], Awaitable[ChartData]]] = {
+    Chart.VOLUME: ChartService.volume,
+    Chart.ADHERENCE: ChartService.adherence,
+    Chart.BODY: ChartService.body,
+}
+
+
+async def _pick_lift(update: Update, context: Context, profile_id: int | None) -> None:
+    """The e1RM chart's first step: which exercise."""
+    dash = DashboardService(services(context).ctx)
     who = identity(update).telegram_id
     try:
-        if kind == "x":
-            dash = DashboardService(services(context).ctx)
-            progress = (
-                await dash.own_progress(who)
-                if profile_id is None
-                else await dash.client_progress(who, profile_id)
-            )
-            if progress.lifts is None:
-                await _refuse(update, REFUSALS[Permission.VIEW_PROGRESSION_DATA])
-                return
-            if not progress.chart_exercises:
-                await _refuse(update, NO_LIFT_CHARTS if not progress.lifts_hidden else LIFTS_OFF)
-                return
-            prefix, suffix = ("mp", "") if profile_id is None else ("pc", f":{profile_id}")
-            await show(update, CHART_PICK, exercise_keyboard(progress, prefix, suffix), edit=False)
-            return
-        if kind == "e" and exercise is not None:
-            chart = await svc.e1rm(who, profile_id, exercise)
-        elif kind == "v":
-            chart = await svc.volume(who, profile_id)
-        elif kind == "a":
-            chart = await svc.adherence(who, profile_id)
-        elif kind == "b":
-            chart = await svc.body(who, profile_id)
+        progress = (
+            await dash.own_progress(who)
+            if profile_id is None
+            else await dash.client_progress(who, profile_id)
+        )
+    except DomainError as error:
+        await _refuse(update, str(error))
+        return
+    if progress.lifts is None:
+        await _refuse(update, REFUSALS[Permission.VIEW_PROGRESSION_DATA])
+        return
+    if not progress.chart_exercises:
+        await _refuse(update, NO_LIFT_CHARTS if not progress.lifts_hidden else LIFTS_OFF)
+        return
+    codec = MY_CHART if profile_id is None else TRAINER_CHART
+    await show(update, CHART_PICK, exercise_keyboard(progress, codec), edit=False)
+
+
+async def chart_for(
+    update: Update, context: Context, kind: Chart, profile_id: int | None, exercise: int | None
+) -> None:
+    """Shared by the trainer's (``pc:``) and the client's (``mp:``) chart buttons."""
+    if kind is Chart.LIFTS:
+        await _pick_lift(update, context, profile_id)
+        return
+    svc = ChartService(services(context).ctx)
+    who = identity(update).telegram_id
+    simple = SIMPLE_CHARTS.get(kind)
+    if simple is None and (kind is not Chart.E1RM or exercise is None):
+        await _refuse(update, EXPIRED)
+        return
+    try:
+        if simple is not None:
+            chart = await simple(svc, who, profile_id)
         else:
-            await _refuse(update, EXPIRED)
-            return
+            assert exercise is not None
+            chart = await svc.e1rm(who, profile_id, exercise)
     except DomainError as error:
         await _refuse(update, str(error))
         return
@@ -474,12 +543,11 @@ async def chart_for(
 
 
 async def trainer_chart_pressed(update: Update, context: Context) -> None:
-    parts = _parts(update)  # pc:<kind>:<profile>[:<exercise>]
-    if len(parts) not in (3, 4) or not all(p.isdigit() for p in parts[2:]):
+    press = TRAINER_CHART.decode(_data(update))  # pc:<kind>:<profile>[:<exercise>]
+    if press is None or len(press.ids) not in (1, 2) or press.word is not None:
         await _refuse(update, EXPIRED)
         return
-    exercise = int(parts[3]) if len(parts) == 4 else None
-    await chart_for(update, context, parts[1], int(parts[2]), exercise)
+    await chart_for(update, context, press.action, press.ids[0], press.id(1))
 
 
 # --- the daily digest -------------------------------------------------------------------------
@@ -521,14 +589,14 @@ async def digest_job(context: Context) -> None:
 
 
 def build_handler() -> list[object]:
-    if ("📊 Progress", "pg") not in CARD_ACTIONS:
-        CARD_ACTIONS.insert(0, ("📊 Progress", "pg"))
+    if PROGRESS_ACTION not in CARD_ACTIONS:
+        CARD_ACTIONS.insert(0, PROGRESS_ACTION)
     return [
         command("dashboard", dashboard_command),
-        button(r"^db:home$", home_pressed),
-        button(r"^db:", drill_pressed),
-        button(r"^pg:", progress_pressed),
-        button(r"^pc:", trainer_chart_pressed),
+        button(DB.exactly(Db.HOME), home_pressed),
+        button(rf"^{DB.prefix}:", drill_pressed),
+        button(rf"^{PROGRESS.prefix}:", progress_pressed),
+        button(rf"^{TRAINER_CHART.prefix}:", trainer_chart_pressed),
     ]
 
 

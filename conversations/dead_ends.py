@@ -22,6 +22,7 @@ from conversations.common import Context, esc, identity, keyboard, show
 from conversations.container import services
 from conversations.menus import CLIENT_COMMANDS, TRAINER_COMMANDS
 from conversations.start import BECOME, Become
+from conversations.typed_buttons import owning_prefix
 
 TRAINER_ONLY: frozenset[str] = frozenset(
     {
@@ -117,8 +118,8 @@ def _command(update: Update) -> str:
 def _screen(update: Update) -> str:
     """The command whose screen a pressed button belongs to ("" if none is gated)."""
     query = update.callback_query
-    prefix = (query.data or "").split(":", 1)[0] if query is not None else ""
-    return BUTTON_SCREENS.get(prefix, "")
+    prefix = owning_prefix(query.data if query is not None else None, BUTTON_SCREENS)
+    return BUTTON_SCREENS.get(prefix or "", "")
 
 
 async def role_gate(update: Update, context: Context) -> None:

@@ -7,7 +7,10 @@ only that trainer can, and only once.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -31,6 +34,13 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow, button
+from conversations.typed_buttons import (
+    MAX_CALLBACK_BYTES,
+    ButtonCodec,
+    Press,
+    Shape,
+    is_word,
+)
 
 BROWSE, TAG = range(2)
 FILTER_KEY = "directory"
@@ -67,6 +77,55 @@ DECLINED_CLIENT = (
 EXPIRED = "This button has expired. Send /trainers to browse again."
 
 
+class Dir(StrEnum):
+    """The directory's buttons: ``dir:<action>``, with a page or a request's id
+    (``dir:pg:2``, ``dir:acc:7``) or a trainer's ref or a category (``dir:o:p12``)."""
+
+    LIST = "list"
+    PAGE = "pg"
+    CATEGORIES = "cats"
+    CATEGORY = "cat"
+    TAG = "tag"
+    CLEAR = "clear"
+    OPEN = "o"
+    REQUEST = "rq"
+    ACCEPT = "acc"
+    DECLINE = "dec"
+
+
+DIRECTORY = ButtonCodec("dir", Dir)
+CODE_OF_TYPE = {kind: code for code, kind in TYPE_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestButton:
+    """``dir:rt:<ref>:<type code>``: request coaching of this kind from the trainer a ref names.
+
+    The one directory button with two words (the ref, then the kind), so it has this codec of
+    its own rather than the flow's :data:`DIRECTORY`.
+    """
+
+    ref: str
+    kind: RelationshipType
+    PREFIX: ClassVar[str] = "dir:rt:"
+
+    def encode(self) -> str:
+        if not is_word(self.ref):
+            raise ValueError(f"not a trainer ref: {self.ref!r}")
+        data = f"{self.PREFIX}{self.ref}:{CODE_OF_TYPE[self.kind]}"
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def decode(cls, data: str | None) -> RequestButton | None:
+        if not (data or "").startswith(cls.PREFIX):
+            return None
+        ref, _, code = (data or "")[len(cls.PREFIX) :].partition(":")
+        kind = TYPE_CODES.get(code)
+        return cls(ref, kind) if kind is not None and is_word(ref) else None
+
+
 def _filters(context: Context) -> dict[str, Any]:
     assert context.user_data is not None
     stored = context.user_data.setdefault(FILTER_KEY, {})
@@ -99,25 +158,30 @@ def render_page(page: DirectoryPage) -> str:
 
 def page_buttons(page: DirectoryPage) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [(f"{t.name} · {t.rating.average or '–'}★", f"dir:o:{t.ref}")] for t in page.trainers
+        [(f"{t.name} · {t.rating.average or '–'}★", DIRECTORY.encode(Dir.OPEN, word=t.ref))]
+        for t in page.trainers
     ]
     nav: list[Button] = []
     if page.has_previous:
-        nav.append(("◀", f"dir:pg:{page.page - 1}"))
+        nav.append(("◀", DIRECTORY.encode(Dir.PAGE, page.page - 1)))
     if page.has_next:
-        nav.append(("▶", f"dir:pg:{page.page + 1}"))
+        nav.append(("▶", DIRECTORY.encode(Dir.PAGE, page.page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([("📂 Category", "dir:cats"), ("🏷 Tag", "dir:tag")])
+    rows.append(
+        [("📂 Category", DIRECTORY.encode(Dir.CATEGORIES)), ("🏷 Tag", DIRECTORY.encode(Dir.TAG))]
+    )
     if page.category_slug or page.tag:
-        rows.append([("✖ Clear filters", "dir:clear")])
+        rows.append([("✖ Clear filters", DIRECTORY.encode(Dir.CLEAR))])
     return keyboard(rows)
 
 
 def category_menu() -> InlineKeyboardMarkup:
-    buttons: list[Button] = [(name, f"dir:cat:{slug}") for slug, name in CATEGORIES]
+    buttons: list[Button] = [
+        (name, DIRECTORY.encode(Dir.CATEGORY, word=slug)) for slug, name in CATEGORIES
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([("All categories", "dir:cat:all")])
+    rows.append([("All categories", DIRECTORY.encode(Dir.CATEGORY, word="all"))])
     return keyboard(rows)
 
 
@@ -160,9 +224,11 @@ def render_card(card: TrainerCard) -> str:
 def card_buttons(card: TrainerCard, *, from_list: bool) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     if card.accepting and not (card.is_self or card.pending or card.already_coached):
-        rows.append([("🤝 Request coaching", f"dir:rq:{card.ref}")])
+        rows.append([("🤝 Request coaching", DIRECTORY.encode(Dir.REQUEST, word=card.ref))])
     rows.append(
-        [("« Back to the list", "dir:list")] if from_list else [("🔎 Browse trainers", "dir:list")]
+        [("« Back to the list", DIRECTORY.encode(Dir.LIST))]
+        if from_list
+        else [("🔎 Browse trainers", DIRECTORY.encode(Dir.LIST))]
     )
     return keyboard(rows)
 
@@ -171,18 +237,23 @@ def type_buttons(ref: str) -> InlineKeyboardMarkup:
     return keyboard(
         [
             [
-                ("🏋️ In person", f"dir:rt:{ref}:i"),
-                ("💻 Online", f"dir:rt:{ref}:o"),
-                ("🔀 Hybrid", f"dir:rt:{ref}:h"),
+                ("🏋️ In person", RequestButton(ref, RelationshipType.IN_PERSON).encode()),
+                ("💻 Online", RequestButton(ref, RelationshipType.ONLINE).encode()),
+                ("🔀 Hybrid", RequestButton(ref, RelationshipType.HYBRID).encode()),
             ],
-            [("« Back", f"dir:o:{ref}")],
+            [("« Back", DIRECTORY.encode(Dir.OPEN, word=ref))],
         ]
     )
 
 
 def decision_buttons(relationship_id: int) -> InlineKeyboardMarkup:
     return keyboard(
-        [[("✅ Accept", f"dir:acc:{relationship_id}"), ("✖ Decline", f"dir:dec:{relationship_id}")]]
+        [
+            [
+                ("✅ Accept", DIRECTORY.encode(Dir.ACCEPT, relationship_id)),
+                ("✖ Decline", DIRECTORY.encode(Dir.DECLINE, relationship_id)),
+            ]
+        ]
     )
 
 
@@ -235,18 +306,13 @@ async def open_link(update: Update, context: Context) -> int:
 async def on_button(update: Update, context: Context) -> int:
     """Every directory button but accept/decline; refs are resolved again each time."""
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    action, arguments = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
-    stored = _filters(context)
+    data = update.callback_query.data
+    press, request = DIRECTORY.decode(data), RequestButton.decode(data)
     try:
-        if not arguments:
-            step = await _bare_press(update, context, action)
-        elif len(arguments) == 1:
-            step = await _press_with(update, context, action, arguments[0], stored)
-        elif action == "rt" and len(arguments) == 2 and arguments[1] in TYPE_CODES:
-            step = await _request(update, context, arguments[0], TYPE_CODES[arguments[1]])
+        if request is not None:
+            step: int | None = await _request(update, context, request.ref, request.kind)
         else:
-            step = None
+            step = await _dispatch(update, context, press) if press is not None else None
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return BROWSE
@@ -256,43 +322,70 @@ async def on_button(update: Update, context: Context) -> int:
     return BROWSE
 
 
-async def _bare_press(update: Update, context: Context, action: str) -> int | None:
-    """A button without an argument, or None when it is not one of the directory's."""
-    if action == "list":
-        return await _list(update, context)
-    if action == "cats":
-        await show(update, "Pick a category:", category_menu())
-        return BROWSE
-    if action == "clear":
-        _filters(context).clear()
-        return await _list(update, context)
-    if action == "tag":
-        await show(update, ASK_TAG, keyboard([[("« Back", "dir:list")]]))
-        return TAG
-    return None
+async def _dispatch(update: Update, context: Context, press: Press[Dir]) -> int | None:
+    """The press's handler when the data has its action's shape; None (out of date) else."""
+    shape, handler = ON_PRESS.get(press.action, (Shape.NOTHING, None))
+    if handler is None or not shape.fits(press):
+        return None
+    return await handler(update, context, press)
 
 
-async def _press_with(
-    update: Update, context: Context, action: str, argument: str, stored: dict[str, Any]
-) -> int | None:
-    """A button with one argument, or None when it is not one of the directory's."""
-    if action == "pg" and argument.isdigit():
-        stored["page"] = int(argument)
-        return await _list(update, context)
-    if action == "cat":
-        stored["cat"] = argument if argument in CATEGORY_NAMES else None
-        stored["page"] = 0
-        return await _list(update, context)
-    if action == "o":
-        card = await _svc(context).card(identity(update).telegram_id, argument)
-        from_list = argument.startswith("p")
-        await show(update, render_card(card), card_buttons(card, from_list=from_list))
-        return BROWSE
-    if action == "rq":
-        card = await _svc(context).card(identity(update).telegram_id, argument)
-        await show(update, ASK_TYPE.format(name=esc(card.name)), type_buttons(card.ref))
-        return BROWSE
-    return None
+async def _show_list(update: Update, context: Context, press: Press[Dir]) -> int:
+    return await _list(update, context)
+
+
+async def _categories(update: Update, context: Context, press: Press[Dir]) -> int:
+    await show(update, "Pick a category:", category_menu())
+    return BROWSE
+
+
+async def _clear(update: Update, context: Context, press: Press[Dir]) -> int:
+    _filters(context).clear()
+    return await _list(update, context)
+
+
+async def _ask_tag(update: Update, context: Context, press: Press[Dir]) -> int:
+    await show(update, ASK_TAG, keyboard([[("« Back", DIRECTORY.encode(Dir.LIST))]]))
+    return TAG
+
+
+async def _page(update: Update, context: Context, press: Press[Dir]) -> int:
+    _filters(context)["page"] = press.ids[0]
+    return await _list(update, context)
+
+
+async def _category(update: Update, context: Context, press: Press[Dir]) -> int:
+    stored = _filters(context)
+    stored["cat"] = press.word if press.word in CATEGORY_NAMES else None
+    stored["page"] = 0
+    return await _list(update, context)
+
+
+async def _open(update: Update, context: Context, press: Press[Dir]) -> int:
+    ref = press.word or ""
+    card = await _svc(context).card(identity(update).telegram_id, ref)
+    from_list = ref.startswith("p")
+    await show(update, render_card(card), card_buttons(card, from_list=from_list))
+    return BROWSE
+
+
+async def _ask_type(update: Update, context: Context, press: Press[Dir]) -> int:
+    card = await _svc(context).card(identity(update).telegram_id, press.word or "")
+    await show(update, ASK_TYPE.format(name=esc(card.name)), type_buttons(card.ref))
+    return BROWSE
+
+
+ON_PRESS: dict[Dir, tuple[Shape, Callable[[Update, Context, Press[Dir]], Awaitable[int]]]] = {
+    Dir.LIST: (Shape.NOTHING, _show_list),
+    Dir.CATEGORIES: (Shape.NOTHING, _categories),
+    Dir.CLEAR: (Shape.NOTHING, _clear),
+    Dir.TAG: (Shape.NOTHING, _ask_tag),
+    Dir.PAGE: (Shape.ID, _page),
+    Dir.CATEGORY: (Shape.WORD, _category),
+    Dir.OPEN: (Shape.WORD, _open),
+    Dir.REQUEST: (Shape.WORD, _ask_type),
+}
+"""The browsing buttons; accept and decline (the trainer's) are answered by ``decide``."""
 
 
 async def _request(update: Update, context: Context, ref: str, kind: RelationshipType) -> int:
@@ -330,14 +423,14 @@ async def tag_typed(update: Update, context: Context) -> int:
 async def decide(update: Update, context: Context) -> None:
     """Accept or decline, pressed by the trainer the request was sent to."""
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
+    press = DIRECTORY.decode(update.callback_query.data)
+    if press is None or press.action not in DECISIONS or not Shape.ID.fits(press):
         await answer(update, EXPIRED, alert=True)
         return
-    accept = parts[1] == "acc"
+    accept = press.action is Dir.ACCEPT
     try:
         decision = await _svc(context).decide(
-            identity(update).telegram_id, int(parts[2]), accept=accept
+            identity(update).telegram_id, press.ids[0], accept=accept
         )
     except DomainError as error:
         await answer(update, str(error), alert=True)
@@ -352,8 +445,12 @@ async def decide(update: Update, context: Context) -> None:
     )
 
 
+DECISIONS = (Dir.ACCEPT, Dir.DECLINE)
+
+
 def build_handler() -> list[object]:
-    buttons = CallbackQueryHandler(on_button, pattern=r"^dir:(?!acc:|dec:)")
+    decisions = "|".join(d.value for d in DECISIONS)
+    buttons = CallbackQueryHandler(on_button, pattern=rf"^{DIRECTORY.prefix}:(?!{decisions}:)")
     flow = Flow(
         "directory",
         entry_points=[
@@ -366,4 +463,4 @@ def build_handler() -> list[object]:
             TAG: [buttons, MessageHandler(filters.TEXT & ~filters.COMMAND, tag_typed)],
         },
     )
-    return [button(r"^dir:(acc|dec):", decide), flow]
+    return [button(rf"^{DIRECTORY.prefix}:(?:{decisions}):", decide), flow]

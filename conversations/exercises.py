@@ -11,8 +11,8 @@ trainer, so another trainer's exercise is refused as if it did not exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -34,6 +34,7 @@ from conversations.common import END, Button, Context, answer, esc, identity, ke
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.howto import howto_button, howto_handler
+from conversations.typed_buttons import ButtonCodec, Press, Shape
 
 DEMO = "ex_demo"
 SEARCH, NAME, CATEGORY, MUSCLES, EQUIPMENT, DIFFICULTY, MEASURE = (
@@ -50,6 +51,31 @@ NEW_KEY = "ex_new"
 TEXT = filters.TEXT & ~filters.COMMAND
 RESULTS = 8
 MAX_EQUIPMENT, EQUIPMENT_CHARS = 10, 40
+
+
+class Ex(StrEnum):
+    """The catalogue's buttons: ``ex:<action>`` with an id (``ex:v:12``) or a word
+    (``ex:cat:barbell``); ``ON_PRESS`` says which each action carries."""
+
+    HOME = "home"
+    RESULTS = "res"
+    VIEW = "v"
+    MINE = "mine"
+    ARCHIVE = "arc"
+    ARCHIVE_YES = "arcy"
+    NEW = "new"
+    NEW_FROM_QUERY = "newq"
+    CATEGORY = "cat"
+    MUSCLE = "mg"
+    MUSCLES_DONE = "mgd"
+    NO_EQUIPMENT = "eq"
+    DIFFICULTY = "df"
+    MEASURE = "ms"
+    DEMO = "demo"
+    DEMO_CLEAR = "demox"
+
+
+EX = ButtonCodec("ex", Ex, words=True)
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -183,18 +209,25 @@ def exercise_text(view: ExerciseView, notice: str = "") -> str:
 
 def exercise_keyboard(view: ExerciseView, *, has_results: bool) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [howto_button(view.id, "How to"), ("🎬 My demo and cues", DemoButton(view.id).encode())]
+        [howto_button(view.id, "How to"), ("🎬 My demo and cues", EX.encode(Ex.DEMO, view.id))]
     ]
     if view.is_own:
-        rows.append([("📦 Archive", f"ex:arc:{view.id}"), ("⭐ My exercises", "ex:mine:0")])
-    nav: list[Button] = [("⬅️ Back to results", "ex:res")] if has_results else []
-    nav.append(("🏠 Catalogue", "ex:home"))
+        rows.append(
+            [
+                ("📦 Archive", EX.encode(Ex.ARCHIVE, view.id)),
+                ("⭐ My exercises", EX.encode(Ex.MINE, 0)),
+            ]
+        )
+    nav: list[Button] = [("⬅️ Back to results", EX.encode(Ex.RESULTS))] if has_results else []
+    nav.append(("🏠 Catalogue", EX.encode(Ex.HOME)))
     rows.append(nav)
     return keyboard(rows)
 
 
 def home_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[("⭐ My exercises", "ex:mine:0"), ("➕ Add my own", "ex:new")]])
+    return keyboard(
+        [[("⭐ My exercises", EX.encode(Ex.MINE, 0)), ("➕ Add my own", EX.encode(Ex.NEW))]]
+    )
 
 
 def results_text(query: str, found: Sequence[ExerciseView]) -> str:
@@ -208,10 +241,11 @@ def results_text(query: str, found: Sequence[ExerciseView]) -> str:
 
 def results_keyboard(query: str, found: Sequence[ExerciseView]) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [(f"{n}. {view.name[:50]}", f"ex:v:{view.id}")] for n, view in enumerate(found, start=1)
+        [(f"{n}. {view.name[:50]}", EX.encode(Ex.VIEW, view.id))]
+        for n, view in enumerate(found, start=1)
     ]
-    rows.append([(f"➕ Add “{query[:30]}” as my own", "ex:newq")])
-    rows.append([("⭐ My exercises", "ex:mine:0"), ("🏠 Catalogue", "ex:home")])
+    rows.append([(f"➕ Add “{query[:30]}” as my own", EX.encode(Ex.NEW_FROM_QUERY))])
+    rows.append([("⭐ My exercises", EX.encode(Ex.MINE, 0)), ("🏠 Catalogue", EX.encode(Ex.HOME))])
     return keyboard(rows)
 
 
@@ -227,22 +261,24 @@ def mine_text(page: Page[ExerciseView], notice: str = "") -> str:
 
 
 def mine_keyboard(page: Page[ExerciseView]) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = [[(view.name[:60], f"ex:v:{view.id}")] for view in page.items]
+    rows: list[list[Button]] = [
+        [(view.name[:60], EX.encode(Ex.VIEW, view.id))] for view in page.items
+    ]
     nav: list[Button] = []
     if page.page > 0:
-        nav.append(("◀️ Previous", f"ex:mine:{page.page - 1}"))
+        nav.append(("◀️ Previous", EX.encode(Ex.MINE, page.page - 1)))
     if page.page < page.pages - 1:
-        nav.append(("Next ▶️", f"ex:mine:{page.page + 1}"))
+        nav.append(("Next ▶️", EX.encode(Ex.MINE, page.page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([("➕ Add my own", "ex:new"), ("🏠 Catalogue", "ex:home")])
+    rows.append([("➕ Add my own", EX.encode(Ex.NEW)), ("🏠 Catalogue", EX.encode(Ex.HOME))])
     return keyboard(rows)
 
 
 def category_keyboard() -> InlineKeyboardMarkup:
     return keyboard(
         [
-            [(label(c), f"ex:cat:{c}") for c in CATEGORY_ORDER[i : i + 3]]
+            [(label(c), EX.encode(Ex.CATEGORY, word=c)) for c in CATEGORY_ORDER[i : i + 3]]
             for i in range(0, len(CATEGORY_ORDER), 3)
         ]
     )
@@ -251,26 +287,31 @@ def category_keyboard() -> InlineKeyboardMarkup:
 def muscles_keyboard(chosen: Sequence[str]) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
         [
-            (f"{'✅ ' if m in chosen else ''}{label(m)}", f"ex:mg:{MUSCLE_ORDER.index(m)}")
+            (
+                f"{'✅ ' if m in chosen else ''}{label(m)}",
+                EX.encode(Ex.MUSCLE, MUSCLE_ORDER.index(m)),
+            )
             for m in MUSCLE_ORDER[i : i + 3]
         ]
         for i in range(0, len(MUSCLE_ORDER), 3)
     ]
-    rows.append([("Next ▶", "ex:mgd")])
+    rows.append([("Next ▶", EX.encode(Ex.MUSCLES_DONE))])
     return keyboard(rows)
 
 
-EQUIPMENT_KEYBOARD = keyboard([[("None", "ex:eq:none")]])
-DIFFICULTY_KEYBOARD = keyboard([[(d.value.title(), f"ex:df:{d.value}") for d in Difficulty]])
+EQUIPMENT_KEYBOARD = keyboard([[("None", EX.encode(Ex.NO_EQUIPMENT, word="none"))]])
+DIFFICULTY_KEYBOARD = keyboard(
+    [[(d.value.title(), EX.encode(Ex.DIFFICULTY, word=d.value)) for d in Difficulty]]
+)
 MEASURE_KEYBOARD = keyboard(
     [
         [
-            (MEASURE_LABELS["weight_reps"], "ex:ms:weight_reps"),
-            (MEASURE_LABELS["reps"], "ex:ms:reps"),
+            (MEASURE_LABELS["weight_reps"], EX.encode(Ex.MEASURE, word="weight_reps")),
+            (MEASURE_LABELS["reps"], EX.encode(Ex.MEASURE, word="reps")),
         ],
         [
-            (MEASURE_LABELS["time"], "ex:ms:time"),
-            (MEASURE_LABELS["distance_time"], "ex:ms:distance_time"),
+            (MEASURE_LABELS["time"], EX.encode(Ex.MEASURE, word="time")),
+            (MEASURE_LABELS["distance_time"], EX.encode(Ex.MEASURE, word="distance_time")),
         ],
     ]
 )
@@ -279,17 +320,20 @@ MEASURE_KEYBOARD = keyboard(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _parts(update: Update) -> list[str]:
+def _press(update: Update) -> Press[Ex] | None:
     query = update.callback_query
-    return (query.data or "").split(":") if query is not None else []
+    return EX.decode(query.data) if query is not None else None
 
 
-def _int(parts: Sequence[str], index: int) -> int | None:
-    try:
-        value = int(parts[index])
-    except (IndexError, ValueError):
-        return None
-    return value if value >= 0 else None
+def _id(update: Update) -> int | None:
+    """The one id the pressed button carries (``pressed`` has checked its shape)."""
+    press = _press(update)
+    return press.id() if press is not None else None
+
+
+def _word(update: Update) -> str:
+    press = _press(update)
+    return (press.word or "") if press is not None else ""
 
 
 def _typed(update: Update) -> str:
@@ -382,7 +426,7 @@ async def results_pressed(update: Update, context: Context) -> object:
 
 
 async def view_pressed(update: Update, context: Context) -> object:
-    exercise_id = _int(_parts(update), 2)
+    exercise_id = _id(update)
     if exercise_id is None:
         await _refuse(update, EXPIRED)
         return None
@@ -407,7 +451,7 @@ async def _mine(update: Update, context: Context, page_no: int, notice: str = ""
 
 
 async def mine_pressed(update: Update, context: Context) -> object:
-    page_no = _int(_parts(update), 2)
+    page_no = _id(update)
     if page_no is None:
         await _refuse(update, EXPIRED)
         return None
@@ -415,7 +459,7 @@ async def mine_pressed(update: Update, context: Context) -> object:
 
 
 async def archive_pressed(update: Update, context: Context) -> object:
-    exercise_id = _int(_parts(update), 2)
+    exercise_id = _id(update)
     if exercise_id is None:
         await _refuse(update, EXPIRED)
         return None
@@ -427,13 +471,18 @@ async def archive_pressed(update: Update, context: Context) -> object:
     if not view.is_own:
         await _refuse(update, "Built-in exercises can't be archived; only your own.")
         return None
-    rows = [[("📦 Yes, archive", f"ex:arcy:{view.id}"), ("⬅️ Keep it", f"ex:v:{view.id}")]]
+    rows = [
+        [
+            ("📦 Yes, archive", EX.encode(Ex.ARCHIVE_YES, view.id)),
+            ("⬅️ Keep it", EX.encode(Ex.VIEW, view.id)),
+        ]
+    ]
     await show(update, CONFIRM_ARCHIVE.format(name=esc(view.name)), keyboard(rows))
     return SEARCH
 
 
 async def archive_confirmed(update: Update, context: Context) -> object:
-    exercise_id = _int(_parts(update), 2)
+    exercise_id = _id(update)
     if exercise_id is None:
         await _refuse(update, EXPIRED)
         return None
@@ -546,7 +595,7 @@ async def _choice_pressed(update: Update, context: Context, at: str) -> dict[str
 
 async def category_pressed(update: Update, context: Context) -> object:
     draft = await _choice_pressed(update, context, CATEGORY)
-    category = _parts(update)[-1]
+    category = _word(update)
     if draft is None:
         return None
     if category not in CATEGORIES:
@@ -580,7 +629,7 @@ async def category_typed(update: Update, context: Context) -> object:
 
 async def muscle_pressed(update: Update, context: Context) -> object:
     draft = await _choice_pressed(update, context, MUSCLES)
-    index = _int(_parts(update), 2)
+    index = _id(update)
     if draft is None:
         return None
     if index is None or index >= len(MUSCLE_ORDER):
@@ -675,7 +724,7 @@ async def equipment_typed(update: Update, context: Context) -> object:
 
 async def difficulty_pressed(update: Update, context: Context) -> object:
     draft = await _choice_pressed(update, context, DIFFICULTY)
-    value = _parts(update)[-1]
+    value = _word(update)
     if draft is None:
         return None
     if value not in {d.value for d in Difficulty}:
@@ -700,7 +749,7 @@ async def difficulty_typed(update: Update, context: Context) -> object:
 
 async def measure_pressed(update: Update, context: Context) -> object:
     draft = await _choice_pressed(update, context, MEASURE)
-    value = _parts(update)[-1]
+    value = _word(update)
     if draft is None:
         return None
     if value not in MEASURE_LABELS:
@@ -752,29 +801,6 @@ async def _save(update: Update, context: Context, draft: dict[str, Any]) -> obje
 # --- a trainer's demo and cues -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DemoButton:
-    """``ex:demo:<exercise id>`` opens the trainer's demo step; ``ex:demox:<id>`` clears it."""
-
-    exercise_id: int
-    clear: bool = False
-
-    def encode(self) -> str:
-        data = f"ex:{'demox' if self.clear else 'demo'}:{self.exercise_id}"
-        if len(data.encode()) > 64:
-            raise ValueError(data)
-        return data
-
-    @classmethod
-    def decode(cls, data: str | None) -> DemoButton | None:
-        parts = (data or "").split(":")
-        if len(parts) != 3 or parts[:2] not in (["ex", "demo"], ["ex", "demox"]):
-            return None
-        if not parts[2].isdigit() or len(parts[2]) > 15:
-            return None
-        return cls(int(parts[2]), clear=parts[1] == "demox")
-
-
 def _howtos(context: Context) -> HowToService:
     return HowToService(services(context).ctx)
 
@@ -789,29 +815,33 @@ def demo_text(view: HowToView, notice: str = "") -> str:
 def demo_keyboard(view: HowToView) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     if view.file_id or view.cues:
-        rows.append([("🗑 Remove mine", DemoButton(view.exercise_id, clear=True).encode())])
+        rows.append([("🗑 Remove mine", EX.encode(Ex.DEMO_CLEAR, view.exercise_id))])
     rows.append(
-        [howto_button(view.exercise_id, "Preview"), ("✅ Done", f"ex:v:{view.exercise_id}")]
+        [
+            howto_button(view.exercise_id, "Preview"),
+            ("✅ Done", EX.encode(Ex.VIEW, view.exercise_id)),
+        ]
     )
     return keyboard(rows)
 
 
 async def demo_pressed(update: Update, context: Context) -> object:
-    assert update.callback_query is not None
-    button = DemoButton.decode(update.callback_query.data)
-    if button is None:
+    press = _press(update)
+    exercise_id = press.id() if press is not None else None
+    if press is None or exercise_id is None:
         await _refuse(update, EXPIRED)
         return None
+    clear = press.action is Ex.DEMO_CLEAR
     try:
-        if button.clear:
-            view = await _howtos(context).clear(identity(update).telegram_id, button.exercise_id)
+        if clear:
+            view = await _howtos(context).clear(identity(update).telegram_id, exercise_id)
         else:
-            view = await _howtos(context).mine(identity(update).telegram_id, button.exercise_id)
+            view = await _howtos(context).mine(identity(update).telegram_id, exercise_id)
     except DomainError as error:
         await _refuse(update, error)
         return None
     _put(context, KEY, {**_store(context, KEY), "demo": view.exercise_id})
-    notice = DEMO_CLEARED.format(name=esc(view.name)) if button.clear else ""
+    notice = DEMO_CLEARED.format(name=esc(view.name)) if clear else ""
     await show(update, demo_text(view, notice), demo_keyboard(view))
     return DEMO
 
@@ -877,27 +907,45 @@ async def stale(update: Update, context: Context) -> object:
     return None
 
 
+Handler = Callable[[Update, Context], Coroutine[Any, Any, object]]
+ON_PRESS: dict[Ex, tuple[Shape, Handler]] = {
+    Ex.HOME: (Shape.NOTHING, home_pressed),
+    Ex.RESULTS: (Shape.NOTHING, results_pressed),
+    Ex.VIEW: (Shape.ID, view_pressed),
+    Ex.MINE: (Shape.ID, mine_pressed),
+    Ex.ARCHIVE: (Shape.ID, archive_pressed),
+    Ex.ARCHIVE_YES: (Shape.ID, archive_confirmed),
+    Ex.NEW: (Shape.NOTHING, new_pressed),
+    Ex.NEW_FROM_QUERY: (Shape.NOTHING, new_from_query_pressed),
+    Ex.CATEGORY: (Shape.WORD, category_pressed),
+    Ex.MUSCLE: (Shape.ID, muscle_pressed),
+    Ex.MUSCLES_DONE: (Shape.NOTHING, muscles_done),
+    Ex.NO_EQUIPMENT: (Shape.WORD, equipment_pressed),
+    Ex.DIFFICULTY: (Shape.WORD, difficulty_pressed),
+    Ex.MEASURE: (Shape.WORD, measure_pressed),
+    Ex.DEMO: (Shape.ID, demo_pressed),
+    Ex.DEMO_CLEAR: (Shape.ID, demo_pressed),
+}
+
+
+async def pressed(update: Update, context: Context) -> object:
+    """Every ``ex:`` button: its handler when the data has the action's shape, else the
+    out-of-date answer."""
+    press = _press(update)
+    shape, handler = ON_PRESS.get(press.action, (None, stale)) if press else (None, stale)
+    if press is None or shape is None or not shape.fits(press):
+        return await stale(update, context)
+    if press.action is Ex.NO_EQUIPMENT and press.word != "none":
+        return await stale(update, context)
+    return await handler(update, context)
+
+
 def build_handler() -> list[object]:
     flow = Flow(
         "exercises",
         entry_points=[
             CommandHandler("exercises", exercises_command),
-            CallbackQueryHandler(home_pressed, pattern=r"^ex:home$"),
-            CallbackQueryHandler(results_pressed, pattern=r"^ex:res$"),
-            CallbackQueryHandler(view_pressed, pattern=r"^ex:v:"),
-            CallbackQueryHandler(mine_pressed, pattern=r"^ex:mine:"),
-            CallbackQueryHandler(archive_pressed, pattern=r"^ex:arc:"),
-            CallbackQueryHandler(archive_confirmed, pattern=r"^ex:arcy:"),
-            CallbackQueryHandler(new_pressed, pattern=r"^ex:new$"),
-            CallbackQueryHandler(new_from_query_pressed, pattern=r"^ex:newq$"),
-            CallbackQueryHandler(category_pressed, pattern=r"^ex:cat:"),
-            CallbackQueryHandler(muscle_pressed, pattern=r"^ex:mg:"),
-            CallbackQueryHandler(muscles_done, pattern=r"^ex:mgd$"),
-            CallbackQueryHandler(equipment_pressed, pattern=r"^ex:eq:none$"),
-            CallbackQueryHandler(difficulty_pressed, pattern=r"^ex:df:"),
-            CallbackQueryHandler(measure_pressed, pattern=r"^ex:ms:"),
-            CallbackQueryHandler(demo_pressed, pattern=r"^ex:demox?:"),
-            CallbackQueryHandler(stale, pattern=r"^ex:"),
+            CallbackQueryHandler(pressed, pattern=rf"^{EX.prefix}:"),
         ],
         states={
             SEARCH: [MessageHandler(TEXT, query_typed)],

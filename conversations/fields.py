@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
@@ -22,6 +23,7 @@ from coaching.domain.enums import Difficulty
 from coaching.domain.progression import EntryError
 from coaching.errors import DomainError
 from conversations.common import Button, Context, answer, esc, identity, is_skip, keyboard, show
+from conversations.typed_buttons import ButtonCodec
 
 # --- wording shared by every detail editor ----------------------------------------------------
 
@@ -51,6 +53,8 @@ async def refuse(update: Update, error: DomainError | EntryError | str) -> None:
 
 
 def data_parts(update: Update) -> list[str]:
+    """The parts of a button's data. Only for flows not yet on a codec (templates and programs
+    outside their editors); a flow with a :class:`ButtonCodec` decodes with it instead."""
     query = update.callback_query
     return (query.data or "").split(":") if query is not None else []
 
@@ -71,15 +75,29 @@ def enum_part(parts: Sequence[str], index: int, kind: type[E]) -> E | None:
         return None
 
 
+def one_id(update: Update, codec: ButtonCodec[Any]) -> int | None:
+    """The one id a button of ``codec`` carries (``<prefix>:<action>:<id>``); None for anything
+    else (forged, out of date)."""
+    query = update.callback_query
+    press = codec.decode(query.data if query is not None else None)
+    if press is None or len(press.ids) != 1 or press.word is not None:
+        return None
+    return press.ids[0]
+
+
 async def pressed(
-    update: Update, expired: str, call: Callable[[int, int], Awaitable[T]]
+    update: Update,
+    expired: str,
+    call: Callable[[int, int], Awaitable[T]],
+    codec: ButtonCodec[Any] | None = None,
 ) -> T | None:
-    """``call(telegram id, id)`` for the id a button carries (``<prefix>:<code>:<id>``).
+    """``call(telegram id, id)`` for the id a button carries (``<prefix>:<code>:<id>``), read
+    with ``codec`` when the flow has one.
 
     None once the press was refused: a malformed button gets ``expired``, a ``DomainError``
     (not yours, gone) its own message.
     """
-    item_id = int_part(data_parts(update), 2)
+    item_id = one_id(update, codec) if codec is not None else int_part(data_parts(update), 2)
     if item_id is None:
         await refuse(update, expired)
         return None
@@ -96,12 +114,11 @@ def message_text(update: Update) -> str:
 
 
 def field_menu(
-    fields: Sequence[E], labels: Mapping[E, str], prefix: str, back: str
+    fields: Sequence[E], labels: Mapping[E, str], data: Callable[[E], str], back: str
 ) -> InlineKeyboardMarkup:
-    """Buttons, three to a row, to pick which detail to edit (``<prefix>:<field>``)."""
+    """Buttons, three to a row, to pick which detail to edit (``data(field)`` each)."""
     rows: list[list[Button]] = [
-        [(labels[f], f"{prefix}:{f.value}") for f in fields[i : i + 3]]
-        for i in range(0, len(fields), 3)
+        [(labels[f], data(f)) for f in fields[i : i + 3]] for i in range(0, len(fields), 3)
     ]
     rows.append([("⬅️ Back", back)])
     return keyboard(rows)
@@ -197,8 +214,33 @@ class FieldEditor(Generic[F, V]):
         routes.append((codes.clear, self.on_clear))
         return routes
 
-    def _data(self, code: str, *parts: object) -> str:
-        return ":".join([self.prefix, code, *(str(p) for p in parts)])
+    @cached_property
+    def buttons(self) -> ButtonCodec[StrEnum]:
+        """The editor's codec: its codes are the actions, the item's id then a field's (or a
+        choice's) value follow."""
+        codes = {"MENU": self.codes.menu, "PICK": self.codes.pick, "CLEAR": self.codes.clear}
+        codes["ITEM"] = self.codes.item
+        if self.choice is not None:
+            codes["CHOOSE"] = self.choice.code
+        actions = StrEnum(f"{self.prefix.title()}Detail", codes)  # type: ignore[misc]
+        return ButtonCodec(self.prefix, actions, words=True)
+
+    def _data(self, code: str, item_id: int, word: str | None = None) -> str:
+        return self.buttons.encode(self.buttons.actions(code), item_id, word=word)
+
+    def _press(self, update: Update, code: str) -> tuple[int, str | None] | None:
+        """The item id and the value a ``<prefix>:<code>:<id>[:<value>]`` button carries."""
+        query = update.callback_query
+        press = self.buttons.decode(query.data if query is not None else None)
+        if press is None or press.action != code or len(press.ids) != 1:
+            return None
+        return press.ids[0], press.word
+
+    def _field_press(self, update: Update, code: str) -> tuple[int, F] | None:
+        found = self._press(update, code)
+        if found is None or found[1] not in {f.value for f in self.kind}:
+            return None
+        return found[0], self.kind(found[1])
 
     async def _load(self, update: Update, context: Context, item_id: int) -> V | None:
         try:
@@ -208,24 +250,25 @@ class FieldEditor(Generic[F, V]):
             return None
 
     async def on_menu(self, update: Update, context: Context) -> object:
-        view = await pressed(update, self.expired, self.load(context))
+        view = await pressed(update, self.expired, self.load(context), self.buttons)
         if view is None:
             return None
+        item_id = view.id
         menu = field_menu(
             list(self.kind),
             self.labels,
-            self._data(self.codes.pick, view.id),
-            self._data(self.codes.item, view.id),
+            lambda field: self._data(self.codes.pick, item_id, field.value),
+            self._data(self.codes.item, item_id),
         )
         await show(update, f"{self.render(view)}\n\n{WHICH_DETAIL}", menu)
         return self.view_state
 
     async def on_field(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        item_id, field = int_part(parts, 2), enum_part(parts, 3, self.kind)
-        if item_id is None or field is None:
+        found = self._field_press(update, self.codes.pick)
+        if found is None:
             await refuse(update, self.expired)
             return None
+        item_id, field = found
         view = await self._load(update, context, item_id)
         if view is None:
             return None
@@ -280,19 +323,17 @@ class FieldEditor(Generic[F, V]):
         return await self._set(update, context, item_id, field, text)
 
     async def on_choose(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        item_id = int_part(parts, 2)
-        value = parts[3] if len(parts) > 3 else ""
         choice = self.choice
-        if choice is None or item_id is None or value not in {v for _, v in choice.options}:
+        found = self._press(update, choice.code) if choice is not None else None
+        if choice is None or found is None or found[1] not in {v for _, v in choice.options}:
             await refuse(update, self.expired)
             return None
+        item_id, value = found
         return await self._set(update, context, item_id, choice.field, value)
 
     async def on_clear(self, update: Update, context: Context) -> object:
-        parts = data_parts(update)
-        item_id, field = int_part(parts, 2), enum_part(parts, 3, self.kind)
-        if item_id is None or field is None or field in self.required:
+        found = self._field_press(update, self.codes.clear)
+        if found is None or found[1] in self.required:
             await refuse(update, self.expired)
             return None
-        return await self._set(update, context, item_id, field, None)
+        return await self._set(update, context, found[0], found[1], None)

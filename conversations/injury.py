@@ -92,7 +92,7 @@ class Injury(StrEnum):
     DISMISS = "x"
 
 
-INJURY = ButtonCodec("inj", Injury)
+INJURY = ButtonCodec("inj", Injury, words=True)
 
 
 def _pressed(update: Update, action: Injury) -> Press[Injury] | None:

@@ -33,7 +33,7 @@ from conversations.common import (
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.menus import set_menu_for
-from conversations.start import ASK_TIMEZONE, ZONE_BUTTONS
+from conversations.start import ASK_TIMEZONE, ZONE_BUTTONS, pressed_zone
 
 REVIEW, TIMEZONE = range(2)
 KEY = "invite"
@@ -292,7 +292,7 @@ async def _set_zone(update: Update, context: Context, zone: str) -> int:
 
 async def zone_pressed(update: Update, context: Context) -> int:
     assert update.callback_query is not None
-    return await _set_zone(update, context, (update.callback_query.data or "").split(":", 2)[-1])
+    return await _set_zone(update, context, pressed_zone(update.callback_query.data))
 
 
 async def zone_typed(update: Update, context: Context) -> int:

@@ -8,7 +8,9 @@ on every step.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -36,6 +38,7 @@ from coaching.services.measurements import (
 from conversations.common import END, Button, Context, answer, esc, identity, keyboard, show
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec, Press, Shape
 
 CHOOSE, MENU, VALUE, CUSTOM = range(4)
 STATE_KEY = "measure"
@@ -73,7 +76,24 @@ DATE_HINT = (
 )
 DONE = "✅ Done. Send /measure any time to log more."
 EXPIRED = "This button has expired. Send /measure to start again."
-MENU_BUTTON: Button = ("« Menu", "ms:menu")
+
+
+class Ms(StrEnum):
+    """The /measure buttons: ``ms:<action>``, with a client's id or page (``ms:c:12``) or a
+    kind's code (``ms:k:w``)."""
+
+    ME = "me"
+    CLIENTS = "cl"
+    CLIENT_PAGE = "cp"
+    CLIENT = "c"
+    MENU = "menu"
+    KIND = "k"
+    RECENT = "recent"
+    DONE = "done"
+
+
+MEASURE = ButtonCodec("ms", Ms)
+MENU_BUTTON: Button = ("« Menu", MEASURE.encode(Ms.MENU))
 
 
 def _day(day: date) -> str:
@@ -92,16 +112,16 @@ def menu_buttons(*, can_log: bool, can_view: bool) -> InlineKeyboardMarkup:
     if can_log:
         rows.append(
             [
-                ("⚖️ Weight", "ms:k:w"),
-                ("🔥 Body fat %", "ms:k:f"),
-                ("❤️ Resting HR", "ms:k:h"),
+                ("⚖️ Weight", MEASURE.encode(Ms.KIND, word="w")),
+                ("🔥 Body fat %", MEASURE.encode(Ms.KIND, word="f")),
+                ("❤️ Resting HR", MEASURE.encode(Ms.KIND, word="h")),
             ]
         )
-        rows.append([("📐 Other measurement", "ms:k:x")])
+        rows.append([("📐 Other measurement", MEASURE.encode(Ms.KIND, word="x"))])
     last: list[Button] = []
     if can_view:
-        last.append(("📈 Recent entries", "ms:recent"))
-    last.append(("✔ Done", "ms:done"))
+        last.append(("📈 Recent entries", MEASURE.encode(Ms.RECENT)))
+    last.append(("✔ Done", MEASURE.encode(Ms.DONE)))
     rows.append(last)
     return keyboard(rows)
 
@@ -166,13 +186,14 @@ def render_recent(recent: RecentEntries, for_client: bool) -> str:
 
 def client_buttons(page: ClientPage) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [(client.name, f"ms:c:{client.client_profile_id}")] for client in page.clients
+        [(client.name, MEASURE.encode(Ms.CLIENT, client.client_profile_id))]
+        for client in page.clients
     ]
     nav: list[Button] = []
     if page.page > 0:
-        nav.append(("◀", f"ms:cp:{page.page - 1}"))
+        nav.append(("◀", MEASURE.encode(Ms.CLIENT_PAGE, page.page - 1)))
     if page.page + 1 < page.pages:
-        nav.append(("▶", f"ms:cp:{page.page + 1}"))
+        nav.append(("▶", MEASURE.encode(Ms.CLIENT_PAGE, page.page + 1)))
     if nav:
         rows.append(nav)
     return keyboard(rows)
@@ -199,7 +220,14 @@ async def measure_command(update: Update, context: Context) -> int:
         await show(
             update,
             WHO,
-            keyboard([[("🙋 Myself", "ms:me"), ("👥 A client", "ms:cl")]]),
+            keyboard(
+                [
+                    [
+                        ("🙋 Myself", MEASURE.encode(Ms.ME)),
+                        ("👥 A client", MEASURE.encode(Ms.CLIENTS)),
+                    ]
+                ]
+            ),
             edit=False,
         )
         return CHOOSE
@@ -269,16 +297,11 @@ async def _menu(update: Update, context: Context, *, edit: bool, prefix: str = "
 async def on_button(update: Update, context: Context) -> int:
     """Every ``ms:`` button; the client in play is re-checked by the service each time."""
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
+    press = MEASURE.decode(update.callback_query.data)
     in_flow = STATE_KEY in (context.user_data or {})
     stored = _state(context)
     try:
-        if len(parts) == 2:
-            step = await _bare_press(update, context, parts[1], stored)
-        elif len(parts) == 3:
-            step = await _press_with(update, context, parts[1], parts[2], stored)
-        else:
-            step = None
+        step = await _dispatch(update, context, press, stored) if press is not None else None
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return _unchanged(context, in_flow)
@@ -288,39 +311,75 @@ async def on_button(update: Update, context: Context) -> int:
     return _unchanged(context, in_flow)
 
 
-async def _bare_press(
-    update: Update, context: Context, action: str, stored: dict[str, Any]
-) -> int | None:
-    """A button without an argument, or None when it is not one of this flow's."""
-    if action == "me":
-        start = await _svc(context).start(identity(update).telegram_id)
-        return await _self_menu(update, context, start.units, edit=True)
-    if action == "cl":
-        return await _client_list(update, context, 0, edit=True)
-    if action == "menu" and STATE_KEY in (context.user_data or {}):
-        return await _menu(update, context, edit=True)
-    if action == "recent" and stored:
-        return await _recent(update, context)
-    if action == "done":
-        assert context.user_data is not None
-        context.user_data.pop(STATE_KEY, None)
-        await show(update, DONE)
-        return END
-    return None
+# Each press handler returns the next state, or None when the press does not fit the moment
+# (a button of a screen that is gone): that gets the out-of-date answer.
+PressHandler = Callable[
+    [Update, Context, Press[Ms], dict[str, Any]], Coroutine[Any, Any, int | None]
+]
 
 
-async def _press_with(
-    update: Update, context: Context, action: str, argument: str, stored: dict[str, Any]
+async def _me(update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]) -> int:
+    start = await _svc(context).start(identity(update).telegram_id)
+    return await _self_menu(update, context, start.units, edit=True)
+
+
+async def _clients(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
+) -> int:
+    return await _client_list(update, context, press.id() or 0, edit=True)
+
+
+async def _client(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
+) -> int:
+    target = await _svc(context).choose_client(identity(update).telegram_id, press.ids[0])
+    return await _client_menu(update, context, target)
+
+
+async def _back_to_menu(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
 ) -> int | None:
-    """A button with one argument, or None when it is not one of this flow's."""
-    if action == "cp" and argument.isdigit():
-        return await _client_list(update, context, int(argument), edit=True)
-    if action == "c" and argument.isdigit():
-        target = await _svc(context).choose_client(identity(update).telegram_id, int(argument))
-        return await _client_menu(update, context, target)
-    if action == "k" and stored:
-        return await _ask_kind(update, context, argument)
-    return None
+    if STATE_KEY not in (context.user_data or {}):
+        return None
+    return await _menu(update, context, edit=True)
+
+
+async def _recent_pressed(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
+) -> int | None:
+    return await _recent(update, context) if stored else None
+
+
+async def _kind_pressed(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
+) -> int | None:
+    return await _ask_kind(update, context, press.word or "") if stored else None
+
+
+async def _done(update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(STATE_KEY, None)
+    await show(update, DONE)
+    return END
+
+
+async def _dispatch(
+    update: Update, context: Context, press: Press[Ms], stored: dict[str, Any]
+) -> int | None:
+    shape, handler = ON_PRESS[press.action]
+    return await handler(update, context, press, stored) if shape.fits(press) else None
+
+
+ON_PRESS: dict[Ms, tuple[Shape, PressHandler]] = {
+    Ms.ME: (Shape.NOTHING, _me),
+    Ms.CLIENTS: (Shape.NOTHING, _clients),
+    Ms.CLIENT_PAGE: (Shape.ID, _clients),
+    Ms.CLIENT: (Shape.ID, _client),
+    Ms.MENU: (Shape.NOTHING, _back_to_menu),
+    Ms.RECENT: (Shape.NOTHING, _recent_pressed),
+    Ms.KIND: (Shape.WORD, _kind_pressed),
+    Ms.DONE: (Shape.NOTHING, _done),
+}
 
 
 def _unchanged(context: Context, in_flow: bool) -> int:
@@ -453,7 +512,7 @@ async def text_while_choosing(update: Update, context: Context) -> int:
 
 
 def build_handler() -> Flow:
-    buttons = CallbackQueryHandler(on_button, pattern=r"^ms:")
+    buttons = CallbackQueryHandler(on_button, pattern=rf"^{MEASURE.prefix}:")
     text = filters.TEXT & ~filters.COMMAND
     photo = MessageHandler(filters.PHOTO, photo_sent)
     return Flow(

@@ -8,7 +8,8 @@ step. Nothing is written until the trainer taps Create on the summary.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -26,6 +27,7 @@ from coaching.domain.units import plain, to_unit
 from coaching.errors import DomainError, InvalidInput
 from coaching.services.clients import ClientService
 from coaching.services.users import UserService
+from conversations.clients import card_data
 from conversations.common import (
     END,
     Button,
@@ -39,7 +41,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
-from conversations.typed_buttons import ButtonCodec
+from conversations.typed_buttons import ButtonCodec, Press, Shape
 
 ASK, CONFIRM = range(2)
 KEY = "newclient"
@@ -231,6 +233,26 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 STEP_BY_KEY = {step.key: step for step in STEPS}
+StepKey = StrEnum("StepKey", {step.key.upper(): step.key for step in STEPS})  # type: ignore[misc]
+"""The steps' keys, which the step buttons carry where an action's name goes."""
+
+
+class Confirm(StrEnum):
+    """The summary's buttons: ``nc:create``, ``nc:edit``, ``nc:cancel``, ``nc:summary``."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    CANCEL = "cancel"
+    SUMMARY = "summary"
+
+
+CONFIRM_CODEC = ButtonCodec("nc", Confirm)
+OPTION = ButtonCodec("nc:opt", StepKey)
+"""``nc:opt:<step key>:<option index>``."""
+SKIP_STEP = ButtonCodec("nc:skip", StepKey)
+"""``nc:skip:<step key>``."""
+EDIT_FIELD = ButtonCodec("nc:field", StepKey)
+"""``nc:field:<step key>``: edit that detail from the summary."""
 # What each step sets, so Skip can clear it when a detail is edited.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
@@ -269,10 +291,12 @@ def choice_text(draft: dict[str, Any]) -> str:
 
 def step_markup(step: Step) -> InlineKeyboardMarkup | None:
     rows: list[list[Button]] = []
-    options = [(label, f"nc:opt:{step.key}:{i}") for i, (label, _v) in enumerate(step.options)]
+    options = [
+        (label, OPTION.encode(StepKey(step.key), i)) for i, (label, _v) in enumerate(step.options)
+    ]
     rows.extend(options[i : i + 2] for i in range(0, len(options), 2))
     if not step.required:
-        rows.append([(SKIP, f"nc:skip:{step.key}")])
+        rows.append([(SKIP, SKIP_STEP.encode(StepKey(step.key)))])
     return keyboard(rows) if rows else None
 
 
@@ -282,11 +306,20 @@ def step_text(step: Step) -> str:
 
 
 CONFIRM_BUTTONS = keyboard(
-    [[("✅ Create", "nc:create"), ("✏️ Edit a detail", "nc:edit")], [("✖ Cancel", "nc:cancel")]]
+    [
+        [
+            ("✅ Create", CONFIRM_CODEC.encode(Confirm.CREATE)),
+            ("✏️ Edit a detail", CONFIRM_CODEC.encode(Confirm.EDIT)),
+        ],
+        [("✖ Cancel", CONFIRM_CODEC.encode(Confirm.CANCEL))],
+    ]
 )
 EDIT_BUTTONS = keyboard(
-    [[(s.label, f"nc:field:{s.key}") for s in STEPS[i : i + 3]] for i in range(0, len(STEPS), 3)]
-    + [[("◀ Back to summary", "nc:summary")]]
+    [
+        [(s.label, EDIT_FIELD.encode(StepKey(s.key))) for s in STEPS[i : i + 3]]
+        for i in range(0, len(STEPS), 3)
+    ]
+    + [[("◀ Back to summary", CONFIRM_CODEC.encode(Confirm.SUMMARY))]]
 )
 
 
@@ -462,22 +495,20 @@ async def pressed(update: Update, context: Context) -> int:
     """Skip or an option button of the current question."""
     draft = _draft(context)
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
+    data = update.callback_query.data
+    skip, option = SKIP_STEP.decode(data), OPTION.decode(data)
     if draft is None or draft.get("step") not in STEP_BY_KEY:
         await answer(update, LOST, alert=True)
         return END
     step = STEP_BY_KEY[draft["step"]]
-    if len(parts) < 3 or parts[2] != step.key:
-        await answer(update, OLD_BUTTON, alert=True)
-        return ASK
-    if parts[1] == "skip" and not step.required:
+    skipped = skip == Press(StepKey(step.key)) and not step.required
+    index = option.ids[0] if option is not None and Shape.ID.fits(option) else len(step.options)
+    if skipped:
         _skip(draft, step)
         return await _advance(update, draft, edit=True)
-    if parts[1] == "opt" and len(parts) == 4 and parts[3].isdigit():
-        index = int(parts[3])
-        if index < len(step.options):
-            _apply(draft, step, step.options[index][1])
-            return await _advance(update, draft, edit=True)
+    if option is not None and option.action == step.key and index < len(step.options):
+        _apply(draft, step, step.options[index][1])
+        return await _advance(update, draft, edit=True)
     await answer(update, OLD_BUTTON, alert=True)
     return ASK
 
@@ -502,31 +533,39 @@ async def confirm_typed(update: Update, context: Context) -> int:
 async def confirm_pressed(update: Update, context: Context) -> int:
     draft = _draft(context)
     assert update.callback_query is not None
-    data = update.callback_query.data or ""
+    data = update.callback_query.data
     if draft is None:
         await answer(update, LOST, alert=True)
         return END
-    if data == "nc:summary":
-        await show(update, summary_text(draft), CONFIRM_BUTTONS)
-        return CONFIRM
-    if data == "nc:edit":
-        await show(update, "Which detail do you want to change?", EDIT_BUTTONS)
-        return CONFIRM
-    if data.startswith("nc:field:") and data[len("nc:field:") :] in STEP_BY_KEY:
-        step = STEP_BY_KEY[data[len("nc:field:") :]]
+    field = EDIT_FIELD.decode(data)
+    if field is not None and field == Press(field.action):
+        step = STEP_BY_KEY[field.action]
         draft["step"] = step.key
         draft["editing"] = True
         await show(update, step_text(step), step_markup(step))
         return ASK
-    if data == "nc:cancel":
-        assert context.user_data is not None
-        context.user_data.pop(KEY, None)
-        await show(update, "Cancelled. No client was created.")
-        return END
-    if data == "nc:create":
-        return await _create(update, context, draft)
-    await answer(update, OLD_BUTTON, alert=True)
+    press = CONFIRM_CODEC.decode(data)
+    if press is None or press != Press(press.action):
+        await answer(update, OLD_BUTTON, alert=True)
+        return CONFIRM
+    return await ON_CONFIRM[press.action](update, context, draft)
+
+
+async def _summary(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    await show(update, summary_text(draft), CONFIRM_BUTTONS)
     return CONFIRM
+
+
+async def _edit_menu(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    await show(update, "Which detail do you want to change?", EDIT_BUTTONS)
+    return CONFIRM
+
+
+async def _cancel(update: Update, context: Context, draft: dict[str, Any]) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(KEY, None)
+    await show(update, "Cancelled. No client was created.")
+    return END
 
 
 async def choice_pressed(update: Update, context: Context) -> int:
@@ -537,7 +576,7 @@ async def choice_pressed(update: Update, context: Context) -> int:
     if draft is None or draft.get("step") != "choice" or "name" not in draft.get("values", {}):
         await answer(update, LOST if draft is None else OLD_BUTTON, alert=True)
         return END if draft is None else CONFIRM
-    if press is None:
+    if press is None or press != Press(press.action):
         await answer(update, OLD_BUTTON, alert=True)
         return CONFIRM
     if press.action is Intake.NOW:
@@ -579,9 +618,22 @@ async def _create(
             link=esc(link),
             expires=client.expires_at.astimezone(zone).strftime("%d %b %Y, %H:%M"),
         ),
-        keyboard([[("📇 Open card", f"cl:card:{client.client_profile_id}")]]),
+        keyboard([[("📇 Open card", card_data(client.client_profile_id))]]),
     )
     return END
+
+
+ON_CONFIRM: dict[Confirm, Callable[[Update, Context, dict[str, Any]], Awaitable[int]]] = {
+    Confirm.SUMMARY: _summary,
+    Confirm.EDIT: _edit_menu,
+    Confirm.CANCEL: _cancel,
+    Confirm.CREATE: _create,
+}
+
+
+def _starts(*codecs: ButtonCodec[Any]) -> str:
+    """A pattern for data that starts with one of these codecs' prefixes."""
+    return "^(?:" + "|".join(re.escape(f"{c.prefix}:") for c in codecs) + ")"
 
 
 def build_handler() -> list[object]:
@@ -591,14 +643,15 @@ def build_handler() -> list[object]:
         entry_points=[CommandHandler("newclient", start)],
         states={
             ASK: [
-                CallbackQueryHandler(pressed, pattern=r"^nc:(skip|opt):"),
+                CallbackQueryHandler(pressed, pattern=_starts(SKIP_STEP, OPTION)),
                 MessageHandler(text, typed),
             ],
             CONFIRM: [
-                CallbackQueryHandler(choice_pressed, pattern=INTAKE.pattern()),
+                # only the two buttons themselves: anything else with their prefix is out of date
                 CallbackQueryHandler(
-                    confirm_pressed, pattern=r"^nc:(create|edit|cancel|summary|field:)"
+                    choice_pressed, pattern="|".join(INTAKE.exactly(a) for a in Intake)
                 ),
+                CallbackQueryHandler(confirm_pressed, pattern=_starts(CONFIRM_CODEC, EDIT_FIELD)),
                 MessageHandler(text, confirm_typed),
             ],
         },

@@ -10,7 +10,9 @@ press carries the relationship and exercise ids; the service re-checks them agai
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -55,11 +57,36 @@ from conversations.common import (
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.invite import SHARED_NOUNS
+from conversations.typed_buttons import ButtonCodec, Press
 
 REASON = 0
 SHARE_SEARCH, SHARE_METRICS, SHARE_FROM, SHARE_TO = range(1, 5)
 KEY = "perm"
 SHARE_KEY = "perm_share"
+
+
+class Perm(StrEnum):
+    """The client's sharing screen's buttons: ``perm:<action>:<relationship id>[:...]``."""
+
+    LIST = "list"
+    OPEN = "r"
+    TOGGLE = "t"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    SHARING = "pg"
+    ADD_RULE = "pa"
+    EXERCISE = "px"
+    METRIC = "pm"
+    WINDOW = "pw"
+    FROM = "pf"
+    TO = "pt"
+    RULE = "pe"
+    REMOVE_RULE = "pd"
+    SKIP = "skip"
+
+
+PERM = ButtonCodec("perm", Perm)
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -183,10 +210,12 @@ def sharing_text(view: SharingView, note: str = "") -> str:
 def sharing_keyboard(view: SharingView) -> InlineKeyboardMarkup:
     rid = view.relationship_id
     rows: list[list[Button]] = [
-        [(f"✏️ {rule.exercise_name[:50]}", f"perm:pe:{rid}:{rule.exercise_id}")]
+        [(f"✏️ {rule.exercise_name[:50]}", PERM.encode(Perm.RULE, rid, rule.exercise_id))]
         for rule in view.rules
     ]
-    rows.append([("➕ Add rule", f"perm:pa:{rid}"), ("◀ Back", f"perm:r:{rid}")])
+    rows.append(
+        [("➕ Add rule", PERM.encode(Perm.ADD_RULE, rid)), ("◀ Back", PERM.encode(Perm.OPEN, rid))]
+    )
     return keyboard(rows)
 
 
@@ -213,12 +242,14 @@ def metrics_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
             (
                 f"{'✅' if metric in chosen else '▫️'} {metric_label(metric)} · "
                 f"{METRIC_DESCRIPTIONS[metric]}",
-                f"perm:pm:{rid}:{eid}:{i}",
+                PERM.encode(Perm.METRIC, rid, eid, i),
             )
         ]
         for i, metric in enumerate(PROGRESSION_METRIC_ORDER)
     ]
-    rows.append([("◀ Back", f"perm:pg:{rid}"), ("Next ▶", f"perm:pw:{rid}:{eid}")])
+    rows.append(
+        [("◀ Back", PERM.encode(Perm.SHARING, rid)), ("Next ▶", PERM.encode(Perm.WINDOW, rid, eid))]
+    )
     return keyboard(rows)
 
 
@@ -245,10 +276,10 @@ def from_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     markup = keyboard(
         [
             [
-                ("All history", f"perm:pf:{rid}:{eid}:all"),
-                ("From today", f"perm:pf:{rid}:{eid}:now"),
+                ("All history", PERM.encode(Perm.FROM, rid, eid, word="all")),
+                ("From today", PERM.encode(Perm.FROM, rid, eid, word="now")),
             ],
-            [("◀ Back", f"perm:px:{rid}:{eid}")],
+            [("◀ Back", PERM.encode(Perm.EXERCISE, rid, eid))],
         ]
     )
     return text, markup
@@ -265,7 +296,12 @@ def to_screen(draft: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         example=example_day(after + timedelta(days=60)).isoformat(),
     )
     markup = keyboard(
-        [[("◀ Back", f"perm:pw:{rid}:{eid}"), ("No end", f"perm:pt:{rid}:{eid}:none")]]
+        [
+            [
+                ("◀ Back", PERM.encode(Perm.WINDOW, rid, eid)),
+                ("No end", PERM.encode(Perm.TO, rid, eid, word="none")),
+            ]
+        ]
     )
     return text, markup
 
@@ -288,8 +324,11 @@ def rule_screen(choice: SharingChoice) -> tuple[str, InlineKeyboardMarkup]:
     )
     markup = keyboard(
         [
-            [("✏️ Change", f"perm:px:{rid}:{eid}"), ("🗑 Remove rule", f"perm:pd:{rid}:{eid}")],
-            [("◀ Back", f"perm:pg:{rid}")],
+            [
+                ("✏️ Change", PERM.encode(Perm.EXERCISE, rid, eid)),
+                ("🗑 Remove rule", PERM.encode(Perm.REMOVE_RULE, rid, eid)),
+            ],
+            [("◀ Back", PERM.encode(Perm.SHARING, rid))],
         ]
     )
     return text, markup
@@ -321,19 +360,24 @@ def view_text(view: PermissionsView) -> str:
 def view_keyboard(view: PermissionsView, *, several: bool) -> InlineKeyboardMarkup:
     rid = view.relationship_id
     rows: list[list[Button]] = [
-        [(f"{'✅' if view.flags.allows(p) else '❌'} {PERMISSION_LABELS[p]}", f"perm:t:{rid}:{i}")]
+        [
+            (
+                f"{'✅' if view.flags.allows(p) else '❌'} {PERMISSION_LABELS[p]}",
+                PERM.encode(Perm.TOGGLE, rid, i),
+            )
+        ]
         for i, p in enumerate(PERMISSION_ORDER)
     ]
-    rows.append([("📈 Per-exercise sharing", f"perm:pg:{rid}")])
+    rows.append([("📈 Per-exercise sharing", PERM.encode(Perm.SHARING, rid))])
     actions: list[Button] = []
     if view.status is RelationshipStatus.ACTIVE:
-        actions.append(("⏸ Pause coaching", f"perm:pause:{rid}"))
+        actions.append(("⏸ Pause coaching", PERM.encode(Perm.PAUSE, rid)))
     elif view.status is RelationshipStatus.PAUSED:
-        actions.append(("▶️ Resume coaching", f"perm:resume:{rid}"))
-    actions.append(("🛑 End coaching", f"perm:end:{rid}"))
+        actions.append(("▶️ Resume coaching", PERM.encode(Perm.RESUME, rid)))
+    actions.append(("🛑 End coaching", PERM.encode(Perm.END, rid)))
     rows.append(actions)
     if several:
-        rows.append([("◀ All trainers", "perm:list")])
+        rows.append([("◀ All trainers", PERM.encode(Perm.LIST))])
     return keyboard(rows)
 
 
@@ -343,7 +387,7 @@ def trainers_keyboard(links: list[TrainerLink]) -> InlineKeyboardMarkup:
             [
                 (
                     f"{link.trainer_name} · {STATUS_TEXT[link.status]}",
-                    f"perm:r:{link.relationship_id}",
+                    PERM.encode(Perm.OPEN, link.relationship_id),
                 )
             ]
             for link in links
@@ -392,9 +436,22 @@ async def list_pressed(update: Update, context: Context) -> int:
     return END
 
 
-def _parts(update: Update) -> list[str]:
+def _press(update: Update) -> Press[Perm] | None:
     assert update.callback_query is not None
-    return (update.callback_query.data or "").split(":")
+    return PERM.decode(update.callback_query.data)
+
+
+def _id(update: Update) -> int | None:
+    """The one id of a ``perm:<action>:<relationship id>`` button; None for anything else."""
+    press = _press(update)
+    if press is None or len(press.ids) != 1 or press.word is not None:
+        return None
+    return press.ids[0]
+
+
+def _word(update: Update) -> str:
+    press = _press(update)
+    return (press.word or "") if press is not None else ""
 
 
 async def _render(update: Update, context: Context, relationship_id: int, note: str = "") -> int:
@@ -411,23 +468,21 @@ async def _render(update: Update, context: Context, relationship_id: int, note: 
 
 
 async def open_pressed(update: Update, context: Context) -> int:
-    parts = _parts(update)
-    if len(parts) != 3 or not parts[2].isdigit():
+    relationship_id = _id(update)
+    if relationship_id is None:
         await answer(update, EXPIRED, alert=True)
         return END
-    return await _render(update, context, int(parts[2]))
+    return await _render(update, context, relationship_id)
 
 
 async def toggle_pressed(update: Update, context: Context) -> int:
-    parts = _parts(update)
-    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+    press = _press(update)
+    if press is None or len(press.ids) != 2 or press.word is not None:
         await answer(update, EXPIRED, alert=True)
         return END
     who = identity(update).telegram_id
     try:
-        change = await PermissionService(services(context).ctx).toggle(
-            who, int(parts[2]), int(parts[3])
-        )
+        change = await PermissionService(services(context).ctx).toggle(who, *press.ids)
         several = await _several(context, who)
     except DomainError as error:
         await answer(update, str(error), alert=True)
@@ -441,13 +496,13 @@ async def toggle_pressed(update: Update, context: Context) -> int:
 
 
 async def _ask(update: Update, context: Context, action: str) -> int:
-    parts = _parts(update)
-    if len(parts) != 3 or not parts[2].isdigit():
+    relationship_id = _id(update)
+    if relationship_id is None:
         await answer(update, EXPIRED, alert=True)
         return END
     target = RelationshipStatus.PAUSED if action == "pause" else RelationshipStatus.TERMINATED
     try:
-        parties = await _client_side(context, identity(update).telegram_id, int(parts[2]), target)
+        parties = await _client_side(context, identity(update).telegram_id, relationship_id, target)
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return END
@@ -476,7 +531,7 @@ def _prompt(state: dict[str, Any]) -> str:
 
 
 def _prompt_markup(action: str) -> InlineKeyboardMarkup | None:
-    return keyboard([[("Skip ⏭", "perm:skip")]]) if action == "pause" else None
+    return keyboard([[("Skip ⏭", PERM.encode(Perm.SKIP))]]) if action == "pause" else None
 
 
 async def pause_pressed(update: Update, context: Context) -> int:
@@ -488,14 +543,14 @@ async def end_pressed(update: Update, context: Context) -> int:
 
 
 async def resume_pressed(update: Update, context: Context) -> int:
-    parts = _parts(update)
-    if len(parts) != 3 or not parts[2].isdigit():
+    relationship_id = _id(update)
+    if relationship_id is None:
         await answer(update, EXPIRED, alert=True)
         return END
     who = identity(update).telegram_id
     try:
-        await _client_side(context, who, int(parts[2]), RelationshipStatus.ACTIVE)
-        change = await RelationshipService(services(context).ctx).resume(who, int(parts[2]))
+        await _client_side(context, who, relationship_id, RelationshipStatus.ACTIVE)
+        change = await RelationshipService(services(context).ctx).resume(who, relationship_id)
     except DomainError as error:
         await answer(update, str(error), alert=True)
         return END
@@ -565,11 +620,11 @@ async def _apply(update: Update, context: Context, reason: str | None) -> int:
 
 
 def _ids(update: Update, count: int) -> list[int] | None:
-    """The ``count`` numeric ids after the action in the pressed button's data."""
-    parts = _parts(update)[2:]
-    if len(parts) < count or not all(p.isdigit() for p in parts[:count]):
+    """The first ``count`` ids of the pressed button (a word may follow them)."""
+    press = _press(update)
+    if press is None or len(press.ids) < count:
         return None
-    return [int(p) for p in parts[:count]]
+    return list(press.ids[:count])
 
 
 def _draft(
@@ -628,7 +683,7 @@ async def add_rule_pressed(update: Update, context: Context) -> int:
         return END
     assert context.user_data is not None
     context.user_data[SHARE_KEY] = {"rid": view.relationship_id, "searching": True}
-    back = keyboard([[("◀ Back", f"perm:pg:{view.relationship_id}")]])
+    back = keyboard([[("◀ Back", PERM.encode(Perm.SHARING, view.relationship_id))]])
     await show(update, ASK_EXERCISE, back)
     return SHARE_SEARCH
 
@@ -641,7 +696,7 @@ async def exercise_typed(update: Update, context: Context) -> int | None:
     assert update.effective_message is not None
     query = " ".join((update.effective_message.text or "").split())
     rid = int(draft["rid"])
-    back: list[Button] = [("◀ Back", f"perm:pg:{rid}")]
+    back: list[Button] = [("◀ Back", PERM.encode(Perm.SHARING, rid))]
     try:
         choices = await PermissionService(services(context).ctx).sharing_search(
             identity(update).telegram_id, rid, query
@@ -657,7 +712,7 @@ async def exercise_typed(update: Update, context: Context) -> int | None:
         [
             (
                 c.exercise_name[:50] + (f" ({c.trainer_name[:20]}'s)" if c.trainers_own else ""),
-                f"perm:px:{rid}:{c.exercise_id}",
+                PERM.encode(Perm.EXERCISE, rid, c.exercise_id),
             )
         ]
         for c in choices
@@ -770,12 +825,12 @@ async def _set_start(update: Update, context: Context, text: str) -> int | None:
 
 async def start_pressed(update: Update, context: Context) -> int | None:
     ids = _ids(update, 2)
-    parts = _parts(update)
+    word = _word(update)
     draft = _draft(context, ids, ("from",)) if ids is not None else None
-    if draft is None or parts[-1] not in ("all", "now"):
+    if draft is None or word not in ("all", "now"):
         await answer(update, EXPIRED, alert=True)
         return None
-    return await _set_start(update, context, "all" if parts[-1] == "all" else "today")
+    return await _set_start(update, context, "all" if word == "all" else "today")
 
 
 async def start_typed(update: Update, context: Context) -> int | None:
@@ -821,7 +876,7 @@ async def _set_end(update: Update, context: Context, text: str) -> int | None:
 async def end_date_pressed(update: Update, context: Context) -> int | None:
     ids = _ids(update, 2)
     draft = _draft(context, ids, ("to",)) if ids is not None else None
-    if draft is None or _parts(update)[-1] != "none":
+    if draft is None or _word(update) != "none":
         await answer(update, EXPIRED, alert=True)
         return None
     return await _set_end(update, context, "no end")
@@ -874,31 +929,40 @@ async def remove_rule_pressed(update: Update, context: Context) -> int:
     return END
 
 
+ON_PRESS: dict[Perm, Callable[[Update, Context], Coroutine[Any, Any, int | None]]] = {
+    Perm.OPEN: open_pressed,
+    Perm.TOGGLE: toggle_pressed,
+    Perm.PAUSE: pause_pressed,
+    Perm.RESUME: resume_pressed,
+    Perm.END: end_pressed,
+    Perm.SHARING: sharing_pressed,
+    Perm.ADD_RULE: add_rule_pressed,
+    Perm.EXERCISE: exercise_pressed,
+    Perm.METRIC: metric_pressed,
+    Perm.WINDOW: window_pressed,
+    Perm.FROM: start_pressed,
+    Perm.TO: end_date_pressed,
+    Perm.RULE: rule_pressed,
+    Perm.REMOVE_RULE: remove_rule_pressed,
+}
+
+
 def build_handler() -> list[object]:
     text = filters.TEXT & ~filters.COMMAND
     flow = Flow(
         "permissions",
         entry_points=[
             CommandHandler("permissions", permissions_command),
-            CallbackQueryHandler(list_pressed, pattern=r"^perm:list$"),
-            CallbackQueryHandler(open_pressed, pattern=r"^perm:r:"),
-            CallbackQueryHandler(toggle_pressed, pattern=r"^perm:t:"),
-            CallbackQueryHandler(pause_pressed, pattern=r"^perm:pause:"),
-            CallbackQueryHandler(resume_pressed, pattern=r"^perm:resume:"),
-            CallbackQueryHandler(end_pressed, pattern=r"^perm:end:"),
-            CallbackQueryHandler(sharing_pressed, pattern=r"^perm:pg:"),
-            CallbackQueryHandler(add_rule_pressed, pattern=r"^perm:pa:"),
-            CallbackQueryHandler(exercise_pressed, pattern=r"^perm:px:"),
-            CallbackQueryHandler(metric_pressed, pattern=r"^perm:pm:"),
-            CallbackQueryHandler(window_pressed, pattern=r"^perm:pw:"),
-            CallbackQueryHandler(start_pressed, pattern=r"^perm:pf:"),
-            CallbackQueryHandler(end_date_pressed, pattern=r"^perm:pt:"),
-            CallbackQueryHandler(rule_pressed, pattern=r"^perm:pe:"),
-            CallbackQueryHandler(remove_rule_pressed, pattern=r"^perm:pd:"),
+            CallbackQueryHandler(list_pressed, pattern=PERM.exactly(Perm.LIST)),
+            # any data after the action's name reaches its handler, which answers a forged one
+            *(
+                CallbackQueryHandler(handler, pattern=rf"^{PERM.prefix}:{action.value}:")
+                for action, handler in ON_PRESS.items()
+            ),
         ],
         states={
             REASON: [
-                CallbackQueryHandler(reason_skipped, pattern=r"^perm:skip$"),
+                CallbackQueryHandler(reason_skipped, pattern=PERM.exactly(Perm.SKIP)),
                 MessageHandler(text, reason_typed),
             ],
             SHARE_SEARCH: [MessageHandler(text, exercise_typed)],

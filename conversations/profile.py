@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -45,6 +46,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec, Press
 
 (
     VIEW,
@@ -62,6 +64,36 @@ from conversations.flow import Flow
 ) = range(12)
 
 DRAFT_KEY = "profile_certificate"
+EXPIRED = "This button has expired. Send /profile to start again."
+
+
+class Pf(StrEnum):
+    """The /profile buttons: ``pf:<action>``, some with a word (``pf:e:bio``, ``pf:cat:rehab``)."""
+
+    VIEW = "view"
+    EDIT = "edit"
+    FIELD = "e"
+    TOGGLE = "t"
+    VISIBILITY = "vis"
+    CATEGORIES = "cats"
+    CATEGORY = "cat"
+    PRIMARY_MENU = "prim"
+    PRIMARY = "pri"
+    NEW_LINK = "newlink"
+    CERTIFICATES = "certs"
+    SKIP = "skip"
+
+
+class Cert(StrEnum):
+    """A certificate's buttons: ``pf:cert:add``, ``pf:cert:del:<id>``, ``pf:cert:rm:<id>``."""
+
+    ADD = "add"
+    DELETE = "del"
+    REMOVE = "rm"
+
+
+PROFILE = ButtonCodec("pf", Pf)
+CERT = ButtonCodec("pf:cert", Cert)
 
 # --- wording and keyboards -------------------------------------------------------------------
 
@@ -106,9 +138,9 @@ SAVED: dict[int, str] = {
     TAGS: "✅ Tags saved.",
 }
 TRY_AGAIN = "\n\nTry again, or press « Back."
-BACK: Button = ("« Back", "pf:view")
-SKIP: Button = ("Skip ›", "pf:skip")
-CANCEL_CERT: Button = ("✖ Cancel", "pf:certs")
+BACK: Button = ("« Back", PROFILE.encode(Pf.VIEW))
+SKIP: Button = ("Skip ›", PROFILE.encode(Pf.SKIP))
+CANCEL_CERT: Button = ("✖ Cancel", PROFILE.encode(Pf.CERTIFICATES))
 
 
 def trainer_link(bot_username: str | None, code: str) -> str:
@@ -187,24 +219,47 @@ def _categories_text(view: TrainerProfileView) -> str:
 
 
 def profile_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = [[("✏️ Edit profile", "pf:edit"), ("📜 Certificates", "pf:certs")]]
+    rows: list[list[Button]] = [
+        [
+            ("✏️ Edit profile", PROFILE.encode(Pf.EDIT)),
+            ("📜 Certificates", PROFILE.encode(Pf.CERTIFICATES)),
+        ]
+    ]
     if view.visibility is Visibility.UNLISTED:
-        rows.append([("🔄 New link", "pf:newlink")])
+        rows.append([("🔄 New link", PROFILE.encode(Pf.NEW_LINK))])
     return keyboard(rows)
 
 
 def edit_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            [("Bio", "pf:e:bio"), ("Specializations", "pf:e:specs")],
-            [("Experience", "pf:e:exp"), ("Hourly rate", "pf:e:rate")],
-            [("Client limit", "pf:e:limit"), ("Tags", "pf:e:tags")],
             [
-                (f"Independent: {_yes(view.is_independent)}", "pf:t:ind"),
-                (f"Accepting clients: {_yes(view.accepts_new_clients)}", "pf:t:acc"),
+                ("Bio", PROFILE.encode(Pf.FIELD, word="bio")),
+                ("Specializations", PROFILE.encode(Pf.FIELD, word="specs")),
             ],
-            [("Visibility", "pf:vis"), ("Categories", "pf:cats")],
-            [("📜 Certificates", "pf:certs")],
+            [
+                ("Experience", PROFILE.encode(Pf.FIELD, word="exp")),
+                ("Hourly rate", PROFILE.encode(Pf.FIELD, word="rate")),
+            ],
+            [
+                ("Client limit", PROFILE.encode(Pf.FIELD, word="limit")),
+                ("Tags", PROFILE.encode(Pf.FIELD, word="tags")),
+            ],
+            [
+                (
+                    f"Independent: {_yes(view.is_independent)}",
+                    PROFILE.encode(Pf.TOGGLE, word="ind"),
+                ),
+                (
+                    f"Accepting clients: {_yes(view.accepts_new_clients)}",
+                    PROFILE.encode(Pf.TOGGLE, word="acc"),
+                ),
+            ],
+            [
+                ("Visibility", PROFILE.encode(Pf.VISIBILITY)),
+                ("Categories", PROFILE.encode(Pf.CATEGORIES)),
+            ],
+            [("📜 Certificates", PROFILE.encode(Pf.CERTIFICATES))],
             [BACK],
         ]
     )
@@ -226,7 +281,7 @@ PRIMARY_MENU = "Which category is your <b>primary</b> one?"
 def visibility_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
     def label(value: Visibility, text: str) -> Button:
         mark = "● " if view.visibility is value else ""
-        return (f"{mark}{text}", f"pf:vis:{value.value}")
+        return (f"{mark}{text}", PROFILE.encode(Pf.VISIBILITY, word=value.value))
 
     return keyboard(
         [
@@ -246,21 +301,22 @@ def category_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
     for slug, name in CATEGORIES:
         chosen = mine.get(slug)
         mark = "" if chosen is None else ("⭐ " if chosen.is_primary else "✅ ")
-        buttons.append((f"{mark}{name}", f"pf:cat:{slug}"))
+        buttons.append((f"{mark}{name}", PROFILE.encode(Pf.CATEGORY, word=slug)))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     footer: list[Button] = []
     if len(view.categories) > 1:
-        footer.append(("⭐ Set primary", "pf:prim"))
-    footer.append(("Done", "pf:view"))
+        footer.append(("⭐ Set primary", PROFILE.encode(Pf.PRIMARY_MENU)))
+    footer.append(("Done", PROFILE.encode(Pf.VIEW)))
     rows.append(footer)
     return keyboard(rows)
 
 
 def primary_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
     rows = [
-        [(f"{'⭐ ' if c.is_primary else ''}{c.name}", f"pf:pri:{c.slug}")] for c in view.categories
+        [(f"{'⭐ ' if c.is_primary else ''}{c.name}", PROFILE.encode(Pf.PRIMARY, word=c.slug))]
+        for c in view.categories
     ]
-    rows.append([("« Back", "pf:cats")])
+    rows.append([("« Back", PROFILE.encode(Pf.CATEGORIES))])
     return keyboard(rows)
 
 
@@ -273,8 +329,10 @@ def certificates_text(view: TrainerProfileView) -> str:
 
 
 def certificate_buttons(view: TrainerProfileView) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = [[("➕ Add certificate", "pf:cert:add")]]
-    rows += [[(f"🗑 Delete {c.name[:40]}", f"pf:cert:del:{c.id}")] for c in view.certificates]
+    rows: list[list[Button]] = [[("➕ Add certificate", CERT.encode(Cert.ADD))]]
+    rows += [
+        [(f"🗑 Delete {c.name[:40]}", CERT.encode(Cert.DELETE, c.id))] for c in view.certificates
+    ]
     rows.append([BACK])
     return keyboard(rows)
 
@@ -312,15 +370,15 @@ async def _show_view(update: Update, context: Context, view: TrainerProfileView,
     return VIEW
 
 
-Action = Callable[[Update, Context, list[str]], Awaitable[int]]
+Action = Callable[[Update, Context, Press[Pf]], Awaitable[int]]
 
 
-async def _view(update: Update, context: Context, parts: list[str]) -> int:
+async def _view(update: Update, context: Context, press: Press[Pf]) -> int:
     view = await _svc(context).get(identity(update).telegram_id)
     return await _show_view(update, context, view, "")
 
 
-async def _edit_menu(update: Update, context: Context, parts: list[str]) -> int:
+async def _edit_menu(update: Update, context: Context, press: Press[Pf]) -> int:
     view = await _svc(context).get(identity(update).telegram_id)
     await show(update, EDIT_MENU, edit_buttons(view))
     return VIEW
@@ -336,9 +394,9 @@ FIELD_STATES = {
 }
 
 
-async def _ask_field(update: Update, context: Context, parts: list[str]) -> int:
+async def _ask_field(update: Update, context: Context, press: Press[Pf]) -> int:
     await _svc(context).get(identity(update).telegram_id)  # trainers only
-    state = FIELD_STATES.get(parts[2] if len(parts) > 2 else "")
+    state = FIELD_STATES.get(press.word or "")
     if state is None:
         await answer(update, "That field can't be edited here.", alert=True)
         return VIEW
@@ -346,10 +404,10 @@ async def _ask_field(update: Update, context: Context, parts: list[str]) -> int:
     return state
 
 
-async def _toggle(update: Update, context: Context, parts: list[str]) -> int:
+async def _toggle(update: Update, context: Context, press: Press[Pf]) -> int:
     svc = _svc(context)
     who = identity(update).telegram_id
-    which = parts[2] if len(parts) > 2 else ""
+    which = press.word
     if which == "ind":
         view = await svc.toggle_independent(who)
         note = f"✅ Independent: {_yes(view.is_independent)}."
@@ -366,31 +424,31 @@ async def _toggle(update: Update, context: Context, parts: list[str]) -> int:
     return await _show_view(update, context, view, note)
 
 
-async def _visibility(update: Update, context: Context, parts: list[str]) -> int:
+async def _visibility(update: Update, context: Context, press: Press[Pf]) -> int:
     svc = _svc(context)
     who = identity(update).telegram_id
-    if len(parts) == 2:
+    if press == Press(Pf.VISIBILITY):
         view = await svc.get(who)
         now = VISIBILITY_TEXT[view.visibility]
         await show(update, VISIBILITY_MENU.format(now=now), visibility_buttons(view))
         return VIEW
-    view = await svc.set_visibility(who, parts[2])
+    view = await svc.set_visibility(who, press.word or "")
     return await _show_view(update, context, view, f"✅ Visibility: {view.visibility.value}.")
 
 
-async def _categories(update: Update, context: Context, parts: list[str]) -> int:
+async def _categories(update: Update, context: Context, press: Press[Pf]) -> int:
     view = await _svc(context).get(identity(update).telegram_id)
     await show(update, CATEGORIES_MENU, category_buttons(view))
     return VIEW
 
 
-async def _toggle_category(update: Update, context: Context, parts: list[str]) -> int:
-    view = await _svc(context).toggle_category(identity(update).telegram_id, parts[2])
+async def _toggle_category(update: Update, context: Context, press: Press[Pf]) -> int:
+    view = await _svc(context).toggle_category(identity(update).telegram_id, press.word or "")
     await show(update, CATEGORIES_MENU, category_buttons(view))
     return VIEW
 
 
-async def _primary_menu(update: Update, context: Context, parts: list[str]) -> int:
+async def _primary_menu(update: Update, context: Context, press: Press[Pf]) -> int:
     view = await _svc(context).get(identity(update).telegram_id)
     if not view.categories:
         await answer(update, "Add a category first.", alert=True)
@@ -399,19 +457,19 @@ async def _primary_menu(update: Update, context: Context, parts: list[str]) -> i
     return VIEW
 
 
-async def _set_primary(update: Update, context: Context, parts: list[str]) -> int:
-    view = await _svc(context).set_primary_category(identity(update).telegram_id, parts[2])
+async def _set_primary(update: Update, context: Context, press: Press[Pf]) -> int:
+    view = await _svc(context).set_primary_category(identity(update).telegram_id, press.word or "")
     await show(update, CATEGORIES_MENU, category_buttons(view))
     return VIEW
 
 
-async def _new_link(update: Update, context: Context, parts: list[str]) -> int:
+async def _new_link(update: Update, context: Context, press: Press[Pf]) -> int:
     view = await _svc(context).regenerate_share_code(identity(update).telegram_id)
     note = "✅ New link made. The old one no longer works."
     return await _show_view(update, context, view, note)
 
 
-async def _certificates(update: Update, context: Context, parts: list[str]) -> int:
+async def _certificates(update: Update, context: Context, press: Press[Pf]) -> int:
     if context.user_data is not None:
         context.user_data.pop(DRAFT_KEY, None)
     view = await _svc(context).get(identity(update).telegram_id)
@@ -419,61 +477,76 @@ async def _certificates(update: Update, context: Context, parts: list[str]) -> i
     return VIEW
 
 
-async def _certificate_action(update: Update, context: Context, parts: list[str]) -> int:
+async def _certificate_action(update: Update, context: Context, press: Press[Cert]) -> int:
     svc = _svc(context)
     who = identity(update).telegram_id
-    action = parts[2] if len(parts) > 2 else ""
-    if action == "add":
+    cert_id = press.id() if len(press.ids) == 1 and press.word is None else None
+    if press == Press(Cert.ADD):
         await svc.get(who)  # trainers only
         _draft(context).clear()
         await show(update, PROMPTS[CERT_NAME], keyboard([[CANCEL_CERT]]))
         return CERT_NAME
-    if action == "del" and len(parts) == 4 and parts[3].isdigit():
+    if press.action is Cert.DELETE and cert_id is not None:
         view = await svc.get(who)
-        cert = next((c for c in view.certificates if c.id == int(parts[3])), None)
+        cert = next((c for c in view.certificates if c.id == cert_id), None)
         if cert is None:
             await answer(update, "That certificate is not on your profile (any more).", alert=True)
             return VIEW
         await show(
             update,
             f"Delete the certificate <b>{esc(cert.name)}</b>?",
-            keyboard([[("🗑 Yes, delete", f"pf:cert:rm:{cert.id}"), ("Keep it", "pf:certs")]]),
+            keyboard(
+                [
+                    [
+                        ("🗑 Yes, delete", CERT.encode(Cert.REMOVE, cert.id)),
+                        ("Keep it", PROFILE.encode(Pf.CERTIFICATES)),
+                    ]
+                ]
+            ),
         )
         return VIEW
-    if action == "rm" and len(parts) == 4 and parts[3].isdigit():
-        view = await svc.delete_certificate(who, int(parts[3]))
+    if press.action is Cert.REMOVE and cert_id is not None:
+        view = await svc.delete_certificate(who, cert_id)
         await show(update, "🗑 Deleted.\n\n" + certificates_text(view), certificate_buttons(view))
         return VIEW
-    await answer(update, "This button has expired. Send /profile to start again.", alert=True)
+    await answer(update, EXPIRED, alert=True)
     return VIEW
 
 
-ACTIONS: dict[str, Action] = {
-    "view": _view,
-    "edit": _edit_menu,
-    "e": _ask_field,
-    "t": _toggle,
-    "vis": _visibility,
-    "cats": _categories,
-    "cat": _toggle_category,
-    "prim": _primary_menu,
-    "pri": _set_primary,
-    "newlink": _new_link,
-    "certs": _certificates,
-    "cert": _certificate_action,
+ACTIONS: dict[Pf, Action] = {
+    Pf.VIEW: _view,
+    Pf.EDIT: _edit_menu,
+    Pf.FIELD: _ask_field,
+    Pf.TOGGLE: _toggle,
+    Pf.VISIBILITY: _visibility,
+    Pf.CATEGORIES: _categories,
+    Pf.CATEGORY: _toggle_category,
+    Pf.PRIMARY_MENU: _primary_menu,
+    Pf.PRIMARY: _set_primary,
+    Pf.NEW_LINK: _new_link,
+    Pf.CERTIFICATES: _certificates,
 }
+NAMED = frozenset({Pf.CATEGORY, Pf.PRIMARY})
+"""Actions whose button must carry a name (a category's slug) and nothing else."""
+
+
+def _fits(press: Press[Pf]) -> bool:
+    return press.action not in NAMED or (not press.ids and press.word is not None)
 
 
 async def on_button(update: Update, context: Context) -> int:
     """Every ``pf:`` button, re-checked against the acting trainer."""
     assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    action = ACTIONS.get(parts[1] if len(parts) > 1 else "")
-    if action is None or (parts[1] in {"cat", "pri"} and len(parts) != 3):
-        await answer(update, "This button has expired. Send /profile to start again.", alert=True)
-        return VIEW
+    data = update.callback_query.data
+    cert, press = CERT.decode(data), PROFILE.decode(data)
     try:
-        return await action(update, context, parts)
+        if cert is not None:
+            return await _certificate_action(update, context, cert)
+        action = ACTIONS.get(press.action) if press is not None else None
+        if press is None or action is None or not _fits(press):
+            await answer(update, EXPIRED, alert=True)
+            return VIEW
+        return await action(update, context, press)
     except DomainError as error:
         return await _refuse(update, error, VIEW)
 
@@ -675,7 +748,7 @@ def _typed_or_skip(state: int, step: Step) -> Step:
 
 
 def build_handler() -> Flow:
-    buttons = CallbackQueryHandler(on_button, pattern=r"^pf:(?!skip$)")
+    buttons = CallbackQueryHandler(on_button, pattern=rf"^{PROFILE.prefix}:(?!{Pf.SKIP.value}$)")
     text = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {VIEW: [buttons]}
     for state in SETTERS:
@@ -692,7 +765,7 @@ def build_handler() -> Flow:
             states[state] = [buttons, MessageHandler(text, step)]
             continue
         states[state] = [
-            CallbackQueryHandler(_skip(state), pattern=r"^pf:skip$"),
+            CallbackQueryHandler(_skip(state), pattern=PROFILE.exactly(Pf.SKIP)),
             buttons,
             MessageHandler(text, _typed_or_skip(state, step)),
         ]

@@ -8,7 +8,7 @@ from coaching.errors import DomainError
 from coaching.services.dashboard import DashboardService
 from conversations.common import Context, answer, esc, identity, keyboard, show
 from conversations.container import services
-from conversations.dashboard import chart_buttons, chart_for, progress_text
+from conversations.dashboard import MY_CHART, chart_buttons, chart_for, progress_text
 from conversations.flow import button, command
 
 EXPIRED = "This button has expired. Send /progress to start again."
@@ -23,7 +23,7 @@ async def progress_command(update: Update, context: Context) -> None:
     except DomainError as error:
         await show(update, esc(error), edit=False)
         return
-    rows = chart_buttons(progress, "mp", "")
+    rows = chart_buttons(progress, MY_CHART)
     text = progress_text(progress)
     if not rows:
         text += f"\n\n{NO_CHARTS}"
@@ -32,13 +32,12 @@ async def progress_command(update: Update, context: Context) -> None:
 
 async def chart_pressed(update: Update, context: Context) -> None:
     query = update.callback_query
-    parts = ((query.data or "") if query is not None else "").split(":")  # mp:<kind>[:<ex>]
-    if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
+    press = MY_CHART.decode(query.data if query is not None else None)  # mp:<kind>[:<ex>]
+    if press is None or len(press.ids) > 1 or press.word is not None:
         await answer(update, EXPIRED, alert=True)
         return
-    exercise = int(parts[2]) if len(parts) == 3 else None
-    await chart_for(update, context, parts[1], None, exercise)
+    await chart_for(update, context, press.action, None, press.id())
 
 
 def build_handler() -> list[object]:
-    return [command("progress", progress_command), button(r"^mp:", chart_pressed)]
+    return [command("progress", progress_command), button(rf"^{MY_CHART.prefix}:", chart_pressed)]

@@ -7,6 +7,7 @@ a reminder's "📋 See plan" button, and what happens when someone blocks or unb
 from __future__ import annotations
 
 from datetime import time
+from enum import StrEnum
 
 from telegram import ChatMember, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -35,6 +36,7 @@ from coaching.services.reminders import (
     SettingsService,
     SettingsView,
 )
+from conversations.alerts import THRESHOLDS, At
 from conversations.common import (
     END,
     Button,
@@ -50,6 +52,7 @@ from conversations.container import services
 from conversations.flow import Final, Flow, button
 from conversations.notices import BLOCKED
 from conversations.start import COMMON_ZONES
+from conversations.typed_buttons import ButtonCodec, Press, Shape
 
 MENU, TIMEZONE, EVENING, LEAD, QUIET, DIGEST = range(6)
 STEPS = {"tz": TIMEZONE, "eve": EVENING, "lead": LEAD, "quiet": QUIET, "dig": DIGEST}
@@ -105,12 +108,50 @@ ASK_DIGEST = (
 TAP_OR_TYPE = "Please pick a button or type your answer; /cancel leaves the settings."
 FOR_CLIENTS = "That setting is for clients."
 FOR_TRAINERS = "That setting is for trainers."
-BACK: Button = ("⬅️ Back", "set:back")
+
+
+class Set(StrEnum):
+    """The /settings buttons: ``set:<action>`` with a word (``set:open:tz``, ``set:tz:UTC``,
+    ``set:eve:off``) or a number (``set:lead:60``; a time of day as HHMM, ``set:eve:1800``;
+    quiet hours as two, ``set:quiet:2200:700``)."""
+
+    OPEN = "open"
+    UNITS = "units"
+    DONE = "done"
+    BACK = "back"
+    ZONE = "tz"
+    EVENING = "eve"
+    LEAD = "lead"
+    QUIET = "quiet"
+    DIGEST = "dig"
+
+
+class Reminder(StrEnum):
+    """A reminder's "See plan" button, ``rm:plan:<session>`` (its other buttons are feedback's)."""
+
+    PLAN = "plan"
+
+
+SETTINGS = ButtonCodec("set", Set, words=True)
+REMINDER = ButtonCodec("rm", Reminder)
+NOT_A_CHOICE = "That button is not one of the choices."
+
+
+def _at(hour: int, minute: int) -> int:
+    """A time of day as a button's number, HHMM (18:00 is 1800)."""
+    return hour * 100 + minute
+
+
+def _off(action: Set) -> str:
+    return SETTINGS.encode(action, word=OFF)
+
+
+BACK: Button = ("⬅️ Back", SETTINGS.encode(Set.BACK))
 
 ZONE_BUTTONS = keyboard(
     [
         *[
-            [(zone, f"set:tz:{zone}") for zone in COMMON_ZONES[i : i + 3]]
+            [(zone, SETTINGS.encode(Set.ZONE, word=zone)) for zone in COMMON_ZONES[i : i + 3]]
             for i in range(0, len(COMMON_ZONES), 3)
         ],
         [BACK],
@@ -118,29 +159,39 @@ ZONE_BUTTONS = keyboard(
 )
 EVENING_BUTTONS = keyboard(
     [
-        [("18:00", "set:eve:1800"), ("19:00", "set:eve:1900"), ("20:00", "set:eve:2000")],
-        [("21:00", "set:eve:2100"), ("Off", "set:eve:off")],
+        [(f"{h}:00", SETTINGS.encode(Set.EVENING, _at(h, 0))) for h in (18, 19, 20)],
+        [("21:00", SETTINGS.encode(Set.EVENING, _at(21, 0))), ("Off", _off(Set.EVENING))],
         [BACK],
     ]
 )
 LEAD_BUTTONS = keyboard(
     [
-        [("30 min", "set:lead:30"), ("1 hour", "set:lead:60"), ("2 hours", "set:lead:120")],
-        [("3 hours", "set:lead:180"), ("Off", "set:lead:off")],
+        [
+            ("30 min", SETTINGS.encode(Set.LEAD, 30)),
+            ("1 hour", SETTINGS.encode(Set.LEAD, 60)),
+            ("2 hours", SETTINGS.encode(Set.LEAD, 120)),
+        ],
+        [("3 hours", SETTINGS.encode(Set.LEAD, 180)), ("Off", _off(Set.LEAD))],
         [BACK],
     ]
 )
 QUIET_BUTTONS = keyboard(
     [
-        [("22:00–07:00", "set:quiet:2200-0700"), ("23:00–08:00", "set:quiet:2300-0800")],
-        [("21:00–06:00", "set:quiet:2100-0600"), ("Off", "set:quiet:off")],
+        [
+            ("22:00–07:00", SETTINGS.encode(Set.QUIET, _at(22, 0), _at(7, 0))),
+            ("23:00–08:00", SETTINGS.encode(Set.QUIET, _at(23, 0), _at(8, 0))),
+        ],
+        [
+            ("21:00–06:00", SETTINGS.encode(Set.QUIET, _at(21, 0), _at(6, 0))),
+            ("Off", _off(Set.QUIET)),
+        ],
         [BACK],
     ]
 )
 DIGEST_BUTTONS = keyboard(
     [
-        [("06:30", "set:dig:0630"), ("07:30", "set:dig:0730"), ("08:30", "set:dig:0830")],
-        [("Off", "set:dig:off")],
+        [(f"{h:02}:30", SETTINGS.encode(Set.DIGEST, _at(h, 30))) for h in (6, 7, 8)],
+        [("Off", _off(Set.DIGEST))],
         [BACK],
     ]
 )
@@ -196,40 +247,54 @@ def screen(view: SettingsView, note: str | None = None) -> str:
 def menu_buttons(view: SettingsView) -> list[list[Button]]:
     other = Units.LB if view.units is Units.KG else Units.KG
     rows: list[list[Button]] = [
-        [("🌍 Time zone", "set:open:tz"), (f"⚖️ Switch to {other.value}", f"set:units:{other}")]
+        [
+            ("🌍 Time zone", SETTINGS.encode(Set.OPEN, word="tz")),
+            (f"⚖️ Switch to {other.value}", SETTINGS.encode(Set.UNITS, word=other.value)),
+        ]
     ]
     if view.is_client:
         rows += [
-            [("🔔 Evening reminder", "set:open:eve"), ("⏰ Before a session", "set:open:lead")],
+            [
+                ("🔔 Evening reminder", SETTINGS.encode(Set.OPEN, word="eve")),
+                ("⏰ Before a session", SETTINGS.encode(Set.OPEN, word="lead")),
+            ],
         ]
-    rows.append([("🌙 Quiet hours", "set:open:quiet")])
+    rows.append([("🌙 Quiet hours", SETTINGS.encode(Set.OPEN, word="quiet"))])
     if view.is_trainer:
-        rows.append([("📰 Digest time", "set:open:dig")])
-        rows.append([("⚠️ Alert thresholds", "at:open")])
-    rows.append([("✅ Done", "set:done")])
+        rows.append([("📰 Digest time", SETTINGS.encode(Set.OPEN, word="dig"))])
+        rows.append([("⚠️ Alert thresholds", THRESHOLDS.encode(At.OPEN))])
+    rows.append([("✅ Done", SETTINGS.encode(Set.DONE))])
     return rows
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _data(update: Update) -> str:
+def _press(update: Update) -> Press[Set] | None:
     query = update.callback_query
-    return (query.data or "") if query is not None else ""
+    return SETTINGS.decode(query.data) if query is not None else None
+
+
+def _word(update: Update) -> str:
+    """The word a ``set:`` button carries ("" for none)."""
+    press = _press(update)
+    return (press.word or "") if press is not None else ""
+
+
+def _times(update: Update, count: int) -> list[time | None]:
+    """``count`` times of day (HHMM numbers) a ``set:`` button carries, or ``[None]`` for its
+    ``off``. Raises ValueError for anything else (a forged or out-of-date button)."""
+    press = _press(update)
+    if press is not None and press == Press(press.action, (), OFF):
+        return [None]
+    if press is None or press.word is not None or len(press.ids) != count:
+        raise ValueError("not one of the choices")
+    return [time(n // 100, n % 100) for n in press.ids]
 
 
 def _text(update: Update) -> str:
     message = update.effective_message
     return (message.text or "") if message is not None else ""
-
-
-def _hhmm(raw: str) -> time | None:
-    """``1930`` from callback data as a time; ``off`` as None. Raises ValueError otherwise."""
-    if raw == "off":
-        return None
-    if len(raw) != 4 or not raw.isdigit():
-        raise ValueError(raw)
-    return time(int(raw[:2]), int(raw[2:]))
 
 
 async def _menu(update: Update, context: Context, view: SettingsView, note: str | None) -> int:
@@ -262,7 +327,7 @@ async def open_step(update: Update, context: Context) -> int:
     except DomainError as error:
         await _refuse(update, str(error))
         return END
-    which = _data(update).rsplit(":", 1)[-1]
+    which = _word(update)
     if which in ("eve", "lead") and not view.is_client:
         await _refuse(update, FOR_CLIENTS)
         return MENU
@@ -288,7 +353,7 @@ async def done(update: Update, context: Context) -> int:
 
 
 async def switch_units(update: Update, context: Context) -> int:
-    raw = _data(update).rsplit(":", 1)[-1]
+    raw = _word(update)
     if raw not in (Units.KG.value, Units.LB.value):
         await _refuse(update, "That unit is not one I know.")
         return MENU
@@ -313,7 +378,7 @@ async def _save_timezone(update: Update, context: Context, zone: str) -> int:
 
 
 async def zone_pressed(update: Update, context: Context) -> int:
-    return await _save_timezone(update, context, _data(update).split(":", 2)[-1])
+    return await _save_timezone(update, context, _word(update))
 
 
 async def zone_typed(update: Update, context: Context) -> int:
@@ -362,9 +427,9 @@ async def _save_evening(update: Update, context: Context, at: time | None) -> in
 
 async def evening_pressed(update: Update, context: Context) -> int:
     try:
-        at = _hhmm(_data(update).rsplit(":", 1)[-1])
+        (at,) = _times(update, 1)
     except ValueError:
-        await _refuse(update, "That button is not one of the choices.")
+        await _refuse(update, NOT_A_CHOICE)
         return EVENING
     return await _save_evening(update, context, at)
 
@@ -395,11 +460,11 @@ async def _save_lead(update: Update, context: Context, minutes: int | None) -> i
 
 
 async def lead_pressed(update: Update, context: Context) -> int:
-    raw = _data(update).rsplit(":", 1)[-1]
-    if raw != "off" and not raw.isdigit():
-        await _refuse(update, "That button is not one of the choices.")
+    press = _press(update)
+    if press is None or not (press == Press(Set.LEAD, (), OFF) or Shape.ID.fits(press)):
+        await _refuse(update, NOT_A_CHOICE)
         return LEAD
-    return await _save_lead(update, context, None if raw == "off" else int(raw))
+    return await _save_lead(update, context, press.id())
 
 
 async def lead_typed(update: Update, context: Context) -> int:
@@ -424,17 +489,11 @@ async def _save_quiet(update: Update, context: Context, quiet: QuietHours | None
 
 
 async def quiet_pressed(update: Update, context: Context) -> int:
-    raw = _data(update).rsplit(":", 1)[-1]
     try:
-        if raw == "off":
-            quiet = None
-        else:
-            start, end = (_hhmm(part) for part in raw.split("-"))
-            if start is None or end is None:
-                raise ValueError(raw)
-            quiet = QuietHours(start, end)
+        times = [t for t in _times(update, 2) if t is not None]  # none for "off"
+        quiet = QuietHours(times[0], times[1]) if times else None
     except ValueError:
-        await _refuse(update, "That button is not one of the choices.")
+        await _refuse(update, NOT_A_CHOICE)
         return QUIET
     return await _save_quiet(update, context, quiet)
 
@@ -460,9 +519,9 @@ async def _save_digest(update: Update, context: Context, at: time | None) -> int
 
 async def digest_pressed(update: Update, context: Context) -> int:
     try:
-        at = _hhmm(_data(update).rsplit(":", 1)[-1])
+        (at,) = _times(update, 1)
     except ValueError:
-        await _refuse(update, "That button is not one of the choices.")
+        await _refuse(update, NOT_A_CHOICE)
         return DIGEST
     return await _save_digest(update, context, at)
 
@@ -507,13 +566,14 @@ def plan_text(details: SessionDetails) -> str:
 
 
 async def see_plan(update: Update, context: Context) -> None:
-    raw = _data(update).rsplit(":", 1)[-1]
-    if not raw.isdigit():
+    query = update.callback_query
+    press = REMINDER.decode(query.data if query is not None else None)
+    if press is None or not Shape.ID.fits(press):
         await _refuse(update, NOT_YOURS)
         return
     try:
         details = await ReminderService(services(context).ctx).session_details(
-            identity(update).telegram_id, int(raw)
+            identity(update).telegram_id, press.ids[0]
         )
     except DomainError:
         await _refuse(update, NOT_YOURS)
@@ -540,6 +600,11 @@ async def membership_changed(update: Update, context: Context) -> None:
         await svc.user_returned(telegram_id)
 
 
+def _after(action: Set) -> str:
+    """``set:<action>:`` and whatever follows: the handler answers a forged value."""
+    return rf"^{SETTINGS.prefix}:{action.value}:"
+
+
 def build_handler() -> list[object]:
     text = filters.TEXT & ~filters.COMMAND
     flow = Flow(
@@ -547,40 +612,40 @@ def build_handler() -> list[object]:
         entry_points=[CommandHandler("settings", open_settings)],
         states={
             MENU: [
-                CallbackQueryHandler(open_step, pattern=r"^set:open:"),
-                CallbackQueryHandler(switch_units, pattern=r"^set:units:"),
-                CallbackQueryHandler(done, pattern=r"^set:done$"),
+                CallbackQueryHandler(open_step, pattern=_after(Set.OPEN)),
+                CallbackQueryHandler(switch_units, pattern=_after(Set.UNITS)),
+                CallbackQueryHandler(done, pattern=SETTINGS.exactly(Set.DONE)),
                 MessageHandler(text, typed_in_menu),
             ],
             TIMEZONE: [
-                CallbackQueryHandler(zone_pressed, pattern=r"^set:tz:"),
-                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                CallbackQueryHandler(zone_pressed, pattern=_after(Set.ZONE)),
+                CallbackQueryHandler(back, pattern=SETTINGS.exactly(Set.BACK)),
                 MessageHandler(text, zone_typed),
             ],
             EVENING: [
-                CallbackQueryHandler(evening_pressed, pattern=r"^set:eve:"),
-                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                CallbackQueryHandler(evening_pressed, pattern=_after(Set.EVENING)),
+                CallbackQueryHandler(back, pattern=SETTINGS.exactly(Set.BACK)),
                 MessageHandler(text, evening_typed),
             ],
             LEAD: [
-                CallbackQueryHandler(lead_pressed, pattern=r"^set:lead:"),
-                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                CallbackQueryHandler(lead_pressed, pattern=_after(Set.LEAD)),
+                CallbackQueryHandler(back, pattern=SETTINGS.exactly(Set.BACK)),
                 MessageHandler(text, lead_typed),
             ],
             QUIET: [
-                CallbackQueryHandler(quiet_pressed, pattern=r"^set:quiet:"),
-                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                CallbackQueryHandler(quiet_pressed, pattern=_after(Set.QUIET)),
+                CallbackQueryHandler(back, pattern=SETTINGS.exactly(Set.BACK)),
                 MessageHandler(text, quiet_typed),
             ],
             DIGEST: [
-                CallbackQueryHandler(digest_pressed, pattern=r"^set:dig:"),
-                CallbackQueryHandler(back, pattern=r"^set:back$"),
+                CallbackQueryHandler(digest_pressed, pattern=_after(Set.DIGEST)),
+                CallbackQueryHandler(back, pattern=SETTINGS.exactly(Set.BACK)),
                 MessageHandler(text, digest_typed),
             ],
         },
     )
     return [
         flow,
-        button(r"^rm:plan:", see_plan),
+        button(rf"^{REMINDER.prefix}:{Reminder.PLAN.value}:", see_plan),
         Final(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)),
     ]

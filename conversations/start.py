@@ -26,10 +26,28 @@ WELCOME = (
     "Spotter runs personal training from this chat: programs, live set logging, reminders "
     "and feedback.\n\nAre you a trainer or a client? (A trainer can also be someone's client.)"
 )
+
+
+class Step(StrEnum):
+    """The /start flow's buttons: ``start:role:<role>`` and ``start:tz:<zone>``."""
+
+    ROLE = "role"
+    ZONE = "tz"
+
+
+START = ButtonCodec("start", Step, words=True)
+PICKED_ROLES = {
+    "trainer": frozenset({Role.TRAINER}),
+    "client": frozenset({Role.CLIENT}),
+    "both": frozenset({Role.TRAINER, Role.CLIENT}),
+}
 ROLE_BUTTONS = keyboard(
     [
-        [("🏋️ I'm a trainer", "start:role:trainer"), ("🙋 I'm a client", "start:role:client")],
-        [("Both", "start:role:both")],
+        [
+            ("🏋️ I'm a trainer", START.encode(Step.ROLE, word="trainer")),
+            ("🙋 I'm a client", START.encode(Step.ROLE, word="client")),
+        ],
+        [("Both", START.encode(Step.ROLE, word="both"))],
     ]
 )
 COMMON_ZONES = (
@@ -50,7 +68,7 @@ ASK_TIMEZONE = (
 )
 ZONE_BUTTONS = keyboard(
     [
-        [(zone, f"start:tz:{zone}") for zone in COMMON_ZONES[i : i + 3]]
+        [(zone, START.encode(Step.ZONE, word=zone)) for zone in COMMON_ZONES[i : i + 3]]
         for i in range(0, len(COMMON_ZONES), 3)
     ]
 )
@@ -168,12 +186,8 @@ async def become(update: Update, context: Context) -> int:
 
 async def pick_role(update: Update, context: Context) -> int:
     assert update.callback_query is not None
-    choice = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    roles = {
-        "trainer": frozenset({Role.TRAINER}),
-        "client": frozenset({Role.CLIENT}),
-        "both": frozenset({Role.TRAINER, Role.CLIENT}),
-    }.get(choice)
+    press = START.decode(update.callback_query.data)
+    roles = PICKED_ROLES.get(press.word or "") if press is not None and not press.ids else None
     if roles is None:
         await show(update, WELCOME.format(name=esc(identity(update).first_name)), ROLE_BUTTONS)
         return ROLE
@@ -210,10 +224,16 @@ async def _finish(update: Update, context: Context, zone: str) -> int:
     return END
 
 
+def pressed_zone(data: str | None) -> str:
+    """The zone a ``start:tz:<zone>`` button carries ("" for a forged one: the zone check
+    then answers it as it answers any unknown zone)."""
+    press = START.decode(data)
+    return (press.word or "") if press is not None and press.action is Step.ZONE else ""
+
+
 async def pick_zone(update: Update, context: Context) -> int:
     assert update.callback_query is not None
-    zone = (update.callback_query.data or "").split(":", 2)[-1]
-    return await _finish(update, context, zone)
+    return await _finish(update, context, pressed_zone(update.callback_query.data))
 
 
 async def zone_typed(update: Update, context: Context) -> int:

@@ -270,3 +270,25 @@ async def test_blocking_and_unblocking_the_bot(
         ReminderKind.EVENING_BEFORE: u("2026-11-24 19:00"),
         ReminderKind.BEFORE_SESSION: u("2026-11-25 17:00"),
     }
+
+
+async def test_buttons_made_before_the_codec_keep_working_or_answer_out_of_date(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    """A digest time was written ``0630`` and is now ``630``: both mean 06:30. Quiet hours were
+    ``2200-0700`` and are now two numbers: the old form is refused as a stale choice."""
+    await _people(session_factory)
+    tina = sim.user(TRAINER, "Tina")
+    await tina.send("/settings")
+    await tina.press("Digest time")
+    assert "set:dig:630" in [d for row in tina.last_reply.button_data for d in row]
+    await tina.press_data("set:dig:0630")
+    assert "daily digest will arrive at 06:30" in tina.last_reply.text
+
+    await tina.press("Quiet hours")
+    await tina.press_data("set:quiet:2200-0700")
+    assert tina.last_answer == "That button is not one of the choices."
+    await tina.press("22:00–07:00")
+    assert "Quiet hours set to 22:00–07:00" in tina.last_reply.text
+    user = await _user(session_factory, TRAINER)
+    assert (user.quiet_start, user.quiet_end) == (time(22, 0), time(7, 0))

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import pytest
 
-from conversations.typed_buttons import ButtonCodec, Press
+from conversations.typed_buttons import ButtonCodec, Press, Shape, owning_prefix
 
 
 class Pick(StrEnum):
@@ -55,3 +55,86 @@ def test_a_codec_without_words_refuses_one() -> None:
     assert ROWS.decode("rw:r:7:x") is None
     with pytest.raises(ValueError, match="button word"):
         ROWS.encode(Pick.ROW, 7, word="x")
+
+
+class Group(StrEnum):
+    ACTIVE = "a"
+    ENDED = "e"
+
+
+GROUP = ButtonCodec("pk:ls", Group)
+
+
+def test_a_prefix_with_a_colon_carries_a_word_before_the_ids() -> None:
+    data = GROUP.encode(Group.ENDED, 2)
+    assert data == "pk:ls:e:2"
+    assert GROUP.decode(data) == Press(Group.ENDED, (2,), None)
+    assert GROUP.decode("pk:ls:x:2") is None
+    assert PICK.decode(data) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "owned"),
+    [
+        ("pk:r:1", True),
+        ("pk:", True),
+        ("pk:x", True),
+        ("pk", False),
+        ("pkz:r:1", False),
+        (None, False),
+    ],
+)
+def test_owns_recognises_the_prefix_only(data: str | None, owned: bool) -> None:
+    assert PICK.owns(data) is owned
+
+
+@pytest.mark.parametrize(
+    ("data", "prefix"),
+    [("cl:card:3", "cl"), ("cl:ls:a:0", "cl:ls"), ("clx:1", None), ("", None), (None, None)],
+)
+def test_owning_prefix_picks_the_longest_prefix_the_data_carries(
+    data: str | None, prefix: str | None
+) -> None:
+    assert owning_prefix(data, ["cl", "cl:ls", "al"]) == prefix
+
+
+class Open(StrEnum):
+    CLIENT = "o"
+    CHART = "c"
+
+
+OPEN = ButtonCodec("op", Open, bare=Open.CLIENT)
+
+
+def test_a_bare_action_is_encoded_without_its_name_and_decoded_back() -> None:
+    assert OPEN.encode(Open.CLIENT, 12) == "op:12"
+    assert OPEN.decode("op:12") == Press(Open.CLIENT, (12,), None)
+    assert OPEN.decode("op:o:12") == Press(Open.CLIENT, (12,), None)
+    assert OPEN.decode(OPEN.encode(Open.CHART, 3)) == Press(Open.CHART, (3,), None)
+    assert OPEN.decode("op:x:1") is None
+    with pytest.raises(ValueError, match="bare"):
+        OPEN.encode(Open.CLIENT)
+    import re
+
+    assert re.match(OPEN.pattern(), "op:12")
+    assert re.match(OPEN.pattern(), "op:c:3")
+    assert not re.match(OPEN.pattern(Open.CHART), "op:12")
+
+
+@pytest.mark.parametrize(
+    ("data", "shape"),
+    [("pk:r", Shape.NOTHING), ("pk:r:4", Shape.ID), ("pk:r:word", Shape.WORD), ("pk:r:4:5", None)],
+)
+def test_a_press_fits_exactly_one_shape(data: str, shape: Shape | None) -> None:
+    press = PICK.decode(data)
+    assert press is not None
+    assert [s for s in Shape if s.fits(press)] == ([shape] if shape else [])
+
+
+def test_exactly_matches_the_bare_action_only() -> None:
+    import re
+
+    pattern = re.compile(PICK.exactly(Pick.ROW))
+    assert pattern.match("pk:r")
+    assert not pattern.match("pk:r:1")
+    assert not pattern.match("pk:rr")
