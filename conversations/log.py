@@ -52,8 +52,9 @@ from coaching.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
     ExerciseChoice,
+    FinishPart,
     FinishResult,
-    LiveService,
+    Live,
     NamedResult,
     ReasonNeeded,
     RestTimer,
@@ -474,8 +475,8 @@ def _summary_notes(data: SummaryData, *, history: bool, progress: bool) -> list[
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _svc(context: Context) -> LiveService:
-    return LiveService(services(context).ctx)
+def _live(context: Context) -> Live:
+    return Live.of(services(context).ctx)
 
 
 def _op_key(update: Update) -> str:
@@ -540,7 +541,7 @@ async def _render(
     elif view.message_id is not None and await _edit_card(context, chat.id, view, text, markup):
         return
     sent = await chat.send_message(text, reply_markup=markup)
-    await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+    await _live(context).card.remember_message(telegram_id, view.record_id, sent.message_id)
 
 
 async def _show_on_pressed(
@@ -558,7 +559,7 @@ async def _show_on_pressed(
     if view.message_id is not None:
         await _strip(context, chat.id, view.message_id)
     telegram_id = identity(update).telegram_id
-    await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+    await _live(context).card.remember_message(telegram_id, view.record_id, message.message_id)
 
 
 async def _edit_card(
@@ -596,7 +597,7 @@ async def _send_below(
     leaves an old card whose buttons answer "out of date", never two working cards.
     """
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
-    await _svc(context).move_card(view.record_id, telegram_id, sent.message_id)
+    await _live(context).card.move_card(view.record_id, telegram_id, sent.message_id)
     if view.message_id is not None and view.message_id != sent.message_id:
         await _drop(context, chat_id, view.message_id)
 
@@ -677,10 +678,10 @@ def rest_over(view: TurnView) -> str | None:
 
 async def log_command(update: Update, context: Context) -> int:
     """/log: a trainer picks a client; a client resumes or picks today's session."""
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     try:
-        menu = await svc.menu(telegram_id)
+        menu = await live.start.menu(telegram_id)
     except DomainError as error:
         await _reply(update, esc(error))
         return END
@@ -694,7 +695,7 @@ async def log_command(update: Update, context: Context) -> int:
         return CHOOSE
     if menu.live_record_id is not None:
         try:
-            result = await svc.resume(telegram_id, menu.live_record_id)
+            result = await live.start.resume(telegram_id, menu.live_record_id)
         except DomainError as error:
             await _reply(update, esc(error))
             return END
@@ -703,7 +704,7 @@ async def log_command(update: Update, context: Context) -> int:
 
 
 async def _client_menu(update: Update, context: Context, *, edit: bool = True) -> int:
-    menu = await _svc(context).menu(identity(update).telegram_id)
+    menu = await _live(context).start.menu(identity(update).telegram_id)
     rows: list[list[Button]] = []
     planned_lines = []
     for item in menu.planned[:PLANNED_SHOWN]:
@@ -737,12 +738,12 @@ def _more(planned: int) -> str:
 
 
 async def _client_picked(update: Update, context: Context, profile_id: int) -> int:
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
-    options = await svc.client_options(telegram_id, profile_id)
+    options = await live.start.client_options(telegram_id, profile_id)
     if options.live_record_id is not None:
         return await _started(
-            update, context, await svc.resume(telegram_id, options.live_record_id)
+            update, context, await live.start.resume(telegram_id, options.live_record_id)
         )
     shown = options.planned[:PLANNED_SHOWN]
     rows: list[list[Button]] = [
@@ -831,7 +832,7 @@ async def _picked_me(update: Update, context: Context, _press: Press[LiveAction]
 
 
 async def _picked_own(update: Update, context: Context, _press: Press[LiveAction]) -> int:
-    return await _started(update, context, await _svc(context).start_own(_who(update)))
+    return await _started(update, context, await _live(context).start.start_own(_who(update)))
 
 
 def _first_id(press: Press[LiveAction]) -> int:
@@ -846,12 +847,12 @@ async def _picked_client(update: Update, context: Context, press: Press[LiveActi
 
 
 async def _picked_planned(update: Update, context: Context, press: Press[LiveAction]) -> int:
-    result = await _svc(context).start_planned(_who(update), _first_id(press))
+    result = await _live(context).start.start_planned(_who(update), _first_id(press))
     return await _started(update, context, result)
 
 
 async def _picked_unplanned(update: Update, context: Context, press: Press[LiveAction]) -> int:
-    result = await _svc(context).start_unplanned(_who(update), _first_id(press))
+    result = await _live(context).start.start_unplanned(_who(update), _first_id(press))
     return await _started(update, context, result)
 
 
@@ -877,7 +878,7 @@ def _who(update: Update) -> int:
 
 
 async def _card_log(update: Update, context: Context, press: _CardPress, action: LiveAction) -> int:
-    result = await _svc(context).log_button(
+    result = await _live(context).log.log_button(
         _who(update), press.rid, _LOG_KINDS[action], _op_key(update), _rest_timer(update)
     )
     return await _after_log(update, context, result.turn, result.logged)
@@ -901,7 +902,7 @@ async def _card_down(update: Update, context: Context, press: _CardPress) -> int
 
 async def _card_rpe(update: Update, context: Context, press: _CardPress) -> int:
     rpe = press.arg()
-    view = await _svc(context).rate_last_set(_who(update), press.rid, rpe, _op_key(update))
+    view = await _live(context).edit.rate_last_set(_who(update), press.rid, rpe, _op_key(update))
     return await _show_turn(update, context, view, f"RPE {rpe} noted on the last set.")
 
 
@@ -909,7 +910,7 @@ async def _card_set_type(update: Update, context: Context, press: _CardPress) ->
     which, index = press.arg(0), press.arg(1)
     if which >= len(MARKED_SETS) or index >= len(MARKED_TYPES):
         raise InvalidInput(EXPIRED)
-    view = await _svc(context).mark_set_type(
+    view = await _live(context).edit.mark_set_type(
         _who(update), press.rid, MARKED_TYPES[index], MARKED_SETS[which], _op_key(update)
     )
     return await _show_turn(update, context, view)
@@ -917,28 +918,28 @@ async def _card_set_type(update: Update, context: Context, press: _CardPress) ->
 
 async def _card_form(update: Update, context: Context, press: _CardPress) -> int:
     form = press.arg()
-    view = await _svc(context).rate_form(_who(update), press.rid, form, _op_key(update))
+    view = await _live(context).edit.rate_form(_who(update), press.rid, form, _op_key(update))
     return await _show_turn(update, context, view, f"Form {form}/5 noted.")
 
 
 async def _card_undo(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).undo(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.undo(_who(update), press.rid, _op_key(update))
     await _cancel_rest(context, press.rid)
     return await _show_turn(update, context, view, UNDONE)
 
 
 async def _card_skip(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).skip(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.skip(_who(update), press.rid, _op_key(update))
     return await _show_turn(update, context, view, SKIPPED)
 
 
 async def _card_next(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).next_exercise(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.next_exercise(_who(update), press.rid, _op_key(update))
     return await _show_turn(update, context, view)
 
 
 async def _card_timer(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).toggle_timer(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.toggle_timer(_who(update), press.rid, _op_key(update))
     if not view.timer_on:
         await _cancel_rest(context, press.rid)
     await _render(update, context, view, turn_text(view), more_keyboard(view))
@@ -946,7 +947,7 @@ async def _card_timer(update: Update, context: Context, press: _CardPress) -> in
 
 
 async def _live_turn(update: Update, context: Context, rid: int) -> TurnView:
-    view = await _svc(context).turn(_who(update), rid)
+    view = await _live(context).card.turn(_who(update), rid)
     _require_live(view)
     return view
 
@@ -988,7 +989,9 @@ async def _card_pick_add(update: Update, context: Context, press: _CardPress) ->
 
 
 async def _card_finish(update: Update, context: Context, press: _CardPress) -> int:
-    return await _ask_finish(update, context, await _svc(context).turn(_who(update), press.rid))
+    return await _ask_finish(
+        update, context, await _live(context).card.turn(_who(update), press.rid)
+    )
 
 
 async def _card_finish_yes(update: Update, context: Context, press: _CardPress) -> int:
@@ -1029,7 +1032,7 @@ async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
     pressed = query.message.message_id if query and query.message else None
     if pressed is None:
         return False
-    card = await _svc(context).card_of(identity(update).telegram_id, rid)
+    card = await _live(context).card.card_of(identity(update).telegram_id, rid)
     if card is None or pressed >= card:
         return False
     chat = update.effective_chat
@@ -1045,7 +1048,7 @@ def _require_live(view: TurnView) -> None:
 
 
 async def _back_to_list(update: Update, context: Context) -> int:
-    menu = await _svc(context).menu(identity(update).telegram_id)
+    menu = await _live(context).start.menu(identity(update).telegram_id)
     if not menu.is_trainer:
         return await _client_menu(update, context)
     await show_message(update, *_client_list(menu))
@@ -1090,7 +1093,7 @@ async def _after_log(
 
 
 async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> int:
-    view = await _svc(context).turn(identity(update).telegram_id, rid)
+    view = await _live(context).card.turn(identity(update).telegram_id, rid)
     _require_live(view)
     if mode == "s" and view.exercise_name is None:
         await answer(update, "There is no exercise open to swap.", alert=True)
@@ -1103,25 +1106,25 @@ async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> 
 
 
 async def _picked(update: Update, context: Context, rid: int, mode: str, exercise_id: int) -> int:
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     key = _op_key(update)
     if mode == "a":
-        view = await svc.add_exercise(telegram_id, rid, exercise_id, key)
+        view = await live.search.add_exercise(telegram_id, rid, exercise_id, key)
         return await _show_turn(update, context, view, ADDED)
     try:
-        view = await svc.swap(telegram_id, rid, exercise_id, key)
+        view = await live.search.swap(telegram_id, rid, exercise_id, key)
     except ReasonNeeded as error:
         if context.user_data is not None:
             context.user_data[SWAP_KEY] = exercise_id
-        current = await svc.turn(telegram_id, rid)
+        current = await live.card.turn(telegram_id, rid)
         await _render(update, context, current, f"🔁 {esc(error)}", back_keyboard(rid))
         return REASON
     return await _show_turn(update, context, view, SWAPPED)
 
 
 async def _finish(update: Update, context: Context, rid: int) -> int:
-    result = await _svc(context).finish(identity(update).telegram_id, rid, _op_key(update))
+    result = await _live(context).finish.finish(identity(update).telegram_id, rid, _op_key(update))
     await _cancel_rest(context, rid)
     _forget(context)
     await answer(update)
@@ -1191,7 +1194,7 @@ async def on_text(update: Update, context: Context) -> int:
         if word is not None:
             return await _word_typed(update, context, rid, word)
         try:
-            result = await _svc(context).log_text(
+            result = await _live(context).log.log_text(
                 identity(update).telegram_id, rid, text, _op_key(update), _rest_timer(update)
             )
         except SetParseError as error:
@@ -1210,9 +1213,9 @@ async def _first_exercise(
 ) -> int:
     """No exercise open: a name that matches one exercise exactly adds it, else pick one."""
     if not choices:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         return await _show_choices(update, context, view, "a", text, choices)
-    named = await _svc(context).exercise_named(
+    named = await _live(context).search.exercise_named(
         identity(update).telegram_id, rid, text, _op_key(update)
     )
     return await _named(update, context, text, named)
@@ -1220,20 +1223,22 @@ async def _first_exercise(
 
 async def _word_typed(update: Update, context: Context, rid: int, word: LiveWord) -> int:
     """``next``, ``skip``, ``done``, ``finish`` or ``undo`` typed mid-session: as the buttons."""
-    svc = _svc(context)
+    live = _live(context)
     telegram_id, key = identity(update).telegram_id, _op_key(update)
     if word is LiveWord.DONE:
-        current = await svc.turn(telegram_id, rid)
+        current = await live.card.turn(telegram_id, rid)
         word = LiveWord.NEXT if current.exercise_name is not None else LiveWord.FINISH
     if word is LiveWord.FINISH:
-        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
+        return await _ask_finish(update, context, await live.card.turn(telegram_id, rid))
     if word is LiveWord.UNDO:
-        view = await svc.undo(telegram_id, rid, key)
+        view = await live.edit.undo(telegram_id, rid, key)
         await _cancel_rest(context, rid)
         return await _show_turn(update, context, view, UNDONE)
     if word is LiveWord.SKIP:
-        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
-    view = await svc.next_exercise(telegram_id, rid, key)
+        return await _show_turn(
+            update, context, await live.edit.skip(telegram_id, rid, key), SKIPPED
+        )
+    view = await live.edit.next_exercise(telegram_id, rid, key)
     return await _show_turn(update, context, view, NEXT_DONE)
 
 
@@ -1242,7 +1247,7 @@ async def _not_a_set(
 ) -> int:
     """Text that is not a set: an exercise's name moves there; else the card explains why."""
     if looks_like_name(text):
-        named = await _svc(context).exercise_named(
+        named = await _live(context).search.exercise_named(
             identity(update).telegram_id, rid, text, _op_key(update)
         )
         if named.choices or named.added or named.switched:
@@ -1263,7 +1268,7 @@ async def _named(update: Update, context: Context, text: str, named: NamedResult
 async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
     """A mistake explained inside the live card, re-sent below it; nothing was stored."""
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1300,11 +1305,11 @@ async def search_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     mode = str((context.user_data or {}).get(MODE_KEY, "a"))
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     try:
-        choices = await svc.search(telegram_id, rid, message.text or "")
-        view = await svc.turn(telegram_id, rid)
+        choices = await live.search.search(telegram_id, rid, message.text or "")
+        view = await live.card.turn(telegram_id, rid)
     except DomainError as error:
         return await _lost_session(update, context, error)
     if not choices:
@@ -1323,7 +1328,7 @@ async def reason_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).swap(
+        view = await _live(context).search.swap(
             identity(update).telegram_id, rid, exercise_id, _op_key(update), message.text or ""
         )
     except (SessionFinished, NotFound, NotAllowed) as error:
@@ -1342,7 +1347,7 @@ async def note_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).add_note(
+        view = await _live(context).edit.add_note(
             identity(update).telegram_id, rid, message.text or "", _op_key(update)
         )
     except (SessionFinished, NotFound, NotAllowed) as error:
@@ -1355,7 +1360,7 @@ async def note_typed(update: Update, context: Context) -> int:
 async def _ask_again(update: Update, context: Context, rid: int, text: str, state: int) -> int:
     """A sub-step's mistake (swap reason, note): said inside the card, re-sent below."""
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1374,7 +1379,7 @@ async def pause(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
     except DomainError:
         await _reply(update, NO_SESSION)
         return END
@@ -1394,7 +1399,7 @@ async def back_to_turn(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1408,7 +1413,7 @@ async def abandon_stale_sessions(context: Context) -> None:
     """Repeating job: close sessions left live too long; tell both parties."""
     svc = services(context)
     hours = svc.settings.session_abandon_hours
-    closed = await LiveService(svc.ctx).abandon_stale(timedelta(hours=hours))
+    closed = await FinishPart(svc.ctx).abandon_stale(timedelta(hours=hours))
     for item in closed:
         template = ABANDONED_WITH_SETS if item.sets else ABANDONED_EMPTY
         text = template.format(

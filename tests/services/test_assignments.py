@@ -24,7 +24,7 @@ from coaching.domain.training_times import same_time
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from coaching.services.assignments import AssignDraft, AssignmentService
 from coaching.services.base import ServiceContext
-from coaching.services.live import LiveService
+from coaching.services.live import StartPart
 from coaching.services.plan import effective_exercises
 from storage.models import (
     CoachingSession,
@@ -348,7 +348,7 @@ async def test_logging_the_first_session_starts_the_program(
     first = (await sessions_of(session_factory, assigned.assignment_id))[0]
     clock.set(first.scheduled_at)
 
-    await LiveService(ctx).start_planned(2002, first.id)
+    await StartPart(ctx).start_planned(2002, first.id)
 
     assert await _status(session_factory, assigned.assignment_id) is AssignmentStatus.IN_PROGRESS
     async with session_factory() as session:
