@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -391,9 +392,19 @@ class LiveRepository:
         )
         return [_live_set(row, 0) for row in rows]
 
-    async def insert_sets(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New set rows (Core insert; the column defaults apply)."""
-        await self.session.execute(insert(_SETS), list(rows))
+    async def insert_sets(self, rows: Sequence[dict[str, Any]]) -> bool:
+        """New set rows (Core insert; the column defaults apply).
+
+        False, with nothing inserted, when a row's ``source_key`` is taken: the update's sets
+        are stored already (by another session). The transaction must then be rolled back.
+        """
+        try:
+            await self.session.execute(insert(_SETS), list(rows))
+        except IntegrityError as error:
+            if "source_key" not in str(error.orig):
+                raise
+            return False
+        return True
 
     async def exercise_started(self, exercise_record_id: int, at: datetime) -> None:
         await self.session.execute(

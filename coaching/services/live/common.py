@@ -11,8 +11,6 @@ from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import (
     SearchCandidate,
     SearchHit,
@@ -45,10 +43,10 @@ from coaching.services.access import (
     access_of,
     all_profiles_of,
     authorise,
-    client_profile_ids,
-    profile_scope,
+    check_access,
+    person_profiles,
     readable_profiles,
-    trainer_access,
+    readable_scope,
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.live.errors import (
@@ -74,14 +72,11 @@ from storage.models import (
     SetRecord,
     User,
 )
-from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.live import (
     LiveRead,
-    LiveRepository,
     LiveSet,
     LiveTemplate,
 )
-from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # --------------------------------------------------------------------------- loading
@@ -398,15 +393,15 @@ class LivePart(Service):
 
     async def turn(self, telegram_id: int, record_id: int) -> TurnView:
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            loaded = await self._load(uow.session, user, record_id)
-            return await self._view(uow.session, loaded)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id)
+            return await self._view(uow, loaded)
 
     async def remember_message(self, telegram_id: int, record_id: int, message_id: int) -> None:
         """Keep the id of this chat's live message so later turns (and restarts) edit it."""
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            record = await self._authorised_record(uow.session, user, record_id)
+            user = await self._user(uow, telegram_id)
+            record = await self._authorised_record(uow, user, record_id)
             messages = dict(_meta(record).get("messages", {}))
             if messages.get(str(telegram_id)) == message_id:
                 return
@@ -421,13 +416,13 @@ class LivePart(Service):
         where it was authorised), so it neither reads nor re-checks anything.
         """
         async with self.ctx.uow() as uow:
-            await LiveRepository(uow.session).set_card(record_id, telegram_id, message_id)
+            await uow.live.set_card(record_id, telegram_id, message_id)
             await uow.commit()
 
     async def card_of(self, telegram_id: int, record_id: int) -> int | None:
         """This chat's current live card for the record (after authorising), or ``None``."""
         async with self.ctx.uow() as uow:
-            live = await self._read(uow.session, telegram_id, record_id)
+            live = await self._read(uow, telegram_id, record_id)
             card = live.read.metadata.get("messages", {}).get(str(telegram_id))
             return card if isinstance(card, int) else None
 
@@ -458,13 +453,13 @@ class LivePart(Service):
         )
 
     async def _search_for(
-        self, session: AsyncSession, owner: int | None, query: str
+        self, uow: UnitOfWork, owner: int | None, query: str
     ) -> tuple[ExerciseChoice, ...]:
-        hits = await self._hits(session, owner, query)
+        hits = await self._hits(uow, owner, query)
         return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
 
     async def _hits(
-        self, session: AsyncSession, owner: int | None, query: str, *, same_lift: bool = False
+        self, uow: UnitOfWork, owner: int | None, query: str, *, same_lift: bool = False
     ) -> list[SearchHit]:
         """The exercises ``query`` may mean, best first. With ``same_lift``, a loose match that
         would change the lift (``incline bench press`` on Barbell Bench Press) is left out
@@ -472,7 +467,7 @@ class LivePart(Service):
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
             return []
-        rows = await ExerciseRepository(session).visible_to(owner)
+        rows = await uow.exercises.visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
         hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
         if not same_lift:
@@ -487,7 +482,7 @@ class LivePart(Service):
 
     async def _summary(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         loaded: _Loaded,
         scope: Sequence[int],
         now: datetime,
@@ -496,7 +491,7 @@ class LivePart(Service):
         previous: bool = True,
     ) -> SummaryData:
         record = loaded.record
-        repo = LiveRepository(session)
+        repo = uow.live
         performed = [_performed(s) for e in record.exercises for s in e.sets]
         exercise_ids = sorted({p.exercise_id for p in performed})
         past: list[PerformedSet] = []
@@ -528,38 +523,36 @@ class LivePart(Service):
 
     # ------------------------------------------------------------------ internals
 
-    async def _user(self, session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
+    async def _user(self, uow: UnitOfWork, telegram_id: int) -> User:
+        user = await uow.users.by_telegram_id(telegram_id)
         if user is None:
             raise NotFound(UNKNOWN_USER)
         return user
 
-    async def _trainer_may_log(
-        self, session: AsyncSession, user_id: int, profile_id: int
-    ) -> Access:
+    async def _trainer_may_log(self, uow: UnitOfWork, user_id: int, profile_id: int) -> Access:
         try:
-            return await trainer_access(session, user_id, profile_id, Permission.MODIFY_WORKOUTS)
+            return await check_access(uow, user_id, profile_id, Permission.MODIFY_WORKOUTS)
         except NotFound:
             raise SessionNotYours() from None
 
     async def _authorised_record(
-        self, session: AsyncSession, user: User, record_id: int
+        self, uow: UnitOfWork, user: User, record_id: int
     ) -> SessionRecord:
-        record = await session.get(SessionRecord, record_id)
+        record = await uow.get(SessionRecord, record_id)
         if record is None:
             raise SessionNotYours()
-        profile = await session.get(ClientProfile, record.client_profile_id)
+        profile = await uow.get(ClientProfile, record.client_profile_id)
         if profile is None:
             raise SessionNotYours()
         if profile.user_id != user.id:
-            await self._trainer_may_log(session, user.id, profile.id)
+            await self._trainer_may_log(uow, user.id, profile.id)
         return record
 
     async def _load(
-        self, session: AsyncSession, user: User, record_id: int, *, live_only: bool = False
+        self, uow: UnitOfWork, user: User, record_id: int, *, live_only: bool = False
     ) -> _Loaded:
         """The record with its exercises and sets, after checking the user may log into it."""
-        repo = LiveRepository(session)
+        repo = uow.live
         record = await repo.record(record_id)
         profile = await repo.profile(record.client_profile_id) if record else None
         if record is None or profile is None:
@@ -567,12 +560,12 @@ class LivePart(Service):
         access: Access | None = None
         if profile.user_id == user.id:
             is_client = True
-            scope = await client_profile_ids(session, user.id)
+            scope = await person_profiles(uow, user.id)
             history_visible = True
         else:
             is_client = False
-            access = await self._trainer_may_log(session, user.id, profile.id)
-            scope = await profile_scope(session, access)
+            access = await self._trainer_may_log(uow, user.id, profile.id)
+            scope = await readable_scope(uow, access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
             raise SessionFinished(record.id)
@@ -585,16 +578,15 @@ class LivePart(Service):
         telegram_id: int,
         record_id: int,
         op_key: str,
-        change: Callable[[AsyncSession, _Loaded], Awaitable[None]],
+        change: Callable[[UnitOfWork, _Loaded], Awaitable[None]],
     ) -> TurnView:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id, live_only=True)
             if _first_time(loaded.record, op_key):
-                await change(session, loaded)
-                await session.flush()
-            view = await self._view(session, loaded)
+                await change(uow, loaded)
+                await uow.flush()
+            view = await self._view(uow, loaded)
             await uow.commit()
             return view
 
@@ -615,7 +607,7 @@ class LivePart(Service):
 
     async def _view(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         loaded: _Loaded,
         states: list[ExerciseState] | None = None,
     ) -> TurnView:
@@ -626,9 +618,7 @@ class LivePart(Service):
         last_time: str | None = None
         if exercise is not None and loaded.history_visible:
             key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
-            rows = await LiveRepository(session).last_sets(
-                loaded.scope, exercise.exercise_id, record.id
-            )
+            rows = await uow.live.last_sets(loaded.scope, exercise.exercise_id, record.id)
             last_time = _last_time(rows, user.units, user.timezone)
             _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
@@ -647,9 +637,9 @@ class LivePart(Service):
 
     # ------------------------------------------------------------------ the hot path
 
-    async def _read(self, session: AsyncSession, telegram_id: int, record_id: int) -> _Live:
+    async def _read(self, uow: UnitOfWork, telegram_id: int, record_id: int) -> _Live:
         """The live session for one turn, after checking this user may log into it."""
-        read = await LiveRepository(session).read_live(telegram_id, record_id)
+        read = await uow.live.read_live(telegram_id, record_id)
         if read is None:
             raise NotFound(UNKNOWN_USER)
         if read.record_id is None:
@@ -672,7 +662,7 @@ class LivePart(Service):
 
     async def _read_view(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         live: _Live,
         states: Sequence[ExerciseState],
         meta: dict[str, Any],
@@ -697,9 +687,7 @@ class LivePart(Service):
                     if live.access is not None
                     else all_profiles_of(read.user_id)
                 )
-                rows = await LiveRepository(session).last_sets(
-                    scope, exercise.exercise_id, live.record_id
-                )
+                rows = await uow.live.last_sets(scope, exercise.exercise_id, live.record_id)
                 last_time = _last_time(rows, read.units, read.timezone)
                 _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
