@@ -20,9 +20,9 @@ Callback data (every id is re-checked against the acting user on each press):
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -34,19 +34,21 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
     ExerciseLine,
+    LastTime,
     LiveWord,
     RecordLine,
     SummaryData,
     format_duration,
     format_e1rm,
     format_kg,
+    format_target,
     format_volume,
     live_word,
     looks_like_name,
     step_label,
 )
 from coaching.domain.plurals import plural
-from coaching.domain.sets import SetParseError
+from coaching.domain.sets import SetEntry, SetParseError, format_set
 from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
@@ -96,6 +98,7 @@ PICK_OWN = "🏋️ <b>Log a workout</b>\n\n{planned}Pick one:"
 PLANNED_TODAY = "Planned for today:\n"
 PLANNED_MORE = "\n…and {count} more later today (they show here as these are done)."
 PLANNED_SHOWN = 8
+LAST_TIME_SETS = 8  # sets of last time the card lists before "…"
 """Planned sessions listed (with a button each) in /log's menu; a busy day lists the first."""
 NOTHING_PLANNED = "Nothing is planned for you today.\n\n"
 PICK_SESSION = "🏋️ <b>{name}</b>\n\n{planned}What are you logging?"
@@ -328,15 +331,15 @@ def _exercise_lines(view: TurnView) -> list[str]:
     """The open exercise: where in the session, which set of the target, and last time."""
     lines = [f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})"]
     if view.target_sets is not None:
-        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
+        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {target_text(view)}")
     else:
         lines.append(f"Set {view.set_number}")
     if view.target_met and view.target_sets is not None:
         lines.append(TARGET_MET.format(n=view.target_sets))
     if view.history_locked:
         lines.append(LOCKED_HISTORY)
-    elif view.last_time:
-        lines.append(f"Last time ({esc(view.last_time)})")
+    elif view.last_time is not None:
+        lines.append(f"Last time ({esc(last_time_text(view.last_time, view.units))})")
     else:
         lines.append(NO_HISTORY)
     return lines
@@ -346,7 +349,8 @@ def _session_lines(view: TurnView) -> list[str]:
     """Today's sets of the exercise, the next set's type, the rest timer and what follows."""
     lines: list[str] = []
     if view.today:
-        done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(view.today, start=1))
+        shown = set_texts(view.today, view.units)
+        done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(shown, start=1))
         lines.append(f"Today:\n{done}")
     if view.next_type is not None:
         lines.append(f"Next set: {SET_TYPE_WORDS.get(view.next_type, view.next_type.value)}")
@@ -355,6 +359,29 @@ def _session_lines(view: TurnView) -> list[str]:
     if view.upcoming:
         lines.append(f"Then: {esc(view.upcoming)}")
     return lines
+
+
+def target_text(view: TurnView) -> str:
+    """The open exercise's target in the viewer's unit: ``3×5 @ 100 kg, rest 3:00``."""
+    return format_target(view.target, view.units) if view.target is not None else ""
+
+
+def set_texts(sets: Iterable[SetEntry], unit: Units) -> tuple[str, ...]:
+    """Sets as the card writes them: ``100 kg × 5``, ``bw × 12``, ``60 s``."""
+    return tuple(format_set(entry, unit) for entry in sets)
+
+
+def last_time_text(last: LastTime, unit: Units) -> str:
+    """ "Tue 17 Nov: 100 kg × 5, …": the day and (the first few) sets of last time."""
+    shown = ", ".join(set_texts(last.sets[:LAST_TIME_SETS], unit))
+    if len(last.sets) > LAST_TIME_SETS:
+        shown += ", …"
+    day = last.on.strftime("%a %d %b").replace(" 0", " ")
+    return f"{day}: {shown}"
+
+
+def _hhmm(at: time) -> str:
+    return at.strftime("%H:%M")
 
 
 def _set_of(number: int, planned: int) -> str:
@@ -709,11 +736,11 @@ async def _client_menu(update: Update, context: Context, *, edit: bool = True) -
     planned_lines = []
     for item in menu.planned[:PLANNED_SHOWN]:
         with_whom = f" with {item.trainer_name}" if item.trainer_name else ""
-        planned_lines.append(f"🗓 {item.local_time} {esc(item.title)}{esc(with_whom)}")
+        planned_lines.append(f"🗓 {_hhmm(item.starts_at)} {esc(item.title)}{esc(with_whom)}")
         rows.append(
             [
                 (
-                    f"🗓 {item.local_time} {item.title}",
+                    f"🗓 {_hhmm(item.starts_at)} {item.title}",
                     LIVE.encode(LiveAction.PLANNED, item.coaching_session_id),
                 )
             ]
@@ -747,13 +774,18 @@ async def _client_picked(update: Update, context: Context, profile_id: int) -> i
         )
     shown = options.planned[:PLANNED_SHOWN]
     rows: list[list[Button]] = [
-        [(f"🗓 {p.local_time} {p.title}", LIVE.encode(LiveAction.PLANNED, p.coaching_session_id))]
+        [
+            (
+                f"🗓 {_hhmm(p.starts_at)} {p.title}",
+                LIVE.encode(LiveAction.PLANNED, p.coaching_session_id),
+            )
+        ]
         for p in shown
     ]
     rows.append([(UNPLANNED, LIVE.encode(LiveAction.UNPLANNED, profile_id))])
     rows.append([(BACK_TO_LIST, LIVE.encode(LiveAction.LIST))])
     if options.planned:
-        listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in shown)
+        listed = "\n".join(f"🗓 {_hhmm(p.starts_at)} {esc(p.title)}" for p in shown)
         planned = f"{PLANNED_TODAY}{listed}{_more(len(options.planned))}\n\n"
     else:
         planned = NOTHING_PLANNED_CLIENT.format(name=esc(options.name))
@@ -1086,9 +1118,10 @@ async def _after_log(
     update: Update,
     context: Context,
     view: TurnView,
-    logged: tuple[str, ...],
+    logged: tuple[SetEntry, ...],
 ) -> int:
-    header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
+    shown = ", ".join(set_texts(logged, view.units))
+    header = LOGGED.format(sets=esc(shown)) if logged else ALREADY_LOGGED
     return await _show_turn(update, context, view, header)
 
 

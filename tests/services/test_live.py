@@ -17,7 +17,7 @@ from coaching.domain.sets import SetParseError
 from coaching.errors import Conflict, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.live import Live, ReasonNeeded
-from conversations.log import abandon_stale_sessions
+from conversations.log import abandon_stale_sessions, last_time_text, set_texts, target_text
 from storage.models import ProgramModification, User
 from tests.factories import (
     Factory,
@@ -46,7 +46,7 @@ async def test_the_same_update_key_logs_once(ctx: ServiceContext, session_factor
 
     first = await svc.log.log_text(TOM, rid, "3x5x100", "u2")
     again = await svc.log.log_text(TOM, rid, "3x5x100", "u2")
-    assert first.logged == ("100 kg × 5",) * 3
+    assert set_texts(first.logged, first.turn.units) == ("100 kg × 5",) * 3
     assert (again.duplicate, again.logged) == (True, ())
     assert [s.source_key for s in await sets_of(session_factory, rid)] == ["u2:0", "u2:1", "u2:2"]
 
@@ -93,7 +93,7 @@ async def test_planned_session_applies_the_clients_swaps(
         await session.commit()
     started = await Live.of(ctx).start.start_planned(TOM, planned.coaching_session_id)
     assert started.turn.exercise_name == "Leg Press"
-    assert started.turn.target_text == "3×5, RPE 8, rest 3:00"
+    assert target_text(started.turn) == "3×5, RPE 8, rest 3:00"
     rows = await exercise_rows(session_factory, started.turn.record_id)
     assert rows[0].modification_notes == "Swapped from Barbell Back Squat: Back tweak"
 
@@ -333,7 +333,9 @@ async def test_last_time_covers_the_profiles_the_logger_may_read(
     logged = await svc.log.log_text(ALICE, own, "125x5", "a2-set")
     for view in (added, logged.turn):
         assert view.last_time is not None
-        assert "150 kg × 5" in view.last_time, "Alice sees every session of hers"
+        assert "150 kg × 5" in last_time_text(view.last_time, view.units), (
+            "Alice sees every session of hers"
+        )
     await svc.finish.finish(ALICE, own, "a2-fin")
     clock.advance(timedelta(hours=2))
     await _squat_session(svc, 1002, other.profile.id, squat, "155x5", "b2")
@@ -344,5 +346,6 @@ async def test_last_time_covers_the_profiles_the_logger_may_read(
     logged = await svc.log.log_text(TOM, rid, "105x5", "t2-set")
     for view in (added, logged.turn):
         assert view.last_time is not None
-        assert "125 kg × 5" in view.last_time, "the client's own session is the latest Tom may see"
-        assert "155" not in view.last_time, "Bea's session with Alice is not Tom's to see"
+        shown = last_time_text(view.last_time, view.units)
+        assert "125 kg × 5" in shown, "the client's own session is the latest Tom may see"
+        assert "155" not in shown, "Bea's session with Alice is not Tom's to see"

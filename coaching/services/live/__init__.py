@@ -34,7 +34,6 @@ from coaching.services.live.common import LivePart
 from coaching.services.live.edit import EditPart
 from coaching.services.live.errors import (
     FINISHED,
-    LAST_TIME_SETS,
     MAX_NOTE,
     MAX_REASON,
     MENU_PENDING_MAX,
@@ -104,7 +103,6 @@ class Live:
 
 __all__ = [
     "FINISHED",
-    "LAST_TIME_SETS",
     "MAX_NOTE",
     "MAX_REASON",
     "MENU_PENDING_MAX",

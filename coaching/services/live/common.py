@@ -25,17 +25,18 @@ from coaching.domain.enums import (
 )
 from coaching.domain.live import (
     ExerciseState,
+    LastTime,
+    LiveSet,
     SummaryData,
     Target,
     adhoc_title,
     build_summary,
     build_turn,
-    format_target,
     planned_entry,
     rest_seconds,
     step_unit,
 )
-from coaching.domain.sets import SetEntry, SetParseError, format_set
+from coaching.domain.sets import SetEntry, SetParseError
 from coaching.domain.strength import PerformedSet
 from coaching.errors import Conflict, NotFound
 from coaching.services.access import (
@@ -50,7 +51,6 @@ from coaching.services.access import (
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.live.errors import (
-    LAST_TIME_SETS,
     OPS_KEPT,
     SEARCH_LIMIT,
     UNKNOWN_USER,
@@ -74,8 +74,8 @@ from storage.models import (
 )
 from storage.repositories.live import (
     LiveRead,
-    LiveSet,
     LiveTemplate,
+    live_set,
 )
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -99,32 +99,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _entry(row: SetRecord | LiveSet) -> SetEntry:
-    return SetEntry(
-        reps=row.reps,
-        weight_kg=row.weight_kg,
-        bodyweight=row.bodyweight,
-        entered_unit=row.entered_unit,
-        rpe=row.rpe,
-        rir=row.rir,
-        duration_s=row.duration_s,
-        distance_m=row.distance_m,
-        set_type=row.set_type,
-    )
-
-
-def _performed(row: SetRecord) -> PerformedSet:
-    return PerformedSet(
-        exercise_id=row.exercise_id,
-        weight_kg=row.weight_kg,
-        reps=row.reps,
-        set_type=row.set_type,
-        performed_at=row.performed_at,
-        bodyweight=row.bodyweight,
-        entered_unit=row.entered_unit,
-    )
 
 
 def _target(template: ExerciseTemplate | LiveTemplate | None, exercise_id: int) -> Target | None:
@@ -156,7 +130,7 @@ def _states(loaded: _Loaded) -> list[ExerciseState]:
             exercise_id=row.exercise_id,
             name=row.exercise_name,
             target=_target(loaded.templates.get(row.exercise_template_id or 0), row.exercise_id),
-            sets=tuple(_entry(s) for s in sorted(row.sets, key=lambda s: (s.set_index, s.id))),
+            sets=tuple(live_set(s) for s in sorted(row.sets, key=lambda s: (s.set_index, s.id))),
             skipped=row.skipped,
             completed=row.completed,
         )
@@ -172,7 +146,7 @@ def _read_states(read: LiveRead) -> list[ExerciseState]:
             exercise_id=row.exercise_id,
             name=row.exercise_name,
             target=_target(row.template, row.exercise_id),
-            sets=tuple(_entry(s) for s in row.sets),
+            sets=row.sets,
             skipped=row.skipped,
             completed=row.completed,
         )
@@ -180,16 +154,12 @@ def _read_states(read: LiveRead) -> list[ExerciseState]:
     ]
 
 
-def _last_time(rows: Sequence[SetRecord | LiveSet], units: Units, tz: str) -> str | None:
-    """ "Tue 17 Nov: 100 kg × 5, …": the sets of the last session that had the exercise."""
+def _last_time(rows: Sequence[LiveSet], tz: str) -> LastTime | None:
+    """The sets of the last session that had the exercise, on its day in zone ``tz``."""
     if not rows:
         return None
-    shown = ", ".join(format_set(_entry(r), units) for r in rows[:LAST_TIME_SETS])
-    if len(rows) > LAST_TIME_SETS:
-        shown += ", …"
     when = max(r.performed_at for r in rows)
-    day = when.astimezone(_zone(tz)).strftime("%a %d %b").replace(" 0", " ")
-    return f"{day}: {shown}"
+    return LastTime(on=when.astimezone(_zone(tz)).date(), sets=tuple(rows))
 
 
 def _turn_view(
@@ -204,7 +174,7 @@ def _turn_view(
     viewer_is_client: bool,
     history_visible: bool,
     states: Sequence[ExerciseState],
-    last_time: str | None,
+    last_time: LastTime | None,
 ) -> TurnView:
     turn = build_turn(states, meta.get("current"))
     exercise = turn.exercise
@@ -222,13 +192,13 @@ def _turn_view(
         count=turn.count,
         set_number=turn.set_number,
         target_sets=target.sets if target else None,
-        target_text=format_target(target, units) if target else None,
+        target=target,
         target_met=turn.target_met,
         has_plan=_plan_loggable(target, exercise.last if exercise else None, units),
         upcoming=turn.upcoming,
         last_time=last_time,
         history_locked=exercise is not None and not history_visible,
-        today=tuple(format_set(entry, units) for entry in exercise.sets) if exercise else (),
+        today=exercise.sets if exercise else (),
         total_sets=sum(len(s.sets) for s in states),
         rest_s=rest,
         timer_on=rest is not None,
@@ -255,18 +225,18 @@ class _LastTimes:
 
     KEPT = 2048
     _by_app: ClassVar[
-        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, str | None]]
+        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, LastTime | None]]
     ] = WeakKeyDictionary()
 
     @classmethod
-    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, str | None]:
+    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, LastTime | None]:
         found = cls._by_app.get(ctx.uow)
         if found is None:
             found = cls._by_app[ctx.uow] = OrderedDict()
         return found
 
     @classmethod
-    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: str | None) -> None:
+    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: LastTime | None) -> None:
         kept = cls.of(ctx)
         kept[key] = value
         kept.move_to_end(key)
@@ -492,13 +462,13 @@ class LivePart(Service):
     ) -> SummaryData:
         record = loaded.record
         repo = uow.live
-        performed = [_performed(s) for e in record.exercises for s in e.sets]
+        performed = [live_set(s).performed() for e in record.exercises for s in e.sets]
         exercise_ids = sorted({p.exercise_id for p in performed})
         past: list[PerformedSet] = []
         if history:
             rows = await repo.history(scope, exercise_ids, record.start_time, record.id)
-            past = [_performed(s) for s in rows]
-        before_rows: list[SetRecord] = []
+            past = [s.performed() for s in rows]
+        before_rows: list[LiveSet] = []
         before_date: date | None = None
         if previous:
             earlier = await repo.previous_record(
@@ -515,7 +485,7 @@ class LivePart(Service):
             exercises=_states(loaded),
             performed=performed,
             history=past,
-            previous=[_performed(s) for s in before_rows],
+            previous=[s.performed() for s in before_rows],
             previous_date=before_date,
             started_at=record.start_time,
             finished_at=record.end_time or now,
@@ -615,11 +585,11 @@ class LivePart(Service):
         states = states if states is not None else _states(loaded)
         meta = _meta(record)
         exercise = build_turn(states, meta.get("current")).exercise
-        last_time: str | None = None
+        last_time: LastTime | None = None
         if exercise is not None and loaded.history_visible:
             key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
             rows = await uow.live.last_sets(loaded.scope, exercise.exercise_id, record.id)
-            last_time = _last_time(rows, user.units, user.timezone)
+            last_time = _last_time(rows, user.timezone)
             _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=record.id,
@@ -669,7 +639,7 @@ class LivePart(Service):
     ) -> TurnView:
         read = live.read
         exercise = build_turn(states, meta.get("current")).exercise
-        last_time: str | None = None
+        last_time: LastTime | None = None
         if exercise is not None and live.history_visible:
             key = (
                 live.record_id,
@@ -688,7 +658,7 @@ class LivePart(Service):
                     else all_profiles_of(read.user_id)
                 )
                 rows = await uow.live.last_sets(scope, exercise.exercise_id, live.record_id)
-                last_time = _last_time(rows, read.units, read.timezone)
+                last_time = _last_time(rows, read.timezone)
                 _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=live.record_id,

@@ -14,7 +14,6 @@ OWN_TITLE = "My workout"
 MAX_NOTE = 1000
 MAX_REASON = 500
 OPS_KEPT = 30
-LAST_TIME_SETS = 8
 SEARCH_LIMIT = 5
 MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the active ones
 

@@ -21,13 +21,12 @@ from coaching.domain.live import (
     rest_seconds,
     step_entry,
 )
-from coaching.domain.sets import SetEntry, format_set, parse_sets
+from coaching.domain.sets import SetEntry, parse_sets
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput
 from coaching.services.access import current_access, person_profiles, readable_scope
 from coaching.services.live.common import (
     LivePart,
-    _entry,
     _Loaded,
     _logged_by,
     _read_states,
@@ -187,9 +186,7 @@ class LogPart(LivePart):
             await self._set_rest_timer(uow, live.record_id, storing.rest, view, rest)
         # The set is this update's whole work: its processed mark goes in the same commit.
         await uow.commit(completes_update=True)
-        units = read.units
-        logged = tuple(format_set(entry, units) for entry in entries)
-        return LogResult(view, logged=logged, rest_s=rest)
+        return LogResult(view, logged=tuple(entries), rest_s=rest)
 
     async def _set_rest_timer(
         self,
@@ -318,7 +315,7 @@ class LogPart(LivePart):
         if target is None:
             return None
         previous = await repo.last_performance(scope, exercise_id, 0)
-        last = _entry(previous[1][-1]) if previous and previous[1] else None
+        last = previous[1][-1] if previous and previous[1] else None
         try:
             return planned_entry(target, last, user.units)
         except SetParseError:

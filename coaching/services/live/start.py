@@ -137,7 +137,7 @@ class StartPart(LivePart):
             PlannedChoice(
                 coaching_session_id=cs.id,
                 title=cs.title,
-                local_time=cs.scheduled_at.astimezone(zone).strftime("%H:%M"),
+                starts_at=cs.scheduled_at.astimezone(zone).time(),
                 client_name=profile.name,
                 trainer_name=(
                     trainers[rel.trainer_user_id].display_name
