@@ -79,12 +79,42 @@ class LiveSet(SetEntry):
     turn, the summary and the card read it as it is.
     """
 
-    id: int
     exercise_record_id: int
     exercise_id: int
     set_index: int
     performed_at: datetime
     source_key: str | None = None
+    id: int | None = None
+    """``None`` for a set made here to be stored (the database numbers it)."""
+
+    @classmethod
+    def of(
+        cls,
+        entry: SetEntry,
+        *,
+        exercise_record_id: int,
+        exercise_id: int,
+        set_index: int,
+        performed_at: datetime,
+        source_key: str | None,
+    ) -> LiveSet:
+        """``entry`` logged into exercise record ``exercise_record_id`` at ``performed_at``."""
+        return cls(
+            reps=entry.reps,
+            weight_kg=entry.weight_kg,
+            bodyweight=entry.bodyweight,
+            entered_unit=entry.entered_unit,
+            rpe=entry.rpe,
+            rir=entry.rir,
+            duration_s=entry.duration_s,
+            distance_m=entry.distance_m,
+            set_type=entry.set_type,
+            exercise_record_id=exercise_record_id,
+            exercise_id=exercise_id,
+            set_index=set_index,
+            performed_at=performed_at,
+            source_key=source_key,
+        )
 
     def performed(self) -> PerformedSet:
         """The set as the strength rules (records, volume, e1RM) read it."""

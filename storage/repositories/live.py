@@ -178,6 +178,10 @@ _SET_FIELDS = tuple(column.key for column in _SET_COLUMNS)
 """The columns of a set that :class:`LiveSet` holds, each under its column's name."""
 
 
+_NEW = tuple(name for name in _SET_FIELDS if name != "id")
+"""What :meth:`LiveRepository.insert_sets` writes of a set (the database numbers it)."""
+
+
 def _live_set(row: Any, offset: int) -> LiveSet:
     values = row[offset : offset + len(_SET_COLUMNS)]
     return LiveSet(**dict(zip(_SET_FIELDS, values, strict=True)))
@@ -384,14 +388,18 @@ class LiveRepository:
         )
         return [_live_set(row, 0) for row in rows]
 
-    async def insert_sets(self, rows: Sequence[dict[str, Any]]) -> bool:
-        """New set rows (Core insert; the column defaults apply).
+    async def insert_sets(self, client_profile_id: int, sets: Sequence[LiveSet]) -> bool:
+        """New sets of the client profile's session (Core insert; the column defaults apply).
 
         False, with nothing inserted, when a row's ``source_key`` is taken: the update's sets
         are stored already (by another session). The transaction must then be rolled back.
         """
+        rows = [
+            {"client_profile_id": client_profile_id, **{name: getattr(s, name) for name in _NEW}}
+            for s in sets
+        ]
         try:
-            await self.session.execute(insert(_SETS), list(rows))
+            await self.session.execute(insert(_SETS), rows)
         except IntegrityError as error:
             if "source_key" not in str(error.orig):
                 raise

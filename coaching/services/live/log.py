@@ -13,6 +13,7 @@ from coaching.domain.enums import (
     SetType,
 )
 from coaching.domain.live import (
+    LiveSet,
     SummaryData,
     Target,
     build_turn,
@@ -138,34 +139,21 @@ class LogPart(LivePart):
         meta = dict(read.metadata)
         next_type = meta.get("next_type")
         index = max((s.set_index for s in row.sets), default=0)
-        stored: list[SetEntry] = []
-        rows: list[dict[str, Any]] = []
-        for offset, entry in enumerate(entries):
-            set_type = entry.set_type
-            if set_type is SetType.NORMAL and next_type:
-                set_type = SetType(next_type)
-            stored.append(replace(entry, set_type=set_type))
-            rows.append(
-                {
-                    "exercise_record_id": row.id,
-                    "client_profile_id": read.client_profile_id,
-                    "exercise_id": row.exercise_id,
-                    "set_index": index + offset + 1,
-                    "set_type": set_type,
-                    "weight_kg": entry.weight_kg,
-                    "bodyweight": entry.bodyweight,
-                    "reps": entry.reps,
-                    "rpe": entry.rpe,
-                    "rir": entry.rir,
-                    "duration_s": entry.duration_s,
-                    "distance_m": entry.distance_m,
-                    "entered_unit": entry.entered_unit,
-                    "performed_at": now,
-                    "source_key": f"{source_key}:{offset}",
-                }
+        stored = tuple(
+            LiveSet.of(
+                replace(entry, set_type=SetType(next_type))
+                if next_type and entry.set_type is SetType.NORMAL
+                else entry,
+                exercise_record_id=row.id,
+                exercise_id=row.exercise_id,
+                set_index=index + offset + 1,
+                performed_at=now,
+                source_key=f"{source_key}:{offset}",
             )
+            for offset, entry in enumerate(entries)
+        )
         repo = uow.live
-        if not await repo.insert_sets(rows):
+        if not await repo.insert_sets(read.client_profile_id, stored):
             # This update's sets are stored already (in another session): none are added.
             await uow.rollback()
             view = await self._read_view(uow, live, states, read.metadata)

@@ -54,38 +54,7 @@ class StartPart(LivePart):
             user = await self._user(uow, telegram_id)
             repo = uow.live
             _, start, end = _local_day(self.ctx.clock.now(), user.timezone)
-            clients: list[ClientChoice] = []
-            if user.is_trainer:
-                profiles = await repo.active_clients(user.id)
-                planned = {
-                    profile.id
-                    for _, _, profile in await repo.planned_between(
-                        start, end, trainer_user_id=user.id
-                    )
-                }
-                # Clients who have not joined (yet): the trainer logs for them on their own
-                # record, which every permission allows while the relationship is pending.
-                waiting = [
-                    profile
-                    for profile, _ in await uow.clients.page_for_trainer(
-                        user.id, (RelationshipStatus.PENDING,), offset=0, limit=MENU_PENDING_MAX
-                    )
-                    if profile.user_id is None and profile.is_active and profile.erased_at is None
-                ]
-                if waiting:
-                    # planned_between already covers their sessions (pending, no account).
-                    profiles = sorted(
-                        [*profiles, *waiting], key=lambda p: (p.name.casefold(), p.id)
-                    )
-                live_rows = await repo.live_for_profiles([p.id for p in profiles])
-                live = {r.client_profile_id for r in live_rows}
-                clients = [
-                    ClientChoice(
-                        p.id, p.name, p.id in planned, p.id in live, joined=p.user_id is not None
-                    )
-                    for p in profiles
-                ]
-                clients.sort(key=lambda c: (not c.live, not c.planned_today))
+            clients = await self._clients(uow, user, start, end) if user.is_trainer else []
             planned_choices: tuple[PlannedChoice, ...] = ()
             live_id: int | None = None
             if user.is_client or not user.is_trainer:
@@ -100,6 +69,37 @@ class StartPart(LivePart):
                 planned=planned_choices,
                 live_record_id=live_id,
             )
+
+    async def _clients(
+        self, uow: UnitOfWork, user: User, start: datetime, end: datetime
+    ) -> list[ClientChoice]:
+        """A trainer's clients for /log: live ones first, then those planned today."""
+        repo = uow.live
+        profiles = await repo.active_clients(user.id)
+        planned = {
+            profile.id
+            for _, _, profile in await repo.planned_between(start, end, trainer_user_id=user.id)
+        }
+        # Clients who have not joined (yet): the trainer logs for them on their own
+        # record, which every permission allows while the relationship is pending.
+        waiting = [
+            profile
+            for profile, _ in await uow.clients.page_for_trainer(
+                user.id, (RelationshipStatus.PENDING,), offset=0, limit=MENU_PENDING_MAX
+            )
+            if profile.user_id is None and profile.is_active and profile.erased_at is None
+        ]
+        if waiting:
+            # planned_between already covers their sessions (pending, no account).
+            profiles = sorted([*profiles, *waiting], key=lambda p: (p.name.casefold(), p.id))
+        live_rows = await repo.live_for_profiles([p.id for p in profiles])
+        live = {r.client_profile_id for r in live_rows}
+        clients = [
+            ClientChoice(p.id, p.name, p.id in planned, p.id in live, joined=p.user_id is not None)
+            for p in profiles
+        ]
+        clients.sort(key=lambda c: (not c.live, not c.planned_today))
+        return clients
 
     async def client_options(self, telegram_id: int, profile_id: int) -> ClientOptions:
         """A trainer picked a client: today's planned sessions for them, or a live one."""
