@@ -131,6 +131,10 @@ NO_MATCH = "No exercise matches “{query}”. Try another name, e.g. <code>benc
 ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on rep 4</code>."
 NOTE_SAVED = "📝 Note saved."
 SWAPPED = "🔁 Swapped."
+ASK_SWAP_REASON = (
+    "🔁 Why swap {original} for {replacement}? The reason is kept with the program. "
+    "For example: Knee pain on deep squats"
+)
 ADDED = "➕ Added."
 ADDED_NAMED = "➕ Added <b>{name}</b>."
 SWITCHED_NAMED = "➡️ On to <b>{name}</b>."
@@ -1151,7 +1155,7 @@ async def _picked(update: Update, context: Context, rid: int, mode: str, exercis
         if context.user_data is not None:
             context.user_data[SWAP_KEY] = exercise_id
         current = await live.card.turn(telegram_id, rid)
-        await _render(update, context, current, f"🔁 {esc(error)}", back_keyboard(rid))
+        await _render(update, context, current, _swap_reason(error), back_keyboard(rid))
         return REASON
     return await _show_turn(update, context, view, SWAPPED)
 
@@ -1353,6 +1357,10 @@ async def search_typed(update: Update, context: Context) -> int:
     return LOGGING
 
 
+def _swap_reason(error: ReasonNeeded) -> str:
+    return ASK_SWAP_REASON.format(original=esc(error.original), replacement=esc(error.replacement))
+
+
 async def reason_typed(update: Update, context: Context) -> int:
     rid = _record_id(context)
     message = update.effective_message
@@ -1366,6 +1374,8 @@ async def reason_typed(update: Update, context: Context) -> int:
         )
     except (SessionFinished, NotFound, NotAllowed) as error:
         return await _lost_session(update, context, error)
+    except ReasonNeeded as error:
+        return await _ask_again(update, context, rid, _swap_reason(error), REASON)
     except DomainError as error:
         return await _ask_again(update, context, rid, f"🔁 {esc(error)}", REASON)
     if context.user_data is not None:

@@ -182,6 +182,13 @@ _NEW = tuple(name for name in _SET_FIELDS if name != "id")
 """What :meth:`LiveRepository.insert_sets` writes of a set (the database numbers it)."""
 
 
+_TEMPLATE_FIELDS = tuple(column.key for column in _TEMPLATE_COLUMNS)
+
+
+def _live_template(values: Sequence[Any]) -> LiveTemplate:
+    return LiveTemplate(**dict(zip(_TEMPLATE_FIELDS, values, strict=True)))
+
+
 def _live_set(row: Any, offset: int) -> LiveSet:
     values = row[offset : offset + len(_SET_COLUMNS)]
     return LiveSet(**dict(zip(_SET_FIELDS, values, strict=True)))
@@ -322,7 +329,9 @@ class LiveRepository:
                 sets[exercise_id] = []
                 exercises.append(tuple(row[exercise_at:template_at]))
                 templates[exercise_id] = (
-                    LiveTemplate(*row[template_at:set_at]) if row[template_at] is not None else None
+                    _live_template(row[template_at:set_at])
+                    if row[template_at] is not None
+                    else None
                 )
             if row[set_at] is not None:
                 sets[exercise_id].append(_live_set(row, set_at))

@@ -51,3 +51,11 @@ class NoSetYet(Conflict):
 
 class ReasonNeeded(InvalidInput):
     """A swap in a program session needs a reason (it is recorded for the program)."""
+
+    def __init__(self, original: str, replacement: str) -> None:
+        super().__init__(
+            f"Why swap {original} for {replacement}? The reason is kept with the program.",
+            example="Knee pain on deep squats",
+        )
+        self.original = original
+        self.replacement = replacement

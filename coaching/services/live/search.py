@@ -135,11 +135,7 @@ class SearchPart(LivePart):
                 )
             assignment_id = await self._assignment_of(uow, record)
             if assignment_id is not None and not cleaned:
-                raise ReasonNeeded(
-                    f"Why swap {row.exercise_name} for {exercise.name}? "
-                    "The reason is kept with the program.",
-                    example="Knee pain on deep squats",
-                )
+                raise ReasonNeeded(row.exercise_name, exercise.name)
             note = f"Swapped from {row.exercise_name}" + (f": {cleaned}" if cleaned else "")
             if assignment_id is not None:
                 uow.add(
