@@ -211,16 +211,17 @@ def _turn_view(
     )
 
 
-_LastTimeKey = tuple[int, int, int, Units, str]
+_LastTimeKey = tuple[int, int, int, str]
 
 
 class _LastTimes:
-    """ "Last time" lines already worked out for live sessions, per application.
+    """ "Last time" already read for live sessions, per application.
 
     "Last time" is read from *other* sessions, so it does not change while a session moves
     from set to set; keeping it saves the hot path a query per set (the card re-sent below a
-    typed set costs one small write instead). Keyed by record, exercise, viewer, unit and time
-    zone; bounded, oldest out first. Only sessions the viewer may see history for are kept.
+    typed set costs one small write instead). Keyed by record, exercise, viewer and time zone
+    (which gives its day); bounded, oldest out first. Only sessions the viewer may see history
+    for are kept.
     """
 
     KEPT = 2048
@@ -587,7 +588,7 @@ class LivePart(Service):
         exercise = build_turn(states, meta.get("current")).exercise
         last_time: LastTime | None = None
         if exercise is not None and loaded.history_visible:
-            key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
+            key = (record.id, exercise.exercise_id, user.telegram_id, user.timezone)
             rows = await uow.live.last_sets(loaded.scope, exercise.exercise_id, record.id)
             last_time = _last_time(rows, user.timezone)
             _LastTimes.keep(self.ctx, key, last_time)
@@ -645,7 +646,6 @@ class LivePart(Service):
                 live.record_id,
                 exercise.exercise_id,
                 read.telegram_id,
-                read.units,
                 read.timezone,
             )
             kept = _LastTimes.of(self.ctx)
