@@ -60,7 +60,7 @@ from coaching.services.feedback import (
     ReviewService,
     clean_text,
 )
-from coaching.services.live import FinishResult, LiveService
+from coaching.services.live import FinishResult, LogPart
 from coaching.services.users import UserService
 from conversations.common import (
     END,
@@ -1417,7 +1417,7 @@ async def _done_as_prescribed(update: Update, context: Context, sid: int) -> int
     # Read first: logging it withdraws an open "can't make it" request, which the trainer is
     # then told about.
     before = await _requests_svc(context).appointment(telegram_id, sid)
-    result = await LiveService(services(context).ctx).log_as_prescribed(
+    result = await LogPart(services(context).ctx).log_as_prescribed(
         telegram_id, sid, f"u{update.update_id}"
     )
     await _deliver_done(update, context, result)

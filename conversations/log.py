@@ -20,9 +20,9 @@ Callback data (every id is re-checked against the acting user on each press):
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -34,26 +34,29 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
     ExerciseLine,
+    LastTime,
     LiveWord,
     RecordLine,
     SummaryData,
     format_duration,
     format_e1rm,
     format_kg,
+    format_target,
     format_volume,
     live_word,
     looks_like_name,
     step_label,
 )
 from coaching.domain.plurals import plural
-from coaching.domain.sets import SetParseError
+from coaching.domain.sets import SetEntry, SetParseError, format_set
 from coaching.domain.strength import PerformedSet
 from coaching.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from coaching.services.base import DatabaseBusy
 from coaching.services.live import (
     ExerciseChoice,
+    FinishPart,
     FinishResult,
-    LiveService,
+    Live,
     NamedResult,
     ReasonNeeded,
     RestTimer,
@@ -95,6 +98,7 @@ PICK_OWN = "🏋️ <b>Log a workout</b>\n\n{planned}Pick one:"
 PLANNED_TODAY = "Planned for today:\n"
 PLANNED_MORE = "\n…and {count} more later today (they show here as these are done)."
 PLANNED_SHOWN = 8
+LAST_TIME_SETS = 8  # sets of last time the card lists before "…"
 """Planned sessions listed (with a button each) in /log's menu; a busy day lists the first."""
 NOTHING_PLANNED = "Nothing is planned for you today.\n\n"
 PICK_SESSION = "🏋️ <b>{name}</b>\n\n{planned}What are you logging?"
@@ -127,6 +131,10 @@ NO_MATCH = "No exercise matches “{query}”. Try another name, e.g. <code>benc
 ASK_NOTE = "📝 Type a form note for <b>{name}</b>, e.g. <code>knees caving on rep 4</code>."
 NOTE_SAVED = "📝 Note saved."
 SWAPPED = "🔁 Swapped."
+ASK_SWAP_REASON = (
+    "🔁 Why swap {original} for {replacement}? The reason is kept with the program. "
+    "For example: Knee pain on deep squats"
+)
 ADDED = "➕ Added."
 ADDED_NAMED = "➕ Added <b>{name}</b>."
 SWITCHED_NAMED = "➡️ On to <b>{name}</b>."
@@ -327,15 +335,15 @@ def _exercise_lines(view: TurnView) -> list[str]:
     """The open exercise: where in the session, which set of the target, and last time."""
     lines = [f"<b>{esc(view.exercise_name)}</b> ({view.position}/{view.count})"]
     if view.target_sets is not None:
-        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {view.target_text}")
+        lines.append(f"{_set_of(view.set_number, view.target_sets)} · target {target_text(view)}")
     else:
         lines.append(f"Set {view.set_number}")
     if view.target_met and view.target_sets is not None:
         lines.append(TARGET_MET.format(n=view.target_sets))
     if view.history_locked:
         lines.append(LOCKED_HISTORY)
-    elif view.last_time:
-        lines.append(f"Last time ({esc(view.last_time)})")
+    elif view.last_time is not None:
+        lines.append(f"Last time ({esc(last_time_text(view.last_time, view.units))})")
     else:
         lines.append(NO_HISTORY)
     return lines
@@ -345,7 +353,8 @@ def _session_lines(view: TurnView) -> list[str]:
     """Today's sets of the exercise, the next set's type, the rest timer and what follows."""
     lines: list[str] = []
     if view.today:
-        done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(view.today, start=1))
+        shown = set_texts(view.today, view.units)
+        done = "\n".join(f"  {i}. {esc(s)}" for i, s in enumerate(shown, start=1))
         lines.append(f"Today:\n{done}")
     if view.next_type is not None:
         lines.append(f"Next set: {SET_TYPE_WORDS.get(view.next_type, view.next_type.value)}")
@@ -354,6 +363,29 @@ def _session_lines(view: TurnView) -> list[str]:
     if view.upcoming:
         lines.append(f"Then: {esc(view.upcoming)}")
     return lines
+
+
+def target_text(view: TurnView) -> str:
+    """The open exercise's target in the viewer's unit: ``3×5 @ 100 kg, rest 3:00``."""
+    return format_target(view.target, view.units) if view.target is not None else ""
+
+
+def set_texts(sets: Iterable[SetEntry], unit: Units) -> tuple[str, ...]:
+    """Sets as the card writes them: ``100 kg × 5``, ``bw × 12``, ``60 s``."""
+    return tuple(format_set(entry, unit) for entry in sets)
+
+
+def last_time_text(last: LastTime, unit: Units) -> str:
+    """ "Tue 17 Nov: 100 kg × 5, …": the day and (the first few) sets of last time."""
+    shown = ", ".join(set_texts(last.sets[:LAST_TIME_SETS], unit))
+    if len(last.sets) > LAST_TIME_SETS:
+        shown += ", …"
+    day = last.on.strftime("%a %d %b").replace(" 0", " ")
+    return f"{day}: {shown}"
+
+
+def _hhmm(at: time) -> str:
+    return at.strftime("%H:%M")
 
 
 def _set_of(number: int, planned: int) -> str:
@@ -474,8 +506,8 @@ def _summary_notes(data: SummaryData, *, history: bool, progress: bool) -> list[
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _svc(context: Context) -> LiveService:
-    return LiveService(services(context).ctx)
+def _live(context: Context) -> Live:
+    return Live.of(services(context).ctx)
 
 
 def _op_key(update: Update) -> str:
@@ -540,7 +572,7 @@ async def _render(
     elif view.message_id is not None and await _edit_card(context, chat.id, view, text, markup):
         return
     sent = await chat.send_message(text, reply_markup=markup)
-    await _svc(context).remember_message(telegram_id, view.record_id, sent.message_id)
+    await _live(context).card.remember_message(telegram_id, view.record_id, sent.message_id)
 
 
 async def _show_on_pressed(
@@ -558,7 +590,7 @@ async def _show_on_pressed(
     if view.message_id is not None:
         await _strip(context, chat.id, view.message_id)
     telegram_id = identity(update).telegram_id
-    await _svc(context).remember_message(telegram_id, view.record_id, message.message_id)
+    await _live(context).card.remember_message(telegram_id, view.record_id, message.message_id)
 
 
 async def _edit_card(
@@ -596,7 +628,7 @@ async def _send_below(
     leaves an old card whose buttons answer "out of date", never two working cards.
     """
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
-    await _svc(context).move_card(view.record_id, telegram_id, sent.message_id)
+    await _live(context).card.move_card(view.record_id, telegram_id, sent.message_id)
     if view.message_id is not None and view.message_id != sent.message_id:
         await _drop(context, chat_id, view.message_id)
 
@@ -677,10 +709,10 @@ def rest_over(view: TurnView) -> str | None:
 
 async def log_command(update: Update, context: Context) -> int:
     """/log: a trainer picks a client; a client resumes or picks today's session."""
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     try:
-        menu = await svc.menu(telegram_id)
+        menu = await live.start.menu(telegram_id)
     except DomainError as error:
         await _reply(update, esc(error))
         return END
@@ -694,7 +726,7 @@ async def log_command(update: Update, context: Context) -> int:
         return CHOOSE
     if menu.live_record_id is not None:
         try:
-            result = await svc.resume(telegram_id, menu.live_record_id)
+            result = await live.start.resume(telegram_id, menu.live_record_id)
         except DomainError as error:
             await _reply(update, esc(error))
             return END
@@ -703,16 +735,16 @@ async def log_command(update: Update, context: Context) -> int:
 
 
 async def _client_menu(update: Update, context: Context, *, edit: bool = True) -> int:
-    menu = await _svc(context).menu(identity(update).telegram_id)
+    menu = await _live(context).start.menu(identity(update).telegram_id)
     rows: list[list[Button]] = []
     planned_lines = []
     for item in menu.planned[:PLANNED_SHOWN]:
         with_whom = f" with {item.trainer_name}" if item.trainer_name else ""
-        planned_lines.append(f"🗓 {item.local_time} {esc(item.title)}{esc(with_whom)}")
+        planned_lines.append(f"🗓 {_hhmm(item.starts_at)} {esc(item.title)}{esc(with_whom)}")
         rows.append(
             [
                 (
-                    f"🗓 {item.local_time} {item.title}",
+                    f"🗓 {_hhmm(item.starts_at)} {item.title}",
                     LIVE.encode(LiveAction.PLANNED, item.coaching_session_id),
                 )
             ]
@@ -737,22 +769,27 @@ def _more(planned: int) -> str:
 
 
 async def _client_picked(update: Update, context: Context, profile_id: int) -> int:
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
-    options = await svc.client_options(telegram_id, profile_id)
+    options = await live.start.client_options(telegram_id, profile_id)
     if options.live_record_id is not None:
         return await _started(
-            update, context, await svc.resume(telegram_id, options.live_record_id)
+            update, context, await live.start.resume(telegram_id, options.live_record_id)
         )
     shown = options.planned[:PLANNED_SHOWN]
     rows: list[list[Button]] = [
-        [(f"🗓 {p.local_time} {p.title}", LIVE.encode(LiveAction.PLANNED, p.coaching_session_id))]
+        [
+            (
+                f"🗓 {_hhmm(p.starts_at)} {p.title}",
+                LIVE.encode(LiveAction.PLANNED, p.coaching_session_id),
+            )
+        ]
         for p in shown
     ]
     rows.append([(UNPLANNED, LIVE.encode(LiveAction.UNPLANNED, profile_id))])
     rows.append([(BACK_TO_LIST, LIVE.encode(LiveAction.LIST))])
     if options.planned:
-        listed = "\n".join(f"🗓 {p.local_time} {esc(p.title)}" for p in shown)
+        listed = "\n".join(f"🗓 {_hhmm(p.starts_at)} {esc(p.title)}" for p in shown)
         planned = f"{PLANNED_TODAY}{listed}{_more(len(options.planned))}\n\n"
     else:
         planned = NOTHING_PLANNED_CLIENT.format(name=esc(options.name))
@@ -831,7 +868,7 @@ async def _picked_me(update: Update, context: Context, _press: Press[LiveAction]
 
 
 async def _picked_own(update: Update, context: Context, _press: Press[LiveAction]) -> int:
-    return await _started(update, context, await _svc(context).start_own(_who(update)))
+    return await _started(update, context, await _live(context).start.start_own(_who(update)))
 
 
 def _first_id(press: Press[LiveAction]) -> int:
@@ -846,12 +883,12 @@ async def _picked_client(update: Update, context: Context, press: Press[LiveActi
 
 
 async def _picked_planned(update: Update, context: Context, press: Press[LiveAction]) -> int:
-    result = await _svc(context).start_planned(_who(update), _first_id(press))
+    result = await _live(context).start.start_planned(_who(update), _first_id(press))
     return await _started(update, context, result)
 
 
 async def _picked_unplanned(update: Update, context: Context, press: Press[LiveAction]) -> int:
-    result = await _svc(context).start_unplanned(_who(update), _first_id(press))
+    result = await _live(context).start.start_unplanned(_who(update), _first_id(press))
     return await _started(update, context, result)
 
 
@@ -877,7 +914,7 @@ def _who(update: Update) -> int:
 
 
 async def _card_log(update: Update, context: Context, press: _CardPress, action: LiveAction) -> int:
-    result = await _svc(context).log_button(
+    result = await _live(context).log.log_button(
         _who(update), press.rid, _LOG_KINDS[action], _op_key(update), _rest_timer(update)
     )
     return await _after_log(update, context, result.turn, result.logged)
@@ -901,7 +938,7 @@ async def _card_down(update: Update, context: Context, press: _CardPress) -> int
 
 async def _card_rpe(update: Update, context: Context, press: _CardPress) -> int:
     rpe = press.arg()
-    view = await _svc(context).rate_last_set(_who(update), press.rid, rpe, _op_key(update))
+    view = await _live(context).edit.rate_last_set(_who(update), press.rid, rpe, _op_key(update))
     return await _show_turn(update, context, view, f"RPE {rpe} noted on the last set.")
 
 
@@ -909,7 +946,7 @@ async def _card_set_type(update: Update, context: Context, press: _CardPress) ->
     which, index = press.arg(0), press.arg(1)
     if which >= len(MARKED_SETS) or index >= len(MARKED_TYPES):
         raise InvalidInput(EXPIRED)
-    view = await _svc(context).mark_set_type(
+    view = await _live(context).edit.mark_set_type(
         _who(update), press.rid, MARKED_TYPES[index], MARKED_SETS[which], _op_key(update)
     )
     return await _show_turn(update, context, view)
@@ -917,28 +954,28 @@ async def _card_set_type(update: Update, context: Context, press: _CardPress) ->
 
 async def _card_form(update: Update, context: Context, press: _CardPress) -> int:
     form = press.arg()
-    view = await _svc(context).rate_form(_who(update), press.rid, form, _op_key(update))
+    view = await _live(context).edit.rate_form(_who(update), press.rid, form, _op_key(update))
     return await _show_turn(update, context, view, f"Form {form}/5 noted.")
 
 
 async def _card_undo(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).undo(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.undo(_who(update), press.rid, _op_key(update))
     await _cancel_rest(context, press.rid)
     return await _show_turn(update, context, view, UNDONE)
 
 
 async def _card_skip(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).skip(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.skip(_who(update), press.rid, _op_key(update))
     return await _show_turn(update, context, view, SKIPPED)
 
 
 async def _card_next(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).next_exercise(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.next_exercise(_who(update), press.rid, _op_key(update))
     return await _show_turn(update, context, view)
 
 
 async def _card_timer(update: Update, context: Context, press: _CardPress) -> int:
-    view = await _svc(context).toggle_timer(_who(update), press.rid, _op_key(update))
+    view = await _live(context).edit.toggle_timer(_who(update), press.rid, _op_key(update))
     if not view.timer_on:
         await _cancel_rest(context, press.rid)
     await _render(update, context, view, turn_text(view), more_keyboard(view))
@@ -946,7 +983,7 @@ async def _card_timer(update: Update, context: Context, press: _CardPress) -> in
 
 
 async def _live_turn(update: Update, context: Context, rid: int) -> TurnView:
-    view = await _svc(context).turn(_who(update), rid)
+    view = await _live(context).card.turn(_who(update), rid)
     _require_live(view)
     return view
 
@@ -988,7 +1025,9 @@ async def _card_pick_add(update: Update, context: Context, press: _CardPress) ->
 
 
 async def _card_finish(update: Update, context: Context, press: _CardPress) -> int:
-    return await _ask_finish(update, context, await _svc(context).turn(_who(update), press.rid))
+    return await _ask_finish(
+        update, context, await _live(context).card.turn(_who(update), press.rid)
+    )
 
 
 async def _card_finish_yes(update: Update, context: Context, press: _CardPress) -> int:
@@ -1029,7 +1068,7 @@ async def _out_of_date(update: Update, context: Context, rid: int) -> bool:
     pressed = query.message.message_id if query and query.message else None
     if pressed is None:
         return False
-    card = await _svc(context).card_of(identity(update).telegram_id, rid)
+    card = await _live(context).card.card_of(identity(update).telegram_id, rid)
     if card is None or pressed >= card:
         return False
     chat = update.effective_chat
@@ -1045,7 +1084,7 @@ def _require_live(view: TurnView) -> None:
 
 
 async def _back_to_list(update: Update, context: Context) -> int:
-    menu = await _svc(context).menu(identity(update).telegram_id)
+    menu = await _live(context).start.menu(identity(update).telegram_id)
     if not menu.is_trainer:
         return await _client_menu(update, context)
     await show_message(update, *_client_list(menu))
@@ -1083,14 +1122,15 @@ async def _after_log(
     update: Update,
     context: Context,
     view: TurnView,
-    logged: tuple[str, ...],
+    logged: tuple[SetEntry, ...],
 ) -> int:
-    header = LOGGED.format(sets=esc(", ".join(logged))) if logged else ALREADY_LOGGED
+    shown = ", ".join(set_texts(logged, view.units))
+    header = LOGGED.format(sets=esc(shown)) if logged else ALREADY_LOGGED
     return await _show_turn(update, context, view, header)
 
 
 async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> int:
-    view = await _svc(context).turn(identity(update).telegram_id, rid)
+    view = await _live(context).card.turn(identity(update).telegram_id, rid)
     _require_live(view)
     if mode == "s" and view.exercise_name is None:
         await answer(update, "There is no exercise open to swap.", alert=True)
@@ -1103,25 +1143,25 @@ async def _ask_search(update: Update, context: Context, rid: int, mode: str) -> 
 
 
 async def _picked(update: Update, context: Context, rid: int, mode: str, exercise_id: int) -> int:
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     key = _op_key(update)
     if mode == "a":
-        view = await svc.add_exercise(telegram_id, rid, exercise_id, key)
+        view = await live.search.add_exercise(telegram_id, rid, exercise_id, key)
         return await _show_turn(update, context, view, ADDED)
     try:
-        view = await svc.swap(telegram_id, rid, exercise_id, key)
+        view = await live.search.swap(telegram_id, rid, exercise_id, key)
     except ReasonNeeded as error:
         if context.user_data is not None:
             context.user_data[SWAP_KEY] = exercise_id
-        current = await svc.turn(telegram_id, rid)
-        await _render(update, context, current, f"🔁 {esc(error)}", back_keyboard(rid))
+        current = await live.card.turn(telegram_id, rid)
+        await _render(update, context, current, _swap_reason(error), back_keyboard(rid))
         return REASON
     return await _show_turn(update, context, view, SWAPPED)
 
 
 async def _finish(update: Update, context: Context, rid: int) -> int:
-    result = await _svc(context).finish(identity(update).telegram_id, rid, _op_key(update))
+    result = await _live(context).finish.finish(identity(update).telegram_id, rid, _op_key(update))
     await _cancel_rest(context, rid)
     _forget(context)
     await answer(update)
@@ -1191,7 +1231,7 @@ async def on_text(update: Update, context: Context) -> int:
         if word is not None:
             return await _word_typed(update, context, rid, word)
         try:
-            result = await _svc(context).log_text(
+            result = await _live(context).log.log_text(
                 identity(update).telegram_id, rid, text, _op_key(update), _rest_timer(update)
             )
         except SetParseError as error:
@@ -1210,9 +1250,9 @@ async def _first_exercise(
 ) -> int:
     """No exercise open: a name that matches one exercise exactly adds it, else pick one."""
     if not choices:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         return await _show_choices(update, context, view, "a", text, choices)
-    named = await _svc(context).exercise_named(
+    named = await _live(context).search.exercise_named(
         identity(update).telegram_id, rid, text, _op_key(update)
     )
     return await _named(update, context, text, named)
@@ -1220,20 +1260,22 @@ async def _first_exercise(
 
 async def _word_typed(update: Update, context: Context, rid: int, word: LiveWord) -> int:
     """``next``, ``skip``, ``done``, ``finish`` or ``undo`` typed mid-session: as the buttons."""
-    svc = _svc(context)
+    live = _live(context)
     telegram_id, key = identity(update).telegram_id, _op_key(update)
     if word is LiveWord.DONE:
-        current = await svc.turn(telegram_id, rid)
+        current = await live.card.turn(telegram_id, rid)
         word = LiveWord.NEXT if current.exercise_name is not None else LiveWord.FINISH
     if word is LiveWord.FINISH:
-        return await _ask_finish(update, context, await svc.turn(telegram_id, rid))
+        return await _ask_finish(update, context, await live.card.turn(telegram_id, rid))
     if word is LiveWord.UNDO:
-        view = await svc.undo(telegram_id, rid, key)
+        view = await live.edit.undo(telegram_id, rid, key)
         await _cancel_rest(context, rid)
         return await _show_turn(update, context, view, UNDONE)
     if word is LiveWord.SKIP:
-        return await _show_turn(update, context, await svc.skip(telegram_id, rid, key), SKIPPED)
-    view = await svc.next_exercise(telegram_id, rid, key)
+        return await _show_turn(
+            update, context, await live.edit.skip(telegram_id, rid, key), SKIPPED
+        )
+    view = await live.edit.next_exercise(telegram_id, rid, key)
     return await _show_turn(update, context, view, NEXT_DONE)
 
 
@@ -1242,7 +1284,7 @@ async def _not_a_set(
 ) -> int:
     """Text that is not a set: an exercise's name moves there; else the card explains why."""
     if looks_like_name(text):
-        named = await _svc(context).exercise_named(
+        named = await _live(context).search.exercise_named(
             identity(update).telegram_id, rid, text, _op_key(update)
         )
         if named.choices or named.added or named.switched:
@@ -1263,7 +1305,7 @@ async def _named(update: Update, context: Context, text: str, named: NamedResult
 async def _hint(update: Update, context: Context, rid: int, hint: str) -> int:
     """A mistake explained inside the live card, re-sent below it; nothing was stored."""
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1300,11 +1342,11 @@ async def search_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     mode = str((context.user_data or {}).get(MODE_KEY, "a"))
-    svc = _svc(context)
+    live = _live(context)
     telegram_id = identity(update).telegram_id
     try:
-        choices = await svc.search(telegram_id, rid, message.text or "")
-        view = await svc.turn(telegram_id, rid)
+        choices = await live.search.search(telegram_id, rid, message.text or "")
+        view = await live.card.turn(telegram_id, rid)
     except DomainError as error:
         return await _lost_session(update, context, error)
     if not choices:
@@ -1315,6 +1357,10 @@ async def search_typed(update: Update, context: Context) -> int:
     return LOGGING
 
 
+def _swap_reason(error: ReasonNeeded) -> str:
+    return ASK_SWAP_REASON.format(original=esc(error.original), replacement=esc(error.replacement))
+
+
 async def reason_typed(update: Update, context: Context) -> int:
     rid = _record_id(context)
     message = update.effective_message
@@ -1323,11 +1369,13 @@ async def reason_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).swap(
+        view = await _live(context).search.swap(
             identity(update).telegram_id, rid, exercise_id, _op_key(update), message.text or ""
         )
     except (SessionFinished, NotFound, NotAllowed) as error:
         return await _lost_session(update, context, error)
+    except ReasonNeeded as error:
+        return await _ask_again(update, context, rid, _swap_reason(error), REASON)
     except DomainError as error:
         return await _ask_again(update, context, rid, f"🔁 {esc(error)}", REASON)
     if context.user_data is not None:
@@ -1342,7 +1390,7 @@ async def note_typed(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).add_note(
+        view = await _live(context).edit.add_note(
             identity(update).telegram_id, rid, message.text or "", _op_key(update)
         )
     except (SessionFinished, NotFound, NotAllowed) as error:
@@ -1355,7 +1403,7 @@ async def note_typed(update: Update, context: Context) -> int:
 async def _ask_again(update: Update, context: Context, rid: int, text: str, state: int) -> int:
     """A sub-step's mistake (swap reason, note): said inside the card, re-sent below."""
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1374,7 +1422,7 @@ async def pause(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
     except DomainError:
         await _reply(update, NO_SESSION)
         return END
@@ -1394,7 +1442,7 @@ async def back_to_turn(update: Update, context: Context) -> int:
         await _reply(update, NO_SESSION)
         return END
     try:
-        view = await _svc(context).turn(identity(update).telegram_id, rid)
+        view = await _live(context).card.turn(identity(update).telegram_id, rid)
         _require_live(view)
     except DomainError as error:
         return await _lost_session(update, context, error)
@@ -1408,7 +1456,7 @@ async def abandon_stale_sessions(context: Context) -> None:
     """Repeating job: close sessions left live too long; tell both parties."""
     svc = services(context)
     hours = svc.settings.session_abandon_hours
-    closed = await LiveService(svc.ctx).abandon_stale(timedelta(hours=hours))
+    closed = await FinishPart(svc.ctx).abandon_stale(timedelta(hours=hours))
     for item in closed:
         template = ABANDONED_WITH_SETS if item.sets else ABANDONED_EMPTY
         text = template.format(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.application import SpotterApplication
 from bot.errors import BUSY
 from coaching.services import base as service_base
-from coaching.services.live import LiveService
+from coaching.services.live import LogPart
 from storage.db import create_engine
 from storage.uow import DatabaseBusy, UnitOfWorkFactory
 from tests.conftest import POSTGRES_URL, open_test_engine
@@ -142,9 +142,9 @@ async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
 ) -> None:
     tom, profile_id = logging_now
     failures = 2
-    log_text = LiveService.log_text.__wrapped__  # type: ignore[attr-defined]
+    log_text = LogPart.log_text.__wrapped__  # type: ignore[attr-defined]
 
-    async def busy_then_fine(self: LiveService, *args: Any, **kwargs: Any) -> Any:
+    async def busy_then_fine(self: LogPart, *args: Any, **kwargs: Any) -> Any:
         nonlocal failures
         result = await log_text(self, *args, **kwargs)  # stored, then "the commit failed"
         if failures:
@@ -152,7 +152,7 @@ async def test_a_use_case_busy_twice_runs_a_third_time_and_stores_once(
             raise DatabaseBusy("simulated")
         return result
 
-    monkeypatch.setattr(LiveService, "log_text", service_base.retried(busy_then_fine))
+    monkeypatch.setattr(LogPart, "log_text", service_base.retried(busy_then_fine))
     await tom.send("100x5")
     assert failures == 0
     assert await client_sets(session_factory, profile_id) == [(Decimal("100.000"), 5)]
@@ -168,12 +168,12 @@ async def test_busy_through_every_attempt_says_nothing_was_saved(
     tom, profile_id = logging_now
     attempts = 0
 
-    async def always_busy(self: LiveService, *args: Any, **kwargs: Any) -> Any:
+    async def always_busy(self: LogPart, *args: Any, **kwargs: Any) -> Any:
         nonlocal attempts
         attempts += 1
         raise DatabaseBusy("simulated")
 
-    monkeypatch.setattr(LiveService, "log_text", service_base.retried(always_busy))
+    monkeypatch.setattr(LogPart, "log_text", service_base.retried(always_busy))
     sim.raise_errors = False
     await tom.send("100x5")
     assert attempts == service_base.ATTEMPTS

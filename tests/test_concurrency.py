@@ -19,7 +19,7 @@ from telegram import Update
 
 from bot.application import SpotterApplication, take_written_states
 from bot.updates import ChatOrderedProcessor, chat_key
-from coaching.services.live import LiveService
+from coaching.services.live import StartPart
 from tests.factories import client_sets, make_coaching, make_user, start_squats
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator, SimUser
@@ -155,15 +155,15 @@ async def test_a_slow_step_of_one_trainer_holds_no_one_else(
 
     release = asyncio.Event()
     entered = asyncio.Event()
-    menu = LiveService.menu
+    menu = StartPart.menu
 
-    async def slow_menu(self: LiveService, telegram_id: int) -> Any:
+    async def slow_menu(self: StartPart, telegram_id: int) -> Any:
         if telegram_id == 1001:
             entered.set()
             await asyncio.wait_for(release.wait(), timeout=10)
         return await menu(self, telegram_id)
 
-    monkeypatch.setattr(LiveService, "menu", slow_menu)
+    monkeypatch.setattr(StartPart, "menu", slow_menu)
     toms_log = asyncio.create_task(tom.send("/log"))
     await asyncio.wait_for(entered.wait(), timeout=10)
     toms_help = asyncio.create_task(tom.send("/help"))

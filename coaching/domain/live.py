@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT_REST_S",
     "ExerciseLine",
     "ExerciseState",
+    "LastTime",
+    "LiveSet",
     "LiveWord",
     "RecordLine",
     "SummaryData",
@@ -67,6 +69,73 @@ DEFAULT_REST_S: Final = 90
 """The rest a timer counts when the user turns it on and nothing is prescribed."""
 
 _STEPS: Final[Mapping[Units, str]] = {Units.KG: "2.5", Units.LB: "5"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveSet(SetEntry):
+    """A logged set: what was done (a :class:`SetEntry`), where it was stored and when.
+
+    The one set type of live logging: the repository builds it from the set's row, and the
+    turn, the summary and the card read it as it is.
+    """
+
+    exercise_record_id: int
+    exercise_id: int
+    set_index: int
+    performed_at: datetime
+    source_key: str | None = None
+    id: int | None = None
+    """``None`` for a set made here to be stored (the database numbers it)."""
+
+    @classmethod
+    def of(
+        cls,
+        entry: SetEntry,
+        *,
+        exercise_record_id: int,
+        exercise_id: int,
+        set_index: int,
+        performed_at: datetime,
+        source_key: str | None,
+    ) -> LiveSet:
+        """``entry`` logged into exercise record ``exercise_record_id`` at ``performed_at``."""
+        return cls(
+            reps=entry.reps,
+            weight_kg=entry.weight_kg,
+            bodyweight=entry.bodyweight,
+            entered_unit=entry.entered_unit,
+            rpe=entry.rpe,
+            rir=entry.rir,
+            duration_s=entry.duration_s,
+            distance_m=entry.distance_m,
+            set_type=entry.set_type,
+            exercise_record_id=exercise_record_id,
+            exercise_id=exercise_id,
+            set_index=set_index,
+            performed_at=performed_at,
+            source_key=source_key,
+        )
+
+    def performed(self) -> PerformedSet:
+        """The set as the strength rules (records, volume, e1RM) read it."""
+        return PerformedSet(
+            exercise_id=self.exercise_id,
+            weight_kg=self.weight_kg,
+            reps=self.reps,
+            set_type=self.set_type,
+            performed_at=self.performed_at,
+            bodyweight=self.bodyweight,
+            entered_unit=self.entered_unit,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LastTime:
+    """The sets of the last other session that had an exercise, and its day where the viewer
+    is."""
+
+    on: date
+    sets: tuple[SetEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)

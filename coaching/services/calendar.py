@@ -47,7 +47,7 @@ SESSION_TITLES: Mapping[SessionType, str] = {
     SessionType.RECOVERY: "Recovery session",
 }
 UPCOMING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
-# A session can be logged live (``LiveService.start_planned``) while it is open: a RESCHEDULED
+# A session can be logged live (``StartPart.start_planned``) while it is open: a RESCHEDULED
 # row has been replaced by the new one, which is where the trainer logs.
 LOGGABLE = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 

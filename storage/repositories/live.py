@@ -28,11 +28,13 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from coaching.domain.enums import RelationshipStatus, SessionStatus, SetType, Units
+from coaching.domain.enums import RelationshipStatus, SessionStatus, Units
+from coaching.domain.live import LiveSet
 from storage.models import (
     ClientProfile,
     CoachingSession,
@@ -72,6 +74,7 @@ _U, _R, _P, _E, _T, _S = (t.c for t in (_USERS, _RECORDS, _PROFILES, _EXERCISES,
 _SET_COLUMNS = (
     _S.id,
     _S.exercise_record_id,
+    _S.exercise_id,
     _S.set_index,
     _S.set_type,
     _S.weight_kg,
@@ -99,26 +102,6 @@ _TEMPLATE_COLUMNS = (
     _T.duration_s,
     _T.distance_m,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class LiveSet:
-    """A set of a live session (the columns of ``set_records`` that a turn shows)."""
-
-    id: int
-    exercise_record_id: int
-    set_index: int
-    set_type: SetType
-    weight_kg: Decimal | None
-    bodyweight: bool
-    reps: int | None
-    rpe: Decimal | None
-    rir: int | None
-    duration_s: int | None
-    distance_m: Decimal | None
-    entered_unit: Units
-    performed_at: datetime
-    source_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +174,29 @@ class ProfileScope:
     any_of_person: bool
 
 
+_SET_FIELDS = tuple(column.key for column in _SET_COLUMNS)
+"""The columns of a set that :class:`LiveSet` holds, each under its column's name."""
+
+
+_NEW = tuple(name for name in _SET_FIELDS if name != "id")
+"""What :meth:`LiveRepository.insert_sets` writes of a set (the database numbers it)."""
+
+
+_TEMPLATE_FIELDS = tuple(column.key for column in _TEMPLATE_COLUMNS)
+
+
+def _live_template(values: Sequence[Any]) -> LiveTemplate:
+    return LiveTemplate(**dict(zip(_TEMPLATE_FIELDS, values, strict=True)))
+
+
 def _live_set(row: Any, offset: int) -> LiveSet:
-    return LiveSet(*row[offset : offset + len(_SET_COLUMNS)])
+    values = row[offset : offset + len(_SET_COLUMNS)]
+    return LiveSet(**dict(zip(_SET_FIELDS, values, strict=True)))
+
+
+def live_set(row: SetRecord) -> LiveSet:
+    """A set loaded as a model (with its session record, say) as live logging reads it."""
+    return LiveSet(**{name: getattr(row, name) for name in _SET_FIELDS})
 
 
 # The hot path's statements are built once; their values are bound per call.
@@ -325,7 +329,9 @@ class LiveRepository:
                 sets[exercise_id] = []
                 exercises.append(tuple(row[exercise_at:template_at]))
                 templates[exercise_id] = (
-                    LiveTemplate(*row[template_at:set_at]) if row[template_at] is not None else None
+                    _live_template(row[template_at:set_at])
+                    if row[template_at] is not None
+                    else None
                 )
             if row[set_at] is not None:
                 sets[exercise_id].append(_live_set(row, set_at))
@@ -391,9 +397,23 @@ class LiveRepository:
         )
         return [_live_set(row, 0) for row in rows]
 
-    async def insert_sets(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New set rows (Core insert; the column defaults apply)."""
-        await self.session.execute(insert(_SETS), list(rows))
+    async def insert_sets(self, client_profile_id: int, sets: Sequence[LiveSet]) -> bool:
+        """New sets of the client profile's session (Core insert; the column defaults apply).
+
+        False, with nothing inserted, when a row's ``source_key`` is taken: the update's sets
+        are stored already (by another session). The transaction must then be rolled back.
+        """
+        rows = [
+            {"client_profile_id": client_profile_id, **{name: getattr(s, name) for name in _NEW}}
+            for s in sets
+        ]
+        try:
+            await self.session.execute(insert(_SETS), rows)
+        except IntegrityError as error:
+            if "source_key" not in str(error.orig):
+                raise
+            return False
+        return True
 
     async def exercise_started(self, exercise_record_id: int, at: datetime) -> None:
         await self.session.execute(
@@ -587,7 +607,7 @@ class LiveRepository:
 
     async def last_performance(
         self, profile_ids: Sequence[int], exercise_id: int, exclude_record_id: int
-    ) -> tuple[datetime, list[SetRecord]] | None:
+    ) -> tuple[datetime, list[LiveSet]] | None:
         """The sets of the most recent other session in which this exercise was done."""
         if not profile_ids:
             return None
@@ -613,7 +633,7 @@ class LiveRepository:
             )
             .order_by(SetRecord.set_index, SetRecord.id)
         )
-        return row[1], list(sets.scalars())
+        return row[1], [live_set(found) for found in sets.scalars()]
 
     async def history(
         self,
@@ -621,7 +641,7 @@ class LiveRepository:
         exercise_ids: Sequence[int],
         before: datetime,
         exclude_record_id: int,
-    ) -> list[SetRecord]:
+    ) -> list[LiveSet]:
         """Every earlier set of these exercises (for personal records)."""
         if not profile_ids or not exercise_ids:
             return []
@@ -635,7 +655,7 @@ class LiveRepository:
                 ExerciseRecord.session_record_id != exclude_record_id,
             )
         )
-        return list(rows.scalars())
+        return [live_set(found) for found in rows.scalars()]
 
     async def previous_record(
         self,
@@ -683,11 +703,11 @@ class LiveRepository:
         wanted = set(exercise_ids)
         return next((c for c in candidates if by_record.get(c.id) == wanted), None)
 
-    async def sets_of_record(self, record_id: int) -> list[SetRecord]:
+    async def sets_of_record(self, record_id: int) -> list[LiveSet]:
         rows = await self.session.execute(
             select(SetRecord)
             .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
             .where(ExerciseRecord.session_record_id == record_id)
             .order_by(SetRecord.performed_at, SetRecord.id)
         )
-        return list(rows.scalars())
+        return [live_set(found) for found in rows.scalars()]

@@ -13,6 +13,7 @@ from coaching.domain.enums import SetType, Units
 from coaching.domain.live import (
     DEFAULT_REST_S,
     ExerciseState,
+    LiveSet,
     Target,
     build_summary,
     build_turn,
@@ -388,3 +389,26 @@ def test_summary_without_history_has_no_records_or_comparison() -> None:
     assert summary.records == ()
     assert summary.previous_date is None
     assert summary.exercises[0].volume_delta_kg is None
+
+
+def test_a_live_set_is_the_entry_it_was_logged_from_with_where_and_when() -> None:
+    entry = SetEntry(5, Decimal("100"), False, KG, rpe=Decimal(8), set_type=SetType.WARMUP)
+    logged = LiveSet.of(
+        entry,
+        exercise_record_id=7,
+        exercise_id=3,
+        set_index=2,
+        performed_at=T0,
+        source_key="u1:0",
+    )
+    assert format_set(logged, KG) == format_set(entry, KG), "the card reads it as the entry"
+    assert logged.id is None, "numbered by the database when stored"
+    assert logged.performed() == PerformedSet(
+        exercise_id=3,
+        weight_kg=Decimal("100"),
+        reps=5,
+        set_type=SetType.WARMUP,
+        performed_at=T0,
+        bodyweight=False,
+        entered_unit=KG,
+    )

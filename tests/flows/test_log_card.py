@@ -8,11 +8,16 @@ typed mid-session do what they say.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
+from coaching.domain.enums import Units
+from coaching.domain.live import LastTime
+from coaching.domain.sets import SetEntry
+from conversations.log import last_time_text, set_texts
 from storage.models import SetRecord
 from tests.factories import (
     LIVE_PREFIXES,
@@ -380,3 +385,10 @@ async def test_a_variant_of_the_open_lift_does_not_switch_to_the_open_lift(
     stored = await _stored(session_factory)
     assert [(str(s.weight_kg), s.reps) for s in stored] == [("60.000", 5), ("40.000", 8)]
     assert stored[0].exercise_id != stored[1].exercise_id
+
+
+def test_last_time_lists_eight_sets_then_an_ellipsis_in_the_viewers_unit() -> None:
+    sets = tuple(SetEntry(5, Decimal(100 + n), False, Units.KG) for n in range(10))
+    text = last_time_text(LastTime(on=date(2026, 11, 3), sets=sets), Units.KG)
+    assert text == "Tue 3 Nov: " + ", ".join(f"{100 + n} kg × 5" for n in range(8)) + ", …"
+    assert set_texts(sets[:1], Units.LB) == ("100 kg × 5",), "a set keeps the unit it was typed in"

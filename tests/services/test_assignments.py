@@ -30,7 +30,7 @@ from coaching.services.assignments import (
     AssignmentService,
 )
 from coaching.services.base import ServiceContext
-from coaching.services.live import LiveService
+from coaching.services.live import StartPart
 from coaching.services.plan import planned_exercises
 from storage.models import (
     CoachingSession,
@@ -364,7 +364,7 @@ async def test_logging_the_first_session_starts_the_program(
     first = (await sessions_of(session_factory, assigned.assignment_id))[0]
     clock.set(first.scheduled_at)
 
-    await LiveService(ctx).start_planned(2002, first.id)
+    await StartPart(ctx).start_planned(2002, first.id)
 
     assert await _status(session_factory, assigned.assignment_id) is AssignmentStatus.IN_PROGRESS
     async with session_factory() as session:

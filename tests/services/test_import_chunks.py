@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coaching.services.base import ServiceContext
 from coaching.services.imports import CHUNK_SETS, ImportFailed, ImportService, NameKind
-from coaching.services.live import LiveService
+from coaching.services.live import Live
+from conversations.log import set_texts
 from storage.models import ExerciseRecord, SessionRecord, SetRecord
 from storage.repositories.exchange import ExchangeRepository
 from tests.factories import (
@@ -136,18 +137,20 @@ async def test_sets_logged_while_a_big_import_is_written_are_all_stored(
 ) -> None:
     coaching = await trainer_and_client(session_factory)
     await make_user(session_factory, ZOE, "Zoe", client=True)
-    live = LiveService(ctx)
-    started = await live.start_unplanned(TOM, coaching.profile.id)
+    live = Live.of(ctx)
+    started = await live.start.start_unplanned(TOM, coaching.profile.id)
     record_id = started.turn.record_id
     squat = await exercise_id(session_factory, "barbell-back-squat")
-    await live.add_exercise(TOM, record_id, squat, "add")
+    await live.search.add_exercise(TOM, record_id, squat, "add")
     big = strong_file(2000)
 
     task = asyncio.create_task(ImportService(ctx).commit(ZOE, big, None, {}))
     logged = 0
     while not task.done() and logged < 5000:
-        result = await live.log_text(TOM, record_id, "100x5", f"set-{logged}")
-        assert result.logged == ("100 kg × 5",), "every set is answered as stored"
+        result = await live.log.log_text(TOM, record_id, "100x5", f"set-{logged}")
+        assert set_texts(result.logged, result.turn.units) == ("100 kg × 5",), (
+            "every set is answered as stored"
+        )
         spy.events.append(("logged", 0))
         logged += 1
     done = await task

@@ -1,4 +1,4 @@
-"""LiveService against a real database: idempotency, resume, swaps, finishing, abandoning."""
+"""Live logging against a real database: idempotency, resume, swaps, finishing, abandoning."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.domain.sets import SetParseError
 from coaching.errors import Conflict, NotAllowed, NotFound
 from coaching.services.base import ServiceContext
-from coaching.services.live import LiveService, ReasonNeeded
-from conversations.log import abandon_stale_sessions
+from coaching.services.live import Live, ReasonNeeded
+from conversations.log import abandon_stale_sessions, last_time_text, set_texts, target_text
 from storage.models import ProgramModification, User
 from tests.factories import (
     Factory,
@@ -38,22 +38,22 @@ TOM, ALICE = 1001, 2001
 
 async def test_the_same_update_key_logs_once(ctx: ServiceContext, session_factory: Factory) -> None:
     coaching = await trainer_and_client(session_factory)
-    svc = LiveService(ctx)
-    started = await svc.start_unplanned(TOM, coaching.profile.id)
+    svc = Live.of(ctx)
+    started = await svc.start.start_unplanned(TOM, coaching.profile.id)
     rid = started.turn.record_id
     squat = await exercise_id(session_factory, "barbell-back-squat")
-    await svc.add_exercise(TOM, rid, squat, "u1")
+    await svc.search.add_exercise(TOM, rid, squat, "u1")
 
-    first = await svc.log_text(TOM, rid, "3x5x100", "u2")
-    again = await svc.log_text(TOM, rid, "3x5x100", "u2")
-    assert first.logged == ("100 kg × 5",) * 3
+    first = await svc.log.log_text(TOM, rid, "3x5x100", "u2")
+    again = await svc.log.log_text(TOM, rid, "3x5x100", "u2")
+    assert set_texts(first.logged, first.turn.units) == ("100 kg × 5",) * 3
     assert (again.duplicate, again.logged) == (True, ())
     assert [s.source_key for s in await sets_of(session_factory, rid)] == ["u2:0", "u2:1", "u2:2"]
 
-    await svc.log_button(TOM, rid, "same", "u3")
-    await svc.log_button(TOM, rid, "same", "u3")
-    await svc.undo(TOM, rid, "u4")
-    await svc.undo(TOM, rid, "u4")
+    await svc.log.log_button(TOM, rid, "same", "u3")
+    await svc.log.log_button(TOM, rid, "same", "u3")
+    await svc.edit.undo(TOM, rid, "u4")
+    await svc.edit.undo(TOM, rid, "u4")
     assert len(await sets_of(session_factory, rid)) == 3, "one undo for one update"
 
 
@@ -62,10 +62,10 @@ async def test_starting_twice_resumes_the_live_session(
 ) -> None:
     coaching = await trainer_and_client(session_factory)
     planned = await plan_session(session_factory, coaching, at=clock.now())
-    svc = LiveService(ctx)
-    first = await svc.start_planned(TOM, planned.coaching_session_id)
-    second = await svc.start_planned(ALICE, planned.coaching_session_id)
-    third = await svc.start_unplanned(TOM, coaching.profile.id)
+    svc = Live.of(ctx)
+    first = await svc.start.start_planned(TOM, planned.coaching_session_id)
+    second = await svc.start.start_planned(ALICE, planned.coaching_session_id)
+    third = await svc.start.start_unplanned(TOM, coaching.profile.id)
     assert (first.resumed, second.resumed, third.resumed) == (False, True, True)
     assert first.turn.record_id == second.turn.record_id == third.turn.record_id
     assert second.turn.viewer_is_client
@@ -91,9 +91,9 @@ async def test_planned_session_applies_the_clients_swaps(
             )
         )
         await session.commit()
-    started = await LiveService(ctx).start_planned(TOM, planned.coaching_session_id)
+    started = await Live.of(ctx).start.start_planned(TOM, planned.coaching_session_id)
     assert started.turn.exercise_name == "Leg Press"
-    assert started.turn.target_text == "3×5, RPE 8, rest 3:00"
+    assert target_text(started.turn) == "3×5, RPE 8, rest 3:00"
     rows = await exercise_rows(session_factory, started.turn.record_id)
     assert rows[0].modification_notes == "Swapped from Barbell Back Squat: Back tweak"
 
@@ -103,13 +103,13 @@ async def test_swap_after_sets_keeps_them_and_inserts_the_replacement(
 ) -> None:
     coaching = await trainer_and_client(session_factory)
     planned = await plan_session(session_factory, coaching, at=clock.now())
-    svc = LiveService(ctx)
-    rid = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
-    await svc.log_text(TOM, rid, "100x5", "u1")
+    svc = Live.of(ctx)
+    rid = (await svc.start.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log.log_text(TOM, rid, "100x5", "u1")
     leg_press = await exercise_id(session_factory, "leg-press")
     with pytest.raises(ReasonNeeded):
-        await svc.swap(TOM, rid, leg_press, "u2")
-    view = await svc.swap(TOM, rid, leg_press, "u3", "Knee")
+        await svc.search.swap(TOM, rid, leg_press, "u2")
+    view = await svc.search.swap(TOM, rid, leg_press, "u3", "Knee")
     assert (view.exercise_name, view.position, view.count) == ("Leg Press", 2, 3)
     rows = await exercise_rows(session_factory, rid)
     assert [(r.exercise_name, r.completed) for r in rows][:2] == [
@@ -123,7 +123,7 @@ async def test_swap_after_sets_keeps_them_and_inserts_the_replacement(
         mods = (await session.execute(select(ProgramModification))).scalars().all()
     assert [m.reason for m in mods] == ["Knee"]
     with pytest.raises(NotFound):
-        await svc.swap(TOM, rid, 999_999, "u4", "x")
+        await svc.search.swap(TOM, rid, 999_999, "u4", "x")
 
 
 async def test_undo_reopens_the_previous_exercise(
@@ -131,32 +131,34 @@ async def test_undo_reopens_the_previous_exercise(
 ) -> None:
     coaching = await trainer_and_client(session_factory)
     planned = await plan_session(session_factory, coaching, at=clock.now())
-    svc = LiveService(ctx)
-    rid = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
-    await svc.log_text(TOM, rid, "100x5", "u1")
-    moved = await svc.next_exercise(TOM, rid, "u2")
+    svc = Live.of(ctx)
+    rid = (await svc.start.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log.log_text(TOM, rid, "100x5", "u1")
+    moved = await svc.edit.next_exercise(TOM, rid, "u2")
     assert moved.exercise_name == "Romanian Deadlift"
-    back = await svc.undo(TOM, rid, "u3")
+    back = await svc.edit.undo(TOM, rid, "u3")
     assert back.exercise_name == "Barbell Back Squat"
     assert back.set_number == 1
     with pytest.raises(Conflict, match="Log a set first"):
-        await svc.undo(TOM, rid, "u4")
+        await svc.edit.undo(TOM, rid, "u4")
 
 
 async def test_set_types_rpe_form_and_notes(ctx: ServiceContext, session_factory: Factory) -> None:
     coaching = await trainer_and_client(session_factory)
-    svc = LiveService(ctx)
-    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
-    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-bench-press"), "a")
-    view = await svc.mark_set_type(TOM, rid, SetType.WARMUP, "next", "b")
+    svc = Live.of(ctx)
+    rid = (await svc.start.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    await svc.search.add_exercise(
+        TOM, rid, await exercise_id(session_factory, "barbell-bench-press"), "a"
+    )
+    view = await svc.edit.mark_set_type(TOM, rid, SetType.WARMUP, "next", "b")
     assert view.next_type is SetType.WARMUP
-    await svc.log_text(TOM, rid, "40x10", "c")
-    await svc.log_text(TOM, rid, "80x5", "d")
-    await svc.rate_last_set(TOM, rid, 9, "e")
-    await svc.mark_set_type(TOM, rid, SetType.FAILURE, "last", "f")
-    await svc.rate_form(TOM, rid, 3, "g")
-    await svc.add_note(TOM, rid, "Bar path drifts", "h")
-    await svc.add_note(TOM, rid, "Better on set 2", "i")
+    await svc.log.log_text(TOM, rid, "40x10", "c")
+    await svc.log.log_text(TOM, rid, "80x5", "d")
+    await svc.edit.rate_last_set(TOM, rid, 9, "e")
+    await svc.edit.mark_set_type(TOM, rid, SetType.FAILURE, "last", "f")
+    await svc.edit.rate_form(TOM, rid, 3, "g")
+    await svc.edit.add_note(TOM, rid, "Bar path drifts", "h")
+    await svc.edit.add_note(TOM, rid, "Better on set 2", "i")
     stored = await sets_of(session_factory, rid)
     assert [(s.set_type, s.rpe) for s in stored] == [
         (SetType.WARMUP, None),
@@ -165,9 +167,9 @@ async def test_set_types_rpe_form_and_notes(ctx: ServiceContext, session_factory
     [row] = await exercise_rows(session_factory, rid)
     assert (row.form_rating, row.notes) == (3, "Bar path drifts\nBetter on set 2")
     with pytest.raises(SetParseError):
-        await svc.log_text(TOM, rid, "lots", "j")
+        await svc.log.log_text(TOM, rid, "lots", "j")
     with pytest.raises(Exception, match="too long"):
-        await svc.add_note(TOM, rid, "x" * 1001, "k")
+        await svc.edit.add_note(TOM, rid, "x" * 1001, "k")
 
 
 async def test_permissions_decide_who_may_log_and_see_history(
@@ -176,25 +178,27 @@ async def test_permissions_decide_who_may_log_and_see_history(
     coaching = await trainer_and_client(
         session_factory, flags=PermissionFlags(view_workout_history=False)
     )
-    svc = LiveService(ctx)
-    own = await svc.start_unplanned(TOM, coaching.profile.id)
+    svc = Live.of(ctx)
+    own = await svc.start.start_unplanned(TOM, coaching.profile.id)
     rid = own.turn.record_id
-    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a")
-    view = await svc.log_text(TOM, rid, "100x5", "b")
+    await svc.search.add_exercise(
+        TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a"
+    )
+    view = await svc.log.log_text(TOM, rid, "100x5", "b")
     assert view.turn.history_locked
     assert view.turn.last_time is None
-    client_view = await svc.turn(ALICE, rid)
+    client_view = await svc.card.turn(ALICE, rid)
     assert not client_view.history_locked
 
     await make_user(session_factory, 1999, "Stranger", trainer=True)
     with pytest.raises(NotFound, match="among yours"):
-        await svc.log_text(1999, rid, "100x5", "c")
+        await svc.log.log_text(1999, rid, "100x5", "c")
     with pytest.raises(NotFound, match="Send /start"):
-        await svc.turn(424242, rid)
+        await svc.card.turn(424242, rid)
 
     blocked = await trainer_and_client_again(session_factory)
     with pytest.raises(NotAllowed):
-        await svc.start_unplanned(TOM, blocked)
+        await svc.start.start_unplanned(TOM, blocked)
 
 
 async def trainer_and_client_again(factory: Factory) -> int:
@@ -213,11 +217,11 @@ async def test_finish_completes_the_appointment_and_summarises(
         session_factory, flags=PermissionFlags(view_progression_data=False)
     )
     planned = await plan_session(session_factory, coaching, at=clock.now())
-    svc = LiveService(ctx)
-    rid = (await svc.start_planned(ALICE, planned.coaching_session_id)).turn.record_id
-    await svc.log_text(ALICE, rid, "3x5x100", "a")
+    svc = Live.of(ctx)
+    rid = (await svc.start.start_planned(ALICE, planned.coaching_session_id)).turn.record_id
+    await svc.log.log_text(ALICE, rid, "3x5x100", "a")
     clock.advance(minutes=40)
-    result = await svc.finish(ALICE, rid, "b")
+    result = await svc.finish.finish(ALICE, rid, "b")
     assert result.actor_is_client
     assert result.ask_feedback
     assert result.client_summary is not None
@@ -231,11 +235,11 @@ async def test_finish_completes_the_appointment_and_summarises(
     booked = await appointment(session_factory, planned.coaching_session_id)
     assert booked.status is SessionStatus.COMPLETED
     with pytest.raises(Conflict, match="finished"):
-        await svc.finish(ALICE, rid, "c")
-    feedback = await svc.rate_session(ALICE, rid, 7)
+        await svc.finish.finish(ALICE, rid, "c")
+    feedback = await svc.ratings.rate_session(ALICE, rid, 7)
     assert feedback.rpe == 7
     with pytest.raises(NotFound):
-        await svc.rate_session(TOM, rid, 7)
+        await svc.ratings.rate_session(TOM, rid, 7)
 
 
 async def test_abandoning_stale_sessions(
@@ -244,16 +248,16 @@ async def test_abandoning_stale_sessions(
     coaching = await trainer_and_client(session_factory)
     planned = await plan_session(session_factory, coaching, at=clock.now())
     await make_user(session_factory, 3001, "Cleo", client=True)
-    svc = LiveService(ctx)
-    with_sets = (await svc.start_planned(TOM, planned.coaching_session_id)).turn.record_id
-    await svc.log_text(TOM, with_sets, "100x5", "a")
-    empty = (await svc.start_own(3001)).turn.record_id
+    svc = Live.of(ctx)
+    with_sets = (await svc.start.start_planned(TOM, planned.coaching_session_id)).turn.record_id
+    await svc.log.log_text(TOM, with_sets, "100x5", "a")
+    empty = (await svc.start.start_own(3001)).turn.record_id
     clock.advance(hours=3)
-    assert await svc.abandon_stale(timedelta(hours=4)) == []
-    fresh = (await svc.start_own(ALICE)).turn.record_id
+    assert await svc.finish.abandon_stale(timedelta(hours=4)) == []
+    fresh = (await svc.start.start_own(ALICE)).turn.record_id
     clock.advance(hours=1, minutes=1)
 
-    closed = await svc.abandon_stale(timedelta(hours=4))
+    closed = await svc.finish.abandon_stale(timedelta(hours=4))
     assert sorted(c.record_id for c in closed) == sorted([with_sets, empty])
     by_id = {r.id: r for r in await records(session_factory)}
     assert by_id[with_sets].status is RecordStatus.INCOMPLETE
@@ -271,10 +275,12 @@ async def test_the_abandon_job_tells_both_parties(
     app: SpotterApplication, api: FakeBotAPI, session_factory: Factory, clock: ManualClock
 ) -> None:
     coaching = await trainer_and_client(session_factory)
-    svc = LiveService(app.services.ctx)
-    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
-    await svc.add_exercise(TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a")
-    await svc.log_text(TOM, rid, "100x5", "b")
+    svc = Live.of(app.services.ctx)
+    rid = (await svc.start.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    await svc.search.add_exercise(
+        TOM, rid, await exercise_id(session_factory, "barbell-back-squat"), "a"
+    )
+    await svc.log.log_text(TOM, rid, "100x5", "b")
     clock.advance(hours=5)
     await abandon_stale_sessions(CallbackContext(app))
     for chat in (TOM, ALICE):
@@ -286,16 +292,16 @@ async def test_the_abandon_job_tells_both_parties(
 
 
 async def _squat_session(
-    svc: LiveService, who: int, profile_id: int | None, squat: int, text: str, key: str
+    svc: Live, who: int, profile_id: int | None, squat: int, text: str, key: str
 ) -> None:
     """One finished session with a single squat set, as ``who`` logs it."""
     if profile_id is None:
-        rid = (await svc.start_own(who)).turn.record_id
+        rid = (await svc.start.start_own(who)).turn.record_id
     else:
-        rid = (await svc.start_unplanned(who, profile_id)).turn.record_id
-    await svc.add_exercise(who, rid, squat, f"{key}-add")
-    await svc.log_text(who, rid, text, f"{key}-set")
-    await svc.finish(who, rid, f"{key}-fin")
+        rid = (await svc.start.start_unplanned(who, profile_id)).turn.record_id
+    await svc.search.add_exercise(who, rid, squat, f"{key}-add")
+    await svc.log.log_text(who, rid, text, f"{key}-set")
+    await svc.finish.finish(who, rid, f"{key}-fin")
 
 
 async def test_last_time_covers_the_profiles_the_logger_may_read(
@@ -312,7 +318,7 @@ async def test_last_time_covers_the_profiles_the_logger_may_read(
         ).scalar_one()
     other = await make_coaching(session_factory, bea, alice_user)
     squat = await exercise_id(session_factory, "barbell-back-squat")
-    svc = LiveService(ctx)
+    svc = Live.of(ctx)
 
     clock.advance(timedelta(days=-6))
     await _squat_session(svc, TOM, coaching.profile.id, squat, "100x5", "t")
@@ -322,21 +328,24 @@ async def test_last_time_covers_the_profiles_the_logger_may_read(
     await _squat_session(svc, 1002, other.profile.id, squat, "150x5", "b")
     clock.advance(timedelta(days=2))
 
-    own = (await svc.start_own(ALICE)).turn.record_id
-    added = await svc.add_exercise(ALICE, own, squat, "a2-add")
-    logged = await svc.log_text(ALICE, own, "125x5", "a2-set")
+    own = (await svc.start.start_own(ALICE)).turn.record_id
+    added = await svc.search.add_exercise(ALICE, own, squat, "a2-add")
+    logged = await svc.log.log_text(ALICE, own, "125x5", "a2-set")
     for view in (added, logged.turn):
         assert view.last_time is not None
-        assert "150 kg × 5" in view.last_time, "Alice sees every session of hers"
-    await svc.finish(ALICE, own, "a2-fin")
+        assert "150 kg × 5" in last_time_text(view.last_time, view.units), (
+            "Alice sees every session of hers"
+        )
+    await svc.finish.finish(ALICE, own, "a2-fin")
     clock.advance(timedelta(hours=2))
     await _squat_session(svc, 1002, other.profile.id, squat, "155x5", "b2")
     clock.advance(timedelta(hours=2))
 
-    rid = (await svc.start_unplanned(TOM, coaching.profile.id)).turn.record_id
-    added = await svc.add_exercise(TOM, rid, squat, "t2-add")
-    logged = await svc.log_text(TOM, rid, "105x5", "t2-set")
+    rid = (await svc.start.start_unplanned(TOM, coaching.profile.id)).turn.record_id
+    added = await svc.search.add_exercise(TOM, rid, squat, "t2-add")
+    logged = await svc.log.log_text(TOM, rid, "105x5", "t2-set")
     for view in (added, logged.turn):
         assert view.last_time is not None
-        assert "125 kg × 5" in view.last_time, "the client's own session is the latest Tom may see"
-        assert "155" not in view.last_time, "Bea's session with Alice is not Tom's to see"
+        shown = last_time_text(view.last_time, view.units)
+        assert "125 kg × 5" in shown, "the client's own session is the latest Tom may see"
+        assert "155" not in shown, "Bea's session with Alice is not Tom's to see"

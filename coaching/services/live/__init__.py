@@ -21,17 +21,19 @@ from the rows it read plus the ones it wrote, without reading the session again.
 
 The use cases live in parts, one module each, over :class:`LivePart` (``common``: loading,
 authorising and the one view builder): ``start``, ``log``, ``edit``, ``search`` (search, add
-and swap), ``finish`` (and closing sessions left open) and ``ratings``. :class:`LiveService`
-composes them for the chat; ``errors`` and ``views`` hold the typed errors and the results.
+and swap), ``finish`` (and closing sessions left open) and ``ratings``. :class:`Live` holds one
+of each for the chat; ``errors`` and ``views`` hold the typed errors and the results.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from coaching.services.base import ServiceContext
 from coaching.services.live.common import LivePart
 from coaching.services.live.edit import EditPart
 from coaching.services.live.errors import (
     FINISHED,
-    LAST_TIME_SETS,
     MAX_NOTE,
     MAX_REASON,
     MENU_PENDING_MAX,
@@ -73,13 +75,34 @@ from coaching.services.live.views import (
 )
 
 
-class LiveService(StartPart, LogPart, EditPart, SearchPart, FinishPart, RatingsPart):
-    """Every live-logging use case, composed of its parts (see each part's module)."""
+@dataclass(frozen=True, slots=True)
+class Live:
+    """The parts of live logging over one service context: ``card`` reads a turn and keeps
+    the chat's live card, and each other part holds its use cases (see its module)."""
+
+    card: LivePart
+    start: StartPart
+    log: LogPart
+    edit: EditPart
+    search: SearchPart
+    finish: FinishPart
+    ratings: RatingsPart
+
+    @classmethod
+    def of(cls, ctx: ServiceContext) -> Live:
+        return cls(
+            card=LivePart(ctx),
+            start=StartPart(ctx),
+            log=LogPart(ctx),
+            edit=EditPart(ctx),
+            search=SearchPart(ctx),
+            finish=FinishPart(ctx),
+            ratings=RatingsPart(ctx),
+        )
 
 
 __all__ = [
     "FINISHED",
-    "LAST_TIME_SETS",
     "MAX_NOTE",
     "MAX_REASON",
     "MENU_PENDING_MAX",
@@ -99,8 +122,8 @@ __all__ = [
     "FeedbackResult",
     "FinishPart",
     "FinishResult",
+    "Live",
     "LivePart",
-    "LiveService",
     "LogPart",
     "LogResult",
     "NamedResult",

@@ -11,8 +11,6 @@ from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import (
     SearchCandidate,
     SearchHit,
@@ -27,17 +25,18 @@ from coaching.domain.enums import (
 )
 from coaching.domain.live import (
     ExerciseState,
+    LastTime,
+    LiveSet,
     SummaryData,
     Target,
     adhoc_title,
     build_summary,
     build_turn,
-    format_target,
     planned_entry,
     rest_seconds,
     step_unit,
 )
-from coaching.domain.sets import SetEntry, SetParseError, format_set
+from coaching.domain.sets import SetEntry, SetParseError
 from coaching.domain.strength import PerformedSet
 from coaching.errors import Conflict, NotFound
 from coaching.services.access import (
@@ -52,7 +51,6 @@ from coaching.services.access import (
 )
 from coaching.services.base import Service, ServiceContext
 from coaching.services.live.errors import (
-    LAST_TIME_SETS,
     OPS_KEPT,
     SEARCH_LIMIT,
     UNKNOWN_USER,
@@ -74,14 +72,11 @@ from storage.models import (
     SetRecord,
     User,
 )
-from storage.repositories.exercises import ExerciseRepository
 from storage.repositories.live import (
     LiveRead,
-    LiveRepository,
-    LiveSet,
     LiveTemplate,
+    live_set,
 )
-from storage.repositories.users import UserRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 # --------------------------------------------------------------------------- loading
@@ -104,32 +99,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _entry(row: SetRecord | LiveSet) -> SetEntry:
-    return SetEntry(
-        reps=row.reps,
-        weight_kg=row.weight_kg,
-        bodyweight=row.bodyweight,
-        entered_unit=row.entered_unit,
-        rpe=row.rpe,
-        rir=row.rir,
-        duration_s=row.duration_s,
-        distance_m=row.distance_m,
-        set_type=row.set_type,
-    )
-
-
-def _performed(row: SetRecord) -> PerformedSet:
-    return PerformedSet(
-        exercise_id=row.exercise_id,
-        weight_kg=row.weight_kg,
-        reps=row.reps,
-        set_type=row.set_type,
-        performed_at=row.performed_at,
-        bodyweight=row.bodyweight,
-        entered_unit=row.entered_unit,
-    )
 
 
 def _target(template: ExerciseTemplate | LiveTemplate | None, exercise_id: int) -> Target | None:
@@ -161,7 +130,7 @@ def _states(loaded: _Loaded) -> list[ExerciseState]:
             exercise_id=row.exercise_id,
             name=row.exercise_name,
             target=_target(loaded.templates.get(row.exercise_template_id or 0), row.exercise_id),
-            sets=tuple(_entry(s) for s in sorted(row.sets, key=lambda s: (s.set_index, s.id))),
+            sets=tuple(live_set(s) for s in sorted(row.sets, key=lambda s: (s.set_index, s.id))),
             skipped=row.skipped,
             completed=row.completed,
         )
@@ -177,7 +146,7 @@ def _read_states(read: LiveRead) -> list[ExerciseState]:
             exercise_id=row.exercise_id,
             name=row.exercise_name,
             target=_target(row.template, row.exercise_id),
-            sets=tuple(_entry(s) for s in row.sets),
+            sets=row.sets,
             skipped=row.skipped,
             completed=row.completed,
         )
@@ -185,16 +154,12 @@ def _read_states(read: LiveRead) -> list[ExerciseState]:
     ]
 
 
-def _last_time(rows: Sequence[SetRecord | LiveSet], units: Units, tz: str) -> str | None:
-    """ "Tue 17 Nov: 100 kg × 5, …": the sets of the last session that had the exercise."""
+def _last_time(rows: Sequence[LiveSet], tz: str) -> LastTime | None:
+    """The sets of the last session that had the exercise, on its day in zone ``tz``."""
     if not rows:
         return None
-    shown = ", ".join(format_set(_entry(r), units) for r in rows[:LAST_TIME_SETS])
-    if len(rows) > LAST_TIME_SETS:
-        shown += ", …"
     when = max(r.performed_at for r in rows)
-    day = when.astimezone(_zone(tz)).strftime("%a %d %b").replace(" 0", " ")
-    return f"{day}: {shown}"
+    return LastTime(on=when.astimezone(_zone(tz)).date(), sets=tuple(rows))
 
 
 def _turn_view(
@@ -209,7 +174,7 @@ def _turn_view(
     viewer_is_client: bool,
     history_visible: bool,
     states: Sequence[ExerciseState],
-    last_time: str | None,
+    last_time: LastTime | None,
 ) -> TurnView:
     turn = build_turn(states, meta.get("current"))
     exercise = turn.exercise
@@ -227,13 +192,13 @@ def _turn_view(
         count=turn.count,
         set_number=turn.set_number,
         target_sets=target.sets if target else None,
-        target_text=format_target(target, units) if target else None,
+        target=target,
         target_met=turn.target_met,
         has_plan=_plan_loggable(target, exercise.last if exercise else None, units),
         upcoming=turn.upcoming,
         last_time=last_time,
         history_locked=exercise is not None and not history_visible,
-        today=tuple(format_set(entry, units) for entry in exercise.sets) if exercise else (),
+        today=exercise.sets if exercise else (),
         total_sets=sum(len(s.sets) for s in states),
         rest_s=rest,
         timer_on=rest is not None,
@@ -246,32 +211,33 @@ def _turn_view(
     )
 
 
-_LastTimeKey = tuple[int, int, int, Units, str]
+_LastTimeKey = tuple[int, int, int, str]
 
 
 class _LastTimes:
-    """ "Last time" lines already worked out for live sessions, per application.
+    """ "Last time" already read for live sessions, per application.
 
     "Last time" is read from *other* sessions, so it does not change while a session moves
     from set to set; keeping it saves the hot path a query per set (the card re-sent below a
-    typed set costs one small write instead). Keyed by record, exercise, viewer, unit and time
-    zone; bounded, oldest out first. Only sessions the viewer may see history for are kept.
+    typed set costs one small write instead). Keyed by record, exercise, viewer and time zone
+    (which gives its day); bounded, oldest out first. Only sessions the viewer may see history
+    for are kept.
     """
 
     KEPT = 2048
     _by_app: ClassVar[
-        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, str | None]]
+        WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, LastTime | None]]
     ] = WeakKeyDictionary()
 
     @classmethod
-    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, str | None]:
+    def of(cls, ctx: ServiceContext) -> OrderedDict[_LastTimeKey, LastTime | None]:
         found = cls._by_app.get(ctx.uow)
         if found is None:
             found = cls._by_app[ctx.uow] = OrderedDict()
         return found
 
     @classmethod
-    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: str | None) -> None:
+    def keep(cls, ctx: ServiceContext, key: _LastTimeKey, value: LastTime | None) -> None:
         kept = cls.of(ctx)
         kept[key] = value
         kept.move_to_end(key)
@@ -398,15 +364,15 @@ class LivePart(Service):
 
     async def turn(self, telegram_id: int, record_id: int) -> TurnView:
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            loaded = await self._load(uow.session, user, record_id)
-            return await self._view(uow.session, loaded)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id)
+            return await self._view(uow, loaded)
 
     async def remember_message(self, telegram_id: int, record_id: int, message_id: int) -> None:
         """Keep the id of this chat's live message so later turns (and restarts) edit it."""
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            record = await self._authorised_record(uow.session, user, record_id)
+            user = await self._user(uow, telegram_id)
+            record = await self._authorised_record(uow, user, record_id)
             messages = dict(_meta(record).get("messages", {}))
             if messages.get(str(telegram_id)) == message_id:
                 return
@@ -421,13 +387,13 @@ class LivePart(Service):
         where it was authorised), so it neither reads nor re-checks anything.
         """
         async with self.ctx.uow() as uow:
-            await LiveRepository(uow.session).set_card(record_id, telegram_id, message_id)
+            await uow.live.set_card(record_id, telegram_id, message_id)
             await uow.commit()
 
     async def card_of(self, telegram_id: int, record_id: int) -> int | None:
         """This chat's current live card for the record (after authorising), or ``None``."""
         async with self.ctx.uow() as uow:
-            live = await self._read(uow.session, telegram_id, record_id)
+            live = await self._read(uow, telegram_id, record_id)
             card = live.read.metadata.get("messages", {}).get(str(telegram_id))
             return card if isinstance(card, int) else None
 
@@ -458,13 +424,13 @@ class LivePart(Service):
         )
 
     async def _search_for(
-        self, session: AsyncSession, owner: int | None, query: str
+        self, uow: UnitOfWork, owner: int | None, query: str
     ) -> tuple[ExerciseChoice, ...]:
-        hits = await self._hits(session, owner, query)
+        hits = await self._hits(uow, owner, query)
         return tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
 
     async def _hits(
-        self, session: AsyncSession, owner: int | None, query: str, *, same_lift: bool = False
+        self, uow: UnitOfWork, owner: int | None, query: str, *, same_lift: bool = False
     ) -> list[SearchHit]:
         """The exercises ``query`` may mean, best first. With ``same_lift``, a loose match that
         would change the lift (``incline bench press`` on Barbell Bench Press) is left out
@@ -472,7 +438,7 @@ class LivePart(Service):
         cleaned = " ".join(query.split())[:100]
         if not cleaned:
             return []
-        rows = await ExerciseRepository(session).visible_to(owner)
+        rows = await uow.exercises.visible_to(owner)
         candidates = tuple(SearchCandidate(row.id, row.name, tuple(row.aliases)) for row in rows)
         hits = search_exercises(cleaned, candidates, limit=SEARCH_LIMIT)
         if not same_lift:
@@ -487,7 +453,7 @@ class LivePart(Service):
 
     async def _summary(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         loaded: _Loaded,
         scope: Sequence[int],
         now: datetime,
@@ -496,14 +462,14 @@ class LivePart(Service):
         previous: bool = True,
     ) -> SummaryData:
         record = loaded.record
-        repo = LiveRepository(session)
-        performed = [_performed(s) for e in record.exercises for s in e.sets]
+        repo = uow.live
+        performed = [live_set(s).performed() for e in record.exercises for s in e.sets]
         exercise_ids = sorted({p.exercise_id for p in performed})
         past: list[PerformedSet] = []
         if history:
             rows = await repo.history(scope, exercise_ids, record.start_time, record.id)
-            past = [_performed(s) for s in rows]
-        before_rows: list[SetRecord] = []
+            past = [s.performed() for s in rows]
+        before_rows: list[LiveSet] = []
         before_date: date | None = None
         if previous:
             earlier = await repo.previous_record(
@@ -520,7 +486,7 @@ class LivePart(Service):
             exercises=_states(loaded),
             performed=performed,
             history=past,
-            previous=[_performed(s) for s in before_rows],
+            previous=[s.performed() for s in before_rows],
             previous_date=before_date,
             started_at=record.start_time,
             finished_at=record.end_time or now,
@@ -528,40 +494,36 @@ class LivePart(Service):
 
     # ------------------------------------------------------------------ internals
 
-    async def _user(self, session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
+    async def _user(self, uow: UnitOfWork, telegram_id: int) -> User:
+        user = await uow.users.by_telegram_id(telegram_id)
         if user is None:
             raise NotFound(UNKNOWN_USER)
         return user
 
-    async def _trainer_may_log(
-        self, session: AsyncSession, user_id: int, profile_id: int
-    ) -> Access:
+    async def _trainer_may_log(self, uow: UnitOfWork, user_id: int, profile_id: int) -> Access:
         try:
-            return await check_access(
-                UnitOfWork.joining(session), user_id, profile_id, Permission.MODIFY_WORKOUTS
-            )
+            return await check_access(uow, user_id, profile_id, Permission.MODIFY_WORKOUTS)
         except NotFound:
             raise SessionNotYours() from None
 
     async def _authorised_record(
-        self, session: AsyncSession, user: User, record_id: int
+        self, uow: UnitOfWork, user: User, record_id: int
     ) -> SessionRecord:
-        record = await session.get(SessionRecord, record_id)
+        record = await uow.get(SessionRecord, record_id)
         if record is None:
             raise SessionNotYours()
-        profile = await session.get(ClientProfile, record.client_profile_id)
+        profile = await uow.get(ClientProfile, record.client_profile_id)
         if profile is None:
             raise SessionNotYours()
         if profile.user_id != user.id:
-            await self._trainer_may_log(session, user.id, profile.id)
+            await self._trainer_may_log(uow, user.id, profile.id)
         return record
 
     async def _load(
-        self, session: AsyncSession, user: User, record_id: int, *, live_only: bool = False
+        self, uow: UnitOfWork, user: User, record_id: int, *, live_only: bool = False
     ) -> _Loaded:
         """The record with its exercises and sets, after checking the user may log into it."""
-        repo = LiveRepository(session)
+        repo = uow.live
         record = await repo.record(record_id)
         profile = await repo.profile(record.client_profile_id) if record else None
         if record is None or profile is None:
@@ -569,12 +531,12 @@ class LivePart(Service):
         access: Access | None = None
         if profile.user_id == user.id:
             is_client = True
-            scope = await person_profiles(UnitOfWork.joining(session), user.id)
+            scope = await person_profiles(uow, user.id)
             history_visible = True
         else:
             is_client = False
-            access = await self._trainer_may_log(session, user.id, profile.id)
-            scope = await readable_scope(UnitOfWork.joining(session), access)
+            access = await self._trainer_may_log(uow, user.id, profile.id)
+            scope = await readable_scope(uow, access)
             history_visible = access.client_user_id is None or access.flags.view_workout_history
         if live_only and not record.is_live:
             raise SessionFinished(record.id)
@@ -587,16 +549,15 @@ class LivePart(Service):
         telegram_id: int,
         record_id: int,
         op_key: str,
-        change: Callable[[AsyncSession, _Loaded], Awaitable[None]],
+        change: Callable[[UnitOfWork, _Loaded], Awaitable[None]],
     ) -> TurnView:
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id, live_only=True)
             if _first_time(loaded.record, op_key):
-                await change(session, loaded)
-                await session.flush()
-            view = await self._view(session, loaded)
+                await change(uow, loaded)
+                await uow.flush()
+            view = await self._view(uow, loaded)
             await uow.commit()
             return view
 
@@ -617,7 +578,7 @@ class LivePart(Service):
 
     async def _view(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         loaded: _Loaded,
         states: list[ExerciseState] | None = None,
     ) -> TurnView:
@@ -625,13 +586,11 @@ class LivePart(Service):
         states = states if states is not None else _states(loaded)
         meta = _meta(record)
         exercise = build_turn(states, meta.get("current")).exercise
-        last_time: str | None = None
+        last_time: LastTime | None = None
         if exercise is not None and loaded.history_visible:
-            key = (record.id, exercise.exercise_id, user.telegram_id, user.units, user.timezone)
-            rows = await LiveRepository(session).last_sets(
-                loaded.scope, exercise.exercise_id, record.id
-            )
-            last_time = _last_time(rows, user.units, user.timezone)
+            key = (record.id, exercise.exercise_id, user.telegram_id, user.timezone)
+            rows = await uow.live.last_sets(loaded.scope, exercise.exercise_id, record.id)
+            last_time = _last_time(rows, user.timezone)
             _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=record.id,
@@ -649,9 +608,9 @@ class LivePart(Service):
 
     # ------------------------------------------------------------------ the hot path
 
-    async def _read(self, session: AsyncSession, telegram_id: int, record_id: int) -> _Live:
+    async def _read(self, uow: UnitOfWork, telegram_id: int, record_id: int) -> _Live:
         """The live session for one turn, after checking this user may log into it."""
-        read = await LiveRepository(session).read_live(telegram_id, record_id)
+        read = await uow.live.read_live(telegram_id, record_id)
         if read is None:
             raise NotFound(UNKNOWN_USER)
         if read.record_id is None:
@@ -674,20 +633,19 @@ class LivePart(Service):
 
     async def _read_view(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         live: _Live,
         states: Sequence[ExerciseState],
         meta: dict[str, Any],
     ) -> TurnView:
         read = live.read
         exercise = build_turn(states, meta.get("current")).exercise
-        last_time: str | None = None
+        last_time: LastTime | None = None
         if exercise is not None and live.history_visible:
             key = (
                 live.record_id,
                 exercise.exercise_id,
                 read.telegram_id,
-                read.units,
                 read.timezone,
             )
             kept = _LastTimes.of(self.ctx)
@@ -699,10 +657,8 @@ class LivePart(Service):
                     if live.access is not None
                     else all_profiles_of(read.user_id)
                 )
-                rows = await LiveRepository(session).last_sets(
-                    scope, exercise.exercise_id, live.record_id
-                )
-                last_time = _last_time(rows, read.units, read.timezone)
+                rows = await uow.live.last_sets(scope, exercise.exercise_id, live.record_id)
+                last_time = _last_time(rows, read.timezone)
                 _LastTimes.keep(self.ctx, key, last_time)
         return _turn_view(
             record_id=live.record_id,

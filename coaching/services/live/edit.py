@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import (
     SetType,
 )
@@ -27,6 +25,7 @@ from coaching.services.live.errors import (
 from coaching.services.live.views import (
     TurnView,
 )
+from storage.uow import UnitOfWork
 
 
 class EditPart(LivePart):
@@ -41,7 +40,7 @@ class EditPart(LivePart):
         if not 1 <= rpe <= 10:
             raise InvalidInput("RPE goes from 1 to 10.", example="8")
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             last = self._last_set(loaded)
             last.rpe = Decimal(rpe)
             last.rir = None
@@ -53,7 +52,7 @@ class EditPart(LivePart):
     ) -> TurnView:
         """Mark the ``last`` set, or the ``next`` one, as warm-up, drop or failure."""
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             if which == "next":
                 current = _meta(loaded.record).get("next_type")
                 chosen = None if current == set_type.value else set_type.value
@@ -71,7 +70,7 @@ class EditPart(LivePart):
         if not 1 <= rating <= 5:
             raise InvalidInput("Form is rated from 1 to 5.", example="4")
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             self._current_row(loaded).form_rating = rating
 
         return await self._change(telegram_id, record_id, op_key, change)
@@ -79,7 +78,7 @@ class EditPart(LivePart):
     async def undo(self, telegram_id: int, record_id: int, op_key: str) -> TurnView:
         """Delete the most recent set of the session; its exercise becomes current again."""
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             last = self._last_set(loaded)
             row = next(e for e in loaded.record.exercises if e.id == last.exercise_record_id)
             row.sets.remove(last)
@@ -91,7 +90,7 @@ class EditPart(LivePart):
         return await self._change(telegram_id, record_id, op_key, change)
 
     async def skip(self, telegram_id: int, record_id: int, op_key: str) -> TurnView:
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             row = self._current_row(loaded)
             row.skipped = True
             following = next_exercise_key(_states(loaded), row.id)
@@ -102,7 +101,7 @@ class EditPart(LivePart):
     async def next_exercise(self, telegram_id: int, record_id: int, op_key: str) -> TurnView:
         """Done with this exercise (skipped if nothing was logged); on to the next open one."""
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             row = self._current_row(loaded)
             if row.sets:
                 row.completed = True
@@ -115,7 +114,7 @@ class EditPart(LivePart):
         return await self._change(telegram_id, record_id, op_key, change)
 
     async def toggle_timer(self, telegram_id: int, record_id: int, op_key: str) -> TurnView:
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             meta = _meta(loaded.record)
             current = self._current_state(loaded)
             on = rest_seconds(current.target if current else None, meta.get("timer")) is not None
@@ -134,7 +133,7 @@ class EditPart(LivePart):
                 example="Knees caving on rep 4",
             )
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             row = self._current_row(loaded)
             row.notes = f"{row.notes}\n{note}" if row.notes else note
 

@@ -14,7 +14,6 @@ OWN_TITLE = "My workout"
 MAX_NOTE = 1000
 MAX_REASON = 500
 OPS_KEPT = 30
-LAST_TIME_SETS = 8
 SEARCH_LIMIT = 5
 MENU_PENDING_MAX = 100  # clients not joined yet that /log lists, besides the active ones
 
@@ -52,3 +51,11 @@ class NoSetYet(Conflict):
 
 class ReasonNeeded(InvalidInput):
     """A swap in a program session needs a reason (it is recorded for the program)."""
+
+    def __init__(self, original: str, replacement: str) -> None:
+        super().__init__(
+            f"Why swap {original} for {replacement}? The reason is kept with the program.",
+            example="Knee pain on deep squats",
+        )
+        self.original = original
+        self.replacement = replacement

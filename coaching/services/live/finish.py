@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import (
     RecordStatus,
     SessionStatus,
@@ -15,11 +13,7 @@ from coaching.domain.live import (
     SummaryData,
 )
 from coaching.domain.transitions import InvalidTransition, check_transition
-from coaching.services.access import (
-    current_access,
-    person_profiles,
-    readable_scope,
-)
+from coaching.services.access import current_access, person_profiles, readable_scope
 from coaching.services.live.common import (
     LivePart,
     _first_time,
@@ -38,9 +32,6 @@ from storage.models import (
     SessionRecord,
     User,
 )
-from storage.repositories.live import (
-    LiveRepository,
-)
 from storage.uow import UnitOfWork
 
 
@@ -55,16 +46,15 @@ class FinishPart(LivePart):
         A session with nothing logged is closed as abandoned, without a summary.
         """
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id, live_only=True)
             record, profile = loaded.record, loaded.profile
             now = self.ctx.clock.now()
             rows = [s for e in record.exercises for s in e.sets]
             _first_time(record, op_key)
             record.is_live = False
             record.end_time = max(now, record.start_time)
-            repo = LiveRepository(session)
+            repo = uow.live
             people = await repo.users([u for u in (profile.user_id, record.trainer_user_id) if u])
             client_user = people.get(profile.user_id or 0)
             trainer_user = people.get(record.trainer_user_id or 0)
@@ -77,15 +67,15 @@ class FinishPart(LivePart):
                 await uow.commit()
                 return _discarded(loaded, client, trainer)
             _close_completed(record, now)
-            await self._complete_appointment(session, record, now)
+            await self._complete_appointment(uow, record, now)
             client_scope = (
                 await person_profiles(uow, profile.user_id)
                 if profile.user_id is not None
                 else [profile.id]
             )
-            client_summary = await self._summary(session, loaded, client_scope, now)
+            client_summary = await self._summary(uow, loaded, client_scope, now)
             trainer_summary, sees_history, sees_progress = await self._trainer_summary(
-                session, loaded, trainer_user, now
+                uow, loaded, trainer_user, now
             )
             if client_user is not None:
                 record.feedback_requested_at = now
@@ -106,31 +96,29 @@ class FinishPart(LivePart):
             )
 
     async def _trainer_summary(
-        self, session: AsyncSession, loaded: _Loaded, trainer_user: User | None, now: datetime
+        self, uow: UnitOfWork, loaded: _Loaded, trainer_user: User | None, now: datetime
     ) -> tuple[SummaryData | None, bool, bool]:
         """The trainer's summary, built from what the client shares, and what they share."""
         if trainer_user is None:
             return None, True, True
         profile = loaded.profile
         sees_history = sees_progress = True
-        access = await current_access(UnitOfWork.joining(session), trainer_user.id, profile.id)
+        access = await current_access(uow, trainer_user.id, profile.id)
         if access is not None and access.client_user_id is not None:
             sees_history = access.flags.view_workout_history
             sees_progress = access.flags.view_progression_data
-        scope = (
-            await readable_scope(UnitOfWork.joining(session), access) if access else [profile.id]
-        )
+        scope = await readable_scope(uow, access) if access else [profile.id]
         summary = await self._summary(
-            session, loaded, scope, now, history=sees_progress, previous=sees_history
+            uow, loaded, scope, now, history=sees_progress, previous=sees_history
         )
         return summary, sees_history, sees_progress
 
     async def _complete_appointment(
-        self, session: AsyncSession, record: SessionRecord, now: datetime
+        self, uow: UnitOfWork, record: SessionRecord, now: datetime
     ) -> None:
         if record.coaching_session_id is None:
             return
-        coaching = await LiveRepository(session).get_coaching_session(record.coaching_session_id)
+        coaching = await uow.live.get_coaching_session(record.coaching_session_id)
         if coaching is None or coaching.status is SessionStatus.COMPLETED:
             return
         try:
@@ -151,8 +139,7 @@ class FinishPart(LivePart):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            session = uow.session
-            repo = LiveRepository(session)
+            repo = uow.live
             stale = await repo.stale_live(now - older_than)
             if not stale:
                 return []
@@ -166,7 +153,7 @@ class FinishPart(LivePart):
             people = await repo.users(ids)
             closed = [
                 await self._close_stale(
-                    session, record, profiles[record.client_profile_id], people, now
+                    uow, record, profiles[record.client_profile_id], people, now
                 )
                 for record in stale
             ]
@@ -175,7 +162,7 @@ class FinishPart(LivePart):
 
     async def _close_stale(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         record: SessionRecord,
         profile: ClientProfile | None,
         people: Mapping[int, User],
@@ -189,7 +176,7 @@ class FinishPart(LivePart):
         record.end_time = max(last or record.start_time, record.start_time)
         record.status = RecordStatus.INCOMPLETE if sets else RecordStatus.ABANDONED
         if sets:
-            await self._complete_appointment(session, record, now)
+            await self._complete_appointment(uow, record, now)
         messages = _meta(record).get("messages", {})
         client_user = people.get(profile.user_id or 0) if profile else None
         recipients = tuple(

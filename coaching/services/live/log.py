@@ -7,15 +7,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import (
     RecordStatus,
     SessionStatus,
     SetType,
 )
 from coaching.domain.live import (
+    LiveSet,
     SummaryData,
     Target,
     build_turn,
@@ -24,17 +22,12 @@ from coaching.domain.live import (
     rest_seconds,
     step_entry,
 )
-from coaching.domain.sets import SetEntry, format_set, parse_sets
+from coaching.domain.sets import SetEntry, parse_sets
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import Conflict, InvalidInput
-from coaching.services.access import (
-    current_access,
-    person_profiles,
-    readable_scope,
-)
+from coaching.services.access import current_access, person_profiles, readable_scope
 from coaching.services.live.common import (
     LivePart,
-    _entry,
     _Loaded,
     _logged_by,
     _read_states,
@@ -64,7 +57,6 @@ from storage.models import (
 from storage.repositories.live import (
     LiveRepository,
 )
-from storage.repositories.timers import DelayedMessageRepository
 from storage.uow import UnitOfWork
 
 
@@ -87,17 +79,16 @@ class LogPart(LivePart):
         ``choices`` lists the matches.
         """
         async with self.ctx.uow() as uow:
-            session = uow.session
-            live = await self._read(session, telegram_id, record_id)
+            live = await self._read(uow, telegram_id, record_id)
             states = _read_states(live.read)
             meta = live.read.metadata
             turn = build_turn(states, meta.get("current"))
             if turn.exercise is None:
-                choices = await self._search_for(session, live.read.trainer_user_id, text)
-                view = await self._read_view(session, live, states, meta)
+                choices = await self._search_for(uow, live.read.trainer_user_id, text)
+                view = await self._read_view(uow, live, states, meta)
                 return LogResult(view, choices=choices)
             if _logged_by(live.read, source_key):
-                view = await self._read_view(session, live, states, meta)
+                view = await self._read_view(uow, live, states, meta)
                 return LogResult(view, duplicate=True)
             entries = parse_sets(text, default_unit=live.read.units, last=turn.exercise.last)
             return await self._store(
@@ -114,15 +105,14 @@ class LogPart(LivePart):
     ) -> LogResult:
         """A logging button: ``planned`` (✓ as planned), ``same``, ``up`` or ``down``."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            live = await self._read(session, telegram_id, record_id)
+            live = await self._read(uow, telegram_id, record_id)
             states = _read_states(live.read)
             meta = live.read.metadata
             turn = build_turn(states, meta.get("current"))
             if turn.exercise is None:
                 raise Conflict("There is no exercise to log into: add one first.")
             if _logged_by(live.read, source_key):
-                view = await self._read_view(session, live, states, meta)
+                view = await self._read_view(uow, live, states, meta)
                 return LogResult(view, duplicate=True)
             current = turn.exercise
             units = live.read.units
@@ -142,48 +132,31 @@ class LogPart(LivePart):
         """Insert the set rows and set the rest timer, commit, and build the next turn from
         what was read and written."""
         uow, live, states, current = storing.uow, storing.live, storing.states, storing.current
-        session, source_key = uow.session, storing.source_key
+        source_key = storing.source_key
         read = live.read
         row = next(e for e in read.exercises if e.id == current.key)
         now = self.ctx.clock.now()
         meta = dict(read.metadata)
         next_type = meta.get("next_type")
         index = max((s.set_index for s in row.sets), default=0)
-        stored: list[SetEntry] = []
-        rows: list[dict[str, Any]] = []
-        for offset, entry in enumerate(entries):
-            set_type = entry.set_type
-            if set_type is SetType.NORMAL and next_type:
-                set_type = SetType(next_type)
-            stored.append(replace(entry, set_type=set_type))
-            rows.append(
-                {
-                    "exercise_record_id": row.id,
-                    "client_profile_id": read.client_profile_id,
-                    "exercise_id": row.exercise_id,
-                    "set_index": index + offset + 1,
-                    "set_type": set_type,
-                    "weight_kg": entry.weight_kg,
-                    "bodyweight": entry.bodyweight,
-                    "reps": entry.reps,
-                    "rpe": entry.rpe,
-                    "rir": entry.rir,
-                    "duration_s": entry.duration_s,
-                    "distance_m": entry.distance_m,
-                    "entered_unit": entry.entered_unit,
-                    "performed_at": now,
-                    "source_key": f"{source_key}:{offset}",
-                }
+        stored = tuple(
+            LiveSet.of(
+                replace(entry, set_type=SetType(next_type))
+                if next_type and entry.set_type is SetType.NORMAL
+                else entry,
+                exercise_record_id=row.id,
+                exercise_id=row.exercise_id,
+                set_index=index + offset + 1,
+                performed_at=now,
+                source_key=f"{source_key}:{offset}",
             )
-        repo = LiveRepository(session)
-        try:
-            await repo.insert_sets(rows)
-        except IntegrityError as error:
-            if "source_key" not in str(error.orig):
-                raise
+            for offset, entry in enumerate(entries)
+        )
+        repo = uow.live
+        if not await repo.insert_sets(read.client_profile_id, stored):
             # This update's sets are stored already (in another session): none are added.
             await uow.rollback()
-            view = await self._read_view(session, live, states, read.metadata)
+            view = await self._read_view(uow, live, states, read.metadata)
             return LogResult(view, duplicate=True)
         if row.started_at is None:
             await repo.exercise_started(row.id, now)
@@ -195,19 +168,17 @@ class LogPart(LivePart):
             replace(state, sets=(*state.sets, *stored)) if state.key == row.id else state
             for state in states
         ]
-        view = await self._read_view(session, live, after, changed)
+        view = await self._read_view(uow, live, after, changed)
         rest = rest_seconds(current.target, meta.get("timer"))
         if storing.rest is not None:
-            await self._set_rest_timer(session, live.record_id, storing.rest, view, rest)
+            await self._set_rest_timer(uow, live.record_id, storing.rest, view, rest)
         # The set is this update's whole work: its processed mark goes in the same commit.
         await uow.commit(completes_update=True)
-        units = read.units
-        logged = tuple(format_set(entry, units) for entry in entries)
-        return LogResult(view, logged=logged, rest_s=rest)
+        return LogResult(view, logged=tuple(entries), rest_s=rest)
 
     async def _set_rest_timer(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         record_id: int,
         timer: RestTimer,
         view: TurnView,
@@ -215,7 +186,7 @@ class LogPart(LivePart):
     ) -> None:
         """One statement: the upsert replaces the session's earlier timer, or the delete
         removes it when this set starts no rest (or there is nothing to announce)."""
-        repo = DelayedMessageRepository(session)
+        repo = uow.delayed_messages
         text = timer.message(view) if seconds else None
         key = rest_timer_key(record_id)
         if text is None or seconds is None:
@@ -244,10 +215,9 @@ class LogPart(LivePart):
         from coaching.services.reminders import reminders_for_session_changed
 
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
+            user = await self._user(uow, telegram_id)
             coaching, relationship, profile, planned = await self._prescribable(
-                session, user, coaching_session_id
+                uow, user, coaching_session_id
             )
             now = self.ctx.clock.now()
             start = min(coaching.scheduled_at, now)
@@ -264,7 +234,7 @@ class LogPart(LivePart):
             record.location = coaching.location
             record.end_time = max(start, min(now, ends))
             scope = await person_profiles(uow, user.id)
-            repo = LiveRepository(session)
+            repo = uow.live
             templates = await repo.templates(sorted({p.exercise_template_id for p in planned}))
             for index, item in enumerate(planned):
                 target = _target(templates.get(item.exercise_template_id), item.exercise_id)
@@ -273,16 +243,16 @@ class LogPart(LivePart):
                     _prescribed_exercise(item, index, target, entry, record, profile.id, op_key)
                 )
             repo.add(record)
-            await session.flush()
+            await uow.flush()
             coaching.status = SessionStatus.COMPLETED
             coaching.completed_at = now
             coaching.started_at = coaching.started_at or start
             if request_open(coaching.status_reason):
                 coaching.status_reason = REQUEST_WITHDRAWN
             await reminders_for_session_changed(uow, coaching.id, now)
-            loaded = await self._load(session, user, record.id)
+            loaded = await self._load(uow, user, record.id)
             result = await self._prescribed_summaries(
-                session, loaded, user, relationship.trainer_user_id, scope, now
+                uow, loaded, user, relationship.trainer_user_id, scope, now
             )
             ask_now = ends <= now
             if ask_now:
@@ -291,18 +261,17 @@ class LogPart(LivePart):
             return replace(result, record_id=record.id, title=record.title, ask_feedback=ask_now)
 
     async def _prescribable(
-        self, session: AsyncSession, user: User, coaching_session_id: int
+        self, uow: UnitOfWork, user: User, coaching_session_id: int
     ) -> tuple[CoachingSession, Any, ClientProfile, list[Any]]:
         """The appointment to log as prescribed, its relationship, profile and exercises, once
         checked: the user's own, not logged yet, still to do, and with something to log."""
-        from storage.repositories.feedback import FeedbackRepository
 
-        repo = LiveRepository(session)
+        repo = uow.live
         found = await repo.coaching_session(coaching_session_id)
         if found is None or found[2].user_id != user.id or not found[0].is_active:
             raise SessionNotYours()
         coaching, relationship, profile = found
-        if await FeedbackRepository(session).record_for_coaching(coaching.id) is not None:
+        if await uow.feedback.record_for_coaching(coaching.id) is not None:
             raise Conflict("This session is already logged.")
         try:
             check_transition(coaching.status, SessionStatus.COMPLETED)
@@ -312,7 +281,7 @@ class LogPart(LivePart):
             raise Conflict("This session has been moved to a new time.")
         if await repo.live_id_for_profile(profile.id) is not None:
             raise Conflict("You have a session open in /log: finish it there first.")
-        planned = await planned_exercises(UnitOfWork.joining(session), coaching.id)
+        planned = await planned_exercises(uow, coaching.id)
         if not planned:
             raise Conflict(
                 "This session has no planned exercises to log. Send /log to log what you did."
@@ -334,7 +303,7 @@ class LogPart(LivePart):
         if target is None:
             return None
         previous = await repo.last_performance(scope, exercise_id, 0)
-        last = _entry(previous[1][-1]) if previous and previous[1] else None
+        last = previous[1][-1] if previous and previous[1] else None
         try:
             return planned_entry(target, last, user.units)
         except SetParseError:
@@ -344,7 +313,7 @@ class LogPart(LivePart):
 
     async def _prescribed_summaries(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         loaded: _Loaded,
         user: User,
         trainer_user_id: int | None,
@@ -352,25 +321,21 @@ class LogPart(LivePart):
         now: datetime,
     ) -> FinishResult:
         """The finished session's summaries: the client's, and what the trainer may see."""
-        repo = LiveRepository(session)
+        repo = uow.live
         profile = loaded.profile
-        client_summary = await self._summary(session, loaded, scope, now)
+        client_summary = await self._summary(uow, loaded, scope, now)
         people = await repo.users([u for u in (user.id, trainer_user_id) if u])
         trainer_user = people.get(trainer_user_id) if trainer_user_id else None
         sees_history = sees_progress = True
         trainer_summary: SummaryData | None = None
         if trainer_user is not None:
-            access = await current_access(UnitOfWork.joining(session), trainer_user.id, profile.id)
+            access = await current_access(uow, trainer_user.id, profile.id)
             if access is not None:
                 sees_history = access.flags.view_workout_history
                 sees_progress = access.flags.view_progression_data
-            trainer_scope = (
-                await readable_scope(UnitOfWork.joining(session), access)
-                if access
-                else [profile.id]
-            )
+            trainer_scope = await readable_scope(uow, access) if access else [profile.id]
             trainer_summary = await self._summary(
-                session, loaded, trainer_scope, now, history=sees_progress, previous=sees_history
+                uow, loaded, trainer_scope, now, history=sees_progress, previous=sees_history
             )
         return FinishResult(
             record_id=loaded.record.id,

@@ -16,9 +16,6 @@ from coaching.services.live.views import (
 from storage.models import (
     SessionRecord,
 )
-from storage.repositories.live import (
-    LiveRepository,
-)
 
 
 class RatingsPart(LivePart):
@@ -29,10 +26,9 @@ class RatingsPart(LivePart):
         if not 1 <= rpe <= 10:
             raise InvalidInput("Pick a number from 1 to 10.", example="7")
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
-            repo = LiveRepository(session)
-            record = await session.get(SessionRecord, record_id)
+            user = await self._user(uow, telegram_id)
+            repo = uow.live
+            record = await uow.get(SessionRecord, record_id)
             profile = await repo.profile(record.client_profile_id) if record else None
             if record is None or profile is None or profile.user_id != user.id:
                 raise SessionNotYours()

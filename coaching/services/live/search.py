@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.live.common import (
     LivePart,
@@ -28,10 +26,7 @@ from storage.models import (
     ProgramModification,
     SessionRecord,
 )
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.live import (
-    LiveRepository,
-)
+from storage.uow import UnitOfWork
 
 
 class SearchPart(LivePart):
@@ -42,14 +37,14 @@ class SearchPart(LivePart):
     ) -> tuple[ExerciseChoice, ...]:
         """Exercises matching ``query`` (built-ins and the trainer's own), best first."""
         async with self.ctx.uow() as uow:
-            user = await self._user(uow.session, telegram_id)
-            loaded = await self._load(uow.session, user, record_id, live_only=True)
-            return await self._search(uow.session, loaded, query)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id, live_only=True)
+            return await self._search(uow, loaded, query)
 
     async def _search(
-        self, session: AsyncSession, loaded: _Loaded, query: str
+        self, uow: UnitOfWork, loaded: _Loaded, query: str
     ) -> tuple[ExerciseChoice, ...]:
-        return await self._search_for(session, loaded.record.trainer_user_id, query)
+        return await self._search_for(uow, loaded.record.trainer_user_id, query)
 
     async def exercise_named(
         self, telegram_id: int, record_id: int, text: str, op_key: str
@@ -61,20 +56,19 @@ class SearchPart(LivePart):
         changes nothing and returns the matches as ``choices`` to confirm with a button.
         """
         async with self.ctx.uow() as uow:
-            session = uow.session
-            user = await self._user(session, telegram_id)
-            loaded = await self._load(session, user, record_id, live_only=True)
-            hits = await self._hits(session, loaded.record.trainer_user_id, text, same_lift=True)
+            user = await self._user(uow, telegram_id)
+            loaded = await self._load(uow, user, record_id, live_only=True)
+            hits = await self._hits(uow, loaded.record.trainer_user_id, text, same_lift=True)
             chosen = _unambiguous(hits, loaded.record)
             if chosen is None:
                 choices = tuple(ExerciseChoice(int(hit.key), hit.name) for hit in hits)
-                return NamedResult(await self._view(session, loaded), choices=choices)
+                return NamedResult(await self._view(uow, loaded), choices=choices)
             switched = False
             if _first_time(loaded.record, op_key):
-                exercise = await self._exercise(session, loaded, chosen)
-                switched = await self._add_or_switch(session, loaded, exercise)
-                await session.flush()
-            view = await self._view(session, loaded)
+                exercise = await self._exercise(uow, loaded, chosen)
+                switched = await self._add_or_switch(uow, loaded, exercise)
+                await uow.flush()
+            view = await self._view(uow, loaded)
             await uow.commit()
             return NamedResult(view, added=not switched, switched=switched)
 
@@ -86,15 +80,13 @@ class SearchPart(LivePart):
         An exercise the session already has open is not added twice: the session moves to it.
         """
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
-            exercise = await self._exercise(session, loaded, exercise_id)
-            await self._add_or_switch(session, loaded, exercise)
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
+            exercise = await self._exercise(uow, loaded, exercise_id)
+            await self._add_or_switch(uow, loaded, exercise)
 
         return await self._change(telegram_id, record_id, op_key, change)
 
-    async def _add_or_switch(
-        self, session: AsyncSession, loaded: _Loaded, exercise: Exercise
-    ) -> bool:
+    async def _add_or_switch(self, uow: UnitOfWork, loaded: _Loaded, exercise: Exercise) -> bool:
         """Make ``exercise`` current: its open row if any (true), else a new row at the end."""
         rows = _ordered(loaded.record)
         for row in rows:
@@ -108,7 +100,7 @@ class SearchPart(LivePart):
             sets=[],
         )
         loaded.record.exercises.append(added)
-        await session.flush()
+        await uow.flush()
         _set_meta(loaded.record, current=added.id)
         return False
 
@@ -132,25 +124,21 @@ class SearchPart(LivePart):
                 example="Knee pain on deep squats",
             )
 
-        async def change(session: AsyncSession, loaded: _Loaded) -> None:
+        async def change(uow: UnitOfWork, loaded: _Loaded) -> None:
             record = loaded.record
             row = self._current_row(loaded)
-            exercise = await self._exercise(session, loaded, exercise_id)
+            exercise = await self._exercise(uow, loaded, exercise_id)
             if exercise.id == row.exercise_id:
                 raise InvalidInput(
                     f"That is already {row.exercise_name}: pick a different exercise.",
                     example="leg press",
                 )
-            assignment_id = await self._assignment_of(session, record)
+            assignment_id = await self._assignment_of(uow, record)
             if assignment_id is not None and not cleaned:
-                raise ReasonNeeded(
-                    f"Why swap {row.exercise_name} for {exercise.name}? "
-                    "The reason is kept with the program.",
-                    example="Knee pain on deep squats",
-                )
+                raise ReasonNeeded(row.exercise_name, exercise.name)
             note = f"Swapped from {row.exercise_name}" + (f": {cleaned}" if cleaned else "")
             if assignment_id is not None:
-                session.add(
+                uow.add(
                     ProgramModification(
                         assignment_id=assignment_id,
                         program_session_id=record.program_session_id,
@@ -181,21 +169,19 @@ class SearchPart(LivePart):
                 sets=[],
             )
             record.exercises.append(replacement)
-            await session.flush()
+            await uow.flush()
             _set_meta(record, current=replacement.id)
 
         return await self._change(telegram_id, record_id, op_key, change)
 
-    async def _assignment_of(self, session: AsyncSession, record: SessionRecord) -> int | None:
+    async def _assignment_of(self, uow: UnitOfWork, record: SessionRecord) -> int | None:
         if record.coaching_session_id is None:
             return None
-        coaching = await LiveRepository(session).get_coaching_session(record.coaching_session_id)
+        coaching = await uow.live.get_coaching_session(record.coaching_session_id)
         return coaching.assignment_id if coaching is not None else None
 
-    async def _exercise(self, session: AsyncSession, loaded: _Loaded, exercise_id: int) -> Exercise:
-        exercise = await ExerciseRepository(session).get_visible(
-            exercise_id, loaded.record.trainer_user_id
-        )
+    async def _exercise(self, uow: UnitOfWork, loaded: _Loaded, exercise_id: int) -> Exercise:
+        exercise = await uow.exercises.get_visible(exercise_id, loaded.record.trainer_user_id)
         if exercise is None:
             raise NotFound("I can't find that exercise. Search again by name.")
         return exercise

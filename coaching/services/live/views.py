@@ -1,17 +1,24 @@
-"""What live logging hands the chat: the turn's view and each use case's result."""
+"""What live logging hands the chat: the turn's view and each use case's result.
+
+They carry values (numbers, names, enums, dates, sets), never text: the wording of the card,
+the menus and the summaries is the chat's (``conversations.log``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 
 from coaching.domain.enums import (
     SetType,
     Units,
 )
 from coaching.domain.live import (
+    LastTime,
     SummaryData,
+    Target,
 )
+from coaching.domain.sets import SetEntry
 
 # --------------------------------------------------------------------------- DTOs
 
@@ -22,7 +29,8 @@ class PlannedChoice:
 
     coaching_session_id: int
     title: str
-    local_time: str
+    starts_at: time
+    """Its start on the viewer's clock."""
     client_name: str
     trainer_name: str
     in_progress: bool
@@ -72,13 +80,14 @@ class TurnView:
     count: int
     set_number: int
     target_sets: int | None
-    target_text: str | None
+    target: Target | None
     target_met: bool
     has_plan: bool
     upcoming: str | None
-    last_time: str | None
+    last_time: LastTime | None
     history_locked: bool
-    today: tuple[str, ...]
+    today: tuple[SetEntry, ...]
+    """The sets of the current exercise so far (those read back are :class:`LiveSet`)."""
     total_sets: int
     rest_s: int | None
     timer_on: bool
@@ -112,7 +121,7 @@ class LogResult:
     """
 
     turn: TurnView
-    logged: tuple[str, ...] = ()
+    logged: tuple[SetEntry, ...] = ()
     duplicate: bool = False
     rest_s: int | None = None
     choices: tuple[ExerciseChoice, ...] | None = None
