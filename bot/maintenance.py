@@ -8,7 +8,6 @@ from typing import Any
 from telegram.ext import CallbackContext
 
 from bot.application import services
-from storage.repositories.updates import ProcessedUpdateRepository
 
 # Telegram re-delivers an update for at most 24 hours; a week of ids is plenty.
 KEEP_PROCESSED_UPDATES = timedelta(days=7)
@@ -17,5 +16,5 @@ KEEP_PROCESSED_UPDATES = timedelta(days=7)
 async def prune_processed_updates(context: CallbackContext[Any, Any, Any, Any]) -> None:
     ctx = services(context).ctx
     async with ctx.uow() as uow:
-        await ProcessedUpdateRepository(uow.session).prune(ctx.clock.now() - KEEP_PROCESSED_UPDATES)
+        await uow.processed_updates.prune(ctx.clock.now() - KEEP_PROCESSED_UPDATES)
         await uow.commit()

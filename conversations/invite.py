@@ -7,6 +7,7 @@ time zone, as /start would have asked.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -34,8 +35,18 @@ from conversations.container import services
 from conversations.flow import Flow
 from conversations.menus import set_menu_for
 from conversations.start import ASK_TIMEZONE, ZONE_BUTTONS, pressed_zone
+from conversations.typed_buttons import ButtonCodec
 
 REVIEW, TIMEZONE = range(2)
+
+
+class Inv(StrEnum):
+    TOGGLE = "t"  # the permission's index in PERMISSIONS
+    ACCEPT = "yes"
+    DECLINE = "no"
+
+
+INVITE = ButtonCodec("inv", Inv, words=False)
 KEY = "invite"
 PERMISSIONS: tuple[Permission, ...] = tuple(Permission)
 
@@ -126,13 +137,18 @@ def review_text(state: dict[str, Any]) -> str:
     )
 
 
+def _mark(flags: PermissionFlags, permission: Permission) -> str:
+    return f"{'✅' if flags.allows(permission) else '❌'} {PERMISSION_LABELS[permission]}"
+
+
 def review_buttons(state: dict[str, Any]) -> InlineKeyboardMarkup:
     flags = PermissionFlags.from_mapping(state["flags"])
     rows: list[list[Button]] = [
-        [(f"{'✅' if flags.allows(p) else '❌'} {PERMISSION_LABELS[p]}", f"inv:t:{i}")]
-        for i, p in enumerate(PERMISSIONS)
+        [(_mark(flags, p), INVITE.encode(Inv.TOGGLE, i))] for i, p in enumerate(PERMISSIONS)
     ]
-    rows.append([("✅ Accept", "inv:yes"), ("✖ Decline", "inv:no")])
+    rows.append(
+        [("✅ Accept", INVITE.encode(Inv.ACCEPT)), ("✖ Decline", INVITE.encode(Inv.DECLINE))]
+    )
     return keyboard(rows)
 
 
@@ -171,14 +187,15 @@ async def open_invite(update: Update, context: Context) -> int:
 async def toggle(update: Update, context: Context) -> int:
     state = _state(context)
     assert update.callback_query is not None
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    press = INVITE.decode(update.callback_query.data)
+    index = press.id() if press is not None and len(press.ids) == 1 else None
     if state is None:
         await answer(update, LOST, alert=True)
         return END
-    if not raw.isdigit() or int(raw) >= len(PERMISSIONS):
+    if index is None or index >= len(PERMISSIONS):
         await answer(update, "That button isn't part of this invite.", alert=True)
         return REVIEW
-    flags = PermissionFlags.from_mapping(state["flags"]).toggled(PERMISSIONS[int(raw)])
+    flags = PermissionFlags.from_mapping(state["flags"]).toggled(PERMISSIONS[index])
     state["flags"] = flags.as_dict()
     await show(update, review_text(state), review_buttons(state))
     return REVIEW
@@ -309,9 +326,10 @@ def build_handler() -> list[object]:
         ],
         states={
             REVIEW: [
+                # Any data with the toggle's prefix: a forged one is answered, not ignored.
                 CallbackQueryHandler(toggle, pattern=r"^inv:t:"),
-                CallbackQueryHandler(accept, pattern=r"^inv:yes$"),
-                CallbackQueryHandler(decline, pattern=r"^inv:no$"),
+                CallbackQueryHandler(accept, pattern=INVITE.pattern(Inv.ACCEPT)),
+                CallbackQueryHandler(decline, pattern=INVITE.pattern(Inv.DECLINE)),
                 MessageHandler(text, review_typed),
             ],
             TIMEZONE: [

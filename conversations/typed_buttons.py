@@ -6,8 +6,8 @@ A :class:`ButtonCodec` has a short prefix and an enum of actions. ``encode`` bui
 codec's buttons (a forged or out-of-date press), so a handler never guesses.
 
 A word is for the few buttons that carry a name rather than a row id (a time zone, a field's
-key): a letter, then letters, digits and ``_ + - . /``; always last. Only a codec made with
-``words=True`` writes or reads one; any other codec refuses data with a word in it.
+key): a letter, then letters, digits and ``_ + - . /``; always last. A codec made with
+``words=False`` neither writes nor reads one: it refuses data with a word in it.
 
 A prefix may itself hold a colon (``cl:ls``) when one action of a flow carries a word before
 its ids: that action gets a codec of its own whose "actions" are the words. ``owns`` says
@@ -62,7 +62,7 @@ class ButtonCodec(Generic[A]):
     bare: A | None = None
     """The action of data that names none (``pg:12``, from before the flow had a second
     button): it is encoded without its name, and data with no action's name decodes to it."""
-    words: bool = False
+    words: bool = True
 
     def encode(self, action: A, *ids: int, word: str | None = None) -> str:
         if any(i < 0 for i in ids):

@@ -182,8 +182,9 @@ async def test_cancel_and_forged_toggles_during_review(
     payload = await create_client(tom)
     cleo = sim.user(2, "Cleo")
     await cleo.send(f"/start {payload}")
-    await cleo.press_data("inv:t:42")
-    assert cleo.last_answer == "That button isn't part of this invite."
+    for forged in ("inv:t:42", "inv:t:x", "inv:t:1:2", "inv:t:-1"):
+        await cleo.press_data(forged)
+        assert cleo.last_answer == "That button isn't part of this invite."
     await cleo.send("/cancel")
     assert "Cancelled" in cleo.last_reply.text
     await cleo.press_data("inv:yes")
