@@ -93,7 +93,7 @@ class Dir(StrEnum):
     DECLINE = "dec"
 
 
-DIRECTORY = ButtonCodec("dir", Dir)
+DIRECTORY = ButtonCodec("dir", Dir, words=True)
 CODE_OF_TYPE = {kind: code for code, kind in TYPE_CODES.items()}
 
 

@@ -304,7 +304,7 @@ class ReminderAction(StrEnum):
 
 CLIENT = ButtonCodec("fb", ClientAction)
 TRAINER = ButtonCodec("tf", TrainerAction)
-REMINDER = ButtonCodec("rm", ReminderAction)
+REMINDER = ButtonCodec("rm", ReminderAction, words=True)
 ID_MAX = 10**11
 """Ids this long or longer are not ours: the press is out of date (or forged)."""
 

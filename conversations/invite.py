@@ -46,7 +46,7 @@ class Inv(StrEnum):
     DECLINE = "no"
 
 
-INVITE = ButtonCodec("inv", Inv, words=False)
+INVITE = ButtonCodec("inv", Inv)
 KEY = "invite"
 PERMISSIONS: tuple[Permission, ...] = tuple(Permission)
 

@@ -92,7 +92,7 @@ class Ms(StrEnum):
     DONE = "done"
 
 
-MEASURE = ButtonCodec("ms", Ms)
+MEASURE = ButtonCodec("ms", Ms, words=True)
 MENU_BUTTON: Button = ("« Menu", MEASURE.encode(Ms.MENU))
 
 

@@ -279,7 +279,7 @@ class Intake(StrEnum):
     MORE = "more"
 
 
-INTAKE = ButtonCodec("nci", Intake, words=False)
+INTAKE = ButtonCodec("nci", Intake)
 CHOICE_BUTTONS = keyboard(
     [[(CREATE_NOW, INTAKE.encode(Intake.NOW)), (ADD_DETAILS, INTAKE.encode(Intake.MORE))]]
 )

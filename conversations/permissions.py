@@ -86,7 +86,7 @@ class Perm(StrEnum):
     SKIP = "skip"
 
 
-PERM = ButtonCodec("perm", Perm)
+PERM = ButtonCodec("perm", Perm, words=True)
 
 # --- wording and keyboards -------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class Cert(StrEnum):
     REMOVE = "rm"
 
 
-PROFILE = ButtonCodec("pf", Pf)
+PROFILE = ButtonCodec("pf", Pf, words=True)
 CERT = ButtonCodec("pf:cert", Cert)
 
 # --- wording and keyboards -------------------------------------------------------------------

@@ -47,13 +47,13 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow, button
+from conversations.typed_buttons import ButtonCodec
 
 log = logging.getLogger(__name__)
 
 COMPOSE, NOTE = range(2)
 DRAFT_KEY = "thread_to"
 PREFIX = "th"
-CALLBACK_MAX = 64
 
 # --- wording -----------------------------------------------------------------------------------
 
@@ -115,31 +115,29 @@ class Action(StrEnum):
     NOTE = "t"
 
 
+# One codec per action: the target's kind is the codec's "action", its id (and, for older
+# messages, the message id before which to look) follow.
+_CODECS = {action: ButtonCodec(f"{PREFIX}:{action.value}", TargetKind) for action in Action}
+_OLDER = ButtonCodec(f"{PREFIX}:o", TargetKind)
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadButton:
-    """``th:<action>:<target kind>:<id>``, at most 64 bytes."""
+    """``th:<action>:<target kind>:<id>``."""
 
     action: Action
     target: ThreadTarget
 
     def encode(self) -> str:
-        data = f"{PREFIX}:{self.action.value}:{self.target.kind.value}:{self.target.id}"
-        if len(data.encode()) > CALLBACK_MAX:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return _CODECS[self.action].encode(self.target.kind, self.target.id)
 
     @classmethod
     def decode(cls, data: str | None) -> ThreadButton | None:
-        parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX:
-            return None
-        _, action, kind, raw = parts
-        if not raw.isdigit() or len(raw) > 12:
-            return None
-        try:
-            return cls(Action(action), ThreadTarget(TargetKind(kind), int(raw)))
-        except ValueError:
-            return None
+        for action, codec in _CODECS.items():
+            press = codec.decode(data)
+            if press is not None and len(press.ids) == 1:
+                return cls(action, ThreadTarget(press.action, press.ids[0]))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,23 +148,14 @@ class OlderButton:
     before_id: int
 
     def encode(self) -> str:
-        data = f"{PREFIX}:o:{self.target.kind.value}:{self.target.id}:{self.before_id}"
-        if len(data.encode()) > CALLBACK_MAX:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return _OLDER.encode(self.target.kind, self.target.id, self.before_id)
 
     @classmethod
     def decode(cls, data: str | None) -> OlderButton | None:
-        parts = (data or "").split(":")
-        if len(parts) != 5 or parts[:2] != [PREFIX, "o"]:
+        press = _OLDER.decode(data)
+        if press is None or len(press.ids) != 2:
             return None
-        _, _, kind, raw, before = parts
-        if not all(p.isdigit() and len(p) <= 12 for p in (raw, before)):
-            return None
-        try:
-            return cls(ThreadTarget(TargetKind(kind), int(raw)), int(before))
-        except ValueError:
-            return None
+        return cls(ThreadTarget(press.action, press.ids[0]), press.ids[1])
 
 
 def message_button(kind: TargetKind, target_id: int, label: str = MESSAGE) -> Button:

@@ -6,8 +6,8 @@ A :class:`ButtonCodec` has a short prefix and an enum of actions. ``encode`` bui
 codec's buttons (a forged or out-of-date press), so a handler never guesses.
 
 A word is for the few buttons that carry a name rather than a row id (a time zone, a field's
-key): a letter, then letters, digits and ``_ + - . /``; always last. A codec made with
-``words=False`` neither writes nor reads one: it refuses data with a word in it.
+key): a letter, then letters, digits and ``_ + - . /``; always last. Only a codec made with
+``words=True`` writes or reads one; any other codec refuses data with a word in it.
 
 A prefix may itself hold a colon (``cl:ls``) when one action of a flow carries a word before
 its ids: that action gets a codec of its own whose "actions" are the words. ``owns`` says
@@ -62,7 +62,7 @@ class ButtonCodec(Generic[A]):
     bare: A | None = None
     """The action of data that names none (``pg:12``, from before the flow had a second
     button): it is encoded without its name, and data with no action's name decodes to it."""
-    words: bool = True
+    words: bool = False
 
     def encode(self, action: A, *ids: int, word: str | None = None) -> str:
         if any(i < 0 for i in ids):
@@ -95,7 +95,7 @@ class ButtonCodec(Generic[A]):
                 return None
             action, tail = self.bare, parts
         word = tail.pop() if self.words and tail and is_word(tail[-1]) else None
-        if not all(part.isdigit() and part.isascii() for part in tail):
+        if not all(_is_id(part) for part in tail):
             return None
         return Press(action, tuple(int(part) for part in tail), word)
 
@@ -117,6 +117,14 @@ def owning_prefix(data: str | None, prefixes: Iterable[str]) -> str | None:
     for a catch-all that knows flows by their prefix rather than by their codecs."""
     owned = [p for p in prefixes if (data or "").startswith(f"{p}:")]
     return max(owned, key=len) if owned else None
+
+
+MAX_ID_DIGITS = 18
+"""Ids longer than this are not ours (every id fits a 64-bit column): such data is forged."""
+
+
+def _is_id(part: str) -> bool:
+    return part.isdigit() and part.isascii() and len(part) <= MAX_ID_DIGITS
 
 
 def is_word(part: str) -> bool:

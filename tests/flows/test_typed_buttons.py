@@ -15,7 +15,7 @@ class Pick(StrEnum):
 
 
 PICK = ButtonCodec("pk", Pick, words=True)
-ROWS = ButtonCodec("rw", Pick, words=False)
+ROWS = ButtonCodec("rw", Pick)
 
 
 def test_ids_and_a_word_round_trip() -> None:
