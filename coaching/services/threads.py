@@ -257,7 +257,7 @@ class ThreadService(Service):
     async def _resolve(
         self, uow: UnitOfWork, telegram_id: int, target: ThreadTarget
     ) -> tuple[User, _Scope]:
-        user = await uow.users.by_telegram_id(telegram_id)
+        user = await uow.users.acting_user(telegram_id)
         if user is None:
             raise ThreadNotFound()
         scope = await self._scope(uow, target, user)

@@ -76,6 +76,13 @@ class UserRepository:
         except NotRegistered:
             return None
 
+    async def acting_user(self, telegram_id: int) -> User | None:
+        """The acting person's account, or ``None`` when the bot does not know them (or their
+        account was erased): for use cases that refuse an unknown person in words of their
+        own."""
+        actor = await self.acting_or_none(telegram_id)
+        return None if actor is None else actor.user
+
     async def acting_trainer(self, telegram_id: int, refusal: str) -> User:
         """The acting trainer's account: as :meth:`acting`, and :class:`NotATrainer` with
         ``refusal`` for someone who is not a trainer."""

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.actors import NOT_REGISTERED, Erased, NotATrainer, NotRegistered
 from coaching.domain.enums import Role
+from coaching.domain.threads import TargetKind, ThreadTarget
+from coaching.errors import DomainError
 from coaching.services.alerts import AlertService
 from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService
@@ -21,6 +23,7 @@ from coaching.services.dashboard import DashboardService
 from coaching.services.directory import DirectoryService
 from coaching.services.erasure import UNKNOWN_USER, ErasureService
 from coaching.services.exercises import TRAINERS_ONLY, ExerciseService, NewExercise
+from coaching.services.feedback import ClientFeedbackService, ReviewService
 from coaching.services.invites import InviteService
 from coaching.services.measurements import MeasurementService
 from coaching.services.permissions import PermissionService
@@ -29,6 +32,7 @@ from coaching.services.profiles import ProfileService
 from coaching.services.programs import ProgramService
 from coaching.services.relationships import RelationshipService
 from coaching.services.templates import TemplateService
+from coaching.services.threads import ThreadService
 from coaching.services.users import UserService
 from storage.models import Exercise, SessionTemplate, TrainerProfile, User
 from storage.uow import UnitOfWork
@@ -164,3 +168,28 @@ async def test_the_unit_of_work_resolves_the_acting_user(
         assert actor.trainer(TRAINERS_ONLY).id == trainer.id
         assert await uow.users.acting_or_none(CLIENT) is None
         assert uow.users is uow.users, "one repository per unit of work"
+
+
+# Use cases that refuse a person they don't know in words of their own: an erased account
+# (which still has its Telegram id here) gets exactly the answer an unknown one gets.
+OWN_WORDS: dict[str, Callable[[ServiceContext, int], Awaitable[object]]] = {
+    "thread": lambda c, who: ThreadService(c).open(who, ThreadTarget(TargetKind.CLIENT, 1)),
+    "post": lambda c, who: ThreadService(c).post(who, ThreadTarget(TargetKind.CLIENT, 1), "Hi"),
+    "rate": lambda c, who: ClientFeedbackService(c).rate(who, 1, 8),
+    "recent sessions": lambda c, who: ClientFeedbackService(c).recent(who),
+    "review list": lambda c, who: ReviewService(c).review_list(who),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_WORDS))
+async def test_an_erased_account_gets_the_answer_an_unknown_person_gets(
+    name: str, ctx: ServiceContext, session_factory: Factory
+) -> None:
+    await _erased_trainer(session_factory)
+    before = await _counts(session_factory)
+    with pytest.raises(DomainError) as unknown:
+        await OWN_WORDS[name](ctx, 999_999)
+    with pytest.raises(DomainError) as erased:
+        await OWN_WORDS[name](ctx, ERASED)
+    assert (type(erased.value), str(erased.value)) == (type(unknown.value), str(unknown.value))
+    assert await _counts(session_factory) == before

@@ -53,7 +53,7 @@ class FeedbackPart(Service):
 
     @staticmethod
     async def _user(uow: UnitOfWork, telegram_id: int) -> User:
-        user = await uow.users.by_telegram_id(telegram_id)
+        user = await uow.users.acting_user(telegram_id)
         if user is None:
             raise UnknownUser()
         return user
