@@ -83,7 +83,7 @@ from coaching.services.reminders import reminders_for_session_changed
 from storage.db import create_engine, create_session_factory
 from storage.models import Reminder
 from storage.repositories.reminders import ReminderRepository
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.fakes.botapi import FakeBotAPI, FakeRequest, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,7 +320,9 @@ async def verify_sample(url: str, booked: Booked, sample: int, seed: int) -> tup
             session.expunge_all()
             await session.execute(delete(Reminder).where(Reminder.coaching_session_id.in_(chosen)))
             for session_id in chosen:
-                await reminders_for_session_changed(session, session_id, booked.now)
+                await reminders_for_session_changed(
+                    UnitOfWork.joining(session), session_id, booked.now
+                )
             rows = await session.execute(
                 select(Reminder).where(Reminder.coaching_session_id.in_(chosen))
             )

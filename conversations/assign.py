@@ -25,7 +25,10 @@ from coaching.domain.when import example_day
 from coaching.errors import DomainError
 from coaching.services.assignments import (
     AssignDraft,
+    AssignmentChanges,
+    AssignmentChoices,
     AssignmentDetail,
+    AssignmentOverview,
     AssignmentService,
     AssignmentSummary,
     AssignPreview,
@@ -208,6 +211,18 @@ def _svc(context: Context) -> AssignmentService:
     return AssignmentService(services(context).ctx)
 
 
+def _choices(context: Context) -> AssignmentChoices:
+    return AssignmentChoices(services(context).ctx)
+
+
+def _overview(context: Context) -> AssignmentOverview:
+    return AssignmentOverview(services(context).ctx)
+
+
+def _changes(context: Context) -> AssignmentChanges:
+    return AssignmentChanges(services(context).ctx)
+
+
 async def _refuse(update: Update, error: DomainError | str) -> None:
     """A press that can't be honoured: say why in an alert and change nothing."""
     await answer(update, str(error), alert=True)
@@ -269,7 +284,7 @@ async def start(update: Update, context: Context) -> int:
 
 async def _clients(update: Update, context: Context, page: int, *, edit: bool = True) -> int:
     try:
-        result = await _svc(context).client_page(identity(update).telegram_id, page)
+        result = await _choices(context).client_page(identity(update).telegram_id, page)
     except DomainError as error:
         await show(update, esc(error), edit=False)
         return END
@@ -286,7 +301,7 @@ async def client_page(update: Update, context: Context) -> int:
 
 
 async def pick_client(update: Update, context: Context) -> int:
-    svc = _svc(context)
+    svc = _choices(context)
     who = identity(update).telegram_id
     try:
         target = await svc.client_target(who, _pressed_id(update))
@@ -317,7 +332,7 @@ async def pick_client(update: Update, context: Context) -> int:
 
 async def pick_program(update: Update, context: Context) -> int:
     state = _state(context)
-    svc = _svc(context)
+    svc = _choices(context)
     who = identity(update).telegram_id
     try:
         program = await svc.program(who, _pressed_id(update))
@@ -341,7 +356,7 @@ async def pick_program(update: Update, context: Context) -> int:
 
 async def _take_start(update: Update, context: Context, text: str, *, edit: bool) -> int:
     state = _state(context)
-    svc = _svc(context)
+    svc = _choices(context)
     try:
         target = await svc.client_target(identity(update).telegram_id, int(state["client"]))
         day = svc.start_date(target, text)
@@ -402,7 +417,7 @@ async def toggle_day(update: Update, context: Context) -> int:
 
 async def days_done(update: Update, context: Context) -> int:
     state = _state(context)
-    svc = _svc(context)
+    svc = _choices(context)
     who = identity(update).telegram_id
     try:
         program = await svc.program(who, int(state["program"]))
@@ -449,7 +464,9 @@ async def time_typed(update: Update, context: Context) -> int:
     state = _state(context)
     svc = _svc(context)
     try:
-        chosen = svc.training_times(_text(update), [int(d) for d in state.get("days", [])])
+        chosen = AssignmentChoices.training_times(
+            _text(update), [int(d) for d in state.get("days", [])]
+        )
         preview = await svc.preview(identity(update).telegram_id, _draft(state, chosen))
     except DomainError as error:
         await show(update, f"{esc(error)}", edit=False)
@@ -515,7 +532,7 @@ async def confirm_typed(update: Update, context: Context) -> int:
 
 async def current(update: Update, context: Context) -> int | None:
     try:
-        items = await _svc(context).current(identity(update).telegram_id)
+        items = await _overview(context).current(identity(update).telegram_id)
     except DomainError as error:
         await _refuse(update, error)
         return None
@@ -579,7 +596,7 @@ async def _view(
     update: Update, context: Context, assignment_id: int, *, prefix: str = "", edit: bool = True
 ) -> int | None:
     try:
-        detail = await _svc(context).detail(identity(update).telegram_id, assignment_id)
+        detail = await _overview(context).detail(identity(update).telegram_id, assignment_id)
     except DomainError as error:
         await _refuse(update, error)
         return None
@@ -614,11 +631,11 @@ async def scope_page(update: Update, context: Context) -> int:
 
 
 async def _scopes(update: Update, context: Context, assignment_id: int, page: int) -> int:
-    svc = _svc(context)
+    svc = _changes(context)
     who = identity(update).telegram_id
     try:
         await svc.check_change(who, assignment_id)
-        detail = await svc.detail(who, assignment_id)
+        detail = await _overview(context).detail(who, assignment_id)
     except DomainError as error:
         await _refuse(update, error)
         return VIEW
@@ -643,7 +660,7 @@ async def pick_scope(update: Update, context: Context) -> int:
     state = _state(context)
     scope = _pressed_id(update) or None
     try:
-        options = await _svc(context).swap_options(
+        options = await _changes(context).swap_options(
             identity(update).telegram_id, _aid(update, context), scope
         )
     except (DomainError, KeyError) as error:
@@ -680,7 +697,9 @@ async def pick_exercise(update: Update, context: Context) -> int:
 async def search_typed(update: Update, context: Context) -> int:
     state = _state(context)
     try:
-        hits = await _svc(context).find_replacements(identity(update).telegram_id, _text(update))
+        hits = await _choices(context).find_replacements(
+            identity(update).telegram_id, _text(update)
+        )
     except DomainError as error:
         await show(update, esc(error), edit=False)
         return SWAP_PICK if state.get("hits") else SWAP_SEARCH
@@ -717,7 +736,7 @@ async def pick_replacement(update: Update, context: Context) -> int:
 async def reason_typed(update: Update, context: Context) -> int | None:
     state = _state(context)
     try:
-        notice = await _svc(context).swap(
+        notice = await _changes(context).swap(
             identity(update).telegram_id,
             _aid(update, context),
             int(state.get("scope") or 0) or None,
@@ -745,7 +764,7 @@ async def reason_typed(update: Update, context: Context) -> int | None:
 async def shift_start(update: Update, context: Context) -> int:
     assignment_id = _pressed_id(update)
     try:
-        await _svc(context).check_change(identity(update).telegram_id, assignment_id)
+        await _changes(context).check_change(identity(update).telegram_id, assignment_id)
     except DomainError as error:
         await _refuse(update, error)
         return VIEW
@@ -761,7 +780,7 @@ def _shift_keyboard(context: Context) -> Any:
 
 async def _shift(update: Update, context: Context, days: int) -> int | None:
     try:
-        notice = await _svc(context).shift(
+        notice = await _changes(context).shift(
             identity(update).telegram_id, _aid(update, context), days
         )
     except DomainError as error:
@@ -816,7 +835,7 @@ async def shift_typed(update: Update, context: Context) -> int | None:
 async def cancel_start(update: Update, context: Context) -> int:
     assignment_id = _pressed_id(update)
     try:
-        detail = await _svc(context).detail(identity(update).telegram_id, assignment_id)
+        detail = await _overview(context).detail(identity(update).telegram_id, assignment_id)
     except DomainError as error:
         await _refuse(update, error)
         return VIEW
@@ -837,7 +856,7 @@ async def cancel_start(update: Update, context: Context) -> int:
 
 async def cancel_confirmed(update: Update, context: Context) -> int:
     try:
-        notice = await _svc(context).cancel(identity(update).telegram_id, _aid(update, context))
+        notice = await _changes(context).cancel(identity(update).telegram_id, _aid(update, context))
     except (DomainError, KeyError) as error:
         await _refuse(update, error if isinstance(error, DomainError) else "Start again: /assign")
         return CANCEL_CONFIRM
@@ -871,7 +890,7 @@ async def from_card(update: Update, context: Context) -> int | None:
     context.user_data[KEY] = {}
     client_id = _pressed_id(update)
     try:
-        items = await _svc(context).current(identity(update).telegram_id, client_id)
+        items = await _overview(context).current(identity(update).telegram_id, client_id)
     except DomainError as error:
         await _refuse(update, error)
         return None

@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from coaching.domain.when import example_day
 from coaching.domain.workouts import clean_reason
 from coaching.errors import DomainError
-from coaching.services.assignments import AssignmentService, ClientPage
+from coaching.services.assignments import AssignmentChoices, ClientPage
 from coaching.services.workouts import (
     DayChanged,
     DayView,
@@ -227,7 +227,7 @@ async def start(update: Update, context: Context) -> int:
 
 async def _clients(update: Update, context: Context, page: int, *, edit: bool = True) -> int:
     try:
-        result = await AssignmentService(services(context).ctx).client_page(
+        result = await AssignmentChoices(services(context).ctx).client_page(
             identity(update).telegram_id, page
         )
     except DomainError as error:
@@ -633,7 +633,7 @@ async def remove(update: Update, context: Context, button: WorkoutButton) -> int
 async def search_typed(update: Update, context: Context) -> int:
     state = _state(context)
     try:
-        hits = await AssignmentService(services(context).ctx).find_replacements(
+        hits = await AssignmentChoices(services(context).ctx).find_replacements(
             identity(update).telegram_id, _text(update)
         )
     except DomainError as error:

@@ -70,6 +70,7 @@ from storage.models import (
     UserData,
 )
 from storage.repositories.exercises import ExerciseRepository
+from storage.uow import UnitOfWork
 from tests.conftest import START
 from tests.fakes.chat import ChatSimulator, Reply, SimUser
 
@@ -778,9 +779,9 @@ async def reminded(
     """Alice's 10:30 session, and its one-hour reminder delivered at 09:30."""
     coaching = await trainer_and_client(factory)
     planned = await plan_session(factory, coaching, at=REMINDER_AT)
-    async with factory() as session:
-        await reminders_for_session_changed(session, planned.coaching_session_id, clock.now())
-        await session.commit()
+    async with UnitOfWork(factory) as uow:
+        await reminders_for_session_changed(uow, planned.coaching_session_id, clock.now())
+        await uow.commit()
     clock.set(REMINDER_AT - timedelta(hours=1))
     await dispatch_due(app.bot, app.services.ctx)
     return coaching, planned

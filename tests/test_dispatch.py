@@ -22,6 +22,7 @@ from coaching.services.reminders import (
     reminders_for_session_changed,
 )
 from storage.models import CoachingSession, Reminder, User
+from storage.uow import UnitOfWork
 from tests.conftest import restarted
 from tests.factories import Coaching, make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
@@ -47,17 +48,17 @@ async def people(session_factory: Factory) -> Coaching:
 
 
 async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetime) -> int:
-    async with factory() as session:
+    async with UnitOfWork(factory) as uow:
         row = CoachingSession(
             relationship_id=coaching.relationship.id,
             title="Leg day",
             scheduled_at=at,
             created_by=coaching.trainer.id,
         )
-        session.add(row)
-        await session.flush()
-        await reminders_for_session_changed(session, row.id, now)
-        await session.commit()
+        uow.add(row)
+        await uow.flush()
+        await reminders_for_session_changed(uow, row.id, now)
+        await uow.commit()
         return row.id
 
 
@@ -363,11 +364,11 @@ async def test_trainer_message_waits_for_the_morning(
     people: Coaching,
 ) -> None:
     clock.set(u("2026-11-23 23:15"))
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         await queue_trainer_message(
-            session, people.trainer.id, people.profile.id, "Rest <well>", clock.now()
+            uow, people.trainer.id, people.profile.id, "Rest <well>", clock.now()
         )
-        await session.commit()
+        await uow.commit()
     await _run(app)
     clock.set(u("2026-11-24 06:59"))
     await _run(app)

@@ -26,7 +26,7 @@ from coaching.services.reminders import reminders_for_session_changed
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import WorkoutMessage
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 from tests.factories import plan_session, trainer_and_client
 from tests.fakes import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.test_process import (
@@ -82,9 +82,9 @@ async def _prepare(url: str) -> None:
         await sync_builtin_exercises(ServiceContext(uow=UnitOfWorkFactory(factory)))
         coaching = await trainer_and_client(factory)
         planned = await plan_session(factory, coaching, at=SESSION)
-        async with factory() as session:
-            await reminders_for_session_changed(session, planned.coaching_session_id, NIGHT)
-            await session.commit()
+        async with UnitOfWork(factory) as uow:
+            await reminders_for_session_changed(uow, planned.coaching_session_id, NIGHT)
+            await uow.commit()
     finally:
         await engine.dispose()
 

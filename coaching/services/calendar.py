@@ -459,7 +459,7 @@ class CalendarService(Service):
         await uow.flush()
         now = self.ctx.clock.now()
         for row in rows:
-            await reminders_for_session_changed(uow.session, row.id, now)
+            await reminders_for_session_changed(uow, row.id, now)
 
     async def _own(
         self,

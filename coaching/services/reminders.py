@@ -21,8 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.enums import (
     RelationshipStatus,
     ReminderKind,
@@ -35,6 +33,7 @@ from coaching.domain.reminders import (
     LEAD_MAX_MINUTES,
     LEAD_MIN_MINUTES,
     SESSION_KINDS,
+    PlannedReminder,
     ReminderPrefs,
     plan_session_reminders,
     short_notice_due,
@@ -43,13 +42,13 @@ from coaching.domain.reminders import (
 )
 from coaching.domain.schedule import load_zone
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.access import trainer_access
+from coaching.services.access import check_access
 from coaching.services.base import Service, ServiceContext, own_transactions
-from coaching.services.plan import effective_exercises, format_target
+from coaching.services.plan import format_target, planned_exercises
 from coaching.services.users import validate_timezone
 from storage.models import CoachingSession, Relationship, Reminder, User
 from storage.repositories.reminders import ReminderRepository
-from storage.repositories.users import UserRepository
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +159,7 @@ def quiet_hours_of(user: User) -> QuietHours | None:
 
 
 async def reminders_for_session_changed(
-    session: AsyncSession, coaching_session_id: int, now: datetime
+    uow: UnitOfWork, coaching_session_id: int, now: datetime
 ) -> None:
     """(Re)derive the PENDING reminders of one coaching session, in the caller's transaction.
 
@@ -169,59 +168,88 @@ async def reminders_for_session_changed(
     none. Rows already sent stay as they are, and a reminder whose moment has passed is not
     created (one already pending is left for the dispatcher, which sends it if still useful).
     """
-    repo = ReminderRepository(session)
+    repo = uow.reminders
     target = await repo.session_target(coaching_session_id)
     existing = await repo.for_session(coaching_session_id)
-    by_key = {row.dedup_key: row for row in existing if row.dedup_key}
     keep: set[str] = set()
     if target is not None and _wants_reminders(target.session, target.relationship, target.client):
         assert target.client is not None
-        coaching = target.session
-        payload = {
-            "title": coaching.title,
-            "scheduled_at": coaching.scheduled_at.astimezone(UTC).isoformat(),
-            "location": coaching.location,
-        }
-        for planned in plan_session_reminders(
-            coaching.id, coaching.scheduled_at, _prefs(target.client)
-        ):
+        by_key = {row.dedup_key: row for row in existing if row.dedup_key}
+        coaching, client = target.session, target.client
+        payload = _session_payload(coaching)
+        for planned in plan_session_reminders(coaching.id, coaching.scheduled_at, _prefs(client)):
             row = by_key.get(planned.dedup_key)
-            if row is not None and row.status in FINAL_STATUSES:
+            kept, write = _next_step(planned, row, coaching.scheduled_at, now)
+            if kept:
                 keep.add(planned.dedup_key)
-                continue
-            if planned.due_at <= now:
-                if row is not None and row.status is ReminderStatus.PENDING:
-                    keep.add(planned.dedup_key)
-                    continue
-                late = short_notice_due(planned, coaching.scheduled_at, now)
-                if late is None:
-                    continue
-                planned = replace(planned, due_at=late)
-            keep.add(planned.dedup_key)
-            if row is None:
-                repo.add(
-                    Reminder(
-                        user_id=target.client.id,
-                        coaching_session_id=coaching.id,
-                        kind=planned.kind,
-                        due_at=planned.due_at,
-                        expires_at=planned.expires_at,
-                        status=ReminderStatus.PENDING,
-                        attempts=0,
-                        payload=dict(payload),
-                        dedup_key=planned.dedup_key,
-                    )
-                )
-                continue
-            row.user_id = target.client.id
-            row.status = ReminderStatus.PENDING
-            row.due_at = planned.due_at
-            row.expires_at = planned.expires_at
-            row.attempts = 0
-            row.claimed_at = None
-            row.claimed_by = None
-            row.last_error = None
-            row.payload = dict(payload)
+            if write is not None:
+                _write(repo, row, write, client.id, coaching.id, payload)
+    _withdraw(existing, keep)
+    await uow.flush()
+
+
+def _session_payload(coaching: CoachingSession) -> dict[str, Any]:
+    return {
+        "title": coaching.title,
+        "scheduled_at": coaching.scheduled_at.astimezone(UTC).isoformat(),
+        "location": coaching.location,
+    }
+
+
+def _next_step(
+    planned: PlannedReminder, row: Reminder | None, starts_at: datetime, now: datetime
+) -> tuple[bool, PlannedReminder | None]:
+    """Whether a planned reminder stays, and what to write for it (``None``: leave the row
+    as it is, or make none)."""
+    if row is not None and row.status in FINAL_STATUSES:
+        return True, None
+    if planned.due_at > now:
+        return True, planned
+    if row is not None and row.status is ReminderStatus.PENDING:
+        return True, None
+    late = short_notice_due(planned, starts_at, now)
+    if late is None:
+        return False, None
+    return True, replace(planned, due_at=late)
+
+
+def _write(
+    repo: ReminderRepository,
+    row: Reminder | None,
+    planned: PlannedReminder,
+    client_id: int,
+    coaching_session_id: int,
+    payload: dict[str, Any],
+) -> None:
+    """Store a planned reminder as a new PENDING row, or make its row pending again."""
+    if row is None:
+        repo.add(
+            Reminder(
+                user_id=client_id,
+                coaching_session_id=coaching_session_id,
+                kind=planned.kind,
+                due_at=planned.due_at,
+                expires_at=planned.expires_at,
+                status=ReminderStatus.PENDING,
+                attempts=0,
+                payload=dict(payload),
+                dedup_key=planned.dedup_key,
+            )
+        )
+        return
+    row.user_id = client_id
+    row.status = ReminderStatus.PENDING
+    row.due_at = planned.due_at
+    row.expires_at = planned.expires_at
+    row.attempts = 0
+    row.claimed_at = None
+    row.claimed_by = None
+    row.last_error = None
+    row.payload = dict(payload)
+
+
+def _withdraw(existing: list[Reminder], keep: set[str]) -> None:
+    """Cancel the pending session reminders the session no longer wants."""
     for row in existing:
         if (
             row.kind in SESSION_KINDS
@@ -230,7 +258,6 @@ async def reminders_for_session_changed(
         ):
             row.status = ReminderStatus.CANCELLED
             row.last_error = "the session or the client's settings changed"
-    await session.flush()
 
 
 def _wants_reminders(
@@ -247,25 +274,23 @@ def _wants_reminders(
     )
 
 
-async def reminders_for_user_settings_changed(
-    session: AsyncSession, user_id: int, now: datetime
-) -> None:
+async def reminders_for_user_settings_changed(uow: UnitOfWork, user_id: int, now: datetime) -> None:
     """Re-derive the reminders of every future session of this client (caller's transaction).
 
     Trainer messages waiting for the client's quiet hours to end are made due now; the
     dispatcher checks them against the new quiet hours and holds them again if need be.
     """
-    repo = ReminderRepository(session)
+    repo = uow.reminders
     for coaching_session_id in await repo.future_session_ids(user_id, now):
-        await reminders_for_session_changed(session, coaching_session_id, now)
+        await reminders_for_session_changed(uow, coaching_session_id, now)
     for row in await repo.pending_of_kind(user_id, ReminderKind.TRAINER_MESSAGE):
         if row.due_at > now:
             row.due_at = now
-    await session.flush()
+    await uow.flush()
 
 
 async def queue_trainer_message(
-    session: AsyncSession,
+    uow: UnitOfWork,
     trainer_user_id: int,
     client_profile_id: int,
     text: str,
@@ -287,7 +312,7 @@ async def queue_trainer_message(
             f"That message is {len(cleaned)} characters; the limit is {MESSAGE_MAX}. "
             "Please shorten it."
         )
-    access = await trainer_access(session, trainer_user_id, client_profile_id)
+    access = await check_access(uow, trainer_user_id, client_profile_id)
     if access.status is not RelationshipStatus.ACTIVE:
         raise NotAllowed(
             f"Your coaching relationship with this client is {access.status.value.lower()}, "
@@ -298,7 +323,7 @@ async def queue_trainer_message(
             "This client has not joined Spotter yet, so they can't get messages here. "
             "Send them their invite link first."
         )
-    users = await ReminderRepository(session).users([access.client_user_id, trainer_user_id])
+    users = await uow.reminders.users([access.client_user_id, trainer_user_id])
     client, trainer = users[access.client_user_id], users[trainer_user_id]
     due = trainer_message_due(
         now,
@@ -324,8 +349,8 @@ async def queue_trainer_message(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    await session.flush()
+    uow.add(row)
+    await uow.flush()
     return reminder_view(row)
 
 
@@ -335,7 +360,7 @@ async def queue_trainer_message(
 
 
 async def held_until(
-    session: AsyncSession, recipient: User, sender_user_id: int | None, now: datetime
+    uow: UnitOfWork, recipient: User, sender_user_id: int | None, now: datetime
 ) -> datetime | None:
     """When a non-urgent message to ``recipient`` may go out, if it has to wait; else ``None``.
 
@@ -350,9 +375,9 @@ async def held_until(
     quiet = quiet_hours_of(recipient)
     if quiet is None:
         return None
-    contact = sender_user_id is not None and await ReminderRepository(
-        session
-    ).contact_outside_hours(sender_user_id, recipient.id)
+    contact = sender_user_id is not None and await uow.reminders.contact_outside_hours(
+        sender_user_id, recipient.id
+    )
     due = next_allowed(now, tz=recipient.timezone, quiet=quiet, contact_outside_hours=contact)
     return due if due > now else None
 
@@ -390,7 +415,7 @@ class NoticeService(Service):
             return None
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            users = UserRepository(uow.session)
+            users = uow.users
             recipient = await users.by_telegram_id(notice.recipient_telegram_id)
             if recipient is None or recipient.erased_at is not None:
                 return None
@@ -400,10 +425,10 @@ class NoticeService(Service):
                 else None
             )
             sender_id = sender.id if sender is not None else None
-            due = await held_until(uow.session, recipient, sender_id, now)
+            due = await held_until(uow, recipient, sender_id, now)
             if due is None:
                 return None
-            await _hold(uow.session, recipient.id, sender_id, notice, due, now)
+            await _hold(uow, recipient.id, sender_id, notice, due, now)
             await uow.commit()
         return due.astimezone(load_zone(recipient.timezone))
 
@@ -416,7 +441,7 @@ class NoticeService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             if user is None:
                 return False
             returned = not user.reachable
@@ -424,13 +449,13 @@ class NoticeService(Service):
             if returned:
                 user.reachable = True
                 user.unreachable_since = None
-                await reminders_for_user_settings_changed(uow.session, user.id, now)
+                await reminders_for_user_settings_changed(uow, user.id, now)
             await uow.commit()
         return returned
 
 
 async def _hold(
-    session: AsyncSession,
+    uow: UnitOfWork,
     recipient_id: int,
     sender_id: int | None,
     notice: Notice,
@@ -449,15 +474,13 @@ async def _hold(
     }
     if notice.subject is not None:
         payload["subject"] = notice.subject
-    for row in await ReminderRepository(session).pending_of_kind(
-        recipient_id, ReminderKind.TRAINER_MESSAGE
-    ):
+    for row in await uow.reminders.pending_of_kind(recipient_id, ReminderKind.TRAINER_MESSAGE):
         if row.payload.get("sender_user_id") == sender_id and _same_notice(row.payload, notice):
             row.payload = payload
             row.due_at = due
-            await session.flush()
+            await uow.flush()
             return
-    session.add(
+    uow.add(
         Reminder(
             user_id=recipient_id,
             coaching_session_id=None,
@@ -471,7 +494,7 @@ async def _hold(
             updated_at=now,
         )
     )
-    await session.flush()
+    await uow.flush()
 
 
 def _same_notice(held: dict[str, Any], notice: Notice) -> bool:
@@ -515,7 +538,7 @@ class ReminderService(Service):
         now = self.ctx.clock.now()
         requeued = unconfirmed = 0
         async with self.ctx.uow() as uow:
-            for row in await ReminderRepository(uow.session).stuck(now - STUCK_AFTER, limit):
+            for row in await uow.reminders.stuck(now - STUCK_AFTER, limit):
                 if row.payload.get("in_flight"):
                     row.status = ReminderStatus.SENT
                     row.sent_at = now
@@ -545,7 +568,7 @@ class ReminderService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = ReminderRepository(uow.session)
+            repo = uow.reminders
             claimed = await repo.claim_due(now, worker, limit)
             held_for = {r.user_id for r in claimed if r.kind is ReminderKind.TRAINER_MESSAGE}
             claimed += await repo.claim_held(held_for, now, worker, HELD_PER_DIGEST)
@@ -554,7 +577,7 @@ class ReminderService(Service):
             return []
         ready: list[Outgoing] = []
         async with self.ctx.uow() as uow:
-            repo = ReminderRepository(uow.session)
+            repo = uow.reminders
             users = await repo.users(r.user_id for r in claimed)
             for row in claimed:
                 user = users.get(row.user_id)
@@ -570,7 +593,7 @@ class ReminderService(Service):
                         "last_error": "fell due too late to be useful",
                     }
                 elif row.kind is ReminderKind.TRAINER_MESSAGE:
-                    held = await self._hold_until(uow.session, row, user, now)
+                    held = await self._hold_until(uow, row, user, now)
                     if held is not None:
                         values = {"status": ReminderStatus.PENDING, "due_at": held}
                 if values is not None:
@@ -595,17 +618,17 @@ class ReminderService(Service):
 
     @staticmethod
     async def _hold_until(
-        session: AsyncSession, row: Reminder, recipient: User, now: datetime
+        uow: UnitOfWork, row: Reminder, recipient: User, now: datetime
     ) -> datetime | None:
         """For a held message: the end of the recipient's quiet hours if it must still wait."""
         sender = row.payload.get("sender_user_id", row.payload.get("trainer_user_id"))
         sender_id = sender if isinstance(sender, int) else None
-        return await held_until(session, recipient, sender_id, now)
+        return await held_until(uow, recipient, sender_id, now)
 
     async def begin_send(self, item: Outgoing, worker: str) -> bool:
         """Record that the send is about to start; False if the row is no longer ours."""
         async with self.ctx.uow() as uow:
-            ok = await ReminderRepository(uow.session).finish(
+            ok = await uow.reminders.finish(
                 item.id,
                 worker,
                 {
@@ -620,9 +643,7 @@ class ReminderService(Service):
     async def _finish(self, item: Outgoing, worker: str, values: dict[str, Any]) -> None:
         values.setdefault("payload", _without_flight(item.payload))
         async with self.ctx.uow() as uow:
-            await ReminderRepository(uow.session).finish(
-                item.id, worker, values, from_status=ReminderStatus.SENDING
-            )
+            await uow.reminders.finish(item.id, worker, values, from_status=ReminderStatus.SENDING)
             await uow.commit()
 
     async def sent(self, item: Outgoing, worker: str, message_id: int) -> None:
@@ -698,7 +719,7 @@ class ReminderService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            repo = ReminderRepository(uow.session)
+            repo = uow.reminders
             if item is not None:
                 await repo.finish(
                     item.id,
@@ -711,16 +732,16 @@ class ReminderService(Service):
                     },
                     from_status=ReminderStatus.SENDING,
                 )
-            notices = await self._mark_unreachable(uow.session, user_id, now)
+            notices = await self._mark_unreachable(uow, user_id, now)
             await uow.commit()
         return notices
 
     @staticmethod
     async def _mark_unreachable(
-        session: AsyncSession, user_id: int, now: datetime
+        uow: UnitOfWork, user_id: int, now: datetime
     ) -> list[BlockedNotice]:
-        repo = ReminderRepository(session)
-        user = await session.get(User, user_id)
+        repo = uow.reminders
+        user = await uow.users.get(user_id)
         if user is None:
             return []
         first_time = user.reachable
@@ -739,10 +760,10 @@ class ReminderService(Service):
         """Telegram told us (a chat member update) that this user blocked the bot."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             if user is None:
                 return []
-            notices = await self._mark_unreachable(uow.session, user.id, now)
+            notices = await self._mark_unreachable(uow, user.id, now)
             await uow.commit()
         return notices
 
@@ -750,20 +771,20 @@ class ReminderService(Service):
         """The user unblocked the bot: reachable again, future reminders restored."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
+            user = await uow.users.by_telegram_id(telegram_id)
             if user is None:
                 return False
             user.reachable = True
             user.unreachable_since = None
-            await reminders_for_user_settings_changed(uow.session, user.id, now)
+            await reminders_for_user_settings_changed(uow, user.id, now)
             await uow.commit()
         return True
 
     async def session_details(self, telegram_id: int, coaching_session_id: int) -> SessionDetails:
         """A session of the acting client, for a reminder's "See plan" button."""
         async with self.ctx.uow() as uow:
-            user = await UserRepository(uow.session).by_telegram_id(telegram_id)
-            target = await ReminderRepository(uow.session).session_target(coaching_session_id)
+            user = await uow.users.by_telegram_id(telegram_id)
+            target = await uow.reminders.session_target(coaching_session_id)
             if (
                 user is None
                 or target is None
@@ -773,8 +794,8 @@ class ReminderService(Service):
             ):
                 raise NotFound(NOT_YOUR_SESSION)
             coaching = target.session
-            trainer = await uow.session.get(User, target.relationship.trainer_user_id)
-            exercises = await effective_exercises(uow.session, coaching.id)
+            trainer = await uow.users.get(target.relationship.trainer_user_id)
+            exercises = await planned_exercises(uow, coaching.id)
             return SessionDetails(
                 id=coaching.id,
                 title=coaching.title,
@@ -803,8 +824,8 @@ class SettingsService(Service):
 
     async def get(self, telegram_id: int) -> SettingsView:
         async with self.ctx.uow() as uow:
-            user = await self._require(uow.session, telegram_id)
-            return await self._view(uow.session, user)
+            user = await self._require(uow, telegram_id)
+            return await self._view(uow, user)
 
     async def set_timezone(self, telegram_id: int, name: str) -> SettingsView:
         zone = validate_timezone(name)
@@ -838,13 +859,13 @@ class SettingsService(Service):
 
     async def set_digest(self, telegram_id: int, at: time | None) -> SettingsView:
         async with self.ctx.uow() as uow:
-            user = await self._require(uow.session, telegram_id)
-            profile = await ReminderRepository(uow.session).trainer_profile(user.id)
+            user = await self._require(uow, telegram_id)
+            profile = await uow.reminders.trainer_profile(user.id)
             if not user.is_trainer or profile is None:
                 raise NotAllowed("The daily digest is for trainers.")
             profile.digest_time = at
             await uow.commit()
-            return await self._view(uow.session, user)
+            return await self._view(uow, user)
 
     async def _change(
         self,
@@ -855,24 +876,22 @@ class SettingsService(Service):
         **values: Any,
     ) -> SettingsView:
         async with self.ctx.uow() as uow:
-            user = await self._require(uow.session, telegram_id)
+            user = await self._require(uow, telegram_id)
             if client_only and not user.is_client:
                 raise NotAllowed("Reminder settings are for clients.")
             for name, value in values.items():
                 setattr(user, name, value)
             await uow.flush()
             if rederive:
-                await reminders_for_user_settings_changed(
-                    uow.session, user.id, self.ctx.clock.now()
-                )
+                await reminders_for_user_settings_changed(uow, user.id, self.ctx.clock.now())
             await uow.commit()
-            return await self._view(uow.session, user)
+            return await self._view(uow, user)
 
     @staticmethod
-    async def _view(session: AsyncSession, user: User) -> SettingsView:
+    async def _view(uow: UnitOfWork, user: User) -> SettingsView:
         digest: time | None = None
         if user.is_trainer:
-            profile = await ReminderRepository(session).trainer_profile(user.id)
+            profile = await uow.reminders.trainer_profile(user.id)
             digest = profile.digest_time if profile else None
         return SettingsView(
             telegram_id=user.telegram_id,
@@ -887,8 +906,8 @@ class SettingsService(Service):
         )
 
     @staticmethod
-    async def _require(session: AsyncSession, telegram_id: int) -> User:
-        user = await UserRepository(session).by_telegram_id(telegram_id)
+    async def _require(uow: UnitOfWork, telegram_id: int) -> User:
+        user = await uow.users.by_telegram_id(telegram_id)
         if user is None or not user.onboarded:
             raise NotFound("I don't know you yet. Send /start first.")
         return user

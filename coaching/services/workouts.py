@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from coaching.domain.catalogue import check_target_fits
 from coaching.domain.enums import AssignmentStatus, Permission, SessionStatus, SessionType, Units
 from coaching.domain.prescription import Prescription, PrescriptionError, parse_template_text
@@ -32,10 +30,10 @@ from coaching.domain.training_times import dump_training_days
 from coaching.domain.when import WhenError, parse_when
 from coaching.domain.workouts import ChangeKind, change_line, clean_reason, split_title
 from coaching.errors import Conflict, InvalidInput, NotFound
-from coaching.services.access import Access, trainer_access
+from coaching.services.access import Access, check_access
 from coaching.services.base import Service, ServiceContext
-from coaching.services.exercises import match_name, require_trainer
-from coaching.services.plan import effective_exercises, format_target, prescription_of
+from coaching.services.exercises import acting_trainer, match_name
+from coaching.services.plan import format_target, planned_exercises, prescription_of
 from coaching.services.reminders import reminders_for_session_changed
 from coaching.services.templates import MAX_EXERCISES, apply_prescription, copy_row
 from storage.models import (
@@ -49,11 +47,6 @@ from storage.models import (
     User,
     WorkoutChange,
 )
-from storage.repositories.assignments import AssignmentRepository
-from storage.repositories.calendar import CalendarRepository
-from storage.repositories.exercises import ExerciseRepository
-from storage.repositories.templates import ExerciseRowRepository, TemplateRepository
-from storage.repositories.workouts import WorkoutRepository
 from storage.uow import UnitOfWork
 
 DEFAULT_TITLE = "Workout"
@@ -224,16 +217,10 @@ class WorkoutService(Service):
         """The client to give a workout to (they must allow single workouts), and the trainer's
         first templates to build it from."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS
-            )
-            profile, account = await AssignmentRepository(uow.session).client_account(
-                client_profile_id
-            )
-            rows, total = await TemplateRepository(uow.session).page_for(
-                trainer.id, offset=0, limit=TEMPLATE_CHOICES
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id, Permission.ASSIGN_WORKOUTS)
+            profile, account = await uow.assignments.client_account(client_profile_id)
+            rows, total = await uow.templates.page_for(trainer.id, offset=0, limit=TEMPLATE_CHOICES)
             return WorkoutClient(
                 profile_id=profile.id,
                 name=profile.name,
@@ -245,18 +232,16 @@ class WorkoutService(Service):
     async def source(self, telegram_id: int, source: WorkoutSource) -> str:
         """Check a template or typed lines without storing anything; the workout's name."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            built = await _build(uow.session, trainer, source)
+            trainer = await acting_trainer(uow, telegram_id)
+            built = await _build(uow, trainer, source)
             return built.title
 
     async def when(self, telegram_id: int, client_profile_id: int, text: str) -> datetime:
         """A start typed by the trainer, read in the client's time zone (aware UTC)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(uow.session, trainer.id, client_profile_id)
-            _profile, account = await AssignmentRepository(uow.session).client_account(
-                client_profile_id
-            )
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, client_profile_id)
+            _profile, account = await uow.assignments.client_account(client_profile_id)
             tz = account.timezone if account is not None else trainer.timezone
         try:
             return parse_when(text[:100], now=self.ctx.clock.now(), tz=tz)
@@ -265,29 +250,26 @@ class WorkoutService(Service):
 
     async def preview(self, telegram_id: int, draft: WorkoutDraft) -> WorkoutPreview:
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            await trainer_access(
-                uow.session, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
-            )
-            built = await _build(uow.session, trainer, draft.source)
-            return await _preview(uow.session, trainer, draft, built)
+            trainer = await acting_trainer(uow, telegram_id)
+            await check_access(uow, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS)
+            built = await _build(uow, trainer, draft.source)
+            return await _preview(uow, trainer, draft, built)
 
     async def assign(self, telegram_id: int, draft: WorkoutDraft) -> WorkoutAssigned:
         """Store the workout as a planned session of the client, with its reminders."""
         async with self.ctx.uow() as uow:
-            session = uow.session
-            trainer = await require_trainer(session, telegram_id)
-            access = await trainer_access(
-                session, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
+            trainer = await acting_trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, draft.client_profile_id, Permission.ASSIGN_WORKOUTS
             )
             now = self.ctx.clock.now()
             if draft.starts_at <= now:
                 raise WorkoutTimePassed()
-            built = await _build(session, trainer, draft.source)
-            preview = await _preview(session, trainer, draft, built)
+            built = await _build(uow, trainer, draft.source)
+            preview = await _preview(uow, trainer, draft, built)
             local = preview.client_time
-            repo = WorkoutRepository(session)
-            program_session = await _private_session(repo, trainer, built.title, now)
+            repo = uow.workouts
+            program_session = await _private_session(uow, trainer, built.title, now)
             program_session.estimated_duration = built.duration
             await uow.flush()
             for index, row in enumerate(built.rows):
@@ -323,11 +305,9 @@ class WorkoutService(Service):
             )
             repo.add(coaching)
             await uow.flush()
-            await reminders_for_session_changed(session, coaching.id, now)
+            await reminders_for_session_changed(uow, coaching.id, now)
             await uow.commit()
-            client = (
-                await session.get(User, access.client_user_id) if access.client_user_id else None
-            )
+            client = await uow.users.get(access.client_user_id) if access.client_user_id else None
             return WorkoutAssigned(
                 coaching_session_id=coaching.id,
                 preview=preview,
@@ -342,14 +322,12 @@ class WorkoutService(Service):
     ) -> tuple[str, tuple[DayChoice, ...]]:
         """The client's next workouts that the trainer may change (name, choices)."""
         async with self.ctx.uow() as uow:
-            trainer = await require_trainer(uow.session, telegram_id)
-            access = await trainer_access(
-                uow.session, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
+            trainer = await acting_trainer(uow, telegram_id)
+            access = await check_access(
+                uow, trainer.id, client_profile_id, Permission.MODIFY_WORKOUTS
             )
-            profile, _account = await AssignmentRepository(uow.session).client_account(
-                client_profile_id
-            )
-            rows = await WorkoutRepository(uow.session).upcoming(
+            profile, _account = await uow.assignments.client_account(client_profile_id)
+            rows = await uow.workouts.upcoming(
                 access.relationship_id, self.ctx.clock.now(), limit=DAY_CHOICES
             )
             zone = load_zone(trainer.timezone)
@@ -359,8 +337,8 @@ class WorkoutService(Service):
 
     async def day(self, telegram_id: int, coaching_session_id: int) -> DayView:
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            return await _day_view(uow.session, found)
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            return await _day_view(uow, found)
 
     async def set_targets(
         self,
@@ -374,8 +352,8 @@ class WorkoutService(Service):
         """New targets for one exercise of this day only, typed like ``3x5 @100kg``."""
         line = " ".join(text.split())[:200]
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            row, name = await self._row_of(uow.session, found, row_id)
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            row, name = await self._row_of(uow, found, row_id)
             try:
                 parsed = parse_template_text(f"{name} {line}", default_unit=found.trainer.units)
             except PrescriptionError as error:
@@ -407,13 +385,11 @@ class WorkoutService(Service):
     ) -> DayChanged:
         """Put another exercise in this row, for this day only; the targets stay."""
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            replacement = await ExerciseRepository(uow.session).get_visible(
-                exercise_id, found.trainer.id
-            )
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            replacement = await uow.exercises.get_visible(exercise_id, found.trainer.id)
             if replacement is None:
                 raise NotFound("I can't find that exercise in your catalogue.")
-            row, name = await self._row_of(uow.session, found, row_id)
+            row, name = await self._row_of(uow, found, row_id)
             if replacement.id == row.exercise_id:
                 raise InvalidInput(
                     f"That is {name} already. Pick a different exercise.", example="leg press"
@@ -430,17 +406,15 @@ class WorkoutService(Service):
     ) -> DayChanged:
         """Take one exercise out of this day only (at least one stays)."""
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            row, name = await self._row_of(uow.session, found, row_id)
-            rows = await ExerciseRowRepository(uow.session).for_program_session(
-                row.program_session_id or 0
-            )
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            row, name = await self._row_of(uow, found, row_id)
+            rows = await uow.exercise_rows.for_program_session(row.program_session_id or 0)
             if len(rows) <= 1:
                 raise Conflict(
                     f"{name} is the only exercise left. Add another one first, or cancel the "
                     "workout in /assign."
                 )
-            await ExerciseRowRepository(uow.session).delete(row)
+            await uow.exercise_rows.delete(row)
             for index, other in enumerate(r for r in rows if r is not row):
                 other.order_index = index
             change = _change(found, ChangeKind.REMOVE, row.exercise_id, None)
@@ -453,19 +427,19 @@ class WorkoutService(Service):
     ) -> DayChanged:
         """Add one exercise typed as a line (``Leg press 3x10 @120kg``) to this day only."""
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            visible = await ExerciseRepository(uow.session).visible_to(found.trainer.id)
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            visible = await uow.exercises.visible_to(found.trainer.id)
             items = _resolve_lines(" ".join(text.split())[:300], visible, found.trainer.units)
             if len(items) != 1:
                 raise InvalidInput("Add one exercise at a time, on one line.", example=LINE_EXAMPLE)
-            program_session_id, _copied = await self._own_copy(uow.session, found)
-            rows = await ExerciseRowRepository(uow.session).for_program_session(program_session_id)
+            program_session_id, _copied = await self._own_copy(uow, found)
+            rows = await uow.exercise_rows.for_program_session(program_session_id)
             if len(rows) >= MAX_EXERCISES:
                 raise Conflict(f"A workout holds at most {MAX_EXERCISES} exercises.")
             exercise, row = items[0]
             row.program_session_id = program_session_id
             row.order_index = len(rows)
-            WorkoutRepository(uow.session).add(row)
+            uow.workouts.add(row)
             target = format_target(prescription_of(row, exercise.name), found.trainer.units)
             change = _change(found, ChangeKind.ADD, exercise.id, None)
             change.summary = f"{exercise.name} added: {target}"[:500]
@@ -475,18 +449,18 @@ class WorkoutService(Service):
     # --- internals -----------------------------------------------------------------------------
 
     async def _editable(
-        self, session: AsyncSession, telegram_id: int, coaching_session_id: int
+        self, uow: UnitOfWork, telegram_id: int, coaching_session_id: int
     ) -> _Editable:
         """The trainer's client's planned day, if the client lets them change workouts and the
         day has not started; missing and not-yours read the same."""
-        trainer = await require_trainer(session, telegram_id)
-        found = await WorkoutRepository(session).planned(coaching_session_id)
+        trainer = await acting_trainer(uow, telegram_id)
+        found = await uow.workouts.planned(coaching_session_id)
         if found is None or found[1].trainer_user_id != trainer.id:
             raise NotFound(NOT_YOUR_DAY)
         coaching, relationship = found
         try:
-            access = await trainer_access(
-                session, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
+            access = await check_access(
+                uow, trainer.id, relationship.client_profile_id, Permission.MODIFY_WORKOUTS
             )
         except NotFound as error:
             raise NotFound(NOT_YOUR_DAY) from error
@@ -494,15 +468,13 @@ class WorkoutService(Service):
             raise DayNotEditable(coaching.status)
         return _Editable(trainer, coaching, access)
 
-    async def _own_copy(
-        self, session: AsyncSession, found: _Editable
-    ) -> tuple[int, dict[int, int]]:
+    async def _own_copy(self, uow: UnitOfWork, found: _Editable) -> tuple[int, dict[int, int]]:
         """The day's own program session, and how row ids moved if it was copied just now.
 
         A single workout's session is its own. A program's day is first copied, with the
         client's swaps applied, into a private session that only this day points at.
         """
-        repo = WorkoutRepository(session)
+        repo = uow.workouts
         coaching = found.coaching
         assert coaching.program_session_id is not None
         loaded = await repo.program_session(coaching.program_session_id)
@@ -512,11 +484,10 @@ class WorkoutService(Service):
         if program.is_one_off:
             return program_session.id, {}
         effective = {
-            e.exercise_template_id: e.exercise_id
-            for e in await effective_exercises(session, coaching.id)
+            e.exercise_template_id: e.exercise_id for e in await planned_exercises(uow, coaching.id)
         }
         copy = await _private_session(
-            repo, found.trainer, program_session.name, self.ctx.clock.now()
+            uow, found.trainer, program_session.name, self.ctx.clock.now()
         )
         copy.description = program_session.description
         copy.focus_area = program_session.focus_area
@@ -524,8 +495,8 @@ class WorkoutService(Service):
         copy.estimated_duration = program_session.estimated_duration
         copy.warmup = list(program_session.warmup)
         copy.cooldown = list(program_session.cooldown)
-        await session.flush()
-        catalogue = await CalendarRepository(session).exercises_by_id(list(effective.values()))
+        await uow.flush()
+        catalogue = await uow.calendar.exercises_by_id(list(effective.values()))
         copies: dict[int, ExerciseTemplate] = {}
         for row in program_session.exercises:
             new = copy_row(row, program_session_id=copy.id)
@@ -533,24 +504,23 @@ class WorkoutService(Service):
             new.exercise = catalogue.get(new.exercise_id, row.exercise)
             repo.add(new)
             copies[row.id] = new
-        await session.flush()
+        await uow.flush()
         coaching.program_session_id = copy.id
         return copy.id, {old: new.id for old, new in copies.items()}
 
     async def _row_of(
-        self, session: AsyncSession, found: _Editable, row_id: int
+        self, uow: UnitOfWork, found: _Editable, row_id: int
     ) -> tuple[ExerciseTemplate, str]:
         """The day's own row for ``row_id`` (a row of the day as last shown) and the name the
         client sees for it; the day is copied first when it is a program's."""
         names = {
-            e.exercise_template_id: e.name
-            for e in await effective_exercises(session, found.coaching.id)
+            e.exercise_template_id: e.name for e in await planned_exercises(uow, found.coaching.id)
         }
         if row_id not in names:
             raise NotFound(ROW_GONE)
-        program_session_id, copied = await self._own_copy(session, found)
+        program_session_id, copied = await self._own_copy(uow, found)
         own_id = copied.get(row_id, row_id)
-        rows = await ExerciseRowRepository(session).for_program_session(program_session_id)
+        rows = await uow.exercise_rows.for_program_session(program_session_id)
         row = next((r for r in rows if r.id == own_id), None)
         if row is None:
             raise NotFound(ROW_GONE)
@@ -561,7 +531,7 @@ class WorkoutService(Service):
     ) -> None:
         change.reason = clean_reason(reason) if reason is not None else None
         change.modified_at = self.ctx.clock.now()
-        WorkoutRepository(uow.session).add(change)
+        uow.workouts.add(change)
         await uow.commit()
 
     async def _changed(
@@ -569,10 +539,10 @@ class WorkoutService(Service):
     ) -> DayChanged:
         """The day as it is now, and whom to tell about the change."""
         async with self.ctx.uow() as uow:
-            found = await self._editable(uow.session, telegram_id, coaching_session_id)
-            view = await _day_view(uow.session, found)
+            found = await self._editable(uow, telegram_id, coaching_session_id)
+            view = await _day_view(uow, found)
             client = (
-                await uow.session.get(User, found.access.client_user_id)
+                await uow.users.get(found.access.client_user_id)
                 if found.access.client_user_id
                 else None
             )
@@ -604,7 +574,7 @@ def _change(
 
 
 async def _private_session(
-    repo: WorkoutRepository, trainer: User, title: str, now: datetime
+    uow: UnitOfWork, trainer: User, title: str, now: datetime
 ) -> ProgramSession:
     """A program session of a private one-off program (hidden from every program list)."""
     program = Program(
@@ -615,8 +585,8 @@ async def _private_session(
         is_active=False,
         created_by=trainer.id,
     )
-    repo.add(program)
-    await repo.session.flush()
+    uow.workouts.add(program)
+    await uow.flush()
     program_session = ProgramSession(
         program_id=program.id,
         trainer_user_id=trainer.id,
@@ -627,17 +597,17 @@ async def _private_session(
         created_by=trainer.id,
     )
     program_session.created_at = now
-    repo.add(program_session)
+    uow.workouts.add(program_session)
     return program_session
 
 
-async def _build(session: AsyncSession, trainer: User, source: WorkoutSource) -> _Built:
+async def _build(uow: UnitOfWork, trainer: User, source: WorkoutSource) -> _Built:
     """The workout's name, length and exercise rows (not yet stored), checked."""
     if source.template_id is not None:
-        template = await TemplateRepository(session).get_owned(source.template_id, trainer.id)
+        template = await uow.templates.get_owned(source.template_id, trainer.id)
         if template is None:
             raise NotFound(NOT_YOUR_TEMPLATE)
-        rows = await ExerciseRowRepository(session).for_template(template.id)
+        rows = await uow.exercise_rows.for_template(template.id)
         if not rows:
             raise InvalidInput(
                 f"“{template.name}” has no exercises yet. Add some in /templates, or type the "
@@ -651,7 +621,7 @@ async def _build(session: AsyncSession, trainer: User, source: WorkoutSource) ->
             copies.append(new)
         return _Built(template.name, template.duration_minutes or DEFAULT_DURATION, copies)
     title, body = split_title(source.text or "")
-    visible = await ExerciseRepository(session).visible_to(trainer.id)
+    visible = await uow.exercises.visible_to(trainer.id)
     items = _resolve_lines(body, visible, trainer.units)
     return _Built(title or DEFAULT_TITLE, DEFAULT_DURATION, [row for _e, row in items])
 
@@ -710,9 +680,9 @@ def _check_fits(exercise: Exercise, p: Prescription, line_no: int, line: str) ->
 
 
 async def _preview(
-    session: AsyncSession, trainer: User, draft: WorkoutDraft, built: _Built
+    uow: UnitOfWork, trainer: User, draft: WorkoutDraft, built: _Built
 ) -> WorkoutPreview:
-    profile, account = await AssignmentRepository(session).client_account(draft.client_profile_id)
+    profile, account = await uow.assignments.client_account(draft.client_profile_id)
     tz = account.timezone if account is not None else trainer.timezone
     return WorkoutPreview(
         client_name=profile.name,
@@ -728,13 +698,11 @@ async def _preview(
     )
 
 
-async def _day_view(session: AsyncSession, found: _Editable) -> DayView:
+async def _day_view(uow: UnitOfWork, found: _Editable) -> DayView:
     coaching = found.coaching
-    profile, _account = await AssignmentRepository(session).client_account(
-        found.access.client_profile_id
-    )
-    exercises = await effective_exercises(session, coaching.id)
-    changes = await WorkoutRepository(session).changes([coaching.id])
+    profile, _account = await uow.assignments.client_account(found.access.client_profile_id)
+    exercises = await planned_exercises(uow, coaching.id)
+    changes = await uow.workouts.changes([coaching.id])
     return DayView(
         session_id=coaching.id,
         title=coaching.title,

@@ -19,6 +19,7 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import ReminderKind, ReminderStatus
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import Reminder, User
+from storage.uow import UnitOfWork
 from tests.factories import Coaching, Factory, plan_session, trainer_and_client
 from tests.fakes.chat import ChatSimulator, SimUser
 
@@ -28,9 +29,9 @@ BOOKED_WHILE_AWAY = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 
 async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetime) -> int:
     planned = await plan_session(factory, coaching, at=at)
-    async with factory() as session:
-        await reminders_for_session_changed(session, planned.coaching_session_id, now)
-        await session.commit()
+    async with UnitOfWork(factory) as uow:
+        await reminders_for_session_changed(uow, planned.coaching_session_id, now)
+        await uow.commit()
     return planned.coaching_session_id
 
 

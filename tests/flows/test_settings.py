@@ -13,6 +13,7 @@ from coaching.clock import ManualClock
 from coaching.domain.enums import ReminderKind, ReminderStatus, Units
 from coaching.services.reminders import reminders_for_session_changed
 from storage.models import CoachingSession, Reminder, TrainerProfile, User
+from storage.uow import UnitOfWork
 from tests.factories import Coaching, make_coaching, make_user
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
@@ -32,7 +33,7 @@ async def _people(factory: Factory) -> Coaching:
 
 
 async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetime) -> int:
-    async with factory() as session:
+    async with UnitOfWork(factory) as uow:
         row = CoachingSession(
             relationship_id=coaching.relationship.id,
             title="Leg day",
@@ -41,10 +42,10 @@ async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetim
             scheduled_at=at,
             created_by=coaching.trainer.id,
         )
-        session.add(row)
-        await session.flush()
-        await reminders_for_session_changed(session, row.id, now)
-        await session.commit()
+        uow.add(row)
+        await uow.flush()
+        await reminders_for_session_changed(uow, row.id, now)
+        await uow.commit()
         return row.id
 
 

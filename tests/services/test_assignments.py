@@ -22,7 +22,13 @@ from coaching.domain.permissions import REFUSALS, PermissionFlags
 from coaching.domain.schedule import TrainingDay
 from coaching.domain.training_times import same_time
 from coaching.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from coaching.services.assignments import AssignDraft, AssignmentService
+from coaching.services.assignments import (
+    AssignDraft,
+    AssignmentChanges,
+    AssignmentChoices,
+    AssignmentOverview,
+    AssignmentService,
+)
 from coaching.services.base import ServiceContext
 from coaching.services.live import LiveService
 from coaching.services.plan import effective_exercises
@@ -157,19 +163,21 @@ async def test_bad_drafts_are_refused_and_store_nothing(
         await svc.assign(1001, draft(world, weekdays=(0, 2)))
     with pytest.raises(InvalidInput, match="already passed"):
         await svc.assign(1001, draft(world, start_date=date(2026, 11, 1)))
-    target = await svc.client_target(1001, world.coaching.profile.id)
+    target = await AssignmentChoices(ctx).client_target(1001, world.coaching.profile.id)
     assert target.timezone == "America/New_York"
     assert target.today == date(2026, 11, 23)
     with pytest.raises(InvalidInput, match="has already passed"):
-        svc.start_date(target, "2026-11-01")
+        AssignmentChoices(ctx).start_date(target, "2026-11-01")
     with pytest.raises(InvalidInput):
-        svc.start_date(target, "01/02")
-    assert svc.start_date(target, "mon") == date(2026, 11, 23)
+        AssignmentChoices(ctx).start_date(target, "01/02")
+    assert AssignmentChoices(ctx).start_date(target, "mon") == date(2026, 11, 23)
     with pytest.raises(InvalidInput, match="morning or evening"):
-        svc.training_times("7", (0, 2, 4))
-    assert svc.training_times("6:15pm", (0, 4)) == same_time((0, 4), time(18, 15))
+        AssignmentChoices(ctx).training_times("7", (0, 2, 4))
+    assert AssignmentChoices(ctx).training_times("6:15pm", (0, 4)) == same_time(
+        (0, 4), time(18, 15)
+    )
     with pytest.raises(InvalidInput, match="You gave no time for Friday"):
-        svc.training_times("mon 7am, wed 6pm", (0, 2, 4))
+        AssignmentChoices(ctx).training_times("mon 7am, wed 6pm", (0, 2, 4))
     assert await count(session_factory, ProgramAssignment) == 0
     assert await count(session_factory, CoachingSession) == 0
 
@@ -207,15 +215,19 @@ async def test_a_swap_applies_to_this_client_only(
     carol_coaching = await make_coaching(session_factory, world.alice, carol)
     theirs = await svc.assign(1001, draft(world, client_profile_id=carol_coaching.profile.id))
     squat = await library_exercise_id(session_factory, "barbell-back-squat")
-    options = await svc.swap_options(1001, mine.assignment_id, None)
+    options = await AssignmentChanges(ctx).swap_options(1001, mine.assignment_id, None)
     assert squat in [o.id for o in options]
-    hits = await svc.find_replacements(1001, "leg press")
+    hits = await AssignmentChoices(ctx).find_replacements(1001, "leg press")
     leg_press = hits[0]
     assert "Leg Press" in leg_press.name.title()
 
     with pytest.raises(InvalidInput, match="reason"):
-        await svc.swap(1001, mine.assignment_id, None, squat, leg_press.id, "   ")
-    notice = await svc.swap(1001, mine.assignment_id, None, squat, leg_press.id, "knee pain")
+        await AssignmentChanges(ctx).swap(
+            1001, mine.assignment_id, None, squat, leg_press.id, "   "
+        )
+    notice = await AssignmentChanges(ctx).swap(
+        1001, mine.assignment_id, None, squat, leg_press.id, "knee pain"
+    )
     assert notice.client_telegram_id == 2002
     assert "knee pain" in notice.summary
 
@@ -238,7 +250,9 @@ async def test_a_swap_applies_to_this_client_only(
 
     # Swapping the replacement again chains; a stale original is refused.
     with pytest.raises(NotFound, match="not in this program"):
-        await svc.swap(1001, mine.assignment_id, None, squat, leg_press.id, "again")
+        await AssignmentChanges(ctx).swap(
+            1001, mine.assignment_id, None, squat, leg_press.id, "again"
+        )
 
 
 async def test_a_swap_for_one_session_leaves_the_others(
@@ -249,14 +263,14 @@ async def test_a_swap_for_one_session_leaves_the_others(
     squat = await library_exercise_id(session_factory, "barbell-back-squat")
     goblet = await library_exercise_id(session_factory, "goblet-squat")
     ps = world.program.session_ids[(1, 3)]
-    await svc.swap(1001, done.assignment_id, ps, squat, goblet, "travel week")
+    await AssignmentChanges(ctx).swap(1001, done.assignment_id, ps, squat, goblet, "travel week")
     rows = await sessions_of(session_factory, done.assignment_id)
     async with session_factory() as session:
         w1s1 = await effective_exercises(session, rows[0].id)
         w1s3 = await effective_exercises(session, rows[2].id)
     assert w1s1[0].exercise_id == squat
     assert w1s3[0].exercise_id == goblet
-    detail = await svc.detail(1001, done.assignment_id)
+    detail = await AssignmentOverview(ctx).detail(1001, done.assignment_id)
     assert detail.status is AssignmentStatus.MODIFIED
     assert any("travel week" in s and "W1 S3" in s for s in detail.swaps)
 
@@ -273,7 +287,7 @@ async def test_shift_moves_future_sessions_keeping_local_time(
         assert first is not None
         first.status = SessionStatus.COMPLETED
         await session.commit()
-    notice = await svc.shift(1001, done.assignment_id, 2)
+    notice = await AssignmentChanges(ctx).shift(1001, done.assignment_id, 2)
     assert notice.count == 4
     after = {r.id: r for r in await sessions_of(session_factory, done.assignment_id)}
     assert after[before[0].id].scheduled_at == before[0].scheduled_at, "completed stays"
@@ -288,9 +302,9 @@ async def test_shift_moves_future_sessions_keeping_local_time(
         assert assignment.end_date == date(2026, 12, 6)
 
     with pytest.raises(InvalidInput, match="in the past"):
-        await svc.shift(1001, done.assignment_id, -5)
+        await AssignmentChanges(ctx).shift(1001, done.assignment_id, -5)
     with pytest.raises(InvalidInput, match="whole number"):
-        await svc.shift(1001, done.assignment_id, 0)
+        await AssignmentChanges(ctx).shift(1001, done.assignment_id, 0)
 
 
 async def test_cancel_ends_the_assignment_and_its_future_sessions(
@@ -298,18 +312,18 @@ async def test_cancel_ends_the_assignment_and_its_future_sessions(
 ) -> None:
     svc = AssignmentService(ctx)
     done = await svc.assign(1001, draft(world))
-    notice = await svc.cancel(1001, done.assignment_id)
+    notice = await AssignmentChanges(ctx).cancel(1001, done.assignment_id)
     assert notice.count == 6
     rows = await sessions_of(session_factory, done.assignment_id)
     assert {r.status for r in rows} == {SessionStatus.CANCELLED}
     squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(Conflict, match="This program is already cancelled, so it can't be"):
-        await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
+        await AssignmentChanges(ctx).swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(Conflict, match="already cancelled"):
-        await svc.shift(1001, done.assignment_id, 1)
+        await AssignmentChanges(ctx).shift(1001, done.assignment_id, 1)
     with pytest.raises(Conflict, match=r"This program is already cancelled\."):
-        await svc.cancel(1001, done.assignment_id)
-    assert await svc.current(1001) == ()
+        await AssignmentChanges(ctx).cancel(1001, done.assignment_id)
+    assert await AssignmentOverview(ctx).current(1001) == ()
 
 
 async def test_modify_permission_guards_swaps_and_shifts(
@@ -323,13 +337,13 @@ async def test_modify_permission_guards_swaps_and_shifts(
     done = await svc.assign(1001, draft(world, client_profile_id=locked.profile.id))
     squat = await library_exercise_id(session_factory, "barbell-back-squat")
     with pytest.raises(NotAllowed, match="change or log"):
-        await svc.swap(1001, done.assignment_id, None, squat, squat, "x")
+        await AssignmentChanges(ctx).swap(1001, done.assignment_id, None, squat, squat, "x")
     with pytest.raises(NotAllowed, match="change or log"):
-        await svc.shift(1001, done.assignment_id, 1)
+        await AssignmentChanges(ctx).shift(1001, done.assignment_id, 1)
     dave = await make_user(session_factory, 4004, "Dave", trainer=True)
     assert dave.id
     with pytest.raises(NotFound, match="assignment among yours"):
-        await AssignmentService(ctx).detail(4004, done.assignment_id)
+        await AssignmentOverview(ctx).detail(4004, done.assignment_id)
 
 
 async def _status(factory: Factory, assignment_id: int) -> AssignmentStatus:
@@ -394,7 +408,9 @@ async def test_each_training_day_keeps_its_own_time(
         datetime(2026, 12, 9, 23, 30, tzinfo=UTC),
         datetime(2026, 12, 11, 12, 0, tzinfo=UTC),
     ]
-    assert (await svc.detail(1001, done.assignment_id)).days == "Mon 07:00, Wed 18:30, Fri 07:00"
+    assert (
+        await AssignmentOverview(ctx).detail(1001, done.assignment_id)
+    ).days == "Mon 07:00, Wed 18:30, Fri 07:00"
 
     # The reminders follow each session's own time: an hour before, by Bob's default.
     async with session_factory() as session:
@@ -432,7 +448,9 @@ async def test_one_time_for_all_days_reads_in_the_short_form(
     preview = await svc.preview(1001, draft(world, at=time(18, 0)))
     assert preview.schedule == "Mon, Wed, Fri at 18:00"
     done = await svc.assign(1001, draft(world, at=time(18, 0)))
-    assert (await svc.detail(1001, done.assignment_id)).days == "Mon, Wed, Fri at 18:00"
+    assert (
+        await AssignmentOverview(ctx).detail(1001, done.assignment_id)
+    ).days == "Mon, Wed, Fri at 18:00"
 
 
 async def test_a_day_given_twice_is_refused_and_stores_nothing(
@@ -450,9 +468,13 @@ async def test_shifting_moves_the_training_days_shown(
 ) -> None:
     svc = AssignmentService(ctx)
     done = await svc.assign(1001, draft(world, training_days=MON_7_WED_1830_FRI_7))
-    await svc.shift(1001, done.assignment_id, 1)
-    assert (await svc.detail(1001, done.assignment_id)).days == "Tue 07:00, Thu 18:30, Sat 07:00"
+    await AssignmentChanges(ctx).shift(1001, done.assignment_id, 1)
+    assert (
+        await AssignmentOverview(ctx).detail(1001, done.assignment_id)
+    ).days == "Tue 07:00, Thu 18:30, Sat 07:00"
     rows = await sessions_of(session_factory, done.assignment_id)
     assert rows[1].scheduled_at == datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
-    await svc.shift(1001, done.assignment_id, 7)
-    assert (await svc.detail(1001, done.assignment_id)).days == "Tue 07:00, Thu 18:30, Sat 07:00"
+    await AssignmentChanges(ctx).shift(1001, done.assignment_id, 7)
+    assert (
+        await AssignmentOverview(ctx).detail(1001, done.assignment_id)
+    ).days == "Tue 07:00, Thu 18:30, Sat 07:00"

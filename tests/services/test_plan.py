@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import SessionStatus, SessionType, Units
-from coaching.services.assignments import AssignmentService
+from coaching.services.assignments import AssignmentChanges
 from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService, NewSession
 from coaching.services.plan import PlanService
@@ -65,7 +65,7 @@ async def test_today_in_pounds_and_with_a_swap(
     assignment = await assign_from_today(ctx, session_factory, coaching)
     squat = await library_exercise_id(session_factory, "barbell-back-squat")
     press = await library_exercise_id(session_factory, "leg-press")
-    await AssignmentService(ctx).swap(1001, assignment, None, squat, press, "knee")
+    await AssignmentChanges(ctx).swap(1001, assignment, None, squat, press, "knee")
     await log_sets(
         session_factory,
         coaching.profile.id,

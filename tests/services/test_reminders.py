@@ -31,6 +31,7 @@ from coaching.services.reminders import (
 from storage.db import create_engine, create_session_factory
 from storage.models import CoachingSession, Reminder, User
 from storage.repositories.reminders import ReminderRepository
+from storage.uow import UnitOfWork
 from tests.factories import Coaching, make_coaching, make_user
 
 Factory = async_sessionmaker[AsyncSession]
@@ -56,7 +57,7 @@ async def _people(
 
 
 async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetime) -> int:
-    async with factory() as session:
+    async with UnitOfWork(factory) as uow:
         row = CoachingSession(
             relationship_id=coaching.relationship.id,
             title="Leg day",
@@ -64,10 +65,10 @@ async def _book(factory: Factory, coaching: Coaching, at: datetime, now: datetim
             location="Gym West",
             created_by=coaching.trainer.id,
         )
-        session.add(row)
-        await session.flush()
-        await reminders_for_session_changed(session, row.id, now)
-        await session.commit()
+        uow.add(row)
+        await uow.flush()
+        await reminders_for_session_changed(uow, row.id, now)
+        await uow.commit()
         return row.id
 
 
@@ -76,8 +77,10 @@ async def _change(factory: Factory, session_id: int, now: datetime, **values: ob
         await session.execute(
             update(CoachingSession).where(CoachingSession.id == session_id).values(**values)
         )
-        await reminders_for_session_changed(session, session_id, now)
         await session.commit()
+    async with UnitOfWork(factory) as uow:
+        await reminders_for_session_changed(uow, session_id, now)
+        await uow.commit()
 
 
 async def _rows(factory: Factory) -> list[Reminder]:
@@ -223,11 +226,11 @@ async def test_quiet_hours_hold_a_trainer_message_until_morning(
 ) -> None:
     coaching = await _people(session_factory, tz="Europe/London")
     clock.set(u("2026-11-23 23:15"))  # 23:15 in London (GMT): inside 22:00-07:00
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         view = await queue_trainer_message(
-            session, coaching.trainer.id, coaching.profile.id, "  Bring a belt  ", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "  Bring a belt  ", clock.now()
         )
-        await session.commit()
+        await uow.commit()
     assert view.kind is ReminderKind.TRAINER_MESSAGE
     assert view.due_at == u("2026-11-24 07:00")
     row = (await _rows(session_factory))[0]
@@ -241,9 +244,9 @@ async def test_contact_outside_hours_lets_the_message_through(
     flags = PermissionFlags(contact_outside_hours=True)
     coaching = await _people(session_factory, flags=flags)
     clock.set(u("2026-11-23 23:15"))
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         view = await queue_trainer_message(
-            session, coaching.trainer.id, coaching.profile.id, "Running late", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "Running late", clock.now()
         )
     assert view.due_at == clock.now()
 
@@ -252,22 +255,20 @@ async def test_trainer_message_refusals(session_factory: Factory, clock: ManualC
     coaching = await _people(session_factory, status=RelationshipStatus.PAUSED)
     stranger = await make_user(session_factory, 700, "Sam", trainer=True)
     walk_in = await make_coaching(session_factory, coaching.trainer, None)
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         with pytest.raises(NotAllowed, match="paused"):
             await queue_trainer_message(
-                session, coaching.trainer.id, coaching.profile.id, "Hi", clock.now()
+                uow, coaching.trainer.id, coaching.profile.id, "Hi", clock.now()
             )
         with pytest.raises(NotFound, match="among yours"):
-            await queue_trainer_message(
-                session, stranger.id, coaching.profile.id, "Hi", clock.now()
-            )
+            await queue_trainer_message(uow, stranger.id, coaching.profile.id, "Hi", clock.now())
         with pytest.raises(Conflict, match="not joined"):
             await queue_trainer_message(
-                session, coaching.trainer.id, walk_in.profile.id, "Hi", clock.now()
+                uow, coaching.trainer.id, walk_in.profile.id, "Hi", clock.now()
             )
         with pytest.raises(InvalidInput, match="empty"):
             await queue_trainer_message(
-                session, coaching.trainer.id, walk_in.profile.id, "   ", clock.now()
+                uow, coaching.trainer.id, walk_in.profile.id, "   ", clock.now()
             )
     assert await _rows(session_factory) == []
 
@@ -277,11 +278,11 @@ async def test_quiet_hours_change_releases_a_held_message(
 ) -> None:
     coaching = await _people(session_factory)
     clock.set(u("2026-11-23 23:15"))
-    async with session_factory() as session:
+    async with UnitOfWork(session_factory) as uow:
         await queue_trainer_message(
-            session, coaching.trainer.id, coaching.profile.id, "Hi", clock.now()
+            uow, coaching.trainer.id, coaching.profile.id, "Hi", clock.now()
         )
-        await session.commit()
+        await uow.commit()
     await SettingsService(ctx).set_quiet(600, QuietHours(time(23, 30), time(6, 0)))
     ready = await ReminderService(ctx).claim("w1", 10)
     assert [item.payload["text"] for item in ready] == ["Hi"]
@@ -309,9 +310,9 @@ async def test_user_settings_change_is_a_noop_without_sessions(
     session_factory: Factory, clock: ManualClock
 ) -> None:
     user = await make_user(session_factory, 800, "Nia", client=True)
-    async with session_factory() as session:
-        await reminders_for_user_settings_changed(session, user.id, clock.now())
-        await session.commit()
+    async with UnitOfWork(session_factory) as uow:
+        await reminders_for_user_settings_changed(uow, user.id, clock.now())
+        await uow.commit()
     assert await _rows(session_factory) == []
 
 

@@ -278,7 +278,7 @@ class LogPart(LivePart):
             coaching.started_at = coaching.started_at or start
             if request_open(coaching.status_reason):
                 coaching.status_reason = REQUEST_WITHDRAWN
-            await reminders_for_session_changed(session, coaching.id, now)
+            await reminders_for_session_changed(uow, coaching.id, now)
             loaded = await self._load(session, user, record.id)
             result = await self._prescribed_summaries(
                 session, loaded, user, relationship.trainer_user_id, scope, now
