@@ -11,6 +11,7 @@ every change, in their own time zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -45,12 +46,13 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    stale_button,
     told,
 )
 from conversations.container import services
 from conversations.flow import Flow
 from conversations.threads import message_button
-from conversations.typed_buttons import ButtonCodec
+from conversations.typed_buttons import ButtonCodec, Press
 
 (
     LIST,
@@ -75,11 +77,34 @@ from conversations.typed_buttons import ButtonCodec
 
 KEY = "schedule"
 
+# --- callback data ----------------------------------------------------------------------------
+
+
+class Sch(StrEnum):
+    """The calendar's buttons (``sch:<action>[:<id>]``; a session type as the word)."""
+
+    LIST = "ls"
+    SHOW = "s"
+    NEW = "new"
+    CLIENT = "c"
+    CLIENT_PAGE = "cp"
+    TYPE = "t"
+    RESCHEDULE = "r"
+    CANCEL = "x"
+    COMPLETE = "k"
+    SAVE = "save"
+    RETIME = "retime"
+    SKIP = "skip"
+
+
+SCH = ButtonCodec("sch", Sch)
+BACK_TO_LIST = SCH.encode(Sch.LIST, 0)
+
 # --- wording and keyboards -------------------------------------------------------------------
 
 LIST_HEADER = "🗓 <b>Your next 14 days</b> ({tz})"
 LIST_EMPTY = "Nothing booked in the next 14 days."
-NEW_BUTTON: Button = ("➕ New session", "sch:new")
+NEW_BUTTON: Button = ("➕ New session", SCH.encode(Sch.NEW))
 PICK_CLIENT = "➕ <b>New session</b>\n\nWho is it with?"
 LIST_TIP = "To book, tap New session or type it in one message, e.g. <code>{example}</code>."
 TYPED_TIP = "Or type it all in one message, e.g. <code>{example}</code>."
@@ -100,14 +125,16 @@ STATUS_LABELS = {
     SessionStatus.RESCHEDULED: "moved to a new time",
 }
 ASK_DURATION = "How long? Tap one or type the minutes, e.g. <code>75</code>."
-SKIP = keyboard([[("Skip", "sch:skip")]])
+SKIP = keyboard([[("Skip", SCH.encode(Sch.SKIP))]])
 ASK_FOCUS = (
     "Focus areas? Separate them with commas, e.g. <code>squat depth, bracing</code>, or Skip."
 )
 ASK_GOALS = "Goals for the session? E.g. <code>test 5RM squat, film deadlift</code>, or Skip."
 ASK_LOCATION = "Where? E.g. <code>Main gym, rack 3</code> or <code>Zoom</code>, or Skip."
 OVERLAP_TEXT = "⚠️ The new time overlaps {what}. Move it there anyway, or pick another time?"
-OVERLAP_BUTTONS = keyboard([[("Move anyway", "sch:save"), ("Pick another time", "sch:retime")]])
+OVERLAP_BUTTONS = keyboard(
+    [[("Move anyway", SCH.encode(Sch.SAVE)), ("Pick another time", SCH.encode(Sch.RETIME))]]
+)
 BOOKED = "✅ Booked: <b>{title}</b> with <b>{client}</b>, {when} ({minutes} min)."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
 SEE_PLAN = keyboard([[("🗓 See plan", "plan:show")]])
@@ -157,9 +184,20 @@ def _state(context: Context) -> dict[str, Any]:
     return found
 
 
-def _pressed(update: Update) -> str:
+def _pressed_id(update: Update) -> int | None:
+    """The id of a calendar button that carries one, or ``None`` for data it never made."""
     assert update.callback_query is not None
-    return (update.callback_query.data or "").rsplit(":", 1)[-1]
+    press = SCH.decode(update.callback_query.data)
+    if press is None or press.word is not None or len(press.ids) != 1:
+        return None
+    return press.ids[0]
+
+
+def _pressed_word(update: Update) -> str | None:
+    """The word of a calendar button that carries one (a session type)."""
+    assert update.callback_query is not None
+    press = SCH.decode(update.callback_query.data)
+    return press.word if press is not None and not press.ids else None
 
 
 def _text(update: Update) -> str:
@@ -223,14 +261,19 @@ def _detail_keyboard(detail: SessionDetail) -> Any:
     sid = detail.item.id
     rows: list[list[Button]] = []
     if detail.actionable:
-        rows.append([("🔄 Reschedule", f"sch:r:{sid}"), ("✖️ Cancel", f"sch:x:{sid}")])
+        rows.append(
+            [
+                ("🔄 Reschedule", SCH.encode(Sch.RESCHEDULE, sid)),
+                ("✖️ Cancel", SCH.encode(Sch.CANCEL, sid)),
+            ]
+        )
     if detail.loggable:
         # The log flow's entry point: it starts (or resumes) the live session.
         rows.append([(LOG_BUTTON, f"lg:p:{sid}")])
     if detail.actionable:
-        rows.append([("✅ Complete", f"sch:k:{sid}")])
+        rows.append([("✅ Complete", SCH.encode(Sch.COMPLETE, sid))])
     rows.append([message_button(TargetKind.SESSION, sid)])
-    rows.append([("⬅️ Back", "sch:ls:0")])
+    rows.append([("⬅️ Back", BACK_TO_LIST)])
     return keyboard(rows)
 
 
@@ -265,16 +308,16 @@ async def _list(update: Update, context: Context, page: int, *, edit: bool = Tru
         [
             (
                 f"{_when(s.starts_at)} · {s.client_name} · {s.title}",
-                f"sch:s:{s.id}",
+                SCH.encode(Sch.SHOW, s.id),
             )
         ]
         for s in result.items
     ]
     nav: list[Button] = []
     if result.page > 0:
-        nav.append(("◀️", f"sch:ls:{result.page - 1}"))
+        nav.append(("◀️", SCH.encode(Sch.LIST, result.page - 1)))
     if result.page + 1 < result.pages:
-        nav.append(("▶️", f"sch:ls:{result.page + 1}"))
+        nav.append(("▶️", SCH.encode(Sch.LIST, result.page + 1)))
     if nav:
         rows.append(nav)
     rows.append([NEW_BUTTON])
@@ -287,8 +330,12 @@ async def _list(update: Update, context: Context, page: int, *, edit: bool = Tru
     return LIST
 
 
-async def list_page(update: Update, context: Context) -> int:
-    return await _list(update, context, int(_pressed(update)))
+async def list_page(update: Update, context: Context) -> int | None:
+    page = _pressed_id(update)
+    if page is None:
+        await stale_button(update, context)
+        return None
+    return await _list(update, context, page)
 
 
 # --- booking ----------------------------------------------------------------------------------
@@ -321,6 +368,15 @@ class Detail(IntEnum):
     FOCUS = 1
     GOALS = 2
     LOCATION = 3
+
+
+def _book_id(update: Update) -> int | None:
+    """The id of a booking button that carries one, or ``None`` for data it never made."""
+    assert update.callback_query is not None
+    press = BOOK.decode(update.callback_query.data)
+    if press is None or press.word is not None or len(press.ids) != 1:
+        return None
+    return press.ids[0]
 
 
 DEFAULT_MINUTES = 60
@@ -414,24 +470,30 @@ async def new_session(update: Update, context: Context) -> int:
     return await _clients(update, context, 0)
 
 
-async def client_page(update: Update, context: Context) -> int:
-    return await _clients(update, context, int(_pressed(update)))
+async def client_page(update: Update, context: Context) -> int | None:
+    page = _pressed_id(update)
+    if page is None:
+        await stale_button(update, context)
+        return None
+    return await _clients(update, context, page)
 
 
 async def _clients(update: Update, context: Context, page: int) -> int:
     result = await _svc(context).client_page(identity(update).telegram_id, page)
     if not result.total:
-        await show(update, NO_CLIENTS, keyboard([[("⬅️ Back", "sch:ls:0")]]))
+        await show(update, NO_CLIENTS, keyboard([[("⬅️ Back", BACK_TO_LIST)]]))
         return CLIENT
-    rows: list[list[Button]] = [[(c.name, f"sch:c:{c.profile_id}")] for c in result.items]
+    rows: list[list[Button]] = [
+        [(c.name, SCH.encode(Sch.CLIENT, c.profile_id))] for c in result.items
+    ]
     nav: list[Button] = []
     if result.page > 0:
-        nav.append(("◀️", f"sch:cp:{result.page - 1}"))
+        nav.append(("◀️", SCH.encode(Sch.CLIENT_PAGE, result.page - 1)))
     if result.page + 1 < result.pages:
-        nav.append(("▶️", f"sch:cp:{result.page + 1}"))
+        nav.append(("▶️", SCH.encode(Sch.CLIENT_PAGE, result.page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([("⬅️ Back", "sch:ls:0")])
+    rows.append([("⬅️ Back", BACK_TO_LIST)])
     await show(update, f"{PICK_CLIENT}\n\n{TYPED_TIP.format(example=EXAMPLE)}", keyboard(rows))
     return CLIENT
 
@@ -448,9 +510,13 @@ async def _take_client(update: Update, context: Context, profile_id: int) -> boo
     return True
 
 
-async def pick_client(update: Update, context: Context) -> int:
+async def pick_client(update: Update, context: Context) -> int | None:
+    profile_id = _pressed_id(update)
+    if profile_id is None:
+        await stale_button(update, context)
+        return None
     _state(context).clear()
-    if not await _take_client(update, context, int(_pressed(update))):
+    if not await _take_client(update, context, profile_id):
         return CLIENT
     return await _ask_when(update, context)
 
@@ -480,7 +546,7 @@ async def when_typed(update: Update, context: Context) -> int:
 def _type_keyboard() -> Any:
     labels = list(TYPE_LABELS.items())
     rows: list[list[Button]] = [
-        [(label, f"sch:t:{kind.value}") for kind, label in labels[i : i + 2]]
+        [(label, SCH.encode(Sch.TYPE, word=kind.value)) for kind, label in labels[i : i + 2]]
         for i in range(0, len(labels), 2)
     ]
     rows.append([(MORE_BUTTON, BOOK.encode(Book.MORE))])
@@ -501,7 +567,7 @@ async def _ask_type(update: Update, context: Context, *, edit: bool = True) -> i
 
 async def pick_type(update: Update, context: Context) -> int:
     try:
-        kind = SessionType(_pressed(update))
+        kind = SessionType(_pressed_word(update) or "")
     except ValueError:
         await _refuse(update, "That isn't a session type I offered. Tap one of the buttons.")
         return TYPE
@@ -547,9 +613,7 @@ async def more_details(update: Update, context: Context) -> int:
 
 
 async def pick_detail(update: Update, context: Context) -> int:
-    assert update.callback_query is not None
-    press = BOOK.decode(update.callback_query.data)
-    index = press.id() if press is not None else None
+    index = _book_id(update)
     if index is None or index not in set(Detail):
         await _refuse(update, "That button is out of date. Tap one of the details below.")
         return DETAILS
@@ -573,9 +637,7 @@ async def details_done(update: Update, context: Context) -> int:
 
 
 async def duration_pressed(update: Update, context: Context) -> int:
-    assert update.callback_query is not None
-    press = BOOK.decode(update.callback_query.data)
-    minutes = press.id() if press is not None else None
+    minutes = _book_id(update)
     if minutes not in (30, 45, 60, 90):
         await _refuse(update, "Tap one of the durations, or type the minutes.")
         return DURATION
@@ -702,9 +764,7 @@ def _typed_error(error: DomainError) -> str:
 
 
 async def which_client(update: Update, context: Context) -> int:
-    assert update.callback_query is not None
-    press = BOOK.decode(update.callback_query.data)
-    profile_id = press.id() if press is not None else None
+    profile_id = _book_id(update)
     state = _state(context)
     if profile_id is None or profile_id not in (state.get("who") or ()):
         await _refuse(update, "That button is out of date. Tap one of the clients below.")
@@ -752,7 +812,7 @@ async def confirmed(update: Update, context: Context) -> int:
 
 async def not_booked(update: Update, context: Context) -> int:
     _state(context).clear()
-    await show(update, NOT_BOOKED, keyboard([[("⬅️ Back to the calendar", "sch:ls:0")]]))
+    await show(update, NOT_BOOKED, keyboard([[("⬅️ Back to the calendar", BACK_TO_LIST)]]))
     return LIST
 
 
@@ -854,8 +914,12 @@ async def pick_another_time(update: Update, context: Context) -> int:
 
 
 async def view(update: Update, context: Context) -> int | None:
+    session_id = _pressed_id(update)
+    if session_id is None:
+        await stale_button(update, context)
+        return None
     try:
-        detail = await _svc(context).detail(identity(update).telegram_id, int(_pressed(update)))
+        detail = await _svc(context).detail(identity(update).telegram_id, session_id)
     except DomainError as error:
         await _refuse(update, error)
         return None
@@ -865,10 +929,12 @@ async def view(update: Update, context: Context) -> int | None:
 
 
 async def _checked(update: Update, context: Context, target: SessionStatus) -> SessionDetail | None:
+    session_id = _pressed_id(update)
+    if session_id is None:
+        await stale_button(update, context)
+        return None
     try:
-        detail = await _svc(context).check(
-            identity(update).telegram_id, int(_pressed(update)), target
-        )
+        detail = await _svc(context).check(identity(update).telegram_id, session_id, target)
     except DomainError as error:
         await _refuse(update, error)
         return None
@@ -1015,7 +1081,7 @@ async def cancel_reason_typed(update: Update, context: Context) -> int:
     text = CANCELLED.format(
         title=esc(item.title), client=esc(item.client_name), when=_when(item.starts_at)
     )
-    await show(update, text, keyboard([[("⬅️ Back to the calendar", "sch:ls:0")]]), edit=False)
+    await show(update, text, keyboard([[("⬅️ Back to the calendar", BACK_TO_LIST)]]), edit=False)
     return VIEW
 
 
@@ -1094,101 +1160,124 @@ async def use_buttons(update: Update, context: Context) -> None:
     await show(update, "Please use the buttons above, or /cancel.", edit=False)
 
 
-def build_handler() -> list[object]:
-    def cb(callback: Any, pattern: str) -> CallbackQueryHandler[Any, Any]:
-        return CallbackQueryHandler(callback, pattern=pattern)
+Callback = Callable[[Update, Context], Coroutine[Any, Any, int | None]]
 
+ONE_ID = frozenset(
+    {
+        Sch.LIST,
+        Sch.SHOW,
+        Sch.CLIENT,
+        Sch.CLIENT_PAGE,
+        Sch.RESCHEDULE,
+        Sch.CANCEL,
+        Sch.COMPLETE,
+    }
+)
+"""The calendar's buttons that carry one id; :data:`Sch.TYPE` carries a word, the rest nothing."""
+
+
+def _fits(press: Press[Sch]) -> bool:
+    """Whether a decoded press has the shape this flow gives its action."""
+    if press.action in ONE_ID:
+        return len(press.ids) == 1 and press.word is None
+    return not press.ids and (press.word is not None) == (press.action is Sch.TYPE)
+
+
+def _calendar(table: Mapping[Sch, Callback]) -> list[CallbackQueryHandler[Any, Any]]:
+    """The calendar's buttons, one handler an action; a press of the wrong shape (forged, or
+    from an older version of the flow) gets the expired-button answer."""
+
+    def guarded(handler: Callback) -> Callback:
+        async def run(update: Update, context: Context) -> int | None:
+            assert update.callback_query is not None
+            press = SCH.decode(update.callback_query.data)
+            if press is None or not _fits(press):
+                await stale_button(update, context)
+                return None
+            return await handler(update, context)
+
+        return run
+
+    return [
+        CallbackQueryHandler(guarded(handler), pattern=SCH.pattern(action))
+        for action, handler in table.items()
+    ]
+
+
+def _booking(table: Mapping[Book, Callback]) -> list[CallbackQueryHandler[Any, Any]]:
+    """The booking's buttons, one handler an action."""
+    return [
+        CallbackQueryHandler(handler, pattern=BOOK.pattern(action))
+        for action, handler in table.items()
+    ]
+
+
+NAV: dict[Sch, Callback] = {Sch.SHOW: view, Sch.LIST: list_page, Sch.NEW: new_session}
+SESSION_ACTIONS: dict[Sch, Callback] = {
+    Sch.RESCHEDULE: reschedule_start,
+    Sch.CANCEL: cancel_start,
+    Sch.COMPLETE: complete_start,
+}
+BOOKING: dict[Book, Callback] = {Book.MORE: more_details, Book.NO: not_booked}
+BUTTONS: dict[int, tuple[dict[Sch, Callback], dict[Book, Callback]]] = {
+    LIST: ({}, {}),
+    CLIENT: ({Sch.CLIENT: pick_client, Sch.CLIENT_PAGE: client_page}, {}),
+    WHEN: ({}, {}),
+    TYPE: ({Sch.TYPE: pick_type}, BOOKING),
+    DETAILS: ({}, {Book.FIELD: pick_detail, Book.DONE: details_done}),
+    DURATION: ({}, {Book.DURATION: duration_pressed}),
+    FOCUS: ({}, {Book.SKIP: detail_skipped}),
+    GOALS: ({}, {Book.SKIP: detail_skipped}),
+    LOCATION: ({}, {Book.SKIP: detail_skipped}),
+    WHICH: ({}, {Book.WHO: which_client}),
+    CONFIRM: ({}, {Book.OK: confirmed, **BOOKING}),
+    OVERLAP: ({}, {Book.ANYWAY: book_anyway, Book.RETIME: pick_another_time}),
+    VIEW: (SESSION_ACTIONS, {}),
+    RESCHEDULE: ({}, {}),
+    RESCHEDULE_OVERLAP: ({Sch.SAVE: reschedule_anyway, Sch.RETIME: reschedule_retime}, {}),
+    CANCEL_REASON: ({}, {}),
+    COMPLETE_NOTES: ({}, {}),
+    COMPLETE_OUTCOMES: ({Sch.SKIP: outcomes_skipped}, {}),
+}
+"""Each step's buttons, besides the calendar's navigation (:data:`NAV`), which every step has."""
+
+TYPED: dict[int, Callback] = {
+    LIST: typed_in_list,
+    CLIENT: typed_in_clients,
+    WHEN: when_typed,
+    TYPE: type_typed,
+    DETAILS: use_buttons,
+    DURATION: duration_typed,
+    FOCUS: focus_typed,
+    GOALS: goals_typed,
+    LOCATION: location_typed,
+    WHICH: use_buttons,
+    CONFIRM: typed_in_confirm,
+    OVERLAP: use_buttons,
+    VIEW: typed_in_view,
+    RESCHEDULE: reschedule_typed,
+    RESCHEDULE_OVERLAP: use_buttons,
+    CANCEL_REASON: cancel_reason_typed,
+    COMPLETE_NOTES: notes_typed,
+    COMPLETE_OUTCOMES: outcomes_typed,
+}
+"""What a typed message means at each step."""
+
+
+def build_handler() -> list[object]:
     text = filters.TEXT & ~filters.COMMAND
-    nav = [
-        cb(view, r"^sch:s:\d+$"),
-        cb(list_page, r"^sch:ls:\d+$"),
-        cb(new_session, r"^sch:new$"),
-    ]
-    actions = [
-        cb(reschedule_start, r"^sch:r:\d+$"),
-        cb(cancel_start, r"^sch:x:\d+$"),
-        cb(complete_start, r"^sch:k:\d+$"),
-    ]
-    book = [
-        cb(more_details, BOOK.pattern(Book.MORE)),
-        cb(not_booked, BOOK.pattern(Book.NO)),
-    ]
+    states: dict[object, list[Any]] = {
+        step: [
+            *_calendar(own),
+            *_booking(booking),
+            *_calendar(NAV),
+            MessageHandler(text, TYPED[step]),
+        ]
+        for step, (own, booking) in BUTTONS.items()
+    }
     flow = Flow(
         "schedule",
         entry_points=[CommandHandler("schedule", start)],
-        states={
-            LIST: [*nav, MessageHandler(text, typed_in_list)],
-            CLIENT: [
-                cb(pick_client, r"^sch:c:\d+$"),
-                cb(client_page, r"^sch:cp:\d+$"),
-                *nav,
-                MessageHandler(text, typed_in_clients),
-            ],
-            WHEN: [*nav, MessageHandler(text, when_typed)],
-            TYPE: [
-                cb(pick_type, r"^sch:t:[A-Z_]+$"),
-                *book,
-                *nav,
-                MessageHandler(text, type_typed),
-            ],
-            DETAILS: [
-                cb(pick_detail, BOOK.pattern(Book.FIELD)),
-                cb(details_done, BOOK.pattern(Book.DONE)),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            DURATION: [
-                cb(duration_pressed, BOOK.pattern(Book.DURATION)),
-                *nav,
-                MessageHandler(text, duration_typed),
-            ],
-            FOCUS: [
-                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
-                *nav,
-                MessageHandler(text, focus_typed),
-            ],
-            GOALS: [
-                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
-                *nav,
-                MessageHandler(text, goals_typed),
-            ],
-            LOCATION: [
-                cb(detail_skipped, BOOK.pattern(Book.SKIP)),
-                *nav,
-                MessageHandler(text, location_typed),
-            ],
-            WHICH: [
-                cb(which_client, BOOK.pattern(Book.WHO)),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            CONFIRM: [
-                cb(confirmed, BOOK.pattern(Book.OK)),
-                *book,
-                *nav,
-                MessageHandler(text, typed_in_confirm),
-            ],
-            OVERLAP: [
-                cb(book_anyway, BOOK.pattern(Book.ANYWAY)),
-                cb(pick_another_time, BOOK.pattern(Book.RETIME)),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            VIEW: [*actions, *nav, MessageHandler(text, typed_in_view)],
-            RESCHEDULE: [*nav, MessageHandler(text, reschedule_typed)],
-            RESCHEDULE_OVERLAP: [
-                cb(reschedule_anyway, r"^sch:save$"),
-                cb(reschedule_retime, r"^sch:retime$"),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            CANCEL_REASON: [*nav, MessageHandler(text, cancel_reason_typed)],
-            COMPLETE_NOTES: [*nav, MessageHandler(text, notes_typed)],
-            COMPLETE_OUTCOMES: [
-                cb(outcomes_skipped, r"^sch:skip$"),
-                *nav,
-                MessageHandler(text, outcomes_typed),
-            ],
-        },
+        states=states,
     )
     return [flow]

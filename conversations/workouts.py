@@ -41,6 +41,7 @@ from conversations.common import (
 )
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec
 
 (CLIENT, MENU, SOURCE, WHEN, CONFIRM, DAYS, DAY, ROW, TARGETS, SEARCH, PICK, ADD, REASON) = range(
     13
@@ -48,7 +49,6 @@ from conversations.flow import Flow
 
 KEY = "workout"
 PREFIX = "wko"
-DATA_MAX = 64
 MESSAGE_LIMIT = 4000
 QUOTE_MAX = 60
 
@@ -74,30 +74,28 @@ class Act(StrEnum):
     SKIP = "sk"
 
 
+BUTTONS = ButtonCodec(PREFIX, Act)
+ID_MAX = 2**53
+
+
 @dataclass(frozen=True, slots=True)
 class WorkoutButton:
-    """One button of this flow: ``wko:<act>:<id>``, at most 64 bytes."""
+    """One button of this flow: ``wko:<act>:<id>`` (through :data:`BUTTONS`)."""
 
     act: Act
     id: int = 0
 
     def encode(self) -> str:
-        data = f"{PREFIX}:{self.act.value}:{self.id}"
-        if len(data.encode()) > DATA_MAX:
-            raise ValueError(f"callback data too long: {data}")
-        return data
+        return BUTTONS.encode(self.act, self.id)
 
     @classmethod
     def decode(cls, data: str | None) -> WorkoutButton | None:
         """The button, or ``None`` for data this flow never made."""
-        parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in Act._value2member_map_:
+        press = BUTTONS.decode(data)
+        if press is None or press.word is not None or len(press.ids) != 1:
             return None
-        try:
-            number = int(parts[2])
-        except ValueError:
-            return None
-        return cls(Act(parts[1]), number) if 0 <= number < 2**53 else None
+        number = press.ids[0]
+        return cls(press.action, number) if number < ID_MAX else None
 
 
 def _b(label: str, act: Act, id_: int = 0) -> Button:
