@@ -6,7 +6,9 @@ Assigning: client → program → start date → training days → time → conf
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, time
+from enum import StrEnum
 from typing import Any
 
 from telegram import Update
@@ -48,10 +50,12 @@ from conversations.common import (
     keyboard,
     notify,
     show,
+    stale_button,
     told,
 )
 from conversations.container import services
 from conversations.flow import Flow
+from conversations.typed_buttons import ButtonCodec, Press
 from conversations.workouts import Act, WorkoutButton, day_text, plural_s, when_text
 from conversations.workouts import build_handler as build_workouts
 
@@ -76,6 +80,57 @@ from conversations.workouts import build_handler as build_workouts
 KEY = "assign"
 SCOPE_PAGE = 8
 
+# --- callback data ----------------------------------------------------------------------------
+
+
+class Asg(StrEnum):
+    """The buttons of /assign (``asg:<action>[:<id> | :<word>]``)."""
+
+    CURRENT = "cur"
+    PAGE = "pg"
+    CLIENT = "c"
+    PROGRAM = "p"
+    START = "sd"
+    DAY = "wd"
+    OK = "ok"
+    NO = "no"
+    VIEW = "v"
+    SWAP = "sw"
+    SHIFT = "sh"
+    CANCEL = "x"
+    SCOPE = "ss"
+    SCOPE_PAGE = "sp"
+    EXERCISE = "se"
+    REPLACEMENT = "sr"
+    LATER = "shd"
+    EARLIER = "she"
+    CANCEL_OK = "xok"
+    CARD = "card"
+
+
+ASG = ButtonCodec("asg", Asg)
+ONE_ID = frozenset(
+    {
+        Asg.PAGE,
+        Asg.CLIENT,
+        Asg.PROGRAM,
+        Asg.VIEW,
+        Asg.SWAP,
+        Asg.SHIFT,
+        Asg.CANCEL,
+        Asg.SCOPE,
+        Asg.SCOPE_PAGE,
+        Asg.EXERCISE,
+        Asg.REPLACEMENT,
+        Asg.LATER,
+        Asg.EARLIER,
+        Asg.CARD,
+    }
+)
+"""The buttons that carry one id. A start carries a word; a day an id, or the word ``ok``
+(Done); the rest nothing."""
+DAYS_DONE = "ok"
+
 # --- wording and keyboards -------------------------------------------------------------------
 
 PICK_CLIENT = "📋 <b>Assign a program</b>\n\nWho is it for? ({total} active client{s})"
@@ -83,7 +138,7 @@ NO_CLIENTS = (
     "📋 <b>Assign a program</b>\n\nYou have no active clients yet. Add one with /newclient; "
     "once they accept your invite you can assign them a program here."
 )
-CURRENT_BUTTON: Button = ("📂 Current assignments", "asg:cur")
+CURRENT_BUTTON: Button = ("📂 Current assignments", ASG.encode(Asg.CURRENT))
 PICK_PROGRAM = "Which program for <b>{client}</b>?"
 NO_PROGRAMS = "You have no programs yet. Build one with /programs, then come back to /assign."
 ASK_START = (
@@ -91,7 +146,14 @@ ASK_START = (
     "Type a date in {client}'s calendar ({tz}), e.g. <code>{example}</code>, "
     "<code>tomorrow</code> or <code>mon</code>, or tap a button."
 )
-START_BUTTONS = keyboard([[("Tomorrow", "asg:sd:tomorrow"), ("Next Monday", "asg:sd:monday")]])
+START_BUTTONS = keyboard(
+    [
+        [
+            ("Tomorrow", ASG.encode(Asg.START, word="tomorrow")),
+            ("Next Monday", ASG.encode(Asg.START, word="monday")),
+        ]
+    ]
+)
 START_WORDS = {"tomorrow": "tomorrow", "monday": "next monday"}
 ASK_DAYS = (
     "Which days does <b>{client}</b> train? <b>{program}</b> has up to {need} session{s} a "
@@ -109,7 +171,7 @@ CONFIRM_TEXT = (
     "{total}, last one {end}.\n\n"
     "<b>First sessions</b> ({tz_note}):\n{lines}"
 )
-CONFIRM_BUTTONS = keyboard([[("✅ Assign", "asg:ok"), ("✖️ Cancel", "asg:no")]])
+CONFIRM_BUTTONS = keyboard([[("✅ Assign", ASG.encode(Asg.OK)), ("✖️ Cancel", ASG.encode(Asg.NO))]])
 ASSIGNED = "✅ <b>{program}</b> is assigned to <b>{client}</b>: {total} from {start}."
 CLIENT_SEES = " They can see it with /plan."
 CLIENT_NOT_TOLD = "{client} hasn't joined Spotter yet, so they weren't notified."
@@ -123,7 +185,7 @@ NOT_ASSIGNED = "Nothing was assigned. Send /assign to start again."
 
 CURRENT_HEADER = "📂 <b>Current assignments</b>"
 CURRENT_EMPTY = "📂 No running assignments. Pick a client to assign a program."
-BACK_TO_CLIENTS: Button = ("⬅️ Clients", "asg:pg:0")
+BACK_TO_CLIENTS: Button = ("⬅️ Clients", ASG.encode(Asg.PAGE, 0))
 STATUS_LABELS = {
     AssignmentStatus.ASSIGNED: "assigned",
     AssignmentStatus.IN_PROGRESS: "in progress",
@@ -144,7 +206,7 @@ VIEW_TEXT = (
     "{done} of {total} done."
 )
 ASK_SCOPE = "🔁 Swap an exercise for <b>{client}</b> only. In which session?"
-ALL_SESSIONS: Button = ("All sessions", "asg:ss:0")
+ALL_SESSIONS: Button = ("All sessions", ASG.encode(Asg.SCOPE, 0))
 ASK_EXERCISE = "Which exercise should {client} stop doing{scope}?"
 NO_EXERCISES = "That session has no exercises to swap. Pick another one."
 ASK_REPLACEMENT = (
@@ -165,10 +227,10 @@ ASK_SHIFT = (
     "same. Type a number, e.g. <code>2</code> (later) or <code>-1</code> (earlier), or tap one."
 )
 SHIFT_BUTTONS = [
-    ("-7", "asg:shd:-7"),
-    ("-1", "asg:shd:-1"),
-    ("+1", "asg:shd:1"),
-    ("+7", "asg:shd:7"),
+    ("-7", ASG.encode(Asg.EARLIER, 7)),
+    ("-1", ASG.encode(Asg.EARLIER, 1)),
+    ("+1", ASG.encode(Asg.LATER, 1)),
+    ("+7", ASG.encode(Asg.LATER, 7)),
 ]
 SHIFTED = "✅ {summary} for {client}."
 SHIFT_NOTICE = (
@@ -182,7 +244,8 @@ CANCELLED = "✖️ <b>{name}</b> is cancelled for {client}; {summary}."
 CANCEL_NOTICE = "✖️ <b>{trainer} cancelled your {kind} {program}</b>; {summary}."
 CARD_HEADER = "📋 <b>Programs</b> for this client. Tap one to manage it, or assign another."
 CARD_EMPTY = "📋 No running program for this client yet."
-CARD_ACTION = ("📋 Programs", "asg:card")
+CARD_ACTION = ("📋 Programs", f"{ASG.prefix}:{Asg.CARD.value}")
+"""The client card adds ``:<client profile id>``."""
 ONE_WORKOUT = "🏋️ One workout instead"
 BAD_NUMBER = "Please type a whole number of days, e.g. <code>2</code> or <code>-1</code>."
 
@@ -197,9 +260,33 @@ def _state(context: Context) -> dict[str, Any]:
     return found
 
 
-def _pressed_id(update: Update) -> int:
+def _press(update: Update) -> Press[Asg] | None:
+    """The button pressed, or ``None`` for data this flow never made (forged, or from an
+    older version of the flow)."""
     assert update.callback_query is not None
-    return int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    press = ASG.decode(update.callback_query.data)
+    return press if press is not None and _fits(press) else None
+
+
+def _fits(press: Press[Asg]) -> bool:
+    """Whether a decoded press has the shape this flow gives its action."""
+    if press.action in ONE_ID:
+        return len(press.ids) == 1 and press.word is None
+    if press.action is Asg.START:
+        return not press.ids and press.word is not None
+    if press.action is Asg.DAY:
+        return (len(press.ids) == 1 and press.word is None) or (
+            not press.ids and press.word == DAYS_DONE
+        )
+    return not press.ids and press.word is None
+
+
+def _pressed_id(update: Update) -> int:
+    """The id of the button pressed (its shape was checked before the handler ran)."""
+    press = _press(update)
+    assert press is not None
+    assert press.ids
+    return press.ids[0]
 
 
 def _text(update: Update) -> str:
@@ -229,12 +316,14 @@ async def _refuse(update: Update, error: DomainError | str) -> None:
 
 
 def _client_keyboard(page: ClientPage) -> list[list[Button]]:
-    rows: list[list[Button]] = [[(c.name, f"asg:c:{c.profile_id}")] for c in page.items]
+    rows: list[list[Button]] = [
+        [(c.name, ASG.encode(Asg.CLIENT, c.profile_id))] for c in page.items
+    ]
     nav: list[Button] = []
     if page.page > 0:
-        nav.append(("◀️", f"asg:pg:{page.page - 1}"))
+        nav.append(("◀️", ASG.encode(Asg.PAGE, page.page - 1)))
     if page.page + 1 < page.pages:
-        nav.append(("▶️", f"asg:pg:{page.page + 1}"))
+        nav.append(("▶️", ASG.encode(Asg.PAGE, page.page + 1)))
     if nav:
         rows.append(nav)
     rows.append([CURRENT_BUTTON])
@@ -319,7 +408,7 @@ async def pick_client(update: Update, context: Context) -> int:
         [
             (
                 f"{p.name} · {p.weeks} wk · {p.per_week}×/wk",
-                f"asg:p:{p.id}",
+                ASG.encode(Asg.PROGRAM, p.id),
             )
         ]
         for p in programs
@@ -376,8 +465,8 @@ async def start_typed(update: Update, context: Context) -> int:
 
 
 async def start_pressed(update: Update, context: Context) -> int:
-    assert update.callback_query is not None
-    word = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    press = _press(update)
+    word = press.word if press is not None else None
     if word not in START_WORDS:
         await _refuse(update, "That button isn't one I offered. Tap Tomorrow or Next Monday.")
         return START
@@ -389,10 +478,14 @@ async def _show_days(update: Update, context: Context, *, edit: bool = True) -> 
     chosen = set(state.get("days", []))
     need = int(state["per_week"])
     buttons: list[Button] = [
-        (f"{'✅ ' if day in chosen else ''}{WEEKDAY_NAMES[day][:3]}", f"asg:wd:{day}")
+        (f"{'✅ ' if day in chosen else ''}{WEEKDAY_NAMES[day][:3]}", ASG.encode(Asg.DAY, day))
         for day in range(7)
     ]
-    rows = [buttons[:4], buttons[4:], [(f"Done ({len(chosen)}/{need})", "asg:wd:ok")]]
+    rows = [
+        buttons[:4],
+        buttons[4:],
+        [(f"Done ({len(chosen)}/{need})", ASG.encode(Asg.DAY, word=DAYS_DONE))],
+    ]
     text = ASK_DAYS.format(
         client=esc(state["client_name"]),
         program=esc(state["program_name"]),
@@ -540,7 +633,7 @@ async def current(update: Update, context: Context) -> int | None:
         await show(update, CURRENT_EMPTY, keyboard([[BACK_TO_CLIENTS]]))
         return LIST
     rows: list[list[Button]] = [
-        [(f"{a.client_name} · {_label(a)}", f"asg:v:{a.id}")] for a in items
+        [(f"{a.client_name} · {_label(a)}", ASG.encode(Asg.VIEW, a.id))] for a in items
     ]
     rows.append([BACK_TO_CLIENTS])
     await show(update, CURRENT_HEADER, keyboard(rows))
@@ -579,12 +672,12 @@ def _view_buttons(detail: AssignmentDetail) -> list[list[Button]]:
     rows: list[list[Button]] = []
     if not detail.is_final:
         if not detail.single:
-            rows.append([("🔁 Swap an exercise", f"asg:sw:{detail.id}")])
+            rows.append([("🔁 Swap an exercise", ASG.encode(Asg.SWAP, detail.id))])
         rows += [
-            [("📆 Shift schedule", f"asg:sh:{detail.id}")],
-            [(f"✖️ Cancel {KIND[detail.single]}", f"asg:x:{detail.id}")],
+            [("📆 Shift schedule", ASG.encode(Asg.SHIFT, detail.id))],
+            [(f"✖️ Cancel {KIND[detail.single]}", ASG.encode(Asg.CANCEL, detail.id))],
         ]
-    rows.append([("⬅️ Back", "asg:cur")])
+    rows.append([("⬅️ Back", ASG.encode(Asg.CURRENT))])
     return rows
 
 
@@ -643,15 +736,15 @@ async def _scopes(update: Update, context: Context, assignment_id: int, page: in
     state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
     chunk = detail.program_sessions[page * SCOPE_PAGE : (page + 1) * SCOPE_PAGE]
     rows: list[list[Button]] = [[ALL_SESSIONS]] if page == 0 else []
-    rows += [[(ps.label, f"asg:ss:{ps.id}")] for ps in chunk]
+    rows += [[(ps.label, ASG.encode(Asg.SCOPE, ps.id))] for ps in chunk]
     nav: list[Button] = []
     if page > 0:
-        nav.append(("◀️", f"asg:sp:{page - 1}"))
+        nav.append(("◀️", ASG.encode(Asg.SCOPE_PAGE, page - 1)))
     if (page + 1) * SCOPE_PAGE < len(detail.program_sessions):
-        nav.append(("▶️", f"asg:sp:{page + 1}"))
+        nav.append(("▶️", ASG.encode(Asg.SCOPE_PAGE, page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([("⬅️ Back", f"asg:v:{detail.id}")])
+    rows.append([("⬅️ Back", ASG.encode(Asg.VIEW, detail.id))])
     await show(update, ASK_SCOPE.format(client=esc(detail.client_name)), keyboard(rows))
     return SWAP_SCOPE
 
@@ -671,8 +764,8 @@ async def pick_scope(update: Update, context: Context) -> int:
         return SWAP_SCOPE
     state["scope"] = scope or 0
     state["options"] = {str(o.id): o.name for o in options}
-    rows: list[list[Button]] = [[(o.name, f"asg:se:{o.id}")] for o in options]
-    rows.append([("⬅️ Back", f"asg:v:{state['aid']}")])
+    rows: list[list[Button]] = [[(o.name, ASG.encode(Asg.EXERCISE, o.id))] for o in options]
+    rows.append([("⬅️ Back", ASG.encode(Asg.VIEW, int(state["aid"])))])
     where = " in every session" if scope is None else " in that session"
     await show(
         update,
@@ -704,8 +797,8 @@ async def search_typed(update: Update, context: Context) -> int:
         await show(update, esc(error), edit=False)
         return SWAP_PICK if state.get("hits") else SWAP_SEARCH
     state["hits"] = {str(h.id): h.name for h in hits}
-    rows: list[list[Button]] = [[(h.name, f"asg:sr:{h.id}")] for h in hits]
-    rows.append([("⬅️ Back", f"asg:v:{state['aid']}")])
+    rows: list[list[Button]] = [[(h.name, ASG.encode(Asg.REPLACEMENT, h.id))] for h in hits]
+    rows.append([("⬅️ Back", ASG.encode(Asg.VIEW, int(state["aid"])))])
     text = PICK_REPLACEMENT.format(exercise=esc(state["original_name"]))
     await show(update, text, keyboard(rows), edit=False)
     return SWAP_PICK
@@ -775,7 +868,9 @@ async def shift_start(update: Update, context: Context) -> int:
 
 
 def _shift_keyboard(context: Context) -> Any:
-    return keyboard([SHIFT_BUTTONS, [("⬅️ Back", f"asg:v:{_state(context).get('aid', 0)}")]])
+    return keyboard(
+        [SHIFT_BUTTONS, [("⬅️ Back", ASG.encode(Asg.VIEW, int(_state(context).get("aid", 0))))]]
+    )
 
 
 async def _shift(update: Update, context: Context, days: int) -> int | None:
@@ -816,9 +911,11 @@ async def _tell_shift(context: Context, notice: ChangeNotice) -> None:
 
 
 async def shift_pressed(update: Update, context: Context) -> int | None:
-    assert update.callback_query is not None
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    return await _shift(update, context, int(raw))
+    press = _press(update)
+    assert press is not None
+    assert press.ids
+    sign = -1 if press.action is Asg.EARLIER else 1
+    return await _shift(update, context, sign * press.ids[0])
 
 
 async def shift_typed(update: Update, context: Context) -> int | None:
@@ -845,7 +942,12 @@ async def cancel_start(update: Update, context: Context) -> int:
         return VIEW
     state = _state(context)
     state.update(aid=detail.id, name=detail.name, client_name=detail.client_name)
-    rows = [[("Yes, cancel it", "asg:xok"), ("No, keep it", f"asg:v:{detail.id}")]]
+    rows = [
+        [
+            ("Yes, cancel it", ASG.encode(Asg.CANCEL_OK)),
+            ("No, keep it", ASG.encode(Asg.VIEW, detail.id)),
+        ]
+    ]
     await show(
         update,
         ASK_CANCEL.format(name=esc(detail.name), client=esc(detail.client_name)),
@@ -878,7 +980,7 @@ async def cancel_confirmed(update: Update, context: Context) -> int:
             client=esc(notice.client_name),
             summary=esc(notice.summary),
         ),
-        keyboard([[("📂 Current assignments", "asg:cur")]]),
+        keyboard([[("📂 Current assignments", ASG.encode(Asg.CURRENT))]]),
     )
     return LIST
 
@@ -894,8 +996,8 @@ async def from_card(update: Update, context: Context) -> int | None:
     except DomainError as error:
         await _refuse(update, error)
         return None
-    rows: list[list[Button]] = [[(_label(a), f"asg:v:{a.id}")] for a in items]
-    rows.append([("➕ Assign a program", f"asg:c:{client_id}")])
+    rows: list[list[Button]] = [[(_label(a), ASG.encode(Asg.VIEW, a.id))] for a in items]
+    rows.append([("➕ Assign a program", ASG.encode(Asg.CLIENT, client_id))])
     rows.append([("⬅️ Back", f"cl:card:{client_id}")])
     text = CARD_HEADER if items else CARD_EMPTY
     await show(update, text, keyboard(rows))
@@ -907,69 +1009,83 @@ async def use_buttons(update: Update, context: Context) -> int | None:
     return None
 
 
-def build_handler() -> list[object]:
-    def cb(callback: Any, pattern: str) -> CallbackQueryHandler[Any, Any]:
-        return CallbackQueryHandler(callback, pattern=pattern)
+async def day_pressed(update: Update, context: Context) -> int:
+    """A weekday toggles; Done goes on to the times."""
+    press = _press(update)
+    if press is not None and press.word == DAYS_DONE:
+        return await days_done(update, context)
+    return await toggle_day(update, context)
 
-    text = filters.TEXT & ~filters.COMMAND
-    nav = [
-        cb(view, r"^asg:v:\d+$"),
-        cb(current, r"^asg:cur$"),
-        cb(client_page, r"^asg:pg:\d+$"),
+
+Callback = Callable[[Update, Context], Coroutine[Any, Any, int | None]]
+
+
+def _buttons(table: Mapping[Asg, Callback]) -> list[CallbackQueryHandler[Any, Any]]:
+    """One handler an action; a press of the wrong shape (forged, or from an older version of
+    the flow) gets the expired-button answer."""
+
+    def guarded(handler: Callback) -> Callback:
+        async def run(update: Update, context: Context) -> int | None:
+            if _press(update) is None:
+                await stale_button(update, context)
+                return None
+            return await handler(update, context)
+
+        return run
+
+    return [
+        CallbackQueryHandler(guarded(handler), pattern=ASG.pattern(action))
+        for action, handler in table.items()
     ]
+
+
+NAV: dict[Asg, Callback] = {Asg.VIEW: view, Asg.CURRENT: current, Asg.PAGE: client_page}
+BUTTONS: dict[int, dict[Asg, Callback]] = {
+    CLIENT: {Asg.CLIENT: pick_client},
+    PROGRAM: {Asg.PROGRAM: pick_program},
+    START: {Asg.START: start_pressed},
+    DAYS: {Asg.DAY: day_pressed},
+    TIME: {},
+    CONFIRM: {Asg.OK: confirm, Asg.NO: decline},
+    LIST: {},
+    VIEW: {Asg.SWAP: swap_start, Asg.SHIFT: shift_start, Asg.CANCEL: cancel_start},
+    SWAP_SCOPE: {Asg.SCOPE: pick_scope, Asg.SCOPE_PAGE: scope_page},
+    SWAP_EXERCISE: {Asg.EXERCISE: pick_exercise},
+    SWAP_SEARCH: {},
+    SWAP_PICK: {Asg.REPLACEMENT: pick_replacement},
+    SWAP_REASON: {},
+    SHIFT: {Asg.LATER: shift_pressed, Asg.EARLIER: shift_pressed},
+    CANCEL_CONFIRM: {Asg.CANCEL_OK: cancel_confirmed},
+}
+"""Each step's buttons, besides the navigation (:data:`NAV`), which every step has."""
+
+TYPED: dict[int, Callback] = {
+    START: start_typed,
+    DAYS: days_typed,
+    TIME: time_typed,
+    CONFIRM: confirm_typed,
+    SWAP_SEARCH: search_typed,
+    SWAP_PICK: search_typed,
+    SWAP_REASON: reason_typed,
+    SHIFT: shift_typed,
+}
+"""What a typed message means at a step; elsewhere it is a reminder to use the buttons."""
+
+
+def build_handler() -> list[object]:
+    text = filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[Any]] = {
+        step: [
+            *_buttons(own),
+            *_buttons(NAV),
+            MessageHandler(text, TYPED.get(step, use_buttons)),
+        ]
+        for step, own in BUTTONS.items()
+    }
     flow = Flow(
         "assign",
-        entry_points=[CommandHandler("assign", start), cb(from_card, r"^asg:card:\d+$")],
-        states={
-            CLIENT: [cb(pick_client, r"^asg:c:\d+$"), *nav, MessageHandler(text, use_buttons)],
-            PROGRAM: [cb(pick_program, r"^asg:p:\d+$"), *nav, MessageHandler(text, use_buttons)],
-            START: [cb(start_pressed, r"^asg:sd:\w+$"), *nav, MessageHandler(text, start_typed)],
-            DAYS: [
-                cb(days_done, r"^asg:wd:ok$"),
-                cb(toggle_day, r"^asg:wd:\d$"),
-                *nav,
-                MessageHandler(text, days_typed),
-            ],
-            TIME: [*nav, MessageHandler(text, time_typed)],
-            CONFIRM: [
-                cb(confirm, r"^asg:ok$"),
-                cb(decline, r"^asg:no$"),
-                *nav,
-                MessageHandler(text, confirm_typed),
-            ],
-            LIST: [*nav, MessageHandler(text, use_buttons)],
-            VIEW: [
-                cb(swap_start, r"^asg:sw:\d+$"),
-                cb(shift_start, r"^asg:sh:\d+$"),
-                cb(cancel_start, r"^asg:x:\d+$"),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            SWAP_SCOPE: [
-                cb(pick_scope, r"^asg:ss:\d+$"),
-                cb(scope_page, r"^asg:sp:\d+$"),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            SWAP_EXERCISE: [
-                cb(pick_exercise, r"^asg:se:\d+$"),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-            SWAP_SEARCH: [*nav, MessageHandler(text, search_typed)],
-            SWAP_PICK: [
-                cb(pick_replacement, r"^asg:sr:\d+$"),
-                *nav,
-                MessageHandler(text, search_typed),
-            ],
-            SWAP_REASON: [*nav, MessageHandler(text, reason_typed)],
-            SHIFT: [cb(shift_pressed, r"^asg:shd:-?\d+$"), *nav, MessageHandler(text, shift_typed)],
-            CANCEL_CONFIRM: [
-                cb(cancel_confirmed, r"^asg:xok$"),
-                *nav,
-                MessageHandler(text, use_buttons),
-            ],
-        },
+        entry_points=[CommandHandler("assign", start), *_buttons({Asg.CARD: from_card})],
+        states=states,
     )
     if CARD_ACTION not in CARD_ACTIONS:
         CARD_ACTIONS.append(CARD_ACTION)
