@@ -52,6 +52,23 @@ UPCOMING = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 LOGGABLE = (SessionStatus.SCHEDULED, SessionStatus.IN_PROGRESS)
 
 
+class SessionTimePassed(InvalidInput):
+    """The time asked for a booking or a move is no longer in the future."""
+
+    def __init__(self) -> None:
+        super().__init__("That time has already passed.", example="tomorrow 18:00")
+
+
+class SameTime(InvalidInput):
+    """A move to the time the session already has."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That is the time the session already has. Send a different time.",
+            example="tomorrow 18:00",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SessionItem:
     id: int
@@ -329,7 +346,7 @@ class CalendarService(Service):
     async def create(self, telegram_id: int, draft: NewSession) -> SessionNotice:
         """Book a session (SCHEDULED) for one of the trainer's clients."""
         if draft.starts_at <= self.ctx.clock.now():
-            raise InvalidInput("That time has already passed.", example="tomorrow 18:00")
+            raise SessionTimePassed()
         if not DURATION_MIN <= draft.duration_minutes <= DURATION_MAX:
             raise InvalidInput("That duration is out of range.", example="60")
         async with self.ctx.uow() as uow:
@@ -378,16 +395,13 @@ class CalendarService(Service):
     ) -> SessionNotice:
         """Move a session: the old row becomes RESCHEDULED, a new SCHEDULED row takes over."""
         if starts_at <= self.ctx.clock.now():
-            raise InvalidInput("That time has already passed.", example="tomorrow 18:00")
+            raise SessionTimePassed()
         async with self.ctx.uow() as uow:
             trainer = await _trainer(uow, telegram_id)
             old, _ = await self._own(uow, trainer, session_id, Permission.ASSIGN_WORKOUTS)
             _transition(old, SessionStatus.RESCHEDULED)
             if old.scheduled_at == starts_at:
-                raise InvalidInput(
-                    "That is the time the session already has. Send a different time.",
-                    example="tomorrow 18:00",
-                )
+                raise SameTime()
             old.status = SessionStatus.RESCHEDULED
             old.status_reason = "Rescheduled"
             new = CoachingSession(
