@@ -108,7 +108,7 @@ class Asg(StrEnum):
     CARD = "card"
 
 
-ASG = ButtonCodec("asg", Asg)
+ASG = ButtonCodec("asg", Asg, words=True)
 ONE_ID = frozenset(
     {
         Asg.PAGE,

@@ -97,7 +97,7 @@ class Sch(StrEnum):
     SKIP = "skip"
 
 
-SCH = ButtonCodec("sch", Sch)
+SCH = ButtonCodec("sch", Sch, words=True)
 BACK_TO_LIST = SCH.encode(Sch.LIST, 0)
 
 # --- wording and keyboards -------------------------------------------------------------------
