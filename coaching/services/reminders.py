@@ -1,7 +1,7 @@
 """The reminder outbox, and the personal settings that shape it.
 
 Reminders are rows (:class:`storage.models.Reminder`) derived from the coaching calendar. The
-calendar calls :func:`reminders_for_session_changed` inside its own transaction whenever a session
+calendar calls :func:`reminders_for_session_changed` with its own unit of work whenever a session
 is booked, moved, cancelled or completed; :func:`reminders_for_user_settings_changed` re-derives
 a client's future reminders after they change their time zone or reminder times. A trainer's
 message to a client goes through the same outbox (:func:`queue_trainer_message`), so it honours
@@ -139,7 +139,7 @@ class SettingsView:
 
 
 # --------------------------------------------------------------------------------------------
-# Deriving reminders from the calendar (inside the caller's transaction)
+# Deriving reminders from the calendar (inside the caller's unit of work)
 # --------------------------------------------------------------------------------------------
 
 
@@ -161,7 +161,7 @@ def quiet_hours_of(user: User) -> QuietHours | None:
 async def reminders_for_session_changed(
     uow: UnitOfWork, coaching_session_id: int, now: datetime
 ) -> None:
-    """(Re)derive the PENDING reminders of one coaching session, in the caller's transaction.
+    """(Re)derive the PENDING reminders of one coaching session, in the caller's unit of work.
 
     A scheduled session of an active relationship whose client has joined gets the reminders
     their settings imply; anything else (cancelled, completed, moved away, not joined) gets
@@ -275,7 +275,7 @@ def _wants_reminders(
 
 
 async def reminders_for_user_settings_changed(uow: UnitOfWork, user_id: int, now: datetime) -> None:
-    """Re-derive the reminders of every future session of this client (caller's transaction).
+    """Re-derive the reminders of every future session of this client (caller's unit of work).
 
     Trainer messages waiting for the client's quiet hours to end are made due now; the
     dispatcher checks them against the new quiet hours and holds them again if need be.

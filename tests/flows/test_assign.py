@@ -240,3 +240,27 @@ async def test_the_client_card_opens_this_clients_programs(
     await dave.send("/assign")
     await dave.press_data(f"asg:card:{coaching.profile.id}")
     assert dave.last_answer == "I can't find that client among yours."
+
+
+async def test_shift_buttons_and_forged_shapes(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await assign_setup(session_factory)
+    alice = sim.user(1001, "Alice")
+    await assign_bob(alice)
+    (stored,) = await assignments(session_factory)
+    await alice.send("/assign")
+    await alice.press("Current assignments")
+    await alice.press("Bob · Strength Base (assigned)")
+    await alice.press("Shift schedule")
+    assert alice.last_reply.flat_buttons[:4] == ["-7", "-1", "+1", "+7"]
+    # A press with an id too many, or the old data of an "earlier" button, is out of date.
+    for forged in (f"asg:sh:{stored.id}:1", "asg:shd:-1", "asg:shd:1:2", "asg:she"):
+        await alice.press_data(forged)
+        assert alice.last_answer is not None
+        assert "expired" in alice.last_answer
+    await alice.press("+7")
+    assert "6 upcoming sessions moved 7 days later for Bob" in alice.last_reply.text
+    await alice.press("Shift schedule")
+    await alice.press("-1")
+    assert "6 upcoming sessions moved 1 day earlier for Bob" in alice.last_reply.text

@@ -390,3 +390,17 @@ async def test_a_confirmation_survives_a_restart(
         assert "expired" in alice2.last_answer, "a second tap books nothing more"
     (row,) = await stored_sessions(session_factory)
     assert row.session_type is SessionType.ASSESSMENT
+
+
+async def test_calendar_buttons_of_the_wrong_shape_are_out_of_date(
+    sim: ChatSimulator, session_factory: Factory
+) -> None:
+    await schedule_setup(session_factory)
+    alice = sim.user(1001, "Alice")
+    await alice.send("/schedule")
+    for forged in ("sch:ls", "sch:ls:0:1", "sch:new:5", "sch:s:1:TRAINING", "sch:c:x"):
+        await alice.press_data(forged)
+        assert alice.last_answer is not None
+        assert "expired" in alice.last_answer
+    await alice.press_data("sch:ls:0")
+    assert "Your next 14 days" in alice.last_reply.text
