@@ -7,7 +7,7 @@
   permissions: it is their own data.
 * :meth:`ExportService.trainer_export`: per client or for all clients, what each client lets the
   trainer see: sessions and sets (``view_workout_history``) and an adherence summary
-  (``view_activity_status``). Every client goes through ``trainer_access``.
+  (``view_activity_status``). Every client goes through ``check_access``.
 * :meth:`ExportService.library` / :meth:`ExportService.import_library`: the trainer's templates and
   programs as versioned JSON, and back as new rows owned by the importer.
 """
