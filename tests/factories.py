@@ -1156,3 +1156,35 @@ async def finish_session(user: SimUser) -> str:
     await user.press("🏁 Finish")
     await user.press("Yes, finish")
     return [r.text for r in user.replies if "Session complete" in r.text][-1]
+
+
+# --------------------------------------------------------------------- a template's stored rows
+
+TEMPLATE_ROW_FIELDS = (
+    "exercise_id",
+    "order_index",
+    "target_sets",
+    "reps_min",
+    "reps_max",
+    "target_weight_kg",
+    "target_percent_e1rm",
+    "bodyweight",
+    "target_rpe",
+    "target_rir",
+    "rest_seconds",
+    "duration_s",
+    "distance_m",
+    "instructions",
+    "tips",
+)
+
+
+async def template_rows(factory: Factory, template_id: int) -> list[dict[str, Any]]:
+    """The template's exercise rows in order, each as its prescription fields."""
+    async with factory() as session:
+        rows = await session.execute(
+            select(ExerciseTemplate)
+            .where(ExerciseTemplate.session_template_id == template_id)
+            .order_by(ExerciseTemplate.order_index)
+        )
+        return [{f: getattr(r, f) for f in TEMPLATE_ROW_FIELDS} for r in rows.scalars()]

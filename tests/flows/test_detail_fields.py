@@ -22,12 +22,6 @@ Factory = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-async def tara(sim: ChatSimulator, session_factory: Factory) -> SimUser:
-    await make_user(session_factory, 1001, "Tara", trainer=True)
-    return sim.user(1001, "Tara")
-
-
-@pytest.fixture
 async def otto(sim: ChatSimulator, session_factory: Factory) -> SimUser:
     await make_user(session_factory, 1003, "Otto", trainer=True)
     return sim.user(1003, "Otto")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import time
 
-import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,12 +28,6 @@ from tests.fakes.chat import ChatSimulator, SimUser
 
 Factory = async_sessionmaker[AsyncSession]
 TARA, CARL = 1001, 600
-
-
-@pytest.fixture
-async def tara(sim: ChatSimulator, session_factory: Factory) -> SimUser:
-    await make_user(session_factory, TARA, "Tara", trainer=True)
-    return sim.user(TARA, "Tara")
 
 
 async def _template_rows(factory: Factory) -> list[ExerciseTemplate]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,12 +36,6 @@ async def _sessions(
             )
             result.append((s.week_number, s.session_number, s.name, list(loads.scalars())))
         return result
-
-
-@pytest.fixture
-async def tara(sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]) -> SimUser:
-    await make_user(session_factory, 1001, "Tara", trainer=True)
-    return sim.user(1001, "Tara")
 
 
 async def _create(tara: SimUser, name: str = "Strength block", weeks: str = "4") -> None:

@@ -2,58 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import Units
 from storage.models import Exercise, ExerciseTemplate, SessionTemplate
 from tests.factories import make_user
+from tests.factories import template_rows as _rows
 from tests.fakes.chat import ChatSimulator, SimUser
-
-ROW_FIELDS = (
-    "exercise_id",
-    "order_index",
-    "target_sets",
-    "reps_min",
-    "reps_max",
-    "target_weight_kg",
-    "target_percent_e1rm",
-    "bodyweight",
-    "target_rpe",
-    "target_rir",
-    "rest_seconds",
-    "duration_s",
-    "distance_m",
-    "instructions",
-    "tips",
-)
 
 
 async def _templates(factory: async_sessionmaker[AsyncSession]) -> list[SessionTemplate]:
     async with factory() as session:
         rows = await session.execute(select(SessionTemplate).order_by(SessionTemplate.id))
         return list(rows.scalars())
-
-
-async def _rows(
-    factory: async_sessionmaker[AsyncSession], template_id: int
-) -> list[dict[str, Any]]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(ExerciseTemplate)
-            .where(ExerciseTemplate.session_template_id == template_id)
-            .order_by(ExerciseTemplate.order_index)
-        )
-        return [{f: getattr(r, f) for f in ROW_FIELDS} for r in rows.scalars()]
-
-
-@pytest.fixture
-async def tara(sim: ChatSimulator, session_factory: async_sessionmaker[AsyncSession]) -> SimUser:
-    await make_user(session_factory, 1001, "Tara", trainer=True)
-    return sim.user(1001, "Tara")
 
 
 async def _new(tara: SimUser, name: str) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import Difficulty, Units
@@ -28,38 +26,9 @@ from coaching.services.templates import (
     TemplateField,
     TemplateService,
 )
-from storage.models import ExerciseTemplate, SessionTemplate
+from storage.models import SessionTemplate
 from tests.factories import make_user
-
-ROW_FIELDS = (
-    "exercise_id",
-    "order_index",
-    "target_sets",
-    "reps_min",
-    "reps_max",
-    "target_weight_kg",
-    "target_percent_e1rm",
-    "bodyweight",
-    "target_rpe",
-    "target_rir",
-    "rest_seconds",
-    "duration_s",
-    "distance_m",
-    "instructions",
-    "tips",
-)
-
-
-async def _rows(
-    factory: async_sessionmaker[AsyncSession], template_id: int
-) -> list[dict[str, Any]]:
-    async with factory() as session:
-        rows = await session.execute(
-            select(ExerciseTemplate)
-            .where(ExerciseTemplate.session_template_id == template_id)
-            .order_by(ExerciseTemplate.order_index)
-        )
-        return [{f: getattr(r, f) for f in ROW_FIELDS} for r in rows.scalars()]
+from tests.factories import template_rows as _rows
 
 
 @pytest.fixture
