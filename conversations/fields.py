@@ -52,29 +52,6 @@ async def refuse(update: Update, error: DomainError | EntryError | str) -> None:
     await answer(update, text[:190], alert=True)
 
 
-def data_parts(update: Update) -> list[str]:
-    """The parts of a button's data. Only for flows not yet on a codec (templates and programs
-    outside their editors); a flow with a :class:`ButtonCodec` decodes with it instead."""
-    query = update.callback_query
-    return (query.data or "").split(":") if query is not None else []
-
-
-def int_part(parts: Sequence[str], index: int) -> int | None:
-    try:
-        value = int(parts[index])
-    except (IndexError, ValueError):
-        return None
-    return value if value >= 0 else None
-
-
-def enum_part(parts: Sequence[str], index: int, kind: type[E]) -> E | None:
-    """The enum member named by callback data part ``index``, or None when it is not one."""
-    try:
-        return kind(parts[index])
-    except (IndexError, ValueError):
-        return None
-
-
 def one_id(update: Update, codec: ButtonCodec[Any]) -> int | None:
     """The one id a button of ``codec`` carries (``<prefix>:<action>:<id>``); None for anything
     else (forged, out of date)."""
@@ -89,15 +66,14 @@ async def pressed(
     update: Update,
     expired: str,
     call: Callable[[int, int], Awaitable[T]],
-    codec: ButtonCodec[Any] | None = None,
+    codec: ButtonCodec[Any],
 ) -> T | None:
-    """``call(telegram id, id)`` for the id a button carries (``<prefix>:<code>:<id>``), read
-    with ``codec`` when the flow has one.
+    """``call(telegram id, id)`` for the one id a button of ``codec`` carries.
 
     None once the press was refused: a malformed button gets ``expired``, a ``DomainError``
     (not yours, gone) its own message.
     """
-    item_id = one_id(update, codec) if codec is not None else int_part(data_parts(update), 2)
+    item_id = one_id(update, codec)
     if item_id is None:
         await refuse(update, expired)
         return None
