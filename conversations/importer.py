@@ -195,14 +195,14 @@ class ImportButton:
         return cls(press.action, token, tuple(numbers), press.word or "")
 
 
-_BATCH = r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+_BATCH = r"[0-9A-Za-z-]{1,36}"  # a UUID as the import wrote it
 
 
 @dataclass(frozen=True, slots=True)
 class UndoButton:
     """``im:undo:<batch>``: undo one import. A batch is a UUID, which may start with a digit
-    and so is no word of the shared codec: this codec reads exactly that shape, and the undo
-    buttons already in chats keep working."""
+    and so is no word of the shared codec: this codec reads the batch's shape (letters, digits
+    and hyphens, at most 36), and the undo buttons already in chats keep working."""
 
     batch: str
 
