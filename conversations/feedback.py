@@ -325,7 +325,8 @@ TRAINER_IDS = {
     TrainerAction.MEDIA: 1,
     TrainerAction.COMMENT: 1,
 }
-
+REMINDER_IDS = dict.fromkeys(ReminderAction, 1)
+"""Every reminder button names its session."""
 
 REMINDER_PATTERN = rf"^{REMINDER.prefix}:({'|'.join(a.value for a in ReminderAction)}):"
 """The reminder buttons this flow answers (``rm:plan`` belongs to the settings flow)."""
@@ -1332,7 +1333,7 @@ async def trainer_media_wrong(update: Update, context: Context) -> int:
 
 async def on_reminder_button(update: Update, context: Context) -> int:
     """``rm:*``: a reminder's buttons; the session is re-checked by the service on each press."""
-    press = _pressed(REMINDER, update, dict.fromkeys(ReminderAction, 1))
+    press = _pressed(REMINDER, update, REMINDER_IDS)
     if press is None:
         await _refuse(update, EXPIRED)
         return END

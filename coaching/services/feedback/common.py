@@ -9,7 +9,7 @@ from coaching.domain.enums import Permission
 from coaching.domain.feedback import TimedComment
 from coaching.errors import NotAllowed
 from coaching.services.access import authorise, current_access
-from coaching.services.base import Service, ServiceContext
+from coaching.services.base import Service
 from coaching.services.feedback.errors import (
     REVIEW_STATUSES,
     NotFinished,
@@ -47,9 +47,6 @@ async def reviewing(uow: UnitOfWork, trainer_user_id: int, client_profile_id: in
 
 class FeedbackPart(Service):
     """The base of every feedback use case: loading and authorising."""
-
-    def __init__(self, ctx: ServiceContext) -> None:
-        self.ctx = ctx
 
     @staticmethod
     async def _user(uow: UnitOfWork, telegram_id: int) -> User:
