@@ -41,7 +41,7 @@ class HowToService(Service):
     async def view(self, telegram_id: int, exercise_id: int) -> HowToView:
         """The how-to as this person sees it: theirs if a trainer, else their trainer's."""
         async with self.ctx.uow() as uow:
-            user = await uow.users.by_telegram_id(telegram_id)
+            user = await uow.users.acting_user(telegram_id)
             if user is None:
                 raise NotFound(NOT_FOUND)
             repo = uow.howtos

@@ -441,7 +441,7 @@ class NoticeService(Service):
         """
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await uow.users.by_telegram_id(telegram_id)
+            user = await uow.users.acting_user(telegram_id)
             if user is None:
                 return False
             returned = not user.reachable
@@ -760,7 +760,7 @@ class ReminderService(Service):
         """Telegram told us (a chat member update) that this user blocked the bot."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await uow.users.by_telegram_id(telegram_id)
+            user = await uow.users.acting_user(telegram_id)
             if user is None:
                 return []
             notices = await self._mark_unreachable(uow, user.id, now)
@@ -771,7 +771,7 @@ class ReminderService(Service):
         """The user unblocked the bot: reachable again, future reminders restored."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            user = await uow.users.by_telegram_id(telegram_id)
+            user = await uow.users.acting_user(telegram_id)
             if user is None:
                 return False
             user.reachable = True
@@ -783,7 +783,7 @@ class ReminderService(Service):
     async def session_details(self, telegram_id: int, coaching_session_id: int) -> SessionDetails:
         """A session of the acting client, for a reminder's "See plan" button."""
         async with self.ctx.uow() as uow:
-            user = await uow.users.by_telegram_id(telegram_id)
+            user = await uow.users.acting_user(telegram_id)
             target = await uow.reminders.session_target(coaching_session_id)
             if (
                 user is None
@@ -907,7 +907,7 @@ class SettingsService(Service):
 
     @staticmethod
     async def _require(uow: UnitOfWork, telegram_id: int) -> User:
-        user = await uow.users.by_telegram_id(telegram_id)
+        user = await uow.users.acting_user(telegram_id)
         if user is None or not user.onboarded:
             raise NotFound("I don't know you yet. Send /start first.")
         return user

@@ -15,6 +15,7 @@ from coaching.domain.enums import Role
 from coaching.domain.threads import TargetKind, ThreadTarget
 from coaching.errors import DomainError
 from coaching.services.alerts import AlertService
+from coaching.services.assignments import AssignmentChoices
 from coaching.services.base import ServiceContext
 from coaching.services.calendar import CalendarService
 from coaching.services.charts import ChartService
@@ -24,13 +25,16 @@ from coaching.services.directory import DirectoryService
 from coaching.services.erasure import UNKNOWN_USER, ErasureService
 from coaching.services.exercises import TRAINERS_ONLY, ExerciseService, NewExercise
 from coaching.services.feedback import ClientFeedbackService, ReviewService
+from coaching.services.howtos import HowToService
 from coaching.services.invites import InviteService
+from coaching.services.live import StartPart
 from coaching.services.measurements import MeasurementService
 from coaching.services.permissions import PermissionService
 from coaching.services.plan import PlanService
 from coaching.services.profiles import ProfileService
 from coaching.services.programs import ProgramService
 from coaching.services.relationships import RelationshipService
+from coaching.services.reminders import ReminderService, SettingsService
 from coaching.services.templates import TemplateService
 from coaching.services.threads import ThreadService
 from coaching.services.users import UserService
@@ -178,6 +182,12 @@ OWN_WORDS: dict[str, Callable[[ServiceContext, int], Awaitable[object]]] = {
     "rate": lambda c, who: ClientFeedbackService(c).rate(who, 1, 8),
     "recent sessions": lambda c, who: ClientFeedbackService(c).recent(who),
     "review list": lambda c, who: ReviewService(c).review_list(who),
+    "how-to": lambda c, who: HowToService(c).view(who, 1),
+    "live menu": lambda c, who: StartPart(c).menu(who),
+    "live turn": lambda c, who: StartPart(c).turn(who, 1),
+    "settings": lambda c, who: SettingsService(c).get(who),
+    "see plan": lambda c, who: ReminderService(c).session_details(who, 1),
+    "assign": lambda c, who: AssignmentChoices(c).client_page(who),
 }
 
 

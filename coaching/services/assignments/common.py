@@ -225,7 +225,7 @@ class AssignmentBase(Service):
     """Loading and authorising, shared by the assignment use cases."""
 
     async def _trainer(self, uow: UnitOfWork, telegram_id: int) -> User:
-        user = await uow.users.by_telegram_id(telegram_id)
+        user = await uow.users.acting_user(telegram_id)
         if user is None or not user.is_trainer:
             raise NotAllowed(TRAINERS_ONLY)
         return user

@@ -495,7 +495,7 @@ class LivePart(Service):
     # ------------------------------------------------------------------ internals
 
     async def _user(self, uow: UnitOfWork, telegram_id: int) -> User:
-        user = await uow.users.by_telegram_id(telegram_id)
+        user = await uow.users.acting_user(telegram_id)
         if user is None:
             raise NotFound(UNKNOWN_USER)
         return user
