@@ -609,16 +609,7 @@ class ExerciseEntry:
         return await self._ask_step(update, context)
 
     def _summary(self, step: dict[str, Any], unit: Units) -> str:
-        p = build_prescription(
-            exercise_text=step["name"],
-            sets=step["sets"],
-            target=step["target"],
-            load=step.get("load"),
-            intensity=step.get("intensity"),
-            rest_s=step.get("rest"),
-            unit=unit,
-        )
-        return esc(format_prescription(p, unit))
+        return esc(format_prescription(_prescription(step, unit), unit))
 
     def _step_question(self, step: dict[str, Any], unit: Units) -> str:
         name = esc(step.get("name", ""))
@@ -694,15 +685,7 @@ class ExerciseEntry:
             step["at"] = STEP_ORDER[STEP_ORDER.index(at) + 1]
             self._save_step(context, step)
             return await self._ask_step(update, context)
-        prescription = build_prescription(
-            exercise_text=step["name"],
-            sets=step["sets"],
-            target=step["target"],
-            load=step.get("load"),
-            intensity=step.get("intensity"),
-            rest_s=step.get("rest"),
-            unit=unit,
-        )
+        prescription = _prescription(step, unit)
         svc = TemplateService(services(context).ctx)
         try:
             listing = await svc.add_one(
@@ -1007,3 +990,16 @@ def _check_step_fits(step: dict[str, Any], unit: Units) -> None:
 def _options(at: str) -> tuple[Option, ...]:
     """A step's buttons in order: a step button carries its place in this."""
     return tuple(option for row in STEP_OPTIONS.get(at, ()) for option in row)
+
+
+def _prescription(step: dict[str, Any], unit: Units) -> Prescription:
+    """The prescription the step-by-step answers in ``step`` make."""
+    return build_prescription(
+        exercise_text=step["name"],
+        sets=step["sets"],
+        target=step["target"],
+        load=step.get("load"),
+        intensity=step.get("intensity"),
+        rest_s=step.get("rest"),
+        unit=unit,
+    )

@@ -73,7 +73,14 @@ async def pressed(
     None once the press was refused: a malformed button gets ``expired``, a ``DomainError``
     (not yours, gone) its own message.
     """
-    item_id = one_id(update, codec)
+    return await call_with_id(update, one_id(update, codec), expired, call)
+
+
+async def call_with_id(
+    update: Update, item_id: int | None, expired: str, call: Callable[[int, int], Awaitable[T]]
+) -> T | None:
+    """``call(telegram id, item_id)``, or None once the press was refused: no id (a malformed
+    button) gets ``expired``, a ``DomainError`` (not yours, gone) its own message."""
     if item_id is None:
         await refuse(update, expired)
         return None

@@ -22,7 +22,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from coaching.errors import DomainError
 from coaching.services.exercises import Page
 from conversations.common import END, Button, Context, esc, identity, keyboard, show
-from conversations.fields import Item, error_text, refuse
+from conversations.fields import Item, call_with_id, error_text, refuse
 from conversations.typed_buttons import ButtonCodec, Press
 
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -80,20 +80,9 @@ def plain(handler: Handler) -> PressHandler[Any]:
 async def pressed_id(
     update: Update, press: Press[A], expired: str, call: Callable[[int, int], Awaitable[T]]
 ) -> T | None:
-    """``call(telegram id, id)`` for the first id a press carries.
-
-    None once the press was refused: a press without an id gets ``expired``, a
-    ``DomainError`` (not yours, gone) its own message.
-    """
-    item_id = press.id()
-    if item_id is None:
-        await refuse(update, expired)
-        return None
-    try:
-        return await call(identity(update).telegram_id, item_id)
-    except DomainError as error:
-        await refuse(update, error)
-        return None
+    """``call(telegram id, id)`` for the first id a press carries (see
+    :func:`conversations.fields.call_with_id`)."""
+    return await call_with_id(update, press.id(), expired, call)
 
 
 def pager(page: Page[Any], data: Callable[[int], str]) -> list[Button]:
