@@ -18,8 +18,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import PydanticCustomError, PydanticUndefined
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.db import DEFAULT_DATABASE_URL
+
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,64}$")
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/spotter.db"
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 """Where a test double of the Bot API runs: the only place a test clock is accepted."""
 

@@ -18,6 +18,9 @@ from sqlalchemy.pool import NullPool
 
 from storage.sqlite_driver import one_trip_connector
 
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/spotter.db"
+"""Where data lives unless ``DATABASE_URL`` says otherwise (the bot's and Alembic's default)."""
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # Connections kept open, and how many more may be opened at a peak. Updates of different chats

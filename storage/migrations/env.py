@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Connection
 
-from storage.db import create_null_pool_engine
+from storage.db import DEFAULT_DATABASE_URL, create_null_pool_engine
 from storage.models import Base
 
 config = context.config
@@ -23,9 +24,15 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") if has_ini else None
     if url:
         return url
-    from bot.config import load_settings
+    return _DatabaseSettings().database_url
 
-    return load_settings().database_url
+
+class _DatabaseSettings(BaseSettings):
+    """``DATABASE_URL`` from the environment or ``.env``, as the bot reads it, for running
+    Alembic by hand; the bot itself passes its URL in (:mod:`storage.migrate`)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    database_url: str = DEFAULT_DATABASE_URL
 
 
 def _configure(connection: Connection) -> None:
