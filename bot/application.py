@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.exc import DBAPIError
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
@@ -218,8 +219,14 @@ class SpotterApplication(Application):  # type: ignore[type-arg]
             "the chat's open flows were closed",
             update.update_id,
         )
-        if chat is not None:
-            await self.bot.send_message(chat.id, INTERRUPTED)
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            if chat is not None:
+                await self.bot.send_message(chat.id, INTERRUPTED)
+        except TelegramError as error:
+            # Blocked, or the press too old to answer: the flows are closed all the same.
+            log.info("update %s: could not tell the person: %s", update.update_id, error)
 
     def _load_turn(
         self, turn: ChatTurn, keys: dict[str, tuple[int, ...]], user_id: int | None

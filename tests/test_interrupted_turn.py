@@ -129,3 +129,31 @@ async def test_a_set_logged_just_before_the_bot_died_is_kept_and_the_session_goe
         assert await _sets(engine) == 1
         await tom_again.send("100x5")
         assert await _sets(engine) == 2
+
+
+async def test_a_person_who_blocked_the_bot_meanwhile_is_recovered_without_an_error(
+    sim: ChatSimulator,
+    settings: Settings,
+    api: FakeBotAPI,
+    engine: AsyncEngine,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tom = sim.user(1001, "Tom")
+    await tom.send("/start")
+    await tom.press("I'm a trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria Lopez")
+    with monkeypatch.context() as dying:
+        _dying(dying)
+        with pytest.raises(Killed):
+            await tom.press("Create now")
+    create = sim.last_update
+    assert create is not None
+    await tom.block_bot()
+
+    async with restarted(settings, api, engine, clock) as again:
+        after = make_sim(again, api)
+        await after.replay(create)  # the notice cannot go out; nothing else goes wrong
+        assert await _profiles(engine, "Maria Lopez") == 1
+        assert all(await _settled(engine))
