@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from storage.models import DelayedMessage, JobLease
 from storage.upsert import upsert_statement
+
+_PUTS: dict[str, Insert] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +43,22 @@ class DelayedMessageRepository:
 
     async def put(self, key: str, chat_id: int, text: str, due_at: datetime) -> None:
         """Schedule ``text`` for ``chat_id`` at ``due_at``, replacing the row of the same key."""
-        values = {"key": key, "chat_id": chat_id, "text": text, "due_at": due_at}
-        table: Any = DelayedMessage.__table__
-        await self.session.execute(
-            upsert_statement(
-                self.session, table, values, keys=("key",), update=("chat_id", "text", "due_at")
+        dialect = self.session.get_bind().dialect.name
+        statement = _PUTS.get(dialect)
+        if statement is None:
+            # Built once per backend (a set's rest timer is on the hot path); values are bound
+            # per call.
+            table: Any = DelayedMessage.__table__
+            columns = ("key", "chat_id", "text", "due_at")
+            statement = _PUTS[dialect] = upsert_statement(
+                self.session,
+                table,
+                {name: bindparam(name) for name in columns},
+                keys=("key",),
+                update=columns[1:],
             )
+        await self.session.execute(
+            statement, {"key": key, "chat_id": chat_id, "text": text, "due_at": due_at}
         )
 
     async def cancel(self, key: str) -> None:
