@@ -9,6 +9,9 @@ update arrives again, as Telegram re-delivers one it never saw answered.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,7 +24,7 @@ from storage.models import ClientProfile, ProcessedUpdate, SetRecord
 from tests.conftest import make_sim, restarted
 from tests.factories import start_squats
 from tests.fakes import FakeBotAPI
-from tests.fakes.chat import ChatSimulator
+from tests.fakes.chat import ChatSimulator, SimUser
 
 
 class Killed(BaseException):
@@ -36,6 +39,29 @@ def _dying(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(SqlPersistence, "write", die)
     monkeypatch.setattr(SqlPersistence, "write_turn", die)
+
+
+async def _naming_a_client(sim: ChatSimulator) -> SimUser:
+    """Tom, a trainer, at /newclient's choice after typing the name Maria Lopez."""
+    tom = sim.user(1001, "Tom")
+    await tom.send("/start")
+    await tom.press("I'm a trainer")
+    await tom.send("/newclient")
+    await tom.send("Maria Lopez")
+    return tom
+
+
+async def _dies_during(
+    sim: ChatSimulator, monkeypatch: pytest.MonkeyPatch, action: Awaitable[object]
+) -> dict[str, Any]:
+    """Run ``action`` in a bot that dies before writing the update's step; the update, for
+    delivering it again."""
+    with monkeypatch.context() as dying:
+        _dying(dying)
+        with pytest.raises(Killed):
+            await action
+    assert sim.last_update is not None
+    return sim.last_update
 
 
 async def _profiles(engine: AsyncEngine, name: str) -> int:
@@ -64,20 +90,11 @@ async def test_a_form_finished_just_before_the_bot_died_is_not_done_twice(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tom = sim.user(1001, "Tom")
-    await tom.send("/start")
-    await tom.press("I'm a trainer")
-    await tom.send("/newclient")
-    await tom.send("Maria Lopez")
-    with monkeypatch.context() as dying:
-        _dying(dying)
-        with pytest.raises(Killed):
-            await tom.press("Create now")
+    tom = await _naming_a_client(sim)
+    create = await _dies_during(sim, monkeypatch, tom.press("Create now"))
     assert "Maria Lopez" in tom.last_reply.text  # the answer went out before the bot died
     assert await _profiles(engine, "Maria Lopez") == 1
     assert False in await _settled(engine)
-    create = sim.last_update
-    assert create is not None
 
     async with restarted(settings, api, engine, clock) as again:
         after = make_sim(again, api)
@@ -106,20 +123,11 @@ async def test_a_set_logged_just_before_the_bot_died_is_kept_and_the_session_goe
 ) -> None:
     """Logging a set settles its own mark: the session stays open where it was, and the set
     delivered again is neither stored twice nor interrupted."""
-    tom = sim.user(1001, "Tom")
-    await tom.send("/start")
-    await tom.press("I'm a trainer")
-    await tom.send("/newclient")
-    await tom.send("Maria Lopez")
+    tom = await _naming_a_client(sim)
     await tom.press("Create now")
     await start_squats(tom, "Maria Lopez")
-    with monkeypatch.context() as dying:
-        _dying(dying)
-        with pytest.raises(Killed):
-            await tom.send("100x5")
+    logged = await _dies_during(sim, monkeypatch, tom.send("100x5"))
     assert await _sets(engine) == 1
-    logged = sim.last_update
-    assert logged is not None
 
     async with restarted(settings, api, engine, clock) as again:
         after = make_sim(again, api)
@@ -139,17 +147,8 @@ async def test_a_person_who_blocked_the_bot_meanwhile_is_recovered_without_an_er
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tom = sim.user(1001, "Tom")
-    await tom.send("/start")
-    await tom.press("I'm a trainer")
-    await tom.send("/newclient")
-    await tom.send("Maria Lopez")
-    with monkeypatch.context() as dying:
-        _dying(dying)
-        with pytest.raises(Killed):
-            await tom.press("Create now")
-    create = sim.last_update
-    assert create is not None
+    tom = await _naming_a_client(sim)
+    create = await _dies_during(sim, monkeypatch, tom.press("Create now"))
     await tom.block_bot()
 
     async with restarted(settings, api, engine, clock) as again:

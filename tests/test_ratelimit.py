@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter
 
 from bot.jobs import bulk_job
 from bot.ratelimit import PacedRateLimiter, bulk_sends, is_bulk
@@ -121,6 +122,11 @@ async def test_three_workers_each_keep_to_a_third_of_telegrams_limits() -> None:
     shared = PacedRateLimiter(bulk_per_second=20)
     await shared.initialize()
     shared.share(3)
+    # Replies keep to the share too: PTB's own overall limiter (a private attribute, read by
+    # AIORateLimiter on every call; this fails if a PTB upgrade renames it) is replaced.
+    assert "_base_limiter" in AIORateLimiter.__slots__
+    assert shared._base_limiter is not None
+    assert shared._base_limiter.max_rate == 10
     seen = Recorder()
     assert not await _bulk_goes_at_once(shared, seen), "10 a second leave no room after nine"
     assert seen.calls[-1] == "bulk", "it went once the second had passed"
