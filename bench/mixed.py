@@ -1157,8 +1157,6 @@ async def run(options: Options) -> MixedReport:
         baseline = await stored_sets(bot, loggers)
         heartbeat.start()
         loop = asyncio.get_running_loop()
-        for index, logger in enumerate(loggers):
-            logger.next_at = loop.time() + index * interval / len(loggers)
         print(f"warming up for {options.warmup:g} s (untimed) …", flush=True)
         await asyncio.gather(
             *(
@@ -1166,6 +1164,10 @@ async def run(options: Options) -> MixedReport:
                 for index, logger in enumerate(loggers)
             )
         )
+        # Spread over one interval once the sessions are prepared: spread before, every phase
+        # was already past when logging began, and the trainers sent each set all at once.
+        for index, logger in enumerate(loggers):
+            logger.next_at = loop.time() + index * interval / len(loggers)
         # The warm-up's sets are counted with the idle window's.
         await run_window("warm-up", bot, loggers, heartbeat, None, options.warmup, interval, [])
         errors.take()

@@ -13,6 +13,13 @@ then do they join AIORateLimiter with every other call. Interactive replies go s
 AIORateLimiter: when people are busy, bulk sends slow down to what they leave, so a reply never
 queues behind a digest. A call made while handling an update is interactive.
 
+Only calls that send or edit a message count against these limits. Telegram counts sends and
+edits together, per chat and per bot; deleting a message, answering a button press and the
+like are not sends (its Bot API developers: "limits for message editing and sending are
+shared", and deleting has limits "high enough to cover all reasonable usages"). So those calls
+skip the overall limiter and the pacing: the old live card deleted below a typed set does not
+take a slot a reply needs.
+
 Telegram's limits are per bot, not per process. Several workers on one database count each
 other (:class:`coaching.services.timers.PresenceService`, every few seconds) and each keeps to
 its share (:meth:`PacedRateLimiter.share`): with three alive, each sends at most 10 calls a
@@ -41,6 +48,16 @@ _BULK: ContextVar[bool] = ContextVar("spotter_bulk_sends", default=False)
 
 REPLY_HEADROOM = 5
 """Calls a second a bulk send always leaves free for replies to people acting."""
+
+_MESSAGE_METHODS = ("send", "copyMessage", "forwardMessage", "editMessage")
+"""The Bot API methods that send or edit a message (by name prefix): the ones Telegram's flood
+limits count."""
+
+
+def counts_against_limits(endpoint: str) -> bool:
+    """Whether a Bot API call sends or edits a message, and so counts against Telegram's
+    per-bot and per-chat limits."""
+    return endpoint.startswith(_MESSAGE_METHODS)
 
 
 @contextlib.contextmanager
@@ -112,6 +129,13 @@ class PacedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Result:
+        if not counts_against_limits(endpoint):
+            # AIORateLimiter limits a call by its chat: without one, it only waits out a
+            # RetryAfter and retries, as for every call.
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
         if _BULK.get():
             async with self._bulk:
                 pass  # the slot is taken; the call itself goes through AIORateLimiter below

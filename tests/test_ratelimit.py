@@ -22,17 +22,17 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    async def send(self, limiter: PacedRateLimiter, label: str, *, bulk: bool) -> Any:
+    async def send(
+        self, limiter: PacedRateLimiter, label: str, *, bulk: bool, method: str = "sendMessage"
+    ) -> Any:
         async def callback() -> bool:
             self.calls.append(label)
             return True
 
         if bulk:
             with bulk_sends():
-                return await limiter.process_request(
-                    callback, (), {}, "sendMessage", {"chat_id": 1}, None
-                )
-        return await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": 2}, None)
+                return await limiter.process_request(callback, (), {}, method, {"chat_id": 1}, None)
+        return await limiter.process_request(callback, (), {}, method, {"chat_id": 2}, None)
 
 
 async def test_bulk_sends_go_one_per_slot_and_a_reply_does_not_wait_for_them() -> None:
@@ -98,6 +98,43 @@ async def test_a_busy_second_of_replies_holds_bulk_sends_back() -> None:
     assert seen.calls[-1] == "one more reply"
     await digest
     assert seen.calls[-1] == "digest", "sent once the replies' second has passed"
+    await limiter.shutdown()
+
+
+async def test_deleting_a_message_never_waits_for_the_limits_sends_and_edits_count_against() -> (
+    None
+):
+    limiter = PacedRateLimiter(bulk_per_second=20, overall_per_second=30)
+    seen = Recorder()
+    await limiter.initialize()
+    for n in range(20):
+        await seen.send(limiter, f"reply {n}", bulk=False)
+    for n in range(10):
+        await seen.send(limiter, f"edit {n}", bulk=False, method="editMessageText")
+    late = asyncio.create_task(seen.send(limiter, "reply 31", bulk=False))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert "reply 31" not in seen.calls, "30 sends and edits this second: the 31st waits"
+
+    await seen.send(limiter, "old card deleted", bulk=False, method="deleteMessage")
+    await seen.send(limiter, "press answered", bulk=False, method="answerCallbackQuery")
+    assert seen.calls[-2:] == ["old card deleted", "press answered"], "not sends: no wait"
+    await late
+    assert seen.calls[-1] == "reply 31"
+    await limiter.shutdown()
+
+
+async def test_deletes_leave_bulk_sends_their_room() -> None:
+    limiter = PacedRateLimiter(bulk_per_second=20, overall_per_second=30)
+    seen = Recorder()
+    await limiter.initialize()
+    for n in range(26):
+        await seen.send(limiter, f"delete {n}", bulk=False, method="deleteMessage")
+    reminder = asyncio.create_task(seen.send(limiter, "reminder", bulk=True))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert seen.calls[-1] == "reminder", "26 deletes this second are not 26 sends"
+    await reminder
     await limiter.shutdown()
 
 
