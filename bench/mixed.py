@@ -95,7 +95,7 @@ from bot.app import build_application
 from bot.application import SpotterApplication
 from bot.config import Settings
 from storage.db import create_engine, create_session_factory
-from storage.models import ClientAlert, SetRecord, TrainerProfile, User
+from storage.models import ClientAlert, JobLease, SetRecord, TrainerProfile, User
 from tests.fakes.botapi import Call, FakeBotAPI, FakeRequest
 from tests.fakes.updates import (
     FakeUser,
@@ -325,7 +325,12 @@ class MixedBot:
         return found[0]
 
     async def run_job(self, name: str) -> None:
-        """Run a repeating job's callback the way the JobQueue does."""
+        """Run a repeating job's callback the way the JobQueue does, as in a period of its
+        own: a periodic job runs once per period (``bot.jobs.leased``), and a window runs it
+        again sooner than its period (``alert_notify`` until its backlog is sent, the scan and
+        the digest again in "all together"), so the lease of the last run is let go first."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(JobLease).where(JobLease.name == name))
         await self.job(name).run(self.app)
 
     async def request(

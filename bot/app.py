@@ -34,8 +34,8 @@ from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
 from coaching.services.container import Services
+from coaching.services.offload import close_pools
 from conversations import fallbacks, flow_builders
-from conversations.charts import close_chart_pool
 from conversations.menus import set_default_menu
 from conversations.presence import build_presence_handler
 from storage.db import POOL_OVERFLOW, POOL_SIZE, create_engine, create_session_factory
@@ -201,7 +201,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     assert isinstance(app, SpotterApplication)
-    await close_chart_pool()
+    await close_pools()
     if app.services.extras.get("started"):
         await leave(app)
     engine = app.services.extras.get("engine")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A user-caused problem. ``str(error)`` is a sentence fit to show the user."""
@@ -15,6 +17,18 @@ class DomainError(Exception):
         if self.example:
             return f"{self.message} For example: {self.example}"
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its arguments and attributes, whatever its class's __init__ asks for:
+        # an error raised in a worker process (coaching.services.offload) comes back whole.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class NotFound(DomainError):

@@ -7,7 +7,7 @@ it), so a worker thread would still stall the event loop. :func:`render_chart` t
 in a separate process: a small pool (:class:`ChartPool`, one worker running at a lower priority
 than the bot, so drawing never takes the processor from replies), started with the "spawn"
 method on the first chart (from a thread), reused after that, and closed with the application
-(:func:`close_chart_pool`).
+(:func:`coaching.services.offload.close_pools`).
 If the pool cannot start or a worker dies, that chart is drawn in a thread instead and the pool
 is started afresh for the next one; if drawing fails altogether, :class:`ChartUnavailable` says
 so and the flow answers with a clear message.
@@ -15,15 +15,9 @@ so and the flow answers with a clear message.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
-import multiprocessing
-import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,6 +31,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from coaching.services.charts import ChartData
+from coaching.services.offload import START_METHOD, WorkerPool
 
 log = logging.getLogger("spotter.charts")
 
@@ -45,7 +40,6 @@ CHART_WORKERS = 1
 # Drawing yields the processor to the bot: on a small machine a chart worker at full speed
 # would otherwise take the core the event loop needs for everyone else's replies.
 CHART_NICENESS = 10
-START_METHOD = "spawn"  # never fork: the bot's process has threads and an event loop
 MARK_COLOURS = {"done": "#2e9d5b", "partial": "#f0b429", "missed": "#d64545"}
 MARK_LABELS = {"done": "Done", "partial": "Partly done", "missed": "Missed"}
 
@@ -181,7 +175,8 @@ class ChartUnavailable(Exception):
 
 
 class ChartPool:
-    """A bounded pool of chart-drawing processes, started on first use and reused.
+    """Chart drawing in a worker process (:class:`coaching.services.offload.WorkerPool`):
+    started on first use, reused, one worker below the bot's priority by default.
 
     ``draw`` must be a module-level function (it is sent to the workers by reference).
     The pool holds no state about any chart, so concurrent renders are independent.
@@ -194,71 +189,24 @@ class ChartPool:
         method: str = START_METHOD,
         draw: Callable[[ChartData], bytes] = render_png,
     ) -> None:
-        self.workers = workers
-        self.method = method
         self.draw = draw
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self._workers = WorkerPool("chart", workers=workers, method=method, niceness=CHART_NICENESS)
 
     @property
     def started(self) -> bool:
-        return self._pool is not None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context(self.method),
-                    initializer=_lower_priority,
-                )
-            return self._pool
-
-    def _discard(self, pool: ProcessPoolExecutor | None) -> None:
-        """Forget a broken pool (the next chart starts a new one) and reap its workers."""
-        with self._lock:
-            if pool is None or self._pool is not pool:
-                return
-            self._pool = None
-        pool.shutdown(wait=False, cancel_futures=True)
+        return self._workers.started
 
     async def render(self, chart: ChartData) -> bytes:
         """The chart as PNG bytes, drawn in a worker process (in a thread if the pool fails)."""
-        pool: ProcessPoolExecutor | None = None
         try:
-            pool = self._executor()
-            # The first submit starts the worker process: in a thread, not on the event loop.
-            future = await asyncio.to_thread(pool.submit, self.draw, chart)
-        except (OSError, RuntimeError, ValueError) as error:  # could not start, or shut down
-            log.warning("chart processes unavailable (%s); drawing in a thread", error)
-            self._discard(pool)
-        else:
-            try:
-                return await asyncio.wrap_future(future)
-            except BrokenExecutor as error:
-                log.warning("a chart process died (%s); drawing in a thread", error)
-                self._discard(pool)
-            except Exception as error:
-                log.exception("drawing a chart failed")
-                raise ChartUnavailable from error
-        try:
-            return await asyncio.to_thread(self.draw, chart)
+            return await self._workers.run(self.draw, chart)
         except Exception as error:
             log.exception("drawing a chart failed")
             raise ChartUnavailable from error
 
     def close(self) -> None:
         """Stop the workers and wait for them; a later chart would start a new pool."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _lower_priority() -> None:
-    """In each chart worker, as it starts: run below the bot's own priority."""
-    with contextlib.suppress(OSError):
-        os.nice(CHART_NICENESS)
+        self._workers.close()
 
 
 _charts = ChartPool()
@@ -267,8 +215,3 @@ _charts = ChartPool()
 async def render_chart(chart: ChartData) -> bytes:
     """The chart as PNG bytes, drawn off the event loop in the shared chart pool."""
     return await _charts.render(chart)
-
-
-async def close_chart_pool() -> None:
-    """Shut the shared chart pool down; the composition root calls this when the bot stops."""
-    await asyncio.to_thread(_charts.close)

@@ -53,6 +53,7 @@ from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, Not
 from coaching.services.access import check_access, own_profile
 from coaching.services.base import Service, ServiceContext, own_transactions, retried
 from coaching.services.exports import zone
+from coaching.services.offload import WorkerPool
 from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
 from storage.uow import UnitOfWork
@@ -240,7 +241,7 @@ class ImportService(Service):
 
         ``unit`` is the weight unit of a file that does not say; the importing person's unit
         setting when not given. Reading the file and matching its names run in a worker
-        thread, so a big file never holds the event loop."""
+        process, so a big file never holds the event loop nor slows other replies."""
         async with self.ctx.uow() as uow:
             target = await self._target(uow, telegram_id, profile_id, create=False)
             visible = await uow.exercises.visible_to(target.owner_id)
@@ -250,16 +251,9 @@ class ImportService(Service):
                 else set()
             )
             chosen_unit = unit or target.user.units
-            # Still inside the unit of work: its end expires the loaded exercises.
-            return await asyncio.to_thread(
-                _plan,
-                data,
-                zone(target.tz_name),
-                target.label,
-                _Catalogue.of(visible),
-                existing,
-                chosen_unit,
-            )
+            catalogue = _Catalogue.of(visible)
+            tz, label = zone(target.tz_name), target.label
+        return await _parsing.run(_plan, data, tz, label, catalogue, existing, chosen_unit)
 
     @own_transactions
     async def commit(
@@ -328,7 +322,7 @@ class ImportService(Service):
         decisions: Mapping[str, Decision],
         unit: Units | None,
     ) -> tuple[_Prepared, set[int], ZoneInfo]:
-        """The file read and settled with ``decisions`` (in a worker thread), the ids of the
+        """The file read and settled with ``decisions`` (in a worker process), the ids of the
         exercises the person may import onto, and the time zone of the history."""
         async with self.ctx.uow() as uow:
             target = await self._target(uow, telegram_id, profile_id, create=False)
@@ -340,11 +334,11 @@ class ImportService(Service):
             )
             tz = zone(target.tz_name)
             chosen_unit = unit or target.user.units
-            # Still inside the unit of work: its end expires the loaded exercises.
-            prepared = await asyncio.to_thread(
-                _prepare, data, tz, _Catalogue.of(visible), decisions, existing, chosen_unit
-            )
-            return prepared, {e.id for e in visible}, tz
+            catalogue = _Catalogue.of(visible)
+        prepared = await _parsing.run(
+            _prepare, data, tz, catalogue, dict(decisions), existing, chosen_unit
+        )
+        return prepared, set(catalogue.by_id), tz
 
     async def _write(
         self, run: _Run, tally: _Tally, progress: Progress | None
@@ -564,26 +558,45 @@ async def _own_exercise(uow: UnitOfWork, owner_id: int, name: str) -> Exercise:
 
 
 # --------------------------------------------------------------------------- off the event loop
-# These run in a worker thread (asyncio.to_thread): reading a big file, matching its names and
-# walking its sets cost far more than the few milliseconds the event loop may be held.
+# These run in a worker process (coaching.services.offload): reading a big file, matching its
+# names and walking its sets cost far more than the few milliseconds the event loop may be
+# held, and in a thread they would slow every other reply (the GIL). What they are given and
+# return is plain data, sent to the worker and back.
+
+_parsing = WorkerPool("import")
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """An exercise a file's names may match: what matching reads of it, as plain data."""
+
+    id: int
+    name: str
+    category: str
+    slug: str | None
+    owner_user_id: int | None
+    aliases: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Catalogue:
     """The exercises a person may import onto, indexed once for the whole file."""
 
-    by_id: Mapping[int, Exercise]
-    by_slug: Mapping[str, Exercise]
+    by_id: Mapping[int, _Known]
+    by_slug: Mapping[str, _Known]
     candidates: tuple[SearchCandidate, ...]
 
     @classmethod
     def of(cls, visible: Sequence[Exercise]) -> _Catalogue:
+        known = [
+            _Known(e.id, e.name, e.category, e.slug, e.owner_user_id, tuple(e.aliases or ()))
+            for e in visible
+        ]
         return cls(
-            by_id={e.id: e for e in visible},
-            by_slug={e.slug: e for e in visible if e.slug and e.owner_user_id is None},
+            by_id={e.id: e for e in known},
+            by_slug={e.slug: e for e in known if e.slug and e.owner_user_id is None},
             candidates=tuple(
-                SearchCandidate(key=e.id, name=e.name, aliases=tuple(e.aliases or ()))
-                for e in visible
+                SearchCandidate(key=e.id, name=e.name, aliases=e.aliases) for e in known
             ),
         )
 
@@ -591,7 +604,7 @@ class _Catalogue:
         """How ``name`` matches: exact, with a suggestion, or new."""
         # An alias that changes the lift ("hanging knee raise" on Hanging Leg Raise) is not
         # an exact match, nor a suggestion; the apps' own names (the table) are exact.
-        fitting: list[tuple[bool, Exercise]] = []
+        fitting: list[tuple[bool, _Known]] = []
         for hit in index.search(name, limit=12):
             exercise = self.by_id[int(hit.key)]
             if not crosses_variant(name, exercise.name, exercise.category):
@@ -612,7 +625,7 @@ class _Catalogue:
             candidates=tuple(Candidate(e.id, e.name) for e in others),
         )
 
-    def _exact_choice(self, name: str, exact: Sequence[Exercise]) -> Exercise | None:
+    def _exact_choice(self, name: str, exact: Sequence[_Known]) -> _Known | None:
         """The exact match: the person's own exercise when just one matches, else the apps'
         built-in name, else the one exact catalogue match (none if the person has several)."""
         own = [e for e in exact if e.owner_user_id is not None]
@@ -624,7 +637,7 @@ class _Catalogue:
             chosen = exact[0]
         return chosen
 
-    def exact(self, name: str, index: SearchIndex) -> Exercise | None:
+    def exact(self, name: str, index: SearchIndex) -> _Known | None:
         review = self.review(name, 0, index)
         if review.kind is not NameKind.EXACT or review.match is None:
             return None
