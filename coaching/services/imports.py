@@ -12,7 +12,7 @@ does not cover is refused (:class:`ReviewNeeded`) unless it is an exact match, w
 depend on anything that changes during the import. :meth:`undo` deletes that batch again.
 
 Nobody waits on a big file (a 20,000-set history is common): reading, matching and picking the
-workouts run in a worker thread, and the workouts are written with bulk inserts in transactions
+workouts run in a worker process, and the workouts are written with bulk inserts in transactions
 of a bounded number of sets, whole workouts each, with a pause between them on SQLite so other
 people's sets get its single writer lock. Every transaction skips workouts already stored, and
 each record carries a key of the file it came from, so a run cut short (the process killed)
@@ -273,7 +273,7 @@ class ImportService(Service):
         weight unit of a file that does not say (as in :meth:`plan`). ``progress`` is awaited
         after each transaction with the sets written so far and the sets to write.
 
-        The file is read and matched in a worker thread. The workouts are then written with
+        The file is read and matched in a worker process. The workouts are then written with
         bulk inserts in transactions of at most :data:`CHUNK_SETS` sets (a workout is never
         split), pausing between them so live logging gets the database. Each transaction
         skips workouts already stored, and a re-run of the same file by the same person joins
