@@ -605,9 +605,10 @@ class Logger:
 
     async def _begin(self) -> None:
         await self.person.send("/log", has_button(self.client_name))
-        reply = await self.person.press(self.client_name)
+        # Only the answer to the press: a digest or a notice may reach the trainer meanwhile.
+        reply = await self.person.press(self.client_name, _started_or_planned)
         if not _started(reply):
-            reply = await self.person.press("🗓")
+            reply = await self.person.press("🗓", _started_call)
         if not _started(reply):
             raise BenchError(f"{self.trainer.first_name}: /log did not start: {reply.text[:200]!r}")
         self.session_open = True
@@ -647,6 +648,15 @@ class Logger:
 
 def _started(reply: Reply) -> bool:
     return "Started" in reply.text or "Resuming" in reply.text
+
+
+def _started_call(call: Call) -> bool:
+    return interactive(call) and ("Started" in _text(call) or "Resuming" in _text(call))
+
+
+def _started_or_planned(call: Call) -> bool:
+    """A session started, or today's planned sessions offered to choose from."""
+    return _started_call(call) or has_button("🗓")(call)
 
 
 # ------------------------------------------------------------------------------------------

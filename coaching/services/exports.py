@@ -50,6 +50,7 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import Access, authorise, check_access, readable_scope
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import acting_trainer
+from coaching.services.offload import WorkerPool
 from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
 from storage.models import (
     Base,
@@ -65,12 +66,15 @@ from storage.models import (
 from storage.repositories.exchange import ExchangeRepository, RecordPage, Rows
 from storage.uow import UnitOfWork
 
+_files = WorkerPool("export")
+
 EXPORT_FORMAT = "spotter-personal-data"
 EXPORT_VERSION = 1
 UNKNOWN_USER = "I don't know you yet. Send /start first."
 RECENT_DAYS = 28
 # Long histories are read a page at a time, each page awaited, and turned into JSON and CSV in
-# a worker thread, so no step holds the event loop for more than a few milliseconds.
+# a worker process (a thread would hold the GIL and slow every other reply), so no step holds
+# the event loop for more than a few milliseconds.
 RECORDS_PER_PAGE = 16
 ROWS_PER_PAGE = 500
 LIBRARY_PER_PAGE = 25
@@ -204,8 +208,9 @@ def _library_exercise(row: ExerciseTemplate) -> LibraryExercise:
 
 # --------------------------------------------------------------------------------------------
 # Long histories, a page at a time. The async helpers read; the plain functions below them run
-# in a worker thread and touch nothing but their arguments (immutable rows, or ORM objects whose
-# columns are already loaded and that no other code uses meanwhile).
+# off the event loop and touch nothing but their arguments: those given plain rows (a page's
+# history) in a worker process, those given ORM objects whose columns are already loaded and
+# that no other code uses meanwhile (the account, the library) in a worker thread.
 # --------------------------------------------------------------------------------------------
 
 _Grouped = list[tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]]
@@ -469,7 +474,7 @@ class ExportService(Service):
             tz = zone(user.timezone)
             parts: list[_HistoryPart] = []
             async for page in _record_pages(repo, profile_ids):
-                parts.append(await asyncio.to_thread(_history_part, page, tz, user.units))
+                parts.append(await _files.run(_history_part, page, tz, user.units))
             appointments = await _paged(partial(repo.appointment_rows, relationship_ids))
             measurements = await _paged(partial(repo.measurement_rows, profile_ids))
             photos = await _paged(partial(repo.photo_rows, profile_ids))
@@ -565,7 +570,7 @@ class ExportService(Service):
     async def import_library(self, telegram_id: int, data: bytes) -> LibraryImportResult:
         """Create the file's templates and programs as the trainer's own, all or nothing."""
         # Validating a big library is CPU work: off the event loop, like the history import.
-        library = await asyncio.to_thread(read_library, data)
+        library = await _files.run(read_library, data)
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
             resolver = _ExerciseResolver(uow, trainer)
@@ -805,7 +810,7 @@ async def _client_export(
     done = _Done()
     if history or activity:
         async for page in _record_pages(uow.exchange, scope):
-            part = await asyncio.to_thread(_trainer_part, profile.name, page, tz, now, history)
+            part = await _files.run(_trainer_part, profile.name, page, tz, now, history)
             found.add(part)
             done = done.plus(part.done)
     if activity:

@@ -5,10 +5,10 @@ Each gets a clear answer with an example, and nothing is half-stored."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import coaching.services.exports as exports
 from bot.config import Settings
 from coaching.clock import ManualClock
-from coaching.domain.exchange import Library, parse_library
+from coaching.services.offload import WorkerPool
 from storage.models import ExerciseRecord, SessionTemplate, SetRecord
 from tests.conftest import make_sim, restarted
 from tests.factories import import_counts as _counts
@@ -26,6 +26,7 @@ from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.chat import ChatSimulator
 
 Factory = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 ALICE, TOM = 2001, 1001
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
 LIBRARY = (
@@ -35,31 +36,42 @@ LIBRARY = (
 )
 
 
+class _Watched(WorkerPool):
+    """A worker pool that notes what it was given to run."""
+
+    def __init__(self) -> None:
+        super().__init__("watched")
+        self.ran: list[str] = []
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        self.ran.append(function.__name__)
+        return await super().run(function, *args)
+
+
 async def test_library_upload_is_read_off_the_event_loop_with_the_same_replies(
     sim: ChatSimulator, session_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await make_user(session_factory, TOM, "Tom", trainer=True)
     tom = sim.user(TOM, "Tom")
-    threads: list[threading.Thread] = []
-    parse = parse_library
-
-    def watched(data: bytes) -> Library:
-        threads.append(threading.current_thread())
-        return parse(data)
-
-    monkeypatch.setattr(exports, "parse_library", watched)
-    await tom.send_document(LIBRARY, "library.json", "application/json")
-    assert tom.last_reply.text == (
-        "✅ Imported 1 template and 0 programs into your library.\n"
-        "See them in /templates and /programs."
-    )
-    await tom.send_document(b'{"format":"spotter-library","version":1,"templates":[{}]}', "l.json")
-    assert tom.last_reply.text.startswith(
-        "❌ I can't import this file. the library file is wrong at templates → 0 → name"
-    )
-    assert "Nothing was stored." in tom.last_reply.text
-    assert len(threads) == 2
-    assert all(t is not threading.main_thread() for t in threads), "parsed in a worker thread"
+    pool = _Watched()
+    monkeypatch.setattr(exports, "_files", pool)
+    try:
+        await tom.send_document(LIBRARY, "library.json", "application/json")
+        assert tom.last_reply.text == (
+            "✅ Imported 1 template and 0 programs into your library.\n"
+            "See them in /templates and /programs."
+        )
+        await tom.send_document(
+            b'{"format":"spotter-library","version":1,"templates":[{}]}', "l.json"
+        )
+        assert tom.last_reply.text.startswith(
+            "❌ I can't import this file. the library file is wrong at templates → 0 → name"
+        )
+        assert "Nothing was stored." in tom.last_reply.text
+        assert pool.ran == ["read_library", "read_library"], "read in a worker process"
+        assert pool.started
+    finally:
+        pool.close()
     async with session_factory() as session:
         stored = await session.execute(select(func.count(SessionTemplate.id)))
         assert stored.scalar_one() == 1
