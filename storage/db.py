@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from storage.sqlite_driver import one_trip_connector
+from storage.sqlite_driver import WriterGate, one_trip_connector
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/spotter.db"
 """Where data lives unless ``DATABASE_URL`` says otherwise (the bot's and Alembic's default)."""
@@ -65,7 +65,10 @@ def create_engine(
     database = make_url(url).database
     if backend == "sqlite" and database and database != ":memory:":
         # One trip to the database thread per statement instead of four (see sqlite_driver).
-        kwargs["async_creator"] = one_trip_connector(database, timeout=busy_timeout_ms / 1000)
+        timeout = busy_timeout_ms / 1000
+        kwargs["async_creator"] = one_trip_connector(
+            database, timeout=timeout, gate=WriterGate(timeout)
+        )
     elif backend == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
     else:

@@ -13,11 +13,23 @@ SQLAlchemy takes these connections through ``create_async_engine(async_creator=.
 public hook for supplying the driver connection; the connection is aiosqlite's own (same
 thread, same queue), and only its ``cursor()`` differs. Queued work runs through
 ``Connection._execute``, the one aiosqlite call every aiosqlite method is built on.
+
+**Writers take turns in the bot, not in SQLite.** SQLite lets one transaction write at a time.
+A writer that finds the lock taken is put to sleep by SQLite's busy handler and tries again
+after 1, 2, 5, … then 100 ms at a time, so with many writers waiting the lock goes to whichever
+wakes first, not to the first that asked: in bench.mixed's "all together" window, sets waited
+200 ms to 1.3 s in those sleeps behind the import, the alert scan and each other. So the
+connections of one engine share a :class:`WriterGate`: a transaction's first write statement
+waits for the gate, first come first served, and its commit or rollback hands the gate to the
+next writer at once. Reads never wait for it (WAL lets them run beside a writer). A writer that
+waits longer than the busy timeout goes on ungated, and SQLite's own lock decides, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
@@ -47,6 +59,7 @@ class OneTripCursor:
         return None
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
+        await self._connection.before(sql)
         raw = self._connection.raw
         outcome = await self._connection.in_thread(_execute, raw, sql, parameters or ())
         self.description, self.rowcount, self.lastrowid, rows = outcome
@@ -54,6 +67,7 @@ class OneTripCursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
+        await self._connection.before(sql)
         raw = self._connection.raw
         self.rowcount = await self._connection.in_thread(_executemany, raw, sql, parameters)
         self.description, self.lastrowid, self._rows = None, None, deque()
@@ -99,8 +113,65 @@ def _executemany(
         cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+_WRITES_IN_WITH = (" INSERT ", " UPDATE ", " DELETE ", " REPLACE ")
+
+
+def writes(sql: str) -> bool:
+    """Whether a statement writes (and so needs SQLite's one writer lock)."""
+    head = sql.lstrip()[:8].upper()
+    if head.startswith(_WRITES):
+        return True
+    if head.startswith("WITH"):
+        flat = " ".join(sql.upper().split())
+        return any(word in flat for word in _WRITES_IN_WITH)
+    return False
+
+
+class WriterGate:
+    """One writing transaction at a time among an engine's connections, first come first
+    served (see the module's docstring)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        # One lock per event loop: an engine may outlive a loop (tests, tools).
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def enter(self) -> asyncio.Lock | None:
+        """Wait for the turn to write; the lock to release when the transaction ends, or None
+        when the wait outlasted the timeout (SQLite's own lock decides then)."""
+        lock = self._lock()
+        try:
+            async with asyncio.timeout(self.timeout):
+                await lock.acquire()
+        except TimeoutError:
+            return None
+        return lock
+
+
 class OneTripConnection(aiosqlite.Connection):
-    """aiosqlite's connection, with cursors that cross to its thread once per statement."""
+    """aiosqlite's connection, with cursors that cross to its thread once per statement, and
+    writes that wait for the engine's :class:`WriterGate`."""
+
+    def __init__(
+        self,
+        connector: Callable[[], sqlite3.Connection],
+        iter_chunk_size: int,
+        gate: WriterGate | None = None,
+    ) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._gate = gate
+        self._writing = False
+        self._held: asyncio.Lock | None = None
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
@@ -113,15 +184,50 @@ class OneTripConnection(aiosqlite.Connection):
         """Run ``fn(*args)`` in the connection's thread, after what is already queued."""
         return self._execute(fn, *args)  # type: ignore[no-untyped-call]
 
+    async def before(self, sql: str) -> None:
+        """Before a statement: a transaction's first write waits for its turn."""
+        if self._gate is None or self._writing or not writes(sql):
+            return
+        self._writing = True
+        self._held = await self._gate.enter()
 
-def one_trip_connector(path: str, *, timeout: float) -> Callable[[], Awaitable[OneTripConnection]]:
+    def _transaction_over(self) -> None:
+        self._writing = False
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            self._transaction_over()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._transaction_over()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._transaction_over()
+
+
+def one_trip_connector(
+    path: str, *, timeout: float, gate: WriterGate | None = None
+) -> Callable[[], Awaitable[OneTripConnection]]:
     """An ``async_creator`` for SQLAlchemy: opens ``path`` as its aiosqlite dialect would
-    (``check_same_thread=False``, the busy ``timeout`` in seconds), with one-trip cursors."""
+    (``check_same_thread=False``, the busy ``timeout`` in seconds), with one-trip cursors and,
+    given a ``gate``, writers that take turns through it."""
 
     async def connect() -> OneTripConnection:
         connection = OneTripConnection(
             partial(sqlite3.connect, path, timeout=timeout, check_same_thread=False),
             iter_chunk_size=64,
+            gate=gate,
         )
         # As SQLAlchemy does for aiosqlite: the database thread never keeps the process alive.
         connection._thread.daemon = True
