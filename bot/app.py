@@ -34,8 +34,9 @@ from coaching.clock import Clock, SystemClock
 from coaching.services.base import ServiceContext
 from coaching.services.catalogue import sync_builtin_exercises
 from coaching.services.container import Services
-from coaching.services.offload import close_pools
+from coaching.services.offload import close_pools, warm_pools
 from conversations import fallbacks, flow_builders
+from conversations.heavy import heavy as heavy_update
 from conversations.menus import set_default_menu
 from conversations.presence import build_presence_handler
 from storage.db import POOL_OVERFLOW, POOL_SIZE, create_engine, create_session_factory
@@ -105,7 +106,9 @@ def build_application(
             )
         )
         .persistence(_persistence(settings, session_factory))
-        .concurrent_updates(ChatOrderedProcessor(settings.max_concurrent_updates))
+        .concurrent_updates(
+            ChatOrderedProcessor(settings.max_concurrent_updates, heavy=heavy_update)
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -183,6 +186,9 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # import, set-logging p99 fell from 146 to 84 ms in bench.mixed). Tests build many
         # applications in one process and leave both off.
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+        # The worker processes (files, charts) start now, not under the first person to need
+        # one: starting one takes a core for a second or so.
+        await warm_pools()
     settings = app.services.settings
     url = make_url(settings.database_url)
     log.info(

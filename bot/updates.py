@@ -12,19 +12,34 @@ queue, and each task asks for its chat's lock before it awaits anything else; as
 
 The chat is the update's chat, or its user where it has no chat (a button under an inline
 message). Updates with neither (a poll's state, say) need no order and run at once.
+
+**Heavy updates take few of the slots.** An update that waits on heavy work (a chart drawn in
+a worker process, an export's files, an import's file) may take seconds, and on PostgreSQL each
+update holds one of a few chat turns (a database connection) while it runs: twenty people
+asking for charts at once held every turn while the charts were drawn one after another, and
+trainers' sets waited up to 2 s behind them (bench.mixed, charts window). So updates the
+``heavy`` predicate picks (see :mod:`conversations.heavy`) run at most ``max_heavy`` at a time;
+the others wait for their turn *here*, before they hold anything but their own chat, and every
+other update finds its slot free.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 DEFAULT_CONCURRENT_UPDATES = 64
+DEFAULT_HEAVY_UPDATES = 3
+"""How many heavy updates run at once (each waits on a worker process or a long file)."""
+
+
+def _never_heavy(update: object) -> bool:
+    return False
 
 
 def chat_key(update: object) -> int | None:
@@ -47,13 +62,22 @@ class _ChatLock:
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
-    """At most ``max_concurrent_updates`` updates at once, one at a time per chat."""
+    """At most ``max_concurrent_updates`` updates at once, one at a time per chat, and at most
+    ``max_heavy`` of those that ``heavy`` picks."""
 
-    def __init__(self, max_concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES,
+        *,
+        heavy: Callable[[object], bool] = _never_heavy,
+        max_heavy: int = DEFAULT_HEAVY_UPDATES,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         # Only chats with an update running or waiting have a lock here, so the map stays as
         # small as the number of chats active at this moment.
         self._chats: dict[int, _ChatLock] = {}
+        self._is_heavy = heavy
+        self._heavy = asyncio.Semaphore(max(1, max_heavy))
 
     @property
     def active_chats(self) -> int:
@@ -70,15 +94,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             chat = self._chats[key] = _ChatLock()
         chat.users += 1
         try:
+            await _waiting(chat.lock, coroutine)
             try:
-                await chat.lock.acquire()
-            except asyncio.CancelledError:
-                # Stopped while waiting its turn: the update was never started.
-                if inspect.iscoroutine(coroutine):
-                    coroutine.close()
-                raise
-            try:
-                await coroutine
+                if self._is_heavy(update):
+                    await _waiting(self._heavy, coroutine)
+                    try:
+                        await coroutine
+                    finally:
+                        self._heavy.release()
+                else:
+                    await coroutine
             finally:
                 chat.lock.release()
         finally:
@@ -91,6 +116,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+async def _waiting(turn: asyncio.Lock | asyncio.Semaphore, coroutine: Awaitable[Any]) -> None:
+    """Acquire ``turn``; stopped while waiting, the update was never started."""
+    try:
+        await turn.acquire()
+    except asyncio.CancelledError:
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
+        raise
 
 
 class AnsweredQueue(asyncio.Queue[object]):

@@ -50,7 +50,7 @@ from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import Access, authorise, check_access, readable_scope
 from coaching.services.base import Service, ServiceContext
 from coaching.services.exercises import acting_trainer
-from coaching.services.offload import WorkerPool
+from coaching.services.offload import FILES
 from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
 from storage.models import (
     Base,
@@ -65,8 +65,6 @@ from storage.models import (
 )
 from storage.repositories.exchange import ExchangeRepository, RecordPage, Rows
 from storage.uow import UnitOfWork
-
-_files = WorkerPool("export")
 
 EXPORT_FORMAT = "spotter-personal-data"
 EXPORT_VERSION = 1
@@ -474,7 +472,7 @@ class ExportService(Service):
             tz = zone(user.timezone)
             parts: list[_HistoryPart] = []
             async for page in _record_pages(repo, profile_ids):
-                parts.append(await _files.run(_history_part, page, tz, user.units))
+                parts.append(await FILES.run(_history_part, page, tz, user.units))
             appointments = await _paged(partial(repo.appointment_rows, relationship_ids))
             measurements = await _paged(partial(repo.measurement_rows, profile_ids))
             photos = await _paged(partial(repo.photo_rows, profile_ids))
@@ -570,7 +568,7 @@ class ExportService(Service):
     async def import_library(self, telegram_id: int, data: bytes) -> LibraryImportResult:
         """Create the file's templates and programs as the trainer's own, all or nothing."""
         # Validating a big library is CPU work: off the event loop, like the history import.
-        library = await _files.run(read_library, data)
+        library = await FILES.run(read_library, data)
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
             resolver = _ExerciseResolver(uow, trainer)
@@ -810,7 +808,7 @@ async def _client_export(
     done = _Done()
     if history or activity:
         async for page in _record_pages(uow.exchange, scope):
-            part = await _files.run(_trainer_part, profile.name, page, tz, now, history)
+            part = await FILES.run(_trainer_part, profile.name, page, tz, now, history)
             found.add(part)
             done = done.plus(part.done)
     if activity:

@@ -53,7 +53,7 @@ from coaching.errors import Conflict, DomainError, InvalidInput, NotAllowed, Not
 from coaching.services.access import check_access, own_profile
 from coaching.services.base import Service, ServiceContext, own_transactions, retried
 from coaching.services.exports import zone
-from coaching.services.offload import WorkerPool
+from coaching.services.offload import FILES
 from storage.models import ClientProfile, Exercise, User
 from storage.repositories.exchange import ExchangeRepository
 from storage.uow import UnitOfWork
@@ -253,7 +253,7 @@ class ImportService(Service):
             chosen_unit = unit or target.user.units
             catalogue = _Catalogue.of(visible)
             tz, label = zone(target.tz_name), target.label
-        return await _parsing.run(_plan, data, tz, label, catalogue, existing, chosen_unit)
+        return await FILES.run(_plan, data, tz, label, catalogue, existing, chosen_unit)
 
     @own_transactions
     async def commit(
@@ -335,7 +335,7 @@ class ImportService(Service):
             tz = zone(target.tz_name)
             chosen_unit = unit or target.user.units
             catalogue = _Catalogue.of(visible)
-        prepared = await _parsing.run(
+        prepared = await FILES.run(
             _prepare, data, tz, catalogue, dict(decisions), existing, chosen_unit
         )
         return prepared, set(catalogue.by_id), tz
@@ -562,8 +562,6 @@ async def _own_exercise(uow: UnitOfWork, owner_id: int, name: str) -> Exercise:
 # names and walking its sets cost far more than the few milliseconds the event loop may be
 # held, and in a thread they would slow every other reply (the GIL). What they are given and
 # return is plain data, sent to the worker and back.
-
-_parsing = WorkerPool("import")
 
 
 @dataclass(frozen=True, slots=True)

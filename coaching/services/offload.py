@@ -41,6 +41,10 @@ WORKER_NICENESS = 10
 _pools: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
 
+def _ready() -> bool:
+    return True
+
+
 class WorkerUnpicklable(Exception):
     """What a worker raised could not be sent back; its text says what it was."""
 
@@ -124,12 +128,33 @@ class WorkerPool:
                 self._discard(pool)
         return await asyncio.to_thread(function, *args)
 
+    def warm(self) -> None:
+        """Start the workers now and wait until they answer (blocking: call it in a thread),
+        so the first person who needs one does not wait for a process to start, and starting
+        it never takes the processor while people are being answered."""
+        try:
+            pool = self._executor()
+            for future in [pool.submit(_ready) for _ in range(self.workers)]:
+                future.result()
+        except Exception as error:  # the first real call will try again, or use a thread
+            log.warning("%s processes could not start (%s)", self.name, error)
+
     def close(self) -> None:
         """Stop the workers and wait for them; a later call would start a new pool."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+FILES = WorkerPool("file")
+"""Reading imported files and encoding exports: one pool for both (neither is frequent)."""
+
+
+async def warm_pools() -> None:
+    """Start every worker pool's processes, side by side; the composition root calls this at
+    start-up in production."""
+    await asyncio.gather(*(asyncio.to_thread(pool.warm) for pool in list(_pools)))
 
 
 async def close_pools() -> None:

@@ -54,7 +54,7 @@ async def test_library_upload_is_read_off_the_event_loop_with_the_same_replies(
     await make_user(session_factory, TOM, "Tom", trainer=True)
     tom = sim.user(TOM, "Tom")
     pool = _Watched()
-    monkeypatch.setattr(exports, "_files", pool)
+    monkeypatch.setattr(exports, "FILES", pool)
     try:
         await tom.send_document(LIBRARY, "library.json", "application/json")
         assert tom.last_reply.text == (
