@@ -646,12 +646,16 @@ class Logger:
                 window.job_note += f" refused {text!r}: {reply.text[:80]!r};"
 
 
+def _says_started(text: str) -> bool:
+    return "Started" in text or "Resuming" in text
+
+
 def _started(reply: Reply) -> bool:
-    return "Started" in reply.text or "Resuming" in reply.text
+    return _says_started(reply.text)
 
 
 def _started_call(call: Call) -> bool:
-    return interactive(call) and ("Started" in _text(call) or "Resuming" in _text(call))
+    return interactive(call) and _says_started(_text(call))
 
 
 def _started_or_planned(call: Call) -> bool:
