@@ -44,6 +44,14 @@ async def _write(engine: AsyncEngine, n: int) -> None:
         await conn.commit()
 
 
+async def _held_write(engine: AsyncEngine, n: int, release: asyncio.Event) -> None:
+    """A write that keeps its transaction open until ``release``."""
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO turns (n) VALUES (:n)"), {"n": n})
+        await release.wait()
+        await conn.commit()
+
+
 async def _settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0.005)
@@ -53,14 +61,7 @@ async def test_writers_queued_behind_a_write_get_their_turn_in_the_order_they_as
     engine: AsyncEngine,
 ) -> None:
     release = asyncio.Event()
-
-    async def holder() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("INSERT INTO turns (n) VALUES (0)"))
-            await release.wait()
-            await conn.commit()
-
-    held = asyncio.create_task(holder())
+    held = asyncio.create_task(_held_write(engine, 0, release))
     await _settle()
     queued = []
     for n in range(1, WRITERS + 1):
@@ -76,14 +77,7 @@ async def test_writers_queued_behind_a_write_get_their_turn_in_the_order_they_as
 
 async def test_a_reader_never_waits_for_the_writers_queue(engine: AsyncEngine) -> None:
     release = asyncio.Event()
-
-    async def holder() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("INSERT INTO turns (n) VALUES (1)"))
-            await release.wait()
-            await conn.commit()
-
-    held = asyncio.create_task(holder())
+    held = asyncio.create_task(_held_write(engine, 1, release))
     await _settle()
     waiting = asyncio.create_task(_write(engine, 2))
     await _settle()
