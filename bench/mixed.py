@@ -232,9 +232,15 @@ def _buttons(call: Call) -> list[tuple[str, str]]:
     ]
 
 
+NOTICE_BUTTONS = ("al:o:", "al:c:")
+"""An urgent notice opens its one alert (``al:o:``) or the client's new alerts (``al:c:``)."""
+
+
 def is_notice(call: Call) -> bool:
     """A message nobody asked for just now: an urgent alert, a rest timer."""
-    return _text(call).startswith("⏱") or any(d.startswith("al:o:") for _, d in _buttons(call))
+    if _text(call).startswith("⏱"):
+        return True
+    return any(d.startswith(NOTICE_BUTTONS) for _, d in _buttons(call))
 
 
 def interactive(call: Call) -> bool:

@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
-from bench.mixed import WINDOW_NAMES, Options, run
+from bench.mixed import WINDOW_NAMES, Options, is_notice, run
+from coaching.domain.enums import AlertSeverity, AlertType
+from coaching.services.alerts import ClientNotice, UrgentNotice
+from conversations.alerts import notice_keyboard, notice_text
+from tests.fakes.botapi import Call
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or None
 
@@ -80,3 +84,25 @@ async def test_the_same_on_postgresql(tmp_path: Path) -> None:
     assert report.database.startswith("PostgreSQL")
     assert [w.name for w in report.windows] == list(WINDOW_NAMES)
     assert all(w.acked > 0 and w.intact for w in report.windows)
+
+
+def _notice_call(alerts: int) -> Call:
+    items = tuple(
+        UrgentNotice(
+            n, 77, 5, "Cleo", AlertSeverity.HIGH, AlertType.MISSED_WORKOUT, f"Missed day {n}"
+        )
+        for n in range(1, alerts + 1)
+    )
+    notice = ClientNotice(77, 5, "Cleo", items)
+    markup = notice_keyboard(notice, items).to_dict()
+    text = notice_text("Cleo", list(items))
+    return Call("sendMessage", {"chat_id": 77, "text": text, "reply_markup": markup}, 0.0)
+
+
+def test_an_urgent_notice_counts_as_a_notice_whether_it_names_one_alert_or_many() -> None:
+    # The alert-scan window sends notices until none come; a notice naming several alerts of
+    # one client was once not counted, so the window ended after a single run.
+    assert is_notice(_notice_call(1))
+    assert is_notice(_notice_call(35))
+    answer = Call("sendMessage", {"chat_id": 77, "text": "✅ Logged set 3"}, 0.0)
+    assert not is_notice(answer)
