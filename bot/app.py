@@ -39,7 +39,13 @@ from conversations import fallbacks, flow_builders
 from conversations.heavy import heavy as heavy_update
 from conversations.menus import set_default_menu
 from conversations.presence import build_presence_handler
-from storage.db import POOL_OVERFLOW, POOL_SIZE, create_engine, create_session_factory
+from storage.db import (
+    POOL_OVERFLOW,
+    POOL_SIZE,
+    create_engine,
+    create_session_factory,
+    shareable_url,
+)
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger("spotter")
@@ -93,6 +99,8 @@ def build_application(
         uow=UnitOfWorkFactory(session_factory),
         clock=clock or SystemClock(),
         default_timezone=settings.default_timezone,
+        # The engine's own address: tests hand in an engine of their own.
+        database_url=shareable_url(engine.url.render_as_string(hide_password=False)),
     )
 
     builder = (

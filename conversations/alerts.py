@@ -633,7 +633,7 @@ async def after_session_finished(context: Context, record_id: int) -> None:
 
 async def alert_scan_job(context: Context) -> None:
     """Repeating job: run every rule over every trainer, then send urgent notices."""
-    report = await AlertService(services(context).ctx).scan_all()
+    report = await AlertService(services(context).ctx).scan_everyone()
     if report.raised:
         log.info("alert scan: %s trainers, %s new alerts", report.trainers, report.raised)
     await send_urgent(context)

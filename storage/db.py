@@ -79,6 +79,15 @@ def create_engine(
     return engine
 
 
+def shareable_url(url: str) -> str | None:
+    """``url``, if another process can open the same database from it (a worker process running
+    a batch job); None for an in-memory SQLite database, which lives in one process only."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return None
+    return url
+
+
 def create_null_pool_engine(url: str) -> AsyncEngine:
     """An engine that keeps no connection open, for one-off jobs such as migrations."""
     ensure_sqlite_directory(url)

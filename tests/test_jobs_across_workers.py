@@ -59,15 +59,15 @@ async def tick_both(workers: Workers, name: str) -> None:
 
 @pytest.fixture
 def scans(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every alert scan that runs, in order."""
+    """Every alert scan that runs, in order (the job's, which runs in a worker process)."""
     done: list[object] = []
-    original: Callable[..., Any] = AlertService.scan_all
+    original: Callable[..., Any] = AlertService.scan_everyone
 
     async def counted(self: AlertService, *args: Any, **kwargs: Any) -> Any:
         done.append(self)
         return await original(self, *args, **kwargs)
 
-    monkeypatch.setattr(AlertService, "scan_all", counted)
+    monkeypatch.setattr(AlertService, "scan_everyone", counted)
     return done
 
 
@@ -138,8 +138,8 @@ async def test_a_failed_run_is_retried_in_the_same_period(
             raise RuntimeError("database went away")
         return await original(self)
 
-    original = AlertService.scan_all
-    monkeypatch.setattr(AlertService, "scan_all", flaky)
+    original = AlertService.scan_everyone
+    monkeypatch.setattr(AlertService, "scan_everyone", flaky)
     one, two = workers
     await run(one, "alert_scan")  # fails; the error handler reports it
     await run(two, "alert_scan")
@@ -168,7 +168,7 @@ async def test_checks_during_a_long_run_neither_wait_nor_run_it_again(
 ) -> None:
     started, release = asyncio.Event(), asyncio.Event()
     calls: list[int] = []
-    original = AlertService.scan_all
+    original = AlertService.scan_everyone
 
     async def long_scan(self: AlertService) -> Any:
         calls.append(len(calls))
@@ -176,7 +176,7 @@ async def test_checks_during_a_long_run_neither_wait_nor_run_it_again(
         await release.wait()
         return await original(self)
 
-    monkeypatch.setattr(AlertService, "scan_all", long_scan)
+    monkeypatch.setattr(AlertService, "scan_everyone", long_scan)
     first = asyncio.create_task(run(workers[0], "alert_scan"))
     await asyncio.wait_for(started.wait(), 10)
     # Both return without waiting for the run: this worker's own check, and the other's.

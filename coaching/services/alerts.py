@@ -4,9 +4,10 @@
 :data:`CLIENTS_PER_BATCH`, one short transaction each; each page costs a fixed number of
 set-based queries (clients, unlogged planned sessions, last activity, main-lift sessions, goals,
 finishing programs, known causes, the insert), whatever the number of clients or sets. The rules
-themselves are pure functions in :mod:`coaching.domain.alerts`; a page runs them in a worker
-thread, so the event loop is never held for long. The same checks run for one client right
-after a session is finished (:func:`on_session_finished`).
+themselves are pure functions in :mod:`coaching.domain.alerts`. The hourly job runs the whole
+scan in a worker process (:meth:`AlertService.scan_everyone`), so the people being answered
+never wait behind it; run in the bot's own process, a page runs its rules in a thread. The same
+checks run for one client right after a session is finished (:func:`on_session_finished`).
 
 The scan reads each batch's sets once, aggregated in SQL to one row per session and main lift
 (best e1RM, top load, highest RPE at it), and only for the clients whose trainer may see their
@@ -47,6 +48,8 @@ from coaching.domain.strength import PerformedSet, detect_records
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
+from coaching.services.offload import JOBS
+from storage.db import create_engine, create_session_factory
 from storage.models import (
     ClientProfile,
     Exercise,
@@ -61,7 +64,7 @@ from storage.repositories.alerts import (
     LiftSession,
     LiftSessions,
 )
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 BATCH_TRAINERS = 50
 CLIENTS_PER_BATCH = 100
@@ -740,6 +743,24 @@ async def _record_drafts(
     return drafts
 
 
+def _scan_in_worker(database_url: str, now: datetime, default_timezone: str) -> ScanReport:
+    """In a worker process (see :meth:`AlertService.scan_everyone`): the whole scan, on an event
+    loop and connections of the worker's own."""
+    return asyncio.run(_scan_at(database_url, now, default_timezone))
+
+
+async def _scan_at(database_url: str, now: datetime, default_timezone: str) -> ScanReport:
+    engine = create_engine(database_url)
+    try:
+        ctx = ServiceContext(
+            uow=UnitOfWorkFactory(create_session_factory(engine)),
+            default_timezone=default_timezone,
+        )
+        return await AlertService(ctx).scan_all(now)
+    finally:
+        await engine.dispose()
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -790,6 +811,20 @@ class AlertService(Service):
             batches += 1
             await asyncio.sleep(0)
         return ScanReport(trainers_seen, clients, raised, programs, batches)
+
+    async def scan_everyone(self) -> ScanReport:
+        """The hourly scan (:meth:`scan_all`, as of now), in a worker process of its own when
+        one can open the database (``ctx.database_url``).
+
+        On the event loop, the scan's rows and rules took most of a core for as long as it ran,
+        and every set logged meanwhile waited behind its batches: set-logging p99 rose to 5×
+        idle on the large benchmark database (bench.mixed, 33 s of scan). In a worker process
+        it shares neither the loop nor the GIL with the people being answered."""
+        now = self.ctx.clock.now()
+        database_url = self.ctx.database_url
+        if database_url is None:
+            return await self.scan_all(now)
+        return await JOBS.run(_scan_in_worker, database_url, now, self.ctx.default_timezone)
 
     async def session_finished(self, record_id: int) -> int:
         """The hook after /log's finish, in its own short transaction."""

@@ -37,6 +37,9 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
     default_timezone: str = "UTC"
+    database_url: str | None = None
+    """Where a worker process opens the same database, for the batch jobs that run in one (the
+    alert scan); None keeps them in this process (an in-memory database, most tests)."""
 
 
 def retried(

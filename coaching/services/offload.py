@@ -78,8 +78,10 @@ class WorkerPool:
         workers: int = 1,
         method: str = START_METHOD,
         niceness: int = WORKER_NICENESS,
+        warm: bool = True,
     ) -> None:
         self.name = name
+        self.warm_at_start = warm
         self.workers = workers
         self.method = method
         self.niceness = niceness
@@ -150,11 +152,16 @@ class WorkerPool:
 FILES = WorkerPool("file")
 """Reading imported files and encoding exports: one pool for both (neither is frequent)."""
 
+JOBS = WorkerPool("job", warm=False)
+"""Repeating jobs that walk the whole database (the alert scan). Nobody waits on them, so the
+worker starts when the first one runs, not with the bot."""
+
 
 async def warm_pools() -> None:
-    """Start every worker pool's processes, side by side; the composition root calls this at
-    start-up in production."""
-    await asyncio.gather(*(asyncio.to_thread(pool.warm) for pool in list(_pools)))
+    """Start the processes of every worker pool a person may wait on, side by side; the
+    composition root calls this at start-up in production."""
+    warmed = [pool for pool in list(_pools) if pool.warm_at_start]
+    await asyncio.gather(*(asyncio.to_thread(pool.warm) for pool in warmed))
 
 
 async def close_pools() -> None:

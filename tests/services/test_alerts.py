@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.alerts import AlertService, on_injury
 from coaching.services.base import ServiceContext
+from coaching.services.offload import JOBS
 from storage.models import (
     ClientAlert,
     ClientProfile,
@@ -76,6 +78,44 @@ async def test_missed_workout_after_grace_once_and_resolved(
     assert rows[0].resolved_by == coaching.trainer.id
     assert rows[0].resolved_at == clock.now()
     assert rows[0].resolution_notes == "Called her, she was ill"
+
+
+def _jobs_started() -> bool:
+    return JOBS.started
+
+
+async def test_the_hourly_scan_runs_in_a_worker_process_as_of_the_bots_clock(
+    ctx: ServiceContext,
+    database_url: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+) -> None:
+    coaching = await _setup(session_factory)
+    await plan(session_factory, coaching, START + timedelta(hours=2))
+    clock.advance(hours=16)
+    here = await AlertService(ctx).scan_everyone()  # no address for a worker: runs here
+    assert not _jobs_started()
+    assert here.raised == 1
+    async with session_factory() as session:
+        await session.execute(delete(ClientAlert))
+        await session.commit()
+
+    elsewhere = dataclasses.replace(ctx, database_url=database_url)
+    try:
+        report = await AlertService(elsewhere).scan_everyone()
+        assert _jobs_started()
+        again = await AlertService(elsewhere).scan_everyone()
+    finally:
+        JOBS.close()
+    assert (report.trainers, report.clients, report.raised) == (1, 1, 1)
+    assert again.raised == 0  # the same cause, found by the same worker: not raised twice
+    rows = await _alerts(session_factory)
+    assert [(a.alert_type, a.severity) for a in rows] == [
+        (AlertType.MISSED_WORKOUT, AlertSeverity.MEDIUM)
+    ]
+    assert "Leg day" in rows[0].message
+    # As of the moment the bot asked, not the worker's own clock.
+    assert rows[0].raised_at == clock.now()
 
 
 async def test_inactivity_and_hidden_activity(
