@@ -17,6 +17,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class FixedClock:
+    """One moment, every time: work done elsewhere (a worker process) as of when it was asked."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._moment = moment.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._moment
+
+
 class ManualClock:
     """A clock tests move by hand."""
 

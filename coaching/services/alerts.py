@@ -48,8 +48,8 @@ from coaching.domain.strength import PerformedSet, detect_records
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
+from coaching.services.elsewhere import run_elsewhere
 from coaching.services.offload import JOBS
-from storage.db import create_engine, create_session_factory
 from storage.models import (
     ClientProfile,
     Exercise,
@@ -64,7 +64,7 @@ from storage.repositories.alerts import (
     LiftSession,
     LiftSessions,
 )
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from storage.uow import UnitOfWork
 
 BATCH_TRAINERS = 50
 CLIENTS_PER_BATCH = 100
@@ -743,24 +743,6 @@ async def _record_drafts(
     return drafts
 
 
-def _scan_in_worker(database_url: str, now: datetime, default_timezone: str) -> ScanReport:
-    """In a worker process (see :meth:`AlertService.scan_everyone`): the whole scan, on an event
-    loop and connections of the worker's own."""
-    return asyncio.run(_scan_at(database_url, now, default_timezone))
-
-
-async def _scan_at(database_url: str, now: datetime, default_timezone: str) -> ScanReport:
-    engine = create_engine(database_url)
-    try:
-        ctx = ServiceContext(
-            uow=UnitOfWorkFactory(create_session_factory(engine)),
-            default_timezone=default_timezone,
-        )
-        return await AlertService(ctx).scan_all(now)
-    finally:
-        await engine.dispose()
-
-
 # --------------------------------------------------------------------------- the service
 
 
@@ -820,11 +802,10 @@ class AlertService(Service):
         and every set logged meanwhile waited behind its batches: set-logging p99 rose to 5×
         idle on the large benchmark database (bench.mixed, 33 s of scan). In a worker process
         it shares neither the loop nor the GIL with the people being answered."""
-        now = self.ctx.clock.now()
-        database_url = self.ctx.database_url
-        if database_url is None:
-            return await self.scan_all(now)
-        return await JOBS.run(_scan_in_worker, database_url, now, self.ctx.default_timezone)
+        report: ScanReport = await run_elsewhere(
+            self.ctx, JOBS, AlertService, "scan_all", self.ctx.clock.now()
+        )
+        return report
 
     async def session_finished(self, record_id: int) -> int:
         """The hook after /log's finish, in its own short transaction."""

@@ -40,6 +40,9 @@ WORKER_NICENESS = 10
 
 _pools: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
+_inside_worker = False
+"""True in a worker process: work a pool is asked for there runs right there."""
+
 
 def _ready() -> bool:
     return True
@@ -62,8 +65,12 @@ def _in_worker(function: Callable[..., T], *args: Any) -> T:
         raise
 
 
-def _lower_priority(niceness: int) -> None:
-    """In each worker, as it starts: run below the bot's own priority."""
+def _start_worker(niceness: int) -> None:
+    """In each worker, as it starts: run below the bot's own priority, and do whatever work a
+    pool is asked for right here (a use case run whole in a worker, see
+    :mod:`coaching.services.elsewhere`, uses the same pools as in the bot)."""
+    global _inside_worker
+    _inside_worker = True
     with contextlib.suppress(OSError):
         os.nice(niceness)
 
@@ -99,7 +106,7 @@ class WorkerPool:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context(self.method),
-                    initializer=_lower_priority,
+                    initializer=_start_worker,
                     initargs=(self.niceness,),
                 )
             return self._pool
@@ -113,7 +120,10 @@ class WorkerPool:
         pool.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in a worker process (in a thread if the pool fails)."""
+        """``function(*args)`` in a worker process (in a thread if the pool fails; right here
+        if this is a worker process already)."""
+        if _inside_worker:
+            return function(*args)
         pool: ProcessPoolExecutor | None = None
         try:
             pool = self._executor()

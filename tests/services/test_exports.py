@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coaching.domain.enums import Difficulty, SessionType
 from coaching.domain.exchange import FileProblem
@@ -17,8 +18,10 @@ from coaching.domain.permissions import PermissionFlags
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.base import ServiceContext
 from coaching.services.exports import ExportService
+from coaching.services.offload import FILES
 from storage.models import Exercise, ExerciseTemplate, Program, ProgramSession, SessionTemplate
 from tests.factories import TOM, ZELDA, make_coaching, make_user, rich_client
+from tests.helpers import counting
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -64,6 +67,31 @@ async def test_my_data_holds_everything_about_the_client(
 async def test_my_data_for_someone_unknown(ctx: ServiceContext) -> None:
     with pytest.raises(NotFound):
         await ExportService(ctx).my_data(5555)
+
+
+async def test_exports_are_read_and_written_in_a_worker_process_alike(
+    ctx: ServiceContext, session_factory: Factory, database_url: str, engine: AsyncEngine
+) -> None:
+    await rich_client(session_factory)
+    here = await ExportService(ctx).my_data(ZELDA)
+    for_tom_here = await ExportService(ctx).trainer_export(TOM, None)
+    elsewhere = ExportService(dataclasses.replace(ctx, database_url=database_url))
+    try:
+        with counting(engine) as statements:
+            there = await elsewhere.my_data(ZELDA)
+            for_tom = await elsewhere.trainer_export(TOM, None)
+            with pytest.raises(NotFound):  # a refusal comes back as itself
+                await elsewhere.my_data(5555)
+    finally:
+        FILES.close()
+    assert statements == [], "the worker reads on connections of its own"
+    # The same files, to the byte: the worker's clock stood at the moment the bot asked.
+    assert [(f.filename, f.data) for f in there.files] == [(f.filename, f.data) for f in here.files]
+    assert [(f.filename, f.data) for f in for_tom.files] == [
+        (f.filename, f.data) for f in for_tom_here.files
+    ]
+    assert (for_tom.sessions, for_tom.sets) == (for_tom_here.sessions, for_tom_here.sets)
+    assert for_tom.sets > 0
 
 
 async def test_trainer_export_follows_each_clients_permissions(
