@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -163,7 +163,7 @@ class _Watch:
 MAX_PLANNED_SESSIONS = 60
 """Sessions planned per logger: /log lists a day's planned sessions in one message."""
 
-KEEP_CALLS = 2000
+KEEP_CALLS = 200
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
 
@@ -181,6 +181,8 @@ class RecordingBotAPI(FakeBotAPI):
         """Notices (urgent alerts, rest timers) delivered."""
         self.messages: Counter[int] = Counter()
         """Other messages delivered (``sendMessage``), per chat."""
+        self.documents: dict[int, list[int]] = {}
+        """The size of each document sent, per chat."""
 
     def expect(self, chat_id: int, predicate: Predicate) -> asyncio.Future[tuple[int, Call]]:
         future: asyncio.Future[tuple[int, Call]] = asyncio.get_running_loop().create_future()
@@ -190,6 +192,18 @@ class RecordingBotAPI(FakeBotAPI):
     def forget(self, chat_id: int, future: asyncio.Future[tuple[int, Call]]) -> None:
         watches = self._watches.get(chat_id, [])
         self._watches[chat_id] = [w for w in watches if w.future is not future]
+
+    def _event(
+        self, chat_id: int, message_id: int, kind: Literal["sent", "edited", "deleted"]
+    ) -> None:
+        """The benchmark reads no message events, and a deleted message answers an edit or a
+        delete exactly as one never sent does: neither is kept. Kept, one event per message and
+        every message of a long run grew the process's heap with objects no bot has (twice the
+        bot's own by the last window), and every full garbage collection walked them."""
+        if kind == "deleted":
+            chat = self._chats.get(chat_id)
+            if chat is not None:
+                chat.messages.pop(message_id, None)
 
     def _record(self, call: Call) -> None:
         received = time.perf_counter_ns()
@@ -202,6 +216,9 @@ class RecordingBotAPI(FakeBotAPI):
         chat_id = call.chat_id
         if call.error is not None or not isinstance(chat_id, int):
             return
+        data = getattr(call.params.get("document"), "data", None)
+        if call.method == "sendDocument" and data is not None:
+            self.documents.setdefault(chat_id, []).append(len(data))
         if call.method == "sendMessage":
             if is_notice(call):
                 self.notices += 1
@@ -757,11 +774,7 @@ class HeavyWork:
             await asyncio.wait_for(future, self.bot.timeout)
         except TimeoutError as error:
             raise BenchError("the /mydata export sent no Hevy file") from error
-        sizes = [
-            len(c.params["document"].data)
-            for c in self.bot.api.calls_to("sendDocument")
-            if c.chat_id == person.user.id and hasattr(c.params.get("document"), "data")
-        ]
+        sizes = self.bot.api.documents.get(person.user.id, [])
         head = _plain(intro.text).split("(", 1)[-1].split(")", 1)[0]
         return f"{head}; files {sum(sizes[-3:]) / 1e6:.1f} MB"
 

@@ -48,7 +48,7 @@ from coaching.domain.strength import PerformedSet, detect_records
 from coaching.domain.transitions import InvalidTransition, check_transition
 from coaching.errors import InvalidInput, NotFound
 from coaching.services.base import Service, ServiceContext
-from coaching.services.elsewhere import run_elsewhere
+from coaching.services.elsewhere import in_worker
 from coaching.services.offload import JOBS
 from storage.models import (
     ClientProfile,
@@ -794,18 +794,15 @@ class AlertService(Service):
             await asyncio.sleep(0)
         return ScanReport(trainers_seen, clients, raised, programs, batches)
 
+    @in_worker(JOBS)
     async def scan_everyone(self) -> ScanReport:
         """The hourly scan (:meth:`scan_all`, as of now), in a worker process of its own when
-        one can open the database (``ctx.database_url``).
+        one can open the database (see :mod:`coaching.services.elsewhere`).
 
         On the event loop, the scan's rows and rules took most of a core for as long as it ran,
         and every set logged meanwhile waited behind its batches: set-logging p99 rose to 5×
-        idle on the large benchmark database (bench.mixed, 33 s of scan). In a worker process
-        it shares neither the loop nor the GIL with the people being answered."""
-        report: ScanReport = await run_elsewhere(
-            self.ctx, JOBS, AlertService, "scan_all", self.ctx.clock.now()
-        )
-        return report
+        idle on the large benchmark database (bench.mixed, 33 s of scan)."""
+        return await self.scan_all()
 
     async def session_finished(self, record_id: int) -> int:
         """The hook after /log's finish, in its own short transaction."""

@@ -25,6 +25,8 @@ from coaching.services.dashboard import (
     client_viewer,
     trainer_viewer,
 )
+from coaching.services.elsewhere import in_worker
+from coaching.services.offload import READS
 from storage.uow import UnitOfWork
 
 CHART_DAYS = 180
@@ -68,6 +70,7 @@ class ChartService(Service):
             return await client_viewer(uow, telegram_id)
         return await trainer_viewer(uow, telegram_id, profile_id)
 
+    @in_worker(READS)
     async def e1rm(self, telegram_id: int, profile_id: int | None, exercise_id: int) -> ChartData:
         """Best e1RM per training day of one exercise over the last six months."""
         async with self.ctx.uow() as uow:
@@ -97,6 +100,7 @@ class ChartService(Service):
             (Series(name, str(units), points),),
         )
 
+    @in_worker(READS)
     async def volume(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """Weekly volume (kg × reps of working sets), the last 12 weeks, by Monday."""
         async with self.ctx.uow() as uow:
@@ -132,6 +136,7 @@ class ChartService(Service):
             note=note,
         )
 
+    @in_worker(READS)
     async def adherence(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """The last 12 weeks of planned sessions, day by day: done, partial or missed."""
         async with self.ctx.uow() as uow:
@@ -166,6 +171,7 @@ class ChartService(Service):
             end=today,
         )
 
+    @in_worker(READS)
     async def body(self, telegram_id: int, profile_id: int | None) -> ChartData:
         """Body weight and other measurements over the last six months."""
         async with self.ctx.uow() as uow:

@@ -29,6 +29,8 @@ from coaching.domain.permissions import PermissionFlags, ProgressionWindow, prog
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import check_access, flags_of, readable_scope
 from coaching.services.base import Service, ServiceContext, own_transactions
+from coaching.services.elsewhere import in_worker
+from coaching.services.offload import JOBS, READS
 from coaching.services.permissions import progression_windows
 from storage.models import ClientProfile, TrainerProfile, User
 from storage.uow import UnitOfWork
@@ -316,6 +318,7 @@ class DashboardService(Service):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
+    @in_worker(READS)
     async def dashboard(self, telegram_id: int) -> Dashboard:
         async with self.ctx.uow() as uow:
             user = await _user(uow, telegram_id)
@@ -323,11 +326,13 @@ class DashboardService(Service):
                 raise NotFound(NOT_A_TRAINER)
             return await build_dashboard(uow, user, self.ctx.clock.now())
 
+    @in_worker(READS)
     async def client_progress(self, telegram_id: int, client_profile_id: int) -> ClientProgress:
         async with self.ctx.uow() as uow:
             viewer = await trainer_viewer(uow, telegram_id, client_profile_id)
             return await build_progress(uow, viewer, client_profile_id, self.ctx.clock.now())
 
+    @in_worker(READS)
     async def own_progress(self, telegram_id: int) -> ClientProgress:
         async with self.ctx.uow() as uow:
             viewer = await client_viewer(uow, telegram_id)
@@ -351,6 +356,7 @@ class DashboardService(Service):
         return due
 
     @own_transactions
+    @in_worker(JOBS)
     async def claim_digest(self, profile_id: int) -> tuple[int, int, Dashboard] | None:
         """Mark one trainer's digest as sent today (committed first: never two a day) and
         build it. ``None`` if it is not due any more (another run took it) or the day is

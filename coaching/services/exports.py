@@ -49,7 +49,7 @@ from coaching.domain.exchange import (
 from coaching.errors import NotAllowed, NotFound
 from coaching.services.access import Access, authorise, check_access, readable_scope
 from coaching.services.base import Service, ServiceContext
-from coaching.services.elsewhere import run_elsewhere
+from coaching.services.elsewhere import in_worker
 from coaching.services.exercises import acting_trainer
 from coaching.services.offload import FILES
 from coaching.services.threads import MESSAGE_COLUMNS, conversation_records, conversation_rows
@@ -459,16 +459,11 @@ class ExportService(Service):
 
     # ------------------------------------------------------------------ the client's own data
 
+    @in_worker(FILES)
     async def my_data(self, telegram_id: int) -> ExportBundle:
         """Everything stored about this person: a JSON file and their history as CSV. Read and
         written in a worker process (see :mod:`coaching.services.elsewhere`): years of history
         never pass through the bot's own heap."""
-        bundle: ExportBundle = await run_elsewhere(
-            self.ctx, FILES, ExportService, "_my_data", telegram_id
-        )
-        return bundle
-
-    async def _my_data(self, telegram_id: int) -> ExportBundle:
         async with self.ctx.uow() as uow:
             user = await _user(uow, telegram_id)
             repo = uow.exchange
@@ -518,15 +513,10 @@ class ExportService(Service):
             rows = await uow.exchange.trainer_clients(trainer.id)
             return tuple(ClientChoice(p.id, p.name) for p in rows)
 
+    @in_worker(FILES)
     async def trainer_export(self, telegram_id: int, profile_id: int | None) -> ExportBundle:
         """Sessions, sets and adherence of one client (or all), as each client permits; in a
         worker process, as :meth:`my_data`."""
-        bundle: ExportBundle = await run_elsewhere(
-            self.ctx, FILES, ExportService, "_trainer_export", telegram_id, profile_id
-        )
-        return bundle
-
-    async def _trainer_export(self, telegram_id: int, profile_id: int | None) -> ExportBundle:
         async with self.ctx.uow() as uow:
             trainer = await acting_trainer(uow, telegram_id)
             profiles = await _export_profiles(uow, trainer.id, profile_id)

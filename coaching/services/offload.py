@@ -162,6 +162,10 @@ class WorkerPool:
 FILES = WorkerPool("file")
 """Reading imported files and encoding exports: one pool for both (neither is frequent)."""
 
+READS = WorkerPool("read")
+"""Reads a person waits on that walk much of their history or many clients: a trainer's
+dashboard, a progress card, a chart's data."""
+
 JOBS = WorkerPool("job", warm=False)
 """Repeating jobs that walk the whole database (the alert scan). Nobody waits on them, so the
 worker starts when the first one runs, not with the bot."""

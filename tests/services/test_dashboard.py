@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +13,9 @@ from coaching.clock import ManualClock
 from coaching.domain.permissions import PermissionFlags
 from coaching.errors import NotFound
 from coaching.services.base import ServiceContext
+from coaching.services.charts import ChartService
 from coaching.services.dashboard import DashboardService
+from coaching.services.offload import READS
 from tests.conftest import START
 from tests.factories import make_coaching, make_user
 from tests.helpers import counting
@@ -66,6 +69,31 @@ async def test_constant_statements(
     # alerts that rank clients by need).
     assert len(dashboard_statements) == 10, dashboard_statements
     assert len(card_statements) <= 9, card_statements
+
+
+async def test_dashboard_progress_and_chart_data_are_read_in_a_worker_process_alike(
+    ctx: ServiceContext,
+    session_factory: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    database_url: str,
+) -> None:
+    profiles = await _trainer_with_clients(session_factory, 6)
+    here = DashboardService(ctx)
+    board, progress = await here.dashboard(1), await here.client_progress(1, profiles[0])
+    volume = await ChartService(ctx).volume(1, profiles[0])
+    moved = dataclasses.replace(ctx, database_url=database_url)
+    elsewhere = DashboardService(moved)
+    try:
+        with counting(engine) as statements:
+            assert await elsewhere.dashboard(1) == board
+            assert await elsewhere.client_progress(1, profiles[0]) == progress
+            assert await ChartService(moved).volume(1, profiles[0]) == volume
+            with pytest.raises(NotFound):  # not a trainer of theirs: refused, as here
+                await elsewhere.client_progress(2, profiles[0])
+    finally:
+        READS.close()
+    assert statements == [], "the worker reads on connections of its own"
+    assert board.clients == 6
 
 
 async def test_progress_numbers_and_hidden(
