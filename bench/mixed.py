@@ -166,6 +166,10 @@ MAX_PLANNED_SESSIONS = 60
 KEEP_CALLS = 200
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
+KEEP_MESSAGES = 50
+"""Messages the recording fake keeps per chat (the newest); see :meth:`RecordingBotAPI._event`.
+A trainer's live card is always among them: a set is logged every second or two."""
+
 
 class RecordingBotAPI(FakeBotAPI):
     """The fake Bot API, resolving a waiter when a call it waits for is recorded.
@@ -197,13 +201,19 @@ class RecordingBotAPI(FakeBotAPI):
         self, chat_id: int, message_id: int, kind: Literal["sent", "edited", "deleted"]
     ) -> None:
         """The benchmark reads no message events, and a deleted message answers an edit or a
-        delete exactly as one never sent does: neither is kept. Kept, one event per message and
-        every message of a long run grew the process's heap with objects no bot has (twice the
-        bot's own by the last window), and every full garbage collection walked them."""
+        delete exactly as one never sent does: neither is kept, nor more than the newest
+        :data:`KEEP_MESSAGES` of a chat. Kept, one event per message and every message of a long
+        run grew the process's heap with objects no bot has (over 40 % of the objects the
+        collector tracked by the last window), and every full garbage collection walked them."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            return
         if kind == "deleted":
-            chat = self._chats.get(chat_id)
-            if chat is not None:
-                chat.messages.pop(message_id, None)
+            chat.messages.pop(message_id, None)
+        elif kind == "sent" and len(chat.messages) > 2 * KEEP_MESSAGES:
+            # The urgent notices and digests of a long run are never touched again.
+            for old in list(chat.messages)[:-KEEP_MESSAGES]:
+                del chat.messages[old]
 
     def _record(self, call: Call) -> None:
         received = time.perf_counter_ns()
