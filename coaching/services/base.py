@@ -38,8 +38,9 @@ class ServiceContext:
     clock: Clock = field(default_factory=SystemClock)
     default_timezone: str = "UTC"
     database_url: str | None = None
-    """Where a worker process opens the same database, for the batch jobs that run in one (the
-    alert scan); None keeps them in this process (an in-memory database, most tests)."""
+    """Where a worker process opens the same database, for the use cases that run whole in one
+    (:mod:`coaching.services.elsewhere`); None keeps them in this process (an in-memory
+    database, the service tests, and the worker itself)."""
 
 
 def retried(
@@ -98,6 +99,7 @@ class Service:
                 name.startswith("_")
                 or not inspect.iscoroutinefunction(value)
                 or getattr(value, "__spotter_own_transactions__", False)
+                or getattr(value, "__spotter_in_worker__", False)  # retried where it runs
             ):
                 continue
             setattr(cls, name, retried(value))

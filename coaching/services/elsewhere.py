@@ -10,8 +10,9 @@ bytes), and what it raises comes back as it was raised.
 
 :func:`in_worker` marks such a use case. The worker opens the same database itself
 (``ServiceContext.database_url``) and its clock stands still at the moment the bot asked, so the
-work is done as of then. Without an address (an in-memory database) the use case runs in the
-bot's own process, as it always could.
+work is done as of then. A busy database is retried in the worker, as a use case is in the bot
+(:func:`coaching.services.base.retried`), not again around the whole trip. Without an address
+(an in-memory database) the use case runs in the bot's own process, as it always could.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from coaching.clock import FixedClock
-from coaching.services.base import ServiceContext
+from coaching.services.base import ServiceContext, retried
 from coaching.services.offload import WorkerPool
 from storage.db import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
@@ -59,11 +60,15 @@ def in_worker(
         async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
             ctx = self.ctx
             if ctx.database_url is None:  # no address, or this is the worker: do it here
-                return await method(self, *args, **kwargs)
+                once = getattr(run, "__spotter_own_transactions__", False)
+                here = method if once else retried(method)
+                return await here(self, *args, **kwargs)
             call = _Call(ctx.database_url, ctx.clock.now(), ctx.default_timezone, type(self), name)
             result: T = await pool.run(_in_worker, call, args, kwargs)
             return result
 
+        # Retried where it runs (see above), not again around the trip to the worker.
+        run.__spotter_in_worker__ = True  # type: ignore[attr-defined]
         return run
 
     return decorate

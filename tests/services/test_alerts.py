@@ -93,6 +93,7 @@ async def test_the_hourly_scan_runs_in_a_worker_process_as_of_the_bots_clock(
     coaching = await _setup(session_factory)
     await plan(session_factory, coaching, START + timedelta(hours=2))
     clock.advance(hours=16)
+    JOBS.close()  # as another test may have left it
     here = await AlertService(ctx).scan_everyone()  # no address for a worker: runs here
     assert not _jobs_started()
     assert here.raised == 1
