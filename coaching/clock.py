@@ -22,23 +22,15 @@ class FixedClock:
 
     def __init__(self, moment: datetime) -> None:
         if moment.tzinfo is None:
-            raise ValueError("FixedClock needs an aware datetime")
-        self._moment = moment.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self._moment
-
-
-class ManualClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("ManualClock needs an aware datetime")
-        self._now = start.astimezone(UTC)
+            raise ValueError(f"{type(self).__name__} needs an aware datetime")
+        self._now = moment.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now
+
+
+class ManualClock(FixedClock):
+    """A clock tests move by hand."""
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
