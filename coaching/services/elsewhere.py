@@ -55,14 +55,15 @@ def in_worker(
         method: Callable[Concatenate[S, P], Coroutine[Any, Any, T]],
     ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
         name = method.__name__
+        again = retried(method)
 
         @functools.wraps(method)
         async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
             ctx = self.ctx
             if ctx.database_url is None:  # no address, or this is the worker: do it here
+                # own_transactions (applied over this decorator) marks a use case never re-run.
                 once = getattr(run, "__spotter_own_transactions__", False)
-                here = method if once else retried(method)
-                return await here(self, *args, **kwargs)
+                return await (method if once else again)(self, *args, **kwargs)
             call = _Call(ctx.database_url, ctx.clock.now(), ctx.default_timezone, type(self), name)
             result: T = await pool.run(_in_worker, call, args, kwargs)
             return result

@@ -167,8 +167,8 @@ READS = WorkerPool("read")
 dashboard, a progress card, a chart's data."""
 
 JOBS = WorkerPool("job", warm=False)
-"""Repeating jobs that walk the whole database (the alert scan). Nobody waits on them, so the
-worker starts when the first one runs, not with the bot."""
+"""Repeating jobs that walk much of the database (the alert scan, the digests). Nobody waits on
+them, so the worker starts when the first one runs, not with the bot."""
 
 
 async def warm_pools() -> None:
