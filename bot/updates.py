@@ -20,7 +20,9 @@ asking for charts at once held every turn while the charts were drawn one after 
 trainers' sets waited up to 2 s behind them (bench.mixed, charts window). So updates the
 ``heavy`` predicate picks (see :mod:`conversations.heavy`) run at most ``max_heavy`` at a time;
 the others wait for their turn *here*, before they hold anything but their own chat, and every
-other update finds its slot free.
+other update finds its slot free. What a heavy update sends is *patient*
+(:func:`bot.ratelimit.patient_sends`): when Telegram's limit is near, it yields to the replies of
+lighter updates, so a burst of charts does not hold back the live cards of trainers logging sets.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.ratelimit import patient_sends
 
 DEFAULT_CONCURRENT_UPDATES = 64
 DEFAULT_HEAVY_UPDATES = 3
@@ -99,7 +103,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 if self._is_heavy(update):
                     await _waiting(self._heavy, coroutine)
                     try:
-                        await coroutine
+                        with patient_sends():
+                            await coroutine
                     finally:
                         self._heavy.release()
                 else:

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Update
 
+from bot.ratelimit import is_patient
 from bot.updates import ChatOrderedProcessor
 from conversations.dashboard import MY_CHART, TRAINER_CHART, Chart
 from conversations.export import EXPORT, Xp
@@ -142,3 +143,23 @@ async def test_a_heavy_update_stopped_while_waiting_never_starts_and_frees_its_c
     await first
     assert events == ["first chart"]
     assert processor.active_chats == 0
+
+
+async def test_what_a_heavy_update_sends_is_patient_and_nothing_else_is() -> None:
+    processor = ChatOrderedProcessor(heavy=heavy)
+    patient: dict[str, bool] = {}
+
+    async def handle(name: str) -> None:
+        await asyncio.sleep(0)
+        patient[name] = is_patient()
+
+    bob = FakeUser(2002, "Bob")
+    await asyncio.gather(
+        processor.do_process_update(_text("/dashboard"), handle("dashboard")),
+        processor.do_process_update(_text("3x100", user=bob, update_id=2), handle("set")),
+        processor.do_process_update(
+            _press(MY_CHART.encode(Chart.VOLUME), update_id=3), handle("chart")
+        ),
+    )
+    assert patient == {"dashboard": True, "set": False, "chart": True}
+    assert not is_patient(), "only inside the heavy update"

@@ -13,7 +13,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 from bot.jobs import bulk_job
-from bot.ratelimit import PacedRateLimiter, bulk_sends, is_bulk
+from bot.ratelimit import PacedRateLimiter, bulk_sends, is_bulk, patient_sends
 
 
 class Recorder:
@@ -23,7 +23,13 @@ class Recorder:
         self.calls: list[str] = []
 
     async def send(
-        self, limiter: PacedRateLimiter, label: str, *, bulk: bool, method: str = "sendMessage"
+        self,
+        limiter: PacedRateLimiter,
+        label: str,
+        *,
+        bulk: bool,
+        method: str = "sendMessage",
+        patient: bool = False,
     ) -> Any:
         async def callback() -> bool:
             self.calls.append(label)
@@ -32,6 +38,9 @@ class Recorder:
         if bulk:
             with bulk_sends():
                 return await limiter.process_request(callback, (), {}, method, {"chat_id": 1}, None)
+        if patient:
+            with patient_sends():
+                return await limiter.process_request(callback, (), {}, method, {"chat_id": 3}, None)
         return await limiter.process_request(callback, (), {}, method, {"chat_id": 2}, None)
 
 
@@ -98,6 +107,25 @@ async def test_a_busy_second_of_replies_holds_bulk_sends_back() -> None:
     assert seen.calls[-1] == "one more reply"
     await digest
     assert seen.calls[-1] == "digest", "sent once the replies' second has passed"
+    await limiter.shutdown()
+
+
+async def test_a_heavy_updates_reply_yields_to_lighter_replies_near_the_limit() -> None:
+    limiter = PacedRateLimiter(bulk_per_second=20, overall_per_second=30)
+    seen = Recorder()
+    await limiter.initialize()
+    await seen.send(limiter, "chart 1", bulk=False, patient=True)
+    assert seen.calls == ["chart 1"], "with room to spare a chart goes out at once, unpaced"
+    for n in range(25):
+        await seen.send(limiter, f"card {n}", bulk=False)
+    chart = asyncio.create_task(seen.send(limiter, "chart 2", bulk=False, patient=True))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert "chart 2" not in seen.calls, "26 sends this second: the chart leaves room for cards"
+    await seen.send(limiter, "the next set's card", bulk=False)
+    assert seen.calls[-1] == "the next set's card", "a light reply does not wait for the chart"
+    await chart
+    assert seen.calls[-1] == "chart 2", "sent once the second has passed"
     await limiter.shutdown()
 
 
