@@ -573,9 +573,11 @@ def build_summary(
 ) -> SummaryData:
     """The summary of a finished session.
 
-    ``performed`` are this session's sets; ``history`` every earlier set of the same exercises
-    (for personal records); ``previous`` the sets of the previous comparable session (for
-    "compared with last time"), empty when there is none.
+    ``performed`` are this session's sets; ``history`` the earlier sets of the same exercises
+    that personal records are measured against (every one, or the heaviest of each exercise,
+    rep count, set type and kind of load: the records come out the same); ``previous`` the
+    sets of the previous comparable session (for "compared with last time"), empty when there
+    is none.
     """
     finished_at = max(finished_at, started_at)
     summary = summarise(performed, started_at, finished_at)

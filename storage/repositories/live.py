@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from coaching.domain.enums import RelationshipStatus, SessionStatus, Units
 from coaching.domain.live import LiveSet
+from coaching.domain.strength import PerformedSet
 from storage.models import (
     ClientProfile,
     CoachingSession,
@@ -635,27 +636,48 @@ class LiveRepository:
         )
         return row[1], [live_set(found) for found in sets.scalars()]
 
-    async def history(
+    async def record_bests(
         self,
         profile_ids: Sequence[int],
         exercise_ids: Sequence[int],
         before: datetime,
         exclude_record_id: int,
-    ) -> list[LiveSet]:
-        """Every earlier set of these exercises (for personal records)."""
+    ) -> list[PerformedSet]:
+        """What personal records are measured against: of the earlier sets of these exercises,
+        the heaviest of each exercise, rep count, set type and kind of load.
+
+        The records (:func:`coaching.domain.strength.detect_records`) read the heaviest weight,
+        the heaviest at each rep count and the best e1RM, and pick their sets by type and kind
+        of load: each is found among these sets as among every set. Grouped in the database, a
+        client with years of history gives a few dozen rows here, not thousands of loaded sets
+        (a finished session's summary read them all, holding the event loop 20 ms and more).
+        """
         if not profile_ids or not exercise_ids:
             return []
+        heaviest = func.max(SetRecord.weight_kg)
         rows = await self.session.execute(
-            select(SetRecord)
+            select(
+                SetRecord.exercise_id,
+                heaviest,
+                SetRecord.reps,
+                SetRecord.set_type,
+                func.max(SetRecord.performed_at),
+                SetRecord.bodyweight,
+            )
             .join(ExerciseRecord, ExerciseRecord.id == SetRecord.exercise_record_id)
             .where(
                 SetRecord.client_profile_id.in_(profile_ids),
                 SetRecord.exercise_id.in_(exercise_ids),
                 SetRecord.performed_at < before,
                 ExerciseRecord.session_record_id != exclude_record_id,
+                SetRecord.weight_kg.is_not(None),
+                SetRecord.reps.is_not(None),
+            )
+            .group_by(
+                SetRecord.exercise_id, SetRecord.reps, SetRecord.set_type, SetRecord.bodyweight
             )
         )
-        return [live_set(found) for found in rows.scalars()]
+        return [PerformedSet(*row) for row in rows]
 
     async def previous_record(
         self,

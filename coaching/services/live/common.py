@@ -467,8 +467,7 @@ class LivePart(Service):
         exercise_ids = sorted({p.exercise_id for p in performed})
         past: list[PerformedSet] = []
         if history:
-            rows = await repo.history(scope, exercise_ids, record.start_time, record.id)
-            past = [s.performed() for s in rows]
+            past = await repo.record_bests(scope, exercise_ids, record.start_time, record.id)
         before_rows: list[LiveSet] = []
         before_date: date | None = None
         if previous:
