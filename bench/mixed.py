@@ -53,7 +53,7 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -167,6 +167,9 @@ KEEP_CALLS = 200
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
 KEEP_MESSAGES = 50
+KEEP_UNDRIVEN = 2
+"""Messages kept in a chat the harness never writes in (a trainer who only gets notices and
+digests): nobody reads them again."""
 """Messages the recording fake keeps per chat (the newest); see :meth:`RecordingBotAPI._event`.
 A trainer's live card is always among them: a set is logged every second or two."""
 
@@ -187,6 +190,12 @@ class RecordingBotAPI(FakeBotAPI):
         """Other messages delivered (``sendMessage``), per chat."""
         self.documents: dict[int, list[int]] = {}
         """The size of each document sent, per chat."""
+        self.driven: set[int] = set()
+        """Chats the harness writes in (registered by a :class:`Person` or a logger)."""
+
+    def register_chat(self, chat: Mapping[str, Any]) -> None:
+        super().register_chat(chat)
+        self.driven.add(int(chat["id"]))
 
     def expect(self, chat_id: int, predicate: Predicate) -> asyncio.Future[tuple[int, Call]]:
         future: asyncio.Future[tuple[int, Call]] = asyncio.get_running_loop().create_future()
@@ -202,17 +211,20 @@ class RecordingBotAPI(FakeBotAPI):
     ) -> None:
         """The benchmark reads no message events, and a deleted message answers an edit or a
         delete exactly as one never sent does: neither is kept, nor more than the newest
-        :data:`KEEP_MESSAGES` of a chat. Kept, one event per message and every message of a long
-        run grew the process's heap with objects no bot has (over 40 % of the objects the
-        collector tracked by the last window), and every full garbage collection walked them."""
+        :data:`KEEP_MESSAGES` of a chat (:data:`KEEP_UNDRIVEN` of a chat the harness never
+        writes in). Kept, one event per message and every message of a long run grew the
+        process's heap with objects no bot has (over 40 % of the objects the collector tracked
+        by the last window; at the large size, the 1,800 urgent notices and 200 digests sent to
+        trainers nobody plays), and every full garbage collection walked them."""
         chat = self._chats.get(chat_id)
         if chat is None:
             return
+        keep = KEEP_MESSAGES if chat_id in self.driven else KEEP_UNDRIVEN
         if kind == "deleted":
             chat.messages.pop(message_id, None)
-        elif kind == "sent" and len(chat.messages) > 2 * KEEP_MESSAGES:
+        elif kind == "sent" and len(chat.messages) > 2 * keep:
             # The urgent notices and digests of a long run are never touched again.
-            for old in list(chat.messages)[:-KEEP_MESSAGES]:
+            for old in list(chat.messages)[:-keep]:
                 del chat.messages[old]
 
     def _record(self, call: Call) -> None:
