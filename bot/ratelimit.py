@@ -71,13 +71,18 @@ def counts_against_limits(endpoint: str) -> bool:
 
 
 @contextlib.contextmanager
-def bulk_sends() -> Iterator[None]:
-    """Mark every Bot API call made inside (in this task) as a bulk send."""
-    token = _BULK.set(True)
+def _marked(mark: ContextVar[bool]) -> Iterator[None]:
+    """Set ``mark`` for every Bot API call made inside (in this task)."""
+    token = mark.set(True)
     try:
         yield
     finally:
-        _BULK.reset(token)
+        mark.reset(token)
+
+
+def bulk_sends() -> contextlib.AbstractContextManager[None]:
+    """Mark every Bot API call made inside (in this task) as a bulk send."""
+    return _marked(_BULK)
 
 
 def is_bulk() -> bool:
@@ -85,15 +90,10 @@ def is_bulk() -> bool:
     return _BULK.get()
 
 
-@contextlib.contextmanager
-def patient_sends() -> Iterator[None]:
+def patient_sends() -> contextlib.AbstractContextManager[None]:
     """Mark every Bot API call made inside (in this task) as a reply that yields to lighter
     ones when Telegram's limit is near: the answer to a heavy update."""
-    token = _PATIENT.set(True)
-    try:
-        yield
-    finally:
-        _PATIENT.reset(token)
+    return _marked(_PATIENT)
 
 
 def is_patient() -> bool:
