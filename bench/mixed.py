@@ -167,11 +167,12 @@ KEEP_CALLS = 200
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
 KEEP_MESSAGES = 50
+"""Messages the recording fake keeps per chat (the newest); see :meth:`RecordingBotAPI._event`.
+A trainer's live card is always among them: a set is logged every second or two."""
+
 KEEP_UNDRIVEN = 2
 """Messages kept in a chat the harness never writes in (a trainer who only gets notices and
 digests): nobody reads them again."""
-"""Messages the recording fake keeps per chat (the newest); see :meth:`RecordingBotAPI._event`.
-A trainer's live card is always among them: a set is logged every second or two."""
 
 
 class RecordingBotAPI(FakeBotAPI):

@@ -654,11 +654,10 @@ class LiveRepository:
         """
         if not profile_ids or not exercise_ids:
             return []
-        heaviest = func.max(SetRecord.weight_kg)
         rows = await self.session.execute(
             select(
                 SetRecord.exercise_id,
-                heaviest,
+                func.max(SetRecord.weight_kg),
                 SetRecord.reps,
                 SetRecord.set_type,
                 func.max(SetRecord.performed_at),
