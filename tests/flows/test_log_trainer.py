@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from coaching.clock import ManualClock
 from coaching.domain.enums import RecordStatus, SessionStatus, SetType, Units
+from coaching.services.live.common import _LastTimes
 from storage.models import (
     ProgramModification,
 )
@@ -355,6 +357,37 @@ async def test_last_time_shows_the_previous_session_and_records_are_found(
     assert summary.count("• Barbell Back Squat:") == 3  # the exercise line and two records
     # Less volume than 23 Nov (550 kg against 1,500 kg), but a record day shows no drop.
     assert "▼" not in summary
+
+
+async def test_last_time_read_again_once_it_left_the_cache_shows_the_same(
+    sim: ChatSimulator,
+    session_factory: Factory,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing stays kept: every card reads "last time" again, as one that fell out would.
+    monkeypatch.setattr(_LastTimes, "KEPT", 0)
+    coaching = await trainer_and_client(session_factory)
+    await plan_session(session_factory, coaching, at=clock.now())
+    tom = sim.user(1001, "Tom")
+    await tom.send("/log")
+    await tom.press("Alice")
+    await tom.press("Lower A")
+    await tom.send("2x5x100")
+    await tom.press("🏁 Finish")
+    await tom.press("Yes, finish")
+
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    await plan_session(session_factory, coaching, at=clock.now())
+    await tom.send("/log")
+    await tom.press("Alice")
+    await tom.press("Lower A")
+    last_time = "Last time (Mon 23 Nov: 100 kg × 5, 100 kg × 5)"
+    assert last_time in live_message(tom).text
+    for text in ("105x5", "same"):
+        await tom.send(text)
+        assert last_time in live_message(tom).text
+    assert "Logged: 105 kg × 5" in live_message(tom).text
 
 
 async def test_cancel_pauses_and_log_resumes_the_same_session(

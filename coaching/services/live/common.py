@@ -224,7 +224,11 @@ class _LastTimes:
     for are kept.
     """
 
-    KEPT = 2048
+    KEPT = 512
+    """Entries kept. Each holds the sets of a whole earlier session, objects that every full
+    garbage collection walks: at 2,048 they were the largest growing part of the heap in
+    bench.mixed's long windows. Five hundred sessions mid-exercise at once is more than one
+    worker serves; an entry that falls out costs one query when its session logs again."""
     _by_app: ClassVar[
         WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, LastTime | None]]
     ] = WeakKeyDictionary()
