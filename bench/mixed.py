@@ -166,13 +166,17 @@ MAX_PLANNED_SESSIONS = 60
 KEEP_CALLS = 200
 """Calls the recording fake keeps (the newest); see :meth:`RecordingBotAPI._record`."""
 
-KEEP_MESSAGES = 50
-"""Messages the recording fake keeps per chat (the newest); see :meth:`RecordingBotAPI._event`.
-A trainer's live card is always among them: a set is logged every second or two."""
+KEEP_MESSAGES = 12
+"""Messages the recording fake keeps per chat the harness writes in (the newest, up to twice as
+many between trims); see :meth:`RecordingBotAPI._event`. A trainer's live card is always among
+them (it is re-sent below every set), and so is every message of a flow the harness is in (an
+import's steps, a chart's menu)."""
 
-KEEP_UNDRIVEN = 2
+KEEP_UNDRIVEN = 1
 """Messages kept in a chat the harness never writes in (a trainer who only gets notices and
-digests): nobody reads them again."""
+digests): nobody reads them again. Such a chat never holds more: at the large size about 850
+trainers get notices, and with up to four messages each, every one a tree of dicts and lists,
+the alert scan's window left about 1,800 of them for every later full collection to walk."""
 
 
 class RecordingBotAPI(FakeBotAPI):
@@ -220,10 +224,11 @@ class RecordingBotAPI(FakeBotAPI):
         chat = self._chats.get(chat_id)
         if chat is None:
             return
-        keep = KEEP_MESSAGES if chat_id in self.driven else KEEP_UNDRIVEN
+        driven = chat_id in self.driven
+        keep = KEEP_MESSAGES if driven else KEEP_UNDRIVEN
         if kind == "deleted":
             chat.messages.pop(message_id, None)
-        elif kind == "sent" and len(chat.messages) > 2 * keep:
+        elif kind == "sent" and len(chat.messages) > (2 * keep if driven else keep):
             # The urgent notices and digests of a long run are never touched again.
             for old in list(chat.messages)[:-keep]:
                 del chat.messages[old]
