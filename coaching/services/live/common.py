@@ -225,10 +225,11 @@ class _LastTimes:
     """
 
     KEPT = 512
-    """Entries kept. Each holds the sets of a whole earlier session, objects that every full
-    garbage collection walks: at 2,048 they were the largest growing part of the heap in
-    bench.mixed's long windows. Five hundred sessions mid-exercise at once is more than one
-    worker serves; an entry that falls out costs one query when its session logs again."""
+    """Entries kept. Each holds the sets of an earlier session, objects that every full
+    garbage collection walks, and the cache keeps entries of finished sessions until newer
+    ones push them out: in bench.mixed's alert-scan window on the large database, 20 trainers
+    logging sets added about 650 entries holding 3,200 sets, one of the two parts of the heap that
+    grew there. An entry that has fallen out costs one query when its session logs again."""
     _by_app: ClassVar[
         WeakKeyDictionary[UnitOfWorkFactory, OrderedDict[_LastTimeKey, LastTime | None]]
     ] = WeakKeyDictionary()
