@@ -216,16 +216,20 @@ async def _completed_records() -> int:
 
 
 async def _add_due_reminder() -> None:
-    """A note from Tom to Alice in the reminder outbox, due a minute ago."""
+    """A note from Tom to Alice in the reminder outbox, due a minute ago.
+
+    Alice keeps no quiet hours: the workers run on the wall clock, and within her default ones
+    (22:00 to 07:00) the note would wait for the morning, whatever hour the suite runs at."""
     assert POSTGRES_URL is not None
     engine = create_engine(POSTGRES_URL)
     try:
         async with create_session_factory(engine)() as session:
-            alice = await session.scalar(select(User.id).where(User.telegram_id == ALICE))
+            alice = await session.scalar(select(User).where(User.telegram_id == ALICE))
             assert alice is not None
+            alice.quiet_start = alice.quiet_end = None
             session.add(
                 Reminder(
-                    user_id=alice,
+                    user_id=alice.id,
                     kind=ReminderKind.TRAINER_MESSAGE,
                     due_at=utcnow() - timedelta(minutes=1),
                     payload={"text": TRAINER_NOTE},
