@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event, func, select
+from sqlalchemy import TextClause, event, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardMarkup, Update
@@ -723,31 +723,112 @@ class FloorTarget(Target):
             self._markup = InlineKeyboardMarkup.de_json(shown, self.app.bot) if shown else None
 
     async def _handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        db = self._db
-        if db is not None:
-            record_id, exercise_record_id, profile_id, exercise_id = self._row
-            await db.execute_fetchall(_FLOOR_READ, (record_id,))
+        if self.database is not None:
             self._set_index += 1
-            now = datetime.now(UTC).isoformat(sep=" ")
-            await db.execute(
-                _FLOOR_INSERT,
-                (
-                    exercise_record_id,
-                    profile_id,
-                    exercise_id,
-                    self._set_index,
-                    now,
-                    f"floor:{update.update_id}",
-                ),
-            )
-            await db.execute(_FLOOR_MARK, (update.update_id, now))
-            await db.commit()
+            await self._store_set(update.update_id)
         sent = await context.bot.send_message(self.user.id, self._text, reply_markup=self._markup)
-        if db is not None:
-            await db.execute(_FLOOR_CARD, (sent.message_id, self._row[0]))
-            await db.commit()
+        if self.database is not None:
+            await self._store_card(sent.message_id)
         await context.bot.delete_message(self.user.id, self._message_id)
         self._message_id = sent.message_id
+
+    def _set_values(self, update_id: int) -> tuple[Any, ...]:
+        """The new set row's values, in :data:`_FLOOR_INSERT`'s order."""
+        _record_id, exercise_record_id, profile_id, exercise_id = self._row
+        now = datetime.now(UTC).isoformat(sep=" ")
+        return (
+            exercise_record_id,
+            profile_id,
+            exercise_id,
+            self._set_index,
+            now,
+            f"floor:{update_id}",
+        )
+
+    async def _store_set(self, update_id: int) -> None:
+        """Read the live session's sets, insert the set and the update's handled mark, commit."""
+        db = self._db
+        assert db is not None
+        values = self._set_values(update_id)
+        await db.execute_fetchall(_FLOOR_READ, (self._row[0],))
+        await db.execute(_FLOOR_INSERT, values)
+        await db.execute(_FLOOR_MARK, (update_id, values[4]))
+        await db.commit()
+
+    async def _store_card(self, message_id: int) -> None:
+        """Remember the new card's id, commit."""
+        db = self._db
+        assert db is not None
+        await db.execute(_FLOOR_CARD, (message_id, self._row[0]))
+        await db.commit()
+
+
+def _named(sql: str, names: Sequence[str]) -> TextClause:
+    """``sql`` with its ``?`` placeholders named, in order, for SQLAlchemy's ``text()``."""
+    for name in names:
+        sql = sql.replace("?", f":{name}", 1)
+    return text(sql)
+
+
+_SET_NAMES = ("exercise_record_id", "profile_id", "exercise_id", "set_index", "now", "key")
+_SESSION_READ = _named(_FLOOR_READ, ("record_id",))
+_SESSION_INSERT = _named(_FLOOR_INSERT, _SET_NAMES)
+_SESSION_MARK = _named(_FLOOR_MARK, ("update_id", "now"))
+_SESSION_CARD = _named(_FLOOR_CARD, ("message_id", "record_id"))
+
+
+class SessionFloorTarget(FloorTarget):
+    """The raw-storage floor's statements, through the storage stack DESIGN.md names.
+
+    The same turn as :class:`FloorTarget` with a database, but each of its two transactions
+    goes through SQLAlchemy's ``AsyncSession`` on the bot's own engine (``storage.db``: the
+    same SQLite driver, pool and pragmas), as a unit of work does: a session per transaction,
+    the statements, a commit. No ORM objects, no authorisation, no conversation state, no
+    parsing: what the real bot pays for its storage stack itself, beside the raw floor.
+    """
+
+    def __init__(self, name: str, source: SpotterTarget, database: Path, *, pace: bool = True):
+        super().__init__(name, source, database, pace=pace)
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+        self._engine = create_engine(f"sqlite+aiosqlite:///{self.database}")
+        self._sessions = create_session_factory(self._engine)
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+        await super().close()
+
+    async def set_rows(self) -> int | None:
+        assert self._sessions is not None
+        async with self._sessions() as session:
+            counted = await session.scalar(
+                text("SELECT COUNT(*) FROM set_records WHERE source_key LIKE 'floor:%'")
+            )
+        return int(counted or 0)
+
+    async def _store_set(self, update_id: int) -> None:
+        assert self._sessions is not None
+        values = self._set_values(update_id)
+        async with self._sessions() as session:
+            await session.execute(_SESSION_READ, {"record_id": self._row[0]})
+            await session.execute(_SESSION_INSERT, dict(zip(_SET_NAMES, values, strict=True)))
+            await session.execute(_SESSION_MARK, {"update_id": update_id, "now": values[4]})
+            await session.commit()
+
+    async def _store_card(self, message_id: int) -> None:
+        assert self._sessions is not None
+        async with self._sessions() as session:
+            await session.execute(
+                _SESSION_CARD, {"message_id": message_id, "record_id": self._row[0]}
+            )
+            await session.commit()
 
 
 async def _floor_session(database: Path) -> tuple[int, int, int, int]:

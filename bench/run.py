@@ -29,6 +29,7 @@ from bench.driver import (
     EchoTarget,
     FloorTarget,
     Samples,
+    SessionFloorTarget,
     SpotterTarget,
     Target,
     run_interleaved,
@@ -269,12 +270,19 @@ async def run(
         f"Spotter, large database ({size.sets:,} sets)", large_copy, pace=pace, sessions=sessions
     )
     floor_database = work / "floor.db"
+    session_floor_database = work / "session-floor.db"
     floors = [
         FloorTarget("Floor: a bare PTB handler re-sending the live card", spotter_empty, pace=pace),
         FloorTarget(
             "Floor: the same plus raw aiosqlite read, insert, mark, commit",
             spotter_empty,
             floor_database,
+            pace=pace,
+        ),
+        SessionFloorTarget(
+            "Floor: the same statements through SQLAlchemy's AsyncSession",
+            spotter_empty,
+            session_floor_database,
             pace=pace,
         ),
     ]
@@ -297,7 +305,7 @@ async def run(
     finally:
         for target in targets:
             await target.close()
-        for path in (large_copy, empty, empty_no_limiter, floor_database):
+        for path in (large_copy, empty, empty_no_limiter, floor_database, session_floor_database):
             _remove(path)
 
     report = Report(

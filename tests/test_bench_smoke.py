@@ -77,9 +77,11 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
     assert names[0].startswith("PTB echo")
     assert all(samples.count == 12 for samples in report.samples)
     # warm-up and timed sets: each one stored exactly once, in every database
-    # the floors (a bare handler re-sending the live card, then with raw SQL) sent each card
-    assert report.stored == [15, 15, 15, 15, 15, 15]
-    assert [samples.name.split(":")[0] for samples in report.samples[3:5]] == ["Floor", "Floor"]
+    # the floors (a bare handler re-sending the live card, then with raw SQL, then the same SQL
+    # through SQLAlchemy's session) sent each card, and the last two stored each set
+    assert report.stored == [15, 15, 15, 15, 15, 15, 15]
+    floors = report.samples[3:6]
+    assert [samples.name.split(":")[0] for samples in floors] == ["Floor"] * 3
     spotter = [samples for samples in report.samples if samples.name.startswith("Spotter")]
     assert len(spotter) == 3
     # every set-logging update sent SQL and answered through the fake Bot API
@@ -93,11 +95,13 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
     assert [f.name for f in report.floors] == [
         "a bare PTB handler re-sending the live card",
         "the same plus raw aiosqlite read, insert, mark, commit",
+        "the same statements through SQLAlchemy's AsyncSession",
     ]
     assert all(f.vs_echo > 0 and f.spotter_vs_floor > 0 for f in report.floors)
     text = results.read_text()
     assert "| Spotter, empty database |" in text
     assert "| Floor: the same plus raw aiosqlite read, insert, mark, commit |" in text
     assert "| the same plus raw aiosqlite read, insert, mark, commit |" in text
+    assert "| the same statements through SQLAlchemy's AsyncSession |" in text
     assert "machine:" in text
     assert not list((tmp_path / "run").glob("*.db"))
