@@ -186,7 +186,12 @@ async def _prepare_database() -> None:
     try:
         factory = create_session_factory(engine)
         coaching = await trainer_and_client(factory)
-        await plan_session(factory, coaching, at=datetime.now(UTC) + timedelta(minutes=5))
+        # Five minutes ahead, unless that is tomorrow already (the workers' "today" is the
+        # wall clock's): then five minutes ago.
+        now = datetime.now(UTC)
+        soon = now + timedelta(minutes=5)
+        at = soon if soon.date() == now.date() else now - timedelta(minutes=5)
+        await plan_session(factory, coaching, at=at)
     finally:
         await engine.dispose()
 
