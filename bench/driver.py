@@ -686,7 +686,11 @@ class FloorTarget(Target):
             return
         await migrated_database(self.database)
         self._row = await _floor_session(self.database)
-        db = await aiosqlite.connect(self.database)
+        await self._open(self.database)
+
+    async def _open(self, database: Path) -> None:
+        """Open the connection the turns store through."""
+        db = await aiosqlite.connect(database)
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
             await db.execute(f"PRAGMA {pragma}")
         self._db = db
@@ -792,12 +796,8 @@ class SessionFloorTarget(FloorTarget):
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
 
-    async def start(self) -> None:
-        await super().start()
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-        self._engine = create_engine(f"sqlite+aiosqlite:///{self.database}")
+    async def _open(self, database: Path) -> None:
+        self._engine = create_engine(f"sqlite+aiosqlite:///{database}")
         self._sessions = create_session_factory(self._engine)
 
     async def close(self) -> None:
