@@ -30,7 +30,7 @@ from tests.factories import (
     trainer_and_client,
 )
 from tests.fakes.botapi import FakeBotAPI
-from tests.fakes.chat import ChatSimulator
+from tests.fakes.chat import ChatSimulator, SimUser
 
 # --------------------------------------------------------------------------- tests
 
@@ -323,25 +323,35 @@ async def test_swap_in_a_program_records_the_modification(
     assert rows[0].modification_notes == "Swapped from Barbell Back Squat: Knee pain on deep squats"
 
 
-async def test_last_time_shows_the_previous_session_and_records_are_found(
-    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
-) -> None:
+async def _lower_a_again_three_days_on(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock, sets: str
+) -> tuple[SimUser, str]:
+    """Tom logs ``sets`` in Alice's "Lower A" on Monday 23 November and finishes; on Thursday
+    he starts "Lower A" again. Tom, and the first session's summary."""
     coaching = await trainer_and_client(session_factory)
     await plan_session(session_factory, coaching, at=clock.now())
     tom = sim.user(1001, "Tom")
     await tom.send("/log")
     await tom.press("Alice")
     await tom.press("Lower A")
-    await tom.send("3x5x100")
+    await tom.send(sets)
     await tom.press("🏁 Finish")
     await tom.press("Yes, finish")
-    assert "First time logging this session" in tom.last_reply.text
+    first = tom.last_reply.text
 
     clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     await plan_session(session_factory, coaching, at=clock.now())
     await tom.send("/log")
     await tom.press("Alice")
     await tom.press("Lower A")
+    return tom, first
+
+
+async def test_last_time_shows_the_previous_session_and_records_are_found(
+    sim: ChatSimulator, session_factory: Factory, clock: ManualClock
+) -> None:
+    tom, first = await _lower_a_again_three_days_on(sim, session_factory, clock, "3x5x100")
+    assert "First time logging this session" in first
     live = live_message(tom)
     assert "Last time (Mon 23 Nov: 100 kg × 5, 100 kg × 5, 100 kg × 5)" in live.text
     await tom.send("110x5")
@@ -367,21 +377,7 @@ async def test_last_time_read_again_once_it_left_the_cache_shows_the_same(
 ) -> None:
     # Nothing stays kept: every card reads "last time" again, as one that fell out would.
     monkeypatch.setattr(_LastTimes, "KEPT", 0)
-    coaching = await trainer_and_client(session_factory)
-    await plan_session(session_factory, coaching, at=clock.now())
-    tom = sim.user(1001, "Tom")
-    await tom.send("/log")
-    await tom.press("Alice")
-    await tom.press("Lower A")
-    await tom.send("2x5x100")
-    await tom.press("🏁 Finish")
-    await tom.press("Yes, finish")
-
-    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
-    await plan_session(session_factory, coaching, at=clock.now())
-    await tom.send("/log")
-    await tom.press("Alice")
-    await tom.press("Lower A")
+    tom, _ = await _lower_a_again_three_days_on(sim, session_factory, clock, "2x5x100")
     last_time = "Last time (Mon 23 Nov: 100 kg × 5, 100 kg × 5)"
     assert last_time in live_message(tom).text
     for text in ("105x5", "same"):
