@@ -4,8 +4,11 @@ In one run it measures a bare PTB echo bot and the real bot logging sets on an e
 (freshly migrated) database and on the generated large one, interleaved update by update.
 It prints a table and appends it, with the date and the machine, to ``bench/RESULTS.md``.
 
-Targets (DESIGN.md): a set-logging update costs at most 3× the echo's update, grows at most
+Targets (DESIGN.md): a set-logging update costs at most 2× the raw-storage floor, grows at most
 1.3× from the empty database to the large one, and sends a constant number of SQL statements.
+Beside the first, the replacement proposed for it: at most 2× the storage-stack floor (the same
+SQL through SQLAlchemy's ``AsyncSession``; see bench/README.md). The echo is reported, as the
+yardstick the floors are read against; the old target of 3× the echo is retired.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from bench.generate import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-MAX_COST_RATIO = 3.0
+MAX_COST_VS_RAW_FLOOR = 2.0
+MAX_COST_VS_STACK_FLOOR = 2.0
 MAX_GROWTH_RATIO = 1.3
 
 
@@ -182,9 +186,11 @@ def machine() -> str:
     )
 
 
-def verdicts(echo: Samples, empty: Samples, large: Samples) -> list[Verdict]:
-    cost_empty = empty.mean_ms / echo.mean_ms
-    cost_large = large.mean_ms / echo.mean_ms
+def verdicts(
+    empty: Samples, large: Samples, raw_floor: Samples, stack_floor: Samples
+) -> list[Verdict]:
+    cost_raw = empty.mean_ms / raw_floor.mean_ms
+    cost_stack = empty.mean_ms / stack_floor.mean_ms
     growth = large.mean_ms / empty.mean_ms
     growth_p50 = large.p50_ms / empty.p50_ms
     same_statements = empty.statements == large.statements
@@ -198,16 +204,16 @@ def verdicts(echo: Samples, empty: Samples, large: Samples) -> list[Verdict]:
     )
     return [
         Verdict(
-            "cost per set vs echo, large database (mean)",
-            f"{cost_large:.2f}× (p50 {large.p50_ms / echo.p50_ms:.2f}×)",
-            f"≤ {MAX_COST_RATIO:g}×",
-            cost_large <= MAX_COST_RATIO,
+            "cost per set vs the raw-storage floor, empty database (mean)",
+            f"{cost_raw:.2f}× (p50 {empty.p50_ms / raw_floor.p50_ms:.2f}×)",
+            f"≤ {MAX_COST_VS_RAW_FLOOR:g}×",
+            cost_raw <= MAX_COST_VS_RAW_FLOOR,
         ),
         Verdict(
-            "cost per set vs echo, empty database (mean)",
-            f"{cost_empty:.2f}× (p50 {empty.p50_ms / echo.p50_ms:.2f}×)",
-            f"≤ {MAX_COST_RATIO:g}×",
-            cost_empty <= MAX_COST_RATIO,
+            "cost per set vs the storage-stack floor, empty database (mean; proposed target)",
+            f"{cost_stack:.2f}× (p50 {empty.p50_ms / stack_floor.p50_ms:.2f}×)",
+            f"≤ {MAX_COST_VS_STACK_FLOOR:g}×",
+            cost_stack <= MAX_COST_VS_STACK_FLOOR,
         ),
         Verdict(
             "growth, empty → large database (mean)",
@@ -317,7 +323,12 @@ async def run(
         warmup=warmup,
         samples=[target.samples for target in targets],
         stored=stored,
-        verdicts=verdicts(echo.samples, spotter_empty.samples, spotter_large.samples),
+        verdicts=verdicts(
+            spotter_empty.samples,
+            spotter_large.samples,
+            raw_floor=floors[1].samples,
+            stack_floor=floors[2].samples,
+        ),
         floors=floor_lines(echo.samples, spotter_empty.samples, [f.samples for f in floors]),
         seconds=time.perf_counter() - clock,
     )

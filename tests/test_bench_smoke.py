@@ -88,8 +88,8 @@ async def test_driver_logs_every_set_once_and_reports(tmp_path: Path) -> None:
     assert all(min(samples.statements) > 0 for samples in spotter)
     assert all(min(samples.api_calls) >= 1 for samples in spotter)
     assert [v.measure for v in report.verdicts][:3] == [
-        "cost per set vs echo, large database (mean)",
-        "cost per set vs echo, empty database (mean)",
+        "cost per set vs the raw-storage floor, empty database (mean)",
+        "cost per set vs the storage-stack floor, empty database (mean; proposed target)",
         "growth, empty → large database (mean)",
     ]
     assert [f.name for f in report.floors] == [
