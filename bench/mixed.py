@@ -46,6 +46,7 @@ import asyncio
 import contextlib
 import copy
 import gc
+import io
 import logging
 import multiprocessing
 import os
@@ -77,23 +78,18 @@ from bench.driver import (
     SETS_PER_SESSION,
     BenchError,
     BenchPeople,
-    FloorTarget,
     Samples,
-    SessionFloorTarget,
-    SpotterTarget,
-    Target,
     add_bench_people,
-    run_interleaved,
 )
 from bench.generate import (
     CLIENT_TELEGRAM_BASE,
     DEFAULT_SEED,
     OUT_DIR,
     ensure_database,
-    migrated_database,
     parse_size,
 )
 from bench.run import RESULTS, load_average, machine
+from bench.run import run as bench_run
 from bot.app import build_application
 from bot.application import SpotterApplication
 from bot.config import Settings
@@ -1368,57 +1364,52 @@ async def run_window(
 
 
 async def measure_floors_in_fresh_process(work: Path, updates: int) -> FloorCost:
-    """:func:`measure_floors` in a fresh interpreter. In this one, the windows leave a heap the
-    bot's frozen start-up and their leftovers make large, a 1 ms GIL switch interval and the
-    bot's worker processes: they weigh more on the real bot, which allocates more and so
-    collects more often, than on the floors (one set measured 2.3× the storage-stack floor
-    here, against 1.8× in ``bench.run`` on the same machine)."""
+    """One set against the floors, by ``bench.run`` itself (at the tiny size, its own targets
+    in its own order), in a fresh interpreter.
+
+    Not in this one: the windows leave a heap that the bot's frozen start-up and their
+    leftovers make large, a 1 ms GIL switch interval and the bot's worker processes, and they
+    weigh more on the real bot than on the floors. Not with fewer targets either: interleaved
+    with the three floors alone, each round is short and every target waits out its pace
+    between updates, idle, and the bot, which hands work to its database thread most often,
+    pays most for waking from it (the same bot measured 5.96 ms after the echo and 7.61 ms
+    after the storage-stack floor in one such run; bench.run's seven targets gave 6.11 ms).
+    """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return await asyncio.get_running_loop().run_in_executor(
-            pool, _measure_floors_here, work, updates
+            pool, _measure_floors_here, work / "one-set", updates
         )
 
 
+_SPOTTER = "Spotter, empty database"
+_HANDLER_FLOOR = "Floor: a bare PTB handler re-sending the live card"
+_RAW_FLOOR = "Floor: the same plus raw aiosqlite read, insert, mark, commit"
+_STACK_FLOOR = "Floor: the same statements through SQLAlchemy's AsyncSession"
+
+
 def _measure_floors_here(work: Path, updates: int) -> FloorCost:
-    return asyncio.run(measure_floors(work, updates))
-
-
-async def measure_floors(work: Path, updates: int) -> FloorCost:
-    """bench.run's floors beside the real bot on an empty SQLite database, interleaved."""
-    print(f"measuring one set against the floors ({updates} updates each) …", flush=True)
-    empty = work / "mixed-empty.db"
-    floor_db = work / "mixed-floor.db"
-    stack_db = work / "mixed-stack-floor.db"
-    databases = (empty, floor_db, stack_db)
-    for path in databases:
-        _remove(path)
-    await migrated_database(empty)
-    warmup = max(5, updates // 10)
-    sessions = (warmup + updates) // SETS_PER_SESSION + 2
-    spotter = SpotterTarget("Spotter, empty database", empty, sessions=sessions)
-    handler = FloorTarget("Floor: a bare PTB handler re-sending the live card", spotter)
-    storage = FloorTarget(
-        "Floor: the same plus raw aiosqlite read, insert, mark, commit", spotter, floor_db
-    )
-    stack = SessionFloorTarget(
-        "Floor: the same statements through SQLAlchemy's AsyncSession", spotter, stack_db
-    )
-    targets: list[Target] = [spotter, handler, storage, stack]
+    print(f"measuring one set against the floors (bench.run, {updates} updates each) …")
     try:
-        for target in targets:
-            await target.start()
-        await run_interleaved(targets, updates, warmup)
+        with contextlib.redirect_stdout(io.StringIO()):
+            report = asyncio.run(
+                bench_run(
+                    "tiny",
+                    updates,
+                    max(5, updates // 10),
+                    out_dir=work,
+                    record=None,
+                    limiter_off_row=False,
+                )
+            )
     finally:
-        for target in targets:
-            await target.close()
-        for path in databases:
-            _remove(path)
+        shutil.rmtree(work, ignore_errors=True)
+    mean = {samples.name: samples.mean_ms for samples in report.samples}
     return FloorCost(
-        spotter_ms=spotter.samples.mean_ms,
-        handler_floor_ms=handler.samples.mean_ms,
-        storage_floor_ms=storage.samples.mean_ms,
-        stack_floor_ms=stack.samples.mean_ms,
+        spotter_ms=mean[_SPOTTER],
+        handler_floor_ms=mean[_HANDLER_FLOOR],
+        storage_floor_ms=mean[_RAW_FLOOR],
+        stack_floor_ms=mean[_STACK_FLOOR],
         updates=updates,
     )
 
