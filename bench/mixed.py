@@ -1101,8 +1101,8 @@ class MixedReport:
         raw = "met" if f.vs_storage <= MAX_COST_VS_STORAGE_FLOOR else "NOT met"
         stack = "met" if f.vs_stack <= MAX_COST_VS_STACK_FLOOR else "NOT met"
         return (
-            f"- one set on SQLite, empty database, {f.updates} updates through process_update "
-            f"(bench.run's method): {f.spotter_ms:.2f} ms mean; "
+            f"- one set on SQLite, empty database, {f.updates} updates a target by bench.run "
+            f"(tiny size, fresh interpreter): {f.spotter_ms:.2f} ms mean; "
             f"{f.vs_stack:.2f}× the storage-stack floor ({f.stack_floor_ms:.2f} ms; "
             f"proposed target ≤ {MAX_COST_VS_STACK_FLOOR:g}×, {stack}), "
             f"{f.vs_storage:.2f}× the raw-storage floor ({f.storage_floor_ms:.2f} ms; "
