@@ -88,7 +88,15 @@ from bench.generate import (
     ensure_database,
     parse_size,
 )
-from bench.run import RESULTS, load_average, machine
+from bench.run import (
+    HANDLER_FLOOR,
+    RAW_FLOOR,
+    RESULTS,
+    SPOTTER_EMPTY,
+    STACK_FLOOR,
+    load_average,
+    machine,
+)
 from bench.run import run as bench_run
 from bot.app import build_application
 from bot.application import SpotterApplication
@@ -1382,12 +1390,6 @@ async def measure_floors_in_fresh_process(work: Path, updates: int) -> FloorCost
         )
 
 
-_SPOTTER = "Spotter, empty database"
-_HANDLER_FLOOR = "Floor: a bare PTB handler re-sending the live card"
-_RAW_FLOOR = "Floor: the same plus raw aiosqlite read, insert, mark, commit"
-_STACK_FLOOR = "Floor: the same statements through SQLAlchemy's AsyncSession"
-
-
 def _measure_floors_here(work: Path, updates: int) -> FloorCost:
     print(f"measuring one set against the floors (bench.run, {updates} updates each) …")
     try:
@@ -1406,10 +1408,10 @@ def _measure_floors_here(work: Path, updates: int) -> FloorCost:
         shutil.rmtree(work, ignore_errors=True)
     mean = {samples.name: samples.mean_ms for samples in report.samples}
     return FloorCost(
-        spotter_ms=mean[_SPOTTER],
-        handler_floor_ms=mean[_HANDLER_FLOOR],
-        storage_floor_ms=mean[_RAW_FLOOR],
-        stack_floor_ms=mean[_STACK_FLOOR],
+        spotter_ms=mean[SPOTTER_EMPTY],
+        handler_floor_ms=mean[HANDLER_FLOOR],
+        storage_floor_ms=mean[RAW_FLOOR],
+        stack_floor_ms=mean[STACK_FLOOR],
         updates=updates,
     )
 
