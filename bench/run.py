@@ -48,7 +48,9 @@ from bench.generate import (
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MAX_COST_VS_RAW_FLOOR = 2.0
+"""One set against the raw-storage floor: DESIGN.md's target."""
 MAX_COST_VS_STACK_FLOOR = 2.0
+"""One set against the storage-stack floor: the replacement proposed in bench/README."""
 MAX_GROWTH_RATIO = 1.3
 
 # The targets' names, as the tables show them (bench.mixed reads its one-set figures by them).
